@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet parsing for the XDP program: Ethernet, up to HS_VLAN_MAX VLAN tags,
+ * IPv4 with options, IPv6 with a bounded extension-header chain, TCP.
+ * Each step checks its header against data_end before reading it and
+ * returns 0 or the stats index that says why it stopped.
+ */
+#ifndef HS_PARSING_H
+#define HS_PARSING_H
+
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_endian.h>
+
+#include "hydrascope.h"
+
+#define INLINE static __always_inline
+
+#ifndef IP_MF
+#define IP_MF     0x2000
+#define IP_OFFSET 0x1fff
+#endif
+#define IP_MBZ    0x8000
+#define IP_DF_BIT 0x4000
+
+struct vlan_hdr {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+/* What the parse found, for the SYN path. Pointers point into the packet. */
+struct pkt {
+	void *l3;               /* IPv4 or IPv6 header */
+	struct tcphdr *tcp;
+	__u32 l4_len;           /* TCP header + payload, per the IP length fields */
+	__u16 ip_ext_len;       /* IPv4 option bytes or IPv6 extension bytes */
+	__u8 family;            /* 4 or 6 */
+};
+
+/* Ethernet and VLAN tags; *proto is the inner ethertype (network order). */
+INLINE int parse_eth(void **pos, void *end, __be16 *proto)
+{
+	struct ethhdr *eth = *pos;
+	struct vlan_hdr *vh;
+	int i;
+
+	if ((void *)(eth + 1) > end)
+		return HS_ST_ERR_ETH;
+	*proto = eth->h_proto;
+	vh = (void *)(eth + 1);
+
+#pragma unroll
+	for (i = 0; i < HS_VLAN_MAX; i++) {
+		if (*proto != bpf_htons(ETH_P_8021Q) && *proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return HS_ST_ERR_VLAN;
+		*proto = vh->encap_proto;
+		vh++;
+	}
+	if (*proto == bpf_htons(ETH_P_8021Q) || *proto == bpf_htons(ETH_P_8021AD))
+		return HS_ST_ERR_VLAN;  /* more tags than we skip */
+	*pos = vh;
+	return 0;
+}
+
+INLINE int parse_ipv4(void **pos, void *end, struct pkt *p)
+{
+	struct iphdr *iph = *pos;
+	__u32 hlen, tot;
+
+	if ((void *)(iph + 1) > end || iph->version != 4 || iph->ihl < 5)
+		return HS_ST_ERR_IP4;
+	hlen = iph->ihl * 4;
+	tot = bpf_ntohs(iph->tot_len);
+	/* The IP length decides where the packet ends (Ethernet pads short frames). */
+	if (tot < hlen || (void *)iph + tot > end)
+		return HS_ST_ERR_IP4;
+	if (iph->protocol != IPPROTO_TCP)
+		return HS_ST_NON_TCP;
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return HS_ST_FRAGMENT;
+	p->l3 = iph;
+	p->family = 4;
+	p->ip_ext_len = hlen - 20;
+	p->l4_len = tot - hlen;
+	*pos = (void *)iph + hlen;
+	return 0;
+}
+
+struct ipv6_opt_hdr_min {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+INLINE int parse_ipv6(void **pos, void *end, struct pkt *p)
+{
+	struct ipv6hdr *ip6 = *pos;
+	void *cur = ip6 + 1;
+	__u32 plen, ext = 0;
+	__u8 nh;
+	int i;
+
+	if ((void *)(ip6 + 1) > end || ip6->version != 6)
+		return HS_ST_ERR_IP6;
+	plen = bpf_ntohs(ip6->payload_len);
+	if (!plen || cur + plen > end)
+		return HS_ST_ERR_IP6;
+	nh = ip6->nexthdr;
+
+#pragma unroll
+	for (i = 0; i < HS_IPV6_EXT_MAX; i++) {
+		struct ipv6_opt_hdr_min *eh = cur;
+		__u32 len;
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
+		    nh != IPPROTO_DSTOPTS && nh != IPPROTO_FRAGMENT &&
+		    nh != IPPROTO_AH)
+			break;
+		if ((void *)(eh + 1) > end)
+			return HS_ST_ERR_IP6_EXT;
+		if (nh == IPPROTO_FRAGMENT) {
+			__be16 *fo = cur + 2;
+
+			if ((void *)(fo + 1) > end)
+				return HS_ST_ERR_IP6_EXT;
+			/* offset or more-fragments: only atomic fragments go on */
+			if (*fo & bpf_htons(0xfff9))
+				return HS_ST_FRAGMENT;
+			len = 8;
+		} else if (nh == IPPROTO_AH) {
+			len = (eh->hdrlen + 2) * 4;
+		} else {
+			len = (eh->hdrlen + 1) * 8;
+		}
+		nh = eh->nexthdr;
+		cur += len;
+		ext += len;
+		if (ext > plen)
+			return HS_ST_ERR_IP6_EXT;
+	}
+	if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
+	    nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH)
+		return HS_ST_ERR_IP6_EXT;  /* chain longer than we walk */
+	if (nh != IPPROTO_TCP)
+		return HS_ST_NON_TCP;
+	p->l3 = ip6;
+	p->family = 6;
+	p->ip_ext_len = ext;
+	p->l4_len = plen - ext;
+	*pos = cur;
+	return 0;
+}
+
+/* TCP header: fixed part in the packet, data offset within the IP length. */
+INLINE int parse_tcp(void *pos, void *end, struct pkt *p)
+{
+	struct tcphdr *tcp = pos;
+
+	if ((void *)(tcp + 1) > end || p->l4_len < sizeof(*tcp))
+		return HS_ST_ERR_TCP;
+	if (tcp->doff < 5 || tcp->doff * 4 > p->l4_len)
+		return HS_ST_ERR_TCP;
+	p->tcp = tcp;
+	return 0;
+}
+
+/* Parse down to TCP. 0 on success, else the stats index to count. */
+INLINE int parse_packet(void *data, void *end, struct pkt *p)
+{
+	void *pos = data;
+	__be16 proto;
+	int r;
+
+	r = parse_eth(&pos, end, &proto);
+	if (r)
+		return r;
+	if (proto == bpf_htons(ETH_P_IP))
+		r = parse_ipv4(&pos, end, p);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		r = parse_ipv6(&pos, end, p);
+	else
+		return HS_ST_NON_IP;
+	if (r)
+		return r;
+	return parse_tcp(pos, end, p);
+}
+
+#endif /* HS_PARSING_H */

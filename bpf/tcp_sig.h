@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Extract the p0f v3 signature features of a client SYN. The rules follow
+ * p0f 3.09b's packet parser (process.c) so that userspace renders the same
+ * raw_sig as `p0f -r`, quirks and option-walk edge cases included.
+ */
+#ifndef HS_TCP_SIG_H
+#define HS_TCP_SIG_H
+
+#include <bpf/bpf_helpers.h>
+#include "parsing.h"
+
+#define TCPOPT_EOL_K    0
+#define TCPOPT_NOP_K    1
+#define TCPOPT_MSS_K    2
+#define TCPOPT_WS_K     3
+#define TCPOPT_SACKOK_K 4
+#define TCPOPT_SACK_K   5
+#define TCPOPT_TS_K     8
+
+#define OPTBUF 64       /* power of two >= HS_TCP_OPT_BYTES + 9, for masking */
+#define OB(i) buf[(i) & (OPTBUF - 1)]
+
+INLINE __u32 be32_at(const __u8 *buf, __u32 i)
+{
+	return ((__u32)OB(i) << 24) | ((__u32)OB(i + 1) << 16) |
+	       ((__u32)OB(i + 2) << 8) | OB(i + 3);
+}
+
+/* IP-level features and quirks, plus the endpoints. */
+INLINE void sig_ip(const struct pkt *p, struct hs_tcp_sig *s,
+		   struct hs_tcp_obs *o, struct hs_endpoints *ep)
+{
+	if (p->family == 4) {
+		const struct iphdr *iph = p->l3;
+		__u16 fo = bpf_ntohs(iph->frag_off);
+
+		s->ip_ver = 4;
+		s->ttl = iph->ttl;
+		o->tos = iph->tos;
+		o->ip_id = bpf_ntohs(iph->id);
+		if (iph->tos & 3)
+			s->quirks |= HS_Q_ECN;
+		if (fo & IP_MBZ)
+			s->quirks |= HS_Q_NZ_MBZ;
+		if (fo & IP_DF_BIT) {
+			s->quirks |= HS_Q_DF;
+			if (iph->id)
+				s->quirks |= HS_Q_NZ_ID;
+		} else if (!iph->id) {
+			s->quirks |= HS_Q_ZERO_ID;
+		}
+		__builtin_memcpy(ep->saddr, &iph->saddr, 4);
+		__builtin_memcpy(ep->daddr, &iph->daddr, 4);
+	} else {
+		const struct ipv6hdr *ip6 = p->l3;
+		__u32 vtf = bpf_ntohl(*(const __be32 *)ip6);
+
+		s->ip_ver = 6;
+		s->ttl = ip6->hop_limit;
+		o->tos = (vtf >> 20) & 0xff;
+		o->flow_label = vtf & 0xfffff;
+		if (o->flow_label)
+			s->quirks |= HS_Q_FLOW;
+		if (o->tos & 3)
+			s->quirks |= HS_Q_ECN;
+		__builtin_memcpy(ep->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(ep->daddr, &ip6->daddr, 16);
+	}
+	ep->family = s->ip_ver;
+	s->ip_opt_len = p->ip_ext_len > 255 ? 255 : p->ip_ext_len;
+}
+
+/* TCP header quirks (the packet is a SYN without ACK, FIN or RST). */
+INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
+			struct hs_endpoints *ep)
+{
+	const struct tcphdr *t = p->tcp;
+	const __u8 *fl = (const __u8 *)t + 13;  /* CWR ECE URG ACK PSH RST SYN FIN */
+	const __u8 *doff_rsvd = (const __u8 *)t + 12;
+
+	ep->sport = bpf_ntohs(t->source);
+	ep->dport = bpf_ntohs(t->dest);
+	s->win = bpf_ntohs(t->window);
+	s->tcp_hlen = t->doff * 4;
+	if (p->l4_len > s->tcp_hlen)
+		s->flags |= HS_SIGF_PAYLOAD;
+
+	if ((*fl & 0xc0) || (*doff_rsvd & 0x01))
+		s->quirks |= HS_Q_ECN;
+	if (!t->seq)
+		s->quirks |= HS_Q_ZERO_SEQ;
+	/*
+	 * p0f 3.09b tests "RD32(ack) & !RST", i.e. bit 0 of the ACK field read
+	 * as a host-order word: on little-endian hosts, the low bit of the first
+	 * ACK byte. Kept as-is so the signature matches p0f's output.
+	 */
+	if (((const __u8 *)&t->ack_seq)[0] & 1)
+		s->quirks |= HS_Q_NZ_ACK;
+	if (*fl & 0x20)
+		s->quirks |= HS_Q_URG;
+	else if (t->urg_ptr)
+		s->quirks |= HS_Q_NZ_URG;
+	if (*fl & 0x08)
+		s->quirks |= HS_Q_PUSH;
+}
+
+/*
+ * Option walk state. The walk runs one option per call of a global
+ * subprogram, which the verifier checks once with an unknown position,
+ * instead of once per path through 24 unrolled option branches.
+ */
+struct optwalk {
+	__u8 buf[OPTBUF];               /* option bytes, zero beyond olen */
+	struct hs_tcp_sig sig;
+	struct hs_tcp_obs obs;
+	__u32 pos;                      /* next option byte */
+	__u32 olen;                     /* option bytes in the header */
+};
+
+enum { STEP_MORE = 0, STEP_END = 1, STEP_BAD = 2 };
+
+/* Consume one option: STEP_MORE, or STEP_END / STEP_BAD when done. */
+__noinline int hs_opt_step(struct optwalk *w)
+{
+	__u8 *buf, kind, l;
+	__u32 pos, olen, i, j;
+
+	if (!w)
+		return STEP_BAD;
+	buf = w->buf;
+	pos = w->pos;
+	olen = w->olen;
+	if (olen > HS_TCP_OPT_BYTES)
+		return STEP_BAD;
+	if (pos >= olen)
+		return STEP_END;
+	i = w->sig.opt_cnt;
+	if (i >= HS_TCP_MAX_OPTS)
+		return STEP_BAD;  /* p0f records 24 options, the rest is "bad" */
+	kind = OB(pos);
+	w->sig.opt_layout[i] = kind;
+	w->sig.opt_cnt = i + 1;
+	pos++;
+
+	switch (kind) {
+	case TCPOPT_EOL_K:
+		w->sig.opt_eol_pad = olen - pos;
+		/* p0f stops at the first non-zero pad byte and flags it unless
+		 * that byte was the last one */
+		for (j = 0; j < HS_TCP_OPT_BYTES; j++) {
+			if (pos + j >= olen)
+				break;
+			if (OB(pos + j)) {
+				if (pos + j + 1 != olen)
+					w->sig.quirks |= HS_Q_OPT_EOL;
+				break;
+			}
+		}
+		pos = olen;
+		break;
+	case TCPOPT_NOP_K:
+		break;
+	case TCPOPT_MSS_K:
+		if (pos + 3 > olen)
+			return STEP_BAD;
+		if (OB(pos) != 4)
+			w->sig.quirks |= HS_Q_OPT_BAD;
+		w->sig.mss = (OB(pos + 1) << 8) | OB(pos + 2);
+		pos += 3;
+		break;
+	case TCPOPT_WS_K:
+		if (pos + 2 > olen)
+			return STEP_BAD;
+		if (OB(pos) != 3)
+			w->sig.quirks |= HS_Q_OPT_BAD;
+		w->sig.wscale = OB(pos + 1);
+		if (w->sig.wscale > 14)
+			w->sig.quirks |= HS_Q_EXWS;
+		pos += 2;
+		break;
+	case TCPOPT_SACKOK_K:
+		if (pos + 1 > olen)
+			return STEP_BAD;
+		if (OB(pos) != 2)
+			w->sig.quirks |= HS_Q_OPT_BAD;
+		pos += 1;
+		break;
+	case TCPOPT_TS_K:
+		if (pos + 9 > olen)
+			return STEP_BAD;
+		if (OB(pos) != 10)
+			w->sig.quirks |= HS_Q_OPT_BAD;
+		w->obs.ts1 = be32_at(buf, pos + 1);
+		w->obs.ts2 = be32_at(buf, pos + 5);
+		if (w->obs.ts1)
+			w->sig.flags |= HS_SIGF_TS1;
+		else
+			w->sig.quirks |= HS_Q_ZERO_TS1;
+		if (w->obs.ts2)
+			w->sig.quirks |= HS_Q_NZ_TS2;
+		pos += 9;
+		break;
+	default:
+		/* length-prefixed; SACK must be 10..34, others 2..40 */
+		if (pos == olen)
+			return STEP_BAD;
+		l = OB(pos);
+		if (kind == TCPOPT_SACK_K ? (l < 10 || l > 34) : (l < 2 || l > 40))
+			return STEP_BAD;
+		if (pos - 1 + l > olen)
+			return STEP_BAD;
+		pos += l - 1;
+		break;
+	}
+	w->pos = pos;
+	return pos >= olen ? STEP_END : STEP_MORE;
+}
+
+/* Walk the options exactly as p0f does; see the file comment. */
+INLINE void sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct optwalk *w)
+{
+	__u32 off = (void *)p->tcp - (void *)(long)ctx->data + 20;
+	int i, r = STEP_MORE;
+
+	w->olen = w->sig.tcp_hlen - 20;
+	if (!w->olen)
+		return;
+	if (w->olen > HS_TCP_OPT_BYTES || bpf_xdp_load_bytes(ctx, off, w->buf, w->olen)) {
+		w->sig.quirks |= HS_Q_OPT_BAD;
+		return;
+	}
+	for (i = 0; i < HS_TCP_MAX_OPTS + 1 && r == STEP_MORE; i++)
+		r = hs_opt_step(w);
+	if (r != STEP_END)
+		w->sig.quirks |= HS_Q_OPT_BAD;
+}
+
+#endif /* HS_TCP_SIG_H */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hashing shared by the XDP program and userspace, so that both compute the
+ * same fingerprint ids and sketch registers. Cheap on purpose: the kernel
+ * side never runs a cryptographic hash.
+ */
+#ifndef HS_HASH_H
+#define HS_HASH_H
+
+#include <linux/types.h>
+#include "hydrascope.h"
+
+#ifndef HS_INLINE
+#define HS_INLINE static inline __attribute__((always_inline))
+#endif
+
+/* Fixed seeds: ids and sketches must merge across restarts and replays. */
+#define HS_SEED_TCP  0x6879647261736370ULL  /* "hydrascp" */
+#define HS_SEED_ADDR 0x9e3779b97f4a7c15ULL
+
+/* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies. */
+HS_INLINE __u64 hs_mix64(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Fold n 64-bit words into one hash. */
+HS_INLINE __u64 hs_hash_words(const __u64 *w, int n, __u64 seed)
+{
+	__u64 h = seed;
+	int i;
+
+	for (i = 0; i < n; i++)
+		h = hs_mix64(h ^ w[i]) + 0x2545f4914f6cdd1dULL;
+	return hs_mix64(h);
+}
+
+/* Hash of up to 16 address bytes given as two words plus the family. */
+HS_INLINE __u64 hs_hash_addr(__u64 lo, __u64 hi, __u8 family)
+{
+	return hs_mix64(hs_mix64(lo ^ HS_SEED_ADDR ^ family) ^ hi);
+}
+
+/* Leading zeros of a non-zero 64-bit value, without a clz instruction. */
+HS_INLINE __u32 hs_clz64(__u64 x)
+{
+	__u32 n = 0;
+
+	if (!(x >> 32)) { n += 32; x <<= 32; }
+	if (!(x >> 48)) { n += 16; x <<= 16; }
+	if (!(x >> 56)) { n += 8;  x <<= 8; }
+	if (!(x >> 60)) { n += 4;  x <<= 4; }
+	if (!(x >> 62)) { n += 2;  x <<= 2; }
+	if (!(x >> 63)) { n += 1; }
+	return n;
+}
+
+/* HyperLogLog: register index from the top P bits ... */
+HS_INLINE __u32 hs_hll_index(__u64 h)
+{
+	return (__u32)(h >> (64 - HS_HLL_P));
+}
+
+/* ... and the rank (position of the first 1) of the remaining bits. */
+HS_INLINE __u8 hs_hll_rank(__u64 h)
+{
+	/* A sentinel bit bounds the rank at 64 - P + 1. */
+	__u64 rest = (h << HS_HLL_P) | (1ULL << (HS_HLL_P - 1));
+
+	return (__u8)(hs_clz64(rest) + 1);
+}
+
+#endif /* HS_HASH_H */

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the XDP program and userspace share: limits, the layout of map
+ * values and ring-buffer records, counter indices. Only __u* types, so the
+ * file compiles on both sides. Every multi-byte value is in host byte order
+ * unless its comment says otherwise.
+ */
+#ifndef HYDRASCOPE_H
+#define HYDRASCOPE_H
+
+#include <linux/types.h>
+
+/* Bump when any struct below or a map definition changes layout. */
+#define HS_LAYOUT_VERSION 1
+
+/* ---- limits (each can be overridden at build time) ---- */
+
+#ifndef HS_VLAN_MAX
+#define HS_VLAN_MAX 2           /* 802.1Q / 802.1ad tags skipped */
+#endif
+#ifndef HS_IPV6_EXT_MAX
+#define HS_IPV6_EXT_MAX 6       /* IPv6 extension headers skipped */
+#endif
+/* TCP options recorded per SYN: p0f v3 stops at 24 and calls the rest "bad". */
+#define HS_TCP_MAX_OPTS 24
+#define HS_TCP_OPT_BYTES 40     /* (15 - 5) * 4 */
+
+/* HyperLogLog: 2^12 one-byte registers, standard error 1.04/64 = 1.6%. */
+#define HS_HLL_P 12
+#define HS_HLL_M (1u << HS_HLL_P)
+
+#ifndef HS_TCP_FP_MAX
+#define HS_TCP_FP_MAX 4096      /* distinct TCP fingerprint ids tracked */
+#endif
+#define HS_EVENTS_BYTES (256 * 1024)
+
+/* ---- TCP SYN signature ---- */
+
+/* p0f v3 quirks, in the order p0f prints them. */
+enum hs_quirk {
+	HS_Q_DF       = 1u << 0,  /* "df": IPv4 don't-fragment set */
+	HS_Q_NZ_ID    = 1u << 1,  /* "id+": DF set but IP ID non-zero */
+	HS_Q_ZERO_ID  = 1u << 2,  /* "id-": DF clear but IP ID zero */
+	HS_Q_ECN      = 1u << 3,  /* "ecn": ECN in IP TOS or TCP flags */
+	HS_Q_NZ_MBZ   = 1u << 4,  /* "0+": IPv4 must-be-zero bit set */
+	HS_Q_FLOW     = 1u << 5,  /* "flow": IPv6 flow label non-zero */
+	HS_Q_ZERO_SEQ = 1u << 6,  /* "seq-": sequence number zero */
+	HS_Q_NZ_ACK   = 1u << 7,  /* "ack+": ACK number set without ACK flag */
+	HS_Q_ZERO_ACK = 1u << 8,  /* "ack-": ACK flag with zero ACK number */
+	HS_Q_NZ_URG   = 1u << 9,  /* "uptr+": urgent pointer without URG */
+	HS_Q_URG      = 1u << 10, /* "urgf+": URG flag */
+	HS_Q_PUSH     = 1u << 11, /* "pushf+": PSH flag */
+	HS_Q_ZERO_TS1 = 1u << 12, /* "ts1-": own timestamp zero */
+	HS_Q_NZ_TS2   = 1u << 13, /* "ts2+": peer timestamp non-zero on SYN */
+	HS_Q_OPT_EOL  = 1u << 14, /* "opt+": non-zero bytes after EOL */
+	HS_Q_EXWS     = 1u << 15, /* "exws": window scale above 14 */
+	HS_Q_OPT_BAD  = 1u << 16, /* "bad": malformed option list */
+	HS_Q_COUNT    = 17,
+};
+
+enum hs_sig_flag {
+	HS_SIGF_PAYLOAD = 1u << 0, /* SYN carried payload (p0f pclass "+") */
+	HS_SIGF_TS1     = 1u << 1, /* own timestamp non-zero (p0f's win/mss-12 test) */
+};
+
+/*
+ * Everything a p0f v3 raw_sig is made of, and nothing per-connection:
+ * the fingerprint id is a hash of exactly these 40 bytes (padding zeroed).
+ */
+struct hs_tcp_sig {
+	__u8  ip_ver;                        /* 4 or 6 */
+	__u8  ttl;                           /* observed TTL / hop limit */
+	__u8  ip_opt_len;                    /* IPv4 option bytes; IPv6 extension bytes (max 255) */
+	__u8  opt_cnt;                       /* entries used in opt_layout */
+	__u8  opt_layout[HS_TCP_MAX_OPTS];   /* option kinds, wire order */
+	__u8  opt_eol_pad;                   /* bytes after an EOL option */
+	__u8  wscale;                        /* window scale shift */
+	__u16 mss;                           /* MSS option value */
+	__u16 win;                           /* TCP window */
+	__u8  tcp_hlen;                      /* TCP header bytes incl. options */
+	__u8  flags;                         /* enum hs_sig_flag */
+	__u32 quirks;                        /* enum hs_quirk */
+};
+
+#define HS_TCP_SIG_WORDS (sizeof(struct hs_tcp_sig) / 8)
+
+/* Per-connection values seen with a SYN: reported, never hashed. */
+struct hs_tcp_obs {
+	__u32 ts1;                           /* own timestamp */
+	__u32 ts2;                           /* peer timestamp */
+	__u32 flow_label;                    /* IPv6 only */
+	__u16 ip_id;                         /* IPv4 only */
+	__u8  tos;                           /* DSCP+ECN byte / traffic class */
+	__u8  pad;
+};
+
+/* Source and destination of a packet, addresses in network byte order. */
+struct hs_endpoints {
+	__u8  saddr[16];                     /* IPv4 uses the first 4 bytes */
+	__u8  daddr[16];
+	__u16 sport;                         /* host order */
+	__u16 dport;                         /* host order */
+	__u8  family;                        /* 4 or 6 */
+	__u8  pad[3];
+};
+
+/* Value of the tcp_fps map, keyed by the 64-bit fingerprint id. */
+struct hs_tcp_fp {
+	struct hs_tcp_sig sig;               /* to render the id without the ring buffer */
+	__u64 syns;                          /* SYNs counted */
+	__u64 first_ns;                      /* program clock (see hs_clock) */
+	__u64 last_ns;
+	__u8  hll_ips[HS_HLL_M];             /* distinct source addresses */
+	__u8  hll_nets[HS_HLL_M];            /* distinct /24 (IPv4) or /48 (IPv6) */
+};
+
+/* ---- ring buffer ---- */
+
+enum hs_event_type {
+	HS_EV_TCP_NEW = 1,                   /* first SYN of a new fingerprint id */
+	HS_EV_TCP_SYN = 2,                   /* every fingerprinted SYN (replay only) */
+};
+
+struct hs_event {
+	__u32 type;                          /* enum hs_event_type */
+	__u32 pad;
+	__u64 ts_ns;                         /* program clock */
+	__u64 fp_id;
+	struct hs_endpoints ep;
+	struct hs_tcp_sig sig;
+	struct hs_tcp_obs obs;
+};
+
+/* ---- clock ---- */
+
+/*
+ * Live, the program clock is CLOCK_MONOTONIC (coarse); userspace adds the
+ * realtime offset. In replay, userspace sets the packet timestamp (Unix ns)
+ * before each packet, so the clock is already wall time.
+ */
+enum hs_clock {
+	HS_CLOCK_MONO = 0,
+	HS_CLOCK_REPLAY = 1,
+};
+
+/* ---- per-CPU health counters (index into the stats array) ---- */
+
+enum hs_stat {
+	HS_ST_PACKETS,          /* every packet seen */
+	HS_ST_SYNS,             /* client SYNs fingerprinted */
+	HS_ST_FP_NEW,           /* new fingerprint ids inserted */
+	HS_ST_MAP_FULL,         /* fingerprint map full: id not counted */
+	HS_ST_RB_DROP,          /* ring buffer full: event lost */
+	HS_ST_NON_IP,           /* not IPv4/IPv6 */
+	HS_ST_NON_TCP,          /* IP but not TCP */
+	HS_ST_FRAGMENT,         /* IP fragment, not inspected */
+	HS_ST_SYN_BAD_FLAGS,    /* SYN with FIN or RST: not fingerprinted */
+	HS_ST_ERR_ETH,          /* truncated Ethernet header */
+	HS_ST_ERR_VLAN,         /* truncated or too many VLAN tags */
+	HS_ST_ERR_IP4,          /* bad or truncated IPv4 header/length */
+	HS_ST_ERR_IP6,          /* bad or truncated IPv6 header/length */
+	HS_ST_ERR_IP6_EXT,      /* IPv6 extension chain truncated or too long */
+	HS_ST_ERR_TCP,          /* bad or truncated TCP header */
+	HS_ST__COUNT,
+};
+
+/* The one element of the per-CPU stats array. */
+struct hs_stats {
+	__u64 c[HS_ST__COUNT];
+};
+
+#endif /* HYDRASCOPE_H */
