@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# hydrascope: `make` builds, `sudo make demo` / `sudo make check` also set up.
+
+OUT      := .output
+BIN      := hydrascope
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH_INC := /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+# Debian packages: to build, then what the tests and demo drive.
+DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
+	      bpftool libpcap-dev libjson-c-dev libcmocka-dev
+DEBS_TEST  := iproute2 ethtool tcpdump p0f python3 procps
+DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -Iheaders -Iuser -I$(OUT) -MMD -MP \
+	    -DHS_VERSION='"$(VERSION)"'
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lm
+BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP
+
+USER_SRC := $(wildcard user/*.c)
+USER_OBJ := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRC))
+LIB_OBJ  := $(filter-out $(OUT)/main.o,$(USER_OBJ))
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.PHONY: all clean deps print-debs check demo tests help
+
+all: $(BIN)
+
+help:
+	@echo 'make             build ./hydrascope (V=1 shows commands)'
+	@echo 'sudo make demo   install missing Debian packages, build, run the demo test bed'
+	@echo 'sudo make check  install missing Debian packages, build, run every test'
+	@echo 'make deps        install missing Debian packages (root)'
+	@echo 'make clean       remove build outputs'
+
+$(OUT) $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUT)/hydrascope.bpf.o: bpf/hydrascope.bpf.c Makefile | $(OUT)
+	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'sudo make deps'"; exit 1; }
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPFFLAGS) -c $< -o $@
+
+$(OUT)/hs_bpf.skel.h: $(OUT)/hydrascope.bpf.o
+	@test -x $(BPFTOOL) || { echo "bpftool not found: run 'sudo make deps'"; exit 1; }
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name hs_bpf > $@
+
+# every userspace object may include the skeleton
+$(OUT)/%.o: user/%.c $(OUT)/hs_bpf.skel.h Makefile | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(USER_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/%.c $(LIB_OBJ) $(OUT)/hs_bpf.skel.h Makefile | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB_OBJ) $(LDLIBS) -lcmocka -o $@
+
+tests: $(BIN) $(TEST_BIN)
+
+print-debs:
+	@echo $(DEBS)
+
+# Install what is missing (Debian); a no-op when everything is there.
+deps:
+	@missing=$$(for p in $(DEBS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "Missing Debian packages:" $$missing "- run as root (sudo make ...)"; exit 1; \
+		fi; \
+		echo "Installing Debian packages:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+check:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)tests/run.sh
+
+demo:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh
+
+clean:
+	rm -rf $(OUT) $(BIN)
+
+-include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)

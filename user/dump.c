@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* `hydrascope dump` and `hydrascope status`: read a running instance's pins. */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <linux/if_link.h>
+
+#include "hs.h"
+
+static void dump_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hydrascope dump [--pin-dir DIR] [-j|--json] [--top N] [--p0f-db FILE]\n"
+		"  -j, --json         one JSON object per line\n"
+		"  -n, --top N        only the N fingerprints with the most SYNs\n"
+		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n"
+		"      --p0f-db FILE  p0f fingerprint database for OS labels\n");
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "p0f-db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
+	struct report_opts ro = { 0 };
+	unsigned long long v;
+	int opt, fd, err, ret;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jn:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'P': pin_dir = optarg; break;
+		case 'j': ro.json = true; break;
+		case 'n':
+			if (parse_uint(optarg, 1000000000ULL, &v) || !v) {
+				pr_warn("invalid --top '%s' (a positive number)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			ro.top = v;
+			break;
+		case 'D': db = optarg; break;
+		case 'h': dump_usage(stdout); return HS_EXIT_OK;
+		default: dump_usage(stderr); return HS_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		pr_warn("unexpected argument '%s'", argv[optind]);
+		return HS_EXIT_USAGE;
+	}
+	err = p0f_db_load(db);
+	if (err && strcmp(db, HS_DEFAULT_P0F_DB)) {
+		pr_warn("Couldn't read p0f database '%s': %s", db, strerror(-err));
+		return HS_EXIT_ERR;
+	}
+	err = hs_pin_open(pin_dir, "tcp_fps", &fd);
+	if (err)
+		return hs_err_exit(err);
+	ro.clock_offset = mono_to_unix_offset();
+	ret = report_tcp(fd, &ro);
+	close(fd);
+	p0f_db_free();
+	return ret;
+}
+
+static void status_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hydrascope status [--pin-dir DIR] [-j|--json]\n"
+		"  -j, --json         one JSON object\n"
+		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n");
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static __u32 map_max(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+static __u32 map_count(int fd)
+{
+	__u64 key, next;
+	void *prev = NULL;
+	__u32 n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+/* Does program `id` use the map with id `want`? (i.e. is it ours) */
+static bool prog_uses_map(__u32 id, __u32 want)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[64], i;
+	bool found = false;
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (i = 0; i < info.nr_map_ids && i < 64; i++)
+			found |= ids[i] == want;
+	close(fd);
+	return found;
+}
+
+static const char *attach_mode(__u8 m)
+{
+	return m == XDP_ATTACHED_DRV ? "native" : m == XDP_ATTACHED_SKB ? "skb" :
+	       m == XDP_ATTACHED_HW ? "offload" : m == XDP_ATTACHED_MULTI ? "multi" : "none";
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *pin_dir = HS_DEFAULT_PIN_DIR;
+	struct if_nameindex *ifs, *it;
+	json_object *j = NULL, *ja = NULL, *jc;
+	int opt, fps_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR, i;
+	__u32 stats_id, fps_n, fps_max;
+	struct hs_stats sum;
+	bool json = false;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'P': pin_dir = optarg; break;
+		case 'j': json = true; break;
+		case 'h': status_usage(stdout); return HS_EXIT_OK;
+		default: status_usage(stderr); return HS_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		pr_warn("unexpected argument '%s'", argv[optind]);
+		return HS_EXIT_USAGE;
+	}
+	err = hs_pin_open(pin_dir, "tcp_fps", &fps_fd);
+	if (!err)
+		err = hs_pin_open(pin_dir, "stats", &st_fd);
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	err = hs_stats_read(st_fd, &sum);
+	if (err) {
+		pr_warn("Couldn't read health counters: %s", strerror(-err));
+		goto out;
+	}
+	stats_id = map_id(st_fd);
+	fps_n = map_count(fps_fd);
+	fps_max = map_max(fps_fd);
+
+	if (json) {
+		j = json_object_new_object();
+		ja = json_object_new_array();
+		json_object_object_add(j, "pin_dir", json_object_new_string(pin_dir));
+		json_object_object_add(j, "attached", ja);
+	} else {
+		printf("pin dir: %s\nattached:\n", pin_dir);
+	}
+	ifs = if_nameindex();
+	for (it = ifs; it && it->if_index; it++) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+		if (bpf_xdp_query(it->if_index, 0, &q) || !q.prog_id ||
+		    !prog_uses_map(q.prog_id, stats_id))
+			continue;
+		if (json) {
+			json_object *a = json_object_new_object();
+
+			json_object_object_add(a, "interface", json_object_new_string(it->if_name));
+			json_object_object_add(a, "ifindex", json_object_new_int(it->if_index));
+			json_object_object_add(a, "mode", json_object_new_string(attach_mode(q.attach_mode)));
+			json_object_object_add(a, "prog_id", json_object_new_int64(q.prog_id));
+			json_object_array_add(ja, a);
+		} else {
+			printf("  %-16s %-7s prog id %u\n", it->if_name,
+			       attach_mode(q.attach_mode), q.prog_id);
+		}
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+
+	if (json) {
+		json_object *m = json_object_new_object(), *t = json_object_new_object();
+
+		json_object_object_add(t, "entries", json_object_new_int64(fps_n));
+		json_object_object_add(t, "max_entries", json_object_new_int64(fps_max));
+		json_object_object_add(m, "tcp_fps", t);
+		json_object_object_add(j, "maps", m);
+		jc = json_object_new_object();
+		for (i = 0; i < HS_ST__COUNT; i++)
+			json_object_object_add(jc, hs_stat_names[i], json_object_new_uint64(sum.c[i]));
+		json_object_object_add(j, "counters", jc);
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else {
+		printf("maps:\n  %-16s %u / %u (%.1f%%)\ncounters:\n", "tcp_fps", fps_n, fps_max,
+		       fps_max ? 100.0 * fps_n / fps_max : 0.0);
+		for (i = 0; i < HS_ST__COUNT; i++)
+			printf("  %-16s %llu\n", hs_stat_names[i], (unsigned long long)sum.c[i]);
+	}
+	ret = HS_EXIT_OK;
+out:
+	if (fps_fd >= 0)
+		close(fps_fd);
+	if (st_fd >= 0)
+		close(st_fd);
+	return ret;
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * HyperLogLog estimate of the registers the XDP program fills. Uses Ertl's
+ * "improved raw estimator" (New cardinality estimation algorithms for
+ * HyperLogLog sketches, 2017): unbiased from 0 to far beyond 2^32 without
+ * empirical bias tables or a switch to linear counting.
+ */
+#include <math.h>
+
+#include "hs.h"
+
+#define Q (64 - HS_HLL_P)   /* register values are 0..Q+1 */
+
+static double sigma(double x)
+{
+	double y = 1, z = x, prev;
+
+	if (x == 1)
+		return INFINITY;
+	do {
+		x *= x;
+		prev = z;
+		z += x * y;
+		y += y;
+	} while (z != prev);
+	return z;
+}
+
+static double tau(double x)
+{
+	double y = 1, z, prev;
+
+	if (x == 0 || x == 1)
+		return 0;
+	z = 1 - x;
+	do {
+		x = sqrt(x);
+		prev = z;
+		y *= 0.5;
+		z -= (1 - x) * (1 - x) * y;
+	} while (z != prev);
+	return z / 3;
+}
+
+double hll_estimate(const __u8 *reg)
+{
+	const double m = HS_HLL_M;
+	unsigned int c[Q + 2] = { 0 };
+	double z;
+	unsigned int i;
+	int k;
+
+	for (i = 0; i < HS_HLL_M; i++)
+		c[reg[i] > Q + 1 ? Q + 1 : reg[i]]++;
+	if (c[0] == HS_HLL_M)
+		return 0;
+	z = m * tau(1 - c[Q + 1] / m);
+	for (k = Q; k >= 1; k--)
+		z = 0.5 * (z + c[k]);
+	z += m * sigma(c[0] / m);
+	return (m / (2 * log(2))) * m / z;
+}
+
+void hll_merge(__u8 *dst, const __u8 *src)
+{
+	unsigned int i;
+
+	for (i = 0; i < HS_HLL_M; i++)
+		if (src[i] > dst[i])
+			dst[i] = src[i];
+}

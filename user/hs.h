@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Declarations shared by the files of the hydrascope binary. */
+#ifndef HS_USER_H
+#define HS_USER_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "hydrascope.h"
+
+#define HS_DEFAULT_PIN_DIR "/sys/fs/bpf/hydrascope"
+#define HS_DEFAULT_P0F_DB  "/etc/p0f/p0f.fp"
+
+/* Exit codes, documented in the man page and README. */
+enum {
+	HS_EXIT_OK = 0,
+	HS_EXIT_ERR = 1,        /* operational error: load, attach, read, I/O */
+	HS_EXIT_USAGE = 2,      /* bad command line */
+	HS_EXIT_NOPRIV = 3,     /* missing privileges (root / CAP_BPF) */
+	HS_EXIT_PARTIAL = 4,    /* input only partly processed (e.g. truncated capture) */
+};
+
+/* ---- log.c ---- */
+extern int hs_verbose;
+void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hs_libbpf_logging(void);
+/* Exit code for a failed BPF/privileged operation: NOPRIV for EPERM/EACCES. */
+int hs_err_exit(int err);
+
+/* ---- util.c ---- */
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+/* RFC 3339 UTC; frac adds microseconds. */
+void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);
+/* Offset that turns the live program clock (CLOCK_MONOTONIC) into Unix ns. */
+int64_t mono_to_unix_offset(void);
+void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len);
+
+/* ---- hll.c ---- */
+double hll_estimate(const __u8 *reg);
+void hll_merge(__u8 *dst, const __u8 *src);
+
+/* ---- p0f.c ---- */
+/* Render the p0f v3 raw_sig; returns the length written (truncated at len). */
+int p0f_render(const struct hs_tcp_sig *s, char *buf, size_t len);
+
+/* ---- p0fdb.c ---- */
+/* Load p0f's fingerprint database; 0 on success, -errno on failure. A file
+ * that does not exist is not an error for the default path (no labels). */
+int p0f_db_load(const char *path);
+/* OS label for a SYN signature ("Linux 3.11 and newer"), or "" if none. */
+const char *p0f_db_label(const struct hs_tcp_sig *s);
+void p0f_db_free(void);
+
+/* ---- report.c ---- */
+struct report_opts {
+	bool json;
+	unsigned long top;        /* 0: all rows */
+	int64_t clock_offset;     /* added to program-clock ns to get Unix ns */
+};
+/* Read the tcp_fps map, merge ids by rendered signature, print rows. */
+int report_tcp(int tcp_fps_fd, const struct report_opts *o);
+
+/* ---- capture.c ---- */
+#define CAPTURE_FRAME_MAX (65535 + 14)
+struct capture;
+struct capture_frame {
+	const unsigned char *data;   /* Ethernet frame, valid until the next call */
+	unsigned int len;
+	uint64_t ts_ns;              /* Unix time */
+	unsigned long long runt;     /* packets shorter than their link header */
+};
+struct capture *capture_open(const char *path, char *err, size_t errlen);
+/* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
+int capture_next(struct capture *c, struct capture_frame *f);
+const char *capture_error(const struct capture *c);
+void capture_close(struct capture *c);
+
+/* ---- bpfobj.c ---- */
+struct hs_bpf;
+struct hs_bpf *hs_open(bool replay);
+int hs_load(struct hs_bpf *skel, const char *pin_dir);
+int hs_pin_dir_prepare(const char *pin_dir);
+int hs_pin_open(const char *pin_dir, const char *map, int *fd);
+int hs_stats_read(int stats_fd, struct hs_stats *sum);
+extern const char *const hs_stat_names[HS_ST__COUNT];
+
+/* ---- subcommands ---- */
+int cmd_run(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+#endif /* HS_USER_H */

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * `hydrascope run`: load, pin, attach (bpf_link), then stay in the
+ * foreground reporting new fingerprints until SIGINT/SIGTERM; detach and
+ * clean up what this run created.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "hs.h"
+#include "hs_bpf.skel.h"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
+		"                      [--p0f-db FILE] [-v]\n"
+		"  -i, --interface IFACE  interface to attach to (required)\n"
+		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
+		"                         where the driver supports it, else skb\n"
+		"      --pin-dir DIR      where maps are pinned (default " HS_DEFAULT_PIN_DIR ")\n"
+		"      --keep-maps        leave the pinned maps in place on exit\n"
+		"      --p0f-db FILE      p0f fingerprint database for OS labels\n"
+		"                         (default " HS_DEFAULT_P0F_DB ")\n"
+		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
+}
+
+static const char *mode_name(__u8 mode)
+{
+	switch (mode) {
+	case XDP_ATTACHED_DRV: return "native";
+	case XDP_ATTACHED_SKB: return "skb";
+	case XDP_ATTACHED_HW: return "offload";
+	case XDP_ATTACHED_MULTI: return "multi";
+	default: return "none";
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	const struct hs_event *ev = data;
+	char sig[256], src[INET6_ADDRSTRLEN];
+	const char *os;
+
+	(void)ctx;
+	if (len < sizeof(*ev) || ev->type != HS_EV_TCP_NEW)
+		return 0;
+	p0f_render(&ev->sig, sig, sizeof(sig));
+	os = p0f_db_label(&ev->sig);
+	fmt_addr(&ev->ep, true, src, sizeof(src));
+	pr_info("new TCP fingerprint %s%s%s%s from %s port %u", sig,
+		*os ? " (" : "", os, *os ? ")" : "", src, ev->ep.sport);
+	return 0;
+}
+
+/* Explain an attach failure; never touches the program already there. */
+static void attach_error(const char *ifname, int ifindex, int err)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+	int fd;
+
+	if ((err == -EBUSY || err == -EEXIST) && !bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
+		fd = bpf_prog_get_fd_by_id(q.prog_id);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &ilen))
+			pr_warn("Couldn't attach XDP program on '%s': another XDP program "
+				"is attached (id %u, name '%s'); leaving it in place",
+				ifname, q.prog_id, info.name);
+		else
+			pr_warn("Couldn't attach XDP program on '%s': another XDP program "
+				"is attached (id %u); leaving it in place", ifname, q.prog_id);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pr_warn("Couldn't attach XDP program on '%s': %s%s", ifname, strerror(-err),
+		err == -EOPNOTSUPP || err == -EINVAL ?
+		" (the driver may not support this XDP mode; try -m skb)" : "");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "keep-maps", no_argument, NULL, 'k' },
+		{ "p0f-db", required_argument, NULL, 'D' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *ifname = NULL, *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
+	LIBBPF_OPTS(bpf_link_create_opts, lopts);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct ring_buffer *rb = NULL;
+	struct hs_bpf *skel = NULL;
+	int ifindex, opt, ret = HS_EXIT_ERR, err;
+	int lock_fd = -1, link_fd = -1, sig_fd = -1;
+	bool keep = false, loaded = false;
+	sigset_t mask;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "i:m:vh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'i': ifname = optarg; break;
+		case 'm':
+			if (!strcmp(optarg, "native"))
+				lopts.flags = XDP_FLAGS_DRV_MODE;
+			else if (!strcmp(optarg, "skb"))
+				lopts.flags = XDP_FLAGS_SKB_MODE;
+			else {
+				pr_warn("invalid mode '%s' (native or skb)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			break;
+		case 'P': pin_dir = optarg; break;
+		case 'k': keep = true; break;
+		case 'D': db = optarg; break;
+		case 'v': hs_verbose++; break;
+		case 'h': run_usage(stdout); return HS_EXIT_OK;
+		default: run_usage(stderr); return HS_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		pr_warn("unexpected argument '%s'", argv[optind]);
+		return HS_EXIT_USAGE;
+	}
+	if (!ifname) {
+		pr_warn("run needs an interface: -i IFACE");
+		return HS_EXIT_USAGE;
+	}
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		pr_warn("No such interface '%s'", ifname);
+		return HS_EXIT_ERR;
+	}
+	err = p0f_db_load(db);
+	if (err && strcmp(db, HS_DEFAULT_P0F_DB)) {
+		pr_warn("Couldn't read p0f database '%s': %s", db, strerror(-err));
+		return HS_EXIT_ERR;
+	}
+
+	/* signals as an fd, blocked before anything needs undoing */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		pr_warn("Couldn't create signalfd: %s", strerror(errno));
+		goto out;
+	}
+
+	err = hs_pin_dir_prepare(pin_dir);
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
+		pr_warn("Pin directory '%s' is in use by another 'hydrascope run'", pin_dir);
+		goto out;
+	}
+	skel = hs_open(false);
+	if (!skel)
+		goto out;
+	err = hs_load(skel, pin_dir);
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	loaded = true;
+	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
+	if (link_fd < 0) {
+		err = -errno;
+		attach_error(ifname, ifindex, err);
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	bpf_xdp_query(ifindex, 0, &q);
+	pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps pinned in %s",
+		ifname, ifindex, mode_name(q.attach_mode), q.prog_id, pin_dir);
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	if (!rb) {
+		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			pr_warn("poll: %s", strerror(errno));
+			goto out;
+		}
+		if (pfd[1].revents)
+			ring_buffer__consume(rb);
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+				pr_info("signal %u: detaching from %s", si.ssi_signo, ifname);
+			break;
+		}
+	}
+	ret = HS_EXIT_OK;
+out:
+	ring_buffer__free(rb);
+	if (link_fd >= 0)
+		close(link_fd);  /* the link is not pinned: closing detaches */
+	if (skel && loaded && !keep) {
+		bpf_map__unpin(skel->maps.tcp_fps, NULL);
+		bpf_map__unpin(skel->maps.stats, NULL);
+		rmdir(pin_dir);
+	}
+	hs_bpf__destroy(skel);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	p0f_db_free();
+	return ret;
+}

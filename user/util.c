@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* Small helpers: strict number parsing, time and address formatting. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hs.h"
+
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len)
+{
+	time_t secs = (time_t)(unix_ns / 1000000000ULL);
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&secs, &tm)) {
+		snprintf(buf, len, "invalid");
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac)
+		snprintf(buf + n, len - n, ".%06lluZ",
+			 (unsigned long long)(unix_ns % 1000000000ULL) / 1000);
+	else
+		snprintf(buf + n, len - n, "Z");
+}
+
+int64_t mono_to_unix_offset(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL +
+	       ((int64_t)rt.tv_nsec - mono.tv_nsec);
+}
+
+void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len)
+{
+	const __u8 *a = src ? ep->saddr : ep->daddr;
+
+	if (!inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, a, buf, len))
+		snprintf(buf, len, "?");
+}
