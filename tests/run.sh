@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Runs every test and ends with one line: "N passed, N failed, N skipped".
+#   .output/tests/test_*  C tests (cmocka; unit and BPF_PROG_TEST_RUN)
+#   tests/t_*.sh          shell tests (netns integration, CLI, captures)
+# Each prints TAP lines. Under CI=true a skipped test counts as failed.
+# Usage: tests/run.sh [NAME-FILTER]
+set -u
+cd "$(dirname "$0")/.."
+filter=${1:-}
+pass=0 fail=0 skip=0
+logdir=.output/test-logs
+mkdir -p "$logdir"
+
+run_one() {
+	local t=$1 name log rc line p=0 f=0 s=0 start
+	name=$(basename "$t")
+	log=$logdir/$name.log
+	start=$(date +%s)
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout --kill-after=10 900 "$t" >"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"* | "not ok "*"# SKIP"*)
+			s=$((s + 1)); echo "SKIP  $name: ${line#*# SKIP}";;
+		"ok "*) p=$((p + 1));;
+		"not ok "*) f=$((f + 1)); echo "FAIL  $name: ${line#not ok }";;
+		esac
+	done <"$log"
+	if [ $rc -ne 0 ] && [ $f -eq 0 ]; then
+		f=1; echo "FAIL  $name: exited with status $rc"
+	fi
+	if [ $((p + f + s)) -eq 0 ]; then
+		f=1; echo "FAIL  $name: reported no test result"
+	fi
+	if [ $f -gt 0 ]; then
+		echo "----- $log (last 40 lines) -----"; tail -n 40 "$log"; echo "-----"
+	fi
+	if [ "${CI:-}" = true ] && [ $s -gt 0 ]; then
+		echo "FAIL  $name: $s skipped under CI=true"; f=$((f + s)); s=0
+	fi
+	printf '%-5s %-28s %3d passed, %d failed, %d skipped (%ds)\n' \
+		"$([ $f -eq 0 ] && echo ok || echo FAIL)" "$name" $p $f $s $(( $(date +%s) - start ))
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+}
+
+for t in .output/tests/test_* tests/t_*.sh; do
+	[ -x "$t" ] || continue
+	case $t in *.d | *.log) continue;; esac
+	[ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue
+	run_one "$t"
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
