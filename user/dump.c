@@ -40,7 +40,7 @@ int cmd_dump(int argc, char **argv)
 	int opt, fd, err, ret;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jn:h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jn:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'P': pin_dir = optarg; break;
 		case 'j': ro.json = true; break;
@@ -53,7 +53,7 @@ int cmd_dump(int argc, char **argv)
 			break;
 		case 'D': db = optarg; break;
 		case 'h': dump_usage(stdout); return HS_EXIT_OK;
-		default: dump_usage(stderr); return HS_EXIT_USAGE;
+		default: return bad_option("dump", opt, argv);
 		}
 	}
 	if (optind < argc) {
@@ -155,12 +155,12 @@ int cmd_status(int argc, char **argv)
 	bool json = false;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'P': pin_dir = optarg; break;
 		case 'j': json = true; break;
 		case 'h': status_usage(stdout); return HS_EXIT_OK;
-		default: status_usage(stderr); return HS_EXIT_USAGE;
+		default: return bad_option("status", opt, argv);
 		}
 	}
 	if (optind < argc) {

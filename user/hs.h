@@ -33,6 +33,8 @@ void hs_libbpf_logging(void);
 int hs_err_exit(int err);
 
 /* ---- util.c ---- */
+/* One-line message for getopt's '?' or ':' (optstrings start with ':'). */
+int bad_option(const char *cmd, int opt, char **argv);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 /* RFC 3339 UTC; frac adds microseconds. */
 void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);

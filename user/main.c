@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* hydrascope: XDP traffic fingerprinter. Subcommand dispatch. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		usage(stderr);
+		pr_warn("no command given (try 'hydrascope -h')");
 		return HS_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		printf("hydrascope %s (layout %d)\n", HS_VERSION, HS_LAYOUT_VERSION);
 		return HS_EXIT_OK;
 	}
+	opterr = 0;  /* subcommands print their own one-line errors */
 	hs_libbpf_logging();
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))

@@ -123,7 +123,7 @@ int cmd_replay(int argc, char **argv)
 	struct capture **pcs = NULL;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jen:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jen:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'j': r.json = ro.json = true; break;
 		case 'e': r.events = true; break;
@@ -137,7 +137,7 @@ int cmd_replay(int argc, char **argv)
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
 		case 'h': replay_usage(stdout); return HS_EXIT_OK;
-		default: replay_usage(stderr); return HS_EXIT_USAGE;
+		default: return bad_option("replay", opt, argv);
 		}
 	}
 	nfiles = argc - optind;

@@ -117,7 +117,7 @@ int cmd_run(int argc, char **argv)
 	sigset_t mask;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "i:m:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:m:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'i': ifname = optarg; break;
 		case 'm':
@@ -135,7 +135,7 @@ int cmd_run(int argc, char **argv)
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
 		case 'h': run_usage(stdout); return HS_EXIT_OK;
-		default: run_usage(stderr); return HS_EXIT_USAGE;
+		default: return bad_option("run", opt, argv);
 		}
 	}
 	if (optind < argc) {
@@ -231,8 +231,10 @@ out:
 	if (skel && loaded && !keep) {
 		bpf_map__unpin(skel->maps.tcp_fps, NULL);
 		bpf_map__unpin(skel->maps.stats, NULL);
-		rmdir(pin_dir);
 	}
+	/* only succeeds when empty: never removes another instance's pins */
+	if (!keep || !loaded)
+		rmdir(pin_dir);
 	hs_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);

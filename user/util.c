@@ -2,6 +2,7 @@
 /* Small helpers: strict number parsing, time and address formatting. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,4 +59,16 @@ void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len)
 
 	if (!inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, a, buf, len))
 		snprintf(buf, len, "?");
+}
+
+int bad_option(const char *cmd, int opt, char **argv)
+{
+	char shortopt[3] = { '-', (char)optopt, 0 };
+	const char *arg = optopt ? shortopt : argv[optind - 1];
+
+	if (opt == ':')
+		pr_warn("%s: option '%s' needs a value (see 'hydrascope %s -h')", cmd, arg, cmd);
+	else
+		pr_warn("%s: unknown option '%s' (see 'hydrascope %s -h')", cmd, arg, cmd);
+	return HS_EXIT_USAGE;
 }
