@@ -11,14 +11,14 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 # Debian packages: to build, then what the tests and demo drive.
 DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
-	      bpftool libpcap-dev libjson-c-dev libcmocka-dev
+	      bpftool libpcap-dev libjson-c-dev libssl-dev libcmocka-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f python3 procps
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Iheaders -Iuser -I$(OUT) -MMD -MP \
 	    -DHS_VERSION='"$(VERSION)"'
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lcrypto -lm
 BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP
 
 USER_SRC := $(wildcard user/*.c)

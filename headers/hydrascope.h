@@ -169,4 +169,47 @@ struct hs_stats {
 	__u64 c[HS_ST__COUNT];
 };
 
+
+/* ---- TLS ClientHello ---- */
+
+#define HS_TLS_MAX_CIPHERS 128
+#define HS_TLS_MAX_EXTS    64
+#define HS_TLS_MAX_SIGALGS 64
+#define HS_TLS_MAX_GROUPS  32
+#define HS_TLS_MAX_ECPF    8
+#define HS_TLS_ALPN_MAX    32
+#define HS_TLS_SNI_MAX     64
+
+enum hs_tls_flag {
+	HS_TLSF_SNI      = 1u << 0,  /* server_name extension present */
+	HS_TLSF_ALPN     = 1u << 1,  /* ALPN extension with a first value */
+	HS_TLSF_OVERFLOW = 1u << 2,  /* a list was longer than we keep */
+};
+
+/*
+ * The raw lists of a ClientHello, GREASE values left out, in wire order:
+ * everything JA4, JA4_r and JA3 are computed from. Values in host order.
+ */
+struct hs_tls_hello {
+	__u16 legacy_version;                /* ClientHello.legacy_version */
+	__u16 max_version;                   /* highest supported_versions entry, 0: none */
+	__u8  n_ciphers;
+	__u8  n_exts;
+	__u8  n_sigalgs;
+	__u8  n_groups;
+	__u8  n_ecpf;
+	__u8  flags;                         /* enum hs_tls_flag */
+	__u8  alpn_len;                      /* first ALPN value: length on the wire */
+	__u8  sni_len;                       /* host name bytes kept (<= HS_TLS_SNI_MAX) */
+	__u16 ciphers[HS_TLS_MAX_CIPHERS];
+	__u16 exts[HS_TLS_MAX_EXTS];
+	__u16 sigalgs[HS_TLS_MAX_SIGALGS];
+	__u16 groups[HS_TLS_MAX_GROUPS];
+	__u8  ecpf[HS_TLS_MAX_ECPF];
+	__u8  alpn[HS_TLS_ALPN_MAX];         /* first ALPN value (first bytes) */
+	__u8  alpn_last;                     /* its last byte, however long it is */
+	__u8  pad[7];
+	char  sni[HS_TLS_SNI_MAX];           /* host name, not NUL-terminated */
+};
+
 #endif /* HYDRASCOPE_H */

@@ -58,6 +58,12 @@ int p0f_db_load(const char *path);
 const char *p0f_db_label(const struct hs_tcp_sig *s);
 void p0f_db_free(void);
 
+/* ---- ja4.c ---- */
+/* JA4 and JA4_r; 0 on success, -1 if a buffer is too small. */
+int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r, size_t rlen);
+/* JA3 string and its MD5 in hex. */
+int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]);
+
 /* ---- report.c ---- */
 struct report_opts {
 	bool json;
