@@ -193,10 +193,13 @@ __noinline int hs_opt_step(struct optwalk *w)
 			w->sig.quirks |= HS_Q_OPT_BAD;
 		w->obs.ts1 = be32_at(buf, pos + 1);
 		w->obs.ts2 = be32_at(buf, pos + 5);
-		if (w->obs.ts1)
+		/* p0f keeps the last timestamp's ts1 for its mss - 12 test */
+		if (w->obs.ts1) {
 			w->sig.flags |= HS_SIGF_TS1;
-		else
+		} else {
+			w->sig.flags &= ~HS_SIGF_TS1;
 			w->sig.quirks |= HS_Q_ZERO_TS1;
+		}
 		if (w->obs.ts2)
 			w->sig.quirks |= HS_Q_NZ_TS2;
 		pos += 9;
