@@ -85,3 +85,169 @@ done_testing() {
 	echo "1..$_tapn"
 	exit $_failed
 }
+
+# ---- background jobs that are safe to stop twice ----------------------
+# bg_job VAR CMD...: like bg_start, but the exit cleanup is bg_stop, which
+# signals the pid only while it is still this shell's child, so a job the
+# test already stopped (and whose pid may have been reused) is left alone.
+bg_job() {
+	local var=$1; shift
+	"$@" &
+	printf -v "$var" '%s' $!
+	cleanup_push "bg_stop $!"
+}
+_bg_alive() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+# bg_stop PID [SIGNAL [SECONDS]]: signal a bg_job (TERM by default), wait
+# for it, SIGKILL after SECONDS (5); returns its exit status
+bg_stop() {
+	local pid=$1 sig=${2:-TERM} end=$((SECONDS + ${3:-5}))
+	if _bg_alive "$pid"; then
+		kill -s "$sig" "$pid" 2>/dev/null
+		while ((SECONDS <= end)) && _bg_alive "$pid"; do
+			sleep 0.1
+		done
+		_bg_alive "$pid" && kill -s KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+}
+
+# ---- live test bed (t_live.sh, demo.sh) -------------------------------
+# A server namespace, a router namespace forwarding, and N client
+# namespaces, each client on its own veth pair to the router and with its
+# own TCP stack. Addresses, all from 198.18.0.0/15:
+#   server   198.18.0.2/24 ($BED_DEV)  -- router 198.18.0.1/24
+#   client i 198.18.i.2/24             -- router 198.18.i.1/24  (i = 1..N)
+# so each client is one source address and one /24 network. hydrascope
+# runs in the server namespace on $BED_DEV, the veth facing the router.
+BED_PORTS=(80 443 8080)   # the server accepts and closes on each
+# Client TCP stacks (client i gets entry (i-1) mod 3):
+#   ttl net.ipv4.ip_default_ttl    ts   net.ipv4.tcp_timestamps
+#   ws  net.ipv4.tcp_window_scaling sack net.ipv4.tcp_sack
+#   ecn net.ipv4.tcp_ecn           mss  advmss on the default route
+BED_PROFILES=(
+	"ttl=64 ts=1 sack=1 ws=1 ecn=0 mss=1460"
+	"ttl=128 ts=0 sack=1 ws=1 ecn=1 mss=1360"
+	"ttl=255 ts=1 sack=0 ws=0 ecn=0 mss=1200"
+)
+
+# _bed_ns NAME: ns_add, IPv6 off (no router solicitations or MLD noise)
+_bed_ns() {
+	ns_add "$1" || return 1
+	nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+
+# bed_net [N]: namespaces, links, routes, client stacks and the TCP server
+# (N clients, default 3). Sets BED_SRV BED_RTR BED_DEV BED_SRV_IP BED_PINS
+# BED_PY, and arrays BED_CLIENTS BED_CLIENT_IPS BED_CLIENT_PROFILES (0-based).
+bed_net() {
+	local n=${1:-3} i c p ttl ts sack ws ecn mss
+	if ! ((n >= 1 && n <= 250)); then
+		echo "# bed_net: 1 to 250 clients, not '$n'"; return 1
+	fi
+	BED_SRV=$TAG-srv BED_RTR=$TAG-rtr BED_DEV=${TAG}s BED_SRV_IP=198.18.0.2
+	BED_PINS=/sys/fs/bpf/$TAG
+	BED_CLIENTS=() BED_CLIENT_IPS=() BED_CLIENT_PROFILES=()
+	# the interpreter itself, not a version-manager shim (starts faster)
+	BED_PY=$(python3 -c 'import sys; print(sys.executable)') || return 1
+
+	_bed_ns "$BED_SRV" && _bed_ns "$BED_RTR" || return 1
+	nsx "$BED_RTR" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	veth_pair "$BED_SRV" "$BED_DEV" $BED_SRV_IP/24 "$BED_RTR" "${TAG}r0" 198.18.0.1/24 ||
+		return 1
+	ip -n "$BED_SRV" route add default via 198.18.0.1 || return 1
+	for ((i = 1; i <= n; i++)); do
+		c=$TAG-c$i
+		p=${BED_PROFILES[(i - 1) % ${#BED_PROFILES[@]}]}
+		local $p
+		_bed_ns "$c" || return 1
+		veth_pair "$c" "${TAG}c$i" 198.18.$i.2/24 "$BED_RTR" "${TAG}r$i" 198.18.$i.1/24 ||
+			return 1
+		nsx "$c" sysctl -qw net.ipv4.ip_default_ttl="$ttl" net.ipv4.tcp_timestamps="$ts" \
+			net.ipv4.tcp_sack="$sack" net.ipv4.tcp_window_scaling="$ws" \
+			net.ipv4.tcp_ecn="$ecn" || return 1
+		ip -n "$c" route add default via 198.18.$i.1 advmss "$mss" || return 1
+		BED_CLIENTS+=("$c") BED_CLIENT_IPS+=(198.18.$i.2) BED_CLIENT_PROFILES+=("$p")
+	done
+
+	bg_job BED_SRV_PID nsenter --net=/run/netns/"$BED_SRV" "$BED_PY" -c '
+import selectors, socket, sys
+host, ready, ports = sys.argv[1], sys.argv[2], sys.argv[3:]
+sel = selectors.DefaultSelector()
+for p in ports:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, int(p)))
+    s.listen(256)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+open(ready, "w").close()
+while True:
+    for key, _ in sel.select():
+        try:
+            key.fileobj.accept()[0].close()
+        except OSError:
+            pass' "$BED_SRV_IP" "$TMP/bed_server.ready" "${BED_PORTS[@]}"
+	wait_for 5 test -e "$TMP/bed_server.ready" ||
+		{ echo "# bed_net: the TCP server did not start"; return 1; }
+}
+
+# bed_connect I COUNT: COUNT TCP connections from client I (1-based) to the
+# server's ports in turn, each read until the server closes. Prints how many
+# succeeded (failures on stderr); fails unless all did.
+bed_connect() {
+	nsx "${BED_CLIENTS[$1 - 1]}" "$BED_PY" -c '
+import socket, sys
+host, n, ports = sys.argv[1], int(sys.argv[2]), [int(p) for p in sys.argv[3:]]
+good = 0
+for k in range(n):
+    port = ports[k % len(ports)]
+    try:
+        with socket.create_connection((host, port), timeout=3) as s:
+            while s.recv(4096):
+                pass
+        good += 1
+    except OSError as e:
+        print("connection %d to %s port %d: %s" % (k + 1, host, port, e), file=sys.stderr)
+print(good)
+sys.exit(0 if good == n else 1)' "$BED_SRV_IP" "$2" "${BED_PORTS[@]}"
+}
+
+# hs_start VAR PIN_DIR LOG [RUN-OPTION...]: `hydrascope run -m native` on
+# $BED_DEV in the server namespace, in the background: pid in VAR, stderr
+# in LOG, pins removed at exit. Returns once it reports the attachment;
+# on failure returns 1 after printing its log as TAP comments.
+hs_start() {
+	local var=$1 pins=$2 log=$3 pid end=$((SECONDS + 10)); shift 3
+	cleanup_push "rm -rf '$pins'"
+	# nsenter, not nsx: the pid must be hydrascope's own (nsenter execs)
+	bg_job pid nsenter --net=/run/netns/"$BED_SRV" "$HS" run -i "$BED_DEV" -m native \
+		--pin-dir "$pins" "$@" 2>"$log"
+	printf -v "$var" '%s' "$pid"
+	while ((SECONDS <= end)); do
+		grep -q '^hydrascope: attached to ' "$log" && return 0
+		_bg_alive "$pid" || break
+		sleep 0.1
+	done
+	if _bg_alive "$pid"; then
+		echo "# hydrascope run reported no attachment within 10 s; its stderr:"
+	else
+		wait "$pid"
+		echo "# hydrascope run exited with status $? before attaching; its stderr:"
+	fi
+	sed 's/^/#   /' "$log"
+	return 1
+}
+
+# bed_up [N]: bed_net N, then hydrascope attached on $BED_DEV with its maps
+# in $BED_PINS (pid in BED_HS_PID, stderr in BED_HS_LOG)
+bed_up() {
+	BED_HS_LOG=$TMP/hydrascope-run.log
+	bed_net "${1:-3}" && hs_start BED_HS_PID "$BED_PINS" "$BED_HS_LOG"
+}
+
+# xdp_prog_id NS DEV: id of the XDP program on DEV, empty if none
+xdp_prog_id() {
+	ip -n "$1" -d link show dev "$2" 2>/dev/null |
+		sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p' | head -n 1
+}
