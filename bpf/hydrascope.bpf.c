@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * hydrascope XDP program: fingerprints client SYNs into per-fingerprint
- * counters and sketches. Fail-open: every path returns XDP_PASS.
+ * hydrascope XDP program: fingerprints client SYNs and TLS ClientHellos
+ * into per-fingerprint counters and sketches. Fail-open: every path
+ * returns XDP_PASS.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -11,10 +12,14 @@
 #include "maps.h"
 #include "parsing.h"
 #include "tcp_sig.h"
+#include "tls.h"
 
 /* Set by userspace between open and load. */
 const volatile __u8 clock_mode = HS_CLOCK_MONO;   /* enum hs_clock */
-const volatile __u8 emit_every_syn = 0;           /* replay: one event per SYN */
+const volatile __u8 emit_every = 0;               /* replay: an event per SYN/hello */
+const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
+const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
+const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
 
 /* Replay sets this to the packet's timestamp before each test run. */
 __u64 replay_now_ns = 0;
@@ -26,14 +31,36 @@ INLINE __u64 now_ns(void)
 	return bpf_ktime_get_coarse_ns();
 }
 
-INLINE void hll_add(__u8 *reg, __u64 h)
+struct hll_regs {
+	__u8 r[HS_HLL_M];
+};
+
+/* A global subprogram: verified once, not once per inlined branch path. */
+__noinline int hs_hll_add(struct hll_regs *reg, __u64 h)
 {
 	__u32 idx = hs_hll_index(h) & (HS_HLL_M - 1);
 	__u8 rank = hs_hll_rank(h);
 
+	if (!reg)
+		return 0;
 	/* check first: most adds do not raise the register, and a read is cheap */
-	if (reg[idx] < rank)
-		reg[idx] = rank;
+	if (reg->r[idx] < rank)
+		reg->r[idx] = rank;
+	return 0;
+}
+
+#define hll_add(regs, h) hs_hll_add((struct hll_regs *)(regs), (h))
+
+/* Distinct sources and their networks: /24 for IPv4, /48 for IPv6. */
+INLINE void hll_add_src(__u8 *ips, __u8 *nets, const struct hs_endpoints *ep)
+{
+	__u64 lo, hi;
+
+	__builtin_memcpy(&lo, ep->saddr, 8);
+	__builtin_memcpy(&hi, ep->saddr + 8, 8);
+	hll_add(ips, hs_hash_addr(lo, hi, ep->family));
+	lo &= ep->family == 4 ? 0xffffffULL : 0xffffffffffffULL;
+	hll_add(nets, hs_hash_addr(lo, 0, ep->family | 0x80));
 }
 
 INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
@@ -56,12 +83,13 @@ INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
 	bpf_ringbuf_submit(ev, 0);
 }
 
-INLINE void count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p)
+INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
+		       struct hs_endpoints *epp)
 {
 	struct optwalk w = {};
 	struct hs_endpoints ep = {};
 	struct hs_tcp_fp *fp;
-	__u64 id, ts, lo, hi;
+	__u64 id, ts;
 	__u32 zero = 0;
 	int new = 0;
 
@@ -78,7 +106,7 @@ INLINE void count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt 
 		long err;
 
 		if (!init)
-			return;
+			return id;
 		init->sig = w.sig;
 		init->first_ns = ts;
 		init->last_ns = ts;
@@ -88,27 +116,381 @@ INLINE void count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt 
 			st->c[HS_ST_FP_NEW]++;
 		} else if (err != -17 /* EEXIST: another CPU won the race */) {
 			st->c[HS_ST_MAP_FULL]++;
-			return;
+			goto out;
 		}
 		fp = bpf_map_lookup_elem(&tcp_fps, &id);
 		if (!fp)
-			return;
+			goto out;
 	}
 	__sync_fetch_and_add(&fp->syns, 1);
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
 
-	__builtin_memcpy(&lo, ep.saddr, 8);
-	__builtin_memcpy(&hi, ep.saddr + 8, 8);
-	hll_add(fp->hll_ips, hs_hash_addr(lo, hi, ep.family));
-	/* network: /24 for IPv4 (first 3 bytes), /48 for IPv6 (first 6) */
-	lo &= ep.family == 4 ? 0xffffffULL : 0xffffffffffffULL;
-	hll_add(fp->hll_nets, hs_hash_addr(lo, 0, ep.family | 0x80));
+	hll_add_src(fp->hll_ips, fp->hll_nets, &ep);
 
-	if (emit_every_syn)
+	if (emit_every)
 		emit(st, new ? HS_EV_TCP_NEW : HS_EV_TCP_SYN, ts, id, &ep, &w.sig, &w.obs);
 	else if (new)
 		emit(st, HS_EV_TCP_NEW, ts, id, &ep, &w.sig, &w.obs);
+out:
+	*epp = ep;
+	return id;
+}
+
+INLINE int is_tls_port(__u16 port)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < HS_TLS_PORTS_MAX; i++)
+		if (tls_ports[i] && tls_ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/* Client endpoints of a TCP packet, as the flow key. */
+INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep)
+{
+	__builtin_memset(ep, 0, sizeof(*ep));
+	if (p->family == 4) {
+		const struct iphdr *iph = p->l3;
+
+		__builtin_memcpy(ep->saddr, &iph->saddr, 4);
+		__builtin_memcpy(ep->daddr, &iph->daddr, 4);
+	} else {
+		const struct ipv6hdr *ip6 = p->l3;
+
+		__builtin_memcpy(ep->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(ep->daddr, &ip6->daddr, 16);
+	}
+	ep->family = p->family;
+	ep->sport = bpf_ntohs(p->tcp->source);
+	ep->dport = bpf_ntohs(p->tcp->dest);
+}
+
+/* Pending slot of a flow: a cheap hash of the ports and low address words. */
+INLINE __u32 flow_slot(const struct pkt *p)
+{
+	__u32 a, b;
+
+	if (p->family == 4) {
+		const struct iphdr *iph = p->l3;
+
+		a = iph->saddr;
+		b = iph->daddr;
+	} else {
+		const struct ipv6hdr *ip6 = p->l3;
+
+		a = ip6->saddr.in6_u.u6_addr32[3];
+		b = ip6->daddr.in6_u.u6_addr32[3];
+	}
+	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ *(const __u32 *)p->tcp) &
+	       (HS_PENDING_SLOTS - 1);
+}
+
+INLINE void pending_inc(__u32 slot)
+{
+	__u32 zero = 0;
+	struct hs_pending *pd = bpf_map_lookup_elem(&pending, &zero);
+
+	if (pd)
+		__sync_fetch_and_add(&pd->c[slot & (HS_PENDING_SLOTS - 1)], 1);
+}
+
+INLINE void pending_dec(__u32 slot)
+{
+	__u32 zero = 0;
+	struct hs_pending *pd = bpf_map_lookup_elem(&pending, &zero);
+
+	/* a count left behind (a flow that never sent data) only costs lookups */
+	if (pd && pd->c[slot & (HS_PENDING_SLOTS - 1)])
+		__sync_fetch_and_add(&pd->c[slot & (HS_PENDING_SLOTS - 1)], (__u32)-1);
+}
+
+INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 tcp_id,
+		     __u32 segments, const struct hs_endpoints *ep,
+		     const struct hs_tls_hello *h)
+{
+	struct hs_tls_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		st->c[HS_ST_RB_DROP]++;
+		return;
+	}
+	ev->type = type;
+	ev->segments = segments;
+	ev->ts_ns = ts;
+	ev->fp_id = id;
+	ev->tcp_id = tcp_id;
+	ev->ep = *ep;
+	__builtin_memcpy(&ev->hello, h, sizeof(*h));
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Walk a complete record and count its fingerprint. */
+INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
+			const struct hs_endpoints *ep, __u64 tcp_id, __u32 segments)
+{
+	struct tls_walk *w;
+	struct hs_tls_fp *fp;
+	__u32 zero = 0;
+	__u64 id, ts;
+	int r, new = 0;
+
+	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
+	if (!w)
+		return;
+	r = tls_walk(b, w);
+	if (r) {
+		if ((__u32)r < HS_ST__COUNT)
+			st->c[r]++;
+		return;
+	}
+	st->c[HS_ST_HELLOS]++;
+	if (segments > 1)
+		st->c[HS_ST_HELLO_MULTISEG]++;
+	id = tls_id(w);
+	ts = now_ns();
+
+	fp = bpf_map_lookup_elem(&tls_fps, &id);
+	if (!fp) {
+		struct hs_tls_fp *init = bpf_map_lookup_elem(&tls_fp_init, &zero);
+		long err;
+
+		if (!init)
+			return;
+		__builtin_memcpy(&init->hello, &w->h, sizeof(w->h));
+		init->first_ns = ts;
+		init->last_ns = ts;
+		err = bpf_map_update_elem(&tls_fps, &id, init, BPF_NOEXIST);
+		if (err == 0) {
+			new = 1;
+		} else if (err != -17 /* EEXIST */) {
+			st->c[HS_ST_TLS_MAP_FULL]++;
+			return;
+		}
+		fp = bpf_map_lookup_elem(&tls_fps, &id);
+		if (!fp)
+			return;
+	}
+	__sync_fetch_and_add(&fp->conns, 1);
+	if (ts > fp->last_ns)
+		fp->last_ns = ts;
+	hll_add_src(fp->hll_ips, fp->hll_nets, ep);
+	if (tcp_id)
+		hll_add(fp->hll_tcp, hs_mix64(tcp_id));
+
+	if (emit_every || new)
+		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,
+			 ep, &w->h);
+}
+
+/* Copy n payload bytes at packet offset off to b->buf[pos...]. */
+INLINE int copy_payload(struct xdp_md *ctx, __u32 off, struct hs_reasm *b, __u32 pos, __u32 n)
+{
+	__u32 done = 0, i;
+	__u64 c;
+
+	for (i = 0; i < HS_HELLO_LIMIT / HS_HELLO_CHUNK; i++) {
+		if (done >= n)
+			break;
+		c = n - done;
+		if (c > HS_HELLO_CHUNK)
+			c = HS_HELLO_CHUNK;
+		/* the mask changes nothing but proves the bound to the verifier;
+		 * the barrier keeps the compiler from dropping it */
+		asm volatile("" : "+r"(c));
+		c &= 2 * HS_HELLO_CHUNK - 1;
+		if (!c)
+			break;
+		if (bpf_xdp_load_bytes(ctx, off + done, &b->buf[(pos + done) & HS_HELLO_MASK], c))
+			return -1;
+		done += c;
+	}
+	return done >= n ? 0 : -1;
+}
+
+/* Record length of a collected header: 0 if it is not a handshake record,
+ * else the bytes the record needs (5 + length). */
+INLINE __u32 record_need(const struct hs_reasm *b)
+{
+	if (b->buf[0] != 0x16 || b->buf[1] != 0x03)
+		return 0;
+	return 5 + ((b->buf[3] << 8) | b->buf[4]);
+}
+
+/* A further segment of a ClientHello being collected. Returns true when
+ * the collection is over (walked or given up). */
+INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *r,
+		      const struct hs_endpoints *ep, __u32 seq, __u32 off, __u32 plen)
+{
+	__u32 want, n;
+
+	if (seq != r->next_seq) {
+		/* a retransmission of bytes we have: nothing to do */
+		if ((__s32)(seq - r->next_seq) < 0)
+			return 0;
+		st->c[HS_ST_TLS_OUT_OF_ORDER]++;
+		return 1;
+	}
+	want = r->need ? r->need : hello_max_bytes;
+	n = want > r->len ? want - r->len : 0;
+	if (n > plen)
+		n = plen;
+	if (n > HS_HELLO_LIMIT)
+		n = HS_HELLO_LIMIT;
+	if (n && copy_payload(ctx, off, r, r->len, n)) {
+		st->c[HS_ST_TLS_MALFORMED]++;
+		return 1;
+	}
+	r->len += n;
+	r->next_seq += plen;
+	r->segments++;
+	if (!r->need && r->len >= 5) {
+		r->need = record_need(r);
+		if (!r->need) {
+			st->c[HS_ST_TLS_NOT_HELLO]++;
+			return 1;
+		}
+		if (r->need > hello_max_bytes) {
+			st->c[HS_ST_TLS_TOO_BIG]++;
+			return 1;
+		}
+	}
+	if (r->need && r->len >= r->need) {
+		count_hello(st, r, ep, r->tcp_id, r->segments);
+		return 1;
+	}
+	if (r->segments >= hello_max_segs) {
+		st->c[HS_ST_TLS_TOO_BIG]++;
+		return 1;
+	}
+	return 0;
+}
+
+INLINE void set_flow(const struct hs_endpoints *ep, struct hs_flow *f, __u64 tcp_id, __u8 state)
+{
+	struct hs_flow nf = { .tcp_id = tcp_id, .state = state };
+
+	if (f)
+		f->state = state;
+	else
+		bpf_map_update_elem(&flows, ep, &nf, BPF_ANY);
+}
+
+/* What the packet parse hands to the TLS path. */
+struct seg {
+	struct hs_endpoints ep;
+	__u32 seq;              /* TCP sequence number */
+	__u32 off;              /* payload offset in the packet */
+	__u32 plen;             /* payload bytes */
+	__u32 slot;             /* pending slot */
+	__u32 looks;            /* payload starts like a handshake record */
+};
+
+/*
+ * Client payload to a TLS port that may matter: a global subprogram, so
+ * the verifier checks this long path once rather than once per way the
+ * packet headers were parsed.
+ */
+__noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
+{
+	struct hs_stats *st;
+	struct hs_reasm *r;
+	struct hs_flow *f;
+	__u64 tcp_id = 0;
+	__u32 zero = 0;
+
+	if (!sg)
+		return 0;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!st)
+		return 0;
+	f = bpf_map_lookup_elem(&flows, &sg->ep);
+	if (!f && !sg->looks)
+		return 0;
+	if (f && f->state == HS_FLOW_DONE)
+		return 0;
+
+	if (f && f->state == HS_FLOW_REASM) {
+		r = bpf_map_lookup_elem(&reasm, &sg->ep);
+		if (!r || reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen)) {
+			f->state = HS_FLOW_DONE;
+			pending_dec(sg->slot);
+			bpf_map_delete_elem(&reasm, &sg->ep);
+		}
+		return 0;
+	}
+	if (f && f->state == HS_FLOW_SYN) {
+		/* the first client payload of the connection */
+		pending_dec(sg->slot);  /* the SYN's mark */
+		if (sg->seq != f->isn + 1) {
+			st->c[HS_ST_TLS_OUT_OF_ORDER]++;
+			f->state = HS_FLOW_DONE;
+			return 0;
+		}
+	}
+	if (f)
+		tcp_id = f->tcp_id;
+	if (!sg->looks) {
+		/* not TLS yet: a ClientHello may follow (SOCKS, STARTTLS...) */
+		if (f && f->state == HS_FLOW_SYN) {
+			st->c[HS_ST_TLS_NOT_HELLO]++;
+			f->state = HS_FLOW_DATA;
+		}
+		return 0;
+	}
+	r = bpf_map_lookup_elem(&reasm_scratch, &zero);
+	if (!r)
+		return 0;
+	r->tcp_id = tcp_id;
+	r->len = 0;
+	r->need = 0;
+	r->segments = 0;
+	r->next_seq = sg->seq;
+	if (!reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen)) {
+		/* more segments to come: keep what we have per flow */
+		if (bpf_map_update_elem(&reasm, &sg->ep, r, BPF_ANY) == 0) {
+			set_flow(&sg->ep, f, tcp_id, HS_FLOW_REASM);
+			pending_inc(sg->slot);
+			return 0;
+		}
+	}
+	set_flow(&sg->ep, f, tcp_id, HS_FLOW_DONE);
+	return 0;
+}
+
+/* Client payload: hand it to the TLS path only when it may matter. */
+INLINE void tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
+			void *end)
+{
+	const struct tcphdr *t = p->tcp;
+	__u32 hlen = t->doff * 4, zero = 0;
+	const __u8 *pl = (const __u8 *)t + hlen;
+	struct seg sg;
+	int looks;
+
+	/* a TLS handshake record starts 16 03 */
+	looks = (void *)(pl + 2) <= end && pl[0] == 0x16 && pl[1] == 0x03;
+	if (!is_tls_port(bpf_ntohs(t->dest))) {
+		if (looks && (void *)(pl + 6) <= end && pl[5] == 0x01)
+			st->c[HS_ST_TLS_OTHER_PORT]++;
+		return;
+	}
+	sg.slot = flow_slot(p);
+	if (!looks) {
+		/* the common case, data on an established flow: one array read */
+		struct hs_pending *pd = bpf_map_lookup_elem(&pending, &zero);
+
+		if (!pd || !pd->c[sg.slot & (HS_PENDING_SLOTS - 1)])
+			return;
+	}
+	endpoints(p, &sg.ep);
+	sg.seq = bpf_ntohl(t->seq);
+	sg.off = (void *)pl - (void *)(long)ctx->data;
+	sg.plen = p->l4_len - hlen;
+	sg.looks = looks;
+	hs_tls_segment(ctx, &sg);
 }
 
 SEC("xdp")
@@ -116,9 +498,11 @@ int hs_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	struct hs_endpoints ep;
 	struct pkt p = {};
 	struct hs_stats *st;
 	__u32 zero = 0;
+	__u64 id;
 	__u8 flags;
 	int r;
 
@@ -134,14 +518,26 @@ int hs_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	flags = ((__u8 *)p.tcp)[13];
-	/* the common path: anything but a client SYN leaves here */
-	if ((flags & 0x12) != 0x02)
-		return XDP_PASS;
-	if (flags & 0x05) {
-		st->c[HS_ST_SYN_BAD_FLAGS]++;
+	if ((flags & 0x12) == 0x02) {           /* SYN without ACK: a client SYN */
+		if (flags & 0x05) {             /* with FIN or RST: as p0f, ignore */
+			st->c[HS_ST_SYN_BAD_FLAGS]++;
+			return XDP_PASS;
+		}
+		id = count_syn(ctx, st, &p, &ep);
+		if (is_tls_port(ep.dport)) {
+			struct hs_flow f = {
+				.tcp_id = id,
+				.isn = bpf_ntohl(p.tcp->seq),
+				.state = HS_FLOW_SYN,
+			};
+
+			if (bpf_map_update_elem(&flows, &ep, &f, BPF_ANY) == 0)
+				pending_inc(flow_slot(&p));
+		}
 		return XDP_PASS;
 	}
-	count_syn(ctx, st, &p);
+	if (!(flags & 0x06) && p.l4_len > p.tcp->doff * 4u)  /* data, no SYN/RST */
+		tcp_payload(ctx, st, &p, end);
 	return XDP_PASS;
 }
 

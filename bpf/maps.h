@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "hydrascope.h"
+#include "tls.h"   /* struct tls_walk */
 
 /* TCP fingerprint id -> signature, SYN count, first/last seen, sketches. */
 struct {
@@ -31,6 +32,62 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hs_tcp_fp);
 } tcp_fp_init SEC(".maps");
+
+/* TLS fingerprint id -> first ClientHello's lists, counts, sketches. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_TLS_FP_MAX);
+	__type(key, __u64);
+	__type(value, struct hs_tls_fp);
+} tls_fps SEC(".maps");
+
+/* Staging area for a new tls_fps value; sketches stay zero. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_tls_fp);
+} tls_fp_init SEC(".maps");
+
+/* Client endpoints of connections to TLS ports -> SYN fingerprint, state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_FLOWS_MAX);
+	__type(key, struct hs_endpoints);
+	__type(value, struct hs_flow);
+} flows SEC(".maps");
+
+/* ClientHellos spanning several segments, while they are collected. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_REASM_MAX);
+	__type(key, struct hs_endpoints);
+	__type(value, struct hs_reasm);
+} reasm SEC(".maps");
+
+/* Per-CPU record buffer for a ClientHello that fits in one segment. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_reasm);
+} reasm_scratch SEC(".maps");
+
+/* Per-CPU ClientHello walk state (the lists are too large for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tls_walk);
+} tls_walk_scratch SEC(".maps");
+
+/* Which flow slots need a look: keeps lookups off ordinary data packets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_pending);
+} pending SEC(".maps");
 
 /* Raw features of first-seen fingerprints (every SYN in replay). */
 struct {

@@ -32,7 +32,20 @@
 #ifndef HS_TCP_FP_MAX
 #define HS_TCP_FP_MAX 4096      /* distinct TCP fingerprint ids tracked */
 #endif
-#define HS_EVENTS_BYTES (256 * 1024)
+#ifndef HS_TLS_FP_MAX
+#define HS_TLS_FP_MAX 8192      /* distinct TLS fingerprint ids tracked */
+#endif
+#ifndef HS_FLOWS_MAX
+#define HS_FLOWS_MAX 65536      /* connections to TLS ports tracked (LRU) */
+#endif
+#ifndef HS_REASM_MAX
+#define HS_REASM_MAX 1024       /* ClientHellos being reassembled at once (LRU) */
+#endif
+#define HS_TLS_PORTS_MAX 8
+#define HS_HELLO_LIMIT 16384    /* largest ClientHello record walked (bytes) */
+#define HS_HELLO_SEGS 8         /* default segment limit */
+#define HS_PENDING_SLOTS 65536  /* counters gating the reassembly lookup */
+#define HS_EVENTS_BYTES (1024 * 1024)
 
 /* ---- TCP SYN signature ---- */
 
@@ -119,6 +132,8 @@ struct hs_tcp_fp {
 enum hs_event_type {
 	HS_EV_TCP_NEW = 1,                   /* first SYN of a new fingerprint id */
 	HS_EV_TCP_SYN = 2,                   /* every fingerprinted SYN (replay only) */
+	HS_EV_TLS_NEW = 3,                   /* first ClientHello of a new TLS id */
+	HS_EV_TLS_HELLO = 4,                 /* every ClientHello (replay only) */
 };
 
 struct hs_event {
@@ -161,6 +176,15 @@ enum hs_stat {
 	HS_ST_ERR_IP6,          /* bad or truncated IPv6 header/length */
 	HS_ST_ERR_IP6_EXT,      /* IPv6 extension chain truncated or too long */
 	HS_ST_ERR_TCP,          /* bad or truncated TCP header */
+	HS_ST_HELLOS,           /* ClientHellos fingerprinted */
+	HS_ST_HELLO_MULTISEG,   /* ... of which spanned several TCP segments */
+	HS_ST_TLS_NOT_HELLO,    /* client data on a TLS port before (or instead of) a ClientHello */
+	HS_ST_TLS_MALFORMED,    /* ClientHello whose lengths do not add up */
+	HS_ST_TLS_TOO_BIG,      /* ClientHello over the byte or segment limit */
+	HS_ST_TLS_OUT_OF_ORDER, /* next segment missing or out of order */
+	HS_ST_TLS_RECORD_SPLIT, /* ClientHello spread over several TLS records */
+	HS_ST_TLS_MAP_FULL,     /* TLS fingerprint map full: id not counted */
+	HS_ST_TLS_OTHER_PORT,   /* ClientHello to a port not configured as TLS */
 	HS_ST__COUNT,
 };
 
@@ -210,6 +234,64 @@ struct hs_tls_hello {
 	__u8  alpn_last;                     /* its last byte, however long it is */
 	__u8  pad[7];
 	char  sni[HS_TLS_SNI_MAX];           /* host name, not NUL-terminated */
+};
+
+
+/* Value of the flows map (key: struct hs_endpoints of the client side). */
+/* Per slot, how many flows hashed there need a look at their next payload
+ * (SYN seen, or ClientHello being collected). Zero: nothing to do. */
+struct hs_pending {
+	__u32 c[HS_PENDING_SLOTS];
+};
+
+enum hs_flow_state {
+	HS_FLOW_SYN = 1,        /* SYN seen, no client payload yet */
+	HS_FLOW_DATA = 2,       /* other data first (e.g. a proxy handshake): a
+				 * ClientHello may still follow */
+	HS_FLOW_REASM = 3,      /* ClientHello being collected (see reasm map) */
+	HS_FLOW_DONE = 4,       /* first ClientHello handled, or given up on */
+};
+
+struct hs_flow {
+	__u64 tcp_id;           /* TCP fingerprint id of the SYN */
+	__u32 isn;              /* client's initial sequence number (SYN's) */
+	__u8  state;            /* enum hs_flow_state */
+	__u8  pad[3];
+};
+
+#define HS_HELLO_MASK (HS_HELLO_LIMIT - 1)
+#define HS_HELLO_CHUNK 2048     /* bytes copied per load: bounds for the verifier */
+
+/* A ClientHello record being collected, then walked. */
+struct hs_reasm {
+	__u64 tcp_id;           /* from the flow, 0 if its SYN was not seen */
+	__u32 next_seq;         /* sequence number of the next byte expected */
+	__u32 len;              /* bytes collected */
+	__u32 need;             /* record length + 5; 0 until the header is in */
+	__u8  segments;
+	__u8  pad[3];
+	__u8  buf[HS_HELLO_LIMIT + 2 * HS_HELLO_CHUNK];  /* slack for masked writes */
+};
+
+/* Value of the tls_fps map, keyed by the 64-bit TLS fingerprint id. */
+struct hs_tls_fp {
+	struct hs_tls_hello hello;           /* first seen, to render JA4/JA3 */
+	__u64 conns;                         /* ClientHellos counted */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u8  hll_ips[HS_HLL_M];
+	__u8  hll_nets[HS_HLL_M];
+	__u8  hll_tcp[HS_HLL_M];             /* distinct TCP fingerprint ids */
+};
+
+struct hs_tls_event {
+	__u32 type;                          /* HS_EV_TLS_NEW or HS_EV_TLS_HELLO */
+	__u32 segments;                      /* TCP segments the ClientHello spanned */
+	__u64 ts_ns;
+	__u64 fp_id;
+	__u64 tcp_id;                        /* 0: the connection's SYN was not seen */
+	struct hs_endpoints ep;
+	struct hs_tls_hello hello;
 };
 
 #endif /* HYDRASCOPE_H */

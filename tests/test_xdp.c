@@ -423,7 +423,7 @@ static int setup(void **state)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -1;
-	e->skel = hs_open(true);
+	e->skel = hs_open(&(struct hs_config){ .replay = true });
 	if (!e->skel) {
 		snprintf(skip_reason, sizeof(skip_reason),
 			 "couldn't open the BPF object: %s", strerror(errno));

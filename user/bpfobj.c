@@ -37,27 +37,88 @@ const char *const hs_stat_names[HS_ST__COUNT] = {
 	[HS_ST_ERR_IP6] = "err_ipv6",
 	[HS_ST_ERR_IP6_EXT] = "err_ipv6_ext",
 	[HS_ST_ERR_TCP] = "err_tcp",
+	[HS_ST_HELLOS] = "hellos",
+	[HS_ST_HELLO_MULTISEG] = "hellos_multi_segment",
+	[HS_ST_TLS_NOT_HELLO] = "tls_not_hello",
+	[HS_ST_TLS_MALFORMED] = "tls_malformed",
+	[HS_ST_TLS_TOO_BIG] = "tls_too_big",
+	[HS_ST_TLS_OUT_OF_ORDER] = "tls_out_of_order",
+	[HS_ST_TLS_RECORD_SPLIT] = "tls_record_split",
+	[HS_ST_TLS_MAP_FULL] = "tls_map_full",
+	[HS_ST_TLS_OTHER_PORT] = "tls_other_port",
 };
 
-struct hs_bpf *hs_open(bool replay)
+int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
+{
+	unsigned long long v;
+	char *copy, *tok, *save = NULL;
+
+	*err = 0;
+	switch (opt) {
+	case 'p':
+		copy = strdup(arg);
+		c->nports = 0;
+		for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			if (parse_uint(tok, 65535, &v) || !v || c->nports == HS_TLS_PORTS_MAX) {
+				*err = 1;
+				break;
+			}
+			c->ports[c->nports++] = (__u16)v;
+		}
+		free(copy);
+		if (!c->nports)
+			*err = 1;
+		if (*err)
+			pr_warn("invalid --ports '%s' (1 to %d ports, 1-65535, comma-separated)",
+				arg, HS_TLS_PORTS_MAX);
+		return 1;
+	case 'B':
+		if (parse_uint(arg, HS_HELLO_LIMIT, &v) || v < 64) {
+			pr_warn("invalid --hello-bytes '%s' (64-%d)", arg, HS_HELLO_LIMIT);
+			*err = 1;
+		}
+		c->hello_bytes = (unsigned int)v;
+		return 1;
+	case 'S':
+		if (parse_uint(arg, 64, &v) || !v) {
+			pr_warn("invalid --hello-segments '%s' (1-64)", arg);
+			*err = 1;
+		}
+		c->hello_segs = (unsigned int)v;
+		return 1;
+	}
+	return 0;
+}
+
+struct hs_bpf *hs_open(const struct hs_config *c)
 {
 	struct hs_bpf *skel = hs_bpf__open();
+	unsigned int i;
 
 	if (!skel) {
 		pr_warn("Couldn't open the BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	if (replay) {
+	if (c->replay) {
 		skel->rodata->clock_mode = HS_CLOCK_REPLAY;
-		skel->rodata->emit_every_syn = 1;
+		skel->rodata->emit_every = 1;
 	}
+	if (c->nports) {
+		for (i = 0; i < HS_TLS_PORTS_MAX; i++)
+			skel->rodata->tls_ports[i] = i < c->nports ? c->ports[i] : 0;
+	}
+	if (c->hello_bytes)
+		skel->rodata->hello_max_bytes = c->hello_bytes;
+	if (c->hello_segs)
+		skel->rodata->hello_max_segs = c->hello_segs;
 	return skel;
 }
 
 /* The maps that outlive a run and that dump/status read. */
 static struct bpf_map *pinned_maps(struct hs_bpf *skel, int i)
 {
-	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.stats };
+	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.tls_fps, skel->maps.stats };
 
 	return i < (int)(sizeof(m) / sizeof(m[0])) ? m[i] : NULL;
 }

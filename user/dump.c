@@ -19,7 +19,7 @@ static void dump_usage(FILE *f)
 	fprintf(f,
 		"Usage: hydrascope dump [--pin-dir DIR] [-j|--json] [--top N] [--p0f-db FILE]\n"
 		"  -j, --json         one JSON object per line\n"
-		"  -n, --top N        only the N fingerprints with the most SYNs\n"
+		"  -n, --top N        only the N fingerprints of each kind seen most\n"
 		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n"
 		"      --p0f-db FILE  p0f fingerprint database for OS labels\n");
 }
@@ -37,7 +37,7 @@ int cmd_dump(int argc, char **argv)
 	const char *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
 	struct report_opts ro = { 0 };
 	unsigned long long v;
-	int opt, fd, err, ret;
+	int opt, fd, tls_fd, err, ret;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":jn:h", lo, NULL)) != -1) {
@@ -68,9 +68,15 @@ int cmd_dump(int argc, char **argv)
 	err = hs_pin_open(pin_dir, "tcp_fps", &fd);
 	if (err)
 		return hs_err_exit(err);
+	err = hs_pin_open(pin_dir, "tls_fps", &tls_fd);
+	if (err) {
+		close(fd);
+		return hs_err_exit(err);
+	}
 	ro.clock_offset = mono_to_unix_offset();
-	ret = report_tcp(fd, &ro);
+	ret = report(fd, tls_fd, &ro);
 	close(fd);
+	close(tls_fd);
 	p0f_db_free();
 	return ret;
 }
@@ -149,8 +155,8 @@ int cmd_status(int argc, char **argv)
 	const char *pin_dir = HS_DEFAULT_PIN_DIR;
 	struct if_nameindex *ifs, *it;
 	json_object *j = NULL, *ja = NULL, *jc;
-	int opt, fps_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR, i;
-	__u32 stats_id, fps_n, fps_max;
+	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR, i;
+	__u32 stats_id, fps_n, fps_max, tls_n, tls_max;
 	struct hs_stats sum;
 	bool json = false;
 
@@ -169,6 +175,8 @@ int cmd_status(int argc, char **argv)
 	}
 	err = hs_pin_open(pin_dir, "tcp_fps", &fps_fd);
 	if (!err)
+		err = hs_pin_open(pin_dir, "tls_fps", &tls_fd);
+	if (!err)
 		err = hs_pin_open(pin_dir, "stats", &st_fd);
 	if (err) {
 		ret = hs_err_exit(err);
@@ -182,6 +190,8 @@ int cmd_status(int argc, char **argv)
 	stats_id = map_id(st_fd);
 	fps_n = map_count(fps_fd);
 	fps_max = map_max(fps_fd);
+	tls_n = map_count(tls_fd);
+	tls_max = map_max(tls_fd);
 
 	if (json) {
 		j = json_object_new_object();
@@ -220,6 +230,10 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(t, "entries", json_object_new_int64(fps_n));
 		json_object_object_add(t, "max_entries", json_object_new_int64(fps_max));
 		json_object_object_add(m, "tcp_fps", t);
+		t = json_object_new_object();
+		json_object_object_add(t, "entries", json_object_new_int64(tls_n));
+		json_object_object_add(t, "max_entries", json_object_new_int64(tls_max));
+		json_object_object_add(m, "tls_fps", t);
 		json_object_object_add(j, "maps", m);
 		jc = json_object_new_object();
 		for (i = 0; i < HS_ST__COUNT; i++)
@@ -229,15 +243,19 @@ int cmd_status(int argc, char **argv)
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
-		printf("maps:\n  %-16s %u / %u (%.1f%%)\ncounters:\n", "tcp_fps", fps_n, fps_max,
+		printf("maps:\n  %-20s %u / %u (%.1f%%)\n", "tcp_fps", fps_n, fps_max,
 		       fps_max ? 100.0 * fps_n / fps_max : 0.0);
+		printf("  %-20s %u / %u (%.1f%%)\ncounters:\n", "tls_fps", tls_n, tls_max,
+		       tls_max ? 100.0 * tls_n / tls_max : 0.0);
 		for (i = 0; i < HS_ST__COUNT; i++)
-			printf("  %-16s %llu\n", hs_stat_names[i], (unsigned long long)sum.c[i]);
+			printf("  %-20s %llu\n", hs_stat_names[i], (unsigned long long)sum.c[i]);
 	}
 	ret = HS_EXIT_OK;
 out:
 	if (fps_fd >= 0)
 		close(fps_fd);
+	if (tls_fd >= 0)
+		close(tls_fd);
 	if (st_fd >= 0)
 		close(st_fd);
 	return ret;

@@ -41,6 +41,8 @@ void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);
 /* Offset that turns the live program clock (CLOCK_MONOTONIC) into Unix ns. */
 int64_t mono_to_unix_offset(void);
 void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len);
+/* Bytes as text: printable ASCII as is, anything else as \xNN. */
+void fmt_bytes(const void *p, size_t n, char *buf, size_t len);
 
 /* ---- hll.c ---- */
 double hll_estimate(const __u8 *reg);
@@ -70,8 +72,9 @@ struct report_opts {
 	unsigned long top;        /* 0: all rows */
 	int64_t clock_offset;     /* added to program-clock ns to get Unix ns */
 };
-/* Read the tcp_fps map, merge ids by rendered signature, print rows. */
-int report_tcp(int tcp_fps_fd, const struct report_opts *o);
+/* Read the fingerprint maps, merge ids by canonical name, print rows:
+ * TCP signatures, then TLS (JA4). */
+int report(int tcp_fps_fd, int tls_fps_fd, const struct report_opts *o);
 
 /* ---- capture.c ---- */
 #define CAPTURE_FRAME_MAX (65535 + 14)
@@ -89,8 +92,27 @@ const char *capture_error(const struct capture *c);
 void capture_close(struct capture *c);
 
 /* ---- bpfobj.c ---- */
+/* Datapath settings, fixed when the program loads. */
+struct hs_config {
+	bool replay;                          /* packet-time clock, event per SYN/hello */
+	unsigned int nports;                  /* 0: default TLS ports (443, 8443) */
+	__u16 ports[HS_TLS_PORTS_MAX];
+	unsigned int hello_bytes;             /* 0: HS_HELLO_LIMIT */
+	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS */
+};
+/* --ports, --hello-bytes, --hello-segments: 1 if opt was one of them (and
+ * *err is set on a bad value), 0 if not. */
+#define HS_DP_LONGOPTS \
+	{ "ports", required_argument, NULL, 'p' }, \
+	{ "hello-bytes", required_argument, NULL, 'B' }, \
+	{ "hello-segments", required_argument, NULL, 'S' }
+#define HS_DP_USAGE \
+	"      --ports LIST       TLS ports, comma-separated (default 443,8443; at most 8)\n" \
+	"      --hello-bytes N    largest ClientHello record walked (64-16384, default 16384)\n" \
+	"      --hello-segments N most TCP segments a ClientHello may span (1-64, default 8)\n"
+int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err);
 struct hs_bpf;
-struct hs_bpf *hs_open(bool replay);
+struct hs_bpf *hs_open(const struct hs_config *c);
 int hs_load(struct hs_bpf *skel, const char *pin_dir);
 int hs_pin_dir_prepare(const char *pin_dir);
 int hs_pin_open(const char *pin_dir, const char *map, int *fd);

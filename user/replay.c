@@ -19,6 +19,7 @@
 
 struct replay {
 	bool json, events;
+	int tcp_fps_fd;             /* to name the TCP signature of a hello */
 	unsigned long long packets, oversize, runt;
 };
 
@@ -26,46 +27,122 @@ static void replay_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hydrascope replay [-j|--json] [--events] [--top N] [--p0f-db FILE]\n"
+		"                         [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
 		"                         FILE.pcap[ng]...\n"
 		"  -j, --json         JSON lines\n"
-		"  -e, --events       one line per fingerprinted SYN instead of the table\n"
-		"  -n, --top N        only the N fingerprints with the most SYNs\n"
+		"  -e, --events       one line per fingerprinted SYN and ClientHello instead\n"
+		"                     of the tables\n"
+		"  -n, --top N        only the N fingerprints of each kind seen most\n"
 		"      --p0f-db FILE  p0f fingerprint database for OS labels\n"
+		HS_DP_USAGE
 		"Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n");
+}
+
+static void print_obj(json_object *j)
+{
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
+/* event, ts, src, sport, dst, dport: what every event line starts with */
+static json_object *event_obj(const char *event, __u64 ts_ns, const struct hs_endpoints *ep)
+{
+	json_object *j = json_object_new_object();
+	char ts[48], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	fmt_time(ts_ns, true, ts, sizeof(ts));
+	fmt_addr(ep, true, src, sizeof(src));
+	fmt_addr(ep, false, dst, sizeof(dst));
+	json_object_object_add(j, "event", json_object_new_string(event));
+	json_object_object_add(j, "ts", json_object_new_string(ts));
+	json_object_object_add(j, "src", json_object_new_string(src));
+	json_object_object_add(j, "sport", json_object_new_int(ep->sport));
+	json_object_object_add(j, "dst", json_object_new_string(dst));
+	json_object_object_add(j, "dport", json_object_new_int(ep->dport));
+	return j;
+}
+
+static void add_str(json_object *j, const char *k, const char *v)
+{
+	json_object_object_add(j, k, json_object_new_string(v));
+}
+
+static void on_tcp(struct replay *r, const struct hs_event *ev)
+{
+	char sig[256];
+	const char *os;
+	json_object *j;
+
+	p0f_render(&ev->sig, sig, sizeof(sig));
+	os = p0f_db_label(&ev->sig);
+	j = event_obj("tcp_syn", ev->ts_ns, &ev->ep);
+	add_str(j, "tcp_sig", sig);
+	add_str(j, "os", os);
+	if (r->json) {
+		print_obj(j);
+		return;
+	}
+	printf("%s %s:%d -> %s:%d SYN %s %s\n",
+	       json_object_get_string(json_object_object_get(j, "ts")),
+	       json_object_get_string(json_object_object_get(j, "src")), ev->ep.sport,
+	       json_object_get_string(json_object_object_get(j, "dst")), ev->ep.dport,
+	       sig, *os ? os : "-");
+	json_object_put(j);
+}
+
+static void on_tls(struct replay *r, const struct hs_tls_event *ev)
+{
+	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048], sig[256] = "";
+	char sni[HS_TLS_SNI_MAX * 4 + 1], alpn[HS_TLS_ALPN_MAX * 4 + 1];
+	struct hs_tcp_fp *tfp;
+	json_object *j;
+
+	if (tls_ja4(&ev->hello, ja4, sizeof(ja4), ja4_r, sizeof(ja4_r)) ||
+	    tls_ja3(&ev->hello, ja3_r, sizeof(ja3_r), ja3)) {
+		pr_warn("ClientHello from port %u: lists too long to render", ev->ep.sport);
+		return;
+	}
+	fmt_bytes(ev->hello.sni, ev->hello.sni_len, sni, sizeof(sni));
+	fmt_bytes(ev->hello.alpn, ev->hello.alpn_len < HS_TLS_ALPN_MAX ?
+		  ev->hello.alpn_len : HS_TLS_ALPN_MAX, alpn, sizeof(alpn));
+	tfp = ev->tcp_id ? malloc(sizeof(*tfp)) : NULL;
+	if (tfp && !bpf_map_lookup_elem(r->tcp_fps_fd, &ev->tcp_id, tfp))
+		p0f_render(&tfp->sig, sig, sizeof(sig));
+	free(tfp);
+	j = event_obj("tls_hello", ev->ts_ns, &ev->ep);
+	add_str(j, "ja4", ja4);
+	add_str(j, "ja4_r", ja4_r);
+	add_str(j, "ja3", ja3);
+	add_str(j, "ja3_r", ja3_r);
+	add_str(j, "sni", sni);
+	add_str(j, "alpn", alpn);
+	add_str(j, "tcp_sig", sig);
+	json_object_object_add(j, "segments", json_object_new_int((int)ev->segments));
+	if (r->json) {
+		print_obj(j);
+		return;
+	}
+	printf("%s %s:%d -> %s:%d HELLO %s %s sni=%s alpn=%s segments=%u\n",
+	       json_object_get_string(json_object_object_get(j, "ts")),
+	       json_object_get_string(json_object_object_get(j, "src")), ev->ep.sport,
+	       json_object_get_string(json_object_object_get(j, "dst")), ev->ep.dport,
+	       ja4, ja3, *sni ? sni : "-", *alpn ? alpn : "-", ev->segments);
+	json_object_put(j);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct hs_event *ev = data;
 	struct replay *r = ctx;
-	char sig[256], ts[48], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	const char *os;
 
-	if (len < sizeof(*ev) || !r->events)
+	if (!r->events || len < sizeof(__u32))
 		return 0;
-	p0f_render(&ev->sig, sig, sizeof(sig));
-	os = p0f_db_label(&ev->sig);
-	fmt_time(ev->ts_ns, true, ts, sizeof(ts));
-	fmt_addr(&ev->ep, true, src, sizeof(src));
-	fmt_addr(&ev->ep, false, dst, sizeof(dst));
-	if (r->json) {
-		json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "event", json_object_new_string("tcp_syn"));
-		json_object_object_add(j, "ts", json_object_new_string(ts));
-		json_object_object_add(j, "src", json_object_new_string(src));
-		json_object_object_add(j, "sport", json_object_new_int(ev->ep.sport));
-		json_object_object_add(j, "dst", json_object_new_string(dst));
-		json_object_object_add(j, "dport", json_object_new_int(ev->ep.dport));
-		json_object_object_add(j, "tcp_sig", json_object_new_string(sig));
-		json_object_object_add(j, "os", json_object_new_string(os));
-		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
-	} else {
-		printf("%s %s:%u -> %s:%u %s %s\n", ts, src, ev->ep.sport, dst, ev->ep.dport,
-		       sig, *os ? os : "-");
-	}
+	if ((ev->type == HS_EV_TCP_NEW || ev->type == HS_EV_TCP_SYN) && len >= sizeof(*ev))
+		on_tcp(r, ev);
+	else if ((ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TLS_HELLO) &&
+		 len >= sizeof(struct hs_tls_event))
+		on_tls(r, data);
 	return 0;
 }
 
@@ -109,8 +186,10 @@ int cmd_replay(int argc, char **argv)
 		{ "p0f-db", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		HS_DP_LONGOPTS,
 		{ 0 }
 	};
+	struct hs_config cfg = { .replay = true };
 	char errbuf[256];
 	const char *db = HS_DEFAULT_P0F_DB;
 	struct report_opts ro = { 0 };
@@ -137,7 +216,12 @@ int cmd_replay(int argc, char **argv)
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
 		case 'h': replay_usage(stdout); return HS_EXIT_OK;
-		default: return bad_option("replay", opt, argv);
+		default:
+			if (!hs_config_opt(&cfg, opt, optarg, &err))
+				return bad_option("replay", opt, argv);
+			if (err)
+				return HS_EXIT_USAGE;
+			break;
 		}
 	}
 	nfiles = argc - optind;
@@ -161,7 +245,7 @@ int cmd_replay(int argc, char **argv)
 		pr_warn("Couldn't read p0f database '%s': %s", db, strerror(-err));
 		goto out;
 	}
-	skel = hs_open(true);
+	skel = hs_open(&cfg);
 	if (!skel)
 		goto out;
 	err = hs_load(skel, NULL);
@@ -169,6 +253,7 @@ int cmd_replay(int argc, char **argv)
 		ret = hs_err_exit(err);
 		goto out;
 	}
+	r.tcp_fps_fd = bpf_map__fd(skel->maps.tcp_fps);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
 	if (!rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
@@ -183,7 +268,8 @@ int cmd_replay(int argc, char **argv)
 			"(captured with segmentation offloads on?)", r.oversize);
 	pr_debug("%llu packets replayed, %llu too short for their link header",
 		 r.packets, r.runt);
-	ret = r.events ? HS_EXIT_OK : report_tcp(bpf_map__fd(skel->maps.tcp_fps), &ro);
+	ret = r.events ? HS_EXIT_OK :
+	      report(bpf_map__fd(skel->maps.tcp_fps), bpf_map__fd(skel->maps.tls_fps), &ro);
 	if (ret == HS_EXIT_OK && fflush(stdout))
 		ret = HS_EXIT_ERR;
 	if (ret == HS_EXIT_OK && partial)

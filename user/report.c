@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Fingerprint rows, as `dump` and `replay` print them: read every id of the
- * tcp_fps map, render its p0f signature, merge ids that render the same
- * (counts add, sketches merge register-wise), sort by SYNs.
+ * Fingerprint rows, as `dump` and `replay` print them. Every id of a
+ * fingerprint map is rendered to its canonical name (p0f signature, JA4);
+ * ids with the same name are merged (counts add, sketches merge
+ * register-wise); rows are sorted by count.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,89 +15,137 @@
 
 #include "hs.h"
 
+enum { SK_IPS, SK_NETS, SK_TCP, SK__N };
+
 struct row {
-	char sig[256];
+	char name[256];                 /* p0f signature or JA4 */
+	char raw[1024];                 /* JA4_r (TLS) */
+	char sni[HS_TLS_SNI_MAX * 4 + 1];
 	const char *os;
-	__u64 syns, first_ns, last_ns;
-	__u8 ips[HS_HLL_M];
-	__u8 nets[HS_HLL_M];
+	__u64 count, first_ns, last_ns;
+	__u8 hll[SK__N][HS_HLL_M];
 };
 
-static int by_sig(const void *a, const void *b)
+struct rows {
+	struct row *r;
+	size_t n, cap;
+};
+
+static struct row *row_new(struct rows *rs)
 {
-	return strcmp(((const struct row *)a)->sig, ((const struct row *)b)->sig);
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct row *nr = realloc(rs->r, cap * sizeof(*nr));
+
+		if (!nr)
+			return NULL;
+		rs->r = nr;
+		rs->cap = cap;
+	}
+	memset(&rs->r[rs->n], 0, sizeof(rs->r[0]));
+	return &rs->r[rs->n++];
 }
 
-static int by_syns(const void *a, const void *b)
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->name, ((const struct row *)b)->name);
+}
+
+static int by_count(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
 
-	if (x->syns != y->syns)
-		return x->syns < y->syns ? 1 : -1;
-	return strcmp(x->sig, y->sig);
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->name, y->name);
 }
 
-/* Read and merge; *rows is malloc'd, returns the row count or -errno. */
-static int collect(int fd, struct row **rows)
+/* Merge rows with the same name, then sort by count. */
+static void merge(struct rows *rs)
+{
+	size_t i, out = 0, k;
+
+	if (!rs->n)
+		return;
+	qsort(rs->r, rs->n, sizeof(*rs->r), by_name);
+	for (i = 1; i < rs->n; i++) {
+		struct row *o = &rs->r[out], *x = &rs->r[i];
+
+		if (strcmp(o->name, x->name) == 0) {
+			o->count += x->count;
+			if (x->first_ns < o->first_ns) {
+				o->first_ns = x->first_ns;
+				memcpy(o->sni, x->sni, sizeof(o->sni));
+			}
+			if (x->last_ns > o->last_ns)
+				o->last_ns = x->last_ns;
+			for (k = 0; k < SK__N; k++)
+				hll_merge(o->hll[k], x->hll[k]);
+		} else if (++out != i) {
+			rs->r[out] = *x;
+		}
+	}
+	rs->n = out + 1;
+	qsort(rs->r, rs->n, sizeof(*rs->r), by_count);
+}
+
+/* Iterate a hash map keyed by __u64; value into buf (vsize bytes). */
+#define FOR_EACH_ID(fd, key, buf) \
+	for (void *_prev = NULL; bpf_map_get_next_key(fd, _prev, &key) == 0; _prev = &key) \
+		if (bpf_map_lookup_elem(fd, &key, buf) == 0)
+
+static int collect_tcp(int fd, struct rows *rs)
 {
 	struct hs_tcp_fp *v = malloc(sizeof(*v));
-	size_t n = 0, cap = 0, i, out;
-	struct row *r = NULL;
-	__u64 key, next;
-	int err = 0;
-	void *prev = NULL;
+	struct row *r;
+	__u64 key;
 
 	if (!v)
 		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, v))
-			continue;  /* deleted meanwhile */
-		if (n == cap) {
-			struct row *nr = realloc(r, (cap = cap ? cap * 2 : 64) * sizeof(*r));
-
-			if (!nr) {
-				err = -ENOMEM;
-				goto out;
-			}
-			r = nr;
+	FOR_EACH_ID(fd, key, v) {
+		if (!(r = row_new(rs))) {
+			free(v);
+			return -ENOMEM;
 		}
-		p0f_render(&v->sig, r[n].sig, sizeof(r[n].sig));
-		r[n].os = p0f_db_label(&v->sig);
-		r[n].syns = v->syns;
-		r[n].first_ns = v->first_ns;
-		r[n].last_ns = v->last_ns;
-		memcpy(r[n].ips, v->hll_ips, HS_HLL_M);
-		memcpy(r[n].nets, v->hll_nets, HS_HLL_M);
-		n++;
+		p0f_render(&v->sig, r->name, sizeof(r->name));
+		r->os = p0f_db_label(&v->sig);
+		r->count = v->syns;
+		r->first_ns = v->first_ns;
+		r->last_ns = v->last_ns;
+		memcpy(r->hll[SK_IPS], v->hll_ips, HS_HLL_M);
+		memcpy(r->hll[SK_NETS], v->hll_nets, HS_HLL_M);
 	}
-	if (n)
-		qsort(r, n, sizeof(*r), by_sig);
-	for (i = 1, out = 0; i < n; i++) {
-		if (strcmp(r[out].sig, r[i].sig) == 0) {
-			r[out].syns += r[i].syns;
-			if (r[i].first_ns < r[out].first_ns)
-				r[out].first_ns = r[i].first_ns;
-			if (r[i].last_ns > r[out].last_ns)
-				r[out].last_ns = r[i].last_ns;
-			hll_merge(r[out].ips, r[i].ips);
-			hll_merge(r[out].nets, r[i].nets);
-		} else if (++out != i) {
-			r[out] = r[i];
-		}
-	}
-	if (n)
-		n = out + 1;
-	qsort(r, n, sizeof(*r), by_syns);
-out:
 	free(v);
-	if (err) {
-		free(r);
-		return err;
+	return 0;
+}
+
+static int collect_tls(int fd, struct rows *rs)
+{
+	struct hs_tls_fp *v = malloc(sizeof(*v));
+	struct row *r;
+	__u64 key;
+
+	if (!v)
+		return -ENOMEM;
+	FOR_EACH_ID(fd, key, v) {
+		if (!(r = row_new(rs))) {
+			free(v);
+			return -ENOMEM;
+		}
+		if (tls_ja4(&v->hello, r->name, sizeof(r->name), r->raw, sizeof(r->raw)))
+			snprintf(r->name, sizeof(r->name), "unrenderable-%016llx",
+				 (unsigned long long)key);
+		r->os = "";
+		fmt_bytes(v->hello.sni, v->hello.sni_len, r->sni, sizeof(r->sni));
+		r->count = v->conns;
+		r->first_ns = v->first_ns;
+		r->last_ns = v->last_ns;
+		memcpy(r->hll[SK_IPS], v->hll_ips, HS_HLL_M);
+		memcpy(r->hll[SK_NETS], v->hll_nets, HS_HLL_M);
+		memcpy(r->hll[SK_TCP], v->hll_tcp, HS_HLL_M);
 	}
-	*rows = r;
-	return (int)n;
+	free(v);
+	return 0;
 }
 
 static unsigned long long est(const __u8 *reg)
@@ -104,50 +153,102 @@ static unsigned long long est(const __u8 *reg)
 	return (unsigned long long)llround(hll_estimate(reg));
 }
 
-int report_tcp(int fd, const struct report_opts *o)
+static void print_json(const struct row *r, bool tls, const struct report_opts *o)
 {
-	struct row *rows = NULL;
+	json_object *j = json_object_new_object();
 	char first[40], last[40];
-	int n, i, w = 13;
 
-	n = collect(fd, &rows);
-	if (n < 0) {
-		pr_warn("Couldn't read the fingerprint map: %s", strerror(-n));
-		return HS_EXIT_ERR;
+	fmt_time(r->first_ns + o->clock_offset, false, first, sizeof(first));
+	fmt_time(r->last_ns + o->clock_offset, false, last, sizeof(last));
+	json_object_object_add(j, "kind", json_object_new_string(tls ? "tls" : "tcp"));
+	if (tls) {
+		json_object_object_add(j, "ja4", json_object_new_string(r->name));
+		json_object_object_add(j, "ja4_r", json_object_new_string(r->raw));
+		json_object_object_add(j, "conns", json_object_new_uint64(r->count));
+	} else {
+		json_object_object_add(j, "tcp_sig", json_object_new_string(r->name));
+		json_object_object_add(j, "os", json_object_new_string(r->os));
+		json_object_object_add(j, "syns", json_object_new_uint64(r->count));
 	}
-	if (o->top && (unsigned long)n > o->top)
-		n = (int)o->top;
-	for (i = 0; i < n; i++)
-		if ((int)strlen(rows[i].sig) > w)
-			w = (int)strlen(rows[i].sig);
-	if (!o->json)
-		printf("%-*s  %-24s %8s %8s %8s  %-20s  %-20s\n", w, "TCP SIGNATURE", "OS",
+	json_object_object_add(j, "ips", json_object_new_uint64(est(r->hll[SK_IPS])));
+	json_object_object_add(j, "nets", json_object_new_uint64(est(r->hll[SK_NETS])));
+	if (tls)
+		json_object_object_add(j, "tcp_sigs", json_object_new_uint64(est(r->hll[SK_TCP])));
+	json_object_object_add(j, "first_seen", json_object_new_string(first));
+	json_object_object_add(j, "last_seen", json_object_new_string(last));
+	if (tls)
+		json_object_object_add(j, "sni_sample", json_object_new_string(r->sni));
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
+static void print_table(const struct rows *rs, size_t n, bool tls, const struct report_opts *o)
+{
+	char first[40], last[40];
+	int w = tls ? 36 : 13, ow = 10;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((int)strlen(rs->r[i].name) > w)
+			w = (int)strlen(rs->r[i].name);
+		if (!tls && (int)strlen(rs->r[i].os) > ow)
+			ow = (int)strlen(rs->r[i].os);
+	}
+	if (tls)
+		printf("%-*s %8s %8s %8s %8s  %-20s  %-20s  %s\n", w, "JA4", "CONNS", "IPS",
+		       "NETS", "TCP SIGS", "FIRST SEEN", "LAST SEEN", "SNI SAMPLE");
+	else
+		printf("%-*s  %-*s %8s %8s %8s  %-20s  %s\n", w, "TCP SIGNATURE", ow, "OS",
 		       "SYNS", "IPS", "NETS", "FIRST SEEN", "LAST SEEN");
 	for (i = 0; i < n; i++) {
-		struct row *r = &rows[i];
+		const struct row *r = &rs->r[i];
 
 		fmt_time(r->first_ns + o->clock_offset, false, first, sizeof(first));
 		fmt_time(r->last_ns + o->clock_offset, false, last, sizeof(last));
-		if (o->json) {
-			json_object *j = json_object_new_object();
+		if (tls)
+			printf("%-*s %8llu %8llu %8llu %8llu  %-20s  %-20s  %s\n", w, r->name,
+			       (unsigned long long)r->count, est(r->hll[SK_IPS]),
+			       est(r->hll[SK_NETS]), est(r->hll[SK_TCP]), first, last,
+			       *r->sni ? r->sni : "-");
+		else
+			printf("%-*s  %-*s %8llu %8llu %8llu  %-20s  %s\n", w, r->name, ow,
+			       *r->os ? r->os : "-", (unsigned long long)r->count,
+			       est(r->hll[SK_IPS]), est(r->hll[SK_NETS]), first, last);
+	}
+}
 
-			json_object_object_add(j, "kind", json_object_new_string("tcp"));
-			json_object_object_add(j, "tcp_sig", json_object_new_string(r->sig));
-			json_object_object_add(j, "os", json_object_new_string(r->os));
-			json_object_object_add(j, "syns", json_object_new_uint64(r->syns));
-			json_object_object_add(j, "ips", json_object_new_uint64(est(r->ips)));
-			json_object_object_add(j, "nets", json_object_new_uint64(est(r->nets)));
-			json_object_object_add(j, "first_seen", json_object_new_string(first));
-			json_object_object_add(j, "last_seen", json_object_new_string(last));
-			puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(j);
+int report(int tcp_fd, int tls_fd, const struct report_opts *o)
+{
+	struct rows rs[2] = { { 0 } };
+	int err, k, ret = HS_EXIT_OK;
+
+	err = collect_tcp(tcp_fd, &rs[0]);
+	if (!err)
+		err = collect_tls(tls_fd, &rs[1]);
+	if (err) {
+		pr_warn("Couldn't read the fingerprint maps: %s", strerror(-err));
+		ret = HS_EXIT_ERR;
+		goto out;
+	}
+	for (k = 0; k < 2; k++) {
+		size_t n, i;
+
+		merge(&rs[k]);
+		n = o->top && rs[k].n > o->top ? o->top : rs[k].n;
+		if (o->json) {
+			for (i = 0; i < n; i++)
+				print_json(&rs[k].r[i], k == 1, o);
 		} else {
-			printf("%-*s  %-24s %8llu %8llu %8llu  %-20s  %-20s\n", w, r->sig,
-			       *r->os ? r->os : "-", (unsigned long long)r->syns,
-			       est(r->ips), est(r->nets), first, last);
+			if (k == 1)
+				putchar('\n');
+			print_table(&rs[k], n, k == 1, o);
 		}
 	}
-	free(rows);
-	return fflush(stdout) ? HS_EXIT_ERR : HS_EXIT_OK;
+	if (fflush(stdout))
+		ret = HS_EXIT_ERR;
+out:
+	free(rs[0].r);
+	free(rs[1].r);
+	return ret;
 }

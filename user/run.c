@@ -29,6 +29,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
+		"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
 		"                      [--p0f-db FILE] [-v]\n"
 		"  -i, --interface IFACE  interface to attach to (required)\n"
 		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
@@ -37,6 +38,7 @@ static void run_usage(FILE *f)
 		"      --keep-maps        leave the pinned maps in place on exit\n"
 		"      --p0f-db FILE      p0f fingerprint database for OS labels\n"
 		"                         (default " HS_DEFAULT_P0F_DB ")\n"
+		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
 }
 
@@ -58,6 +60,18 @@ static int on_event(void *ctx, void *data, size_t len)
 	const char *os;
 
 	(void)ctx;
+	if (len >= sizeof(struct hs_tls_event) && ev->type == HS_EV_TLS_NEW) {
+		const struct hs_tls_event *te = data;
+		char ja4[64], raw[1024], sni[HS_TLS_SNI_MAX * 4 + 1];
+
+		if (tls_ja4(&te->hello, ja4, sizeof(ja4), raw, sizeof(raw)))
+			return 0;
+		fmt_bytes(te->hello.sni, te->hello.sni_len, sni, sizeof(sni));
+		fmt_addr(&te->ep, true, src, sizeof(src));
+		pr_info("new TLS fingerprint %s%s%s%s from %s port %u", ja4,
+			*sni ? " (sni " : "", sni, *sni ? ")" : "", src, te->ep.sport);
+		return 0;
+	}
 	if (len < sizeof(*ev) || ev->type != HS_EV_TCP_NEW)
 		return 0;
 	p0f_render(&ev->sig, sig, sizeof(sig));
@@ -104,8 +118,10 @@ int cmd_run(int argc, char **argv)
 		{ "p0f-db", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		HS_DP_LONGOPTS,
 		{ 0 }
 	};
+	struct hs_config cfg = { 0 };
 	const char *ifname = NULL, *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
 	LIBBPF_OPTS(bpf_link_create_opts, lopts);
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -135,7 +151,12 @@ int cmd_run(int argc, char **argv)
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
 		case 'h': run_usage(stdout); return HS_EXIT_OK;
-		default: return bad_option("run", opt, argv);
+		default:
+			if (!hs_config_opt(&cfg, opt, optarg, &err))
+				return bad_option("run", opt, argv);
+			if (err)
+				return HS_EXIT_USAGE;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -178,7 +199,7 @@ int cmd_run(int argc, char **argv)
 		pr_warn("Pin directory '%s' is in use by another 'hydrascope run'", pin_dir);
 		goto out;
 	}
-	skel = hs_open(false);
+	skel = hs_open(&cfg);
 	if (!skel)
 		goto out;
 	err = hs_load(skel, pin_dir);
@@ -230,6 +251,7 @@ out:
 		close(link_fd);  /* the link is not pinned: closing detaches */
 	if (skel && loaded && !keep) {
 		bpf_map__unpin(skel->maps.tcp_fps, NULL);
+		bpf_map__unpin(skel->maps.tls_fps, NULL);
 		bpf_map__unpin(skel->maps.stats, NULL);
 	}
 	/* only succeeds when empty: never removes another instance's pins */

@@ -61,6 +61,25 @@ void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+void fmt_bytes(const void *p, size_t n, char *buf, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i, o = 0;
+
+	if (!len)
+		return;
+	for (i = 0; i < n; i++) {
+		int k = (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\') ?
+			snprintf(buf + o, len - o, "%c", b[i]) :
+			snprintf(buf + o, len - o, "\\x%02x", b[i]);
+
+		if (k < 0 || (size_t)k >= len - o)
+			break;
+		o += (size_t)k;
+	}
+	buf[o] = '\0';
+}
+
 int bad_option(const char *cmd, int opt, char **argv)
 {
 	char shortopt[3] = { '-', (char)optopt, 0 };
