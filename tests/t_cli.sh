@@ -38,6 +38,14 @@ expect_exit "dump --top x" 2 "$HS" dump --top 12x
 expect_exit "dump --top -1" 2 "$HS" dump --top -1
 expect_exit "dump extra arg" 2 "$HS" dump extra
 expect_exit "replay without file" 2 "$HS" replay
+for bad in 0 65536 443,,80 x 1,2,3,4,5,6,7,8,9 ""; do
+	expect_exit "run --ports '$bad'" 2 "$HS" run -i lo --ports "$bad"
+done
+expect_exit "replay --hello-bytes 63" 2 "$HS" replay --hello-bytes 63 x.pcap
+expect_exit "replay --hello-bytes 16385" 2 "$HS" replay --hello-bytes 16385 x.pcap
+expect_exit "replay --hello-segments 0" 2 "$HS" replay --hello-segments 0 x.pcap
+expect_exit "replay --hello-segments 65" 2 "$HS" replay --hello-segments 65 x.pcap
+expect_exit "run --ports without value" 2 "$HS" run -i lo --ports
 
 if [ "$(id -u)" != 0 ]; then
 	skip "privileged cases" "needs root"

@@ -51,20 +51,22 @@ const char *const hs_stat_names[HS_ST__COUNT] = {
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
 {
 	unsigned long long v;
-	char *copy, *tok, *save = NULL;
+	char *copy, *tok, *save;
 
 	*err = 0;
 	switch (opt) {
 	case 'p':
+		/* strict: no empty items, so "443,,80" is a typo, not two ports */
 		copy = strdup(arg);
 		c->nports = 0;
-		for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			if (parse_uint(tok, 65535, &v) || !v || c->nports == HS_TLS_PORTS_MAX) {
+		for (tok = copy; tok && !*err; tok = save) {
+			save = strchr(tok, ',');
+			if (save)
+				*save++ = '\0';
+			if (parse_uint(tok, 65535, &v) || !v || c->nports == HS_TLS_PORTS_MAX)
 				*err = 1;
-				break;
-			}
-			c->ports[c->nports++] = (__u16)v;
+			else
+				c->ports[c->nports++] = (__u16)v;
 		}
 		free(copy);
 		if (!c->nports)

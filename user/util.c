@@ -85,8 +85,10 @@ int bad_option(const char *cmd, int opt, char **argv)
 	char shortopt[3] = { '-', (char)optopt, 0 };
 	const char *arg = optopt ? shortopt : argv[optind - 1];
 
+	/* a missing value: getopt has just stepped over the option itself */
 	if (opt == ':')
-		pr_warn("%s: option '%s' needs a value (see 'hydrascope %s -h')", cmd, arg, cmd);
+		pr_warn("%s: option '%s' needs a value (see 'hydrascope %s -h')", cmd,
+			argv[optind - 1], cmd);
 	else
 		pr_warn("%s: unknown option '%s' (see 'hydrascope %s -h')", cmd, arg, cmd);
 	return HS_EXIT_USAGE;
