@@ -207,8 +207,8 @@ expect_eq "program on $BED_DEV unchanged after the refused run" "$prog_id" \
 	"$(xdp_prog_id "$BED_SRV" "$BED_DEV")"
 [ ! -e "/sys/fs/bpf/$TAG-2" ] && ok "refused run removed its own pin dir" ||
 	fail "refused run: no /sys/fs/bpf/$TAG-2 expected, got: $(ls "/sys/fs/bpf/$TAG-2")"
-expect_refused "second run with the same pin dir is refused" "in use" \
-	nsenter --net=/run/netns/"$BED_SRV" "$HS" run -i "$BED_DEV" -m native --pin-dir "$BED_PINS"
+expect_refused "second run with the same pin dir (other interface) is refused" "in use" \
+	nsenter --net=/run/netns/"$BED_SRV" timeout 20 "$HS" run -i lo --pin-dir "$BED_PINS"
 expect_eq "first run's pins intact after the refused runs" "stats tcp_fps tls_fps" \
 	"$(ls "$BED_PINS" 2>&1 | sort | tr '\n' ' ' | sed 's/ $//')"
 _bg_alive "$HS_PID" && ok "first run still running" || fail "first run still running expected, it exited"

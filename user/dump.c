@@ -155,7 +155,7 @@ int cmd_status(int argc, char **argv)
 	const char *pin_dir = HS_DEFAULT_PIN_DIR;
 	struct if_nameindex *ifs, *it;
 	json_object *j = NULL, *ja = NULL, *jc;
-	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR, i;
+	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR, i, n_att;
 	__u32 stats_id, fps_n, fps_max, tls_n, tls_max;
 	struct hs_stats sum;
 	bool json = false;
@@ -202,12 +202,14 @@ int cmd_status(int argc, char **argv)
 		printf("pin dir: %s\nattached:\n", pin_dir);
 	}
 	ifs = if_nameindex();
+	n_att = 0;
 	for (it = ifs; it && it->if_index; it++) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
 		if (bpf_xdp_query(it->if_index, 0, &q) || !q.prog_id ||
 		    !prog_uses_map(q.prog_id, stats_id))
 			continue;
+		n_att++;
 		if (json) {
 			json_object *a = json_object_new_object();
 
@@ -223,6 +225,8 @@ int cmd_status(int argc, char **argv)
 	}
 	if (ifs)
 		if_freenameindex(ifs);
+	if (!json && !n_att)
+		printf("  none in this network namespace\n");
 
 	if (json) {
 		json_object *m = json_object_new_object(), *t = json_object_new_object();

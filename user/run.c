@@ -4,6 +4,7 @@
  * foreground reporting new fingerprints until SIGINT/SIGTERM; detach and
  * clean up what this run created.
  */
+#define _GNU_SOURCE  /* sigabbrev_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -177,6 +178,12 @@ int cmd_run(int argc, char **argv)
 		pr_warn("Couldn't read p0f database '%s': %s", db, strerror(-err));
 		return HS_EXIT_ERR;
 	}
+	/* refuse early, before loading anything, if the place is taken; the
+	 * attach itself refuses too, should one appear in between */
+	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
+		attach_error(ifname, ifindex, -EBUSY);
+		return HS_EXIT_ERR;
+	}
 
 	/* signals as an fd, blocked before anything needs undoing */
 	sigemptyset(&mask);
@@ -240,7 +247,8 @@ int cmd_run(int argc, char **argv)
 			struct signalfd_siginfo si;
 
 			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
-				pr_info("signal %u: detaching from %s", si.ssi_signo, ifname);
+				pr_info("SIG%s: detaching from %s",
+					sigabbrev_np((int)si.ssi_signo) ?: "?", ifname);
 			break;
 		}
 	}
