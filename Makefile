@@ -12,7 +12,8 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Debian packages: to build, then what the tests and demo drive.
 DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libcmocka-dev
-DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux
+DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux \
+	      openssl curl gnutls-bin wget nodejs chromium
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 CFLAGS   ?= -O2 -g

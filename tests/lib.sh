@@ -251,3 +251,81 @@ xdp_prog_id() {
 	ip -n "$1" -d link show dev "$2" 2>/dev/null |
 		sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p' | head -n 1
 }
+
+# ---- TLS server for the test bed (t_tls_live.sh, demo.sh) --------------
+# bed_tls_server PORT...: after bed_net, a TLS server in $BED_SRV on each
+# PORT (keep them out of BED_PORTS, whose plain TCP server binds first):
+# python3's ssl module with a self-signed certificate for hs.test and
+# $BED_SRV_IP made by openssl in $TMP/tls. It serves connections in
+# parallel, offers ALPN http/1.1, answers an HTTP GET or HEAD with a small
+# page and closes; clients that send nothing after the handshake are
+# closed when they close. One line per connection in $BED_TLS_LOG:
+#   ok SRC SPORT DPORT VERSION ALPN CIPHER     (handshake completed)
+#   fail SRC SPORT DPORT ERROR...              (handshake failed)
+# Sets BED_TLS_PID, BED_TLS_LOG, BED_TLS_NAME (hs.test).
+bed_tls_server() {
+	local d=$TMP/tls
+	BED_TLS_LOG=$d/server.log BED_TLS_NAME=hs.test
+	mkdir -p "$d" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/key.pem" -out "$d/cert.pem" -days 2 -subj "/CN=$BED_TLS_NAME" \
+		-addext "subjectAltName=DNS:$BED_TLS_NAME,IP:$BED_SRV_IP" >"$d/openssl.log" 2>&1 ||
+		{ echo "# bed_tls_server: openssl req failed: $(cat "$d/openssl.log")"; return 1; }
+	: >"$BED_TLS_LOG"
+	bg_job BED_TLS_PID nsenter --net=/run/netns/"$BED_SRV" "$BED_PY" -c '
+import selectors, socket, ssl, sys, threading
+cert, key, log, ready, host = sys.argv[1:6]
+ports = [int(p) for p in sys.argv[6:]]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+ctx.set_alpn_protocols(["http/1.1"])
+out, lock = open(log, "a", buffering=1), threading.Lock()
+body = (b"<!doctype html><html><head><title>hydrascope</title>"
+        b"<link rel=icon href=\"data:,\"></head><body>hydrascope test server</body></html>\n")
+def note(*f):
+    with lock:
+        out.write(" ".join(str(x) for x in f) + "\n")
+def serve(conn, addr, port):
+    conn.settimeout(15)
+    try:
+        s = ctx.wrap_socket(conn, server_side=True)
+    except (OSError, ssl.SSLError) as e:
+        note("fail", addr[0], addr[1], port, str(e).replace("\n", " "))
+        conn.close()
+        return
+    note("ok", addr[0], addr[1], port, s.version(), s.selected_alpn_protocol() or "-",
+         s.cipher()[0])
+    try:
+        req = b""
+        while b"\r\n\r\n" not in req and len(req) < 65536:
+            d = s.recv(4096)
+            if not d:
+                break
+            req += d
+        if req.startswith((b"GET ", b"HEAD ")):
+            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+                      b"Connection: close\r\n\r\n" % len(body) +
+                      (body if req.startswith(b"GET ") else b""))
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        s.close()
+sel = selectors.DefaultSelector()
+for p in ports:
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((host, p))
+    ls.listen(256)
+    sel.register(ls, selectors.EVENT_READ, p)
+open(ready, "w").close()
+while True:
+    for k, _ in sel.select():
+        try:
+            c, a = k.fileobj.accept()
+        except OSError:
+            continue
+        threading.Thread(target=serve, args=(c, a, k.data), daemon=True).start()' \
+		"$d/cert.pem" "$d/key.pem" "$BED_TLS_LOG" "$d/ready" "$BED_SRV_IP" "$@"
+	wait_for 5 test -e "$d/ready" ||
+		{ echo "# bed_tls_server: the TLS server did not start on ports $*"; return 1; }
+}
