@@ -465,13 +465,15 @@ INLINE void tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 			void *end)
 {
 	const struct tcphdr *t = p->tcp;
-	__u32 hlen = t->doff * 4, zero = 0;
+	__u32 hlen = t->doff * 4, zero = 0, plen = p->l4_len - hlen;
 	const __u8 *pl = (const __u8 *)t + hlen;
 	struct seg sg;
 	int looks;
 
-	/* a TLS handshake record starts 16 03 */
-	looks = (void *)(pl + 2) <= end && pl[0] == 0x16 && pl[1] == 0x03;
+	/* a TLS handshake record starts 16 03; a segment of one byte may carry
+	 * just the 16 (the hello split right after its first byte) */
+	looks = (void *)(pl + 1) <= end && pl[0] == 0x16 &&
+		(plen == 1 || ((void *)(pl + 2) <= end && pl[1] == 0x03));
 	if (!is_tls_port(bpf_ntohs(t->dest))) {
 		if (looks && (void *)(pl + 6) <= end && pl[5] == 0x01)
 			st->c[HS_ST_TLS_OTHER_PORT]++;
@@ -488,7 +490,7 @@ INLINE void tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 	endpoints(p, &sg.ep);
 	sg.seq = bpf_ntohl(t->seq);
 	sg.off = (void *)pl - (void *)(long)ctx->data;
-	sg.plen = p->l4_len - hlen;
+	sg.plen = plen;
 	sg.looks = looks;
 	hs_tls_segment(ctx, &sg);
 }
