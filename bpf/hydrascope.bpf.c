@@ -265,6 +265,7 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 		err = bpf_map_update_elem(&tls_fps, &id, init, BPF_NOEXIST);
 		if (err == 0) {
 			new = 1;
+			st->c[HS_ST_TLS_FP_NEW]++;
 		} else if (err != -17 /* EEXIST */) {
 			st->c[HS_ST_TLS_MAP_FULL]++;
 			return;

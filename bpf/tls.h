@@ -274,6 +274,7 @@ static __always_inline int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 		return HS_ST_TLS_MALFORMED;
 	w->end = pos + ext_len;
 	w->pos = pos;
+	/* room for every extension we keep, GREASE ones, and the end */
 	for (i = 0; i < HS_TLS_MAX_EXTS + 32 && r == WALK_MORE; i++)
 		r = hs_tls_ext(b, w);
 	if (r != WALK_END)

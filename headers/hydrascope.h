@@ -163,7 +163,7 @@ enum hs_clock {
 enum hs_stat {
 	HS_ST_PACKETS,          /* every packet seen */
 	HS_ST_SYNS,             /* client SYNs fingerprinted */
-	HS_ST_FP_NEW,           /* new fingerprint ids inserted */
+	HS_ST_FP_NEW,           /* new TCP fingerprint ids inserted */
 	HS_ST_MAP_FULL,         /* fingerprint map full: id not counted */
 	HS_ST_RB_DROP,          /* ring buffer full: event lost */
 	HS_ST_NON_IP,           /* not IPv4/IPv6 */
@@ -185,6 +185,7 @@ enum hs_stat {
 	HS_ST_TLS_RECORD_SPLIT, /* ClientHello spread over several TLS records */
 	HS_ST_TLS_MAP_FULL,     /* TLS fingerprint map full: id not counted */
 	HS_ST_TLS_OTHER_PORT,   /* ClientHello to a port not configured as TLS */
+	HS_ST_TLS_FP_NEW,       /* new TLS fingerprint ids inserted */
 	HS_ST__COUNT,
 };
 
@@ -197,7 +198,7 @@ struct hs_stats {
 /* ---- TLS ClientHello ---- */
 
 #define HS_TLS_MAX_CIPHERS 128
-#define HS_TLS_MAX_EXTS    64
+#define HS_TLS_MAX_EXTS    128
 #define HS_TLS_MAX_SIGALGS 64
 #define HS_TLS_MAX_GROUPS  32
 #define HS_TLS_MAX_ECPF    8

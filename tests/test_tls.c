@@ -1003,6 +1003,8 @@ static void run_tfix(struct env *e, const struct tfix *fx, __u16 sport)
 			want = o.packets;
 		else if (j == HS_ST_SYNS || j == HS_ST_FP_NEW)
 			want = fx->nosyn ? 0 : 1;
+		else if (j == HS_ST_TLS_FP_NEW)
+			want = fx->fp;
 		snprintf(what, sizeof(what), "counter %s delta", hs_stat_names[j]);
 		CHECK_INT(fx->desc, what, want, after.c[j] - before.c[j]);
 	}
@@ -1124,11 +1126,14 @@ static const struct tfix hello_fixtures[] = {
 	 * cipher hash, over the first 128) are not the whole story */
 	{ "150 ciphers: overflow flag, count 99", SPEC(.gen_ciphers = 150), HELLO1,
 	  .ja4_a = "t13d9916h2", FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
-	/* more than HS_TLS_MAX_EXTS: JA4 would say 70 and hash all 68; what is
-	 * kept says 64 -- only the flag is checked */
-	{ "70 extensions: overflow flag", SPEC(.gen_exts = 54), HELLO1,
+	/* up to HS_TLS_MAX_EXTS (128) extensions are kept whole */
+	{ "70 extensions: kept whole", SPEC(.gen_exts = 54), HELLO1,
+	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
+	/* more: JA4 would count and hash them all; what is kept stops at 128,
+	 * and the flag says so -- only the flag is checked */
+	{ "136 extensions: overflow flag", SPEC(.gen_exts = 120), HELLO1,
 	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
-	{ "95 extensions: still walked", SPEC(.gen_exts = 79), HELLO1,
+	{ "159 extensions: still walked", SPEC(.gen_exts = 143), HELLO1,
 	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
 };
 
@@ -1304,7 +1309,7 @@ static const struct tfix garbage_fixtures[] = {
 	  COUNT(HS_ST_TLS_TOO_BIG) },
 	{ "garbage record, no SYN seen", SPEC(.hs_type = 2), .nosyn = 1,
 	  COUNT(HS_ST_TLS_NOT_HELLO) },
-	{ "96 extensions: more than the walk takes", SPEC(.gen_exts = 80),
+	{ "160 extensions: more than the walk takes", SPEC(.gen_exts = 144),
 	  COUNT(HS_ST_TLS_TOO_BIG) },
 	{ "a lone 16, then not TLS", RAW("\x16GET / HTTP/1.1\r\n\r\n"), SEGS({ 0, 1 }, { 1, REST }),
 	  COUNT(HS_ST_TLS_NOT_HELLO) },
@@ -1519,7 +1524,8 @@ static void run_cut(struct env *e, const struct tfix *fx, __u16 sport, struct cu
 	for (j = 0; j < HS_ST__COUNT; j++) {
 		__u64 d = after.c[j] - before.c[j];
 
-		if (j == HS_ST_PACKETS || j == HS_ST_SYNS || j == HS_ST_FP_NEW)
+		if (j == HS_ST_PACKETS || j == HS_ST_SYNS || j == HS_ST_FP_NEW ||
+		    j == HS_ST_TLS_FP_NEW)
 			continue;
 		if (d) {
 			r->moved += d;

@@ -24,7 +24,7 @@
 const char *const hs_stat_names[HS_ST__COUNT] = {
 	[HS_ST_PACKETS] = "packets",
 	[HS_ST_SYNS] = "syns",
-	[HS_ST_FP_NEW] = "fingerprints_new",
+	[HS_ST_FP_NEW] = "tcp_fingerprints_new",
 	[HS_ST_MAP_FULL] = "map_full",
 	[HS_ST_RB_DROP] = "ringbuf_drops",
 	[HS_ST_NON_IP] = "non_ip",
@@ -46,6 +46,7 @@ const char *const hs_stat_names[HS_ST__COUNT] = {
 	[HS_ST_TLS_RECORD_SPLIT] = "tls_record_split",
 	[HS_ST_TLS_MAP_FULL] = "tls_map_full",
 	[HS_ST_TLS_OTHER_PORT] = "tls_other_port",
+	[HS_ST_TLS_FP_NEW] = "tls_fingerprints_new",
 };
 
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
