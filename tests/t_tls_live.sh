@@ -337,8 +337,12 @@ verdict(counters.get("hellos_multi_segment", 0) > 0 and counters.get("hellos_mul
         "status: hellos_multi_segment > 0 and equal to the multi-segment hellos in the "
         "capture (%d expected, got %s)" % (multi, counters.get("hellos_multi_segment")))
 bad = {k: v for k, v in counters.items()
-       if k.startswith("tls_") and k != "tls_not_hello" and v}
+       if k.startswith("tls_") and k not in ("tls_not_hello", "tls_fingerprints_new") and v}
 verdict(not bad, "status: no TLS error counters expected, got %s" % bad)
+ids = len(got)
+verdict(counters.get("tls_fingerprints_new", 0) >= ids,
+        "status: tls_fingerprints_new counts at least the %d JA4 rows (got %s)"
+        % (ids, counters.get("tls_fingerprints_new")))
 print("# counters: %s" % " ".join("%s=%s" % kv for kv in sorted(counters.items()) if kv[1]))
 
 # fail-open: every connection got a ServerHello, the server completed each handshake
