@@ -36,7 +36,6 @@ int cmd_dump(int argc, char **argv)
 	};
 	const char *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
 	struct report_opts ro = { 0 };
-	unsigned long long v;
 	int opt, fd, tls_fd, err, ret;
 
 	optind = 1;
@@ -45,11 +44,8 @@ int cmd_dump(int argc, char **argv)
 		case 'P': pin_dir = optarg; break;
 		case 'j': ro.json = true; break;
 		case 'n':
-			if (parse_uint(optarg, 1000000000ULL, &v) || !v) {
-				pr_warn("invalid --top '%s' (a positive number)", optarg);
+			if (parse_top(optarg, &ro.top))
 				return HS_EXIT_USAGE;
-			}
-			ro.top = v;
 			break;
 		case 'D': db = optarg; break;
 		case 'h': dump_usage(stdout); return HS_EXIT_OK;
@@ -60,11 +56,8 @@ int cmd_dump(int argc, char **argv)
 		pr_warn("unexpected argument '%s'", argv[optind]);
 		return HS_EXIT_USAGE;
 	}
-	err = p0f_db_load(db);
-	if (err && strcmp(db, HS_DEFAULT_P0F_DB)) {
-		pr_warn("Couldn't read p0f database '%s': %s", db, strerror(-err));
+	if (p0f_db_open(db))
 		return HS_EXIT_ERR;
-	}
 	err = hs_pin_open(pin_dir, "tcp_fps", &fd);
 	if (err)
 		return hs_err_exit(err);

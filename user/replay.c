@@ -198,7 +198,6 @@ int cmd_replay(int argc, char **argv)
 	struct hs_bpf *skel = NULL;
 	int opt, i, err, nfiles, ret = HS_EXIT_ERR;
 	bool partial = false;
-	unsigned long long v;
 	struct capture **pcs = NULL;
 
 	optind = 1;
@@ -207,11 +206,8 @@ int cmd_replay(int argc, char **argv)
 		case 'j': r.json = ro.json = true; break;
 		case 'e': r.events = true; break;
 		case 'n':
-			if (parse_uint(optarg, 1000000000ULL, &v) || !v) {
-				pr_warn("invalid --top '%s' (a positive number)", optarg);
+			if (parse_top(optarg, &ro.top))
 				return HS_EXIT_USAGE;
-			}
-			ro.top = v;
 			break;
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
@@ -240,11 +236,8 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	err = p0f_db_load(db);
-	if (err && strcmp(db, HS_DEFAULT_P0F_DB)) {
-		pr_warn("Couldn't read p0f database '%s': %s", db, strerror(-err));
+	if (p0f_db_open(db))
 		goto out;
-	}
 	skel = hs_open(&cfg);
 	if (!skel)
 		goto out;

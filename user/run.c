@@ -173,11 +173,8 @@ int cmd_run(int argc, char **argv)
 		pr_warn("No such interface '%s'", ifname);
 		return HS_EXIT_ERR;
 	}
-	err = p0f_db_load(db);
-	if (err && strcmp(db, HS_DEFAULT_P0F_DB)) {
-		pr_warn("Couldn't read p0f database '%s': %s", db, strerror(-err));
+	if (p0f_db_open(db))
 		return HS_EXIT_ERR;
-	}
 	/* refuse early, before loading anything, if the place is taken; the
 	 * attach itself refuses too, should one appear in between */
 	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {

@@ -93,3 +93,27 @@ int bad_option(const char *cmd, int opt, char **argv)
 		pr_warn("%s: unknown option '%s' (see 'hydrascope %s -h')", cmd, arg, cmd);
 	return HS_EXIT_USAGE;
 }
+
+int parse_top(const char *arg, unsigned long *top)
+{
+	unsigned long long v;
+
+	if (parse_uint(arg, 1000000000ULL, &v) || !v) {
+		pr_warn("invalid --top '%s' (a positive number)", arg);
+		return -1;
+	}
+	*top = (unsigned long)v;
+	return 0;
+}
+
+int p0f_db_open(const char *path)
+{
+	int err = p0f_db_load(path);
+
+	/* without the default database the labels are just empty */
+	if (err && strcmp(path, HS_DEFAULT_P0F_DB)) {
+		pr_warn("Couldn't read p0f database '%s': %s", path, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
