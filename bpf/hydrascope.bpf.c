@@ -83,8 +83,14 @@ INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* Initial TTL as p0f guesses it: the hop distance is not part of a stack. */
+INLINE __u8 ttl_initial(__u8 ttl)
+{
+	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
 INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
-		       struct hs_endpoints *epp)
+		       struct hs_endpoints *epp, __u64 *stack)
 {
 	struct optwalk w = {};
 	struct hs_endpoints ep = {};
@@ -97,6 +103,13 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	sig_tcp_hdr(p, &w.sig, &ep);
 	sig_tcp_opts(ctx, p, &w);
 	id = hs_hash_words((const __u64 *)&w.sig, HS_TCP_SIG_WORDS, HS_SEED_TCP);
+	{
+		__u8 ttl = w.sig.ttl;
+
+		w.sig.ttl = ttl_initial(ttl);
+		*stack = hs_hash_words((const __u64 *)&w.sig, HS_TCP_SIG_WORDS, HS_SEED_TCP);
+		w.sig.ttl = ttl;
+	}
 	ts = now_ns();
 	st->c[HS_ST_SYNS]++;
 
@@ -229,7 +242,8 @@ INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 
 
 /* Walk a complete record and count its fingerprint. */
 INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
-			const struct hs_endpoints *ep, __u64 tcp_id, __u32 segments)
+			const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
+			__u32 segments)
 {
 	struct tls_walk *w;
 	struct hs_tls_fp *fp;
@@ -278,8 +292,8 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
 	hll_add_src(fp->hll_ips, fp->hll_nets, ep);
-	if (tcp_id)
-		hll_add(fp->hll_tcp, hs_mix64(tcp_id));
+	if (stack_id)
+		hll_add(fp->hll_tcp, hs_mix64(stack_id));
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,
@@ -359,7 +373,7 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 		}
 	}
 	if (r->need && r->len >= r->need) {
-		count_hello(st, r, ep, r->tcp_id, r->segments);
+		count_hello(st, r, ep, r->tcp_id, r->stack_id, r->segments);
 		return 1;
 	}
 	if (r->segments >= hello_max_segs) {
@@ -399,7 +413,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	struct hs_stats *st;
 	struct hs_reasm *r;
 	struct hs_flow *f;
-	__u64 tcp_id = 0;
+	__u64 tcp_id = 0, stack_id = 0;
 	__u32 zero = 0;
 
 	if (!sg)
@@ -431,8 +445,10 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 			return 0;
 		}
 	}
-	if (f)
+	if (f) {
 		tcp_id = f->tcp_id;
+		stack_id = f->stack_id;
+	}
 	if (!sg->looks) {
 		/* not TLS yet: a ClientHello may follow (SOCKS, STARTTLS...) */
 		if (f && f->state == HS_FLOW_SYN) {
@@ -445,6 +461,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	if (!r)
 		return 0;
 	r->tcp_id = tcp_id;
+	r->stack_id = stack_id;
 	r->len = 0;
 	r->need = 0;
 	r->segments = 0;
@@ -496,16 +513,84 @@ INLINE void tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 	hs_tls_segment(ctx, &sg);
 }
 
-SEC("xdp")
-int hs_xdp(struct xdp_md *ctx)
+/* Where the parse found the headers of a SYN, as offsets from ctx->data. */
+struct syn_at {
+	__u32 l3_off;
+	__u32 tcp_off;
+	__u32 l4_len;
+	__u32 ext_len;
+	__u32 family;
+};
+
+/*
+ * A client SYN: a global subprogram, verified once rather than once per
+ * way the headers before it were parsed (VLAN tags, IPv6 extensions).
+ * Packet pointers cannot cross into it, so it finds the headers again
+ * from their offsets, checking each against the end of the packet.
+ */
+__noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct hs_endpoints ep;
 	struct pkt p = {};
 	struct hs_stats *st;
+	struct tcphdr *t;
+	__u64 id, stack = 0;
 	__u32 zero = 0;
-	__u64 id;
+
+	if (!at)
+		return 0;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!st)
+		return 0;
+	/* bounded well below 64 KiB: the verifier only trusts such offsets */
+	t = data + (at->tcp_off & 0x3fff);
+	if ((void *)(t + 1) > end)
+		return 0;
+	/* keep the compiler from recomputing the pointer without the check */
+	asm volatile("" : "+r"(t));
+	p.tcp = t;
+	if (at->family == 4) {
+		struct iphdr *iph = data + (at->l3_off & 0xff);
+
+		if ((void *)(iph + 1) > end)
+			return 0;
+		p.l3 = iph;
+	} else {
+		struct ipv6hdr *ip6 = data + (at->l3_off & 0xff);
+
+		if ((void *)(ip6 + 1) > end)
+			return 0;
+		p.l3 = ip6;
+	}
+	p.l4_len = at->l4_len;
+	p.ip_ext_len = at->ext_len;
+	p.family = at->family;
+
+	id = count_syn(ctx, st, &p, &ep, &stack);
+	if (is_tls_port(ep.dport)) {
+		struct hs_flow f = {
+			.tcp_id = id,
+			.stack_id = stack,
+			.isn = bpf_ntohl(p.tcp->seq),
+			.state = HS_FLOW_SYN,
+		};
+
+		if (bpf_map_update_elem(&flows, &ep, &f, BPF_ANY) == 0)
+			pending_inc(flow_slot(&p));
+	}
+	return 0;
+}
+
+SEC("xdp")
+int hs_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct pkt p = {};
+	struct hs_stats *st;
+	__u32 zero = 0;
 	__u8 flags;
 	int r;
 
@@ -526,17 +611,15 @@ int hs_xdp(struct xdp_md *ctx)
 			st->c[HS_ST_SYN_BAD_FLAGS]++;
 			return XDP_PASS;
 		}
-		id = count_syn(ctx, st, &p, &ep);
-		if (is_tls_port(ep.dport)) {
-			struct hs_flow f = {
-				.tcp_id = id,
-				.isn = bpf_ntohl(p.tcp->seq),
-				.state = HS_FLOW_SYN,
-			};
+		struct syn_at at = {
+			.l3_off = p.l3 - data,
+			.tcp_off = (void *)p.tcp - data,
+			.l4_len = p.l4_len,
+			.ext_len = p.ip_ext_len,
+			.family = p.family,
+		};
 
-			if (bpf_map_update_elem(&flows, &ep, &f, BPF_ANY) == 0)
-				pending_inc(flow_slot(&p));
-		}
+		hs_syn(ctx, &at);
 		return XDP_PASS;
 	}
 	if (!(flags & 0x06) && p.l4_len > p.tcp->doff * 4u)  /* data, no SYN/RST */

@@ -220,11 +220,24 @@ __noinline int hs_opt_step(struct optwalk *w)
 	return pos >= olen ? STEP_END : STEP_MORE;
 }
 
+struct opt_loop {
+	struct optwalk *w;
+	int r;
+};
+
+static long opt_cb(__u32 i, void *ctx)
+{
+	struct opt_loop *ol = ctx;
+
+	ol->r = hs_opt_step(ol->w);
+	return ol->r != STEP_MORE;
+}
+
 /* Walk the options exactly as p0f does; see the file comment. */
 INLINE void sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct optwalk *w)
 {
 	__u32 off = (void *)p->tcp - (void *)(long)ctx->data + 20;
-	int i, r = STEP_MORE;
+	struct opt_loop ol = { .w = w, .r = STEP_MORE };
 
 	w->olen = w->sig.tcp_hlen - 20;
 	if (!w->olen)
@@ -233,9 +246,9 @@ INLINE void sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct optwalk
 		w->sig.quirks |= HS_Q_OPT_BAD;
 		return;
 	}
-	for (i = 0; i < HS_TCP_MAX_OPTS + 1 && r == STEP_MORE; i++)
-		r = hs_opt_step(w);
-	if (r != STEP_END)
+	/* bpf_loop: the step is verified once, not once per iteration */
+	bpf_loop(HS_TCP_MAX_OPTS + 1, opt_cb, &ol, 0);
+	if (ol.r != STEP_END)
 		w->sig.quirks |= HS_Q_OPT_BAD;
 }
 

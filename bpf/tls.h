@@ -50,7 +50,7 @@ struct list_ctx {
 	__u32 which;            /* enum list_kind */
 };
 
-enum list_kind { L_CIPHERS, L_GROUPS, L_SIGALGS };
+enum list_kind { L_CIPHERS, L_GROUPS, L_SIGALGS, L_VERSIONS };
 
 static long list_cb(__u32 i, void *ctx)
 {
@@ -66,6 +66,10 @@ static long list_cb(__u32 i, void *ctx)
 	if (is_grease(v))
 		return 0;
 	switch (lc->which) {
+	case L_VERSIONS:
+		if (v > w->h.max_version)
+			w->h.max_version = v;
+		return 0;
 	case L_CIPHERS:
 		w->sum_ciphers += hs_mix64(v ^ 0xc1c1c1c1ULL);
 		n = w->h.n_ciphers;
@@ -168,11 +172,10 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		if (l > HS_TLS_SNI_MAX)
 			l = HS_TLS_SNI_MAX;
 		w->h.sni_len = l;
-		for (i = 0; i < HS_TLS_SNI_MAX; i++) {
-			if (i >= l)
-				break;
+		/* a fixed-length copy, no data-dependent exit for the verifier to
+		 * follow: bytes past sni_len are never read */
+		for (i = 0; i < HS_TLS_SNI_MAX; i++)
 			w->h.sni[i] = B(pos + 5 + i);
-		}
 		break;
 	case 0x0010:    /* ALPN: list(2), then len(1) value ... */
 		if (len < 3)
@@ -183,11 +186,8 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		w->h.flags |= HS_TLSF_ALPN;
 		w->h.alpn_len = l;
 		w->h.alpn_last = B(pos + 3 + l - 1);
-		for (i = 0; i < HS_TLS_ALPN_MAX; i++) {
-			if (i >= l)
-				break;
+		for (i = 0; i < HS_TLS_ALPN_MAX; i++)  /* as for the SNI */
 			w->h.alpn[i] = B(pos + 3 + i);
-		}
 		break;
 	case 0x002b:    /* supported_versions: len(1), versions */
 		if (len < 1)
@@ -195,15 +195,7 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		l = B(pos);
 		if (l > len - 1)
 			break;
-		for (i = 0; i < 32; i++) {
-			__u16 v;
-
-			if (2 * i + 1 >= l)
-				break;
-			v = U16(pos + 1 + 2 * i);
-			if (!is_grease(v) && v > w->h.max_version)
-				w->h.max_version = v;
-		}
+		walk_list(b, w, pos + 1, l, L_VERSIONS);
 		break;
 	case 0x000a:    /* supported_groups: list(2), groups */
 		if (len < 2 || (l = U16(pos)) > len - 2)
@@ -218,17 +210,28 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 	case 0x000b:    /* ec_point_formats: len(1), formats */
 		if (len < 1 || (l = B(pos)) > len - 1)
 			break;
-		for (i = 0; i < HS_TLS_MAX_ECPF; i++) {
-			if (i >= l)
-				break;
+		for (i = 0; i < HS_TLS_MAX_ECPF; i++)  /* fixed length, as for the SNI */
 			w->h.ecpf[i] = B(pos + 1 + i);
-			w->h.n_ecpf = i + 1;
-		}
+		w->h.n_ecpf = l < HS_TLS_MAX_ECPF ? l : HS_TLS_MAX_ECPF;
 		if (l > HS_TLS_MAX_ECPF)
 			w->h.flags |= HS_TLSF_OVERFLOW;
 		break;
 	}
 	return WALK_MORE;
+}
+
+struct ext_loop {
+	struct hs_reasm *b;
+	struct tls_walk *w;
+	int r;
+};
+
+static long ext_cb(__u32 i, void *ctx)
+{
+	struct ext_loop *el = ctx;
+
+	el->r = hs_tls_ext(el->b, el->w);
+	return el->r != WALK_MORE;
 }
 
 /*
@@ -237,8 +240,8 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
  */
 static __always_inline int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 rec_len = b->need - 5, hs_len, body, pos, sid, comp, ext_len, i;
-	int r = WALK_MORE;
+	__u32 rec_len = b->need - 5, hs_len, body, pos, sid, comp, ext_len;
+	struct ext_loop el = { .b = b, .w = w, .r = WALK_MORE };
 
 	__builtin_memset(&w->h, 0, sizeof(w->h));
 	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
@@ -274,11 +277,11 @@ static __always_inline int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 		return HS_ST_TLS_MALFORMED;
 	w->end = pos + ext_len;
 	w->pos = pos;
-	/* room for every extension we keep, GREASE ones, and the end */
-	for (i = 0; i < HS_TLS_MAX_EXTS + 32 && r == WALK_MORE; i++)
-		r = hs_tls_ext(b, w);
-	if (r != WALK_END)
-		return r == WALK_FAIL ? HS_ST_TLS_MALFORMED : HS_ST_TLS_TOO_BIG;
+	/* one extension per step, bpf_loop: verified once, not per iteration;
+	 * room for every extension we keep, GREASE ones, and the end */
+	bpf_loop(HS_TLS_MAX_EXTS + 32, ext_cb, &el, 0);
+	if (el.r != WALK_END)
+		return el.r == WALK_FAIL ? HS_ST_TLS_MALFORMED : HS_ST_TLS_TOO_BIG;
 done:
 	return 0;
 }

@@ -255,6 +255,7 @@ enum hs_flow_state {
 
 struct hs_flow {
 	__u64 tcp_id;           /* TCP fingerprint id of the SYN */
+	__u64 stack_id;         /* the same with the TTL read as its initial value */
 	__u32 isn;              /* client's initial sequence number (SYN's) */
 	__u8  state;            /* enum hs_flow_state */
 	__u8  pad[3];
@@ -266,6 +267,7 @@ struct hs_flow {
 /* A ClientHello record being collected, then walked. */
 struct hs_reasm {
 	__u64 tcp_id;           /* from the flow, 0 if its SYN was not seen */
+	__u64 stack_id;
 	__u32 next_seq;         /* sequence number of the next byte expected */
 	__u32 len;              /* bytes collected */
 	__u32 need;             /* record length + 5; 0 until the header is in */
@@ -282,7 +284,8 @@ struct hs_tls_fp {
 	__u64 last_ns;
 	__u8  hll_ips[HS_HLL_M];
 	__u8  hll_nets[HS_HLL_M];
-	__u8  hll_tcp[HS_HLL_M];             /* distinct TCP fingerprint ids */
+	__u8  hll_tcp[HS_HLL_M];             /* distinct TCP stacks: SYN signatures with
+					      * the TTL read as its initial value */
 };
 
 struct hs_tls_event {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Guard against verifier-cost regressions: the kernel stops at 1,000,000
+# processed instructions, and a program close to that breaks on the next
+# small change. Deterministic numbers, unlike timings.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd bpftool
+# Limits, raised only on purpose (and with the reason in the commit):
+MAX_PROCESSED=500000     # measured 315,484 on kernel 6.18 (2026-11-23)
+MAX_XLATED=8000          # instructions after the verifier's rewrites
+obj=$ROOT/.output/hydrascope.bpf.o
+pin=/sys/fs/bpf/$TAG-verifier
+cleanup_push "rm -f $pin"
+[ -d /sys/fs/bpf ] && mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+bpftool -d prog load "$obj" "$pin" type xdp >"$TMP/log" 2>&1
+rc=$?
+expect_eq "the program loads" 0 $rc
+n=$(grep -o 'processed [0-9]* insns' "$TMP/log" | tail -1 | awk '{print $2}')
+if [ -n "$n" ] && [ "$n" -le $MAX_PROCESSED ]; then
+	ok "verifier processed $n instructions (limit $MAX_PROCESSED)"
+else
+	fail "verifier processed instructions: at most $MAX_PROCESSED expected, got '${n:-none}'"
+fi
+x=$(bpftool prog show pinned "$pin" 2>/dev/null | grep -o 'xlated [0-9]*B' | grep -o '[0-9]*')
+if [ -n "$x" ] && [ $((x / 8)) -le $MAX_XLATED ]; then
+	ok "program is $((x / 8)) instructions (limit $MAX_XLATED)"
+else
+	fail "program size: at most $MAX_XLATED instructions expected, got '${x:-none}' bytes"
+fi
+done_testing
