@@ -38,7 +38,7 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all clean deps print-debs check demo tests help
+.PHONY: all clean deps print-debs check demo eval tests help
 
 all: $(BIN)
 
@@ -46,6 +46,7 @@ help:
 	@echo 'make             build ./hydrascope (V=1 shows commands)'
 	@echo 'sudo make demo   install missing Debian packages, build, run the demo test bed'
 	@echo 'sudo make check  install missing Debian packages, build, run every test'
+	@echo 'sudo make eval   the hydra detector on seeded scenarios (several minutes)'
 	@echo 'make deps        install missing Debian packages (root)'
 	@echo 'make clean       remove build outputs'
 
@@ -102,6 +103,11 @@ demo:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo.sh
+
+eval:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)python3 tests/eval.py ./$(BIN) --seeds 1,2,3 --minutes 60
 
 clean:
 	rm -rf $(OUT) $(BIN)

@@ -71,6 +71,64 @@ int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r,
 /* JA3 string and its MD5 in hex. */
 int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]);
 
+/* ---- detect.c ---- */
+#define HS_JA4_LEN 64
+#define DET_SAMPLES 5
+enum det_signal {
+	DET_WIDE, DET_MANY_NETS, DET_LOW_RATE, DET_MANY_STACKS, DET_NEW, DET_WIDENING,
+	DET_SIG__COUNT,
+};
+enum det_state { DET_NEW_ALERT, DET_ACTIVE, DET_ENDED };
+struct det_config {
+	double min_ips;               /* "wide" */
+	double min_nets;              /* "many_nets" */
+	double max_conns_per_ip;      /* "low_rate" */
+	double min_stacks;            /* "many_stacks" */
+	double growth;                /* "widening": ips >= growth x baseline */
+	unsigned int warmup;          /* windows that only build baselines */
+	int alert_score;              /* sum of signal weights needed */
+	double alpha;                 /* weight of a new window in the baseline */
+};
+/* One TLS fingerprint in one window. */
+struct det_obs {
+	char ja4[HS_JA4_LEN];
+	char ja4_r[1024];
+	__u64 conns;
+	double ips, nets, stacks;     /* sketch estimates */
+	unsigned int nsamples;
+	char samples[DET_SAMPLES][48];  /* a few source addresses */
+};
+struct det_alert {
+	enum det_state state;
+	const struct det_obs *obs;
+	unsigned int signals;         /* bit per enum det_signal */
+	int score;
+	double baseline_ips;
+};
+typedef void (*det_alert_fn)(void *ctx, const struct det_alert *a);
+struct detector;
+void det_config_default(struct det_config *c);
+struct detector *det_new(const struct det_config *c);
+void det_free(struct detector *d);
+/* Close a window: judge every observation, call fn for each alert. */
+int det_window(struct detector *d, const struct det_obs *obs, size_t n,
+	       det_alert_fn fn, void *ctx);
+const char *det_signal_name(int i);
+
+/* ---- window.c ---- */
+struct windows;
+/* alerts_path NULL or "-": stdout; else appended to, created 0600. */
+struct windows *win_new(const struct det_config *c, unsigned int window_s,
+			const char *alerts_path, bool json, bool redact);
+void win_free(struct windows *w);
+/* A source address seen with a JA4 in the current window (sample_ips). */
+void win_sample(struct windows *w, const char *ja4, const char *src);
+/* Close the windows that end at or before now_ns (program clock). */
+int win_advance(struct windows *w, int tls_fps_fd, __u64 now_ns);
+/* Close the current window now. */
+int win_close(struct windows *w, int tls_fps_fd);
+unsigned long long win_alerts(const struct windows *w);
+
 /* ---- report.c ---- */
 struct report_opts {
 	bool json;

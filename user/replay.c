@@ -20,6 +20,7 @@
 struct replay {
 	bool json, events;
 	int tcp_fps_fd;             /* to name the TCP signature of a hello */
+	struct windows *win;        /* --window/--alerts: the detector */
 	unsigned long long packets, oversize, runt;
 };
 
@@ -34,6 +35,10 @@ static void replay_usage(FILE *f)
 		"                     of the tables\n"
 		"  -n, --top N        only the N fingerprints of each kind seen most\n"
 		"      --p0f-db FILE  p0f fingerprint database for OS labels\n"
+		"  -w, --window S     run the hydra detector over windows of S seconds of\n"
+		"                     packet time (default 60 with --alerts)\n"
+		"  -a, --alerts FILE  where alerts go ('-': standard output, the default)\n"
+		"      --redact-ips   sample_ips as keyed hashes (the key lives in memory)\n"
 		HS_DP_USAGE
 		"Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n");
 }
@@ -131,11 +136,25 @@ static void on_tls(struct replay *r, const struct hs_tls_event *ev)
 	json_object_put(j);
 }
 
+/* A ClientHello's JA4 and source, for the alerts' sample_ips. */
+static void sample(struct replay *r, const struct hs_tls_event *ev)
+{
+	char ja4[HS_JA4_LEN], raw[1024], src[INET6_ADDRSTRLEN];
+
+	if (tls_ja4(&ev->hello, ja4, sizeof(ja4), raw, sizeof(raw)))
+		return;
+	fmt_addr(&ev->ep, true, src, sizeof(src));
+	win_sample(r->win, ja4, src);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct hs_event *ev = data;
 	struct replay *r = ctx;
 
+	if (r->win && len >= sizeof(struct hs_tls_event) &&
+	    (ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TLS_HELLO))
+		sample(r, data);
 	if (!r->events || len < sizeof(__u32))
 		return 0;
 	if ((ev->type == HS_EV_TCP_NEW || ev->type == HS_EV_TCP_SYN) && len >= sizeof(*ev))
@@ -154,6 +173,10 @@ static int replay_file(struct hs_bpf *skel, struct ring_buffer *rb, struct repla
 	struct capture_frame f = { 0 };
 
 	while ((rc = capture_next(c, &f)) == 1) {
+		if (r->win && win_advance(r->win, bpf_map__fd(skel->maps.tls_fps), f.ts_ns)) {
+			pr_warn("%s: the detector ran out of memory", file);
+			return -1;
+		}
 		/* fresh options each time: the kernel writes data_size_out back */
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f.data, .data_size_in = f.len,
 			    .repeat = 1);
@@ -186,10 +209,17 @@ int cmd_replay(int argc, char **argv)
 		{ "p0f-db", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "alerts", required_argument, NULL, 'a' },
+		{ "redact-ips", no_argument, NULL, 'R' },
 		HS_DP_LONGOPTS,
 		{ 0 }
 	};
 	struct hs_config cfg = { .replay = true };
+	const char *alerts = NULL;
+	unsigned long long window_s = 0;
+	struct det_config dc;
+	bool redact = false;
 	char errbuf[256];
 	const char *db = HS_DEFAULT_P0F_DB;
 	struct report_opts ro = { 0 };
@@ -201,7 +231,7 @@ int cmd_replay(int argc, char **argv)
 	struct capture **pcs = NULL;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jen:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jen:vhw:a:", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'j': r.json = ro.json = true; break;
 		case 'e': r.events = true; break;
@@ -211,6 +241,14 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
+		case 'w':
+			if (parse_uint(optarg, 86400, &window_s) || !window_s) {
+				pr_warn("invalid --window '%s' (1-86400 seconds)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			break;
+		case 'a': alerts = optarg; break;
+		case 'R': redact = true; break;
 		case 'h': replay_usage(stdout); return HS_EXIT_OK;
 		default:
 			if (!hs_config_opt(&cfg, opt, optarg, &err))
@@ -247,6 +285,12 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	r.tcp_fps_fd = bpf_map__fd(skel->maps.tcp_fps);
+	if (alerts || window_s) {
+		det_config_default(&dc);
+		r.win = win_new(&dc, window_s ? (unsigned int)window_s : 60, alerts, r.json, redact);
+		if (!r.win)
+			goto out;
+	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
 	if (!rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
@@ -261,13 +305,20 @@ int cmd_replay(int argc, char **argv)
 			"(captured with segmentation offloads on?)", r.oversize);
 	pr_debug("%llu packets replayed, %llu too short for their link header",
 		 r.packets, r.runt);
-	ret = r.events ? HS_EXIT_OK :
-	      report(bpf_map__fd(skel->maps.tcp_fps), bpf_map__fd(skel->maps.tls_fps), &ro);
+	if (r.win) {
+		/* the last, partial window is judged too */
+		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps)) ? HS_EXIT_ERR : HS_EXIT_OK;
+		pr_debug("%llu alerts", win_alerts(r.win));
+	} else {
+		ret = r.events ? HS_EXIT_OK :
+		      report(bpf_map__fd(skel->maps.tcp_fps), bpf_map__fd(skel->maps.tls_fps), &ro);
+	}
 	if (ret == HS_EXIT_OK && fflush(stdout))
 		ret = HS_EXIT_ERR;
 	if (ret == HS_EXIT_OK && partial)
 		ret = HS_EXIT_PARTIAL;
 out:
+	win_free(r.win);
 	ring_buffer__free(rb);
 	hs_bpf__destroy(skel);
 	for (i = 0; pcs && i < nfiles; i++)

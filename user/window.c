@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Windows for the detector: read a window's TLS fingerprints from the map
+ * (ids merged by JA4, sketches merged register-wise), clear the map for the
+ * next window, judge, and write the alerts as JSON lines or text.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "hs.h"
+
+struct agg {
+	struct det_obs o;
+	__u8 hll[3][HS_HLL_M];
+};
+
+struct windows {
+	struct detector *det;
+	FILE *out;
+	bool json, redact;
+	unsigned int window_s;
+	__u64 end_ns;                   /* current window's end (program clock) */
+	unsigned char key[32];          /* --redact-ips: lives only in memory */
+	struct agg *a;
+	size_t n, cap;
+	unsigned long long alerts;
+};
+
+struct windows *win_new(const struct det_config *c, unsigned int window_s,
+			const char *alerts_path, bool json, bool redact)
+{
+	struct windows *w = calloc(1, sizeof(*w));
+	int fd;
+
+	if (!w)
+		return NULL;
+	w->det = det_new(c);
+	w->window_s = window_s;
+	w->json = json;
+	w->redact = redact;
+	if (redact && RAND_bytes(w->key, sizeof(w->key)) != 1) {
+		pr_warn("Couldn't draw a key for --redact-ips");
+		goto fail;
+	}
+	if (!alerts_path || !strcmp(alerts_path, "-")) {
+		w->out = stdout;
+	} else {
+		fd = open(alerts_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		w->out = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (!w->out) {
+			pr_warn("Couldn't open alert file '%s': %s", alerts_path, strerror(errno));
+			goto fail;
+		}
+	}
+	if (!w->det)
+		goto fail;
+	return w;
+fail:
+	win_free(w);
+	return NULL;
+}
+
+void win_free(struct windows *w)
+{
+	if (!w)
+		return;
+	if (w->out && w->out != stdout)
+		fclose(w->out);
+	det_free(w->det);
+	free(w->a);
+	free(w);
+}
+
+static struct agg *agg_for(struct windows *w, const char *ja4)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (!strcmp(w->a[i].o.ja4, ja4))
+			return &w->a[i];
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 32;
+		struct agg *na = realloc(w->a, cap * sizeof(*na));
+
+		if (!na)
+			return NULL;
+		w->a = na;
+		w->cap = cap;
+	}
+	memset(&w->a[w->n], 0, sizeof(w->a[0]));
+	snprintf(w->a[w->n].o.ja4, sizeof(w->a[0].o.ja4), "%s", ja4);
+	return &w->a[w->n++];
+}
+
+void win_sample(struct windows *w, const char *ja4, const char *src)
+{
+	struct agg *a = agg_for(w, ja4);
+	unsigned int i;
+
+	if (!a || a->o.nsamples >= DET_SAMPLES)
+		return;
+	for (i = 0; i < a->o.nsamples; i++)
+		if (!strcmp(a->o.samples[i], src))
+			return;
+	snprintf(a->o.samples[a->o.nsamples++], sizeof(a->o.samples[0]), "%s", src);
+}
+
+static void addr_out(const struct windows *w, const char *addr, char *buf, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (!w->redact) {
+		snprintf(buf, len, "%s", addr);
+		return;
+	}
+	HMAC(EVP_sha256(), w->key, sizeof(w->key), (const unsigned char *)addr,
+	     strlen(addr), md, &mdlen);
+	snprintf(buf, len, "h:");
+	for (i = 0; i < 8 && 2 + 2 * i + 2 < len; i++)
+		sprintf(buf + 2 + 2 * i, "%02x", md[i]);
+}
+
+static const char *state_name(enum det_state s)
+{
+	return s == DET_NEW_ALERT ? "new" : s == DET_ACTIVE ? "active" : "ended";
+}
+
+static void on_alert(void *ctx, const struct det_alert *a)
+{
+	struct windows *w = ctx;
+	const struct det_obs *o = a->obs;
+	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
+	char ts[48], addr[64];
+	unsigned int i;
+	int k;
+
+	w->alerts++;
+	fmt_time(w->end_ns, false, ts, sizeof(ts));
+	if (w->json) {
+		json_object *j = json_object_new_object(), *r, *s;
+
+		json_object_object_add(j, "event", json_object_new_string("hydra"));
+		json_object_object_add(j, "state", json_object_new_string(state_name(a->state)));
+		json_object_object_add(j, "ts", json_object_new_string(ts));
+		json_object_object_add(j, "window_s", json_object_new_int((int)w->window_s));
+		json_object_object_add(j, "ja4", json_object_new_string(o->ja4));
+		json_object_object_add(j, "ja4_r", json_object_new_string(o->ja4_r));
+		json_object_object_add(j, "ips", json_object_new_int64(llround(o->ips)));
+		json_object_object_add(j, "nets", json_object_new_int64(llround(o->nets)));
+		json_object_object_add(j, "conns", json_object_new_uint64(o->conns));
+		json_object_object_add(j, "conns_per_ip", json_object_new_double(round(cpi * 100) / 100));
+		json_object_object_add(j, "tcp_sigs", json_object_new_int64(llround(o->stacks)));
+		json_object_object_add(j, "baseline_ips", json_object_new_int64(llround(a->baseline_ips)));
+		json_object_object_add(j, "score", json_object_new_int(a->score));
+		r = json_object_new_array();
+		for (k = 0; k < DET_SIG__COUNT; k++)
+			if (a->signals & (1u << k))
+				json_object_array_add(r, json_object_new_string(det_signal_name(k)));
+		json_object_object_add(j, "reasons", r);
+		s = json_object_new_array();
+		for (i = 0; i < o->nsamples; i++) {
+			addr_out(w, o->samples[i], addr, sizeof(addr));
+			json_object_array_add(s, json_object_new_string(addr));
+		}
+		json_object_object_add(j, "sample_ips", s);
+		fprintf(w->out, "%s\n", json_object_to_json_string_ext(j,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else {
+		fprintf(w->out, "%s hydra %-6s %s ips=%lld nets=%lld conns=%llu conns/ip=%.2f "
+			"tcp_sigs=%lld baseline_ips=%lld score=%d reasons=", ts,
+			state_name(a->state), o->ja4, llround(o->ips), llround(o->nets),
+			(unsigned long long)o->conns, cpi, llround(o->stacks),
+			llround(a->baseline_ips), a->score);
+		for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
+			if (a->signals & (1u << k))
+				fprintf(w->out, "%s%s", i++ ? "," : "", det_signal_name(k));
+		fprintf(w->out, "%s\n", i ? "" : "-");
+	}
+	fflush(w->out);
+}
+
+int win_close(struct windows *w, int tls_fd)
+{
+	struct hs_tls_fp *v = malloc(sizeof(*v));
+	struct det_obs *obs = NULL;
+	char ja4[HS_JA4_LEN], raw[1024];
+	__u64 key, next;
+	void *prev = NULL;
+	size_t i;
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(tls_fd, prev, &next) == 0) {
+		struct agg *a;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(tls_fd, &key, v) ||
+		    tls_ja4(&v->hello, ja4, sizeof(ja4), raw, sizeof(raw)))
+			continue;
+		if (!(a = agg_for(w, ja4))) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (!a->o.ja4_r[0])
+			snprintf(a->o.ja4_r, sizeof(a->o.ja4_r), "%s", raw);
+		a->o.conns += v->conns;
+		hll_merge(a->hll[0], v->hll_ips);
+		hll_merge(a->hll[1], v->hll_nets);
+		hll_merge(a->hll[2], v->hll_tcp);
+	}
+	/* clear for the next window (replay runs one packet at a time, so
+	 * nothing is written meanwhile) */
+	while (bpf_map_get_next_key(tls_fd, NULL, &next) == 0)
+		if (bpf_map_delete_elem(tls_fd, &next))
+			break;
+	obs = calloc(w->n ? w->n : 1, sizeof(*obs));
+	if (!obs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < w->n; i++) {
+		struct agg *a = &w->a[i];
+
+		a->o.ips = hll_estimate(a->hll[0]);
+		a->o.nets = hll_estimate(a->hll[1]);
+		a->o.stacks = hll_estimate(a->hll[2]);
+		obs[i] = a->o;
+	}
+	if (det_window(w->det, obs, w->n, on_alert, w))
+		err = -ENOMEM;
+	w->n = 0;
+out:
+	free(obs);
+	free(v);
+	return err;
+}
+
+/* Close every window that ends at or before now; returns -errno on error. */
+int win_advance(struct windows *w, int tls_fd, __u64 now_ns)
+{
+	__u64 len = (__u64)w->window_s * 1000000000ULL;
+	int err;
+
+	if (!w->end_ns)
+		w->end_ns = (now_ns / len + 1) * len;  /* windows on round times */
+	while (now_ns >= w->end_ns) {
+		err = win_close(w, tls_fd);
+		if (err)
+			return err;
+		w->end_ns += len;
+	}
+	return 0;
+}
+
+unsigned long long win_alerts(const struct windows *w)
+{
+	return w->alerts;
+}
