@@ -46,6 +46,9 @@ expect_exit "replay --hello-bytes 16385" 2 "$HS" replay --hello-bytes 16385 x.pc
 expect_exit "replay --hello-segments 0" 2 "$HS" replay --hello-segments 0 x.pcap
 expect_exit "replay --hello-segments 65" 2 "$HS" replay --hello-segments 65 x.pcap
 expect_exit "run --ports without value" 2 "$HS" run -i lo --ports
+expect_exit "replay --window 0" 2 "$HS" replay --window 0 x.pcap
+expect_exit "replay --window 86401" 2 "$HS" replay --window 86401 x.pcap
+expect_exit "replay --window abc" 2 "$HS" replay --window abc x.pcap
 
 if [ "$(id -u)" != 0 ]; then
 	skip "privileged cases" "needs root"
@@ -78,6 +81,10 @@ syns=$(python3 -c 'import json,sys; print(sum(json.loads(l)["syns"] for l in ope
 expect_eq "truncated capture keeps the 49 whole SYNs" 49 "$syns"
 grep -q "capture ends early after 49 packets" "$TMP/err" && ok "says where it ended" || fail "truncation message: $(cat "$TMP/err")"
 expect_exit "replay bad p0f db" 1 "$HS" replay --p0f-db "$TMP/nope.fp" "$TMP/syn.pcap"
+mkdir -p "$TMP/ro" && chmod 500 "$TMP/ro"
+if [ "$(id -u)" = 0 ]; then
+	expect_exit "replay alerts to a missing directory" 1 "$HS" replay --alerts "$TMP/nodir/a.log" "$TMP/syn.pcap"
+fi
 
 if command -v setpriv >/dev/null; then
 	chmod 755 "$TMP"; chmod 644 "$TMP/syn.pcap"
