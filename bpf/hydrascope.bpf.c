@@ -21,6 +21,11 @@ const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
 
+/* Window generation, flipped by `run` through the mmapped .bss; its lowest
+ * bit is the lowest bit of every fingerprint map key (HS_GEN_KEY). Replay
+ * leaves it at 0. */
+__u32 cur_gen = 0;
+
 /* Replay sets this to the packet's timestamp before each test run. */
 __u64 replay_now_ns = 0;
 
@@ -102,7 +107,8 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	sig_ip(p, &w.sig, &w.obs, &ep);
 	sig_tcp_hdr(p, &w.sig, &ep);
 	sig_tcp_opts(ctx, p, &w);
-	id = hs_hash_words((const __u64 *)&w.sig, HS_TCP_SIG_WORDS, HS_SEED_TCP);
+	id = HS_GEN_KEY(hs_hash_words((const __u64 *)&w.sig, HS_TCP_SIG_WORDS, HS_SEED_TCP),
+			cur_gen);
 	{
 		__u8 ttl = w.sig.ttl;
 
@@ -248,7 +254,7 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 	struct tls_walk *w;
 	struct hs_tls_fp *fp;
 	__u32 zero = 0;
-	__u64 id, ts;
+	__u64 id, ts, n;
 	int r, new = 0;
 
 	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
@@ -263,7 +269,7 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 	st->c[HS_ST_HELLOS]++;
 	if (segments > 1)
 		st->c[HS_ST_HELLO_MULTISEG]++;
-	id = tls_id(w);
+	id = HS_GEN_KEY(tls_id(w), cur_gen);
 	ts = now_ns();
 
 	fp = bpf_map_lookup_elem(&tls_fps, &id);
@@ -288,9 +294,15 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 		if (!fp)
 			return;
 	}
-	__sync_fetch_and_add(&fp->conns, 1);
+	n = __sync_fetch_and_add(&fp->conns, 1);
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
+	{
+		struct hs_addr_sample *smp = &fp->samples[n & (HS_TLS_SAMPLES - 1)];
+
+		__builtin_memcpy(smp->addr, ep->saddr, 16);
+		smp->family = ep->family;
+	}
 	hll_add_src(fp->hll_ips, fp->hll_nets, ep);
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));

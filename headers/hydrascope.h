@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 1
+#define HS_LAYOUT_VERSION 2
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -117,7 +117,16 @@ struct hs_endpoints {
 	__u8  pad[3];
 };
 
-/* Value of the tcp_fps map, keyed by the 64-bit fingerprint id. */
+/*
+ * Windows by generation: the fingerprint maps' keys are the 64-bit id with
+ * its lowest bit replaced by the generation the program was in (cur_gen & 1,
+ * flipped by `run` every window), so one map holds the current window and,
+ * until userspace has read and deleted it, the finished one. Events carry
+ * the key as fp_id.
+ */
+#define HS_GEN_KEY(id, gen) (((id) & ~1ULL) | ((gen) & 1))
+
+/* Value of the tcp_fps map, keyed by the fingerprint id (see HS_GEN_KEY). */
 struct hs_tcp_fp {
 	struct hs_tcp_sig sig;               /* to render the id without the ring buffer */
 	__u64 syns;                          /* SYNs counted */
@@ -276,12 +285,24 @@ struct hs_reasm {
 	__u8  buf[HS_HELLO_LIMIT + 2 * HS_HELLO_CHUNK];  /* slack for masked writes */
 };
 
-/* Value of the tls_fps map, keyed by the 64-bit TLS fingerprint id. */
+/* Source addresses kept per TLS fingerprint: the alerts' sample_ips. */
+#define HS_TLS_SAMPLES 4
+
+struct hs_addr_sample {
+	__u8  addr[16];                      /* network order; IPv4 in the first 4 */
+	__u8  family;                        /* 4 or 6; 0: slot unused */
+	__u8  pad[7];
+};
+
+/* Value of the tls_fps map, keyed by the TLS fingerprint id (see HS_GEN_KEY). */
 struct hs_tls_fp {
 	struct hs_tls_hello hello;           /* first seen, to render JA4/JA3 */
 	__u64 conns;                         /* ClientHellos counted */
 	__u64 first_ns;
 	__u64 last_ns;
+	/* a ClientHello's source goes to slot (conns before it) % HS_TLS_SAMPLES:
+	 * the last few sources, without the ring buffer */
+	struct hs_addr_sample samples[HS_TLS_SAMPLES];
 	__u8  hll_ips[HS_HLL_M];
 	__u8  hll_nets[HS_HLL_M];
 	__u8  hll_tcp[HS_HLL_M];             /* distinct TCP stacks: SYN signatures with

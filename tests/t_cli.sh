@@ -49,6 +49,9 @@ expect_exit "run --ports without value" 2 "$HS" run -i lo --ports
 expect_exit "replay --window 0" 2 "$HS" replay --window 0 x.pcap
 expect_exit "replay --window 86401" 2 "$HS" replay --window 86401 x.pcap
 expect_exit "replay --window abc" 2 "$HS" replay --window abc x.pcap
+for bad in 0 86401 abc; do
+	expect_exit "run --window $bad" 2 "$HS" run -i lo --window $bad
+done
 
 if [ "$(id -u)" != 0 ]; then
 	skip "privileged cases" "needs root"
@@ -83,6 +86,10 @@ grep -q "capture ends early after 49 packets" "$TMP/err" && ok "says where it en
 expect_exit "replay bad p0f db" 1 "$HS" replay --p0f-db "$TMP/nope.fp" "$TMP/syn.pcap"
 if [ "$(id -u)" = 0 ]; then
 	expect_exit "replay alerts to a missing directory" 1 "$HS" replay --alerts "$TMP/nodir/a.log" "$TMP/syn.pcap"
+	expect_exit "run alerts to a missing directory" 1 "$HS" run -i lo --pin-dir /sys/fs/bpf/$TAG-na \
+		--alerts "$TMP/nodir/a.log"
+	[ ! -e /sys/fs/bpf/$TAG-na ] && ok "run with a bad alert file left no pin dir" ||
+		{ rmdir /sys/fs/bpf/$TAG-na; fail "pin dir left behind"; }
 fi
 
 if command -v setpriv >/dev/null; then

@@ -121,12 +121,14 @@ struct windows;
 struct windows *win_new(const struct det_config *c, unsigned int window_s,
 			const char *alerts_path, bool json, bool redact);
 void win_free(struct windows *w);
-/* A source address seen with a JA4 in the current window (sample_ips). */
-void win_sample(struct windows *w, const char *ja4, const char *src);
 /* Close the windows that end at or before now_ns (program clock). */
 int win_advance(struct windows *w, int tls_fps_fd, __u64 now_ns);
-/* Close the current window now. */
-int win_close(struct windows *w, int tls_fps_fd);
+/* Close a window now: read the tls_fps entries of generation gen (0 or 1:
+ * keys whose lowest bit is gen; -1: every entry), merge them by JA4 (with
+ * the sample addresses the map values keep), delete them and the same
+ * generation's tcp_fps entries (tcp_fps_fd -1: left alone), judge, write
+ * the alerts. end_ns (Unix ns; 0: the window's own end) is the alerts' ts. */
+int win_close(struct windows *w, int tls_fps_fd, int tcp_fps_fd, int gen, __u64 end_ns);
 unsigned long long win_alerts(const struct windows *w);
 
 /* ---- report.c ---- */

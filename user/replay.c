@@ -136,25 +136,11 @@ static void on_tls(struct replay *r, const struct hs_tls_event *ev)
 	json_object_put(j);
 }
 
-/* A ClientHello's JA4 and source, for the alerts' sample_ips. */
-static void sample(struct replay *r, const struct hs_tls_event *ev)
-{
-	char ja4[HS_JA4_LEN], raw[1024], src[INET6_ADDRSTRLEN];
-
-	if (tls_ja4(&ev->hello, ja4, sizeof(ja4), raw, sizeof(raw)))
-		return;
-	fmt_addr(&ev->ep, true, src, sizeof(src));
-	win_sample(r->win, ja4, src);
-}
-
 static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct hs_event *ev = data;
 	struct replay *r = ctx;
 
-	if (r->win && len >= sizeof(struct hs_tls_event) &&
-	    (ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TLS_HELLO))
-		sample(r, data);
 	if (!r->events || len < sizeof(__u32))
 		return 0;
 	if ((ev->type == HS_EV_TCP_NEW || ev->type == HS_EV_TCP_SYN) && len >= sizeof(*ev))
@@ -307,7 +293,8 @@ int cmd_replay(int argc, char **argv)
 		 r.packets, r.runt);
 	if (r.win) {
 		/* the last, partial window is judged too */
-		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps)) ? HS_EXIT_ERR : HS_EXIT_OK;
+		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps), -1, -1, 0) ?
+		      HS_EXIT_ERR : HS_EXIT_OK;
 		pr_debug("%llu alerts", win_alerts(r.win));
 	} else {
 		ret = r.events ? HS_EXIT_OK :

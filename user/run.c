@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,6 +33,7 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
 		"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
+		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
 		"                      [--p0f-db FILE] [-v]\n"
 		"  -i, --interface IFACE  interface to attach to (required)\n"
 		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
@@ -39,6 +42,11 @@ static void run_usage(FILE *f)
 		"      --keep-maps        leave the pinned maps in place on exit\n"
 		"      --p0f-db FILE      p0f fingerprint database for OS labels\n"
 		"                         (default " HS_DEFAULT_P0F_DB ")\n"
+		"  -w, --window S         judge each window of S seconds (1-86400, default 60)\n"
+		"  -a, --alerts FILE      where alerts go ('-': standard output, the default;\n"
+		"                         a file is appended to, created 0600)\n"
+		"  -j, --json             alerts as JSON lines\n"
+		"      --redact-ips       sample_ips as keyed hashes (the key lives in memory)\n"
 		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
 }
@@ -54,13 +62,50 @@ static const char *mode_name(__u8 mode)
 	}
 }
 
+/*
+ * Fingerprint ids already announced. Each window's generation inserts its
+ * fingerprints anew (and the program reports each as new), so the lines
+ * would repeat every window: an id is announced once per run. Open
+ * addressing over ids without their generation bit; bounded by the maps'
+ * sizes, emptied should it ever fill.
+ */
+#define SEEN_SLOTS (4 * (HS_TCP_FP_MAX + HS_TLS_FP_MAX))
+struct seen {
+	__u64 id[SEEN_SLOTS];   /* (id | 1): never 0 */
+	size_t n;
+};
+
+static bool seen_before(struct seen *s, __u64 id, __u32 kind)
+{
+	__u64 k = (id | 1) ^ ((__u64)kind << 1);   /* odd: never an empty slot */
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 40) % SEEN_SLOTS;
+
+	for (;; i = (i + 1) % SEEN_SLOTS) {
+		if (s->id[i] == k)
+			return true;
+		if (!s->id[i])
+			break;
+	}
+	if (s->n >= SEEN_SLOTS / 2) {
+		memset(s, 0, sizeof(*s));
+		return seen_before(s, id, kind);
+	}
+	s->id[i] = k;
+	s->n++;
+	return false;
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct hs_event *ev = data;
 	char sig[256], src[INET6_ADDRSTRLEN];
+	struct seen *seen = ctx;
 	const char *os;
 
-	(void)ctx;
+	if (len < sizeof(__u32) ||
+	    ((ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TCP_NEW) && len >= sizeof(*ev) &&
+	     seen && seen_before(seen, ev->fp_id, ev->type)))
+		return 0;
 	if (len >= sizeof(struct hs_tls_event) && ev->type == HS_EV_TLS_NEW) {
 		const struct hs_tls_event *te = data;
 		char ja4[64], raw[1024], sni[HS_TLS_SNI_MAX * 4 + 1];
@@ -119,6 +164,10 @@ int cmd_run(int argc, char **argv)
 		{ "p0f-db", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "alerts", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "redact-ips", no_argument, NULL, 'R' },
 		HS_DP_LONGOPTS,
 		{ 0 }
 	};
@@ -129,12 +178,17 @@ int cmd_run(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct hs_bpf *skel = NULL;
 	int ifindex, opt, ret = HS_EXIT_ERR, err;
-	int lock_fd = -1, link_fd = -1, sig_fd = -1;
-	bool keep = false, loaded = false;
+	int lock_fd = -1, link_fd = -1, sig_fd = -1, tm_fd = -1;
+	bool keep = false, loaded = false, json = false, redact = false;
+	unsigned long long window_s = 60;
+	const char *alerts = NULL;
+	struct windows *win = NULL;
+	struct seen *seen = NULL;
+	struct det_config dc;
 	sigset_t mask;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":i:m:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:m:vhw:a:j", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'i': ifname = optarg; break;
 		case 'm':
@@ -151,6 +205,15 @@ int cmd_run(int argc, char **argv)
 		case 'k': keep = true; break;
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
+		case 'w':
+			if (parse_uint(optarg, 86400, &window_s) || !window_s) {
+				pr_warn("invalid --window '%s' (1-86400 seconds)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			break;
+		case 'a': alerts = optarg; break;
+		case 'j': json = true; break;
+		case 'R': redact = true; break;
 		case 'h': run_usage(stdout); return HS_EXIT_OK;
 		default:
 			if (!hs_config_opt(&cfg, opt, optarg, &err))
@@ -175,10 +238,23 @@ int cmd_run(int argc, char **argv)
 	}
 	if (p0f_db_open(db))
 		return HS_EXIT_ERR;
+	/* the alert file before anything is loaded: a bad path fails early */
+	det_config_default(&dc);
+	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
+	seen = calloc(1, sizeof(*seen));
+	if (!win || !seen) {
+		win_free(win);
+		free(seen);
+		p0f_db_free();
+		return HS_EXIT_ERR;
+	}
 	/* refuse early, before loading anything, if the place is taken; the
 	 * attach itself refuses too, should one appear in between */
 	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
 		attach_error(ifname, ifindex, -EBUSY);
+		win_free(win);
+		free(seen);
+		p0f_db_free();
 		return HS_EXIT_ERR;
 	}
 
@@ -223,23 +299,68 @@ int cmd_run(int argc, char **argv)
 	pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps pinned in %s",
 		ifname, ifindex, mode_name(q.attach_mode), q.prog_id, pin_dir);
 
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, seen, NULL);
 	if (!rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
 		goto out;
 	}
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
+	/* windows: every window_s seconds, flip the generation and judge the
+	 * one that ended */
+	tm_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (tm_fd < 0) {
+		pr_warn("Couldn't create timerfd: %s", strerror(errno));
+		goto out;
+	}
+	{
+		struct itimerspec its = {
+			.it_interval = { .tv_sec = (time_t)window_s },
+			.it_value = { .tv_sec = (time_t)window_s },
 		};
 
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+		if (timerfd_settime(tm_fd, 0, &its, NULL)) {
+			pr_warn("Couldn't arm timerfd: %s", strerror(errno));
+			goto out;
+		}
+	}
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
+			{ .fd = tm_fd, .events = POLLIN },
+		};
+
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
 			pr_warn("poll: %s", strerror(errno));
 			goto out;
 		}
 		if (pfd[1].revents)
 			ring_buffer__consume(rb);
+		if (pfd[2].revents) {
+			__u64 ticks;
+			struct timespec now, pause = { .tv_nsec = 20 * 1000 * 1000 };
+			int old;
+
+			if (read(tm_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+				ticks = 0;
+			if (ticks > 1)
+				pr_debug("%llu windows passed at once: judged as one",
+					 (unsigned long long)ticks);
+			old = (int)(skel->bss->cur_gen & 1);
+			__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1,
+					 __ATOMIC_SEQ_CST);
+			/* programs that read the old generation may still be
+			 * writing it: give them time to finish */
+			nanosleep(&pause, NULL);
+			clock_gettime(CLOCK_REALTIME, &now);
+			err = win_close(win, bpf_map__fd(skel->maps.tls_fps),
+					bpf_map__fd(skel->maps.tcp_fps), old,
+					(__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec);
+			if (err)
+				pr_warn("window: %s", strerror(-err));
+			else
+				pr_debug("window of generation %d judged, %llu alerts so far",
+					 old, win_alerts(win));
+		}
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 
@@ -252,6 +373,8 @@ int cmd_run(int argc, char **argv)
 	ret = HS_EXIT_OK;
 out:
 	ring_buffer__free(rb);
+	if (tm_fd >= 0)
+		close(tm_fd);
 	if (link_fd >= 0)
 		close(link_fd);  /* the link is not pinned: closing detaches */
 	if (skel && loaded && !keep) {
@@ -268,5 +391,7 @@ out:
 	if (sig_fd >= 0)
 		close(sig_fd);
 	p0f_db_free();
+	win_free(win);
+	free(seen);
 	return ret;
 }

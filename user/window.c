@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -102,17 +104,27 @@ static struct agg *agg_for(struct windows *w, const char *ja4)
 	return &w->a[w->n++];
 }
 
-void win_sample(struct windows *w, const char *ja4, const char *src)
+/* The source addresses a tls_fps value kept, as sample_ips candidates. */
+static void add_samples(struct agg *a, const struct hs_tls_fp *v)
 {
-	struct agg *a = agg_for(w, ja4);
-	unsigned int i;
+	char src[INET6_ADDRSTRLEN];
+	unsigned int i, k;
 
-	if (!a || a->o.nsamples >= DET_SAMPLES)
-		return;
-	for (i = 0; i < a->o.nsamples; i++)
-		if (!strcmp(a->o.samples[i], src))
-			return;
-	snprintf(a->o.samples[a->o.nsamples++], sizeof(a->o.samples[0]), "%s", src);
+	for (k = 0; k < HS_TLS_SAMPLES && a->o.nsamples < DET_SAMPLES; k++) {
+		const struct hs_addr_sample *smp = &v->samples[k];
+
+		if (smp->family == 4)
+			inet_ntop(AF_INET, smp->addr, src, sizeof(src));
+		else if (smp->family == 6)
+			inet_ntop(AF_INET6, smp->addr, src, sizeof(src));
+		else
+			continue;
+		for (i = 0; i < a->o.nsamples; i++)
+			if (!strcmp(a->o.samples[i], src))
+				break;
+		if (i == a->o.nsamples)
+			snprintf(a->o.samples[a->o.nsamples++], sizeof(a->o.samples[0]), "%s", src);
+	}
 }
 
 static void addr_out(const struct windows *w, const char *addr, char *buf, size_t len)
@@ -141,7 +153,7 @@ static void on_alert(void *ctx, const struct det_alert *a)
 	struct windows *w = ctx;
 	const struct det_obs *o = a->obs;
 	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
-	char ts[48], addr[64];
+	char ts[48], addr[64], num[32];
 	unsigned int i;
 	int k;
 
@@ -159,7 +171,9 @@ static void on_alert(void *ctx, const struct det_alert *a)
 		json_object_object_add(j, "ips", json_object_new_int64(llround(o->ips)));
 		json_object_object_add(j, "nets", json_object_new_int64(llround(o->nets)));
 		json_object_object_add(j, "conns", json_object_new_uint64(o->conns));
-		json_object_object_add(j, "conns_per_ip", json_object_new_double(round(cpi * 100) / 100));
+		snprintf(num, sizeof(num), "%.2f", cpi);
+		/* written as text: a double prints as 1.4399999999999999 */
+		json_object_object_add(j, "conns_per_ip", json_object_new_double_s(cpi, num));
 		json_object_object_add(j, "tcp_sigs", json_object_new_int64(llround(o->stacks)));
 		json_object_object_add(j, "baseline_ips", json_object_new_int64(llround(a->baseline_ips)));
 		json_object_object_add(j, "score", json_object_new_int(a->score));
@@ -191,24 +205,70 @@ static void on_alert(void *ctx, const struct det_alert *a)
 	fflush(w->out);
 }
 
-int win_close(struct windows *w, int tls_fd)
+/* Keys of fd whose lowest bit is gen (every key if gen < 0); *n set. */
+static __u64 *gen_keys(int fd, int gen, size_t *n)
+{
+	__u64 key, next, *keys = NULL, *nk;
+	size_t cap = 0;
+	void *prev = NULL;
+
+	*n = 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (gen >= 0 && (int)(key & 1) != gen)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			nk = realloc(keys, cap * sizeof(*keys));
+			if (!nk) {
+				free(keys);
+				*n = 0;
+				return NULL;
+			}
+			keys = nk;
+		}
+		keys[(*n)++] = key;
+	}
+	return keys;
+}
+
+/* Delete the given generation's entries (every entry if gen < 0). */
+static void clear_gen(int fd, int gen)
+{
+	size_t n, i;
+	__u64 *keys = gen_keys(fd, gen, &n), next;
+
+	if (!keys && gen < 0) {
+		/* out of memory: delete as we go */
+		while (bpf_map_get_next_key(fd, NULL, &next) == 0)
+			if (bpf_map_delete_elem(fd, &next))
+				break;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+	free(keys);
+}
+
+int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 {
 	struct hs_tls_fp *v = malloc(sizeof(*v));
 	struct det_obs *obs = NULL;
 	char ja4[HS_JA4_LEN], raw[1024];
-	__u64 key, next;
-	void *prev = NULL;
-	size_t i;
+	__u64 *keys = NULL;
+	size_t i, nkeys = 0;
 	int err = 0;
 
+	if (end_ns)
+		w->end_ns = end_ns;
 	if (!v)
 		return -ENOMEM;
-	while (bpf_map_get_next_key(tls_fd, prev, &next) == 0) {
+	keys = gen_keys(tls_fd, gen, &nkeys);
+	for (i = 0; i < nkeys; i++) {
 		struct agg *a;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(tls_fd, &key, v) ||
+		if (bpf_map_lookup_elem(tls_fd, &keys[i], v) ||
 		    tls_ja4(&v->hello, ja4, sizeof(ja4), raw, sizeof(raw)))
 			continue;
 		if (!(a = agg_for(w, ja4))) {
@@ -221,12 +281,17 @@ int win_close(struct windows *w, int tls_fd)
 		hll_merge(a->hll[0], v->hll_ips);
 		hll_merge(a->hll[1], v->hll_nets);
 		hll_merge(a->hll[2], v->hll_tcp);
+		add_samples(a, v);
 	}
-	/* clear for the next window (replay runs one packet at a time, so
-	 * nothing is written meanwhile) */
-	while (bpf_map_get_next_key(tls_fd, NULL, &next) == 0)
-		if (bpf_map_delete_elem(tls_fd, &next))
-			break;
+	/* clear the window read for the next one: the program writes the other
+	 * generation meanwhile (replay runs one packet at a time, so nothing
+	 * is written at all) */
+	for (i = 0; i < nkeys; i++)
+		bpf_map_delete_elem(tls_fd, &keys[i]);
+	if (!keys)
+		clear_gen(tls_fd, gen);
+	if (tcp_fd >= 0)
+		clear_gen(tcp_fd, gen);
 	obs = calloc(w->n ? w->n : 1, sizeof(*obs));
 	if (!obs) {
 		err = -ENOMEM;
@@ -244,6 +309,7 @@ int win_close(struct windows *w, int tls_fd)
 		err = -ENOMEM;
 	w->n = 0;
 out:
+	free(keys);
 	free(obs);
 	free(v);
 	return err;
@@ -258,7 +324,7 @@ int win_advance(struct windows *w, int tls_fd, __u64 now_ns)
 	if (!w->end_ns)
 		w->end_ns = (now_ns / len + 1) * len;  /* windows on round times */
 	while (now_ns >= w->end_ns) {
-		err = win_close(w, tls_fd);
+		err = win_close(w, tls_fd, -1, -1, 0);
 		if (err)
 			return err;
 		w->end_ns += len;
