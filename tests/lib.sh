@@ -215,14 +215,17 @@ sys.exit(0 if good == n else 1)' "$BED_SRV_IP" "$2" "${BED_PORTS[@]}"
 
 # hs_start VAR PIN_DIR LOG [RUN-OPTION...]: `hydrascope run -m native` on
 # $BED_DEV in the server namespace, in the background: pid in VAR, stderr
-# in LOG, pins removed at exit. Returns once it reports the attachment;
-# on failure returns 1 after printing its log as TAP comments.
+# in LOG, pins removed at exit, detector state in $TMP/state.VAR. Returns
+# once it reports the attachment; on failure returns 1 after printing its
+# log as TAP comments.
 hs_start() {
 	local var=$1 pins=$2 log=$3 pid end=$((SECONDS + 10)); shift 3
 	cleanup_push "rm -rf '$pins'"
 	# nsenter, not nsx: the pid must be hydrascope's own (nsenter execs)
+	# the detector's state in $TMP unless the caller names a --state-dir
+	# (the last one given wins): never the system's
 	bg_job pid nsenter --net=/run/netns/"$BED_SRV" "$HS" run -i "$BED_DEV" -m native \
-		--pin-dir "$pins" "$@" 2>"$log"
+		--pin-dir "$pins" --state-dir "$TMP/state.$var" "$@" 2>"$log"
 	printf -v "$var" '%s' "$pid"
 	while ((SECONDS <= end)); do
 		grep -q '^hydrascope: attached to ' "$log" && return 0

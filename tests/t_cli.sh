@@ -52,6 +52,18 @@ expect_exit "replay --window abc" 2 "$HS" replay --window abc x.pcap
 for bad in 0 86401 abc; do
 	expect_exit "run --window $bad" 2 "$HS" run -i lo --window $bad
 done
+printf '[detect]\nmin_ips = 200\ngrowth = 4x\n' >"$TMP/bad.ini"
+expect_exit "run --config with a bad value" 2 "$HS" run -i lo --config "$TMP/bad.ini"
+grep -qF "hydrascope: $TMP/bad.ini:3: 'growth' must be" "$TMP/err" &&
+	ok "names the file, the line and the key" || fail "config message: $(cat "$TMP/err")"
+expect_exit "replay --config with a bad value" 2 "$HS" replay --config "$TMP/bad.ini" x.pcap
+printf '[detect]\nmin_ips = 200\nfoo = 1\n' >"$TMP/bad.ini"
+expect_exit "run --config with an unknown key" 2 "$HS" run -i lo --config "$TMP/bad.ini"
+expect_exit "run --config missing" 2 "$HS" run -i lo --config "$TMP/none.ini"
+for bad in 0 abc 1e3 -5 ""; do
+	expect_exit "run --min-ips '$bad'" 2 "$HS" run -i lo --min-ips "$bad"
+	expect_exit "replay --min-ips '$bad'" 2 "$HS" replay --min-ips "$bad" x.pcap
+done
 
 if [ "$(id -u)" != 0 ]; then
 	skip "privileged cases" "needs root"

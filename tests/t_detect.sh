@@ -30,6 +30,21 @@ if grep -q '"sample_ips":\["h:' "$TMP/a.jsonl" && ! grep -qE '"sample_ips":\[[^]
 else
 	fail "--redact-ips: hashed sample_ips expected, got $(head -c 300 "$TMP/a.jsonl")"
 fi
+# the hydra's JA4 allowlisted in a config file: no alert for it any more;
+# with its own min_ips below the hydra's size, it alerts again
+hydra=$(sed -n 's/.*"state":"new".*"ja4":"\([^"]*\)".*/\1/p' "$TMP/a.jsonl" | head -n 1)
+printf '[detect]\nwindow = 60\n[allow]\nja4 = %s\n' "$hydra" >"$TMP/allow.ini"
+"$HS" replay --config "$TMP/allow.ini" -j --alerts - "$TMP/s.pcap" >"$TMP/b.jsonl"
+[ -n "$hydra" ] && ! grep -qF "\"ja4\":\"$hydra\"" "$TMP/b.jsonl" &&
+	ok "--config: the allowlisted hydra JA4 $hydra does not alert" ||
+	fail "--config: no alert for allowlisted '$hydra' expected: $(head -c 300 "$TMP/b.jsonl")"
+printf '[detect]\nwindow = 60\n[allow "%s"]\nmin_ips = 300\n' "$hydra" >"$TMP/allow.ini"
+"$HS" replay --config "$TMP/allow.ini" -j --alerts - "$TMP/s.pcap" >"$TMP/b.jsonl"
+grep -qF "\"ja4\":\"$hydra\"" "$TMP/b.jsonl" &&
+	ok "--config: allowlisted with its own min_ips 300, the hydra alerts past it" ||
+	fail "--config: an alert for '$hydra' past its own min_ips expected: $(head -c 300 "$TMP/b.jsonl")"
+"$HS" replay --config "$TMP/allow.ini" --min-ips 100000 -j --alerts - "$TMP/s.pcap" >"$TMP/b.jsonl"
+expect_eq "--min-ips 100000 overrides the file: no alert" "" "$(cat "$TMP/b.jsonl")"
 "$HS" replay --window 60 --alerts "$TMP/alerts.log" "$TMP/s.pcap" >/dev/null
 expect_eq "--alerts FILE is created 0600" 600 "$(stat -c %a "$TMP/alerts.log")"
 grep -q ' hydra new ' "$TMP/alerts.log" && ok "human-readable alert in the file" || fail "alert file: $(head -c 300 "$TMP/alerts.log")"

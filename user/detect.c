@@ -16,7 +16,21 @@
  * never fire, so a fingerprint whose spread is its normal state (a popular
  * browser, the API's own SDK) stays quiet. The baseline is an exponential
  * average of ips per window, frozen while an alert is open.
+ *
+ * Allowlisted JA4s (the operator's SDK, monitoring probes) are judged with
+ * their own min_ips and growth, each the larger of theirs and the global
+ * one; an entry that sets neither never alerts.
+ *
+ * The state (baselines, windows closed, the last DET_HISTORY windows'
+ * observations) is saved as JSON after each window by `run` and loaded when
+ * it starts, so a restart neither repeats the warm-up nor forgets what was
+ * normal.
  */
+#define _GNU_SOURCE  /* asprintf */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +46,23 @@ struct fp_state {
 	bool seen_now;
 };
 
+/* One fingerprint's observation in a past window. */
+struct hist_rec {
+	__u32 fp;               /* index into detector.fp (never shrinks) */
+	__u64 conns;
+	float ips, nets, stacks;
+};
+struct hist_win {
+	struct hist_rec *r;
+	size_t n;
+};
+
 struct detector {
 	struct det_config cfg;
 	unsigned int windows;   /* windows closed so far */
 	struct fp_state *fp;
 	size_t n, cap;
+	struct hist_win hist[DET_HISTORY];   /* window w in hist[w % DET_HISTORY] */
 };
 
 static const char *const signal_names[] = {
@@ -51,6 +77,7 @@ const char *det_signal_name(int i)
 
 void det_config_default(struct det_config *c)
 {
+	memset(c, 0, sizeof(*c));
 	c->min_ips = 200;
 	c->min_nets = 50;
 	c->max_conns_per_ip = 3;
@@ -70,11 +97,44 @@ struct detector *det_new(const struct det_config *cfg)
 	return d;
 }
 
+static void hist_free(struct detector *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < DET_HISTORY; i++) {
+		free(d->hist[i].r);
+		d->hist[i].r = NULL;
+		d->hist[i].n = 0;
+	}
+}
+
 void det_free(struct detector *d)
 {
-	if (d)
+	if (d) {
 		free(d->fp);
+		hist_free(d);
+	}
 	free(d);
+}
+
+unsigned int det_windows(const struct detector *d)
+{
+	return d->windows;
+}
+
+size_t det_known(const struct detector *d)
+{
+	return d->n;
+}
+
+const struct det_allow *det_allowed(const struct det_config *c, const char *ja4)
+{
+	size_t i;
+
+	for (i = 0; i < c->nallow; i++)
+		if (!strcmp(c->allow[i].ja4, ja4))
+			return &c->allow[i];
+	return NULL;
 }
 
 static struct fp_state *find(struct detector *d, const char *ja4, bool create)
@@ -100,15 +160,35 @@ static struct fp_state *find(struct detector *d, const char *ja4, bool create)
 	return &d->fp[d->n++];
 }
 
+/* The thresholds an allowlist entry changes. */
+struct thr {
+	double min_ips, growth;
+	bool never;
+};
+
+static struct thr thresholds(const struct det_config *c, const char *ja4)
+{
+	const struct det_allow *a = c->nallow ? det_allowed(c, ja4) : NULL;
+	struct thr t = { c->min_ips, c->growth, false };
+
+	if (a) {
+		t.never = !a->min_ips && !a->growth;
+		t.min_ips = fmax(a->min_ips, c->min_ips);
+		t.growth = fmax(a->growth, c->growth);
+	}
+	return t;
+}
+
 /* Signals and score of one observation against its fingerprint's state. */
-static unsigned int signals(const struct det_config *c, const struct fp_state *f,
-			    bool learning, const struct det_obs *o, int *score)
+static unsigned int signals(const struct det_config *c, const struct thr *t,
+			    const struct fp_state *f, bool learning,
+			    const struct det_obs *o, int *score)
 {
 	double cpi = o->ips > 0 ? (double)o->conns / o->ips : 0;
 	unsigned int s = 0;
 	int i;
 
-	if (o->ips >= c->min_ips)
+	if (o->ips >= t->min_ips)
 		s |= 1u << DET_WIDE;
 	if (o->nets >= c->min_nets)
 		s |= 1u << DET_MANY_NETS;
@@ -118,7 +198,7 @@ static unsigned int signals(const struct det_config *c, const struct fp_state *f
 		s |= 1u << DET_MANY_STACKS;
 	if (!learning && (!f || f->windows == 0))
 		s |= 1u << DET_NEW;
-	else if (!learning && f && o->ips >= c->growth * fmax(f->baseline_ips, 1))
+	else if (!learning && f && o->ips >= t->growth * fmax(f->baseline_ips, 1))
 		s |= 1u << DET_WIDENING;
 	*score = 0;
 	for (i = 0; i < DET_SIG__COUNT; i++)
@@ -132,17 +212,27 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 {
 	const struct det_config *c = &d->cfg;
 	bool learning = d->windows < c->warmup;
+	struct hist_win *h = &d->hist[d->windows % DET_HISTORY];
+	struct hist_rec *hr;
 	size_t i;
 
+	/* this window's history replaces the one DET_HISTORY windows ago */
+	hr = malloc((n ? n : 1) * sizeof(*hr));
+	if (!hr)
+		return -1;
+	free(h->r);
+	h->r = hr;
+	h->n = 0;
 	for (i = 0; i < d->n; i++)
 		d->fp[i].seen_now = false;
 	for (i = 0; i < n; i++) {
 		const struct det_obs *o = &obs[i];
 		struct fp_state *f = find(d, o->ja4, false);
+		struct thr t = thresholds(c, o->ja4);
 		struct det_alert a = { .obs = o };
 		bool fire;
 
-		a.signals = signals(c, f, learning, o, &a.score);
+		a.signals = signals(c, &t, f, learning, o, &a.score);
 		fire = (a.signals & (1u << DET_WIDE)) &&
 		       (a.signals & ((1u << DET_NEW) | (1u << DET_WIDENING))) &&
 		       a.score >= c->alert_score;
@@ -150,10 +240,14 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 		 * above the baseline it had before the alert */
 		if (f && f->alerting)
 			fire = (a.signals & (1u << DET_WIDE)) &&
-			       o->ips >= c->growth * fmax(f->baseline_ips, 1);
+			       o->ips >= t.growth * fmax(f->baseline_ips, 1);
+		if (t.never)
+			fire = false;
 		if (!f && !(f = find(d, o->ja4, true)))
 			return -1;
 		f->seen_now = true;
+		h->r[h->n++] = (struct hist_rec){ .fp = (__u32)(f - d->fp), .conns = o->conns,
+			.ips = (float)o->ips, .nets = (float)o->nets, .stacks = (float)o->stacks };
 		a.baseline_ips = f->baseline_ips;
 		if (fire) {
 			a.state = f->alerting ? DET_ACTIVE : DET_NEW_ALERT;
@@ -187,5 +281,295 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 		f->baseline_ips *= 1 - c->alpha;
 	}
 	d->windows++;
+	return 0;
+}
+
+/* ---- state file ---- */
+#define STATE_FORMAT "hydrascope-detector-state"
+
+static json_object *state_json(const struct detector *d, unsigned int window_s)
+{
+	json_object *j = json_object_new_object(), *fps = json_object_new_array(),
+		    *hist = json_object_new_array();
+	unsigned int w, first;
+	size_t i;
+
+	json_object_object_add(j, "format", json_object_new_string(STATE_FORMAT));
+	json_object_object_add(j, "version", json_object_new_int(DET_STATE_VERSION));
+	json_object_object_add(j, "window_s", json_object_new_int64(window_s));
+	json_object_object_add(j, "windows", json_object_new_int64(d->windows));
+	for (i = 0; i < d->n; i++) {
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "ja4", json_object_new_string(d->fp[i].ja4));
+		json_object_object_add(f, "baseline_ips",
+				       json_object_new_double(d->fp[i].baseline_ips));
+		json_object_object_add(f, "windows", json_object_new_int64(d->fp[i].windows));
+		json_object_object_add(f, "alerting", json_object_new_boolean(d->fp[i].alerting));
+		json_object_array_add(fps, f);
+	}
+	json_object_object_add(j, "fingerprints", fps);
+	/* oldest first: each window's observations as
+	 * [fingerprint index, conns, ips, nets, tcp_sigs] */
+	first = d->windows > DET_HISTORY ? d->windows - DET_HISTORY : 0;
+	for (w = first; w < d->windows; w++) {
+		const struct hist_win *h = &d->hist[w % DET_HISTORY];
+		json_object *hw = json_object_new_object(), *obs = json_object_new_array();
+
+		for (i = 0; i < h->n; i++) {
+			json_object *r = json_object_new_array();
+
+			json_object_array_add(r, json_object_new_int64(h->r[i].fp));
+			json_object_array_add(r, json_object_new_int64((int64_t)h->r[i].conns));
+			json_object_array_add(r, json_object_new_int64(llround(h->r[i].ips)));
+			json_object_array_add(r, json_object_new_int64(llround(h->r[i].nets)));
+			json_object_array_add(r, json_object_new_int64(llround(h->r[i].stacks)));
+			json_object_array_add(obs, r);
+		}
+		json_object_object_add(hw, "window", json_object_new_int64(w));
+		json_object_object_add(hw, "obs", obs);
+		json_object_array_add(hist, hw);
+	}
+	json_object_object_add(j, "history", hist);
+	return j;
+}
+
+int det_save(const struct detector *d, const char *path, unsigned int window_s)
+{
+	json_object *j = state_json(d, window_s);
+	const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = text ? strlen(text) : 0, off = 0;
+	char *tmp = NULL, *dir = NULL, *slash;
+	int fd = -1, err = 0, dfd;
+	ssize_t k;
+
+	if (!text || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		tmp = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = mkstemp(tmp);      /* 0600, in the state file's directory */
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	while (off < len) {
+		k = write(fd, text + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			err = k < 0 ? -errno : -EIO;
+			goto out;
+		}
+		off += (size_t)k;
+	}
+	if (write(fd, "\n", 1) != 1 || fsync(fd)) {
+		err = -errno ?: -EIO;
+		goto out;
+	}
+	if (close(fd)) {
+		fd = -1;
+		err = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		err = -errno;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	/* the rename itself, durable */
+	dir = strdup(path);
+	if (dir) {
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = 0;
+		else if (slash)
+			*slash = 0;
+		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(dir);
+	json_object_put(j);
+	return err;
+}
+
+/* Typed members of a state object; false if absent or of another type. */
+static bool get(json_object *o, const char *k, json_type t, json_object **v)
+{
+	return json_object_is_type(o, json_type_object) &&
+	       json_object_object_get_ex(o, k, v) && json_object_is_type(*v, t);
+}
+
+static bool get_uint(json_object *o, const char *k, int64_t max, int64_t *v)
+{
+	json_object *x;
+
+	if (!get(o, k, json_type_int, &x))
+		return false;
+	errno = 0;
+	*v = json_object_get_int64(x);
+	return !errno && *v >= 0 && *v <= max;
+}
+
+/* Elements of an array of integers in [0, max]: [fp, conns, ips, nets, sigs] */
+static bool get_rec(json_object *r, size_t nfp, struct hist_rec *out)
+{
+	int64_t v[5];
+	size_t i;
+
+	if (!json_object_is_type(r, json_type_array) || json_object_array_length(r) != 5)
+		return false;
+	for (i = 0; i < 5; i++) {
+		json_object *x = json_object_array_get_idx(r, i);
+
+		if (!json_object_is_type(x, json_type_int))
+			return false;
+		errno = 0;
+		v[i] = json_object_get_int64(x);
+		if (errno || v[i] < 0)
+			return false;
+	}
+	if ((size_t)v[0] >= nfp)
+		return false;
+	*out = (struct hist_rec){ .fp = (__u32)v[0], .conns = (__u64)v[1],
+		.ips = (float)v[2], .nets = (float)v[3], .stacks = (float)v[4] };
+	return true;
+}
+
+/* Fill the fresh detector n from j; NULL, or why it is refused. */
+static const char *state_parse(struct detector *n, json_object *j, unsigned int window_s)
+{
+	json_object *x, *fps, *hist;
+	int64_t v, windows;
+	size_t i, k, nf, nh;
+
+	if (!get(j, "format", json_type_string, &x) ||
+	    strcmp(json_object_get_string(x), STATE_FORMAT))
+		return "not a hydrascope state file";
+	if (!get_uint(j, "version", INT32_MAX, &v))
+		return "no format version";
+	if (v != DET_STATE_VERSION)
+		return "a format version this hydrascope does not read";
+	if (!get_uint(j, "window_s", 86400, &v))
+		return "no window_s";
+	if (v != window_s)
+		return "written with another --window";
+	if (!get_uint(j, "windows", UINT32_MAX, &windows))
+		return "no window count";
+	if (!get(j, "fingerprints", json_type_array, &fps) ||
+	    !get(j, "history", json_type_array, &hist))
+		return "no fingerprints or history";
+	nf = json_object_array_length(fps);
+	for (i = 0; i < nf; i++) {
+		json_object *f = json_object_array_get_idx(fps, i), *ja4, *b, *al;
+		struct fp_state *s;
+		double base;
+
+		if (!get(f, "ja4", json_type_string, &ja4) ||
+		    json_object_get_string_len(ja4) < 1 ||
+		    json_object_get_string_len(ja4) >= HS_JA4_LEN ||
+		    !json_object_object_get_ex(f, "baseline_ips", &b) ||
+		    !(json_object_is_type(b, json_type_double) ||
+		      json_object_is_type(b, json_type_int)) ||
+		    !get_uint(f, "windows", UINT32_MAX, &v) ||
+		    !get(f, "alerting", json_type_boolean, &al))
+			return "a malformed fingerprint";
+		base = json_object_get_double(b);
+		if (!isfinite(base) || base < 0)
+			return "a malformed baseline";
+		if (find(n, json_object_get_string(ja4), false))
+			return "a fingerprint listed twice";
+		s = find(n, json_object_get_string(ja4), true);
+		if (!s)
+			return "out of memory";
+		s->baseline_ips = base;
+		s->windows = (unsigned int)v;
+		s->alerting = json_object_get_boolean(al);
+	}
+	nh = json_object_array_length(hist);
+	if (nh > DET_HISTORY)
+		return "more history than kept";
+	for (i = 0; i < nh; i++) {
+		json_object *hw = json_object_array_get_idx(hist, i), *obs;
+		struct hist_win *h;
+
+		/* the last windows before `windows`, oldest first */
+		if (!get_uint(hw, "window", UINT32_MAX, &v) ||
+		    v != windows - (int64_t)nh + (int64_t)i ||
+		    !get(hw, "obs", json_type_array, &obs))
+			return "a malformed history window";
+		h = &n->hist[v % DET_HISTORY];
+		h->n = json_object_array_length(obs);
+		h->r = malloc((h->n ? h->n : 1) * sizeof(*h->r));
+		if (!h->r) {
+			h->n = 0;
+			return "out of memory";
+		}
+		for (k = 0; k < h->n; k++)
+			if (!get_rec(json_object_array_get_idx(obs, k), nf, &h->r[k]))
+				return "a malformed history observation";
+	}
+	n->windows = (unsigned int)windows;
+	return NULL;
+}
+
+int det_load(struct detector *d, const char *path, unsigned int window_s,
+	     char *err, size_t errlen)
+{
+	struct detector *n;
+	const char *why;
+	json_object *j;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	j = json_object_from_fd(fd);
+	close(fd);
+	if (!j) {
+		snprintf(err, errlen, "%s: not JSON (corrupt or truncated)", path);
+		return -1;
+	}
+	n = det_new(&d->cfg);
+	if (!n) {
+		json_object_put(j);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	why = state_parse(n, j, window_s);
+	json_object_put(j);
+	if (why) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		det_free(n);
+		return -1;
+	}
+	/* swap the loaded state in */
+	free(d->fp);
+	hist_free(d);
+	d->fp = n->fp;
+	d->n = n->n;
+	d->cap = n->cap;
+	d->windows = n->windows;
+	memcpy(d->hist, n->hist, sizeof(d->hist));
+	free(n);
 	return 0;
 }

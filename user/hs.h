@@ -13,6 +13,7 @@
 
 #define HS_DEFAULT_PIN_DIR "/sys/fs/bpf/hydrascope"
 #define HS_DEFAULT_P0F_DB  "/etc/p0f/p0f.fp"
+#define HS_DEFAULT_STATE_DIR "/var/lib/hydrascope"
 
 /* Exit codes, documented in the man page and README. */
 enum {
@@ -74,6 +75,9 @@ int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]
 /* ---- detect.c ---- */
 #define HS_JA4_LEN 64
 #define DET_SAMPLES 5
+#define DET_ALLOW_MAX 256             /* allowlist entries */
+#define DET_HISTORY 60                /* windows of per-JA4 history kept */
+#define DET_STATE_VERSION 1           /* of the state file */
 enum det_signal {
 	DET_WIDE, DET_MANY_NETS, DET_LOW_RATE, DET_MANY_STACKS, DET_NEW, DET_WIDENING,
 	DET_SIG__COUNT,
@@ -88,6 +92,14 @@ struct det_config {
 	unsigned int warmup;          /* windows that only build baselines */
 	int alert_score;              /* sum of signal weights needed */
 	double alpha;                 /* weight of a new window in the baseline */
+	/* allowlisted JA4s: their own thresholds, never lower than the ones
+	 * above; an entry with neither set never alerts */
+	size_t nallow;
+	struct det_allow {
+		char ja4[HS_JA4_LEN];
+		double min_ips;           /* 0: the global one */
+		double growth;            /* 0: the global one */
+	} allow[DET_ALLOW_MAX];
 };
 /* One TLS fingerprint in one window. */
 struct det_obs {
@@ -114,6 +126,31 @@ void det_free(struct detector *d);
 int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 	       det_alert_fn fn, void *ctx);
 const char *det_signal_name(int i);
+/* The allowlist entry of ja4, or NULL. */
+const struct det_allow *det_allowed(const struct det_config *c, const char *ja4);
+/* Detector state (baselines, windows closed, the last DET_HISTORY windows'
+ * observations) as JSON: saved atomically (temp file in the same
+ * directory, fsync, rename), 0600. window_s is recorded and must match on
+ * load. det_save: 0 or -errno. det_load: 0 loaded, 1 no file, -1 rejected
+ * (corrupt, truncated, foreign version, other window: err says why; the
+ * detector is left as it was). */
+int det_save(const struct detector *d, const char *path, unsigned int window_s);
+int det_load(struct detector *d, const char *path, unsigned int window_s,
+	     char *err, size_t errlen);
+/* Windows closed so far, fingerprints known. */
+unsigned int det_windows(const struct detector *d);
+size_t det_known(const struct detector *d);
+
+/* ---- config.c ---- */
+/* Read an INI file: [detect] thresholds and window, [allow] ja4 = lines,
+ * [allow "JA4"] sections with their own min_ips / growth. dc holds the
+ * values to start from (defaults); *window_s is set only when the file
+ * sets it. 0, or -1 with one line in err ("FILE:LINE: why"). */
+int config_load(const char *path, struct det_config *dc, unsigned int *window_s,
+		char *err, size_t errlen);
+/* A plain decimal number (digits, optionally one '.' and digits) within
+ * [min, max]; 0 or -1. */
+int config_number(const char *s, double min, double max, double *out);
 
 /* ---- window.c ---- */
 struct windows;
@@ -130,6 +167,7 @@ int win_advance(struct windows *w, int tls_fps_fd, __u64 now_ns);
  * the alerts. end_ns (Unix ns; 0: the window's own end) is the alerts' ts. */
 int win_close(struct windows *w, int tls_fps_fd, int tcp_fps_fd, int gen, __u64 end_ns);
 unsigned long long win_alerts(const struct windows *w);
+struct detector *win_detector(struct windows *w);
 
 /* ---- report.c ---- */
 struct report_opts {

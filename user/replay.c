@@ -29,7 +29,8 @@ static void replay_usage(FILE *f)
 	fprintf(f,
 		"Usage: hydrascope replay [-j|--json] [--events] [--top N] [--p0f-db FILE]\n"
 		"                         [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-		"                         FILE.pcap[ng]...\n"
+		"                         [--window S] [--alerts FILE] [--redact-ips]\n"
+		"                         [--config FILE] [--min-ips N] FILE.pcap[ng]...\n"
 		"  -j, --json         JSON lines\n"
 		"  -e, --events       one line per fingerprinted SYN and ClientHello instead\n"
 		"                     of the tables\n"
@@ -39,6 +40,9 @@ static void replay_usage(FILE *f)
 		"                     packet time (default 60 with --alerts)\n"
 		"  -a, --alerts FILE  where alerts go ('-': standard output, the default)\n"
 		"      --redact-ips   sample_ips as keyed hashes (the key lives in memory)\n"
+		"  -c, --config FILE  detector thresholds, window and allowlist (INI); options\n"
+		"                     given here override the file\n"
+		"      --min-ips N    source addresses a window needs to count as wide\n"
 		HS_DP_USAGE
 		"Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n");
 }
@@ -198,15 +202,18 @@ int cmd_replay(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "alerts", required_argument, NULL, 'a' },
 		{ "redact-ips", no_argument, NULL, 'R' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "min-ips", required_argument, NULL, 'N' },
 		HS_DP_LONGOPTS,
 		{ 0 }
 	};
 	struct hs_config cfg = { .replay = true };
-	const char *alerts = NULL;
+	const char *alerts = NULL, *config = NULL;
 	unsigned long long window_s = 0;
+	double min_ips = 0;
 	struct det_config dc;
 	bool redact = false;
-	char errbuf[256];
+	char errbuf[1024];
 	const char *db = HS_DEFAULT_P0F_DB;
 	struct report_opts ro = { 0 };
 	struct replay r = { 0 };
@@ -217,7 +224,7 @@ int cmd_replay(int argc, char **argv)
 	struct capture **pcs = NULL;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jen:vhw:a:", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jen:vhw:a:c:", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'j': r.json = ro.json = true; break;
 		case 'e': r.events = true; break;
@@ -235,6 +242,13 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'a': alerts = optarg; break;
 		case 'R': redact = true; break;
+		case 'c': config = optarg; break;
+		case 'N':
+			if (config_number(optarg, 1, 1e9, &min_ips)) {
+				pr_warn("invalid --min-ips '%s' (a number, at least 1)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			break;
 		case 'h': replay_usage(stdout); return HS_EXIT_OK;
 		default:
 			if (!hs_config_opt(&cfg, opt, optarg, &err))
@@ -249,6 +263,20 @@ int cmd_replay(int argc, char **argv)
 		pr_warn("replay needs at least one capture file");
 		return HS_EXIT_USAGE;
 	}
+	/* the detector's settings: defaults, the file, then the options */
+	det_config_default(&dc);
+	if (config) {
+		unsigned int fw = 0;
+
+		if (config_load(config, &dc, &fw, errbuf, sizeof(errbuf))) {
+			pr_warn("%s", errbuf);
+			return HS_EXIT_USAGE;
+		}
+		if (fw && !window_s)
+			window_s = fw;
+	}
+	if (min_ips)
+		dc.min_ips = min_ips;
 	/* open every file first: a typo fails before any work is done */
 	pcs = calloc(nfiles, sizeof(*pcs));
 	if (!pcs)
@@ -272,7 +300,6 @@ int cmd_replay(int argc, char **argv)
 	}
 	r.tcp_fps_fd = bpf_map__fd(skel->maps.tcp_fps);
 	if (alerts || window_s) {
-		det_config_default(&dc);
 		r.win = win_new(&dc, window_s ? (unsigned int)window_s : 60, alerts, r.json, redact);
 		if (!r.win)
 			goto out;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ static void run_usage(FILE *f)
 		"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
 		"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
 		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
+		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
 		"                      [--p0f-db FILE] [-v]\n"
 		"  -i, --interface IFACE  interface to attach to (required)\n"
 		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
@@ -47,6 +49,13 @@ static void run_usage(FILE *f)
 		"                         a file is appended to, created 0600)\n"
 		"  -j, --json             alerts as JSON lines\n"
 		"      --redact-ips       sample_ips as keyed hashes (the key lives in memory)\n"
+		"  -c, --config FILE      detector thresholds, window and allowlist (INI);\n"
+		"                         options given here override the file\n"
+		"      --min-ips N        source addresses a window needs to count as wide\n"
+		"                         (default 200)\n"
+		"      --state-dir DIR    detector state kept across restarts, in\n"
+		"                         DIR/state-IFACE.json (default " HS_DEFAULT_STATE_DIR ";\n"
+		"                         created 0700)\n"
 		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
 }
@@ -168,6 +177,9 @@ int cmd_run(int argc, char **argv)
 		{ "alerts", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "redact-ips", no_argument, NULL, 'R' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "min-ips", required_argument, NULL, 'N' },
+		{ "state-dir", required_argument, NULL, 'T' },
 		HS_DP_LONGOPTS,
 		{ 0 }
 	};
@@ -181,14 +193,17 @@ int cmd_run(int argc, char **argv)
 	int lock_fd = -1, link_fd = -1, sig_fd = -1, tm_fd = -1;
 	bool keep = false, loaded = false, json = false, redact = false;
 	unsigned long long window_s = 60;
-	const char *alerts = NULL;
+	const char *alerts = NULL, *config = NULL, *state_dir = HS_DEFAULT_STATE_DIR;
+	char state_path[PATH_MAX], errbuf[PATH_MAX + 256];
+	bool window_flag = false, save_failed = false;
+	double min_ips = 0;
 	struct windows *win = NULL;
 	struct seen *seen = NULL;
 	struct det_config dc;
 	sigset_t mask;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":i:m:vhw:a:j", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:m:vhw:a:jc:", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'i': ifname = optarg; break;
 		case 'm':
@@ -210,9 +225,18 @@ int cmd_run(int argc, char **argv)
 				pr_warn("invalid --window '%s' (1-86400 seconds)", optarg);
 				return HS_EXIT_USAGE;
 			}
+			window_flag = true;
 			break;
 		case 'a': alerts = optarg; break;
 		case 'j': json = true; break;
+		case 'c': config = optarg; break;
+		case 'T': state_dir = optarg; break;
+		case 'N':
+			if (config_number(optarg, 1, 1e9, &min_ips)) {
+				pr_warn("invalid --min-ips '%s' (a number, at least 1)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			break;
 		case 'R': redact = true; break;
 		case 'h': run_usage(stdout); return HS_EXIT_OK;
 		default:
@@ -231,6 +255,25 @@ int cmd_run(int argc, char **argv)
 		pr_warn("run needs an interface: -i IFACE");
 		return HS_EXIT_USAGE;
 	}
+	/* the detector's settings: defaults, the file, then the options */
+	det_config_default(&dc);
+	if (config) {
+		unsigned int fw = 0;
+
+		if (config_load(config, &dc, &fw, errbuf, sizeof(errbuf))) {
+			pr_warn("%s", errbuf);
+			return HS_EXIT_USAGE;
+		}
+		if (fw && !window_flag)
+			window_s = fw;
+	}
+	if (min_ips)
+		dc.min_ips = min_ips;
+	if (!*state_dir || snprintf(state_path, sizeof(state_path), "%s/state-%s.json",
+				    state_dir, ifname) >= (int)sizeof(state_path)) {
+		pr_warn("invalid --state-dir '%s'", state_dir);
+		return HS_EXIT_USAGE;
+	}
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
 		pr_warn("No such interface '%s'", ifname);
@@ -239,7 +282,6 @@ int cmd_run(int argc, char **argv)
 	if (p0f_db_open(db))
 		return HS_EXIT_ERR;
 	/* the alert file before anything is loaded: a bad path fails early */
-	det_config_default(&dc);
 	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
 	seen = calloc(1, sizeof(*seen));
 	if (!win || !seen) {
@@ -288,6 +330,19 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	loaded = true;
+	/* the detector's state from the last run, if any (after the load:
+	 * an unprivileged run is refused as such, not for the directory) */
+	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+		pr_warn("Couldn't create state directory '%s': %s", state_dir, strerror(errno));
+		goto out;
+	}
+	err = det_load(win_detector(win), state_path, (unsigned int)window_s, errbuf,
+		       sizeof(errbuf));
+	if (err < 0)
+		pr_warn("Ignoring detector state %s; starting fresh", errbuf);
+	else if (!err)
+		pr_info("detector state restored from %s: %u windows closed, %zu fingerprints",
+			state_path, det_windows(win_detector(win)), det_known(win_detector(win)));
 	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
 	if (link_fd < 0) {
 		err = -errno;
@@ -360,6 +415,14 @@ int cmd_run(int argc, char **argv)
 			else
 				pr_debug("window of generation %d judged, %llu alerts so far",
 					 old, win_alerts(win));
+			/* warned once per run of failures */
+			err = det_save(win_detector(win), state_path, (unsigned int)window_s);
+			if (err && !save_failed)
+				pr_warn("Couldn't save detector state to %s: %s", state_path,
+					strerror(-err));
+			else if (!err && save_failed)
+				pr_info("detector state saved to %s again", state_path);
+			save_failed = err != 0;
 		}
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;

@@ -336,3 +336,8 @@ unsigned long long win_alerts(const struct windows *w)
 {
 	return w->alerts;
 }
+
+struct detector *win_detector(struct windows *w)
+{
+	return w->det;
+}
