@@ -2,7 +2,8 @@
 /*
  * hydrascope XDP program: fingerprints client SYNs and TLS ClientHellos
  * into per-fingerprint counters and sketches. Fail-open: every path
- * returns XDP_PASS.
+ * returns XDP_PASS, except, with enforcement loaded in drop mode, the
+ * segment that completes a ClientHello whose fingerprint is enforced.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -20,6 +21,10 @@ const volatile __u8 emit_every = 0;               /* replay: an event per SYN/he
 const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
+/* enum hs_enforce_mode, fixed at load: HS_ENF_OFF (the default) leaves the
+ * enforcement path out of the verified program altogether, and only
+ * HS_ENF_DROP can return XDP_DROP. */
+const volatile __u8 enforce_mode = HS_ENF_OFF;
 
 /* Window generation, flipped by `run` through the mmapped .bss; its lowest
  * bit is the lowest bit of every fingerprint map key (HS_GEN_KEY). Replay
@@ -246,31 +251,51 @@ INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* Walk a complete record and count its fingerprint. */
-INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
-			const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
-			__u32 segments)
+/* The verdict for a ClientHello of TLS fingerprint id (any generation). */
+INLINE int enforce_verdict(struct hs_stats *st, __u64 id)
+{
+	struct hs_enforce *e;
+	__u64 key = HS_GEN_KEY(id, 0);
+
+	if (enforce_mode == HS_ENF_OFF)
+		return XDP_PASS;
+	e = bpf_map_lookup_elem(&enforce, &key);
+	if (!e || now_ns() >= e->expires_ns)
+		return XDP_PASS;
+	st->c[HS_ST_ENFORCE_MATCHED]++;
+	if (enforce_mode != HS_ENF_DROP || e->mode != HS_ENF_DROP)
+		return XDP_PASS;
+	st->c[HS_ST_ENFORCE_DROPPED]++;
+	return XDP_DROP;
+}
+
+/* Walk a complete record and count its fingerprint; the verdict for the
+ * segment that completed it. */
+INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
+		       const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
+		       __u32 segments)
 {
 	struct tls_walk *w;
 	struct hs_tls_fp *fp;
 	__u32 zero = 0;
 	__u64 id, ts, n;
-	int r, new = 0;
+	int r, new = 0, verdict;
 
 	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
 	if (!w)
-		return;
+		return XDP_PASS;
 	r = tls_walk(b, w);
 	if (r) {
 		if ((__u32)r < HS_ST__COUNT)
 			st->c[r]++;
-		return;
+		return XDP_PASS;
 	}
 	st->c[HS_ST_HELLOS]++;
 	if (segments > 1)
 		st->c[HS_ST_HELLO_MULTISEG]++;
 	id = HS_GEN_KEY(tls_id(w), cur_gen);
 	ts = now_ns();
+	verdict = enforce_verdict(st, id);
 
 	fp = bpf_map_lookup_elem(&tls_fps, &id);
 	if (!fp) {
@@ -278,7 +303,7 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 		long err;
 
 		if (!init)
-			return;
+			return verdict;
 		__builtin_memcpy(&init->hello, &w->h, sizeof(w->h));
 		init->first_ns = ts;
 		init->last_ns = ts;
@@ -288,11 +313,11 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 			st->c[HS_ST_TLS_FP_NEW]++;
 		} else if (err != -17 /* EEXIST */) {
 			st->c[HS_ST_TLS_MAP_FULL]++;
-			return;
+			return verdict;
 		}
 		fp = bpf_map_lookup_elem(&tls_fps, &id);
 		if (!fp)
-			return;
+			return verdict;
 	}
 	n = __sync_fetch_and_add(&fp->conns, 1);
 	if (ts > fp->last_ns)
@@ -310,6 +335,7 @@ INLINE void count_hello(struct hs_stats *st, struct hs_reasm *b,
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,
 			 ep, &w->h);
+	return verdict;
 }
 
 /* Copy n payload bytes at packet offset off to b->buf[pos...]. */
@@ -347,9 +373,10 @@ INLINE __u32 record_need(const struct hs_reasm *b)
 }
 
 /* A further segment of a ClientHello being collected. Returns true when
- * the collection is over (walked or given up). */
+ * the collection is over (walked or given up); *verdict is the segment's. */
 INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *r,
-		      const struct hs_endpoints *ep, __u32 seq, __u32 off, __u32 plen)
+		      const struct hs_endpoints *ep, __u32 seq, __u32 off, __u32 plen,
+		      int *verdict)
 {
 	__u32 want, n;
 
@@ -385,7 +412,7 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 		}
 	}
 	if (r->need && r->len >= r->need) {
-		count_hello(st, r, ep, r->tcp_id, r->stack_id, r->segments);
+		*verdict = count_hello(st, r, ep, r->tcp_id, r->stack_id, r->segments);
 		return 1;
 	}
 	if (r->segments >= hello_max_segs) {
@@ -418,7 +445,10 @@ struct seg {
 /*
  * Client payload to a TLS port that may matter: a global subprogram, so
  * the verifier checks this long path once rather than once per way the
- * packet headers were parsed.
+ * packet headers were parsed. Returns the packet's verdict: XDP_PASS but
+ * for the segment completing an enforced ClientHello in drop mode. A flow
+ * whose ClientHello was dropped is forgotten, so its retransmission is
+ * judged (and dropped) again.
  */
 __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 {
@@ -427,26 +457,30 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	struct hs_flow *f;
 	__u64 tcp_id = 0, stack_id = 0;
 	__u32 zero = 0;
+	int verdict = XDP_PASS;
 
 	if (!sg)
-		return 0;
+		return XDP_PASS;
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!st)
-		return 0;
+		return XDP_PASS;
 	f = bpf_map_lookup_elem(&flows, &sg->ep);
 	if (!f && !sg->looks)
-		return 0;
+		return XDP_PASS;
 	if (f && f->state == HS_FLOW_DONE)
-		return 0;
+		return XDP_PASS;
 
 	if (f && f->state == HS_FLOW_REASM) {
 		r = bpf_map_lookup_elem(&reasm, &sg->ep);
-		if (!r || reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen)) {
+		if (!r || reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen,
+				     &verdict)) {
 			f->state = HS_FLOW_DONE;
 			pending_dec(sg->slot);
 			bpf_map_delete_elem(&reasm, &sg->ep);
+			if (verdict == XDP_DROP)
+				bpf_map_delete_elem(&flows, &sg->ep);
 		}
-		return 0;
+		return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
 	}
 	if (f && f->state == HS_FLOW_SYN) {
 		/* the first client payload of the connection */
@@ -454,7 +488,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		if (sg->seq != f->isn + 1) {
 			st->c[HS_ST_TLS_OUT_OF_ORDER]++;
 			f->state = HS_FLOW_DONE;
-			return 0;
+			return XDP_PASS;
 		}
 	}
 	if (f) {
@@ -467,31 +501,36 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 			st->c[HS_ST_TLS_NOT_HELLO]++;
 			f->state = HS_FLOW_DATA;
 		}
-		return 0;
+		return XDP_PASS;
 	}
 	r = bpf_map_lookup_elem(&reasm_scratch, &zero);
 	if (!r)
-		return 0;
+		return XDP_PASS;
 	r->tcp_id = tcp_id;
 	r->stack_id = stack_id;
 	r->len = 0;
 	r->need = 0;
 	r->segments = 0;
 	r->next_seq = sg->seq;
-	if (!reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen)) {
+	if (!reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen, &verdict)) {
 		/* more segments to come: keep what we have per flow */
 		if (bpf_map_update_elem(&reasm, &sg->ep, r, BPF_ANY) == 0) {
 			set_flow(&sg->ep, f, tcp_id, HS_FLOW_REASM);
 			pending_inc(sg->slot);
-			return 0;
+			return XDP_PASS;
 		}
 	}
+	if (verdict == XDP_DROP) {
+		bpf_map_delete_elem(&flows, &sg->ep);
+		return XDP_DROP;
+	}
 	set_flow(&sg->ep, f, tcp_id, HS_FLOW_DONE);
-	return 0;
+	return XDP_PASS;
 }
 
-/* Client payload: hand it to the TLS path only when it may matter. */
-INLINE void tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
+/* Client payload: hand it to the TLS path only when it may matter; the
+ * packet's verdict. */
+INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
 			void *end)
 {
 	const struct tcphdr *t = p->tcp;
@@ -507,7 +546,7 @@ INLINE void tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 	if (!is_tls_port(bpf_ntohs(t->dest))) {
 		if (looks && (void *)(pl + 6) <= end && pl[5] == 0x01)
 			st->c[HS_ST_TLS_OTHER_PORT]++;
-		return;
+		return XDP_PASS;
 	}
 	sg.slot = flow_slot(p);
 	if (!looks) {
@@ -515,14 +554,14 @@ INLINE void tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 		struct hs_pending *pd = bpf_map_lookup_elem(&pending, &zero);
 
 		if (!pd || !pd->c[sg.slot & (HS_PENDING_SLOTS - 1)])
-			return;
+			return XDP_PASS;
 	}
 	endpoints(p, &sg.ep);
 	sg.seq = bpf_ntohl(t->seq);
 	sg.off = (void *)pl - (void *)(long)ctx->data;
 	sg.plen = plen;
 	sg.looks = looks;
-	hs_tls_segment(ctx, &sg);
+	return hs_tls_segment(ctx, &sg) == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
 /* Where the parse found the headers of a SYN, as offsets from ctx->data. */
@@ -635,7 +674,7 @@ int hs_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	if (!(flags & 0x06) && p.l4_len > p.tcp->doff * 4u)  /* data, no SYN/RST */
-		tcp_payload(ctx, st, &p, end);
+		return tcp_payload(ctx, st, &p, end);
 	return XDP_PASS;
 }
 

@@ -89,6 +89,15 @@ struct {
 	__type(value, struct hs_pending);
 } pending SEC(".maps");
 
+/* Enforced TLS fingerprint ids (generation bit cleared) -> expiry, mode.
+ * Written by `run --enforce` only; empty otherwise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_ENFORCE_MAX);
+	__type(key, __u64);
+	__type(value, struct hs_enforce);
+} enforce SEC(".maps");
+
 /* Raw features of first-seen fingerprints (every SYN in replay). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 2
+#define HS_LAYOUT_VERSION 3
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -195,6 +195,8 @@ enum hs_stat {
 	HS_ST_TLS_MAP_FULL,     /* TLS fingerprint map full: id not counted */
 	HS_ST_TLS_OTHER_PORT,   /* ClientHello to a port not configured as TLS */
 	HS_ST_TLS_FP_NEW,       /* new TLS fingerprint ids inserted */
+	HS_ST_ENFORCE_MATCHED,  /* ClientHellos whose id had a live enforce entry */
+	HS_ST_ENFORCE_DROPPED,  /* ... of which dropped (drop mode) */
 	HS_ST__COUNT,
 };
 
@@ -317,6 +319,27 @@ struct hs_tls_event {
 	__u64 tcp_id;                        /* 0: the connection's SYN was not seen */
 	struct hs_endpoints ep;
 	struct hs_tls_hello hello;
+};
+
+/* ---- enforcement (run --enforce) ---- */
+
+#ifndef HS_ENFORCE_MAX
+#define HS_ENFORCE_MAX 1024     /* TLS fingerprint ids enforced at once */
+#endif
+
+enum hs_enforce_mode {
+	HS_ENF_OFF = 0,         /* no enforcement: the path is not in the program */
+	HS_ENF_DRY_RUN = 1,     /* count matching ClientHellos, pass them */
+	HS_ENF_DROP = 2,        /* count and drop them */
+};
+
+/* Value of the enforce map, keyed by a TLS fingerprint id with its
+ * generation bit cleared (HS_GEN_KEY(id, 0)). */
+struct hs_enforce {
+	__u64 expires_ns;                    /* program clock; past it the entry is ignored */
+	__u8  mode;                          /* enum hs_enforce_mode */
+	__u8  pad[7];
+	char  ja4[64];                       /* for status only, NUL-terminated */
 };
 
 #endif /* HYDRASCOPE_H */

@@ -582,6 +582,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* enum hs_enforce_mode the next setup loads the program with. */
+static int setup_enforce;
+
 static int setup_with(void **state, const struct hs_config *cfg)
 {
 	struct env *e;
@@ -603,6 +606,7 @@ static int setup_with(void **state, const struct hs_config *cfg)
 		free(e);
 		return 0;
 	}
+	e->skel->rodata->enforce_mode = (__u8)setup_enforce;
 	err = hs_load(e->skel, NULL);
 	if (err) {
 		snprintf(skip_reason, sizeof(skip_reason),
@@ -1826,6 +1830,164 @@ static void test_ja4_unit(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Enforcement: the enforce map's entries against the program's mode. */
+
+static int setup_enf_off(void **state)
+{
+	setup_enforce = HS_ENF_OFF;
+	return setup(state);
+}
+
+static int setup_enf_dry(void **state)
+{
+	int r;
+
+	setup_enforce = HS_ENF_DRY_RUN;
+	r = setup(state);
+	setup_enforce = HS_ENF_OFF;
+	return r;
+}
+
+static int setup_enf_drop(void **state)
+{
+	int r;
+
+	setup_enforce = HS_ENF_DROP;
+	r = setup(state);
+	setup_enforce = HS_ENF_OFF;
+	return r;
+}
+
+struct enf_case {
+	const char *desc;
+	int entry;              /* put the hello's id in the enforce map */
+	__u8 entry_mode;
+	int expired;            /* the entry's expiry is in the past */
+	int segs;               /* 1 or 2 segments */
+};
+
+/* One connection: SYN, the hello (in 1 or 2 segments), a retransmission
+ * of its last segment, then a data segment and a pure ACK. Checks each
+ * verdict and the enforce counters against the program's mode. */
+static void run_enf(struct env *e, int prog_mode, const struct enf_case *ec, __u16 sport,
+		    __u64 id)
+{
+	static __u8 rec[HELLO_MAX + 64];
+	const struct hspec h = SPEC();
+	static const __u8 app[] = "\x17\x03\x03\x00\x05hello";
+	struct conn c = { .ver = 4, .sport = sport, .dport = 443, .isn = DEF_ISN };
+	struct hs_stats before, after;
+	struct hs_enforce v = { .mode = ec->entry_mode };
+	int n = build_hello(&h, rec, sizeof(rec)), live, cut = ec->segs == 2 ? 100 : 0;
+	int fd = bpf_map__fd(e->skel->maps.enforce), err;
+	__u32 ret, want_hello;
+	__u64 key = id & ~1ULL;
+
+	reset(e);
+	map_clear(fd);
+	e->skel->bss->replay_now_ns = 2000000000ULL;
+	v.expires_ns = ec->expired ? 1000000000ULL : ~0ULL;
+	snprintf(v.ja4, sizeof(v.ja4), "%s", SPEC_JA4);
+	if (ec->entry)
+		CHECK_INT(ec->desc, "enforce map update", 0,
+			  bpf_map_update_elem(fd, &key, &v, BPF_ANY));
+	live = prog_mode != HS_ENF_OFF && ec->entry && !ec->expired;
+	want_hello = live && prog_mode == HS_ENF_DROP && ec->entry_mode == HS_ENF_DROP ?
+		     XDP_DROP : XDP_PASS;
+	stats(e, &before);
+	ret = ~0u;
+	err = send_syn(e, &c, &ret);
+	CHECK_INT(ec->desc, "SYN test run", 0, err);
+	CHECK_INT(ec->desc, "SYN verdict", XDP_PASS, ret);
+	if (cut) {
+		ret = ~0u;
+		send_data(e, &c, rec, 0, cut, &ret);
+		CHECK_INT(ec->desc, "first hello segment verdict", XDP_PASS, ret);
+	}
+	ret = ~0u;
+	err = send_data(e, &c, rec, cut, n - cut, &ret);
+	CHECK_INT(ec->desc, "hello test run", 0, err);
+	CHECK_INT(ec->desc, "verdict of the segment completing the hello", want_hello, ret);
+	stats(e, &after);
+	CHECK_INT(ec->desc, "hellos delta", 1, after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	CHECK_INT(ec->desc, "enforce_matched delta", live,
+		  after.c[HS_ST_ENFORCE_MATCHED] - before.c[HS_ST_ENFORCE_MATCHED]);
+	CHECK_INT(ec->desc, "enforce_dropped delta", want_hello == XDP_DROP,
+		  after.c[HS_ST_ENFORCE_DROPPED] - before.c[HS_ST_ENFORCE_DROPPED]);
+	if (!cut) {
+		/* the client retransmits a dropped hello: dropped again */
+		ret = ~0u;
+		send_data(e, &c, rec, 0, n, &ret);
+		CHECK_INT(ec->desc, "retransmitted hello verdict", want_hello, ret);
+	}
+	/* the rest of the connection always passes */
+	ret = ~0u;
+	send_data(e, &c, app, n, (int)sizeof(app) - 1, &ret);
+	CHECK_INT(ec->desc, "later data segment verdict", XDP_PASS, ret);
+	{
+		struct pspec ps = { .ver = 4, .ttl = 64, .sport = sport, .dport = 443,
+				    .seq = DEF_ISN + 1 + (__u32)n, .ack = 1, .tflags = TH_ACK,
+				    .win = 502 };
+		struct frame f;
+
+		build(&ps, &f);
+		ret = ~0u;
+		run(e, f.b, f.len, &ret);
+		CHECK_INT(ec->desc, "pure ACK verdict", XDP_PASS, ret);
+	}
+	map_clear(fd);
+	e->skel->bss->replay_now_ns = 0;
+}
+
+static const struct enf_case enf_cases[] = {
+	{ "no entry" },
+	{ "entry in drop mode", .entry = 1, .entry_mode = HS_ENF_DROP },
+	{ "entry in dry-run mode", .entry = 1, .entry_mode = HS_ENF_DRY_RUN },
+	{ "expired entry in drop mode", .entry = 1, .entry_mode = HS_ENF_DROP, .expired = 1 },
+	{ "entry in drop mode, hello in 2 segments", .entry = 1, .entry_mode = HS_ENF_DROP,
+	  .segs = 2 },
+	{ "no entry, hello in 2 segments", .segs = 2 },
+};
+
+static void enforce_cases(void **state, int prog_mode)
+{
+	struct env *e = need_env(state);
+	static __u8 rec[HELLO_MAX + 64];
+	const struct hspec h = SPEC();
+	struct conn c = { .ver = 4, .sport = 30999, .dport = 443, .isn = DEF_ISN };
+	__u64 keys[2];
+	__u32 ret;
+	int i, n;
+
+	/* the hello's id, as the program computes it */
+	reset(e);
+	n = build_hello(&h, rec, sizeof(rec));
+	send_syn(e, &c, &ret);
+	send_data(e, &c, rec, 0, n, &ret);
+	if (tls_keys(e, keys, 2) != 1)
+		fail_msg("expected one tls_fps entry for the id");
+	for (i = 0; i < NELEM(enf_cases); i++)
+		run_enf(e, prog_mode, &enf_cases[i], (__u16)(31000 + i), keys[0]);
+	note("%d cases, program mode %d", NELEM(enf_cases), prog_mode);
+	CHECKS_DONE();
+}
+
+static void test_enforce_off(void **state)
+{
+	enforce_cases(state, HS_ENF_OFF);
+}
+
+static void test_enforce_dry_run(void **state)
+{
+	enforce_cases(state, HS_ENF_DRY_RUN);
+}
+
+static void test_enforce_drop(void **state)
+{
+	enforce_cases(state, HS_ENF_DROP);
+}
+
+/* ------------------------------------------------------------------ */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -1843,6 +2005,9 @@ int main(void)
 		T(test_truncation),
 		cmocka_unit_test_setup_teardown(test_limit_fixtures, setup_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_big_fixtures, setup_many_segs, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_off, setup_enf_off, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_dry_run, setup_enf_dry, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_drop, setup_enf_drop, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);

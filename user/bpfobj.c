@@ -47,6 +47,8 @@ const char *const hs_stat_names[HS_ST__COUNT] = {
 	[HS_ST_TLS_MAP_FULL] = "tls_map_full",
 	[HS_ST_TLS_OTHER_PORT] = "tls_other_port",
 	[HS_ST_TLS_FP_NEW] = "tls_fingerprints_new",
+	[HS_ST_ENFORCE_MATCHED] = "enforce_matched",
+	[HS_ST_ENFORCE_DROPPED] = "enforce_dropped",
 };
 
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
@@ -121,7 +123,8 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 /* The maps that outlive a run and that dump/status read. */
 static struct bpf_map *pinned_maps(struct hs_bpf *skel, int i)
 {
-	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.tls_fps, skel->maps.stats };
+	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.tls_fps, skel->maps.stats,
+				skel->maps.enforce };
 
 	return i < (int)(sizeof(m) / sizeof(m[0])) ? m[i] : NULL;
 }

@@ -573,3 +573,13 @@ int det_load(struct detector *d, const char *path, unsigned int window_s,
 	free(n);
 	return 0;
 }
+
+/* The signals and score an observation gets from its own numbers alone
+ * (wide, many_nets, low_rate, many_stacks, with the allowlist's thresholds):
+ * no baseline, so never `new` or `widening`. What `hydrascope top` shows. */
+unsigned int det_signals(const struct det_config *c, const struct det_obs *o, int *score)
+{
+	struct thr t = thresholds(c, o->ja4);
+
+	return signals(c, &t, NULL, true, o, score);
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -131,6 +132,88 @@ static bool prog_uses_map(__u32 id, __u32 want)
 	return found;
 }
 
+struct enf_row {
+	__u64 id;
+	struct hs_enforce v;
+};
+
+static int enf_cmp(const void *a, const void *b)
+{
+	const struct enf_row *x = a, *y = b;
+	int c = strcmp(x->v.ja4, y->v.ja4);
+
+	return c ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The enforce map's live entries, one group per JA4: text, or an array
+ * added to j as "enforced". */
+static void status_enforce(int fd, json_object *j)
+{
+	struct enf_row *rows = NULL, *nr;
+	size_t n = 0, cap = 0, i, k;
+	__u64 key, next, now;
+	struct timespec mono;
+	void *prev = NULL;
+	json_object *ja = j ? json_object_new_array() : NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);   /* the program clock */
+	now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
+	while (fd >= 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nr = realloc(rows, cap * sizeof(*rows));
+			if (!nr)
+				break;
+			rows = nr;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &rows[n].v) || rows[n].v.expires_ns <= now)
+			continue;   /* expired: the program ignores it already */
+		rows[n].v.ja4[sizeof(rows[n].v.ja4) - 1] = '\0';
+		rows[n++].id = key;
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), enf_cmp);
+	if (!j)
+		printf("enforced:%s\n", n ? "" : " none");
+	for (i = 0; i < n; i = k) {
+		const struct hs_enforce *v = &rows[i].v;
+		const char *mode = enforce_mode_name(v->mode) ?: "off";
+		unsigned long long left = (v->expires_ns - now + 999999999ULL) / 1000000000ULL;
+		json_object *e = NULL, *ids = NULL;
+		char hex[24];
+
+		if (j) {
+			e = json_object_new_object();
+			ids = json_object_new_array();
+			json_object_object_add(e, "ja4", json_object_new_string(v->ja4));
+			json_object_object_add(e, "mode", json_object_new_string(mode));
+		} else {
+			printf("  %s %s ids", v->ja4[0] ? v->ja4 : "?", mode);
+		}
+		for (k = i; k < n && !strcmp(rows[k].v.ja4, v->ja4); k++) {
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)rows[k].id);
+			if (j)
+				json_object_array_add(ids, json_object_new_string(hex));
+			else
+				printf("%s%s", k == i ? " " : ",", hex);
+			if (rows[k].v.expires_ns > v->expires_ns)
+				left = (rows[k].v.expires_ns - now + 999999999ULL) / 1000000000ULL;
+		}
+		if (j) {
+			json_object_object_add(e, "ids", ids);
+			json_object_object_add(e, "seconds_left", json_object_new_uint64(left));
+			json_object_array_add(ja, e);
+		} else {
+			printf(" %llus left\n", left);
+		}
+	}
+	if (j)
+		json_object_object_add(j, "enforced", ja);
+	free(rows);
+}
+
 static const char *attach_mode(__u8 m)
 {
 	return m == XDP_ATTACHED_DRV ? "native" : m == XDP_ATTACHED_SKB ? "skb" :
@@ -148,7 +231,8 @@ int cmd_status(int argc, char **argv)
 	const char *pin_dir = HS_DEFAULT_PIN_DIR;
 	struct if_nameindex *ifs, *it;
 	json_object *j = NULL, *ja = NULL, *jc;
-	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR, i, n_att;
+	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, enf_fd = -1, err, ret = HS_EXIT_ERR;
+	int i, n_att;
 	__u32 stats_id, fps_n, fps_max, tls_n, tls_max;
 	struct hs_stats sum;
 	bool json = false;
@@ -174,6 +258,13 @@ int cmd_status(int argc, char **argv)
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
+	}
+	{
+		/* absent when an older version pinned the maps: nothing enforced */
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/enforce", pin_dir);
+		enf_fd = bpf_obj_get(path);
 	}
 	err = hs_stats_read(st_fd, &sum);
 	if (err) {
@@ -236,6 +327,7 @@ int cmd_status(int argc, char **argv)
 		for (i = 0; i < HS_ST__COUNT; i++)
 			json_object_object_add(jc, hs_stat_names[i], json_object_new_uint64(sum.c[i]));
 		json_object_object_add(j, "counters", jc);
+		status_enforce(enf_fd, j);
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
@@ -246,6 +338,7 @@ int cmd_status(int argc, char **argv)
 		       tls_max ? 100.0 * tls_n / tls_max : 0.0);
 		for (i = 0; i < HS_ST__COUNT; i++)
 			printf("  %-20s %llu\n", hs_stat_names[i], (unsigned long long)sum.c[i]);
+		status_enforce(enf_fd, NULL);
 	}
 	ret = HS_EXIT_OK;
 out:
@@ -255,5 +348,7 @@ out:
 		close(tls_fd);
 	if (st_fd >= 0)
 		close(st_fd);
+	if (enf_fd >= 0)
+		close(enf_fd);
 	return ret;
 }

@@ -128,6 +128,9 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 const char *det_signal_name(int i);
 /* The allowlist entry of ja4, or NULL. */
 const struct det_allow *det_allowed(const struct det_config *c, const char *ja4);
+/* Signals (bit per enum det_signal) and score of an observation from its
+ * own numbers only: no baseline, so never DET_NEW or DET_WIDENING. */
+unsigned int det_signals(const struct det_config *c, const struct det_obs *o, int *score);
 /* Detector state (baselines, windows closed, the last DET_HISTORY windows'
  * observations) as JSON: saved atomically (temp file in the same
  * directory, fsync, rename), 0600. window_s is recorded and must match on
@@ -168,6 +171,12 @@ int win_advance(struct windows *w, int tls_fps_fd, __u64 now_ns);
 int win_close(struct windows *w, int tls_fps_fd, int tcp_fps_fd, int gen, __u64 end_ns);
 unsigned long long win_alerts(const struct windows *w);
 struct detector *win_detector(struct windows *w);
+/* run --enforce: alerts (new, active) of JA4s not allowlisted put their TLS
+ * ids in the enforce map (enforce_fd) with mode and an expiry ttl_s ahead;
+ * an ended alert removes them, expired entries are swept each window. */
+void win_enforce(struct windows *w, int enforce_fd, int mode, unsigned int ttl_s);
+/* "dry-run", "drop", or NULL for HS_ENF_OFF. */
+const char *enforce_mode_name(int mode);
 
 /* ---- report.c ---- */
 struct report_opts {
@@ -227,5 +236,6 @@ int cmd_run(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif /* HS_USER_H */

@@ -19,6 +19,7 @@ static const struct {
 	{ "dump", cmd_dump, "print the fingerprints a running instance collected" },
 	{ "status", cmd_status, "show attachments, map fill levels and health counters" },
 	{ "replay", cmd_replay, "feed pcap files through the XDP program offline" },
+	{ "top", cmd_top, "live view of the busiest TLS fingerprints and their scores" },
 };
 
 static void usage(FILE *f)

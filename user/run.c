@@ -36,7 +36,8 @@ static void run_usage(FILE *f)
 		"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
 		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
 		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
-		"                      [--p0f-db FILE] [-v]\n"
+		"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
+		"                      [--enforce-ttl S] [-v]\n"
 		"  -i, --interface IFACE  interface to attach to (required)\n"
 		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
 		"                         where the driver supports it, else skb\n"
@@ -56,6 +57,11 @@ static void run_usage(FILE *f)
 		"      --state-dir DIR    detector state kept across restarts, in\n"
 		"                         DIR/state-IFACE.json (default " HS_DEFAULT_STATE_DIR ";\n"
 		"                         created 0700)\n"
+		"      --enforce MODE     act on alerted fingerprints (off by default): dry-run\n"
+		"                         counts their ClientHellos, drop drops them;\n"
+		"                         allowlisted JA4s are never enforced\n"
+		"      --enforce-ttl S    an enforced fingerprint lapses S seconds after its\n"
+		"                         last alert (default: 10 windows)\n"
 		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
 }
@@ -180,6 +186,8 @@ int cmd_run(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "min-ips", required_argument, NULL, 'N' },
 		{ "state-dir", required_argument, NULL, 'T' },
+		{ "enforce", required_argument, NULL, 'E' },
+		{ "enforce-ttl", required_argument, NULL, 'L' },
 		HS_DP_LONGOPTS,
 		{ 0 }
 	};
@@ -197,6 +205,8 @@ int cmd_run(int argc, char **argv)
 	char state_path[PATH_MAX], errbuf[PATH_MAX + 256];
 	bool window_flag = false, save_failed = false;
 	double min_ips = 0;
+	int enforce = HS_ENF_OFF;
+	unsigned long long enforce_ttl = 0;
 	struct windows *win = NULL;
 	struct seen *seen = NULL;
 	struct det_config dc;
@@ -238,6 +248,22 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'R': redact = true; break;
+		case 'E':
+			if (!strcmp(optarg, "dry-run"))
+				enforce = HS_ENF_DRY_RUN;
+			else if (!strcmp(optarg, "drop"))
+				enforce = HS_ENF_DROP;
+			else {
+				pr_warn("invalid --enforce '%s' (dry-run or drop)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			break;
+		case 'L':
+			if (parse_uint(optarg, 7 * 86400, &enforce_ttl) || !enforce_ttl) {
+				pr_warn("invalid --enforce-ttl '%s' (1-604800 seconds)", optarg);
+				return HS_EXIT_USAGE;
+			}
+			break;
 		case 'h': run_usage(stdout); return HS_EXIT_OK;
 		default:
 			if (!hs_config_opt(&cfg, opt, optarg, &err))
@@ -269,6 +295,15 @@ int cmd_run(int argc, char **argv)
 	}
 	if (min_ips)
 		dc.min_ips = min_ips;
+	if (enforce_ttl && !enforce) {
+		pr_warn("--enforce-ttl needs --enforce");
+		return HS_EXIT_USAGE;
+	}
+	if (!enforce_ttl)
+		enforce_ttl = 10 * window_s;
+	else if (enforce_ttl < window_s)
+		pr_warn("--enforce-ttl %llu is shorter than a window (%llu s): entries lapse "
+			"before an active alert renews them", enforce_ttl, window_s);
 	if (!*state_dir || snprintf(state_path, sizeof(state_path), "%s/state-%s.json",
 				    state_dir, ifname) >= (int)sizeof(state_path)) {
 		pr_warn("invalid --state-dir '%s'", state_dir);
@@ -324,12 +359,30 @@ int cmd_run(int argc, char **argv)
 	skel = hs_open(&cfg);
 	if (!skel)
 		goto out;
+	/* read-only data: without --enforce the verifier prunes the whole
+	 * enforcement path, XDP_DROP included */
+	skel->rodata->enforce_mode = (__u8)enforce;
 	err = hs_load(skel, pin_dir);
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
 	}
 	loaded = true;
+	{
+		/* the enforce map is pinned: entries a kept map carries over
+		 * from an earlier run are not this run's to act on */
+		int efd = bpf_map__fd(skel->maps.enforce);
+		__u64 k;
+
+		while (bpf_map_get_next_key(efd, NULL, &k) == 0)
+			if (bpf_map_delete_elem(efd, &k))
+				break;
+		if (enforce) {
+			win_enforce(win, efd, enforce, (unsigned int)enforce_ttl);
+			pr_info("enforcement: %s, entries live %llu s", enforce_mode_name(enforce),
+				enforce_ttl);
+		}
+	}
 	/* the detector's state from the last run, if any (after the load:
 	 * an unprivileged run is refused as such, not for the directory) */
 	if (mkdir(state_dir, 0700) && errno != EEXIST) {
@@ -444,6 +497,7 @@ out:
 		bpf_map__unpin(skel->maps.tcp_fps, NULL);
 		bpf_map__unpin(skel->maps.tls_fps, NULL);
 		bpf_map__unpin(skel->maps.stats, NULL);
+		bpf_map__unpin(skel->maps.enforce, NULL);
 	}
 	/* only succeeds when empty: never removes another instance's pins */
 	if (!keep || !loaded)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
@@ -21,9 +22,13 @@
 
 #include "hs.h"
 
+#define AGG_IDS 32   /* TLS ids merged into one JA4 that enforcement covers */
+
 struct agg {
 	struct det_obs o;
 	__u8 hll[3][HS_HLL_M];
+	unsigned int nids;
+	__u64 ids[AGG_IDS];             /* generation bit cleared */
 };
 
 struct windows {
@@ -36,6 +41,12 @@ struct windows {
 	struct agg *a;
 	size_t n, cap;
 	unsigned long long alerts;
+	/* run --enforce: the enforce map, the mode, how long an entry lives */
+	const struct det_config *cfg;
+	int enf_fd;
+	int enf_mode;                   /* enum hs_enforce_mode */
+	__u64 enf_ttl_ns;
+	__u64 enf_now;                  /* program clock when the window closed */
 };
 
 struct windows *win_new(const struct det_config *c, unsigned int window_s,
@@ -47,6 +58,8 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 	if (!w)
 		return NULL;
 	w->det = det_new(c);
+	w->cfg = c;
+	w->enf_fd = -1;
 	w->window_s = window_s;
 	w->json = json;
 	w->redact = redact;
@@ -143,6 +156,82 @@ static void addr_out(const struct windows *w, const char *addr, char *buf, size_
 		sprintf(buf + 2 + 2 * i, "%02x", md[i]);
 }
 
+void win_enforce(struct windows *w, int enforce_fd, int mode, unsigned int ttl_s)
+{
+	w->enf_fd = enforce_fd;
+	w->enf_mode = mode;
+	w->enf_ttl_ns = (__u64)ttl_s * 1000000000ULL;
+}
+
+const char *enforce_mode_name(int mode)
+{
+	return mode == HS_ENF_DROP ? "drop" : mode == HS_ENF_DRY_RUN ? "dry-run" : NULL;
+}
+
+/* Delete the enforce entries of ja4 (NULL: those expired by now). */
+static void enforce_remove(int fd, const char *ja4, __u64 now)
+{
+	__u64 key, next, *keys = NULL, *nk;
+	size_t n = 0, cap = 0, i;
+	struct hs_enforce v;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		v.ja4[sizeof(v.ja4) - 1] = '\0';
+		if (ja4 ? strcmp(v.ja4, ja4) : v.expires_ns > now)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nk = realloc(keys, cap * sizeof(*keys));
+			if (!nk)
+				break;
+			keys = nk;
+		}
+		keys[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+	free(keys);
+}
+
+/* An alert's enforcement: the mode now applied to its JA4, or NULL. */
+static const char *enforce_alert(struct windows *w, const struct det_alert *a)
+{
+	const struct det_obs *o = a->obs;
+	struct hs_enforce v = { 0 };
+	unsigned int i, done = 0;
+	size_t k;
+
+	if (w->enf_fd < 0 || !w->enf_mode || !o->ja4[0])
+		return NULL;
+	if (a->state == DET_ENDED) {
+		enforce_remove(w->enf_fd, o->ja4, 0);
+		return NULL;
+	}
+	if (det_allowed(w->cfg, o->ja4))
+		return NULL;   /* allowlisted: alerted on, never enforced */
+	v.expires_ns = w->enf_now + w->enf_ttl_ns;
+	v.mode = (__u8)w->enf_mode;
+	snprintf(v.ja4, sizeof(v.ja4), "%s", o->ja4);
+	for (k = 0; k < w->n; k++) {
+		const struct agg *g = &w->a[k];
+
+		if (strcmp(g->o.ja4, o->ja4))
+			continue;
+		for (i = 0; i < g->nids; i++)
+			if (!bpf_map_update_elem(w->enf_fd, &g->ids[i], &v, BPF_ANY))
+				done++;
+			else
+				pr_warn("enforce %s: couldn't add id %016llx: %s", o->ja4,
+					(unsigned long long)g->ids[i], strerror(errno));
+	}
+	return done ? enforce_mode_name(w->enf_mode) : NULL;
+}
+
 static const char *state_name(enum det_state s)
 {
 	return s == DET_NEW_ALERT ? "new" : s == DET_ACTIVE ? "active" : "ended";
@@ -154,6 +243,7 @@ static void on_alert(void *ctx, const struct det_alert *a)
 	const struct det_obs *o = a->obs;
 	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
 	char ts[48], addr[64], num[32];
+	const char *enf = enforce_alert(w, a);
 	unsigned int i;
 	int k;
 
@@ -188,6 +278,7 @@ static void on_alert(void *ctx, const struct det_alert *a)
 			json_object_array_add(s, json_object_new_string(addr));
 		}
 		json_object_object_add(j, "sample_ips", s);
+		json_object_object_add(j, "enforced", enf ? json_object_new_string(enf) : NULL);
 		fprintf(w->out, "%s\n", json_object_to_json_string_ext(j,
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
@@ -200,7 +291,7 @@ static void on_alert(void *ctx, const struct det_alert *a)
 		for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
 			if (a->signals & (1u << k))
 				fprintf(w->out, "%s%s", i++ ? "," : "", det_signal_name(k));
-		fprintf(w->out, "%s\n", i ? "" : "-");
+		fprintf(w->out, "%s%s%s\n", i ? "" : "-", enf ? " enforced=" : "", enf ? enf : "");
 	}
 	fflush(w->out);
 }
@@ -262,6 +353,13 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 
 	if (end_ns)
 		w->end_ns = end_ns;
+	if (w->enf_fd >= 0) {
+		struct timespec mono;
+
+		/* the program clock, bpf_ktime_get_coarse_ns() */
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		w->enf_now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
+	}
 	if (!v)
 		return -ENOMEM;
 	keys = gen_keys(tls_fd, gen, &nkeys);
@@ -282,6 +380,15 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 		hll_merge(a->hll[1], v->hll_nets);
 		hll_merge(a->hll[2], v->hll_tcp);
 		add_samples(a, v);
+		{
+			__u64 id = HS_GEN_KEY(keys[i], 0);
+			unsigned int k;
+
+			for (k = 0; k < a->nids && a->ids[k] != id; k++)
+				;
+			if (k == a->nids && k < AGG_IDS)
+				a->ids[a->nids++] = id;
+		}
 	}
 	/* clear the window read for the next one: the program writes the other
 	 * generation meanwhile (replay runs one packet at a time, so nothing
@@ -307,6 +414,8 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 	}
 	if (det_window(w->det, obs, w->n, on_alert, w))
 		err = -ENOMEM;
+	if (w->enf_fd >= 0)
+		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
 	w->n = 0;
 out:
 	free(keys);
