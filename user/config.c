@@ -310,3 +310,20 @@ int config_load(const char *path, struct det_config *dc, unsigned int *window_s,
 	*window_s = w;
 	return 0;
 }
+
+int det_settings(const char *path, double min_ips, struct det_config *dc,
+		 unsigned int *file_window)
+{
+	char err[512];
+
+	/* defaults, then the file, then the options */
+	det_config_default(dc);
+	*file_window = 0;
+	if (path && config_load(path, dc, file_window, err, sizeof(err))) {
+		pr_warn("%s", err);
+		return -1;
+	}
+	if (min_ips)
+		dc->min_ips = min_ips;
+	return 0;
+}

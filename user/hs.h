@@ -149,6 +149,11 @@ size_t det_known(const struct detector *d);
  * [allow "JA4"] sections with their own min_ips / growth. dc holds the
  * values to start from (defaults); *window_s is set only when the file
  * sets it. 0, or -1 with one line in err ("FILE:LINE: why"). */
+/* The detector's settings: defaults, then the config file (NULL: none),
+ * then --min-ips (0: not given); the file's window in *file_window (0:
+ * none). -1 with the error printed. */
+int det_settings(const char *path, double min_ips, struct det_config *dc,
+		 unsigned int *file_window);
 int config_load(const char *path, struct det_config *dc, unsigned int *window_s,
 		char *err, size_t errlen);
 /* A plain decimal number (digits, optionally one '.' and digits) within

@@ -210,6 +210,7 @@ int cmd_replay(int argc, char **argv)
 	struct hs_config cfg = { .replay = true };
 	const char *alerts = NULL, *config = NULL;
 	unsigned long long window_s = 0;
+	unsigned int file_window;
 	double min_ips = 0;
 	struct det_config dc;
 	bool redact = false;
@@ -263,20 +264,10 @@ int cmd_replay(int argc, char **argv)
 		pr_warn("replay needs at least one capture file");
 		return HS_EXIT_USAGE;
 	}
-	/* the detector's settings: defaults, the file, then the options */
-	det_config_default(&dc);
-	if (config) {
-		unsigned int fw = 0;
-
-		if (config_load(config, &dc, &fw, errbuf, sizeof(errbuf))) {
-			pr_warn("%s", errbuf);
-			return HS_EXIT_USAGE;
-		}
-		if (fw && !window_s)
-			window_s = fw;
-	}
-	if (min_ips)
-		dc.min_ips = min_ips;
+	if (det_settings(config, min_ips, &dc, &file_window))
+		return HS_EXIT_USAGE;
+	if (file_window && !window_s)
+		window_s = file_window;
 	/* open every file first: a typo fails before any work is done */
 	pcs = calloc(nfiles, sizeof(*pcs));
 	if (!pcs)

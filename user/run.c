@@ -201,6 +201,7 @@ int cmd_run(int argc, char **argv)
 	int lock_fd = -1, link_fd = -1, sig_fd = -1, tm_fd = -1;
 	bool keep = false, loaded = false, json = false, redact = false;
 	unsigned long long window_s = 60;
+	unsigned int file_window;
 	const char *alerts = NULL, *config = NULL, *state_dir = HS_DEFAULT_STATE_DIR;
 	char state_path[PATH_MAX], errbuf[PATH_MAX + 256];
 	bool window_flag = false, save_failed = false;
@@ -281,20 +282,10 @@ int cmd_run(int argc, char **argv)
 		pr_warn("run needs an interface: -i IFACE");
 		return HS_EXIT_USAGE;
 	}
-	/* the detector's settings: defaults, the file, then the options */
-	det_config_default(&dc);
-	if (config) {
-		unsigned int fw = 0;
-
-		if (config_load(config, &dc, &fw, errbuf, sizeof(errbuf))) {
-			pr_warn("%s", errbuf);
-			return HS_EXIT_USAGE;
-		}
-		if (fw && !window_flag)
-			window_s = fw;
-	}
-	if (min_ips)
-		dc.min_ips = min_ips;
+	if (det_settings(config, min_ips, &dc, &file_window))
+		return HS_EXIT_USAGE;
+	if (file_window && !window_flag)
+		window_s = file_window;
 	if (enforce_ttl && !enforce) {
 		pr_warn("--enforce-ttl needs --enforce");
 		return HS_EXIT_USAGE;
