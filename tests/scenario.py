@@ -228,6 +228,14 @@ def ttl_initial(ttl):
     return 32 if ttl <= 32 else 64 if ttl <= 64 else 128 if ttl <= 128 else 255
 
 
+def stack_sig(raw_sig):
+    """p0f raw_sig -> the stack form hydrascope judges: the TTL as its
+    initial value, no hop distance ("4:63+1:..." -> "4:64:...")."""
+    f = raw_sig.split(":")
+    f[1] = str(ttl_initial(int(f[1].split("+")[0])))
+    return ":".join(f)
+
+
 def syn_key(p):
     """The SYN's shape with the TTL as its initial value: what tells one TCP
     stack from another (a hop distance does not)."""
@@ -669,6 +677,11 @@ def make_sources(args, index, seed):
     # hydra: one client, every stack, as many /24s as possible, rotation
     if not args.no_hydra:
         rng = stream("hydra")
+        hydra_stacks = args.hydra_stacks or stacks
+        unknown = sorted(set(hydra_stacks) - set(stacks))
+        if unknown:
+            raise SystemExit("scenario.py: no TCP stack %s (there are: %s)"
+                             % (",".join(unknown), ",".join(stacks)))
         lo_r, hi_r = args.hydra_rate
         h0 = args.hydra_start * 60.0
         dwell = args.hydra_dwell * 60.0
@@ -689,7 +702,7 @@ def make_sources(args, index, seed):
             # in use from a uniform time over [start - dwell, end), cut to the capture
             t0 = rng.uniform(h0 - dwell, dur)
             start, end = max(h0, t0), min(dur, max(t0 + dwell, h0 + 1))
-            s = Source(a, "hydra", rng.choice(stacks), [args.hydra_client],
+            s = Source(a, "hydra", rng.choice(hydra_stacks), [args.hydra_client],
                        rng.randint(5, 25), int(lognormal(rng, 120000, 0.6, 20000, 800000)))
             # 1-3 connections in every minute window the source is used in
             m = int(start // 60)
@@ -728,6 +741,7 @@ def generate(args):
         raise SystemExit("scenario.py: --hydra-start must be within the capture (0-%d)"
                          % (args.minutes - 1))
     sources = make_sources(args, index, args.seed)
+    stack_sigs = {x["name"]: x["tcp_sig"] for x in index["stacks"]}
 
     # every connection as (time us, source number, connection number)
     conns = []
@@ -814,6 +828,8 @@ def generate(args):
                                            time.gmtime(args.start_epoch + args.hydra_start * 60)),
                  "ips": len(hips), "nets": len({net_of(a) for a in hips}),
                  "tcp_stacks": len({templates[args.hydra_client][s.stack].syn_key for s in hs}),
+                 "stacks": sorted({s.stack for s in hs}),
+                 "stack_sigs": sorted({stack_sig(stack_sigs[s.stack]) for s in hs}),
                  "conns": sum(len(s.times) for s in hs),
                  "rate_per_ip_per_minute": list(args.hydra_rate),
                  "dwell_minutes": args.hydra_dwell,
@@ -894,6 +910,8 @@ def main(argv=None):
     ap.add_argument("--hydra-dwell", type=float, default=10.0,
                     help="minutes each hydra IP stays in use (default 10)")
     ap.add_argument("--hydra-client", default="gnutls-cli")
+    ap.add_argument("--hydra-stacks", type=lambda v: v.split(","), default=None,
+                    help="TCP stacks the hydra uses, comma-separated (default: all 14)")
     ap.add_argument("--hydra-baseline", type=int, default=0,
                     help="steady legitimate IPs using the hydra's client (default 0)")
     ap.add_argument("--no-hydra", action="store_true", help="legitimate traffic only")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The detector offline, short form of `make eval`: seeded captures with a
-# hydra (3,000 / 500 IPs, and one behind a stack with legitimate users) and
-# legit-only traffic; every hydra alerted within 2 windows, no false alert.
+# hydra (3,000 / 500 IPs, one behind a stack with legitimate users, one on a
+# single TCP stack) and legit-only traffic; every hydra alerted within 2
+# windows, the single-stack one also as a TCP stack, no false alert.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd python3
@@ -11,6 +12,14 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 while read -r name _ seed json; do
 	case $name in hydra-*|legit-*) ;; *) continue;; esac
+	if [[ $name == hydra-one-stack ]]; then
+		[[ $json =~ \"tcp_delay_windows\":\ [12], && $json == *'"tcp_false_alerts": []'* ]] &&
+			ok "$name: its TCP stack alerted (hydra_tcp) within 2 windows, no other stack" ||
+			fail "$name: a hydra_tcp alert for its stack within 2 windows expected, got $json"
+	else
+		[[ $json == *'"tcp_alerted": []'* && $json == *'"tcp_false_alerts": []'* ]] &&
+			ok "$name: no TCP stack alerted" || fail "$name: no hydra_tcp alert expected, got $json"
+	fi
 	if [[ $name == legit-* ]]; then
 		[[ $json == *'"false_alerts": []'* ]] && ok "$name: no alert" || fail "$name: no alert expected, got $json"
 	else

@@ -86,18 +86,22 @@ expect_eq "first run: no alert (warm-up, then a known client)" "" "$(cat "$ALERT
 
 F=$STATE/state-$BED_DEV.json
 expect_eq "state file $F is 0600" 600 "$(stat -c %a "$F" 2>&1)"
+expect_eq "TCP stacks' state file is 0600" 600 "$(stat -c %a "${F%.json}-tcp.json" 2>&1)"
+expect_eq "TCP stacks' state file kind" tcp \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kind"])' "${F%.json}-tcp.json" 2>&1)"
 read -r w1 curl_ja4 curl_w1 < <(python3 - "$F" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["format"] == "hydrascope-detector-state" and s["version"] == 1 and s["window_s"] == 2
+assert s["format"] == "hydrascope-detector-state" and s["version"] == 2 and s["window_s"] == 2
+assert s["kind"] == "tls"
 assert len(s["history"]) == min(s["windows"], 60)
 assert all(o[0] < len(s["fingerprints"]) for h in s["history"] for o in h["obs"])
 best = max(s["fingerprints"], key=lambda f: f["windows"])
-print(s["windows"], best["ja4"], best["windows"])
+print(s["windows"], best["name"], best["windows"])
 EOF
 )
 [ -n "$curl_ja4" ] && [ "$w1" -ge "$n1" ] && [ "$curl_w1" -ge 2 ] &&
-	ok "state file: format version 1, $w1 windows closed, curl's JA4 $curl_ja4 seen in $curl_w1" ||
+	ok "state file: format version 2, $w1 windows closed, curl's JA4 $curl_ja4 seen in $curl_w1" ||
 	fail "state file: version, windows >= $n1 and a JA4 seen in 2+ windows expected: $(head -c 400 "$F")"
 
 # ---- second run: the state restored, no second warm-up ----
@@ -110,6 +114,9 @@ fi
 line=$(grep -m1 'detector state restored from' "$TMP/run2.log")
 [[ $line == *"$F: $w1 windows closed"* ]] && ok "second run: $line" ||
 	fail "second run: 'detector state restored from $F: $w1 windows closed' expected, got: $(head -n 3 "$TMP/run2.log" | tr '\n' '|')"
+line=$(grep -m1 'TCP stack state restored from' "$TMP/run2.log")
+[[ $line == *"${F%.json}-tcp.json: $w1 windows closed"* ]] && ok "second run: $line" ||
+	fail "second run: 'TCP stack state restored from ${F%.json}-tcp.json: $w1 windows closed' expected, got: $(head -n 3 "$TMP/run2.log" | tr '\n' '|')"
 bg_job GNUTLS_PID client gnutls
 wait_for $((WINDOW * 5)) windows_ge "$TMP/run2.log" 2
 touch "$TMP/stop-curl" "$TMP/stop-gnutls"
@@ -118,6 +125,7 @@ expect_eq "second run exits 0 on SIGTERM" 0 $?
 python3 - "$ALERTS" "$curl_ja4" <<'EOF' && ok "second run: a 'new' alert for the stack first seen after the restart, none for curl's" ||
 import json, sys
 alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+alerts = [a for a in alerts if a["event"] == "hydra"]
 new = [a for a in alerts if a["state"] == "new" and a["ja4"] != sys.argv[2] and "new" in a["reasons"]]
 sys.exit(0 if new and not any(a["ja4"] == sys.argv[2] for a in alerts) else 1)
 EOF
@@ -125,12 +133,12 @@ EOF
 python3 - "$F" "$w1" "$curl_ja4" "$curl_w1" <<'EOF' && ok "state file after the second run: windows and curl's history continued" ||
 import json, sys
 s = json.load(open(sys.argv[1]))
-f = [f for f in s["fingerprints"] if f["ja4"] == sys.argv[3]]
+f = [f for f in s["fingerprints"] if f["name"] == sys.argv[3]]
 sys.exit(0 if s["windows"] > int(sys.argv[2]) and f and f[0]["windows"] > int(sys.argv[4]) else 1)
 EOF
 	fail "state file: windows > $w1 and $curl_ja4 seen in more than $curl_w1 windows expected: $(head -c 400 "$F")"
-ls "$STATE" | grep -v "^state-$BED_DEV.json\$" | grep -q . &&
-	fail "state dir: only the state file expected, got $(ls "$STATE")" || ok "no temporary file left in the state dir"
+ls "$STATE" | grep -v "^state-$BED_DEV\(-tcp\)\?.json\$" | grep -q . &&
+	fail "state dir: only the state files expected, got $(ls "$STATE")" || ok "no temporary file left in the state dir"
 
 # ---- a corrupt state file: reported in one line, run starts fresh ----
 printf '{"format":"hydrascope-detector-state","version":1,"win' >"$F"

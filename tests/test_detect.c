@@ -16,7 +16,7 @@
 struct seen {
 	int n;
 	struct det_alert a[16];
-	char ja4[16][HS_JA4_LEN];
+	char ja4[16][DET_NAME_LEN];
 };
 
 static void collect(void *ctx, const struct det_alert *a)
@@ -25,7 +25,7 @@ static void collect(void *ctx, const struct det_alert *a)
 
 	if (s->n < 16) {
 		s->a[s->n] = *a;
-		snprintf(s->ja4[s->n], HS_JA4_LEN, "%s", a->obs->ja4);
+		snprintf(s->ja4[s->n], DET_NAME_LEN, "%s", a->obs->name);
 	}
 	s->n++;
 }
@@ -35,7 +35,7 @@ static struct det_obs ob(const char *ja4, double ips, double conns, double nets,
 	struct det_obs o;
 
 	memset(&o, 0, sizeof(o));
-	snprintf(o.ja4, sizeof(o.ja4), "%s", ja4);
+	snprintf(o.name, sizeof(o.name), "%s", ja4);
 	o.ips = ips;
 	o.conns = (__u64)conns;
 	o.nets = nets;
@@ -58,7 +58,7 @@ static struct detector *fresh(void)
 	struct det_config c;
 
 	det_config_default(&c);
-	return det_new(&c);
+	return det_new(&c, FP_TLS);
 }
 
 static void popular_stays_quiet(void **st)
@@ -199,7 +199,7 @@ static struct detector *with_allow(const char *ja4, double min_ips, double growt
 	c.allow[0].min_ips = min_ips;
 	c.allow[0].growth = growth;
 	c.nallow = 1;
-	return det_new(&c);
+	return det_new(&c, FP_TLS);
 }
 
 /* a hydra-shaped window of an allowlisted JA4 without thresholds: never */
@@ -375,26 +375,30 @@ static void state_bad_files(void **st)
 {
 	static const char *const bad[] = {
 		"",
-		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":60,",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,",
 		"[1,2,3]",
 		"{\"format\":\"something-else\",\"version\":1}",
-		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"window_s\":60,"
+		/* the previous format version */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":60,"
 		"\"windows\":1,\"fingerprints\":[],\"history\":[]}",
+		/* TCP stacks' state */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tcp\","
+		"\"window_s\":60,\"windows\":1,\"fingerprints\":[],\"history\":[]}",
 		"{\"format\":\"hydrascope-detector-state\",\"version\":\"1\"}",
 		/* another window length */
-		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":30,"
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":30,"
 		"\"windows\":1,\"fingerprints\":[],\"history\":[]}",
 		/* history naming a fingerprint not listed */
-		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":60,"
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
 		"\"windows\":1,\"fingerprints\":[],\"history\":[{\"window\":0,\"obs\":[[0,1,1,1,1]]}]}",
 		/* negative baseline, string windows */
-		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":60,"
-		"\"windows\":1,\"fingerprints\":[{\"ja4\":\"a\",\"baseline_ips\":-1,\"windows\":1,"
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":-1,\"windows\":1,"
 		"\"alerting\":false}],\"history\":[]}",
-		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":60,"
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
 		"\"windows\":\"1\",\"fingerprints\":[],\"history\":[]}",
 		/* history windows that do not end at `windows` */
-		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":60,"
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
 		"\"windows\":5,\"fingerprints\":[],\"history\":[{\"window\":0,\"obs\":[]}]}",
 		"\x01\x02garbage",
 	};
@@ -434,6 +438,130 @@ static void state_bad_files(void **st)
 	unlink(path);
 }
 
+/* Fingerprints whose baseline decayed below one address and that left the
+ * kept history are forgotten; judging one again gives the same verdict. */
+static void forgotten_when_faded(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 4; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		o[1] = ob("once", 3, 3, 1, 1);
+		window(d, o, w == 3 ? 2 : 1);
+	}
+	assert_int_equal(det_known(d), 2);
+	/* "once" leaves: kept while its history record is within reach */
+	for (w = 0; w < DET_HISTORY; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		window(d, o, 1);
+	}
+	assert_int_equal(det_known(d), 1);
+	/* back as a hydra: fires as new */
+	o[1] = ob("once", 1300, 2600, 480, 14);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_true(s.a[0].signals & (1u << DET_NEW));
+	det_free(d);
+}
+
+/* The index stays right at scale: 50,000 fingerprints per window, a hydra
+ * among them is the only alert, and every one is still known. */
+static void many_fingerprints(void **st)
+{
+	const size_t n = 50000;
+	struct det_obs *o = calloc(n + 1, sizeof(*o));
+	struct detector *d = fresh();
+	char name[64];
+	struct seen s;
+	size_t i;
+	int w;
+
+	(void)st;
+	assert_non_null(o);
+	for (w = 0; w < 5; w++) {
+		for (i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "t13d1516h2_%012zx_e5627efa2ab1", i * 7919);
+			o[i] = ob(name, 50 + (double)(i % 300), 100 + (double)(i % 300), 20, 2);
+		}
+		o[n] = ob("hydra", 1300, 2600, 480, 14);
+		s = window(d, o, w == 4 ? n + 1 : n);
+	}
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], "hydra");
+	assert_int_equal(det_known(d), n + 1);
+	free(o);
+	det_free(d);
+}
+
+/* TCP stacks: the same rules without the TLS part (no many_stacks), and no
+ * JA4 allowlist. */
+static void tcp_stacks(void **st)
+{
+	const char *stack = "4:64:0:*:mss*20,7:mss,sok,ts,nop,ws:df,id+:0";
+	struct det_config c;
+	struct detector *d;
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	det_config_default(&c);
+	c.nallow = 1;
+	snprintf(c.allow[0].ja4, sizeof(c.allow[0].ja4), "%s", "4");
+	d = det_new(&c, FP_TCP);
+	assert_non_null(d);
+	for (w = 0; w < 4; w++) {
+		o[0] = ob("4:128:0:*:65535,8:mss,nop,ws,nop,nop,sok:df,id+:0", 9000, 14000, 480, 0);
+		window(d, o, 1);
+	}
+	o[1] = ob(stack, 1300, 2600, 480, 0);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], stack);
+	assert_int_equal(s.a[0].score, 5);   /* wide, many_nets, low_rate, new */
+	assert_false(s.a[0].signals & (1u << DET_MANY_STACKS));
+	det_free(d);
+}
+
+/* A window's history keeps its widest DET_HISTORY_MAX observations. */
+static void history_capped(void **st)
+{
+	const size_t n = DET_HISTORY_MAX + 500;
+	struct det_obs *o = calloc(n, sizeof(*o));
+	struct detector *d = fresh(), *e;
+	char path[256], err[512];
+	size_t i;
+
+	(void)st;
+	assert_non_null(o);
+	for (i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "fp%zu", i);
+		o[i] = ob(name, 1 + (double)i, 2 + (double)i, 1, 1);
+	}
+	window(d, o, n);
+	state_path(path, sizeof(path), "cap.json");
+	assert_int_equal(det_save(d, path, 60), 0);
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	assert_int_equal(det_known(e), n);
+	det_free(e);
+	/* after DET_HISTORY quiet windows only what the history holds is left:
+	 * the narrow ones decayed and were never in it */
+	for (i = 0; i < 30; i++)
+		window(d, o, 0);
+	assert_true(det_known(d) <= DET_HISTORY_MAX);
+	assert_true(det_known(d) > 0);
+	det_free(d);
+	free(o);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -448,6 +576,10 @@ int main(void)
 		cmocka_unit_test(state_round_trip),
 		cmocka_unit_test(state_new_after_restart),
 		cmocka_unit_test(state_bad_files),
+		cmocka_unit_test(forgotten_when_faded),
+		cmocka_unit_test(many_fingerprints),
+		cmocka_unit_test(tcp_stacks),
+		cmocka_unit_test(history_capped),
 	};
 
 	return cmocka_run_group_tests_name("detect", t, dir_setup, dir_teardown);

@@ -5,6 +5,7 @@
  *   [detect]                 thresholds of the detector, and window
  *   min_ips = 200
  *   window = 60
+ *   tcp_stacks = yes         judge TCP stacks too (same thresholds)
  *
  *   [allow]                  allowlisted JA4s that never alert
  *   ja4 = t13d1516h2_8daaf6152771_e5627efa2ab1
@@ -135,6 +136,7 @@ static const struct key detect_keys[] = {
 	DK(warmup, 0, 1e6, true),
 	DK(alert_score, 0, 8, true),
 	DK(alpha, 0.001, 1, false),
+	DK(tcp_stacks, 0, 1, true),           /* yes | no */
 	{ "window", 1, 86400, true, SIZE_MAX },
 };
 /* keys of an [allow "JA4"] section */
@@ -222,6 +224,14 @@ static int set_key(struct cfg_parse *p, const struct key *keys, size_t nkeys, vo
 	if (p->seen & (1u << i))
 		return fail(p, "'%s' set twice in [%s]", name, p->section);
 	p->seen |= 1u << i;
+	if (keys[i].off == offsetof(struct det_config, tcp_stacks) && base == p->dc) {
+		bool yes = !strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1");
+
+		if (!yes && strcmp(value, "no") && strcmp(value, "false") && strcmp(value, "0"))
+			return fail(p, "'%s' must be yes or no%s", name, "");
+		p->dc->tcp_stacks = yes;
+		return 1;
+	}
 	if (config_number(value, keys[i].min, keys[i].max, &v) ||
 	    (keys[i].integer && strchr(value, '.'))) {
 		if (keys[i].max >= 1e6)

@@ -39,16 +39,17 @@
 #include "hs.h"
 
 struct fp_state {
-	char ja4[HS_JA4_LEN];
+	char name[DET_NAME_LEN];
 	double baseline_ips;    /* exponential average of ips per window */
 	unsigned int windows;   /* windows this fingerprint has been seen in */
+	unsigned int hist_last; /* last window with a history record, +1 (0: none) */
 	bool alerting;
 	bool seen_now;
 };
 
 /* One fingerprint's observation in a past window. */
 struct hist_rec {
-	__u32 fp;               /* index into detector.fp (never shrinks) */
+	__u32 fp;               /* index into detector.fp */
 	__u64 conns;
 	float ips, nets, stacks;
 };
@@ -59,9 +60,11 @@ struct hist_win {
 
 struct detector {
 	struct det_config cfg;
+	enum fp_kind kind;
 	unsigned int windows;   /* windows closed so far */
 	struct fp_state *fp;
 	size_t n, cap;
+	struct hidx index;      /* name -> fp */
 	struct hist_win hist[DET_HISTORY];   /* window w in hist[w % DET_HISTORY] */
 };
 
@@ -86,14 +89,25 @@ void det_config_default(struct det_config *c)
 	c->warmup = 3;
 	c->alert_score = 5;
 	c->alpha = 0.2;
+	c->tcp_stacks = true;
 }
 
-struct detector *det_new(const struct det_config *cfg)
+static int by_allow_ja4(const void *a, const void *b)
+{
+	return strcmp(((const struct det_allow *)a)->ja4, ((const struct det_allow *)b)->ja4);
+}
+
+struct detector *det_new(const struct det_config *cfg, enum fp_kind kind)
 {
 	struct detector *d = calloc(1, sizeof(*d));
 
-	if (d)
-		d->cfg = *cfg;
+	if (!d)
+		return NULL;
+	d->cfg = *cfg;
+	d->kind = kind;
+	if (kind != FP_TLS)
+		d->cfg.nallow = 0;   /* the allowlist names JA4s */
+	qsort(d->cfg.allow, d->cfg.nallow, sizeof(d->cfg.allow[0]), by_allow_ja4);
 	return d;
 }
 
@@ -112,6 +126,7 @@ void det_free(struct detector *d)
 {
 	if (d) {
 		free(d->fp);
+		hidx_free(&d->index);
 		hist_free(d);
 	}
 	free(d);
@@ -137,13 +152,26 @@ const struct det_allow *det_allowed(const struct det_config *c, const char *ja4)
 	return NULL;
 }
 
-static struct fp_state *find(struct detector *d, const char *ja4, bool create)
-{
-	size_t i;
+struct name_query {
+	const struct detector *d;
+	const char *name;
+};
 
-	for (i = 0; i < d->n; i++)
-		if (!strcmp(d->fp[i].ja4, ja4))
-			return &d->fp[i];
+static bool name_eq(const void *ctx, __u32 i)
+{
+	const struct name_query *q = ctx;
+
+	return !strcmp(q->d->fp[i].name, q->name);
+}
+
+static struct fp_state *find(struct detector *d, const char *name, bool create)
+{
+	struct name_query q = { d, name };
+	__u64 h = hidx_hash_str(name);
+	long i = hidx_get(&d->index, h, name_eq, &q);
+
+	if (i >= 0)
+		return &d->fp[i];
 	if (!create)
 		return NULL;
 	if (d->n == d->cap) {
@@ -155,9 +183,58 @@ static struct fp_state *find(struct detector *d, const char *ja4, bool create)
 		d->fp = nf;
 		d->cap = cap;
 	}
+	if (hidx_put(&d->index, h, (__u32)d->n))
+		return NULL;
 	memset(&d->fp[d->n], 0, sizeof(d->fp[0]));
-	snprintf(d->fp[d->n].ja4, sizeof(d->fp[0].ja4), "%s", ja4);
+	snprintf(d->fp[d->n].name, sizeof(d->fp[0].name), "%s", name);
 	return &d->fp[d->n++];
+}
+
+/*
+ * Forget fingerprints that no longer matter: not alerting, a baseline
+ * decayed below one address, and no record in the kept history. Judging
+ * one again later gives the same verdict (its `widening` test uses a
+ * baseline of at least one address; it is now `new`, of the same weight),
+ * so the table holds what is recent, not everything ever seen.
+ */
+static int prune(struct detector *d)
+{
+	size_t i, out = 0, k;
+	unsigned int w;
+	__u32 *map;
+
+	for (i = 0; i < d->n; i++) {
+		const struct fp_state *f = &d->fp[i];
+
+		if (f->alerting || f->baseline_ips >= 1 ||
+		    (f->hist_last && f->hist_last + DET_HISTORY > d->windows))
+			out++;
+	}
+	if (out == d->n)
+		return 0;
+	map = malloc(d->n * sizeof(*map));
+	if (!map)
+		return -1;
+	for (i = 0, out = 0; i < d->n; i++) {
+		const struct fp_state *f = &d->fp[i];
+
+		if (f->alerting || f->baseline_ips >= 1 ||
+		    (f->hist_last && f->hist_last + DET_HISTORY > d->windows)) {
+			map[i] = (__u32)out;
+			d->fp[out++] = *f;
+		} else {
+			map[i] = UINT32_MAX;
+		}
+	}
+	d->n = out;
+	for (w = 0; w < DET_HISTORY; w++)
+		for (k = 0; k < d->hist[w].n; k++)
+			d->hist[w].r[k].fp = map[d->hist[w].r[k].fp];
+	free(map);
+	hidx_clear(&d->index);
+	for (i = 0; i < d->n; i++)
+		hidx_put(&d->index, hidx_hash_str(d->fp[i].name), (__u32)i);   /* fits */
+	return 0;
 }
 
 /* The thresholds an allowlist entry changes. */
@@ -166,9 +243,16 @@ struct thr {
 	bool never;
 };
 
+/* c's allowlist is sorted (det_new sorts its copy) */
 static struct thr thresholds(const struct det_config *c, const char *ja4)
 {
-	const struct det_allow *a = c->nallow ? det_allowed(c, ja4) : NULL;
+	struct det_allow key;
+	const struct det_allow *a = NULL;
+
+	if (c->nallow && strlen(ja4) < sizeof(key.ja4)) {
+		memcpy(key.ja4, ja4, strlen(ja4) + 1);
+		a = bsearch(&key, c->allow, c->nallow, sizeof(c->allow[0]), by_allow_ja4);
+	}
 	struct thr t = { c->min_ips, c->growth, false };
 
 	if (a) {
@@ -207,6 +291,13 @@ static unsigned int signals(const struct det_config *c, const struct thr *t,
 	return s;
 }
 
+static int by_ips_desc(const void *a, const void *b)
+{
+	const struct hist_rec *x = a, *y = b;
+
+	return x->ips < y->ips ? 1 : x->ips > y->ips ? -1 : (x->fp > y->fp) - (x->fp < y->fp);
+}
+
 int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 	       det_alert_fn fn, void *ctx)
 {
@@ -227,8 +318,8 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 		d->fp[i].seen_now = false;
 	for (i = 0; i < n; i++) {
 		const struct det_obs *o = &obs[i];
-		struct fp_state *f = find(d, o->ja4, false);
-		struct thr t = thresholds(c, o->ja4);
+		struct fp_state *f = find(d, o->name, false);
+		struct thr t = thresholds(c, o->name);
 		struct det_alert a = { .obs = o };
 		bool fire;
 
@@ -243,7 +334,7 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 			       o->ips >= t.growth * fmax(f->baseline_ips, 1);
 		if (t.never)
 			fire = false;
-		if (!f && !(f = find(d, o->ja4, true)))
+		if (!f && !(f = find(d, o->name, true)))
 			return -1;
 		f->seen_now = true;
 		h->r[h->n++] = (struct hist_rec){ .fp = (__u32)(f - d->fp), .conns = o->conns,
@@ -263,6 +354,13 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 							 c->alpha * o->ips : o->ips;
 		f->windows++;
 	}
+	/* history keeps the widest DET_HISTORY_MAX of a window */
+	if (h->n > DET_HISTORY_MAX) {
+		qsort(h->r, h->n, sizeof(*h->r), by_ips_desc);
+		h->n = DET_HISTORY_MAX;
+	}
+	for (i = 0; i < h->n; i++)
+		d->fp[h->r[i].fp].hist_last = d->windows + 1;
 	/* fingerprints absent this window: their alerts end, baselines decay */
 	for (i = 0; i < d->n; i++) {
 		struct fp_state *f = &d->fp[i];
@@ -274,18 +372,23 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 			struct det_alert a = { .obs = &none, .state = DET_ENDED,
 					       .baseline_ips = f->baseline_ips };
 
-			snprintf(none.ja4, sizeof(none.ja4), "%s", f->ja4);
+			snprintf(none.name, sizeof(none.name), "%s", f->name);
 			f->alerting = false;
 			fn(ctx, &a);
 		}
 		f->baseline_ips *= 1 - c->alpha;
 	}
 	d->windows++;
-	return 0;
+	return prune(d);
 }
 
 /* ---- state file ---- */
 #define STATE_FORMAT "hydrascope-detector-state"
+
+static const char *kind_name(enum fp_kind k)
+{
+	return k == FP_TLS ? "tls" : "tcp";
+}
 
 static json_object *state_json(const struct detector *d, unsigned int window_s)
 {
@@ -296,12 +399,13 @@ static json_object *state_json(const struct detector *d, unsigned int window_s)
 
 	json_object_object_add(j, "format", json_object_new_string(STATE_FORMAT));
 	json_object_object_add(j, "version", json_object_new_int(DET_STATE_VERSION));
+	json_object_object_add(j, "kind", json_object_new_string(kind_name(d->kind)));
 	json_object_object_add(j, "window_s", json_object_new_int64(window_s));
 	json_object_object_add(j, "windows", json_object_new_int64(d->windows));
 	for (i = 0; i < d->n; i++) {
 		json_object *f = json_object_new_object();
 
-		json_object_object_add(f, "ja4", json_object_new_string(d->fp[i].ja4));
+		json_object_object_add(f, "name", json_object_new_string(d->fp[i].name));
 		json_object_object_add(f, "baseline_ips",
 				       json_object_new_double(d->fp[i].baseline_ips));
 		json_object_object_add(f, "windows", json_object_new_int64(d->fp[i].windows));
@@ -465,6 +569,9 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 		return "no format version";
 	if (v != DET_STATE_VERSION)
 		return "a format version this hydrascope does not read";
+	if (!get(j, "kind", json_type_string, &x) ||
+	    strcmp(json_object_get_string(x), kind_name(n->kind)))
+		return "state of another fingerprint kind";
 	if (!get_uint(j, "window_s", 86400, &v))
 		return "no window_s";
 	if (v != window_s)
@@ -476,13 +583,13 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 		return "no fingerprints or history";
 	nf = json_object_array_length(fps);
 	for (i = 0; i < nf; i++) {
-		json_object *f = json_object_array_get_idx(fps, i), *ja4, *b, *al;
+		json_object *f = json_object_array_get_idx(fps, i), *name, *b, *al;
 		struct fp_state *s;
 		double base;
 
-		if (!get(f, "ja4", json_type_string, &ja4) ||
-		    json_object_get_string_len(ja4) < 1 ||
-		    json_object_get_string_len(ja4) >= HS_JA4_LEN ||
+		if (!get(f, "name", json_type_string, &name) ||
+		    json_object_get_string_len(name) < 1 ||
+		    json_object_get_string_len(name) >= DET_NAME_LEN ||
 		    !json_object_object_get_ex(f, "baseline_ips", &b) ||
 		    !(json_object_is_type(b, json_type_double) ||
 		      json_object_is_type(b, json_type_int)) ||
@@ -492,9 +599,9 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 		base = json_object_get_double(b);
 		if (!isfinite(base) || base < 0)
 			return "a malformed baseline";
-		if (find(n, json_object_get_string(ja4), false))
+		if (find(n, json_object_get_string(name), false))
 			return "a fingerprint listed twice";
-		s = find(n, json_object_get_string(ja4), true);
+		s = find(n, json_object_get_string(name), true);
 		if (!s)
 			return "out of memory";
 		s->baseline_ips = base;
@@ -520,9 +627,11 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 			h->n = 0;
 			return "out of memory";
 		}
-		for (k = 0; k < h->n; k++)
+		for (k = 0; k < h->n; k++) {
 			if (!get_rec(json_object_array_get_idx(obs, k), nf, &h->r[k]))
 				return "a malformed history observation";
+			n->fp[h->r[k].fp].hist_last = (unsigned int)v + 1;
+		}
 	}
 	n->windows = (unsigned int)windows;
 	return NULL;
@@ -549,7 +658,7 @@ int det_load(struct detector *d, const char *path, unsigned int window_s,
 		snprintf(err, errlen, "%s: not JSON (corrupt or truncated)", path);
 		return -1;
 	}
-	n = det_new(&d->cfg);
+	n = det_new(&d->cfg, d->kind);
 	if (!n) {
 		json_object_put(j);
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -564,10 +673,12 @@ int det_load(struct detector *d, const char *path, unsigned int window_s,
 	}
 	/* swap the loaded state in */
 	free(d->fp);
+	hidx_free(&d->index);
 	hist_free(d);
 	d->fp = n->fp;
 	d->n = n->n;
 	d->cap = n->cap;
+	d->index = n->index;
 	d->windows = n->windows;
 	memcpy(d->hist, n->hist, sizeof(d->hist));
 	free(n);
@@ -579,7 +690,7 @@ int det_load(struct detector *d, const char *path, unsigned int window_s,
  * no baseline, so never `new` or `widening`. What `hydrascope top` shows. */
 unsigned int det_signals(const struct det_config *c, const struct det_obs *o, int *score)
 {
-	struct thr t = thresholds(c, o->ja4);
+	struct thr t = thresholds(c, o->name);
 
 	return signals(c, &t, NULL, true, o, score);
 }

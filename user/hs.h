@@ -50,6 +50,24 @@ void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len);
 /* Bytes as text: printable ASCII as is, anything else as \xNN. */
 void fmt_bytes(const void *p, size_t n, char *buf, size_t len);
 
+/* An open-addressing index of items the caller keeps in an array: it maps
+ * a 64-bit hash of an item's key to the item's position; eq tells whether
+ * item i has the key looked for. No removal: clear and re-add. */
+struct hidx_slot {
+	__u64 h;
+	__u32 i, used;
+};
+struct hidx {
+	struct hidx_slot *s;
+	size_t cap, n;
+};
+typedef bool (*hidx_eq_fn)(const void *ctx, __u32 i);
+__u64 hidx_hash_str(const char *s);
+long hidx_get(const struct hidx *x, __u64 h, hidx_eq_fn eq, const void *ctx);
+int hidx_put(struct hidx *x, __u64 h, __u32 item);
+void hidx_clear(struct hidx *x);
+void hidx_free(struct hidx *x);
+
 /* ---- hll.c ---- */
 double hll_estimate(const __u8 *reg);
 void hll_merge(__u8 *dst, const __u8 *src);
@@ -57,6 +75,9 @@ void hll_merge(__u8 *dst, const __u8 *src);
 /* ---- p0f.c ---- */
 /* Render the p0f v3 raw_sig; returns the length written (truncated at len). */
 int p0f_render(const struct hs_tcp_sig *s, char *buf, size_t len);
+/* The same with the TTL as its initial value and no distance ("4:64:0:...",
+ * p0f's database form): what one OS stack looks like at any distance. */
+int p0f_render_stack(const struct hs_tcp_sig *s, char *buf, size_t len);
 
 /* ---- p0fdb.c ---- */
 /* Load p0f's fingerprint database; 0 on success, -errno on failure. A file
@@ -73,11 +94,13 @@ int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r,
 int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]);
 
 /* ---- detect.c ---- */
+enum fp_kind { FP_TLS, FP_TCP };   /* TLS fingerprints (JA4), TCP stacks */
 #define HS_JA4_LEN 64
 #define DET_SAMPLES 5
 #define DET_ALLOW_MAX 256             /* allowlist entries */
-#define DET_HISTORY 60                /* windows of per-JA4 history kept */
-#define DET_STATE_VERSION 1           /* of the state file */
+#define DET_HISTORY 60                /* windows of history kept */
+#define DET_HISTORY_MAX 4096          /* fingerprints a window's history keeps (widest) */
+#define DET_STATE_VERSION 2           /* of the state file */
 enum det_signal {
 	DET_WIDE, DET_MANY_NETS, DET_LOW_RATE, DET_MANY_STACKS, DET_NEW, DET_WIDENING,
 	DET_SIG__COUNT,
@@ -92,6 +115,7 @@ struct det_config {
 	unsigned int warmup;          /* windows that only build baselines */
 	int alert_score;              /* sum of signal weights needed */
 	double alpha;                 /* weight of a new window in the baseline */
+	bool tcp_stacks;              /* judge TCP stacks too (default yes) */
 	/* allowlisted JA4s: their own thresholds, never lower than the ones
 	 * above; an entry with neither set never alerts */
 	size_t nallow;
@@ -101,14 +125,16 @@ struct det_config {
 		double growth;            /* 0: the global one */
 	} allow[DET_ALLOW_MAX];
 };
-/* One TLS fingerprint in one window. */
+#define DET_NAME_LEN 256
+/* One fingerprint in one window: a TLS fingerprint (JA4) or a TCP stack. */
 struct det_obs {
-	char ja4[HS_JA4_LEN];
-	char ja4_r[1024];
-	__u64 conns;
-	double ips, nets, stacks;     /* sketch estimates */
+	char name[DET_NAME_LEN];      /* JA4, or the TCP stack signature */
+	const char *detail;           /* JA4_r, or the p0f OS label; NULL: none */
+	__u64 conns;                  /* ClientHellos, or SYNs */
+	__u64 first_ns, last_ns;      /* program clock */
+	double ips, nets, stacks;     /* sketch estimates (stacks: TLS only) */
 	unsigned int nsamples;
-	char samples[DET_SAMPLES][48];  /* a few source addresses */
+	char samples[DET_SAMPLES][48];  /* a few source addresses (TLS only) */
 };
 struct det_alert {
 	enum det_state state;
@@ -120,7 +146,9 @@ struct det_alert {
 typedef void (*det_alert_fn)(void *ctx, const struct det_alert *a);
 struct detector;
 void det_config_default(struct det_config *c);
-struct detector *det_new(const struct det_config *c);
+/* A detector of TLS fingerprints or TCP stacks (which ignores the JA4
+ * allowlist); it keeps its own copy of c. */
+struct detector *det_new(const struct det_config *c, enum fp_kind kind);
 void det_free(struct detector *d);
 /* Close a window: judge every observation, call fn for each alert. */
 int det_window(struct detector *d, const struct det_obs *obs, size_t n,
@@ -144,6 +172,20 @@ int det_load(struct detector *d, const char *path, unsigned int window_s,
 unsigned int det_windows(const struct detector *d);
 size_t det_known(const struct detector *d);
 
+/* ---- fps.c ---- */
+struct fp_reader;
+struct fp_reader *fpr_new(enum fp_kind kind);
+void fpr_free(struct fp_reader *r);
+/* Read the entries of tls_fps or tcp_fps (fd) of generation gen (0 or 1;
+ * -1: all), merged by name into rows valid until the next read. */
+int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t *n);
+/* The map keys merged into row i of the last read. */
+const __u64 *fpr_keys(const struct fp_reader *r, size_t row, size_t *n);
+/* Delete every key the last read saw. */
+void fpr_delete(const struct fp_reader *r, int fd);
+/* Delete the entries of generation gen (-1: all) without reading them. */
+int fps_clear(int fd, int gen);
+
 /* ---- config.c ---- */
 /* Read an INI file: [detect] thresholds and window, [allow] ja4 = lines,
  * [allow "JA4"] sections with their own min_ips / growth. dc holds the
@@ -166,16 +208,20 @@ struct windows;
 struct windows *win_new(const struct det_config *c, unsigned int window_s,
 			const char *alerts_path, bool json, bool redact);
 void win_free(struct windows *w);
-/* Close the windows that end at or before now_ns (program clock). */
-int win_advance(struct windows *w, int tls_fps_fd, __u64 now_ns);
-/* Close a window now: read the tls_fps entries of generation gen (0 or 1:
- * keys whose lowest bit is gen; -1: every entry), merge them by JA4 (with
- * the sample addresses the map values keep), delete them and the same
- * generation's tcp_fps entries (tcp_fps_fd -1: left alone), judge, write
- * the alerts. end_ns (Unix ns; 0: the window's own end) is the alerts' ts. */
+/* Close the windows that end at or before now_ns (program clock): replay,
+ * whose program writes generation 0 only. */
+int win_advance(struct windows *w, int tls_fps_fd, int tcp_fps_fd, __u64 now_ns);
+/* Close a window now: read the entries of generation gen (0 or 1: keys
+ * whose lowest bit is gen; -1: every entry) of tls_fps and, unless the
+ * config turned TCP stacks off, of tcp_fps (-1: left alone), merged by
+ * name, delete them, judge each kind with its own detector, write the
+ * alerts. end_ns (Unix ns; 0: the window's own end) is the alerts' ts. */
 int win_close(struct windows *w, int tls_fps_fd, int tcp_fps_fd, int gen, __u64 end_ns);
+/* Detector state of both kinds: path (TLS) and path's "-tcp.json" twin.
+ * win_load reports a rejected file in one line and starts that kind fresh. */
+int win_save(const struct windows *w, const char *path);
+int win_load(struct windows *w, const char *path);
 unsigned long long win_alerts(const struct windows *w);
-struct detector *win_detector(struct windows *w);
 /* run --enforce: alerts (new, active) of JA4s not allowlisted put their TLS
  * ids in the enforce map (enforce_fd) with mode and an expiry ttl_s ahead;
  * an ended alert removes them, expired entries are swept each window. */

@@ -66,13 +66,17 @@ static unsigned int win_multiple(const struct hs_tcp_sig *s, bool *mtu)
 	if (_n > 0) n += _n; \
 } while (0)
 
-int p0f_render(const struct hs_tcp_sig *s, char *buf, size_t len)
+/* stack: the TTL as its initial value without the distance, as p0f's
+ * database writes it ("4:64:0:..."): one OS stack at any hop distance. */
+static int render(const struct hs_tcp_sig *s, bool stack, char *buf, size_t len)
 {
 	unsigned int dist = guess_dist(s->ttl), mult, i, cnt;
 	bool mtu = false, first = true;
 	size_t n = 0;
 
-	if (dist > MAX_DIST)
+	if (stack)
+		OUT("%u:%u:%u:", s->ip_ver, s->ttl + dist, s->ip_opt_len);
+	else if (dist > MAX_DIST)
 		OUT("%u:%u+?:%u:", s->ip_ver, s->ttl, s->ip_opt_len);
 	else
 		OUT("%u:%u+%u:%u:", s->ip_ver, s->ttl, dist, s->ip_opt_len);
@@ -108,4 +112,14 @@ int p0f_render(const struct hs_tcp_sig *s, char *buf, size_t len)
 	}
 	OUT(":%s", (s->flags & HS_SIGF_PAYLOAD) ? "+" : "0");
 	return (int)n;
+}
+
+int p0f_render(const struct hs_tcp_sig *s, char *buf, size_t len)
+{
+	return render(s, false, buf, len);
+}
+
+int p0f_render_stack(const struct hs_tcp_sig *s, char *buf, size_t len)
+{
+	return render(s, true, buf, len);
 }

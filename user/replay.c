@@ -163,7 +163,8 @@ static int replay_file(struct hs_bpf *skel, struct ring_buffer *rb, struct repla
 	struct capture_frame f = { 0 };
 
 	while ((rc = capture_next(c, &f)) == 1) {
-		if (r->win && win_advance(r->win, bpf_map__fd(skel->maps.tls_fps), f.ts_ns)) {
+		if (r->win && win_advance(r->win, bpf_map__fd(skel->maps.tls_fps),
+					   bpf_map__fd(skel->maps.tcp_fps), f.ts_ns)) {
 			pr_warn("%s: the detector ran out of memory", file);
 			return -1;
 		}
@@ -311,7 +312,8 @@ int cmd_replay(int argc, char **argv)
 		 r.packets, r.runt);
 	if (r.win) {
 		/* the last, partial window is judged too */
-		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps), -1, -1, 0) ?
+		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps),
+				bpf_map__fd(skel->maps.tcp_fps), -1, 0) ?
 		      HS_EXIT_ERR : HS_EXIT_OK;
 		pr_debug("%llu alerts", win_alerts(r.win));
 	} else {

@@ -203,7 +203,7 @@ int cmd_run(int argc, char **argv)
 	unsigned long long window_s = 60;
 	unsigned int file_window;
 	const char *alerts = NULL, *config = NULL, *state_dir = HS_DEFAULT_STATE_DIR;
-	char state_path[PATH_MAX], errbuf[PATH_MAX + 256];
+	char state_path[PATH_MAX];
 	bool window_flag = false, save_failed = false;
 	double min_ips = 0;
 	int enforce = HS_ENF_OFF;
@@ -380,13 +380,7 @@ int cmd_run(int argc, char **argv)
 		pr_warn("Couldn't create state directory '%s': %s", state_dir, strerror(errno));
 		goto out;
 	}
-	err = det_load(win_detector(win), state_path, (unsigned int)window_s, errbuf,
-		       sizeof(errbuf));
-	if (err < 0)
-		pr_warn("Ignoring detector state %s; starting fresh", errbuf);
-	else if (!err)
-		pr_info("detector state restored from %s: %u windows closed, %zu fingerprints",
-			state_path, det_windows(win_detector(win)), det_known(win_detector(win)));
+	win_load(win, state_path);
 	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
 	if (link_fd < 0) {
 		err = -errno;
@@ -460,7 +454,7 @@ int cmd_run(int argc, char **argv)
 				pr_debug("window of generation %d judged, %llu alerts so far",
 					 old, win_alerts(win));
 			/* warned once per run of failures */
-			err = det_save(win_detector(win), state_path, (unsigned int)window_s);
+			err = win_save(win, state_path);
 			if (err && !save_failed)
 				pr_warn("Couldn't save detector state to %s: %s", state_path,
 					strerror(-err));

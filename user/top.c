@@ -34,10 +34,9 @@
 #define TOP_DEFAULT_ROWS 20
 
 struct top_row {
-	struct det_obs obs;             /* ja4, conns, ips, nets, stacks */
+	struct det_obs obs;             /* JA4, conns, ips, nets, stacks */
 	unsigned int signals;
 	int score;
-	__u8 hll[3][HS_HLL_M];          /* ips, nets, TCP stacks */
 };
 
 struct top_rows {
@@ -70,11 +69,6 @@ static void top_usage(FILE *f)
 		TOP_DEFAULT_ROWS);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct top_row *)a)->obs.ja4, ((const struct top_row *)b)->obs.ja4);
-}
-
 static int by_score(const void *a, const void *b)
 {
 	const struct top_row *x = a, *y = b;
@@ -85,106 +79,39 @@ static int by_score(const void *a, const void *b)
 		return x->obs.ips < y->obs.ips ? 1 : -1;
 	if (x->obs.conns != y->obs.conns)
 		return x->obs.conns < y->obs.conns ? 1 : -1;
-	return strcmp(x->obs.ja4, y->obs.ja4);
-}
-
-static int by_key(const void *a, const void *b)
-{
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
+	return strcmp(x->obs.name, y->obs.name);
 }
 
 /* Read tls_fps: one row per JA4, estimated, scored, sorted. 0 or -errno. */
-static int top_collect(int tls_fd, const struct det_config *c, struct top_rows *rs)
+static int top_collect(struct fp_reader *rd, int tls_fd, const struct det_config *c,
+		       struct top_rows *rs)
 {
-	struct hs_tls_fp *v = malloc(sizeof(*v));
-	char *raw = malloc(1024);
-	size_t i, j, out = 0, nkeys = 0, kcap = 0;
-	__u64 key, *keys = NULL;
-	void *prev = NULL;
+	struct det_obs *obs;
+	size_t n, i, nk;
+	int err = fpr_read(rd, tls_fd, -1, &obs, &n);
 
-	rs->n = rs->ids = 0;
-	if (!v || !raw) {
-		free(v);
-		free(raw);
-		return -ENOMEM;
+	if (err)
+		return err;
+	if (n > rs->cap) {
+		struct top_row *nr = realloc(rs->r, n * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		rs->r = nr;
+		rs->cap = n;
 	}
-	/* keys first, deduplicated: if `run` deletes the key we stand on (a
-	 * window closed), the walk restarts from the first key */
-	while (bpf_map_get_next_key(tls_fd, prev, &key) == 0) {
-		if (nkeys == kcap) {
-			size_t cap = kcap ? 2 * kcap : 256;
-			__u64 *nk = cap < (1u << 24) ? realloc(keys, cap * sizeof(*nk)) : NULL;
-
-			if (!nk)
-				break;
-			keys = nk;
-			kcap = cap;
-		}
-		keys[nkeys++] = key;
-		prev = &key;
-	}
-	if (nkeys)
-		qsort(keys, nkeys, sizeof(*keys), by_key);
-	for (j = 0; j < nkeys; j++) {
-		struct top_row *r;
-
-		if (j && keys[j] == keys[j - 1])
-			continue;
-		key = keys[j];
-		if (bpf_map_lookup_elem(tls_fd, &key, v))
-			continue;   /* deleted since (a window closed) */
-		if (rs->n == rs->cap) {
-			size_t cap = rs->cap ? 2 * rs->cap : 64;
-			struct top_row *nr = realloc(rs->r, cap * sizeof(*nr));
-
-			if (!nr) {
-				free(v);
-				free(raw);
-				free(keys);
-				return -ENOMEM;
-			}
-			rs->r = nr;
-			rs->cap = cap;
-		}
-		r = &rs->r[rs->n++];
-		rs->ids++;
-		memset(&r->obs, 0, sizeof(r->obs));
-		if (tls_ja4(&v->hello, r->obs.ja4, sizeof(r->obs.ja4), raw, 1024))
-			snprintf(r->obs.ja4, sizeof(r->obs.ja4), "unrenderable-%016llx",
-				 (unsigned long long)key);
-		r->obs.conns = v->conns;
-		memcpy(r->hll[0], v->hll_ips, HS_HLL_M);
-		memcpy(r->hll[1], v->hll_nets, HS_HLL_M);
-		memcpy(r->hll[2], v->hll_tcp, HS_HLL_M);
-	}
-	free(v);
-	free(raw);
-	free(keys);
-	if (rs->n) {
-		qsort(rs->r, rs->n, sizeof(*rs->r), by_name);
-		for (i = 1; i < rs->n; i++) {
-			struct top_row *o = &rs->r[out], *x = &rs->r[i];
-			int k;
-
-			if (!strcmp(o->obs.ja4, x->obs.ja4)) {
-				o->obs.conns += x->obs.conns;
-				for (k = 0; k < 3; k++)
-					hll_merge(o->hll[k], x->hll[k]);
-			} else if (++out != i) {
-				rs->r[out] = *x;
-			}
-		}
-		rs->n = out + 1;
-	}
-	for (i = 0; i < rs->n; i++) {
+	rs->n = n;
+	rs->ids = 0;
+	for (i = 0; i < n; i++) {
 		struct top_row *r = &rs->r[i];
 
-		r->obs.ips = round(hll_estimate(r->hll[0]));
-		r->obs.nets = round(hll_estimate(r->hll[1]));
-		r->obs.stacks = round(hll_estimate(r->hll[2]));
+		r->obs = obs[i];
+		r->obs.ips = round(r->obs.ips);
+		r->obs.nets = round(r->obs.nets);
+		r->obs.stacks = round(r->obs.stacks);
 		r->signals = det_signals(c, &r->obs, &r->score);
+		fpr_keys(rd, i, &nk);
+		rs->ids += nk;
 	}
 	qsort(rs->r, rs->n, sizeof(*rs->r), by_score);
 	return 0;
@@ -233,8 +160,8 @@ static void top_frame(FILE *f, const char *pin_dir, const struct top_rows *rs,
 	}
 	fputs("\n\n", f);
 	for (i = 0; i < n; i++)
-		if ((int)strlen(rs->r[i].obs.ja4) > w)
-			w = (int)strlen(rs->r[i].obs.ja4);
+		if ((int)strlen(rs->r[i].obs.name) > w)
+			w = (int)strlen(rs->r[i].obs.name);
 	fprintf(f, "%-*s %8s %8s %8s %8s %8s %5s  %s\n", w, "JA4", "CONNS", "IPS", "NETS",
 		"CONNS/IP", "TCP SIGS", "SCORE", "SIGNALS");
 	for (i = 0; i < n; i++) {
@@ -247,7 +174,7 @@ static void top_frame(FILE *f, const char *pin_dir, const struct top_rows *rs,
 			if (r->signals & (1u << s))
 				len += snprintf(sig + len, sizeof(sig) - len, "%s%s",
 						len ? "," : "", det_signal_name(s));
-		fprintf(f, "%-*s %8llu %8.0f %8.0f %8.2f %8.0f %5d  %s\n", w, r->obs.ja4,
+		fprintf(f, "%-*s %8llu %8.0f %8.0f %8.2f %8.0f %5d  %s\n", w, r->obs.name,
 			(unsigned long long)r->obs.conns, r->obs.ips, r->obs.nets,
 			r->obs.ips > 0 ? (double)r->obs.conns / r->obs.ips : 0.0,
 			r->obs.stacks, r->score, *sig ? sig : "-");
@@ -282,6 +209,7 @@ int cmd_top(int argc, char **argv)
 	bool once = false, tty = false, have_prev = false;
 	struct hs_stats st, prev;
 	struct top_rows rs = { 0 };
+	struct fp_reader *rd = fpr_new(FP_TLS);
 	struct det_config dc;
 	char pin_path[4096];
 	int opt, tls_fd = -1, st_fd = -1, sfd = -1, err, ret = HS_EXIT_ERR;
@@ -309,6 +237,10 @@ int cmd_top(int argc, char **argv)
 	if (optind < argc) {
 		pr_warn("unexpected argument '%s'", argv[optind]);
 		return HS_EXIT_USAGE;
+	}
+	if (!rd) {
+		pr_warn("Out of memory");
+		return HS_EXIT_ERR;
 	}
 	err = hs_pin_open(pin_dir, "tls_fps", &tls_fd);
 	if (!err)
@@ -353,7 +285,7 @@ int cmd_top(int argc, char **argv)
 		}
 		err = hs_stats_read(st_fd, &st);
 		if (!err)
-			err = top_collect(tls_fd, &dc, &rs);
+			err = top_collect(rd, tls_fd, &dc, &rs);
 		if (err) {
 			if (tty)
 				fputs("\033[?25h\n", stdout);
@@ -408,6 +340,7 @@ out:
 		sigprocmask(SIG_SETMASK, &omask, NULL);
 	}
 	free(rs.r);
+	fpr_free(rd);
 	if (tls_fd >= 0)
 		close(tls_fd);
 	if (st_fd >= 0)

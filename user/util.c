@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "hs.h"
+#include "hs_hash.h"
 
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
@@ -115,5 +116,70 @@ int p0f_db_open(const char *path)
 		pr_warn("Couldn't read p0f database '%s': %s", path, strerror(-err));
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- hidx: an index of items kept in the caller's array ---- */
+
+__u64 hidx_hash_str(const char *s)
+{
+	__u64 h = 0xcbf29ce484222325ULL;   /* FNV-1a, then the ids' finalizer */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return hs_mix64(h);
+}
+
+void hidx_clear(struct hidx *x)
+{
+	if (x->s)
+		memset(x->s, 0, x->cap * sizeof(*x->s));
+	x->n = 0;
+}
+
+void hidx_free(struct hidx *x)
+{
+	free(x->s);
+	memset(x, 0, sizeof(*x));
+}
+
+long hidx_get(const struct hidx *x, __u64 h, hidx_eq_fn eq, const void *ctx)
+{
+	size_t i;
+
+	if (!x->cap)
+		return -1;
+	for (i = h & (x->cap - 1); x->s[i].used; i = (i + 1) & (x->cap - 1))
+		if (x->s[i].h == h && eq(ctx, x->s[i].i))
+			return x->s[i].i;
+	return -1;
+}
+
+static void hidx_place(struct hidx_slot *s, size_t cap, __u64 h, __u32 item)
+{
+	size_t i;
+
+	for (i = h & (cap - 1); s[i].used; i = (i + 1) & (cap - 1))
+		;
+	s[i] = (struct hidx_slot){ .h = h, .i = item, .used = 1 };
+}
+
+int hidx_put(struct hidx *x, __u64 h, __u32 item)
+{
+	if (2 * (x->n + 1) > x->cap) {   /* at most half full */
+		size_t cap = x->cap ? 2 * x->cap : 64, i;
+		struct hidx_slot *s = calloc(cap, sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		for (i = 0; i < x->cap; i++)
+			if (x->s[i].used)
+				hidx_place(s, cap, x->s[i].h, x->s[i].i);
+		free(x->s);
+		x->s = s;
+		x->cap = cap;
+	}
+	hidx_place(x->s, x->cap, h, item);
+	x->n++;
 	return 0;
 }

@@ -22,24 +22,23 @@
 
 #include "hs.h"
 
-#define AGG_IDS 32   /* TLS ids merged into one JA4 that enforcement covers */
-
-struct agg {
-	struct det_obs o;
-	__u8 hll[3][HS_HLL_M];
-	unsigned int nids;
-	__u64 ids[AGG_IDS];             /* generation bit cleared */
+/* One kind of fingerprint: its map reader and its detector. */
+struct side {
+	enum fp_kind kind;
+	struct fp_reader *rd;
+	struct detector *det;
+	struct det_obs *rows;           /* the window being judged */
+	size_t nrows;
 };
 
 struct windows {
-	struct detector *det;
+	struct side tls, tcp;
+	bool tcp_on;                    /* judge TCP stacks too */
 	FILE *out;
 	bool json, redact;
 	unsigned int window_s;
 	__u64 end_ns;                   /* current window's end (program clock) */
 	unsigned char key[32];          /* --redact-ips: lives only in memory */
-	struct agg *a;
-	size_t n, cap;
 	unsigned long long alerts;
 	/* run --enforce: the enforce map, the mode, how long an entry lives */
 	const struct det_config *cfg;
@@ -49,6 +48,20 @@ struct windows {
 	__u64 enf_now;                  /* program clock when the window closed */
 };
 
+static int side_init(struct side *s, enum fp_kind kind, const struct det_config *c)
+{
+	s->kind = kind;
+	s->rd = fpr_new(kind);
+	s->det = det_new(c, kind);
+	return s->rd && s->det ? 0 : -1;
+}
+
+static void side_free(struct side *s)
+{
+	fpr_free(s->rd);
+	det_free(s->det);
+}
+
 struct windows *win_new(const struct det_config *c, unsigned int window_s,
 			const char *alerts_path, bool json, bool redact)
 {
@@ -57,12 +70,14 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 
 	if (!w)
 		return NULL;
-	w->det = det_new(c);
 	w->cfg = c;
+	w->tcp_on = c->tcp_stacks;
 	w->enf_fd = -1;
 	w->window_s = window_s;
 	w->json = json;
 	w->redact = redact;
+	if (side_init(&w->tls, FP_TLS, c) || side_init(&w->tcp, FP_TCP, c))
+		goto fail;
 	if (redact && RAND_bytes(w->key, sizeof(w->key)) != 1) {
 		pr_warn("Couldn't draw a key for --redact-ips");
 		goto fail;
@@ -77,8 +92,6 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 			goto fail;
 		}
 	}
-	if (!w->det)
-		goto fail;
 	return w;
 fail:
 	win_free(w);
@@ -91,53 +104,9 @@ void win_free(struct windows *w)
 		return;
 	if (w->out && w->out != stdout)
 		fclose(w->out);
-	det_free(w->det);
-	free(w->a);
+	side_free(&w->tls);
+	side_free(&w->tcp);
 	free(w);
-}
-
-static struct agg *agg_for(struct windows *w, const char *ja4)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		if (!strcmp(w->a[i].o.ja4, ja4))
-			return &w->a[i];
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 32;
-		struct agg *na = realloc(w->a, cap * sizeof(*na));
-
-		if (!na)
-			return NULL;
-		w->a = na;
-		w->cap = cap;
-	}
-	memset(&w->a[w->n], 0, sizeof(w->a[0]));
-	snprintf(w->a[w->n].o.ja4, sizeof(w->a[0].o.ja4), "%s", ja4);
-	return &w->a[w->n++];
-}
-
-/* The source addresses a tls_fps value kept, as sample_ips candidates. */
-static void add_samples(struct agg *a, const struct hs_tls_fp *v)
-{
-	char src[INET6_ADDRSTRLEN];
-	unsigned int i, k;
-
-	for (k = 0; k < HS_TLS_SAMPLES && a->o.nsamples < DET_SAMPLES; k++) {
-		const struct hs_addr_sample *smp = &v->samples[k];
-
-		if (smp->family == 4)
-			inet_ntop(AF_INET, smp->addr, src, sizeof(src));
-		else if (smp->family == 6)
-			inet_ntop(AF_INET6, smp->addr, src, sizeof(src));
-		else
-			continue;
-		for (i = 0; i < a->o.nsamples; i++)
-			if (!strcmp(a->o.samples[i], src))
-				break;
-		if (i == a->o.nsamples)
-			snprintf(a->o.samples[a->o.nsamples++], sizeof(a->o.samples[0]), "%s", src);
-	}
 }
 
 static void addr_out(const struct windows *w, const char *addr, char *buf, size_t len)
@@ -203,31 +172,32 @@ static const char *enforce_alert(struct windows *w, const struct det_alert *a)
 {
 	const struct det_obs *o = a->obs;
 	struct hs_enforce v = { 0 };
-	unsigned int i, done = 0;
-	size_t k;
+	const __u64 *keys;
+	size_t row = (size_t)(o - w->tls.rows), i, nkeys;
+	unsigned int done = 0;
 
-	if (w->enf_fd < 0 || !w->enf_mode || !o->ja4[0])
+	if (w->enf_fd < 0 || !w->enf_mode || !o->name[0])
 		return NULL;
 	if (a->state == DET_ENDED) {
-		enforce_remove(w->enf_fd, o->ja4, 0);
+		enforce_remove(w->enf_fd, o->name, 0);
 		return NULL;
 	}
-	if (det_allowed(w->cfg, o->ja4))
+	if (det_allowed(w->cfg, o->name))
 		return NULL;   /* allowlisted: alerted on, never enforced */
+	if (o < w->tls.rows || row >= w->tls.nrows)
+		return NULL;
 	v.expires_ns = w->enf_now + w->enf_ttl_ns;
 	v.mode = (__u8)w->enf_mode;
-	snprintf(v.ja4, sizeof(v.ja4), "%s", o->ja4);
-	for (k = 0; k < w->n; k++) {
-		const struct agg *g = &w->a[k];
+	snprintf(v.ja4, sizeof(v.ja4), "%.*s", (int)sizeof(v.ja4) - 1, o->name);
+	keys = fpr_keys(w->tls.rd, row, &nkeys);
+	for (i = 0; i < nkeys; i++) {
+		__u64 id = HS_GEN_KEY(keys[i], 0);
 
-		if (strcmp(g->o.ja4, o->ja4))
-			continue;
-		for (i = 0; i < g->nids; i++)
-			if (!bpf_map_update_elem(w->enf_fd, &g->ids[i], &v, BPF_ANY))
-				done++;
-			else
-				pr_warn("enforce %s: couldn't add id %016llx: %s", o->ja4,
-					(unsigned long long)g->ids[i], strerror(errno));
+		if (!bpf_map_update_elem(w->enf_fd, &id, &v, BPF_ANY))
+			done++;
+		else
+			pr_warn("enforce %s: couldn't add id %016llx: %s", o->name,
+				(unsigned long long)id, strerror(errno));
 	}
 	return done ? enforce_mode_name(w->enf_mode) : NULL;
 }
@@ -237,13 +207,13 @@ static const char *state_name(enum det_state s)
 	return s == DET_NEW_ALERT ? "new" : s == DET_ACTIVE ? "active" : "ended";
 }
 
-static void on_alert(void *ctx, const struct det_alert *a)
+static void on_alert(struct windows *w, enum fp_kind kind, const struct det_alert *a)
 {
-	struct windows *w = ctx;
 	const struct det_obs *o = a->obs;
 	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
+	const char *detail = o->detail ? o->detail : "";
 	char ts[48], addr[64], num[32];
-	const char *enf = enforce_alert(w, a);
+	const char *enf = kind == FP_TLS ? enforce_alert(w, a) : NULL;
 	unsigned int i;
 	int k;
 
@@ -252,19 +222,26 @@ static void on_alert(void *ctx, const struct det_alert *a)
 	if (w->json) {
 		json_object *j = json_object_new_object(), *r, *s;
 
-		json_object_object_add(j, "event", json_object_new_string("hydra"));
+		json_object_object_add(j, "event", json_object_new_string(
+			kind == FP_TLS ? "hydra" : "hydra_tcp"));
 		json_object_object_add(j, "state", json_object_new_string(state_name(a->state)));
 		json_object_object_add(j, "ts", json_object_new_string(ts));
 		json_object_object_add(j, "window_s", json_object_new_int((int)w->window_s));
-		json_object_object_add(j, "ja4", json_object_new_string(o->ja4));
-		json_object_object_add(j, "ja4_r", json_object_new_string(o->ja4_r));
+		if (kind == FP_TLS) {
+			json_object_object_add(j, "ja4", json_object_new_string(o->name));
+			json_object_object_add(j, "ja4_r", json_object_new_string(detail));
+		} else {
+			json_object_object_add(j, "tcp_sig", json_object_new_string(o->name));
+			json_object_object_add(j, "os", *detail ? json_object_new_string(detail) : NULL);
+		}
 		json_object_object_add(j, "ips", json_object_new_int64(llround(o->ips)));
 		json_object_object_add(j, "nets", json_object_new_int64(llround(o->nets)));
 		json_object_object_add(j, "conns", json_object_new_uint64(o->conns));
 		snprintf(num, sizeof(num), "%.2f", cpi);
 		/* written as text: a double prints as 1.4399999999999999 */
 		json_object_object_add(j, "conns_per_ip", json_object_new_double_s(cpi, num));
-		json_object_object_add(j, "tcp_sigs", json_object_new_int64(llround(o->stacks)));
+		if (kind == FP_TLS)
+			json_object_object_add(j, "tcp_sigs", json_object_new_int64(llround(o->stacks)));
 		json_object_object_add(j, "baseline_ips", json_object_new_int64(llround(a->baseline_ips)));
 		json_object_object_add(j, "score", json_object_new_int(a->score));
 		r = json_object_new_array();
@@ -272,22 +249,26 @@ static void on_alert(void *ctx, const struct det_alert *a)
 			if (a->signals & (1u << k))
 				json_object_array_add(r, json_object_new_string(det_signal_name(k)));
 		json_object_object_add(j, "reasons", r);
-		s = json_object_new_array();
-		for (i = 0; i < o->nsamples; i++) {
-			addr_out(w, o->samples[i], addr, sizeof(addr));
-			json_object_array_add(s, json_object_new_string(addr));
+		if (kind == FP_TLS) {
+			s = json_object_new_array();
+			for (i = 0; i < o->nsamples; i++) {
+				addr_out(w, o->samples[i], addr, sizeof(addr));
+				json_object_array_add(s, json_object_new_string(addr));
+			}
+			json_object_object_add(j, "sample_ips", s);
+			json_object_object_add(j, "enforced", enf ? json_object_new_string(enf) : NULL);
 		}
-		json_object_object_add(j, "sample_ips", s);
-		json_object_object_add(j, "enforced", enf ? json_object_new_string(enf) : NULL);
 		fprintf(w->out, "%s\n", json_object_to_json_string_ext(j,
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
-		fprintf(w->out, "%s hydra %-6s %s ips=%lld nets=%lld conns=%llu conns/ip=%.2f "
-			"tcp_sigs=%lld baseline_ips=%lld score=%d reasons=", ts,
-			state_name(a->state), o->ja4, llround(o->ips), llround(o->nets),
-			(unsigned long long)o->conns, cpi, llround(o->stacks),
-			llround(a->baseline_ips), a->score);
+		fprintf(w->out, "%s %s %-6s %s ips=%lld nets=%lld conns=%llu conns/ip=%.2f ", ts,
+			kind == FP_TLS ? "hydra" : "hydra_tcp", state_name(a->state), o->name,
+			llround(o->ips), llround(o->nets), (unsigned long long)o->conns, cpi);
+		if (kind == FP_TLS)
+			fprintf(w->out, "tcp_sigs=%lld ", llround(o->stacks));
+		fprintf(w->out, "baseline_ips=%lld score=%d reasons=", llround(a->baseline_ips),
+			a->score);
 		for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
 			if (a->signals & (1u << k))
 				fprintf(w->out, "%s%s", i++ ? "," : "", det_signal_name(k));
@@ -296,60 +277,39 @@ static void on_alert(void *ctx, const struct det_alert *a)
 	fflush(w->out);
 }
 
-/* Keys of fd whose lowest bit is gen (every key if gen < 0); *n set. */
-static __u64 *gen_keys(int fd, int gen, size_t *n)
+static void on_tls_alert(void *ctx, const struct det_alert *a)
 {
-	__u64 key, next, *keys = NULL, *nk;
-	size_t cap = 0;
-	void *prev = NULL;
-
-	*n = 0;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (gen >= 0 && (int)(key & 1) != gen)
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 256;
-			nk = realloc(keys, cap * sizeof(*keys));
-			if (!nk) {
-				free(keys);
-				*n = 0;
-				return NULL;
-			}
-			keys = nk;
-		}
-		keys[(*n)++] = key;
-	}
-	return keys;
+	on_alert(ctx, FP_TLS, a);
 }
 
-/* Delete the given generation's entries (every entry if gen < 0). */
-static void clear_gen(int fd, int gen)
+static void on_tcp_alert(void *ctx, const struct det_alert *a)
 {
-	size_t n, i;
-	__u64 *keys = gen_keys(fd, gen, &n), next;
+	on_alert(ctx, FP_TCP, a);
+}
 
-	if (!keys && gen < 0) {
-		/* out of memory: delete as we go */
-		while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-			if (bpf_map_delete_elem(fd, &next))
-				break;
-		return;
+/* Read, clear and judge one kind's window. */
+static int side_close(struct windows *w, struct side *s, int fd, int gen)
+{
+	int err = fpr_read(s->rd, fd, gen, &s->rows, &s->nrows);
+
+	/* clear the window read for the next one: the program writes the other
+	 * generation meanwhile (replay runs one packet at a time, so nothing
+	 * is written at all) */
+	fpr_delete(s->rd, fd);
+	if (err) {
+		s->nrows = 0;
+		return err;
 	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &keys[i]);
-	free(keys);
+	err = det_window(s->det, s->rows, s->nrows,
+			 s->kind == FP_TLS ? on_tls_alert : on_tcp_alert, w) ? -ENOMEM : 0;
+	s->rows = NULL;
+	s->nrows = 0;
+	return err;
 }
 
 int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 {
-	struct hs_tls_fp *v = malloc(sizeof(*v));
-	struct det_obs *obs = NULL;
-	char ja4[HS_JA4_LEN], raw[1024];
-	__u64 *keys = NULL;
-	size_t i, nkeys = 0;
-	int err = 0;
+	int err, err2 = 0;
 
 	if (end_ns)
 		w->end_ns = end_ns;
@@ -360,72 +320,16 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 		clock_gettime(CLOCK_MONOTONIC, &mono);
 		w->enf_now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
 	}
-	if (!v)
-		return -ENOMEM;
-	keys = gen_keys(tls_fd, gen, &nkeys);
-	for (i = 0; i < nkeys; i++) {
-		struct agg *a;
-
-		if (bpf_map_lookup_elem(tls_fd, &keys[i], v) ||
-		    tls_ja4(&v->hello, ja4, sizeof(ja4), raw, sizeof(raw)))
-			continue;
-		if (!(a = agg_for(w, ja4))) {
-			err = -ENOMEM;
-			goto out;
-		}
-		if (!a->o.ja4_r[0])
-			snprintf(a->o.ja4_r, sizeof(a->o.ja4_r), "%s", raw);
-		a->o.conns += v->conns;
-		hll_merge(a->hll[0], v->hll_ips);
-		hll_merge(a->hll[1], v->hll_nets);
-		hll_merge(a->hll[2], v->hll_tcp);
-		add_samples(a, v);
-		{
-			__u64 id = HS_GEN_KEY(keys[i], 0);
-			unsigned int k;
-
-			for (k = 0; k < a->nids && a->ids[k] != id; k++)
-				;
-			if (k == a->nids && k < AGG_IDS)
-				a->ids[a->nids++] = id;
-		}
-	}
-	/* clear the window read for the next one: the program writes the other
-	 * generation meanwhile (replay runs one packet at a time, so nothing
-	 * is written at all) */
-	for (i = 0; i < nkeys; i++)
-		bpf_map_delete_elem(tls_fd, &keys[i]);
-	if (!keys)
-		clear_gen(tls_fd, gen);
+	err = side_close(w, &w->tls, tls_fd, gen);
 	if (tcp_fd >= 0)
-		clear_gen(tcp_fd, gen);
-	obs = calloc(w->n ? w->n : 1, sizeof(*obs));
-	if (!obs) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < w->n; i++) {
-		struct agg *a = &w->a[i];
-
-		a->o.ips = hll_estimate(a->hll[0]);
-		a->o.nets = hll_estimate(a->hll[1]);
-		a->o.stacks = hll_estimate(a->hll[2]);
-		obs[i] = a->o;
-	}
-	if (det_window(w->det, obs, w->n, on_alert, w))
-		err = -ENOMEM;
+		err2 = w->tcp_on ? side_close(w, &w->tcp, tcp_fd, gen) : fps_clear(tcp_fd, gen);
 	if (w->enf_fd >= 0)
 		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
-	w->n = 0;
-out:
-	free(keys);
-	free(obs);
-	free(v);
-	return err;
+	return err ?: err2;
 }
 
 /* Close every window that ends at or before now; returns -errno on error. */
-int win_advance(struct windows *w, int tls_fd, __u64 now_ns)
+int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
 {
 	__u64 len = (__u64)w->window_s * 1000000000ULL;
 	int err;
@@ -433,7 +337,7 @@ int win_advance(struct windows *w, int tls_fd, __u64 now_ns)
 	if (!w->end_ns)
 		w->end_ns = (now_ns / len + 1) * len;  /* windows on round times */
 	while (now_ns >= w->end_ns) {
-		err = win_close(w, tls_fd, -1, -1, 0);
+		err = win_close(w, tls_fd, tcp_fd, -1, 0);
 		if (err)
 			return err;
 		w->end_ns += len;
@@ -446,7 +350,50 @@ unsigned long long win_alerts(const struct windows *w)
 	return w->alerts;
 }
 
-struct detector *win_detector(struct windows *w)
+/* The TCP stacks' state file next to the TLS one: X.json -> X-tcp.json. */
+static char *tcp_path(const char *path)
 {
-	return w->det;
+	size_t n = strlen(path);
+	char *p = malloc(n + 8);
+
+	if (!p)
+		return NULL;
+	if (n > 5 && !strcmp(path + n - 5, ".json"))
+		snprintf(p, n + 8, "%.*s-tcp.json", (int)(n - 5), path);
+	else
+		snprintf(p, n + 8, "%s-tcp", path);
+	return p;
+}
+
+int win_save(const struct windows *w, const char *path)
+{
+	char *tp = tcp_path(path);
+	int err = det_save(w->tls.det, path, w->window_s);
+
+	if (!err && w->tcp_on)
+		err = tp ? det_save(w->tcp.det, tp, w->window_s) : -ENOMEM;
+	free(tp);
+	return err;
+}
+
+int win_load(struct windows *w, const char *path)
+{
+	char *tp = tcp_path(path), err[512];
+	int ret = det_load(w->tls.det, path, w->window_s, err, sizeof(err));
+
+	if (ret < 0)
+		pr_warn("Ignoring detector state %s; starting fresh", err);
+	else if (!ret)
+		pr_info("detector state restored from %s: %u windows closed, %zu fingerprints",
+			path, det_windows(w->tls.det), det_known(w->tls.det));
+	if (w->tcp_on && tp) {
+		ret = det_load(w->tcp.det, tp, w->window_s, err, sizeof(err));
+		if (ret < 0)
+			pr_warn("Ignoring detector state %s; starting fresh", err);
+		else if (!ret)
+			pr_info("TCP stack state restored from %s: %u windows closed, %zu stacks",
+				tp, det_windows(w->tcp.det), det_known(w->tcp.det));
+	}
+	free(tp);
+	return 0;
 }
