@@ -27,6 +27,8 @@ USER_OBJ := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRC))
 LIB_OBJ  := $(filter-out $(OUT)/main.o,$(USER_OBJ))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
+BENCH_SRC := $(wildcard tests/bench_*.c)
+BENCH_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(BENCH_SRC))
 
 ifeq ($(V),1)
 Q :=
@@ -38,7 +40,7 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all clean deps print-debs check demo eval tests help
+.PHONY: all clean deps print-debs check demo eval bench tests help
 
 all: $(BIN)
 
@@ -47,6 +49,7 @@ help:
 	@echo 'sudo make demo   install missing Debian packages, build, run the demo test bed'
 	@echo 'sudo make check  install missing Debian packages, build, run every test'
 	@echo 'sudo make eval   the hydra detector on seeded scenarios (several minutes)'
+	@echo 'sudo make bench  benchmarks: figures as "name value unit" lines'
 	@echo 'make deps        install missing Debian packages (root)'
 	@echo 'make clean       remove build outputs'
 
@@ -108,6 +111,11 @@ eval:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)python3 tests/eval.py ./$(BIN) --seeds 1,2,3 --minutes 60
+
+bench:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
+	$(Q)tests/bench.sh
 
 clean:
 	rm -rf $(OUT) $(BIN)

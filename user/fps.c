@@ -23,6 +23,19 @@
 #include "hs_hash.h"
 
 #define NAME_KEEP 2   /* reads a cached name survives unused */
+#define BATCH 64      /* entries per lookup_batch call */
+
+union fpv {
+	struct hs_tls_fp tls;
+	struct hs_tcp_fp tcp;
+};
+
+/* A row being read: estimated straight from its only value, or, once a
+ * second id shows up, from sketches merged here (allocated then). */
+struct acc {
+	__u64 first_key;
+	__u8 (*hll)[HS_HLL_M];    /* 3 sketches; NULL: one id so far */
+};
 
 struct name {
 	__u64 id;                 /* generation bit cleared */
@@ -42,12 +55,12 @@ struct fp_reader {
 	struct hidx by_name;
 	__u64 *keys;              /* the last read's keys, grouped by row */
 	__u32 *row_of, *first;    /* per key its row; per row its first key */
-	size_t nkeys;
-	union {
-		struct hs_tls_fp tls;
-		struct hs_tcp_fp tcp;
-	} *v;
-	__u8 hll[3][HS_HLL_M];    /* scratch for a row of several ids */
+	size_t nkeys, capkeys;
+	struct acc *acc;          /* per row: the first key, then merged sketches */
+	size_t capacc;
+	union fpv *v, *old;       /* one value; a row's first, read again */
+	union fpv *batch;         /* BATCH values */
+	__u64 bkeys[BATCH];
 };
 
 struct fp_reader *fpr_new(enum fp_kind kind)
@@ -58,8 +71,10 @@ struct fp_reader *fpr_new(enum fp_kind kind)
 		return NULL;
 	r->kind = kind;
 	r->v = malloc(sizeof(*r->v));
-	if (!r->v) {
-		free(r);
+	r->old = malloc(sizeof(*r->old));
+	r->batch = malloc(BATCH * sizeof(*r->batch));
+	if (!r->v || !r->old || !r->batch) {
+		fpr_free(r);
 		return NULL;
 	}
 	return r;
@@ -88,7 +103,10 @@ void fpr_free(struct fp_reader *r)
 	free(r->keys);
 	free(r->row_of);
 	free(r->first);
+	free(r->acc);
 	free(r->v);
+	free(r->old);
+	free(r->batch);
 	free(r);
 }
 
@@ -158,9 +176,9 @@ static bool name_eq(const void *ctx, __u32 i)
 	return !strcmp(q->r->rows[i].name, q->name);
 }
 
-/* The cached name of an id, rendered from its map value on a miss; NULL if
- * the entry is gone or cannot be named. */
-static struct name *name_of(struct fp_reader *r, int fd, __u64 key)
+/* The cached name of an id, rendered from its value v on a miss; NULL when
+ * out of memory. */
+static struct name *name_of(struct fp_reader *r, __u64 key, const union fpv *v)
 {
 	__u64 id = HS_GEN_KEY(key, 0);
 	struct id_query q = { r, id };
@@ -173,8 +191,6 @@ static struct name *name_of(struct fp_reader *r, int fd, __u64 key)
 		r->names[i].used = r->reads;
 		return &r->names[i];
 	}
-	if (bpf_map_lookup_elem(fd, &key, r->v))
-		return NULL;
 	if (r->nnames == r->capnames) {
 		size_t cap = r->capnames ? 2 * r->capnames : 256;
 		struct name *nn = realloc(r->names, cap * sizeof(*nn));
@@ -189,14 +205,14 @@ static struct name *name_of(struct fp_reader *r, int fd, __u64 key)
 	n->id = id;
 	n->used = r->reads;
 	if (r->kind == FP_TLS) {
-		if (tls_ja4(&r->v->tls.hello, n->name, sizeof(n->name), raw, sizeof(raw)))
+		if (tls_ja4(&v->tls.hello, n->name, sizeof(n->name), raw, sizeof(raw)))
 			snprintf(n->name, sizeof(n->name), "unrenderable-%016llx",
 				 (unsigned long long)id);
 		else if (!(n->detail = strdup(raw)))
 			return NULL;
 	} else {
-		p0f_render_stack(&r->v->tcp.sig, n->name, sizeof(n->name));
-		n->detail = (char *)p0f_db_label(&r->v->tcp.sig);
+		p0f_render_stack(&v->tcp.sig, n->name, sizeof(n->name));
+		n->detail = (char *)p0f_db_label(&v->tcp.sig);
 	}
 	if (hidx_put(&r->by_id, hs_mix64(id), (__u32)r->nnames)) {
 		if (r->kind == FP_TLS)
@@ -277,41 +293,170 @@ static void add_samples(struct det_obs *o, const struct hs_tls_fp *v)
 	}
 }
 
-/* One value into its row: counts, times, samples; sketches into dst (or, for
- * a row of one id, estimated straight from the value). */
-static void add_value(struct fp_reader *r, struct det_obs *o, bool single)
+/* One value's sketches (3 for TLS: ips, nets, stacks; 2 for TCP). */
+static unsigned int sketches(const struct fp_reader *r, const union fpv *v, const __u8 *sk[3])
 {
-	double *est[3] = { &o->ips, &o->nets, &o->stacks };
-	const __u8 *sk[3];
-	unsigned int nsk, k;
+	if (r->kind == FP_TLS) {
+		sk[0] = v->tls.hll_ips;
+		sk[1] = v->tls.hll_nets;
+		sk[2] = v->tls.hll_tcp;
+		return 3;
+	}
+	sk[0] = v->tcp.hll_ips;
+	sk[1] = v->tcp.hll_nets;
+	return 2;
+}
+
+/* Counts, times and samples of one value into its row. */
+static void add_counts(const struct fp_reader *r, struct det_obs *o, const union fpv *v)
+{
 	__u64 first, last;
 
 	if (r->kind == FP_TLS) {
-		o->conns += r->v->tls.conns;
-		first = r->v->tls.first_ns;
-		last = r->v->tls.last_ns;
-		sk[0] = r->v->tls.hll_ips;
-		sk[1] = r->v->tls.hll_nets;
-		sk[2] = r->v->tls.hll_tcp;
-		nsk = 3;
-		add_samples(o, &r->v->tls);
+		o->conns += v->tls.conns;
+		first = v->tls.first_ns;
+		last = v->tls.last_ns;
+		add_samples(o, &v->tls);
 	} else {
-		o->conns += r->v->tcp.syns;
-		first = r->v->tcp.first_ns;
-		last = r->v->tcp.last_ns;
-		sk[0] = r->v->tcp.hll_ips;
-		sk[1] = r->v->tcp.hll_nets;
-		nsk = 2;
+		o->conns += v->tcp.syns;
+		first = v->tcp.first_ns;
+		last = v->tcp.last_ns;
 	}
 	if (!o->first_ns || first < o->first_ns)
 		o->first_ns = first;
 	if (last > o->last_ns)
 		o->last_ns = last;
-	for (k = 0; k < nsk; k++)
-		if (single)
-			*est[k] = hll_estimate(sk[k]);
-		else
-			hll_merge(r->hll[k], sk[k]);
+}
+
+static void estimate(struct det_obs *o, const __u8 *const sk[3], unsigned int n)
+{
+	o->ips = hll_estimate(sk[0]);
+	o->nets = hll_estimate(sk[1]);
+	o->stacks = n > 2 ? hll_estimate(sk[2]) : 0;
+}
+
+static int add_key(struct fp_reader *r, __u64 key, __u32 row)
+{
+	if (r->nkeys == r->capkeys) {
+		size_t cap = r->capkeys ? 2 * r->capkeys : 1024;
+		__u64 *nk = realloc(r->keys, cap * sizeof(*nk));
+		__u32 *nr = nk ? realloc(r->row_of, cap * sizeof(*nr)) : NULL;
+
+		if (nk)
+			r->keys = nk;
+		if (!nr)
+			return -ENOMEM;
+		r->row_of = nr;
+		r->capkeys = cap;
+	}
+	r->keys[r->nkeys] = key;
+	r->row_of[r->nkeys++] = row;
+	return 0;
+}
+
+/* One map entry: named, counted into its row; a row's only value is
+ * estimated at once, a second id starts a merge (the first value read
+ * again). */
+static int add_entry(struct fp_reader *r, int fd, __u64 key, const union fpv *v)
+{
+	const __u8 *sk[3];
+	unsigned int nsk = sketches(r, v, sk), k;
+	struct name *n = name_of(r, key, v);
+	size_t before = r->nrows;
+	struct det_obs *o;
+	struct acc *a;
+	long row;
+
+	if (!n || (row = row_for(r, n)) < 0 || add_key(r, key, (__u32)row))
+		return -ENOMEM;
+	if ((size_t)row >= r->capacc) {
+		size_t cap = r->capacc ? 2 * r->capacc : 256;
+		struct acc *na = realloc(r->acc, cap * sizeof(*na));
+
+		if (!na)
+			return -ENOMEM;
+		r->acc = na;
+		r->capacc = cap;
+	}
+	o = &r->rows[row];
+	a = &r->acc[row];
+	if ((size_t)row == before) {            /* the row's first id */
+		a->first_key = key;
+		a->hll = NULL;
+		estimate(o, sk, nsk);
+	} else {
+		if (!a->hll) {                  /* its second: merge from here on */
+			const __u8 *fk[3];
+
+			a->hll = calloc(3, HS_HLL_M);
+			if (!a->hll)
+				return -ENOMEM;
+			if (!bpf_map_lookup_elem(fd, &a->first_key, r->old)) {
+				sketches(r, r->old, fk);
+				for (k = 0; k < nsk; k++)
+					hll_merge(a->hll[k], fk[k]);
+			}
+		}
+		for (k = 0; k < nsk; k++)
+			hll_merge(a->hll[k], sk[k]);
+	}
+	add_counts(r, o, v);
+	return 0;
+}
+
+static bool gen_ok(__u64 key, int gen)
+{
+	return gen < 0 || (int)(key & 1) == gen;
+}
+
+/* Every entry through add_entry, in batches; -EOPNOTSUPP when this kernel
+ * or map cannot batch (nothing added then). */
+static int read_batched(struct fp_reader *r, int fd, int gen)
+{
+	__u64 in = 0, out = 0;
+	bool first = true;
+	__u32 i, cnt;
+	int ret, e;
+
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		cnt = BATCH;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, r->bkeys, r->batch,
+					   &cnt, &o);
+		e = ret ? errno : 0;
+		if (ret && e != ENOENT) {
+			/* not supported, or a bucket larger than a batch: the
+			 * caller walks key by key (from the start, if nothing
+			 * was added yet) */
+			if (first || e == ENOSPC)
+				return r->nkeys ? -e : -EOPNOTSUPP;
+			return -e;
+		}
+		for (i = 0; i < cnt; i++)
+			if (gen_ok(r->bkeys[i], gen) &&
+			    add_entry(r, fd, r->bkeys[i], &r->batch[i]))
+				return -ENOMEM;
+		if (ret)
+			return 0;   /* ENOENT: the last batch */
+		in = out;
+		first = false;
+	}
+}
+
+static int read_walk(struct fp_reader *r, int fd, int gen)
+{
+	__u64 key, cur;
+	bool started = false;
+
+	while (bpf_map_get_next_key(fd, started ? &cur : NULL, &key) == 0) {
+		cur = key;
+		started = true;
+		if (gen_ok(key, gen) && !bpf_map_lookup_elem(fd, &key, r->v) &&
+		    add_entry(r, fd, key, r->v))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t *nrows)
@@ -323,26 +468,29 @@ int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t
 
 	r->reads++;
 	r->nrows = 0;
+	r->nkeys = 0;
 	hidx_clear(&r->by_name);
-	err = read_keys(r, fd, gen);
+	err = read_batched(r, fd, gen);
+	if (err == -EOPNOTSUPP)
+		err = read_walk(r, fd, gen);
+	/* rows of several ids: estimated from their merged sketches */
+	for (k = 0; k < r->nrows; k++) {
+		struct acc *a = &r->acc[k];
+
+		if (a->hll) {
+			const __u8 *sk[3] = { a->hll[0], a->hll[1], a->hll[2] };
+
+			if (!err)
+				estimate(&r->rows[k], sk, r->kind == FP_TLS ? 3 : 2);
+			free(a->hll);
+			a->hll = NULL;
+		}
+	}
 	if (err)
 		return err;
-	nk = r->nkeys;
-	free(r->row_of);
-	r->row_of = malloc((nk ? nk : 1) * sizeof(*r->row_of));
-	if (!r->row_of)
-		return -ENOMEM;
-	/* name every id: its row */
-	for (i = 0; i < nk; i++) {
-		struct name *n = name_of(r, fd, r->keys[i]);
-		long row = n ? row_for(r, n) : -1;
-
-		if (n && row < 0)
-			return -ENOMEM;
-		r->row_of[i] = row < 0 ? UINT32_MAX : (__u32)row;
-	}
 	names_sweep(r);
-	/* group the keys by row (counting sort; unnamed keys last) */
+	/* group the keys by row (counting sort) */
+	nk = r->nkeys;
 	free(r->first);
 	r->first = calloc(r->nrows + 2, sizeof(*r->first));
 	count = r->first;
@@ -352,37 +500,17 @@ int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t
 		return -ENOMEM;
 	}
 	for (i = 0; i < nk; i++)
-		count[(r->row_of[i] == UINT32_MAX ? r->nrows : r->row_of[i]) + 1]++;
-	for (i = 1; i <= r->nrows + 1; i++)
+		count[r->row_of[i] + 1]++;
+	for (i = 1; i <= r->nrows; i++)
 		count[i] += count[i - 1];
-	for (i = 0; i < nk; i++) {
-		size_t row = r->row_of[i] == UINT32_MAX ? r->nrows : r->row_of[i];
-
-		sorted[r->first[row]++] = r->keys[i];
-	}
+	for (i = 0; i < nk; i++)
+		sorted[r->first[r->row_of[i]]++] = r->keys[i];
 	/* first[row] now ends row: shift back */
-	memmove(r->first + 1, r->first, (r->nrows + 1) * sizeof(*r->first));
+	memmove(r->first + 1, r->first, r->nrows * sizeof(*r->first));
 	r->first[0] = 0;
 	free(r->keys);
 	r->keys = sorted;
-	/* counts and sketches, one row at a time */
-	for (k = 0; k < r->nrows; k++) {
-		struct det_obs *o = &r->rows[k];
-		size_t a = r->first[k], b = r->first[k + 1];
-		bool single = b - a == 1;
-
-		if (!single)
-			memset(r->hll, 0, sizeof(r->hll));
-		for (i = a; i < b; i++)
-			if (!bpf_map_lookup_elem(fd, &r->keys[i], r->v))
-				add_value(r, o, single);
-		if (!single) {
-			o->ips = hll_estimate(r->hll[0]);
-			o->nets = hll_estimate(r->hll[1]);
-			if (r->kind == FP_TLS)
-				o->stacks = hll_estimate(r->hll[2]);
-		}
-	}
+	r->capkeys = nk ? nk : 1;
 	*rows = r->rows;
 	*nrows = r->nrows;
 	return 0;
@@ -400,10 +528,21 @@ const __u64 *fpr_keys(const struct fp_reader *r, size_t row, size_t *n)
 
 void fpr_delete(const struct fp_reader *r, int fd)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < r->nkeys; i++)
-		bpf_map_delete_elem(fd, &r->keys[i]);
+	/* in batches; one key at a time past a key already gone */
+	while (i < r->nkeys) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		__u32 cnt = (__u32)(r->nkeys - i > 4096 ? 4096 : r->nkeys - i);
+
+		if (bpf_map_delete_batch(fd, r->keys + i, &cnt, &o) == 0) {
+			i += cnt;
+			continue;
+		}
+		i += cnt;
+		if (i < r->nkeys)
+			bpf_map_delete_elem(fd, &r->keys[i++]);
+	}
 }
 
 int fps_clear(int fd, int gen)

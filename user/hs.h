@@ -70,7 +70,7 @@ void hidx_free(struct hidx *x);
 
 /* ---- hll.c ---- */
 double hll_estimate(const __u8 *reg);
-void hll_merge(__u8 *dst, const __u8 *src);
+void hll_merge(__u8 *restrict dst, const __u8 *restrict src);
 
 /* ---- p0f.c ---- */
 /* Render the p0f v3 raw_sig; returns the length written (truncated at len). */

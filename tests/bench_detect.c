@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Detector cost (`make bench`): one window over 50,000 TLS fingerprints.
+ *
+ *   detect_window     det_window() alone on 50,000 observations
+ *   window_close      the whole close of a window from a real tls_fps map
+ *                     (our skeleton, map resized to hold them): read every
+ *                     id, name it (JA4, cached after the first window),
+ *                     merge ids by JA4, estimate the sketches, judge, delete
+ *   window_close_cold the same with no name cached (the first window)
+ *   map_walk          baseline in the same run: a bare walk of the same map
+ *                     (get_next_key + lookup of every entry), the least any
+ *                     reader of it pays
+ * CPU time is the process's (user + system, CLOCK_PROCESS_CPUTIME_ID), the
+ * median of the warm windows. window_memory: what the process's resident
+ * set grew by over the windows (reader, detector, history). Two
+ * distributions of addresses per fingerprint (see ips_of).
+ *
+ * Output: one "name value unit" line per figure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "hs.h"
+#include "hs_hash.h"
+#include "hs_bpf.skel.h"
+
+static unsigned int NFP = 50000;    /* JA4s */
+static unsigned int NIDS = 55000;   /* map entries: 5,000 JA4s have two ids */
+#define WINDOWS 7
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static long status_kib(const char *field)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			v = strtol(line + strlen(field) + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), by_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void hll_add(__u8 *reg, __u64 h)
+{
+	__u32 i = hs_hll_index(h);
+	__u8 r = hs_hll_rank(h);
+
+	if (r > reg[i])
+		reg[i] = r;
+}
+
+/* Addresses behind fingerprint f. "zipf": a long tail as an edge sees it,
+ * 20,000 / (f + 1) (the first has 20,000, the 1,000th 20, half of them 1;
+ * about 216,000 in all); "wide": every one 20 to 400. */
+static bool wide;
+
+static unsigned int ips_of(unsigned int f)
+{
+	return wide ? 20 + f % 381 : 20000 / (f + 1) ? 20000 / (f + 1) : 1;
+}
+
+/* Fingerprint f's value: a hello of its own (cipher list), its sources, a
+ * few networks and stacks. */
+static void make_value(struct hs_tls_fp *v, unsigned int f)
+{
+	unsigned int i, ips = ips_of(f);
+
+	memset(v, 0, sizeof(*v));
+	v->hello.legacy_version = 0x0303;
+	v->hello.max_version = 0x0304;
+	v->hello.n_ciphers = 8;
+	for (i = 0; i < 8; i++)
+		v->hello.ciphers[i] = (__u16)(0x1301 + i + ((f >> (2 * i)) & 3) * 0x100);
+	v->hello.n_exts = 6;
+	for (i = 0; i < 6; i++)
+		v->hello.exts[i] = (__u16)(i == 5 ? 0x0d : 10 + i + (f >> 16));
+	v->hello.n_sigalgs = 2;
+	v->hello.sigalgs[0] = 0x0403;
+	v->hello.sigalgs[1] = 0x0804;
+	v->conns = ips * 2;
+	v->first_ns = 1;
+	v->last_ns = 2;
+	for (i = 0; i < ips; i++) {
+		__u64 h = hs_mix64(((__u64)f << 32) | i);
+
+		hll_add(v->hll_ips, h);
+		hll_add(v->hll_nets, hs_mix64(h % (ips / 4 + 1)));
+		hll_add(v->hll_tcp, hs_mix64(h % 3));
+	}
+}
+
+static int fill(int fd, struct hs_tls_fp *vals)
+{
+	unsigned int k;
+
+	for (k = 0; k < NIDS; k++) {
+		__u64 key = HS_GEN_KEY(hs_mix64(k + 1), 0);
+
+		if (bpf_map_update_elem(fd, &key, &vals[k % NFP], BPF_ANY)) {
+			fprintf(stderr, "bench_detect: map update: %s\n", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void count_alert(void *ctx, const struct det_alert *a)
+{
+	(void)a;
+	++*(unsigned long *)ctx;
+}
+
+/* One distribution: the detector alone, the reader alone, the whole close
+ * and the bare map walk; figures prefixed with its name. */
+static int run(int fd, const char *dist)
+{
+	double t_det[WINDOWS], t_close[WINDOWS], t_read[WINDOWS], t_rd[WINDOWS],
+	       t_del[WINDOWS], t0, cold = 0;
+	struct hs_tls_fp *vals = malloc(NFP * sizeof(*vals)), *v = malloc(sizeof(*v));
+	struct det_obs *obs = calloc(NFP, sizeof(*obs)), *rows;
+	struct fp_reader *rd = fpr_new(FP_TLS);
+	unsigned long alerts = 0;
+	struct det_config dc;
+	struct detector *d;
+	struct windows *w;
+	long rss0, rss1;
+	size_t nrows;
+	unsigned int f;
+	int i;
+
+	if (!vals || !v || !obs || !rd)
+		return -1;
+	for (f = 0; f < NFP; f++)
+		make_value(&vals[f], f);
+	det_config_default(&dc);
+
+	/* the detector alone */
+	d = det_new(&dc, FP_TLS);
+	for (f = 0; f < NFP; f++) {
+		snprintf(obs[f].name, sizeof(obs[f].name), "t13d0806h2_%012x_e5627efa2ab1",
+			 f * 2654435761u);
+		obs[f].ips = ips_of(f);
+		obs[f].nets = ips_of(f) / 4 + 1;
+		obs[f].stacks = 3;
+		obs[f].conns = 2 * ips_of(f);
+	}
+	for (i = 0; i < WINDOWS; i++) {
+		t0 = cpu_ms();
+		det_window(d, obs, NFP, count_alert, &alerts);
+		t_det[i] = cpu_ms() - t0;
+	}
+	det_free(d);
+
+	/* the reader alone: read (named, merged, estimated), then delete */
+	for (i = 0; i < WINDOWS; i++) {
+		if (fill(fd, vals))
+			return -1;
+		t0 = cpu_ms();
+		if (fpr_read(rd, fd, -1, &rows, &nrows) || nrows != NFP) {
+			fprintf(stderr, "bench_detect: read %zu rows, %u expected\n", nrows, NFP);
+			return -1;
+		}
+		t_rd[i] = cpu_ms() - t0;
+		t0 = cpu_ms();
+		fpr_delete(rd, fd);
+		t_del[i] = cpu_ms() - t0;
+	}
+
+	/* the whole window from the map, and the bare walk baseline */
+	rss0 = status_kib("VmRSS:");
+	w = win_new(&dc, 60, "/dev/null", true, false);
+	if (!w)
+		return -1;
+	for (i = 0; i < WINDOWS; i++) {
+		__u64 key, cur;
+		bool started = false;
+		unsigned long n = 0;
+
+		if (fill(fd, vals))
+			return -1;
+		t0 = cpu_ms();
+		while (bpf_map_get_next_key(fd, started ? &cur : NULL, &key) == 0) {
+			cur = key;
+			started = true;
+			if (!bpf_map_lookup_elem(fd, &key, v))
+				n++;
+		}
+		t_read[i] = cpu_ms() - t0;
+		if (n != NIDS) {
+			fprintf(stderr, "bench_detect: read %lu entries, %u expected\n", n, NIDS);
+			return -1;
+		}
+		t0 = cpu_ms();
+		if (win_close(w, fd, -1, -1, 1)) {
+			fprintf(stderr, "bench_detect: window close failed\n");
+			return -1;
+		}
+		t_close[i] = cpu_ms() - t0;
+		if (!i)
+			cold = t_close[0];
+		if (bpf_map_get_next_key(fd, NULL, &key) == 0) {
+			fprintf(stderr, "bench_detect: the window close left entries\n");
+			return -1;
+		}
+	}
+	rss1 = status_kib("VmRSS:");
+	win_free(w);
+
+	printf("%s_detect_window_cpu %.1f ms\n", dist, median(t_det + 1, WINDOWS - 1));
+	printf("%s_window_read_cpu %.1f ms\n", dist, median(t_rd + 1, WINDOWS - 1));
+	printf("%s_window_delete_cpu %.1f ms\n", dist, median(t_del + 1, WINDOWS - 1));
+	printf("%s_window_close_cold_cpu %.1f ms\n", dist, cold);
+	printf("%s_window_close_cpu %.1f ms\n", dist, median(t_close + 1, WINDOWS - 1));
+	printf("%s_map_walk_cpu %.1f ms\n", dist, median(t_read + 1, WINDOWS - 1));
+	printf("%s_window_close_vs_map_walk %.2f ratio\n", dist,
+	       median(t_close + 1, WINDOWS - 1) / median(t_read + 1, WINDOWS - 1));
+	printf("%s_window_memory %.1f MiB\n", dist, (rss1 - rss0) / 1024.0);
+	fpr_free(rd);
+	free(obs);
+	free(vals);
+	free(v);
+	return 0;
+}
+
+int main(void)
+{
+	struct hs_config cfg = { 0 };
+	struct hs_bpf *skel;
+	int fd;
+
+	libbpf_set_print(NULL);
+	skel = hs_open(&cfg);
+	if (!skel || bpf_map__set_max_entries(skel->maps.tls_fps, 65536) ||
+	    hs_load(skel, NULL)) {
+		fprintf(stderr, "bench_detect: couldn't load the BPF object (root needed)\n");
+		return 1;
+	}
+	fd = bpf_map__fd(skel->maps.tls_fps);
+	printf("detect_fingerprints %u\n", NFP);
+	printf("detect_map_ids %u\n", NIDS);
+	if (run(fd, "zipf"))
+		return 1;
+	wide = true;
+	if (run(fd, "wide"))
+		return 1;
+	/* what the default map holds at most: 8,192 ids, one per JA4 */
+	wide = false;
+	NFP = NIDS = HS_TLS_FP_MAX;
+	if (run(fd, "default_map_zipf"))
+		return 1;
+	printf("process_rss %.1f MiB\n", status_kib("VmRSS:") / 1024.0);
+	printf("process_rss_peak %.1f MiB\n", status_kib("VmHWM:") / 1024.0);
+	hs_bpf__destroy(skel);
+	return 0;
+}
