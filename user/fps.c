@@ -413,6 +413,7 @@ static bool gen_ok(__u64 key, int gen)
  * or map cannot batch (nothing added then). */
 static int read_batched(struct fp_reader *r, int fd, int gen)
 {
+	size_t vsize = r->kind == FP_TLS ? sizeof(struct hs_tls_fp) : sizeof(struct hs_tcp_fp);
 	__u64 in = 0, out = 0;
 	bool first = true;
 	__u32 i, cnt;
@@ -433,9 +434,11 @@ static int read_batched(struct fp_reader *r, int fd, int gen)
 				return r->nkeys ? -e : -EOPNOTSUPP;
 			return -e;
 		}
+		/* values come packed at the map's value size */
 		for (i = 0; i < cnt; i++)
 			if (gen_ok(r->bkeys[i], gen) &&
-			    add_entry(r, fd, r->bkeys[i], &r->batch[i]))
+			    add_entry(r, fd, r->bkeys[i],
+				      (const union fpv *)((const char *)r->batch + i * vsize)))
 				return -ENOMEM;
 		if (ret)
 			return 0;   /* ENOENT: the last batch */
