@@ -11,15 +11,16 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 # Debian packages: to build, then what the tests and demo drive.
 DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
-	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev
+	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
+	      libmicrohttpd-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux \
-	      openssl curl gnutls-bin wget nodejs chromium
+	      openssl curl gnutls-bin wget nodejs chromium prometheus
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Iheaders -Iuser -I$(OUT) -MMD -MP \
 	    -DHS_VERSION='"$(VERSION)"'
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lpthread -lm
 BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP
 
 USER_SRC := $(wildcard user/*.c)

@@ -83,7 +83,7 @@ static void status_usage(FILE *f)
 		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n");
 }
 
-static __u32 map_id(int fd)
+__u32 hs_map_id(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -91,7 +91,7 @@ static __u32 map_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-static __u32 map_max(int fd)
+__u32 hs_map_max(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -99,7 +99,7 @@ static __u32 map_max(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
-static __u32 map_count(int fd)
+__u32 hs_map_count(int fd)
 {
 	__u64 key, next;
 	void *prev = NULL;
@@ -114,7 +114,7 @@ static __u32 map_count(int fd)
 }
 
 /* Does program `id` use the map with id `want`? (i.e. is it ours) */
-static bool prog_uses_map(__u32 id, __u32 want)
+bool hs_prog_uses_map(__u32 id, __u32 want)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info), ids[64], i;
@@ -214,7 +214,7 @@ static void status_enforce(int fd, json_object *j)
 	free(rows);
 }
 
-static const char *attach_mode(__u8 m)
+const char *hs_attach_mode(__u8 m)
 {
 	return m == XDP_ATTACHED_DRV ? "native" : m == XDP_ATTACHED_SKB ? "skb" :
 	       m == XDP_ATTACHED_HW ? "offload" : m == XDP_ATTACHED_MULTI ? "multi" : "none";
@@ -271,11 +271,11 @@ int cmd_status(int argc, char **argv)
 		pr_warn("Couldn't read health counters: %s", strerror(-err));
 		goto out;
 	}
-	stats_id = map_id(st_fd);
-	fps_n = map_count(fps_fd);
-	fps_max = map_max(fps_fd);
-	tls_n = map_count(tls_fd);
-	tls_max = map_max(tls_fd);
+	stats_id = hs_map_id(st_fd);
+	fps_n = hs_map_count(fps_fd);
+	fps_max = hs_map_max(fps_fd);
+	tls_n = hs_map_count(tls_fd);
+	tls_max = hs_map_max(tls_fd);
 
 	if (json) {
 		j = json_object_new_object();
@@ -291,7 +291,7 @@ int cmd_status(int argc, char **argv)
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
 		if (bpf_xdp_query(it->if_index, 0, &q) || !q.prog_id ||
-		    !prog_uses_map(q.prog_id, stats_id))
+		    !hs_prog_uses_map(q.prog_id, stats_id))
 			continue;
 		n_att++;
 		if (json) {
@@ -299,12 +299,12 @@ int cmd_status(int argc, char **argv)
 
 			json_object_object_add(a, "interface", json_object_new_string(it->if_name));
 			json_object_object_add(a, "ifindex", json_object_new_int(it->if_index));
-			json_object_object_add(a, "mode", json_object_new_string(attach_mode(q.attach_mode)));
+			json_object_object_add(a, "mode", json_object_new_string(hs_attach_mode(q.attach_mode)));
 			json_object_object_add(a, "prog_id", json_object_new_int64(q.prog_id));
 			json_object_array_add(ja, a);
 		} else {
 			printf("  %-16s %-7s prog id %u\n", it->if_name,
-			       attach_mode(q.attach_mode), q.prog_id);
+			       hs_attach_mode(q.attach_mode), q.prog_id);
 		}
 	}
 	if (ifs)

@@ -567,3 +567,8 @@ int fps_clear(int fd, int gen)
 	free(r.keys);
 	return 0;
 }
+
+size_t fpr_entries(const struct fp_reader *r)
+{
+	return r->nkeys;
+}

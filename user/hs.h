@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <linux/types.h>
 
@@ -181,6 +182,8 @@ void fpr_free(struct fp_reader *r);
 int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t *n);
 /* The map keys merged into row i of the last read. */
 const __u64 *fpr_keys(const struct fp_reader *r, size_t row, size_t *n);
+/* Map entries the last read saw. */
+size_t fpr_entries(const struct fp_reader *r);
 /* Delete every key the last read saw. */
 void fpr_delete(const struct fp_reader *r, int fd);
 /* Delete the entries of generation gen (-1: all) without reading them. */
@@ -222,6 +225,22 @@ int win_close(struct windows *w, int tls_fps_fd, int tcp_fps_fd, int gen, __u64 
 int win_save(const struct windows *w, const char *path);
 int win_load(struct windows *w, const char *path);
 unsigned long long win_alerts(const struct windows *w);
+/* The detector's results for a scrape (any thread): copied under a lock. */
+#define WIN_OPEN_MAX 64
+struct win_summary {
+	unsigned int windows;
+	size_t known[2];                           /* by enum fp_kind */
+	unsigned long long alerts[2][3];           /* by kind, enum det_state */
+	size_t nopen[2];                           /* alerts open after the last window */
+	struct win_open {
+		enum fp_kind kind;
+		char name[DET_NAME_LEN];
+		int score;
+		double ips;
+	} open[WIN_OPEN_MAX];                      /* the first of them */
+	size_t nlisted;
+};
+void win_summary(struct windows *w, struct win_summary *s);
 /* run --enforce: alerts (new, active) of JA4s not allowlisted put their TLS
  * ids in the enforce map (enforce_fd) with mode and an expiry ttl_s ahead;
  * an ended alert removes them, expired entries are swept each window. */
@@ -282,11 +301,43 @@ int hs_pin_open(const char *pin_dir, const char *map, int *fd);
 int hs_stats_read(int stats_fd, struct hs_stats *sum);
 extern const char *const hs_stat_names[HS_ST__COUNT];
 
+/* ---- dump.c: what status and the exporter read ---- */
+__u32 hs_map_id(int fd);
+__u32 hs_map_max(int fd);
+__u32 hs_map_count(int fd);                /* entries, by walking the keys */
+bool hs_prog_uses_map(__u32 prog_id, __u32 map_id);
+const char *hs_attach_mode(__u8 mode);     /* "native", "skb", ... */
+
+/* ---- metrics.c ---- */
+#define HS_DEFAULT_LISTEN "127.0.0.1:9742"
+#define HS_DEFAULT_METRICS_PATH "/metrics"
+#define HS_METRICS_TOP 10
+/* What a scrape reads: a running instance's pinned maps, and in `run` its
+ * windows (the detector's results). */
+struct metrics_src {
+	const char *pin_dir;
+	int stats_fd, tcp_fd, tls_fd, enforce_fd;   /* enforce_fd -1: none */
+	unsigned long top;                          /* per-fingerprint series */
+	struct windows *win;                        /* NULL: exporter */
+	struct fp_reader *rd;                       /* owned by the scrape thread */
+};
+/* The exposition text (Prometheus text format 0.0.4); 0 or -errno. */
+int metrics_render(struct metrics_src *m, FILE *f);
+struct exporter;
+/* Serve GET / (a landing page) and GET path (the metrics) on listen
+ * ("ADDR:PORT", "[V6]:PORT"); NULL with one line in err. */
+struct exporter *exporter_start(const char *listen, const char *path,
+				struct metrics_src *m, char *err, size_t errlen);
+void exporter_stop(struct exporter *e);
+/* ADDR:PORT valid for exporter_start; 0 or -1. */
+int listen_addr_check(const char *listen);
+
 /* ---- subcommands ---- */
 int cmd_run(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 #endif /* HS_USER_H */

@@ -20,6 +20,7 @@ static const struct {
 	{ "status", cmd_status, "show attachments, map fill levels and health counters" },
 	{ "replay", cmd_replay, "feed pcap files through the XDP program offline" },
 	{ "top", cmd_top, "live view of the busiest TLS fingerprints and their scores" },
+	{ "exporter", cmd_exporter, "serve a running instance's maps to Prometheus" },
 };
 
 static void usage(FILE *f)

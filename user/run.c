@@ -37,7 +37,7 @@ static void run_usage(FILE *f)
 		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
 		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
 		"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
-		"                      [--enforce-ttl S] [-v]\n"
+		"                      [--enforce-ttl S] [--metrics ADDR:PORT] [-v]\n"
 		"  -i, --interface IFACE  interface to attach to (required)\n"
 		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
 		"                         where the driver supports it, else skb\n"
@@ -62,6 +62,8 @@ static void run_usage(FILE *f)
 		"                         allowlisted JA4s are never enforced\n"
 		"      --enforce-ttl S    an enforced fingerprint lapses S seconds after its\n"
 		"                         last alert (default: 10 windows)\n"
+		"      --metrics ADDR:PORT  serve Prometheus metrics on /metrics (e.g.\n"
+		"                         " HS_DEFAULT_LISTEN ", the exporter's default)\n"
 		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
 }
@@ -188,6 +190,7 @@ int cmd_run(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'T' },
 		{ "enforce", required_argument, NULL, 'E' },
 		{ "enforce-ttl", required_argument, NULL, 'L' },
+		{ "metrics", required_argument, NULL, 'M' },
 		HS_DP_LONGOPTS,
 		{ 0 }
 	};
@@ -209,6 +212,9 @@ int cmd_run(int argc, char **argv)
 	int enforce = HS_ENF_OFF;
 	unsigned long long enforce_ttl = 0;
 	struct windows *win = NULL;
+	struct metrics_src msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP };
+	struct exporter *exp = NULL;
+	const char *metrics = NULL;
 	struct seen *seen = NULL;
 	struct det_config dc;
 	sigset_t mask;
@@ -258,6 +264,11 @@ int cmd_run(int argc, char **argv)
 				pr_warn("invalid --enforce '%s' (dry-run or drop)", optarg);
 				return HS_EXIT_USAGE;
 			}
+			break;
+		case 'M':
+			if (listen_addr_check(optarg))
+				return HS_EXIT_USAGE;
+			metrics = optarg;
 			break;
 		case 'L':
 			if (parse_uint(optarg, 7 * 86400, &enforce_ttl) || !enforce_ttl) {
@@ -381,6 +392,22 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	win_load(win, state_path);
+	if (metrics) {
+		char errbuf[512];
+
+		msrc.pin_dir = pin_dir;
+		msrc.stats_fd = bpf_map__fd(skel->maps.stats);
+		msrc.tcp_fd = bpf_map__fd(skel->maps.tcp_fps);
+		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
+		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
+		msrc.win = win;
+		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &msrc, errbuf, sizeof(errbuf));
+		if (!exp) {
+			pr_warn("--metrics: %s", errbuf);
+			goto out;
+		}
+		pr_info("metrics on http://%s%s", metrics, HS_DEFAULT_METRICS_PATH);
+	}
 	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
 	if (link_fd < 0) {
 		err = -errno;
@@ -473,6 +500,8 @@ int cmd_run(int argc, char **argv)
 	}
 	ret = HS_EXIT_OK;
 out:
+	exporter_stop(exp);     /* its thread reads the maps: first */
+	fpr_free(msrc.rd);
 	ring_buffer__free(rb);
 	if (tm_fd >= 0)
 		close(tm_fd);

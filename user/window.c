@@ -5,6 +5,7 @@
  * next window, judge, and write the alerts as JSON lines or text.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -46,6 +47,10 @@ struct windows {
 	int enf_mode;                   /* enum hs_enforce_mode */
 	__u64 enf_ttl_ns;
 	__u64 enf_now;                  /* program clock when the window closed */
+	/* for scrapes from another thread: the results of the last window */
+	pthread_mutex_t lock;
+	struct win_summary sum;         /* under lock */
+	struct win_summary next;        /* being built by the closing window */
 };
 
 static int side_init(struct side *s, enum fp_kind kind, const struct det_config *c)
@@ -72,6 +77,7 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 		return NULL;
 	w->cfg = c;
 	w->tcp_on = c->tcp_stacks;
+	pthread_mutex_init(&w->lock, NULL);
 	w->enf_fd = -1;
 	w->window_s = window_s;
 	w->json = json;
@@ -106,6 +112,7 @@ void win_free(struct windows *w)
 		fclose(w->out);
 	side_free(&w->tls);
 	side_free(&w->tcp);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
@@ -218,6 +225,18 @@ static void on_alert(struct windows *w, enum fp_kind kind, const struct det_aler
 	int k;
 
 	w->alerts++;
+	w->next.alerts[kind][a->state]++;
+	if (a->state != DET_ENDED) {
+		w->next.nopen[kind]++;
+		if (w->next.nlisted < WIN_OPEN_MAX) {
+			struct win_open *op = &w->next.open[w->next.nlisted++];
+
+			op->kind = kind;
+			snprintf(op->name, sizeof(op->name), "%s", o->name);
+			op->score = a->score;
+			op->ips = o->ips;
+		}
+	}
 	fmt_time(w->end_ns, false, ts, sizeof(ts));
 	if (w->json) {
 		json_object *j = json_object_new_object(), *r, *s;
@@ -320,9 +339,18 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 		clock_gettime(CLOCK_MONOTONIC, &mono);
 		w->enf_now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
 	}
+	/* this window's summary: totals carried on, open alerts afresh */
+	w->next.nopen[0] = w->next.nopen[1] = 0;
+	w->next.nlisted = 0;
 	err = side_close(w, &w->tls, tls_fd, gen);
 	if (tcp_fd >= 0)
 		err2 = w->tcp_on ? side_close(w, &w->tcp, tcp_fd, gen) : fps_clear(tcp_fd, gen);
+	w->next.windows = det_windows(w->tls.det);
+	w->next.known[FP_TLS] = det_known(w->tls.det);
+	w->next.known[FP_TCP] = det_known(w->tcp.det);
+	pthread_mutex_lock(&w->lock);
+	w->sum = w->next;
+	pthread_mutex_unlock(&w->lock);
 	if (w->enf_fd >= 0)
 		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
 	return err ?: err2;
@@ -348,6 +376,13 @@ int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
 unsigned long long win_alerts(const struct windows *w)
 {
 	return w->alerts;
+}
+
+void win_summary(struct windows *w, struct win_summary *s)
+{
+	pthread_mutex_lock(&w->lock);
+	*s = w->sum;
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* The TCP stacks' state file next to the TLS one: X.json -> X-tcp.json. */

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The Prometheus endpoint, both forms: `run --metrics ADDR:PORT` (with the
+# detector's results) and `hydrascope exporter` on the same pins. Real TLS
+# handshakes from the bed's clients; every scrape passes `promtool check
+# metrics`; the series carry the counts the traffic made; a real Prometheus
+# server (Debian's) scrapes both and reports up == 1 and our series through
+# its HTTP API. Bad flags, a port in use: one line, non-zero exit.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd ip ethtool python3 nsenter curl promtool prometheus openssl
+if [ ! -x "$HS" ]; then
+	fail "no $HS: build it first (make)"
+	done_testing
+fi
+
+TLS_PORTS=(443)
+BED_PORTS=(80)
+RUN_PORT=19742 EXP_PORT=19743 PROM_PORT=19790
+
+# expect_exit NAME WANT-RC CMD...: exit WANT-RC with one stderr line, no stdout
+expect_exit() {
+	local name=$1 want=$2 rc lines; shift 2
+	timeout 10 "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$name: exit $want expected, got $rc: $(head -c 300 "$TMP/err")"
+	elif [ "$lines" != 1 ] || [ -s "$TMP/out" ]; then
+		fail "$name: one stderr line and no output expected, got $lines: $(head -c 300 "$TMP/err" | tr '\n' '|')"
+	else
+		ok "$name (exit $rc: $(cat "$TMP/err"))"
+	fi
+}
+
+expect_exit "exporter --web.listen-address nonsense" 2 "$HS" exporter --web.listen-address nonsense
+expect_exit "exporter --web.listen-address 127.0.0.1:0" 2 "$HS" exporter --web.listen-address 127.0.0.1:0
+expect_exit "exporter --web.telemetry-path without /" 2 "$HS" exporter --web.telemetry-path metrics
+expect_exit "exporter --top 0" 2 "$HS" exporter --top 0
+expect_exit "exporter without an instance" 1 "$HS" exporter --pin-dir "$TMP/none"
+expect_exit "run --metrics bad address" 2 "$HS" run -i lo --metrics 127.0.0.1:99999
+
+if ! bed_net 2; then
+	fail "test bed could not be built"
+	done_testing
+fi
+ip -n "$BED_SRV" link set lo up
+if ! bed_tls_server "${TLS_PORTS[@]}"; then
+	fail "TLS server in $BED_SRV"
+	done_testing
+fi
+if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --window 2 --metrics 127.0.0.1:$RUN_PORT; then
+	fail "run --metrics 127.0.0.1:$RUN_PORT: attachment expected (log above)"
+	done_testing
+fi
+grep -q "metrics on http://127.0.0.1:$RUN_PORT/metrics" "$TMP/run.log" &&
+	ok "run says where the metrics are" || fail "run: no 'metrics on' line: $(head -c 300 "$TMP/run.log")"
+
+good=0
+for c in 0 1; do
+	for k in 1 2 3; do
+		code=$(timeout 20 nsenter --net=/run/netns/"${BED_CLIENTS[c]}" curl -sS -k \
+			--max-time 10 -o /dev/null -w '%{http_code}' "https://$BED_SRV_IP/" 2>>"$TMP/curl.err")
+		[ "$code" = 200 ] && good=$((good + 1))
+	done
+done
+expect_eq "curl: HTTPS requests that succeed" 6 "$good"
+
+# scrape URL FILE: GET into FILE, the HTTP status printed
+scrape() { nsx "$BED_SRV" curl -sS --max-time 10 -o "$2" -w '%{http_code}' "$1" 2>>"$TMP/scrape.err"; }
+# value FILE SERIES: the value of one exact series
+value() { awk -v s="$2" '$1 == s { print $2; exit }' "$1"; }
+
+# ---- run --metrics ----
+expect_eq "run --metrics: GET /metrics" 200 "$(scrape http://127.0.0.1:$RUN_PORT/metrics "$TMP/run.prom")"
+if promtool check metrics <"$TMP/run.prom" >"$TMP/promtool.out" 2>&1; then
+	ok "promtool check metrics: run's scrape is clean"
+else
+	fail "promtool check metrics on run's scrape: $(head -c 600 "$TMP/promtool.out")"
+fi
+pk=$(value "$TMP/run.prom" hydrascope_packets_total)
+[ "${pk:-0}" -gt 0 ] 2>/dev/null && ok "hydrascope_packets_total $pk" || fail "hydrascope_packets_total > 0 expected, got '$pk'"
+he=$(value "$TMP/run.prom" hydrascope_tls_hellos_total)
+[ "${he:-0}" -ge 6 ] 2>/dev/null && ok "hydrascope_tls_hellos_total $he (6 handshakes)" ||
+	fail "hydrascope_tls_hellos_total >= 6 expected, got '$he'"
+expect_eq "program attached natively to $BED_DEV" 1 \
+	"$(value "$TMP/run.prom" "hydrascope_program_attached{interface=\"$BED_DEV\",mode=\"native\"}")"
+grep -q '^hydrascope_build_info{version="[^"]*",libbpf="[0-9.]*",layout="[0-9]*"} 1$' "$TMP/run.prom" &&
+	ok "hydrascope_build_info" || fail "hydrascope_build_info missing: $(grep build_info "$TMP/run.prom")"
+grep -q '^hydrascope_detector_windows_total [0-9]' "$TMP/run.prom" &&
+	grep -q '^hydrascope_alerts_total{kind="tls",state="new"} [0-9]' "$TMP/run.prom" &&
+	ok "run's scrape has the detector's series" || fail "detector series missing in run's scrape"
+expect_eq "map capacity of tls_fps" 8192 "$(value "$TMP/run.prom" 'hydrascope_map_capacity_entries{map="tls_fps"}')"
+if grep -qE '198\.1[89]\.' "$TMP/run.prom"; then
+	fail "an address in the metrics: $(grep -E '198\.1[89]\.' "$TMP/run.prom" | head -n 2)"
+else
+	ok "no address anywhere in the metrics"
+fi
+for code_url in "404 /nope" "200 /"; do
+	expect_eq "GET ${code_url#* }" "${code_url%% *}" "$(scrape "http://127.0.0.1:$RUN_PORT${code_url#* }" "$TMP/page")"
+done
+grep -q 'href="/metrics"' "$TMP/page" && ok "landing page links /metrics" || fail "landing page: $(head -c 200 "$TMP/page")"
+expect_eq "POST /metrics" 405 "$(nsx "$BED_SRV" curl -sS -o /dev/null -w '%{http_code}' -X POST \
+	"http://127.0.0.1:$RUN_PORT/metrics" 2>/dev/null)"
+
+# ---- the exporter on the same pins ----
+bg_job EXP_PID nsenter --net=/run/netns/"$BED_SRV" "$HS" exporter --pin-dir "$BED_PINS" \
+	--web.listen-address 127.0.0.1:$EXP_PORT --top 1 2>"$TMP/exp.log"
+wait_for 5 grep -q 'serving' "$TMP/exp.log"
+# handshakes of two TLS stacks in the current window (curl and openssl
+# s_client: two JA4s), so the scrape has fingerprints to leave out
+for c in 0 1; do
+	timeout 20 nsenter --net=/run/netns/"${BED_CLIENTS[c]}" curl -sS -k --max-time 10 \
+		-o /dev/null "https://$BED_SRV_IP/" 2>>"$TMP/curl.err"
+	timeout 20 nsenter --net=/run/netns/"${BED_CLIENTS[c]}" openssl s_client -brief \
+		-connect "$BED_SRV_IP:443" </dev/null >/dev/null 2>&1
+done
+expect_eq "exporter: GET /metrics" 200 "$(scrape http://127.0.0.1:$EXP_PORT/metrics "$TMP/exp.prom")"
+if promtool check metrics <"$TMP/exp.prom" >"$TMP/promtool.out" 2>&1; then
+	ok "promtool check metrics: the exporter's scrape is clean"
+else
+	fail "promtool check metrics on the exporter's scrape: $(head -c 600 "$TMP/promtool.out")"
+fi
+grep -q '^hydrascope_detector_windows_total' "$TMP/exp.prom" &&
+	fail "the exporter has no detector: no detector series expected" ||
+	ok "the exporter: no detector series"
+nfp=$(value "$TMP/exp.prom" hydrascope_fingerprints)
+nser=$(grep -c '^hydrascope_fingerprint_ips{ja4="t' "$TMP/exp.prom")
+omitted=$(value "$TMP/exp.prom" hydrascope_fingerprints_omitted)
+if [ "${nfp:-0}" -ge 2 ] && [ "$nser" = 1 ] && [ "$omitted" = $((nfp - 1)) ]; then
+	ok "--top 1: one JA4 series of $nfp, $omitted counted as omitted"
+else
+	fail "--top 1: 1 series and omitted = fingerprints - 1 expected, got $nser series, $nfp fingerprints, $omitted omitted"
+fi
+expect_exit "a second exporter on the same port" 1 nsenter --net=/run/netns/"$BED_SRV" "$HS" \
+	exporter --pin-dir "$BED_PINS" --web.listen-address 127.0.0.1:$EXP_PORT
+
+# ---- a real Prometheus scrapes both ----
+mkdir -p "$TMP/prom"
+cat >"$TMP/prom.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: run
+    static_configs: [{targets: ['127.0.0.1:$RUN_PORT']}]
+  - job_name: exporter
+    static_configs: [{targets: ['127.0.0.1:$EXP_PORT']}]
+EOF
+bg_job PROM_PID nsenter --net=/run/netns/"$BED_SRV" prometheus --config.file "$TMP/prom.yml" \
+	--storage.tsdb.path "$TMP/prom" --web.listen-address 127.0.0.1:$PROM_PORT 2>"$TMP/prom.log"
+# query Q: Prometheus's instant query result as "job=value" lines
+query() {
+	nsx "$BED_SRV" curl -sS --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+		--data-urlencode "query=$1" 2>/dev/null | python3 -c '
+import json, sys
+try:
+    r = json.load(sys.stdin)["data"]["result"]
+except Exception:
+    sys.exit(1)
+for x in sorted(r, key=lambda x: x["metric"].get("job", "")):
+    print("%s=%s" % (x["metric"].get("job", ""), x["value"][1]))'
+}
+both_up() { [ "$(query 'up' | tr '\n' ' ')" = "exporter=1 run=1 " ]; }
+if wait_for 30 both_up; then
+	ok "Prometheus: up == 1 for both targets"
+else
+	fail "Prometheus: up == 1 for run and exporter expected, got '$(query up | tr '\n' ' ')': $(tail -n 5 "$TMP/prom.log")"
+fi
+has_series() { [ "$(query 'hydrascope_tls_hellos_total > 0' | wc -l)" = 2 ]; }
+wait_for 10 has_series && ok "Prometheus: hydrascope_tls_hellos_total > 0 from both" ||
+	fail "Prometheus: hydrascope_tls_hellos_total from both expected, got '$(query hydrascope_tls_hellos_total | tr '\n' ' ')'"
+q=$(query 'hydrascope_detector_windows_total')
+[[ $q == run=* ]] && ok "Prometheus: hydrascope_detector_windows_total ($q)" ||
+	fail "Prometheus: hydrascope_detector_windows_total from run expected, got '$q'"
+
+bg_stop "$PROM_PID"
+bg_stop "$EXP_PID" TERM 5
+expect_eq "exporter exits 0 on SIGTERM" 0 $?
+bg_stop "$HS_PID" TERM 10
+expect_eq "run --metrics exits 0 on SIGTERM" 0 $?
+done_testing

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Prometheus metrics of a running instance, read from its pinned maps at
+ * each scrape (text exposition format 0.0.4). Naming follows the
+ * Prometheus guide: prefix hydrascope_, base units, _total only on
+ * counters. No address is ever a label; per-fingerprint series (label ja4)
+ * only for the top N by score, the rest counted in
+ * hydrascope_fingerprints_omitted. In `run --metrics` the detector's
+ * results are added (alerts, open alerts' scores).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <bpf/libbpf_version.h>
+
+#include "hs.h"
+
+/* Health counters as metrics: name, the label that tells them apart. */
+static const struct {
+	int stat;
+	const char *metric, *label, *value;
+} counters[] = {
+	{ HS_ST_PACKETS, "packets_total", NULL, NULL },
+	{ HS_ST_SYNS, "syns_total", NULL, NULL },
+	{ HS_ST_HELLOS, "tls_hellos_total", NULL, NULL },
+	{ HS_ST_HELLO_MULTISEG, "tls_hellos_multi_segment_total", NULL, NULL },
+	{ HS_ST_FP_NEW, "fingerprint_inserts_total", "kind", "tcp" },
+	{ HS_ST_TLS_FP_NEW, "fingerprint_inserts_total", "kind", "tls" },
+	{ HS_ST_MAP_FULL, "map_full_total", "map", "tcp_fps" },
+	{ HS_ST_TLS_MAP_FULL, "map_full_total", "map", "tls_fps" },
+	{ HS_ST_RB_DROP, "ringbuf_drops_total", NULL, NULL },
+	{ HS_ST_NON_IP, "packets_not_inspected_total", "reason", "non_ip" },
+	{ HS_ST_NON_TCP, "packets_not_inspected_total", "reason", "non_tcp" },
+	{ HS_ST_FRAGMENT, "packets_not_inspected_total", "reason", "fragment" },
+	{ HS_ST_SYN_BAD_FLAGS, "packets_not_inspected_total", "reason", "syn_bad_flags" },
+	{ HS_ST_ERR_ETH, "parse_errors_total", "layer", "eth" },
+	{ HS_ST_ERR_VLAN, "parse_errors_total", "layer", "vlan" },
+	{ HS_ST_ERR_IP4, "parse_errors_total", "layer", "ipv4" },
+	{ HS_ST_ERR_IP6, "parse_errors_total", "layer", "ipv6" },
+	{ HS_ST_ERR_IP6_EXT, "parse_errors_total", "layer", "ipv6_ext" },
+	{ HS_ST_ERR_TCP, "parse_errors_total", "layer", "tcp" },
+	{ HS_ST_TLS_NOT_HELLO, "tls_walks_abandoned_total", "reason", "not_hello" },
+	{ HS_ST_TLS_MALFORMED, "tls_walks_abandoned_total", "reason", "malformed" },
+	{ HS_ST_TLS_TOO_BIG, "tls_walks_abandoned_total", "reason", "too_big" },
+	{ HS_ST_TLS_OUT_OF_ORDER, "tls_walks_abandoned_total", "reason", "out_of_order" },
+	{ HS_ST_TLS_RECORD_SPLIT, "tls_walks_abandoned_total", "reason", "record_split" },
+	{ HS_ST_TLS_OTHER_PORT, "tls_walks_abandoned_total", "reason", "other_port" },
+	{ HS_ST_ENFORCE_MATCHED, "enforce_matched_total", NULL, NULL },
+	{ HS_ST_ENFORCE_DROPPED, "enforce_dropped_total", NULL, NULL },
+};
+
+static const char *help_of(const char *metric)
+{
+	static const struct { const char *m, *h; } h[] = {
+		{ "packets_total", "Packets seen by the XDP program." },
+		{ "syns_total", "Client SYNs fingerprinted." },
+		{ "tls_hellos_total", "TLS ClientHellos fingerprinted." },
+		{ "tls_hellos_multi_segment_total", "ClientHellos that spanned several TCP segments." },
+		{ "fingerprint_inserts_total", "Fingerprint map entries created (each window anew)." },
+		{ "map_full_total", "Fingerprints not counted because their map was full." },
+		{ "ringbuf_drops_total", "Events lost to a full ring buffer." },
+		{ "packets_not_inspected_total", "Packets passed without inspection, by reason." },
+		{ "parse_errors_total", "Packets with a truncated or malformed header, by layer." },
+		{ "tls_walks_abandoned_total", "ClientHellos not fingerprinted, by reason." },
+		{ "enforce_matched_total", "ClientHellos whose fingerprint was enforced." },
+		{ "enforce_dropped_total", "ClientHellos dropped by enforcement (drop mode)." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		if (!strcmp(h[i].m, metric))
+			return h[i].h;
+	return "";
+}
+
+static void head(FILE *f, const char *metric, const char *type, const char *help)
+{
+	fprintf(f, "# HELP hydrascope_%s %s\n# TYPE hydrascope_%s %s\n", metric, help,
+		metric, type);
+}
+
+/* A label value: JA4s and p0f signatures are plain, but escape anyway. */
+static void label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+struct scored {
+	const struct det_obs *o;
+	int score;
+};
+
+static int by_score(const void *a, const void *b)
+{
+	const struct scored *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	if (x->o->ips != y->o->ips)
+		return x->o->ips < y->o->ips ? 1 : -1;
+	return strcmp(x->o->name, y->o->name);
+}
+
+static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, size_t n)
+{
+	static const struct { const char *metric, *help; } g[] = {
+		{ "fingerprint_ips", "Distinct source addresses of a JA4 in the current windows (estimate)." },
+		{ "fingerprint_networks", "Distinct /24 or /48 networks of a JA4 (estimate)." },
+		{ "fingerprint_connections", "ClientHellos of a JA4 in the current windows." },
+		{ "fingerprint_tcp_stacks", "Distinct TCP stacks behind a JA4 (estimate)." },
+		{ "fingerprint_score", "Score of a JA4 from its numbers alone (wide, many_nets, low_rate, many_stacks)." },
+	};
+	struct scored *top = calloc(n ? n : 1, sizeof(*top));
+	struct det_config *c = malloc(sizeof(*c));
+	size_t i, k, shown;
+
+	if (c)
+		det_config_default(c);
+	for (i = 0; top && c && i < n; i++) {
+		top[i].o = &rows[i];
+		det_signals(c, &rows[i], &top[i].score);
+	}
+	free(c);
+	if (!c) {
+		free(top);
+		top = NULL;
+	}
+	if (top && n)
+		qsort(top, n, sizeof(*top), by_score);
+	shown = top ? (n < m->top ? n : m->top) : 0;
+	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
+		head(f, g[k].metric, "gauge", g[k].help);
+		for (i = 0; i < shown; i++) {
+			const struct det_obs *o = top[i].o;
+			double v = k == 0 ? round(o->ips) : k == 1 ? round(o->nets) :
+				   k == 2 ? (double)o->conns : k == 3 ? round(o->stacks) : top[i].score;
+
+			fprintf(f, "hydrascope_%s{ja4=\"", g[k].metric);
+			label_value(f, o->name);
+			fprintf(f, "\"} %.0f\n", v);
+		}
+	}
+	head(f, "fingerprints", "gauge", "TLS fingerprints (JA4) in the current windows.");
+	fprintf(f, "hydrascope_fingerprints %zu\n", n);
+	head(f, "fingerprints_omitted", "gauge",
+	     "JA4s left out of the per-fingerprint series by the top-N bound.");
+	fprintf(f, "hydrascope_fingerprints_omitted %zu\n", n - shown);
+	free(top);
+}
+
+static void attachments(FILE *f, int stats_fd)
+{
+	struct if_nameindex *ifs = if_nameindex(), *it;
+	__u32 stats_id = hs_map_id(stats_fd);
+	int n = 0;
+
+	head(f, "program_attached", "gauge",
+	     "1 per interface the program is attached to (this network namespace), by mode.");
+	for (it = ifs; it && it->if_index; it++) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+		if (bpf_xdp_query((int)it->if_index, 0, &q) || !q.prog_id ||
+		    !hs_prog_uses_map(q.prog_id, stats_id))
+			continue;
+		fprintf(f, "hydrascope_program_attached{interface=\"");
+		label_value(f, it->if_name);
+		fprintf(f, "\",mode=\"%s\"} 1\n", hs_attach_mode(q.attach_mode));
+		n++;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	head(f, "program_attachments", "gauge", "Interfaces the program is attached to.");
+	fprintf(f, "hydrascope_program_attachments %d\n", n);
+}
+
+static void detector(FILE *f, struct windows *w)
+{
+	static const char *const kinds[] = { "tls", "tcp" }, *const states[] = {
+		"new", "active", "ended" };
+	struct win_summary *s = malloc(sizeof(*s));
+	size_t i;
+	int k, st;
+
+	if (!s)
+		return;
+	win_summary(w, s);
+	head(f, "detector_windows_total", "counter", "Windows the detector has judged.");
+	fprintf(f, "hydrascope_detector_windows_total %u\n", s->windows);
+	head(f, "detector_fingerprints", "gauge", "Fingerprints the detector keeps a baseline for.");
+	for (k = 0; k < 2; k++)
+		fprintf(f, "hydrascope_detector_fingerprints{kind=\"%s\"} %zu\n", kinds[k], s->known[k]);
+	head(f, "alerts_total", "counter", "Alerts written, by kind and state.");
+	for (k = 0; k < 2; k++)
+		for (st = 0; st < 3; st++)
+			fprintf(f, "hydrascope_alerts_total{kind=\"%s\",state=\"%s\"} %llu\n",
+				kinds[k], states[st], s->alerts[k][st]);
+	head(f, "alerts_open", "gauge", "Alerts open after the last window, by kind.");
+	for (k = 0; k < 2; k++)
+		fprintf(f, "hydrascope_alerts_open{kind=\"%s\"} %zu\n", kinds[k], s->nopen[k]);
+	head(f, "alert_score", "gauge", "Score of an open alert (JA4 or TCP stack).");
+	for (i = 0; i < s->nlisted; i++) {
+		fprintf(f, "hydrascope_alert_score{kind=\"%s\",fingerprint=\"", kinds[s->open[i].kind]);
+		label_value(f, s->open[i].name);
+		fprintf(f, "\"} %d\n", s->open[i].score);
+	}
+	head(f, "alert_ips", "gauge", "Distinct source addresses of an open alert's fingerprint in its window.");
+	for (i = 0; i < s->nlisted; i++) {
+		fprintf(f, "hydrascope_alert_ips{kind=\"%s\",fingerprint=\"", kinds[s->open[i].kind]);
+		label_value(f, s->open[i].name);
+		fprintf(f, "\"} %.0f\n", round(s->open[i].ips));
+	}
+	free(s);
+}
+
+int metrics_render(struct metrics_src *m, FILE *f)
+{
+	const char *last = NULL;
+	struct hs_stats st;
+	struct det_obs *rows;
+	size_t n, i;
+	int err;
+
+	err = hs_stats_read(m->stats_fd, &st);
+	if (err)
+		return err;
+	if (!m->rd && !(m->rd = fpr_new(FP_TLS)))
+		return -ENOMEM;
+	err = fpr_read(m->rd, m->tls_fd, -1, &rows, &n);
+	if (err)
+		return err;
+	head(f, "build_info", "gauge", "hydrascope build; the value is 1.");
+	fprintf(f, "hydrascope_build_info{version=\"%s\",libbpf=\"%d.%d\",layout=\"%d\"} 1\n",
+		HS_VERSION, LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION, HS_LAYOUT_VERSION);
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (!last || strcmp(last, counters[i].metric))
+			head(f, counters[i].metric, "counter", help_of(counters[i].metric));
+		last = counters[i].metric;
+		fprintf(f, "hydrascope_%s", counters[i].metric);
+		if (counters[i].label)
+			fprintf(f, "{%s=\"%s\"}", counters[i].label, counters[i].value);
+		fprintf(f, " %llu\n", (unsigned long long)st.c[counters[i].stat]);
+	}
+	head(f, "map_entries", "gauge", "Entries in a pinned map.");
+	fprintf(f, "hydrascope_map_entries{map=\"tcp_fps\"} %u\n", hs_map_count(m->tcp_fd));
+	fprintf(f, "hydrascope_map_entries{map=\"tls_fps\"} %zu\n", fpr_entries(m->rd));
+	if (m->enforce_fd >= 0)
+		fprintf(f, "hydrascope_map_entries{map=\"enforce\"} %u\n", hs_map_count(m->enforce_fd));
+	head(f, "map_capacity_entries", "gauge", "Most entries a pinned map holds.");
+	fprintf(f, "hydrascope_map_capacity_entries{map=\"tcp_fps\"} %u\n", hs_map_max(m->tcp_fd));
+	fprintf(f, "hydrascope_map_capacity_entries{map=\"tls_fps\"} %u\n", hs_map_max(m->tls_fd));
+	if (m->enforce_fd >= 0)
+		fprintf(f, "hydrascope_map_capacity_entries{map=\"enforce\"} %u\n",
+			hs_map_max(m->enforce_fd));
+	attachments(f, m->stats_fd);
+	fingerprints(m, f, rows, n);
+	if (m->win)
+		detector(f, m->win);
+	return ferror(f) ? -EIO : 0;
+}
