@@ -12,7 +12,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Debian packages: to build, then what the tests and demo drive.
 DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
-	      libmicrohttpd-dev
+	      libmicrohttpd-dev libcap-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux \
 	      openssl curl gnutls-bin wget nodejs chromium prometheus
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
@@ -20,7 +20,7 @@ DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Iheaders -Iuser -I$(OUT) -MMD -MP \
 	    -DHS_VERSION='"$(VERSION)"'
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lpthread -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpthread -lm
 BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP
 
 USER_SRC := $(wildcard user/*.c)
@@ -41,7 +41,13 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all clean deps print-debs check demo eval bench tests help
+.PHONY: all clean deps print-debs check demo eval bench tests help install
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
 
 all: $(BIN)
 
@@ -52,6 +58,7 @@ help:
 	@echo 'sudo make eval   the hydra detector on seeded scenarios (several minutes)'
 	@echo 'sudo make bench  benchmarks: figures as "name value unit" lines'
 	@echo 'make deps        install missing Debian packages (root)'
+	@echo 'make install     binary, man page, systemd unit, config (PREFIX, DESTDIR)'
 	@echo 'make clean       remove build outputs'
 
 $(OUT) $(OUT)/tests:
@@ -117,6 +124,19 @@ bench:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
 	$(Q)tests/bench.sh
+
+# The config file is installed only where none is: never overwritten.
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/hydrascope
+	install -D -m 0644 user/hydrascope.8 $(DESTDIR)$(MANDIR)/man8/hydrascope.8
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/hydrascope@.service >$(DESTDIR)$(UNITDIR)/hydrascope@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hydrascope@.service
+	install -D -m 0644 dist/hydrascope.conf $(DESTDIR)$(PREFIX)/share/doc/hydrascope/hydrascope.conf.example
+	install -D -m 0644 dist/grafana-dashboard.json $(DESTDIR)$(PREFIX)/share/doc/hydrascope/grafana-dashboard.json
+	test -e $(DESTDIR)$(SYSCONFDIR)/hydrascope/hydrascope.conf || \
+		install -D -m 0644 dist/hydrascope.conf $(DESTDIR)$(SYSCONFDIR)/hydrascope/hydrascope.conf
 
 clean:
 	rm -rf $(OUT) $(BIN)

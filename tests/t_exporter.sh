@@ -96,6 +96,27 @@ if grep -qE '198\.1[89]\.' "$TMP/run.prom"; then
 else
 	ok "no address anywhere in the metrics"
 fi
+# the dashboard: valid JSON, and every metric it names is one run emits
+if python3 - "$ROOT/dist/grafana-dashboard.json" "$TMP/run.prom" >"$TMP/dash.out" 2>&1 <<'EOF'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+exprs = [t["expr"] for p in d["panels"] for t in p.get("targets", [])]
+exprs += [v["query"] for v in d["templating"]["list"] if v["type"] == "query"]
+used = set(re.findall(r"hydrascope_[a-z_]+", " ".join(exprs)))
+emitted = set(re.findall(r"^# TYPE (hydrascope_[a-z_]+) ", open(sys.argv[2]).read(), re.M))
+missing = sorted(used - emitted)
+print("%d panels, %d metric names%s" % (len(d["panels"]), len(used),
+      ", not emitted: " + " ".join(missing) if missing else ""))
+sys.exit(1 if missing or not used else 0)
+EOF
+then
+	ok "grafana dashboard: $(cat "$TMP/dash.out"), all emitted"
+else
+	fail "grafana dashboard: $(head -c 400 "$TMP/dash.out")"
+fi
+# the capabilities run keeps once attached: none
+capeff=$(awk '/^CapEff:/ { print $2 }' /proc/"$HS_PID"/status 2>/dev/null)
+expect_eq "run drops every capability once attached (CapEff)" 0000000000000000 "$capeff"
 for code_url in "404 /nope" "200 /"; do
 	expect_eq "GET ${code_url#* }" "${code_url%% *}" "$(scrape "http://127.0.0.1:$RUN_PORT${code_url#* }" "$TMP/page")"
 done
@@ -175,6 +196,33 @@ q=$(query 'hydrascope_detector_windows_total')
 	fail "Prometheus: hydrascope_detector_windows_total from run expected, got '$q'"
 
 bg_stop "$PROM_PID"
+# ---- make install DESTDIR=... lays it all out ----
+if make -s -C "$ROOT" install DESTDIR="$TMP/root" PREFIX=/usr >"$TMP/install.log" 2>&1; then
+	missing=
+	for f in usr/sbin/hydrascope usr/share/man/man8/hydrascope.8 lib/systemd/system/hydrascope@.service \
+		etc/hydrascope/hydrascope.conf usr/share/doc/hydrascope/hydrascope.conf.example \
+		usr/share/doc/hydrascope/grafana-dashboard.json; do
+		[ -f "$TMP/root/$f" ] || missing="$missing $f"
+	done
+	[ -z "$missing" ] && ok "make install DESTDIR: binary, man page, unit, config, dashboard" ||
+		fail "make install DESTDIR: missing$missing"
+	grep -q '^ExecStart=/usr/sbin/hydrascope run -i %I --config /etc/hydrascope/hydrascope.conf' \
+		"$TMP/root/lib/systemd/system/hydrascope@.service" &&
+		! grep -q '^ProtectKernelTunables' "$TMP/root/lib/systemd/system/hydrascope@.service" &&
+		ok "unit: ExecStart with the installed paths, /sys/fs/bpf left writable" ||
+		fail "unit: $(grep -E '^(ExecStart|Protect)' "$TMP/root/lib/systemd/system/hydrascope@.service")"
+	"$TMP/root/usr/sbin/hydrascope" replay --config "$TMP/root/etc/hydrascope/hydrascope.conf" \
+		--window 60 /dev/null >/dev/null 2>"$TMP/cfg.err"
+	! grep -q 'hydrascope.conf:' "$TMP/cfg.err" && ok "installed config parses" ||
+		fail "installed config: $(cat "$TMP/cfg.err")"
+	echo "; changed" >>"$TMP/root/etc/hydrascope/hydrascope.conf"
+	make -s -C "$ROOT" install DESTDIR="$TMP/root" PREFIX=/usr >>"$TMP/install.log" 2>&1
+	tail -n 1 "$TMP/root/etc/hydrascope/hydrascope.conf" | grep -q '^; changed$' &&
+		ok "make install again: an existing config is left alone" ||
+		fail "make install overwrote the config"
+else
+	fail "make install DESTDIR=$TMP/root: $(tail -n 5 "$TMP/install.log")"
+fi
 bg_stop "$EXP_PID" TERM 5
 expect_eq "exporter exits 0 on SIGTERM" 0 $?
 bg_stop "$HS_PID" TERM 10

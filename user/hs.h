@@ -319,6 +319,7 @@ struct metrics_src {
 	int stats_fd, tcp_fd, tls_fd, enforce_fd;   /* enforce_fd -1: none */
 	unsigned long top;                          /* per-fingerprint series */
 	struct windows *win;                        /* NULL: exporter */
+	const char *ifname;                         /* run: the interface attached to */
 	struct fp_reader *rd;                       /* owned by the scrape thread */
 };
 /* The exposition text (Prometheus text format 0.0.4); 0 or -errno. */

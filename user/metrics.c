@@ -160,10 +160,13 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 	free(top);
 }
 
-static void attachments(FILE *f, int stats_fd)
+/* Attachments of the program: run knows its own (and has no capability
+ * left to look programs up by id); the exporter looks at every interface
+ * of its network namespace. */
+static void attachments(FILE *f, const struct metrics_src *m)
 {
 	struct if_nameindex *ifs = if_nameindex(), *it;
-	__u32 stats_id = hs_map_id(stats_fd);
+	__u32 stats_id = hs_map_id(m->stats_fd);
 	int n = 0;
 
 	head(f, "program_attached", "gauge",
@@ -171,8 +174,10 @@ static void attachments(FILE *f, int stats_fd)
 	for (it = ifs; it && it->if_index; it++) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
+		if (m->ifname && strcmp(m->ifname, it->if_name))
+			continue;
 		if (bpf_xdp_query((int)it->if_index, 0, &q) || !q.prog_id ||
-		    !hs_prog_uses_map(q.prog_id, stats_id))
+		    (!m->ifname && !hs_prog_uses_map(q.prog_id, stats_id)))
 			continue;
 		fprintf(f, "hydrascope_program_attached{interface=\"");
 		label_value(f, it->if_name);
@@ -263,7 +268,7 @@ int metrics_render(struct metrics_src *m, FILE *f)
 	if (m->enforce_fd >= 0)
 		fprintf(f, "hydrascope_map_capacity_entries{map=\"enforce\"} %u\n",
 			hs_map_max(m->enforce_fd));
-	attachments(f, m->stats_fd);
+	attachments(f, m);
 	fingerprints(m, f, rows, n);
 	if (m->win)
 		detector(f, m->win);

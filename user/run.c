@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -66,6 +68,27 @@ static void run_usage(FILE *f)
 		"                         " HS_DEFAULT_LISTEN ", the exporter's default)\n"
 		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
+}
+
+/* Give up every capability, for good: the bounding set too. */
+static int drop_capabilities(void)
+{
+	cap_value_t c;
+	cap_t none;
+	int err;
+
+	for (c = 0; c <= CAP_LAST_CAP; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL && errno != EPERM)
+			break;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	none = cap_init();
+	err = none ? cap_set_proc(none) : -1;
+	if (err)
+		pr_warn("Couldn't drop capabilities: %s", strerror(errno));
+	else
+		pr_debug("capabilities dropped");
+	cap_free(none);
+	return err ? -1 : 0;
 }
 
 static const char *mode_name(__u8 mode)
@@ -401,6 +424,7 @@ int cmd_run(int argc, char **argv)
 		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
 		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
 		msrc.win = win;
+		msrc.ifname = ifname;   /* the attachment is ours: no lookup by id */
 		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &msrc, errbuf, sizeof(errbuf));
 		if (!exp) {
 			pr_warn("--metrics: %s", errbuf);
@@ -442,6 +466,10 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* loaded, pinned, attached: from here on only file descriptors we
+	 * hold, files we own and sockets we have are used */
+	if (drop_capabilities())
+		goto out;
 	for (;;) {
 		struct pollfd pfd[3] = {
 			{ .fd = sig_fd, .events = POLLIN },
