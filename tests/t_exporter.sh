@@ -78,6 +78,7 @@ if promtool check metrics <"$TMP/run.prom" >"$TMP/promtool.out" 2>&1; then
 else
 	fail "promtool check metrics on run's scrape: $(head -c 600 "$TMP/promtool.out")"
 fi
+cp "$TMP/run.prom" "$ROOT/.output/test-logs/t_exporter.sample.prom" 2>/dev/null
 pk=$(value "$TMP/run.prom" hydrascope_packets_total)
 [ "${pk:-0}" -gt 0 ] 2>/dev/null && ok "hydrascope_packets_total $pk" || fail "hydrascope_packets_total > 0 expected, got '$pk'"
 he=$(value "$TMP/run.prom" hydrascope_tls_hellos_total)
