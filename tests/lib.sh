@@ -81,6 +81,22 @@ wait_for() {
 	return 1
 }
 
+# expect_error NAME WANT-RC CMD...: CMD exits WANT-RC with one line on
+# stderr and nothing on stdout (a usage or operational error)
+expect_error() {
+	local name=$1 want=$2 rc lines; shift 2
+	timeout 10 "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$name: exit $want expected, got $rc: $(head -c 300 "$TMP/err")"
+	elif [ "$lines" != 1 ] || [ -s "$TMP/out" ]; then
+		fail "$name: one stderr line and no output expected, got $lines: $(head -c 300 "$TMP/err" | tr '\n' '|') / $(head -c 200 "$TMP/out")"
+	else
+		ok "$name (exit $rc: $(cat "$TMP/err"))"
+	fi
+}
+
 done_testing() {
 	echo "1..$_tapn"
 	exit $_failed

@@ -126,17 +126,17 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 	struct det_config *c = malloc(sizeof(*c));
 	size_t i, k, shown;
 
-	if (c)
+	if (top && c) {
 		det_config_default(c);
-	for (i = 0; top && c && i < n; i++) {
-		top[i].o = &rows[i];
-		det_signals(c, &rows[i], &top[i].score);
-	}
-	free(c);
-	if (!c) {
-		free(top);
+		for (i = 0; i < n; i++) {
+			top[i].o = &rows[i];
+			det_signals(c, &rows[i], &top[i].score);
+		}
+	} else {
+		free(top);              /* out of memory: no per-JA4 series */
 		top = NULL;
 	}
+	free(c);
 	if (top && n)
 		qsort(top, n, sizeof(*top), by_score);
 	shown = top ? (n < m->top ? n : m->top) : 0;
