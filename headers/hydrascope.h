@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 3
+#define HS_LAYOUT_VERSION 4
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -25,8 +25,8 @@
 #define HS_TCP_MAX_OPTS 24
 #define HS_TCP_OPT_BYTES 40     /* (15 - 5) * 4 */
 
-/* HyperLogLog: 2^12 one-byte registers, standard error 1.04/64 = 1.6%. */
-#define HS_HLL_P 12
+/* HyperLogLog: 2^10 one-byte registers, standard error 1.04/32 = 3.3%. */
+#define HS_HLL_P 10
 #define HS_HLL_M (1u << HS_HLL_P)
 
 #ifndef HS_TCP_FP_MAX

@@ -11,6 +11,9 @@
  *   map_walk          baseline in the same run: a bare walk of the same map
  *                     (get_next_key + lookup of every entry), the least any
  *                     reader of it pays
+ *   scrape            a Prometheus scrape of the same map: GET /metrics over
+ *                     HTTP from the real exporter (started in this process
+ *                     on 127.0.0.1), wall time until the last byte
  * CPU time is the process's (user + system, CLOCK_PROCESS_CPUTIME_ID), the
  * median of the warm windows. window_memory: what the process's resident
  * set grew by over the windows (reader, detector, history). Two
@@ -24,6 +27,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -55,6 +61,42 @@ static long status_kib(const char *field)
 	if (f)
 		fclose(f);
 	return v;
+}
+
+static double wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+#define SCRAPE_PORT 19742
+
+/* GET /metrics from 127.0.0.1:SCRAPE_PORT; the body's bytes, -1 on error. */
+static long scrape(void)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(SCRAPE_PORT) };
+	char buf[65536];
+	long total = 0;
+	ssize_t n;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    write(s, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	while ((n = read(s, buf, sizeof(buf))) > 0) {
+		if (!total && strncmp(buf, "HTTP/1.0 200", 12) && strncmp(buf, "HTTP/1.1 200", 12))
+			total = -1000000000L;   /* not a 200 */
+		total += n;
+	}
+	close(s);
+	return n < 0 || total < 0 ? -1 : total;
 }
 
 static int by_double(const void *a, const void *b)
@@ -142,10 +184,18 @@ static void count_alert(void *ctx, const struct det_alert *a)
 
 /* One distribution: the detector alone, the reader alone, the whole close
  * and the bare map walk; figures prefixed with its name. */
-static int run(int fd, const char *dist)
+static int run(struct hs_bpf *skel, const char *dist)
 {
 	double t_det[WINDOWS], t_close[WINDOWS], t_read[WINDOWS], t_rd[WINDOWS],
-	       t_del[WINDOWS], t0, cold = 0;
+	       t_del[WINDOWS], t_scrape[WINDOWS], t0, cold = 0;
+	int fd = bpf_map__fd(skel->maps.tls_fps);
+	struct metrics_src ms = {
+		.stats_fd = bpf_map__fd(skel->maps.stats),
+		.tcp_fd = bpf_map__fd(skel->maps.tcp_fps),
+		.tls_fd = fd, .enforce_fd = -1, .top = HS_METRICS_TOP,
+	};
+	struct exporter *ex;
+	char err[256];
 	struct hs_tls_fp *vals = malloc(NFP * sizeof(*vals)), *v = malloc(sizeof(*v));
 	struct det_obs *obs = calloc(NFP, sizeof(*obs)), *rows;
 	struct fp_reader *rd = fpr_new(FP_TLS);
@@ -196,6 +246,30 @@ static int run(int fd, const char *dist)
 		t_del[i] = cpu_ms() - t0;
 	}
 
+	/* a scrape of the same map through the exporter */
+	ex = exporter_start("127.0.0.1:19742", HS_DEFAULT_METRICS_PATH, &ms,
+			    err, sizeof(err));
+	if (!ex) {
+		fprintf(stderr, "bench_detect: %s\n", err);
+		return -1;
+	}
+	if (fill(fd, vals))
+		return -1;
+	for (i = 0; i < WINDOWS; i++) {
+		long bytes;
+
+		t0 = wall_ms();
+		bytes = scrape();
+		t_scrape[i] = wall_ms() - t0;
+		if (bytes < 1000) {
+			fprintf(stderr, "bench_detect: the scrape failed\n");
+			return -1;
+		}
+	}
+	exporter_stop(ex);
+	fpr_free(ms.rd);
+	fps_clear(fd, -1);
+
 	/* the whole window from the map, and the bare walk baseline */
 	rss0 = status_kib("VmRSS:");
 	w = win_new(&dc, 60, "/dev/null", true, false);
@@ -245,6 +319,9 @@ static int run(int fd, const char *dist)
 	printf("%s_window_close_vs_map_walk %.2f ratio\n", dist,
 	       median(t_close + 1, WINDOWS - 1) / median(t_read + 1, WINDOWS - 1));
 	printf("%s_window_memory %.1f MiB\n", dist, (rss1 - rss0) / 1024.0);
+	printf("%s_scrape_wall %.1f ms\n", dist, median(t_scrape + 1, WINDOWS - 1));
+	printf("%s_scrape_vs_map_walk %.2f ratio\n", dist,
+	       median(t_scrape + 1, WINDOWS - 1) / median(t_read + 1, WINDOWS - 1));
 	fpr_free(rd);
 	free(obs);
 	free(vals);
@@ -256,7 +333,6 @@ int main(void)
 {
 	struct hs_config cfg = { 0 };
 	struct hs_bpf *skel;
-	int fd;
 
 	libbpf_set_print(NULL);
 	skel = hs_open(&cfg);
@@ -265,18 +341,17 @@ int main(void)
 		fprintf(stderr, "bench_detect: couldn't load the BPF object (root needed)\n");
 		return 1;
 	}
-	fd = bpf_map__fd(skel->maps.tls_fps);
 	printf("detect_fingerprints %u\n", NFP);
 	printf("detect_map_ids %u\n", NIDS);
-	if (run(fd, "zipf"))
+	if (run(skel, "zipf"))
 		return 1;
 	wide = true;
-	if (run(fd, "wide"))
+	if (run(skel, "wide"))
 		return 1;
 	/* what the default map holds at most: 8,192 ids, one per JA4 */
 	wide = false;
 	NFP = NIDS = HS_TLS_FP_MAX;
-	if (run(fd, "default_map_zipf"))
+	if (run(skel, "default_map_zipf"))
 		return 1;
 	printf("process_rss %.1f MiB\n", status_kib("VmRSS:") / 1024.0);
 	printf("process_rss_peak %.1f MiB\n", status_kib("VmHWM:") / 1024.0);

@@ -5,10 +5,12 @@
 # handshakes from the bed's clients; every scrape passes `promtool check
 # metrics`; the series carry the counts the traffic made; a real Prometheus
 # server (Debian's) scrapes both and reports up == 1 and our series through
-# its HTTP API. Bad flags, a port in use: one line, non-zero exit.
+# its HTTP API. Bad flags, a port in use: one line, non-zero exit. run
+# shares its pins read-only with a group (--pin-group): the exporter and
+# status run as an unprivileged member of it.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd ip ethtool python3 nsenter curl promtool prometheus openssl
+need_cmd ip ethtool python3 nsenter curl promtool prometheus openssl setpriv groupadd groupdel
 if [ ! -x "$HS" ]; then
 	fail "no $HS: build it first (make)"
 	done_testing
@@ -35,7 +37,14 @@ if ! bed_tls_server "${TLS_PORTS[@]}"; then
 	fail "TLS server in $BED_SRV"
 	done_testing
 fi
-if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --window 2 --metrics 127.0.0.1:$RUN_PORT; then
+PIN_GROUP=hs-test-$$
+if groupadd "$PIN_GROUP"; then
+	cleanup_push "groupdel $PIN_GROUP"
+else
+	fail "groupadd $PIN_GROUP"
+fi
+if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --window 2 --metrics 127.0.0.1:$RUN_PORT \
+	--pin-group "$PIN_GROUP"; then
 	fail "run --metrics 127.0.0.1:$RUN_PORT: attachment expected (log above)"
 	done_testing
 fi
@@ -111,10 +120,42 @@ grep -q 'href="/metrics"' "$TMP/page" && ok "landing page links /metrics" || fai
 expect_eq "POST /metrics" 405 "$(nsx "$BED_SRV" curl -sS -o /dev/null -w '%{http_code}' -X POST \
 	"http://127.0.0.1:$RUN_PORT/metrics" 2>/dev/null)"
 
-# ---- the exporter on the same pins ----
-bg_job EXP_PID nsenter --net=/run/netns/"$BED_SRV" "$HS" exporter --pin-dir "$BED_PINS" \
+# ---- the pins, shared read-only with the group ----
+modes=$(cd "$BED_PINS" && stat -c '%n=%a:%G' . prog stats tcp_fps tls_fps enforce 2>&1 | tr '\n' ' ')
+g=$PIN_GROUP
+expect_eq "--pin-group: the pins 0440, the directory 0750, group $g" \
+	".=750:$g prog=440:$g stats=440:$g tcp_fps=440:$g tls_fps=440:$g enforce=440:$g " "$modes"
+# the bpffs above them must be searchable for the group (run says so when not)
+bpffs_mode=$(stat -c %a /sys/fs/bpf)
+if [ $((0$bpffs_mode & 011)) = 0 ]; then
+	grep -q "is not searchable by the group" "$TMP/run.log" &&
+		ok "run warns: /sys/fs/bpf ($bpffs_mode) not searchable by the group" ||
+		fail "run: no warning for /sys/fs/bpf mode $bpffs_mode"
+	chmod o+x /sys/fs/bpf && cleanup_push "chmod $bpffs_mode /sys/fs/bpf"
+fi
+# the binary where nobody can reach it (the clone may be under /root)
+chmod 0711 "$TMP"
+cp "$HS" "$TMP/hydrascope" && chmod 0755 "$TMP/hydrascope"
+# in the server's namespace as nobody, member of the group, no capability
+# (an array, not a function: bg_job's pid must be the exporter's own)
+AS_MEMBER=(nsenter --net=/run/netns/"$BED_SRV" setpriv --reuid=nobody --regid=nogroup
+	--groups="$PIN_GROUP" --inh-caps=-all --bounding-set=-all)
+"${AS_MEMBER[@]}" "$TMP/hydrascope" status --pin-dir "$BED_PINS" >"$TMP/status.out" 2>&1
+grep -q "^  $BED_DEV " "$TMP/status.out" &&
+	ok "status as an unprivileged member of the group: attached to $BED_DEV" ||
+	fail "status as a member: $(head -c 300 "$TMP/status.out")"
+expect_error "exporter as a user outside the group" 3 nsenter --net=/run/netns/"$BED_SRV" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$TMP/hydrascope" \
+	exporter --pin-dir "$BED_PINS" --web.listen-address 127.0.0.1:$((EXP_PORT + 1))
+
+# ---- the exporter on the same pins, unprivileged ----
+bg_job EXP_PID "${AS_MEMBER[@]}" "$TMP/hydrascope" exporter --pin-dir "$BED_PINS" \
 	--web.listen-address 127.0.0.1:$EXP_PORT --top 1 2>"$TMP/exp.log"
 wait_for 5 grep -q 'serving' "$TMP/exp.log"
+ids=$(awk '/^Uid:/ { u = $2 } /^CapEff:/ { c = $2 } END { print u ":" c }' \
+	/proc/"$EXP_PID"/status 2>/dev/null)
+expect_eq "the exporter runs as nobody with no capability (Uid:CapEff)" \
+	"$(id -u nobody):0000000000000000" "$ids"
 # handshakes of two TLS stacks in the current window (curl and openssl
 # s_client: two JA4s), so the scrape has fingerprints to leave out
 for c in 0 1; do
@@ -129,6 +170,11 @@ if promtool check metrics <"$TMP/exp.prom" >"$TMP/promtool.out" 2>&1; then
 else
 	fail "promtool check metrics on the exporter's scrape: $(head -c 600 "$TMP/promtool.out")"
 fi
+expect_eq "the unprivileged exporter: program attached natively to $BED_DEV" 1 \
+	"$(value "$TMP/exp.prom" "hydrascope_program_attached{interface=\"$BED_DEV\",mode=\"native\"}")"
+he=$(value "$TMP/exp.prom" hydrascope_tls_hellos_total)
+[ "${he:-0}" -ge 10 ] 2>/dev/null && ok "the unprivileged exporter: hydrascope_tls_hellos_total $he" ||
+	fail "the unprivileged exporter: hydrascope_tls_hellos_total >= 10 expected, got '$he'"
 grep -q '^hydrascope_detector_windows_total' "$TMP/exp.prom" &&
 	fail "the exporter has no detector: no detector series expected" ||
 	ok "the exporter: no detector series"

@@ -209,7 +209,7 @@ expect_eq "program on $BED_DEV unchanged after the refused run" "$prog_id" \
 	fail "refused run: no /sys/fs/bpf/$TAG-2 expected, got: $(ls "/sys/fs/bpf/$TAG-2")"
 expect_refused "second run with the same pin dir (other interface) is refused" "in use" \
 	nsenter --net=/run/netns/"$BED_SRV" timeout 20 "$HS" run -i lo --pin-dir "$BED_PINS"
-expect_eq "first run's pins intact after the refused runs" "enforce stats tcp_fps tls_fps" \
+expect_eq "first run's pins intact after the refused runs" "enforce prog stats tcp_fps tls_fps" \
 	"$(ls "$BED_PINS" 2>&1 | sort | tr '\n' ' ' | sed 's/ $//')"
 _bg_alive "$HS_PID" && ok "first run still running" || fail "first run still running expected, it exited"
 expect_refused "run -i on a missing interface" "No such interface '${TAG}none'" \

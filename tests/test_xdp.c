@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1373,6 +1374,8 @@ static void test_timestamps(void **state)
 /* ------------------------------------------------------------------ */
 /* HyperLogLog through the real program. */
 
+#define HLL_TOL (3 * 1.04 / sqrt(HS_HLL_M))
+
 static int within(double est, double truth, double tol)
 {
 	return est >= truth * (1 - tol) && est <= truth * (1 + tol);
@@ -1421,10 +1424,12 @@ static void hll_case(struct env *e, const struct pspec *p, int n, int nets,
 	print_message("# HLL %s: %d addresses -> %.1f (%+.2f%%), %d networks -> %.1f (%+.2f%%), %.2fs\n",
 		      what, n, ips, 100 * (ips - n) / n, nets, nts, 100 * (nts - nets) / nets,
 		      (t2.tv_sec - t1.tv_sec) + (t2.tv_nsec - t1.tv_nsec) / 1e9);
-	if (!within(ips, n, 0.05))
-		fail_msg("%s: hll_ips: expected %d +- 5%%, got %.1f", what, n, ips);
-	if (!within(nts, nets, 0.05))
-		fail_msg("%s: hll_nets: expected %d +- 5%%, got %.1f", what, nets, nts);
+	/* three standard errors (1.04 / sqrt(m)) */
+	if (!within(ips, n, HLL_TOL))
+		fail_msg("%s: hll_ips: expected %d +- %.1f%%, got %.1f", what, n, 100 * HLL_TOL, ips);
+	if (!within(nts, nets, HLL_TOL))
+		fail_msg("%s: hll_nets: expected %d +- %.1f%%, got %.1f", what, nets,
+			 100 * HLL_TOL, nts);
 }
 
 /* 198.18.0.0/15 holds 2^17 addresses: an odd multiplier permutes them, so

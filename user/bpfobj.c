@@ -148,8 +148,44 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 			hs_verbose ? "" : " (run with -v for libbpf's explanation)");
 		return err;
 	}
-	for (i = 0; pin_dir && (m = pinned_maps(skel, i)); i++)
-		chmod(bpf_map__pin_path(m), 0600);
+	if (!pin_dir)
+		return 0;
+	/* the program too: readers tell by its id whether an interface runs
+	 * it (a program id alone needs CAP_SYS_ADMIN to look at); a pin left
+	 * by a killed run is replaced */
+	snprintf(path, sizeof(path), "%s/prog", pin_dir);
+	unlink(path);
+	err = bpf_program__pin(skel->progs.hs_xdp, path);
+	if (err) {
+		pr_warn("Couldn't pin the program at '%s': %s", path, strerror(-err));
+		return err;
+	}
+	return hs_pin_access(skel, pin_dir, (gid_t)-1);
+}
+
+int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid)
+{
+	bool shared = gid != (gid_t)-1;
+	char prog[PATH_MAX];
+	const char *paths[6];
+	struct bpf_map *m;
+	int i, n = 0;
+
+	for (i = 0; (m = pinned_maps(skel, i)); i++)
+		paths[n++] = bpf_map__pin_path(m);
+	snprintf(prog, sizeof(prog), "%s/prog", pin_dir);
+	paths[n++] = prog;
+	paths[n++] = pin_dir;   /* last: the directory */
+	for (i = 0; i < n; i++) {
+		mode_t mode = i == n - 1 ? (shared ? 0750 : 0700) : (shared ? 0440 : 0600);
+
+		if ((shared && chown(paths[i], (uid_t)-1, gid)) || chmod(paths[i], mode)) {
+			int err = -errno;
+
+			pr_warn("Couldn't set the access of '%s': %s", paths[i], strerror(errno));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -190,14 +226,25 @@ int hs_pin_dir_prepare(const char *pin_dir)
 	return 0;
 }
 
+int hs_pin_get(const char *pin_dir, const char *name)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get_opts(path, &o);
+	return fd < 0 ? -errno : fd;
+}
+
 int hs_pin_open(const char *pin_dir, const char *map, int *fd)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, map);
-	*fd = bpf_obj_get(path);
+	*fd = hs_pin_get(pin_dir, map);
 	if (*fd < 0) {
-		int err = -errno;
+		int err = *fd;
 
 		if (err == -ENOENT)
 			pr_warn("No hydrascope maps in '%s' (is 'hydrascope run' running?)",

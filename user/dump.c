@@ -113,23 +113,19 @@ __u32 hs_map_count(int fd)
 	return n;
 }
 
-/* Does program `id` use the map with id `want`? (i.e. is it ours) */
-bool hs_prog_uses_map(__u32 id, __u32 want)
+__u32 hs_pinned_prog_id(const char *pin_dir)
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[64], i;
-	bool found = false;
-	int fd = bpf_prog_get_fd_by_id(id);
+	__u32 len = sizeof(info);
+	int fd = hs_pin_get(pin_dir, "prog");
+	__u32 id = 0;
 
 	if (fd < 0)
-		return false;
-	info.nr_map_ids = 64;
-	info.map_ids = (__u64)(unsigned long)ids;
+		return 0;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-		for (i = 0; i < info.nr_map_ids && i < 64; i++)
-			found |= ids[i] == want;
+		id = info.id;
 	close(fd);
-	return found;
+	return id;
 }
 
 struct enf_row {
@@ -233,7 +229,7 @@ int cmd_status(int argc, char **argv)
 	json_object *j = NULL, *ja = NULL, *jc;
 	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, enf_fd = -1, err, ret = HS_EXIT_ERR;
 	int i, n_att;
-	__u32 stats_id, fps_n, fps_max, tls_n, tls_max;
+	__u32 prog_id, fps_n, fps_max, tls_n, tls_max;
 	struct hs_stats sum;
 	bool json = false;
 
@@ -259,19 +255,14 @@ int cmd_status(int argc, char **argv)
 		ret = hs_err_exit(err);
 		goto out;
 	}
-	{
-		/* absent when an older version pinned the maps: nothing enforced */
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/enforce", pin_dir);
-		enf_fd = bpf_obj_get(path);
-	}
+	/* absent when an older version pinned the maps: nothing enforced */
+	enf_fd = hs_pin_get(pin_dir, "enforce");
 	err = hs_stats_read(st_fd, &sum);
 	if (err) {
 		pr_warn("Couldn't read health counters: %s", strerror(-err));
 		goto out;
 	}
-	stats_id = hs_map_id(st_fd);
+	prog_id = hs_pinned_prog_id(pin_dir);
 	fps_n = hs_map_count(fps_fd);
 	fps_max = hs_map_max(fps_fd);
 	tls_n = hs_map_count(tls_fd);
@@ -290,8 +281,7 @@ int cmd_status(int argc, char **argv)
 	for (it = ifs; it && it->if_index; it++) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
-		if (bpf_xdp_query(it->if_index, 0, &q) || !q.prog_id ||
-		    !hs_prog_uses_map(q.prog_id, stats_id))
+		if (bpf_xdp_query(it->if_index, 0, &q) || !q.prog_id || q.prog_id != prog_id)
 			continue;
 		n_att++;
 		if (json) {

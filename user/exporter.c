@@ -277,7 +277,7 @@ int cmd_exporter(int argc, char **argv)
 	struct signalfd_siginfo si;
 	struct exporter *e = NULL;
 	int opt, err, ret = HS_EXIT_ERR, sfd = -1;
-	char errbuf[512], pin[4096];
+	char errbuf[512];
 	sigset_t mask;
 
 	optind = 1;
@@ -314,8 +314,7 @@ int cmd_exporter(int argc, char **argv)
 		ret = hs_err_exit(err);
 		goto out;
 	}
-	snprintf(pin, sizeof(pin), "%s/enforce", m.pin_dir);
-	m.enforce_fd = bpf_obj_get(pin);
+	m.enforce_fd = hs_pin_get(m.pin_dir, "enforce");
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);

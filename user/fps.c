@@ -12,18 +12,18 @@
  * name, not a sketch per row, and one read is linear in the ids.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <bpf/bpf.h>
 
 #include "hs.h"
 #include "hs_hash.h"
 
 #define NAME_KEEP 2   /* reads a cached name survives unused */
-#define BATCH 64      /* entries per lookup_batch call */
+#define BATCH 256     /* entries per lookup_batch call */
+#define SLOTS 4       /* batches read ahead by the copying thread */
 
 union fpv {
 	struct hs_tls_fp tls;
@@ -39,6 +39,7 @@ struct acc {
 
 struct name {
 	__u64 id;                 /* generation bit cleared */
+	__u64 hname;              /* hidx_hash_str(name) */
 	char name[DET_NAME_LEN];
 	char *detail;             /* JA4_r (malloc'ed) or OS label (p0f db's) */
 	unsigned int used;        /* read that last used it */
@@ -59,8 +60,16 @@ struct fp_reader {
 	struct acc *acc;          /* per row: the first key, then merged sketches */
 	size_t capacc;
 	union fpv *v, *old;       /* one value; a row's first, read again */
-	union fpv *batch;         /* BATCH values */
-	__u64 bkeys[BATCH];
+	struct slot *slots;       /* SLOTS batches */
+	__u32 bnames[BATCH];      /* a batch's names (index into names) */
+};
+
+/* One batch copied out of the kernel. */
+struct slot {
+	__u64 keys[BATCH];
+	__u32 cnt;
+	int err;                  /* 0, ENOENT (the last batch) or an errno */
+	union fpv vals[BATCH];    /* packed at the map's value size */
 };
 
 struct fp_reader *fpr_new(enum fp_kind kind)
@@ -72,8 +81,8 @@ struct fp_reader *fpr_new(enum fp_kind kind)
 	r->kind = kind;
 	r->v = malloc(sizeof(*r->v));
 	r->old = malloc(sizeof(*r->old));
-	r->batch = malloc(BATCH * sizeof(*r->batch));
-	if (!r->v || !r->old || !r->batch) {
+	r->slots = malloc(SLOTS * sizeof(*r->slots));
+	if (!r->v || !r->old || !r->slots) {
 		fpr_free(r);
 		return NULL;
 	}
@@ -106,7 +115,7 @@ void fpr_free(struct fp_reader *r)
 	free(r->acc);
 	free(r->v);
 	free(r->old);
-	free(r->batch);
+	free(r->slots);
 	free(r);
 }
 
@@ -214,6 +223,7 @@ static struct name *name_of(struct fp_reader *r, __u64 key, const union fpv *v)
 		p0f_render_stack(&v->tcp.sig, n->name, sizeof(n->name));
 		n->detail = (char *)p0f_db_label(&v->tcp.sig);
 	}
+	n->hname = hidx_hash_str(n->name);
 	if (hidx_put(&r->by_id, hs_mix64(id), (__u32)r->nnames)) {
 		if (r->kind == FP_TLS)
 			free(n->detail);
@@ -247,7 +257,7 @@ static void names_sweep(struct fp_reader *r)
 static long row_for(struct fp_reader *r, const struct name *n)
 {
 	struct name_query q = { r, n->name };
-	__u64 h = hidx_hash_str(n->name);
+	__u64 h = n->hname;
 	struct det_obs *o;
 	long i = hidx_get(&r->by_name, h, name_eq, &q);
 
@@ -264,7 +274,7 @@ static long row_for(struct fp_reader *r, const struct name *n)
 	}
 	o = &r->rows[r->nrows];
 	memset(o, 0, offsetof(struct det_obs, samples));
-	memcpy(o->name, n->name, sizeof(o->name));
+	strcpy(o->name, n->name);   /* fits: the same size */
 	o->detail = n->detail ? n->detail : "";
 	if (hidx_put(&r->by_name, h, (__u32)r->nrows))
 		return -1;
@@ -273,23 +283,20 @@ static long row_for(struct fp_reader *r, const struct name *n)
 
 static void add_samples(struct det_obs *o, const struct hs_tls_fp *v)
 {
-	char src[INET6_ADDRSTRLEN];
 	unsigned int i, k;
 
+	/* raw addresses, compared whole (the pad is zero): rendered only
+	 * when an alert is written */
 	for (k = 0; k < HS_TLS_SAMPLES && o->nsamples < DET_SAMPLES; k++) {
 		const struct hs_addr_sample *smp = &v->samples[k];
 
-		if (smp->family == 4)
-			inet_ntop(AF_INET, smp->addr, src, sizeof(src));
-		else if (smp->family == 6)
-			inet_ntop(AF_INET6, smp->addr, src, sizeof(src));
-		else
+		if (smp->family != 4 && smp->family != 6)
 			continue;
 		for (i = 0; i < o->nsamples; i++)
-			if (!strcmp(o->samples[i], src))
+			if (!memcmp(&o->samples[i], smp, sizeof(*smp)))
 				break;
 		if (i == o->nsamples)
-			snprintf(o->samples[o->nsamples++], sizeof(o->samples[0]), "%s", src);
+			o->samples[o->nsamples++] = *smp;
 	}
 }
 
@@ -357,17 +364,17 @@ static int add_key(struct fp_reader *r, __u64 key, __u32 row)
 /* One map entry: named, counted into its row; a row's only value is
  * estimated at once, a second id starts a merge (the first value read
  * again). */
-static int add_entry(struct fp_reader *r, int fd, __u64 key, const union fpv *v)
+static int add_entry(struct fp_reader *r, int fd, __u64 key, const union fpv *v,
+		     const struct name *n)
 {
 	const __u8 *sk[3];
 	unsigned int nsk = sketches(r, v, sk), k;
-	struct name *n = name_of(r, key, v);
 	size_t before = r->nrows;
 	struct det_obs *o;
 	struct acc *a;
 	long row;
 
-	if (!n || (row = row_for(r, n)) < 0 || add_key(r, key, (__u32)row))
+	if ((row = row_for(r, n)) < 0 || add_key(r, key, (__u32)row))
 		return -ENOMEM;
 	if ((size_t)row >= r->capacc) {
 		size_t cap = r->capacc ? 2 * r->capacc : 256;
@@ -409,42 +416,134 @@ static bool gen_ok(__u64 key, int gen)
 	return gen < 0 || (int)(key & 1) == gen;
 }
 
-/* Every entry through add_entry, in batches; -EOPNOTSUPP when this kernel
- * or map cannot batch (nothing added then). */
-static int read_batched(struct fp_reader *r, int fd, int gen)
+/* The batched read in two threads: one copies batches out of the kernel
+ * (bpf_map_lookup_batch, which takes each bucket's lock) into SLOTS
+ * buffers, the caller names, merges and estimates them meanwhile. */
+struct copier {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *slots;
+	unsigned int head, tail;  /* batches copied; batches taken */
+	bool stop;                /* the caller gave up */
+	int fd;
+};
+
+static void *copy_batches(void *arg)
 {
-	size_t vsize = r->kind == FP_TLS ? sizeof(struct hs_tls_fp) : sizeof(struct hs_tcp_fp);
+	struct copier *c = arg;
 	__u64 in = 0, out = 0;
 	bool first = true;
-	__u32 i, cnt;
-	int ret, e;
+	int ret;
 
 	for (;;) {
 		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		struct slot *s;
 
-		cnt = BATCH;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, r->bkeys, r->batch,
-					   &cnt, &o);
-		e = ret ? errno : 0;
-		if (ret && e != ENOENT) {
-			/* not supported, or a bucket larger than a batch: the
-			 * caller walks key by key (from the start, if nothing
-			 * was added yet) */
-			if (first || e == ENOSPC)
-				return r->nkeys ? -e : -EOPNOTSUPP;
-			return -e;
-		}
-		/* values come packed at the map's value size */
-		for (i = 0; i < cnt; i++)
-			if (gen_ok(r->bkeys[i], gen) &&
-			    add_entry(r, fd, r->bkeys[i],
-				      (const union fpv *)((const char *)r->batch + i * vsize)))
-				return -ENOMEM;
-		if (ret)
-			return 0;   /* ENOENT: the last batch */
+		pthread_mutex_lock(&c->mu);
+		while (c->head - c->tail == SLOTS && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		pthread_mutex_unlock(&c->mu);
+		if (c->stop)
+			return NULL;
+		s = &c->slots[c->head % SLOTS];
+		s->cnt = BATCH;
+		ret = bpf_map_lookup_batch(c->fd, first ? NULL : &in, &out, s->keys, s->vals,
+					   &s->cnt, &o);
+		s->err = ret ? errno : 0;
+		if (s->err && s->err != ENOENT)
+			s->cnt = 0;
+		pthread_mutex_lock(&c->mu);
+		c->head++;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		if (s->err)
+			return NULL;
 		in = out;
 		first = false;
 	}
+}
+
+/* Every entry of one batch through add_entry, in three passes so that the
+ * index lookups wait for memory once: prefetch the id slots, name every
+ * id (and prefetch the name slots), add every entry. */
+static int add_batch(struct fp_reader *r, int fd, int gen, const struct slot *s)
+{
+	size_t vsize = r->kind == FP_TLS ? sizeof(struct hs_tls_fp) : sizeof(struct hs_tcp_fp);
+	__u32 i;
+
+	for (i = 0; i < s->cnt; i++)
+		hidx_prefetch(&r->by_id, hs_mix64(HS_GEN_KEY(s->keys[i], 0)));
+	for (i = 0; i < s->cnt; i++) {
+		const union fpv *v = (const void *)((const char *)s->vals + i * vsize);
+		struct name *n;
+
+		if (!gen_ok(s->keys[i], gen))
+			continue;
+		if (!(n = name_of(r, s->keys[i], v)))
+			return -ENOMEM;
+		r->bnames[i] = (__u32)(n - r->names);
+		hidx_prefetch(&r->by_name, n->hname);
+	}
+	for (i = 0; i < s->cnt; i++)
+		if (gen_ok(s->keys[i], gen) &&
+		    add_entry(r, fd, s->keys[i], (const void *)((const char *)s->vals + i * vsize),
+			      &r->names[r->bnames[i]]))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Every entry through add_entry, in batches; -EOPNOTSUPP when this kernel
+ * or map cannot batch, or no thread can be started (nothing added then). */
+static int read_batched(struct fp_reader *r, int fd, int gen)
+{
+	struct copier c = { .slots = r->slots, .fd = fd };
+	bool first = true;
+	pthread_t t;
+	int err = 0;
+
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	if (pthread_create(&t, NULL, copy_batches, &c)) {
+		pthread_mutex_destroy(&c.mu);
+		pthread_cond_destroy(&c.cv);
+		return -EOPNOTSUPP;     /* no thread: walk key by key */
+	}
+	for (;;) {
+		struct slot *s;
+
+		pthread_mutex_lock(&c.mu);
+		while (c.head == c.tail)
+			pthread_cond_wait(&c.cv, &c.mu);
+		pthread_mutex_unlock(&c.mu);
+		s = &c.slots[c.tail % SLOTS];
+		if (s->err && s->err != ENOENT) {
+			/* not supported, or a bucket larger than a batch: the
+			 * caller walks key by key (from the start, if nothing
+			 * was added yet) */
+			err = first || s->err == ENOSPC ? (r->nkeys ? -s->err : -EOPNOTSUPP)
+							: -s->err;
+			break;
+		}
+		if (add_batch(r, fd, gen, s)) {
+			err = -ENOMEM;
+			break;
+		}
+		if (s->err)
+			break;              /* ENOENT: the last batch */
+		first = false;
+		pthread_mutex_lock(&c.mu);
+		c.tail++;
+		pthread_cond_broadcast(&c.cv);
+		pthread_mutex_unlock(&c.mu);
+	}
+	pthread_mutex_lock(&c.mu);
+	c.stop = true;
+	pthread_cond_broadcast(&c.cv);
+	pthread_mutex_unlock(&c.mu);
+	pthread_join(t, NULL);
+	pthread_mutex_destroy(&c.mu);
+	pthread_cond_destroy(&c.cv);
+	return err;
 }
 
 static int read_walk(struct fp_reader *r, int fd, int gen)
@@ -455,8 +554,11 @@ static int read_walk(struct fp_reader *r, int fd, int gen)
 	while (bpf_map_get_next_key(fd, started ? &cur : NULL, &key) == 0) {
 		cur = key;
 		started = true;
-		if (gen_ok(key, gen) && !bpf_map_lookup_elem(fd, &key, r->v) &&
-		    add_entry(r, fd, key, r->v))
+		struct name *n;
+
+		if (!gen_ok(key, gen) || bpf_map_lookup_elem(fd, &key, r->v))
+			continue;
+		if (!(n = name_of(r, key, r->v)) || add_entry(r, fd, key, r->v, n))
 			return -ENOMEM;
 	}
 	return 0;

@@ -6,6 +6,7 @@
  * empirical bias tables or a switch to linear counting.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "hs.h"
@@ -43,10 +44,23 @@ static double tau(double x)
 	return z / 3;
 }
 
+/* m * sigma(c0 / m) for every count of zero registers c0: the series
+ * takes a dozen dependent steps per call, a table one load */
+static double sigma_m[HS_HLL_M + 1];
+static pthread_once_t sigma_once = PTHREAD_ONCE_INIT;
+
+static void sigma_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i <= HS_HLL_M; i++)
+		sigma_m[i] = HS_HLL_M * sigma((double)i / HS_HLL_M);
+}
+
 double hll_estimate(const __u8 *reg)
 {
 	const double m = HS_HLL_M;
-	unsigned int c[Q + 2] = { 0 }, zero = 0;
+	unsigned int c[Q + 2] = { 0 }, zero = 0, top = 0;
 	double z;
 	unsigned int i, j;
 	int k;
@@ -74,7 +88,9 @@ double hll_estimate(const __u8 *reg)
 
 				v = (unsigned int)(x >> b) & 0xff;
 				x &= ~(0xffULL << b);
-				c[v > Q + 1 ? Q + 1 : v]++;
+				v = v > Q + 1 ? Q + 1 : v;
+				c[v]++;
+				top = v > top ? v : top;
 				n++;
 			}
 			zero += 8 - n;
@@ -83,10 +99,12 @@ double hll_estimate(const __u8 *reg)
 	c[0] += zero;
 	if (c[0] == HS_HLL_M)
 		return 0;
-	z = m * tau(1 - c[Q + 1] / m);
-	for (k = Q; k >= 1; k--)
+	/* above the highest register value z only halves: from 0 it stays 0 */
+	z = c[Q + 1] ? m * tau(1 - c[Q + 1] / m) : 0;
+	for (k = z == 0 && top <= Q ? (int)top : Q; k >= 1; k--)
 		z = 0.5 * (z + c[k]);
-	z += m * sigma(c[0] / m);
+	pthread_once(&sigma_once, sigma_init);
+	z += sigma_m[c[0]];
 	return (m / (2 * log(2))) * m / z;
 }
 

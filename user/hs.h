@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "hydrascope.h"
@@ -66,6 +67,13 @@ typedef bool (*hidx_eq_fn)(const void *ctx, __u32 i);
 __u64 hidx_hash_str(const char *s);
 long hidx_get(const struct hidx *x, __u64 h, hidx_eq_fn eq, const void *ctx);
 int hidx_put(struct hidx *x, __u64 h, __u32 item);
+/* Start loading the slot a lookup of h begins at (a batch of lookups whose
+ * slots are prefetched first waits for memory once, not once each). */
+static inline void hidx_prefetch(const struct hidx *x, __u64 h)
+{
+	if (x->cap)
+		__builtin_prefetch(&x->s[h & (x->cap - 1)]);
+}
 void hidx_clear(struct hidx *x);
 void hidx_free(struct hidx *x);
 
@@ -135,7 +143,7 @@ struct det_obs {
 	__u64 first_ns, last_ns;      /* program clock */
 	double ips, nets, stacks;     /* sketch estimates (stacks: TLS only) */
 	unsigned int nsamples;
-	char samples[DET_SAMPLES][48];  /* a few source addresses (TLS only) */
+	struct hs_addr_sample samples[DET_SAMPLES];  /* a few sources (TLS only) */
 };
 struct det_alert {
 	enum det_state state;
@@ -297,6 +305,14 @@ struct hs_bpf;
 struct hs_bpf *hs_open(const struct hs_config *c);
 int hs_load(struct hs_bpf *skel, const char *pin_dir);
 int hs_pin_dir_prepare(const char *pin_dir);
+/* Pinned maps (tcp_fps, tls_fps, stats, enforce) 0600 and the program
+ * (prog) 0600 in a 0700 directory; with a group (gid not -1), 0440 and
+ * 0750, group gid: its members read everything dump, status, top and the
+ * exporter need. 0 or -errno (said). */
+int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid);
+/* A pinned object opened read-only (all the readers need): fd or -errno. */
+int hs_pin_get(const char *pin_dir, const char *name);
+/* The same for a map every reader needs: a missing one said in one line. */
 int hs_pin_open(const char *pin_dir, const char *map, int *fd);
 int hs_stats_read(int stats_fd, struct hs_stats *sum);
 extern const char *const hs_stat_names[HS_ST__COUNT];
@@ -305,7 +321,8 @@ extern const char *const hs_stat_names[HS_ST__COUNT];
 __u32 hs_map_id(int fd);
 __u32 hs_map_max(int fd);
 __u32 hs_map_count(int fd);                /* entries, by walking the keys */
-bool hs_prog_uses_map(__u32 prog_id, __u32 map_id);
+/* Id of the program a running instance pinned in pin_dir; 0: none. */
+__u32 hs_pinned_prog_id(const char *pin_dir);
 const char *hs_attach_mode(__u8 mode);     /* "native", "skb", ... */
 
 /* ---- metrics.c ---- */
@@ -319,7 +336,6 @@ struct metrics_src {
 	int stats_fd, tcp_fd, tls_fd, enforce_fd;   /* enforce_fd -1: none */
 	unsigned long top;                          /* per-fingerprint series */
 	struct windows *win;                        /* NULL: exporter */
-	const char *ifname;                         /* run: the interface attached to */
 	struct fp_reader *rd;                       /* owned by the scrape thread */
 };
 /* The exposition text (Prometheus text format 0.0.4); 0 or -errno. */

@@ -113,6 +113,33 @@ static int by_score(const void *a, const void *b)
 	return strcmp(x->o->name, y->o->name);
 }
 
+/* The top rows by score (then ips, then name), best first: a bounded
+ * insertion, linear in the rows for a small top. */
+static size_t select_top(const struct det_obs *rows, size_t n, struct scored *top, size_t k)
+{
+	struct det_config *c = malloc(sizeof(*c));
+	struct scored s;
+	size_t i, have = 0, at;
+
+	if (!c)
+		return 0;               /* out of memory: no per-JA4 series */
+	det_config_default(c);
+	for (i = 0; i < n && k; i++) {
+		s.o = &rows[i];
+		det_signals(c, &rows[i], &s.score);
+		if (have == k && by_score(&s, &top[k - 1]) >= 0)
+			continue;
+		at = have < k ? have++ : k - 1;
+		while (at && by_score(&s, &top[at - 1]) < 0) {
+			top[at] = top[at - 1];
+			at--;
+		}
+		top[at] = s;
+	}
+	free(c);
+	return have;
+}
+
 static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, size_t n)
 {
 	static const struct { const char *metric, *help; } g[] = {
@@ -122,24 +149,11 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 		{ "fingerprint_tcp_stacks", "Distinct TCP stacks behind a JA4 (estimate)." },
 		{ "fingerprint_score", "Score of a JA4 from its numbers alone (wide, many_nets, low_rate, many_stacks)." },
 	};
-	struct scored *top = calloc(n ? n : 1, sizeof(*top));
-	struct det_config *c = malloc(sizeof(*c));
+	size_t want = n < m->top ? n : m->top;
+	struct scored *top = calloc(want ? want : 1, sizeof(*top));
 	size_t i, k, shown;
 
-	if (top && c) {
-		det_config_default(c);
-		for (i = 0; i < n; i++) {
-			top[i].o = &rows[i];
-			det_signals(c, &rows[i], &top[i].score);
-		}
-	} else {
-		free(top);              /* out of memory: no per-JA4 series */
-		top = NULL;
-	}
-	free(c);
-	if (top && n)
-		qsort(top, n, sizeof(*top), by_score);
-	shown = top ? (n < m->top ? n : m->top) : 0;
+	shown = top ? select_top(rows, n, top, want) : 0;
 	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
 		head(f, g[k].metric, "gauge", g[k].help);
 		for (i = 0; i < shown; i++) {
@@ -160,13 +174,12 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 	free(top);
 }
 
-/* Attachments of the program: run knows its own (and has no capability
- * left to look programs up by id); the exporter looks at every interface
- * of its network namespace. */
+/* Attachments of the program (the one pinned with the maps) to the
+ * interfaces of this network namespace. */
 static void attachments(FILE *f, const struct metrics_src *m)
 {
 	struct if_nameindex *ifs = if_nameindex(), *it;
-	__u32 stats_id = hs_map_id(m->stats_fd);
+	__u32 prog_id = hs_pinned_prog_id(m->pin_dir);
 	int n = 0;
 
 	head(f, "program_attached", "gauge",
@@ -174,10 +187,7 @@ static void attachments(FILE *f, const struct metrics_src *m)
 	for (it = ifs; it && it->if_index; it++) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
-		if (m->ifname && strcmp(m->ifname, it->if_name))
-			continue;
-		if (bpf_xdp_query((int)it->if_index, 0, &q) || !q.prog_id ||
-		    (!m->ifname && !hs_prog_uses_map(q.prog_id, stats_id)))
+		if (bpf_xdp_query((int)it->if_index, 0, &q) || !q.prog_id || q.prog_id != prog_id)
 			continue;
 		fprintf(f, "hydrascope_program_attached{interface=\"");
 		label_value(f, it->if_name);

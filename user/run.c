@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -35,6 +36,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
+		"                      [--pin-group GROUP]\n"
 		"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
 		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
 		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
@@ -45,6 +47,9 @@ static void run_usage(FILE *f)
 		"                         where the driver supports it, else skb\n"
 		"      --pin-dir DIR      where maps are pinned (default " HS_DEFAULT_PIN_DIR ")\n"
 		"      --keep-maps        leave the pinned maps in place on exit\n"
+		"      --pin-group GROUP  let GROUP read the pins (0440, directory 0750):\n"
+		"                         dump, status, top and the exporter run as its\n"
+		"                         members, without privileges (default: root only)\n"
 		"      --p0f-db FILE      p0f fingerprint database for OS labels\n"
 		"                         (default " HS_DEFAULT_P0F_DB ")\n"
 		"  -w, --window S         judge each window of S seconds (1-86400, default 60)\n"
@@ -68,6 +73,43 @@ static void run_usage(FILE *f)
 		"                         " HS_DEFAULT_LISTEN ", the exporter's default)\n"
 		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
+}
+
+/* --pin-group: a group name or number; 0 or -1 (said). */
+static int parse_group(const char *s, gid_t *gid)
+{
+	struct group *g = getgrnam(s);
+	unsigned long long n;
+
+	if (g) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	if (!parse_uint(s, 0xfffffffe, &n)) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	pr_warn("invalid --pin-group '%s' (no such group)", s);
+	return -1;
+}
+
+/* The directories above the pins must be searchable by the group for it
+ * to reach them: said when one is not (not changed: it is the system's). */
+static void pin_parent_check(const char *pin_dir)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", pin_dir);
+	while ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		if (!stat(dir, &st) && !(st.st_mode & (S_IXGRP | S_IXOTH))) {
+			pr_warn("--pin-group: '%s' (mode %04o) is not searchable by the group: "
+				"its members can't reach the pins (chmod o+x '%s')", dir,
+				(unsigned int)(st.st_mode & 07777), dir);
+			return;
+		}
+	}
 }
 
 /* Give up every capability, for good: the bounding set too. */
@@ -201,6 +243,7 @@ int cmd_run(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "keep-maps", no_argument, NULL, 'k' },
+		{ "pin-group", required_argument, NULL, 'G' },
 		{ "p0f-db", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -226,6 +269,7 @@ int cmd_run(int argc, char **argv)
 	int ifindex, opt, ret = HS_EXIT_ERR, err;
 	int lock_fd = -1, link_fd = -1, sig_fd = -1, tm_fd = -1;
 	bool keep = false, loaded = false, json = false, redact = false;
+	gid_t pin_gid = (gid_t)-1;
 	unsigned long long window_s = 60;
 	unsigned int file_window;
 	const char *alerts = NULL, *config = NULL, *state_dir = HS_DEFAULT_STATE_DIR;
@@ -258,6 +302,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'P': pin_dir = optarg; break;
 		case 'k': keep = true; break;
+		case 'G':
+			if (parse_group(optarg, &pin_gid))
+				return HS_EXIT_USAGE;
+			break;
 		case 'D': db = optarg; break;
 		case 'v': hs_verbose++; break;
 		case 'w':
@@ -393,6 +441,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	loaded = true;
+	if (pin_gid != (gid_t)-1) {
+		err = hs_pin_access(skel, pin_dir, pin_gid);
+		if (err) {
+			ret = hs_err_exit(err);
+			goto out;
+		}
+		pin_parent_check(pin_dir);
+	}
 	{
 		/* the enforce map is pinned: entries a kept map carries over
 		 * from an earlier run are not this run's to act on */
@@ -424,7 +480,6 @@ int cmd_run(int argc, char **argv)
 		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
 		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
 		msrc.win = win;
-		msrc.ifname = ifname;   /* the attachment is ours: no lookup by id */
 		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &msrc, errbuf, sizeof(errbuf));
 		if (!exp) {
 			pr_warn("--metrics: %s", errbuf);
@@ -535,6 +590,12 @@ out:
 		close(tm_fd);
 	if (link_fd >= 0)
 		close(link_fd);  /* the link is not pinned: closing detaches */
+	if (skel && loaded) {
+		char prog[PATH_MAX];
+
+		snprintf(prog, sizeof(prog), "%s/prog", pin_dir);
+		unlink(prog);   /* detached: no reader should take it as attached */
+	}
 	if (skel && loaded && !keep) {
 		bpf_map__unpin(skel->maps.tcp_fps, NULL);
 		bpf_map__unpin(skel->maps.tls_fps, NULL);

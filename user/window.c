@@ -116,11 +116,14 @@ void win_free(struct windows *w)
 	free(w);
 }
 
-static void addr_out(const struct windows *w, const char *addr, char *buf, size_t len)
+static void addr_out(const struct windows *w, const struct hs_addr_sample *a, char *buf,
+		     size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
+	char addr[INET6_ADDRSTRLEN];
 
+	inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->addr, addr, sizeof(addr));
 	if (!w->redact) {
 		snprintf(buf, len, "%s", addr);
 		return;
@@ -271,7 +274,7 @@ static void on_alert(struct windows *w, enum fp_kind kind, const struct det_aler
 		if (kind == FP_TLS) {
 			s = json_object_new_array();
 			for (i = 0; i < o->nsamples; i++) {
-				addr_out(w, o->samples[i], addr, sizeof(addr));
+				addr_out(w, &o->samples[i], addr, sizeof(addr));
 				json_object_array_add(s, json_object_new_string(addr));
 			}
 			json_object_object_add(j, "sample_ips", s);
