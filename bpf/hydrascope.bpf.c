@@ -18,6 +18,10 @@
 /* Set by userspace between open and load. */
 const volatile __u8 clock_mode = HS_CLOCK_MONO;   /* enum hs_clock */
 const volatile __u8 emit_every = 0;               /* replay: an event per SYN/hello */
+/* make bench only: every SYN from a new IPv4 source (a per-CPU count mixed
+ * in), so that BPF_PROG_TEST_RUN's repeats of one packet are a flood of
+ * new sources; pruned by the verifier everywhere else */
+const volatile __u8 bench_vary_src = 0;
 const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
@@ -110,6 +114,11 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	int new = 0;
 
 	sig_ip(p, &w.sig, &w.obs, &ep);
+	if (bench_vary_src) {
+		__u32 src = (__u32)hs_mix64(st->c[HS_ST_SYNS]);
+
+		__builtin_memcpy(ep.saddr, &src, sizeof(src));
+	}
 	sig_tcp_hdr(p, &w.sig, &ep);
 	sig_tcp_opts(ctx, p, &w);
 	id = HS_GEN_KEY(hs_hash_words((const __u64 *)&w.sig, HS_TCP_SIG_WORDS, HS_SEED_TCP),

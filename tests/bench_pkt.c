@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Per-packet cost of the XDP program (`make bench`), with BPF_PROG_TEST_RUN
+ * on one pinned CPU, always beside an empty program (two instructions:
+ * return XDP_PASS) measured in the same run: figures are the marginal ns
+ * over it, medians.
+ *
+ * Steady classes (one packet repeated 1,000,000 times, 5 runs, median of
+ * the runs' averages): a data segment of a tracked flow whose ClientHello
+ * is done, a pure ACK, a UDP datagram, a SYN (IPv4, IPv6, two VLAN tags) to
+ * the TLS port, and a flood of SYNs from a new random source each (the
+ * program's bench-only hook mixes a per-CPU count into the source).
+ * Connection classes (a fresh connection each time, 20,000 of them, the
+ * median of single runs): a ClientHello in one segment (Chrome-, curl- and
+ * Firefox-like), and each segment of a two-segment ClientHello; the SYN
+ * before them is sent untimed. The empty program is timed the same way for
+ * these. Also the memory of every map at its default size (the kernel's
+ * own accounting, fdinfo memlock).
+ *
+ * Output: one "name value unit" line per figure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "hs.h"
+#include "hs_bpf.skel.h"
+#include "pkt.h"
+
+#define REPEAT 1000000
+#define RUNS 5
+#define CONNS 20000
+
+static int by_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_u32(__u32 *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), by_u32);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* Average ns per run of fd over repeat runs of one frame; 0 on error. */
+static __u32 run(int fd, const struct frame *f, __u32 repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(fd, &o) || o.retval != XDP_PASS) {
+		fprintf(stderr, "bench_pkt: test run: %s (verdict %u)\n", strerror(errno),
+			o.retval);
+		exit(1);
+	}
+	return o.duration;
+}
+
+static int empty_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_empty", "GPL", insns, 2, NULL);
+}
+
+/* Median over RUNS of the average of REPEAT runs, program and empty one
+ * interleaved; prints the marginal ns. */
+static void steady(const char *name, int fd, int empty, const struct frame *f)
+{
+	__u32 a[RUNS], b[RUNS];
+	int i;
+
+	run(fd, f, 1000);       /* warm: the flow, the fingerprint exist */
+	for (i = 0; i < RUNS; i++) {
+		b[i] = run(empty, f, REPEAT);
+		a[i] = run(fd, f, REPEAT);
+	}
+	printf("pkt_%s_ns %.1f ns\n", name, median_u32(a, RUNS) - median_u32(b, RUNS));
+}
+
+static struct pspec tcp4(__u16 sport, __u8 flags)
+{
+	return (struct pspec){ .ver = 4, .ttl = 64, .ip_id = 1, .sport = sport, .dport = 443,
+			       .seq = 1000, .ack = flags & TH_ACK ? 5000 : 0, .tflags = flags,
+			       .win = 64240 };
+}
+
+static void syn_of(struct pspec *p)
+{
+	p->tflags = TH_SYN;
+	p->ack = 0;
+	p->seq = 999;
+	p->opts = (const __u8 *)(p->ver == 6 ? LINUX6 : LINUX4);
+	p->olen = 20;
+	p->data = NULL;
+	p->payload = 0;
+}
+
+/* Client hellos of three stacks, roughly as they look on the wire. */
+static int hello_of(int which, __u8 *out, int cap)
+{
+	struct hspec chrome = SPEC_GREASE(.pad = 200), curl = {
+		CIPHERS(0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8, 0xccaa,
+			0xc02b, 0xc02f, 0x009e, 0xc024, 0xc028, 0x006b, 0xc023, 0xc027, 0x0067,
+			0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033, 0x009d, 0x009c, 0x003d,
+			0x003c, 0x0035, 0x002f, 0x00ff),
+		EXTS(0x0000, 0x000b, 0x000a, 0x0023, 0x0016, 0x0017, 0x000d, 0x002b, 0x002d,
+		     0x0033, 0x0010, 0x0015),
+		VERS(0x0304, 0x0303), GROUPS(0x001d, 0x0017, 0x001e, 0x0019, 0x0018),
+		ECPF(0, 1, 2), SIGS(0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a,
+				    0x080b, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601),
+		.sni = "api.example.com", ALPN("h2", "http/1.1"), .pad = 180,
+	}, firefox = {
+		CIPHERS(0x1301, 0x1303, 0x1302, 0xc02b, 0xc02f, 0xcca9, 0xcca8, 0xc02c, 0xc030,
+			0xc00a, 0xc009, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035),
+		EXTS(0x0000, 0x0017, 0xff01, 0x000a, 0x000b, 0x0023, 0x0010, 0x0005, 0x0022,
+		     0x0033, 0x002b, 0x000d, 0x002d, 0x001c, 0x0015),
+		VERS(0x0304, 0x0303), GROUPS(0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101),
+		ECPF(0), SIGS(0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
+			      0x0601, 0x0203, 0x0201),
+		.sni = "api.example.com", ALPN("h2", "http/1.1"), .pad = 140,
+	};
+	const struct hspec *h = which == 0 ? &chrome : which == 1 ? &curl : &firefox;
+
+	return build_hello(h, out, cap);
+}
+
+/* A fresh connection per sample: its SYN untimed, then the segments of
+ * one hello (split at `split` bytes, 0: one segment), each timed; the
+ * median ns of segment `seg` (0 or 1) in fd, of the same in empty. */
+static double per_conn(int fd, int empty, const __u8 *hello, int len, int split, int seg,
+		       int round)
+{
+	static __u32 a[CONNS], b[CONNS];
+	struct frame syn, s0, s1;
+	int i, l0 = split ? split : len;
+
+	for (i = 0; i < CONNS; i++) {
+		__u16 sport = (__u16)(1024 + (i % 60000));
+		char src[32];
+		struct pspec p = tcp4(sport, TH_ACK | TH_PSH);
+
+		/* a new source per connection: no flow left from another round */
+		snprintf(src, sizeof(src), "198.18.%d.%d", (round * 7 + i / 250) % 256, i % 250 + 1);
+		p.src = src;
+		p.seq = 1000;
+		p.data = hello;
+		p.payload = l0;
+		build(&p, &s0);
+		if (split) {
+			p.seq = 1000 + (__u32)l0;
+			p.data = hello + l0;
+			p.payload = len - l0;
+			build(&p, &s1);
+		}
+		syn_of(&p);
+		build(&p, &syn);
+		run(fd, &syn, 1);
+		if (seg == 0) {
+			a[i] = run(fd, &s0, 1);
+			if (split)
+				run(fd, &s1, 1);
+			b[i] = run(empty, &s0, 1);
+		} else {
+			run(fd, &s0, 1);
+			a[i] = run(fd, &s1, 1);
+			b[i] = run(empty, &s1, 1);
+		}
+	}
+	return median_u32(a, CONNS) - median_u32(b, CONNS);
+}
+
+/* The kernel's accounting of a map's memory (fdinfo "memlock"), bytes. */
+static long long memlock(int fd)
+{
+	char path[64], line[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "memlock:", 8))
+			v = strtoll(line + 8, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void memory(struct hs_bpf *skel)
+{
+	struct bpf_map *m;
+	long long total = 0;
+
+	bpf_object__for_each_map(m, skel->obj) {
+		long long b = memlock(bpf_map__fd(m));
+
+		if (b < 0)
+			continue;
+		printf("mem_map_%s %.2f MiB\n", bpf_map__name(m), b / 1048576.0);
+		total += b;
+	}
+	printf("mem_maps_total %.1f MiB\n", total / 1048576.0);
+	printf("mem_per_tracked_flow %.0f bytes\n",
+	       (double)memlock(bpf_map__fd(skel->maps.flows)) / HS_FLOWS_MAX);
+	printf("mem_per_tls_fingerprint %.0f bytes\n",
+	       (double)memlock(bpf_map__fd(skel->maps.tls_fps)) / HS_TLS_FP_MAX);
+	printf("mem_per_tcp_fingerprint %.0f bytes\n",
+	       (double)memlock(bpf_map__fd(skel->maps.tcp_fps)) / HS_TCP_FP_MAX);
+}
+
+static struct hs_bpf *load(bool vary)
+{
+	struct hs_config cfg = { 0 };
+	struct hs_bpf *skel = hs_open(&cfg);
+
+	if (!skel)
+		return NULL;
+	skel->rodata->bench_vary_src = vary;
+	if (hs_load(skel, NULL)) {
+		hs_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int main(void)
+{
+	static const char *const stacks[] = { "chrome", "curl", "firefox" };
+	static __u8 hello[4096];
+	struct hs_bpf *skel, *flood;
+	struct frame f;
+	struct pspec p;
+	cpu_set_t cpus;
+	int fd, empty, i, len;
+
+	libbpf_set_print(NULL);
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		CPU_SET(0, &cpus), sched_setaffinity(0, sizeof(cpus), &cpus);
+	skel = load(false);
+	flood = load(true);
+	empty = empty_prog();
+	if (!skel || !flood || empty < 0) {
+		fprintf(stderr, "bench_pkt: couldn't load the programs (root needed)\n");
+		return 1;
+	}
+	fd = bpf_program__fd(skel->progs.hs_xdp);
+	printf("pkt_repeat %d\n", REPEAT);
+	{
+		__u32 e[RUNS];
+
+		p = tcp4(40000, TH_ACK);
+		build(&p, &f);
+		for (i = 0; i < RUNS; i++)
+			e[i] = run(empty, &f, REPEAT);
+		printf("pkt_empty_xdp_ns %.1f ns\n", median_u32(e, RUNS));
+	}
+
+	/* a tracked flow: SYN, a hello, then its data and ACKs */
+	p = tcp4(40001, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	run(fd, &f, 1);
+	len = hello_of(1, hello, sizeof(hello));
+	p = tcp4(40001, TH_ACK | TH_PSH);
+	p.data = hello;
+	p.payload = len;
+	build(&p, &f);
+	run(fd, &f, 1);
+	p.seq += (__u32)len;
+	p.data = (const __u8 *)"GET /v1/items HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+	p.payload = 49;
+	build(&p, &f);
+	steady("data_tracked_flow", fd, empty, &f);
+	p = tcp4(40001, TH_ACK);
+	build(&p, &f);
+	steady("ack", fd, empty, &f);
+	p = tcp4(40002, TH_ACK);
+	build(&p, &f);
+	f.b[14 + 9] = 17;       /* UDP: the parser stops at the protocol */
+	steady("non_tcp_udp", fd, empty, &f);
+
+	p = tcp4(40003, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_ipv4", fd, empty, &f);
+	p.ver = 6;
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_ipv6", fd, empty, &f);
+	p.ver = 4;
+	p.tags[0] = 0x88a8;
+	p.tags[1] = 0x8100;
+	p.ntags = 2;
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_vlan2_ipv4", fd, empty, &f);
+	p = tcp4(40004, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_flood_random_src", bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+
+	for (i = 0; i < 3; i++) {
+		char name[64];
+
+		len = hello_of(i, hello, sizeof(hello));
+		snprintf(name, sizeof(name), "pkt_hello_%s_%dB_ns", stacks[i], len);
+		printf("%s %.1f ns\n", name, per_conn(fd, empty, hello, len, 0, 0, i));
+	}
+	{
+		/* two segments: a Chrome-like hello as large as a post-quantum
+		 * key share makes it */
+		struct hspec big = SPEC_GREASE(.pad = 1600);
+
+		len = build_hello(&big, hello, sizeof(hello));
+	}
+	printf("pkt_hello_2seg_first_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 0, 3));
+	printf("pkt_hello_2seg_second_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 1, 4));
+	printf("pkt_hello_2seg_bytes %d\n", len);
+
+	memory(skel);
+	hs_bpf__destroy(flood);
+	hs_bpf__destroy(skel);
+	close(empty);
+	return 0;
+}
