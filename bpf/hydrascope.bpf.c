@@ -201,7 +201,8 @@ INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep)
 	ep->dport = bpf_ntohs(p->tcp->dest);
 }
 
-/* Pending slot of a flow: a cheap hash of the ports and low address words. */
+/* Slot of a flow in the flows array: a cheap hash of the ports and the
+ * low address words. */
 INLINE __u32 flow_slot(const struct pkt *p)
 {
 	__u32 a, b;
@@ -218,26 +219,22 @@ INLINE __u32 flow_slot(const struct pkt *p)
 		b = ip6->daddr.in6_u.u6_addr32[3];
 	}
 	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ *(const __u32 *)p->tcp) &
-	       (HS_PENDING_SLOTS - 1);
+	       (HS_FLOWS_MAX - 1);
 }
 
-INLINE void pending_inc(__u32 slot)
+INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
 {
-	__u32 zero = 0;
-	struct hs_pending *pd = bpf_map_lookup_elem(&pending, &zero);
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
 
-	if (pd)
-		__sync_fetch_and_add(&pd->c[slot & (HS_PENDING_SLOTS - 1)], 1);
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
-INLINE void pending_dec(__u32 slot)
+/* The flow of ep in its slot, NULL when the slot holds another (or none). */
+INLINE struct hs_flow *flow_of(__u32 slot, const struct hs_endpoints *ep)
 {
-	__u32 zero = 0;
-	struct hs_pending *pd = bpf_map_lookup_elem(&pending, &zero);
+	struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
 
-	/* a count left behind (a flow that never sent data) only costs lookups */
-	if (pd && pd->c[slot & (HS_PENDING_SLOTS - 1)])
-		__sync_fetch_and_add(&pd->c[slot & (HS_PENDING_SLOTS - 1)], (__u32)-1);
+	return f && f->state && ep_eq(&f->ep, ep) ? f : NULL;
 }
 
 INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 tcp_id,
@@ -431,14 +428,19 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 	return 0;
 }
 
-INLINE void set_flow(const struct hs_endpoints *ep, struct hs_flow *f, __u64 tcp_id, __u8 state)
+/* The flow's new state; a connection whose SYN was not seen takes its
+ * slot now (the slot was no handshake's, or the data would have been its). */
+INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *f,
+		     __u8 state)
 {
-	struct hs_flow nf = { .tcp_id = tcp_id, .state = state };
-
+	if (!f && (f = bpf_map_lookup_elem(&flows, &slot))) {
+		f->ep = *ep;
+		f->tcp_id = 0;
+		f->stack_id = 0;
+		f->syn_ns = now_ns();
+	}
 	if (f)
 		f->state = state;
-	else
-		bpf_map_update_elem(&flows, ep, &nf, BPF_ANY);
 }
 
 /* What the packet parse hands to the TLS path. */
@@ -447,7 +449,7 @@ struct seg {
 	__u32 seq;              /* TCP sequence number */
 	__u32 off;              /* payload offset in the packet */
 	__u32 plen;             /* payload bytes */
-	__u32 slot;             /* pending slot */
+	__u32 slot;             /* flow slot */
 	__u32 looks;            /* payload starts like a handshake record */
 };
 
@@ -473,7 +475,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!st)
 		return XDP_PASS;
-	f = bpf_map_lookup_elem(&flows, &sg->ep);
+	f = flow_of(sg->slot, &sg->ep);
 	if (!f && !sg->looks)
 		return XDP_PASS;
 	if (f && f->state == HS_FLOW_DONE)
@@ -483,17 +485,14 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		r = bpf_map_lookup_elem(&reasm, &sg->ep);
 		if (!r || reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen,
 				     &verdict)) {
-			f->state = HS_FLOW_DONE;
-			pending_dec(sg->slot);
+			/* dropped: forgotten, so a retransmission is judged again */
+			f->state = verdict == XDP_DROP ? 0 : HS_FLOW_DONE;
 			bpf_map_delete_elem(&reasm, &sg->ep);
-			if (verdict == XDP_DROP)
-				bpf_map_delete_elem(&flows, &sg->ep);
 		}
 		return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
 	}
 	if (f && f->state == HS_FLOW_SYN) {
 		/* the first client payload of the connection */
-		pending_dec(sg->slot);  /* the SYN's mark */
 		if (sg->seq != f->isn + 1) {
 			st->c[HS_ST_TLS_OUT_OF_ORDER]++;
 			f->state = HS_FLOW_DONE;
@@ -524,16 +523,16 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	if (!reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen, &verdict)) {
 		/* more segments to come: keep what we have per flow */
 		if (bpf_map_update_elem(&reasm, &sg->ep, r, BPF_ANY) == 0) {
-			set_flow(&sg->ep, f, tcp_id, HS_FLOW_REASM);
-			pending_inc(sg->slot);
+			set_flow(sg->slot, &sg->ep, f, HS_FLOW_REASM);
 			return XDP_PASS;
 		}
 	}
 	if (verdict == XDP_DROP) {
-		bpf_map_delete_elem(&flows, &sg->ep);
+		if (f)
+			f->state = 0;
 		return XDP_DROP;
 	}
-	set_flow(&sg->ep, f, tcp_id, HS_FLOW_DONE);
+	set_flow(sg->slot, &sg->ep, f, HS_FLOW_DONE);
 	return XDP_PASS;
 }
 
@@ -543,7 +542,7 @@ INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 			void *end)
 {
 	const struct tcphdr *t = p->tcp;
-	__u32 hlen = t->doff * 4, zero = 0, plen = p->l4_len - hlen;
+	__u32 hlen = t->doff * 4, plen = p->l4_len - hlen;
 	const __u8 *pl = (const __u8 *)t + hlen;
 	struct seg sg;
 	int looks;
@@ -560,9 +559,9 @@ INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	sg.slot = flow_slot(p);
 	if (!looks) {
 		/* the common case, data on an established flow: one array read */
-		struct hs_pending *pd = bpf_map_lookup_elem(&pending, &zero);
+		struct hs_flow *f = bpf_map_lookup_elem(&flows, &sg.slot);
 
-		if (!pd || !pd->c[sg.slot & (HS_PENDING_SLOTS - 1)])
+		if (!f || !f->state || f->state == HS_FLOW_DONE)
 			return XDP_PASS;
 	}
 	endpoints(p, &sg.ep);
@@ -630,15 +629,25 @@ __noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 
 	id = count_syn(ctx, st, &p, &ep, &stack);
 	if (is_tls_port(ep.dport)) {
-		struct hs_flow f = {
-			.tcp_id = id,
-			.stack_id = stack,
-			.isn = bpf_ntohl(p.tcp->seq),
-			.state = HS_FLOW_SYN,
-		};
+		__u32 slot = flow_slot(&p);
+		struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
+		__u64 ts = now_ns();
 
-		if (bpf_map_update_elem(&flows, &ep, &f, BPF_ANY) == 0)
-			pending_inc(flow_slot(&p));
+		if (!f)
+			return 0;
+		/* a handshake in progress keeps its slot (a retransmitted SYN
+		 * of the same connection starts it again) */
+		if (f->state && f->state != HS_FLOW_DONE && ts - f->syn_ns < HS_FLOW_HOLD_NS &&
+		    !ep_eq(&f->ep, &ep)) {
+			st->c[HS_ST_FLOW_BUSY]++;
+			return 0;
+		}
+		f->ep = ep;
+		f->tcp_id = id;
+		f->stack_id = stack;
+		f->syn_ns = ts;
+		f->isn = bpf_ntohl(p.tcp->seq);
+		f->state = HS_FLOW_SYN;
 	}
 	return 0;
 }

@@ -49,11 +49,12 @@ struct {
 	__type(value, struct hs_tls_fp);
 } tls_fp_init SEC(".maps");
 
-/* Client endpoints of connections to TLS ports -> SYN fingerprint, state. */
+/* Connections to TLS ports by slot (see struct hs_flow): SYN fingerprint,
+ * state. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, HS_FLOWS_MAX);
-	__type(key, struct hs_endpoints);
+	__type(key, __u32);
 	__type(value, struct hs_flow);
 } flows SEC(".maps");
 
@@ -81,13 +82,6 @@ struct {
 	__type(value, struct tls_walk);
 } tls_walk_scratch SEC(".maps");
 
-/* Which flow slots need a look: keeps lookups off ordinary data packets. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hs_pending);
-} pending SEC(".maps");
 
 /* Enforced TLS fingerprint ids (generation bit cleared) -> expiry, mode.
  * Written by `run --enforce` only; empty otherwise. */

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 4
+#define HS_LAYOUT_VERSION 5
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -36,15 +36,16 @@
 #define HS_TLS_FP_MAX 8192      /* distinct TLS fingerprint ids tracked */
 #endif
 #ifndef HS_FLOWS_MAX
-#define HS_FLOWS_MAX 65536      /* connections to TLS ports tracked (LRU) */
+#define HS_FLOWS_MAX 65536      /* flow slots: connections to TLS ports tracked
+				 * (a power of two) */
 #endif
+#define HS_FLOW_HOLD_NS 1000000000ULL  /* a handshake in progress keeps its slot */
 #ifndef HS_REASM_MAX
 #define HS_REASM_MAX 1024       /* ClientHellos being reassembled at once (LRU) */
 #endif
 #define HS_TLS_PORTS_MAX 8
 #define HS_HELLO_LIMIT 16384    /* largest ClientHello record walked (bytes) */
 #define HS_HELLO_SEGS 8         /* default segment limit */
-#define HS_PENDING_SLOTS 65536  /* counters gating the reassembly lookup */
 #define HS_EVENTS_BYTES (1024 * 1024)
 
 /* ---- TCP SYN signature ---- */
@@ -197,6 +198,8 @@ enum hs_stat {
 	HS_ST_TLS_FP_NEW,       /* new TLS fingerprint ids inserted */
 	HS_ST_ENFORCE_MATCHED,  /* ClientHellos whose id had a live enforce entry */
 	HS_ST_ENFORCE_DROPPED,  /* ... of which dropped (drop mode) */
+	HS_ST_FLOW_BUSY,        /* SYN to a TLS port not tracked: its slot held by
+				 * another handshake in progress */
 	HS_ST__COUNT,
 };
 
@@ -249,13 +252,6 @@ struct hs_tls_hello {
 };
 
 
-/* Value of the flows map (key: struct hs_endpoints of the client side). */
-/* Per slot, how many flows hashed there need a look at their next payload
- * (SYN seen, or ClientHello being collected). Zero: nothing to do. */
-struct hs_pending {
-	__u32 c[HS_PENDING_SLOTS];
-};
-
 enum hs_flow_state {
 	HS_FLOW_SYN = 1,        /* SYN seen, no client payload yet */
 	HS_FLOW_DATA = 2,       /* other data first (e.g. a proxy handshake): a
@@ -264,11 +260,21 @@ enum hs_flow_state {
 	HS_FLOW_DONE = 4,       /* first ClientHello handled, or given up on */
 };
 
+/*
+ * A slot of the flows array, indexed by a hash of the connection: no
+ * allocation per SYN, a fixed memory, and the data path's whole check is
+ * one read of the slot's state (0 or HS_FLOW_DONE: nothing to do). A SYN
+ * takes its slot unless a handshake in progress (SYN, DATA or REASM, less
+ * than HS_FLOW_HOLD_NS old) holds it: a flood of new sources cannot evict
+ * the connections already under way.
+ */
 struct hs_flow {
+	struct hs_endpoints ep; /* whose slot it is */
 	__u64 tcp_id;           /* TCP fingerprint id of the SYN */
 	__u64 stack_id;         /* the same with the TTL read as its initial value */
+	__u64 syn_ns;           /* program clock at the SYN */
 	__u32 isn;              /* client's initial sequence number (SYN's) */
-	__u8  state;            /* enum hs_flow_state */
+	__u8  state;            /* enum hs_flow_state; 0: free */
 	__u8  pad[3];
 };
 

@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 rc=0
-for b in "$OUT"/bench_*; do
+for b in "$OUT"/bench_* "$ROOT"/tests/bench_*.sh; do
 	[ -x "$b" ] || continue
 	echo "# $(basename "$b")"
 	"$b" || { echo "# $(basename "$b") failed" >&2; rc=1; }

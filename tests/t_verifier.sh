@@ -7,8 +7,8 @@
 need_root
 need_cmd bpftool
 # Limits, raised only on purpose (and with the reason in the commit):
-MAX_PROCESSED=500000     # measured 315,484 on kernel 6.18 (2026-11-23)
-MAX_XLATED=8000          # instructions after the verifier's rewrites
+MAX_PROCESSED=360000     # measured 311,917 on kernel 6.18 (2026-11-23), +15%
+MAX_XLATED=7500          # instructions after the verifier's rewrites: measured 6,517, +15%
 obj=$ROOT/.output/hydrascope.bpf.o
 pin=/sys/fs/bpf/$TAG-verifier
 cleanup_push "rm -f $pin"

@@ -128,7 +128,7 @@ static int fails;
 
 struct env {
 	struct hs_bpf *skel;
-	int prog_fd, stats_fd, tls_fd, tcp_fd, flows_fd, reasm_fd, pending_fd;
+	int prog_fd, stats_fd, tls_fd, tcp_fd, flows_fd, reasm_fd;
 	struct ring_buffer *rb;
 	struct hs_tls_event tls[EV_MAX];
 	int ntls;               /* TLS events since the last drain */
@@ -202,7 +202,6 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	e->tcp_fd = bpf_map__fd(e->skel->maps.tcp_fps);
 	e->flows_fd = bpf_map__fd(e->skel->maps.flows);
 	e->reasm_fd = bpf_map__fd(e->skel->maps.reasm);
-	e->pending_fd = bpf_map__fd(e->skel->maps.pending);
 	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), on_event, e, NULL);
 	if (!e->rb) {
 		snprintf(skip_reason, sizeof(skip_reason),
@@ -298,15 +297,18 @@ static void map_clear(int fd)
 /* Empty fingerprint maps and flow state, no events pending. */
 static void reset(struct env *e)
 {
-	static const struct hs_pending zero;
-	__u32 k = 0;
+	static struct hs_flow zero[HS_FLOWS_MAX];
+	static __u32 keys[HS_FLOWS_MAX];
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 i, n = HS_FLOWS_MAX;
 
 	map_clear(e->tls_fd);
 	map_clear(e->tcp_fd);
-	map_clear(e->flows_fd);
 	map_clear(e->reasm_fd);
-	if (bpf_map_update_elem(e->pending_fd, &k, &zero, BPF_ANY))
-		fail_msg("clearing the pending map: expected 0, got %s", strerror(errno));
+	for (i = 0; i < HS_FLOWS_MAX; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(e->flows_fd, keys, zero, &n, &o))
+		fail_msg("clearing the flows map: expected 0, got %s", strerror(errno));
 	drain(e);
 }
 

@@ -49,6 +49,7 @@ const char *const hs_stat_names[HS_ST__COUNT] = {
 	[HS_ST_TLS_FP_NEW] = "tls_fingerprints_new",
 	[HS_ST_ENFORCE_MATCHED] = "enforce_matched",
 	[HS_ST_ENFORCE_DROPPED] = "enforce_dropped",
+	[HS_ST_FLOW_BUSY] = "flow_busy",
 };
 
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)

@@ -52,6 +52,7 @@ static const struct {
 	{ HS_ST_TLS_OTHER_PORT, "tls_walks_abandoned_total", "reason", "other_port" },
 	{ HS_ST_ENFORCE_MATCHED, "enforce_matched_total", NULL, NULL },
 	{ HS_ST_ENFORCE_DROPPED, "enforce_dropped_total", NULL, NULL },
+	{ HS_ST_FLOW_BUSY, "flows_not_tracked_total", NULL, NULL },
 };
 
 static const char *help_of(const char *metric)
@@ -69,6 +70,7 @@ static const char *help_of(const char *metric)
 		{ "tls_walks_abandoned_total", "ClientHellos not fingerprinted, by reason." },
 		{ "enforce_matched_total", "ClientHellos whose fingerprint was enforced." },
 		{ "enforce_dropped_total", "ClientHellos dropped by enforcement (drop mode)." },
+		{ "flows_not_tracked_total", "SYNs to a TLS port not tracked: their flow slot held by a handshake in progress (floods)." },
 	};
 	size_t i;
 

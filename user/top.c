@@ -51,7 +51,7 @@ struct top_rows {
  * simply not shown. */
 static const char *const top_counters[] = {
 	"map_full", "tls_map_full", "ringbuf_drops", "tls_too_big", "tls_malformed",
-	"tls_out_of_order", "enforce_matched", "enforce_dropped",
+	"tls_out_of_order", "flow_busy", "enforce_matched", "enforce_dropped",
 };
 
 static void top_usage(FILE *f)
