@@ -108,35 +108,6 @@ static void syn_of(struct pspec *p)
 	p->payload = 0;
 }
 
-/* Client hellos of three stacks, roughly as they look on the wire. */
-static int hello_of(int which, __u8 *out, int cap)
-{
-	struct hspec chrome = SPEC_GREASE(.pad = 200), curl = {
-		CIPHERS(0x1302, 0x1303, 0x1301, 0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8, 0xccaa,
-			0xc02b, 0xc02f, 0x009e, 0xc024, 0xc028, 0x006b, 0xc023, 0xc027, 0x0067,
-			0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033, 0x009d, 0x009c, 0x003d,
-			0x003c, 0x0035, 0x002f, 0x00ff),
-		EXTS(0x0000, 0x000b, 0x000a, 0x0023, 0x0016, 0x0017, 0x000d, 0x002b, 0x002d,
-		     0x0033, 0x0010, 0x0015),
-		VERS(0x0304, 0x0303), GROUPS(0x001d, 0x0017, 0x001e, 0x0019, 0x0018),
-		ECPF(0, 1, 2), SIGS(0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a,
-				    0x080b, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601),
-		.sni = "api.example.com", ALPN("h2", "http/1.1"), .pad = 180,
-	}, firefox = {
-		CIPHERS(0x1301, 0x1303, 0x1302, 0xc02b, 0xc02f, 0xcca9, 0xcca8, 0xc02c, 0xc030,
-			0xc00a, 0xc009, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035),
-		EXTS(0x0000, 0x0017, 0xff01, 0x000a, 0x000b, 0x0023, 0x0010, 0x0005, 0x0022,
-		     0x0033, 0x002b, 0x000d, 0x002d, 0x001c, 0x0015),
-		VERS(0x0304, 0x0303), GROUPS(0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101),
-		ECPF(0), SIGS(0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
-			      0x0601, 0x0203, 0x0201),
-		.sni = "api.example.com", ALPN("h2", "http/1.1"), .pad = 140,
-	};
-	const struct hspec *h = which == 0 ? &chrome : which == 1 ? &curl : &firefox;
-
-	return build_hello(h, out, cap);
-}
-
 /* A fresh connection per sample: its SYN untimed, then the segments of
  * one hello (split at `split` bytes, 0: one segment), each timed; the
  * median ns of segment `seg` (0 or 1) in fd, of the same in empty. */
@@ -275,7 +246,7 @@ int main(void)
 	syn_of(&p);
 	build(&p, &f);
 	run(fd, &f, 1);
-	len = hello_of(1, hello, sizeof(hello));
+	len = pkt_hello(1, hello, sizeof(hello));
 	p = tcp4(40001, TH_ACK | TH_PSH);
 	p.data = hello;
 	p.payload = len;
@@ -317,7 +288,7 @@ int main(void)
 	for (i = 0; i < 3; i++) {
 		char name[64];
 
-		len = hello_of(i, hello, sizeof(hello));
+		len = pkt_hello(i, hello, sizeof(hello));
 		snprintf(name, sizeof(name), "pkt_hello_%s_%dB_ns", stacks[i], len);
 		printf("%s %.1f ns\n", name, per_conn(fd, empty, hello, len, 0, 0, i));
 	}
