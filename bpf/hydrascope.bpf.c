@@ -18,9 +18,10 @@
 /* Set by userspace between open and load. */
 const volatile __u8 clock_mode = HS_CLOCK_MONO;   /* enum hs_clock */
 const volatile __u8 emit_every = 0;               /* replay: an event per SYN/hello */
-/* make bench only: every SYN from a new IPv4 source (a per-CPU count mixed
- * in), so that BPF_PROG_TEST_RUN's repeats of one packet are a flood of
- * new sources; pruned by the verifier everywhere else */
+/* make bench only: every SYN and every client payload from a new IPv4
+ * source (a per-CPU count mixed in), so that BPF_PROG_TEST_RUN's repeats
+ * of one packet are each a new connection; pruned by the verifier
+ * everywhere else */
 const volatile __u8 bench_vary_src = 0;
 const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
@@ -104,7 +105,7 @@ INLINE __u8 ttl_initial(__u8 ttl)
 }
 
 INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
-		       struct hs_endpoints *epp, __u64 *stack)
+		       struct hs_endpoints *epp, __u64 *stack, __u64 *tsp)
 {
 	struct optwalk w = {};
 	struct hs_endpoints ep = {};
@@ -131,6 +132,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 		w.sig.ttl = ttl;
 	}
 	ts = now_ns();
+	*tsp = ts;
 	st->c[HS_ST_SYNS]++;
 
 	fp = bpf_map_lookup_elem(&tcp_fps, &id);
@@ -565,6 +567,11 @@ INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 			return XDP_PASS;
 	}
 	endpoints(p, &sg.ep);
+	if (bench_vary_src) {
+		__u32 src = (__u32)hs_mix64(st->c[HS_ST_PACKETS]);
+
+		__builtin_memcpy(sg.ep.saddr, &src, sizeof(src));
+	}
 	sg.seq = bpf_ntohl(t->seq);
 	sg.off = (void *)pl - (void *)(long)ctx->data;
 	sg.plen = plen;
@@ -595,7 +602,7 @@ __noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 	struct pkt p = {};
 	struct hs_stats *st;
 	struct tcphdr *t;
-	__u64 id, stack = 0;
+	__u64 id, stack = 0, ts = 0;
 	__u32 zero = 0;
 
 	if (!at)
@@ -627,11 +634,10 @@ __noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 	p.ip_ext_len = at->ext_len;
 	p.family = at->family;
 
-	id = count_syn(ctx, st, &p, &ep, &stack);
+	id = count_syn(ctx, st, &p, &ep, &stack, &ts);
 	if (is_tls_port(ep.dport)) {
 		__u32 slot = flow_slot(&p);
 		struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
-		__u64 ts = now_ns();
 
 		if (!f)
 			return 0;

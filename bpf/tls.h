@@ -33,6 +33,20 @@ struct tls_walk {
 
 enum { WALK_MORE = 0, WALK_END = 1, WALK_FAIL = 2 };
 
+/* 8 * words bytes of the record from i into dst, eight at a time (the
+ * buffer's slack past HS_HELLO_MASK keeps any masked start inside it);
+ * unaligned 8-byte accesses to map values are fine where the program
+ * runs unstrict (x86-64, arm64) */
+static __always_inline void copy_words(void *dst, const struct hs_reasm *b, __u32 i, int words)
+{
+	const __u8 *src = &b->buf[i & HS_HELLO_MASK];
+	int k;
+
+#pragma unroll
+	for (k = 0; k < words; k++)
+		((__u64 *)dst)[k] = ((const __u64 *)src)[k];
+}
+
 static __always_inline int is_grease(__u16 v)
 {
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
@@ -133,7 +147,7 @@ __noinline int hs_tls_ciphers(struct hs_reasm *b, struct tls_walk *w)
 /* One extension at w->pos: record its type, read the ones JA4/JA3 use. */
 __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 pos, len, l, i;
+	__u32 pos, len, l;
 	__u16 type;
 
 	if (!b || !w)
@@ -174,8 +188,7 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		w->h.sni_len = l;
 		/* a fixed-length copy, no data-dependent exit for the verifier to
 		 * follow: bytes past sni_len are never read */
-		for (i = 0; i < HS_TLS_SNI_MAX; i++)
-			w->h.sni[i] = B(pos + 5 + i);
+		copy_words(w->h.sni, b, pos + 5, HS_TLS_SNI_MAX / 8);
 		break;
 	case 0x0010:    /* ALPN: list(2), then len(1) value ... */
 		if (len < 3)
@@ -186,8 +199,7 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		w->h.flags |= HS_TLSF_ALPN;
 		w->h.alpn_len = l;
 		w->h.alpn_last = B(pos + 3 + l - 1);
-		for (i = 0; i < HS_TLS_ALPN_MAX; i++)  /* as for the SNI */
-			w->h.alpn[i] = B(pos + 3 + i);
+		copy_words(w->h.alpn, b, pos + 3, HS_TLS_ALPN_MAX / 8);  /* as for the SNI */
 		break;
 	case 0x002b:    /* supported_versions: len(1), versions */
 		if (len < 1)
@@ -210,8 +222,7 @@ __noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
 	case 0x000b:    /* ec_point_formats: len(1), formats */
 		if (len < 1 || (l = B(pos)) > len - 1)
 			break;
-		for (i = 0; i < HS_TLS_MAX_ECPF; i++)  /* fixed length, as for the SNI */
-			w->h.ecpf[i] = B(pos + 1 + i);
+		copy_words(w->h.ecpf, b, pos + 1, HS_TLS_MAX_ECPF / 8);  /* as for the SNI */
 		w->h.n_ecpf = l < HS_TLS_MAX_ECPF ? l : HS_TLS_MAX_ECPF;
 		if (l > HS_TLS_MAX_ECPF)
 			w->h.flags |= HS_TLSF_OVERFLOW;

@@ -8,8 +8,9 @@
  * Steady classes (one packet repeated 1,000,000 times, 5 runs, median of
  * the runs' averages): a data segment of a tracked flow whose ClientHello
  * is done, a pure ACK, a UDP datagram, a SYN (IPv4, IPv6, two VLAN tags) to
- * the TLS port, and a flood of SYNs from a new random source each (the
- * program's bench-only hook mixes a per-CPU count into the source).
+ * the TLS port, a flood of SYNs from a new random source each (the
+ * program's bench-only hook mixes a per-CPU count into the source), and
+ * with the same hook ClientHellos each from a new source (no SYN seen).
  * Connection classes (a fresh connection each time, 20,000 of them, the
  * median of single runs): a ClientHello in one segment (Chrome-, curl- and
  * Firefox-like), and each segment of a two-segment ClientHello; the SYN
@@ -284,6 +285,19 @@ int main(void)
 	syn_of(&p);
 	build(&p, &f);
 	steady("syn_flood_random_src", bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+	/* the same hook makes each repeat of a ClientHello one from a new
+	 * source, walked in full (no SYN seen for it) */
+	for (i = 0; i < 3; i++) {
+		char name[64];
+
+		len = pkt_hello(i, hello, sizeof(hello));
+		p = tcp4(40005, TH_ACK | TH_PSH);
+		p.data = hello;
+		p.payload = len;
+		build(&p, &f);
+		snprintf(name, sizeof(name), "hello_%s_new_source", stacks[i]);
+		steady(name, bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+	}
 
 	for (i = 0; i < 3; i++) {
 		char name[64];
