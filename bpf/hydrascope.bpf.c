@@ -122,13 +122,20 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	}
 	sig_tcp_hdr(p, &w.sig, &ep);
 	sig_tcp_opts(ctx, p, &w);
-	id = HS_GEN_KEY(hs_hash_words((const __u64 *)&w.sig, HS_TCP_SIG_WORDS, HS_SEED_TCP),
-			cur_gen);
 	{
+		/* the id and the stack differ only in the TTL, in the first
+		 * word: the other words are folded once, that one last */
+		const __u64 *sw = (const __u64 *)&w.sig;
+		__u64 h = HS_SEED_TCP;
 		__u8 ttl = w.sig.ttl;
+		int i;
 
+#pragma unroll
+		for (i = 1; i < (int)HS_TCP_SIG_WORDS; i++)
+			h = hs_hash_fold(h, sw[i]);
+		id = HS_GEN_KEY(hs_mix64(hs_hash_fold(h, sw[0])), cur_gen);
 		w.sig.ttl = ttl_initial(ttl);
-		*stack = hs_hash_words((const __u64 *)&w.sig, HS_TCP_SIG_WORDS, HS_SEED_TCP);
+		*stack = hs_mix64(hs_hash_fold(h, sw[0]));
 		w.sig.ttl = ttl;
 	}
 	ts = now_ns();

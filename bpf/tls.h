@@ -145,7 +145,7 @@ __noinline int hs_tls_ciphers(struct hs_reasm *b, struct tls_walk *w)
 }
 
 /* One extension at w->pos: record its type, read the ones JA4/JA3 use. */
-__noinline int hs_tls_ext(struct hs_reasm *b, struct tls_walk *w)
+static __always_inline int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 {
 	__u32 pos, len, l;
 	__u16 type;
@@ -241,7 +241,7 @@ static long ext_cb(__u32 i, void *ctx)
 {
 	struct ext_loop *el = ctx;
 
-	el->r = hs_tls_ext(el->b, el->w);
+	el->r = tls_ext(el->b, el->w);
 	return el->r != WALK_MORE;
 }
 

@@ -29,6 +29,12 @@ HS_INLINE __u64 hs_mix64(__u64 h)
 	return h;
 }
 
+/* One 64-bit word folded into a running hash. */
+HS_INLINE __u64 hs_hash_fold(__u64 h, __u64 w)
+{
+	return hs_mix64(h ^ w) + 0x2545f4914f6cdd1dULL;
+}
+
 /* Fold n 64-bit words into one hash. */
 HS_INLINE __u64 hs_hash_words(const __u64 *w, int n, __u64 seed)
 {
@@ -36,7 +42,7 @@ HS_INLINE __u64 hs_hash_words(const __u64 *w, int n, __u64 seed)
 	int i;
 
 	for (i = 0; i < n; i++)
-		h = hs_mix64(h ^ w[i]) + 0x2545f4914f6cdd1dULL;
+		h = hs_hash_fold(h, w[i]);
 	return hs_mix64(h);
 }
 
