@@ -238,6 +238,13 @@ INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
+/* Is slot f held by a handshake in progress (SYN, DATA or REASM, younger
+ * than HS_FLOW_HOLD_NS)? Such a slot is not taken by another connection. */
+INLINE int slot_held(const struct hs_flow *f, __u64 now)
+{
+	return f->state && f->state != HS_FLOW_DONE && now - f->syn_ns < HS_FLOW_HOLD_NS;
+}
+
 /* The flow of ep in its slot, NULL when the slot holds another (or none). */
 INLINE struct hs_flow *flow_of(__u32 slot, const struct hs_endpoints *ep)
 {
@@ -438,18 +445,23 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 }
 
 /* The flow's new state; a connection whose SYN was not seen takes its
- * slot now (the slot was no handshake's, or the data would have been its). */
+ * slot now, unless another handshake holds it (then it is not tracked:
+ * the one in progress keeps its state). */
 INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *f,
 		     __u8 state)
 {
-	if (!f && (f = bpf_map_lookup_elem(&flows, &slot))) {
+	if (!f) {
+		__u64 now = now_ns();
+
+		f = bpf_map_lookup_elem(&flows, &slot);
+		if (!f || slot_held(f, now))
+			return;
 		f->ep = *ep;
 		f->tcp_id = 0;
 		f->stack_id = 0;
-		f->syn_ns = now_ns();
+		f->syn_ns = now;
 	}
-	if (f)
-		f->state = state;
+	f->state = state;
 }
 
 /* What the packet parse hands to the TLS path. */
@@ -650,8 +662,7 @@ __noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 			return 0;
 		/* a handshake in progress keeps its slot (a retransmitted SYN
 		 * of the same connection starts it again) */
-		if (f->state && f->state != HS_FLOW_DONE && ts - f->syn_ns < HS_FLOW_HOLD_NS &&
-		    !ep_eq(&f->ep, &ep)) {
+		if (slot_held(f, ts) && !ep_eq(&f->ep, &ep)) {
 			st->c[HS_ST_FLOW_BUSY]++;
 			return 0;
 		}

@@ -32,6 +32,7 @@
 #include <linux/if_ether.h>
 
 #include "hs.h"
+#include "hs_hash.h"
 #include "hs_bpf.skel.h"
 
 /* ------------------------------------------------------------------ */
@@ -1088,6 +1089,96 @@ static void test_tcp_id(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Flow slots: a handshake in progress keeps its slot against another
+ * connection that hashes to the same one (what a flood of new sources
+ * does): the newcomer is counted as not tracked, its ClientHello still
+ * fingerprinted (without a TCP id), and it cannot take the slot either. */
+
+/* The program's flow slot of an untagged IPv4 frame (flow_slot()). */
+static __u32 slot_of(const struct frame *f)
+{
+	__u32 a, b, t;
+
+	memcpy(&a, f->b + 14 + 12, 4);
+	memcpy(&b, f->b + 14 + 16, 4);
+	memcpy(&t, f->b + 14 + 20, 4);
+	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ t) & (HS_FLOWS_MAX - 1);
+}
+
+/* The TLS event of one ClientHello segment of connection p (its SYN's). */
+static int hello_event(struct env *e, const struct pspec *syn, const __u8 *hello, int len,
+		       struct hs_tls_event *ev)
+{
+	struct pspec h = *syn;
+	struct frame f;
+	__u32 ret = ~0u;
+
+	h.tflags = TH_ACK | TH_PSH;
+	h.seq = syn->seq + 1;
+	h.ack = 0x55667788;
+	h.opts = NULL;
+	h.olen = 0;
+	h.data = hello;
+	h.payload = len;
+	build(&h, &f);
+	drain(e);
+	if (run(e, f.b, f.len, &ret) || ret != XDP_PASS)
+		return -1;
+	ring_buffer__consume(e->rb);
+	if (e->ntls != 1)
+		return -1;
+	*ev = e->tls[0];
+	return 0;
+}
+
+static void test_flow_slot_held(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 hello[2048];
+	struct pspec a = {
+		.ver = 4, .src = "198.18.0.7", .ttl = 64, .ip_id = 1, .sport = 30000,
+		.dport = 443, .seq = 1000, .tflags = TH_SYN, .win = 64240,
+		.opts = (const __u8 *)LINUX4, .olen = 20,
+	}, b = a;
+	struct hs_stats before, after;
+	struct hs_tls_event ev;
+	struct frame fa, fb;
+	char src[32];
+	__u64 tcp_a = 0;
+	__u32 ret = ~0u;
+	int len = pkt_hello(1, hello, sizeof(hello)), i;
+
+	reset(e);
+	build(&a, &fa);
+	/* another source hashing to the same slot */
+	for (i = 0; i < 4000000; i++) {
+		snprintf(src, sizeof(src), "198.18.%d.%d", 1 + (i / 250) % 250, 1 + i % 250);
+		b.src = src;
+		b.sport = (__u16)(30001 + i / 62500);
+		build(&b, &fb);
+		if (slot_of(&fb) == slot_of(&fa))
+			break;
+	}
+	CHECK_INT("search", "a colliding connection found", 1, slot_of(&fb) == slot_of(&fa));
+	stats(e, &before);
+	CHECK_INT("SYN A", "test run", 0, run(e, fa.b, fa.len, &ret));
+	ring_buffer__consume(e->rb);
+	CHECK_INT("SYN A", "TCP events", 1, e->ntcp);
+	if (e->ntcp == 1)
+		tcp_a = e->tcp[0].fp_id;
+	CHECK_INT("SYN B", "test run", 0, run(e, fb.b, fb.len, &ret));
+	CHECK_INT("SYN B", "verdict", XDP_PASS, ret);
+	stats(e, &after);
+	CHECK_INT("SYN B", "flow_busy delta", 1, after.c[HS_ST_FLOW_BUSY] - before.c[HS_ST_FLOW_BUSY]);
+	/* B's hello first: fingerprinted, no TCP id, and A keeps the slot */
+	CHECK_INT("hello B", "one TLS event", 0, hello_event(e, &b, hello, len, &ev));
+	CHECK_HEX("hello B", "event tcp_id (not tracked)", 0, ev.tcp_id);
+	CHECK_INT("hello A", "one TLS event", 0, hello_event(e, &a, hello, len, &ev));
+	CHECK_HEX("hello A", "event tcp_id (its SYN's)", tcp_a, ev.tcp_id);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
 /* Truncation: every cut of a hello is never a fingerprint. */
 
 struct cut_result {
@@ -1585,6 +1676,7 @@ int main(void)
 		T(test_grease_invariance),
 		T(test_order_invariance),
 		T(test_tcp_id),
+		T(test_flow_slot_held),
 		T(test_truncation),
 		cmocka_unit_test_setup_teardown(test_limit_fixtures, setup_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_big_fixtures, setup_many_segs, teardown),
