@@ -1514,6 +1514,38 @@ static void test_hll_ipv6(void **state)
 
 /* ------------------------------------------------------------------ */
 
+/* The map reader (fps.c) as the exporter uses it, one reader across
+ * scrapes: a scrape of an empty map, then of a map with entries (a window
+ * flip can empty the map between scrapes), then empty again. */
+static void test_reader_across_reads(void **state)
+{
+	struct env *e = need_env(state);
+	struct fp_reader *rd = fpr_new(FP_TCP);
+	struct det_obs *rows;
+	size_t n = 99;
+	__u32 ret;
+	int i, k;
+
+	assert_non_null(rd);
+	for (k = 0; k < 2; k++) {
+		fp_clear(e);
+		assert_int_equal(fpr_read(rd, e->fps_fd, -1, &rows, &n), 0);
+		assert_int_equal(n, 0);
+		for (i = 0; i < 3; i++) {
+			struct pspec p = SYN4(.sport = (__u16)(2000 + i), .seq = 77u + (__u32)i);
+			struct frame f;
+
+			build(&p, &f);
+			assert_int_equal(run(e, f.b, f.len, &ret), 0);
+		}
+		assert_int_equal(fpr_read(rd, e->fps_fd, -1, &rows, &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(rows[0].conns, 3);
+		assert_int_equal(fpr_entries(rd), 1);
+	}
+	fpr_free(rd);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1531,6 +1563,7 @@ int main(void)
 		T(test_timestamps),
 		T(test_hll_ipv4),
 		T(test_hll_ipv6),
+		T(test_reader_across_reads),
 	};
 
 	return cmocka_run_group_tests_name("xdp", tests, NULL, NULL);

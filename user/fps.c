@@ -615,7 +615,9 @@ int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t
 	r->first[0] = 0;
 	free(r->keys);
 	r->keys = sorted;
-	r->capkeys = nk ? nk : 1;
+	/* what both keys and row_of hold at least (row_of may never have
+	 * been allocated when no key was read) */
+	r->capkeys = nk;
 	*rows = r->rows;
 	*nrows = r->nrows;
 	return 0;
