@@ -341,8 +341,8 @@ int main(void)
 		fprintf(stderr, "bench_detect: couldn't load the BPF object (root needed)\n");
 		return 1;
 	}
-	printf("detect_fingerprints %u\n", NFP);
-	printf("detect_map_ids %u\n", NIDS);
+	printf("detect_fingerprints %u fingerprints\n", NFP);
+	printf("detect_map_ids %u ids\n", NIDS);
 	if (run(skel, "zipf"))
 		return 1;
 	wide = true;

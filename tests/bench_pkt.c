@@ -231,7 +231,7 @@ int main(void)
 		return 1;
 	}
 	fd = bpf_program__fd(skel->progs.hs_xdp);
-	printf("pkt_repeat %d\n", REPEAT);
+	printf("pkt_repeat %d runs\n", REPEAT);
 	{
 		__u32 e[RUNS];
 
@@ -315,7 +315,7 @@ int main(void)
 	}
 	printf("pkt_hello_2seg_first_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 0, 3));
 	printf("pkt_hello_2seg_second_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 1, 4));
-	printf("pkt_hello_2seg_bytes %d\n", len);
+	printf("pkt_hello_2seg_bytes %d bytes\n", len);
 
 	memory(skel);
 	hs_bpf__destroy(flood);

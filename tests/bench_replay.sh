@@ -20,9 +20,9 @@ python3 "$ROOT/tests/scenario.py" --out "$cap" --minutes 10 --seed 7 -q || exit 
 pkts=$(capinfos -M -c "$cap" | awk -F': *' '/Number of packets/ { print $2 }')
 syns=$(tshark -r "$cap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
 hellos=$(tshark -r "$cap" -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l)
-echo "replay_capture_packets $pkts"
-echo "replay_capture_syns $syns"
-echo "replay_capture_hellos $hellos"
+echo "replay_capture_packets $pkts packets"
+echo "replay_capture_syns $syns packets"
+echo "replay_capture_hellos $hellos packets"
 
 # best CMD...: the best of 3 wall times of CMD, in seconds
 best() {
