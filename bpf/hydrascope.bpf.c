@@ -104,6 +104,14 @@ INLINE __u8 ttl_initial(__u8 ttl)
 	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
 }
 
+/* make bench only (see bench_vary_src): a new IPv4 source from a count */
+INLINE void bench_new_src(struct hs_endpoints *ep, __u64 n)
+{
+	__u32 src = (__u32)hs_mix64(n);
+
+	__builtin_memcpy(ep->saddr, &src, sizeof(src));
+}
+
 INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
 		       struct hs_endpoints *epp, __u64 *stack, __u64 *tsp)
 {
@@ -115,11 +123,8 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	int new = 0;
 
 	sig_ip(p, &w.sig, &w.obs, &ep);
-	if (bench_vary_src) {
-		__u32 src = (__u32)hs_mix64(st->c[HS_ST_SYNS]);
-
-		__builtin_memcpy(ep.saddr, &src, sizeof(src));
-	}
+	if (bench_vary_src)
+		bench_new_src(&ep, st->c[HS_ST_SYNS]);
 	sig_tcp_hdr(p, &w.sig, &ep);
 	sig_tcp_opts(ctx, p, &w);
 	{
@@ -243,6 +248,23 @@ INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
 INLINE int slot_held(const struct hs_flow *f, __u64 now)
 {
 	return f->state && f->state != HS_FLOW_DONE && now - f->syn_ns < HS_FLOW_HOLD_NS;
+}
+
+/* ep takes its slot, with the ids of its SYN (0: not seen) and now as its
+ * start; NULL when a handshake of another connection holds the slot. The
+ * caller sets the state. */
+INLINE struct hs_flow *take_slot(__u32 slot, const struct hs_endpoints *ep, __u64 tcp_id,
+				 __u64 stack_id, __u64 now)
+{
+	struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
+
+	if (!f || (slot_held(f, now) && !ep_eq(&f->ep, ep)))
+		return NULL;
+	f->ep = *ep;
+	f->tcp_id = tcp_id;
+	f->stack_id = stack_id;
+	f->syn_ns = now;
+	return f;
 }
 
 /* The flow of ep in its slot, NULL when the slot holds another (or none). */
@@ -450,18 +472,10 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *f,
 		     __u8 state)
 {
-	if (!f) {
-		__u64 now = now_ns();
-
-		f = bpf_map_lookup_elem(&flows, &slot);
-		if (!f || slot_held(f, now))
-			return;
-		f->ep = *ep;
-		f->tcp_id = 0;
-		f->stack_id = 0;
-		f->syn_ns = now;
-	}
-	f->state = state;
+	if (!f)
+		f = take_slot(slot, ep, 0, 0, now_ns());
+	if (f)
+		f->state = state;
 }
 
 /* What the packet parse hands to the TLS path. */
@@ -586,11 +600,8 @@ INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 			return XDP_PASS;
 	}
 	endpoints(p, &sg.ep);
-	if (bench_vary_src) {
-		__u32 src = (__u32)hs_mix64(st->c[HS_ST_PACKETS]);
-
-		__builtin_memcpy(sg.ep.saddr, &src, sizeof(src));
-	}
+	if (bench_vary_src)
+		bench_new_src(&sg.ep, st->c[HS_ST_PACKETS]);
 	sg.seq = bpf_ntohl(t->seq);
 	sg.off = (void *)pl - (void *)(long)ctx->data;
 	sg.plen = plen;
@@ -655,21 +666,14 @@ __noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 
 	id = count_syn(ctx, st, &p, &ep, &stack, &ts);
 	if (is_tls_port(ep.dport)) {
-		__u32 slot = flow_slot(&p);
-		struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
-
-		if (!f)
-			return 0;
 		/* a handshake in progress keeps its slot (a retransmitted SYN
 		 * of the same connection starts it again) */
-		if (slot_held(f, ts) && !ep_eq(&f->ep, &ep)) {
+		struct hs_flow *f = take_slot(flow_slot(&p), &ep, id, stack, ts);
+
+		if (!f) {
 			st->c[HS_ST_FLOW_BUSY]++;
 			return 0;
 		}
-		f->ep = ep;
-		f->tcp_id = id;
-		f->stack_id = stack;
-		f->syn_ns = ts;
 		f->isn = bpf_ntohl(p.tcp->seq);
 		f->state = HS_FLOW_SYN;
 	}
