@@ -151,17 +151,24 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 	}
 	if (!pin_dir)
 		return 0;
-	/* the program too: readers tell by its id whether an interface runs
-	 * it (a program id alone needs CAP_SYS_ADMIN to look at); a pin left
-	 * by a killed run is replaced */
-	snprintf(path, sizeof(path), "%s/prog", pin_dir);
-	unlink(path);
+	/* the program too (see HS_PROG_PIN); a pin left by a killed run is
+	 * replaced */
+	hs_prog_unpin(pin_dir);
+	snprintf(path, sizeof(path), "%s/" HS_PROG_PIN, pin_dir);
 	err = bpf_program__pin(skel->progs.hs_xdp, path);
 	if (err) {
 		pr_warn("Couldn't pin the program at '%s': %s", path, strerror(-err));
 		return err;
 	}
 	return hs_pin_access(skel, pin_dir, (gid_t)-1);
+}
+
+void hs_prog_unpin(const char *pin_dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/" HS_PROG_PIN, pin_dir);
+	unlink(path);
 }
 
 int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid)
@@ -174,7 +181,7 @@ int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid)
 
 	for (i = 0; (m = pinned_maps(skel, i)); i++)
 		paths[n++] = bpf_map__pin_path(m);
-	snprintf(prog, sizeof(prog), "%s/prog", pin_dir);
+	snprintf(prog, sizeof(prog), "%s/" HS_PROG_PIN, pin_dir);
 	paths[n++] = prog;
 	paths[n++] = pin_dir;   /* last: the directory */
 	for (i = 0; i < n; i++) {

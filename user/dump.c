@@ -83,14 +83,6 @@ static void status_usage(FILE *f)
 		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n");
 }
 
-__u32 hs_map_id(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
 __u32 hs_map_max(int fd)
 {
 	struct bpf_map_info info = {};
@@ -113,11 +105,12 @@ __u32 hs_map_count(int fd)
 	return n;
 }
 
-__u32 hs_pinned_prog_id(const char *pin_dir)
+/* Id of the program a running instance pinned in pin_dir; 0: none. */
+static __u32 pinned_prog_id(const char *pin_dir)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int fd = hs_pin_get(pin_dir, "prog");
+	int fd = hs_pin_get(pin_dir, HS_PROG_PIN);
 	__u32 id = 0;
 
 	if (fd < 0)
@@ -126,6 +119,31 @@ __u32 hs_pinned_prog_id(const char *pin_dir)
 		id = info.id;
 	close(fd);
 	return id;
+}
+
+int hs_attachments(const char *pin_dir, struct hs_attach *at, int max)
+{
+	__u32 prog_id = pinned_prog_id(pin_dir);
+	struct if_nameindex *ifs, *it;
+	int n = 0;
+
+	if (!prog_id)
+		return 0;
+	ifs = if_nameindex();
+	for (it = ifs; it && it->if_index && n < max; it++) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+		if (bpf_xdp_query((int)it->if_index, 0, &q) || q.prog_id != prog_id)
+			continue;
+		snprintf(at[n].ifname, sizeof(at[n].ifname), "%s", it->if_name);
+		at[n].ifindex = (int)it->if_index;
+		at[n].mode = q.attach_mode;
+		at[n].prog_id = prog_id;
+		n++;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	return n;
 }
 
 struct enf_row {
@@ -225,11 +243,11 @@ int cmd_status(int argc, char **argv)
 		{ 0 }
 	};
 	const char *pin_dir = HS_DEFAULT_PIN_DIR;
-	struct if_nameindex *ifs, *it;
+	struct hs_attach att[HS_ATTACH_MAX];
 	json_object *j = NULL, *ja = NULL, *jc;
 	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, enf_fd = -1, err, ret = HS_EXIT_ERR;
 	int i, n_att;
-	__u32 prog_id, fps_n, fps_max, tls_n, tls_max;
+	__u32 fps_n, fps_max, tls_n, tls_max;
 	struct hs_stats sum;
 	bool json = false;
 
@@ -262,7 +280,6 @@ int cmd_status(int argc, char **argv)
 		pr_warn("Couldn't read health counters: %s", strerror(-err));
 		goto out;
 	}
-	prog_id = hs_pinned_prog_id(pin_dir);
 	fps_n = hs_map_count(fps_fd);
 	fps_max = hs_map_max(fps_fd);
 	tls_n = hs_map_count(tls_fd);
@@ -276,29 +293,21 @@ int cmd_status(int argc, char **argv)
 	} else {
 		printf("pin dir: %s\nattached:\n", pin_dir);
 	}
-	ifs = if_nameindex();
-	n_att = 0;
-	for (it = ifs; it && it->if_index; it++) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-		if (bpf_xdp_query(it->if_index, 0, &q) || !q.prog_id || q.prog_id != prog_id)
-			continue;
-		n_att++;
+	n_att = hs_attachments(pin_dir, att, HS_ATTACH_MAX);
+	for (i = 0; i < n_att; i++) {
 		if (json) {
 			json_object *a = json_object_new_object();
 
-			json_object_object_add(a, "interface", json_object_new_string(it->if_name));
-			json_object_object_add(a, "ifindex", json_object_new_int(it->if_index));
-			json_object_object_add(a, "mode", json_object_new_string(hs_attach_mode(q.attach_mode)));
-			json_object_object_add(a, "prog_id", json_object_new_int64(q.prog_id));
+			json_object_object_add(a, "interface", json_object_new_string(att[i].ifname));
+			json_object_object_add(a, "ifindex", json_object_new_int(att[i].ifindex));
+			json_object_object_add(a, "mode", json_object_new_string(hs_attach_mode(att[i].mode)));
+			json_object_object_add(a, "prog_id", json_object_new_int64(att[i].prog_id));
 			json_object_array_add(ja, a);
 		} else {
-			printf("  %-16s %-7s prog id %u\n", it->if_name,
-			       hs_attach_mode(q.attach_mode), q.prog_id);
+			printf("  %-16s %-7s prog id %u\n", att[i].ifname,
+			       hs_attach_mode(att[i].mode), att[i].prog_id);
 		}
 	}
-	if (ifs)
-		if_freenameindex(ifs);
 	if (!json && !n_att)
 		printf("  none in this network namespace\n");
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <net/if.h>
 #include <linux/types.h>
 
 #include "hydrascope.h"
@@ -310,6 +311,11 @@ int hs_pin_dir_prepare(const char *pin_dir);
  * 0750, group gid: its members read everything dump, status, top and the
  * exporter need. 0 or -errno (said). */
 int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid);
+/* The program's pin in the pin directory: readers find its attachments by
+ * its id (a program id alone needs CAP_SYS_ADMIN to look at). */
+#define HS_PROG_PIN "prog"
+/* Unpinned when run ends: detached, no reader should take it as attached. */
+void hs_prog_unpin(const char *pin_dir);
 /* A pinned object opened read-only (all the readers need): fd or -errno. */
 int hs_pin_get(const char *pin_dir, const char *name);
 /* The same for a map every reader needs: a missing one said in one line. */
@@ -318,11 +324,18 @@ int hs_stats_read(int stats_fd, struct hs_stats *sum);
 extern const char *const hs_stat_names[HS_ST__COUNT];
 
 /* ---- dump.c: what status and the exporter read ---- */
-__u32 hs_map_id(int fd);
 __u32 hs_map_max(int fd);
 __u32 hs_map_count(int fd);                /* entries, by walking the keys */
-/* Id of the program a running instance pinned in pin_dir; 0: none. */
-__u32 hs_pinned_prog_id(const char *pin_dir);
+/* The interfaces of this network namespace that run the program a running
+ * instance pinned in pin_dir (at most max): how many. */
+#define HS_ATTACH_MAX 64
+struct hs_attach {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	__u8 mode;                             /* XDP_ATTACHED_* */
+	__u32 prog_id;
+};
+int hs_attachments(const char *pin_dir, struct hs_attach *at, int max);
 const char *hs_attach_mode(__u8 mode);     /* "native", "skb", ... */
 
 /* ---- metrics.c ---- */

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpf/libbpf_version.h>
@@ -180,24 +179,16 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
  * interfaces of this network namespace. */
 static void attachments(FILE *f, const struct metrics_src *m)
 {
-	struct if_nameindex *ifs = if_nameindex(), *it;
-	__u32 prog_id = hs_pinned_prog_id(m->pin_dir);
-	int n = 0;
+	struct hs_attach at[HS_ATTACH_MAX];
+	int n = hs_attachments(m->pin_dir, at, HS_ATTACH_MAX), i;
 
 	head(f, "program_attached", "gauge",
 	     "1 per interface the program is attached to (this network namespace), by mode.");
-	for (it = ifs; it && it->if_index; it++) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-		if (bpf_xdp_query((int)it->if_index, 0, &q) || !q.prog_id || q.prog_id != prog_id)
-			continue;
+	for (i = 0; i < n; i++) {
 		fprintf(f, "hydrascope_program_attached{interface=\"");
-		label_value(f, it->if_name);
-		fprintf(f, "\",mode=\"%s\"} 1\n", hs_attach_mode(q.attach_mode));
-		n++;
+		label_value(f, at[i].ifname);
+		fprintf(f, "\",mode=\"%s\"} 1\n", hs_attach_mode(at[i].mode));
 	}
-	if (ifs)
-		if_freenameindex(ifs);
 	head(f, "program_attachments", "gauge", "Interfaces the program is attached to.");
 	fprintf(f, "hydrascope_program_attachments %d\n", n);
 }

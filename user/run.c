@@ -590,12 +590,8 @@ out:
 		close(tm_fd);
 	if (link_fd >= 0)
 		close(link_fd);  /* the link is not pinned: closing detaches */
-	if (skel && loaded) {
-		char prog[PATH_MAX];
-
-		snprintf(prog, sizeof(prog), "%s/prog", pin_dir);
-		unlink(prog);   /* detached: no reader should take it as attached */
-	}
+	if (skel && loaded)
+		hs_prog_unpin(pin_dir);
 	if (skel && loaded && !keep) {
 		bpf_map__unpin(skel->maps.tcp_fps, NULL);
 		bpf_map__unpin(skel->maps.tls_fps, NULL);
