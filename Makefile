@@ -13,7 +13,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
 	      libmicrohttpd-dev libcap-dev
-DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux \
+DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux passwd \
 	      openssl curl gnutls-bin wget nodejs chromium prometheus
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
