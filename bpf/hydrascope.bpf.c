@@ -98,12 +98,6 @@ INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* Initial TTL as p0f guesses it: the hop distance is not part of a stack. */
-INLINE __u8 ttl_initial(__u8 ttl)
-{
-	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
-}
-
 /* make bench only (see bench_vary_src): a new IPv4 source from a count */
 INLINE void bench_new_src(struct hs_endpoints *ep, __u64 n)
 {
@@ -127,22 +121,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 		bench_new_src(&ep, st->c[HS_ST_SYNS]);
 	sig_tcp_hdr(p, &w.sig, &ep);
 	sig_tcp_opts(ctx, p, &w);
-	{
-		/* the id and the stack differ only in the TTL, in the first
-		 * word: the other words are folded once, that one last */
-		const __u64 *sw = (const __u64 *)&w.sig;
-		__u64 h = HS_SEED_TCP;
-		__u8 ttl = w.sig.ttl;
-		int i;
-
-#pragma unroll
-		for (i = 1; i < (int)HS_TCP_SIG_WORDS; i++)
-			h = hs_hash_fold(h, sw[i]);
-		id = HS_GEN_KEY(hs_mix64(hs_hash_fold(h, sw[0])), cur_gen);
-		w.sig.ttl = ttl_initial(ttl);
-		*stack = hs_mix64(hs_hash_fold(h, sw[0]));
-		w.sig.ttl = ttl;
-	}
+	id = HS_GEN_KEY(hs_tcp_ids(&w.sig, stack), cur_gen);
 	ts = now_ns();
 	*tsp = ts;
 	st->c[HS_ST_SYNS]++;

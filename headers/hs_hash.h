@@ -46,6 +46,34 @@ HS_INLINE __u64 hs_hash_words(const __u64 *w, int n, __u64 seed)
 	return hs_mix64(h);
 }
 
+/* Initial TTL as p0f guesses it: the hop distance is not part of a stack. */
+HS_INLINE __u8 hs_ttl_initial(__u8 ttl)
+{
+	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
+/*
+ * A SYN signature's TCP fingerprint id (generation bit not set) and its
+ * stack id (the same with the TTL read as its initial value). They differ
+ * only in the first word, which holds the TTL: the other words are folded
+ * once, that one last.
+ */
+HS_INLINE __u64 hs_tcp_ids(const struct hs_tcp_sig *s, __u64 *stack)
+{
+	const __u64 *sw = (const __u64 *)s;
+	struct hs_tcp_sig first;
+	__u64 h = HS_SEED_TCP, w0;
+	unsigned int i;
+
+	for (i = 1; i < HS_TCP_SIG_WORDS; i++)
+		h = hs_hash_fold(h, sw[i]);
+	__builtin_memcpy(&first, s, 8);
+	first.ttl = hs_ttl_initial(s->ttl);
+	__builtin_memcpy(&w0, &first, 8);
+	*stack = hs_mix64(hs_hash_fold(h, w0));
+	return hs_mix64(hs_hash_fold(h, sw[0]));
+}
+
 /* Hash of up to 16 address bytes given as two words plus the family. */
 HS_INLINE __u64 hs_hash_addr(__u64 lo, __u64 hi, __u8 family)
 {
