@@ -26,6 +26,9 @@ const volatile __u8 bench_vary_src = 0;
 const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
+/* Unknown TCP fingerprint ids admitted per CPU per window (struct
+ * hs_admit); userspace sets it to half the map over the CPUs. */
+const volatile __u32 tcp_new_cap = HS_TCP_FP_MAX / 4;
 /* enum hs_enforce_mode, fixed at load: HS_ENF_OFF (the default) leaves the
  * enforcement path out of the verified program altogether, and only
  * HS_ENF_DROP can return XDP_DROP. */
@@ -106,6 +109,28 @@ INLINE void bench_new_src(struct hs_endpoints *ep, __u64 n)
 	__builtin_memcpy(ep->saddr, &src, sizeof(src));
 }
 
+/* May a new TCP fingerprint id get an entry in this window? Ids admitted
+ * lately may; others only within this CPU's budget. */
+INLINE int tcp_admit_new(__u64 kid)
+{
+	struct hs_admit *a;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(&tcp_known, &kid))
+		return 1;
+	a = bpf_map_lookup_elem(&tcp_admit, &zero);
+	if (!a)
+		return 0;
+	if (a->gen != cur_gen) {
+		a->gen = cur_gen;
+		a->used = 0;
+	}
+	if (a->used >= tcp_new_cap)
+		return 0;
+	a->used++;
+	return 1;
+}
+
 INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
 		       struct hs_endpoints *epp, __u64 *stack, __u64 *tsp)
 {
@@ -131,8 +156,15 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 		struct hs_tcp_fp *init = bpf_map_lookup_elem(&tcp_fp_init, &zero);
 		long err;
 
+		__u64 kid = HS_GEN_KEY(id, 0);
+		__u32 gen = cur_gen;
+
 		if (!init)
 			return id;
+		if (!tcp_admit_new(kid)) {
+			st->c[HS_ST_TCP_FP_SHED]++;
+			goto out;
+		}
 		init->sig = w.sig;
 		init->first_ns = ts;
 		init->last_ns = ts;
@@ -140,6 +172,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 		if (err == 0) {
 			new = 1;
 			st->c[HS_ST_FP_NEW]++;
+			bpf_map_update_elem(&tcp_known, &kid, &gen, BPF_ANY);
 		} else if (err != -17 /* EEXIST: another CPU won the race */) {
 			st->c[HS_ST_MAP_FULL]++;
 			goto out;

@@ -16,6 +16,23 @@ struct {
 	__type(value, struct hs_tcp_fp);
 } tcp_fps SEC(".maps");
 
+/* TCP fingerprint ids (generation bit clear) admitted lately -> the
+ * generation they were last admitted in. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_TCP_KNOWN_MAX);
+	__type(key, __u64);
+	__type(value, __u32);
+} tcp_known SEC(".maps");
+
+/* Per-CPU budget of unknown TCP fingerprint ids per window. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_admit);
+} tcp_admit SEC(".maps");
+
 /* Per-CPU health counters: one struct hs_stats. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 5
+#define HS_LAYOUT_VERSION 6
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -33,6 +33,8 @@
 #define HS_TCP_FP_MAX 4096      /* distinct TCP fingerprint ids tracked */
 #endif
 #ifndef HS_TLS_FP_MAX
+#define HS_TCP_KNOWN_MAX 16384  /* TCP fingerprint ids admitted lately (LRU): a
+				 * new window's entry for one of them is never shed */
 #define HS_TLS_FP_MAX 8192      /* distinct TLS fingerprint ids tracked */
 #endif
 #ifndef HS_FLOWS_MAX
@@ -200,6 +202,8 @@ enum hs_stat {
 	HS_ST_ENFORCE_DROPPED,  /* ... of which dropped (drop mode) */
 	HS_ST_FLOW_BUSY,        /* SYN to a TLS port not tracked: its slot held by
 				 * another handshake in progress */
+	HS_ST_TCP_FP_SHED,      /* new TCP fingerprint id not admitted: neither known
+				 * nor within this window's budget (a flood) */
 	HS_ST__COUNT,
 };
 
@@ -268,6 +272,18 @@ enum hs_flow_state {
  * than HS_FLOW_HOLD_NS old) holds it: a flood of new sources cannot evict
  * the connections already under way.
  */
+/*
+ * Admission of new TCP fingerprint ids, per CPU: a SYN whose id has no
+ * entry in this window gets one if the id was admitted lately (tcp_known),
+ * else only while this CPU's budget for the window lasts (tcp_new_cap).
+ * A flood of SYNs with random options (a new id each) takes at most the
+ * budget, never the map, and the stacks already known keep being counted.
+ */
+struct hs_admit {
+	__u32 gen;              /* window generation the count is of */
+	__u32 used;             /* unknown ids admitted in it */
+};
+
 struct hs_flow {
 	struct hs_endpoints ep; /* whose slot it is */
 	__u64 tcp_id;           /* TCP fingerprint id of the SYN */

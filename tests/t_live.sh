@@ -209,7 +209,7 @@ expect_eq "program on $BED_DEV unchanged after the refused run" "$prog_id" \
 	fail "refused run: no /sys/fs/bpf/$TAG-2 expected, got: $(ls "/sys/fs/bpf/$TAG-2")"
 expect_refused "second run with the same pin dir (other interface) is refused" "in use" \
 	nsenter --net=/run/netns/"$BED_SRV" timeout 20 "$HS" run -i lo --pin-dir "$BED_PINS"
-expect_eq "first run's pins intact after the refused runs" "enforce prog stats tcp_fps tls_fps" \
+expect_eq "first run's pins intact after the refused runs" "enforce prog stats tcp_fps tcp_known tls_fps" \
 	"$(ls "$BED_PINS" 2>&1 | sort | tr '\n' ' ' | sed 's/ $//')"
 _bg_alive "$HS_PID" && ok "first run still running" || fail "first run still running expected, it exited"
 expect_refused "run -i on a missing interface" "No such interface '${TAG}none'" \
@@ -238,7 +238,7 @@ if hs_start HK_PID "$KEEP" "$TMP/keep.log" --keep-maps; then
 	expect_eq "connections while a --keep-maps run is attached" 2 "$got"
 	rc=0; bg_stop "$HK_PID" TERM || rc=$?
 	expect_eq "--keep-maps run exits 0 on SIGTERM" 0 $rc
-	expect_eq "--keep-maps: pins left after SIGTERM" "enforce stats tcp_fps tls_fps" \
+	expect_eq "--keep-maps: pins left after SIGTERM" "enforce stats tcp_fps tcp_known tls_fps" \
 		"$(ls "$KEEP" 2>&1 | sort | tr '\n' ' ' | sed 's/ $//')"
 	expect_eq "--keep-maps: no XDP program left on $BED_DEV" "" "$(xdp_prog_id "$BED_SRV" "$BED_DEV")"
 	got=$("$HS" dump --pin-dir "$KEEP" -j 2>&1 |

@@ -445,7 +445,8 @@ static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs
 	if (parse > 1 || tls > 1 || (parse && tls))
 		bad(z, f, "%llu parse outcomes and %llu TLS outcomes for one packet",
 		    (unsigned long long)parse, (unsigned long long)tls);
-	if (d[HS_ST_FP_NEW] + d[HS_ST_MAP_FULL] + d[HS_ST_FLOW_BUSY] > d[HS_ST_SYNS] * 2)
+	if (d[HS_ST_FP_NEW] + d[HS_ST_MAP_FULL] + d[HS_ST_TCP_FP_SHED] + d[HS_ST_FLOW_BUSY] >
+	    d[HS_ST_SYNS] * 2)
 		bad(z, f, "TCP fingerprint or flow counted without a SYN");
 	if (d[HS_ST_TLS_FP_NEW] + d[HS_ST_TLS_MAP_FULL] + d[HS_ST_HELLO_MULTISEG] >
 	    d[HS_ST_HELLOS] * 2)

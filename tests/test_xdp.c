@@ -10,6 +10,7 @@
  * Expected raw_sig strings are derived by hand from p0f 3.09b's rules
  * (process.c: parse_packet, fp_tcp.c: detect_win_multi, dump_sig).
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@
 #include <linux/if_ether.h>
 
 #include "hs.h"
+#include "hs_hash.h"
 #include "hs_bpf.skel.h"
 
 /* ------------------------------------------------------------------ */
@@ -410,7 +413,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int setup(void **state)
+/* The program with an unknown-TCP-id budget of cap per CPU per window
+ * (0: the default). */
+static int setup_cap(void **state, __u32 cap)
 {
 	struct env *e;
 	int err;
@@ -431,6 +436,8 @@ static int setup(void **state)
 		free(e);
 		return 0;
 	}
+	if (cap)
+		e->skel->rodata->tcp_new_cap = cap;
 	err = hs_load(e->skel, NULL);
 	if (err) {
 		snprintf(skip_reason, sizeof(skip_reason),
@@ -452,6 +459,18 @@ static int setup(void **state)
 	}
 	*state = e;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_cap(state, 0);
+}
+
+#define FLOOD_CAP 50
+
+static int setup_flood(void **state)
+{
+	return setup_cap(state, FLOOD_CAP);
 }
 
 static int teardown(void **state)
@@ -1546,6 +1565,115 @@ static void test_reader_across_reads(void **state)
 	fpr_free(rd);
 }
 
+/* ------------------------------------------------------------------ */
+/* Flood admission: a flood of SYNs from random sources with a new TCP
+ * fingerprint each takes at most the window's budget of unknown ids
+ * (FLOOD_CAP here); the stacks seen before it keep their entries and
+ * counts, and in the next window they are admitted although the flood
+ * has spent the new budget again. One CPU, so one budget. */
+
+static void send_syns(struct env *e, const struct pspec *p, int n, int vary)
+{
+	char src[32];
+	__u32 ret;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct pspec q = *p;
+		struct frame f;
+
+		if (vary) {     /* a new source and a new window size: a new id */
+			snprintf(src, sizeof(src), "198.%d.%d.%d", 18 + (i >> 16 & 1),
+				 i >> 8 & 255, i & 255);
+			q.src = src;
+			q.win = (__u16)(vary + i);
+		}
+		q.sport = (__u16)(10000 + i);
+		build(&q, &f);
+		assert_int_equal(run(e, f.b, f.len, &ret), 0);
+		assert_int_equal(ret, XDP_PASS);
+	}
+}
+
+static const struct pspec real_stacks[] = {
+	SYN4(), SYN6(), SYN4(.ttl = 128, .win = 8192, OPT("\x02\x04\x05\xb4\x01\x03\x03\x08\x01\x01\x04\x02")),
+};
+#define NREAL 3
+
+/* The syns of the entry of each real stack in generation gen (0: none). */
+static void real_counts(struct env *e, const __u64 *ids, int gen, __u64 *syns)
+{
+	struct hs_tcp_fp v;
+	int i;
+
+	for (i = 0; i < NREAL; i++) {
+		__u64 k = HS_GEN_KEY(ids[i], gen);
+
+		syns[i] = fp_get(e, k, &v) ? 0 : v.syns;
+	}
+}
+
+static void test_flood_admission(void **state)
+{
+	struct env *e = need_env(state);
+	struct hs_stats s0, s1, s2;
+	__u64 ids[NREAL], keys[HS_TCP_FP_MAX], syns[NREAL];
+	const struct pspec flood = SYN4(OPT("\x02\x04\x05\x78\x01\x03\x03\x02"));
+	cpu_set_t one, was;
+	int i, n, flood_n = 2000;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	fp_clear(e);
+	stats(e, &s0);
+	for (i = 0; i < NREAL; i++)
+		send_syns(e, &real_stacks[i], 2, 0);
+	n = fp_keys(e, keys, HS_TCP_FP_MAX);
+	assert_int_equal(n, NREAL);
+	for (i = 0; i < NREAL; i++) {
+		struct hs_tcp_fp v;
+
+		ids[i] = HS_GEN_KEY(keys[i], 0);
+		assert_int_equal(fp_get(e, keys[i], &v), 0);
+		ids[i] = HS_GEN_KEY(hs_tcp_ids(&v.sig, &(__u64){ 0 }), 0);
+	}
+
+	/* the flood, the real stacks during it */
+	send_syns(e, &flood, flood_n, 1000);
+	for (i = 0; i < NREAL; i++)
+		send_syns(e, &real_stacks[i], 2, 0);
+	stats(e, &s1);
+	CHECK_INT("flood", "entries: the budget", FLOOD_CAP, fp_keys(e, keys, HS_TCP_FP_MAX));
+	CHECK_INT("flood", "new ids admitted", FLOOD_CAP, s1.c[HS_ST_FP_NEW] - s0.c[HS_ST_FP_NEW]);
+	CHECK_INT("flood", "ids shed", flood_n - (FLOOD_CAP - NREAL),
+		  s1.c[HS_ST_TCP_FP_SHED] - s0.c[HS_ST_TCP_FP_SHED]);
+	CHECK_INT("flood", "SYNs counted", flood_n + 4 * NREAL, s1.c[HS_ST_SYNS] - s0.c[HS_ST_SYNS]);
+	CHECK_INT("flood", "map full", 0, s1.c[HS_ST_MAP_FULL] - s0.c[HS_ST_MAP_FULL]);
+	real_counts(e, ids, 0, syns);
+	for (i = 0; i < NREAL; i++)
+		CHECK_INT("flood", "a real stack's SYNs, before and during", 4, syns[i]);
+
+	/* next window: the flood spends the new budget first */
+	e->skel->bss->cur_gen = 1;
+	send_syns(e, &flood, flood_n, 5000);
+	for (i = 0; i < NREAL; i++)
+		send_syns(e, &real_stacks[i], 3, 0);
+	stats(e, &s2);
+	real_counts(e, ids, 1, syns);
+	for (i = 0; i < NREAL; i++)
+		CHECK_INT("next window", "a known stack admitted past the spent budget", 3, syns[i]);
+	CHECK_INT("next window", "ids shed", flood_n - FLOOD_CAP,
+		  s2.c[HS_ST_TCP_FP_SHED] - s1.c[HS_ST_TCP_FP_SHED]);
+	CHECK_INT("next window", "entries: both windows' budgets and the known stacks",
+		  2 * FLOOD_CAP + NREAL, fp_keys(e, keys, HS_TCP_FP_MAX));
+	e->skel->bss->cur_gen = 0;
+	fp_clear(e);
+	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
+	CHECKS_DONE();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1564,6 +1692,7 @@ int main(void)
 		T(test_hll_ipv4),
 		T(test_hll_ipv6),
 		T(test_reader_across_reads),
+		cmocka_unit_test_setup_teardown(test_flood_admission, setup_flood, teardown),
 	};
 
 	return cmocka_run_group_tests_name("xdp", tests, NULL, NULL);

@@ -50,6 +50,7 @@ const char *const hs_stat_names[HS_ST__COUNT] = {
 	[HS_ST_ENFORCE_MATCHED] = "enforce_matched",
 	[HS_ST_ENFORCE_DROPPED] = "enforce_dropped",
 	[HS_ST_FLOW_BUSY] = "flow_busy",
+	[HS_ST_TCP_FP_SHED] = "tcp_fp_shed",
 };
 
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
@@ -101,6 +102,7 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 {
 	struct hs_bpf *skel = hs_bpf__open();
 	unsigned int i;
+	int ncpu;
 
 	if (!skel) {
 		pr_warn("Couldn't open the BPF object: %s", strerror(errno));
@@ -118,6 +120,10 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		skel->rodata->hello_max_bytes = c->hello_bytes;
 	if (c->hello_segs)
 		skel->rodata->hello_max_segs = c->hello_segs;
+	/* unknown TCP ids may take half the map in a window, over all CPUs */
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu > 0)
+		skel->rodata->tcp_new_cap = HS_TCP_FP_MAX / 2 / (unsigned int)ncpu ?: 1;
 	return skel;
 }
 
@@ -125,7 +131,7 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 static struct bpf_map *pinned_maps(struct hs_bpf *skel, int i)
 {
 	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.tls_fps, skel->maps.stats,
-				skel->maps.enforce };
+				skel->maps.enforce, skel->maps.tcp_known };
 
 	return i < (int)(sizeof(m) / sizeof(m[0])) ? m[i] : NULL;
 }
@@ -163,6 +169,15 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 	return hs_pin_access(skel, pin_dir, (gid_t)-1);
 }
 
+void hs_maps_unpin(struct hs_bpf *skel)
+{
+	struct bpf_map *m;
+	int i;
+
+	for (i = 0; (m = pinned_maps(skel, i)); i++)
+		bpf_map__unpin(m, NULL);
+}
+
 void hs_prog_unpin(const char *pin_dir)
 {
 	char path[PATH_MAX];
@@ -175,7 +190,7 @@ int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid)
 {
 	bool shared = gid != (gid_t)-1;
 	char prog[PATH_MAX];
-	const char *paths[6];
+	const char *paths[8];
 	struct bpf_map *m;
 	int i, n = 0;
 

@@ -306,7 +306,7 @@ struct hs_bpf;
 struct hs_bpf *hs_open(const struct hs_config *c);
 int hs_load(struct hs_bpf *skel, const char *pin_dir);
 int hs_pin_dir_prepare(const char *pin_dir);
-/* Pinned maps (tcp_fps, tls_fps, stats, enforce) 0600 and the program
+/* Pinned maps (tcp_fps, tls_fps, stats, enforce, tcp_known) 0600 and the program
  * (prog) 0600 in a 0700 directory; with a group (gid not -1), 0440 and
  * 0750, group gid: its members read everything dump, status, top and the
  * exporter need. 0 or -errno (said). */
@@ -314,6 +314,8 @@ int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid);
 /* The program's pin in the pin directory: readers find its attachments by
  * its id (a program id alone needs CAP_SYS_ADMIN to look at). */
 #define HS_PROG_PIN "prog"
+/* The pinned maps' pins removed (run's end without --keep-maps). */
+void hs_maps_unpin(struct hs_bpf *skel);
 /* Unpinned when run ends: detached, no reader should take it as attached. */
 void hs_prog_unpin(const char *pin_dir);
 /* A pinned object opened read-only (all the readers need): fd or -errno. */

@@ -52,6 +52,7 @@ static const struct {
 	{ HS_ST_ENFORCE_MATCHED, "enforce_matched_total", NULL, NULL },
 	{ HS_ST_ENFORCE_DROPPED, "enforce_dropped_total", NULL, NULL },
 	{ HS_ST_FLOW_BUSY, "flows_not_tracked_total", NULL, NULL },
+	{ HS_ST_TCP_FP_SHED, "fingerprints_shed_total", "kind", "tcp" },
 };
 
 static const char *help_of(const char *metric)
@@ -63,6 +64,7 @@ static const char *help_of(const char *metric)
 		{ "tls_hellos_multi_segment_total", "ClientHellos that spanned several TCP segments." },
 		{ "fingerprint_inserts_total", "Fingerprint map entries created (each window anew)." },
 		{ "map_full_total", "Fingerprints not counted because their map was full." },
+		{ "fingerprints_shed_total", "New fingerprints not admitted: not seen lately and over the window's budget (a flood)." },
 		{ "ringbuf_drops_total", "Events lost to a full ring buffer." },
 		{ "packets_not_inspected_total", "Packets passed without inspection, by reason." },
 		{ "parse_errors_total", "Packets with a truncated or malformed header, by layer." },

@@ -592,12 +592,8 @@ out:
 		close(link_fd);  /* the link is not pinned: closing detaches */
 	if (skel && loaded)
 		hs_prog_unpin(pin_dir);
-	if (skel && loaded && !keep) {
-		bpf_map__unpin(skel->maps.tcp_fps, NULL);
-		bpf_map__unpin(skel->maps.tls_fps, NULL);
-		bpf_map__unpin(skel->maps.stats, NULL);
-		bpf_map__unpin(skel->maps.enforce, NULL);
-	}
+	if (skel && loaded && !keep)
+		hs_maps_unpin(skel);
 	/* only succeeds when empty: never removes another instance's pins */
 	if (!keep || !loaded)
 		rmdir(pin_dir);
