@@ -6,6 +6,7 @@
  * segment that completes a ClientHello whose fingerprint is enforced.
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
 #include "hydrascope.h"
@@ -38,6 +39,10 @@ const volatile __u8 enforce_mode = HS_ENF_OFF;
  * bit is the lowest bit of every fingerprint map key (HS_GEN_KEY). Replay
  * leaves it at 0. */
 __u32 cur_gen = 0;
+
+/* enum hs_check, set before load; `run` raises HS_CHECK_SYN to
+ * HS_CHECK_SYNACK once its egress program records the SYN-ACKs. */
+__u8 handshake_check = HS_CHECK_SYN;
 
 /* Replay sets this to the packet's timestamp before each test run. */
 __u64 replay_now_ns = 0;
@@ -207,31 +212,32 @@ INLINE int is_tls_port(__u16 port)
 	return 0;
 }
 
-/* Client endpoints of a TCP packet, as the flow key. */
-INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep)
+/* Client endpoints of a TCP packet, as the flow key; rev: the packet is
+ * the server's (its destination is the client). */
+INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep, int rev)
 {
 	__builtin_memset(ep, 0, sizeof(*ep));
 	if (p->family == 4) {
 		const struct iphdr *iph = p->l3;
 
-		__builtin_memcpy(ep->saddr, &iph->saddr, 4);
-		__builtin_memcpy(ep->daddr, &iph->daddr, 4);
+		__builtin_memcpy(ep->saddr, rev ? &iph->daddr : &iph->saddr, 4);
+		__builtin_memcpy(ep->daddr, rev ? &iph->saddr : &iph->daddr, 4);
 	} else {
 		const struct ipv6hdr *ip6 = p->l3;
 
-		__builtin_memcpy(ep->saddr, &ip6->saddr, 16);
-		__builtin_memcpy(ep->daddr, &ip6->daddr, 16);
+		__builtin_memcpy(ep->saddr, rev ? &ip6->daddr : &ip6->saddr, 16);
+		__builtin_memcpy(ep->daddr, rev ? &ip6->saddr : &ip6->daddr, 16);
 	}
 	ep->family = p->family;
-	ep->sport = bpf_ntohs(p->tcp->source);
-	ep->dport = bpf_ntohs(p->tcp->dest);
+	ep->sport = bpf_ntohs(rev ? p->tcp->dest : p->tcp->source);
+	ep->dport = bpf_ntohs(rev ? p->tcp->source : p->tcp->dest);
 }
 
 /* Slot of a flow in the flows array: a cheap hash of the ports and the
- * low address words. */
-INLINE __u32 flow_slot(const struct pkt *p)
+ * low address words, client first (rev: the packet is the server's). */
+INLINE __u32 flow_slot(const struct pkt *p, int rev)
 {
-	__u32 a, b;
+	__u32 a, b, ports = *(const __u32 *)p->tcp;
 
 	if (p->family == 4) {
 		const struct iphdr *iph = p->l3;
@@ -244,8 +250,14 @@ INLINE __u32 flow_slot(const struct pkt *p)
 		a = ip6->saddr.in6_u.u6_addr32[3];
 		b = ip6->daddr.in6_u.u6_addr32[3];
 	}
-	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ *(const __u32 *)p->tcp) &
-	       (HS_FLOWS_MAX - 1);
+	if (rev) {
+		__u32 t = a;
+
+		a = b;
+		b = t;
+		ports = ports >> 16 | ports << 16;
+	}
+	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (HS_FLOWS_MAX - 1);
 }
 
 INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
@@ -276,6 +288,7 @@ INLINE struct hs_flow *take_slot(__u32 slot, const struct hs_endpoints *ep, __u6
 	f->tcp_id = tcp_id;
 	f->stack_id = stack_id;
 	f->syn_ns = now;
+	f->flags = 0;
 	return f;
 }
 
@@ -285,6 +298,43 @@ INLINE struct hs_flow *flow_of(__u32 slot, const struct hs_endpoints *ep)
 	struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
 
 	return f && f->state && ep_eq(&f->ep, ep) ? f : NULL;
+}
+
+/* A SYN-ACK from a TLS port: the server's initial sequence number into
+ * the slot of the connection it answers, if that connection's SYN was
+ * seen. Called by the egress program (and, in replay, for the capture's
+ * SYN-ACKs). */
+INLINE void record_synack(const struct pkt *p)
+{
+	struct hs_endpoints ep;
+	struct hs_flow *f;
+	struct hs_stats *st;
+	__u32 zero = 0;
+
+	if (!is_tls_port(bpf_ntohs(p->tcp->source)))
+		return;
+	endpoints(p, &ep, 1);
+	f = flow_of(flow_slot(p, 1), &ep);
+	if (!f || !(f->flags & HS_FLOWF_SYN) || f->state != HS_FLOW_SYN)
+		return;
+	f->srv_isn = bpf_ntohl(p->tcp->seq);
+	f->flags |= HS_FLOWF_SYNACK;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (st)
+		st->c[HS_ST_SYNACKS]++;
+}
+
+/* Does a ClientHello acknowledging ack on flow f (NULL: untracked) count?
+ * 0 if so, else the HS_ST_HELLO_* reason. */
+INLINE __u8 hello_unvalidated(const struct hs_flow *f, __u32 ack)
+{
+	if (handshake_check == HS_CHECK_NONE)
+		return 0;
+	if (!f || !(f->flags & HS_FLOWF_SYN))
+		return HS_ST_HELLO_NO_SYN;
+	if (f->flags & HS_FLOWF_SYNACK)
+		return ack - (f->srv_isn + 1) <= HS_ACK_SLACK ? 0 : HS_ST_HELLO_BAD_ACK;
+	return handshake_check == HS_CHECK_SYNACK ? HS_ST_HELLO_NO_SYNACK : 0;
 }
 
 INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 tcp_id,
@@ -352,6 +402,16 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	id = HS_GEN_KEY(tls_id(w), cur_gen);
 	ts = now_ns();
 	verdict = enforce_verdict(st, id);
+	if (b->unvalidated) {
+		/* not counted: no entry, no sketch; an existing entry says how
+		 * many of its ClientHellos were left out */
+		if (b->unvalidated < HS_ST__COUNT)
+			st->c[b->unvalidated]++;
+		fp = bpf_map_lookup_elem(&tls_fps, &id);
+		if (fp)
+			__sync_fetch_and_add(&fp->conns_unvalidated, 1);
+		return verdict;
+	}
 
 	fp = bpf_map_lookup_elem(&tls_fps, &id);
 	if (!fp) {
@@ -494,6 +554,7 @@ INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *
 struct seg {
 	struct hs_endpoints ep;
 	__u32 seq;              /* TCP sequence number */
+	__u32 ack;              /* TCP acknowledgment number */
 	__u32 off;              /* payload offset in the packet */
 	__u32 plen;             /* payload bytes */
 	__u32 slot;             /* flow slot */
@@ -563,6 +624,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		return XDP_PASS;
 	r->tcp_id = tcp_id;
 	r->stack_id = stack_id;
+	r->unvalidated = hello_unvalidated(f, sg->ack);
 	r->len = 0;
 	r->need = 0;
 	r->segments = 0;
@@ -603,7 +665,7 @@ INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 			st->c[HS_ST_TLS_OTHER_PORT]++;
 		return XDP_PASS;
 	}
-	sg.slot = flow_slot(p);
+	sg.slot = flow_slot(p, 0);
 	if (!looks) {
 		/* the common case, data on an established flow: one array read */
 		struct hs_flow *f = bpf_map_lookup_elem(&flows, &sg.slot);
@@ -611,10 +673,11 @@ INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 		if (!f || !f->state || f->state == HS_FLOW_DONE)
 			return XDP_PASS;
 	}
-	endpoints(p, &sg.ep);
+	endpoints(p, &sg.ep, 0);
 	if (bench_vary_src)
 		bench_new_src(&sg.ep, st->c[HS_ST_PACKETS]);
 	sg.seq = bpf_ntohl(t->seq);
+	sg.ack = bpf_ntohl(t->ack_seq);
 	sg.off = (void *)pl - (void *)(long)ctx->data;
 	sg.plen = plen;
 	sg.looks = looks;
@@ -680,13 +743,14 @@ __noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 	if (is_tls_port(ep.dport)) {
 		/* a handshake in progress keeps its slot (a retransmitted SYN
 		 * of the same connection starts it again) */
-		struct hs_flow *f = take_slot(flow_slot(&p), &ep, id, stack, ts);
+		struct hs_flow *f = take_slot(flow_slot(&p, 0), &ep, id, stack, ts);
 
 		if (!f) {
 			st->c[HS_ST_FLOW_BUSY]++;
 			return 0;
 		}
 		f->isn = bpf_ntohl(p.tcp->seq);
+		f->flags = HS_FLOWF_SYN;
 		f->state = HS_FLOW_SYN;
 	}
 	return 0;
@@ -731,9 +795,34 @@ int hs_xdp(struct xdp_md *ctx)
 		hs_syn(ctx, &at);
 		return XDP_PASS;
 	}
+	if ((flags & 0x17) == 0x12) {           /* SYN-ACK */
+		/* live, the server's own leave through the egress program; one
+		 * arriving here is not ours to trust */
+		if (clock_mode == HS_CLOCK_REPLAY)
+			record_synack(&p);
+		return XDP_PASS;
+	}
 	if (!(flags & 0x06) && p.l4_len > p.tcp->doff * 4u)  /* data, no SYN/RST */
 		return tcp_payload(ctx, st, &p, end);
 	return XDP_PASS;
+}
+
+/*
+ * Egress (tc, clsact): the server's SYN-ACKs, so that a ClientHello counts
+ * only if its client acknowledged one (see hello_unvalidated). Never
+ * changes a packet or its fate: TC_ACT_UNSPEC lets the next filter and
+ * the default action decide, as if this one were not there.
+ */
+SEC("tc")
+int hs_egress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct pkt p = {};
+
+	if (parse_packet(data, end, &p) == 0 && (((__u8 *)p.tcp)[13] & 0x17) == 0x12)
+		record_synack(&p);
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -170,6 +170,14 @@ enum hs_clock {
 	HS_CLOCK_REPLAY = 1,
 };
 
+/* What a ClientHello's connection must have shown for the hello to count
+ * (entry, conns, sketches); the others are walked and counted apart. */
+enum hs_check {
+	HS_CHECK_NONE = 1,      /* nothing: every ClientHello counts (spoofable) */
+	HS_CHECK_SYN = 2,       /* its SYN was seen; a SYN-ACK seen must be acked */
+	HS_CHECK_SYNACK = 3,    /* its SYN was seen and it acked our SYN-ACK */
+};
+
 /* ---- per-CPU health counters (index into the stats array) ---- */
 
 enum hs_stat {
@@ -204,6 +212,10 @@ enum hs_stat {
 				 * another handshake in progress */
 	HS_ST_TCP_FP_SHED,      /* new TCP fingerprint id not admitted: neither known
 				 * nor within this window's budget (a flood) */
+	HS_ST_HELLO_NO_SYN,     /* ClientHello of a connection whose SYN was not seen */
+	HS_ST_HELLO_NO_SYNACK,  /* ... whose SYN-ACK was not seen leaving (egress check on) */
+	HS_ST_HELLO_BAD_ACK,    /* ... whose ACK does not acknowledge our SYN-ACK */
+	HS_ST_SYNACKS,          /* SYN-ACKs of tracked connections seen leaving */
 	HS_ST__COUNT,
 };
 
@@ -290,9 +302,21 @@ struct hs_flow {
 	__u64 stack_id;         /* the same with the TTL read as its initial value */
 	__u64 syn_ns;           /* program clock at the SYN */
 	__u32 isn;              /* client's initial sequence number (SYN's) */
+	__u32 srv_isn;          /* server's (its SYN-ACK's), with HS_FLOWF_SYNACK */
 	__u8  state;            /* enum hs_flow_state; 0: free */
-	__u8  pad[3];
+	__u8  flags;            /* enum hs_flow_flag */
+	__u8  pad[6];
 };
+
+enum hs_flow_flag {
+	HS_FLOWF_SYN = 1,       /* the connection's SYN was seen */
+	HS_FLOWF_SYNACK = 2,    /* the server's SYN-ACK was seen (srv_isn) */
+};
+
+/* A ClientHello that is not the connection's first payload (a proxy
+ * exchange before it) acknowledges the SYN-ACK and what the server sent
+ * since: at most this many bytes past it. */
+#define HS_ACK_SLACK (1u << 20)
 
 #define HS_HELLO_MASK (HS_HELLO_LIMIT - 1)
 #define HS_HELLO_CHUNK 2048     /* bytes copied per load: bounds for the verifier */
@@ -305,7 +329,8 @@ struct hs_reasm {
 	__u32 len;              /* bytes collected */
 	__u32 need;             /* record length + 5; 0 until the header is in */
 	__u8  segments;
-	__u8  pad[3];
+	__u8  unvalidated;      /* 0, or the HS_ST_HELLO_* reason not to count it */
+	__u8  pad[2];
 	__u8  buf[HS_HELLO_LIMIT + 2 * HS_HELLO_CHUNK];  /* slack for masked writes */
 };
 
@@ -321,7 +346,9 @@ struct hs_addr_sample {
 /* Value of the tls_fps map, keyed by the TLS fingerprint id (see HS_GEN_KEY). */
 struct hs_tls_fp {
 	struct hs_tls_hello hello;           /* first seen, to render JA4/JA3 */
-	__u64 conns;                         /* ClientHellos counted */
+	__u64 conns;                         /* ClientHellos counted: handshake validated */
+	__u64 conns_unvalidated;             /* ClientHellos of this id not counted: their
+					      * SYN not seen, or the SYN-ACK check failed */
 	__u64 first_ns;
 	__u64 last_ns;
 	/* a ClientHello's source goes to slot (conns before it) % HS_TLS_SAMPLES:

@@ -3,8 +3,8 @@
 """Check hydrascope's JA4 (and JA3) against expected values for a capture.
 
 usage: ja4_compare.py HYDRASCOPE CAPTURE EXPECTED.json [--tshark]
-Runs `HYDRASCOPE replay --events -j --ports P,...` with the capture's TLS
-destination ports, then compares per client (src, srcport) the ja4 and
+Runs `HYDRASCOPE replay --events -j --handshake none --ports P,...` with
+the capture's TLS destination ports (several captures start mid-connection), then compares per client (src, srcport) the ja4 and
 ja4_r of its first ClientHello with the expected JA4.1 / JA4_r.1 (values
 starting with "t": TLS over TCP). With --tshark, also compares ja3 with
 `tshark -e tls.handshake.ja3` per client. Prints a summary line; exits
@@ -52,7 +52,7 @@ def main():
     if len(ports) > 8:
         print("too many ports: %s" % ports)
         return 2
-    out = subprocess.run([hs, "replay", "--events", "-j", "--ports",
+    out = subprocess.run([hs, "replay", "--events", "-j", "--handshake", "none", "--ports",
                           ",".join(map(str, ports)), capture],
                          capture_output=True, text=True)
     if out.returncode not in (0, 4):

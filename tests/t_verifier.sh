@@ -7,22 +7,25 @@
 need_root
 need_cmd bpftool
 # Limits, raised only on purpose (and with the reason in the commit):
-MAX_PROCESSED=360000     # measured 311,917 on kernel 6.18 (2026-11-23), +15%
-MAX_XLATED=7500          # instructions after the verifier's rewrites: measured 6,517, +15%
+MAX_PROCESSED=410000     # XDP program: measured 354,459 on kernel 6.18 (2026-11-23, with the
+                         # ClientHello's handshake check), +15%
+MAX_XLATED=7900          # instructions after the verifier's rewrites: measured 6,571, +20%
 obj=$ROOT/.output/hydrascope.bpf.o
-pin=/sys/fs/bpf/$TAG-verifier
-cleanup_push "rm -f $pin"
+pins=/sys/fs/bpf/$TAG-verifier
+cleanup_push "rm -rf $pins"
 [ -d /sys/fs/bpf ] && mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-bpftool -d prog load "$obj" "$pin" type xdp >"$TMP/log" 2>&1
+# every program of the object, each of its section's type (XDP, tc egress)
+bpftool -d prog loadall "$obj" "$pins" >"$TMP/log" 2>&1
 rc=$?
-expect_eq "the program loads" 0 $rc
-n=$(grep -o 'processed [0-9]* insns' "$TMP/log" | tail -1 | awk '{print $2}')
+expect_eq "the programs load" 0 $rc
+# one count per program; the XDP program's is by far the largest
+n=$(grep -o 'processed [0-9]* insns' "$TMP/log" | awk '{print $2}' | sort -n | tail -1)
 if [ -n "$n" ] && [ "$n" -le $MAX_PROCESSED ]; then
 	ok "verifier processed $n instructions (limit $MAX_PROCESSED)"
 else
 	fail "verifier processed instructions: at most $MAX_PROCESSED expected, got '${n:-none}'"
 fi
-x=$(bpftool prog show pinned "$pin" 2>/dev/null | grep -o 'xlated [0-9]*B' | grep -o '[0-9]*')
+x=$(bpftool prog show pinned "$pins/hs_xdp" 2>/dev/null | grep -o 'xlated [0-9]*B' | grep -o '[0-9]*')
 if [ -n "$x" ] && [ $((x / 8)) -le $MAX_XLATED ]; then
 	ok "program is $((x / 8)) instructions (limit $MAX_XLATED)"
 else

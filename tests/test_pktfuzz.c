@@ -451,6 +451,9 @@ static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs
 	if (d[HS_ST_TLS_FP_NEW] + d[HS_ST_TLS_MAP_FULL] + d[HS_ST_HELLO_MULTISEG] >
 	    d[HS_ST_HELLOS] * 2)
 		bad(z, f, "TLS fingerprint counted without a ClientHello");
+	if (d[HS_ST_HELLO_NO_SYN] + d[HS_ST_HELLO_NO_SYNACK] + d[HS_ST_HELLO_BAD_ACK] >
+	    d[HS_ST_HELLOS])
+		bad(z, f, "a ClientHello left uncounted without one walked");
 	if (d[HS_ST_ENFORCE_MATCHED] || d[HS_ST_ENFORCE_DROPPED])
 		bad(z, f, "enforcement counted with enforcement off");
 	z->st = *now;

@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 
 #include "hs.h"
 #include "hs_hash.h"
@@ -257,19 +258,25 @@ static struct env *need_env(void **state)
 }
 
 /* One test run; returns 0 or -errno. */
-static int run(struct env *e, const void *pkt, int len, __u32 *retval)
+static int run_prog(int fd, const void *pkt, int len, __u32 *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o,
 		.data_in = pkt,
 		.data_size_in = len,
 		.repeat = 1,
 	);
-	int err = bpf_prog_test_run_opts(e->prog_fd, &o);
+	int err = bpf_prog_test_run_opts(fd, &o);
 
 	if (err)
 		return -errno;
 	*retval = o.retval;
 	return 0;
+}
+
+/* One XDP test run; returns 0 or -errno. */
+static int run(struct env *e, const void *pkt, int len, __u32 *retval)
+{
+	return run_prog(e->prog_fd, pkt, len, retval);
 }
 
 static void stats(struct env *e, struct hs_stats *st)
@@ -375,6 +382,8 @@ struct conn {
 	__u16 sport, dport;
 	__u32 isn;
 	int nosyn;              /* no SYN first (flow not seen from its start) */
+	const char *src;        /* client address (NULL: the default) */
+	__u32 ack;              /* the client's ACK number (0: 0x55667788) */
 };
 
 #define DEF_ISN 0x11223344u
@@ -385,7 +394,7 @@ static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
 	struct pspec s = {
 		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
 		.ttl = 64, .ip_id = 0x3039, .sport = c->sport, .dport = c->dport,
-		.seq = c->isn, .tflags = TH_SYN, .win = 64240,
+		.seq = c->isn, .tflags = TH_SYN, .win = 64240, .src = c->src,
 	};
 	struct frame f;
 
@@ -402,8 +411,9 @@ static int send_data(struct env *e, const struct conn *c, const __u8 *stream, in
 	struct pspec s = {
 		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
 		.ttl = 64, .ip_id = 0x303a, .sport = c->sport, .dport = c->dport,
-		.seq = c->isn + 1 + (__u32)off, .ack = 0x55667788, .tflags = TH_ACK | TH_PSH,
-		.win = 502, .data = stream + off, .payload = len,
+		.seq = c->isn + 1 + (__u32)off, .ack = c->ack ? c->ack : 0x55667788,
+		.tflags = TH_ACK | TH_PSH, .win = 502, .data = stream + off, .payload = len,
+		.src = c->src,
 	};
 	struct frame f;
 
@@ -456,6 +466,10 @@ struct tfix {
 #define HELLO1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1 } }, .fp = 1
 #define HELLOM(n) PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1 } }, \
 	.fp = 1, .evsegs = (n)
+/* walked, but its SYN was not seen: not counted */
+#define NOSYN1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_NO_SYN] = 1 } }
+#define NOSYNM  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1, \
+				     [HS_ST_HELLO_NO_SYN] = 1 } }
 #define COUNT(stat) PASS, .st = { .c = { [stat] = 1 } }
 #define NOTHING PASS, .st = { .c = { 0 } }
 
@@ -760,8 +774,8 @@ static const struct tfix segment_fixtures[] = {
 	  HELLOM(2), F_SPEC },
 	{ "1, 1, 1, 1, 1 bytes, then the rest", SPEC(),
 	  SEGS({ 0, 1 }, { 1, 1 }, { 2, 1 }, { 3, 1 }, { 4, 1 }, { 5, REST }), HELLOM(6), F_SPEC },
-	{ "no SYN seen, 1-byte first segment", SPEC(), .nosyn = 1, SEGS({ 0, 1 }, { 1, REST }),
-	  HELLOM(2), F_SPEC },
+	{ "no SYN seen, 1-byte first segment: walked, not counted", SPEC(), .nosyn = 1,
+	  SEGS({ 0, 1 }, { 1, REST }), NOSYNM },
 	{ "first segment retransmitted", SPEC(),
 	  SEGS({ 0, 100 }, { 0, 100 }, { 100, REST }), HELLOM(2), F_SPEC },
 	{ "middle segment retransmitted", BIG(), .len = 6093,
@@ -798,16 +812,16 @@ static const struct tfix segment_fixtures[] = {
 #define CONNECT "CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n"
 
 static const struct tfix flow_fixtures[] = {
-	{ "no SYN: fingerprinted with tcp_id 0", SPEC(), .nosyn = 1, HELLO1, F_SPEC },
-	{ "no SYN, IPv6: tcp_id 0", SPEC(), .v6 = 1, .nosyn = 1, HELLO1, F_SPEC },
-	{ "no SYN, 2 segments", SPEC(), .nosyn = 1, SEGS({ 0, 100 }, { 100, REST }),
-	  HELLOM(2), F_SPEC },
+	{ "no SYN: walked, not counted", SPEC(), .nosyn = 1, NOSYN1 },
+	{ "no SYN, IPv6: walked, not counted", SPEC(), .v6 = 1, .nosyn = 1, NOSYN1 },
+	{ "no SYN, 2 segments: walked, not counted", SPEC(), .nosyn = 1,
+	  SEGS({ 0, 100 }, { 100, REST }), NOSYNM },
 	{ "second hello on the flow (after HelloRetryRequest) is not counted", SPEC(), .len = 393,
 	  .twice = 1, SEGS({ 0, 393 }, { 393, REST }), HELLO1, F_SPEC },
 	{ "second hello after a 2-segment first", SPEC(), .len = 393, .twice = 1,
 	  SEGS({ 0, 200 }, { 200, 193 }, { 393, REST }), HELLOM(2), F_SPEC },
 	{ "second hello, no SYN seen", SPEC(), .len = 393, .twice = 1, .nosyn = 1,
-	  SEGS({ 0, 393 }, { 393, REST }), HELLO1, F_SPEC },
+	  SEGS({ 0, 393 }, { 393, REST }), NOSYN1 },
 	{ "two hellos in one segment: the first counts", SPEC(), .twice = 1, HELLO1, F_SPEC },
 	{ "SOCKS5 greeting and request, then the hello", SOCKS(), .len = 152,
 	  PRE(SOCKS5 SOCKS5_REQ),
@@ -1170,11 +1184,150 @@ static void test_flow_slot_held(void **state)
 	CHECK_INT("SYN B", "verdict", XDP_PASS, ret);
 	stats(e, &after);
 	CHECK_INT("SYN B", "flow_busy delta", 1, after.c[HS_ST_FLOW_BUSY] - before.c[HS_ST_FLOW_BUSY]);
-	/* B's hello first: fingerprinted, no TCP id, and A keeps the slot */
-	CHECK_INT("hello B", "one TLS event", 0, hello_event(e, &b, hello, len, &ev));
-	CHECK_HEX("hello B", "event tcp_id (not tracked)", 0, ev.tcp_id);
+	/* B's hello first: walked, not counted (its connection is not tracked,
+	 * so its handshake cannot be told real), and A keeps the slot */
+	stats(e, &before);
+	CHECK_INT("hello B", "no TLS event", -1, hello_event(e, &b, hello, len, &ev));
+	stats(e, &after);
+	CHECK_INT("hello B", "hellos_no_syn delta", 1,
+		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	CHECK_INT("hello B", "tls_fps entries", 0, tls_keys(e, NULL, 0));
 	CHECK_INT("hello A", "one TLS event", 0, hello_event(e, &a, hello, len, &ev));
 	CHECK_HEX("hello A", "event tcp_id (its SYN's)", tcp_a, ev.tcp_id);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* The handshake check: a ClientHello counts (entry, conns, sketches) only
+ * if its connection's SYN was seen and, once the egress program records
+ * SYN-ACKs (HS_CHECK_SYNACK), only if it acknowledges the server's one.
+ * Each connection from a source of its own: hll_ips holds the counted
+ * ones only; conns_unvalidated the others of an existing entry. */
+
+#define SRV_ISN 0x70000000u
+
+/* The server's SYN-ACK to c, through the egress program (or, egress 0,
+ * the XDP program, as if it arrived). */
+static void send_synack(struct env *e, const struct conn *c, int egress)
+{
+	struct pspec s = {
+		.ver = 4, .src = DEF_DST4, .dst = c->src, .ttl = 64, .sport = c->dport,
+		.dport = c->sport, .seq = SRV_ISN, .ack = c->isn + 1,
+		.tflags = TH_SYN | TH_ACK, .win = 65160,
+		.opts = (const __u8 *)LINUX4, .olen = 20,
+	};
+	struct frame f;
+	__u32 ret = 0;
+
+	build(&s, &f);
+	CHECK_INT("SYN-ACK", "test run", 0,
+		  run_prog(egress ? bpf_program__fd(e->skel->progs.hs_egress) : e->prog_fd,
+			   f.b, f.len, &ret));
+	CHECK_HEX("SYN-ACK", "verdict (egress: TC_ACT_UNSPEC)",
+		  egress ? (__u32)TC_ACT_UNSPEC : XDP_PASS, ret);
+}
+
+struct hcase {
+	const char *desc;
+	int syn;                /* the SYN is sent */
+	int synack;             /* 0 none, 1 through egress, 2 arriving on XDP */
+	__u32 ack;              /* the hello's ACK */
+	int reason;             /* HS_ST_HELLO_* counted, 0: the hello counts */
+};
+
+static void run_hcase(struct env *e, const struct hcase *h, int i, __u8 *hello, int len)
+{
+	char src[32];
+	struct conn c = { .ver = 4, .sport = (__u16)(31000 + i), .dport = 443, .isn = DEF_ISN,
+			  .nosyn = !h->syn, .src = src, .ack = h->ack };
+	struct hs_stats before, after;
+	__u32 ret;
+	int j;
+
+	snprintf(src, sizeof(src), "198.18.7.%d", 10 + i);
+	stats(e, &before);
+	if (h->syn)
+		CHECK_INT(h->desc, "SYN test run", 0, send_syn(e, &c, &ret));
+	if (h->synack)
+		send_synack(e, &c, h->synack == 1);
+	CHECK_INT(h->desc, "hello test run", 0, send_data(e, &c, hello, 0, len, &ret));
+	CHECK_INT(h->desc, "hello verdict", XDP_PASS, ret);
+	stats(e, &after);
+	CHECK_INT(h->desc, "synacks delta (of connections whose SYN was seen)",
+		  h->syn && (h->synack == 1 ||
+			     (h->synack == 2 && e->skel->rodata->clock_mode == HS_CLOCK_REPLAY)),
+		  after.c[HS_ST_SYNACKS] - before.c[HS_ST_SYNACKS]);
+	for (j = HS_ST_HELLO_NO_SYN; j <= HS_ST_HELLO_BAD_ACK; j++)
+		CHECK_INT(h->desc, hs_stat_names[j], j == h->reason,
+			  after.c[j] - before.c[j]);
+}
+
+static void hcases(struct env *e, const struct hcase *h, int n, int counted, int uncounted)
+{
+	static __u8 hello[2048];
+	static struct hs_tls_fp v;
+	int len = pkt_hello(0, hello, sizeof(hello)), i;
+	__u64 key = 0;
+
+	reset(e);
+	for (i = 0; i < n; i++)
+		run_hcase(e, &h[i], i, hello, len);
+	CHECK_INT("all", "tls_fps entries", 1, tls_keys(e, &key, 1));
+	CHECK_INT("all", "tls_fps lookup", 0, tls_get(e, key, &v));
+	CHECK_INT("all", "conns", counted, v.conns);
+	CHECK_INT("all", "conns_unvalidated", uncounted, v.conns_unvalidated);
+	CHECK_INT("all", "hll_ips registers set: counted sources only", counted,
+		  hll_set(v.hll_ips));
+}
+
+static int setup_live(void **state)
+{
+	return setup_with(state, &(struct hs_config){ 0 });
+}
+
+#define OK_ACK (SRV_ISN + 1)
+
+static void test_synack_check(void **state)
+{
+	struct env *e = need_env(state);
+	const struct hcase live[] = {
+		{ "SYN, SYN-ACK out, hello acks it", 1, 1, OK_ACK, 0 },
+		{ "the same after a proxy exchange (ack further on)", 1, 1, OK_ACK + 4000, 0 },
+		{ "SYN, SYN-ACK out, hello acks something else", 1, 1, OK_ACK + (2u << 20),
+		  HS_ST_HELLO_BAD_ACK },
+		{ "SYN, SYN-ACK out, hello acks before it", 1, 1, OK_ACK - 1, HS_ST_HELLO_BAD_ACK },
+		{ "SYN, no SYN-ACK, hello", 1, 0, OK_ACK, HS_ST_HELLO_NO_SYNACK },
+		{ "SYN, a SYN-ACK arriving from outside (forged), hello", 1, 2, OK_ACK,
+		  HS_ST_HELLO_NO_SYNACK },
+		{ "no SYN, SYN-ACK out, hello", 0, 1, OK_ACK, HS_ST_HELLO_NO_SYN },
+		{ "no SYN, hello", 0, 0, OK_ACK, HS_ST_HELLO_NO_SYN },
+	}, relaxed[] = {
+		{ "SYN, no SYN-ACK, hello: counted", 1, 0, OK_ACK, 0 },
+		{ "SYN, SYN-ACK out, hello acks it", 1, 1, OK_ACK, 0 },
+		{ "SYN, SYN-ACK out, a wrong ack: still checked", 1, 1, 5, HS_ST_HELLO_BAD_ACK },
+		{ "no SYN, hello", 0, 0, OK_ACK, HS_ST_HELLO_NO_SYN },
+	};
+
+	e->skel->data->handshake_check = HS_CHECK_SYNACK;
+	hcases(e, live, NELEM(live), 2, 6);
+	e->skel->data->handshake_check = HS_CHECK_SYN;
+	hcases(e, relaxed, NELEM(relaxed), 2, 2);
+	CHECKS_DONE();
+}
+
+/* Replay: the capture's SYN-ACKs arrive through the XDP program and are
+ * recorded (no egress program there); no SYN-ACK required. */
+static void test_synack_replay(void **state)
+{
+	struct env *e = need_env(state);
+	const struct hcase replay[] = {
+		{ "SYN, SYN-ACK in the capture, hello acks it", 1, 2, OK_ACK, 0 },
+		{ "SYN, SYN-ACK in the capture, a wrong ack", 1, 2, 77, HS_ST_HELLO_BAD_ACK },
+		{ "SYN, no SYN-ACK (one-way capture), hello", 1, 0, OK_ACK, 0 },
+		{ "no SYN, hello", 0, 2, OK_ACK, HS_ST_HELLO_NO_SYN },
+	};
+
+	hcases(e, replay, NELEM(replay), 2, 2);
 	CHECKS_DONE();
 }
 
@@ -1677,6 +1830,8 @@ int main(void)
 		T(test_order_invariance),
 		T(test_tcp_id),
 		T(test_flow_slot_held),
+		cmocka_unit_test_setup_teardown(test_synack_check, setup_live, teardown),
+		T(test_synack_replay),
 		T(test_truncation),
 		cmocka_unit_test_setup_teardown(test_limit_fixtures, setup_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_big_fixtures, setup_many_segs, teardown),

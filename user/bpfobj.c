@@ -51,6 +51,10 @@ const char *const hs_stat_names[HS_ST__COUNT] = {
 	[HS_ST_ENFORCE_DROPPED] = "enforce_dropped",
 	[HS_ST_FLOW_BUSY] = "flow_busy",
 	[HS_ST_TCP_FP_SHED] = "tcp_fp_shed",
+	[HS_ST_HELLO_NO_SYN] = "hellos_no_syn",
+	[HS_ST_HELLO_NO_SYNACK] = "hellos_no_synack",
+	[HS_ST_HELLO_BAD_ACK] = "hellos_bad_ack",
+	[HS_ST_SYNACKS] = "synacks",
 };
 
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
@@ -94,6 +98,18 @@ int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
 		}
 		c->hello_segs = (unsigned int)v;
 		return 1;
+	case 'H':
+		if (!strcmp(arg, "none"))
+			c->handshake = HS_CHECK_NONE;
+		else if (!strcmp(arg, "syn"))
+			c->handshake = HS_CHECK_SYN;
+		else if (!strcmp(arg, "synack"))
+			c->handshake = HS_CHECK_SYNACK;
+		else {
+			pr_warn("invalid --handshake '%s' (synack, syn or none)", arg);
+			*err = 1;
+		}
+		return 1;
 	}
 	return 0;
 }
@@ -101,7 +117,7 @@ int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
 struct hs_bpf *hs_open(const struct hs_config *c)
 {
 	struct hs_bpf *skel = hs_bpf__open();
-	unsigned int i;
+	unsigned int i, hc;
 	int ncpu;
 
 	if (!skel) {
@@ -120,6 +136,10 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		skel->rodata->hello_max_bytes = c->hello_bytes;
 	if (c->hello_segs)
 		skel->rodata->hello_max_segs = c->hello_segs;
+	/* live, the SYN-ACK check starts once run's egress program reads them;
+	 * in replay the capture's SYN-ACKs come through the XDP program */
+	hc = c->handshake ? c->handshake : c->replay ? HS_CHECK_SYN : HS_CHECK_SYNACK;
+	skel->data->handshake_check = (__u8)(!c->replay && hc == HS_CHECK_SYNACK ? HS_CHECK_SYN : hc);
 	/* unknown TCP ids may take half the map in a window, over all CPUs */
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu > 0)
@@ -167,6 +187,25 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 		return err;
 	}
 	return hs_pin_access(skel, pin_dir, (gid_t)-1);
+}
+
+/* Debian 12's kernel headers predate tcx (kernel 6.6) */
+#ifndef BPF_TCX_EGRESS
+#define BPF_TCX_EGRESS 47
+#endif
+#ifndef BPF_F_BEFORE
+#define BPF_F_BEFORE (1U << 3)
+#endif
+
+int hs_egress_attach(struct hs_bpf *skel, int ifindex)
+{
+	/* first in the egress chain: a program before it that ends the chain
+	 * would hide the SYN-ACKs; ours always lets the chain go on */
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = BPF_F_BEFORE);
+	int fd = bpf_link_create(bpf_program__fd(skel->progs.hs_egress), ifindex,
+				 BPF_TCX_EGRESS, &o);
+
+	return fd < 0 ? -errno : fd;
 }
 
 void hs_maps_unpin(struct hs_bpf *skel)

@@ -321,6 +321,7 @@ static void add_counts(const struct fp_reader *r, struct det_obs *o, const union
 
 	if (r->kind == FP_TLS) {
 		o->conns += v->tls.conns;
+		o->unvalidated += v->tls.conns_unvalidated;
 		first = v->tls.first_ns;
 		last = v->tls.last_ns;
 		add_samples(o, &v->tls);

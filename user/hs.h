@@ -141,6 +141,7 @@ struct det_obs {
 	char name[DET_NAME_LEN];      /* JA4, or the TCP stack signature */
 	const char *detail;           /* JA4_r, or the p0f OS label; NULL: none */
 	__u64 conns;                  /* ClientHellos, or SYNs */
+	__u64 unvalidated;            /* TLS: ClientHellos not counted (handshake check) */
 	__u64 first_ns, last_ns;      /* program clock */
 	double ips, nets, stacks;     /* sketch estimates (stacks: TLS only) */
 	unsigned int nsamples;
@@ -290,17 +291,26 @@ struct hs_config {
 	__u16 ports[HS_TLS_PORTS_MAX];
 	unsigned int hello_bytes;             /* 0: HS_HELLO_LIMIT */
 	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS */
+	unsigned int handshake;               /* enum hs_check; 0: synack live, syn in replay */
 };
-/* --ports, --hello-bytes, --hello-segments: 1 if opt was one of them (and
- * *err is set on a bad value), 0 if not. */
+/* --ports, --hello-bytes, --hello-segments, --handshake: 1 if opt was one
+ * of them (and *err is set on a bad value), 0 if not. */
 #define HS_DP_LONGOPTS \
 	{ "ports", required_argument, NULL, 'p' }, \
 	{ "hello-bytes", required_argument, NULL, 'B' }, \
-	{ "hello-segments", required_argument, NULL, 'S' }
+	{ "hello-segments", required_argument, NULL, 'S' }, \
+	{ "handshake", required_argument, NULL, 'H' }
 #define HS_DP_USAGE \
 	"      --ports LIST       TLS ports, comma-separated (default 443,8443; at most 8)\n" \
 	"      --hello-bytes N    largest ClientHello record walked (64-16384, default 16384)\n" \
-	"      --hello-segments N most TCP segments a ClientHello may span (1-64, default 8)\n"
+	"      --hello-segments N most TCP segments a ClientHello may span (1-64, default 8)\n" \
+	"      --handshake CHECK  what a ClientHello's connection must show to count:\n" \
+	"                         synack: its SYN seen and our SYN-ACK acknowledged\n" \
+	"                         (run's default: an egress program reads SYN-ACKs);\n" \
+	"                         syn: its SYN seen (replay's default); none: nothing\n"
+/* Does a run with this configuration check SYN-ACKs (attach the egress
+ * program)? */
+#define HS_WANTS_SYNACK(c) (!(c)->handshake || (c)->handshake == HS_CHECK_SYNACK)
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err);
 struct hs_bpf;
 struct hs_bpf *hs_open(const struct hs_config *c);
@@ -314,6 +324,10 @@ int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid);
 /* The program's pin in the pin directory: readers find its attachments by
  * its id (a program id alone needs CAP_SYS_ADMIN to look at). */
 #define HS_PROG_PIN "prog"
+/* The egress program (the server's SYN-ACKs) attached first on ifindex's
+ * egress with a tcx link (kernel 6.6+): its fd (closing it detaches), or
+ * -errno. */
+int hs_egress_attach(struct hs_bpf *skel, int ifindex);
 /* The pinned maps' pins removed (run's end without --keep-maps). */
 void hs_maps_unpin(struct hs_bpf *skel);
 /* Unpinned when run ends: detached, no reader should take it as attached. */

@@ -53,6 +53,10 @@ static const struct {
 	{ HS_ST_ENFORCE_DROPPED, "enforce_dropped_total", NULL, NULL },
 	{ HS_ST_FLOW_BUSY, "flows_not_tracked_total", NULL, NULL },
 	{ HS_ST_TCP_FP_SHED, "fingerprints_shed_total", "kind", "tcp" },
+	{ HS_ST_HELLO_NO_SYN, "tls_hellos_unvalidated_total", "reason", "no_syn" },
+	{ HS_ST_HELLO_NO_SYNACK, "tls_hellos_unvalidated_total", "reason", "no_synack" },
+	{ HS_ST_HELLO_BAD_ACK, "tls_hellos_unvalidated_total", "reason", "bad_ack" },
+	{ HS_ST_SYNACKS, "synacks_total", NULL, NULL },
 };
 
 static const char *help_of(const char *metric)
@@ -62,6 +66,8 @@ static const char *help_of(const char *metric)
 		{ "syns_total", "Client SYNs fingerprinted." },
 		{ "tls_hellos_total", "TLS ClientHellos fingerprinted." },
 		{ "tls_hellos_multi_segment_total", "ClientHellos that spanned several TCP segments." },
+		{ "tls_hellos_unvalidated_total", "ClientHellos walked but not counted: the handshake was not seen (no_syn), our SYN-ACK not seen (no_synack) or not acknowledged (bad_ack)." },
+		{ "synacks_total", "SYN-ACKs of tracked connections seen leaving (the handshake check)." },
 		{ "fingerprint_inserts_total", "Fingerprint map entries created (each window anew)." },
 		{ "map_full_total", "Fingerprints not counted because their map was full." },
 		{ "fingerprints_shed_total", "New fingerprints not admitted: not seen lately and over the window's budget (a flood)." },
@@ -148,9 +154,10 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 	static const struct { const char *metric, *help; } g[] = {
 		{ "fingerprint_ips", "Distinct source addresses of a JA4 in the current windows (estimate)." },
 		{ "fingerprint_networks", "Distinct /24 or /48 networks of a JA4 (estimate)." },
-		{ "fingerprint_connections", "ClientHellos of a JA4 in the current windows." },
+		{ "fingerprint_connections", "ClientHellos of a JA4 in the current windows (handshake validated)." },
 		{ "fingerprint_tcp_stacks", "Distinct TCP stacks behind a JA4 (estimate)." },
 		{ "fingerprint_score", "Score of a JA4 from its numbers alone (wide, many_nets, low_rate, many_stacks)." },
+		{ "fingerprint_connections_unvalidated", "ClientHellos of a JA4 not counted: the handshake check failed (spoofing, or asymmetric routing)." },
 	};
 	size_t want = n < m->top ? n : m->top;
 	struct scored *top = calloc(want ? want : 1, sizeof(*top));
@@ -162,7 +169,8 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 		for (i = 0; i < shown; i++) {
 			const struct det_obs *o = top[i].o;
 			double v = k == 0 ? round(o->ips) : k == 1 ? round(o->nets) :
-				   k == 2 ? (double)o->conns : k == 3 ? round(o->stacks) : top[i].score;
+				   k == 2 ? (double)o->conns : k == 3 ? round(o->stacks) :
+				   k == 4 ? top[i].score : (double)o->unvalidated;
 
 			fprintf(f, "hydrascope_%s{ja4=\"", g[k].metric);
 			label_value(f, o->name);

@@ -29,8 +29,9 @@ static void replay_usage(FILE *f)
 	fprintf(f,
 		"Usage: hydrascope replay [-j|--json] [--events] [--top N] [--p0f-db FILE]\n"
 		"                         [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-		"                         [--window S] [--alerts FILE] [--redact-ips]\n"
-		"                         [--config FILE] [--min-ips N] FILE.pcap[ng]...\n"
+		"                         [--handshake synack|syn|none] [--window S]\n"
+		"                         [--alerts FILE] [--redact-ips] [--config FILE]\n"
+		"                         [--min-ips N] FILE.pcap[ng]...\n"
 		"  -j, --json         JSON lines\n"
 		"  -e, --events       one line per fingerprinted SYN and ClientHello instead\n"
 		"                     of the tables\n"

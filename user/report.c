@@ -23,6 +23,7 @@ struct row {
 	char sni[HS_TLS_SNI_MAX * 4 + 1];
 	const char *os;
 	__u64 count, first_ns, last_ns;
+	__u64 unvalidated;              /* TLS: ClientHellos not counted (handshake check) */
 	__u8 hll[SK__N][HS_HLL_M];
 };
 
@@ -73,6 +74,7 @@ static void merge(struct rows *rs)
 
 		if (strcmp(o->name, x->name) == 0) {
 			o->count += x->count;
+			o->unvalidated += x->unvalidated;
 			if (x->first_ns < o->first_ns) {
 				o->first_ns = x->first_ns;
 				memcpy(o->sni, x->sni, sizeof(o->sni));
@@ -138,6 +140,7 @@ static int collect_tls(int fd, struct rows *rs)
 		r->os = "";
 		fmt_bytes(v->hello.sni, v->hello.sni_len, r->sni, sizeof(r->sni));
 		r->count = v->conns;
+		r->unvalidated = v->conns_unvalidated;
 		r->first_ns = v->first_ns;
 		r->last_ns = v->last_ns;
 		memcpy(r->hll[SK_IPS], v->hll_ips, HS_HLL_M);
@@ -165,6 +168,8 @@ static void print_json(const struct row *r, bool tls, const struct report_opts *
 		json_object_object_add(j, "ja4", json_object_new_string(r->name));
 		json_object_object_add(j, "ja4_r", json_object_new_string(r->raw));
 		json_object_object_add(j, "conns", json_object_new_uint64(r->count));
+		json_object_object_add(j, "conns_unvalidated",
+				       json_object_new_uint64(r->unvalidated));
 	} else {
 		json_object_object_add(j, "tcp_sig", json_object_new_string(r->name));
 		json_object_object_add(j, "os", json_object_new_string(r->os));

@@ -41,7 +41,8 @@ static void run_usage(FILE *f)
 		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
 		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
 		"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
-		"                      [--enforce-ttl S] [--metrics ADDR:PORT] [-v]\n"
+		"                      [--enforce-ttl S] [--metrics ADDR:PORT]\n"
+		"                      [--handshake synack|syn|none] [-v]\n"
 		"  -i, --interface IFACE  interface to attach to (required)\n"
 		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
 		"                         where the driver supports it, else skb\n"
@@ -267,7 +268,7 @@ int cmd_run(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct hs_bpf *skel = NULL;
 	int ifindex, opt, ret = HS_EXIT_ERR, err;
-	int lock_fd = -1, link_fd = -1, sig_fd = -1, tm_fd = -1;
+	int lock_fd = -1, link_fd = -1, egress_fd = -1, sig_fd = -1, tm_fd = -1;
 	bool keep = false, loaded = false, json = false, redact = false;
 	gid_t pin_gid = (gid_t)-1;
 	unsigned long long window_s = 60;
@@ -497,6 +498,15 @@ int cmd_run(int argc, char **argv)
 	bpf_xdp_query(ifindex, 0, &q);
 	pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps pinned in %s",
 		ifname, ifindex, mode_name(q.attach_mode), q.prog_id, pin_dir);
+	if (HS_WANTS_SYNACK(&cfg)) {
+		egress_fd = hs_egress_attach(skel, ifindex);
+		if (egress_fd < 0)
+			pr_warn("Couldn't attach the SYN-ACK check to %s's egress (%s; it needs "
+				"tcx, kernel 6.6+): ClientHellos count when their SYN was seen",
+				ifname, strerror(-egress_fd));
+		else
+			skel->data->handshake_check = HS_CHECK_SYNACK;
+	}
 
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, seen, NULL);
 	if (!rb) {
@@ -588,6 +598,8 @@ out:
 	ring_buffer__free(rb);
 	if (tm_fd >= 0)
 		close(tm_fd);
+	if (egress_fd >= 0)
+		close(egress_fd);       /* not pinned either */
 	if (link_fd >= 0)
 		close(link_fd);  /* the link is not pinned: closing detaches */
 	if (skel && loaded)

@@ -50,7 +50,8 @@ struct top_rows {
  * enforcement did. Looked up by name, so a counter this build lacks is
  * simply not shown. */
 static const char *const top_counters[] = {
-	"map_full", "tcp_fp_shed", "tls_map_full", "ringbuf_drops", "tls_too_big", "tls_malformed",
+	"map_full", "tcp_fp_shed", "tls_map_full", "hellos_no_syn", "hellos_no_synack",
+	"hellos_bad_ack", "ringbuf_drops", "tls_too_big", "tls_malformed",
 	"tls_out_of_order", "flow_busy", "enforce_matched", "enforce_dropped",
 };
 
