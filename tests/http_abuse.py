@@ -9,8 +9,9 @@ usage: http_abuse.py probe HOST PORT
        http_abuse.py hold HOST PORT N ADDRS TIMEOUT SECONDS PID
          N connections that send half a request line and no more, spread
          over source addresses 127.0.1.1..127.0.1.ADDRS, plus one from
-         127.0.2.1 trickling a header a byte a second; watches them for
-         SECONDS and prints, with TIMEOUT the server's:
+         127.0.2.1 trickling a header a byte a second; once all are open,
+         watches them for SECONDS and prints, with TIMEOUT the server's:
+           opened N in S s      how long opening them took
            early E              closed by the server before TIMEOUT - 0.5 s
            late L MAX_S         closed later; the last MAX_S after it opened
            open O               not closed by the server at all
@@ -98,11 +99,11 @@ def hold(host, port, n, addrs, timeout, seconds, pid):
     trickle.setblocking(False)
     sel.register(trickle, selectors.EVENT_READ, "trickle")
     opened[trickle] = time.monotonic()
-    print("opened %d" % (n + 1), flush=True)
+    print("opened %d in %.1f s" % (n + 1, time.monotonic() - t0), flush=True)
     closed, trickle_s = {}, None
     header = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000
     sent, next_byte = 0, time.monotonic()
-    end = t0 + seconds
+    end = time.monotonic() + seconds
     while time.monotonic() < end:
         now = time.monotonic()
         if trickle_s is None and now >= next_byte and sent < len(header):

@@ -37,7 +37,7 @@
 #include "hs.h"
 
 #define CONN_MEMORY (32 * 1024)   /* request line, headers, reply headers */
-#define LISTEN_BACKLOG 64
+#define LISTEN_BACKLOG 1024        /* bursts of connections wait, not dropped */
 
 /* A connection of the daemon: its socket, and when its current request
  * and reply must be done. */
