@@ -136,10 +136,12 @@ abuse() {
 	wait "$job"
 	sed -n '/Thread Stats/,$p' "$TMP/wrk.$name" | sed "s/^/# $name wrk: /"
 	reqs=$(awk '/requests in/ { print $1 }' "$TMP/wrk.$name")
-	if [ "${reqs:-0}" -ge 1000 ] && ! grep -q 'Non-2xx' "$TMP/wrk.$name"; then
+	# answers, not throughput: wrk's refused connections come back at once
+	# and take the 2 cores from the server
+	if [ "${reqs:-0}" -ge $((wrk_s * 10)) ] && ! grep -q 'Non-2xx' "$TMP/wrk.$name"; then
 		ok "$name: wrk got $reqs answers, every one 200"
 	else
-		fail "$name: wrk: 1000+ answers of 200 expected: $(tail -n 4 "$TMP/wrk.$name" | tr '\n' ' ')"
+		fail "$name: wrk: $((wrk_s * 10))+ answers, all 200, expected: $(tail -n 4 "$TMP/wrk.$name" | tr '\n' ' ')"
 	fi
 	scrape "$port" "$TMP/after.prom" >/dev/null
 	r1=$(value "$TMP/after.prom" hydrascope_metrics_renders_total)
@@ -204,10 +206,15 @@ abuse() {
 	else
 		fail "$name: at most $max_threads threads expected, saw $c"
 	fi
-	if wait_for 3 test "$(fds "$pid")" -le $((fd0 + 1)); then
-		ok "$name: $(fds "$pid") fds after it all, $fd0 before"
+	for t in 1 2 3 4 5 6; do
+		n=$(fds "$pid")
+		[ "$n" -le $((fd0 + 1)) ] && break
+		sleep 0.5
+	done
+	if [ "$n" -le $((fd0 + 1)) ]; then
+		ok "$name: $n fds after it all, $fd0 before"
 	else
-		fail "$name: fds back to $fd0 (+1) expected, got $(fds "$pid")"
+		fail "$name: fds back to $fd0 (+1) expected, got $n"
 	fi
 }
 
