@@ -22,9 +22,9 @@ fi
 TLS_PORTS=(443)
 BED_PORTS=(80)
 RUN_PORT=19744 EXP_PORT=19745
-TIMEOUT=4            # --web.timeout for the exporter under test (seconds)
+TIMEOUT=3            # --web.timeout for the exporter under test (seconds)
 CACHE_MS=1000        # --web.cache-ms (the default)
-WRK_S=10             # wrk's run
+WRK_S=8             # wrk's run
 # peak resident memory over the idle one, at most: 32 KiB per connection
 # held at once (libmicrohttpd's pool, its limit) and 8 MiB for the rest
 CONN_KIB=32 REST_KIB=$((8 * 1024))
@@ -154,8 +154,8 @@ abuse() {
 	fi
 
 	# ---- slow clients: 200 half requests from 25 addresses, a trickler ----
-	nsx "$BED_SRV" python3 "$ROOT/tests/http_abuse.py" hold 127.0.0.1 "$port" 200 25 \
-		$TIMEOUT $((TIMEOUT + 3)) "$pid" >"$TMP/hold.$name" 2>&1 &
+	nsx "$BED_SRV" "$BED_PY" "$ROOT/tests/http_abuse.py" hold 127.0.0.1 "$port" 200 25 \
+		$TIMEOUT $((TIMEOUT + 2)) "$pid" >"$TMP/hold.$name" 2>&1 &
 	job=$!
 	sleep 0.5
 	scrapes_during "$port" "$name with slow clients" $((TIMEOUT + 1))
@@ -184,7 +184,7 @@ abuse() {
 	fi
 
 	# ---- oversized and malformed requests ----
-	nsx "$BED_SRV" python3 "$ROOT/tests/http_abuse.py" probe 127.0.0.1 "$port" \
+	nsx "$BED_SRV" "$BED_PY" "$ROOT/tests/http_abuse.py" probe 127.0.0.1 "$port" \
 		>"$TMP/probe.$name" 2>&1
 	have=$(tr '\n' ' ' <"$TMP/probe.$name")
 	want="header_100k 431 url_100k 414 headers_20000 431 garbage 400 http_0.9 400 version_9.9 505 method_FOO 405 post_100k_body 405 content_length_absurd 413 content_length_1g 413 content_length_negative 400 chunked_body 413 nul_in_url 404 head 200 get 200 "
