@@ -5,11 +5,12 @@
  * daemon with the detector's results. Built for hostile clients: one
  * server thread of our own runs the daemon (epoll, no thread per
  * connection) and answers every request in turn; connections are bounded
- * in number, per client address and in memory (an oversized request line
- * or header gets 414 or 431), and each request with its reply must finish
- * within the timeout, idle time included, or the connection is shut down:
- * libmicrohttpd's own timeout is an idle one, which a client trickling a
- * byte a second never reaches. A read of the maps (10-80 ms on big maps)
+ * in number (at the limit, the one that has waited longest for a request
+ * makes room), per client address and in memory (an oversized request
+ * line or header gets 414 or 431), and each request with its reply must
+ * finish within the timeout, idle time included, or the connection is
+ * shut down: libmicrohttpd's own timeout is an idle one, which a client
+ * trickling a byte a second never reaches. A read of the maps (10-80 ms on big maps)
  * answers every scrape for cache_ms, so parallel scrapers cost one read,
  * not one each. GET or HEAD without a body only: / is a landing page, the
  * telemetry path the metrics, anything else 404.
