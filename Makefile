@@ -14,7 +14,7 @@ DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
 	      libmicrohttpd-dev libcap-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux passwd \
-	      openssl curl gnutls-bin wget nodejs chromium prometheus
+	      openssl curl gnutls-bin wget nodejs chromium prometheus wrk
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 CFLAGS   ?= -O2 -g

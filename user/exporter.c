@@ -2,21 +2,34 @@
 /*
  * The Prometheus endpoint (libmicrohttpd): `hydrascope exporter` serves a
  * running instance's pinned maps; `run --metrics` serves the same from the
- * daemon with the detector's results. One internal polling thread answers
- * every request in turn (a scrape reads the maps synchronously), with a
- * connection limit, per-address limit, timeout and memory limit per
- * connection. GET or HEAD only: / is a landing page, the telemetry path the
- * metrics, anything else 404.
+ * daemon with the detector's results. Built for hostile clients: one
+ * server thread of our own runs the daemon (epoll, no thread per
+ * connection) and answers every request in turn; connections are bounded
+ * in number (at the limit, the one that has waited longest for a request
+ * makes room), per client address and in memory (an oversized request
+ * line or header gets 414 or 431), and each request with its reply must
+ * finish within the timeout, idle time included, or the connection is
+ * shut down: libmicrohttpd's own timeout is an idle one, which a client
+ * trickling a byte a second never reaches. A read of the maps (10-80 ms on big maps)
+ * answers every scrape for cache_ms, so parallel scrapers cost one read,
+ * not one each. GET or HEAD without a body only: / is a landing page, the
+ * telemetry path the metrics, anything else 404.
  */
 #define _GNU_SOURCE  /* asprintf */
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -24,15 +37,34 @@
 
 #include "hs.h"
 
-#define MAX_CONNECTIONS 32
-#define MAX_PER_IP 8
-#define TIMEOUT_S 10
-#define CONN_MEMORY (32 * 1024)
+#define CONN_MEMORY (32 * 1024)   /* request line, headers, reply headers */
+#define LISTEN_BACKLOG 1024        /* bursts of connections wait, not dropped */
+
+/* A connection of the daemon: its socket, and when its current request
+ * and reply must be done. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	bool busy;                 /* a request in, its reply not yet sent */
+	uint64_t deadline_ms;      /* UINT64_MAX: shut down, being closed */
+};
+
+enum { R_LANDING, R_NOT_FOUND, R_BAD_METHOD, R_BODY, R_FAILED, R_COUNT };
 
 struct exporter {
 	struct MHD_Daemon *d;
+	struct web_limits lim;
 	char path[256];
 	struct metrics_src *m;
+	struct MHD_Response *fixed[R_COUNT];
+	struct MHD_Response *body;  /* the last read of the maps, while fresh */
+	uint64_t body_ms;           /* when it was read */
+	struct conn conns;          /* list head */
+	unsigned int nconns;
+	unsigned long long closed;  /* connections closed so far */
+	pthread_t thread;
+	bool running;
+	int stop_fd;                /* eventfd: the thread ends */
 };
 
 static const char landing[] =
@@ -41,22 +73,58 @@ static const char landing[] =
 	"ClientHello (JA4) fingerprints, hydra detection.</p>\n"
 	"<p><a href=\"%s\">Metrics</a></p>\n</body></html>\n";
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
-			     char *body, size_t len, bool owned)
+static uint64_t now_ms(void)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
-		owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result ret;
+	struct timespec ts;
 
-	if (!r) {
-		if (owned)
-			free(body);
-		return MHD_NO;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct MHD_Response *text(const char *body, size_t len, enum MHD_ResponseMemoryMode mm,
+				 const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mm);
+
+	if (r && MHD_add_response_header(r, "Content-Type", type) != MHD_YES) {
+		MHD_destroy_response(r);
+		return NULL;
 	}
-	MHD_add_response_header(r, "Content-Type", type);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return r;
+}
+
+/* The metrics as they are now, or NULL. */
+static struct MHD_Response *render(struct exporter *e)
+{
+	struct MHD_Response *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return NULL;
+	e->m->renders++;
+	err = metrics_render(e->m, f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		pr_warn("scrape: couldn't read the maps: %s", strerror(-err));
+		free(buf);
+		return NULL;
+	}
+	r = text(buf, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4; charset=utf-8");
+	if (!r)
+		free(buf);
+	return r;
+}
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i ? i->socket_context : NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -64,45 +132,161 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *upload, size_t *upload_size, void **state)
 {
 	struct exporter *e = cls;
-	static char not_found[] = "Not found\n", bad_method[] = "Method not allowed\n",
-		    failed[] = "Couldn't read the maps\n", no_body[] = "Request body not accepted\n";
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int err;
+	struct conn *k = conn_of(c);
+	uint64_t now;
 
 	(void)version;
 	(void)upload;
-	if (!*state) {                  /* headers only so far */
+	(void)upload_size;
+	if (k)
+		k->busy = true;
+	/* first called once the headers are in: a refusal goes then, before
+	 * any body is read (and the connection is closed after it) */
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, e->fixed[R_BAD_METHOD]);
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		return MHD_queue_response(c, MHD_HTTP_CONTENT_TOO_LARGE, e->fixed[R_BODY]);
+	/* an answer on the second call keeps the connection open */
+	if (!*state) {
 		*state = e;
 		return MHD_YES;
 	}
-	if (*upload_size)
-		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", no_body,
-			     sizeof(no_body) - 1, false);
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
-			     sizeof(bad_method) - 1, false);
-	if (!strcmp(url, "/") && strcmp(e->path, "/")) {
-		if (asprintf(&buf, landing, e->path) < 0)
-			return MHD_NO;
-		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", buf, strlen(buf), true);
-	}
+	if (!strcmp(url, "/") && strcmp(e->path, "/"))
+		return MHD_queue_response(c, MHD_HTTP_OK, e->fixed[R_LANDING]);
 	if (strcmp(url, e->path))
-		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
-			     sizeof(not_found) - 1, false);
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return MHD_NO;
-	err = metrics_render(e->m, f);
-	fclose(f);
-	if (err) {
-		free(buf);
-		pr_warn("scrape: couldn't read the maps: %s", strerror(-err));
-		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed,
-			     sizeof(failed) - 1, false);
+		return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, e->fixed[R_NOT_FOUND]);
+	now = now_ms();
+	if (!e->body || now - e->body_ms >= e->lim.cache_ms) {
+		struct MHD_Response *r = render(e);
+
+		if (!r)
+			return MHD_queue_response(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+						  e->fixed[R_FAILED]);
+		if (e->body)
+			MHD_destroy_response(e->body);   /* replies in flight keep theirs */
+		e->body = r;
+		e->body_ms = now;
 	}
-	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len, true);
+	return MHD_queue_response(c, MHD_HTTP_OK, e->body);
+}
+
+/* Shut a connection down: the daemon then sees it end and closes it, in
+ * this same thread (so its socket is still its own here). */
+static void conn_shut(struct conn *k)
+{
+	shutdown(k->fd, SHUT_RDWR);
+	k->deadline_ms = UINT64_MAX;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct exporter *e = cls;
+	struct conn *k = *ctx, *old = NULL, *i;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (k) {
+			k->prev->next = k->next;
+			k->next->prev = k->prev;
+			e->nconns--;
+			e->closed++;
+			free(k);
+		}
+		*ctx = NULL;
+		return;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k) {          /* untracked would be unbounded in time: refused */
+		shutdown(MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd,
+			 SHUT_RDWR);
+		return;
+	}
+	/* the last free place taken: the connection that has waited longest
+	 * for its (next) request makes room, so that clients which hold
+	 * connections open, from however many addresses, don't lock others
+	 * out until their timeout */
+	if (++e->nconns >= e->lim.max_conns) {
+		for (i = e->conns.next; i != &e->conns; i = i->next)
+			if (!i->busy && i->deadline_ms != UINT64_MAX &&
+			    (!old || i->deadline_ms < old->deadline_ms))
+				old = i;
+		if (old)
+			conn_shut(old);
+	}
+	k->fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd;
+	k->deadline_ms = now_ms() + e->lim.timeout_s * 1000ULL;
+	k->next = e->conns.next;
+	k->prev = &e->conns;
+	k->next->prev = k;
+	e->conns.next = k;
+	*ctx = k;
+}
+
+/* A reply sent (or the request abandoned): the next request's time starts. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct exporter *e = cls;
+	struct conn *k = conn_of(c);
+
+	(void)state;
+	(void)toe;
+	if (k && k->deadline_ms != UINT64_MAX) {
+		k->busy = false;
+		k->deadline_ms = now_ms() + e->lim.timeout_s * 1000ULL;
+	}
+}
+
+/* Shut down the connections past their deadline; the milliseconds to the
+ * next deadline, -1 for none. */
+static int reap(struct exporter *e)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+	struct conn *k;
+
+	for (k = e->conns.next; k != &e->conns; k = k->next) {
+		if (k->deadline_ms == UINT64_MAX)
+			continue;
+		if (k->deadline_ms <= now)
+			conn_shut(k);
+		else if (k->deadline_ms < next) {
+			next = k->deadline_ms;
+		}
+	}
+	return next == UINT64_MAX ? -1 : (int)(next - now);
+}
+
+static void *serve(void *arg)
+{
+	struct exporter *e = arg;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(e->d, MHD_DAEMON_INFO_EPOLL_FD);
+	struct pollfd p[2] = {
+		{ .fd = di->epoll_fd, .events = POLLIN },
+		{ .fd = e->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		MHD_UNSIGNED_LONG_LONG mhd_ms;
+		unsigned long long closed;
+		int wait = reap(e);
+
+		if (MHD_get_timeout(e->d, &mhd_ms) == MHD_YES && (wait < 0 || mhd_ms < (unsigned)wait))
+			wait = (int)mhd_ms;
+		if (poll(p, 2, wait) < 0 && errno != EINTR) {
+			pr_warn("http: poll: %s", strerror(errno));
+			break;
+		}
+		if (p[1].revents)
+			break;
+		/* a connection closed at the limit: the daemon takes its
+		 * listening socket back into its epoll set on the next run only */
+		do {
+			closed = e->closed;
+			MHD_run(e->d);
+		} while (e->closed != closed);
+	}
+	return NULL;
 }
 
 /* "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address; 0 or -1. */
@@ -188,18 +372,73 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	pr_debug("http: %s", line);
 }
 
+void exporter_stop(struct exporter *e)
+{
+	uint64_t one = 1;
+	int i;
+
+	if (!e)
+		return;
+	if (e->running && write(e->stop_fd, &one, sizeof(one)) == sizeof(one))
+		pthread_join(e->thread, NULL);
+	if (e->d)
+		MHD_stop_daemon(e->d);   /* closes every connection, and the socket */
+	for (i = 0; i < R_COUNT; i++)
+		if (e->fixed[i])
+			MHD_destroy_response(e->fixed[i]);
+	if (e->body)
+		MHD_destroy_response(e->body);
+	if (e->stop_fd >= 0)
+		close(e->stop_fd);
+	free(e);
+}
+
+static int fixed_replies(struct exporter *e)
+{
+	static const char not_found[] = "Not found\n", bad_method[] = "Method not allowed\n",
+			  no_body[] = "Request body not accepted\n",
+			  failed[] = "Couldn't read the maps\n";
+	char *page;
+
+	if (asprintf(&page, landing, e->path) < 0)
+		return -1;
+	e->fixed[R_LANDING] = text(page, strlen(page), MHD_RESPMEM_MUST_FREE,
+				   "text/html; charset=utf-8");
+	if (!e->fixed[R_LANDING])
+		free(page);
+	e->fixed[R_NOT_FOUND] = text(not_found, sizeof(not_found) - 1, MHD_RESPMEM_PERSISTENT,
+				     "text/plain");
+	e->fixed[R_BAD_METHOD] = text(bad_method, sizeof(bad_method) - 1, MHD_RESPMEM_PERSISTENT,
+				      "text/plain");
+	e->fixed[R_BODY] = text(no_body, sizeof(no_body) - 1, MHD_RESPMEM_PERSISTENT, "text/plain");
+	e->fixed[R_FAILED] = text(failed, sizeof(failed) - 1, MHD_RESPMEM_PERSISTENT, "text/plain");
+	for (int i = 0; i < R_COUNT; i++)
+		if (!e->fixed[i])
+			return -1;
+	if (MHD_add_response_header(e->fixed[R_BAD_METHOD], MHD_HTTP_HEADER_ALLOW,
+				    "GET, HEAD") != MHD_YES)
+		return -1;
+	return 0;
+}
+
 struct exporter *exporter_start(const char *addr, const char *path,
-				struct metrics_src *m, char *err, size_t errlen)
+				const struct web_limits *lim, struct metrics_src *m,
+				char *err, size_t errlen)
 {
 	struct exporter *e = calloc(1, sizeof(*e));
 	struct sockaddr_storage ss;
-	int fd, one = 1;
+	struct rlimit rl;
+	int fd = -1, one = 1;
 	socklen_t sl;
 
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	e->lim = *lim;
+	e->m = m;
+	e->conns.next = e->conns.prev = &e->conns;
+	e->stop_fd = -1;
 	if (parse_listen(addr, &ss, err, errlen))
 		goto fail;
 	if (path[0] != '/' || strlen(path) >= sizeof(e->path)) {
@@ -207,56 +446,99 @@ struct exporter *exporter_start(const char *addr, const char *path,
 		goto fail;
 	}
 	snprintf(e->path, sizeof(e->path), "%s", path);
-	e->m = m;
+	/* room for every connection beside the maps and the rest: the soft
+	 * limit raised when it is lower and the hard one allows */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < lim->max_conns + 64ULL &&
+	    rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < lim->max_conns + 64ULL ? rl.rlim_max :
+			      lim->max_conns + 64ULL;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	e->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (e->stop_fd < 0 || fixed_replies(e)) {
+		snprintf(err, errlen, "couldn't set up the HTTP server: %s", strerror(errno));
+		goto fail;
+	}
 	/* our own socket: a port in use is reported as such, in one line */
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sl = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 64)) {
+	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, LISTEN_BACKLOG)) {
 		snprintf(err, errlen, "couldn't listen on %s: %s", addr, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		goto fail;
 	}
-	e->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
-				NULL, NULL, on_request, e,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_IP,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TIMEOUT_S,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+	e->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, e,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_CONNECTION_LIMIT, lim->max_conns,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->per_ip,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, e,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, e,
 				MHD_OPTION_END);
 	if (!e->d) {
-		close(fd);
 		snprintf(err, errlen, "couldn't start the HTTP server on %s", addr);
 		goto fail;
 	}
+	fd = -1;                        /* the daemon's now */
+	if (pthread_create(&e->thread, NULL, serve, e)) {
+		snprintf(err, errlen, "couldn't start the HTTP server's thread");
+		goto fail;
+	}
+	e->running = true;
 	return e;
 fail:
-	free(e);
+	if (fd >= 0)
+		close(fd);
+	exporter_stop(e);
 	return NULL;
 }
 
-void exporter_stop(struct exporter *e)
+int web_opt(struct web_limits *w, int opt, const char *arg, int *err)
 {
-	if (!e)
-		return;
-	MHD_stop_daemon(e->d);
-	free(e);
+	static const struct {
+		int opt;
+		const char *name;
+		unsigned long long lo, hi;
+		size_t off;
+	} o[] = {
+		{ HS_OPT_WEB_MAX_CONNS, "web.max-connections", 1, 1024,
+		  offsetof(struct web_limits, max_conns) },
+		{ HS_OPT_WEB_PER_IP, "web.max-connections-per-ip", 1, 1024,
+		  offsetof(struct web_limits, per_ip) },
+		{ HS_OPT_WEB_TIMEOUT, "web.timeout", 1, 3600, offsetof(struct web_limits, timeout_s) },
+		{ HS_OPT_WEB_CACHE, "web.cache-ms", 0, 60000, offsetof(struct web_limits, cache_ms) },
+	};
+	unsigned long long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(o) / sizeof(o[0]); i++) {
+		if (o[i].opt != opt)
+			continue;
+		*err = parse_uint(arg, o[i].hi, &v) || v < o[i].lo;
+		if (*err)
+			pr_warn("invalid --%s '%s' (%llu-%llu)", o[i].name, arg, o[i].lo, o[i].hi);
+		else
+			*(unsigned int *)((char *)w + o[i].off) = (unsigned int)v;
+		return 1;
+	}
+	return 0;
 }
 
 static void exporter_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hydrascope exporter [--pin-dir DIR] [--web.listen-address ADDR:PORT]\n"
-		"                           [--web.telemetry-path PATH] [--top N] [-v]\n"
+		"                           [--web.telemetry-path PATH] [--web.max-connections N]\n"
+		"                           [--web.max-connections-per-ip N] [--web.timeout S]\n"
+		"                           [--web.cache-ms MS] [--top N] [-v]\n"
 		"Serve the pinned maps of a running 'hydrascope run' to Prometheus.\n"
-		"      --pin-dir DIR                maps to read (default " HS_DEFAULT_PIN_DIR ")\n"
+		"      --pin-dir DIR            maps to read (default " HS_DEFAULT_PIN_DIR ")\n"
 		"      --web.listen-address ADDR:PORT  (default " HS_DEFAULT_LISTEN ")\n"
-		"      --web.telemetry-path PATH    (default " HS_DEFAULT_METRICS_PATH ")\n"
-		"  -n, --top N                      JA4s with their own series (default %d)\n"
-		"  -v, --verbose                    log each HTTP error\n"
+		"      --web.telemetry-path PATH  (default " HS_DEFAULT_METRICS_PATH ")\n"
+		HS_WEB_USAGE
+		"  -n, --top N                  JA4s with their own series (default %d)\n"
+		"  -v, --verbose                log each HTTP error\n"
 		"Stop with Ctrl-C (or SIGTERM).\n", HS_METRICS_TOP);
 }
 
@@ -269,8 +551,10 @@ int cmd_exporter(int argc, char **argv)
 		{ "top", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		HS_WEB_LONGOPTS,
 		{ 0 }
 	};
+	struct web_limits lim = HS_WEB_DEFAULTS;
 	struct metrics_src m = { .pin_dir = HS_DEFAULT_PIN_DIR, .stats_fd = -1, .tcp_fd = -1,
 				 .tls_fd = -1, .enforce_fd = -1, .top = HS_METRICS_TOP };
 	const char *listen = HS_DEFAULT_LISTEN, *path = HS_DEFAULT_METRICS_PATH;
@@ -292,7 +576,12 @@ int cmd_exporter(int argc, char **argv)
 			break;
 		case 'v': hs_verbose++; break;
 		case 'h': exporter_usage(stdout); return HS_EXIT_OK;
-		default: return bad_option("exporter", opt, argv);
+		default:
+			if (!web_opt(&lim, opt, optarg, &err))
+				return bad_option("exporter", opt, argv);
+			if (err)
+				return HS_EXIT_USAGE;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -322,7 +611,7 @@ int cmd_exporter(int argc, char **argv)
 		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
 		goto out;
 	}
-	e = exporter_start(listen, path, &m, errbuf, sizeof(errbuf));
+	e = exporter_start(listen, path, &lim, &m, errbuf, sizeof(errbuf));
 	if (!e) {
 		pr_warn("%s", errbuf);
 		goto out;

@@ -261,6 +261,9 @@ int metrics_render(struct metrics_src *m, FILE *f)
 	head(f, "build_info", "gauge", "hydrascope build; the value is 1.");
 	fprintf(f, "hydrascope_build_info{version=\"%s\",libbpf=\"%d.%d\",layout=\"%d\"} 1\n",
 		HS_VERSION, LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION, HS_LAYOUT_VERSION);
+	head(f, "metrics_renders_total", "counter",
+	     "Reads of the maps for scrapes, this one included (one answers every scrape for --web.cache-ms).");
+	fprintf(f, "hydrascope_metrics_renders_total %llu\n", m->renders);
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		if (!last || strcmp(last, counters[i].metric))
 			head(f, counters[i].metric, "counter", help_of(counters[i].metric));

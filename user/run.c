@@ -41,7 +41,7 @@ static void run_usage(FILE *f)
 		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
 		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
 		"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
-		"                      [--enforce-ttl S] [--metrics ADDR:PORT]\n"
+		"                      [--enforce-ttl S] [--metrics ADDR:PORT [--web.* ...]]\n"
 		"                      [--handshake synack|syn|none] [-v]\n"
 		"  -i, --interface IFACE  interface to attach to (required)\n"
 		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
@@ -71,7 +71,8 @@ static void run_usage(FILE *f)
 		"      --enforce-ttl S    an enforced fingerprint lapses S seconds after its\n"
 		"                         last alert (default: 10 windows)\n"
 		"      --metrics ADDR:PORT  serve Prometheus metrics on /metrics (e.g.\n"
-		"                         " HS_DEFAULT_LISTEN ", the exporter's default)\n"
+		"                         " HS_DEFAULT_LISTEN ", the exporter's default), within:\n"
+		HS_WEB_USAGE
 		HS_DP_USAGE
 		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
 }
@@ -259,6 +260,7 @@ int cmd_run(int argc, char **argv)
 		{ "enforce-ttl", required_argument, NULL, 'L' },
 		{ "metrics", required_argument, NULL, 'M' },
 		HS_DP_LONGOPTS,
+		HS_WEB_LONGOPTS,
 		{ 0 }
 	};
 	struct hs_config cfg = { 0 };
@@ -283,6 +285,8 @@ int cmd_run(int argc, char **argv)
 	struct metrics_src msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP };
 	struct exporter *exp = NULL;
 	const char *metrics = NULL;
+	struct web_limits web = HS_WEB_DEFAULTS;
+	bool web_flag = false;
 	struct seen *seen = NULL;
 	struct det_config dc;
 	sigset_t mask;
@@ -350,7 +354,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'h': run_usage(stdout); return HS_EXIT_OK;
 		default:
-			if (!hs_config_opt(&cfg, opt, optarg, &err))
+			if (web_opt(&web, opt, optarg, &err))
+				web_flag = true;
+			else if (!hs_config_opt(&cfg, opt, optarg, &err))
 				return bad_option("run", opt, argv);
 			if (err)
 				return HS_EXIT_USAGE;
@@ -371,6 +377,10 @@ int cmd_run(int argc, char **argv)
 		window_s = file_window;
 	if (enforce_ttl && !enforce) {
 		pr_warn("--enforce-ttl needs --enforce");
+		return HS_EXIT_USAGE;
+	}
+	if (web_flag && !metrics) {
+		pr_warn("the --web.* options need --metrics");
 		return HS_EXIT_USAGE;
 	}
 	if (!enforce_ttl)
@@ -481,7 +491,7 @@ int cmd_run(int argc, char **argv)
 		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
 		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
 		msrc.win = win;
-		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &msrc, errbuf, sizeof(errbuf));
+		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &web, &msrc, errbuf, sizeof(errbuf));
 		if (!exp) {
 			pr_warn("--metrics: %s", errbuf);
 			goto out;
