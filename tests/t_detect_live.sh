@@ -11,7 +11,11 @@
 # per address. Checks: a "new" alert for the hydra's JA4 within 2 windows
 # of its start, with "new" or "widening" among its reasons and ips >= 500;
 # no alert for any other JA4; the handshakes complete (fail-open); the
-# daemon detaches and removes its pins on SIGTERM.
+# daemon detaches and removes its pins on SIGTERM. During the hydra,
+# spoofed traffic (tests/spoof.py, raw sockets): a SYN flood with a new
+# TCP fingerprint per SYN, shed beyond the window's budget without filling
+# the map, and ClientHellos from sources that never saw our SYN-ACK, never
+# counted (their JA4 never appears).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter ps timeout openssl curl gnutls-cli
@@ -156,8 +160,22 @@ with concurrent.futures.ThreadPoolExecutor(24) as ex:
     res = list(ex.map(one, plan))
 print(sum(res), len(res) - sum(res), len(plan))
 EOF
+# counters before the hydra and the spoofed traffic that comes with it
+counters() {
+	nsx "$BED_SRV" "$HS" status --pin-dir "$BED_PINS" -j 2>/dev/null |
+		python3 -c 'import json, sys; c = json.load(sys.stdin)["counters"]; print(" ".join("%s=%d" % kv for kv in c.items()))'
+}
+C0=$(counters)
 T_HYDRA=$SECONDS E_HYDRA=$(date +%s)
 W_HYDRA=$(windows)         # windows judged before the hydra started
+# with it, from client 4's namespace: a SYN flood with a new TCP
+# fingerprint per SYN (random sources and options), and ClientHellos from
+# spoofed sources that never saw our SYN-ACK (SYN_FLOOD, SPOOFED each)
+SYN_FLOOD=30000 SPOOFED=300
+bg_job fpid nsenter --net=/run/netns/"${BED_CLIENTS[3]}" "$BED_PY" "$ROOT/tests/spoof.py" \
+	"$BED_SRV_IP" 8080 flood $SYN_FLOOD >"$TMP/flood.out" 2>&1
+bg_job spid nsenter --net=/run/netns/"${BED_CLIENTS[3]}" "$BED_PY" "$ROOT/tests/spoof.py" \
+	"$BED_SRV_IP" $TLS_PORT hellos $SPOOFED >"$TMP/spoof.out" 2>&1
 hpids=()
 for i in "${HYDRA_NS[@]}"; do
 	bg_job pid nsenter --net=/run/netns/"${BED_CLIENTS[i - 1]}" "$BED_PY" "$TMP/hydra.py" \
@@ -173,7 +191,7 @@ done
 # the hydra ends on its own (on a busy machine it takes longer than the
 # dumps); stopped only if it hangs
 running() { ps -o stat= -p "$1" 2>/dev/null | grep -q '^[^Z]'; }
-for p in "${hpids[@]}"; do
+for p in "${hpids[@]}" "$fpid" "$spid"; do
 	wait_for 90 eval "! running $p"
 	bg_stop "$p"
 done
@@ -199,6 +217,35 @@ if best:
     print(max(best, key=best.get))' "$TMP/dump-hydra.json" "$legit_ja4")
 [ -n "$hydra_ja4" ] && ok "the hydra's JA4 (from dump): $hydra_ja4" ||
 	fail "a new JA4 in dump while the hydra ran expected"
+new_ja4=$(python3 -c '
+import json, sys
+legit = set(sys.argv[2].split())
+print(" ".join(sorted({o["ja4"] for o in map(json.loads, open(sys.argv[1]))
+                       if o.get("kind") == "tls" and o["ja4"] not in legit})))' \
+	"$TMP/dump-hydra.json" "$legit_ja4")
+expect_eq "the spoofed ClientHellos' JA4 never counted: the hydra's is the only new one" \
+	"$hydra_ja4" "$new_ja4"
+
+# ---- what the flood and the spoofed ClientHellos were counted as ----
+C1=$(counters)
+echo "# flood: $(cat "$TMP/flood.out"), spoof: $(cat "$TMP/spoof.out")"
+delta() {
+	local a b
+	a=$(tr ' ' '\n' <<<"$C0" | sed -n "s/^$1=//p")
+	b=$(tr ' ' '\n' <<<"$C1" | sed -n "s/^$1=//p")
+	echo $((${b:-0} - ${a:-0}))
+}
+shed=$(delta tcp_fp_shed) new_tcp=$(delta tcp_fingerprints_new) full=$(delta map_full)
+echo "# during the hydra: tcp_fingerprints_new $new_tcp, tcp_fp_shed $shed, map_full $full," \
+	"hellos_no_syn $(delta hellos_no_syn), hellos_no_synack $(delta hellos_no_synack)," \
+	"hellos_bad_ack $(delta hellos_bad_ack), synacks $(delta synacks)"
+[ "$shed" -ge $((SYN_FLOOD / 2)) ] && [ "$full" -eq 0 ] &&
+	ok "SYN flood: $shed of $SYN_FLOOD new TCP fingerprints shed, $new_tcp admitted, map never full" ||
+	fail "SYN flood: at least $((SYN_FLOOD / 2)) shed and map_full 0 expected, got $shed shed, $full"
+unacked=$(( $(delta hellos_no_synack) + $(delta hellos_bad_ack) ))
+[ "$unacked" -ge $((SPOOFED * 9 / 10)) ] && [ "$(delta hellos_no_syn)" -ge $((SPOOFED * 9 / 10)) ] &&
+	ok "spoofed ClientHellos left out: $unacked after a spoofed SYN, $(delta hellos_no_syn) without one" ||
+	fail "spoofed ClientHellos: $SPOOFED after a SYN and $SPOOFED without, counted apart, expected; got $unacked and $(delta hellos_no_syn)"
 
 # ---- the alert: within 2 windows of the hydra's start ----
 want=$((W_HYDRA + 2))
@@ -226,7 +273,9 @@ dt=$(( $(date -d "${ts_alert:-1970-01-01T00:00:00Z}" +%s) - E_HYDRA ))
 [ -n "$ts_alert" ] && [ $dt -le $((2 * WINDOW + 1)) ] &&
 	ok "the alert closed a window $dt s after the hydra started (within 2 windows of $WINDOW s)" ||
 	fail "alert within $((2 * WINDOW)) s of the hydra's start expected: ts '$ts_alert', $dt s"
-others=$(grep -v -F "\"ja4\":\"$hydra_ja4\"" "$ALERTS")
+# TLS alerts only: SYNs carry no proof of a handshake, so the spoofed
+# SYNs' one TCP shape from 300 addresses may well raise a hydra_tcp alert
+others=$(grep '"event":"hydra",' "$ALERTS" | grep -v -F "\"ja4\":\"$hydra_ja4\"")
 expect_eq "no alert for any other JA4" "" "$others"
 
 # ---- legit traffic flowed, the daemon stops cleanly ----
