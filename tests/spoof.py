@@ -18,26 +18,18 @@ import ssl
 import struct
 import sys
 
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+from scenario import fix_checksums
 
 
 def packet(src, dst, sport, dport, seq, ack, flags, opts=b"", data=b"", ttl=64):
     opts += b"\0" * (-len(opts) % 4)
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (5 + len(opts) // 4) << 4,
                       flags, 64240, 0, 0) + opts + data
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), random.getrandbits(16), 0x4000,
-                     ttl, 6, 0, socket.inet_aton(src), socket.inet_aton(dst))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return ip + tcp
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), random.getrandbits(16),
+                               0x4000, ttl, 6, 0, socket.inet_aton(src),
+                               socket.inet_aton(dst)) + tcp)
+    fix_checksums(ip)
+    return bytes(ip)
 
 
 def random_opts(rnd):
@@ -89,4 +81,5 @@ def main():
     print("sent", kind, n)
 
 
-main()
+if __name__ == "__main__":
+    main()
