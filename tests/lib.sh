@@ -38,6 +38,12 @@ need_root() {
 		skip "$(basename "$0")" "needs root (CAP_BPF, CAP_NET_ADMIN)"; exit 0
 	fi
 }
+# Fail the whole file unless ./hydrascope is built.
+need_hs() {
+	[ -x "$HS" ] && return 0
+	fail "no $HS: build it first (make)"
+	done_testing
+}
 need_cmd() {
 	local c
 	for c in "$@"; do

@@ -35,6 +35,8 @@ void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hs_libbpf_logging(void);
 /* Exit code for a failed BPF/privileged operation: NOPRIV for EPERM/EACCES. */
 int hs_err_exit(int err);
+/* Said after an error of that kind where loading needs privileges. */
+#define HS_PRIV_HINT " (needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)"
 
 /* ---- util.c ---- */
 /* One-line message for getopt's '?' or ':' (optstrings start with ':'). */
@@ -304,18 +306,51 @@ struct hs_config {
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err);
 struct hs_bpf;
 struct hs_bpf *hs_open(const struct hs_config *c);
+/* Load, reusing the maps pinned in pin_dir (NULL: none) and pinning the
+ * others there. */
 int hs_load(struct hs_bpf *skel, const char *pin_dir);
-int hs_pin_dir_prepare(const char *pin_dir);
-/* Pinned maps (tcp_fps, tls_fps, stats, enforce) 0600 and the program
- * (prog) 0600 in a 0700 directory; with a group (gid not -1), 0440 and
- * 0750, group gid: its members read everything dump, status, top and the
- * exporter need. 0 or -errno (said). */
-int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid);
-/* The program's pin in the pin directory: readers find its attachments by
- * its id (a program id alone needs CAP_SYS_ADMIN to look at). */
+/* Make sure pin_dir exists on a BPF filesystem; *made: this call made it. */
+int hs_pin_dir_prepare(const char *pin_dir, bool *made);
+/*
+ * What a pin directory holds, a bit per pin: the maps that outlive a run
+ * (tcp_fps, tls_fps, stats, enforce: bits 0-7), the layout marker, the
+ * program. The marker ("meta", an array map of one struct hs_meta that
+ * userspace alone reads and writes) says which layout the maps beside it
+ * have; its own format never changes.
+ */
+#define HS_PIN_MAPS 0xffu
+#define HS_PIN_META (1u << 8)
+#define HS_PIN_PROG (1u << 9)
+#define HS_PIN_BITS 10
+#define HS_META_PIN "meta"
+/* The program's pin: readers find its attachments by its id (a program id
+ * alone needs CAP_SYS_ADMIN to look at). */
 #define HS_PROG_PIN "prog"
-/* Unpinned when run ends: detached, no reader should take it as attached. */
-void hs_prog_unpin(const char *pin_dir);
+#define HS_META_MAGIC 0x31534d48u   /* "HMS1" */
+struct hs_meta {
+	__u32 magic;                  /* HS_META_MAGIC */
+	__u32 layout;                 /* HS_LAYOUT_VERSION of the maps */
+	__u32 gen;                    /* the window generation run is in */
+	__u32 pad;
+};
+struct hs_pins {
+	unsigned int had;             /* HS_PIN_* bits there before this run */
+	struct hs_meta meta;          /* the marker's value, if there */
+};
+/* What pin_dir holds, before run loads: only pins of ours, the maps of this
+ * layout (marker) and each reusable (type, sizes, entries, flags). 0, or
+ * -errno with one line said: -EEXIST for pins not ours or of another layout. */
+int hs_pins_check(struct hs_bpf *skel, const char *pin_dir, struct hs_pins *p);
+/* Write the marker (created and pinned if missing): this layout, gen. */
+int hs_meta_write(const char *pin_dir, __u32 gen);
+/* Pin the program (replacing a pin left by a killed run). */
+int hs_prog_pin(struct hs_bpf *skel, const char *pin_dir);
+/* Unpin the pins of bits which (those not there are skipped). */
+void hs_pins_remove(struct hs_bpf *skel, const char *pin_dir, unsigned int which);
+/* Every pin 0600 and the directory 0700; with a group (gid not -1), 0440
+ * and 0750, group gid: its members read everything dump, status, top and
+ * the exporter need. 0 or -errno (said). */
+int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid);
 /* A pinned object opened read-only (all the readers need): fd or -errno. */
 int hs_pin_get(const char *pin_dir, const char *name);
 /* The same for a map every reader needs: a missing one said in one line. */

@@ -268,7 +268,11 @@ int cmd_run(int argc, char **argv)
 	struct hs_bpf *skel = NULL;
 	int ifindex, opt, ret = HS_EXIT_ERR, err;
 	int lock_fd = -1, link_fd = -1, sig_fd = -1, tm_fd = -1;
-	bool keep = false, loaded = false, json = false, redact = false;
+	bool keep = false, json = false, redact = false;
+	/* what this run made, undone if it does not start */
+	bool attached = false, dir_made = false, state_made = false, alerts_made = false;
+	struct hs_pins pins;
+	unsigned int made = 0;
 	gid_t pin_gid = (gid_t)-1;
 	unsigned long long window_s = 60;
 	unsigned int file_window;
@@ -387,27 +391,6 @@ int cmd_run(int argc, char **argv)
 		pr_warn("No such interface '%s'", ifname);
 		return HS_EXIT_ERR;
 	}
-	if (p0f_db_open(db))
-		return HS_EXIT_ERR;
-	/* the alert file before anything is loaded: a bad path fails early */
-	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
-	seen = calloc(1, sizeof(*seen));
-	if (!win || !seen) {
-		win_free(win);
-		free(seen);
-		p0f_db_free();
-		return HS_EXIT_ERR;
-	}
-	/* refuse early, before loading anything, if the place is taken; the
-	 * attach itself refuses too, should one appear in between */
-	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
-		attach_error(ifname, ifindex, -EBUSY);
-		win_free(win);
-		free(seen);
-		p0f_db_free();
-		return HS_EXIT_ERR;
-	}
-
 	/* signals as an fd, blocked before anything needs undoing */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -418,14 +401,34 @@ int cmd_run(int argc, char **argv)
 		pr_warn("Couldn't create signalfd: %s", strerror(errno));
 		goto out;
 	}
+	if (p0f_db_open(db))
+		goto out;
+	/* the alert file before anything is loaded: a bad path fails early
+	 * (and a file this run created goes again if it does not start) */
+	alerts_made = alerts && strcmp(alerts, "-") && access(alerts, F_OK);
+	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
+	seen = calloc(1, sizeof(*seen));
+	if (!win || !seen)
+		goto out;
+	/* refuse early, before loading anything, if the place is taken; the
+	 * attach itself refuses too, should one appear in between */
+	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
+		attach_error(ifname, ifindex, -EBUSY);
+		goto out;
+	}
 
-	err = hs_pin_dir_prepare(pin_dir);
+	err = hs_pin_dir_prepare(pin_dir, &dir_made);
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
 	}
 	lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
+	if (lock_fd < 0) {
+		ret = hs_err_exit(errno);
+		pr_warn("Couldn't open pin directory '%s': %s", pin_dir, strerror(errno));
+		goto out;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
 		pr_warn("Pin directory '%s' is in use by another 'hydrascope run'", pin_dir);
 		goto out;
 	}
@@ -435,42 +438,30 @@ int cmd_run(int argc, char **argv)
 	/* read-only data: without --enforce the verifier prunes the whole
 	 * enforcement path, XDP_DROP included */
 	skel->rodata->enforce_mode = (__u8)enforce;
-	err = hs_load(skel, pin_dir);
+	/* what the directory holds is ours and of this layout, or left alone */
+	err = hs_pins_check(skel, pin_dir, &pins);
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
 	}
-	loaded = true;
-	if (pin_gid != (gid_t)-1) {
-		err = hs_pin_access(skel, pin_dir, pin_gid);
-		if (err) {
-			ret = hs_err_exit(err);
-			goto out;
-		}
-		pin_parent_check(pin_dir);
+	/* the marker first: maps without one are never ours */
+	made = HS_PIN_META & ~pins.had;
+	err = hs_meta_write(pin_dir, 0);
+	if (!err) {
+		made |= HS_PIN_MAPS & ~pins.had;
+		err = hs_load(skel, pin_dir);
 	}
-	{
-		/* the enforce map is pinned: entries a kept map carries over
-		 * from an earlier run are not this run's to act on */
-		int efd = bpf_map__fd(skel->maps.enforce);
-		__u64 k;
-
-		while (bpf_map_get_next_key(efd, NULL, &k) == 0)
-			if (bpf_map_delete_elem(efd, &k))
-				break;
-		if (enforce) {
-			win_enforce(win, efd, enforce, (unsigned int)enforce_ttl);
-			pr_info("enforcement: %s, entries live %llu s", enforce_mode_name(enforce),
-				enforce_ttl);
-		}
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
 	}
-	/* the detector's state from the last run, if any (after the load:
-	 * an unprivileged run is refused as such, not for the directory) */
-	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+	if (mkdir(state_dir, 0700) == 0)
+		state_made = true;
+	else if (errno != EEXIST) {
+		ret = hs_err_exit(errno);
 		pr_warn("Couldn't create state directory '%s': %s", state_dir, strerror(errno));
 		goto out;
 	}
-	win_load(win, state_path);
 	if (metrics) {
 		char errbuf[512];
 
@@ -485,19 +476,7 @@ int cmd_run(int argc, char **argv)
 			pr_warn("--metrics: %s", errbuf);
 			goto out;
 		}
-		pr_info("metrics on http://%s%s", metrics, HS_DEFAULT_METRICS_PATH);
 	}
-	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
-	if (link_fd < 0) {
-		err = -errno;
-		attach_error(ifname, ifindex, err);
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	bpf_xdp_query(ifindex, 0, &q);
-	pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps pinned in %s",
-		ifname, ifindex, mode_name(q.attach_mode), q.prog_id, pin_dir);
-
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, seen, NULL);
 	if (!rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
@@ -521,6 +500,48 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	{
+		/* the enforce map is pinned: entries a kept map carries over
+		 * from an earlier run are not this run's to act on */
+		int efd = bpf_map__fd(skel->maps.enforce);
+		__u64 k;
+
+		while (bpf_map_get_next_key(efd, NULL, &k) == 0)
+			if (bpf_map_delete_elem(efd, &k))
+				break;
+		if (enforce)
+			win_enforce(win, efd, enforce, (unsigned int)enforce_ttl);
+	}
+	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
+	if (link_fd < 0) {
+		err = -errno;
+		attach_error(ifname, ifindex, err);
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	attached = true;
+	err = hs_prog_pin(skel, pin_dir);
+	if (!err)
+		err = hs_pin_access(skel, pin_dir, pin_gid);
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	/* said once nothing can fail any more: a run that does not start
+	 * says one line, why */
+	bpf_xdp_query(ifindex, 0, &q);
+	pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps pinned in %s",
+		ifname, ifindex, mode_name(q.attach_mode), q.prog_id, pin_dir);
+	if (pin_gid != (gid_t)-1)
+		pin_parent_check(pin_dir);
+	if (enforce)
+		pr_info("enforcement: %s, entries live %llu s", enforce_mode_name(enforce),
+			enforce_ttl);
+	if (exp)
+		pr_info("metrics on http://%s%s", metrics, HS_DEFAULT_METRICS_PATH);
+	/* the detector's state from the last run, if any */
+	win_load(win, state_path);
+
 	/* loaded, pinned, attached: from here on only file descriptors we
 	 * hold, files we own and sockets we have are used */
 	if (drop_capabilities())
@@ -590,17 +611,23 @@ out:
 		close(tm_fd);
 	if (link_fd >= 0)
 		close(link_fd);  /* the link is not pinned: closing detaches */
-	if (skel && loaded)
-		hs_prog_unpin(pin_dir);
-	if (skel && loaded && !keep) {
-		bpf_map__unpin(skel->maps.tcp_fps, NULL);
-		bpf_map__unpin(skel->maps.tls_fps, NULL);
-		bpf_map__unpin(skel->maps.stats, NULL);
-		bpf_map__unpin(skel->maps.enforce, NULL);
-	}
-	/* only succeeds when empty: never removes another instance's pins */
-	if (!keep || !loaded)
+	if (attached) {
+		/* stopped: the program's pin, and the maps unless --keep-maps;
+		 * the directory only goes empty: never another instance's pins */
+		hs_pins_remove(skel, pin_dir, HS_PIN_PROG |
+			       (keep ? 0 : HS_PIN_MAPS | HS_PIN_META));
 		rmdir(pin_dir);
+	} else {
+		/* did not start: what this run made goes, nothing else */
+		if (skel)
+			hs_pins_remove(skel, pin_dir, made);
+		if (dir_made)
+			rmdir(pin_dir);
+		if (state_made)
+			rmdir(state_dir);
+		if (alerts_made && win)
+			unlink(alerts);
+	}
 	hs_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);
