@@ -103,6 +103,19 @@ expect_error() {
 	fi
 }
 
+# tap_verdicts FILE: lines "ok MSG" / "not ok MSG" (a checking script's
+# output) as TAP results, other lines as comments
+tap_verdicts() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }";;
+		"not ok "*) fail "${line#not ok }";;
+		*) echo "# $line";;
+		esac
+	done <"$1"
+}
+
 done_testing() {
 	echo "1..$_tapn"
 	exit $_failed

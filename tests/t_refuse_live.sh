@@ -107,7 +107,7 @@ bg_stop "$HOLD_PID"
 # a stopped instance's kept pins (the bridge falls back to skb mode)
 if hs_start KP_PID "$P" "$TMP/kept.log" -i "${TAG}br" -m skb --keep-maps; then
 	bg_stop "$KP_PID"
-	expect_eq "kept pins of a stopped instance" "enforce meta stats tcp_fps tls_fps" \
+	expect_eq "kept pins of a stopped instance" "enforce flows meta reasm stats tcp_fps tls_fps" \
 		"$(ls "$P" | tr '\n' ' ' | sed 's/ $//')"
 else
 	fail "run --keep-maps on ${TAG}br: attachment expected (log above)"
@@ -137,6 +137,21 @@ bpftool map create "$P/foo" type array key 4 value 4 entries 1 name foo
 refused "a pin that is not ours" 1 "Pin directory '$P' holds 'foo', which is not hydrascope's" \
 	"${RUN[@]}" -i "${TAG}br" --pin-dir "$P"
 rm -rf "$P"
+# the pins of a run handed over (SIGUSR2) on the bridge, still attached
+if hs_start HO_PID "$P" "$TMP/handed.log" -i "${TAG}br" -m skb; then
+	bg_stop "$HO_PID" USR2
+	ip -n "$BED_SRV" link add "${TAG}b2" type bridge && ip -n "$BED_SRV" link set "${TAG}b2" up
+	refused "pins of a run handed over on another interface" 1 \
+		"Pin directory '$P' belongs to a run on another interface" \
+		"${RUN[@]}" -i "${TAG}b2" --pin-dir "$P"
+	refused "taking that run over in another mode" 1 \
+		"'${TAG}br' runs the program of an earlier run in skb mode: -m native needs it detached first" \
+		"${RUN[@]}" -i "${TAG}br" -m native --pin-dir "$P"
+	rm -rf "$P"
+	expect_eq "its pins removed: its program detached" "" "$(xdp_prog_id "$BED_SRV" "${TAG}br")"
+else
+	fail "run on ${TAG}br: attachment expected (log above)"
+fi
 
 # ---- the running instance went on through all of it ----
 _bg_alive "$BED_HS_PID" && ok "the running instance still runs" || fail "the running instance exited"

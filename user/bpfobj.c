@@ -122,12 +122,13 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	return skel;
 }
 
-/* The maps that outlive a run and that dump/status read; bit i of a
- * pin set (HS_PIN_*) is map i. */
+/* The maps that outlive a run: what dump/status read, and the flows and
+ * ClientHellos in progress (a restarted run's program carries them on);
+ * bit i of a pin set (HS_PIN_*) is map i. */
 static struct bpf_map *pinned_maps(struct hs_bpf *skel, int i)
 {
 	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.tls_fps, skel->maps.stats,
-				skel->maps.enforce };
+				skel->maps.enforce, skel->maps.flows, skel->maps.reasm };
 
 	return i < (int)(sizeof(m) / sizeof(m[0])) ? m[i] : NULL;
 }
@@ -142,6 +143,7 @@ static const char *pin_name(struct hs_bpf *skel, int b)
 	switch (b < 32 ? 1u << b : 0) {
 	case HS_PIN_META: return HS_META_PIN;
 	case HS_PIN_PROG: return HS_PROG_PIN;
+	case HS_PIN_LINK: return HS_LINK_PIN;
 	}
 	return NULL;
 }
@@ -242,7 +244,48 @@ static int meta_read(const char *pin_dir, struct hs_meta *meta, const char *tail
 	return err;
 }
 
-int hs_pins_check(struct hs_bpf *skel, const char *pin_dir, struct hs_pins *p)
+/*
+ * The link pinned in pin_dir by an earlier run: its fd in p->link_fd if it
+ * attaches the program on ifindex (to take over); left alone (-1) if its
+ * interface is gone; refused (-EEXIST, said) if it is not an XDP link or
+ * is on another interface.
+ */
+static int link_check(const char *pin_dir, int ifindex, struct hs_pins *p)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/" HS_LINK_PIN, pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("Couldn't open '%s': %s%s", path, strerror(errno),
+			hs_err_exit(err) == HS_EXIT_NOPRIV ? HS_PRIV_HINT : "");
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP) {
+		pr_warn("'%s' is not an XDP link: left untouched", path);
+		err = -EEXIST;
+	} else if (info.xdp.ifindex && (info.xdp.ifindex != (__u32)ifindex ||
+					bpf_xdp_query(ifindex, 0, &q) ||
+					q.prog_id != info.prog_id)) {
+		pr_warn("Pin directory '%s' belongs to a run on another interface (ifindex %u): "
+			"left untouched", pin_dir, info.xdp.ifindex);
+		err = -EEXIST;
+	} else if (info.xdp.ifindex) {
+		p->link_fd = fd;
+		p->link_prog_id = info.prog_id;
+		p->link_mode = q.attach_mode;
+		return 0;
+	}
+	close(fd);
+	return err;
+}
+
+int hs_pins_check(struct hs_bpf *skel, const char *pin_dir, int ifindex, struct hs_pins *p)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
@@ -252,6 +295,7 @@ int hs_pins_check(struct hs_bpf *skel, const char *pin_dir, struct hs_pins *p)
 	int b, fd, err = 0;
 
 	memset(p, 0, sizeof(*p));
+	p->link_fd = -1;
 	if (!d) {
 		err = -errno;
 		pr_warn("Couldn't read pin directory '%s': %s", pin_dir, strerror(errno));
@@ -286,36 +330,60 @@ int hs_pins_check(struct hs_bpf *skel, const char *pin_dir, struct hs_pins *p)
 		else
 			close(fd);
 	}
+	if (!err && (p->had & HS_PIN_LINK))
+		err = link_check(pin_dir, ifindex, p);
 	return err;
 }
 
-int hs_meta_write(const char *pin_dir, __u32 gen)
+int hs_link_pin(int link_fd, const char *pin_dir)
 {
-	struct hs_meta meta = { .magic = HS_META_MAGIC, .layout = HS_LAYOUT_VERSION, .gen = gen };
 	char path[PATH_MAX];
-	__u32 zero = 0;
-	int fd, err = 0;
+	int err = 0;
+
+	/* a link left by a killed run whose interface is gone is replaced */
+	snprintf(path, sizeof(path), "%s/" HS_LINK_PIN, pin_dir);
+	unlink(path);
+	if (bpf_obj_pin(link_fd, path)) {
+		err = -errno;
+		pr_warn("Couldn't pin the link at '%s': %s", path, strerror(errno));
+	}
+	return err;
+}
+
+int hs_meta_open(const char *pin_dir, __u32 gen)
+{
+	char path[PATH_MAX];
+	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/" HS_META_PIN, pin_dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0 && errno == ENOENT) {
-		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hs_meta", sizeof(zero), sizeof(meta), 1,
-				    NULL);
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hs_meta", sizeof(__u32),
+				    sizeof(struct hs_meta), 1, NULL);
 		if (fd >= 0 && bpf_obj_pin(fd, path)) {
-			err = -errno;
+			err = errno;
 			close(fd);
 			fd = -1;
-			errno = -err;
+			errno = err;
 		}
 	}
-	if (fd < 0 || bpf_map_update_elem(fd, &zero, &meta, BPF_ANY)) {
-		err = -errno;
-		pr_warn("Couldn't write the layout marker '%s': %s%s", path, strerror(errno),
+	err = fd < 0 ? -errno : hs_meta_set(fd, gen);
+	if (err) {
+		pr_warn("Couldn't write the layout marker '%s': %s%s", path, strerror(-err),
 			hs_err_exit(err) == HS_EXIT_NOPRIV ? HS_PRIV_HINT : "");
+		if (fd >= 0)
+			close(fd);
+		return err;
 	}
-	if (fd >= 0)
-		close(fd);
-	return err;
+	return fd;
+}
+
+int hs_meta_set(int fd, __u32 gen)
+{
+	struct hs_meta meta = { .magic = HS_META_MAGIC, .layout = HS_LAYOUT_VERSION, .gen = gen };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(fd, &zero, &meta, BPF_ANY) ? -errno : 0;
 }
 
 void hs_pins_remove(struct hs_bpf *skel, const char *pin_dir, unsigned int which)

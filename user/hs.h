@@ -313,16 +313,22 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir);
 int hs_pin_dir_prepare(const char *pin_dir, bool *made);
 /*
  * What a pin directory holds, a bit per pin: the maps that outlive a run
- * (tcp_fps, tls_fps, stats, enforce: bits 0-7), the layout marker, the
- * program. The marker ("meta", an array map of one struct hs_meta that
- * userspace alone reads and writes) says which layout the maps beside it
- * have; its own format never changes.
+ * (tcp_fps, tls_fps, stats, enforce, flows, reasm: bits 0-7), the layout
+ * marker, the program, the XDP link. The marker ("meta", an array map of
+ * one struct hs_meta that userspace alone reads and writes) says which
+ * layout the maps beside it have and which window generation their
+ * program writes; its own format never changes. The link is pinned so
+ * that it outlives run: a run that hands over (SIGUSR2) or is killed
+ * leaves the program attached, and the next run swaps its own program in
+ * (bpf_link_update: no packet goes uninspected).
  */
 #define HS_PIN_MAPS 0xffu
 #define HS_PIN_META (1u << 8)
 #define HS_PIN_PROG (1u << 9)
-#define HS_PIN_BITS 10
+#define HS_PIN_LINK (1u << 10)
+#define HS_PIN_BITS 11
 #define HS_META_PIN "meta"
+#define HS_LINK_PIN "link"
 /* The program's pin: readers find its attachments by its id (a program id
  * alone needs CAP_SYS_ADMIN to look at). */
 #define HS_PROG_PIN "prog"
@@ -336,13 +342,22 @@ struct hs_meta {
 struct hs_pins {
 	unsigned int had;             /* HS_PIN_* bits there before this run */
 	struct hs_meta meta;          /* the marker's value, if there */
+	int link_fd;                  /* an earlier run's link on this interface, or -1 */
+	__u32 link_prog_id;           /* the program it attaches */
+	__u8 link_mode;               /* XDP_ATTACHED_* */
 };
 /* What pin_dir holds, before run loads: only pins of ours, the maps of this
- * layout (marker) and each reusable (type, sizes, entries, flags). 0, or
- * -errno with one line said: -EEXIST for pins not ours or of another layout. */
-int hs_pins_check(struct hs_bpf *skel, const char *pin_dir, struct hs_pins *p);
-/* Write the marker (created and pinned if missing): this layout, gen. */
-int hs_meta_write(const char *pin_dir, __u32 gen);
+ * layout (marker) and each reusable (type, sizes, entries, flags), a link
+ * on ifindex (or on an interface gone). 0, or -errno with one line said:
+ * -EEXIST for pins not ours, of another layout or of another interface. */
+int hs_pins_check(struct hs_bpf *skel, const char *pin_dir, int ifindex, struct hs_pins *p);
+/* The marker, created and pinned if missing, set to this layout and gen:
+ * its fd, or -errno (said). */
+int hs_meta_open(const char *pin_dir, __u32 gen);
+/* Record the generation the program writes now: 0 or -errno. */
+int hs_meta_set(int meta_fd, __u32 gen);
+/* Pin the link (replacing one whose interface is gone); 0 or -errno (said). */
+int hs_link_pin(int link_fd, const char *pin_dir);
 /* Pin the program (replacing a pin left by a killed run). */
 int hs_prog_pin(struct hs_bpf *skel, const char *pin_dir);
 /* Unpin the pins of bits which (those not there are skipped). */

@@ -72,7 +72,9 @@ static void run_usage(FILE *f)
 		"      --metrics ADDR:PORT  serve Prometheus metrics on /metrics (e.g.\n"
 		"                         " HS_DEFAULT_LISTEN ", the exporter's default)\n"
 		HS_DP_USAGE
-		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
+		"  -v, --verbose          more detail; repeat for libbpf debug output\n"
+		"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
+		"attached and everything pinned, for the next run to take over.\n");
 }
 
 /* --pin-group: a group name or number; 0 or -1 (said). */
@@ -236,6 +238,25 @@ static void attach_error(const char *ifname, int ifindex, int err)
 		" (the driver may not support this XDP mode; try -m skb)" : "");
 }
 
+/* The enforce map is pinned: an earlier run's entries of this run's mode
+ * go on (their alerts go on in the detector's state), the others are not
+ * this run's to act on. */
+static void enforce_carry(int fd, int mode)
+{
+	__u64 k, next, *prev = NULL;
+	struct hs_enforce v;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &v) || v.mode != mode) {
+			if (bpf_map_delete_elem(fd, &k))
+				break;
+			continue;   /* the key after prev is now the one after k */
+		}
+		prev = &k;
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -271,7 +292,9 @@ int cmd_run(int argc, char **argv)
 	bool keep = false, json = false, redact = false;
 	/* what this run made, undone if it does not start */
 	bool attached = false, dir_made = false, state_made = false, alerts_made = false;
-	struct hs_pins pins;
+	bool handover = false;
+	struct hs_pins pins = { .link_fd = -1 };
+	int meta_fd = -1;
 	unsigned int made = 0;
 	gid_t pin_gid = (gid_t)-1;
 	unsigned long long window_s = 60;
@@ -395,6 +418,7 @@ int cmd_run(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sig_fd < 0) {
@@ -410,13 +434,6 @@ int cmd_run(int argc, char **argv)
 	seen = calloc(1, sizeof(*seen));
 	if (!win || !seen)
 		goto out;
-	/* refuse early, before loading anything, if the place is taken; the
-	 * attach itself refuses too, should one appear in between */
-	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
-		attach_error(ifname, ifindex, -EBUSY);
-		goto out;
-	}
-
 	err = hs_pin_dir_prepare(pin_dir, &dir_made);
 	if (err) {
 		ret = hs_err_exit(err);
@@ -439,14 +456,33 @@ int cmd_run(int argc, char **argv)
 	 * enforcement path, XDP_DROP included */
 	skel->rodata->enforce_mode = (__u8)enforce;
 	/* what the directory holds is ours and of this layout, or left alone */
-	err = hs_pins_check(skel, pin_dir, &pins);
+	err = hs_pins_check(skel, pin_dir, ifindex, &pins);
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
 	}
+	/* refuse before loading anything if the place is taken, unless by
+	 * the link of an earlier run of this pin directory, to take over;
+	 * the attach itself refuses too, should one appear in between */
+	if (pins.link_fd < 0 && !bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
+		attach_error(ifname, ifindex, -EBUSY);
+		goto out;
+	}
+	if (pins.link_fd >= 0 && lopts.flags &&
+	    (lopts.flags == XDP_FLAGS_DRV_MODE) != (pins.link_mode == XDP_ATTACHED_DRV)) {
+		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
+			"detached first (rm -r '%s')", ifname,
+			mode_name(pins.link_mode), lopts.flags == XDP_FLAGS_DRV_MODE ? "native" : "skb",
+			pin_dir);
+		goto out;
+	}
+	/* the window generation the maps' program writes goes on */
+	if (pins.had & HS_PIN_META)
+		skel->bss->cur_gen = pins.meta.gen;
 	/* the marker first: maps without one are never ours */
 	made = HS_PIN_META & ~pins.had;
-	err = hs_meta_write(pin_dir, 0);
+	meta_fd = hs_meta_open(pin_dir, skel->bss->cur_gen);
+	err = meta_fd < 0 ? meta_fd : 0;
 	if (!err) {
 		made |= HS_PIN_MAPS & ~pins.had;
 		err = hs_load(skel, pin_dir);
@@ -500,27 +536,34 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	{
-		/* the enforce map is pinned: entries a kept map carries over
-		 * from an earlier run are not this run's to act on */
-		int efd = bpf_map__fd(skel->maps.enforce);
-		__u64 k;
-
-		while (bpf_map_get_next_key(efd, NULL, &k) == 0)
-			if (bpf_map_delete_elem(efd, &k))
-				break;
-		if (enforce)
-			win_enforce(win, efd, enforce, (unsigned int)enforce_ttl);
-	}
-	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
-	if (link_fd < 0) {
-		err = -errno;
-		attach_error(ifname, ifindex, err);
-		ret = hs_err_exit(err);
-		goto out;
+	enforce_carry(bpf_map__fd(skel->maps.enforce), enforce);
+	if (enforce)
+		win_enforce(win, bpf_map__fd(skel->maps.enforce), enforce,
+			    (unsigned int)enforce_ttl);
+	if (pins.link_fd >= 0) {
+		/* an earlier run's program, swapped for ours in one step */
+		link_fd = pins.link_fd;
+		pins.link_fd = -1;
+		if (bpf_link_update(link_fd, bpf_program__fd(skel->progs.hs_xdp), NULL)) {
+			err = -errno;
+			pr_warn("Couldn't replace the program on '%s': %s", ifname, strerror(errno));
+			ret = hs_err_exit(err);
+			goto out;
+		}
+	} else {
+		link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP,
+					  &lopts);
+		if (link_fd < 0) {
+			err = -errno;
+			attach_error(ifname, ifindex, err);
+			ret = hs_err_exit(err);
+			goto out;
+		}
 	}
 	attached = true;
-	err = hs_prog_pin(skel, pin_dir);
+	err = hs_link_pin(link_fd, pin_dir);
+	if (!err)
+		err = hs_prog_pin(skel, pin_dir);
 	if (!err)
 		err = hs_pin_access(skel, pin_dir, pin_gid);
 	if (err) {
@@ -530,8 +573,14 @@ int cmd_run(int argc, char **argv)
 	/* said once nothing can fail any more: a run that does not start
 	 * says one line, why */
 	bpf_xdp_query(ifindex, 0, &q);
-	pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps pinned in %s",
-		ifname, ifindex, mode_name(q.attach_mode), q.prog_id, pin_dir);
+	if (pins.link_prog_id)
+		pr_info("attached to %s (ifindex %d) in %s mode, program id %u in place of %u; "
+			"maps of the earlier run reused in %s", ifname, ifindex,
+			mode_name(q.attach_mode), q.prog_id, pins.link_prog_id, pin_dir);
+	else
+		pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps %s in %s",
+			ifname, ifindex, mode_name(q.attach_mode), q.prog_id,
+			made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused", pin_dir);
 	if (pin_gid != (gid_t)-1)
 		pin_parent_check(pin_dir);
 	if (enforce)
@@ -572,6 +621,9 @@ int cmd_run(int argc, char **argv)
 			old = (int)(skel->bss->cur_gen & 1);
 			__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1,
 					 __ATOMIC_SEQ_CST);
+			/* for the next run (after the flip: killed in between,
+			 * the window ended merely runs on into the next run's) */
+			hs_meta_set(meta_fd, skel->bss->cur_gen);
 			/* programs that read the old generation may still be
 			 * writing it: give them time to finish */
 			nanosleep(&pause, NULL);
@@ -596,7 +648,13 @@ int cmd_run(int argc, char **argv)
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+				si.ssi_signo = SIGTERM;
+			handover = si.ssi_signo == SIGUSR2;
+			if (handover)
+				pr_info("SIGUSR2: leaving the program attached to %s for the next run, "
+					"pins in %s", ifname, pin_dir);
+			else
 				pr_info("SIG%s: detaching from %s",
 					sigabbrev_np((int)si.ssi_signo) ?: "?", ifname);
 			break;
@@ -609,12 +667,13 @@ out:
 	ring_buffer__free(rb);
 	if (tm_fd >= 0)
 		close(tm_fd);
-	if (link_fd >= 0)
-		close(link_fd);  /* the link is not pinned: closing detaches */
-	if (attached) {
-		/* stopped: the program's pin, and the maps unless --keep-maps;
+	if (handover) {
+		/* everything stays pinned: the link holds the program attached */
+	} else if (attached) {
+		/* stopped: the link's pin, the link then goes with its fd and
+		 * detaches; the program's pin, and the maps unless --keep-maps;
 		 * the directory only goes empty: never another instance's pins */
-		hs_pins_remove(skel, pin_dir, HS_PIN_PROG |
+		hs_pins_remove(skel, pin_dir, HS_PIN_LINK | HS_PIN_PROG |
 			       (keep ? 0 : HS_PIN_MAPS | HS_PIN_META));
 		rmdir(pin_dir);
 	} else {
@@ -628,6 +687,12 @@ out:
 		if (alerts_made && win)
 			unlink(alerts);
 	}
+	if (link_fd >= 0)
+		close(link_fd);
+	if (pins.link_fd >= 0)
+		close(pins.link_fd);   /* an earlier run's, not taken over */
+	if (meta_fd >= 0)
+		close(meta_fd);
 	hs_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);
