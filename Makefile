@@ -21,7 +21,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Iheaders -Iuser -I$(OUT) -MMD -MP \
 	    -DHS_VERSION='"$(VERSION)"'
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpthread -lm
-BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP
+# BPF_EXTRA: more flags for the BPF object alone (t_restart_live.sh builds
+# a second one, -DHS_VLAN_MAX=3, to upgrade a running instance to)
+BPF_EXTRA ?=
+BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP $(BPF_EXTRA)
 
 USER_SRC := $(wildcard user/*.c)
 USER_OBJ := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRC))

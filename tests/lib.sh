@@ -38,6 +38,12 @@ need_root() {
 		skip "$(basename "$0")" "needs root (CAP_BPF, CAP_NET_ADMIN)"; exit 0
 	fi
 }
+# Fail the whole file unless ./hydrascope is built.
+need_hs() {
+	[ -x "$HS" ] && return 0
+	fail "no $HS: build it first (make)"
+	done_testing
+}
 need_cmd() {
 	local c
 	for c in "$@"; do
@@ -95,6 +101,19 @@ expect_error() {
 	else
 		ok "$name (exit $rc: $(cat "$TMP/err"))"
 	fi
+}
+
+# tap_verdicts FILE: lines "ok MSG" / "not ok MSG" (a checking script's
+# output) as TAP results, other lines as comments
+tap_verdicts() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }";;
+		"not ok "*) fail "${line#not ok }";;
+		*) echo "# $line";;
+		esac
+	done <"$1"
 }
 
 done_testing() {

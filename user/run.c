@@ -74,7 +74,9 @@ static void run_usage(FILE *f)
 		"                         " HS_DEFAULT_LISTEN ", the exporter's default), within:\n"
 		HS_WEB_USAGE
 		HS_DP_USAGE
-		"  -v, --verbose          more detail; repeat for libbpf debug output\n");
+		"  -v, --verbose          more detail; repeat for libbpf debug output\n"
+		"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
+		"attached and everything pinned, for the next run to take over.\n");
 }
 
 /* --pin-group: a group name or number; 0 or -1 (said). */
@@ -238,6 +240,64 @@ static void attach_error(const char *ifname, int ifindex, int err)
 		" (the driver may not support this XDP mode; try -m skb)" : "");
 }
 
+/* The enforce map is pinned: an earlier run's entries of this run's mode
+ * go on (their alerts go on in the detector's state), the others are not
+ * this run's to act on. */
+static void enforce_carry(int fd, int mode)
+{
+	__u64 k, next, *prev = NULL;
+	struct hs_enforce v;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &v) || v.mode != mode) {
+			if (bpf_map_delete_elem(fd, &k))
+				break;
+			continue;   /* the key after prev is now the one after k */
+		}
+		prev = &k;
+	}
+}
+
+/*
+ * The SYN-ACK check (--handshake synack, the default): the egress program
+ * on ifindex, in place of an earlier run's (bpf_link_update: SYN-ACKs are
+ * read at every instant) or attached anew; the program then requires the
+ * SYN-ACK. The link's fd, or -1: without it (kernel before 6.6, or
+ * --handshake syn or none) ClientHellos are checked as the program was
+ * loaded, and an earlier run's egress link goes with this run's pins.
+ */
+static int egress_start(struct hs_bpf *skel, const struct hs_config *cfg, struct hs_pins *pins,
+			const char *pin_dir, const char *ifname, int ifindex)
+{
+	int fd = pins->egress_fd, prog = bpf_program__fd(skel->progs.hs_egress);
+
+	pins->egress_fd = -1;
+	if (!HS_WANTS_SYNACK(cfg)) {
+		if (fd >= 0) {  /* unpinned, it goes with its last fd */
+			hs_pins_remove(skel, pin_dir, HS_PIN_EGRESS);
+			close(fd);
+		}
+		return -1;
+	}
+	if (fd >= 0 && bpf_link_update(fd, prog, NULL)) {
+		pr_warn("Couldn't replace the egress program on '%s': %s; attaching anew",
+			ifname, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		fd = hs_egress_attach(skel, ifindex);
+	if (fd < 0) {
+		pr_warn("Couldn't attach the SYN-ACK check to %s's egress (%s; it needs tcx, "
+			"kernel 6.6+): ClientHellos count when their SYN was seen", ifname,
+			strerror(-fd));
+		return -1;
+	}
+	skel->data->handshake_check = HS_CHECK_SYNACK;
+	return fd;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -271,7 +331,13 @@ int cmd_run(int argc, char **argv)
 	struct hs_bpf *skel = NULL;
 	int ifindex, opt, ret = HS_EXIT_ERR, err;
 	int lock_fd = -1, link_fd = -1, egress_fd = -1, sig_fd = -1, tm_fd = -1;
-	bool keep = false, loaded = false, json = false, redact = false;
+	bool keep = false, json = false, redact = false;
+	/* what this run made, undone if it does not start */
+	bool attached = false, dir_made = false, state_made = false, alerts_made = false;
+	bool handover = false;
+	struct hs_pins pins = { .link_fd = -1 };
+	int meta_fd = -1;
+	unsigned int made = 0;
 	gid_t pin_gid = (gid_t)-1;
 	unsigned long long window_s = 60;
 	unsigned int file_window;
@@ -398,45 +464,38 @@ int cmd_run(int argc, char **argv)
 		pr_warn("No such interface '%s'", ifname);
 		return HS_EXIT_ERR;
 	}
-	if (p0f_db_open(db))
-		return HS_EXIT_ERR;
-	/* the alert file before anything is loaded: a bad path fails early */
-	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
-	seen = calloc(1, sizeof(*seen));
-	if (!win || !seen) {
-		win_free(win);
-		free(seen);
-		p0f_db_free();
-		return HS_EXIT_ERR;
-	}
-	/* refuse early, before loading anything, if the place is taken; the
-	 * attach itself refuses too, should one appear in between */
-	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
-		attach_error(ifname, ifindex, -EBUSY);
-		win_free(win);
-		free(seen);
-		p0f_db_free();
-		return HS_EXIT_ERR;
-	}
-
 	/* signals as an fd, blocked before anything needs undoing */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sig_fd < 0) {
 		pr_warn("Couldn't create signalfd: %s", strerror(errno));
 		goto out;
 	}
-
-	err = hs_pin_dir_prepare(pin_dir);
+	if (p0f_db_open(db))
+		goto out;
+	/* the alert file before anything is loaded: a bad path fails early
+	 * (and a file this run created goes again if it does not start) */
+	alerts_made = alerts && strcmp(alerts, "-") && access(alerts, F_OK);
+	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
+	seen = calloc(1, sizeof(*seen));
+	if (!win || !seen)
+		goto out;
+	err = hs_pin_dir_prepare(pin_dir, &dir_made);
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
 	}
 	lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
+	if (lock_fd < 0) {
+		ret = hs_err_exit(errno);
+		pr_warn("Couldn't open pin directory '%s': %s", pin_dir, strerror(errno));
+		goto out;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
 		pr_warn("Pin directory '%s' is in use by another 'hydrascope run'", pin_dir);
 		goto out;
 	}
@@ -446,42 +505,49 @@ int cmd_run(int argc, char **argv)
 	/* read-only data: without --enforce the verifier prunes the whole
 	 * enforcement path, XDP_DROP included */
 	skel->rodata->enforce_mode = (__u8)enforce;
-	err = hs_load(skel, pin_dir);
+	/* what the directory holds is ours and of this layout, or left alone */
+	err = hs_pins_check(skel, pin_dir, ifindex, &pins);
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
 	}
-	loaded = true;
-	if (pin_gid != (gid_t)-1) {
-		err = hs_pin_access(skel, pin_dir, pin_gid);
-		if (err) {
-			ret = hs_err_exit(err);
-			goto out;
-		}
-		pin_parent_check(pin_dir);
+	/* refuse before loading anything if the place is taken, unless by
+	 * the link of an earlier run of this pin directory, to take over;
+	 * the attach itself refuses too, should one appear in between */
+	if (pins.link_fd < 0 && !bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
+		attach_error(ifname, ifindex, -EBUSY);
+		goto out;
 	}
-	{
-		/* the enforce map is pinned: entries a kept map carries over
-		 * from an earlier run are not this run's to act on */
-		int efd = bpf_map__fd(skel->maps.enforce);
-		__u64 k;
-
-		while (bpf_map_get_next_key(efd, NULL, &k) == 0)
-			if (bpf_map_delete_elem(efd, &k))
-				break;
-		if (enforce) {
-			win_enforce(win, efd, enforce, (unsigned int)enforce_ttl);
-			pr_info("enforcement: %s, entries live %llu s", enforce_mode_name(enforce),
-				enforce_ttl);
-		}
+	if (pins.link_fd >= 0 && lopts.flags &&
+	    (lopts.flags == XDP_FLAGS_DRV_MODE) != (pins.link_mode == XDP_ATTACHED_DRV)) {
+		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
+			"detached first (rm -r '%s')", ifname,
+			mode_name(pins.link_mode), lopts.flags == XDP_FLAGS_DRV_MODE ? "native" : "skb",
+			pin_dir);
+		goto out;
 	}
-	/* the detector's state from the last run, if any (after the load:
-	 * an unprivileged run is refused as such, not for the directory) */
-	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+	/* the window generation the maps' program writes goes on */
+	if (pins.had & HS_PIN_META)
+		skel->bss->cur_gen = pins.meta.gen;
+	/* the marker first: maps without one are never ours */
+	made = HS_PIN_META & ~pins.had;
+	meta_fd = hs_meta_open(pin_dir, skel->bss->cur_gen);
+	err = meta_fd < 0 ? meta_fd : 0;
+	if (!err) {
+		made |= HS_PIN_MAPS & ~pins.had;
+		err = hs_load(skel, pin_dir);
+	}
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	if (mkdir(state_dir, 0700) == 0)
+		state_made = true;
+	else if (errno != EEXIST) {
+		ret = hs_err_exit(errno);
 		pr_warn("Couldn't create state directory '%s': %s", state_dir, strerror(errno));
 		goto out;
 	}
-	win_load(win, state_path);
 	if (metrics) {
 		char errbuf[512];
 
@@ -496,28 +562,7 @@ int cmd_run(int argc, char **argv)
 			pr_warn("--metrics: %s", errbuf);
 			goto out;
 		}
-		pr_info("metrics on http://%s%s", metrics, HS_DEFAULT_METRICS_PATH);
 	}
-	link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP, &lopts);
-	if (link_fd < 0) {
-		err = -errno;
-		attach_error(ifname, ifindex, err);
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	bpf_xdp_query(ifindex, 0, &q);
-	pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps pinned in %s",
-		ifname, ifindex, mode_name(q.attach_mode), q.prog_id, pin_dir);
-	if (HS_WANTS_SYNACK(&cfg)) {
-		egress_fd = hs_egress_attach(skel, ifindex);
-		if (egress_fd < 0)
-			pr_warn("Couldn't attach the SYN-ACK check to %s's egress (%s; it needs "
-				"tcx, kernel 6.6+): ClientHellos count when their SYN was seen",
-				ifname, strerror(-egress_fd));
-		else
-			skel->data->handshake_check = HS_CHECK_SYNACK;
-	}
-
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, seen, NULL);
 	if (!rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
@@ -541,6 +586,64 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	enforce_carry(bpf_map__fd(skel->maps.enforce), enforce);
+	if (enforce)
+		win_enforce(win, bpf_map__fd(skel->maps.enforce), enforce,
+			    (unsigned int)enforce_ttl);
+	if (pins.link_fd >= 0) {
+		/* an earlier run's program, swapped for ours in one step */
+		link_fd = pins.link_fd;
+		pins.link_fd = -1;
+		if (bpf_link_update(link_fd, bpf_program__fd(skel->progs.hs_xdp), NULL)) {
+			err = -errno;
+			pr_warn("Couldn't replace the program on '%s': %s", ifname, strerror(errno));
+			ret = hs_err_exit(err);
+			goto out;
+		}
+	} else {
+		link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP,
+					  &lopts);
+		if (link_fd < 0) {
+			err = -errno;
+			attach_error(ifname, ifindex, err);
+			ret = hs_err_exit(err);
+			goto out;
+		}
+	}
+	attached = true;
+	egress_fd = egress_start(skel, &cfg, &pins, pin_dir, ifname, ifindex);
+	err = hs_link_pin(link_fd, pin_dir, HS_LINK_PIN);
+	if (!err && egress_fd >= 0)
+		err = hs_link_pin(egress_fd, pin_dir, HS_EGRESS_PIN);
+	if (!err)
+		err = hs_prog_pin(skel, pin_dir);
+	if (!err)
+		err = hs_pin_access(skel, pin_dir, pin_gid);
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	/* said once nothing can fail any more: a run that does not start
+	 * says one line, why */
+	bpf_xdp_query(ifindex, 0, &q);
+	if (pins.link_prog_id)
+		pr_info("attached to %s (ifindex %d) in %s mode, program id %u in place of %u; "
+			"maps of the earlier run reused in %s", ifname, ifindex,
+			mode_name(q.attach_mode), q.prog_id, pins.link_prog_id, pin_dir);
+	else
+		pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps %s in %s",
+			ifname, ifindex, mode_name(q.attach_mode), q.prog_id,
+			made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused", pin_dir);
+	if (pin_gid != (gid_t)-1)
+		pin_parent_check(pin_dir);
+	if (enforce)
+		pr_info("enforcement: %s, entries live %llu s", enforce_mode_name(enforce),
+			enforce_ttl);
+	if (exp)
+		pr_info("metrics on http://%s%s", metrics, HS_DEFAULT_METRICS_PATH);
+	/* the detector's state from the last run, if any */
+	win_load(win, state_path);
+
 	/* loaded, pinned, attached: from here on only file descriptors we
 	 * hold, files we own and sockets we have are used */
 	if (drop_capabilities())
@@ -571,6 +674,9 @@ int cmd_run(int argc, char **argv)
 			old = (int)(skel->bss->cur_gen & 1);
 			__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1,
 					 __ATOMIC_SEQ_CST);
+			/* for the next run (after the flip: killed in between,
+			 * the window ended merely runs on into the next run's) */
+			hs_meta_set(meta_fd, skel->bss->cur_gen);
 			/* programs that read the old generation may still be
 			 * writing it: give them time to finish */
 			nanosleep(&pause, NULL);
@@ -595,7 +701,13 @@ int cmd_run(int argc, char **argv)
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+				si.ssi_signo = SIGTERM;
+			handover = si.ssi_signo == SIGUSR2;
+			if (handover)
+				pr_info("SIGUSR2: leaving the program attached to %s for the next run, "
+					"pins in %s", ifname, pin_dir);
+			else
 				pr_info("SIG%s: detaching from %s",
 					sigabbrev_np((int)si.ssi_signo) ?: "?", ifname);
 			break;
@@ -608,17 +720,36 @@ out:
 	ring_buffer__free(rb);
 	if (tm_fd >= 0)
 		close(tm_fd);
-	if (egress_fd >= 0)
-		close(egress_fd);       /* not pinned either */
-	if (link_fd >= 0)
-		close(link_fd);  /* the link is not pinned: closing detaches */
-	if (skel && loaded)
-		hs_prog_unpin(pin_dir);
-	if (skel && loaded && !keep)
-		hs_maps_unpin(skel);
-	/* only succeeds when empty: never removes another instance's pins */
-	if (!keep || !loaded)
+	if (handover) {
+		/* everything stays pinned: the link holds the program attached */
+	} else if (attached) {
+		/* stopped: the link's pin, the link then goes with its fd and
+		 * detaches; the program's pin, and the maps unless --keep-maps;
+		 * the directory only goes empty: never another instance's pins */
+		hs_pins_remove(skel, pin_dir, HS_PIN_LINK | HS_PIN_EGRESS | HS_PIN_PROG |
+			       (keep ? 0 : HS_PIN_MAPS | HS_PIN_META));
 		rmdir(pin_dir);
+	} else {
+		/* did not start: what this run made goes, nothing else */
+		if (skel)
+			hs_pins_remove(skel, pin_dir, made);
+		if (dir_made)
+			rmdir(pin_dir);
+		if (state_made)
+			rmdir(state_dir);
+		if (alerts_made && win)
+			unlink(alerts);
+	}
+	if (link_fd >= 0)
+		close(link_fd);
+	if (egress_fd >= 0)
+		close(egress_fd);
+	if (pins.link_fd >= 0)
+		close(pins.link_fd);   /* an earlier run's, not taken over */
+	if (pins.egress_fd >= 0)
+		close(pins.egress_fd);
+	if (meta_fd >= 0)
+		close(meta_fd);
 	hs_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);
