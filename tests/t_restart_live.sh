@@ -316,6 +316,15 @@ EOF
 rc=$?
 tap_verdicts "$TMP/verdicts"
 [ $rc = 0 ] || fail "the final check failed (exit $rc)"
+# the SYN-ACK check went on through every hand-over and the kill: the
+# egress program's link is pinned and taken over like the XDP one
+read -r synacks unchecked < <("$HS" status --pin-dir "$PINS" -j 2>&1 | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["counters"]
+print(c["synacks"], c["hellos_no_syn"] + c["hellos_no_synack"] + c["hellos_bad_ack"])')
+[ -e "$PINS/egress" ] && [ "${synacks:-0}" -ge "$hellos" ] && [ "${unchecked:-1}" = 0 ] &&
+	ok "egress link pinned, $synacks SYN-ACKs recorded for $hellos ClientHellos, none left uncounted" ||
+	fail "an egress pin, synacks >= $hellos and 0 ClientHellos left uncounted expected: $(ls "$PINS"), synacks '$synacks', uncounted '$unchecked'"
 
 # ---- and a real stop: SIGTERM detaches and removes the pins ----
 if start G; then
