@@ -93,6 +93,8 @@ int p0f_render_stack(const struct hs_tcp_sig *s, char *buf, size_t len);
 /* Load p0f's fingerprint database; 0 on success, -errno on failure. A file
  * that does not exist is not an error for the default path (no labels). */
 int p0f_db_load(const char *path);
+/* The same from an open file, which path names in messages. */
+int p0f_db_read(FILE *f, const char *path);
 /* OS label for a SYN signature ("Linux 3.11 and newer"), or "" if none. */
 const char *p0f_db_label(const struct hs_tcp_sig *s);
 void p0f_db_free(void);
@@ -178,6 +180,10 @@ unsigned int det_signals(const struct det_config *c, const struct det_obs *o, in
 int det_save(const struct detector *d, const char *path, unsigned int window_s);
 int det_load(struct detector *d, const char *path, unsigned int window_s,
 	     char *err, size_t errlen);
+/* The same from an open file (read to its end), which path names in err:
+ * 0 or -1. */
+int det_read(struct detector *d, int fd, const char *path, unsigned int window_s,
+	     char *err, size_t errlen);
 /* Windows closed so far, fingerprints known. */
 unsigned int det_windows(const struct detector *d);
 size_t det_known(const struct detector *d);
@@ -199,16 +205,19 @@ void fpr_delete(const struct fp_reader *r, int fd);
 int fps_clear(int fd, int gen);
 
 /* ---- config.c ---- */
-/* Read an INI file: [detect] thresholds and window, [allow] ja4 = lines,
- * [allow "JA4"] sections with their own min_ips / growth. dc holds the
- * values to start from (defaults); *window_s is set only when the file
- * sets it. 0, or -1 with one line in err ("FILE:LINE: why"). */
 /* The detector's settings: defaults, then the config file (NULL: none),
  * then --min-ips (0: not given); the file's window in *file_window (0:
  * none). -1 with the error printed. */
 int det_settings(const char *path, double min_ips, struct det_config *dc,
 		 unsigned int *file_window);
+/* Read an INI file: [detect] thresholds and window, [allow] ja4 = lines,
+ * [allow "JA4"] sections with their own min_ips / growth. dc holds the
+ * values to start from (defaults); *window_s is set only when the file
+ * sets it. 0, or -1 with one line in err ("FILE:LINE: why"). */
 int config_load(const char *path, struct det_config *dc, unsigned int *window_s,
+		char *err, size_t errlen);
+/* The same from an open file, which path names in err. */
+int config_read(FILE *f, const char *path, struct det_config *dc, unsigned int *window_s,
 		char *err, size_t errlen);
 /* A plain decimal number (digits, optionally one '.' and digits) within
  * [min, max]; 0 or -1. */
@@ -277,6 +286,9 @@ struct capture_frame {
 	unsigned long long runt;     /* packets shorter than their link header */
 };
 struct capture *capture_open(const char *path, char *err, size_t errlen);
+/* The same from an open file, which the capture owns from then on (closed
+ * by capture_close, or here on failure; never standard input). */
+struct capture *capture_fopen(FILE *f, char *err, size_t errlen);
 /* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
 int capture_next(struct capture *c, struct capture_frame *f);
 const char *capture_error(const struct capture *c);
