@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <linux/types.h>
 
 #include "hydrascope.h"
@@ -104,6 +105,26 @@ void p0f_db_free(void);
 int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r, size_t rlen);
 /* JA3 string and its MD5 in hex. */
 int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]);
+
+/* ---- event.c ---- */
+/* A record of the events ring buffer, rendered. */
+struct ev_text {
+	__u32 type;                                 /* enum hs_event_type */
+	__u64 ts_ns, fp_id;
+	struct hs_endpoints ep;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	/* a SYN */
+	char tcp_sig[256];                          /* p0f raw_sig */
+	const char *os;                             /* its p0f label, "" if none */
+	/* a ClientHello */
+	__u64 tcp_id;                               /* 0: its SYN was not seen */
+	__u32 segments;
+	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048];
+	char sni[HS_TLS_SNI_MAX * 4 + 1], alpn[HS_TLS_ALPN_MAX * 4 + 1];
+};
+/* Check and render the record data of len bytes: 0; -1 too short or of
+ * an unknown type; -2 a ClientHello whose lists do not render. */
+int event_read(const void *data, size_t len, struct ev_text *e);
 
 /* ---- detect.c ---- */
 enum fp_kind { FP_TLS, FP_TCP };   /* TLS fingerprints (JA4), TCP stacks */
