@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * libFuzzer: JA4, JA4_r and JA3 rendered from a raw struct hs_tls_hello,
- * as the maps and the ring buffer hand it over: any bytes, counts beyond
- * the arrays included. Counts within the arrays always render; others are
- * refused, never read past.
+ * libFuzzer: JA4, JA4_r, JA3, the server name and ALPN rendered from a
+ * raw struct hs_tls_hello, as the maps and the ring buffer hand it over:
+ * any bytes, counts and lengths beyond the arrays included. Counts within
+ * the arrays always render; others are refused, never read past.
  */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_tls_hello *h = FUZZ_STRUCT(struct hs_tls_hello, data, size);
-	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048];
+	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048], sni[HS_SNI_TEXT], alpn[HS_ALPN_TEXT];
 	bool in_bounds = h->n_ciphers <= HS_TLS_MAX_CIPHERS && h->n_exts <= HS_TLS_MAX_EXTS &&
 			 h->n_sigalgs <= HS_TLS_MAX_SIGALGS && h->n_groups <= HS_TLS_MAX_GROUPS &&
 			 h->n_ecpf <= HS_TLS_MAX_ECPF;
@@ -29,6 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strlen(ja3) == 32);
 		FUZZ_TERMINATED(ja3_r);
 	}
+	tls_sni(h, sni, sizeof(sni));
+	tls_alpn(h, alpn, sizeof(alpn));
+	FUZZ_TERMINATED(sni);
+	FUZZ_TERMINATED(alpn);
 	free(h);
 	return 0;
 }

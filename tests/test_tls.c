@@ -1662,6 +1662,53 @@ static void test_enforce_drop(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Ring-buffer records as event_read takes them: whatever bytes arrive,
+ * in an allocation of exactly their size. */
+
+static struct hs_tls_event *mkrecord(const struct hs_tls_hello *h)
+{
+	struct hs_tls_event *ev = calloc(1, sizeof(*ev));
+
+	assert_non_null(ev);
+	ev->type = HS_EV_TLS_HELLO;
+	ev->segments = 1;
+	ev->ep.family = 4;
+	ev->hello = *h;
+	return ev;
+}
+
+static void test_event_read(void **state)
+{
+	static const __u16 c1 = 0x1301;
+	struct hs_tls_hello h = mkhello(0x0303, 0x0304, &c1, 1, NULL, 0, NULL, 0);
+	struct hs_tls_event *ev;
+	struct ev_text e;
+	char want[HS_TLS_SNI_MAX + 1];
+
+	(void)state;
+	fails = 0;
+
+	/* lengths beyond the arrays: only the bytes the hello holds (the
+	 * server name is the record's last field: past it is past the end) */
+	h.flags = HS_TLSF_SNI | HS_TLSF_ALPN;
+	memset(h.sni, 'a', sizeof(h.sni));
+	h.sni_len = 255;
+	memset(h.alpn, 'h', sizeof(h.alpn));
+	h.alpn_len = 255;
+	h.alpn_last = '2';
+	ev = mkrecord(&h);
+	CHECK_INT("sni_len 255", "event_read", 0, event_read(ev, sizeof(*ev), &e));
+	memset(want, 'a', HS_TLS_SNI_MAX);
+	want[HS_TLS_SNI_MAX] = 0;
+	CHECK_STR("sni_len 255", "sni", want, e.sni);
+	memset(want, 'h', HS_TLS_ALPN_MAX);
+	want[HS_TLS_ALPN_MAX] = 0;
+	CHECK_STR("alpn_len 255", "alpn", want, e.alpn);
+	free(ev);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -1669,6 +1716,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ja4_unit),
+		cmocka_unit_test(test_event_read),
 		T(test_hello_fixtures),
 		T(test_segment_fixtures),
 		T(test_flow_fixtures),

@@ -43,9 +43,8 @@ int event_read(const void *data, size_t len, struct ev_text *e)
 		if (tls_ja4(&te->hello, e->ja4, sizeof(e->ja4), e->ja4_r, sizeof(e->ja4_r)) ||
 		    tls_ja3(&te->hello, e->ja3_r, sizeof(e->ja3_r), e->ja3))
 			return -2;
-		fmt_bytes(te->hello.sni, te->hello.sni_len, e->sni, sizeof(e->sni));
-		fmt_bytes(te->hello.alpn, te->hello.alpn_len < HS_TLS_ALPN_MAX ?
-			  te->hello.alpn_len : HS_TLS_ALPN_MAX, e->alpn, sizeof(e->alpn));
+		tls_sni(&te->hello, e->sni, sizeof(e->sni));
+		tls_alpn(&te->hello, e->alpn, sizeof(e->alpn));
 		break;
 	default:
 		return -1;

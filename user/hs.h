@@ -105,6 +105,13 @@ void p0f_db_free(void);
 int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r, size_t rlen);
 /* JA3 string and its MD5 in hex. */
 int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]);
+/* The server name and the first ALPN value (its first bytes) as text, as
+ * fmt_bytes writes them; at most the bytes the hello holds, whatever its
+ * lengths say. */
+#define HS_SNI_TEXT (HS_TLS_SNI_MAX * 4 + 1)
+#define HS_ALPN_TEXT (HS_TLS_ALPN_MAX * 4 + 1)
+void tls_sni(const struct hs_tls_hello *h, char *buf, size_t len);
+void tls_alpn(const struct hs_tls_hello *h, char *buf, size_t len);
 
 /* ---- event.c ---- */
 /* A record of the events ring buffer, rendered. */
@@ -120,7 +127,7 @@ struct ev_text {
 	__u64 tcp_id;                               /* 0: its SYN was not seen */
 	__u32 segments;
 	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048];
-	char sni[HS_TLS_SNI_MAX * 4 + 1], alpn[HS_TLS_ALPN_MAX * 4 + 1];
+	char sni[HS_SNI_TEXT], alpn[HS_ALPN_TEXT];
 };
 /* Check and render the record data of len bytes: 0; -1 too short or of
  * an unknown type; -2 a ClientHello whose lists do not render. */

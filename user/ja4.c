@@ -185,3 +185,15 @@ int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]
 		sprintf(ja3 + 2 * i, "%02x", md[i]);
 	return 0;
 }
+
+/* Lengths come from the kernel or a map: never read past what is kept. */
+void tls_sni(const struct hs_tls_hello *h, char *buf, size_t len)
+{
+	fmt_bytes(h->sni, h->sni_len < HS_TLS_SNI_MAX ? h->sni_len : HS_TLS_SNI_MAX, buf, len);
+}
+
+void tls_alpn(const struct hs_tls_hello *h, char *buf, size_t len)
+{
+	fmt_bytes(h->alpn, h->alpn_len < HS_TLS_ALPN_MAX ? h->alpn_len : HS_TLS_ALPN_MAX,
+		  buf, len);
+}

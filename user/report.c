@@ -20,7 +20,7 @@ enum { SK_IPS, SK_NETS, SK_TCP, SK__N };
 struct row {
 	char name[256];                 /* p0f signature or JA4 */
 	char raw[1024];                 /* JA4_r (TLS) */
-	char sni[HS_TLS_SNI_MAX * 4 + 1];
+	char sni[HS_SNI_TEXT];
 	const char *os;
 	__u64 count, first_ns, last_ns;
 	__u8 hll[SK__N][HS_HLL_M];
@@ -136,7 +136,7 @@ static int collect_tls(int fd, struct rows *rs)
 			snprintf(r->name, sizeof(r->name), "unrenderable-%016llx",
 				 (unsigned long long)key);
 		r->os = "";
-		fmt_bytes(v->hello.sni, v->hello.sni_len, r->sni, sizeof(r->sni));
+		tls_sni(&v->hello, r->sni, sizeof(r->sni));
 		r->count = v->conns;
 		r->first_ns = v->first_ns;
 		r->last_ns = v->last_ns;
