@@ -10,7 +10,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_tls_hello *h = FUZZ_STRUCT(struct hs_tls_hello, data, size);
-	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048], sni[HS_SNI_TEXT], alpn[HS_ALPN_TEXT];
+	char ja4[64], ja4_r[HS_JA4_R_TEXT], ja3[33], ja3_r[HS_JA3_R_TEXT];
+	char sni[HS_SNI_TEXT], alpn[HS_ALPN_TEXT];
 	bool in_bounds = h->n_ciphers <= HS_TLS_MAX_CIPHERS && h->n_exts <= HS_TLS_MAX_EXTS &&
 			 h->n_sigalgs <= HS_TLS_MAX_SIGALGS && h->n_groups <= HS_TLS_MAX_GROUPS &&
 			 h->n_ecpf <= HS_TLS_MAX_ECPF;

@@ -1684,6 +1684,7 @@ static void test_event_read(void **state)
 	struct hs_tls_event *ev;
 	struct ev_text e;
 	char want[HS_TLS_SNI_MAX + 1];
+	int i;
 
 	(void)state;
 	fails = 0;
@@ -1704,6 +1705,27 @@ static void test_event_read(void **state)
 	memset(want, 'h', HS_TLS_ALPN_MAX);
 	want[HS_TLS_ALPN_MAX] = 0;
 	CHECK_STR("alpn_len 255", "alpn", want, e.alpn);
+	free(ev);
+
+	/* every list full: JA4_r 10 + 1 + 128 * 5 + 128 * 5 + 64 * 5 - 1 */
+	memset(&h, 0, sizeof(h));
+	h.legacy_version = 0x0303;
+	h.n_ciphers = HS_TLS_MAX_CIPHERS;
+	h.n_exts = HS_TLS_MAX_EXTS;
+	h.n_sigalgs = HS_TLS_MAX_SIGALGS;
+	h.n_groups = HS_TLS_MAX_GROUPS;
+	h.n_ecpf = HS_TLS_MAX_ECPF;
+	for (i = 0; i < HS_TLS_MAX_CIPHERS; i++)
+		h.ciphers[i] = 0xc000 + i, h.exts[i] = 0xff00 + i;
+	for (i = 0; i < HS_TLS_MAX_SIGALGS; i++)
+		h.sigalgs[i] = 0x0800 + i;
+	for (i = 0; i < HS_TLS_MAX_GROUPS; i++)
+		h.groups[i] = 0xfe00 + i;
+	ev = mkrecord(&h);
+	CHECK_INT("every list full", "event_read", 0, event_read(ev, sizeof(*ev), &e));
+	CHECK_INT("every list full", "JA4_r length", 1610, (int)strlen(e.ja4_r));
+	CHECK_INT("every list full", "JA3 string length", 4 + 128 * 6 * 2 + 32 * 6 + 8 * 2 - 1,
+		  (int)strlen(e.ja3_r));
 	free(ev);
 	CHECKS_DONE();
 }

@@ -101,6 +101,11 @@ const char *p0f_db_label(const struct hs_tcp_sig *s);
 void p0f_db_free(void);
 
 /* ---- ja4.c ---- */
+/* Room for JA4_r and the JA3 string of a hello with every list full (128
+ * ciphers and extensions, 64 signature algorithms, 32 groups): 1,610 and
+ * 1,765 characters. */
+#define HS_JA4_R_TEXT 2048
+#define HS_JA3_R_TEXT 2048
 /* JA4 and JA4_r; 0 on success, -1 if a buffer is too small. */
 int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r, size_t rlen);
 /* JA3 string and its MD5 in hex. */
@@ -126,7 +131,7 @@ struct ev_text {
 	/* a ClientHello */
 	__u64 tcp_id;                               /* 0: its SYN was not seen */
 	__u32 segments;
-	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048];
+	char ja4[64], ja4_r[HS_JA4_R_TEXT], ja3[33], ja3_r[HS_JA3_R_TEXT];
 	char sni[HS_SNI_TEXT], alpn[HS_ALPN_TEXT];
 };
 /* Check and render the record data of len bytes: 0; -1 too short or of

@@ -115,7 +115,7 @@ int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r,
 	__u16 ciphers[HS_TLS_MAX_CIPHERS], exts[HS_TLS_MAX_EXTS];
 	unsigned int nc = h->n_ciphers, ne = 0, i;
 	char a[16], alpn[3], hb[13], hc[13];
-	char lists[2048];
+	char lists[HS_JA4_R_TEXT];
 	struct sbuf b = { lists, sizeof(lists), 0 };
 	struct sbuf r = { ja4_r, rlen, 0 };
 	size_t cstart, cend;

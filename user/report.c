@@ -19,7 +19,7 @@ enum { SK_IPS, SK_NETS, SK_TCP, SK__N };
 
 struct row {
 	char name[256];                 /* p0f signature or JA4 */
-	char raw[1024];                 /* JA4_r (TLS) */
+	char raw[HS_JA4_R_TEXT];        /* JA4_r (TLS) */
 	char sni[HS_SNI_TEXT];
 	const char *os;
 	__u64 count, first_ns, last_ns;
