@@ -473,7 +473,8 @@ static int fixture_stream(const struct tfix *fx, __u8 *buf, int cap, int *rec_le
 
 	if (fx->npre > cap)
 		fail_msg("%s: prefix larger than the stream buffer", fx->desc);
-	memcpy(buf, fx->pre, fx->npre);
+	if (fx->npre)           /* pre may be NULL: memcpy's argument may not */
+		memcpy(buf, fx->pre, fx->npre);
 	n = fx->npre;
 	if (fx->raw) {
 		rl = fx->nraw;
@@ -1326,11 +1327,15 @@ static struct hs_tls_hello mkhello(__u16 legacy, __u16 maxv, const __u16 *c, int
 	h.legacy_version = legacy;
 	h.max_version = maxv;
 	h.n_ciphers = nc;
-	memcpy(h.ciphers, c, nc * sizeof(*c));
 	h.n_exts = nx;
-	memcpy(h.exts, x, nx * sizeof(*x));
 	h.n_sigalgs = ns;
-	memcpy(h.sigalgs, s, ns * sizeof(*s));
+	/* lists may be NULL when empty: memcpy's arguments may not */
+	if (nc)
+		memcpy(h.ciphers, c, nc * sizeof(*c));
+	if (nx)
+		memcpy(h.exts, x, nx * sizeof(*x));
+	if (ns)
+		memcpy(h.sigalgs, s, ns * sizeof(*s));
 	return h;
 }
 
