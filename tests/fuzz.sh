@@ -16,8 +16,8 @@
 # Seeds, remade at each run in .output/fuzz/seeds/NAME (the public captures
 # in $VECTORS are read where they are, never copied into the repository):
 #   fuzz_pcap    tests/templates' real client captures, mkpcap.py SYNs under
-#                each link type, a short scenario.py capture, public
-#                captures of up to 64 KB
+#                each link type and in a frame of 70,000 bytes, a short
+#                scenario.py capture, public captures of up to 64 KB
 #   fuzz_event, fuzz_ja4, fuzz_p0f, fuzz_state
 #                what the code makes of all those captures (tests/mkseeds.c:
 #                the real XDP program's ring-buffer records, hellos and SYN
@@ -80,6 +80,7 @@ make_seeds() {
 	for lt in 1 0 101 108 113 228 229 276; do
 		python3 tests/mkpcap.py "$s/fuzz_pcap/mkpcap-$lt.pcap" --count 3 --linktype $lt
 	done
+	python3 tests/mkpcap.py "$s/fuzz_pcap/mkpcap-big.pcap" --count 1 --frame-bytes 70000
 	python3 tests/scenario.py --out "$TMP/scenario.pcap" --minutes 1 --scale 0.002 \
 		--no-hydra -q && pcap_head "$TMP/scenario.pcap" "$s/fuzz_pcap/scenario.pcap" 65536
 	caps=("$s"/fuzz_pcap/*.pcap)

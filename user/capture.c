@@ -124,6 +124,12 @@ int capture_next(struct capture *c, struct capture_frame *f)
 			return -1;
 		}
 		c->count++;
+		/* libpcap reads packets of up to 256 KiB; an IP packet is at most
+		 * 64 KiB, what the frame buffer holds behind any link header */
+		if (h->caplen > CAPTURE_FRAME_MAX - ETH_HLEN_) {
+			f->oversize++;
+			continue;
+		}
 		f->len = to_ether(c, pkt, h->caplen);
 		if (!f->len) {
 			f->runt++;

@@ -317,6 +317,7 @@ struct capture_frame {
 	unsigned int len;
 	uint64_t ts_ns;              /* Unix time */
 	unsigned long long runt;     /* packets shorter than their link header */
+	unsigned long long oversize; /* packets over 65,535 bytes: not read */
 };
 struct capture *capture_open(const char *path, char *err, size_t errlen);
 /* The same from an open file, which the capture owns from then on (closed

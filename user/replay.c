@@ -169,6 +169,7 @@ static int replay_file(struct hs_bpf *skel, struct ring_buffer *rb, struct repla
 		ring_buffer__consume(rb);
 	}
 	r->runt += f.runt;
+	r->oversize += f.oversize;
 	if (rc < 0) {
 		pr_warn("%s: %s", file, capture_error(c));
 		return -1;
