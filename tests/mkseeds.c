@@ -93,6 +93,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	s->dir = argv[1];
+	if (mkdir(s->dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "mkseeds: %s: %s\n", s->dir, strerror(errno));
+		return 1;
+	}
 	hs_libbpf_logging();
 	skel = hs_open(&cfg);
 	if (!skel || hs_load(skel, NULL)) {
