@@ -209,7 +209,7 @@ int cmd_top(int argc, char **argv)
 	bool once = false, tty = false, have_prev = false;
 	struct hs_stats st, prev;
 	struct top_rows rs = { 0 };
-	struct fp_reader *rd = fpr_new(FP_TLS);
+	struct fp_reader *rd;
 	struct det_config dc;
 	char pin_path[4096];
 	int opt, tls_fd = -1, st_fd = -1, sfd = -1, err, ret = HS_EXIT_ERR;
@@ -238,6 +238,8 @@ int cmd_top(int argc, char **argv)
 		pr_warn("unexpected argument '%s'", argv[optind]);
 		return HS_EXIT_USAGE;
 	}
+	/* after the options: their errors return at once */
+	rd = fpr_new(FP_TLS);
 	if (!rd) {
 		pr_warn("Out of memory");
 		return HS_EXIT_ERR;
