@@ -113,7 +113,8 @@ static int top_collect(struct fp_reader *rd, int tls_fd, const struct det_config
 		fpr_keys(rd, i, &nk);
 		rs->ids += nk;
 	}
-	qsort(rs->r, rs->n, sizeof(*rs->r), by_score);
+	if (n)          /* no row yet: rs->r is NULL, which qsort may not get */
+		qsort(rs->r, rs->n, sizeof(*rs->r), by_score);
 	return 0;
 }
 
