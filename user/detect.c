@@ -132,6 +132,14 @@ void det_free(struct detector *d)
 	free(d);
 }
 
+void det_skip(struct detector *d, __u64 n)
+{
+	/* no fingerprint known: no history record either (one keeps its own
+	 * fingerprint), and an empty window would only be counted */
+	if (!d->n)
+		d->windows += (unsigned int)n;
+}
+
 unsigned int det_windows(const struct detector *d)
 {
 	return d->windows;
