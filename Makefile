@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # hydrascope: `make` builds, `sudo make demo` / `sudo make check` also set up.
 
-OUT      := .output
+# BASE: the BPF object and skeleton, the fuzz targets; OUT: userspace
+# objects and tests (another folder for the sanitizer build, below)
+BASE     := .output
+OUT      := $(BASE)
 BIN      := hydrascope
 CC       ?= gcc
 CLANG    ?= clang
@@ -12,14 +15,28 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Debian packages: to build, then what the tests and demo drive.
 DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
-	      libmicrohttpd-dev libcap-dev
+	      libmicrohttpd-dev libcap-dev libclang-rt-14-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux passwd \
 	      openssl curl gnutls-bin wget nodejs chromium prometheus wrk
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
+# AddressSanitizer and UndefinedBehaviorSanitizer: the fuzz targets always,
+# the binary and the C tests with `make check SANITIZE=1` (clang, in their
+# own output folder; any report fails the test that met it)
+SANFLAGS := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+ifeq ($(SANITIZE),1)
+OUT      := $(BASE)/asan
+BIN      := $(OUT)/hydrascope
+CC       := $(CLANG)
+CFLAGS   ?= -O1 -g
+CFLAGS   += $(SANFLAGS)
+endif
+
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Werror -Iheaders -Iuser -I$(OUT) -MMD -MP \
+WFLAGS   := -Wall -Wextra -Werror -Iheaders -Iuser -I$(BASE) -MMD -MP \
 	    -DHS_VERSION='"$(VERSION)"'
+CFLAGS   += $(WFLAGS)
+FUZZFLAGS := -O1 -g $(SANFLAGS) $(WFLAGS)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpthread -lm
 # BPF_EXTRA: more flags for the BPF object alone (t_restart_live.sh builds
 # a second one, -DHS_VLAN_MAX=3, to upgrade a running instance to)
@@ -33,6 +50,12 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
 BENCH_SRC := $(wildcard tests/bench_*.c)
 BENCH_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(BENCH_SRC))
+# libFuzzer targets, one per parser, over the user objects built for them
+FUZZ_OUT := $(BASE)/fuzz
+FUZZ_SRC := $(wildcard tests/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
+FUZZ_OBJ := $(patsubst user/%.c,$(FUZZ_OUT)/%.o,$(filter-out user/main.c,$(USER_SRC)))
+FUZZ_SECONDS ?= 600
 
 ifeq ($(V),1)
 Q :=
@@ -44,7 +67,7 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all clean deps print-debs check demo eval bench tests help install
+.PHONY: all clean deps print-debs check demo eval bench tests help install fuzz
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -58,27 +81,29 @@ help:
 	@echo 'make             build ./hydrascope (V=1 shows commands)'
 	@echo 'sudo make demo   install missing Debian packages, build, run the demo test bed'
 	@echo 'sudo make check  install missing Debian packages, build, run every test'
+	@echo '                 (SANITIZE=1: all of it built with ASan and UBSan)'
+	@echo 'sudo make fuzz   every fuzz target for FUZZ_SECONDS (600) each'
 	@echo 'sudo make eval   the hydra detector on seeded scenarios (several minutes)'
 	@echo 'sudo make bench  benchmarks: figures as "name value unit" lines'
 	@echo 'make deps        install missing Debian packages (root)'
 	@echo 'make install     binary, man page, systemd unit, config (PREFIX, DESTDIR)'
 	@echo 'make clean       remove build outputs'
 
-$(OUT) $(OUT)/tests:
+$(sort $(BASE) $(OUT) $(OUT)/tests $(FUZZ_OUT)):
 	$(Q)mkdir -p $@
 
-$(OUT)/hydrascope.bpf.o: bpf/hydrascope.bpf.c Makefile | $(OUT)
+$(BASE)/hydrascope.bpf.o: bpf/hydrascope.bpf.c Makefile | $(BASE)
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'sudo make deps'"; exit 1; }
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPFFLAGS) -c $< -o $@
 
-$(OUT)/hs_bpf.skel.h: $(OUT)/hydrascope.bpf.o
+$(BASE)/hs_bpf.skel.h: $(BASE)/hydrascope.bpf.o
 	@test -x $(BPFTOOL) || { echo "bpftool not found: run 'sudo make deps'"; exit 1; }
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name hs_bpf > $@
 
 # every userspace object may include the skeleton
-$(OUT)/%.o: user/%.c $(OUT)/hs_bpf.skel.h Makefile | $(OUT)
+$(OUT)/%.o: user/%.c $(BASE)/hs_bpf.skel.h Makefile | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -86,11 +111,20 @@ $(BIN): $(USER_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/%.c $(LIB_OBJ) $(OUT)/hs_bpf.skel.h Makefile | $(OUT)/tests
+$(OUT)/tests/%: tests/%.c $(LIB_OBJ) $(BASE)/hs_bpf.skel.h Makefile | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB_OBJ) $(LDLIBS) -lcmocka -o $@
 
-tests: $(BIN) $(TEST_BIN)
+.SECONDARY: $(FUZZ_OBJ)
+$(FUZZ_OUT)/%.o: user/%.c $(BASE)/hs_bpf.skel.h Makefile | $(FUZZ_OUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz_%.c tests/fuzz.h $(FUZZ_OBJ) Makefile | $(FUZZ_OUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -Itests $< $(FUZZ_OBJ) $(LDLIBS) -o $@
+
+tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds
 
 print-debs:
 	@echo $(DEBS)
@@ -108,10 +142,16 @@ deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
+# the shell tests run $(BIN) and the C tests of $(OUT) (tests/lib.sh, run.sh)
 check:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)tests/run.sh
+	$(Q)HS_OUT=$(OUT) HS_BIN=$(abspath $(BIN)) tests/run.sh
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)tests/fuzz.sh -t $(FUZZ_SECONDS)
 
 demo:
 	$(Q)$(MAKE) --no-print-directory deps
@@ -144,4 +184,4 @@ install: $(BIN)
 clean:
 	rm -rf $(OUT) $(BIN)
 
--include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(BASE)/*.d $(OUT)/*.d $(OUT)/tests/*.d $(FUZZ_OUT)/*.d)

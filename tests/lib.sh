@@ -5,7 +5,7 @@
 # it exits. Processes are only ever killed by the pid the test started.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HS=$ROOT/hydrascope
+HS=${HS_BIN:-$ROOT/hydrascope}   # another build's binary: tests/run.sh
 VECTORS=${VECTORS:-$ROOT/../shared/vectors}
 TAG=hs$$                     # unique per test run: names of netns, links, pins
 TMP=$(mktemp -d /tmp/hydrascope-test.XXXXXX)

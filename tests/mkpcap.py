@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Write small Ethernet pcaps of TCP SYNs for tests.
 
-usage: mkpcap.py OUT.pcap [--count N] [--linktype N]
+usage: mkpcap.py OUT.pcap [--count N] [--linktype N] [--frame-bytes N]
 Sources are 198.18.x.y (one per SYN), destination 198.19.0.1:443, Linux-like
 options (mss, sok, ts, nop, ws). --linktype writes that link type in the
-header (to test unsupported ones); the frames stay Ethernet.
+header (to test unsupported ones); the frames stay Ethernet. --frame-bytes
+pads each frame to N bytes (up to 262144, libpcap's limit) after the IP
+packet.
 """
 import argparse
 import struct
@@ -39,11 +41,14 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--count", type=int, default=10)
     ap.add_argument("--linktype", type=int, default=1)
+    ap.add_argument("--frame-bytes", type=int, default=0)
     a = ap.parse_args()
     with open(a.out, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, a.linktype))
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0,
+                            max(65535, a.frame_bytes), a.linktype))
         for i in range(a.count):
             p = syn(i)
+            p += b"\0" * max(0, a.frame_bytes - len(p))
             f.write(struct.pack("<IIII", 1795430400 + i, 0, len(p), len(p)) + p)
 
 

@@ -5,12 +5,22 @@
 #   tests/t_*.sh          shell tests (netns integration, CLI, captures)
 # Each prints TAP lines. Under CI=true a skipped test counts as failed.
 # Usage: tests/run.sh [NAME-FILTER]
+# Another build (make check SANITIZE=1 sets both): HS_OUT its output folder
+# (C tests in HS_OUT/tests, logs in HS_OUT/test-logs), HS_BIN its binary
+# (the shell tests' $HS, tests/lib.sh).
 set -u
 cd "$(dirname "$0")/.."
 filter=${1:-}
 pass=0 fail=0 skip=0
-logdir=.output/test-logs
+out=${HS_OUT:-.output}
+logdir=$out/test-logs
 mkdir -p "$logdir"
+# For a sanitizer build; the others ignore them. Any report fails the
+# test: ASan and UBSan stop the process, LeakSanitizer fails its exit
+# status; the leaks of libraries, not ours, are in tests/lsan.supp.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 
 run_one() {
 	local t=$1 name log rc line p=0 f=0 s=0 start
@@ -44,7 +54,7 @@ run_one() {
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 }
 
-for t in .output/tests/test_* tests/t_*.sh; do
+for t in "$out"/tests/test_* tests/t_*.sh; do
 	[ -x "$t" ] || continue
 	case $t in *.d | *.log) continue;; esac
 	[ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue

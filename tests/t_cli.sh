@@ -88,6 +88,11 @@ grep -q "not supported" "$TMP/err" && ok "names the link type problem" || fail "
 expect_exit "replay good file" 0 "$HS" replay -j "$TMP/syn.pcap"
 syns=$(python3 -c 'import json,sys; print(sum(json.loads(l)["syns"] for l in open(sys.argv[1])))' "$TMP/out")
 expect_eq "replay counts 50 SYNs" 50 "$syns"
+# packets libpcap reads but no frame can be: counted, never copied
+python3 "$ROOT/tests/mkpcap.py" "$TMP/big.pcap" --count 3 --frame-bytes 100000
+expect_exit "replay packets of 100,000 bytes" 0 "$HS" replay -j "$TMP/big.pcap"
+grep -q "^hydrascope: 3 packets larger than a page were not inspected" "$TMP/err" &&
+	ok "says they were not inspected" || fail "oversize message: $(cat "$TMP/err")"
 # cut the capture in the middle of a packet: the packets before it count
 size=$(stat -c %s "$TMP/syn.pcap")
 head -c $((size - 30)) "$TMP/syn.pcap" >"$TMP/trunc.pcap"

@@ -468,6 +468,49 @@ static void forgotten_when_faded(void **st)
 	det_free(d);
 }
 
+/* Skipped windows (replay over a jump in packet time) are the empty
+ * windows closed one by one: counted, in the warm-up too, and only once
+ * no fingerprint is known. */
+static void skip_is_empty_windows(void **st)
+{
+	struct detector *a = fresh(), *b = fresh();
+	struct det_obs o = ob("x", 50, 60, 40, 2), hydra = ob("hydra", 1300, 2600, 480, 14);
+	struct seen sa, sb;
+	unsigned int k;
+
+	(void)st;
+	/* within the warm-up: 2 skipped, then one more window still learns */
+	det_skip(a, 2);
+	window(b, NULL, 0);
+	window(b, NULL, 0);
+	assert_int_equal(det_windows(a), 2);
+	assert_int_equal(window(a, &hydra, 1).n, 0);
+	assert_int_equal(window(b, &hydra, 1).n, 0);
+	/* nothing skipped while a fingerprint is known */
+	window(a, &o, 1);
+	window(b, &o, 1);
+	det_skip(a, 1000);
+	assert_int_equal(det_windows(a), det_windows(b));
+	/* once all is forgotten: 1,000 skipped as 1,000 closed */
+	for (k = 0; det_known(a); k++) {
+		window(a, NULL, 0);
+		window(b, NULL, 0);
+	}
+	assert_int_equal(det_known(b), 0);
+	det_skip(a, 1000);
+	for (k = 0; k < 1000; k++)
+		window(b, NULL, 0);
+	assert_int_equal(det_windows(a), det_windows(b));
+	sa = window(a, &hydra, 1);
+	sb = window(b, &hydra, 1);
+	assert_int_equal(sa.n, 1);
+	assert_int_equal(sb.n, 1);
+	assert_int_equal(sa.a[0].signals, sb.a[0].signals);
+	assert_int_equal(sa.a[0].score, sb.a[0].score);
+	det_free(a);
+	det_free(b);
+}
+
 /* The index stays right at scale: 50,000 fingerprints per window, a hydra
  * among them is the only alert, and every one is still known. */
 static void many_fingerprints(void **st)
@@ -577,6 +620,7 @@ int main(void)
 		cmocka_unit_test(state_new_after_restart),
 		cmocka_unit_test(state_bad_files),
 		cmocka_unit_test(forgotten_when_faded),
+		cmocka_unit_test(skip_is_empty_windows),
 		cmocka_unit_test(many_fingerprints),
 		cmocka_unit_test(tcp_stacks),
 		cmocka_unit_test(history_capped),

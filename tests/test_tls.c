@@ -487,7 +487,8 @@ static int fixture_stream(const struct tfix *fx, __u8 *buf, int cap, int *rec_le
 
 	if (fx->npre > cap)
 		fail_msg("%s: prefix larger than the stream buffer", fx->desc);
-	memcpy(buf, fx->pre, fx->npre);
+	if (fx->npre)           /* pre may be NULL: memcpy's argument may not */
+		memcpy(buf, fx->pre, fx->npre);
 	n = fx->npre;
 	if (fx->raw) {
 		rl = fx->nraw;
@@ -1479,11 +1480,15 @@ static struct hs_tls_hello mkhello(__u16 legacy, __u16 maxv, const __u16 *c, int
 	h.legacy_version = legacy;
 	h.max_version = maxv;
 	h.n_ciphers = nc;
-	memcpy(h.ciphers, c, nc * sizeof(*c));
 	h.n_exts = nx;
-	memcpy(h.exts, x, nx * sizeof(*x));
 	h.n_sigalgs = ns;
-	memcpy(h.sigalgs, s, ns * sizeof(*s));
+	/* lists may be NULL when empty: memcpy's arguments may not */
+	if (nc)
+		memcpy(h.ciphers, c, nc * sizeof(*c));
+	if (nx)
+		memcpy(h.exts, x, nx * sizeof(*x));
+	if (ns)
+		memcpy(h.sigalgs, s, ns * sizeof(*s));
 	return h;
 }
 
@@ -1815,6 +1820,75 @@ static void test_enforce_drop(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Ring-buffer records as event_read takes them: whatever bytes arrive,
+ * in an allocation of exactly their size. */
+
+static struct hs_tls_event *mkrecord(const struct hs_tls_hello *h)
+{
+	struct hs_tls_event *ev = calloc(1, sizeof(*ev));
+
+	assert_non_null(ev);
+	ev->type = HS_EV_TLS_HELLO;
+	ev->segments = 1;
+	ev->ep.family = 4;
+	ev->hello = *h;
+	return ev;
+}
+
+static void test_event_read(void **state)
+{
+	static const __u16 c1 = 0x1301;
+	struct hs_tls_hello h = mkhello(0x0303, 0x0304, &c1, 1, NULL, 0, NULL, 0);
+	struct hs_tls_event *ev;
+	struct ev_text e;
+	char want[HS_TLS_SNI_MAX + 1];
+	int i;
+
+	(void)state;
+	fails = 0;
+
+	/* lengths beyond the arrays: only the bytes the hello holds (the
+	 * server name is the record's last field: past it is past the end) */
+	h.flags = HS_TLSF_SNI | HS_TLSF_ALPN;
+	memset(h.sni, 'a', sizeof(h.sni));
+	h.sni_len = 255;
+	memset(h.alpn, 'h', sizeof(h.alpn));
+	h.alpn_len = 255;
+	h.alpn_last = '2';
+	ev = mkrecord(&h);
+	CHECK_INT("sni_len 255", "event_read", 0, event_read(ev, sizeof(*ev), &e));
+	memset(want, 'a', HS_TLS_SNI_MAX);
+	want[HS_TLS_SNI_MAX] = 0;
+	CHECK_STR("sni_len 255", "sni", want, e.sni);
+	memset(want, 'h', HS_TLS_ALPN_MAX);
+	want[HS_TLS_ALPN_MAX] = 0;
+	CHECK_STR("alpn_len 255", "alpn", want, e.alpn);
+	free(ev);
+
+	/* every list full: JA4_r 10 + 1 + 128 * 5 + 128 * 5 + 64 * 5 - 1 */
+	memset(&h, 0, sizeof(h));
+	h.legacy_version = 0x0303;
+	h.n_ciphers = HS_TLS_MAX_CIPHERS;
+	h.n_exts = HS_TLS_MAX_EXTS;
+	h.n_sigalgs = HS_TLS_MAX_SIGALGS;
+	h.n_groups = HS_TLS_MAX_GROUPS;
+	h.n_ecpf = HS_TLS_MAX_ECPF;
+	for (i = 0; i < HS_TLS_MAX_CIPHERS; i++)
+		h.ciphers[i] = 0xc000 + i, h.exts[i] = 0xff00 + i;
+	for (i = 0; i < HS_TLS_MAX_SIGALGS; i++)
+		h.sigalgs[i] = 0x0800 + i;
+	for (i = 0; i < HS_TLS_MAX_GROUPS; i++)
+		h.groups[i] = 0xfe00 + i;
+	ev = mkrecord(&h);
+	CHECK_INT("every list full", "event_read", 0, event_read(ev, sizeof(*ev), &e));
+	CHECK_INT("every list full", "JA4_r length", 1610, (int)strlen(e.ja4_r));
+	CHECK_INT("every list full", "JA3 string length", 4 + 128 * 6 * 2 + 32 * 6 + 8 * 2 - 1,
+		  (int)strlen(e.ja3_r));
+	free(ev);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -1822,6 +1896,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ja4_unit),
+		cmocka_unit_test(test_event_read),
 		T(test_hello_fixtures),
 		T(test_segment_fixtures),
 		T(test_flow_fixtures),

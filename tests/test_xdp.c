@@ -238,7 +238,8 @@ static int build_l4(const struct pspec *s, __u8 *p)
 	put16(p + 14, s->win);
 	put16(p + 16, 0);
 	put16(p + 18, s->urg);
-	memcpy(p + 20, s->opts, s->olen);
+	if (s->olen)            /* opts may be NULL: memcpy's argument may not */
+		memcpy(p + 20, s->opts, s->olen);
 	n = 20 + s->olen;
 	for (i = 0; i < s->payload; i++)
 		p[n++] = 'a' + i % 26;
@@ -340,7 +341,8 @@ static void build(const struct pspec *s, struct frame *f)
 		ip[9] = proto;
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		memcpy(ip + 20, s->ipopt, s->ipoptlen);
+		if (s->ipoptlen)
+			memcpy(ip + 20, s->ipopt, s->ipoptlen);
 		put16(ip + 10, csum_fold(csum_add(0, ip, hlen)));
 		off += hlen;
 	} else {

@@ -23,16 +23,27 @@ struct capture {
 
 struct capture *capture_open(const char *path, char *err, size_t errlen)
 {
+	/* "-": standard input, as libpcap reads it */
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return capture_fopen(f, err, errlen);
+}
+
+struct capture *capture_fopen(FILE *f, char *err, size_t errlen)
+{
 	char eb[PCAP_ERRBUF_SIZE];
 	struct capture *c = calloc(1, sizeof(*c));
 
-	if (!c) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		return NULL;
-	}
-	c->pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
-	if (!c->pc) {
-		snprintf(err, errlen, "%s", eb);
+	if (c)
+		c->pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (!c || !c->pc) {
+		snprintf(err, errlen, "%s", c ? eb : strerror(ENOMEM));
+		if (f != stdin)
+			fclose(f);
 		free(c);
 		return NULL;
 	}
@@ -113,6 +124,12 @@ int capture_next(struct capture *c, struct capture_frame *f)
 			return -1;
 		}
 		c->count++;
+		/* libpcap reads packets of up to 256 KiB; an IP packet is at most
+		 * 64 KiB, what the frame buffer holds behind any link header */
+		if (h->caplen > CAPTURE_FRAME_MAX - ETH_HLEN_) {
+			f->oversize++;
+			continue;
+		}
 		f->len = to_ether(c, pkt, h->caplen);
 		if (!f->len) {
 			f->runt++;

@@ -290,20 +290,29 @@ static int handler(void *user, const char *section, const char *name, const char
 int config_load(const char *path, struct det_config *dc, unsigned int *window_s,
 		char *err, size_t errlen)
 {
-	struct det_config c = *dc;
-	unsigned int w = *window_s;
-	struct cfg_parse p = { .dc = &c, .window_s = &w };
+	FILE *f = fopen(path, "r");
 	int rc;
 
-	p.f = fopen(path, "r");
-	if (!p.f) {
+	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	rc = config_read(f, path, dc, window_s, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int config_read(FILE *f, const char *path, struct det_config *dc, unsigned int *window_s,
+		char *err, size_t errlen)
+{
+	struct det_config c = *dc;
+	unsigned int w = *window_s;
+	struct cfg_parse p = { .f = f, .dc = &c, .window_s = &w };
+	int rc;
+
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	if (!rc && ferror(p.f))
+	if (!rc && ferror(f))
 		rc = -1;
-	fclose(p.f);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: read error", path);
 		return -1;

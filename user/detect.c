@@ -132,6 +132,14 @@ void det_free(struct detector *d)
 	free(d);
 }
 
+void det_skip(struct detector *d, __u64 n)
+{
+	/* no fingerprint known: no history record either (one keeps its own
+	 * fingerprint), and an empty window would only be counted */
+	if (!d->n)
+		d->windows += (unsigned int)n;
+}
+
 unsigned int det_windows(const struct detector *d)
 {
 	return d->windows;
@@ -640,10 +648,7 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 int det_load(struct detector *d, const char *path, unsigned int window_s,
 	     char *err, size_t errlen)
 {
-	struct detector *n;
-	const char *why;
-	json_object *j;
-	int fd;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -652,8 +657,19 @@ int det_load(struct detector *d, const char *path, unsigned int window_s,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	j = json_object_from_fd(fd);
+	rc = det_read(d, fd, path, window_s, err, errlen);
 	close(fd);
+	return rc;
+}
+
+int det_read(struct detector *d, int fd, const char *path, unsigned int window_s,
+	     char *err, size_t errlen)
+{
+	struct detector *n;
+	const char *why;
+	json_object *j;
+
+	j = json_object_from_fd(fd);
 	if (!j) {
 		snprintf(err, errlen, "%s: not JSON (corrupt or truncated)", path);
 		return -1;

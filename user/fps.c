@@ -191,7 +191,7 @@ static struct name *name_of(struct fp_reader *r, __u64 key, const union fpv *v)
 {
 	__u64 id = HS_GEN_KEY(key, 0);
 	struct id_query q = { r, id };
-	char raw[1024];
+	char raw[HS_JA4_R_TEXT];
 	struct name *n;
 	long i;
 

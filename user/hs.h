@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <linux/types.h>
 
 #include "hydrascope.h"
@@ -95,15 +96,49 @@ int p0f_render_stack(const struct hs_tcp_sig *s, char *buf, size_t len);
 /* Load p0f's fingerprint database; 0 on success, -errno on failure. A file
  * that does not exist is not an error for the default path (no labels). */
 int p0f_db_load(const char *path);
+/* The same from an open file, which path names in messages. */
+int p0f_db_read(FILE *f, const char *path);
 /* OS label for a SYN signature ("Linux 3.11 and newer"), or "" if none. */
 const char *p0f_db_label(const struct hs_tcp_sig *s);
 void p0f_db_free(void);
 
 /* ---- ja4.c ---- */
+/* Room for JA4_r and the JA3 string of a hello with every list full (128
+ * ciphers and extensions, 64 signature algorithms, 32 groups): 1,610 and
+ * 1,765 characters. */
+#define HS_JA4_R_TEXT 2048
+#define HS_JA3_R_TEXT 2048
 /* JA4 and JA4_r; 0 on success, -1 if a buffer is too small. */
 int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r, size_t rlen);
 /* JA3 string and its MD5 in hex. */
 int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]);
+/* The server name and the first ALPN value (its first bytes) as text, as
+ * fmt_bytes writes them; at most the bytes the hello holds, whatever its
+ * lengths say. */
+#define HS_SNI_TEXT (HS_TLS_SNI_MAX * 4 + 1)
+#define HS_ALPN_TEXT (HS_TLS_ALPN_MAX * 4 + 1)
+void tls_sni(const struct hs_tls_hello *h, char *buf, size_t len);
+void tls_alpn(const struct hs_tls_hello *h, char *buf, size_t len);
+
+/* ---- event.c ---- */
+/* A record of the events ring buffer, rendered. */
+struct ev_text {
+	__u32 type;                                 /* enum hs_event_type */
+	__u64 ts_ns, fp_id;
+	struct hs_endpoints ep;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	/* a SYN */
+	char tcp_sig[256];                          /* p0f raw_sig */
+	const char *os;                             /* its p0f label, "" if none */
+	/* a ClientHello */
+	__u64 tcp_id;                               /* 0: its SYN was not seen */
+	__u32 segments;
+	char ja4[64], ja4_r[HS_JA4_R_TEXT], ja3[33], ja3_r[HS_JA3_R_TEXT];
+	char sni[HS_SNI_TEXT], alpn[HS_ALPN_TEXT];
+};
+/* Check and render the record data of len bytes: 0; -1 too short or of
+ * an unknown type; -2 a ClientHello whose lists do not render. */
+int event_read(const void *data, size_t len, struct ev_text *e);
 
 /* ---- detect.c ---- */
 enum fp_kind { FP_TLS, FP_TCP };   /* TLS fingerprints (JA4), TCP stacks */
@@ -181,6 +216,13 @@ unsigned int det_signals(const struct det_config *c, const struct det_obs *o, in
 int det_save(const struct detector *d, const char *path, unsigned int window_s);
 int det_load(struct detector *d, const char *path, unsigned int window_s,
 	     char *err, size_t errlen);
+/* The same from an open file (read to its end), which path names in err:
+ * 0 or -1. */
+int det_read(struct detector *d, int fd, const char *path, unsigned int window_s,
+	     char *err, size_t errlen);
+/* n windows with no observation, once no fingerprint is known (else
+ * nothing): the same as closing them one by one, which only counts them. */
+void det_skip(struct detector *d, __u64 n);
 /* Windows closed so far, fingerprints known. */
 unsigned int det_windows(const struct detector *d);
 size_t det_known(const struct detector *d);
@@ -202,16 +244,19 @@ void fpr_delete(const struct fp_reader *r, int fd);
 int fps_clear(int fd, int gen);
 
 /* ---- config.c ---- */
-/* Read an INI file: [detect] thresholds and window, [allow] ja4 = lines,
- * [allow "JA4"] sections with their own min_ips / growth. dc holds the
- * values to start from (defaults); *window_s is set only when the file
- * sets it. 0, or -1 with one line in err ("FILE:LINE: why"). */
 /* The detector's settings: defaults, then the config file (NULL: none),
  * then --min-ips (0: not given); the file's window in *file_window (0:
  * none). -1 with the error printed. */
 int det_settings(const char *path, double min_ips, struct det_config *dc,
 		 unsigned int *file_window);
+/* Read an INI file: [detect] thresholds and window, [allow] ja4 = lines,
+ * [allow "JA4"] sections with their own min_ips / growth. dc holds the
+ * values to start from (defaults); *window_s is set only when the file
+ * sets it. 0, or -1 with one line in err ("FILE:LINE: why"). */
 int config_load(const char *path, struct det_config *dc, unsigned int *window_s,
+		char *err, size_t errlen);
+/* The same from an open file, which path names in err. */
+int config_read(FILE *f, const char *path, struct det_config *dc, unsigned int *window_s,
 		char *err, size_t errlen);
 /* A plain decimal number (digits, optionally one '.' and digits) within
  * [min, max]; 0 or -1. */
@@ -278,8 +323,12 @@ struct capture_frame {
 	unsigned int len;
 	uint64_t ts_ns;              /* Unix time */
 	unsigned long long runt;     /* packets shorter than their link header */
+	unsigned long long oversize; /* packets over 65,535 bytes: not read */
 };
 struct capture *capture_open(const char *path, char *err, size_t errlen);
+/* The same from an open file, which the capture owns from then on (closed
+ * by capture_close, or here on failure; never standard input). */
+struct capture *capture_fopen(FILE *f, char *err, size_t errlen);
 /* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
 int capture_next(struct capture *c, struct capture_frame *f);
 const char *capture_error(const struct capture *c);

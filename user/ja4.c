@@ -115,7 +115,7 @@ int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r,
 	__u16 ciphers[HS_TLS_MAX_CIPHERS], exts[HS_TLS_MAX_EXTS];
 	unsigned int nc = h->n_ciphers, ne = 0, i;
 	char a[16], alpn[3], hb[13], hc[13];
-	char lists[2048];
+	char lists[HS_JA4_R_TEXT];
 	struct sbuf b = { lists, sizeof(lists), 0 };
 	struct sbuf r = { ja4_r, rlen, 0 };
 	size_t cstart, cend;
@@ -184,4 +184,16 @@ int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]
 	for (i = 0; i < 16; i++)
 		sprintf(ja3 + 2 * i, "%02x", md[i]);
 	return 0;
+}
+
+/* Lengths come from the kernel or a map: never read past what is kept. */
+void tls_sni(const struct hs_tls_hello *h, char *buf, size_t len)
+{
+	fmt_bytes(h->sni, h->sni_len < HS_TLS_SNI_MAX ? h->sni_len : HS_TLS_SNI_MAX, buf, len);
+}
+
+void tls_alpn(const struct hs_tls_hello *h, char *buf, size_t len)
+{
+	fmt_bytes(h->alpn, h->alpn_len < HS_TLS_ALPN_MAX ? h->alpn_len : HS_TLS_ALPN_MAX,
+		  buf, len);
 }

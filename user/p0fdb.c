@@ -1128,17 +1128,25 @@ static enum line_status read_line(FILE *f, char *buf, size_t size)
 
 int p0f_db_load(const char *path)
 {
-	struct loader l = { .path = path, .st = ST_NEED_SECT };
-	char buf[DB_LINE_MAX];
-	enum line_status st;
 	FILE *f;
-	int err = 0;
+	int err;
 
 	if (!path)
 		return -EINVAL;
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
+	err = p0f_db_read(f, path);
+	fclose(f);
+	return err;
+}
+
+int p0f_db_read(FILE *f, const char *path)
+{
+	struct loader l = { .path = path, .st = ST_NEED_SECT };
+	char buf[DB_LINE_MAX];
+	enum line_status st;
+	int err = 0;
 
 	while (!l.oom && (st = read_line(f, buf, sizeof(buf))) != LINE_EOF) {
 		size_t len = strlen(buf);
@@ -1169,7 +1177,6 @@ int p0f_db_load(const char *path)
 		err = errno ? -errno : -EIO;
 	if (!err && l.oom)
 		err = -ENOMEM;
-	fclose(f);
 
 	if (l.warned > DB_WARN_MAX)
 		pr_warn("%s: %u more malformed lines not reported",

@@ -56,20 +56,18 @@ static void print_obj(json_object *j)
 }
 
 /* event, ts, src, sport, dst, dport: what every event line starts with */
-static json_object *event_obj(const char *event, __u64 ts_ns, const struct hs_endpoints *ep)
+static json_object *event_obj(const char *event, const struct ev_text *e)
 {
 	json_object *j = json_object_new_object();
-	char ts[48], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char ts[48];
 
-	fmt_time(ts_ns, true, ts, sizeof(ts));
-	fmt_addr(ep, true, src, sizeof(src));
-	fmt_addr(ep, false, dst, sizeof(dst));
+	fmt_time(e->ts_ns, true, ts, sizeof(ts));
 	json_object_object_add(j, "event", json_object_new_string(event));
 	json_object_object_add(j, "ts", json_object_new_string(ts));
-	json_object_object_add(j, "src", json_object_new_string(src));
-	json_object_object_add(j, "sport", json_object_new_int(ep->sport));
-	json_object_object_add(j, "dst", json_object_new_string(dst));
-	json_object_object_add(j, "dport", json_object_new_int(ep->dport));
+	json_object_object_add(j, "src", json_object_new_string(e->src));
+	json_object_object_add(j, "sport", json_object_new_int(e->ep.sport));
+	json_object_object_add(j, "dst", json_object_new_string(e->dst));
+	json_object_object_add(j, "dport", json_object_new_int(e->ep.dport));
 	return j;
 }
 
@@ -78,81 +76,68 @@ static void add_str(json_object *j, const char *k, const char *v)
 	json_object_object_add(j, k, json_object_new_string(v));
 }
 
-static void on_tcp(struct replay *r, const struct hs_event *ev)
+static void on_tcp(struct replay *r, const struct ev_text *e)
 {
-	char sig[256];
-	const char *os;
 	json_object *j;
 
-	p0f_render(&ev->sig, sig, sizeof(sig));
-	os = p0f_db_label(&ev->sig);
-	j = event_obj("tcp_syn", ev->ts_ns, &ev->ep);
-	add_str(j, "tcp_sig", sig);
-	add_str(j, "os", os);
+	j = event_obj("tcp_syn", e);
+	add_str(j, "tcp_sig", e->tcp_sig);
+	add_str(j, "os", e->os);
 	if (r->json) {
 		print_obj(j);
 		return;
 	}
 	printf("%s %s:%d -> %s:%d SYN %s %s\n",
 	       json_object_get_string(json_object_object_get(j, "ts")),
-	       json_object_get_string(json_object_object_get(j, "src")), ev->ep.sport,
-	       json_object_get_string(json_object_object_get(j, "dst")), ev->ep.dport,
-	       sig, *os ? os : "-");
+	       e->src, e->ep.sport, e->dst, e->ep.dport, e->tcp_sig, *e->os ? e->os : "-");
 	json_object_put(j);
 }
 
-static void on_tls(struct replay *r, const struct hs_tls_event *ev)
+static void on_tls(struct replay *r, const struct ev_text *e)
 {
-	char ja4[64], ja4_r[1024], ja3[33], ja3_r[2048], sig[256] = "";
-	char sni[HS_TLS_SNI_MAX * 4 + 1], alpn[HS_TLS_ALPN_MAX * 4 + 1];
+	char sig[256] = "";
 	struct hs_tcp_fp *tfp;
 	json_object *j;
 
-	if (tls_ja4(&ev->hello, ja4, sizeof(ja4), ja4_r, sizeof(ja4_r)) ||
-	    tls_ja3(&ev->hello, ja3_r, sizeof(ja3_r), ja3)) {
-		pr_warn("ClientHello from port %u: lists too long to render", ev->ep.sport);
-		return;
-	}
-	fmt_bytes(ev->hello.sni, ev->hello.sni_len, sni, sizeof(sni));
-	fmt_bytes(ev->hello.alpn, ev->hello.alpn_len < HS_TLS_ALPN_MAX ?
-		  ev->hello.alpn_len : HS_TLS_ALPN_MAX, alpn, sizeof(alpn));
-	tfp = ev->tcp_id ? malloc(sizeof(*tfp)) : NULL;
-	if (tfp && !bpf_map_lookup_elem(r->tcp_fps_fd, &ev->tcp_id, tfp))
+	tfp = e->tcp_id ? malloc(sizeof(*tfp)) : NULL;
+	if (tfp && !bpf_map_lookup_elem(r->tcp_fps_fd, &e->tcp_id, tfp))
 		p0f_render(&tfp->sig, sig, sizeof(sig));
 	free(tfp);
-	j = event_obj("tls_hello", ev->ts_ns, &ev->ep);
-	add_str(j, "ja4", ja4);
-	add_str(j, "ja4_r", ja4_r);
-	add_str(j, "ja3", ja3);
-	add_str(j, "ja3_r", ja3_r);
-	add_str(j, "sni", sni);
-	add_str(j, "alpn", alpn);
+	j = event_obj("tls_hello", e);
+	add_str(j, "ja4", e->ja4);
+	add_str(j, "ja4_r", e->ja4_r);
+	add_str(j, "ja3", e->ja3);
+	add_str(j, "ja3_r", e->ja3_r);
+	add_str(j, "sni", e->sni);
+	add_str(j, "alpn", e->alpn);
 	add_str(j, "tcp_sig", sig);
-	json_object_object_add(j, "segments", json_object_new_int((int)ev->segments));
+	json_object_object_add(j, "segments", json_object_new_int((int)e->segments));
 	if (r->json) {
 		print_obj(j);
 		return;
 	}
 	printf("%s %s:%d -> %s:%d HELLO %s %s sni=%s alpn=%s segments=%u\n",
 	       json_object_get_string(json_object_object_get(j, "ts")),
-	       json_object_get_string(json_object_object_get(j, "src")), ev->ep.sport,
-	       json_object_get_string(json_object_object_get(j, "dst")), ev->ep.dport,
-	       ja4, ja3, *sni ? sni : "-", *alpn ? alpn : "-", ev->segments);
+	       e->src, e->ep.sport, e->dst, e->ep.dport,
+	       e->ja4, e->ja3, *e->sni ? e->sni : "-", *e->alpn ? e->alpn : "-", e->segments);
 	json_object_put(j);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
 {
-	const struct hs_event *ev = data;
 	struct replay *r = ctx;
+	struct ev_text e;
+	int rc;
 
-	if (!r->events || len < sizeof(__u32))
+	if (!r->events)
 		return 0;
-	if ((ev->type == HS_EV_TCP_NEW || ev->type == HS_EV_TCP_SYN) && len >= sizeof(*ev))
-		on_tcp(r, ev);
-	else if ((ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TLS_HELLO) &&
-		 len >= sizeof(struct hs_tls_event))
-		on_tls(r, data);
+	rc = event_read(data, len, &e);
+	if (rc == -2)
+		pr_warn("ClientHello from port %u: lists too long to render", e.ep.sport);
+	else if (!rc && (e.type == HS_EV_TCP_NEW || e.type == HS_EV_TCP_SYN))
+		on_tcp(r, &e);
+	else if (!rc)
+		on_tls(r, &e);
 	return 0;
 }
 
@@ -185,6 +170,7 @@ static int replay_file(struct hs_bpf *skel, struct ring_buffer *rb, struct repla
 		ring_buffer__consume(rb);
 	}
 	r->runt += f.runt;
+	r->oversize += f.oversize;
 	if (rc < 0) {
 		pr_warn("%s: %s", file, capture_error(c));
 		return -1;

@@ -19,8 +19,8 @@ enum { SK_IPS, SK_NETS, SK_TCP, SK__N };
 
 struct row {
 	char name[256];                 /* p0f signature or JA4 */
-	char raw[1024];                 /* JA4_r (TLS) */
-	char sni[HS_TLS_SNI_MAX * 4 + 1];
+	char raw[HS_JA4_R_TEXT];        /* JA4_r (TLS) */
+	char sni[HS_SNI_TEXT];
 	const char *os;
 	__u64 count, first_ns, last_ns;
 	__u64 unvalidated;              /* TLS: ClientHellos not counted (handshake check) */
@@ -138,7 +138,7 @@ static int collect_tls(int fd, struct rows *rs)
 			snprintf(r->name, sizeof(r->name), "unrenderable-%016llx",
 				 (unsigned long long)key);
 		r->os = "";
-		fmt_bytes(v->hello.sni, v->hello.sni_len, r->sni, sizeof(r->sni));
+		tls_sni(&v->hello, r->sni, sizeof(r->sni));
 		r->count = v->conns;
 		r->unvalidated = v->conns_unvalidated;
 		r->first_ns = v->first_ns;

@@ -183,34 +183,21 @@ static bool seen_before(struct seen *s, __u64 id, __u32 kind)
 
 static int on_event(void *ctx, void *data, size_t len)
 {
-	const struct hs_event *ev = data;
-	char sig[256], src[INET6_ADDRSTRLEN];
+	const struct hs_event *ev = data;   /* type and fp_id: also a hs_tls_event's */
 	struct seen *seen = ctx;
-	const char *os;
+	struct ev_text e;
 
-	if (len < sizeof(__u32) ||
-	    ((ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TCP_NEW) && len >= sizeof(*ev) &&
-	     seen && seen_before(seen, ev->fp_id, ev->type)))
+	if (len < sizeof(*ev) ||
+	    ((ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TCP_NEW) &&
+	     seen && seen_before(seen, ev->fp_id, ev->type)) ||
+	    event_read(data, len, &e))
 		return 0;
-	if (len >= sizeof(struct hs_tls_event) && ev->type == HS_EV_TLS_NEW) {
-		const struct hs_tls_event *te = data;
-		char ja4[64], raw[1024], sni[HS_TLS_SNI_MAX * 4 + 1];
-
-		if (tls_ja4(&te->hello, ja4, sizeof(ja4), raw, sizeof(raw)))
-			return 0;
-		fmt_bytes(te->hello.sni, te->hello.sni_len, sni, sizeof(sni));
-		fmt_addr(&te->ep, true, src, sizeof(src));
-		pr_info("new TLS fingerprint %s%s%s%s from %s port %u", ja4,
-			*sni ? " (sni " : "", sni, *sni ? ")" : "", src, te->ep.sport);
-		return 0;
-	}
-	if (len < sizeof(*ev) || ev->type != HS_EV_TCP_NEW)
-		return 0;
-	p0f_render(&ev->sig, sig, sizeof(sig));
-	os = p0f_db_label(&ev->sig);
-	fmt_addr(&ev->ep, true, src, sizeof(src));
-	pr_info("new TCP fingerprint %s%s%s%s from %s port %u", sig,
-		*os ? " (" : "", os, *os ? ")" : "", src, ev->ep.sport);
+	if (e.type == HS_EV_TLS_NEW)
+		pr_info("new TLS fingerprint %s%s%s%s from %s port %u", e.ja4,
+			*e.sni ? " (sni " : "", e.sni, *e.sni ? ")" : "", e.src, e.ep.sport);
+	else if (e.type == HS_EV_TCP_NEW)
+		pr_info("new TCP fingerprint %s%s%s%s from %s port %u", e.tcp_sig,
+			*e.os ? " (" : "", e.os, *e.os ? ")" : "", e.src, e.ep.sport);
 	return 0;
 }
 

@@ -114,7 +114,8 @@ static int top_collect(struct fp_reader *rd, int tls_fd, const struct det_config
 		fpr_keys(rd, i, &nk);
 		rs->ids += nk;
 	}
-	qsort(rs->r, rs->n, sizeof(*rs->r), by_score);
+	if (n)          /* no row yet: rs->r is NULL, which qsort may not get */
+		qsort(rs->r, rs->n, sizeof(*rs->r), by_score);
 	return 0;
 }
 
@@ -210,7 +211,7 @@ int cmd_top(int argc, char **argv)
 	bool once = false, tty = false, have_prev = false;
 	struct hs_stats st, prev;
 	struct top_rows rs = { 0 };
-	struct fp_reader *rd = fpr_new(FP_TLS);
+	struct fp_reader *rd;
 	struct det_config dc;
 	char pin_path[4096];
 	int opt, tls_fd = -1, st_fd = -1, sfd = -1, err, ret = HS_EXIT_ERR;
@@ -239,6 +240,8 @@ int cmd_top(int argc, char **argv)
 		pr_warn("unexpected argument '%s'", argv[optind]);
 		return HS_EXIT_USAGE;
 	}
+	/* after the options: their errors return at once */
+	rd = fpr_new(FP_TLS);
 	if (!rd) {
 		pr_warn("Out of memory");
 		return HS_EXIT_ERR;

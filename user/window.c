@@ -362,9 +362,12 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 /* Close every window that ends at or before now; returns -errno on error. */
 int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
 {
-	__u64 len = (__u64)w->window_s * 1000000000ULL;
+	__u64 len = (__u64)w->window_s * 1000000000ULL, skip;
 	int err;
 
+	/* a bogus timestamp at the end of time: in the last window there is */
+	if (now_ns >= UINT64_MAX - len)
+		now_ns = UINT64_MAX - len;
 	if (!w->end_ns)
 		w->end_ns = (now_ns / len + 1) * len;  /* windows on round times */
 	while (now_ns >= w->end_ns) {
@@ -372,6 +375,16 @@ int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
 		if (err)
 			return err;
 		w->end_ns += len;
+		/* a jump in packet time (captures far apart, a bogus timestamp):
+		 * once the detectors know no fingerprint, the empty windows up to
+		 * now change nothing but their count: counted, not closed one by
+		 * one (a year of one-second windows took hours) */
+		if (now_ns >= w->end_ns && !det_known(w->tls.det) && !det_known(w->tcp.det)) {
+			skip = (now_ns - w->end_ns) / len + 1;
+			det_skip(w->tls.det, skip);
+			det_skip(w->tcp.det, skip);
+			w->end_ns += skip * len;
+		}
 	}
 	return 0;
 }

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libFuzzer: replay's capture path from any bytes: libpcap reads the
+ * pcap or pcapng file, capture_next turns each packet of each supported
+ * link type into an Ethernet frame with a packet-time clock. What replay
+ * does next, BPF_PROG_TEST_RUN, needs the kernel and is left out.
+ */
+#include "fuzz.h"
+
+static volatile unsigned int sink;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct capture_frame fr = { 0 };
+	struct capture *c;
+	unsigned int sum = 0, i;
+	char err[1024] = "";
+	int rc;
+
+	c = capture_fopen(fuzz_file(data, size), err, sizeof(err));
+	if (!c) {
+		FUZZ_CHECK(*err && !strchr(err, '\n'));
+		return 0;
+	}
+	while ((rc = capture_next(c, &fr)) == 1) {
+		/* the frame the test run gets: every byte readable */
+		FUZZ_CHECK(fr.len >= 14 && fr.len <= CAPTURE_FRAME_MAX);
+		for (i = 0; i < fr.len; i++)
+			sum += fr.data[i];
+	}
+	if (rc < 0)
+		FUZZ_CHECK(*capture_error(c));
+	capture_close(c);
+	sink = sum;
+	return 0;
+}
