@@ -151,7 +151,7 @@ check:
 fuzz:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)tests/fuzz.sh -t $(FUZZ_SECONDS)
+	$(Q)tests/fuzz.sh -p -t $(FUZZ_SECONDS)
 
 demo:
 	$(Q)$(MAKE) --no-print-directory deps

@@ -6,11 +6,12 @@
 # one line per fuzzer: executions, corpus size, seconds, or what crashed and
 # where the input that did it was saved. Exit status 0 when all ran clean.
 #
-# Usage: tests/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [NAME...]
+# Usage: tests/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [-p] [NAME...]
 #   -t  seconds per fuzzer (default $FUZZ_SECONDS, else 600)
 #   -r  a fuzzer that executes fewer inputs fails (default 1000)
 #   -n  a fresh corpus in a temporary folder, not .output/fuzz/corpus/NAME
 #       (which grows from run to run)
+#   -p  the XDP program's packet fuzzer too (test_pktfuzz, below)
 #   NAME  only the fuzzers whose name contains one of these
 #
 # Seeds, remade at each run in .output/fuzz/seeds/NAME (the public captures
@@ -33,13 +34,14 @@
 cd "$ROOT" || exit 1
 OUT=${HS_OUT:-.output}
 FUZZ=.output/fuzz
-seconds=${FUZZ_SECONDS:-600} min_runs=1000 corpus=$FUZZ/corpus
-while getopts t:r:n o; do
+seconds=${FUZZ_SECONDS:-600} min_runs=1000 corpus=$FUZZ/corpus pkt=
+while getopts t:r:np o; do
 	case $o in
+	p) pkt=1;;
 	t) seconds=$OPTARG;;
 	r) min_runs=$OPTARG;;
 	n) corpus=$TMP/corpus;;
-	*) echo "usage: tests/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [NAME...]" >&2; exit 2;;
+	*) echo "usage: tests/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [-p] [NAME...]" >&2; exit 2;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -141,6 +143,18 @@ make_seeds || { fail "seed corpora"; done_testing; }
 for t in "$FUZZ"/fuzz_*; do
 	[ -x "$t" ] && wanted "$(basename "$t")" && libfuzzer "$(basename "$t")"
 done
-# A fuzzer of another kind goes here: run it for $seconds when wanted, its
-# output in $FUZZ/logs/NAME.log, and report one ok or fail line.
+# -p: the packet fuzzer of the XDP program too (test_pktfuzz,
+# BPF_PROG_TEST_RUN, needs root), as long, without a packet limit (make
+# check runs it on its own, 300,000 packets)
+if [ -n "$pkt" ] && wanted test_pktfuzz; then
+	log=$FUZZ/logs/test_pktfuzz.log
+	if [ "$(id -u)" != 0 ]; then
+		skip test_pktfuzz "not root: BPF_PROG_TEST_RUN of XDP needs root"
+	elif HS_FUZZ_PACKETS=$((1 << 62)) HS_FUZZ_SECONDS=$seconds CMOCKA_MESSAGE_OUTPUT=TAP \
+		"$OUT/tests/test_pktfuzz" >"$log" 2>&1; then
+		ok "test_pktfuzz: $(sed -n 's/^# \([0-9]* packets in [0-9.]* s\).*/\1/p' "$log"), all XDP_PASS, counters and map entries consistent"
+	else
+		fail "test_pktfuzz: $(grep -m1 -E '^# packet|problems' "$log") (log $log)"
+	fi
+fi
 done_testing
