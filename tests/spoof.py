@@ -10,13 +10,14 @@ usage: spoof.py SERVER PORT flood N       N SYNs, each from a random source of
                                           then a real ClientHello acking a
                                           guess; and N ClientHellos with no
                                           SYN at all
-Prints what it sent: "sent KIND N".
+Prints what it sent: "sent KIND N in S s (R packets/s)".
 """
 import random
 import socket
 import ssl
 import struct
 import sys
+import time
 
 from scenario import fix_checksums
 
@@ -64,6 +65,7 @@ def main():
     def src():
         return "198.19.%d.%d" % (128 + rnd.randrange(127), 1 + rnd.randrange(254))
 
+    t0 = time.monotonic()
     if kind == "flood":
         for _ in range(n):
             s.sendto(packet(src(), server, rnd.randrange(1024, 65536), port,
@@ -78,7 +80,8 @@ def main():
                                 b"\x02\x04\x05\xb4\x01\x03\x03\x07"), (server, 0))
             s.sendto(packet(a, server, sp, port, isn + 1, rnd.getrandbits(32), 0x18,
                             data=hello), (server, 0))
-    print("sent", kind, n)
+    dt = time.monotonic() - t0
+    print("sent %s %d in %.1f s (%.0f packets/s)" % (kind, n, dt, (n if kind == "flood" else 3 * n) / dt))
 
 
 if __name__ == "__main__":
