@@ -170,11 +170,14 @@ abuse() {
 	else
 		fail "$name: 200 half requests closed, at most $max_conns at the $TIMEOUT s timeout, expected: $(tr '\n' ' ' <"$TMP/hold.$name")"
 	fi
+	# the trickler never outlives the timeout; where the connections are
+	# over the limit it may be the one closed to make room, before it
 	t=$(awk '$1 == "trickle" { print $2 }' "$TMP/hold.$name")
-	if awk -v t="$t" -v m=$TIMEOUT 'BEGIN { exit !(t + 0 >= m - 0.5 && t + 0 <= m + 1) }'; then
+	if awk -v t="$t" -v m=$TIMEOUT -v e="${early:-0}" \
+		'BEGIN { exit !(t != "open" && (t + 0 >= m - 0.5 || e > 0) && t + 0 <= m + 1) }'; then
 		ok "$name: a header trickled a byte a second: closed at ${t} s (timeout $TIMEOUT s)"
 	else
-		fail "$name: the trickler closed at the $TIMEOUT s timeout expected, got '$t'"
+		fail "$name: the trickler closed by the $TIMEOUT s timeout expected, got '$t'"
 	fi
 	n=$(awk '$1 == "server_fds" { print $2 }' "$TMP/hold.$name")
 	if [ -n "$n" ] && [ "$n" -le $((fd0 + 1)) ]; then
