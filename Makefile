@@ -39,7 +39,8 @@ CFLAGS   += $(WFLAGS)
 FUZZFLAGS := -O1 -g $(SANFLAGS) $(WFLAGS)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpthread -lm
 # BPF_EXTRA: more flags for the BPF object alone (t_restart_live.sh builds
-# a second one, -DHS_VLAN_MAX=3, to upgrade a running instance to)
+# a second one, -DHS_VLAN_MAX=3, in another BASE, to upgrade a running
+# instance to)
 BPF_EXTRA ?=
 BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP $(BPF_EXTRA)
 

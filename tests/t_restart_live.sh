@@ -23,7 +23,7 @@ WINDOW=2
 STATE=$TMP/state
 NEW=$TMP/build/hydrascope
 # the new build first, before any traffic (it keeps both CPUs busy)
-if make -C "$ROOT" -s OUT="$TMP/build" BIN="$NEW" BPF_EXTRA=-DHS_VLAN_MAX=3 all \
+if make -C "$ROOT" -s BASE="$TMP/build" BIN="$NEW" BPF_EXTRA=-DHS_VLAN_MAX=3 all \
 	>"$TMP/build.log" 2>&1 && [ -x "$NEW" ]; then
 	ok "a new build with another BPF object: $NEW"
 else
