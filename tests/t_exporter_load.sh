@@ -28,6 +28,11 @@ WRK_S=8             # wrk's run
 # peak resident memory over the idle one, at most: 32 KiB per connection
 # held at once (libmicrohttpd's pool, its limit) and 8 MiB for the rest
 CONN_KIB=32 REST_KIB=$((8 * 1024))
+# under AddressSanitizer (make check SANITIZE=1) every allocation carries
+# redzones and freed memory waits in a quarantine: twice the allowance
+if [ -n "${HS_BIN:-}" ] && nm -D "$HS" 2>/dev/null | grep -q __asan_init; then
+	CONN_KIB=$((2 * CONN_KIB)) REST_KIB=$((2 * REST_KIB))
+fi
 SCRAPE_MAX_S=2       # a scrape from another address during any of it
 
 # ---- bad values: one line, exit 2 ----

@@ -1752,9 +1752,11 @@ static void run_enf(struct env *e, int prog_mode, const struct enf_case *ec, __u
 		send_data(e, &c, rec, 0, n, &ret);
 		CHECK_INT(ec->desc, "retransmitted hello verdict", want_hello, ret);
 	}
-	/* the rest of the connection always passes */
+	/* the rest of the connection always passes (the stream: the hello,
+	 * then application data) */
+	memcpy(rec + n, app, sizeof(app) - 1);
 	ret = ~0u;
-	send_data(e, &c, app, n, (int)sizeof(app) - 1, &ret);
+	send_data(e, &c, rec, n, (int)sizeof(app) - 1, &ret);
 	CHECK_INT(ec->desc, "later data segment verdict", XDP_PASS, ret);
 	{
 		struct pspec ps = { .ver = 4, .ttl = 64, .sport = sport, .dport = 443,
