@@ -185,4 +185,4 @@ install: $(BIN)
 clean:
 	rm -rf $(OUT) $(BIN)
 
--include $(wildcard $(BASE)/*.d $(OUT)/*.d $(OUT)/tests/*.d $(FUZZ_OUT)/*.d)
+-include $(sort $(wildcard $(BASE)/*.d $(OUT)/*.d $(OUT)/tests/*.d $(FUZZ_OUT)/*.d))

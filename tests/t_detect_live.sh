@@ -9,7 +9,9 @@
 # handshakes from 1,000+ source addresses of 198.19.0.0/16 over 120 /24s,
 # spread over three client namespaces (three TCP stacks), 1-3 connections
 # per address. Checks: a "new" alert for the hydra's JA4 within 2 windows
-# of its start, with "new" or "widening" among its reasons and ips >= 500;
+# of its start, with "new" or "widening" among its reasons, and ips >= 500
+# in its widest window (the hydra may span windows: on a loaded machine,
+# or under the sanitizer build, it takes 7 to 11 s);
 # no alert for any other JA4; the handshakes complete (fail-open); the
 # daemon detaches and removes its pins on SIGTERM. During the hydra,
 # spoofed traffic (tests/spoof.py, raw sockets): a SYN flood with a new
@@ -258,15 +260,19 @@ if [ -n "$alert" ]; then
 else
 	fail "a 'new' alert for $hydra_ja4 expected; alerts: $(head -c 600 "$ALERTS")"
 fi
-python3 - "$alert" <<'EOF' && ok "alert: reasons include new or widening, ips >= 500, sample_ips from the hydra" ||
+python3 - "$alert" <<'EOF' && ok "alert: reasons include new or widening, sample_ips from the hydra" ||
 import json, sys
 a = json.loads(sys.argv[1] or "{}")
 ok = (("new" in a.get("reasons", []) or "widening" in a.get("reasons", [])) and
-      a.get("ips", 0) >= 500 and a.get("window_s") == 4 and a.get("sample_ips") and
+      a.get("window_s") == 4 and a.get("sample_ips") and
       all(s.startswith("198.19.") for s in a["sample_ips"]))
 sys.exit(0 if ok else 1)
 EOF
-	fail "alert: reasons with new or widening, ips >= 500, sample_ips in 198.19.0.0/16 expected: $alert"
+	fail "alert: reasons with new or widening, sample_ips in 198.19.0.0/16 expected: $alert"
+widest=$(grep -E '"state":"(new|active)"' "$ALERTS" | grep -F "\"ja4\":\"$hydra_ja4\"" |
+	sed -n 's/.*"ips":\([0-9]*\).*/\1/p' | sort -n | tail -n 1)
+[ "${widest:-0}" -ge 500 ] && ok "the hydra's widest alerted window: $widest ips" ||
+	fail "an alert of the hydra with ips >= 500 expected, the widest had ${widest:-none}"
 # its window: the alert's ts is the end of the window judged
 ts_alert=$(echo "$alert" | sed -n 's/.*"ts":"\([^"]*\)".*/\1/p')
 dt=$(( $(date -d "${ts_alert:-1970-01-01T00:00:00Z}" +%s) - E_HYDRA ))

@@ -166,6 +166,23 @@ static void long_line(void **st)
 	assert_non_null(strstr(err, ":2: line longer than"));
 }
 
+/* A NUL byte: the line is refused as such, the next one is read */
+static void nul_byte(void **st)
+{
+	static const char text[] = "[detect]\nmin_ips = 2\0 junk\nbogus = 1\n";
+	struct det_config c;
+	unsigned int w = 0;
+	char err[1024];
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	(void)st;
+	assert_non_null(f);
+	det_config_default(&c);
+	assert_int_equal(config_read(f, "x.conf", &c, &w, err, sizeof(err)), -1);
+	assert_string_equal(err, "x.conf:2: a NUL byte in the line");
+	fclose(f);
+}
+
 static void numbers_strict(void **st)
 {
 	static const char *const bad[] = {
@@ -222,6 +239,7 @@ int main(void)
 		cmocka_unit_test(good_file),
 		cmocka_unit_test(bad_lines),
 		cmocka_unit_test(long_line),
+		cmocka_unit_test(nul_byte),
 		cmocka_unit_test(numbers_strict),
 		cmocka_unit_test(missing_file),
 	};

@@ -78,19 +78,27 @@ static void bare_allow_check(struct cfg_parse *p)
 	p->bare_allow = 0;
 }
 
-/* fgets for inih that counts lines and catches those too long for it */
+/* fgets for inih that counts lines and catches those it would misread:
+ * too long for it, or with a NUL byte (the end of the line for inih) */
 static char *reader(char *str, int num, void *stream)
 {
 	struct cfg_parse *p = stream;
 	char name[LINE_MAX_LEN + 1], ja4[HS_JA4_LEN + 1];
 	const char *s, *e;
-	size_t n;
-	int c;
+	bool nul = false;
+	int c = 0, n = 0;
 
-	if (!fgets(str, num, p->f)) {
+	while (n < num - 1 && (c = getc(p->f)) != EOF) {
+		nul |= !c;
+		str[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (!n) {
 		bare_allow_check(p);
 		return NULL;
 	}
+	str[n] = '\0';
 	p->line++;
 	for (s = str; *s == ' ' || *s == '\t'; s++)
 		;
@@ -104,15 +112,20 @@ static char *reader(char *str, int num, void *stream)
 				p->bare_allow = p->line;
 		}
 	}
-	n = strlen(str);
-	if (n && str[n - 1] != '\n' && !feof(p->f)) {
+	if (str[n - 1] != '\n' && c != EOF) {
 		/* the rest of the line: skipped, an error */
-		while ((c = fgetc(p->f)) != EOF && c != '\n')
+		while ((c = getc(p->f)) != EOF && c != '\n')
 			;
 		if (!p->err_line) {
 			p->err_line = p->line;
 			snprintf(p->err, sizeof(p->err), "line longer than %d characters",
 				 LINE_MAX_LEN);
+		}
+		snprintf(str, (size_t)num, "\n");
+	} else if (nul) {
+		if (!p->err_line) {
+			p->err_line = p->line;
+			snprintf(p->err, sizeof(p->err), "a NUL byte in the line");
 		}
 		snprintf(str, (size_t)num, "\n");
 	}
