@@ -7,7 +7,8 @@
 # Usage: tests/run.sh [NAME-FILTER]
 # Another build (make check SANITIZE=1 sets both): HS_OUT its output folder
 # (C tests in HS_OUT/tests, logs in HS_OUT/test-logs), HS_BIN its binary
-# (the shell tests' $HS, tests/lib.sh).
+# (the shell tests' $HS, tests/lib.sh). t_fuzz.sh is left out there: the
+# fuzz targets it runs are sanitizer builds whatever the build.
 set -u
 cd "$(dirname "$0")/.."
 filter=${1:-}
@@ -58,6 +59,8 @@ for t in "$out"/tests/test_* tests/t_*.sh; do
 	[ -x "$t" ] || continue
 	case $t in *.d | *.log) continue;; esac
 	[ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue
+	# the fuzz targets are sanitizer builds already: not run twice
+	[ "$out" != .output ] && [ "$t" = tests/t_fuzz.sh ] && continue
 	run_one "$t"
 done
 echo "$pass passed, $fail failed, $skip skipped"
