@@ -550,6 +550,15 @@ INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *
 		f->state = state;
 }
 
+/* A flow whose ClientHello was dropped (enforcement): its retransmission
+ * is judged again, and counts like the first: a connection whose SYN was
+ * seen goes back to its SYN state (its handshake check kept), one whose
+ * SYN was not is forgotten. */
+INLINE void flow_dropped(struct hs_flow *f)
+{
+	f->state = f->flags & HS_FLOWF_SYN ? HS_FLOW_SYN : 0;
+}
+
 /* What the packet parse hands to the TLS path. */
 struct seg {
 	struct hs_endpoints ep;
@@ -593,8 +602,10 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		r = bpf_map_lookup_elem(&reasm, &sg->ep);
 		if (!r || reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen,
 				     &verdict)) {
-			/* dropped: forgotten, so a retransmission is judged again */
-			f->state = verdict == XDP_DROP ? 0 : HS_FLOW_DONE;
+			if (verdict == XDP_DROP)
+				flow_dropped(f);
+			else
+				f->state = HS_FLOW_DONE;
 			bpf_map_delete_elem(&reasm, &sg->ep);
 		}
 		return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
@@ -638,7 +649,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	}
 	if (verdict == XDP_DROP) {
 		if (f)
-			f->state = 0;
+			flow_dropped(f);
 		return XDP_DROP;
 	}
 	set_flow(sg->slot, &sg->ep, f, HS_FLOW_DONE);

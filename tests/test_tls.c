@@ -1747,10 +1747,14 @@ static void run_enf(struct env *e, int prog_mode, const struct enf_case *ec, __u
 	CHECK_INT(ec->desc, "enforce_dropped delta", want_hello == XDP_DROP,
 		  after.c[HS_ST_ENFORCE_DROPPED] - before.c[HS_ST_ENFORCE_DROPPED]);
 	if (!cut) {
-		/* the client retransmits a dropped hello: dropped again */
+		/* the client retransmits a dropped hello: dropped again, and
+		 * counted like the first (its SYN was seen) */
 		ret = ~0u;
 		send_data(e, &c, rec, 0, n, &ret);
 		CHECK_INT(ec->desc, "retransmitted hello verdict", want_hello, ret);
+		stats(e, &after);
+		CHECK_INT(ec->desc, "retransmitted hello: hellos_no_syn delta", 0,
+			  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
 	}
 	/* the rest of the connection always passes (the stream: the hello,
 	 * then application data) */
