@@ -397,6 +397,10 @@ static void state_bad_files(void **st)
 		"\"alerting\":false}],\"history\":[]}",
 		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
 		"\"windows\":\"1\",\"fingerprints\":[],\"history\":[]}",
+		/* ips past what a save writes (they came back negative) */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1,\"windows\":1,"
+		"\"alerting\":false}],\"history\":[{\"window\":0,\"obs\":[[0,1,9223372036854775807,1,1]]}]}",
 		/* history windows that do not end at `windows` */
 		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
 		"\"windows\":5,\"fingerprints\":[],\"history\":[{\"window\":0,\"obs\":[]}]}",
@@ -436,6 +440,35 @@ static void state_bad_files(void **st)
 		det_free(d);
 	}
 	unlink(path);
+}
+
+/* The largest values a state file holds load, and what is saved after
+ * the next window loads again (fuzz_state: ips of 2^63 saved negative) */
+static void state_extremes_round_trip(void **st)
+{
+	char path[256], err[512];
+	struct detector *d = fresh(), *e = fresh();
+	struct det_obs o = ob("a", 1e15, 1e15, 1e15, 1e15);
+
+	(void)st;
+	state_path(path, sizeof(path), "extremes.json");
+	write_file(path, "{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\","
+		   "\"window_s\":60,\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1e300,"
+		   "\"windows\":1,\"alerting\":false}],\"history\":[{\"window\":0,\"obs\":"
+		   "[[0,9223372036854775807,1000000000000000,1000000000000000,1000000000000000]]}]}");
+	assert_int_equal(det_load(d, path, 60, err, sizeof(err)), 0);
+	o.conns = UINT64_MAX;
+	o.ips = 1e300;
+	window(d, &o, 1);
+	assert_int_equal(det_save(d, path, 60), 0);
+	err[0] = 0;
+	if (det_load(e, path, 60, err, sizeof(err)))
+		fail_msg("saved state does not load: %s", err);
+	assert_int_equal(det_windows(e), 2);
+	assert_int_equal(det_known(e), 1);
+	unlink(path);
+	det_free(d);
+	det_free(e);
 }
 
 /* Fingerprints whose baseline decayed below one address and that left the
@@ -619,6 +652,7 @@ int main(void)
 		cmocka_unit_test(state_round_trip),
 		cmocka_unit_test(state_new_after_restart),
 		cmocka_unit_test(state_bad_files),
+		cmocka_unit_test(state_extremes_round_trip),
 		cmocka_unit_test(forgotten_when_faded),
 		cmocka_unit_test(skip_is_empty_windows),
 		cmocka_unit_test(many_fingerprints),

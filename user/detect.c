@@ -392,6 +392,16 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 
 /* ---- state file ---- */
 #define STATE_FORMAT "hydrascope-detector-state"
+/* The largest ips, nets and tcp_sigs of a history observation: past any
+ * real count (IPv4 has 4.3e9 addresses), an integer a double holds. A
+ * save writes no more (llround of a float past 2^63 came out negative),
+ * a load takes no more: what one writes, the other reads. */
+#define STATE_OBS_MAX 1e15
+
+static long long obs_value(float v)
+{
+	return llround(fmin(v, STATE_OBS_MAX));
+}
 
 static const char *kind_name(enum fp_kind k)
 {
@@ -432,10 +442,11 @@ static json_object *state_json(const struct detector *d, unsigned int window_s)
 			json_object *r = json_object_new_array();
 
 			json_object_array_add(r, json_object_new_int64(h->r[i].fp));
-			json_object_array_add(r, json_object_new_int64((int64_t)h->r[i].conns));
-			json_object_array_add(r, json_object_new_int64(llround(h->r[i].ips)));
-			json_object_array_add(r, json_object_new_int64(llround(h->r[i].nets)));
-			json_object_array_add(r, json_object_new_int64(llround(h->r[i].stacks)));
+			json_object_array_add(r, json_object_new_int64(
+				(int64_t)(h->r[i].conns < INT64_MAX ? h->r[i].conns : INT64_MAX)));
+			json_object_array_add(r, json_object_new_int64(obs_value(h->r[i].ips)));
+			json_object_array_add(r, json_object_new_int64(obs_value(h->r[i].nets)));
+			json_object_array_add(r, json_object_new_int64(obs_value(h->r[i].stacks)));
 			json_object_array_add(obs, r);
 		}
 		json_object_object_add(hw, "window", json_object_new_int64(w));
@@ -553,7 +564,7 @@ static bool get_rec(json_object *r, size_t nfp, struct hist_rec *out)
 			return false;
 		errno = 0;
 		v[i] = json_object_get_int64(x);
-		if (errno || v[i] < 0)
+		if (errno || v[i] < 0 || (i >= 2 && v[i] > STATE_OBS_MAX))
 			return false;
 	}
 	if ((size_t)v[0] >= nfp)
