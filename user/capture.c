@@ -12,9 +12,11 @@
 #include "hs.h"
 
 #define ETH_HLEN_ 14
+#define CAPTURE_READ_BUF (1 << 20)
 
 struct capture {
 	pcap_t *pc;
+	char *iobuf;                 /* the FILE's buffer */
 	int dlt;
 	unsigned long long count;
 	unsigned char buf[CAPTURE_FRAME_MAX];
@@ -38,12 +40,22 @@ struct capture *capture_fopen(FILE *f, char *err, size_t errlen)
 	char eb[PCAP_ERRBUF_SIZE];
 	struct capture *c = calloc(1, sizeof(*c));
 
+	/* libpcap freads each header and packet: with stdio's 4 KiB buffer a
+	 * read system call every few packets, most of replay's own time
+	 * (glibc takes a size only with a buffer; it must outlive the FILE,
+	 * which standard input does: not there) */
+	if (c && f != stdin)
+		c->iobuf = malloc(CAPTURE_READ_BUF);
+	if (c && c->iobuf)
+		setvbuf(f, c->iobuf, _IOFBF, CAPTURE_READ_BUF);
 	if (c)
 		c->pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!c || !c->pc) {
 		snprintf(err, errlen, "%s", c ? eb : strerror(ENOMEM));
 		if (f != stdin)
 			fclose(f);
+		if (c)
+			free(c->iobuf);
 		free(c);
 		return NULL;
 	}
@@ -66,6 +78,7 @@ void capture_close(struct capture *c)
 	if (!c)
 		return;
 	pcap_close(c->pc);
+	free(c->iobuf);
 	free(c);
 }
 
