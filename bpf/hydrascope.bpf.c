@@ -767,8 +767,8 @@ __noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
 	return 0;
 }
 
-SEC("xdp")
-int hs_xdp(struct xdp_md *ctx)
+/* Every packet, live or replayed: its verdict. */
+INLINE int handle(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -815,6 +815,57 @@ int hs_xdp(struct xdp_md *ctx)
 	}
 	if (!(flags & 0x06) && p.l4_len > p.tcp->doff * 4u)  /* data, no SYN/RST */
 		return tcp_payload(ctx, st, &p, end);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int hs_xdp(struct xdp_md *ctx)
+{
+	return handle(ctx);
+}
+
+/* The same path for replay's frames: a global subprogram, verified once
+ * and called per frame of a batch. */
+__noinline int hs_packet(struct xdp_md *ctx)
+{
+	return handle(ctx);
+}
+
+/* Frames of this test run in replay_frames (userspace sets it). */
+__u32 replay_n = 0;
+
+/*
+ * Replay: the first replay_n frames of replay_frames, each in turn made
+ * the packet of this test run (its length, then its bytes) and handed to
+ * the very path hs_xdp runs, with its capture time as the clock. One
+ * system call for a batch, not one per packet. Each frame's verdict goes
+ * back in its slot; a frame the packet cannot hold is HS_REPLAY_NOT_RUN.
+ */
+SEC("xdp")
+int hs_replay(struct xdp_md *ctx)
+{
+	struct hs_replay_frame *fr;
+	__u32 i, key, len;
+	int have;
+
+	for (i = 0; i < HS_REPLAY_BATCH; i++) {
+		if (i >= replay_n)
+			break;
+		key = i;  /* i stays in a register, known to the verifier */
+		fr = bpf_map_lookup_elem(&replay_frames, &key);
+		if (!fr)
+			break;
+		len = fr->len;
+		fr->verdict = HS_REPLAY_NOT_RUN;
+		if (len < 14 || len > HS_REPLAY_FRAME)
+			continue;
+		have = (int)bpf_xdp_get_buff_len(ctx);
+		if (bpf_xdp_adjust_tail(ctx, (int)len - have) ||
+		    bpf_xdp_store_bytes(ctx, 0, fr->data, len))
+			continue;
+		replay_now_ns = fr->ts_ns;
+		fr->verdict = (__u32)hs_packet(ctx);
+	}
 	return XDP_PASS;
 }
 

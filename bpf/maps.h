@@ -115,4 +115,14 @@ struct {
 	__uint(max_entries, HS_EVENTS_BYTES);
 } events SEC(".maps");
 
+/* Replay only: the frames of one test run of hs_replay, written by
+ * userspace through mmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HS_REPLAY_BATCH);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct hs_replay_frame);
+} replay_frames SEC(".maps");
+
 #endif /* HS_MAPS_H */

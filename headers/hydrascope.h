@@ -391,4 +391,24 @@ struct hs_enforce {
 	char  ja4[64];                       /* for status only, NUL-terminated */
 };
 
+/* ---- replay ---- */
+
+/* Replay hands the program a batch of captured frames per BPF_PROG_TEST_RUN
+ * (one system call costs more than the program's work on most packets).
+ * A frame of a test run lives in one page: 4096 bytes less XDP's headroom
+ * (256) and the shared info at its end (320 on x86-64 and arm64). */
+#ifndef HS_REPLAY_BATCH
+#define HS_REPLAY_BATCH 256     /* frames per test run */
+#endif
+#define HS_REPLAY_FRAME 3520    /* bytes a frame may have */
+
+/* One slot of the replay_frames map, written by replay before a run. */
+struct hs_replay_frame {
+	__u64 ts_ns;                         /* capture time: the program's clock */
+	__u32 len;                           /* bytes of data */
+	__u32 verdict;                       /* the program's (HS_REPLAY_NOT_RUN: not run) */
+	__u8  data[HS_REPLAY_FRAME];
+};
+#define HS_REPLAY_NOT_RUN 0xffffffffu
+
 #endif /* HYDRASCOPE_H */

@@ -128,6 +128,16 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	if (c->replay) {
 		skel->rodata->clock_mode = HS_CLOCK_REPLAY;
 		skel->rodata->emit_every = 1;
+		/* private maps, never pinned: entries allocated as they come
+		 * (filling the free lists of every entry up front is a third of
+		 * a short replay's time); enforcement is live only */
+		bpf_map__set_map_flags(skel->maps.tcp_fps, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.tls_fps, BPF_F_NO_PREALLOC);
+		bpf_map__set_max_entries(skel->maps.enforce, 1);
+	} else {
+		/* live: no batches of captured frames */
+		bpf_program__set_autoload(skel->progs.hs_replay, false);
+		bpf_map__set_max_entries(skel->maps.replay_frames, 1);
 	}
 	if (c->nports) {
 		for (i = 0; i < HS_TLS_PORTS_MAX; i++)

@@ -271,6 +271,9 @@ void win_free(struct windows *w);
 /* Close the windows that end at or before now_ns (program clock): replay,
  * whose program writes generation 0 only. */
 int win_advance(struct windows *w, int tls_fps_fd, int tcp_fps_fd, __u64 now_ns);
+/* Would win_advance at now_ns do anything (the first time: start the
+ * windows)? Replay runs the packets before a window's end first. */
+bool win_due(const struct windows *w, __u64 now_ns);
 /* Close a window now: read the entries of generation gen (0 or 1: keys
  * whose lowest bit is gen; -1: every entry) of tls_fps and, unless the
  * config turned TCP stacks off, of tcp_fps (-1: left alone), merged by

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
@@ -21,6 +22,11 @@ struct replay {
 	bool json, events;
 	int tcp_fps_fd;             /* to name the TCP signature of a hello */
 	struct windows *win;        /* --window/--alerts: the detector */
+	struct hs_bpf *skel;
+	struct ring_buffer *rb;
+	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
+	size_t frames_len;
+	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt;
 };
 
@@ -141,40 +147,90 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* Feed one capture. 0 when read to the end, -1 when it stopped early. */
-static int replay_file(struct hs_bpf *skel, struct ring_buffer *rb, struct replay *r,
-		       struct capture *c, const char *file)
+/* Run the waiting frames through the program, in one test run, then
+ * read the events they made. 0, or -1 when the run failed. */
+static int replay_flush(struct replay *r)
 {
-	int prog_fd = bpf_program__fd(skel->progs.hs_xdp), rc;
+	/* the packet of the run: hs_replay gives it each frame's size and bytes */
+	static const unsigned char start[64];
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = start, .data_size_in = sizeof(start),
+		    .repeat = 1);
+	__u32 i;
+
+	if (!r->n)
+		return 0;
+	r->skel->bss->replay_n = r->n;
+	if (bpf_prog_test_run_opts(bpf_program__fd(r->skel->progs.hs_replay), &t)) {
+		pr_warn("Couldn't run the XDP program on %u frames: %s", r->n, strerror(errno));
+		r->n = 0;
+		return -1;
+	}
+	for (i = 0; i < r->n; i++) {
+		/* larger than the page a frame lives in: captured with offloads
+		 * on; a real NIC at this MTU never hands such a frame to XDP */
+		if (r->frames[i].verdict == HS_REPLAY_NOT_RUN)
+			r->oversize++;
+		else
+			r->packets++;
+	}
+	r->n = 0;
+	ring_buffer__consume(r->rb);
+	return 0;
+}
+
+/* Feed one capture. 0 when read to the end, -1 when it stopped early. */
+static int replay_file(struct replay *r, struct capture *c, const char *file)
+{
 	struct capture_frame f = { 0 };
+	struct hs_replay_frame *fr;
+	int rc;
 
 	while ((rc = capture_next(c, &f)) == 1) {
-		if (r->win && win_advance(r->win, bpf_map__fd(skel->maps.tls_fps),
-					   bpf_map__fd(skel->maps.tcp_fps), f.ts_ns)) {
-			pr_warn("%s: the detector ran out of memory", file);
-			return -1;
+		if (r->win && win_due(r->win, f.ts_ns)) {
+			/* the packets before the window's end are in it */
+			if (replay_flush(r))
+				return -1;
+			if (win_advance(r->win, bpf_map__fd(r->skel->maps.tls_fps),
+					bpf_map__fd(r->skel->maps.tcp_fps), f.ts_ns)) {
+				pr_warn("%s: the detector ran out of memory", file);
+				return -1;
+			}
 		}
-		/* fresh options each time: the kernel writes data_size_out back */
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f.data, .data_size_in = f.len,
-			    .repeat = 1);
-
-		skel->bss->replay_now_ns = f.ts_ns;
-		if (bpf_prog_test_run_opts(prog_fd, &t)) {
-			/* larger than one page: captured with offloads on; a real
-			 * NIC at this MTU never hands such a frame to XDP */
-			pr_debug("%s: frame of %u bytes not run: %s", file, f.len, strerror(errno));
+		if (f.len > HS_REPLAY_FRAME) {
 			r->oversize++;
 			continue;
 		}
-		r->packets++;
-		ring_buffer__consume(rb);
+		fr = &r->frames[r->n++];
+		fr->ts_ns = f.ts_ns;
+		fr->len = f.len;
+		memcpy(fr->data, f.data, f.len);
+		if (r->n == HS_REPLAY_BATCH && replay_flush(r))
+			return -1;
 	}
+	if (replay_flush(r))
+		return -1;
 	r->runt += f.runt;
 	r->oversize += f.oversize;
 	if (rc < 0) {
 		pr_warn("%s: %s", file, capture_error(c));
 		return -1;
 	}
+	return 0;
+}
+
+/* replay_frames into our address space; 0 or -1 */
+static int replay_map(struct replay *r)
+{
+	struct bpf_map *m = r->skel->maps.replay_frames;
+	void *p;
+
+	r->frames_len = (size_t)bpf_map__max_entries(m) * sizeof(struct hs_replay_frame);
+	p = mmap(NULL, r->frames_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	if (p == MAP_FAILED) {
+		pr_warn("Couldn't map the replay frames: %s", strerror(errno));
+		return -1;
+	}
+	r->frames = p;
 	return 0;
 }
 
@@ -272,6 +328,9 @@ int cmd_replay(int argc, char **argv)
 	skel = hs_open(&cfg);
 	if (!skel)
 		goto out;
+	/* frames go through hs_replay, in batches */
+	bpf_program__set_autoload(skel->progs.hs_xdp, false);
+	bpf_program__set_autoload(skel->progs.hs_egress, false);
 	err = hs_load(skel, NULL);
 	if (err) {
 		ret = hs_err_exit(err);
@@ -288,10 +347,13 @@ int cmd_replay(int argc, char **argv)
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
 		goto out;
 	}
+	r.skel = skel;
+	r.rb = rb;
+	if (replay_map(&r))
+		goto out;
 	for (i = 0; i < nfiles; i++)
-		if (replay_file(skel, rb, &r, pcs[i], argv[optind + i]))
+		if (replay_file(&r, pcs[i], argv[optind + i]))
 			partial = true;
-	ring_buffer__consume(rb);
 	if (r.oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
 			"(captured with segmentation offloads on?)", r.oversize);
@@ -312,6 +374,8 @@ int cmd_replay(int argc, char **argv)
 	if (ret == HS_EXIT_OK && partial)
 		ret = HS_EXIT_PARTIAL;
 out:
+	if (r.frames)
+		munmap(r.frames, r.frames_len);
 	win_free(r.win);
 	ring_buffer__free(rb);
 	hs_bpf__destroy(skel);

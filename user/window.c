@@ -360,14 +360,25 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 }
 
 /* Close every window that ends at or before now; returns -errno on error. */
+/* a bogus timestamp at the end of time: in the last window there is */
+static __u64 win_clamp(const struct windows *w, __u64 now_ns)
+{
+	__u64 len = (__u64)w->window_s * 1000000000ULL;
+
+	return now_ns >= UINT64_MAX - len ? UINT64_MAX - len : now_ns;
+}
+
+bool win_due(const struct windows *w, __u64 now_ns)
+{
+	return !w->end_ns || win_clamp(w, now_ns) >= w->end_ns;
+}
+
 int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
 {
 	__u64 len = (__u64)w->window_s * 1000000000ULL, skip;
 	int err;
 
-	/* a bogus timestamp at the end of time: in the last window there is */
-	if (now_ns >= UINT64_MAX - len)
-		now_ns = UINT64_MAX - len;
+	now_ns = win_clamp(w, now_ns);
 	if (!w->end_ns)
 		w->end_ns = (now_ns / len + 1) * len;  /* windows on round times */
 	while (now_ns >= w->end_ns) {
