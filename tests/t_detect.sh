@@ -6,7 +6,7 @@
 # windows, the single-stack one also as a TCP stack, no false alert.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd python3
+need_cmd python3 tshark
 out=$(python3 "$ROOT/tests/eval.py" "$HS" --seeds 7 --minutes 20 --scale 0.3 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
@@ -66,6 +66,25 @@ n2026=$(grep '"state":"new"' "$TMP/gap.jsonl" | grep -c '"ts":"2026-')
 n2036=$(grep '"state":"new"' "$TMP/gap.jsonl" | grep -c '"ts":"2036-')
 [ "$n2026" -gt 0 ] && [ "$n2036" -gt 0 ] && ok "alerts in both: $n2026 and $n2036" ||
 	fail "alerts in both captures expected, got $n2026 and $n2036"
+# windows end inside a batch of frames (one test run holds up to 256):
+# every window's ClientHellos are its own, as tshark counts them by time
+printf '[detect]\nwarmup = 0\nmin_ips = 1\nmin_nets = 1\nalert_score = 1\n' >"$TMP/all.ini"
+"$HS" replay -j --window 5 -c "$TMP/all.ini" "$ROOT/tests/templates/curl.pcap" >"$TMP/w.jsonl"
+tshark -r "$ROOT/tests/templates/curl.pcap" -Y 'tls.handshake.type == 1' -T fields \
+	-e frame.time_epoch 2>/dev/null >"$TMP/w.times"
+python3 - "$TMP/w.jsonl" "$TMP/w.times" <<'PY' && ok "--window 5 on 42 packets: each window's ClientHellos in its own alert" ||
+import calendar, collections, json, sys, time
+want = collections.Counter(int(float(t)) // 5 * 5 + 5 for t in open(sys.argv[2]).read().split())
+got = {}
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    if a["event"] == "hydra" and a["state"] != "ended":
+        got[calendar.timegm(time.strptime(a["ts"], "%Y-%m-%dT%H:%M:%SZ"))] = a["conns"]
+bad = {t: (got[t], want.get(t, 0)) for t in got if got[t] != want.get(t, 0)}
+print("# windows alerted %d, ClientHellos by window %s" % (len(got), sorted(want.items())))
+sys.exit(0 if len(got) >= 2 and not bad else 1)
+PY
+	fail "--window 5: an alert's conns the ClientHellos of its window expected: $(cut -c1-200 "$TMP/w.jsonl" | head -n 3)"
 "$HS" replay --window 60 --alerts "$TMP/alerts.log" "$TMP/s.pcap" >/dev/null
 expect_eq "--alerts FILE is created 0600" 600 "$(stat -c %a "$TMP/alerts.log")"
 grep -q ' hydra new ' "$TMP/alerts.log" && ok "human-readable alert in the file" || fail "alert file: $(head -c 300 "$TMP/alerts.log")"
