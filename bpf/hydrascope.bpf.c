@@ -237,19 +237,8 @@ INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep, int rev)
  * low address words, client first (rev: the packet is the server's). */
 INLINE __u32 flow_slot(const struct pkt *p, int rev)
 {
-	__u32 a, b, ports = *(const __u32 *)p->tcp;
+	__u32 a = p->src_lo, b = p->dst_lo, ports = *(const __u32 *)p->tcp;
 
-	if (p->family == 4) {
-		const struct iphdr *iph = p->l3;
-
-		a = iph->saddr;
-		b = iph->daddr;
-	} else {
-		const struct ipv6hdr *ip6 = p->l3;
-
-		a = ip6->saddr.in6_u.u6_addr32[3];
-		b = ip6->daddr.in6_u.u6_addr32[3];
-	}
 	if (rev) {
 		__u32 t = a;
 
@@ -559,6 +548,15 @@ INLINE void flow_dropped(struct hs_flow *f)
 	f->state = f->flags & HS_FLOWF_SYN ? HS_FLOW_SYN : 0;
 }
 
+/* Does a payload of plen bytes at pl start like a TLS handshake record
+ * (16 03)? A segment of one byte may carry just the 16 (the hello split
+ * right after its first byte). */
+INLINE int payload_looks_tls(const __u8 *pl, __u32 plen, void *end)
+{
+	return (void *)(pl + 1) <= end && pl[0] == 0x16 &&
+	       (plen == 1 || ((void *)(pl + 2) <= end && pl[1] == 0x03));
+}
+
 /* What the packet parse hands to the TLS path. */
 struct seg {
 	struct hs_endpoints ep;
@@ -656,115 +654,134 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	return XDP_PASS;
 }
 
-/* Client payload: hand it to the TLS path only when it may matter; the
- * packet's verdict. */
-INLINE int tcp_payload(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
-			void *end)
-{
-	const struct tcphdr *t = p->tcp;
-	__u32 hlen = t->doff * 4, plen = p->l4_len - hlen;
-	const __u8 *pl = (const __u8 *)t + hlen;
-	struct seg sg;
-	int looks;
-
-	/* a TLS handshake record starts 16 03; a segment of one byte may carry
-	 * just the 16 (the hello split right after its first byte) */
-	looks = (void *)(pl + 1) <= end && pl[0] == 0x16 &&
-		(plen == 1 || ((void *)(pl + 2) <= end && pl[1] == 0x03));
-	if (!is_tls_port(bpf_ntohs(t->dest))) {
-		if (looks && (void *)(pl + 6) <= end && pl[5] == 0x01)
-			st->c[HS_ST_TLS_OTHER_PORT]++;
-		return XDP_PASS;
-	}
-	sg.slot = flow_slot(p, 0);
-	if (!looks) {
-		/* the common case, data on an established flow: one array read */
-		struct hs_flow *f = bpf_map_lookup_elem(&flows, &sg.slot);
-
-		if (!f || !f->state || f->state == HS_FLOW_DONE)
-			return XDP_PASS;
-	}
-	endpoints(p, &sg.ep, 0);
-	if (bench_vary_src)
-		bench_new_src(&sg.ep, st->c[HS_ST_PACKETS]);
-	sg.seq = bpf_ntohl(t->seq);
-	sg.ack = bpf_ntohl(t->ack_seq);
-	sg.off = (void *)pl - (void *)(long)ctx->data;
-	sg.plen = plen;
-	sg.looks = looks;
-	return hs_tls_segment(ctx, &sg) == XDP_DROP ? XDP_DROP : XDP_PASS;
-}
-
-/* Where the parse found the headers of a SYN, as offsets from ctx->data. */
-struct syn_at {
+/* Where the parse found the headers of a TCP packet, as offsets from
+ * ctx->data, and what the subprograms below need of it. */
+struct tcp_at {
 	__u32 l3_off;
 	__u32 tcp_off;
 	__u32 l4_len;
 	__u32 ext_len;
+	__u32 src_lo;           /* as in struct pkt */
+	__u32 dst_lo;
 	__u32 family;
+	__u32 slot;             /* data: the flow slot */
+	__u32 looks;            /* data: the payload starts like a handshake record */
 };
 
 /*
- * A client SYN: a global subprogram, verified once rather than once per
- * way the headers before it were parsed (VLAN tags, IPv6 extensions).
- * Packet pointers cannot cross into it, so it finds the headers again
- * from their offsets, checking each against the end of the packet.
+ * The packet headers again, in a global subprogram: packet pointers cannot
+ * cross into one, so they are found from their offsets, each checked
+ * against the end of the packet. 0, or -1 if they do not fit.
  */
-__noinline int hs_syn(struct xdp_md *ctx, struct syn_at *at)
+INLINE int pkt_at(struct xdp_md *ctx, const struct tcp_at *at, struct pkt *p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct hs_endpoints ep;
-	struct pkt p = {};
-	struct hs_stats *st;
-	struct tcphdr *t;
-	__u64 id, stack = 0, ts = 0;
-	__u32 zero = 0;
-
-	if (!at)
-		return 0;
-	st = bpf_map_lookup_elem(&stats, &zero);
-	if (!st)
-		return 0;
 	/* bounded well below 64 KiB: the verifier only trusts such offsets */
-	t = data + (at->tcp_off & 0x3fff);
+	struct tcphdr *t = data + (at->tcp_off & 0x3fff);
+
 	if ((void *)(t + 1) > end)
-		return 0;
+		return -1;
 	/* keep the compiler from recomputing the pointer without the check */
 	asm volatile("" : "+r"(t));
-	p.tcp = t;
+	p->tcp = t;
+	/* the family a constant on each path: the verifier then knows which
+	 * header length was checked wherever p->family is read */
 	if (at->family == 4) {
 		struct iphdr *iph = data + (at->l3_off & 0xff);
 
 		if ((void *)(iph + 1) > end)
-			return 0;
-		p.l3 = iph;
+			return -1;
+		p->l3 = iph;
+		p->family = 4;
 	} else {
 		struct ipv6hdr *ip6 = data + (at->l3_off & 0xff);
 
 		if ((void *)(ip6 + 1) > end)
-			return 0;
-		p.l3 = ip6;
+			return -1;
+		p->l3 = ip6;
+		p->family = 6;
 	}
-	p.l4_len = at->l4_len;
-	p.ip_ext_len = at->ext_len;
-	p.family = at->family;
-
-	id = count_syn(ctx, st, &p, &ep, &stack, &ts);
-	if (is_tls_port(ep.dport)) {
-		/* a handshake in progress keeps its slot (a retransmitted SYN
-		 * of the same connection starts it again) */
-		struct hs_flow *f = take_slot(flow_slot(&p, 0), &ep, id, stack, ts);
-
-		if (!f) {
-			st->c[HS_ST_FLOW_BUSY]++;
-			return 0;
-		}
-		f->isn = bpf_ntohl(p.tcp->seq);
-		f->flags = HS_FLOWF_SYN;
-		f->state = HS_FLOW_SYN;
-	}
+	p->l4_len = at->l4_len;
+	p->ip_ext_len = at->ext_len;
+	p->src_lo = at->src_lo;
+	p->dst_lo = at->dst_lo;
 	return 0;
+}
+
+/*
+ * The subprograms for the packets that matter: a client SYN, a SYN-ACK in
+ * replay, client data to a TLS port that may be (part of) a ClientHello.
+ * Each is global: verified once, not once per way the headers before it
+ * were parsed (VLAN tags, IPv6 extensions).
+ */
+
+/* A client SYN: its fingerprint, and its flow if to a TLS port. */
+__noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
+{
+	struct hs_endpoints ep;
+	__u64 id, stack = 0, ts = 0;
+	struct hs_flow *f;
+	struct hs_stats *st;
+	struct pkt p = {};
+	__u32 zero = 0;
+
+	if (!at || pkt_at(ctx, at, &p))
+		return 0;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!st)
+		return 0;
+	id = count_syn(ctx, st, &p, &ep, &stack, &ts);
+	if (!is_tls_port(ep.dport))
+		return 0;
+	/* a handshake in progress keeps its slot (a retransmitted SYN of the
+	 * same connection starts it again) */
+	f = take_slot(flow_slot(&p, 0), &ep, id, stack, ts);
+	if (!f) {
+		st->c[HS_ST_FLOW_BUSY]++;
+		return 0;
+	}
+	f->isn = bpf_ntohl(p.tcp->seq);
+	f->flags = HS_FLOWF_SYN;
+	f->state = HS_FLOW_SYN;
+	return 0;
+}
+
+/* A SYN-ACK of a replayed capture (see record_synack). */
+__noinline int hs_synack(struct xdp_md *ctx, const struct tcp_at *at)
+{
+	struct pkt p = {};
+
+	if (at && !pkt_at(ctx, at, &p))
+		record_synack(&p);
+	return 0;
+}
+
+/* Client data to a TLS port that may matter (see handle): to the TLS
+ * path; the packet's verdict. */
+__noinline int hs_data(struct xdp_md *ctx, const struct tcp_at *at)
+{
+	struct hs_stats *st;
+	struct pkt p = {};
+	struct seg sg;
+	__u32 zero = 0, hlen;
+
+	if (!at || pkt_at(ctx, at, &p))
+		return XDP_PASS;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!st)
+		return XDP_PASS;
+	hlen = p.tcp->doff * 4;
+	sg.slot = at->slot & (HS_FLOWS_MAX - 1);
+	endpoints(&p, &sg.ep, 0);
+	if (bench_vary_src)
+		bench_new_src(&sg.ep, st->c[HS_ST_PACKETS]);
+	sg.seq = bpf_ntohl(p.tcp->seq);
+	sg.ack = bpf_ntohl(p.tcp->ack_seq);
+	sg.off = (at->tcp_off & 0x3fff) + hlen;
+	sg.plen = p.l4_len - hlen;
+	sg.looks = at->looks;
+	return hs_tls_segment(ctx, &sg) == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
 /* Every packet, live or replayed: its verdict. */
@@ -772,8 +789,10 @@ INLINE int handle(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	struct tcp_at at;
 	struct pkt p = {};
 	struct hs_stats *st;
+	const __u8 *pl;
 	__u32 zero = 0;
 	__u8 flags;
 	int r;
@@ -790,19 +809,18 @@ INLINE int handle(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	flags = ((__u8 *)p.tcp)[13];
+	at.l3_off = p.l3 - data;
+	at.tcp_off = (void *)p.tcp - data;
+	at.l4_len = p.l4_len;
+	at.ext_len = p.ip_ext_len;
+	at.src_lo = p.src_lo;
+	at.dst_lo = p.dst_lo;
+	at.family = p.family;
 	if ((flags & 0x12) == 0x02) {           /* SYN without ACK: a client SYN */
 		if (flags & 0x05) {             /* with FIN or RST: as p0f, ignore */
 			st->c[HS_ST_SYN_BAD_FLAGS]++;
 			return XDP_PASS;
 		}
-		struct syn_at at = {
-			.l3_off = p.l3 - data,
-			.tcp_off = (void *)p.tcp - data,
-			.l4_len = p.l4_len,
-			.ext_len = p.ip_ext_len,
-			.family = p.family,
-		};
-
 		hs_syn(ctx, &at);
 		return XDP_PASS;
 	}
@@ -810,12 +828,28 @@ INLINE int handle(struct xdp_md *ctx)
 		/* live, the server's own leave through the egress program; one
 		 * arriving here is not ours to trust */
 		if (clock_mode == HS_CLOCK_REPLAY)
-			record_synack(&p);
+			hs_synack(ctx, &at);
 		return XDP_PASS;
 	}
-	if (!(flags & 0x06) && p.l4_len > p.tcp->doff * 4u)  /* data, no SYN/RST */
-		return tcp_payload(ctx, st, &p, end);
-	return XDP_PASS;
+	if ((flags & 0x06) || p.l4_len <= p.tcp->doff * 4u)  /* not data, or SYN/RST */
+		return XDP_PASS;
+	pl = (const __u8 *)p.tcp + p.tcp->doff * 4;
+	at.looks = payload_looks_tls(pl, p.l4_len - p.tcp->doff * 4, end);
+	if (!is_tls_port(bpf_ntohs(p.tcp->dest))) {
+		if (at.looks && (void *)(pl + 6) <= end && pl[5] == 0x01)
+			st->c[HS_ST_TLS_OTHER_PORT]++;
+		return XDP_PASS;
+	}
+	at.slot = flow_slot(&p, 0);
+	if (!at.looks) {
+		/* the common case, data on an established flow: one array read,
+		 * here, before any call */
+		struct hs_flow *f = bpf_map_lookup_elem(&flows, &at.slot);
+
+		if (!f || !f->state || f->state == HS_FLOW_DONE)
+			return XDP_PASS;
+	}
+	return hs_data(ctx, &at) == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
 SEC("xdp")

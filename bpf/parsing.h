@@ -37,7 +37,11 @@ struct pkt {
 	struct tcphdr *tcp;
 	__u32 l4_len;           /* TCP header + payload, per the IP length fields */
 	__u16 ip_ext_len;       /* IPv4 option bytes or IPv6 extension bytes */
-	__u8 family;            /* 4 or 6 */
+	__u32 src_lo;           /* the source address (IPv4), its last word (IPv6) */
+	__u32 dst_lo;           /* the same of the destination */
+	/* 4 or 6, alone in its 8 bytes: the verifier then keeps the constant
+	 * a subprogram reads it as (which header length was checked) */
+	__u64 family;
 };
 
 /* Ethernet and VLAN tags; *proto is the inner ethertype (network order). */
@@ -85,6 +89,8 @@ INLINE int parse_ipv4(void **pos, void *end, struct pkt *p)
 		return HS_ST_FRAGMENT;
 	p->l3 = iph;
 	p->family = 4;
+	p->src_lo = iph->saddr;
+	p->dst_lo = iph->daddr;
 	p->ip_ext_len = hlen - 20;
 	p->l4_len = tot - hlen;
 	*pos = (void *)iph + hlen;
@@ -149,6 +155,8 @@ INLINE int parse_ipv6(void **pos, void *end, struct pkt *p)
 		return HS_ST_NON_TCP;
 	p->l3 = ip6;
 	p->family = 6;
+	p->src_lo = ip6->saddr.in6_u.u6_addr32[3];
+	p->dst_lo = ip6->daddr.in6_u.u6_addr32[3];
 	p->ip_ext_len = ext;
 	p->l4_len = plen - ext;
 	*pos = cur;
