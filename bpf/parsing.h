@@ -102,34 +102,40 @@ struct ipv6_opt_hdr_min {
 	__u8 hdrlen;
 };
 
-INLINE int parse_ipv6(void **pos, void *end, struct pkt *p)
-{
-	struct ipv6hdr *ip6 = *pos;
-	void *cur = ip6 + 1;
-	__u32 plen, ext = 0;
-	__u8 nh;
-	int i;
+/* An IPv6 extension header chain, walked on offsets from the packet start. */
+struct ip6_chain {
+	__u32 off;      /* in: the header after the fixed one; out: the upper-layer header */
+	__u32 end_off;  /* where the IPv6 payload ends */
+	__u32 ext;      /* out: extension bytes */
+	__u32 nh;       /* in: the fixed header's next header; out: the upper-layer protocol */
+};
 
-	if ((void *)(ip6 + 1) > end || ip6->version != 6)
-		return HS_ST_ERR_IP6;
-	plen = bpf_ntohs(ip6->payload_len);
-	if (!plen || cur + plen > end)
-		return HS_ST_ERR_IP6;
-	nh = ip6->nexthdr;
+INLINE int ip6_is_ext(__u32 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH;
+}
+
+/* Skip up to HS_IPV6_EXT_MAX extension headers: 0, or the stats index of
+ * why not (a fragment with an offset or more to come, a chain too long
+ * or past the payload). */
+INLINE int ip6_chain(void *data, void *end, struct ip6_chain *c)
+{
+	__u32 off = c->off, nh = c->nh, ext = 0;
+	int i;
 
 #pragma unroll
 	for (i = 0; i < HS_IPV6_EXT_MAX; i++) {
-		struct ipv6_opt_hdr_min *eh = cur;
+		/* bounded well below 64 KiB: the verifier only trusts such offsets */
+		struct ipv6_opt_hdr_min *eh = data + (off & 0x3fff);
 		__u32 len;
 
-		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
-		    nh != IPPROTO_DSTOPTS && nh != IPPROTO_FRAGMENT &&
-		    nh != IPPROTO_AH)
+		if (!ip6_is_ext(nh))
 			break;
 		if ((void *)(eh + 1) > end)
 			return HS_ST_ERR_IP6_EXT;
 		if (nh == IPPROTO_FRAGMENT) {
-			__be16 *fo = cur + 2;
+			__be16 *fo = (void *)eh + 2;
 
 			if ((void *)(fo + 1) > end)
 				return HS_ST_ERR_IP6_EXT;
@@ -143,23 +149,60 @@ INLINE int parse_ipv6(void **pos, void *end, struct pkt *p)
 			len = (eh->hdrlen + 1) * 8;
 		}
 		nh = eh->nexthdr;
-		cur += len;
+		off = (off & 0x3fff) + len;
 		ext += len;
-		if (ext > plen)
+		if (off > c->end_off)
 			return HS_ST_ERR_IP6_EXT;
 	}
-	if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
-	    nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH)
+	if (ip6_is_ext(nh))
 		return HS_ST_ERR_IP6_EXT;  /* chain longer than we walk */
-	if (nh != IPPROTO_TCP)
+	c->off = off;
+	c->nh = nh;
+	c->ext = ext;
+	return 0;
+}
+
+/* The same in a global subprogram of the XDP programs: verified once,
+ * not once per way the headers before it were parsed. */
+__noinline int hs_ip6_chain(struct xdp_md *ctx, struct ip6_chain *c)
+{
+	if (!c)
+		return HS_ST_ERR_IP6_EXT;
+	return ip6_chain((void *)(long)ctx->data, (void *)(long)ctx->data_end, c);
+}
+
+/* xdp: the XDP context (the chain is walked by hs_ip6_chain), or NULL
+ * (walked inline: the tc egress program) */
+INLINE int parse_ipv6(void **pos, void *data, void *end, struct pkt *p, struct xdp_md *xdp)
+{
+	struct ipv6hdr *ip6 = *pos;
+	struct ip6_chain c;
+	__u32 plen;
+	int r;
+
+	if ((void *)(ip6 + 1) > end || ip6->version != 6)
+		return HS_ST_ERR_IP6;
+	plen = bpf_ntohs(ip6->payload_len);
+	if (!plen || (void *)(ip6 + 1) + plen > end)
+		return HS_ST_ERR_IP6;
+	c.off = (void *)(ip6 + 1) - data;
+	c.end_off = c.off + plen;
+	c.nh = ip6->nexthdr;
+	c.ext = 0;
+	if (ip6_is_ext(c.nh)) {
+		r = xdp ? hs_ip6_chain(xdp, &c) : ip6_chain(data, end, &c);
+		if (r)
+			return r;
+	}
+	if (c.nh != IPPROTO_TCP)
 		return HS_ST_NON_TCP;
 	p->l3 = ip6;
 	p->family = 6;
 	p->src_lo = ip6->saddr.in6_u.u6_addr32[3];
 	p->dst_lo = ip6->daddr.in6_u.u6_addr32[3];
-	p->ip_ext_len = ext;
-	p->l4_len = plen - ext;
-	*pos = cur;
+	p->ip_ext_len = c.ext;
+	p->l4_len = plen - c.ext;
+	*pos = data + (c.off & 0x3fff);
 	return 0;
 }
 
@@ -176,8 +219,9 @@ INLINE int parse_tcp(void *pos, void *end, struct pkt *p)
 	return 0;
 }
 
-/* Parse down to TCP. 0 on success, else the stats index to count. */
-INLINE int parse_packet(void *data, void *end, struct pkt *p)
+/* Parse down to TCP. 0 on success, else the stats index to count. xdp:
+ * as for parse_ipv6. */
+INLINE int parse_packet(void *data, void *end, struct pkt *p, struct xdp_md *xdp)
 {
 	void *pos = data;
 	__be16 proto;
@@ -189,7 +233,7 @@ INLINE int parse_packet(void *data, void *end, struct pkt *p)
 	if (proto == bpf_htons(ETH_P_IP))
 		r = parse_ipv4(&pos, end, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		r = parse_ipv6(&pos, end, p);
+		r = parse_ipv6(&pos, data, end, p, xdp);
 	else
 		return HS_ST_NON_IP;
 	if (r)
