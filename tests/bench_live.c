@@ -12,9 +12,10 @@
  *                               wall seconds it took
  *
  * CLASS: syn (one IPv4 SYN to port 443, again and again), hello (a
- * curl-like ClientHello in one segment) or flood (that SYN); hello and
- * flood get a new random source address per frame (the generator writes
- * it), so that every one is a new connection. Programs are a few raw
+ * curl-like ClientHello in one segment), flood (that SYN) or flood_opts
+ * (that SYN with a random window and MSS: a new TCP fingerprint each);
+ * hello and the floods get a new random source address per frame (the
+ * generator writes it), so that every one is a new connection. Programs are a few raw
  * instructions: nothing here needs a BPF object of its own.
  */
 #define _GNU_SOURCE
@@ -46,8 +47,10 @@ static int load(const struct bpf_insn *insns, size_t n, const char *name)
 	return fd;
 }
 
-/* XDP_TX; with vary, a random IPv4 source first (the IP checksum is left
- * as it was: the receiver's XDP program does not check it). */
+/* XDP_TX; with vary 1, a random IPv4 source first (the IP checksum is
+ * left as it was: the receiver's XDP program does not check it); with
+ * vary 2 also a random TCP window and MSS value (the SYN's options start
+ * with MSS): a new TCP fingerprint each. */
 static int gen_prog(int vary)
 {
 	const struct bpf_insn tx[] = {
@@ -64,8 +67,26 @@ static int gen_prog(int vary)
 		I(BPF_STX | BPF_MEM | BPF_W, 2, 0, 26, 0),           /* saddr = r0 */
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	}, flood_opts[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: source */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
+		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 58),
+		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 4, 0),            /* short: skip */
+		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 48, 0),           /* TCP window */
+		I(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 16),
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 56, 0),           /* MSS value */
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 
+	if (vary == 2)
+		return load(flood_opts, sizeof(flood_opts) / sizeof(flood_opts[0]), "hs_gen_fopts");
 	return vary ? load(flood, sizeof(flood) / sizeof(flood[0]), "hs_gen_flood")
 		    : load(tx, sizeof(tx) / sizeof(tx[0]), "hs_gen");
 }
@@ -130,7 +151,8 @@ static int cmd_gen(const char *ifname, const char *cls, unsigned long n)
 {
 	static __u8 hello[2048];
 	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
-	int vary = strcmp(cls, "syn") != 0, prog = gen_prog(vary), len;
+	int vary = !strcmp(cls, "syn") ? 0 : !strcmp(cls, "flood_opts") ? 2 : 1;
+	int prog = gen_prog(vary), len;
 	struct pspec p = { .ver = 4, .ttl = 64, .ip_id = 1, .sport = 40000, .dport = 443,
 			   .seq = 999, .tflags = TH_SYN, .win = 64240,
 			   .opts = (const __u8 *)LINUX4, .olen = 20 };
@@ -151,8 +173,8 @@ static int cmd_gen(const char *ifname, const char *cls, unsigned long n)
 		p.olen = 0;
 		p.data = hello;
 		p.payload = len;
-	} else if (strcmp(cls, "syn") && strcmp(cls, "flood")) {
-		fprintf(stderr, "bench_live: class syn, hello or flood\n");
+	} else if (strcmp(cls, "syn") && strcmp(cls, "flood") && strcmp(cls, "flood_opts")) {
+		fprintf(stderr, "bench_live: class syn, hello, flood or flood_opts\n");
 		return 2;
 	}
 	build(&p, &f);
@@ -192,6 +214,6 @@ int main(int argc, char **argv)
 		return cmd_count(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "gen"))
 		return cmd_gen(argv[2], argv[3], strtoul(argv[4], NULL, 10));
-	fprintf(stderr, "usage: bench_live count IFACE | gen IFACE syn|hello|flood N\n");
+	fprintf(stderr, "usage: bench_live count IFACE | gen IFACE syn|hello|flood|flood_opts N\n");
 	return 2;
 }

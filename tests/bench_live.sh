@@ -4,7 +4,9 @@
 # BPF_PROG_TEST_RUN in live-frames mode, XDP_TX) sends frames out of a
 # veth in one namespace; its peer in another runs the program under test
 # natively: the count-and-pass baseline (bench_live count), then a real
-# `hydrascope run`. Per class (syn, hello, flood: see bench_live.c) the
+# `hydrascope run`. Per class (syn, hello, flood, flood_opts: see
+# bench_live.c; flood_opts also says how many of its new TCP fingerprints
+# were shed and how full the map got) the
 # packets the receiver saw per second of the generator's run, and
 # hydrascope's rate as a ratio of the baseline's. Frames the receiver could
 # not take in time are dropped by veth and not counted: what is measured is
@@ -23,7 +25,8 @@ ns_add "$G" && ns_add "$R" &&
 gen() { nsenter --net=/run/netns/"$G" "$GEN" gen "${TAG}g" "$1" "$N"; }
 
 declare -A base
-for cls in syn hello flood; do
+CLASSES=(syn hello flood flood_opts)
+for cls in "${CLASSES[@]}"; do
 	bg_job pid nsenter --net=/run/netns/"$R" "$GEN" count "${TAG}r" >"$TMP/count.out" 2>&1
 	wait_for 5 grep -q attached "$TMP/count.out"
 	s=$(gen "$cls")
@@ -33,10 +36,15 @@ for cls in syn hello flood; do
 	echo "live_baseline_${cls}_pps ${base[$cls]} packets/s"
 done
 
-packets() {
-	"$HS" status -j --pin-dir "$PINS" 2>/dev/null |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["counters"]["packets"])'
+# status_of KEY...: the values, from status -j (counters, or maps' entries)
+status_of() {
+	"$HS" status -j --pin-dir "$PINS" 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for k in sys.argv[1:]:
+    print(s["maps"][k[:-8]]["entries"] if k.endswith("_entries") else s["counters"][k])' "$@"
 }
+packets() { status_of packets; }
 cleanup_push "rm -rf $PINS"
 bg_job hs nsenter --net=/run/netns/"$R" "$HS" run -i "${TAG}r" -m native --pin-dir "$PINS" \
 	--state-dir "$TMP/state" --alerts /dev/null 2>"$TMP/run.log"
@@ -44,13 +52,21 @@ if ! wait_for 10 grep -q attached "$TMP/run.log"; then
 	echo "bench_live: hydrascope run did not attach: $(head -c 300 "$TMP/run.log")" >&2
 	exit 1
 fi
-for cls in syn hello flood; do
-	before=$(packets)
+for cls in "${CLASSES[@]}"; do
+	read -r before shed0 full0 < <(status_of packets tcp_fp_shed map_full | tr '\n' ' ')
 	s=$(gen "$cls")
-	after=$(packets)
+	read -r after shed1 full1 tcp_n < <(status_of packets tcp_fp_shed map_full tcp_fps_entries |
+		tr '\n' ' ')
 	awk -v n="$((after - before))" -v s="$s" -v b="${base[$cls]}" -v c="$cls" 'BEGIN {
 		printf "live_hydrascope_%s_pps %.0f packets/s\n", c, n / s
 		printf "live_%s_vs_baseline %.2f ratio\n", c, n / s / b
 	}'
+	if [ "$cls" = flood_opts ]; then
+		# every SYN a new TCP fingerprint: what the maps took and shed
+		echo "live_flood_opts_syns $((after - before)) packets"
+		echo "live_flood_opts_tcp_fp_shed $((shed1 - shed0)) packets"
+		echo "live_flood_opts_map_full $((full1 - full0)) packets"
+		echo "live_flood_opts_tcp_fps_entries $tcp_n entries"
+	fi
 done
 bg_stop "$hs"
