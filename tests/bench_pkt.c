@@ -15,8 +15,10 @@
  * median of single runs): a ClientHello in one segment (Chrome-, curl- and
  * Firefox-like), and each segment of a two-segment ClientHello; the SYN
  * before them is sent untimed. The empty program is timed the same way for
- * these. Also the memory of every map at its default size (the kernel's
- * own accounting, fdinfo memlock).
+ * these. A floor beside them: a program doing one hash-map lookup and an
+ * atomic add, the least a fingerprint update costs. Also the memory of
+ * every map at its default size (the kernel's own accounting, fdinfo
+ * memlock).
  *
  * Output: one "name value unit" line per figure.
  */
@@ -74,6 +76,35 @@ static int empty_prog(void)
 	};
 
 	return bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_empty", "GPL", insns, 2, NULL);
+}
+
+/* A floor for a SYN's fingerprint update: one lookup in a hash map of 8-byte
+ * keys (the kind tcp_fps is) and an atomic add to what it finds, nothing
+ * else. */
+static int floor_prog(void)
+{
+	__u64 key = 1, zero = 0;
+	int map = bpf_map_create(BPF_MAP_TYPE_HASH, "hs_floor", 8, 8, HS_TCP_FP_MAX, NULL);
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 1 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map },
+		{ 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 2 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_0, .src_reg = BPF_REG_1,
+		  .imm = BPF_ADD },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	if (map < 0 || bpf_map_update_elem(map, &key, &zero, BPF_ANY))
+		return -1;
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_floor", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
 /* Median over RUNS of the average of REPEAT runs, program and empty one
@@ -218,7 +249,7 @@ int main(void)
 	struct frame f;
 	struct pspec p;
 	cpu_set_t cpus;
-	int fd, empty, i, len;
+	int fd, empty, floor, i, len;
 
 	libbpf_set_print(NULL);
 	CPU_ZERO(&cpus);
@@ -287,6 +318,14 @@ int main(void)
 	syn_of(&p);
 	build(&p, &f);
 	steady("syn_flood_random_src", bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+	/* what any fingerprint update costs at least here */
+	floor = floor_prog();
+	if (floor < 0) {
+		fprintf(stderr, "bench_pkt: couldn't load the floor program: %s\n", strerror(errno));
+		return 1;
+	}
+	steady("floor_hash_lookup_atomic_add", floor, empty, &f);
+	close(floor);
 	/* the same hook makes each repeat of a ClientHello one from a new
 	 * source, walked in full (no SYN seen for it) */
 	for (i = 0; i < 3; i++) {
