@@ -29,10 +29,12 @@ HS_INLINE __u64 hs_mix64(__u64 h)
 	return h;
 }
 
-/* One 64-bit word folded into a running hash. */
-HS_INLINE __u64 hs_hash_fold(__u64 h, __u64 w)
+/* One word into a running hash with a single multiply: a chain of these
+ * ends in hs_mix64, which spreads every bit. On every SYN and ClientHello,
+ * where a full mix per word made the chain the slowest part of an id. */
+HS_INLINE __u64 hs_hash_step(__u64 h, __u64 w)
 {
-	return hs_mix64(h ^ w) + 0x2545f4914f6cdd1dULL;
+	return (h ^ w) * 0x9e3779b97f4a7c15ULL;
 }
 
 /* Fold n 64-bit words into one hash. */
@@ -42,7 +44,7 @@ HS_INLINE __u64 hs_hash_words(const __u64 *w, int n, __u64 seed)
 	int i;
 
 	for (i = 0; i < n; i++)
-		h = hs_hash_fold(h, w[i]);
+		h = hs_hash_step(h, w[i]);
 	return hs_mix64(h);
 }
 
@@ -50,14 +52,6 @@ HS_INLINE __u64 hs_hash_words(const __u64 *w, int n, __u64 seed)
 HS_INLINE __u8 hs_ttl_initial(__u8 ttl)
 {
 	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
-}
-
-/* One word into a running hash with a single multiply: a chain of these
- * ends in hs_mix64, which spreads every bit; on every SYN, where a full mix
- * per word made the chain the slowest part of the signature. */
-HS_INLINE __u64 hs_hash_step(__u64 h, __u64 w)
-{
-	return (h ^ w) * 0x9e3779b97f4a7c15ULL;
 }
 
 /*
