@@ -157,15 +157,18 @@ ids=$(awk '/^Uid:/ { u = $2 } /^CapEff:/ { c = $2 } END { print u ":" c }' \
 expect_eq "the exporter runs as nobody with no capability (Uid:CapEff)" \
 	"$(id -u nobody):0000000000000000" "$ids"
 # handshakes of two TLS stacks in the current windows (curl and openssl
-# s_client: two JA4s), so the scrape has fingerprints to leave out; run
-# closes a 2 s window (and forgets it) at each flip, so a flip between
-# the handshakes and the scrape takes one away: up to three tries
-for try in 1 2 3; do
+# s_client: two JA4s, side by side), so the scrape has fingerprints to
+# leave out; run closes a 2 s window (and forgets it) at each flip, so a
+# flip between the handshakes and the scrape takes one away (likely on a
+# slow build, the sanitizers'): up to ten tries
+for try in 1 2 3 4 5 6 7 8 9 10; do
 	for c in 0 1; do
 		timeout 20 nsenter --net=/run/netns/"${BED_CLIENTS[c]}" curl -sS -k --max-time 10 \
-			-o /dev/null "https://$BED_SRV_IP/" 2>>"$TMP/curl.err"
+			-o /dev/null "https://$BED_SRV_IP/" 2>>"$TMP/curl.err" &
+		p1=$!
 		timeout 20 nsenter --net=/run/netns/"${BED_CLIENTS[c]}" openssl s_client -brief \
-			-connect "$BED_SRV_IP:443" </dev/null >/dev/null 2>&1
+			-connect "$BED_SRV_IP:443" </dev/null >/dev/null 2>&1 &
+		wait "$p1" $!    # these two only: the exporter and run are children too
 	done
 	code=$(scrape http://127.0.0.1:$EXP_PORT/metrics "$TMP/exp.prom")
 	[ "$(awk '$1 == "hydrascope_fingerprints" { print $2 }' "$TMP/exp.prom")" -ge 2 ] 2>/dev/null && break
