@@ -804,7 +804,7 @@ INLINE int handle(struct xdp_md *ctx)
 	struct pkt p = {};
 	struct hs_stats *st;
 	const __u8 *pl;
-	__u32 zero = 0;
+	__u32 zero = 0, hlen;
 	__u8 flags;
 	int r;
 
@@ -841,10 +841,11 @@ INLINE int handle(struct xdp_md *ctx)
 			hs_synack(ctx, &at);
 		return XDP_PASS;
 	}
-	if ((flags & 0x06) || p.l4_len <= p.tcp->doff * 4u)  /* not data, or SYN/RST */
+	hlen = p.tcp->doff * 4;
+	if ((flags & 0x06) || p.l4_len <= hlen)  /* not data, or SYN/RST */
 		return XDP_PASS;
-	pl = (const __u8 *)p.tcp + p.tcp->doff * 4;
-	at.looks = payload_looks_tls(pl, p.l4_len - p.tcp->doff * 4, end);
+	pl = (const __u8 *)p.tcp + hlen;
+	at.looks = payload_looks_tls(pl, p.l4_len - hlen, end);
 	if (!is_tls_port(bpf_ntohs(p.tcp->dest))) {
 		if (at.looks && (void *)(pl + 6) <= end && pl[5] == 0x01)
 			st->c[HS_ST_TLS_OTHER_PORT]++;

@@ -359,7 +359,6 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 	return err ?: err2;
 }
 
-/* Close every window that ends at or before now; returns -errno on error. */
 /* a bogus timestamp at the end of time: in the last window there is */
 static __u64 win_clamp(const struct windows *w, __u64 now_ns)
 {
@@ -373,6 +372,7 @@ bool win_due(const struct windows *w, __u64 now_ns)
 	return !w->end_ns || win_clamp(w, now_ns) >= w->end_ns;
 }
 
+/* Close every window that ends at or before now; returns -errno on error. */
 int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
 {
 	__u64 len = (__u64)w->window_s * 1000000000ULL, skip;
