@@ -22,6 +22,7 @@
  * Output: one "name value unit" line per figure.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "detect.h"
+#include "exporter.h"
+#include "fps.h"
+#include "metrics.h"
+#include "window.h"
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
 

@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "hs.h"
+#include "bpfobj.h"
 #include "hs_bpf.skel.h"
 #include "pkt.h"
 

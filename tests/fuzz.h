@@ -9,13 +9,13 @@
 #ifndef HS_FUZZ_H
 #define HS_FUZZ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hs.h"
 
 /* A failed check: said on the standard error the process started with
  * (libFuzzer's -close_fd_mask closes the code's own), then a crash. */

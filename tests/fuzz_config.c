@@ -5,6 +5,8 @@
  * does not is refused in one line, leaving the settings as they were.
  */
 #include "fuzz.h"
+#include "config.h"
+#include "detect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,6 +5,8 @@
  * p0f database is loaded when installed, so labels are looked up too.
  */
 #include "fuzz.h"
+#include "event.h"
+#include "p0fdb.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

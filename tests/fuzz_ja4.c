@@ -6,6 +6,7 @@
  * the arrays always render; others are refused, never read past.
  */
 #include "fuzz.h"
+#include "ja4.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

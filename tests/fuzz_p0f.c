@@ -5,6 +5,8 @@
  * label from p0f's database when installed.
  */
 #include "fuzz.h"
+#include "p0f.h"
+#include "p0fdb.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

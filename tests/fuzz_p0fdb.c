@@ -4,6 +4,7 @@
  * bytes, then a few SYN signatures matched against what loaded.
  */
 #include "fuzz.h"
+#include "p0fdb.h"
 
 static const struct hs_tcp_sig probes[] = {
 	{ .ip_ver = 4, .ttl = 61, .opt_cnt = 5, .opt_layout = { 2, 4, 8, 1, 3 },

@@ -6,6 +6,7 @@
  * does next, BPF_PROG_TEST_RUN, needs the kernel and is left out.
  */
 #include "fuzz.h"
+#include "capture.h"
 
 static volatile unsigned int sink;
 

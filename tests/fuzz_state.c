@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "detect.h"
 
 static int in_fd = -1;
 static char dir[] = "/tmp/hs-fuzz-state.XXXXXX";

@@ -12,6 +12,7 @@
  * Usage: mkseeds DIR CAPTURE...   (exit 3: the program does not load)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "capture.h"
+#include "detect.h"
+#include "log.h"
+#include "window.h"
 #include "hs_bpf.skel.h"
 
 #define PER_TYPE 256            /* records kept of each event type */

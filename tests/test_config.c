@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hs.h"
+#include "config.h"
+#include "detect.h"
 
 static char path[] = "/tmp/hs-test-config.XXXXXX";
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The detector's rules on synthetic windows: what fires, what stays quiet. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -11,7 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "hs.h"
+#include "detect.h"
 
 struct seen {
 	int n;

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "hs.h"
+#include "p0f.h"
+#include "p0fdb.h"
 
 #define SYSTEM_DB "/etc/p0f/p0f.fp"
 

@@ -39,7 +39,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "ja4.h"
+#include "p0f.h"
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
 #define pkt_fail fail_msg

@@ -17,6 +17,7 @@
  * Needs root (or CAP_BPF + CAP_NET_ADMIN); the BPF tests skip without it.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -32,7 +33,9 @@
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "event.h"
+#include "ja4.h"
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests of userspace pieces: p0f rendering, HLL math, number parsing. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -9,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hs.h"
+#include "hll.h"
+#include "p0f.h"
+#include "util.h"
 #include "hs_hash.h"
 
 /* A SYN signature from a short description, options as kind bytes. */

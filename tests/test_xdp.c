@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -29,7 +30,12 @@
 #include <bpf/libbpf.h>
 #include <linux/if_ether.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "detect.h"
+#include "fps.h"
+#include "hll.h"
+#include "p0f.h"
+#include "util.h"
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
 

@@ -5,11 +5,12 @@
  */
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hs.h"
+#include "capture.h"
 
 #define ETH_HLEN_ 14
 #define CAPTURE_READ_BUF (1 << 20)

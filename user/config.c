@@ -19,13 +19,18 @@
  * first one is reported as "FILE:LINE: why".
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ini.h>
 
-#include "hs.h"
+#include "config.h"
+#include "detect.h"
+#include "log.h"
 
 #define LINE_MAX_LEN 200        /* inih's INI_MAX_LINE, less "\r\n\0" */
 

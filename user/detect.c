@@ -29,6 +29,8 @@
 #define _GNU_SOURCE  /* asprintf */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -36,7 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hs.h"
+#include "detect.h"
+#include "util.h"
 
 struct fp_state {
 	char name[DET_NAME_LEN];

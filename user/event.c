@@ -5,9 +5,14 @@
  * ClientHello. A record is whatever bytes the ring buffer hands over: its
  * length and type are checked before any field is read.
  */
+#include <stdbool.h>
 #include <string.h>
 
-#include "hs.h"
+#include "event.h"
+#include "ja4.h"
+#include "p0f.h"
+#include "p0fdb.h"
+#include "util.h"
 
 int event_read(const void *data, size_t len, struct ev_text *e)
 {

@@ -22,6 +22,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +38,13 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
-#include "hs.h"
+#include "exporter.h"
+#include "cmd.h"
+#include "fps.h"
+#include "log.h"
+#include "metrics.h"
+#include "pins.h"
+#include "util.h"
 
 #define CONN_MEMORY (32 * 1024)   /* request line, headers, reply headers */
 #define LISTEN_BACKLOG 1024        /* bursts of connections wait, not dropped */

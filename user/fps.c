@@ -13,12 +13,20 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "hs.h"
+#include "fps.h"
+#include "detect.h"
+#include "hll.h"
+#include "ja4.h"
+#include "p0f.h"
+#include "p0fdb.h"
+#include "util.h"
 #include "hs_hash.h"
 
 #define NAME_KEEP 2   /* reads a cached name survives unused */

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "hs.h"
+#include "hll.h"
 
 #define Q (64 - HS_HLL_P)   /* register values are 0..Q+1 */
 

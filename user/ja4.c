@@ -10,7 +10,8 @@
 #include <string.h>
 #include <openssl/evp.h>
 
-#include "hs.h"
+#include "ja4.h"
+#include "util.h"
 
 struct sbuf {
 	char *p;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <bpf/libbpf.h>
 
-#include "hs.h"
+#include "log.h"
 
 int hs_verbose;
 

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hs.h"
+#include "hydrascope.h"
+#include "cmd.h"
+#include "log.h"
 
 #ifndef HS_VERSION
 #define HS_VERSION "dev"

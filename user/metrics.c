@@ -17,7 +17,12 @@
 #include <bpf/libbpf.h>
 #include <bpf/libbpf_version.h>
 
-#include "hs.h"
+#include "metrics.h"
+#include "bpfobj.h"
+#include "detect.h"
+#include "fps.h"
+#include "status.h"
+#include "window.h"
 
 /* Health counters as metrics: name, the label that tells them apart. */
 static const struct {

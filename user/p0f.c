@@ -4,9 +4,10 @@
  *   ver:ittl:olen:mss:wsize,scale:olayout:quirks:pclass
  * byte for byte as `p0f -r` (3.09b) prints it for the same packet.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "hs.h"
+#include "p0f.h"
 
 #define MAX_DIST 35          /* p0f: hops beyond this print as "ttl+?" */
 #define MIN_TCP4 40          /* IPv4 + TCP headers without options */

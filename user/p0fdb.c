@@ -15,11 +15,13 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hs.h"
+#include "p0fdb.h"
+#include "log.h"
 
 #define MAX_DIST      35      /* p0f: farther than this is a fuzzy TTL match */
 #define MIN_TCP4      40      /* IPv4 + TCP headers without options */
@@ -1195,6 +1197,18 @@ int p0f_db_read(FILE *f, const char *path)
 	/* Only a successful load replaces what was there. */
 	db_release(&db);
 	db = l.out;
+	return 0;
+}
+
+int p0f_db_open(const char *path)
+{
+	int err = p0f_db_load(path);
+
+	/* without the default database the labels are just empty */
+	if (err && strcmp(path, HS_DEFAULT_P0F_DB)) {
+		pr_warn("Couldn't read p0f database '%s': %s", path, strerror(-err));
+		return -1;
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,18 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "capture.h"
+#include "cmd.h"
+#include "config.h"
+#include "detect.h"
+#include "event.h"
+#include "log.h"
+#include "p0f.h"
+#include "p0fdb.h"
+#include "report.h"
+#include "util.h"
+#include "window.h"
 #include "hs_bpf.skel.h"
 
 struct replay {

@@ -7,13 +7,20 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 
-#include "hs.h"
+#include "report.h"
+#include "hll.h"
+#include "ja4.h"
+#include "log.h"
+#include "p0f.h"
+#include "p0fdb.h"
+#include "util.h"
 
 enum { SK_IPS, SK_NETS, SK_TCP, SK__N };
 

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,23 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "cmd.h"
+#include "config.h"
+#include "detect.h"
+#include "event.h"
+#include "exporter.h"
+#include "fps.h"
+#include "log.h"
+#include "metrics.h"
+#include "p0fdb.h"
+#include "pins.h"
+#include "status.h"
+#include "util.h"
+#include "window.h"
 #include "hs_bpf.skel.h"
+
+#define HS_DEFAULT_STATE_DIR "/var/lib/hydrascope"
 
 static void run_usage(FILE *f)
 {
@@ -135,17 +151,6 @@ static int drop_capabilities(void)
 		pr_debug("capabilities dropped");
 	cap_free(none);
 	return err ? -1 : 0;
-}
-
-static const char *mode_name(__u8 mode)
-{
-	switch (mode) {
-	case XDP_ATTACHED_DRV: return "native";
-	case XDP_ATTACHED_SKB: return "skb";
-	case XDP_ATTACHED_HW: return "offload";
-	case XDP_ATTACHED_MULTI: return "multi";
-	default: return "none";
-	}
 }
 
 /*
@@ -509,7 +514,7 @@ int cmd_run(int argc, char **argv)
 	    (lopts.flags == XDP_FLAGS_DRV_MODE) != (pins.link_mode == XDP_ATTACHED_DRV)) {
 		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
 			"detached first (rm -r '%s')", ifname,
-			mode_name(pins.link_mode), lopts.flags == XDP_FLAGS_DRV_MODE ? "native" : "skb",
+			hs_attach_mode(pins.link_mode), lopts.flags == XDP_FLAGS_DRV_MODE ? "native" : "skb",
 			pin_dir);
 		goto out;
 	}
@@ -616,10 +621,10 @@ int cmd_run(int argc, char **argv)
 	if (pins.link_prog_id)
 		pr_info("attached to %s (ifindex %d) in %s mode, program id %u in place of %u; "
 			"maps of the earlier run reused in %s", ifname, ifindex,
-			mode_name(q.attach_mode), q.prog_id, pins.link_prog_id, pin_dir);
+			hs_attach_mode(q.attach_mode), q.prog_id, pins.link_prog_id, pin_dir);
 	else
 		pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps %s in %s",
-			ifname, ifindex, mode_name(q.attach_mode), q.prog_id,
+			ifname, ifindex, hs_attach_mode(q.attach_mode), q.prog_id,
 			made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused", pin_dir);
 	if (pin_gid != (gid_t)-1)
 		pin_parent_check(pin_dir);

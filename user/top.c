@@ -20,6 +20,8 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,14 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "hs.h"
+#include "bpfobj.h"
+#include "cmd.h"
+#include "config.h"
+#include "detect.h"
+#include "fps.h"
+#include "log.h"
+#include "pins.h"
+#include "util.h"
 
 #define TOP_DEFAULT_ROWS 20
 

@@ -3,12 +3,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "hs.h"
+#include "util.h"
+#include "log.h"
 #include "hs_hash.h"
 
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -104,18 +107,6 @@ int parse_top(const char *arg, unsigned long *top)
 		return -1;
 	}
 	*top = (unsigned long)v;
-	return 0;
-}
-
-int p0f_db_open(const char *path)
-{
-	int err = p0f_db_load(path);
-
-	/* without the default database the labels are just empty */
-	if (err && strcmp(path, HS_DEFAULT_P0F_DB)) {
-		pr_warn("Couldn't read p0f database '%s': %s", path, strerror(-err));
-		return -1;
-	}
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,11 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "hs.h"
+#include "window.h"
+#include "detect.h"
+#include "fps.h"
+#include "log.h"
+#include "util.h"
 
 /* One kind of fingerprint: its map reader and its detector. */
 struct side {

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The BPF object: settings, open, load, the egress program, counters (bpfobj.c). */
+#ifndef HS_BPFOBJ_H
+#define HS_BPFOBJ_H
+
+#include <stdbool.h>
+
+#include "hydrascope.h"
+
+/* Datapath settings, fixed when the program loads. */
+struct hs_config {
+	bool replay;                          /* packet-time clock, event per SYN/hello */
+	unsigned int nports;                  /* 0: default TLS ports (443, 8443) */
+	__u16 ports[HS_TLS_PORTS_MAX];
+	unsigned int hello_bytes;             /* 0: HS_HELLO_LIMIT */
+	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS */
+	unsigned int handshake;               /* enum hs_check; 0: synack live, syn in replay */
+};
+/* --ports, --hello-bytes, --hello-segments, --handshake: 1 if opt was one
+ * of them (and *err is set on a bad value), 0 if not. */
+#define HS_DP_LONGOPTS \
+	{ "ports", required_argument, NULL, 'p' }, \
+	{ "hello-bytes", required_argument, NULL, 'B' }, \
+	{ "hello-segments", required_argument, NULL, 'S' }, \
+	{ "handshake", required_argument, NULL, 'H' }
+#define HS_DP_USAGE \
+	"      --ports LIST       TLS ports, comma-separated (default 443,8443; at most 8)\n" \
+	"      --hello-bytes N    largest ClientHello record walked (64-16384, default 16384)\n" \
+	"      --hello-segments N most TCP segments a ClientHello may span (1-64, default 8)\n" \
+	"      --handshake CHECK  what a ClientHello's connection must show to count:\n" \
+	"                         synack: its SYN seen and our SYN-ACK acknowledged\n" \
+	"                         (run's default: an egress program reads SYN-ACKs);\n" \
+	"                         syn: its SYN seen (replay's default); none: nothing\n"
+/* Does a run with this configuration check SYN-ACKs (attach the egress
+ * program)? */
+#define HS_WANTS_SYNACK(c) (!(c)->handshake || (c)->handshake == HS_CHECK_SYNACK)
+int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err);
+struct hs_bpf;
+struct hs_bpf *hs_open(const struct hs_config *c);
+/* Load, reusing the maps pinned in pin_dir (NULL: none) and pinning the
+ * others there (hs_pins_check first says whether they may be reused). */
+int hs_load(struct hs_bpf *skel, const char *pin_dir);
+/* The egress program (the server's SYN-ACKs) attached first on ifindex's
+ * egress with a tcx link (kernel 6.6+): its fd, or -errno. */
+int hs_egress_attach(struct hs_bpf *skel, int ifindex);
+int hs_stats_read(int stats_fd, struct hs_stats *sum);
+extern const char *const hs_stat_names[HS_ST__COUNT];
+
+#endif /* HS_BPFOBJ_H */

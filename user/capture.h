@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Capture files read as Ethernet frames (capture.c). */
+#ifndef HS_CAPTURE_H
+#define HS_CAPTURE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define CAPTURE_FRAME_MAX (65535 + 14)
+struct capture;
+struct capture_frame {
+	const unsigned char *data;   /* Ethernet frame, valid until the next call */
+	unsigned int len;
+	uint64_t ts_ns;              /* Unix time */
+	unsigned long long runt;     /* packets shorter than their link header */
+	unsigned long long oversize; /* packets over 65,535 bytes: not read */
+};
+struct capture *capture_open(const char *path, char *err, size_t errlen);
+/* The same from an open file, which the capture owns from then on (closed
+ * by capture_close, or here on failure; never standard input). */
+struct capture *capture_fopen(FILE *f, char *err, size_t errlen);
+/* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
+int capture_next(struct capture *c, struct capture_frame *f);
+const char *capture_error(const struct capture *c);
+void capture_close(struct capture *c);
+
+#endif /* HS_CAPTURE_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The hydra detector: signals, baselines, alerts, saved state (detect.c). */
+#ifndef HS_DETECT_H
+#define HS_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hydrascope.h"
+
+enum fp_kind { FP_TLS, FP_TCP };   /* TLS fingerprints (JA4), TCP stacks */
+#define HS_JA4_LEN 64
+#define DET_SAMPLES 5
+#define DET_ALLOW_MAX 256             /* allowlist entries */
+#define DET_HISTORY 60                /* windows of history kept */
+#define DET_HISTORY_MAX 4096          /* fingerprints a window's history keeps (widest) */
+#define DET_STATE_VERSION 2           /* of the state file */
+enum det_signal {
+	DET_WIDE, DET_MANY_NETS, DET_LOW_RATE, DET_MANY_STACKS, DET_NEW, DET_WIDENING,
+	DET_SIG__COUNT,
+};
+enum det_state { DET_NEW_ALERT, DET_ACTIVE, DET_ENDED };
+struct det_config {
+	double min_ips;               /* "wide" */
+	double min_nets;              /* "many_nets" */
+	double max_conns_per_ip;      /* "low_rate" */
+	double min_stacks;            /* "many_stacks" */
+	double growth;                /* "widening": ips >= growth x baseline */
+	unsigned int warmup;          /* windows that only build baselines */
+	int alert_score;              /* sum of signal weights needed */
+	double alpha;                 /* weight of a new window in the baseline */
+	bool tcp_stacks;              /* judge TCP stacks too (default yes) */
+	/* allowlisted JA4s: their own thresholds, never lower than the ones
+	 * above; an entry with neither set never alerts */
+	size_t nallow;
+	struct det_allow {
+		char ja4[HS_JA4_LEN];
+		double min_ips;           /* 0: the global one */
+		double growth;            /* 0: the global one */
+	} allow[DET_ALLOW_MAX];
+};
+#define DET_NAME_LEN 256
+/* One fingerprint in one window: a TLS fingerprint (JA4) or a TCP stack. */
+struct det_obs {
+	char name[DET_NAME_LEN];      /* JA4, or the TCP stack signature */
+	const char *detail;           /* JA4_r, or the p0f OS label; NULL: none */
+	__u64 conns;                  /* ClientHellos, or SYNs */
+	__u64 unvalidated;            /* TLS: ClientHellos not counted (handshake check) */
+	__u64 first_ns, last_ns;      /* program clock */
+	double ips, nets, stacks;     /* sketch estimates (stacks: TLS only) */
+	unsigned int nsamples;
+	struct hs_addr_sample samples[DET_SAMPLES];  /* a few sources (TLS only) */
+};
+struct det_alert {
+	enum det_state state;
+	const struct det_obs *obs;
+	unsigned int signals;         /* bit per enum det_signal */
+	int score;
+	double baseline_ips;
+};
+typedef void (*det_alert_fn)(void *ctx, const struct det_alert *a);
+struct detector;
+void det_config_default(struct det_config *c);
+/* A detector of TLS fingerprints or TCP stacks (which ignores the JA4
+ * allowlist); it keeps its own copy of c. */
+struct detector *det_new(const struct det_config *c, enum fp_kind kind);
+void det_free(struct detector *d);
+/* Close a window: judge every observation, call fn for each alert. */
+int det_window(struct detector *d, const struct det_obs *obs, size_t n,
+	       det_alert_fn fn, void *ctx);
+const char *det_signal_name(int i);
+/* The allowlist entry of ja4, or NULL. */
+const struct det_allow *det_allowed(const struct det_config *c, const char *ja4);
+/* Signals (bit per enum det_signal) and score of an observation from its
+ * own numbers only: no baseline, so never DET_NEW or DET_WIDENING. */
+unsigned int det_signals(const struct det_config *c, const struct det_obs *o, int *score);
+/* Detector state (baselines, windows closed, the last DET_HISTORY windows'
+ * observations) as JSON: saved atomically (temp file in the same
+ * directory, fsync, rename), 0600. window_s is recorded and must match on
+ * load. det_save: 0 or -errno. det_load: 0 loaded, 1 no file, -1 rejected
+ * (corrupt, truncated, foreign version, other window: err says why; the
+ * detector is left as it was). */
+int det_save(const struct detector *d, const char *path, unsigned int window_s);
+int det_load(struct detector *d, const char *path, unsigned int window_s,
+	     char *err, size_t errlen);
+/* The same from an open file (read to its end), which path names in err:
+ * 0 or -1. */
+int det_read(struct detector *d, int fd, const char *path, unsigned int window_s,
+	     char *err, size_t errlen);
+/* n windows with no observation, once no fingerprint is known (else
+ * nothing): the same as closing them one by one, which only counts them. */
+void det_skip(struct detector *d, __u64 n);
+/* Windows closed so far, fingerprints known. */
+unsigned int det_windows(const struct detector *d);
+size_t det_known(const struct detector *d);
+
+#endif /* HS_DETECT_H */

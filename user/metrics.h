@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The Prometheus exposition of a running instance (metrics.c). */
+#ifndef HS_METRICS_H
+#define HS_METRICS_H
+
+#include <stdio.h>
+
+struct windows;
+struct fp_reader;
+
+#define HS_METRICS_TOP 10
+/* What a scrape reads: a running instance's pinned maps, and in `run` its
+ * windows (the detector's results). */
+struct metrics_src {
+	const char *pin_dir;
+	int stats_fd, tcp_fd, tls_fd, enforce_fd;   /* enforce_fd -1: none */
+	unsigned long top;                          /* per-fingerprint series */
+	struct windows *win;                        /* NULL: exporter */
+	struct fp_reader *rd;                       /* owned by the scrape thread */
+	unsigned long long renders;                 /* reads of the maps so far */
+};
+/* The exposition text (Prometheus text format 0.0.4); 0 or -errno. */
+int metrics_render(struct metrics_src *m, FILE *f);
+
+#endif /* HS_METRICS_H */

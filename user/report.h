@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* `dump`'s rows: fingerprints merged by name, as a table or JSON (report.c). */
+#ifndef HS_REPORT_H
+#define HS_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct report_opts {
+	bool json;
+	unsigned long top;        /* 0: all rows */
+	int64_t clock_offset;     /* added to program-clock ns to get Unix ns */
+};
+/* Read the fingerprint maps, merge ids by canonical name, print rows:
+ * TCP signatures, then TLS (JA4). */
+int report(int tcp_fps_fd, int tls_fps_fd, const struct report_opts *o);
+
+#endif /* HS_REPORT_H */

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* `hydrascope status`: a running instance's attachments, map fill levels,
+ * enforcement entries and health counters; also what the exporter reads
+ * of the same (map sizes, attachments). */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <linux/if_link.h>
+
+#include "status.h"
+#include "bpfobj.h"
+#include "cmd.h"
+#include "log.h"
+#include "pins.h"
+#include "util.h"
+#include "window.h"
+
+
+static void status_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hydrascope status [--pin-dir DIR] [-j|--json]\n"
+		"  -j, --json         one JSON object\n"
+		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n");
+}
+
+__u32 hs_map_max(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+__u32 hs_map_count(int fd)
+{
+	__u64 key, next;
+	void *prev = NULL;
+	__u32 n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+/* Id of the program a running instance pinned in pin_dir; 0: none. */
+static __u32 pinned_prog_id(const char *pin_dir)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = hs_pin_get(pin_dir, HS_PROG_PIN);
+	__u32 id = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		id = info.id;
+	close(fd);
+	return id;
+}
+
+int hs_attachments(const char *pin_dir, struct hs_attach *at, int max)
+{
+	__u32 prog_id = pinned_prog_id(pin_dir);
+	struct if_nameindex *ifs, *it;
+	int n = 0;
+
+	if (!prog_id)
+		return 0;
+	ifs = if_nameindex();
+	for (it = ifs; it && it->if_index && n < max; it++) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+		if (bpf_xdp_query((int)it->if_index, 0, &q) || q.prog_id != prog_id)
+			continue;
+		snprintf(at[n].ifname, sizeof(at[n].ifname), "%s", it->if_name);
+		at[n].ifindex = (int)it->if_index;
+		at[n].mode = q.attach_mode;
+		at[n].prog_id = prog_id;
+		n++;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	return n;
+}
+
+struct enf_row {
+	__u64 id;
+	struct hs_enforce v;
+};
+
+static int enf_cmp(const void *a, const void *b)
+{
+	const struct enf_row *x = a, *y = b;
+	int c = strcmp(x->v.ja4, y->v.ja4);
+
+	return c ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The enforce map's live entries, one group per JA4: text, or an array
+ * added to j as "enforced". */
+static void status_enforce(int fd, json_object *j)
+{
+	struct enf_row *rows = NULL, *nr;
+	size_t n = 0, cap = 0, i, k;
+	__u64 key, next, now;
+	struct timespec mono;
+	void *prev = NULL;
+	json_object *ja = j ? json_object_new_array() : NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);   /* the program clock */
+	now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
+	while (fd >= 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nr = realloc(rows, cap * sizeof(*rows));
+			if (!nr)
+				break;
+			rows = nr;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &rows[n].v) || rows[n].v.expires_ns <= now)
+			continue;   /* expired: the program ignores it already */
+		rows[n].v.ja4[sizeof(rows[n].v.ja4) - 1] = '\0';
+		rows[n++].id = key;
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), enf_cmp);
+	if (!j)
+		printf("enforced:%s\n", n ? "" : " none");
+	for (i = 0; i < n; i = k) {
+		const struct hs_enforce *v = &rows[i].v;
+		const char *mode = enforce_mode_name(v->mode) ?: "off";
+		unsigned long long left = (v->expires_ns - now + 999999999ULL) / 1000000000ULL;
+		json_object *e = NULL, *ids = NULL;
+		char hex[24];
+
+		if (j) {
+			e = json_object_new_object();
+			ids = json_object_new_array();
+			json_object_object_add(e, "ja4", json_object_new_string(v->ja4));
+			json_object_object_add(e, "mode", json_object_new_string(mode));
+		} else {
+			printf("  %s %s ids", v->ja4[0] ? v->ja4 : "?", mode);
+		}
+		for (k = i; k < n && !strcmp(rows[k].v.ja4, v->ja4); k++) {
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)rows[k].id);
+			if (j)
+				json_object_array_add(ids, json_object_new_string(hex));
+			else
+				printf("%s%s", k == i ? " " : ",", hex);
+			if (rows[k].v.expires_ns > v->expires_ns)
+				left = (rows[k].v.expires_ns - now + 999999999ULL) / 1000000000ULL;
+		}
+		if (j) {
+			json_object_object_add(e, "ids", ids);
+			json_object_object_add(e, "seconds_left", json_object_new_uint64(left));
+			json_object_array_add(ja, e);
+		} else {
+			printf(" %llus left\n", left);
+		}
+	}
+	if (j)
+		json_object_object_add(j, "enforced", ja);
+	free(rows);
+}
+
+const char *hs_attach_mode(__u8 m)
+{
+	return m == XDP_ATTACHED_DRV ? "native" : m == XDP_ATTACHED_SKB ? "skb" :
+	       m == XDP_ATTACHED_HW ? "offload" : m == XDP_ATTACHED_MULTI ? "multi" : "none";
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *pin_dir = HS_DEFAULT_PIN_DIR;
+	struct hs_attach att[HS_ATTACH_MAX];
+	json_object *j = NULL, *ja = NULL, *jc;
+	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, enf_fd = -1, err, ret = HS_EXIT_ERR;
+	int i, n_att;
+	__u32 fps_n, fps_max, tls_n, tls_max;
+	struct hs_stats sum;
+	bool json = false;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'P': pin_dir = optarg; break;
+		case 'j': json = true; break;
+		case 'h': status_usage(stdout); return HS_EXIT_OK;
+		default: return bad_option("status", opt, argv);
+		}
+	}
+	if (optind < argc) {
+		pr_warn("unexpected argument '%s'", argv[optind]);
+		return HS_EXIT_USAGE;
+	}
+	err = hs_pin_open(pin_dir, "tcp_fps", &fps_fd);
+	if (!err)
+		err = hs_pin_open(pin_dir, "tls_fps", &tls_fd);
+	if (!err)
+		err = hs_pin_open(pin_dir, "stats", &st_fd);
+	if (err) {
+		ret = hs_err_exit(err);
+		goto out;
+	}
+	/* absent when an older version pinned the maps: nothing enforced */
+	enf_fd = hs_pin_get(pin_dir, "enforce");
+	err = hs_stats_read(st_fd, &sum);
+	if (err) {
+		pr_warn("Couldn't read health counters: %s", strerror(-err));
+		goto out;
+	}
+	fps_n = hs_map_count(fps_fd);
+	fps_max = hs_map_max(fps_fd);
+	tls_n = hs_map_count(tls_fd);
+	tls_max = hs_map_max(tls_fd);
+
+	if (json) {
+		j = json_object_new_object();
+		ja = json_object_new_array();
+		json_object_object_add(j, "pin_dir", json_object_new_string(pin_dir));
+		json_object_object_add(j, "attached", ja);
+	} else {
+		printf("pin dir: %s\nattached:\n", pin_dir);
+	}
+	n_att = hs_attachments(pin_dir, att, HS_ATTACH_MAX);
+	for (i = 0; i < n_att; i++) {
+		if (json) {
+			json_object *a = json_object_new_object();
+
+			json_object_object_add(a, "interface", json_object_new_string(att[i].ifname));
+			json_object_object_add(a, "ifindex", json_object_new_int(att[i].ifindex));
+			json_object_object_add(a, "mode", json_object_new_string(hs_attach_mode(att[i].mode)));
+			json_object_object_add(a, "prog_id", json_object_new_int64(att[i].prog_id));
+			json_object_array_add(ja, a);
+		} else {
+			printf("  %-16s %-7s prog id %u\n", att[i].ifname,
+			       hs_attach_mode(att[i].mode), att[i].prog_id);
+		}
+	}
+	if (!json && !n_att)
+		printf("  none in this network namespace\n");
+
+	if (json) {
+		json_object *m = json_object_new_object(), *t = json_object_new_object();
+
+		json_object_object_add(t, "entries", json_object_new_int64(fps_n));
+		json_object_object_add(t, "max_entries", json_object_new_int64(fps_max));
+		json_object_object_add(m, "tcp_fps", t);
+		t = json_object_new_object();
+		json_object_object_add(t, "entries", json_object_new_int64(tls_n));
+		json_object_object_add(t, "max_entries", json_object_new_int64(tls_max));
+		json_object_object_add(m, "tls_fps", t);
+		json_object_object_add(j, "maps", m);
+		jc = json_object_new_object();
+		for (i = 0; i < HS_ST__COUNT; i++)
+			json_object_object_add(jc, hs_stat_names[i], json_object_new_uint64(sum.c[i]));
+		json_object_object_add(j, "counters", jc);
+		status_enforce(enf_fd, j);
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else {
+		printf("maps:\n  %-20s %u / %u (%.1f%%)\n", "tcp_fps", fps_n, fps_max,
+		       fps_max ? 100.0 * fps_n / fps_max : 0.0);
+		printf("  %-20s %u / %u (%.1f%%)\ncounters:\n", "tls_fps", tls_n, tls_max,
+		       tls_max ? 100.0 * tls_n / tls_max : 0.0);
+		for (i = 0; i < HS_ST__COUNT; i++)
+			printf("  %-20s %llu\n", hs_stat_names[i], (unsigned long long)sum.c[i]);
+		status_enforce(enf_fd, NULL);
+	}
+	ret = HS_EXIT_OK;
+out:
+	if (fps_fd >= 0)
+		close(fps_fd);
+	if (tls_fd >= 0)
+		close(tls_fd);
+	if (st_fd >= 0)
+		close(st_fd);
+	if (enf_fd >= 0)
+		close(enf_fd);
+	return ret;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Windows: closing, judging, alerting, enforcing, saving (window.c). */
+#ifndef HS_WINDOW_H
+#define HS_WINDOW_H
+
+#include <stdbool.h>
+
+#include "detect.h"
+
+struct windows;
+/* alerts_path NULL or "-": stdout; else appended to, created 0600. */
+struct windows *win_new(const struct det_config *c, unsigned int window_s,
+			const char *alerts_path, bool json, bool redact);
+void win_free(struct windows *w);
+/* Close the windows that end at or before now_ns (program clock): replay,
+ * whose program writes generation 0 only. */
+int win_advance(struct windows *w, int tls_fps_fd, int tcp_fps_fd, __u64 now_ns);
+/* Would win_advance at now_ns do anything (the first time: start the
+ * windows)? Replay runs the packets before a window's end first. */
+bool win_due(const struct windows *w, __u64 now_ns);
+/* Close a window now: read the entries of generation gen (0 or 1: keys
+ * whose lowest bit is gen; -1: every entry) of tls_fps and, unless the
+ * config turned TCP stacks off, of tcp_fps (-1: left alone), merged by
+ * name, delete them, judge each kind with its own detector, write the
+ * alerts. end_ns (Unix ns; 0: the window's own end) is the alerts' ts. */
+int win_close(struct windows *w, int tls_fps_fd, int tcp_fps_fd, int gen, __u64 end_ns);
+/* Detector state of both kinds: path (TLS) and path's "-tcp.json" twin.
+ * win_load reports a rejected file in one line and starts that kind fresh. */
+int win_save(const struct windows *w, const char *path);
+int win_load(struct windows *w, const char *path);
+unsigned long long win_alerts(const struct windows *w);
+/* The detector's results for a scrape (any thread): copied under a lock. */
+#define WIN_OPEN_MAX 64
+struct win_summary {
+	unsigned int windows;
+	size_t known[2];                           /* by enum fp_kind */
+	unsigned long long alerts[2][3];           /* by kind, enum det_state */
+	size_t nopen[2];                           /* alerts open after the last window */
+	struct win_open {
+		enum fp_kind kind;
+		char name[DET_NAME_LEN];
+		int score;
+		double ips;
+	} open[WIN_OPEN_MAX];                      /* the first of them */
+	size_t nlisted;
+};
+void win_summary(struct windows *w, struct win_summary *s);
+/* run --enforce: alerts (new, active) of JA4s not allowlisted put their TLS
+ * ids in the enforce map (enforce_fd) with mode and an expiry ttl_s ahead;
+ * an ended alert removes them, expired entries are swept each window. */
+void win_enforce(struct windows *w, int enforce_fd, int mode, unsigned int ttl_s);
+/* "dry-run", "drop", or NULL for HS_ENF_OFF. */
+const char *enforce_mode_name(int mode);
+
+#endif /* HS_WINDOW_H */
