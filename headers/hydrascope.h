@@ -180,42 +180,82 @@ enum hs_check {
 
 /* ---- per-CPU health counters (index into the stats array) ---- */
 
+/*
+ * Every counter, in the order of the stats array: X(id, name in `status`,
+ * Prometheus metric, its label, the label's value). The enum, the names
+ * and the metrics are all made from this one list.
+ */
+#define HS_STAT_LIST(X) \
+	/* every packet seen */ \
+	X(PACKETS, "packets", "packets_total", NULL, NULL) \
+	/* client SYNs fingerprinted */ \
+	X(SYNS, "syns", "syns_total", NULL, NULL) \
+	/* new TCP fingerprint ids inserted */ \
+	X(FP_NEW, "tcp_fingerprints_new", "fingerprint_inserts_total", "kind", "tcp") \
+	/* fingerprint map full: id not counted */ \
+	X(MAP_FULL, "map_full", "map_full_total", "map", "tcp_fps") \
+	/* ring buffer full: event lost */ \
+	X(RB_DROP, "ringbuf_drops", "ringbuf_drops_total", NULL, NULL) \
+	/* not IPv4/IPv6 */ \
+	X(NON_IP, "non_ip", "packets_not_inspected_total", "reason", "non_ip") \
+	/* IP but not TCP */ \
+	X(NON_TCP, "non_tcp", "packets_not_inspected_total", "reason", "non_tcp") \
+	/* IP fragment, not inspected */ \
+	X(FRAGMENT, "fragments", "packets_not_inspected_total", "reason", "fragment") \
+	/* SYN with FIN or RST: not fingerprinted */ \
+	X(SYN_BAD_FLAGS, "syn_bad_flags", "packets_not_inspected_total", "reason", "syn_bad_flags") \
+	/* truncated Ethernet header */ \
+	X(ERR_ETH, "err_eth", "parse_errors_total", "layer", "eth") \
+	/* truncated or too many VLAN tags */ \
+	X(ERR_VLAN, "err_vlan", "parse_errors_total", "layer", "vlan") \
+	/* bad or truncated IPv4 header/length */ \
+	X(ERR_IP4, "err_ipv4", "parse_errors_total", "layer", "ipv4") \
+	/* bad or truncated IPv6 header/length */ \
+	X(ERR_IP6, "err_ipv6", "parse_errors_total", "layer", "ipv6") \
+	/* IPv6 extension chain truncated or too long */ \
+	X(ERR_IP6_EXT, "err_ipv6_ext", "parse_errors_total", "layer", "ipv6_ext") \
+	/* bad or truncated TCP header */ \
+	X(ERR_TCP, "err_tcp", "parse_errors_total", "layer", "tcp") \
+	/* ClientHellos fingerprinted */ \
+	X(HELLOS, "hellos", "tls_hellos_total", NULL, NULL) \
+	/* ... of which spanned several TCP segments */ \
+	X(HELLO_MULTISEG, "hellos_multi_segment", "tls_hellos_multi_segment_total", NULL, NULL) \
+	/* client data on a TLS port before (or instead of) a ClientHello */ \
+	X(TLS_NOT_HELLO, "tls_not_hello", "tls_walks_abandoned_total", "reason", "not_hello") \
+	/* ClientHello whose lengths do not add up */ \
+	X(TLS_MALFORMED, "tls_malformed", "tls_walks_abandoned_total", "reason", "malformed") \
+	/* ClientHello over the byte or segment limit */ \
+	X(TLS_TOO_BIG, "tls_too_big", "tls_walks_abandoned_total", "reason", "too_big") \
+	/* next segment missing or out of order */ \
+	X(TLS_OUT_OF_ORDER, "tls_out_of_order", "tls_walks_abandoned_total", "reason", "out_of_order") \
+	/* ClientHello spread over several TLS records */ \
+	X(TLS_RECORD_SPLIT, "tls_record_split", "tls_walks_abandoned_total", "reason", "record_split") \
+	/* TLS fingerprint map full: id not counted */ \
+	X(TLS_MAP_FULL, "tls_map_full", "map_full_total", "map", "tls_fps") \
+	/* ClientHello to a port not configured as TLS */ \
+	X(TLS_OTHER_PORT, "tls_other_port", "tls_walks_abandoned_total", "reason", "other_port") \
+	/* new TLS fingerprint ids inserted */ \
+	X(TLS_FP_NEW, "tls_fingerprints_new", "fingerprint_inserts_total", "kind", "tls") \
+	/* ClientHellos whose id had a live enforce entry */ \
+	X(ENFORCE_MATCHED, "enforce_matched", "enforce_matched_total", NULL, NULL) \
+	/* ... of which dropped (drop mode) */ \
+	X(ENFORCE_DROPPED, "enforce_dropped", "enforce_dropped_total", NULL, NULL) \
+	/* SYN to a TLS port not tracked: its slot held by * another handshake in progress */ \
+	X(FLOW_BUSY, "flow_busy", "flows_not_tracked_total", NULL, NULL) \
+	/* new TCP fingerprint id not admitted: neither known * nor within this window's budget (a flood) */ \
+	X(TCP_FP_SHED, "tcp_fp_shed", "fingerprints_shed_total", "kind", "tcp") \
+	/* ClientHello of a connection whose SYN was not seen */ \
+	X(HELLO_NO_SYN, "hellos_no_syn", "tls_hellos_unvalidated_total", "reason", "no_syn") \
+	/* ... whose SYN-ACK was not seen leaving (egress check on) */ \
+	X(HELLO_NO_SYNACK, "hellos_no_synack", "tls_hellos_unvalidated_total", "reason", "no_synack") \
+	/* ... whose ACK does not acknowledge our SYN-ACK */ \
+	X(HELLO_BAD_ACK, "hellos_bad_ack", "tls_hellos_unvalidated_total", "reason", "bad_ack") \
+	/* SYN-ACKs of tracked connections seen leaving */ \
+	X(SYNACKS, "synacks", "synacks_total", NULL, NULL)
+
+#define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
-	HS_ST_PACKETS,          /* every packet seen */
-	HS_ST_SYNS,             /* client SYNs fingerprinted */
-	HS_ST_FP_NEW,           /* new TCP fingerprint ids inserted */
-	HS_ST_MAP_FULL,         /* fingerprint map full: id not counted */
-	HS_ST_RB_DROP,          /* ring buffer full: event lost */
-	HS_ST_NON_IP,           /* not IPv4/IPv6 */
-	HS_ST_NON_TCP,          /* IP but not TCP */
-	HS_ST_FRAGMENT,         /* IP fragment, not inspected */
-	HS_ST_SYN_BAD_FLAGS,    /* SYN with FIN or RST: not fingerprinted */
-	HS_ST_ERR_ETH,          /* truncated Ethernet header */
-	HS_ST_ERR_VLAN,         /* truncated or too many VLAN tags */
-	HS_ST_ERR_IP4,          /* bad or truncated IPv4 header/length */
-	HS_ST_ERR_IP6,          /* bad or truncated IPv6 header/length */
-	HS_ST_ERR_IP6_EXT,      /* IPv6 extension chain truncated or too long */
-	HS_ST_ERR_TCP,          /* bad or truncated TCP header */
-	HS_ST_HELLOS,           /* ClientHellos fingerprinted */
-	HS_ST_HELLO_MULTISEG,   /* ... of which spanned several TCP segments */
-	HS_ST_TLS_NOT_HELLO,    /* client data on a TLS port before (or instead of) a ClientHello */
-	HS_ST_TLS_MALFORMED,    /* ClientHello whose lengths do not add up */
-	HS_ST_TLS_TOO_BIG,      /* ClientHello over the byte or segment limit */
-	HS_ST_TLS_OUT_OF_ORDER, /* next segment missing or out of order */
-	HS_ST_TLS_RECORD_SPLIT, /* ClientHello spread over several TLS records */
-	HS_ST_TLS_MAP_FULL,     /* TLS fingerprint map full: id not counted */
-	HS_ST_TLS_OTHER_PORT,   /* ClientHello to a port not configured as TLS */
-	HS_ST_TLS_FP_NEW,       /* new TLS fingerprint ids inserted */
-	HS_ST_ENFORCE_MATCHED,  /* ClientHellos whose id had a live enforce entry */
-	HS_ST_ENFORCE_DROPPED,  /* ... of which dropped (drop mode) */
-	HS_ST_FLOW_BUSY,        /* SYN to a TLS port not tracked: its slot held by
-				 * another handshake in progress */
-	HS_ST_TCP_FP_SHED,      /* new TCP fingerprint id not admitted: neither known
-				 * nor within this window's budget (a flood) */
-	HS_ST_HELLO_NO_SYN,     /* ClientHello of a connection whose SYN was not seen */
-	HS_ST_HELLO_NO_SYNACK,  /* ... whose SYN-ACK was not seen leaving (egress check on) */
-	HS_ST_HELLO_BAD_ACK,    /* ... whose ACK does not acknowledge our SYN-ACK */
-	HS_ST_SYNACKS,          /* SYN-ACKs of tracked connections seen leaving */
+	HS_STAT_LIST(HS_STAT_ENUM)
 	HS_ST__COUNT,
 };
 

@@ -17,41 +17,8 @@
 #include "util.h"
 #include "hs_bpf.skel.h"
 
-const char *const hs_stat_names[HS_ST__COUNT] = {
-	[HS_ST_PACKETS] = "packets",
-	[HS_ST_SYNS] = "syns",
-	[HS_ST_FP_NEW] = "tcp_fingerprints_new",
-	[HS_ST_MAP_FULL] = "map_full",
-	[HS_ST_RB_DROP] = "ringbuf_drops",
-	[HS_ST_NON_IP] = "non_ip",
-	[HS_ST_NON_TCP] = "non_tcp",
-	[HS_ST_FRAGMENT] = "fragments",
-	[HS_ST_SYN_BAD_FLAGS] = "syn_bad_flags",
-	[HS_ST_ERR_ETH] = "err_eth",
-	[HS_ST_ERR_VLAN] = "err_vlan",
-	[HS_ST_ERR_IP4] = "err_ipv4",
-	[HS_ST_ERR_IP6] = "err_ipv6",
-	[HS_ST_ERR_IP6_EXT] = "err_ipv6_ext",
-	[HS_ST_ERR_TCP] = "err_tcp",
-	[HS_ST_HELLOS] = "hellos",
-	[HS_ST_HELLO_MULTISEG] = "hellos_multi_segment",
-	[HS_ST_TLS_NOT_HELLO] = "tls_not_hello",
-	[HS_ST_TLS_MALFORMED] = "tls_malformed",
-	[HS_ST_TLS_TOO_BIG] = "tls_too_big",
-	[HS_ST_TLS_OUT_OF_ORDER] = "tls_out_of_order",
-	[HS_ST_TLS_RECORD_SPLIT] = "tls_record_split",
-	[HS_ST_TLS_MAP_FULL] = "tls_map_full",
-	[HS_ST_TLS_OTHER_PORT] = "tls_other_port",
-	[HS_ST_TLS_FP_NEW] = "tls_fingerprints_new",
-	[HS_ST_ENFORCE_MATCHED] = "enforce_matched",
-	[HS_ST_ENFORCE_DROPPED] = "enforce_dropped",
-	[HS_ST_FLOW_BUSY] = "flow_busy",
-	[HS_ST_TCP_FP_SHED] = "tcp_fp_shed",
-	[HS_ST_HELLO_NO_SYN] = "hellos_no_syn",
-	[HS_ST_HELLO_NO_SYNACK] = "hellos_no_synack",
-	[HS_ST_HELLO_BAD_ACK] = "hellos_bad_ack",
-	[HS_ST_SYNACKS] = "synacks",
-};
+#define HS_STAT_NAME(id, name, metric, label, value) [HS_ST_##id] = name,
+const char *const hs_stat_names[HS_ST__COUNT] = { HS_STAT_LIST(HS_STAT_NAME) };
 
 int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
 {

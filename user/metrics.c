@@ -24,45 +24,14 @@
 #include "status.h"
 #include "window.h"
 
-/* Health counters as metrics: name, the label that tells them apart. */
+/* Health counters as metrics: name, the label that tells them apart
+ * (HS_STAT_LIST, in the stats array's order). */
+#define HS_STAT_METRIC(id, name, metric, label, value) { HS_ST_##id, metric, label, value },
 static const struct {
 	int stat;
 	const char *metric, *label, *value;
-} counters[] = {
-	{ HS_ST_PACKETS, "packets_total", NULL, NULL },
-	{ HS_ST_SYNS, "syns_total", NULL, NULL },
-	{ HS_ST_HELLOS, "tls_hellos_total", NULL, NULL },
-	{ HS_ST_HELLO_MULTISEG, "tls_hellos_multi_segment_total", NULL, NULL },
-	{ HS_ST_FP_NEW, "fingerprint_inserts_total", "kind", "tcp" },
-	{ HS_ST_TLS_FP_NEW, "fingerprint_inserts_total", "kind", "tls" },
-	{ HS_ST_MAP_FULL, "map_full_total", "map", "tcp_fps" },
-	{ HS_ST_TLS_MAP_FULL, "map_full_total", "map", "tls_fps" },
-	{ HS_ST_RB_DROP, "ringbuf_drops_total", NULL, NULL },
-	{ HS_ST_NON_IP, "packets_not_inspected_total", "reason", "non_ip" },
-	{ HS_ST_NON_TCP, "packets_not_inspected_total", "reason", "non_tcp" },
-	{ HS_ST_FRAGMENT, "packets_not_inspected_total", "reason", "fragment" },
-	{ HS_ST_SYN_BAD_FLAGS, "packets_not_inspected_total", "reason", "syn_bad_flags" },
-	{ HS_ST_ERR_ETH, "parse_errors_total", "layer", "eth" },
-	{ HS_ST_ERR_VLAN, "parse_errors_total", "layer", "vlan" },
-	{ HS_ST_ERR_IP4, "parse_errors_total", "layer", "ipv4" },
-	{ HS_ST_ERR_IP6, "parse_errors_total", "layer", "ipv6" },
-	{ HS_ST_ERR_IP6_EXT, "parse_errors_total", "layer", "ipv6_ext" },
-	{ HS_ST_ERR_TCP, "parse_errors_total", "layer", "tcp" },
-	{ HS_ST_TLS_NOT_HELLO, "tls_walks_abandoned_total", "reason", "not_hello" },
-	{ HS_ST_TLS_MALFORMED, "tls_walks_abandoned_total", "reason", "malformed" },
-	{ HS_ST_TLS_TOO_BIG, "tls_walks_abandoned_total", "reason", "too_big" },
-	{ HS_ST_TLS_OUT_OF_ORDER, "tls_walks_abandoned_total", "reason", "out_of_order" },
-	{ HS_ST_TLS_RECORD_SPLIT, "tls_walks_abandoned_total", "reason", "record_split" },
-	{ HS_ST_TLS_OTHER_PORT, "tls_walks_abandoned_total", "reason", "other_port" },
-	{ HS_ST_ENFORCE_MATCHED, "enforce_matched_total", NULL, NULL },
-	{ HS_ST_ENFORCE_DROPPED, "enforce_dropped_total", NULL, NULL },
-	{ HS_ST_FLOW_BUSY, "flows_not_tracked_total", NULL, NULL },
-	{ HS_ST_TCP_FP_SHED, "fingerprints_shed_total", "kind", "tcp" },
-	{ HS_ST_HELLO_NO_SYN, "tls_hellos_unvalidated_total", "reason", "no_syn" },
-	{ HS_ST_HELLO_NO_SYNACK, "tls_hellos_unvalidated_total", "reason", "no_synack" },
-	{ HS_ST_HELLO_BAD_ACK, "tls_hellos_unvalidated_total", "reason", "bad_ack" },
-	{ HS_ST_SYNACKS, "synacks_total", NULL, NULL },
-};
+} counters[] = { HS_STAT_LIST(HS_STAT_METRIC) };
+#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
 
 static const char *help_of(const char *metric)
 {
@@ -247,12 +216,34 @@ static void detector(FILE *f, struct windows *w)
 	free(s);
 }
 
+/* Each counter metric once, its series together (the list is in the stats
+ * array's order, where one metric's counters need not be neighbours). */
+static void health_counters(FILE *f, const struct hs_stats *st)
+{
+	size_t i, j;
+
+	for (i = 0; i < NCOUNTERS; i++) {
+		for (j = 0; j < i && strcmp(counters[j].metric, counters[i].metric); j++)
+			;
+		if (j < i)
+			continue;   /* written with its first series */
+		head(f, counters[i].metric, "counter", help_of(counters[i].metric));
+		for (j = i; j < NCOUNTERS; j++) {
+			if (strcmp(counters[j].metric, counters[i].metric))
+				continue;
+			fprintf(f, "hydrascope_%s", counters[j].metric);
+			if (counters[j].label)
+				fprintf(f, "{%s=\"%s\"}", counters[j].label, counters[j].value);
+			fprintf(f, " %llu\n", (unsigned long long)st->c[counters[j].stat]);
+		}
+	}
+}
+
 int metrics_render(struct metrics_src *m, FILE *f)
 {
-	const char *last = NULL;
 	struct hs_stats st;
 	struct det_obs *rows;
-	size_t n, i;
+	size_t n;
 	int err;
 
 	err = hs_stats_read(m->stats_fd, &st);
@@ -269,15 +260,7 @@ int metrics_render(struct metrics_src *m, FILE *f)
 	head(f, "metrics_renders_total", "counter",
 	     "Reads of the maps for scrapes, this one included (one answers every scrape for --web.cache-ms).");
 	fprintf(f, "hydrascope_metrics_renders_total %llu\n", m->renders);
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		if (!last || strcmp(last, counters[i].metric))
-			head(f, counters[i].metric, "counter", help_of(counters[i].metric));
-		last = counters[i].metric;
-		fprintf(f, "hydrascope_%s", counters[i].metric);
-		if (counters[i].label)
-			fprintf(f, "{%s=\"%s\"}", counters[i].label, counters[i].value);
-		fprintf(f, " %llu\n", (unsigned long long)st.c[counters[i].stat]);
-	}
+	health_counters(f, &st);
 	head(f, "map_entries", "gauge", "Entries in a pinned map.");
 	fprintf(f, "hydrascope_map_entries{map=\"tcp_fps\"} %u\n", hs_map_count(m->tcp_fd));
 	fprintf(f, "hydrascope_map_entries{map=\"tls_fps\"} %zu\n", fpr_entries(m->rd));
