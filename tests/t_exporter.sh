@@ -7,10 +7,13 @@
 # server (Debian's) scrapes both and reports up == 1 and our series through
 # its HTTP API. Bad flags, a port in use: one line, non-zero exit. run
 # shares its pins read-only with a group (--pin-group): the exporter and
-# status run as an unprivileged member of it.
+# status run as an unprivileged member of it. The alerting rules of dist/:
+# promtool checks them, and the Prometheus server, loaded with them, fires
+# the hydra rule while run (thresholds lowered) holds an alert open, and
+# the detached rule once the program's link is detached.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd ip ethtool python3 nsenter curl promtool prometheus openssl setpriv groupadd groupdel
+need_cmd ip ethtool python3 nsenter curl promtool prometheus openssl setpriv groupadd groupdel bpftool
 if [ ! -x "$HS" ]; then
 	fail "no $HS: build it first (make)"
 	done_testing
@@ -19,6 +22,24 @@ fi
 TLS_PORTS=(443)
 BED_PORTS=(80)
 RUN_PORT=19742 EXP_PORT=19743 PROM_PORT=19790
+RULES=$ROOT/dist/hydrascope-alerts.yml
+
+if promtool check rules "$RULES" >"$TMP/rules.out" 2>&1; then
+	ok "promtool check rules: $(grep -o '[0-9]* rules found' "$TMP/rules.out")"
+else
+	fail "promtool check rules $RULES: $(head -c 600 "$TMP/rules.out")"
+fi
+# the test's copy: every rule's for: shortened to 2 s, evaluated each second
+sed 's/^\( *for:\).*/\1 2s/' "$RULES" >"$TMP/alerts.yml"
+nfor=$(grep -c '^ *for: 2s$' "$TMP/alerts.yml")
+[ "$nfor" -ge 2 ] && [ "$nfor" = "$(grep -c '^ *- alert:' "$RULES")" ] &&
+	ok "the rules' copy: for: 2s on all $nfor rules" ||
+	fail "the rules' copy: for: 2s on every rule expected, $nfor of $(grep -c '^ *- alert:' "$RULES")"
+# thresholds low enough for the bed's clients to open a hydra alert: one
+# address is wide, a JA4 is new from the first window, and an open alert
+# holds while the JA4 is seen in each window (growth 1 over a baseline of 0)
+printf '[detect]\nmin_ips = 1\ngrowth = 1\nwarmup = 0\nalert_score = 3\ntcp_stacks = no\n' \
+	>"$TMP/hydra.conf"
 
 
 expect_error "exporter --web.listen-address nonsense" 2 "$HS" exporter --web.listen-address nonsense
@@ -44,7 +65,7 @@ else
 	fail "groupadd $PIN_GROUP"
 fi
 if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --window 2 --metrics 127.0.0.1:$RUN_PORT \
-	--pin-group "$PIN_GROUP"; then
+	--pin-group "$PIN_GROUP" --config "$TMP/hydra.conf" -j --alerts "$TMP/alerts.jsonl"; then
 	fail "run --metrics 127.0.0.1:$RUN_PORT: attachment expected (log above)"
 	done_testing
 fi
@@ -204,6 +225,8 @@ cat >"$TMP/prom.yml" <<EOF
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: ['$TMP/alerts.yml']
 scrape_configs:
   - job_name: run
     static_configs: [{targets: ['127.0.0.1:$RUN_PORT']}]
@@ -237,16 +260,70 @@ q=$(query 'hydrascope_detector_windows_total')
 [[ $q == run=* ]] && ok "Prometheus: hydrascope_detector_windows_total ($q)" ||
 	fail "Prometheus: hydrascope_detector_windows_total from run expected, got '$q'"
 
+# ---- the alerting rules, loaded in that Prometheus ----
+# alerts: the rules' alerts Prometheus holds, as "NAME:STATE:JOB" lines
+alerts() {
+	nsx "$BED_SRV" curl -sS --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/alerts" 2>/dev/null |
+		python3 -c '
+import json, sys
+try:
+    a = json.load(sys.stdin)["data"]["alerts"]
+except Exception:
+    sys.exit(1)
+for x in a:
+    print("%s:%s:%s" % (x["labels"]["alertname"], x["state"], x["labels"].get("job", "")))' | sort -u
+}
+# firing NAME JOB: Prometheus holds NAME firing for JOB
+firing() { alerts | grep -qx "$1:firing:$2"; }
+nrules=$(nsx "$BED_SRV" curl -sS --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/rules" 2>/dev/null |
+	grep -o '"type":"alerting"' | wc -l)
+expect_eq "Prometheus loaded every rule of the file" "$(grep -c '^ *- alert:' "$RULES")" "$nrules"
+# a client's handshakes in every window, so the JA4's alert stays open
+( while :; do
+	timeout 10 nsenter --net=/run/netns/"${BED_CLIENTS[0]}" curl -sS -k --max-time 5 \
+		-o /dev/null "https://$BED_SRV_IP/" 2>/dev/null
+	sleep 0.3
+done ) &
+TRAFFIC_PID=$!
+cleanup_push "kill $TRAFFIC_PID"
+if wait_for 30 firing HydrascopeHydraAlert run; then
+	ok "Prometheus: HydrascopeHydraAlert firing while run holds an alert open"
+else
+	fail "Prometheus: HydrascopeHydraAlert firing for run expected, alerts: '$(alerts | tr '\n' ' ')'; alerts_open: $(query hydrascope_alerts_open | tr '\n' ' ')"
+fi
+grep -q '"event":"hydra","state":"new"' "$TMP/alerts.jsonl" 2>/dev/null &&
+	ok "run's alert file has the hydra alert that opened" ||
+	fail "run's alert file: a new hydra alert expected: $(head -c 300 "$TMP/alerts.jsonl" 2>&1)"
+if alerts | grep -q '^HydrascopeDetached:'; then
+	fail "Prometheus: HydrascopeDetached while the program is attached: $(alerts | tr '\n' ' ')"
+else
+	ok "Prometheus: HydrascopeDetached neither pending nor firing while attached"
+fi
+kill "$TRAFFIC_PID" 2>/dev/null
+wait "$TRAFFIC_PID" 2>/dev/null
+# detach the program (its pinned link): run and the exporter keep serving
+if bpftool link detach pinned "$BED_PINS/link" 2>"$TMP/detach.err"; then
+	ok "bpftool link detach: the program detached from $BED_DEV"
+else
+	fail "bpftool link detach pinned $BED_PINS/link: $(cat "$TMP/detach.err")"
+fi
+both_detached() { firing HydrascopeDetached run && firing HydrascopeDetached exporter; }
+if wait_for 30 both_detached; then
+	ok "Prometheus: HydrascopeDetached firing for run and the exporter once detached"
+else
+	fail "Prometheus: HydrascopeDetached firing for both expected, alerts: '$(alerts | tr '\n' ' ')'; attachments: $(query hydrascope_program_attachments | tr '\n' ' ')"
+fi
+
 bg_stop "$PROM_PID"
 # ---- make install DESTDIR=... lays it all out ----
 if make -s -C "$ROOT" install DESTDIR="$TMP/root" PREFIX=/usr >"$TMP/install.log" 2>&1; then
 	missing=
 	for f in usr/sbin/hydrascope usr/share/man/man8/hydrascope.8 lib/systemd/system/hydrascope@.service \
 		etc/hydrascope/hydrascope.conf usr/share/doc/hydrascope/hydrascope.conf.example \
-		usr/share/doc/hydrascope/grafana-dashboard.json; do
+		usr/share/doc/hydrascope/grafana-dashboard.json usr/share/doc/hydrascope/hydrascope-alerts.yml; do
 		[ -f "$TMP/root/$f" ] || missing="$missing $f"
 	done
-	[ -z "$missing" ] && ok "make install DESTDIR: binary, man page, unit, config, dashboard" ||
+	[ -z "$missing" ] && ok "make install DESTDIR: binary, man page, unit, config, dashboard, alerting rules" ||
 		fail "make install DESTDIR: missing$missing"
 	grep -q '^ExecStart=/usr/sbin/hydrascope run -i %I --config /etc/hydrascope/hydrascope.conf' \
 		"$TMP/root/lib/systemd/system/hydrascope@.service" &&
