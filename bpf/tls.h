@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include "hydrascope.h"
 #include "hs_hash.h"
+#include "consts.h"
 
 #define B(i)   (b->buf[(i) & HS_HELLO_MASK])
 #define U16(i) ((__u16)((B(i) << 8) | B((i) + 1)))
@@ -37,7 +38,7 @@ enum { WALK_MORE = 0, WALK_END = 1, WALK_FAIL = 2 };
  * buffer's slack past HS_HELLO_MASK keeps any masked start inside it);
  * unaligned 8-byte accesses to map values are fine where the program
  * runs unstrict (x86-64, arm64) */
-static __always_inline void copy_words(void *dst, const struct hs_reasm *b, __u32 i, int words)
+INLINE void copy_words(void *dst, const struct hs_reasm *b, __u32 i, int words)
 {
 	const __u8 *src = &b->buf[i & HS_HELLO_MASK];
 	int k;
@@ -47,7 +48,7 @@ static __always_inline void copy_words(void *dst, const struct hs_reasm *b, __u3
 		((__u64 *)dst)[k] = ((const __u64 *)src)[k];
 }
 
-static __always_inline int is_grease(__u16 v)
+INLINE int is_grease(__u16 v)
 {
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
@@ -113,8 +114,8 @@ static long list_cb(__u32 i, void *ctx)
 }
 
 /* 16-bit values at [pos, pos + len), at most 1024 of them. */
-static __always_inline void walk_list(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
-				      __u32 len, __u32 which)
+INLINE void walk_list(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len,
+		      __u32 which)
 {
 	struct list_ctx lc = { .b = b, .w = w, .pos = pos, .len = len, .which = which };
 
@@ -145,7 +146,7 @@ __noinline int hs_tls_ciphers(struct hs_reasm *b, struct tls_walk *w)
 }
 
 /* One extension at w->pos: record its type, read the ones JA4/JA3 use. */
-static __always_inline int tls_ext(struct hs_reasm *b, struct tls_walk *w)
+INLINE int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 {
 	__u32 pos, len, l;
 	__u16 type;
@@ -249,7 +250,7 @@ static long ext_cb(__u32 i, void *ctx)
  * Walk the complete record in b (b->need bytes). Returns 0 and fills w, or
  * the stats index of why not.
  */
-static __always_inline int tls_walk(struct hs_reasm *b, struct tls_walk *w)
+INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 {
 	__u32 rec_len = b->need - 5, hs_len, body, pos, sid, comp, ext_len;
 	struct ext_loop el = { .b = b, .w = w, .r = WALK_MORE };
@@ -302,7 +303,7 @@ done:
 }
 
 /* The TLS fingerprint id of a walked ClientHello. */
-static __always_inline __u64 tls_id(const struct tls_walk *w)
+INLINE __u64 tls_id(const struct tls_walk *w)
 {
 	__u64 v[4];
 
