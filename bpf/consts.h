@@ -33,6 +33,12 @@
 /* A SYN-ACK: SYN and ACK, no FIN nor RST. */
 #define TCP_IS_SYNACK(f) (((f) & (TH_SYN | TH_ACK | TH_FIN | TH_RST)) == (TH_SYN | TH_ACK))
 
+/* Packet offsets are masked to these before use: the verifier trusts only
+ * offsets it can bound well below 64 KiB, and what comes before the IP
+ * header (Ethernet, HS_VLAN_MAX tags) fits in a byte. */
+#define PKT_OFF_MASK 0x3fff
+#define L3_OFF_MASK  0xff
+
 /* TLS record header: content type(1) version(2) length(2). */
 #define TLS_REC_HDR        5
 #define TLS_CT_HANDSHAKE   0x16 /* content type of a handshake record */

@@ -155,7 +155,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 			new = 1;
 			st->c[HS_ST_FP_NEW]++;
 			bpf_map_update_elem(&tcp_known, &kid, &gen, BPF_ANY);
-		} else if (err != -17 /* EEXIST: another CPU won the race */) {
+		} else if (err != -EEXIST /* another CPU won the race */) {
 			st->c[HS_ST_MAP_FULL]++;
 			goto out;
 		}
@@ -249,7 +249,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		if (err == 0) {
 			new = 1;
 			st->c[HS_ST_TLS_FP_NEW]++;
-		} else if (err != -17 /* EEXIST */) {
+		} else if (err != -EEXIST) {
 			st->c[HS_ST_TLS_MAP_FULL]++;
 			return verdict;
 		}

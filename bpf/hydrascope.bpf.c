@@ -87,7 +87,7 @@ __noinline int hs_data(struct xdp_md *ctx, const struct tcp_at *at)
 		bench_new_src(&sg.ep, st->c[HS_ST_PACKETS]);
 	sg.seq = bpf_ntohl(p.tcp->seq);
 	sg.ack = bpf_ntohl(p.tcp->ack_seq);
-	sg.off = (at->tcp_off & 0x3fff) + hlen;
+	sg.off = (at->tcp_off & PKT_OFF_MASK) + hlen;
 	sg.plen = p.l4_len - hlen;
 	sg.looks = at->looks;
 	return hs_tls_segment(ctx, &sg) == XDP_DROP ? XDP_DROP : XDP_PASS;
@@ -116,7 +116,7 @@ INLINE int handle(struct xdp_md *ctx)
 		count_reason(st, r);
 		return XDP_PASS;
 	}
-	flags = ((__u8 *)p.tcp)[13];
+	flags = ((__u8 *)p.tcp)[TCP_FLAGS_OFF];
 	at.l3_off = p.l3 - data;
 	at.tcp_off = (void *)p.tcp - data;
 	at.l4_len = p.l4_len;
@@ -124,15 +124,15 @@ INLINE int handle(struct xdp_md *ctx)
 	at.src_lo = p.src_lo;
 	at.dst_lo = p.dst_lo;
 	at.family = p.family;
-	if ((flags & 0x12) == 0x02) {           /* SYN without ACK: a client SYN */
-		if (flags & 0x05) {             /* with FIN or RST: as p0f, ignore */
+	if (TCP_IS_SYN(flags)) {                /* a client SYN */
+		if (flags & (TH_FIN | TH_RST)) {        /* as p0f, ignore */
 			st->c[HS_ST_SYN_BAD_FLAGS]++;
 			return XDP_PASS;
 		}
 		hs_syn(ctx, &at);
 		return XDP_PASS;
 	}
-	if ((flags & 0x17) == 0x12) {           /* SYN-ACK */
+	if (TCP_IS_SYNACK(flags)) {
 		/* live, the server's own leave through the egress program; one
 		 * arriving here is not ours to trust */
 		if (clock_mode == HS_CLOCK_REPLAY)
@@ -140,12 +140,13 @@ INLINE int handle(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	hlen = p.tcp->doff * 4;
-	if ((flags & 0x06) || p.l4_len <= hlen)  /* not data, or SYN/RST */
+	if ((flags & (TH_SYN | TH_RST)) || p.l4_len <= hlen)  /* not data */
 		return XDP_PASS;
 	pl = (const __u8 *)p.tcp + hlen;
 	at.looks = payload_looks_tls(pl, p.l4_len - hlen, end);
 	if (!is_tls_port(bpf_ntohs(p.tcp->dest))) {
-		if (at.looks && (void *)(pl + 6) <= end && pl[5] == 0x01)
+		if (at.looks && (void *)(pl + (TLS_REC_HDR + 1)) <= end &&
+		    pl[TLS_REC_HDR] == TLS_HS_CLIENT_HELLO)
 			st->c[HS_ST_TLS_OTHER_PORT]++;
 		return XDP_PASS;
 	}
@@ -189,7 +190,7 @@ __noinline int hs_replay_one(struct xdp_md *ctx, __u32 i)
 		return -1;
 	len = fr->len;
 	fr->verdict = HS_REPLAY_NOT_RUN;
-	if (len < 14 || len > HS_REPLAY_FRAME)
+	if (len < ETH_HLEN || len > HS_REPLAY_FRAME)
 		return 0;
 	have = (int)bpf_xdp_get_buff_len(ctx);
 	if (bpf_xdp_adjust_tail(ctx, (int)len - have) ||
@@ -229,7 +230,8 @@ int hs_egress(struct __sk_buff *skb)
 	void *end = (void *)(long)skb->data_end;
 	struct pkt p = {};
 
-	if (parse_packet(data, end, &p, NULL) == 0 && (((__u8 *)p.tcp)[13] & 0x17) == 0x12)
+	if (parse_packet(data, end, &p, NULL) == 0 &&
+	    TCP_IS_SYNACK(((__u8 *)p.tcp)[TCP_FLAGS_OFF]))
 		record_synack(&p);
 	return TC_ACT_UNSPEC;
 }

@@ -41,12 +41,12 @@ INLINE int copy_payload(struct xdp_md *ctx, __u32 off, struct hs_reasm *b, __u32
 }
 
 /* Record length of a collected header: 0 if it is not a handshake record,
- * else the bytes the record needs (5 + length). */
+ * else the bytes the record needs (header + length). */
 INLINE __u32 record_need(const struct hs_reasm *b)
 {
-	if (b->buf[0] != 0x16 || b->buf[1] != 0x03)
+	if (b->buf[0] != TLS_CT_HANDSHAKE || b->buf[1] != TLS_VERSION_MAJOR)
 		return 0;
-	return 5 + ((b->buf[3] << 8) | b->buf[4]);
+	return TLS_REC_HDR + ((b->buf[3] << 8) | b->buf[4]);
 }
 
 /* A further segment of a ClientHello being collected. Returns true when
@@ -104,8 +104,8 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
  * right after its first byte). */
 INLINE int payload_looks_tls(const __u8 *pl, __u32 plen, void *end)
 {
-	return (void *)(pl + 1) <= end && pl[0] == 0x16 &&
-	       (plen == 1 || ((void *)(pl + 2) <= end && pl[1] == 0x03));
+	return (void *)(pl + 1) <= end && pl[0] == TLS_CT_HANDSHAKE &&
+	       (plen == 1 || ((void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR));
 }
 
 /* What the packet parse hands to the TLS path. */

@@ -177,7 +177,7 @@ INLINE int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 	}
 
 	switch (type) {
-	case 0x0000:    /* server_name: list(2) type(1) name_len(2) name */
+	case TLS_EXT_SERVER_NAME:        /* list(2) type(1) name_len(2) name */
 		w->h.flags |= HS_TLSF_SNI;
 		if (len < 5 || B(pos + 2) != 0)
 			break;
@@ -191,7 +191,7 @@ INLINE int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		 * follow: bytes past sni_len are never read */
 		copy_words(w->h.sni, b, pos + 5, HS_TLS_SNI_MAX / 8);
 		break;
-	case 0x0010:    /* ALPN: list(2), then len(1) value ... */
+	case TLS_EXT_ALPN:               /* list(2), then len(1) value ... */
 		if (len < 3)
 			break;
 		l = B(pos + 2);
@@ -202,7 +202,7 @@ INLINE int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		w->h.alpn_last = B(pos + 3 + l - 1);
 		copy_words(w->h.alpn, b, pos + 3, HS_TLS_ALPN_MAX / 8);  /* as for the SNI */
 		break;
-	case 0x002b:    /* supported_versions: len(1), versions */
+	case TLS_EXT_SUPPORTED_VERSIONS: /* len(1), versions */
 		if (len < 1)
 			break;
 		l = B(pos);
@@ -210,17 +210,17 @@ INLINE int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 			break;
 		walk_list(b, w, pos + 1, l, L_VERSIONS);
 		break;
-	case 0x000a:    /* supported_groups: list(2), groups */
+	case TLS_EXT_SUPPORTED_GROUPS:   /* list(2), groups */
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
 		walk_list(b, w, pos + 2, l, L_GROUPS);
 		break;
-	case 0x000d:    /* signature_algorithms: list(2), schemes */
+	case TLS_EXT_SIGNATURE_ALGS:     /* list(2), schemes */
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
 		walk_list(b, w, pos + 2, l, L_SIGALGS);
 		break;
-	case 0x000b:    /* ec_point_formats: len(1), formats */
+	case TLS_EXT_EC_POINT_FORMATS:   /* len(1), formats */
 		if (len < 1 || (l = B(pos)) > len - 1)
 			break;
 		copy_words(w->h.ecpf, b, pos + 1, HS_TLS_MAX_ECPF / 8);  /* as for the SNI */
@@ -252,7 +252,7 @@ static long ext_cb(__u32 i, void *ctx)
  */
 INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 rec_len = b->need - 5, hs_len, body, pos, sid, comp, ext_len;
+	__u32 rec_len = b->need - TLS_REC_HDR, hs_len, body, pos, sid, comp, ext_len;
 	struct ext_loop el = { .b = b, .w = w, .r = WALK_MORE };
 
 	/* the counts and the small fields; list entries past their counts are
@@ -262,7 +262,7 @@ INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 	__builtin_memset(w->h.ecpf, 0, sizeof(w->h) - __builtin_offsetof(struct hs_tls_hello, ecpf));
 	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
 	/* handshake header: ClientHello, length within the record */
-	if (rec_len < 4 || B(5) != 0x01)
+	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
 		return HS_ST_TLS_NOT_HELLO;
 	hs_len = (B(6) << 16) | (B(7) << 8) | B(8);
 	if (hs_len + 4 > rec_len)
