@@ -32,9 +32,11 @@
 #ifndef HS_TCP_FP_MAX
 #define HS_TCP_FP_MAX 4096      /* distinct TCP fingerprint ids tracked */
 #endif
-#ifndef HS_TLS_FP_MAX
+#ifndef HS_TCP_KNOWN_MAX
 #define HS_TCP_KNOWN_MAX 16384  /* TCP fingerprint ids admitted lately (LRU): a
 				 * new window's entry for one of them is never shed */
+#endif
+#ifndef HS_TLS_FP_MAX
 #define HS_TLS_FP_MAX 8192      /* distinct TLS fingerprint ids tracked */
 #endif
 #ifndef HS_FLOWS_MAX
