@@ -241,7 +241,8 @@ INLINE int parse_packet(void *data, void *end, struct pkt *p, struct xdp_md *xdp
 }
 
 /* Where the parse found the headers of a TCP packet, as offsets from
- * ctx->data, and what the subprograms below need of it. */
+ * ctx->data, and what the subprograms of the entry file (hs_syn, hs_synack,
+ * hs_data) need of it. */
 struct tcp_at {
 	__u32 l3_off;
 	__u32 tcp_off;

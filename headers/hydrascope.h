@@ -141,6 +141,18 @@ struct hs_tcp_fp {
 	__u8  hll_nets[HS_HLL_M];            /* distinct /24 (IPv4) or /48 (IPv6) */
 };
 
+/*
+ * Admission of new TCP fingerprint ids, per CPU: a SYN whose id has no
+ * entry in this window gets one if the id was admitted lately (tcp_known),
+ * else only while this CPU's budget for the window lasts (tcp_new_cap).
+ * A flood of SYNs with random options (a new id each) takes at most the
+ * budget, never the map, and the stacks already known keep being counted.
+ */
+struct hs_admit {
+	__u32 gen;              /* window generation the count is of */
+	__u32 used;             /* unknown ids admitted in it */
+};
+
 /* ---- ring buffer ---- */
 
 enum hs_event_type {
@@ -286,18 +298,6 @@ enum hs_flow_state {
  * than HS_FLOW_HOLD_NS old) holds it: a flood of new sources cannot evict
  * the connections already under way.
  */
-/*
- * Admission of new TCP fingerprint ids, per CPU: a SYN whose id has no
- * entry in this window gets one if the id was admitted lately (tcp_known),
- * else only while this CPU's budget for the window lasts (tcp_new_cap).
- * A flood of SYNs with random options (a new id each) takes at most the
- * budget, never the map, and the stacks already known keep being counted.
- */
-struct hs_admit {
-	__u32 gen;              /* window generation the count is of */
-	__u32 used;             /* unknown ids admitted in it */
-};
-
 struct hs_flow {
 	struct hs_endpoints ep; /* whose slot it is */
 	__u64 tcp_id;           /* TCP fingerprint id of the SYN */
