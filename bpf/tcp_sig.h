@@ -20,6 +20,8 @@
 
 #define OPTBUF 64       /* power of two >= HS_TCP_OPT_BYTES + 9, for masking */
 #define OB(i) buf[(i) & (OPTBUF - 1)]
+_Static_assert(HS_IS_POW2(OPTBUF) && OPTBUF >= HS_TCP_OPT_BYTES + 9,
+	       "OPTBUF: a power of two past the longest read of an option");
 
 INLINE __u32 be32_at(const __u8 *buf, __u32 i)
 {

@@ -34,6 +34,9 @@ struct tls_walk {
 
 enum { WALK_MORE = 0, WALK_END = 1, WALK_FAIL = 2 };
 
+_Static_assert(sizeof(((struct hs_reasm *)0)->buf) >= HS_HELLO_MASK + 1 + HS_TLS_SNI_MAX,
+	       "hs_reasm: slack for a copy from any masked start");
+
 /* 8 * words bytes of the record from i into dst, eight at a time (the
  * buffer's slack past HS_HELLO_MASK keeps any masked start inside it);
  * unaligned 8-byte accesses to map values are fine where the program
