@@ -16,8 +16,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "hydrascope.h"
-
-#define INLINE static __always_inline
+#include "consts.h"
 
 #ifndef IP_MF
 #define IP_MF     0x2000
@@ -91,7 +90,7 @@ INLINE int parse_ipv4(void **pos, void *end, struct pkt *p)
 	p->family = 4;
 	p->src_lo = iph->saddr;
 	p->dst_lo = iph->daddr;
-	p->ip_ext_len = hlen - 20;
+	p->ip_ext_len = hlen - sizeof(*iph);
 	p->l4_len = tot - hlen;
 	*pos = (void *)iph + hlen;
 	return 0;
@@ -127,7 +126,7 @@ INLINE int ip6_chain(void *data, void *end, struct ip6_chain *c)
 #pragma unroll
 	for (i = 0; i < HS_IPV6_EXT_MAX; i++) {
 		/* bounded well below 64 KiB: the verifier only trusts such offsets */
-		struct ipv6_opt_hdr_min *eh = data + (off & 0x3fff);
+		struct ipv6_opt_hdr_min *eh = data + (off & PKT_OFF_MASK);
 		__u32 len;
 
 		if (!ip6_is_ext(nh))
@@ -149,7 +148,7 @@ INLINE int ip6_chain(void *data, void *end, struct ip6_chain *c)
 			len = (eh->hdrlen + 1) * 8;
 		}
 		nh = eh->nexthdr;
-		off = (off & 0x3fff) + len;
+		off = (off & PKT_OFF_MASK) + len;
 		ext += len;
 		if (off > c->end_off)
 			return HS_ST_ERR_IP6_EXT;
@@ -202,7 +201,7 @@ INLINE int parse_ipv6(void **pos, void *data, void *end, struct pkt *p, struct x
 	p->dst_lo = ip6->daddr.in6_u.u6_addr32[3];
 	p->ip_ext_len = c.ext;
 	p->l4_len = plen - c.ext;
-	*pos = data + (c.off & 0x3fff);
+	*pos = data + (c.off & PKT_OFF_MASK);
 	return 0;
 }
 
@@ -239,6 +238,62 @@ INLINE int parse_packet(void *data, void *end, struct pkt *p, struct xdp_md *xdp
 	if (r)
 		return r;
 	return parse_tcp(pos, end, p);
+}
+
+/* Where the parse found the headers of a TCP packet, as offsets from
+ * ctx->data, and what the subprograms of the entry file (hs_syn, hs_synack,
+ * hs_data) need of it. */
+struct tcp_at {
+	__u32 l3_off;
+	__u32 tcp_off;
+	__u32 l4_len;
+	__u32 ext_len;
+	__u32 src_lo;           /* as in struct pkt */
+	__u32 dst_lo;
+	__u32 family;
+	__u32 slot;             /* data: the flow slot */
+	__u32 looks;            /* data: the payload starts like a handshake record */
+};
+
+/*
+ * The packet headers again, in a global subprogram: packet pointers cannot
+ * cross into one, so they are found from their offsets, each checked
+ * against the end of the packet. 0, or -1 if they do not fit.
+ */
+INLINE int pkt_at(struct xdp_md *ctx, const struct tcp_at *at, struct pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	/* bounded well below 64 KiB: the verifier only trusts such offsets */
+	struct tcphdr *t = data + (at->tcp_off & PKT_OFF_MASK);
+
+	if ((void *)(t + 1) > end)
+		return -1;
+	/* keep the compiler from recomputing the pointer without the check */
+	asm volatile("" : "+r"(t));
+	p->tcp = t;
+	/* the family a constant on each path: the verifier then knows which
+	 * header length was checked wherever p->family is read */
+	if (at->family == 4) {
+		struct iphdr *iph = data + (at->l3_off & L3_OFF_MASK);
+
+		if ((void *)(iph + 1) > end)
+			return -1;
+		p->l3 = iph;
+		p->family = 4;
+	} else {
+		struct ipv6hdr *ip6 = data + (at->l3_off & L3_OFF_MASK);
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		p->l3 = ip6;
+		p->family = 6;
+	}
+	p->l4_len = at->l4_len;
+	p->ip_ext_len = at->ext_len;
+	p->src_lo = at->src_lo;
+	p->dst_lo = at->dst_lo;
+	return 0;
 }
 
 #endif /* HS_PARSING_H */

@@ -20,6 +20,8 @@
 
 #define OPTBUF 64       /* power of two >= HS_TCP_OPT_BYTES + 9, for masking */
 #define OB(i) buf[(i) & (OPTBUF - 1)]
+_Static_assert(HS_IS_POW2(OPTBUF) && OPTBUF >= HS_TCP_OPT_BYTES + 9,
+	       "OPTBUF: a power of two past the longest read of an option");
 
 INLINE __u32 be32_at(const __u8 *buf, __u32 i)
 {
@@ -76,8 +78,8 @@ INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
 			struct hs_endpoints *ep)
 {
 	const struct tcphdr *t = p->tcp;
-	const __u8 *fl = (const __u8 *)t + 13;  /* CWR ECE URG ACK PSH RST SYN FIN */
-	const __u8 *doff_rsvd = (const __u8 *)t + 12;
+	const __u8 *fl = (const __u8 *)t + TCP_FLAGS_OFF;
+	const __u8 *doff_rsvd = (const __u8 *)t + TCP_DOFF_OFF;
 
 	ep->sport = bpf_ntohs(t->source);
 	ep->dport = bpf_ntohs(t->dest);
@@ -86,7 +88,7 @@ INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
 	if (p->l4_len > s->tcp_hlen)
 		s->flags |= HS_SIGF_PAYLOAD;
 
-	if ((*fl & 0xc0) || (*doff_rsvd & 0x01))
+	if ((*fl & (TH_CWR | TH_ECE)) || (*doff_rsvd & TH_NS))
 		s->quirks |= HS_Q_ECN;
 	if (!t->seq)
 		s->quirks |= HS_Q_ZERO_SEQ;
@@ -97,11 +99,11 @@ INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
 	 */
 	if (((const __u8 *)&t->ack_seq)[0] & 1)
 		s->quirks |= HS_Q_NZ_ACK;
-	if (*fl & 0x20)
+	if (*fl & TH_URG)
 		s->quirks |= HS_Q_URG;
 	else if (t->urg_ptr)
 		s->quirks |= HS_Q_NZ_URG;
-	if (*fl & 0x08)
+	if (*fl & TH_PUSH)
 		s->quirks |= HS_Q_PUSH;
 }
 
@@ -236,10 +238,10 @@ static long opt_cb(__u32 i, void *ctx)
 /* Walk the options exactly as p0f does; see the file comment. */
 INLINE void sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct optwalk *w)
 {
-	__u32 off = (void *)p->tcp - (void *)(long)ctx->data + 20;
+	__u32 off = (void *)p->tcp - (void *)(long)ctx->data + sizeof(struct tcphdr);
 	struct opt_loop ol = { .w = w, .r = STEP_MORE };
 
-	w->olen = w->sig.tcp_hlen - 20;
+	w->olen = w->sig.tcp_hlen - sizeof(struct tcphdr);
 	if (!w->olen)
 		return;
 	if (w->olen > HS_TCP_OPT_BYTES || bpf_xdp_load_bytes(ctx, off, w->buf, w->olen)) {

@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include "hydrascope.h"
 #include "hs_hash.h"
+#include "consts.h"
 
 #define B(i)   (b->buf[(i) & HS_HELLO_MASK])
 #define U16(i) ((__u16)((B(i) << 8) | B((i) + 1)))
@@ -33,11 +34,14 @@ struct tls_walk {
 
 enum { WALK_MORE = 0, WALK_END = 1, WALK_FAIL = 2 };
 
+_Static_assert(sizeof(((struct hs_reasm *)0)->buf) >= HS_HELLO_MASK + 1 + HS_TLS_SNI_MAX,
+	       "hs_reasm: slack for a copy from any masked start");
+
 /* 8 * words bytes of the record from i into dst, eight at a time (the
  * buffer's slack past HS_HELLO_MASK keeps any masked start inside it);
  * unaligned 8-byte accesses to map values are fine where the program
  * runs unstrict (x86-64, arm64) */
-static __always_inline void copy_words(void *dst, const struct hs_reasm *b, __u32 i, int words)
+INLINE void copy_words(void *dst, const struct hs_reasm *b, __u32 i, int words)
 {
 	const __u8 *src = &b->buf[i & HS_HELLO_MASK];
 	int k;
@@ -47,7 +51,7 @@ static __always_inline void copy_words(void *dst, const struct hs_reasm *b, __u3
 		((__u64 *)dst)[k] = ((const __u64 *)src)[k];
 }
 
-static __always_inline int is_grease(__u16 v)
+INLINE int is_grease(__u16 v)
 {
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
@@ -113,8 +117,8 @@ static long list_cb(__u32 i, void *ctx)
 }
 
 /* 16-bit values at [pos, pos + len), at most 1024 of them. */
-static __always_inline void walk_list(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
-				      __u32 len, __u32 which)
+INLINE void walk_list(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len,
+		      __u32 which)
 {
 	struct list_ctx lc = { .b = b, .w = w, .pos = pos, .len = len, .which = which };
 
@@ -145,7 +149,7 @@ __noinline int hs_tls_ciphers(struct hs_reasm *b, struct tls_walk *w)
 }
 
 /* One extension at w->pos: record its type, read the ones JA4/JA3 use. */
-static __always_inline int tls_ext(struct hs_reasm *b, struct tls_walk *w)
+INLINE int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 {
 	__u32 pos, len, l;
 	__u16 type;
@@ -176,7 +180,7 @@ static __always_inline int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 	}
 
 	switch (type) {
-	case 0x0000:    /* server_name: list(2) type(1) name_len(2) name */
+	case TLS_EXT_SERVER_NAME:        /* list(2) type(1) name_len(2) name */
 		w->h.flags |= HS_TLSF_SNI;
 		if (len < 5 || B(pos + 2) != 0)
 			break;
@@ -190,7 +194,7 @@ static __always_inline int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		 * follow: bytes past sni_len are never read */
 		copy_words(w->h.sni, b, pos + 5, HS_TLS_SNI_MAX / 8);
 		break;
-	case 0x0010:    /* ALPN: list(2), then len(1) value ... */
+	case TLS_EXT_ALPN:               /* list(2), then len(1) value ... */
 		if (len < 3)
 			break;
 		l = B(pos + 2);
@@ -201,7 +205,7 @@ static __always_inline int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		w->h.alpn_last = B(pos + 3 + l - 1);
 		copy_words(w->h.alpn, b, pos + 3, HS_TLS_ALPN_MAX / 8);  /* as for the SNI */
 		break;
-	case 0x002b:    /* supported_versions: len(1), versions */
+	case TLS_EXT_SUPPORTED_VERSIONS: /* len(1), versions */
 		if (len < 1)
 			break;
 		l = B(pos);
@@ -209,17 +213,17 @@ static __always_inline int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 			break;
 		walk_list(b, w, pos + 1, l, L_VERSIONS);
 		break;
-	case 0x000a:    /* supported_groups: list(2), groups */
+	case TLS_EXT_SUPPORTED_GROUPS:   /* list(2), groups */
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
 		walk_list(b, w, pos + 2, l, L_GROUPS);
 		break;
-	case 0x000d:    /* signature_algorithms: list(2), schemes */
+	case TLS_EXT_SIGNATURE_ALGS:     /* list(2), schemes */
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
 		walk_list(b, w, pos + 2, l, L_SIGALGS);
 		break;
-	case 0x000b:    /* ec_point_formats: len(1), formats */
+	case TLS_EXT_EC_POINT_FORMATS:   /* len(1), formats */
 		if (len < 1 || (l = B(pos)) > len - 1)
 			break;
 		copy_words(w->h.ecpf, b, pos + 1, HS_TLS_MAX_ECPF / 8);  /* as for the SNI */
@@ -249,9 +253,9 @@ static long ext_cb(__u32 i, void *ctx)
  * Walk the complete record in b (b->need bytes). Returns 0 and fills w, or
  * the stats index of why not.
  */
-static __always_inline int tls_walk(struct hs_reasm *b, struct tls_walk *w)
+INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 rec_len = b->need - 5, hs_len, body, pos, sid, comp, ext_len;
+	__u32 rec_len = b->need - TLS_REC_HDR, hs_len, body, pos, sid, comp, ext_len;
 	struct ext_loop el = { .b = b, .w = w, .r = WALK_MORE };
 
 	/* the counts and the small fields; list entries past their counts are
@@ -261,7 +265,7 @@ static __always_inline int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 	__builtin_memset(w->h.ecpf, 0, sizeof(w->h) - __builtin_offsetof(struct hs_tls_hello, ecpf));
 	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
 	/* handshake header: ClientHello, length within the record */
-	if (rec_len < 4 || B(5) != 0x01)
+	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
 		return HS_ST_TLS_NOT_HELLO;
 	hs_len = (B(6) << 16) | (B(7) << 8) | B(8);
 	if (hs_len + 4 > rec_len)
@@ -302,7 +306,7 @@ done:
 }
 
 /* The TLS fingerprint id of a walked ClientHello. */
-static __always_inline __u64 tls_id(const struct tls_walk *w)
+INLINE __u64 tls_id(const struct tls_walk *w)
 {
 	__u64 v[4];
 

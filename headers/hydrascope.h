@@ -32,9 +32,11 @@
 #ifndef HS_TCP_FP_MAX
 #define HS_TCP_FP_MAX 4096      /* distinct TCP fingerprint ids tracked */
 #endif
-#ifndef HS_TLS_FP_MAX
+#ifndef HS_TCP_KNOWN_MAX
 #define HS_TCP_KNOWN_MAX 16384  /* TCP fingerprint ids admitted lately (LRU): a
 				 * new window's entry for one of them is never shed */
+#endif
+#ifndef HS_TLS_FP_MAX
 #define HS_TLS_FP_MAX 8192      /* distinct TLS fingerprint ids tracked */
 #endif
 #ifndef HS_FLOWS_MAX
@@ -137,6 +139,18 @@ struct hs_tcp_fp {
 	__u64 last_ns;
 	__u8  hll_ips[HS_HLL_M];             /* distinct source addresses */
 	__u8  hll_nets[HS_HLL_M];            /* distinct /24 (IPv4) or /48 (IPv6) */
+};
+
+/*
+ * Admission of new TCP fingerprint ids, per CPU: a SYN whose id has no
+ * entry in this window gets one if the id was admitted lately (tcp_known),
+ * else only while this CPU's budget for the window lasts (tcp_new_cap).
+ * A flood of SYNs with random options (a new id each) takes at most the
+ * budget, never the map, and the stacks already known keep being counted.
+ */
+struct hs_admit {
+	__u32 gen;              /* window generation the count is of */
+	__u32 used;             /* unknown ids admitted in it */
 };
 
 /* ---- ring buffer ---- */
@@ -324,18 +338,6 @@ enum hs_flow_state {
  * than HS_FLOW_HOLD_NS old) holds it: a flood of new sources cannot evict
  * the connections already under way.
  */
-/*
- * Admission of new TCP fingerprint ids, per CPU: a SYN whose id has no
- * entry in this window gets one if the id was admitted lately (tcp_known),
- * else only while this CPU's budget for the window lasts (tcp_new_cap).
- * A flood of SYNs with random options (a new id each) takes at most the
- * budget, never the map, and the stacks already known keep being counted.
- */
-struct hs_admit {
-	__u32 gen;              /* window generation the count is of */
-	__u32 used;             /* unknown ids admitted in it */
-};
-
 struct hs_flow {
 	struct hs_endpoints ep; /* whose slot it is */
 	__u64 tcp_id;           /* TCP fingerprint id of the SYN */
@@ -450,5 +452,57 @@ struct hs_replay_frame {
 	__u8  data[HS_REPLAY_FRAME];
 };
 #define HS_REPLAY_NOT_RUN 0xffffffffu
+
+/* ---- sizes the code relies on ---- */
+
+#define HS_IS_POW2(n) ((n) > 0 && ((n) & ((n) - 1)) == 0)
+
+/* The TCP fingerprint id hashes the signature as HS_TCP_SIG_WORDS 64-bit
+ * words: exactly its 40 bytes, none left out. */
+_Static_assert(sizeof(struct hs_tcp_sig) == 40, "hs_tcp_sig: hashed as 40 bytes");
+_Static_assert(HS_TCP_SIG_WORDS * 8 == sizeof(struct hs_tcp_sig), "hs_tcp_sig: whole words");
+/* Endpoints are compared as five 64-bit words (ep_eq), and key the reasm map. */
+_Static_assert(sizeof(struct hs_endpoints) == 5 * 8, "hs_endpoints: five words");
+/* A ring-buffer record's type and fp_id are read before knowing which
+ * record it is (run's on_event). */
+_Static_assert(__builtin_offsetof(struct hs_event, type) == 0 &&
+	       __builtin_offsetof(struct hs_tls_event, type) == 0, "event type first");
+_Static_assert(__builtin_offsetof(struct hs_event, fp_id) ==
+	       __builtin_offsetof(struct hs_tls_event, fp_id), "event fp_id at one offset");
+/* Indices taken with a mask of (size - 1). */
+_Static_assert(HS_IS_POW2(HS_FLOWS_MAX), "HS_FLOWS_MAX: a power of two");
+_Static_assert(HS_IS_POW2(HS_HLL_M), "HS_HLL_M: a power of two");
+_Static_assert(HS_IS_POW2(HS_TLS_SAMPLES), "HS_TLS_SAMPLES: a power of two");
+_Static_assert(HS_IS_POW2(HS_HELLO_LIMIT) && HS_HELLO_LIMIT % HS_HELLO_CHUNK == 0,
+	       "HS_HELLO_LIMIT: a power of two, whole chunks");
+_Static_assert(HS_IS_POW2(HS_TLS_MAX_CIPHERS) && HS_IS_POW2(HS_TLS_MAX_EXTS) &&
+	       HS_IS_POW2(HS_TLS_MAX_SIGALGS) && HS_IS_POW2(HS_TLS_MAX_GROUPS),
+	       "ClientHello lists: powers of two");
+/* List counts and lengths are single bytes; a reasm's unvalidated holds a
+ * stats index in one. */
+_Static_assert(HS_TLS_MAX_CIPHERS < 256 && HS_TLS_MAX_EXTS < 256 && HS_TLS_MAX_SIGALGS < 256 &&
+	       HS_TLS_MAX_GROUPS < 256 && HS_TLS_SNI_MAX < 256 && HS_TLS_ALPN_MAX < 256,
+	       "ClientHello counts: one byte");
+_Static_assert(HS_ST__COUNT <= 256, "a stats index fits a byte");
+/* The SNI, ALPN and point formats are copied as whole 64-bit words. */
+_Static_assert(HS_TLS_SNI_MAX % 8 == 0 && HS_TLS_ALPN_MAX % 8 == 0 && HS_TLS_MAX_ECPF % 8 == 0,
+	       "ClientHello byte fields: whole words");
+/* A replay frame, XDP's headroom (256) and the shared info (320) in a page. */
+_Static_assert(HS_REPLAY_FRAME + 256 + 320 <= 4096, "a replay frame fits a page");
+/*
+ * Map values and ring-buffer records, as userspace and pinned maps know
+ * them: a change of any of these changes a layout, and HS_LAYOUT_VERSION
+ * goes up with it.
+ */
+_Static_assert(sizeof(struct hs_tcp_fp) == 2112, "hs_tcp_fp layout");
+_Static_assert(sizeof(struct hs_tls_fp) == 4032, "hs_tls_fp layout");
+_Static_assert(sizeof(struct hs_flow) == 80, "hs_flow layout");
+_Static_assert(sizeof(struct hs_reasm) == 20512, "hs_reasm layout");
+_Static_assert(sizeof(struct hs_enforce) == 80, "hs_enforce layout");
+_Static_assert(sizeof(struct hs_admit) == 8, "hs_admit layout");
+_Static_assert(sizeof(struct hs_stats) == HS_ST__COUNT * 8, "hs_stats layout");
+_Static_assert(sizeof(struct hs_event) == 120, "hs_event layout");
+_Static_assert(sizeof(struct hs_tls_event) == 904, "hs_tls_event layout");
+_Static_assert(sizeof(struct hs_replay_frame) == 3536, "hs_replay_frame layout");
 
 #endif /* HYDRASCOPE_H */

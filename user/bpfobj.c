@@ -113,10 +113,12 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	 * in replay the capture's SYN-ACKs come through the XDP program */
 	hc = c->handshake ? c->handshake : c->replay ? HS_CHECK_SYN : HS_CHECK_SYNACK;
 	skel->data->handshake_check = (__u8)(!c->replay && hc == HS_CHECK_SYNACK ? HS_CHECK_SYN : hc);
-	/* unknown TCP ids may take half the map in a window, over all CPUs */
+	/* unknown TCP ids may take half the map in a window, over all CPUs;
+	 * the map's size is the object's (a build may override the macro's) */
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu > 0)
-		skel->rodata->tcp_new_cap = HS_TCP_FP_MAX / 2 / (unsigned int)ncpu ?: 1;
+		skel->rodata->tcp_new_cap =
+			bpf_map__max_entries(skel->maps.tcp_fps) / 2 / (unsigned int)ncpu ?: 1;
 	return skel;
 }
 

@@ -157,28 +157,43 @@ static int drop_capabilities(void)
  * Fingerprint ids already announced. Each window's generation inserts its
  * fingerprints anew (and the program reports each as new), so the lines
  * would repeat every window: an id is announced once per run. Open
- * addressing over ids without their generation bit; bounded by the maps'
- * sizes, emptied should it ever fill.
+ * addressing over ids without their generation bit; four slots per entry
+ * of the fingerprint maps (their sizes read from the maps: a build may
+ * override the macros), emptied should it ever fill.
  */
-#define SEEN_SLOTS (4 * (HS_TCP_FP_MAX + HS_TLS_FP_MAX))
 struct seen {
-	__u64 id[SEEN_SLOTS];   /* (id | 1): never 0 */
+	size_t slots;
 	size_t n;
+	__u64 id[];             /* (id | 1): never 0 */
 };
+
+static struct seen *seen_new(struct hs_bpf *skel)
+{
+	size_t slots = 4 * ((size_t)bpf_map__max_entries(skel->maps.tcp_fps) +
+			    bpf_map__max_entries(skel->maps.tls_fps));
+	struct seen *s = calloc(1, sizeof(*s) + slots * sizeof(s->id[0]));
+
+	if (s)
+		s->slots = slots;
+	else
+		pr_warn("Couldn't allocate the seen-ids table: %s", strerror(errno));
+	return s;
+}
 
 static bool seen_before(struct seen *s, __u64 id, __u32 kind)
 {
 	__u64 k = (id | 1) ^ ((__u64)kind << 1);   /* odd: never an empty slot */
-	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 40) % SEEN_SLOTS;
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 40) % s->slots;
 
-	for (;; i = (i + 1) % SEEN_SLOTS) {
+	for (;; i = (i + 1) % s->slots) {
 		if (s->id[i] == k)
 			return true;
 		if (!s->id[i])
 			break;
 	}
-	if (s->n >= SEEN_SLOTS / 2) {
-		memset(s, 0, sizeof(*s));
+	if (s->n >= s->slots / 2) {
+		memset(s->id, 0, s->slots * sizeof(s->id[0]));
+		s->n = 0;
 		return seen_before(s, id, kind);
 	}
 	s->id[i] = k;
@@ -473,8 +488,7 @@ int cmd_run(int argc, char **argv)
 	 * (and a file this run created goes again if it does not start) */
 	alerts_made = alerts && strcmp(alerts, "-") && access(alerts, F_OK);
 	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
-	seen = calloc(1, sizeof(*seen));
-	if (!win || !seen)
+	if (!win)
 		goto out;
 	err = hs_pin_dir_prepare(pin_dir, &dir_made);
 	if (err) {
@@ -493,6 +507,9 @@ int cmd_run(int argc, char **argv)
 	}
 	skel = hs_open(&cfg);
 	if (!skel)
+		goto out;
+	seen = seen_new(skel);
+	if (!seen)
 		goto out;
 	/* read-only data: without --enforce the verifier prunes the whole
 	 * enforcement path, XDP_DROP included */

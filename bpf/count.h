@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counting: a fingerprinted SYN or ClientHello into its map entry (the
+ * admission of new TCP ids under floods, the counters, the HyperLogLog
+ * sketches, the address samples) and the ring-buffer events of new ids.
+ */
+#ifndef HS_COUNT_H
+#define HS_COUNT_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "hydrascope.h"
+#include "hs_hash.h"
+#include "consts.h"
+#include "globals.h"
+#include "maps.h"
+#include "parsing.h"
+#include "tcp_sig.h"
+#include "tls.h"
+#include "enforce.h"
+
+/* One more of counter r (a stats index from a parse or a walk) */
+INLINE void count_reason(struct hs_stats *st, int r)
+{
+	__u32 i = (__u32)r;
+
+	/* the bound checked on this very register (a result of a global
+	 * subprogram is unknown to the verifier) */
+	asm volatile("" : "+r"(i));
+	if (i < HS_ST__COUNT)
+		st->c[i]++;
+}
+
+struct hll_regs {
+	__u8 r[HS_HLL_M];
+};
+
+/* A global subprogram: verified once, not once per inlined branch path. */
+__noinline int hs_hll_add(struct hll_regs *reg, __u64 h)
+{
+	__u32 idx = hs_hll_index(h) & (HS_HLL_M - 1);
+	__u8 rank = hs_hll_rank(h);
+
+	if (!reg)
+		return 0;
+	/* check first: most adds do not raise the register, and a read is cheap */
+	if (reg->r[idx] < rank)
+		reg->r[idx] = rank;
+	return 0;
+}
+
+#define hll_add(regs, h) hs_hll_add((struct hll_regs *)(regs), (h))
+
+/* Distinct sources and their networks: /24 for IPv4, /48 for IPv6. */
+INLINE void hll_add_src(__u8 *ips, __u8 *nets, const struct hs_endpoints *ep)
+{
+	__u64 lo, hi;
+
+	__builtin_memcpy(&lo, ep->saddr, 8);
+	__builtin_memcpy(&hi, ep->saddr + 8, 8);
+	hll_add(ips, hs_hash_addr(lo, hi, ep->family));
+	lo &= ep->family == 4 ? 0xffffffULL : 0xffffffffffffULL;
+	hll_add(nets, hs_hash_addr(lo, 0, ep->family | 0x80));
+}
+
+INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
+		 const struct hs_endpoints *ep, const struct hs_tcp_sig *sig,
+		 const struct hs_tcp_obs *obs)
+{
+	struct hs_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		st->c[HS_ST_RB_DROP]++;
+		return;
+	}
+	ev->type = type;
+	ev->pad = 0;
+	ev->ts_ns = ts;
+	ev->fp_id = id;
+	ev->ep = *ep;
+	ev->sig = *sig;
+	ev->obs = *obs;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* make bench only (see bench_vary_src): a new IPv4 source from a count */
+INLINE void bench_new_src(struct hs_endpoints *ep, __u64 n)
+{
+	__u32 src = (__u32)hs_mix64(n);
+
+	__builtin_memcpy(ep->saddr, &src, sizeof(src));
+}
+
+/* May a new TCP fingerprint id get an entry in this window? Ids admitted
+ * lately may; others only within this CPU's budget. */
+INLINE int tcp_admit_new(__u64 kid)
+{
+	struct hs_admit *a;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(&tcp_known, &kid))
+		return 1;
+	a = bpf_map_lookup_elem(&tcp_admit, &zero);
+	if (!a)
+		return 0;
+	if (a->gen != cur_gen) {
+		a->gen = cur_gen;
+		a->used = 0;
+	}
+	if (a->used >= tcp_new_cap)
+		return 0;
+	a->used++;
+	return 1;
+}
+
+INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
+		       struct hs_endpoints *epp, __u64 *stack, __u64 *tsp)
+{
+	struct optwalk w = {};
+	struct hs_endpoints ep = {};
+	struct hs_tcp_fp *fp;
+	__u64 id, ts;
+	__u32 zero = 0;
+	int new = 0;
+
+	sig_ip(p, &w.sig, &w.obs, &ep);
+	if (bench_vary_src)
+		bench_new_src(&ep, st->c[HS_ST_SYNS]);
+	sig_tcp_hdr(p, &w.sig, &ep);
+	sig_tcp_opts(ctx, p, &w);
+	id = HS_GEN_KEY(hs_tcp_ids(&w.sig, stack), cur_gen);
+	ts = now_ns();
+	*tsp = ts;
+	st->c[HS_ST_SYNS]++;
+
+	fp = bpf_map_lookup_elem(&tcp_fps, &id);
+	if (!fp) {
+		struct hs_tcp_fp *init = bpf_map_lookup_elem(&tcp_fp_init, &zero);
+		long err;
+
+		__u64 kid = HS_GEN_KEY(id, 0);
+		__u32 gen = cur_gen;
+
+		if (!init)
+			return id;
+		if (!tcp_admit_new(kid)) {
+			st->c[HS_ST_TCP_FP_SHED]++;
+			goto out;
+		}
+		init->sig = w.sig;
+		init->first_ns = ts;
+		init->last_ns = ts;
+		err = bpf_map_update_elem(&tcp_fps, &id, init, BPF_NOEXIST);
+		if (err == 0) {
+			new = 1;
+			st->c[HS_ST_FP_NEW]++;
+			bpf_map_update_elem(&tcp_known, &kid, &gen, BPF_ANY);
+		} else if (err != -EEXIST /* another CPU won the race */) {
+			st->c[HS_ST_MAP_FULL]++;
+			goto out;
+		}
+		fp = bpf_map_lookup_elem(&tcp_fps, &id);
+		if (!fp)
+			goto out;
+	}
+	__sync_fetch_and_add(&fp->syns, 1);
+	if (ts > fp->last_ns)
+		fp->last_ns = ts;
+
+	hll_add_src(fp->hll_ips, fp->hll_nets, &ep);
+
+	if (emit_every)
+		emit(st, new ? HS_EV_TCP_NEW : HS_EV_TCP_SYN, ts, id, &ep, &w.sig, &w.obs);
+	else if (new)
+		emit(st, HS_EV_TCP_NEW, ts, id, &ep, &w.sig, &w.obs);
+out:
+	*epp = ep;
+	return id;
+}
+
+INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 tcp_id,
+		     __u32 segments, const struct hs_endpoints *ep,
+		     const struct hs_tls_hello *h)
+{
+	struct hs_tls_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		st->c[HS_ST_RB_DROP]++;
+		return;
+	}
+	ev->type = type;
+	ev->segments = segments;
+	ev->ts_ns = ts;
+	ev->fp_id = id;
+	ev->tcp_id = tcp_id;
+	ev->ep = *ep;
+	__builtin_memcpy(&ev->hello, h, sizeof(*h));
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Walk a complete record and count its fingerprint; the verdict for the
+ * segment that completed it. */
+INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
+		       const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
+		       __u32 segments)
+{
+	struct tls_walk *w;
+	struct hs_tls_fp *fp;
+	__u32 zero = 0;
+	__u64 id, ts, n;
+	int r, new = 0, verdict;
+
+	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
+	if (!w)
+		return XDP_PASS;
+	r = tls_walk(b, w);
+	if (r) {
+		count_reason(st, r);
+		return XDP_PASS;
+	}
+	st->c[HS_ST_HELLOS]++;
+	if (segments > 1)
+		st->c[HS_ST_HELLO_MULTISEG]++;
+	id = HS_GEN_KEY(tls_id(w), cur_gen);
+	ts = now_ns();
+	verdict = enforce_verdict(st, id);
+	if (b->unvalidated) {
+		/* not counted: no entry, no sketch; an existing entry says how
+		 * many of its ClientHellos were left out */
+		if (b->unvalidated < HS_ST__COUNT)
+			st->c[b->unvalidated]++;
+		fp = bpf_map_lookup_elem(&tls_fps, &id);
+		if (fp)
+			__sync_fetch_and_add(&fp->conns_unvalidated, 1);
+		return verdict;
+	}
+
+	fp = bpf_map_lookup_elem(&tls_fps, &id);
+	if (!fp) {
+		struct hs_tls_fp *init = bpf_map_lookup_elem(&tls_fp_init, &zero);
+		long err;
+
+		if (!init)
+			return verdict;
+		__builtin_memcpy(&init->hello, &w->h, sizeof(w->h));
+		init->first_ns = ts;
+		init->last_ns = ts;
+		err = bpf_map_update_elem(&tls_fps, &id, init, BPF_NOEXIST);
+		if (err == 0) {
+			new = 1;
+			st->c[HS_ST_TLS_FP_NEW]++;
+		} else if (err != -EEXIST) {
+			st->c[HS_ST_TLS_MAP_FULL]++;
+			return verdict;
+		}
+		fp = bpf_map_lookup_elem(&tls_fps, &id);
+		if (!fp)
+			return verdict;
+	}
+	n = __sync_fetch_and_add(&fp->conns, 1);
+	if (ts > fp->last_ns)
+		fp->last_ns = ts;
+	{
+		struct hs_addr_sample *smp = &fp->samples[n & (HS_TLS_SAMPLES - 1)];
+
+		__builtin_memcpy(smp->addr, ep->saddr, 16);
+		smp->family = ep->family;
+	}
+	hll_add_src(fp->hll_ips, fp->hll_nets, ep);
+	if (stack_id)
+		hll_add(fp->hll_tcp, hs_mix64(stack_id));
+
+	if (emit_every || new)
+		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,
+			 ep, &w->h);
+	return verdict;
+}
+
+
+#endif /* HS_COUNT_H */

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow slots: connections to TLS ports in the flows array (struct hs_flow),
+ * taken by their SYN, and the handshake check a ClientHello must pass to
+ * count (its SYN seen, the server's SYN-ACK acknowledged).
+ */
+#ifndef HS_FLOW_H
+#define HS_FLOW_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "hydrascope.h"
+#include "hs_hash.h"
+#include "consts.h"
+#include "globals.h"
+#include "maps.h"
+#include "parsing.h"
+
+/* Is port (host order) one of the TLS ports set at load? */
+INLINE int is_tls_port(__u16 port)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < HS_TLS_PORTS_MAX; i++)
+		if (tls_ports[i] && tls_ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/* Client endpoints of a TCP packet, as the flow key; rev: the packet is
+ * the server's (its destination is the client). */
+INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep, int rev)
+{
+	__builtin_memset(ep, 0, sizeof(*ep));
+	if (p->family == 4) {
+		const struct iphdr *iph = p->l3;
+
+		__builtin_memcpy(ep->saddr, rev ? &iph->daddr : &iph->saddr, 4);
+		__builtin_memcpy(ep->daddr, rev ? &iph->saddr : &iph->daddr, 4);
+	} else {
+		const struct ipv6hdr *ip6 = p->l3;
+
+		__builtin_memcpy(ep->saddr, rev ? &ip6->daddr : &ip6->saddr, 16);
+		__builtin_memcpy(ep->daddr, rev ? &ip6->saddr : &ip6->daddr, 16);
+	}
+	ep->family = p->family;
+	ep->sport = bpf_ntohs(rev ? p->tcp->dest : p->tcp->source);
+	ep->dport = bpf_ntohs(rev ? p->tcp->source : p->tcp->dest);
+}
+
+/* Slot of a flow in the flows array: a cheap hash of the ports and the
+ * low address words, client first (rev: the packet is the server's). */
+INLINE __u32 flow_slot(const struct pkt *p, int rev)
+{
+	__u32 a = p->src_lo, b = p->dst_lo, ports = *(const __u32 *)p->tcp;
+
+	if (rev) {
+		__u32 t = a;
+
+		a = b;
+		b = t;
+		ports = ports >> 16 | ports << 16;
+	}
+	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (HS_FLOWS_MAX - 1);
+}
+
+INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/* Is slot f held by a handshake in progress (SYN, DATA or REASM, younger
+ * than HS_FLOW_HOLD_NS)? Such a slot is not taken by another connection. */
+INLINE int slot_held(const struct hs_flow *f, __u64 now)
+{
+	return f->state && f->state != HS_FLOW_DONE && now - f->syn_ns < HS_FLOW_HOLD_NS;
+}
+
+/* ep takes its slot, with the ids of its SYN (0: not seen) and now as its
+ * start; NULL when a handshake of another connection holds the slot. The
+ * caller sets the state. */
+INLINE struct hs_flow *take_slot(__u32 slot, const struct hs_endpoints *ep, __u64 tcp_id,
+				 __u64 stack_id, __u64 now)
+{
+	struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
+
+	if (!f || (slot_held(f, now) && !ep_eq(&f->ep, ep)))
+		return NULL;
+	f->ep = *ep;
+	f->tcp_id = tcp_id;
+	f->stack_id = stack_id;
+	f->syn_ns = now;
+	f->flags = 0;
+	return f;
+}
+
+/* The flow of ep in its slot, NULL when the slot holds another (or none). */
+INLINE struct hs_flow *flow_of(__u32 slot, const struct hs_endpoints *ep)
+{
+	struct hs_flow *f = bpf_map_lookup_elem(&flows, &slot);
+
+	return f && f->state && ep_eq(&f->ep, ep) ? f : NULL;
+}
+
+/* A SYN-ACK from a TLS port: the server's initial sequence number into
+ * the slot of the connection it answers, if that connection's SYN was
+ * seen. Called by the egress program (and, in replay, for the capture's
+ * SYN-ACKs). */
+INLINE void record_synack(const struct pkt *p)
+{
+	struct hs_endpoints ep;
+	struct hs_flow *f;
+	struct hs_stats *st;
+	__u32 zero = 0;
+
+	if (!is_tls_port(bpf_ntohs(p->tcp->source)))
+		return;
+	endpoints(p, &ep, 1);
+	f = flow_of(flow_slot(p, 1), &ep);
+	if (!f || !(f->flags & HS_FLOWF_SYN) || f->state != HS_FLOW_SYN)
+		return;
+	f->srv_isn = bpf_ntohl(p->tcp->seq);
+	f->flags |= HS_FLOWF_SYNACK;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (st)
+		st->c[HS_ST_SYNACKS]++;
+}
+
+/* Does a ClientHello acknowledging ack on flow f (NULL: untracked) count?
+ * 0 if so, else the HS_ST_HELLO_* reason. */
+INLINE __u8 hello_unvalidated(const struct hs_flow *f, __u32 ack)
+{
+	if (handshake_check == HS_CHECK_NONE)
+		return 0;
+	if (!f || !(f->flags & HS_FLOWF_SYN))
+		return HS_ST_HELLO_NO_SYN;
+	if (f->flags & HS_FLOWF_SYNACK)
+		return ack - (f->srv_isn + 1) <= HS_ACK_SLACK ? 0 : HS_ST_HELLO_BAD_ACK;
+	return handshake_check == HS_CHECK_SYNACK ? HS_ST_HELLO_NO_SYNACK : 0;
+}
+
+/* The flow's new state; a connection whose SYN was not seen takes its
+ * slot now, unless another handshake holds it (then it is not tracked:
+ * the one in progress keeps its state). */
+INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *f,
+		     __u8 state)
+{
+	if (!f)
+		f = take_slot(slot, ep, 0, 0, now_ns());
+	if (f)
+		f->state = state;
+}
+
+/* A flow whose ClientHello was dropped (enforcement): its retransmission
+ * is judged again, and counts like the first: a connection whose SYN was
+ * seen goes back to its SYN state (its handshake check kept), one whose
+ * SYN was not is forgotten. */
+INLINE void flow_dropped(struct hs_flow *f)
+{
+	f->state = f->flags & HS_FLOWF_SYN ? HS_FLOW_SYN : 0;
+}
+
+#endif /* HS_FLOW_H */

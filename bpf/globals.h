@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The XDP program's global variables: the settings userspace writes through
+ * the skeleton (.rodata between open and load, .data/.bss at any time) and
+ * the program clock made of them. Definitions, not declarations: the BPF
+ * object is one translation unit (hydrascope.bpf.c), and every header that
+ * reads a global includes this one, as the ones using maps include maps.h.
+ */
+#ifndef HS_GLOBALS_H
+#define HS_GLOBALS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "hydrascope.h"
+#include "consts.h"
+
+/* Set by userspace between open and load. */
+const volatile __u8 clock_mode = HS_CLOCK_MONO;   /* enum hs_clock */
+const volatile __u8 emit_every = 0;               /* replay: an event per SYN/hello */
+/* make bench only: every SYN and every client payload from a new IPv4
+ * source (a per-CPU count mixed in), so that BPF_PROG_TEST_RUN's repeats
+ * of one packet are each a new connection; pruned by the verifier
+ * everywhere else */
+const volatile __u8 bench_vary_src = 0;
+const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
+const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
+const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
+/* Unknown TCP fingerprint ids admitted per CPU per window (struct
+ * hs_admit); userspace sets it to half the tcp_fps map over the CPUs. */
+const volatile __u32 tcp_new_cap = HS_TCP_FP_MAX / 4;
+/* enum hs_enforce_mode, fixed at load: HS_ENF_OFF (the default) leaves the
+ * enforcement path out of the verified program altogether, and only
+ * HS_ENF_DROP can return XDP_DROP. */
+const volatile __u8 enforce_mode = HS_ENF_OFF;
+
+/* Window generation, flipped by `run` through the mmapped .bss; its lowest
+ * bit is the lowest bit of every fingerprint map key (HS_GEN_KEY). Replay
+ * leaves it at 0. */
+__u32 cur_gen = 0;
+
+/* enum hs_check, set before load; `run` raises HS_CHECK_SYN to
+ * HS_CHECK_SYNACK once its egress program records the SYN-ACKs. */
+__u8 handshake_check = HS_CHECK_SYN;
+
+/* Replay sets this to the packet's timestamp before each test run. */
+__u64 replay_now_ns = 0;
+
+/* Frames of this test run in replay_frames (userspace sets it). */
+__u32 replay_n = 0;
+
+/* The program clock (enum hs_clock): nanoseconds, coarse monotonic live,
+ * the capture's Unix time in replay. */
+INLINE __u64 now_ns(void)
+{
+	if (clock_mode == HS_CLOCK_REPLAY)
+		return replay_now_ns;
+	return bpf_ktime_get_coarse_ns();
+}
+
+#endif /* HS_GLOBALS_H */
