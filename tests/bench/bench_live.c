@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The two ends of the live throughput benchmark (tests/bench_live.sh):
+ * The two ends of the live throughput benchmark (tests/bench/bench_live.sh):
  *
  *   bench_live count IFACE      attach a count-and-pass XDP program
  *                               natively to IFACE (the baseline receiver);

@@ -12,7 +12,7 @@
 # hydrascope's rate as a ratio of the baseline's. Frames the receiver could
 # not take in time are dropped by veth and not counted: what is measured is
 # what the receiving side sustains. Output: "name value unit".
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 N=${BENCH_LIVE_FRAMES:-2000000}
 GEN=$ROOT/.output/tests/bench_live

@@ -4,7 +4,7 @@
 # bench`): `hydrascope replay` beside `p0f -r` on a SYN-heavy capture and
 # beside `tshark -T fields -e tls.handshake.ja3` on a ClientHello-heavy
 # one. The ClientHello-heavy capture is a 10-minute scenario
-# (tests/scenario.py: every connection a SYN, an ACK and its ClientHello
+# (tests/lib/scenario.py: every connection a SYN, an ACK and its ClientHello
 # segments, as real clients sent them); the SYN-heavy one is its SYNs and
 # SYN-ACKs alone. Wall time of each tool, best of 3, over the whole
 # capture: packets per second and hydrascope's ratio to the peer. Each
@@ -13,7 +13,7 @@
 # the *_steady figures leave it out (packets per second of the rest).
 # Output: "name value unit".
 set -u
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HS=$ROOT/hydrascope
 TMP=$(mktemp -d /tmp/hs-bench-replay.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
@@ -21,7 +21,7 @@ for c in p0f tshark tcpdump capinfos python3; do
 	command -v "$c" >/dev/null || { echo "bench_replay: $c missing (make deps)" >&2; exit 1; }
 done
 hello=$TMP/hello.pcap syn=$TMP/syn.pcap
-python3 "$ROOT/tests/scenario.py" --out "$hello" --minutes 10 --seed 7 -q || exit 1
+python3 "$ROOT/tests/lib/scenario.py" --out "$hello" --minutes 10 --seed 7 -q || exit 1
 tcpdump -r "$hello" -w "$syn" 'tcp[13] & 2 != 0' 2>/dev/null || exit 1
 for c in hello syn; do
 	tcpdump -r "$TMP/$c.pcap" -w "$TMP/$c-1.pcap" -c 1 2>/dev/null || exit 1

@@ -3,7 +3,7 @@
 # Guard against verifier-cost regressions: the kernel stops at 1,000,000
 # processed instructions, and a program close to that breaks on the next
 # small change. Deterministic numbers, unlike timings.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd bpftool
 # Limits, raised only on purpose (and with the reason in the commit):

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The CLI as an operator meets it: help, bad flags, bad files, no privileges.
 # Each failure must be one clear line on stderr and the documented exit code.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_cmd python3
 
 # expect_exit NAME CODE CMD...: exit status CODE and at most one stderr line
@@ -75,13 +75,13 @@ grep -q "is 'hydrascope run' running" "$TMP/err" && ok "dump says why" || fail "
 expect_exit "status without instance" 1 "$HS" status --pin-dir "$pins"
 expect_exit "run pin dir off bpffs" 1 "$HS" run -i lo --pin-dir /tmp/$TAG/x
 
-python3 "$ROOT/tests/mkpcap.py" "$TMP/syn.pcap" --count 50
+python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/syn.pcap" --count 50
 expect_exit "replay missing file" 1 "$HS" replay "$TMP/nope.pcap"
 expect_exit "replay missing among good" 1 "$HS" replay "$TMP/syn.pcap" "$TMP/nope.pcap"
 [ ! -s "$TMP/out" ] && ok "nothing printed before the bad file is found" || fail "printed output"
 head -c 1000 /dev/urandom >"$TMP/garbage.pcap"
 expect_exit "replay garbage file" 1 "$HS" replay "$TMP/garbage.pcap"
-python3 "$ROOT/tests/mkpcap.py" "$TMP/wifi.pcap" --linktype 105
+python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/wifi.pcap" --linktype 105
 expect_exit "replay unsupported link type" 1 "$HS" replay "$TMP/wifi.pcap"
 grep -q "not supported" "$TMP/err" && ok "names the link type problem" || fail "link type message: $(cat "$TMP/err")"
 
@@ -89,7 +89,7 @@ expect_exit "replay good file" 0 "$HS" replay -j "$TMP/syn.pcap"
 syns=$(python3 -c 'import json,sys; print(sum(json.loads(l)["syns"] for l in open(sys.argv[1])))' "$TMP/out")
 expect_eq "replay counts 50 SYNs" 50 "$syns"
 # packets libpcap reads but no frame can be: counted, never copied
-python3 "$ROOT/tests/mkpcap.py" "$TMP/big.pcap" --count 3 --frame-bytes 100000
+python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/big.pcap" --count 3 --frame-bytes 100000
 expect_exit "replay packets of 100,000 bytes" 0 "$HS" replay -j "$TMP/big.pcap"
 grep -q "^hydrascope: 3 packets larger than a page were not inspected" "$TMP/err" &&
 	ok "says they were not inspected" || fail "oversize message: $(cat "$TMP/err")"

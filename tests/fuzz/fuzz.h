@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the libFuzzer targets (tests/fuzz_*.c) share. Each target feeds
+ * What the libFuzzer targets (tests/fuzz/fuzz_*.c) share. Each target feeds
  * arbitrary bytes to one parser of the hydrascope binary, built with
  * AddressSanitizer and UndefinedBehaviorSanitizer; a check that fails
  * aborts, which libFuzzer reports as a crash with the input that did it.
- * tests/fuzz.sh runs them (make fuzz, make check).
+ * tests/fuzz/fuzz.sh runs them (make fuzz, make check).
  */
 #ifndef HS_FUZZ_H
 #define HS_FUZZ_H

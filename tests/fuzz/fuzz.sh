@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The fuzzers (`make fuzz`; briefly in `make check` through t_fuzz.sh): each
-# libFuzzer target tests/fuzz_*.c (ASan and UBSan; built by `make tests`)
+# libFuzzer target tests/fuzz/fuzz_*.c (ASan and UBSan; built by `make tests`)
 # runs for SECONDS from seed corpora made here of real inputs. TAP output,
 # one line per fuzzer: executions, corpus size, seconds, or what crashed and
 # where the input that did it was saved. Exit status 0 when all ran clean.
 #
-# Usage: tests/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [-p] [NAME...]
+# Usage: tests/fuzz/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [-p] [NAME...]
 #   -t  seconds per fuzzer (default $FUZZ_SECONDS, else 600)
 #   -r  a fuzzer that executes fewer inputs fails (default 1000)
 #   -n  a fresh corpus in a temporary folder, not .output/fuzz/corpus/NAME
@@ -16,21 +16,21 @@
 #
 # Seeds, remade at each run in .output/fuzz/seeds/NAME (the public captures
 # in $VECTORS are read where they are, never copied into the repository):
-#   fuzz_pcap    tests/templates' real client captures, mkpcap.py SYNs under
+#   fuzz_pcap    tests/data/templates' real client captures, mkpcap.py SYNs under
 #                each link type and in a frame of 70,000 bytes, a short
 #                scenario.py capture, public captures of up to 64 KB
 #   fuzz_event, fuzz_ja4, fuzz_p0f, fuzz_state
-#                what the code makes of all those captures (tests/mkseeds.c:
+#                what the code makes of all those captures (tests/fuzz/mkseeds.c:
 #                the real XDP program's ring-buffer records, hellos and SYN
 #                signatures, the detector's saved state; needs root)
 #   fuzz_config  dist/hydrascope.conf, with its allowlist lines uncommented,
 #                and the README's example
 #   fuzz_p0fdb   p0f's own database (/etc/p0f/p0f.fp) and its first part
-# plus what tests/fuzz/NAME/ holds (small seeds, and inputs that once
+# plus what tests/fuzz/seeds/NAME/ holds (small seeds, and inputs that once
 # crashed a target: kept so that every run replays them).
 #
 # Another kind of fuzzer is one more step at the end.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 cd "$ROOT" || exit 1
 OUT=${HS_OUT:-.output}
 FUZZ=.output/fuzz
@@ -41,7 +41,7 @@ while getopts t:r:np o; do
 	t) seconds=$OPTARG;;
 	r) min_runs=$OPTARG;;
 	n) corpus=$TMP/corpus;;
-	*) echo "usage: tests/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [-p] [NAME...]" >&2; exit 2;;
+	*) echo "usage: tests/fuzz/fuzz.sh [-t SECONDS] [-r MIN_RUNS] [-n] [-p] [NAME...]" >&2; exit 2;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -78,12 +78,12 @@ make_seeds() {
 	done
 	mkdir -p "$s/fuzz_pcap" "$s/fuzz_config" "$s/fuzz_p0fdb"
 	# captures
-	cp tests/templates/*.pcap "$s/fuzz_pcap/"
+	cp tests/data/templates/*.pcap "$s/fuzz_pcap/"
 	for lt in 1 0 101 108 113 228 229 276; do
-		python3 tests/mkpcap.py "$s/fuzz_pcap/mkpcap-$lt.pcap" --count 3 --linktype $lt
+		python3 tests/lib/mkpcap.py "$s/fuzz_pcap/mkpcap-$lt.pcap" --count 3 --linktype $lt
 	done
-	python3 tests/mkpcap.py "$s/fuzz_pcap/mkpcap-big.pcap" --count 1 --frame-bytes 70000
-	python3 tests/scenario.py --out "$TMP/scenario.pcap" --minutes 1 --scale 0.002 \
+	python3 tests/lib/mkpcap.py "$s/fuzz_pcap/mkpcap-big.pcap" --count 1 --frame-bytes 70000
+	python3 tests/lib/scenario.py --out "$TMP/scenario.pcap" --minutes 1 --scale 0.002 \
 		--no-hydra -q && pcap_head "$TMP/scenario.pcap" "$s/fuzz_pcap/scenario.pcap" 65536
 	caps=("$s"/fuzz_pcap/*.pcap)
 	for f in "$VECTORS"/foxio-ja4/*.pcap "$VECTORS"/foxio-ja4/*.pcapng; do
@@ -108,7 +108,7 @@ make_seeds() {
 		head -n 200 /etc/p0f/p0f.fp >"$s/fuzz_p0fdb/head.fp"
 	fi
 	for t in "$s"/*; do
-		[ -d "tests/fuzz/$(basename "$t")" ] && cp tests/fuzz/"$(basename "$t")"/* "$t/"
+		[ -d "tests/fuzz/seeds/$(basename "$t")" ] && cp tests/fuzz/seeds/"$(basename "$t")"/* "$t/"
 	done
 	for t in "$s"/*; do echo "# seeds of $(basename "$t"): $(ls "$t" | wc -l)"; done
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Seed corpora for the fuzz targets (tests/fuzz.sh), made of what the
+ * Seed corpora for the fuzz targets (tests/fuzz/fuzz.sh), made of what the
  * code itself produces from real captures: each capture goes through the
  * real XDP program (BPF_PROG_TEST_RUN in private maps, packet time as the
  * clock, as replay does; needs root), and what comes out is written:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Hostile HTTP clients for tests/t_exporter_load.sh.
+"""Hostile HTTP clients for tests/live/t_exporter_load_live.sh.
 
 usage: http_abuse.py probe HOST PORT
          one line per malformed or oversized request: NAME STATUS, the

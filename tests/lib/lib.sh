@@ -4,7 +4,7 @@
 # `cleanup_push` and undone in reverse order when the test exits, however
 # it exits. Processes are only ever killed by the pid the test started.
 set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HS=${HS_BIN:-$ROOT/hydrascope}   # another build's binary: tests/run.sh
 VECTORS=${VECTORS:-$ROOT/../shared/vectors}
 TAG=hs$$                     # unique per test run: names of netns, links, pins

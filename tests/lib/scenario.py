@@ -17,7 +17,7 @@ systems (TTL 128 and 65535,8 windows, no timestamps...); real Windows or
 macOS option layouts are not among them.
 
 Every packet is rewritten from real captures of real clients in the netns
-test bed (tests/templates/, made by tests/mktemplates.sh): for each TLS
+test bed (tests/data/templates/, made by tests/tools/mktemplates.sh): for each TLS
 client (curl, openssl s_client, gnutls-cli, python3 ssl, node, wget,
 headless chromium) one connection from each of 14 differently tuned Linux
 TCP stacks: its SYN, the ACK that completes the handshake, and its
@@ -73,7 +73,7 @@ capture and per minute window (conns, ips, nets). "tcp_stacks" counts
 distinct SYN shapes with the TTL taken as its initial value (hop distance
 left out), which is what hydrascope's tcp_sigs per TLS fingerprint
 estimates. JA4 and JA3 are computed here from the ClientHello bytes
-(FoxIO's JA4 specification, as tests/ja4_ref.py does from tshark).
+(FoxIO's JA4 specification, as tests/lib/ja4_ref.py does from tshark).
 
 --list-templates prints each template client's JA4, ClientHello size and
 segment counts, and the TCP stacks with their p0f signatures.
@@ -89,7 +89,7 @@ import struct
 import sys
 import time
 
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "templates")
 SERVER = bytes([198, 18, 0, 2])
 SERVER_PORT = 443
 ETH_DST = bytes.fromhex("020000000002")      # the server's NIC
@@ -846,7 +846,7 @@ def generate(args):
         p["nets"].add(net_of(s.addr))
         p["clients"].update(s.clients)
     gt = {
-        "generator": "tests/scenario.py", "format": 1,
+        "generator": "tests/lib/scenario.py", "format": 1,
         "args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(vars(args).items())
                  if k not in ("out", "templates", "list_templates")},
         "pcap": os.path.basename(args.out),

@@ -14,11 +14,11 @@
 # or under the sanitizer build, it takes 7 to 11 s);
 # no alert for any other JA4; the handshakes complete (fail-open); the
 # daemon detaches and removes its pins on SIGTERM. During the hydra,
-# spoofed traffic (tests/spoof.py, raw sockets): a SYN flood with a new
+# spoofed traffic (tests/lib/spoof.py, raw sockets): a SYN flood with a new
 # TCP fingerprint per SYN, shed beyond the window's budget without filling
 # the map, and ClientHellos from sources that never saw our SYN-ACK, never
 # counted (their JA4 never appears).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter ps timeout openssl curl gnutls-cli
 if [ ! -x "$HS" ]; then
@@ -174,9 +174,9 @@ W_HYDRA=$(windows)         # windows judged before the hydra started
 # fingerprint per SYN (random sources and options), and ClientHellos from
 # spoofed sources that never saw our SYN-ACK (SYN_FLOOD, SPOOFED each)
 SYN_FLOOD=30000 SPOOFED=300
-bg_job fpid nsenter --net=/run/netns/"${BED_CLIENTS[3]}" "$BED_PY" "$ROOT/tests/spoof.py" \
+bg_job fpid nsenter --net=/run/netns/"${BED_CLIENTS[3]}" "$BED_PY" "$ROOT/tests/lib/spoof.py" \
 	"$BED_SRV_IP" 8080 flood $SYN_FLOOD >"$TMP/flood.out" 2>&1
-bg_job spid nsenter --net=/run/netns/"${BED_CLIENTS[3]}" "$BED_PY" "$ROOT/tests/spoof.py" \
+bg_job spid nsenter --net=/run/netns/"${BED_CLIENTS[3]}" "$BED_PY" "$ROOT/tests/lib/spoof.py" \
 	"$BED_SRV_IP" $TLS_PORT hellos $SPOOFED >"$TMP/spoof.out" 2>&1
 hpids=()
 for i in "${HYDRA_NS[@]}"; do

@@ -11,7 +11,7 @@
 #            status shows the JA4 enforced and enforce_dropped moving.
 #   dry-run: every handshake completes; enforce_matched moves,
 #            enforce_dropped stays 0.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl curl
 if [ ! -x "$HS" ]; then

@@ -8,7 +8,7 @@
 # its HTTP API. Bad flags, a port in use: one line, non-zero exit. run
 # shares its pins read-only with a group (--pin-group): the exporter and
 # status run as an unprivileged member of it.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter curl promtool prometheus openssl setpriv groupadd groupdel
 if [ ! -x "$HS" ]; then

@@ -11,7 +11,7 @@
 # read of the maps per --web.cache-ms however many scrapers. The figures
 # (wrk's requests/s and latency percentiles, scrape latency, memory and
 # threads before, during and after) are printed as TAP comments.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter curl wrk promtool openssl
 if [ ! -x "$HS" ]; then
@@ -159,7 +159,7 @@ abuse() {
 	fi
 
 	# ---- slow clients: 200 half requests from 25 addresses, a trickler ----
-	nsx "$BED_SRV" "$BED_PY" "$ROOT/tests/http_abuse.py" hold 127.0.0.1 "$port" 200 25 \
+	nsx "$BED_SRV" "$BED_PY" "$ROOT/tests/lib/http_abuse.py" hold 127.0.0.1 "$port" 200 25 \
 		$TIMEOUT $((TIMEOUT + 2)) "$pid" >"$TMP/hold.$name" 2>&1 &
 	job=$!
 	sleep 0.5
@@ -192,7 +192,7 @@ abuse() {
 	fi
 
 	# ---- oversized and malformed requests ----
-	nsx "$BED_SRV" "$BED_PY" "$ROOT/tests/http_abuse.py" probe 127.0.0.1 "$port" \
+	nsx "$BED_SRV" "$BED_PY" "$ROOT/tests/lib/http_abuse.py" probe 127.0.0.1 "$port" \
 		>"$TMP/probe.$name" 2>&1
 	have=$(tr '\n' ' ' <"$TMP/probe.$name")
 	want="header_100k 431 url_100k 414 headers_20000 431 garbage 400 http_0.9 400 version_9.9 505 method_FOO 405 post_100k_body 405 content_length_absurd 413 content_length_1g 413 content_length_negative 400 chunked_body 413 nul_in_url 404 head 200 get 200 "

@@ -6,7 +6,7 @@
 # runs on the server's veth. Then the lifecycle: SIGTERM detaches and
 # unpins, --keep-maps keeps the pins (t_refuse_live.sh: runs refused).
 # Traffic must flow the whole time (fail-open).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump p0f python3 nsenter ps timeout
 if [ ! -x "$HS" ]; then

@@ -8,7 +8,7 @@
 # documented exit status, and leave the system as it was: no XDP program
 # where there was none, the running instance's pins the same files (and
 # still counting), no pin, state or alert file made, no process left.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout setpriv bpftool
 need_hs

@@ -14,7 +14,7 @@
 # is there; the window generation goes on across each handover; the
 # detector's history carries on, and every SYN and ClientHello counted
 # is in exactly one judged window or still in the maps at the end.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl bpftool make clang
 need_hs

@@ -9,7 +9,7 @@
 # the state was restored; the warm-up is not repeated, so a client stack
 # first seen after the restart (gnutls-cli) is "new" in the first windows
 # and curl's known JA4 is not.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter ps timeout openssl curl gnutls-cli
 if [ ! -x "$HS" ]; then

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # TLS ClientHello fingerprints of real TLS clients, live, on a veth in
 # native XDP mode, checked against an independent reference: tshark
-# dissects a capture of the very same packets and tests/ja4_ref.py computes
+# dissects a capture of the very same packets and tests/lib/ja4_ref.py computes
 # JA4, JA4_r and JA3 from that dissection. Each client runs in its own
 # client namespace (so its source address names it) against a TLS server in
 # the server namespace on ports 443 and 8443: curl (OpenSSL), openssl
@@ -13,7 +13,7 @@
 # and segment counts of `replay --events` of the capture, the live hello
 # counters, conns/ips/tcp_sigs per JA4, and that every connection got a
 # ServerHello (fail-open: traffic flows).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl curl gnutls-cli node wget chromium
 if [ ! -x "$HS" ]; then
@@ -41,7 +41,7 @@ check_ref_vectors() {
 	for e in "$VECTORS"/foxio-ja4/expected-python/*.json; do
 		f=$VECTORS/foxio-ja4/$(basename "$e" .json)
 		[ -f "$f" ] && grep -q '"JA4.1": *"t' "$e" || continue
-		if "$BED_PY" "$ROOT/tests/ja4_ref.py" --expect "$e" "$f"; then
+		if "$BED_PY" "$ROOT/tests/lib/ja4_ref.py" --expect "$e" "$f"; then
 			echo "PASS $(basename "$f")"
 		else
 			echo "FAIL $(basename "$f")"
@@ -213,11 +213,11 @@ _bg_alive "$HS_PID" && ok "hydrascope still running after the clients" ||
 # ---- the references and the replay of the capture ----
 decode=()
 for p in "${TLS_PORTS[@]}"; do decode+=(-d "tcp.port==$p,tls"); done
-"$BED_PY" "$ROOT/tests/ja4_ref.py" --ports "$(IFS=,; echo "${TLS_PORTS[*]}")" "$CAP" \
+"$BED_PY" "$ROOT/tests/lib/ja4_ref.py" --ports "$(IFS=,; echo "${TLS_PORTS[*]}")" "$CAP" \
 	>"$TMP/ref.jsonl" 2>"$TMP/ref.err"
 rc=$?
 expect_eq "ja4_ref.py on the capture exits 0" 0 "$rc$([ $rc != 0 ] && echo " ($(head -c 300 "$TMP/ref.err"))")"
-"$BED_PY" "$ROOT/tests/ja4_ref.py" --all --ports "$(IFS=,; echo "${TLS_PORTS[*]}")" "$CAP" \
+"$BED_PY" "$ROOT/tests/lib/ja4_ref.py" --all --ports "$(IFS=,; echo "${TLS_PORTS[*]}")" "$CAP" \
 	>"$TMP/ref_all.jsonl" 2>/dev/null
 tshark -n -r "$CAP" "${decode[@]}" -Y 'tls.handshake.type == 2' -T fields \
 	-e ip.dst -e tcp.dstport >"$TMP/server_hellos.txt" 2>/dev/null

@@ -6,7 +6,7 @@
 # namespace must show one row per JA4 with the numbers `dump` has for it
 # and the score the default thresholds give; on a terminal it refreshes
 # and restores the cursor on SIGTERM; bad flags exit 2, no instance 1.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter ps timeout openssl curl
 if [ ! -x "$HS" ]; then

@@ -4,10 +4,10 @@
 # hydra (3,000 / 500 IPs, one behind a stack with legitimate users, one on a
 # single TCP stack) and legit-only traffic; every hydra alerted within 2
 # windows, the single-stack one also as a TCP stack, no false alert.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd python3 tshark
-out=$(python3 "$ROOT/tests/eval.py" "$HS" --seeds 7 --minutes 20 --scale 0.3 2>&1)
+out=$(python3 "$ROOT/tests/tools/eval.py" "$HS" --seeds 7 --minutes 20 --scale 0.3 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 while read -r name _ seed json; do
@@ -30,7 +30,7 @@ while read -r name _ seed json; do
 done <<<"$out"
 expect_eq "eval verdict" 0 $rc
 # the same replay, redacted: sample_ips are keyed hashes, never addresses
-python3 "$ROOT/tests/scenario.py" --out "$TMP/s.pcap" --seed 7 --minutes 6 --scale 0.2 \
+python3 "$ROOT/tests/lib/scenario.py" --out "$TMP/s.pcap" --seed 7 --minutes 6 --scale 0.2 \
 	--hydra-ips 600 --hydra-start 3 --quiet
 "$HS" replay --window 60 -j --redact-ips "$TMP/s.pcap" >"$TMP/a.jsonl"
 grep -q '"state":"new"' "$TMP/a.jsonl" && ok "an alert in the short capture" || fail "no alert in the short capture"
@@ -57,7 +57,7 @@ expect_eq "--min-ips 100000 overrides the file: no alert" "" "$(cat "$TMP/b.json
 # the same hydra ten years later (2036): the empty windows between are
 # counted once all is forgotten, not closed one by one (5 million of them
 # took most of an hour); the hydra alerts in both
-python3 "$ROOT/tests/scenario.py" --out "$TMP/later.pcap" --seed 7 --minutes 6 --scale 0.2 \
+python3 "$ROOT/tests/lib/scenario.py" --out "$TMP/later.pcap" --seed 7 --minutes 6 --scale 0.2 \
 	--hydra-ips 600 --hydra-start 3 --start-epoch 2082758400 --quiet
 start=$SECONDS
 timeout 120 "$HS" replay --window 60 -j "$TMP/s.pcap" "$TMP/later.pcap" >"$TMP/gap.jsonl"
@@ -69,8 +69,8 @@ n2036=$(grep '"state":"new"' "$TMP/gap.jsonl" | grep -c '"ts":"2036-')
 # windows end inside a batch of frames (one test run holds up to 256):
 # every window's ClientHellos are its own, as tshark counts them by time
 printf '[detect]\nwarmup = 0\nmin_ips = 1\nmin_nets = 1\nalert_score = 1\n' >"$TMP/all.ini"
-"$HS" replay -j --window 5 -c "$TMP/all.ini" "$ROOT/tests/templates/curl.pcap" >"$TMP/w.jsonl"
-tshark -r "$ROOT/tests/templates/curl.pcap" -Y 'tls.handshake.type == 1' -T fields \
+"$HS" replay -j --window 5 -c "$TMP/all.ini" "$ROOT/tests/data/templates/curl.pcap" >"$TMP/w.jsonl"
+tshark -r "$ROOT/tests/data/templates/curl.pcap" -Y 'tls.handshake.type == 1' -T fields \
 	-e frame.time_epoch 2>/dev/null >"$TMP/w.times"
 python3 - "$TMP/w.jsonl" "$TMP/w.times" <<'PY' && ok "--window 5 on 42 packets: each window's ClientHellos in its own alert" ||
 import calendar, collections, json, sys, time

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The scenario generator (tests/scenario.py) and what hydrascope's replay
+# The scenario generator (tests/lib/scenario.py) and what hydrascope's replay
 # makes of its pcaps, before any detector: a small seeded scenario (a few
 # minutes, the legitimate populations scaled down, a hydra of a few hundred
 # IPs starting at minute 1) must be a well-formed, time-ordered capture;
@@ -9,7 +9,7 @@
 # popular fingerprint's ips within 9.75% (3 sketch standard errors), the hydra behind more than 5 TCP
 # signatures. The same seed gives the same bytes, another seed others, and
 # --no-hydra leaves the legitimate packets exactly as they were.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd python3 cmp
 if [ ! -x "$HS" ]; then
@@ -22,7 +22,7 @@ GEN=(--minutes 5 --scale 0.1 --hydra-ips 500 --hydra-start 1)
 # gen NAME ARGS...: generate $TMP/NAME.pcap (truth $TMP/NAME.json); ok/fail line
 gen() {
 	local name=$1 t0=$SECONDS rc; shift
-	"$PY" "$ROOT/tests/scenario.py" -q --out "$TMP/$name.pcap" "$@" 2>"$TMP/$name.err"
+	"$PY" "$ROOT/tests/lib/scenario.py" -q --out "$TMP/$name.pcap" "$@" 2>"$TMP/$name.err"
 	rc=$?
 	if [ $rc = 0 ] && [ -s "$TMP/$name.pcap" ] && [ -s "$TMP/$name.json" ]; then
 		ok "scenario.py $* -> $name.pcap ($(stat -c %s "$TMP/$name.pcap") bytes, $((SECONDS - t0)) s)"
@@ -51,7 +51,7 @@ gen d --seed 7 "${GEN[@]}" --no-hydra
 rc=$?
 expect_eq "replay -j of the legit-only scenario exits 0" 0 "$rc"
 
-PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/tests "$PY" - "$TMP" >"$TMP/verdicts" 2>&1 <<'EOF'
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/tests/lib "$PY" - "$TMP" >"$TMP/verdicts" 2>&1 <<'EOF'
 import json, os, sys
 import scenario as sc
 

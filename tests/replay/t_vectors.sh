@@ -4,7 +4,7 @@
 #  - every SYN's signature equals p0f's raw_sig;
 #  - every listed TLS-over-TCP JA4 / JA4_r equals the expected value, and
 #    JA3 equals tshark's tls.handshake.ja3.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd p0f python3 tshark
 dir=$VECTORS/foxio-ja4
@@ -24,7 +24,7 @@ for f in "$dir"/*.pcap "$dir"/*.pcapng; do
 		fail "$name: replay exited $rc: $(head -c 300 "$TMP/err")"
 		continue
 	fi
-	if out=$(python3 "$ROOT/tests/p0f_compare.py" "$f" "$TMP/ev.jsonl"); then
+	if out=$(python3 "$ROOT/tests/lib/p0f_compare.py" "$f" "$TMP/ev.jsonl"); then
 		n=$(tail -n1 <<<"$out" | awk '{print $2}')
 		syns=$((syns + n))
 		ok "$name: $n SYN signatures equal p0f raw_sig"
@@ -33,7 +33,7 @@ for f in "$dir"/*.pcap "$dir"/*.pcapng; do
 	fi
 	exp=$dir/expected-python/$name.json
 	python3 -c 'import json,sys; sys.exit(not any(str(c.get("JA4.1","")).startswith("t") for c in json.load(open(sys.argv[1]))))' "$exp" 2>/dev/null || continue
-	if out=$(python3 "$ROOT/tests/ja4_compare.py" "$HS" "$f" "$exp" --tshark); then
+	if out=$(python3 "$ROOT/tests/lib/ja4_compare.py" "$HS" "$f" "$exp" --tshark); then
 		line=$(tail -n1 <<<"$out")
 		ja4=$((ja4 + $(sed -E 's/.*: ([0-9]+)\/.*/\1/' <<<"$line")))
 		ja3=$((ja3 + $(sed -E 's/.*JA4 match, ([0-9]+)\/.*/\1/' <<<"$line")))

@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "demo.sh: needs root for network namespaces and XDP: run 'sudo make demo'" >&2
 	exit 1
 fi
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 for c in ip ethtool python3 nsenter ps openssl curl timeout; do
 	command -v "$c" >/dev/null ||
 		{ echo "demo.sh: '$c' not found: run 'sudo make deps'" >&2; exit 1; }

@@ -5,7 +5,7 @@
 usage: eval.py HYDRASCOPE [--seeds 1,2,3] [--minutes 60] [--scale F] [--quick]
 For each seed and each case (a hydra of 3,000 IPs; one of 500 IPs; a hydra
 behind a client stack that already had legitimate users; a hydra of 1,000
-IPs on one TCP stack; legit traffic only), generates a capture with tests/scenario.py, runs
+IPs on one TCP stack; legit traffic only), generates a capture with tests/lib/scenario.py, runs
 `hydrascope replay --window 60 --alerts - -j`, and compares the alerts with
 the ground truth: detection delay in windows after the hydra's start,
 recall (hydras alerted), false alerts (legitimate fingerprints alerted),
@@ -42,7 +42,7 @@ def ts_of(alert):
 def run_case(hs, tmp, seed, name, extra, minutes, scale, window):
     pcap = os.path.join(tmp, "%s-%d.pcap" % (name, seed))
     start = minutes // 3
-    subprocess.run([sys.executable, os.path.join(HERE, "scenario.py"), "--out", pcap,
+    subprocess.run([sys.executable, os.path.join(HERE, "..", "lib", "scenario.py"), "--out", pcap,
                     "--seed", str(seed), "--minutes", str(minutes), "--scale", str(scale),
                     "--hydra-start", str(start), "--quiet"] + extra, check=True)
     truth = json.load(open(pcap[:-5] + ".json"))

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Regenerate tests/templates/ (the packets tests/scenario.py rewrites):
-#   sudo tests/mktemplates.sh [DIR]      (needs `make` first; then review
-#                                         and commit tests/templates/;
+# Regenerate tests/data/templates/ (the packets tests/lib/scenario.py rewrites):
+#   sudo tests/tools/mktemplates.sh [DIR]      (needs `make` first; then review
+#                                         and commit tests/data/templates/;
 #                                         KEEP_RAW=FILE keeps the capture)
 # Real TLS clients (curl, openssl s_client, gnutls-cli, python3 ssl, node,
 # wget, headless chromium) each connect once from each of 14 client
@@ -13,16 +13,16 @@
 # per client and stack the first connection's SYN, the ACK completing its
 # handshake and the segments carrying its ClientHello are kept, the
 # destination port set to 443 (each client used its own server port so its
-# connections are told apart), and written as tests/templates/CLIENT.pcap
-# with fixed MAC addresses. tests/templates/index.json names the clients,
+# connections are told apart), and written as tests/data/templates/CLIENT.pcap
+# with fixed MAC addresses. tests/data/templates/index.json names the clients,
 # the stacks (source 198.18.N.2 = stack N) and what hydrascope and tshark
-# (tests/ja4_ref.py) say of them; the script fails if they disagree with
-# tests/scenario.py's own JA4 of a template. Only 198.18.0.0/15 addresses.
-. "$(dirname "$0")/lib.sh"
+# (tests/lib/ja4_ref.py) say of them; the script fails if they disagree with
+# tests/lib/scenario.py's own JA4 of a template. Only 198.18.0.0/15 addresses.
+. "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump tshark python3 nsenter unshare timeout openssl curl gnutls-cli node wget chromium
 [ -x "$HS" ] || { echo "mktemplates.sh: $HS not built: run make" >&2; exit 1; }
-OUT=${1:-$ROOT/tests/templates}
+OUT=${1:-$ROOT/tests/data/templates}
 
 # The stacks: lib.sh's keys (ttl ts sack ws ecn mss) plus name, rmem
 # (net.ipv4.tcp_rmem, commas; its max sets the window scale, its default
@@ -142,7 +142,7 @@ for ((i = 1; i <= ${#BED_PROFILES[@]}; i++)); do
 	echo "${BED_CLIENT_IPS[i - 1]} ${BED_CLIENT_PROFILES[i - 1]}"
 done >"$profiles"
 [ -n "${KEEP_RAW:-}" ] && cp "$RAW" "$KEEP_RAW" && cp "$profiles" "$KEEP_RAW.profiles"
-PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/tests "$BED_PY" - "$RAW" "$OUT" "$profiles" "$PORT0" "${CLIENTS[@]}" <<'EOF' || die "extraction"
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/tests/lib "$BED_PY" - "$RAW" "$OUT" "$profiles" "$PORT0" "${CLIENTS[@]}" <<'EOF' || die "extraction"
 import os, sys
 import scenario as sc
 
@@ -205,7 +205,7 @@ json.dump({"clients": clients, "stacks": stacks}, open(os.path.join(out, "index.
 EOF
 
 # what hydrascope, tshark (ja4_ref.py) and scenario.py say of each template
-PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/tests "$BED_PY" - "$OUT" "$HS" "$ROOT/tests/ja4_ref.py" <<'EOF' || die "template check"
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/tests/lib "$BED_PY" - "$OUT" "$HS" "$ROOT/tests/lib/ja4_ref.py" <<'EOF' || die "template check"
 import collections, json, os, subprocess, sys
 import scenario as sc
 out, hs, ref = sys.argv[1:4]
@@ -248,5 +248,5 @@ json.dump(index, open(os.path.join(out, "index.json"), "w"), indent=1)
 open(os.path.join(out, "index.json"), "a").write("\n")
 sys.exit(1 if bad else 0)
 EOF
-"$BED_PY" "$ROOT/tests/scenario.py" --list-templates --templates "$OUT" | sed 's/^/# /'
+"$BED_PY" "$ROOT/tests/lib/scenario.py" --list-templates --templates "$OUT" | sed 's/^/# /'
 say "wrote $OUT ($(du -sh "$OUT" | cut -f1)) in $((SECONDS - T0)) s"
