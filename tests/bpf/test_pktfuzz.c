@@ -25,11 +25,6 @@
  * and the packet in hex. `make check` runs the default, `make fuzz` long.
  * Needs root (or CAP_BPF + CAP_NET_ADMIN); skips without it.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +37,13 @@
 #include "hs.h"
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
+#include "check.h"
 #define pkt_fail fail_msg
 #include "pkt.h"
 
 #define BUF_MAX 3500            /* an XDP test run takes a page less head- and tailroom */
 #define CASE_MAX 4              /* frames of one connection */
 #define CHECK_EVERY 20000
-
-#define note(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
 
 struct pframe {
 	__u8 b[BUF_MAX];
@@ -419,7 +413,6 @@ static const int tls_outcomes[] = {
 	HS_ST_HELLOS, HS_ST_TLS_NOT_HELLO, HS_ST_TLS_MALFORMED, HS_ST_TLS_TOO_BIG,
 	HS_ST_TLS_OUT_OF_ORDER, HS_ST_TLS_RECORD_SPLIT, HS_ST_TLS_OTHER_PORT,
 };
-#define N(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 /* How one packet may move the counters. */
 static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs_stats *now)
@@ -436,9 +429,9 @@ static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs
 		d[i] = now->c[i] - z->st.c[i];
 		z->cls[i] += d[i];
 	}
-	for (i = 0; i < N(parse_outcomes); i++)
+	for (i = 0; i < NELEM(parse_outcomes); i++)
 		parse += d[parse_outcomes[i]];
-	for (i = 0; i < N(tls_outcomes); i++)
+	for (i = 0; i < NELEM(tls_outcomes); i++)
 		tls += d[tls_outcomes[i]];
 	if (d[HS_ST_PACKETS] != 1)
 		bad(z, f, "packets counter moved by %llu", (unsigned long long)d[HS_ST_PACKETS]);

@@ -11,11 +11,6 @@
  * (process.c: parse_packet, fp_tcp.c: detect_win_multi, dump_sig).
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -32,35 +27,7 @@
 #include "hs.h"
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
-
-/* ------------------------------------------------------------------ */
-/* Reporting: every check names the fixture, what was expected and what came. */
-
-static int fails;
-
-#define note(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
-
-#define CHECK_INT(desc, what, want, got) do { \
-	long long _w = (long long)(want), _g = (long long)(got); \
-	if (_w != _g) { \
-		note("%s: %s: expected %lld, got %lld", (desc), (what), _w, _g); \
-		fails++; \
-	} \
-} while (0)
-
-#define CHECK_STR(desc, what, want, got) do { \
-	const char *_w = (want), *_g = (got); \
-	if (strcmp(_w, _g)) { \
-		note("%s: %s: expected \"%s\", got \"%s\"", (desc), (what), _w, _g); \
-		fails++; \
-	} \
-} while (0)
-
-/* Ends a test: fails it if any CHECK above did not hold. */
-#define CHECKS_DONE() do { \
-	if (fails) \
-		fail_msg("%d check(s) failed, see the lines above", fails); \
-} while (0)
+#include "check.h"
 
 /* ------------------------------------------------------------------ */
 /* Packet specifications and the builder. Zero means "the usual value". */

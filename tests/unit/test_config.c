@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The configuration file: a good one read in full, every kind of bad line
  * refused with its file and line, values parsed strictly. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hs.h"
+#include "check.h"
 
 static char path[] = "/tmp/hs-test-config.XXXXXX";
 

@@ -1,10 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The detector's rules on synthetic windows: what fires, what stays quiet. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -12,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "hs.h"
+#include "check.h"
 
 struct seen {
 	int n;

@@ -16,16 +16,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "hs.h"
+#include "check.h"
 
 #define SYSTEM_DB "/etc/p0f/p0f.fp"
 

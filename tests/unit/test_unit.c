@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests of userspace pieces: p0f rendering, HLL math, number parsing. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hs.h"
 #include "hs_hash.h"
+#include "check.h"
 
 /* A SYN signature from a short description, options as kind bytes. */
 static struct hs_tcp_sig mk(int ver, int ttl, int mss, int win, int ws,
