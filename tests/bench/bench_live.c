@@ -153,7 +153,7 @@ static int cmd_gen(const char *ifname, const char *cls, unsigned long n)
 	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
 	int vary = !strcmp(cls, "syn") ? 0 : !strcmp(cls, "flood_opts") ? 2 : 1;
 	int prog = gen_prog(vary), len;
-	struct pspec p = { .ver = 4, .ttl = 64, .ip_id = 1, .sport = 40000, .dport = 443,
+	struct pspec p = { .ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .sport = 40000, .dport = 443,
 			   .seq = 999, .tflags = TH_SYN, .win = 64240,
 			   .opts = (const __u8 *)LINUX4, .olen = 20 };
 	const struct bpf_insn pass_insns[] = {

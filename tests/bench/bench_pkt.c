@@ -124,8 +124,8 @@ static void steady(const char *name, int fd, int empty, const struct frame *f)
 
 static struct pspec tcp4(__u16 sport, __u8 flags)
 {
-	return (struct pspec){ .ver = 4, .ttl = 64, .ip_id = 1, .sport = sport, .dport = 443,
-			       .seq = 1000, .ack = flags & TH_ACK ? 5000 : 0, .tflags = flags,
+	return (struct pspec){ .ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .sport = sport,
+			       .dport = 443, .seq = 1000, .ack = flags & TH_ACK ? 5000 : 0, .tflags = flags,
 			       .win = 64240 };
 }
 

@@ -38,7 +38,6 @@
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
 #include "check.h"
-#define pkt_fail fail_msg
 #include "pkt.h"
 
 #define BUF_MAX 3500            /* an XDP test run takes a page less head- and tailroom */
@@ -90,8 +89,8 @@ static void add_frame(struct conn *c, const struct pspec *p)
 
 static struct pspec base(int ver, __u16 sport, __u16 dport)
 {
-	return (struct pspec){ .ver = ver, .ttl = 64, .ip_id = 7, .sport = sport, .dport = dport,
-			       .seq = 1000, .tflags = TH_SYN, .win = 64240,
+	return (struct pspec){ .ver = ver, .ttl = 64, .ip_id = 7, .frag = IPF_DF,
+			       .sport = sport, .dport = dport, .seq = 1000, .tflags = TH_SYN, .win = 64240,
 			       .opts = (const __u8 *)(ver == 6 ? LINUX6 : LINUX4), .olen = 20 };
 }
 

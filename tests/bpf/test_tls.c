@@ -77,7 +77,6 @@
 /* ciphers 0x0001..0x0080 */
 #define C128_JA4    "t13d9916h2_6ac02bb14d80_e5627efa2ab1"
 
-#define pkt_fail fail_msg
 #include "pkt.h"
 
 /* ------------------------------------------------------------------ */
@@ -350,7 +349,7 @@ static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
 {
 	struct pspec s = {
 		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
-		.ttl = 64, .ip_id = 0x3039, .sport = c->sport, .dport = c->dport,
+		.ttl = 64, .ip_id = 0x3039, .frag = IPF_DF, .sport = c->sport, .dport = c->dport,
 		.seq = c->isn, .tflags = TH_SYN, .win = 64240, .src = c->src,
 	};
 	struct frame f;
@@ -367,7 +366,7 @@ static int send_data(struct env *e, const struct conn *c, const __u8 *stream, in
 {
 	struct pspec s = {
 		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
-		.ttl = 64, .ip_id = 0x303a, .sport = c->sport, .dport = c->dport,
+		.ttl = 64, .ip_id = 0x303a, .frag = IPF_DF, .sport = c->sport, .dport = c->dport,
 		.seq = c->isn + 1 + (__u32)off, .ack = c->ack ? c->ack : 0x55667788,
 		.tflags = TH_ACK | TH_PSH, .win = 502, .data = stream + off, .payload = len,
 		.src = c->src,
@@ -1108,7 +1107,7 @@ static void test_flow_slot_held(void **state)
 	struct env *e = need_env(state);
 	static __u8 hello[2048];
 	struct pspec a = {
-		.ver = 4, .src = "198.18.0.7", .ttl = 64, .ip_id = 1, .sport = 30000,
+		.ver = 4, .src = "198.18.0.7", .ttl = 64, .ip_id = 1, .frag = IPF_DF, .sport = 30000,
 		.dport = 443, .seq = 1000, .tflags = TH_SYN, .win = 64240,
 		.opts = (const __u8 *)LINUX4, .olen = 20,
 	}, b = a;
@@ -1169,7 +1168,7 @@ static void test_flow_slot_held(void **state)
 static void send_synack(struct env *e, const struct conn *c, int egress)
 {
 	struct pspec s = {
-		.ver = 4, .src = DEF_DST4, .dst = c->src, .ttl = 64, .sport = c->dport,
+		.ver = 4, .src = DEF_DST4, .dst = c->src, .ttl = 64, .frag = IPF_DF, .sport = c->dport,
 		.dport = c->sport, .seq = SRV_ISN, .ack = c->isn + 1,
 		.tflags = TH_SYN | TH_ACK, .win = 65160,
 		.opts = (const __u8 *)LINUX4, .olen = 20,
@@ -1720,7 +1719,7 @@ static void run_enf(struct env *e, int prog_mode, const struct enf_case *ec, __u
 	send_data(e, &c, rec, n, (int)sizeof(app) - 1, &ret);
 	CHECK_INT(ec->desc, "later data segment verdict", XDP_PASS, ret);
 	{
-		struct pspec ps = { .ver = 4, .ttl = 64, .sport = sport, .dport = 443,
+		struct pspec ps = { .ver = 4, .ttl = 64, .frag = IPF_DF, .sport = sport, .dport = 443,
 				    .seq = DEF_ISN + 1 + (__u32)n, .ack = 1, .tflags = TH_ACK,
 				    .win = 502 };
 		struct frame f;

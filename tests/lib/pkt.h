@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Test packets: a ClientHello builder (every list JA4 reads, and lies in
- * any length field) and an Ethernet frame builder (VLAN tags, IPv4/IPv6,
- * TCP with options and payload, checksums right). Shared by test_tls.c and
- * the per-packet benchmark. A bad fixture calls pkt_fail (cmocka's
- * fail_msg in tests; define it before including).
+ * Test packets, the one builder of every C test and benchmark: a
+ * ClientHello builder (every list JA4 reads, and lies in any length field)
+ * and an Ethernet frame builder (VLAN tags, ARP, IPv4 with options, IPv6
+ * with extension headers, TCP with options and payload or UDP/ICMP,
+ * padding, cuts; checksums right). A bad fixture calls pkt_fail: cmocka's
+ * fail_msg after check.h, else a message and exit(1).
  */
 #ifndef HS_TESTS_PKT_H
 #define HS_TESTS_PKT_H
@@ -22,9 +23,13 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #ifndef pkt_fail
+#ifdef HS_TESTS_CHECK_H
+#define pkt_fail fail_msg
+#else
 #include <stdio.h>
 #include <stdlib.h>
 #define pkt_fail(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), exit(1))
+#endif
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -304,49 +309,108 @@ static inline int hello_cipher_end(const struct hspec *h)
 }
 
 /* ------------------------------------------------------------------ */
-/* Packets: adapted from test_xdp.c's builder (no IP options or IPv6
- * extension headers here; a payload of given bytes instead of letters). */
+/* Ethernet frames: a specification, zero meaning "the usual value", and
+ * the builder. Checksums are right unless a fixture lies on purpose. */
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_PSH 0x08
 #define TH_ACK 0x10
+#define TH_URG 0x20
+#define TH_ECE 0x40
+#define TH_CWR 0x80
 
-#define IPF_DF 0x4000
+#define IPF_MBZ 0x8000
+#define IPF_DF  0x4000
+#define IPF_MF  0x2000
+
+#define NH_HOP  0
+#define NH_TCP  6
+#define NH_UDP  17
+#define NH_RT   43
+#define NH_FRAG 44
+#define NH_AH   51
+#define NH_ICMP6 58
+#define NH_DST  60
 
 #define FRAME_MAX 2048
 #define SEG_MAX 1460            /* largest payload a fixture puts in a segment */
 
+struct ext6 {
+	__u8 type;              /* NH_HOP, NH_RT, NH_DST, NH_FRAG, NH_AH */
+	__u8 len;               /* bytes (0: 8); AH: multiple of 8, >= 16 */
+	__u16 frag;             /* fragment header: offset << 3 | M */
+};
+
 struct pspec {
+	/* Ethernet */
+	__u16 eth_type;         /* 0: from ver */
 	__u16 tags[3];          /* VLAN TPIDs, outermost first */
 	int ntags;
-	int ver;                /* 4 or 6 */
+	/* IP */
+	int ver;                /* 4 or 6; 0: eth_type payload (ARP or zeros) */
+	__u8 vnib;              /* version nibble written (0: ver) */
 	const char *src, *dst;  /* NULL: the defaults below */
-	__u8 ttl;
+	__u8 tos;               /* IPv4 TOS / IPv6 traffic class */
+	__u32 flow;             /* IPv6 flow label */
 	__u16 ip_id;
+	__u16 frag;             /* IPv4 flags and offset (IPF_DF: don't fragment) */
+	__u8 ttl;               /* TTL / hop limit */
+	__u8 proto;             /* 0: TCP */
+	int ihl;                /* 0: from ipopt */
+	int ip_len_adj;         /* added to tot_len / payload_len */
+	const __u8 *ipopt;
+	int ipoptlen;
+	struct ext6 ext[8];
+	int next;
+	/* TCP */
 	__u16 sport, dport;
 	__u32 seq, ack;
 	__u8 tflags;
-	__u16 win;
+	__u8 rsvd;              /* low nibble of byte 12 (bit 0: NS) */
+	int doff;               /* 0: from opts */
+	__u16 win, urg;
 	const __u8 *opts;
 	int olen;
-	const __u8 *data;       /* payload */
-	int payload;
+	const __u8 *data;       /* payload bytes; NULL: letters a-z repeated */
+	int payload;            /* payload bytes after the TCP header */
+	/* frame */
+	int pad;                /* bytes after the IP packet (Ethernet padding) */
+	int cut;                /* bytes cut off the end of the frame */
 };
 
+/* Addresses when a spec names none (a test may pick its own before it
+ * includes this file) */
+#ifndef DEF_SRC4
 #define DEF_SRC4 "198.18.0.7"
+#endif
+#ifndef DEF_DST4
 #define DEF_DST4 "198.19.0.9"
+#endif
+#ifndef DEF_SRC6
 #define DEF_SRC6 "2001:db8:1::7"
+#endif
+#ifndef DEF_DST6
 #define DEF_DST6 "2001:db8:2::9"
+#endif
 
-/* Linux-like SYN options: mss 1460, sok, ts, nop, ws 7 */
+#define OPT(s)   .opts = (const __u8 *)(s), .olen = (int)sizeof(s) - 1
+#define IPOPT(s) .ipopt = (const __u8 *)(s), .ipoptlen = (int)sizeof(s) - 1
+#define EXT(...) .ext = { __VA_ARGS__ }, .next = (int)(sizeof((struct ext6[]){ __VA_ARGS__ }) / sizeof(struct ext6))
+#define TAGS(...) .tags = { __VA_ARGS__ }, .ntags = (int)(sizeof((__u16[]){ __VA_ARGS__ }) / sizeof(__u16))
+
+/* Linux-like SYN options: mss 1460, sok, ts (1e240, 0), nop, ws 7 */
 #define LINUX4 "\x02\x04\x05\xb4\x04\x02\x08\x0a\x00\x01\xe2\x40\x00\x00\x00\x00\x01\x03\x03\x07"
+/* the same with mss 1440, as over IPv6 */
 #define LINUX6 "\x02\x04\x05\xa0\x04\x02\x08\x0a\x00\x01\xe2\x40\x00\x00\x00\x00\x01\x03\x03\x07"
+#define NOP4 "\x01\x01\x01\x01"
 
 struct frame {
 	__u8 b[FRAME_MAX];
 	int len;
+	int l3;                 /* offset of the IP header */
+	int l4;                 /* offset of the TCP header */
 };
 
 static inline void put16(__u8 *p, unsigned int v)
@@ -385,18 +449,114 @@ static inline void addr(int ver, const char *s, const char *def, __u8 *out)
 		pkt_fail("bad address '%s' in a fixture", s ? s : def);
 }
 
+/* TCP (or UDP/ICMP for other protocols) at p; returns its length. */
+static inline int build_l4(const struct pspec *s, __u8 *p)
+{
+	int n, doff, i;
+
+	if (s->proto && s->proto != NH_TCP) {
+		/* 8 bytes is enough to look like UDP or an ICMP echo */
+		memset(p, 0, 8);
+		if (s->proto == NH_UDP) {
+			put16(p, 5353);
+			put16(p + 2, 53);
+			put16(p + 4, 8);
+		} else {
+			p[0] = s->ver == 6 ? 128 : 8;
+		}
+		return 8;
+	}
+	if (s->olen % 4)
+		pkt_fail("TCP options of %d bytes: not a multiple of 4", s->olen);
+	doff = s->doff ? s->doff : 5 + s->olen / 4;
+	put16(p, s->sport);
+	put16(p + 2, s->dport);
+	put32(p + 4, s->seq);
+	put32(p + 8, s->ack);
+	p[12] = doff << 4 | (s->rsvd & 0x0f);
+	p[13] = s->tflags;
+	put16(p + 14, s->win);
+	put16(p + 16, 0);
+	put16(p + 18, s->urg);
+	if (s->olen)            /* opts may be NULL: memcpy's argument may not */
+		memcpy(p + 20, s->opts, s->olen);
+	n = 20 + s->olen;
+	if (s->data && s->payload) {
+		memcpy(p + n, s->data, s->payload);
+		n += s->payload;
+	} else {
+		for (i = 0; i < s->payload; i++)
+			p[n++] = 'a' + i % 26;
+	}
+	return n;
+}
+
+/* The most bytes a frame of s can take: for the size check. */
+static inline int pkt_room(const struct pspec *s)
+{
+	int n = 14 + 4 * s->ntags + 60 + 20 + s->olen + s->payload + s->pad, i;
+
+	for (i = 0; i < s->next; i++)
+		n += s->ext[i].len ? s->ext[i].len : 8;
+	return n;
+}
+
+static inline int build_ext6(const struct pspec *s, __u8 *p, __u8 last)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->next; i++) {
+		const struct ext6 *e = &s->ext[i];
+		int len = e->len ? e->len : 8;
+		__u8 *h = p + n;
+
+		memset(h, 0, len);
+		h[0] = i + 1 < s->next ? s->ext[i + 1].type : last;
+		switch (e->type) {
+		case NH_FRAG:
+			put16(h + 2, e->frag);
+			put32(h + 4, 0xfeed0001);
+			len = 8;
+			break;
+		case NH_AH:
+			h[1] = len / 4 - 2;
+			put32(h + 4, 0x100);    /* SPI */
+			put32(h + 8, 1);        /* sequence */
+			break;
+		case NH_RT:
+			h[1] = len / 8 - 1;
+			h[2] = 4;               /* segment routing, segments left 0 */
+			break;
+		default:                        /* hop-by-hop, destination: PadN */
+			h[1] = len / 8 - 1;
+			h[2] = 1;
+			h[3] = len - 4;
+			break;
+		}
+		n += len;
+	}
+	return n;
+}
+
+/* eth_type ETH_P_ARP, ver 0: a request from 198.51.100.7 for 203.0.113.9 */
+static const __u8 arp_req[28] = {
+	0, 1, 8, 0, 6, 4, 0, 1,
+	2, 0, 0, 0, 0, 1, 198, 51, 100, 7,
+	0, 0, 0, 0, 0, 0, 203, 0, 113, 9,
+};
+
 static inline void build(const struct pspec *s, struct frame *f)
 {
 	static const __u8 mac[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
-	__u8 *b = f->b, src[16], dst[16], *t;
-	int off = 12, i, l4len, alen = s->ver == 6 ? 16 : 4;
+	__u8 *b = f->b, l4buf[FRAME_MAX], src[16], dst[16];
+	__u8 proto = s->proto ? s->proto : NH_TCP;
+	__u16 type = s->eth_type ? s->eth_type :
+		     s->ver == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	int off = 12, i, l4len, alen;
 	__u32 sum;
 
-	if (s->olen % 4)
-		pkt_fail("TCP options of %d bytes: not a multiple of 4", s->olen);
-	l4len = 20 + s->olen + s->payload;
-	if (14 + 4 * s->ntags + 40 + l4len > FRAME_MAX)
-		pkt_fail("frame with %d payload bytes: larger than %d", s->payload, FRAME_MAX);
+	if (pkt_room(s) > FRAME_MAX)
+		pkt_fail("frame of %d bytes: larger than %d", pkt_room(s), FRAME_MAX);
 	memset(f, 0, sizeof(*f));
 	memcpy(b, mac, 12);
 	for (i = 0; i < s->ntags; i++) {
@@ -404,51 +564,71 @@ static inline void build(const struct pspec *s, struct frame *f)
 		put16(b + off + 2, 100 + i);    /* VLAN id */
 		off += 4;
 	}
-	put16(b + off, s->ver == 6 ? ETH_P_IPV6 : ETH_P_IP);
+	put16(b + off, type);
 	off += 2;
+	f->l3 = off;
+
+	if (!s->ver) {
+		if (type == ETH_P_ARP) {
+			memcpy(b + off, arp_req, sizeof(arp_req));
+			off += sizeof(arp_req);
+		} else {
+			off += 46;
+		}
+		f->len = off + s->pad - s->cut;
+		return;
+	}
 	addr(s->ver, s->src, s->ver == 6 ? DEF_SRC6 : DEF_SRC4, src);
 	addr(s->ver, s->dst, s->ver == 6 ? DEF_DST6 : DEF_DST4, dst);
+	alen = s->ver == 6 ? 16 : 4;
+	l4len = build_l4(s, l4buf);
+
 	if (s->ver == 4) {
 		__u8 *ip = b + off;
+		int hlen = 20 + s->ipoptlen;
+		int ihl = s->ihl ? s->ihl : hlen / 4;
 
-		ip[0] = 0x45;
-		put16(ip + 2, 20 + l4len);
+		if (s->ipoptlen % 4)
+			pkt_fail("IP options of %d bytes: not a multiple of 4", s->ipoptlen);
+		ip[0] = (s->vnib ? s->vnib : 4) << 4 | (ihl & 0x0f);
+		ip[1] = s->tos;
+		put16(ip + 2, hlen + l4len + s->ip_len_adj);
 		put16(ip + 4, s->ip_id);
-		put16(ip + 6, IPF_DF);
+		put16(ip + 6, s->frag);
 		ip[8] = s->ttl;
-		ip[9] = 6;
+		ip[9] = proto;
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
-		off += 20;
+		if (s->ipoptlen)
+			memcpy(ip + 20, s->ipopt, s->ipoptlen);
+		put16(ip + 10, csum_fold(csum_add(0, ip, hlen)));
+		off += hlen;
 	} else {
 		__u8 *ip = b + off;
+		int elen;
 
-		put32(ip, 6u << 28);
-		put16(ip + 4, l4len);
-		ip[6] = 6;
+		put32(ip, (__u32)(s->vnib ? s->vnib : 6) << 28 |
+			  (__u32)s->tos << 20 | (s->flow & 0xfffff));
+		ip[6] = s->next ? s->ext[0].type : proto;
 		ip[7] = s->ttl;
 		memcpy(ip + 8, src, 16);
 		memcpy(ip + 24, dst, 16);
-		off += 40;
+		elen = build_ext6(s, ip + 40, proto);
+		put16(ip + 4, elen + l4len + s->ip_len_adj);
+		off += 40 + elen;
 	}
-	t = b + off;
-	put16(t, s->sport);
-	put16(t + 2, s->dport);
-	put32(t + 4, s->seq);
-	put32(t + 8, s->ack);
-	t[12] = (5 + s->olen / 4) << 4;
-	t[13] = s->tflags;
-	put16(t + 14, s->win);
-	if (s->olen)            /* NULL when empty: memcpy's argument may not */
-		memcpy(t + 20, s->opts, s->olen);
-	if (s->payload)
-		memcpy(t + 20 + s->olen, s->data, s->payload);
+	f->l4 = off;
+	memcpy(b + off, l4buf, l4len);
+	/* checksum over the pseudo header, as a capture would show it */
 	sum = csum_add(0, src, alen);
 	sum = csum_add(sum, dst, alen);
-	sum += 6 + l4len;
-	put16(t + 16, csum_fold(csum_add(sum, t, l4len)));
-	f->len = off + l4len;
+	sum += proto + l4len;
+	if (proto == NH_TCP)
+		put16(b + off + 16, csum_fold(csum_add(sum, b + off, l4len)));
+	off += l4len;
+	for (i = 0; i < s->pad; i++)
+		b[off++] = 0xee;
+	f->len = off - s->cut;
 }
 
 /* Client hellos of three stacks (0 Chrome, 1 curl, 2 Firefox), roughly as
