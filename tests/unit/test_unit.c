@@ -42,7 +42,8 @@ static void render_windows_like_p0f(void **st)
 	/* Windows 10: 64240 = 44 * 1460 */
 	s = mk(4, 128, 1460, 64240, 8, "213114", 32, HS_Q_DF | HS_Q_NZ_ID);
 	expect_sig(&s, "4:128+0:0:1460:mss*44,8:mss,nop,ws,nop,nop,sok:df,id+:0");
-	/* Linux with timestamps: 64240 / (1460) = 44 */
+	/* Linux with timestamps: 29200 = 20 * 1460; the MSS is the first divisor
+	 * tried, so mss - 12 (1448, the payload beside a timestamp) never comes up */
 	s = mk(4, 64, 1460, 29200, 7, "24813", 40, HS_Q_DF | HS_Q_NZ_ID);
 	s.flags = HS_SIGF_TS1;
 	expect_sig(&s, "4:64+0:0:1460:mss*20,7:mss,sok,ts,nop,ws:df,id+:0");
