@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Shared by tests/t_*.sh: TAP output, cleanup on any exit, netns helpers.
+# Shared by the shell tests (tests/*/t_*.sh) and tools: TAP output, cleanup
+# on any exit, netns helpers, the live test bed.
 # Namespaces, links and processes a test creates are registered with
 # `cleanup_push` and undone in reverse order when the test exits, however
 # it exits. Processes are only ever killed by the pid the test started.
@@ -366,4 +367,37 @@ while True:
 		"$d/cert.pem" "$d/key.pem" "$BED_TLS_LOG" "$d/ready" "$BED_SRV_IP" "$@"
 	wait_for 5 test -e "$d/ready" ||
 		{ echo "# bed_tls_server: the TLS server did not start on ports $*"; return 1; }
+}
+
+# bed_tls_once CLIENT I PORT: one TLS handshake (and for curl and python3 a
+# request) from client namespace I (1-based) to the bed's TLS server on
+# PORT: CLIENT is curl, openssl (s_client), gnutls (gnutls-cli) or python3
+# (ssl), each offering ALPN h2 and http/1.1; 10 s at most. Returns the
+# client's exit status.
+bed_tls_once() {
+	local ns=${BED_CLIENTS[$2 - 1]} ip=$BED_SRV_IP host=$BED_TLS_NAME port=$3
+	case $1 in
+	curl)
+		timeout 10 nsenter --net=/run/netns/"$ns" curl -sS -k --max-time 5 \
+			--resolve "$host:$port:$ip" -o /dev/null "https://$host/";;
+	openssl)
+		timeout 10 nsenter --net=/run/netns/"$ns" openssl s_client -brief \
+			-connect "$ip:$port" -servername "$host" -alpn h2,http/1.1 \
+			</dev/null >/dev/null 2>&1;;
+	gnutls)
+		timeout 10 nsenter --net=/run/netns/"$ns" gnutls-cli --insecure \
+			--sni-hostname "$host" --alpn h2 --alpn http/1.1 --port $port "$ip" \
+			</dev/null >/dev/null 2>&1;;
+	python3)
+		timeout 10 nsenter --net=/run/netns/"$ns" "$BED_PY" -c '
+import socket, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+ctx.set_alpn_protocols(["h2", "http/1.1"])
+with socket.create_connection((sys.argv[1], int(sys.argv[3])), timeout=5) as c:
+    with ctx.wrap_socket(c, server_hostname=sys.argv[2]) as s:
+        s.sendall(b"HEAD / HTTP/1.1\r\nHost: %s\r\n\r\n" % sys.argv[2].encode())
+        while s.recv(4096):
+            pass' "$ip" "$host" $port;;
+	esac
 }

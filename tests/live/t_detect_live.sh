@@ -21,10 +21,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter ps timeout openssl curl gnutls-cli
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 
 WINDOW=4
 WARMUP=3                   # the detector's default warm-up, in windows
@@ -81,32 +78,9 @@ windows_ge() { [ "$(windows)" -ge "$1" ]; }
 # legit NAME I: client NAME in client namespace I, once a second until
 # $TMP/stop exists; one line per run in $TMP/legit-NAME.log (exit status)
 legit() {
-	local name=$1 ns=${BED_CLIENTS[$2 - 1]} ip=$BED_SRV_IP host=$BED_TLS_NAME rc
+	local name=$1
 	while [ ! -e "$TMP/stop" ]; do
-		case $name in
-		curl)
-			timeout 10 nsenter --net=/run/netns/"$ns" curl -sS -k --max-time 5 \
-				--resolve "$host:$TLS_PORT:$ip" -o /dev/null "https://$host/";;
-		openssl)
-			timeout 10 nsenter --net=/run/netns/"$ns" openssl s_client -brief \
-				-connect "$ip:$TLS_PORT" -servername "$host" -alpn h2,http/1.1 \
-				</dev/null >/dev/null 2>&1;;
-		gnutls)
-			timeout 10 nsenter --net=/run/netns/"$ns" gnutls-cli --insecure \
-				--sni-hostname "$host" --alpn h2 --alpn http/1.1 --port $TLS_PORT "$ip" \
-				</dev/null >/dev/null 2>&1;;
-		python3)
-			timeout 10 nsenter --net=/run/netns/"$ns" "$BED_PY" -c '
-import socket, ssl, sys
-ctx = ssl.create_default_context()
-ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-ctx.set_alpn_protocols(["h2", "http/1.1"])
-with socket.create_connection((sys.argv[1], int(sys.argv[3])), timeout=5) as c:
-    with ctx.wrap_socket(c, server_hostname=sys.argv[2]) as s:
-        s.sendall(b"HEAD / HTTP/1.1\r\nHost: %s\r\n\r\n" % sys.argv[2].encode())
-        while s.recv(4096):
-            pass' "$ip" "$host" $TLS_PORT;;
-		esac
+		bed_tls_once "$name" "$2" $TLS_PORT
 		echo $? >>"$TMP/legit-$name.log"
 		sleep 1
 	done

@@ -14,10 +14,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl curl
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 
 # usage errors, before anything is loaded
 "$HS" run -i lo --enforce block >/dev/null 2>"$TMP/u1"
@@ -96,17 +93,9 @@ with concurrent.futures.ThreadPoolExecutor(48) as ex:
 EOF
 
 legit() {
-	local name=$1 ns=${BED_CLIENTS[$2 - 1]} ip=$BED_SRV_IP host=$BED_TLS_NAME stop=$3
+	local name=$1 stop=$3
 	while [ ! -e "$stop" ]; do
-		case $name in
-		curl)
-			timeout 10 nsenter --net=/run/netns/"$ns" curl -sS -k --max-time 5 \
-				--resolve "$host:$TLS_PORT:$ip" -o /dev/null "https://$host/";;
-		openssl)
-			timeout 10 nsenter --net=/run/netns/"$ns" openssl s_client -brief \
-				-connect "$ip:$TLS_PORT" -servername "$host" -alpn h2,http/1.1 \
-				</dev/null >/dev/null 2>&1;;
-		esac
+		bed_tls_once "$name" "$2" $TLS_PORT
 		echo $? >>"$TMP/legit-$name.$4.log"
 		sleep 1
 	done

@@ -11,10 +11,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter curl promtool prometheus openssl setpriv groupadd groupdel
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 
 TLS_PORTS=(443)
 BED_PORTS=(80)

@@ -9,10 +9,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump p0f python3 nsenter ps timeout
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 
 CLIENTS=3
 CONNS=5                    # connections per client while attached
@@ -171,13 +168,7 @@ verdict(st.get("maps", {}).get("tcp_fps", {}).get("entries") == len(ours),
             len(ours), st.get("maps", {}).get("tcp_fps", {}).get("entries")))
 EOF
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "${line#ok }";;
-	"not ok "*) fail "${line#not ok }";;
-	*) echo "$line";;
-	esac
-done <"$TMP/verdicts"
+tap_verdicts "$TMP/verdicts"
 [ $rc = 0 ] || fail "the comparison script failed (exit $rc)"
 
 # ---- SIGTERM detaches and unpins ----

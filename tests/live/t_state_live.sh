@@ -12,10 +12,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter ps timeout openssl curl gnutls-cli
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 
 WINDOW=2
 WARMUP=3

@@ -16,10 +16,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl curl gnutls-cli node wget chromium
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 
 TLS_PORTS=(443 8443)
 BED_PORTS=(80 8080)        # the plain TCP server keeps off the TLS ports
@@ -370,13 +367,7 @@ for ip in order:
                 " (1 needed: chromium may drop a spare connection)", "; ".join(sorted(set(res)))))
 EOF
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "${line#ok }";;
-	"not ok "*) fail "${line#not ok }";;
-	*) echo "$line";;
-	esac
-done <"$TMP/verdicts"
+tap_verdicts "$TMP/verdicts"
 [ $rc = 0 ] || fail "the comparison script failed (exit $rc)"
 
 # ---- the oracle's own check (started at the beginning) ----

@@ -9,10 +9,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter ps timeout openssl curl
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 
 TLS_PORTS=(443 8443)
 BED_PORTS=(80 8080)        # the plain TCP server keeps off the TLS ports
@@ -166,13 +163,7 @@ verdict(len(oss) == 1 and (oss[0]["conns"], oss[0]["nets"], oss[0]["tcp"], oss[0
 order = [(-r["score"], -r["ips"]) for r in rows]
 verdict(order == sorted(order), "rows sorted by score, then ips")
 PY
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "${line#ok }";;
-	"not ok "*) fail "${line#not ok }";;
-	*) echo "# $line";;
-	esac
-done <"$TMP/verdicts"
+tap_verdicts "$TMP/verdicts"
 
 # -n limits the rows
 nsx "$BED_SRV" "$HS" top --once -n 1 --pin-dir "$BED_PINS" >"$TMP/top1.txt" 2>&1

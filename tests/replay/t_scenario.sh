@@ -12,10 +12,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd python3 cmp
-if [ ! -x "$HS" ]; then
-	fail "no $HS: build it first (make)"
-	done_testing
-fi
+need_hs
 PY=$(python3 -c 'import sys; print(sys.executable)')
 GEN=(--minutes 5 --scale 0.1 --hydra-ips 500 --hydra-start 1)
 
@@ -167,12 +164,6 @@ verdict(kept == dframes, "--no-hydra: its packets are byte for byte those of the
         "hydra, less the hydra's (%d of %d packets)" % (len(dframes), len(frames)))
 EOF
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "${line#ok }";;
-	"not ok "*) fail "${line#not ok }";;
-	*) echo "# $line";;
-	esac
-done <"$TMP/verdicts"
+tap_verdicts "$TMP/verdicts"
 [ $rc = 0 ] || fail "the comparison script failed (exit $rc)"
 done_testing
