@@ -31,6 +31,7 @@
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
 #include "check.h"
+#include "prog.h"
 
 #pragma GCC diagnostic ignored "-Woverride-init"
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -95,8 +96,6 @@ struct env {
 	int bad_records;
 };
 
-static char skip_reason[256];
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct env *e = ctx;
@@ -127,48 +126,30 @@ static int setup_enforce;
 static int setup_with(void **state, const struct hs_config *cfg)
 {
 	struct env *e;
-	int err;
 
 	*state = NULL;
-	if (geteuid() != 0) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "not root: BPF_PROG_TEST_RUN of XDP needs root");
-		return 0;
-	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -1;
-	e->skel = hs_open(cfg);
-	if (!e->skel) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "couldn't open the BPF object: %s", strerror(errno));
-		free(e);
-		return 0;
-	}
+	e->skel = prog_open(cfg);
+	if (!e->skel)
+		goto skip;
 	e->skel->rodata->enforce_mode = (__u8)setup_enforce;
-	err = hs_load(e->skel, NULL);
-	if (err) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "couldn't load the XDP program: %s", strerror(-err));
-		hs_bpf__destroy(e->skel);
-		free(e);
-		return 0;
-	}
+	if (prog_load(e->skel))
+		goto skip;
 	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
 	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
 	e->tls_fd = bpf_map__fd(e->skel->maps.tls_fps);
 	e->tcp_fd = bpf_map__fd(e->skel->maps.tcp_fps);
 	e->flows_fd = bpf_map__fd(e->skel->maps.flows);
 	e->reasm_fd = bpf_map__fd(e->skel->maps.reasm);
-	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), on_event, e, NULL);
-	if (!e->rb) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "couldn't open the ring buffer: %s", strerror(errno));
-		hs_bpf__destroy(e->skel);
-		free(e);
-		return 0;
-	}
+	e->rb = prog_ring(e->skel, on_event, e);
+	if (!e->rb)
+		goto skip;
 	*state = e;
+	return 0;
+skip:
+	free(e);
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
 #include "check.h"
+#include "prog.h"
 
 /* ------------------------------------------------------------------ */
 /* Packets: tests/lib/pkt.h's builder, from these addresses by default. */
@@ -76,8 +77,6 @@ struct env {
 	int nev;                /* events consumed since the last drain */
 };
 
-static char skip_reason[256];
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct env *e = ctx;
@@ -99,46 +98,28 @@ static int on_event(void *ctx, void *data, size_t size)
 static int setup_cap(void **state, __u32 cap)
 {
 	struct env *e;
-	int err;
 
 	*state = NULL;
-	if (geteuid() != 0) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "not root: BPF_PROG_TEST_RUN of XDP needs root");
-		return 0;
-	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -1;
-	e->skel = hs_open(&(struct hs_config){ .replay = true });
-	if (!e->skel) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "couldn't open the BPF object: %s", strerror(errno));
-		free(e);
-		return 0;
-	}
+	e->skel = prog_open(&(struct hs_config){ .replay = true });
+	if (!e->skel)
+		goto skip;
 	if (cap)
 		e->skel->rodata->tcp_new_cap = cap;
-	err = hs_load(e->skel, NULL);
-	if (err) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "couldn't load the XDP program: %s", strerror(-err));
-		hs_bpf__destroy(e->skel);
-		free(e);
-		return 0;
-	}
+	if (prog_load(e->skel))
+		goto skip;
 	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
 	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
 	e->fps_fd = bpf_map__fd(e->skel->maps.tcp_fps);
-	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), on_event, e, NULL);
-	if (!e->rb) {
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "couldn't open the ring buffer: %s", strerror(errno));
-		hs_bpf__destroy(e->skel);
-		free(e);
-		return 0;
-	}
+	e->rb = prog_ring(e->skel, on_event, e);
+	if (!e->rb)
+		goto skip;
 	*state = e;
+	return 0;
+skip:
+	free(e);
 	return 0;
 }
 
