@@ -47,14 +47,19 @@ BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP $(
 USER_SRC := $(wildcard user/*.c)
 USER_OBJ := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRC))
 LIB_OBJ  := $(filter-out $(OUT)/main.o,$(USER_OBJ))
-TEST_SRC := $(wildcard tests/test_*.c)
-TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
-BENCH_SRC := $(wildcard tests/bench_*.c)
-BENCH_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(BENCH_SRC))
+# The tests by kind (tests/README.md). Every C test, benchmark and helper
+# program is built as $(OUT)/tests/NAME, whatever its folder.
+TEST_KINDS := unit bpf bench fuzz
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst %.c,$(OUT)/tests/%,$(notdir $(UNIT_SRC)))
+TEST_SRC := $(UNIT_SRC) $(wildcard tests/bpf/test_*.c)
+TEST_BIN := $(patsubst %.c,$(OUT)/tests/%,$(notdir $(TEST_SRC)))
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(patsubst %.c,$(OUT)/tests/%,$(notdir $(BENCH_SRC)))
 # libFuzzer targets, one per parser, over the user objects built for them
 FUZZ_OUT := $(BASE)/fuzz
-FUZZ_SRC := $(wildcard tests/fuzz_*.c)
-FUZZ_BIN := $(patsubst tests/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
 FUZZ_OBJ := $(patsubst user/%.c,$(FUZZ_OUT)/%.o,$(filter-out user/main.c,$(USER_SRC)))
 FUZZ_SECONDS ?= 600
 
@@ -68,7 +73,7 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all clean deps print-debs check demo eval bench tests help install fuzz
+.PHONY: all clean deps print-debs check unit demo eval bench tests help install fuzz
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -81,6 +86,8 @@ all: $(BIN)
 help:
 	@echo 'make             build ./hydrascope (V=1 shows commands)'
 	@echo 'sudo make demo   install missing Debian packages, build, run the demo test bed'
+	@echo 'make unit        build and run the unit tests and the CLI test: no root,'
+	@echo '                 no namespaces, no package installs (well under a minute)'
 	@echo 'sudo make check  install missing Debian packages, build, run every test'
 	@echo '                 (SANITIZE=1: all of it built with ASan and UBSan)'
 	@echo 'sudo make fuzz   every fuzz target for FUZZ_SECONDS (600) each'
@@ -112,18 +119,22 @@ $(BIN): $(USER_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/%.c $(LIB_OBJ) $(BASE)/hs_bpf.skel.h Makefile | $(OUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB_OBJ) $(LDLIBS) -lcmocka -o $@
+# one pattern rule per kind's folder: tests/KIND/NAME.c -> $(OUT)/tests/NAME
+define test_prog_rule
+$$(OUT)/tests/%: tests/$(1)/%.c $$(LIB_OBJ) $$(BASE)/hs_bpf.skel.h Makefile | $$(OUT)/tests
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/lib $$< $$(LIB_OBJ) $$(LDLIBS) -lcmocka -o $$@
+endef
+$(foreach k,$(TEST_KINDS),$(eval $(call test_prog_rule,$(k))))
 
 .SECONDARY: $(FUZZ_OBJ)
 $(FUZZ_OUT)/%.o: user/%.c $(BASE)/hs_bpf.skel.h Makefile | $(FUZZ_OUT)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_%: tests/fuzz_%.c tests/fuzz.h $(FUZZ_OBJ) Makefile | $(FUZZ_OUT)
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) Makefile | $(FUZZ_OUT)
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -Itests $< $(FUZZ_OBJ) $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -Itests/lib $< $(FUZZ_OBJ) $(LDLIBS) -o $@
 
 tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds
 
@@ -143,31 +154,37 @@ deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-# the shell tests run $(BIN) and the C tests of $(OUT) (tests/lib.sh, run.sh)
+# the shell tests run $(BIN) and the C tests of $(OUT) (tests/lib/lib.sh, run.sh)
+RUN_TESTS = HS_OUT=$(OUT) HS_BIN=$(abspath $(BIN)) tests/run.sh
 check:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)HS_OUT=$(OUT) HS_BIN=$(abspath $(BIN)) tests/run.sh
+	$(Q)$(RUN_TESTS)
+
+# The quick loop: no deps (no package installs), no root, no namespaces.
+# The CLI test runs its unprivileged part and skips the rest.
+unit: $(BIN) $(UNIT_BIN)
+	$(Q)$(RUN_TESTS) tests/unit/ tests/cli/
 
 fuzz:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)tests/fuzz.sh -p -t $(FUZZ_SECONDS)
+	$(Q)tests/fuzz/fuzz.sh -p -t $(FUZZ_SECONDS)
 
 demo:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/demo.sh
+	$(Q)tests/tools/demo.sh
 
 eval:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)python3 tests/eval.py ./$(BIN) --seeds 1,2,3 --minutes 60
+	$(Q)python3 tests/tools/eval.py ./$(BIN) --seeds 1,2,3 --minutes 60
 
 bench:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
-	$(Q)tests/bench.sh
+	$(Q)tests/bench/bench.sh
 
 # The config file is installed only where none is: never overwritten.
 install: $(BIN)

@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Runs every test and ends with one line: "N passed, N failed, N skipped".
-#   .output/tests/test_*  C tests (cmocka; unit and BPF_PROG_TEST_RUN)
-#   tests/t_*.sh          shell tests (netns integration, CLI, captures)
-# Each prints TAP lines. Under CI=true a skipped test counts as failed.
-# Usage: tests/run.sh [NAME-FILTER]
+# Runs the tests and ends with one line: "N passed, N failed, N skipped".
+# The tests live by kind (tests/README.md), run in this order:
+#   tests/KIND/test_*.c   C tests (cmocka), run as HS_OUT/tests/test_*
+#   tests/KIND/t_*.sh     shell tests
+# for KIND in unit cli bpf replay fuzz live; then any tests/t_*.sh not
+# sorted into a kind yet. Each prints TAP lines. Under CI=true a skipped
+# test counts as failed.
+# Usage: tests/run.sh [FILTER...]: only the tests whose source path
+# contains one of the FILTERs (tests/run.sh unit/ cli/, tests/run.sh tls).
 # Another build (make check SANITIZE=1 sets both): HS_OUT its output folder
 # (C tests in HS_OUT/tests, logs in HS_OUT/test-logs), HS_BIN its binary
-# (the shell tests' $HS, tests/lib.sh). t_fuzz.sh is left out there: the
-# fuzz targets it runs are sanitizer builds whatever the build.
+# (the shell tests' $HS, tests/lib/lib.sh). t_fuzz.sh is left out there:
+# the fuzz targets it runs are sanitizer builds whatever the build.
 set -u
 cd "$(dirname "$0")/.."
-filter=${1:-}
+filters=("$@")
 pass=0 fail=0 skip=0
 out=${HS_OUT:-.output}
 logdir=$out/test-logs
 mkdir -p "$logdir"
 # For a sanitizer build; the others ignore them. Any report fails the
 # test: ASan and UBSan stop the process, LeakSanitizer fails its exit
-# status; the leaks of libraries, not ours, are in tests/lsan.supp.
+# status; the leaks of libraries, not ours, are in tests/lib/lsan.supp.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lib/lsan.supp:print_suppressions=0}
 
 run_one() {
 	local t=$1 name log rc line p=0 f=0 s=0 start
@@ -55,12 +59,27 @@ run_one() {
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 }
 
-for t in "$out"/tests/test_* tests/t_*.sh; do
-	[ -x "$t" ] || continue
-	case $t in *.d | *.log) continue;; esac
-	[ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue
+# wanted SRC: no FILTER given, or SRC contains one of them
+wanted() {
+	local f
+	[ ${#filters[@]} -eq 0 ] && return 0
+	for f in "${filters[@]}"; do [[ $1 == *"$f"* ]] && return 0; done
+	return 1
+}
+
+for src in tests/{unit,cli,bpf,replay,fuzz,live}/{test_*.c,t_*.sh} tests/t_*.sh; do
+	[ -f "$src" ] || continue
+	wanted "$src" || continue
 	# the fuzz targets are sanitizer builds already: not run twice
-	[ "$out" != .output ] && [ "$t" = tests/t_fuzz.sh ] && continue
+	[ "$out" != .output ] && [ "$src" = tests/fuzz/t_fuzz.sh ] && continue
+	t=$src
+	if [[ $src == *.c ]]; then
+		t=$out/tests/$(basename "$src" .c)
+		if [ ! -x "$t" ]; then
+			echo "FAIL  $(basename "$t"): $t not built (make tests)"
+			fail=$((fail + 1)); continue
+		fi
+	fi
 	run_one "$t"
 done
 echo "$pass passed, $fail failed, $skip skipped"

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The two ends of the live throughput benchmark (tests/bench/bench_live.sh):
+ *
+ *   bench_live count IFACE      attach a count-and-pass XDP program
+ *                               natively to IFACE (the baseline receiver);
+ *                               on SIGTERM print the packets it counted
+ *   bench_live gen IFACE CLASS N
+ *                               send N frames of CLASS out of IFACE with
+ *                               BPF_PROG_TEST_RUN in live-frames mode (an
+ *                               XDP program that returns XDP_TX); print the
+ *                               wall seconds it took
+ *
+ * CLASS: syn (one IPv4 SYN to port 443, again and again), hello (a
+ * curl-like ClientHello in one segment), flood (that SYN) or flood_opts
+ * (that SYN with a random window and MSS: a new TCP fingerprint each);
+ * hello and the floods get a new random source address per frame (the
+ * generator writes it), so that every one is a new connection. Programs are a few raw
+ * instructions: nothing here needs a BPF object of its own.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+
+#include "pkt.h"
+
+#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
+					     .off = (o), .imm = (i) })
+
+static int load(const struct bpf_insn *insns, size_t n, const char *name)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "GPL", insns, n, &o);
+
+	if (fd < 0)
+		fprintf(stderr, "bench_live: loading %s: %s\n", name, strerror(errno));
+	return fd;
+}
+
+/* XDP_TX; with vary 1, a random IPv4 source first (the IP checksum is
+ * left as it was: the receiver's XDP program does not check it); with
+ * vary 2 also a random TCP window and MSS value (the SYN's options start
+ * with MSS): a new TCP fingerprint each. */
+static int gen_prog(int vary)
+{
+	const struct bpf_insn tx[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	}, flood[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
+		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 34),
+		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 1, 0),            /* short: skip */
+		I(BPF_STX | BPF_MEM | BPF_W, 2, 0, 26, 0),           /* saddr = r0 */
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	}, flood_opts[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: source */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
+		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 58),
+		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 4, 0),            /* short: skip */
+		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 48, 0),           /* TCP window */
+		I(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 16),
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 56, 0),           /* MSS value */
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+
+	if (vary == 2)
+		return load(flood_opts, sizeof(flood_opts) / sizeof(flood_opts[0]), "hs_gen_fopts");
+	return vary ? load(flood, sizeof(flood) / sizeof(flood[0]), "hs_gen_flood")
+		    : load(tx, sizeof(tx) / sizeof(tx[0]), "hs_gen");
+}
+
+/* Count in a per-CPU array, then XDP_PASS. */
+static int count_prog(int map_fd)
+{
+	const struct bpf_insn insns[] = {
+		I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),           /* key 0 */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4),
+		I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, map_fd),
+		I(0, 0, 0, 0, 0),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1),
+		I(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+
+	return load(insns, sizeof(insns) / sizeof(insns[0]), "hs_count_pass");
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int cmd_count(const char *ifname)
+{
+	int ifindex = (int)if_nametoindex(ifname), map, prog, ncpu = libbpf_num_possible_cpus();
+	__u64 *per = calloc((size_t)ncpu, sizeof(*per)), sum = 0;
+	__u32 zero = 0;
+	int i;
+
+	map = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "hs_count", 4, 8, 1, NULL);
+	prog = map < 0 ? -1 : count_prog(map);
+	if (!ifindex || prog < 0 || !per ||
+	    bpf_xdp_attach(ifindex, prog, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "bench_live: count on %s: %s\n", ifname, strerror(errno));
+		return 1;
+	}
+	signal(SIGTERM, on_term);
+	printf("attached\n");
+	fflush(stdout);
+	while (!stop)
+		pause();
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (!bpf_map_lookup_elem(map, &zero, per))
+		for (i = 0; i < ncpu; i++)
+			sum += per[i];
+	printf("%llu\n", (unsigned long long)sum);
+	return 0;
+}
+
+static int cmd_gen(const char *ifname, const char *cls, unsigned long n)
+{
+	static __u8 hello[2048];
+	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
+	int vary = !strcmp(cls, "syn") ? 0 : !strcmp(cls, "flood_opts") ? 2 : 1;
+	int prog = gen_prog(vary), len;
+	struct pspec p = { .ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .sport = 40000, .dport = 443,
+			   .seq = 999, .tflags = TH_SYN, .win = 64240,
+			   .opts = (const __u8 *)LINUX4, .olen = 20 };
+	const struct bpf_insn pass_insns[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	struct timespec t0, t1;
+	struct frame f;
+	int pass;
+
+	if (!strcmp(cls, "hello")) {
+		len = pkt_hello(1, hello, sizeof(hello));
+		p.tflags = TH_ACK | TH_PSH;
+		p.seq = 1000;
+		p.ack = 5000;
+		p.opts = NULL;
+		p.olen = 0;
+		p.data = hello;
+		p.payload = len;
+	} else if (strcmp(cls, "syn") && strcmp(cls, "flood") && strcmp(cls, "flood_opts")) {
+		fprintf(stderr, "bench_live: class syn, hello, flood or flood_opts\n");
+		return 2;
+	}
+	build(&p, &f);
+	ctx.data_end = (__u32)f.len;    /* the kernel checks the context against the frame */
+	if (prog < 0 || !ctx.ingress_ifindex)
+		return 1;
+	/* frames enter as if received on ifname: its queue must be set up
+	 * for XDP, which on veth takes a program attached (one that passes) */
+	pass = load(pass_insns, 2, "hs_gen_pass");
+	if (pass < 0 || bpf_xdp_attach((int)ctx.ingress_ifindex, pass, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "bench_live: XDP on %s: %s\n", ifname, strerror(errno));
+		return 1;
+	}
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f.b, .data_size_in = (__u32)f.len,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = (__u32)n,
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (bpf_prog_test_run_opts(prog, &o)) {
+			bpf_xdp_detach((int)ctx.ingress_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+			fprintf(stderr, "bench_live: live frames out of %s: %s\n", ifname,
+				strerror(errno));
+			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	}
+	bpf_xdp_detach((int)ctx.ingress_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	printf("%.6f\n", (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(NULL);
+	if (argc == 3 && !strcmp(argv[1], "count"))
+		return cmd_count(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "gen"))
+		return cmd_gen(argv[2], argv[3], strtoul(argv[4], NULL, 10));
+	fprintf(stderr, "usage: bench_live count IFACE | gen IFACE syn|hello|flood|flood_opts N\n");
+	return 2;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Live throughput (`make bench`): a generator of our own (bench_live gen:
+# BPF_PROG_TEST_RUN in live-frames mode, XDP_TX) sends frames out of a
+# veth in one namespace; its peer in another runs the program under test
+# natively: the count-and-pass baseline (bench_live count), then a real
+# `hydrascope run`. Per class (syn, hello, flood, flood_opts: see
+# bench_live.c; flood_opts also says how many of its new TCP fingerprints
+# were shed and how full the map got; hello_counted is the hello class
+# through a run without the handshake check, every ClientHello counted) the
+# packets the receiver saw per second of the generator's run, and
+# hydrascope's rate as a ratio of the baseline's. Frames the receiver could
+# not take in time are dropped by veth and not counted: what is measured is
+# what the receiving side sustains. Output: "name value unit".
+. "$(dirname "$0")/../lib/lib.sh"
+need_root
+N=${BENCH_LIVE_FRAMES:-2000000}
+GEN=$ROOT/.output/tests/bench_live
+G=$TAG-g R=$TAG-r PINS=/sys/fs/bpf/$TAG-live
+ns_add "$G" && ns_add "$R" &&
+	veth_pair "$G" "${TAG}g" 198.18.0.1/24 "$R" "${TAG}r" 198.18.0.2/24 || {
+	echo "bench_live: no test bed" >&2
+	exit 1
+}
+# gen CLASS: N frames of CLASS out of the generator's veth; the seconds taken
+gen() { nsenter --net=/run/netns/"$G" "$GEN" gen "${TAG}g" "$1" "$N"; }
+
+declare -A base
+CLASSES=(syn hello flood flood_opts)
+for cls in "${CLASSES[@]}"; do
+	bg_job pid nsenter --net=/run/netns/"$R" "$GEN" count "${TAG}r" >"$TMP/count.out" 2>&1
+	wait_for 5 grep -q attached "$TMP/count.out"
+	s=$(gen "$cls")
+	bg_stop "$pid"
+	got=$(tail -n 1 "$TMP/count.out")
+	base[$cls]=$(awk -v n="$got" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
+	echo "live_baseline_${cls}_pps ${base[$cls]} packets/s"
+done
+
+# status_of KEY...: the values, from status -j (counters, or maps' entries)
+status_of() {
+	"$HS" status -j --pin-dir "$PINS" 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for k in sys.argv[1:]:
+    print(s["maps"][k[:-8]]["entries"] if k.endswith("_entries") else s["counters"][k])' "$@"
+}
+packets() { status_of packets; }
+cleanup_push "rm -rf $PINS"
+# hs_run NAME ARGS...: a `hydrascope run` on the receiver, attached
+hs_run() {
+	local name=$1; shift
+	bg_job hs nsenter --net=/run/netns/"$R" "$HS" run -i "${TAG}r" -m native --pin-dir "$PINS" \
+		--state-dir "$TMP/state-$name" --alerts /dev/null "$@" 2>"$TMP/run-$name.log"
+	if ! wait_for 10 grep -q attached "$TMP/run-$name.log"; then
+		echo "bench_live: hydrascope run did not attach: $(head -c 300 "$TMP/run-$name.log")" >&2
+		exit 1
+	fi
+}
+# measure CLASS NAME: CLASS through the running instance, reported as NAME
+measure() {
+	local cls=$1 name=$2 before shed0 full0 after shed1 full1 tcp_n s
+	read -r before shed0 full0 < <(status_of packets tcp_fp_shed map_full | tr '\n' ' ')
+	s=$(gen "$cls")
+	read -r after shed1 full1 tcp_n < <(status_of packets tcp_fp_shed map_full tcp_fps_entries |
+		tr '\n' ' ')
+	awk -v n="$((after - before))" -v s="$s" -v b="${base[$cls]}" -v c="$name" 'BEGIN {
+		printf "live_hydrascope_%s_pps %.0f packets/s\n", c, n / s
+		printf "live_%s_vs_baseline %.2f ratio\n", c, n / s / b
+	}'
+	if [ "$cls" = flood_opts ]; then
+		# every SYN a new TCP fingerprint: what the maps took and shed
+		echo "live_flood_opts_syns $((after - before)) packets"
+		echo "live_flood_opts_tcp_fp_shed $((shed1 - shed0)) packets"
+		echo "live_flood_opts_map_full $((full1 - full0)) packets"
+		echo "live_flood_opts_tcp_fps_entries $tcp_n entries"
+	fi
+}
+hs_run default
+for cls in "${CLASSES[@]}"; do
+	measure "$cls" "$cls"
+done
+bg_stop "$hs"
+# the hello class's ClientHellos have no SYN before them: left out by the
+# handshake check after their walk. Counted in full (entry, sketches,
+# samples), as a real connection's are, without the check:
+hs_run counted --handshake none
+measure hello hello_counted
+bg_stop "$hs"

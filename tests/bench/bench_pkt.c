@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Per-packet cost of the XDP program (`make bench`), with BPF_PROG_TEST_RUN
+ * on one pinned CPU, always beside an empty program (two instructions:
+ * return XDP_PASS) measured in the same run: figures are the marginal ns
+ * over it, medians.
+ *
+ * Steady classes (one packet repeated 1,000,000 times, 5 runs, median of
+ * the runs' averages): a data segment of a tracked flow whose ClientHello
+ * is done, a pure ACK, a UDP datagram, a SYN (IPv4, IPv6, two VLAN tags) to
+ * the TLS port, a flood of SYNs from a new random source each (the
+ * program's bench-only hook mixes a per-CPU count into the source), and
+ * with the same hook ClientHellos each from a new source (no SYN seen).
+ * Connection classes (a fresh connection each time, 20,000 of them, the
+ * median of single runs): a ClientHello in one segment (Chrome-, curl- and
+ * Firefox-like), and each segment of a two-segment ClientHello; the SYN
+ * before them is sent untimed. The empty program is timed the same way for
+ * these. A floor beside them: a program doing one hash-map lookup and an
+ * atomic add, the least a fingerprint update costs. Also the memory of
+ * every map at its default size (the kernel's own accounting, fdinfo
+ * memlock).
+ *
+ * Output: one "name value unit" line per figure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "bpfobj.h"
+#include "hs_bpf.skel.h"
+#include "pkt.h"
+
+#define REPEAT 1000000
+#define RUNS 5
+#define CONNS 20000
+
+static int by_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_u32(__u32 *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), by_u32);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* Average ns per run of fd over repeat runs of one frame; 0 on error. */
+static __u32 run(int fd, const struct frame *f, __u32 repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(fd, &o) || o.retval != XDP_PASS) {
+		fprintf(stderr, "bench_pkt: test run: %s (verdict %u)\n", strerror(errno),
+			o.retval);
+		exit(1);
+	}
+	return o.duration;
+}
+
+static int empty_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_empty", "GPL", insns, 2, NULL);
+}
+
+/* A floor for a SYN's fingerprint update: one lookup in a hash map of 8-byte
+ * keys (the kind tcp_fps is) and an atomic add to what it finds, nothing
+ * else. */
+static int floor_prog(void)
+{
+	__u64 key = 1, zero = 0;
+	int map = bpf_map_create(BPF_MAP_TYPE_HASH, "hs_floor", 8, 8, HS_TCP_FP_MAX, NULL);
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 1 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map },
+		{ 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 2 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_0, .src_reg = BPF_REG_1,
+		  .imm = BPF_ADD },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	if (map < 0 || bpf_map_update_elem(map, &key, &zero, BPF_ANY))
+		return -1;
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_floor", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+/* Median over RUNS of the average of REPEAT runs, program and empty one
+ * interleaved; prints the marginal ns. */
+static void steady(const char *name, int fd, int empty, const struct frame *f)
+{
+	__u32 a[RUNS], b[RUNS];
+	int i;
+
+	run(fd, f, 1000);       /* warm: the flow, the fingerprint exist */
+	for (i = 0; i < RUNS; i++) {
+		b[i] = run(empty, f, REPEAT);
+		a[i] = run(fd, f, REPEAT);
+	}
+	printf("pkt_%s_ns %.1f ns\n", name, median_u32(a, RUNS) - median_u32(b, RUNS));
+}
+
+static struct pspec tcp4(__u16 sport, __u8 flags)
+{
+	return (struct pspec){ .ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .sport = sport,
+			       .dport = 443, .seq = 1000, .ack = flags & TH_ACK ? 5000 : 0, .tflags = flags,
+			       .win = 64240 };
+}
+
+static void syn_of(struct pspec *p)
+{
+	p->tflags = TH_SYN;
+	p->ack = 0;
+	p->seq = 999;
+	p->opts = (const __u8 *)(p->ver == 6 ? LINUX6 : LINUX4);
+	p->olen = 20;
+	p->data = NULL;
+	p->payload = 0;
+}
+
+/* A fresh connection per sample: its SYN untimed, then the segments of
+ * one hello (split at `split` bytes, 0: one segment), each timed; the
+ * median ns of segment `seg` (0 or 1) in fd, of the same in empty. */
+static double per_conn(int fd, int empty, const __u8 *hello, int len, int split, int seg,
+		       int round)
+{
+	static __u32 a[CONNS], b[CONNS];
+	struct frame syn, s0, s1;
+	int i, l0 = split ? split : len;
+
+	for (i = 0; i < CONNS; i++) {
+		__u16 sport = (__u16)(1024 + (i % 60000));
+		char src[32];
+		struct pspec p = tcp4(sport, TH_ACK | TH_PSH);
+
+		/* a new source per connection: no flow left from another round */
+		snprintf(src, sizeof(src), "198.18.%d.%d", (round * 7 + i / 250) % 256, i % 250 + 1);
+		p.src = src;
+		p.seq = 1000;
+		p.data = hello;
+		p.payload = l0;
+		build(&p, &s0);
+		if (split) {
+			p.seq = 1000 + (__u32)l0;
+			p.data = hello + l0;
+			p.payload = len - l0;
+			build(&p, &s1);
+		}
+		syn_of(&p);
+		build(&p, &syn);
+		run(fd, &syn, 1);
+		if (seg == 0) {
+			a[i] = run(fd, &s0, 1);
+			if (split)
+				run(fd, &s1, 1);
+			b[i] = run(empty, &s0, 1);
+		} else {
+			run(fd, &s0, 1);
+			a[i] = run(fd, &s1, 1);
+			b[i] = run(empty, &s1, 1);
+		}
+	}
+	return median_u32(a, CONNS) - median_u32(b, CONNS);
+}
+
+/* The kernel's accounting of a map's memory (fdinfo "memlock"), bytes. */
+static long long memlock(int fd)
+{
+	char path[64], line[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "memlock:", 8))
+			v = strtoll(line + 8, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void memory(struct hs_bpf *skel)
+{
+	struct bpf_map *m;
+	long long total = 0;
+
+	bpf_object__for_each_map(m, skel->obj) {
+		long long b = memlock(bpf_map__fd(m));
+
+		if (b < 0)
+			continue;
+		printf("mem_map_%s %.2f MiB\n", bpf_map__name(m), b / 1048576.0);
+		total += b;
+	}
+	printf("mem_maps_total %.1f MiB\n", total / 1048576.0);
+	printf("mem_per_tracked_flow %.0f bytes\n",
+	       (double)memlock(bpf_map__fd(skel->maps.flows)) / HS_FLOWS_MAX);
+	printf("mem_per_tls_fingerprint %.0f bytes\n",
+	       (double)memlock(bpf_map__fd(skel->maps.tls_fps)) / HS_TLS_FP_MAX);
+	printf("mem_per_tcp_fingerprint %.0f bytes\n",
+	       (double)memlock(bpf_map__fd(skel->maps.tcp_fps)) / HS_TCP_FP_MAX);
+}
+
+static struct hs_bpf *load(bool vary)
+{
+	/* new sources (vary): no SYN is seen for them, so their ClientHellos
+	 * count only without the handshake check; that is the path timed */
+	struct hs_config cfg = { .handshake = vary ? HS_CHECK_NONE : 0 };
+	struct hs_bpf *skel = hs_open(&cfg);
+
+	if (!skel)
+		return NULL;
+	skel->rodata->bench_vary_src = vary;
+	if (hs_load(skel, NULL)) {
+		hs_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int main(void)
+{
+	static const char *const stacks[] = { "chrome", "curl", "firefox" };
+	static __u8 hello[4096];
+	struct hs_bpf *skel, *flood;
+	struct frame f;
+	struct pspec p;
+	cpu_set_t cpus;
+	int fd, empty, floor, i, len;
+
+	libbpf_set_print(NULL);
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		CPU_SET(0, &cpus), sched_setaffinity(0, sizeof(cpus), &cpus);
+	skel = load(false);
+	flood = load(true);
+	empty = empty_prog();
+	if (!skel || !flood || empty < 0) {
+		fprintf(stderr, "bench_pkt: couldn't load the programs (root needed)\n");
+		return 1;
+	}
+	fd = bpf_program__fd(skel->progs.hs_xdp);
+	printf("pkt_repeat %d runs\n", REPEAT);
+	{
+		__u32 e[RUNS];
+
+		p = tcp4(40000, TH_ACK);
+		build(&p, &f);
+		for (i = 0; i < RUNS; i++)
+			e[i] = run(empty, &f, REPEAT);
+		printf("pkt_empty_xdp_ns %.1f ns\n", median_u32(e, RUNS));
+	}
+
+	/* a tracked flow: SYN, a hello, then its data and ACKs */
+	p = tcp4(40001, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	run(fd, &f, 1);
+	len = pkt_hello(1, hello, sizeof(hello));
+	p = tcp4(40001, TH_ACK | TH_PSH);
+	p.data = hello;
+	p.payload = len;
+	build(&p, &f);
+	run(fd, &f, 1);
+	p.seq += (__u32)len;
+	p.data = (const __u8 *)"GET /v1/items HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+	p.payload = 49;
+	build(&p, &f);
+	steady("data_tracked_flow", fd, empty, &f);
+	p = tcp4(40001, TH_ACK);
+	build(&p, &f);
+	steady("ack", fd, empty, &f);
+	p = tcp4(40002, TH_ACK);
+	build(&p, &f);
+	f.b[14 + 9] = 17;       /* UDP: the parser stops at the protocol */
+	steady("non_tcp_udp", fd, empty, &f);
+
+	p = tcp4(40003, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_ipv4", fd, empty, &f);
+	p.ver = 6;
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_ipv6", fd, empty, &f);
+	p.ver = 4;
+	p.tags[0] = 0x88a8;
+	p.tags[1] = 0x8100;
+	p.ntags = 2;
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_vlan2_ipv4", fd, empty, &f);
+	p = tcp4(40004, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	steady("syn_flood_random_src", bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+	/* what any fingerprint update costs at least here */
+	floor = floor_prog();
+	if (floor < 0) {
+		fprintf(stderr, "bench_pkt: couldn't load the floor program: %s\n", strerror(errno));
+		return 1;
+	}
+	steady("floor_hash_lookup_atomic_add", floor, empty, &f);
+	close(floor);
+	/* the same hook makes each repeat of a ClientHello one from a new
+	 * source, walked in full (no SYN seen for it) */
+	for (i = 0; i < 3; i++) {
+		char name[64];
+
+		len = pkt_hello(i, hello, sizeof(hello));
+		p = tcp4(40005, TH_ACK | TH_PSH);
+		p.data = hello;
+		p.payload = len;
+		build(&p, &f);
+		snprintf(name, sizeof(name), "hello_%s_new_source", stacks[i]);
+		steady(name, bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+	}
+
+	for (i = 0; i < 3; i++) {
+		char name[64];
+
+		len = pkt_hello(i, hello, sizeof(hello));
+		snprintf(name, sizeof(name), "pkt_hello_%s_%dB_ns", stacks[i], len);
+		printf("%s %.1f ns\n", name, per_conn(fd, empty, hello, len, 0, 0, i));
+	}
+	{
+		/* two segments: a Chrome-like hello as large as a post-quantum
+		 * key share makes it */
+		struct hspec big = SPEC_GREASE(.pad = 1600);
+
+		len = build_hello(&big, hello, sizeof(hello));
+	}
+	printf("pkt_hello_2seg_first_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 0, 3));
+	printf("pkt_hello_2seg_second_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 1, 4));
+	printf("pkt_hello_2seg_bytes %d bytes\n", len);
+
+	memory(skel);
+	hs_bpf__destroy(flood);
+	hs_bpf__destroy(skel);
+	close(empty);
+	return 0;
+}

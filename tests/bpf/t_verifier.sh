@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Guard against verifier-cost regressions: the kernel stops at 1,000,000
+# processed instructions, and a program close to that breaks on the next
+# small change. Deterministic numbers, unlike timings.
+. "$(dirname "$0")/../lib/lib.sh"
+need_root
+need_cmd bpftool
+# Limits, raised only on purpose (and with the reason in the commit):
+MAX_PROCESSED=49400      # the most of any program (replay's, hs_replay): measured 42,927 on
+                         # kernel 6.18 (2026-12-02, after the BPF side's split by role, the
+                         # same code; hs_xdp 38,287, hs_egress 3,178; everything past the
+                         # parse and the IPv6 extension chain in global subprograms: was
+                         # 354,459), +15%
+MAX_XLATED=7500          # hs_xdp's instructions after the verifier's rewrites: measured
+                         # 6,497 (hs_replay 6,571, hs_egress 542), +15%
+obj=$ROOT/.output/hydrascope.bpf.o
+pins=/sys/fs/bpf/$TAG-verifier
+cleanup_push "rm -rf $pins"
+[ -d /sys/fs/bpf ] && mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+# every program of the object, each of its section's type (XDP, tc egress)
+bpftool -d prog loadall "$obj" "$pins" >"$TMP/log" 2>&1
+rc=$?
+expect_eq "the programs load" 0 $rc
+# one count per program; the XDP program's is by far the largest
+n=$(grep -o 'processed [0-9]* insns' "$TMP/log" | awk '{print $2}' | sort -n | tail -1)
+if [ -n "$n" ] && [ "$n" -le $MAX_PROCESSED ]; then
+	ok "verifier processed $n instructions (limit $MAX_PROCESSED)"
+else
+	fail "verifier processed instructions: at most $MAX_PROCESSED expected, got '${n:-none}'"
+fi
+x=$(bpftool prog show pinned "$pins/hs_xdp" 2>/dev/null | grep -o 'xlated [0-9]*B' | grep -o '[0-9]*')
+if [ -n "$x" ] && [ $((x / 8)) -le $MAX_XLATED ]; then
+	ok "program is $((x / 8)) instructions (limit $MAX_XLATED)"
+else
+	fail "program size: at most $MAX_XLATED instructions expected, got '${x:-none}' bytes"
+fi
+done_testing

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Packet fuzzer of the real XDP program (BPF_PROG_TEST_RUN), enforcement
+ * off. Seeds are real-looking connections: SYNs (IPv4, IPv6, VLAN tags,
+ * odd options) and ClientHellos (Chrome-, curl-, Firefox-like, two
+ * segments, thousands of extensions and ciphers) after their SYN. First
+ * every truncation of every seed frame, then random cases: a seed
+ * connection with one or more frames mutated (truncated, bits flipped,
+ * length fields set to lies, TCP options and flags replaced, VLAN tags and
+ * IPv6 extension headers inserted, fragment bits set, bytes inserted and
+ * removed), or a frame of random bytes.
+ *
+ * After every packet: the verdict is XDP_PASS; the health counters moved
+ * as one packet can move them (packets +1, at most one parse outcome, no
+ * counter going down, no new fingerprint without a SYN or ClientHello
+ * counted). Every 20,000 packets and at the end: every map entry is one a
+ * real connection could create (a TCP entry's key is the id of the
+ * signature it holds, and that signature is within p0f's bounds; a TLS
+ * entry's lists are within their bounds and render to a JA4 of the right
+ * shape; a flow slot holds a TLS-port connection in a known state), then
+ * the maps are emptied so that new keys keep being inserted.
+ *
+ * HS_FUZZ_PACKETS (default 300,000), HS_FUZZ_SECONDS (no limit) and
+ * HS_FUZZ_SEED (default: the time) set the run; a failure prints the seed
+ * and the packet in hex. `make check` runs the default, `make fuzz` long.
+ * Needs root (or CAP_BPF + CAP_NET_ADMIN); skips without it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfobj.h"
+#include "ja4.h"
+#include "p0f.h"
+#include "hs_hash.h"
+#include "hs_bpf.skel.h"
+#include "check.h"
+#include "pkt.h"
+
+#define BUF_MAX 3500            /* an XDP test run takes a page less head- and tailroom */
+#define CASE_MAX 4              /* frames of one connection */
+#define CHECK_EVERY 20000
+
+struct pframe {
+	__u8 b[BUF_MAX];
+	int len;
+};
+
+struct conn {                   /* a seed connection: its frames in order */
+	const char *name;
+	struct pframe f[CASE_MAX];
+	int n;
+};
+
+#define SEEDS_MAX 24
+static struct conn seeds[SEEDS_MAX];
+static int nseeds;
+
+static __u64 rng;
+
+static __u64 rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static unsigned int below(unsigned int n)
+{
+	return n ? (unsigned int)(rnd() % n) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Seeds */
+
+static void add_frame(struct conn *c, const struct pspec *p)
+{
+	struct frame f;
+
+	build(p, &f);
+	memcpy(c->f[c->n].b, f.b, (size_t)f.len);
+	c->f[c->n].len = f.len;
+	c->n++;
+}
+
+static struct pspec base(int ver, __u16 sport, __u16 dport)
+{
+	return (struct pspec){ .ver = ver, .ttl = 64, .ip_id = 7, .frag = IPF_DF,
+			       .sport = sport, .dport = dport, .seq = 1000, .tflags = TH_SYN, .win = 64240,
+			       .opts = (const __u8 *)(ver == 6 ? LINUX6 : LINUX4), .olen = 20 };
+}
+
+/* A connection: its SYN, then the hello in segments of at most seg bytes. */
+static void seed_conn(const char *name, struct pspec syn, const __u8 *hello, int len, int seg)
+{
+	struct conn *c = &seeds[nseeds++];
+	int off;
+
+	c->name = name;
+	c->n = 0;
+	add_frame(c, &syn);
+	for (off = 0; off < len && c->n < CASE_MAX; off += seg) {
+		struct pspec d = syn;
+
+		d.tflags = TH_ACK | TH_PSH;
+		d.seq = syn.seq + 1 + (__u32)off;
+		d.ack = 5000;
+		d.opts = NULL;
+		d.olen = 0;
+		d.data = hello + off;
+		d.payload = len - off < seg ? len - off : seg;
+		add_frame(c, &d);
+	}
+}
+
+static void make_seeds(void)
+{
+	static const __u8 odd_opts[] = { 0x03, 0x03, 0x0e, 0x01, 0x02, 0x04, 0x02, 0x18,
+					 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0, 0x04, 0x02, 0, 0, 0, 0 };
+	static __u8 hello[3][1500], big[3000], huge[3000];
+	struct hspec many = SPEC(.gen_exts = 600, .pad = 0, .sni = NULL, .alpn = NULL),
+		     lots = SPEC(.gen_ciphers = 1000, .pad = 0);
+	struct pspec p;
+	int len[3], i, blen, hlen;
+
+	for (i = 0; i < 3; i++)
+		len[i] = pkt_hello(i, hello[i], sizeof(hello[i]));
+	blen = build_hello(&many, big, sizeof(big));
+	hlen = build_hello(&lots, huge, sizeof(huge));
+
+	nseeds = 0;
+	seed_conn("syn4", base(4, 40001, 443), NULL, 0, 1);
+	seed_conn("syn6", base(6, 40002, 443), NULL, 0, 1);
+	p = base(4, 40003, 80);
+	p.ntags = 2;
+	p.tags[0] = 0x88a8;
+	p.tags[1] = 0x8100;
+	seed_conn("syn4_vlan2", p, NULL, 0, 1);
+	p = base(4, 40004, 443);
+	p.opts = odd_opts;
+	p.olen = sizeof(odd_opts);
+	seed_conn("syn4_odd_opts", p, NULL, 0, 1);
+	seed_conn("hello4_chrome", base(4, 40005, 443), hello[0], len[0], SEG_MAX);
+	seed_conn("hello6_curl", base(6, 40006, 8443), hello[1], len[1], SEG_MAX);
+	seed_conn("hello4_firefox_3seg", base(4, 40007, 443), hello[2], len[2], 200);
+	seed_conn("hello4_600_exts", base(4, 40008, 443), big, blen, SEG_MAX);
+	seed_conn("hello6_1000_ciphers", base(6, 40009, 443), huge, hlen, SEG_MAX);
+	p = base(4, 40010, 443);
+	p.ntags = 1;
+	p.tags[0] = 0x8100;
+	seed_conn("hello4_vlan_1byte_first", p, hello[0], len[0], 1);
+	p = base(4, 40011, 443);
+	p.tflags = TH_ACK;
+	p.opts = NULL;
+	p.olen = 0;
+	seed_conn("ack4", p, NULL, 0, 1);
+	{       /* UDP: the same frame with protocol 17 */
+		struct conn *c = &seeds[nseeds - 1];
+
+		seeds[nseeds] = *c;
+		seeds[nseeds].name = "udp4";
+		seeds[nseeds].f[0].b[14 + 9] = 17;
+		nseeds++;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Mutations */
+
+/* Offsets of the L3 and L4 headers and the IP version, walking VLAN tags
+ * (and IPv6 extension headers) as any parser would; -1 when not found. */
+struct at {
+	int l3, l4, ver;
+};
+
+static struct at locate(const struct pframe *f)
+{
+	struct at a = { -1, -1, 0 };
+	int off = 12, type, n;
+
+	while (off + 2 <= f->len) {
+		type = f->b[off] << 8 | f->b[off + 1];
+		if (type == 0x8100 || type == 0x88a8) {
+			off += 4;
+			continue;
+		}
+		off += 2;
+		if (type == 0x0800 && off + 20 <= f->len) {
+			a.l3 = off;
+			a.ver = 4;
+			a.l4 = off + (f->b[off] & 15) * 4;
+		} else if (type == 0x86dd && off + 40 <= f->len) {
+			int next = f->b[off + 6], l4 = off + 40;
+
+			a.l3 = off;
+			a.ver = 6;
+			for (n = 0; n < 8 && (next == 0 || next == 43 || next == 60 || next == 44) &&
+				    l4 + 8 <= f->len; n++) {
+				next = f->b[l4];
+				l4 += next == 44 ? 8 : (f->b[l4 + 1] + 1) * 8;
+			}
+			a.l4 = l4;
+		}
+		break;
+	}
+	if (a.l4 > f->len)
+		a.l4 = -1;
+	return a;
+}
+
+static void insert(struct pframe *f, int at, const __u8 *bytes, int n)
+{
+	if (at < 0 || at > f->len || f->len + n > BUF_MAX)
+		return;
+	memmove(f->b + at + n, f->b + at, (size_t)(f->len - at));
+	memcpy(f->b + at, bytes, (size_t)n);
+	f->len += n;
+}
+
+static void put16_at(struct pframe *f, int at, unsigned int v)
+{
+	if (at >= 0 && at + 2 <= f->len)
+		put16(f->b + at, v);
+}
+
+/* A value a length field might lie with: around the truth, or extreme. */
+static unsigned int lie16(unsigned int truth)
+{
+	static const unsigned int extreme[] = { 0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x3fff,
+						0x4000, 0x7fff, 0x8000, 0xfffe, 0xffff };
+
+	if (below(2))
+		return (truth + below(17) - 8) & 0xffff;
+	return extreme[below(sizeof(extreme) / sizeof(extreme[0]))];
+}
+
+static void mutate(struct pframe *f)
+{
+	struct at a = locate(f);
+	int pl = a.l4 >= 0 && a.l4 + 13 < f->len ? a.l4 + (f->b[a.l4 + 12] >> 4) * 4 : -1;
+	__u8 bytes[64];
+	int i, n, at;
+
+	switch (below(14)) {
+	case 0:         /* truncate */
+		f->len = (int)below((unsigned int)f->len + 1);
+		break;
+	case 1:         /* flip bits */
+		for (n = (int)below(8) + 1; n-- && f->len;)
+			f->b[below((unsigned int)f->len)] ^= (__u8)(1u << below(8));
+		break;
+	case 2:         /* random bytes over a stretch */
+		if (!f->len)
+			break;
+		at = (int)below((unsigned int)f->len);
+		for (n = (int)below(16) + 1; n-- && at < f->len; at++)
+			f->b[at] = (__u8)rnd();
+		break;
+	case 3:         /* an IP length lies: total length, IHL, payload length */
+		if (a.ver == 4) {
+			if (below(2))
+				put16_at(f, a.l3 + 2, lie16((unsigned int)(f->len - a.l3)));
+			else
+				f->b[a.l3] = (__u8)(0x40 | below(16));
+		} else if (a.ver == 6) {
+			put16_at(f, a.l3 + 4, lie16((unsigned int)(f->len - a.l3 - 40)));
+		}
+		break;
+	case 4:         /* the TCP data offset lies */
+		if (a.l4 >= 0 && a.l4 + 13 <= f->len)
+			f->b[a.l4 + 12] = (__u8)(below(16) << 4);
+		break;
+	case 5:         /* bogus TCP options over the option space */
+		if (a.l4 >= 0 && a.l4 + 20 <= f->len) {
+			static const __u8 kinds[] = { 0, 1, 2, 3, 4, 5, 8, 28, 30, 34, 254, 255 };
+			int end = pl > a.l4 + 20 && pl <= f->len ? pl : a.l4 + 20;
+
+			for (at = a.l4 + 20; at < end; at++)
+				f->b[at] = below(3) ? kinds[below(sizeof(kinds))] : (__u8)rnd();
+			if (end == a.l4 + 20 && f->len + 40 <= BUF_MAX) {
+				for (i = 0; i < 40; i++)
+					bytes[i] = (__u8)(below(2) ? rnd() : 1);
+				insert(f, end, bytes, 40);
+				f->b[a.l4 + 12] = 0xf0;
+			}
+		}
+		break;
+	case 6:         /* TCP flags */
+		if (a.l4 >= 0 && a.l4 + 14 <= f->len)
+			f->b[a.l4 + 13] = (__u8)rnd();
+		break;
+	case 7:         /* a TLS length lies: record, handshake, or one further in */
+		if (pl >= 0 && pl < f->len) {
+			static const int where[] = { 3, 6, 7, 43, 44, 45, 46, 76, 77, 78 };
+
+			at = below(3) ? pl + where[below(sizeof(where) / sizeof(where[0]))]
+				      : pl + (int)below((unsigned int)(f->len - pl));
+			put16_at(f, at, lie16(at + 2 <= f->len ? (unsigned int)(f->b[at] << 8 | f->b[at + 1]) : 0));
+		}
+		break;
+	case 8:         /* VLAN tags in front (too many of them, sometimes) */
+		for (n = (int)below(4) + 1; n--;) {
+			bytes[0] = below(2) ? 0x81 : 0x88;
+			bytes[1] = bytes[0] == 0x81 ? 0x00 : 0xa8;
+			bytes[2] = (__u8)below(16);
+			bytes[3] = (__u8)rnd();
+			insert(f, 12, bytes, 4);
+		}
+		break;
+	case 9:         /* IPv6 extension headers, a chain of them */
+		if (a.ver == 6) {
+			static const __u8 types[] = { 0, 43, 60, 44 };
+
+			for (n = (int)below(9) + 1; n--;) {
+				a = locate(f);
+				if (a.l3 < 0)
+					break;
+				memset(bytes, 0, 8);
+				bytes[0] = f->b[a.l3 + 6];
+				f->b[a.l3 + 6] = types[below(4)];
+				if (f->b[a.l3 + 6] == 44 && below(2))
+					put16(bytes + 2, (unsigned int)below(0x10000));   /* offset, M */
+				insert(f, a.l3 + 40, bytes, 8);
+				put16_at(f, a.l3 + 4, (unsigned int)(f->len - a.l3 - 40));
+			}
+		}
+		break;
+	case 10:        /* an IPv4 fragment: more-fragments or an offset */
+		if (a.ver == 4)
+			put16_at(f, a.l3 + 6, below(2) ? 0x2000 : (unsigned int)below(0x2000));
+		break;
+	case 11:        /* bytes inserted */
+		n = (int)below(64) + 1;
+		for (i = 0; i < n; i++)
+			bytes[i] = (__u8)rnd();
+		insert(f, (int)below((unsigned int)f->len + 1), bytes, n);
+		break;
+	case 12:        /* bytes removed */
+		if (f->len) {
+			at = (int)below((unsigned int)f->len);
+			n = (int)below(64) + 1;
+			if (at + n > f->len)
+				n = f->len - at;
+			memmove(f->b + at, f->b + at + n, (size_t)(f->len - at - n));
+			f->len -= n;
+		}
+		break;
+	default:        /* a byte set to a boundary value */
+		if (f->len) {
+			static const __u8 v[] = { 0, 1, 0x7f, 0x80, 0xfe, 0xff, 0x16, 0x03 };
+
+			f->b[below((unsigned int)f->len)] = v[below(sizeof(v))];
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Running and checking */
+
+struct fuzz {
+	struct hs_bpf *skel;
+	int prog, stats, tcp, tls, flows;
+	struct hs_stats st;
+	__u64 sent, refused, checked_tcp, checked_tls, checked_flows;
+	__u64 cls[HS_ST__COUNT];        /* counter totals across map clears */
+	int bad;
+};
+
+static void hexdump(const struct pframe *f)
+{
+	char line[80];
+	int i, n = 0;
+
+	for (i = 0; i < f->len; i++) {
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%02x", f->b[i]);
+		if (n >= 64 || i + 1 == f->len) {
+			note("  %s", line);
+			n = 0;
+		}
+	}
+}
+
+static void bad(struct fuzz *z, const struct pframe *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void bad(struct fuzz *z, const struct pframe *f, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	note("packet %llu: %s", (unsigned long long)z->sent, msg);
+	if (f) {
+		note("frame of %d bytes:", f->len);
+		hexdump(f);
+	}
+	z->bad++;
+}
+
+static const int parse_outcomes[] = {
+	HS_ST_NON_IP, HS_ST_NON_TCP, HS_ST_FRAGMENT, HS_ST_ERR_ETH, HS_ST_ERR_VLAN,
+	HS_ST_ERR_IP4, HS_ST_ERR_IP6, HS_ST_ERR_IP6_EXT, HS_ST_ERR_TCP,
+	HS_ST_SYNS, HS_ST_SYN_BAD_FLAGS,
+};
+static const int tls_outcomes[] = {
+	HS_ST_HELLOS, HS_ST_TLS_NOT_HELLO, HS_ST_TLS_MALFORMED, HS_ST_TLS_TOO_BIG,
+	HS_ST_TLS_OUT_OF_ORDER, HS_ST_TLS_RECORD_SPLIT, HS_ST_TLS_OTHER_PORT,
+};
+
+/* How one packet may move the counters. */
+static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs_stats *now)
+{
+	__u64 d[HS_ST__COUNT], parse = 0, tls = 0;
+	int i;
+
+	for (i = 0; i < HS_ST__COUNT; i++) {
+		if (now->c[i] < z->st.c[i]) {
+			bad(z, f, "counter %d went down: %llu -> %llu", i,
+			    (unsigned long long)z->st.c[i], (unsigned long long)now->c[i]);
+			return;
+		}
+		d[i] = now->c[i] - z->st.c[i];
+		z->cls[i] += d[i];
+	}
+	for (i = 0; i < NELEM(parse_outcomes); i++)
+		parse += d[parse_outcomes[i]];
+	for (i = 0; i < NELEM(tls_outcomes); i++)
+		tls += d[tls_outcomes[i]];
+	if (d[HS_ST_PACKETS] != 1)
+		bad(z, f, "packets counter moved by %llu", (unsigned long long)d[HS_ST_PACKETS]);
+	if (parse > 1 || tls > 1 || (parse && tls))
+		bad(z, f, "%llu parse outcomes and %llu TLS outcomes for one packet",
+		    (unsigned long long)parse, (unsigned long long)tls);
+	if (d[HS_ST_FP_NEW] + d[HS_ST_MAP_FULL] + d[HS_ST_TCP_FP_SHED] + d[HS_ST_FLOW_BUSY] >
+	    d[HS_ST_SYNS] * 2)
+		bad(z, f, "TCP fingerprint or flow counted without a SYN");
+	if (d[HS_ST_TLS_FP_NEW] + d[HS_ST_TLS_MAP_FULL] + d[HS_ST_HELLO_MULTISEG] >
+	    d[HS_ST_HELLOS] * 2)
+		bad(z, f, "TLS fingerprint counted without a ClientHello");
+	if (d[HS_ST_HELLO_NO_SYN] + d[HS_ST_HELLO_NO_SYNACK] + d[HS_ST_HELLO_BAD_ACK] >
+	    d[HS_ST_HELLOS])
+		bad(z, f, "a ClientHello left uncounted without one walked");
+	if (d[HS_ST_ENFORCE_MATCHED] || d[HS_ST_ENFORCE_DROPPED])
+		bad(z, f, "enforcement counted with enforcement off");
+	z->st = *now;
+}
+
+static void send_frame(struct fuzz *z, const struct pframe *f)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
+		    .repeat = 1);
+	struct hs_stats now;
+	int err;
+
+	if (f->len < 14) {      /* the kernel takes no shorter frame (nor would a NIC) */
+		z->refused++;
+		return;
+	}
+	z->sent++;
+	if (bpf_prog_test_run_opts(z->prog, &o)) {
+		bad(z, f, "test run failed: %s", strerror(errno));
+		return;
+	}
+	if (o.retval != XDP_PASS)
+		bad(z, f, "verdict %u, expected XDP_PASS (%d)", o.retval, XDP_PASS);
+	err = hs_stats_read(z->stats, &now);
+	if (err) {
+		bad(z, NULL, "reading the stats: %s", strerror(-err));
+		return;
+	}
+	check_deltas(z, f, &now);
+}
+
+static int valid_sig(const struct hs_tcp_sig *s)
+{
+	return (s->ip_ver == 4 || s->ip_ver == 6) && s->opt_cnt <= HS_TCP_MAX_OPTS &&
+	       s->tcp_hlen >= 20 && s->tcp_hlen <= 60 && s->tcp_hlen % 4 == 0 &&
+	       (s->ip_ver == 6 || s->ip_opt_len <= 40) &&
+	       s->opt_eol_pad <= HS_TCP_OPT_BYTES;
+}
+
+static void check_tcp(struct fuzz *z)
+{
+	static struct hs_tcp_fp v;
+	__u64 key, next, *prev = NULL, stack;
+	char sig[256];
+
+	while (bpf_map_get_next_key(z->tcp, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(z->tcp, &key, &v))
+			continue;
+		z->checked_tcp++;
+		if (HS_GEN_KEY(hs_tcp_ids(&v.sig, &stack), 0) != key)
+			bad(z, NULL, "tcp_fps key %#llx is not the id of the signature it holds",
+			    (unsigned long long)key);
+		else if (!valid_sig(&v.sig))
+			bad(z, NULL, "tcp_fps %#llx: signature out of bounds (ver %u, %u options, "
+			    "header %u, ip options %u, ttl %u)", (unsigned long long)key,
+			    v.sig.ip_ver, v.sig.opt_cnt, v.sig.tcp_hlen, v.sig.ip_opt_len, v.sig.ttl);
+		else if (p0f_render(&v.sig, sig, sizeof(sig)) < 0)
+			bad(z, NULL, "tcp_fps %#llx: signature does not render", (unsigned long long)key);
+		else if (!v.syns || v.first_ns > v.last_ns)
+			bad(z, NULL, "tcp_fps %#llx: %llu SYNs, first %llu last %llu",
+			    (unsigned long long)key, (unsigned long long)v.syns,
+			    (unsigned long long)v.first_ns, (unsigned long long)v.last_ns);
+	}
+}
+
+static void check_tls(struct fuzz *z)
+{
+	static struct hs_tls_fp v;
+	__u64 key, next, *prev = NULL;
+	char ja4[64], ja4r[4096];
+
+	while (bpf_map_get_next_key(z->tls, prev, &next) == 0) {
+		const struct hs_tls_hello *h = &v.hello;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(z->tls, &key, &v))
+			continue;
+		z->checked_tls++;
+		if (h->n_ciphers > HS_TLS_MAX_CIPHERS || h->n_exts > HS_TLS_MAX_EXTS ||
+		    h->n_sigalgs > HS_TLS_MAX_SIGALGS || h->n_groups > HS_TLS_MAX_GROUPS ||
+		    h->n_ecpf > HS_TLS_MAX_ECPF || h->sni_len > HS_TLS_SNI_MAX)
+			bad(z, NULL, "tls_fps %#llx: a list over its bound (%u ciphers, %u "
+			    "extensions, %u sigalgs, %u groups, %u formats, sni %u)",
+			    (unsigned long long)key, h->n_ciphers, h->n_exts, h->n_sigalgs,
+			    h->n_groups, h->n_ecpf, h->sni_len);
+		else if (tls_ja4(h, ja4, sizeof(ja4), ja4r, sizeof(ja4r)) ||
+			 strlen(ja4) != 36 || ja4[0] != 't' || ja4[10] != '_' || ja4[23] != '_')
+			bad(z, NULL, "tls_fps %#llx: JA4 '%s' is not of JA4's shape",
+			    (unsigned long long)key, ja4);
+		else if (!v.conns || v.first_ns > v.last_ns)
+			bad(z, NULL, "tls_fps %#llx: %llu connections", (unsigned long long)key,
+			    (unsigned long long)v.conns);
+	}
+}
+
+static void check_flows(struct fuzz *z)
+{
+	static struct hs_flow f;
+	__u32 i;
+
+	for (i = 0; i < HS_FLOWS_MAX; i++) {
+		if (bpf_map_lookup_elem(z->flows, &i, &f) || !f.state)
+			continue;
+		z->checked_flows++;
+		if (f.state > HS_FLOW_DONE || (f.ep.family != 4 && f.ep.family != 6) ||
+		    (f.ep.dport != 443 && f.ep.dport != 8443))
+			bad(z, NULL, "flow slot %u: state %u, family %u, port %u", i, f.state,
+			    f.ep.family, f.ep.dport);
+	}
+}
+
+/* Check every entry, then empty the maps so that new keys keep coming. */
+static void check_maps(struct fuzz *z)
+{
+	static const struct hs_flow none;
+	__u64 key;
+	__u32 i;
+
+	check_tcp(z);
+	check_tls(z);
+	check_flows(z);
+	while (bpf_map_get_next_key(z->tcp, NULL, &key) == 0)
+		bpf_map_delete_elem(z->tcp, &key);
+	while (bpf_map_get_next_key(z->tls, NULL, &key) == 0)
+		bpf_map_delete_elem(z->tls, &key);
+	for (i = 0; i < HS_FLOWS_MAX; i++)
+		bpf_map_update_elem(z->flows, &i, &none, BPF_ANY);
+}
+
+static void send_checked(struct fuzz *z, const struct pframe *f)
+{
+	send_frame(z, f);
+	if (z->sent % CHECK_EVERY == 0)
+		check_maps(z);
+}
+
+/* A seed connection with some frames mutated, a new source port each. */
+static void fuzz_case(struct fuzz *z, __u16 sport)
+{
+	const struct conn *c = &seeds[below((unsigned int)nseeds)];
+	static struct pframe f;
+	int i, target = (int)below((unsigned int)c->n), all = below(8) == 0;
+	int skip_syn = c->n > 1 && below(8) == 0;
+
+	for (i = skip_syn; i < c->n; i++) {
+		struct at a;
+		int m;
+
+		f = c->f[i];
+		a = locate(&f);
+		if (a.l4 >= 0 && a.l4 + 2 <= f.len)
+			put16(f.b + a.l4, sport);
+		if (all || i == target)
+			for (m = (int)below(3) + 1; m--;)
+				mutate(&f);
+		send_checked(z, &f);
+	}
+}
+
+static void random_frame(struct fuzz *z)
+{
+	static struct pframe f;
+	int i;
+
+	f.len = 14 + (int)below(600);
+	for (i = 0; i < f.len; i++)
+		f.b[i] = (__u8)rnd();
+	if (below(2)) {         /* an IP ethertype, so the parse goes further */
+		put16(f.b + 12, below(2) ? 0x0800 : 0x86dd);
+		f.b[14] = below(2) ? 0x45 : 0x60;
+	}
+	send_checked(z, &f);
+}
+
+static __u64 env_u64(const char *name, __u64 def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void test_fuzz(void **state)
+{
+	__u64 packets = env_u64("HS_FUZZ_PACKETS", 300000);
+	__u64 seconds = env_u64("HS_FUZZ_SECONDS", 0), seed = env_u64("HS_FUZZ_SEED", 0);
+	struct fuzz z = { 0 };
+	struct pframe f;
+	__u16 sport = 1024;
+	double t0;
+	int s, i, len, err;
+
+	(void)state;
+	if (geteuid() != 0) {
+		note("skipped: not root: BPF_PROG_TEST_RUN of XDP needs root");
+		skip();
+	}
+	if (!seed)
+		seed = (__u64)time(NULL);
+	rng = seed | 1;
+	note("seed %llu (HS_FUZZ_SEED=%llu repeats this run)", (unsigned long long)seed,
+	     (unsigned long long)seed);
+	z.skel = hs_open(&(struct hs_config){ 0 });
+	if (!z.skel)
+		fail_msg("opening the BPF object: %s", strerror(errno));
+	err = hs_load(z.skel, NULL);
+	if (err)
+		fail_msg("loading the XDP program: %s", strerror(-err));
+	z.prog = bpf_program__fd(z.skel->progs.hs_xdp);
+	z.stats = bpf_map__fd(z.skel->maps.stats);
+	z.tcp = bpf_map__fd(z.skel->maps.tcp_fps);
+	z.tls = bpf_map__fd(z.skel->maps.tls_fps);
+	z.flows = bpf_map__fd(z.skel->maps.flows);
+	make_seeds();
+	t0 = now_s();
+
+	/* every truncation of every seed frame, after the frames before it */
+	for (s = 0; s < nseeds; s++)
+		for (i = 0; i < seeds[s].n; i++)
+			for (len = 14; len < seeds[s].f[i].len; len++) {
+				int j;
+
+				for (j = 0; j < i; j++)
+					send_checked(&z, &seeds[s].f[j]);
+				f = seeds[s].f[i];
+				f.len = len;
+				send_checked(&z, &f);
+			}
+	note("every truncation of %d seed connections: %llu packets", nseeds,
+	     (unsigned long long)z.sent);
+
+	while (z.sent < packets && z.bad < 10 && (!seconds || now_s() - t0 < (double)seconds)) {
+		if (below(10) == 0)
+			random_frame(&z);
+		else
+			fuzz_case(&z, sport++);
+	}
+	check_maps(&z);
+
+	note("%llu packets in %.1f s (%llu frames under 14 bytes not sent), all XDP_PASS: %s",
+	     (unsigned long long)z.sent, now_s() - t0, (unsigned long long)z.refused,
+	     z.bad ? "no" : "yes");
+	note("outcomes: syns %llu, tcp fingerprints new %llu, hellos %llu, tls fingerprints "
+	     "new %llu, malformed %llu, too big %llu, not hello %llu, out of order %llu, "
+	     "parse errors %llu, fragments %llu, non-tcp %llu",
+	     (unsigned long long)z.cls[HS_ST_SYNS], (unsigned long long)z.cls[HS_ST_FP_NEW],
+	     (unsigned long long)z.cls[HS_ST_HELLOS], (unsigned long long)z.cls[HS_ST_TLS_FP_NEW],
+	     (unsigned long long)z.cls[HS_ST_TLS_MALFORMED],
+	     (unsigned long long)z.cls[HS_ST_TLS_TOO_BIG],
+	     (unsigned long long)z.cls[HS_ST_TLS_NOT_HELLO],
+	     (unsigned long long)z.cls[HS_ST_TLS_OUT_OF_ORDER],
+	     (unsigned long long)(z.cls[HS_ST_ERR_ETH] + z.cls[HS_ST_ERR_VLAN] +
+				  z.cls[HS_ST_ERR_IP4] + z.cls[HS_ST_ERR_IP6] +
+				  z.cls[HS_ST_ERR_IP6_EXT] + z.cls[HS_ST_ERR_TCP]),
+	     (unsigned long long)z.cls[HS_ST_FRAGMENT], (unsigned long long)z.cls[HS_ST_NON_TCP]);
+	note("map entries checked: %llu TCP, %llu TLS, %llu flow slots",
+	     (unsigned long long)z.checked_tcp, (unsigned long long)z.checked_tls,
+	     (unsigned long long)z.checked_flows);
+	hs_bpf__destroy(z.skel);
+	if (z.bad)
+		fail_msg("%d problems (seed %llu)", z.bad, (unsigned long long)seed);
+	if (!z.cls[HS_ST_HELLOS] || !z.cls[HS_ST_FP_NEW] || !z.cls[HS_ST_TLS_MALFORMED])
+		fail_msg("the run never reached a fingerprint or a malformed hello: seeds broken");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fuzz),
+	};
+
+	return cmocka_run_group_tests_name("pktfuzz", tests, NULL, NULL);
+}

@@ -1,0 +1,1864 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The TLS path of the real XDP program under BPF_PROG_TEST_RUN, Katran-style:
+ * tables of {description, TCP segments of one connection, verdict, counter
+ * deltas, tls_fps change, JA4 / JA4_r / JA3 of the event and map entry}.
+ * ClientHellos are built here from lists we control (a small builder with
+ * GREASE, SNI, ALPN, supported_versions, groups, point formats, signature
+ * algorithms and padding), wrapped in the segments of a connection (SYN
+ * first unless a fixture says otherwise) over IPv4, IPv6 and VLAN tags.
+ * Also: unit checks of tls_ja4 / tls_ja3, GREASE and order invariance of
+ * the fingerprint id, every truncation of a hello, configured limits.
+ *
+ * Expected JA4 / JA4_r / JA3 strings are computed independently of
+ * user/ja4.c (FoxIO's JA4.md and the public vectors; JA3 by Salesforce's
+ * definition with GREASE left out) and hard-coded below.
+ *
+ * Needs root (or CAP_BPF + CAP_NET_ADMIN); the BPF tests skip without it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+
+#include "bpfobj.h"
+#include "event.h"
+#include "ja4.h"
+#include "hs_hash.h"
+#include "hs_bpf.skel.h"
+#include "check.h"
+#include "prog.h"
+
+#pragma GCC diagnostic ignored "-Woverride-init"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+/* ------------------------------------------------------------------ */
+/* Expected values, computed outside user/ja4.c. */
+
+/* FoxIO JA4.md's example: its ciphers, extensions and signature algorithms */
+#define SPEC_JA4   "t13d1516h2_8daaf6152771_e5627efa2ab1"
+#define SPEC_JA4_R "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c," \
+		   "c02f,c030,cca8,cca9_0005,000a,000b,000d,0012,0015,0017,001b,0023,002b," \
+		   "002d,0033,4469,ff01_0403,0804,0401,0503,0805,0501,0806,0601"
+#define SPEC_JA3_R "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-" \
+		   "156-157-47-53,27-0-51-16-17513-23-45-13-5-35-18-43-65281-11-10-21," \
+		   "29-23-24,0"
+#define SPEC_JA3   "c000e2caf3a25423f9de6c8a4b12a975"
+/* the same with an empty signature_algorithms list: JA4.md's "6d807ffa2a79" */
+#define NOSIG_JA4   "t13d1516h2_8daaf6152771_6d807ffa2a79"
+#define NOSIG_JA4_R "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c," \
+		    "c02f,c030,cca8,cca9_0005,000a,000b,000d,0012,0015,0017,001b,0023,002b," \
+		    "002d,0033,4469,ff01"
+/* TLS 1.2, no SNI, no ALPN */
+#define T12_JA4   "t12i070600_7fd8c7f1093c_59d25e9dbac3"
+#define T12_JA4_R "t12i070600_000a,0035,009c,00ff,c00a,c02b,c02f_000a,000b,000d,0016," \
+		  "0017,0023_0401,0403,0501,0503,0201"
+#define T12_JA3_R "771,49195-49199-49162-156-53-10-255,11-10-35-13-22-23,23-24-25-29,0-1-2"
+#define T12_JA3   "6f4c02363013d578158df2dc08fbce61"
+/* the ClientHello of socks-https-example.pcap: JA4.1 / JA4_r.1 of the vector */
+#define SOCKS_JA4   "t10d230100_6a57a6f57151_000000000000"
+#define SOCKS_JA4_R "t10d230100_0003,0004,0005,0006,0008,0009,000a,0011,0012,0013,0014," \
+		    "0015,0016,002f,0032,0033,0035,0038,0039,0096,0099,009a,00ff_"
+#define SOCKS_JA3_R "769,57-56-53-22-19-10-51-50-47-154-153-150-5-4-21-18-9-20-17-8-6-3-255,0,,"
+#define SOCKS_JA3   "06a92bf69b367389d2feb0d70501ddfe"
+/* the spec hello without ALPN */
+#define NOALPN_JA4  "t13d151500_8daaf6152771_e5627efa2ab1"
+#define NOALPN_JA3  "1a6b73d2917f5316422fadc9bd2829c6"
+/* the spec hello with its first two signature algorithms swapped */
+#define SIGSWAP_JA4 "t13d1516h2_8daaf6152771_8b78003a6112"
+/* the spec hello cut right after the compression methods (no extensions) */
+#define NOEXT_JA4   "t12i150000_8daaf6152771_000000000000"
+#define NOEXT_JA4_R "t12i150000_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c," \
+		    "c02f,c030,cca8,cca9_"
+#define NOEXT_JA3   "acff46f3865ca2124829dcff17d098f8"
+/* ciphers 0x0001..0x0080 */
+#define C128_JA4    "t13d9916h2_6ac02bb14d80_e5627efa2ab1"
+
+#include "pkt.h"
+
+/* ------------------------------------------------------------------ */
+/* The loaded program. */
+
+#define EV_MAX 1024
+
+struct env {
+	struct hs_bpf *skel;
+	int prog_fd, stats_fd, tls_fd, tcp_fd, flows_fd, reasm_fd;
+	struct ring_buffer *rb;
+	struct hs_tls_event tls[EV_MAX];
+	int ntls;               /* TLS events since the last drain */
+	struct hs_event tcp[EV_MAX];
+	int ntcp;
+	int bad_records;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct env *e = ctx;
+	__u32 type = *(const __u32 *)data;
+
+	if (size == sizeof(struct hs_tls_event) &&
+	    (type == HS_EV_TLS_NEW || type == HS_EV_TLS_HELLO)) {
+		if (e->ntls < EV_MAX)
+			memcpy(&e->tls[e->ntls], data, size);
+		e->ntls++;
+	} else if (size == sizeof(struct hs_event) &&
+		   (type == HS_EV_TCP_NEW || type == HS_EV_TCP_SYN)) {
+		if (e->ntcp < EV_MAX)
+			memcpy(&e->tcp[e->ntcp], data, size);
+		e->ntcp++;
+	} else {
+		note("ring buffer record of %zu bytes, type %u: expected a TCP event (%zu bytes) "
+		     "or a TLS event (%zu bytes)", size, type, sizeof(struct hs_event),
+		     sizeof(struct hs_tls_event));
+		e->bad_records++;
+	}
+	return 0;
+}
+
+/* enum hs_enforce_mode the next setup loads the program with. */
+static int setup_enforce;
+
+static int setup_with(void **state, const struct hs_config *cfg)
+{
+	struct env *e;
+
+	*state = NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -1;
+	e->skel = prog_open(cfg);
+	if (!e->skel)
+		goto skip;
+	e->skel->rodata->enforce_mode = (__u8)setup_enforce;
+	if (prog_load(e->skel))
+		goto skip;
+	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
+	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
+	e->tls_fd = bpf_map__fd(e->skel->maps.tls_fps);
+	e->tcp_fd = bpf_map__fd(e->skel->maps.tcp_fps);
+	e->flows_fd = bpf_map__fd(e->skel->maps.flows);
+	e->reasm_fd = bpf_map__fd(e->skel->maps.reasm);
+	e->rb = prog_ring(e->skel, on_event, e);
+	if (!e->rb)
+		goto skip;
+	*state = e;
+	return 0;
+skip:
+	free(e);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, &(struct hs_config){ .replay = true });
+}
+
+/* Other ports, tight limits: 3 segments, 1024-byte records. */
+static int setup_limits(void **state)
+{
+	return setup_with(state, &(struct hs_config){
+		.replay = true, .nports = 2, .ports = { 1080, 8444 },
+		.hello_segs = 3, .hello_bytes = 1024 });
+}
+
+/* Enough segments for the largest record the program walks. */
+static int setup_many_segs(void **state)
+{
+	return setup_with(state, &(struct hs_config){ .replay = true, .hello_segs = 16 });
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	if (e) {
+		ring_buffer__free(e->rb);
+		hs_bpf__destroy(e->skel);
+		free(e);
+	}
+	return 0;
+}
+
+static struct env *need_env(void **state)
+{
+	fails = 0;
+	if (!*state) {
+		note("skipped: %s", skip_reason);
+		skip();
+	}
+	return *state;
+}
+
+/* One test run; returns 0 or -errno. */
+static int run_prog(int fd, const void *pkt, int len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = pkt,
+		.data_size_in = len,
+		.repeat = 1,
+	);
+	int err = bpf_prog_test_run_opts(fd, &o);
+
+	if (err)
+		return -errno;
+	*retval = o.retval;
+	return 0;
+}
+
+/* One XDP test run; returns 0 or -errno. */
+static int run(struct env *e, const void *pkt, int len, __u32 *retval)
+{
+	return run_prog(e->prog_fd, pkt, len, retval);
+}
+
+static void stats(struct env *e, struct hs_stats *st)
+{
+	int err = hs_stats_read(e->stats_fd, st);
+
+	if (err)
+		fail_msg("reading the stats map: expected 0, got %s", strerror(-err));
+}
+
+static void drain(struct env *e)
+{
+	ring_buffer__consume(e->rb);
+	e->ntls = e->ntcp = 0;
+}
+
+static void map_clear(int fd)
+{
+	__u8 key[64];
+
+	while (bpf_map_get_next_key(fd, NULL, key) == 0)
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+/* Empty fingerprint maps and flow state, no events pending. */
+static void reset(struct env *e)
+{
+	static struct hs_flow zero[HS_FLOWS_MAX];
+	static __u32 keys[HS_FLOWS_MAX];
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 i, n = HS_FLOWS_MAX;
+
+	map_clear(e->tls_fd);
+	map_clear(e->tcp_fd);
+	map_clear(e->reasm_fd);
+	for (i = 0; i < HS_FLOWS_MAX; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(e->flows_fd, keys, zero, &n, &o))
+		fail_msg("clearing the flows map: expected 0, got %s", strerror(errno));
+	drain(e);
+}
+
+/* Keys of tls_fps, up to max; returns how many there are. */
+static int tls_keys(struct env *e, __u64 *keys, int max)
+{
+	__u64 key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(e->tls_fd, prev, &next) == 0) {
+		if (n < max)
+			keys[n] = next;
+		n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+static int tls_get(struct env *e, __u64 id, struct hs_tls_fp *v)
+{
+	return bpf_map_lookup_elem(e->tls_fd, &id, v) ? -errno : 0;
+}
+
+static int hll_set(const __u8 *reg)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < HS_HLL_M; i++)
+		n += reg[i] != 0;
+	return n;
+}
+
+struct names {
+	char ja4[64], ja4_r[2048], ja3_r[4096], ja3[33];
+};
+
+static void names_of(const struct hs_tls_hello *h, struct names *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (tls_ja4(h, n->ja4, sizeof(n->ja4), n->ja4_r, sizeof(n->ja4_r)))
+		snprintf(n->ja4, sizeof(n->ja4), "(tls_ja4 failed)");
+	if (tls_ja3(h, n->ja3_r, sizeof(n->ja3_r), n->ja3))
+		snprintf(n->ja3, sizeof(n->ja3), "(tls_ja3 failed)");
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections and their segments. */
+
+#define REST (-1)
+
+struct segdef {
+	int off;                /* stream offset of the first byte */
+	int len;                /* bytes; REST: to the end of the stream */
+};
+
+struct conn {
+	int ver;                /* 4 or 6 */
+	__u16 tags[2];
+	int ntags;
+	__u16 sport, dport;
+	__u32 isn;
+	int nosyn;              /* no SYN first (flow not seen from its start) */
+	const char *src;        /* client address (NULL: the default) */
+	__u32 ack;              /* the client's ACK number (0: 0x55667788) */
+};
+
+#define DEF_ISN 0x11223344u
+
+/* The SYN of a connection; returns the verdict via ret. */
+static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
+{
+	struct pspec s = {
+		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
+		.ttl = 64, .ip_id = 0x3039, .frag = IPF_DF, .sport = c->sport, .dport = c->dport,
+		.seq = c->isn, .tflags = TH_SYN, .win = 64240, .src = c->src,
+	};
+	struct frame f;
+
+	s.opts = (const __u8 *)(c->ver == 6 ? LINUX6 : LINUX4);
+	s.olen = 20;
+	build(&s, &f);
+	return run(e, f.b, f.len, ret);
+}
+
+/* A client segment carrying stream[off, off + len). */
+static int send_data(struct env *e, const struct conn *c, const __u8 *stream, int off,
+		     int len, __u32 *ret)
+{
+	struct pspec s = {
+		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
+		.ttl = 64, .ip_id = 0x303a, .frag = IPF_DF, .sport = c->sport, .dport = c->dport,
+		.seq = c->isn + 1 + (__u32)off, .ack = c->ack ? c->ack : 0x55667788,
+		.tflags = TH_ACK | TH_PSH, .win = 502, .data = stream + off, .payload = len,
+		.src = c->src,
+	};
+	struct frame f;
+
+	build(&s, &f);
+	return run(e, f.b, f.len, ret);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixtures. */
+
+#define SEGS_MAX 24
+
+struct tfix {
+	const char *desc;
+	struct hspec h;         /* the hello (unless raw is set) */
+	const char *raw;        /* instead of a hello: these bytes */
+	int nraw;
+	const char *pre;        /* bytes before the hello (SOCKS, HTTP CONNECT) */
+	int npre;
+	int twice;              /* the same hello again after the first */
+	int len;                /* bytes the hello record must have (0: not checked) */
+	struct segdef sg[SEGS_MAX];     /* default: one segment, the whole stream */
+	/* connection */
+	int v6;
+	__u16 tags[2];
+	int ntags;
+	__u16 dport;            /* 0: 443 */
+	__u32 isn;              /* 0: DEF_ISN */
+	int nosyn;
+	/* expected */
+	__u32 verdict;          /* of every packet: always XDP_PASS, the program fails open */
+	struct hs_stats st;     /* TLS counter deltas; packets, syns, fingerprints_new added */
+	int fp;                 /* 1: a fingerprint (event + tls_fps entry) */
+	int evsegs;             /* the event's segments field; 0: 1 */
+	const char *ja4, *ja4_r, *ja3_r, *ja3;
+	const char *ja4_a;      /* JA4's first part alone */
+	int flags;              /* FLAGS(hello flags); 0: not checked */
+};
+
+#define FLAGS_CHECKED 0x100
+#define FLAGS(f) .flags = FLAGS_CHECKED | (f)
+
+#define RAW(s) .raw = (s), .nraw = (int)sizeof(s) - 1
+#define PRE(s) .pre = (s), .npre = (int)sizeof(s) - 1
+#define TAGS(...) .tags = { __VA_ARGS__ }, \
+	.ntags = (int)(sizeof((__u16[]){ __VA_ARGS__ }) / sizeof(__u16))
+#define SEGS(...) .sg = { __VA_ARGS__ }
+
+#define PASS    .verdict = XDP_PASS
+#define HELLO1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1 } }, .fp = 1
+#define HELLOM(n) PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1 } }, \
+	.fp = 1, .evsegs = (n)
+/* walked, but its SYN was not seen: not counted */
+#define NOSYN1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_NO_SYN] = 1 } }
+#define NOSYNM  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1, \
+				     [HS_ST_HELLO_NO_SYN] = 1 } }
+#define COUNT(stat) PASS, .st = { .c = { [stat] = 1 } }
+#define NOTHING PASS, .st = { .c = { 0 } }
+
+#define F_SPEC  .ja4 = SPEC_JA4, .ja4_r = SPEC_JA4_R, .ja3_r = SPEC_JA3_R, .ja3 = SPEC_JA3, \
+	FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN)
+#define F_T12   .ja4 = T12_JA4, .ja4_r = T12_JA4_R, .ja3_r = T12_JA3_R, .ja3 = T12_JA3, FLAGS(0)
+#define F_SOCKS .ja4 = SOCKS_JA4, .ja4_r = SOCKS_JA4_R, .ja3_r = SOCKS_JA3_R, .ja3 = SOCKS_JA3, \
+	FLAGS(HS_TLSF_SNI)
+
+/* The stream of a fixture: pre, the hello (or raw), the hello again. */
+static int fixture_stream(const struct tfix *fx, __u8 *buf, int cap, int *rec_len)
+{
+	static __u8 rec[HELLO_MAX + 64];
+	int n = 0, rl = 0;
+
+	if (fx->npre > cap)
+		fail_msg("%s: prefix larger than the stream buffer", fx->desc);
+	if (fx->npre)           /* pre may be NULL: memcpy's argument may not */
+		memcpy(buf, fx->pre, fx->npre);
+	n = fx->npre;
+	if (fx->raw) {
+		rl = fx->nraw;
+		memcpy(rec, fx->raw, rl);
+	} else {
+		rl = build_hello(&fx->h, rec, sizeof(rec));
+	}
+	if (n + rl * (fx->twice ? 2 : 1) > cap)
+		fail_msg("%s: stream of more than %d bytes", fx->desc, cap);
+	memcpy(buf + n, rec, rl);
+	n += rl;
+	if (fx->twice) {
+		memcpy(buf + n, rec, rl);
+		n += rl;
+	}
+	*rec_len = rl;
+	return n;
+}
+
+struct outcome {
+	int packets;
+	__u64 tcp_id;           /* the SYN's fingerprint id (0: no SYN) */
+};
+
+/* Send a fixture's connection: SYN (unless nosyn), then its segments. */
+static void feed(struct env *e, const struct tfix *fx, __u16 sport, struct outcome *o)
+{
+	static __u8 stream[2 * HELLO_MAX + 256];
+	struct conn c = {
+		.ver = fx->v6 ? 6 : 4, .tags = { fx->tags[0], fx->tags[1] }, .ntags = fx->ntags,
+		.sport = sport, .dport = fx->dport ? fx->dport : 443,
+		.isn = fx->isn ? fx->isn : DEF_ISN, .nosyn = fx->nosyn,
+	};
+	int rl, n = fixture_stream(fx, stream, sizeof(stream), &rl), i, err;
+	char what[96];
+	__u32 ret;
+
+	memset(o, 0, sizeof(*o));
+	if (fx->len)
+		CHECK_INT(fx->desc, "hello record bytes (the fixture's premise)", fx->len, rl);
+	if (!c.nosyn) {
+		drain(e);
+		ret = ~0u;
+		err = send_syn(e, &c, &ret);
+		o->packets++;
+		CHECK_INT(fx->desc, "SYN test run", 0, err);
+		CHECK_INT(fx->desc, "SYN verdict", fx->verdict, ret);
+		ring_buffer__consume(e->rb);
+		CHECK_INT(fx->desc, "TCP events after the SYN", 1, e->ntcp);
+		if (e->ntcp == 1)
+			o->tcp_id = e->tcp[0].fp_id;
+		e->ntcp = 0;
+	}
+	for (i = 0; i < SEGS_MAX && (i == 0 || fx->sg[i].len); i++) {
+		int off = fx->sg[i].off, len = fx->sg[i].len;
+
+		if (i == 0 && !len)
+			len = REST;             /* no segments given: the whole stream */
+		if (len == REST)
+			len = n - off;
+		if (off < 0 || len <= 0 || off + len > n || len > SEG_MAX)
+			fail_msg("%s: segment %d [%d, +%d) does not fit a stream of %d bytes "
+				 "in %d-byte segments", fx->desc, i, off, len, n, SEG_MAX);
+		ret = ~0u;
+		err = send_data(e, &c, stream, off, len, &ret);
+		o->packets++;
+		snprintf(what, sizeof(what), "segment %d test run", i);
+		CHECK_INT(fx->desc, what, 0, err);
+		snprintf(what, sizeof(what), "segment %d verdict", i);
+		CHECK_INT(fx->desc, what, fx->verdict, ret);
+	}
+}
+
+static void check_names(const char *desc, const char *where, const struct hs_tls_hello *h,
+			const struct tfix *fx)
+{
+	struct names nm;
+	char what[64];
+
+	names_of(h, &nm);
+#define CHECK_NAME(field, label) \
+	if (fx->field) { \
+		snprintf(what, sizeof(what), "%s %s", where, label); \
+		CHECK_STR(desc, what, fx->field, nm.field); \
+	}
+	CHECK_NAME(ja4, "JA4");
+	CHECK_NAME(ja4_r, "JA4_r");
+	CHECK_NAME(ja3_r, "JA3 string");
+	CHECK_NAME(ja3, "JA3");
+#undef CHECK_NAME
+	if (fx->ja4_a) {
+		nm.ja4[10] = '\0';
+		snprintf(what, sizeof(what), "%s JA4 a", where);
+		CHECK_STR(desc, what, fx->ja4_a, nm.ja4);
+	}
+}
+
+/* Run one fixture against empty maps and check everything it promises. */
+static void run_tfix(struct env *e, const struct tfix *fx, __u16 sport)
+{
+	struct hs_stats before, after;
+	struct outcome o;
+	__u64 keys[4];
+	int j, n;
+
+	reset(e);
+	stats(e, &before);
+	feed(e, fx, sport, &o);
+	stats(e, &after);
+	for (j = 0; j < HS_ST__COUNT; j++) {
+		long long want = fx->st.c[j];
+		char what[64];
+
+		if (j == HS_ST_PACKETS)
+			want = o.packets;
+		else if (j == HS_ST_SYNS || j == HS_ST_FP_NEW)
+			want = fx->nosyn ? 0 : 1;
+		else if (j == HS_ST_TLS_FP_NEW)
+			want = fx->fp;
+		snprintf(what, sizeof(what), "counter %s delta", hs_stat_names[j]);
+		CHECK_INT(fx->desc, what, want, after.c[j] - before.c[j]);
+	}
+	n = tls_keys(e, keys, 4);
+	CHECK_INT(fx->desc, "tls_fps entries", fx->fp, n);
+	ring_buffer__consume(e->rb);
+	CHECK_INT(fx->desc, "TLS events", fx->fp, e->ntls);
+	CHECK_INT(fx->desc, "TCP events after the segments", 0, e->ntcp);
+	CHECK_INT(fx->desc, "unknown ring buffer records", 0, e->bad_records);
+	if (e->ntls == 1) {
+		const struct hs_tls_event *ev = &e->tls[0];
+		static struct hs_tls_fp v;
+
+		CHECK_INT(fx->desc, "event type", HS_EV_TLS_NEW, ev->type);
+		CHECK_INT(fx->desc, "event segments", fx->evsegs ? fx->evsegs : 1, ev->segments);
+		CHECK_HEX(fx->desc, "event tcp_id (the SYN's id)", o.tcp_id, ev->tcp_id);
+		CHECK_INT(fx->desc, "event family", fx->v6 ? 6 : 4, ev->ep.family);
+		CHECK_INT(fx->desc, "event sport", sport, ev->ep.sport);
+		CHECK_INT(fx->desc, "event dport", fx->dport ? fx->dport : 443, ev->ep.dport);
+		if (fx->flags & FLAGS_CHECKED)
+			CHECK_HEX(fx->desc, "event hello flags", fx->flags & 0xff, ev->hello.flags);
+		check_names(fx->desc, "event", &ev->hello, fx);
+		if (n == 1) {
+			CHECK_HEX(fx->desc, "event fp_id is the tls_fps key", keys[0], ev->fp_id);
+			CHECK_INT(fx->desc, "tls_fps lookup", 0, tls_get(e, keys[0], &v));
+			CHECK_INT(fx->desc, "conns in the map value", 1, v.conns);
+			CHECK_INT(fx->desc, "map value hello equals the event's", 0,
+				  memcmp(&v.hello, &ev->hello, sizeof(v.hello)));
+			check_names(fx->desc, "map entry", &v.hello, fx);
+			CHECK_INT(fx->desc, "hll_ips registers set", 1, hll_set(v.hll_ips));
+			CHECK_INT(fx->desc, "hll_nets registers set", 1, hll_set(v.hll_nets));
+			CHECK_INT(fx->desc, "hll_tcp registers set", fx->nosyn ? 0 : 1,
+				  hll_set(v.hll_tcp));
+		}
+	}
+	e->bad_records = 0;
+}
+
+static void run_table(void **state, const struct tfix *fx, int n)
+{
+	struct env *e = need_env(state);
+	int i;
+
+	for (i = 0; i < n; i++)
+		run_tfix(e, &fx[i], 20000 + i);
+	note("%d fixtures", n);
+	CHECKS_DONE();
+}
+
+#define TABLE_TEST(t) \
+static void test_##t(void **state) \
+{ \
+	run_table(state, t, NELEM(t)); \
+}
+
+/* --- single-segment hellos, every encapsulation --- */
+
+static const struct tfix hello_fixtures[] = {
+	{ "JA4.md example over IPv4", SPEC(), HELLO1, F_SPEC },
+	{ "JA4.md example with GREASE in every list", SPEC_GREASE(), HELLO1, F_SPEC },
+	{ "JA4.md example over IPv6", SPEC(), .v6 = 1, HELLO1, F_SPEC },
+	{ "JA4.md example, 802.1Q IPv4", SPEC(), TAGS(ETH_P_8021Q), HELLO1, F_SPEC },
+	{ "JA4.md example, QinQ IPv6", SPEC_GREASE(), .v6 = 1, TAGS(ETH_P_8021AD, ETH_P_8021Q),
+	  HELLO1, F_SPEC },
+	{ "JA4.md example to 8443", SPEC(), .dport = 8443, HELLO1, F_SPEC },
+	{ "JA4.md example, no session id, record version 0x0303",
+	  SPEC(.nosid = 1, .rec_ver = 0x0303), HELLO1, F_SPEC },
+	{ "JA4.md example, 1100 padding bytes", SPEC(.pad = 1100), HELLO1, F_SPEC },
+	{ "empty signature_algorithms list: no trailing underscore (JA4.md)",
+	  SPEC(NOSIGS), HELLO1, .ja4 = NOSIG_JA4, .ja4_r = NOSIG_JA4_R,
+	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
+	{ "TLS 1.2, no SNI, no ALPN", T12(), HELLO1, F_T12 },
+	{ "TLS 1.2 with GREASE cipher, extension, group, sig alg",
+	  T12(CIPHERS(0xeaea, 0xc02b, 0xc02f, 0xc00a, 0x009c, 0x0035, 0x000a, 0x00ff),
+	      EXTS(0x000b, 0x000a, 0x7a7a, 0x0023, 0x000d, 0x0016, 0x0017),
+	      GROUPS(0x0017, 0xbaba, 0x0018, 0x0019, 0x001d),
+	      SIGS(0x0401, 0x0403, 0x0501, 0x0503, 0x0201, 0x9a9a)), HELLO1, F_T12 },
+	{ "socks-https-example.pcap's hello (vector JA4.1 / JA4_r.1)", SOCKS(), HELLO1, F_SOCKS },
+	{ "no extension block at all (pre-TLS 1.0 style)",
+	  SPEC(.no_ext_block = 1, .sni = NULL), HELLO1,
+	  .ja4 = NOEXT_JA4, .ja4_r = NOEXT_JA4_R, .ja3 = NOEXT_JA3, FLAGS(0) },
+	{ "supported_versions with only GREASE: legacy version decides",
+	  SPEC(VERS(0x3a3a)), HELLO1,
+	  .ja4 = "t12d1516h2_8daaf6152771_e5627efa2ab1", .ja3 = SPEC_JA3 },
+	{ "supported_versions 0x7f1c (draft): version 00",
+	  SPEC(VERS(0x7f1c)), HELLO1, .ja4 = "t00d1516h2_8daaf6152771_e5627efa2ab1" },
+	{ "SNI extension without a name still says d", SPEC(.sni = NULL), HELLO1,
+	  .ja4 = SPEC_JA4, FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
+	/* ALPN edge cases through the whole path */
+	{ "no ALPN extension: 00", SPEC(EXTS(0x001b, 0x0000, 0x0033, 0x4469, 0x0017, 0x002d,
+		0x000d, 0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015)),
+	  HELLO1, .ja4 = NOALPN_JA4, .ja3 = NOALPN_JA3, FLAGS(HS_TLSF_SNI) },
+	{ "ALPN first value http/1.1: h1", SPEC(ALPN("http/1.1", "h2")), HELLO1,
+	  .ja4 = "t13d1516h1_8daaf6152771_e5627efa2ab1", .ja3 = SPEC_JA3 },
+	{ "ALPN single character a: aa", SPEC(ALPN("a")), HELLO1,
+	  .ja4 = "t13d1516aa_8daaf6152771_e5627efa2ab1" },
+	{ "ALPN 0xab: ab", SPEC(ALPN("\xab")), HELLO1,
+	  .ja4 = "t13d1516ab_8daaf6152771_e5627efa2ab1" },
+	{ "ALPN 0xab 0xcd: ad", SPEC(ALPN("\xab\xcd")), HELLO1,
+	  .ja4 = "t13d1516ad_8daaf6152771_e5627efa2ab1" },
+	{ "ALPN 0x30 0xab: 3b", SPEC(ALPN("0\xab")), HELLO1,
+	  .ja4 = "t13d15163b_8daaf6152771_e5627efa2ab1" },
+	{ "ALPN first value empty: 00", SPEC(ALPN("", "h2")), HELLO1,
+	  .ja4 = "t13d151600_8daaf6152771_e5627efa2ab1", .ja3 = SPEC_JA3,
+	  FLAGS(HS_TLSF_SNI) },
+	{ "ALPN empty list: 00", SPEC(.alpn = NULL), HELLO1,
+	  .ja4 = "t13d151600_8daaf6152771_e5627efa2ab1", FLAGS(HS_TLSF_SNI) },
+	{ "ALPN 39-byte value (longer than kept): first and last", 
+	  SPEC(ALPN("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx9")), HELLO1,
+	  .ja4 = "t13d1516x9_8daaf6152771_e5627efa2ab1" },
+	/* long lists */
+	{ "99 ciphers", SPEC(.gen_ciphers = 99), HELLO1,
+	  .ja4 = "t13d9916h2_04c2bee94894_e5627efa2ab1", FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
+	{ "100 ciphers: count 99", SPEC(.gen_ciphers = 100), HELLO1,
+	  .ja4 = "t13d9916h2_23fcf16c6918_e5627efa2ab1", FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
+	{ "128 ciphers: all kept", SPEC(.gen_ciphers = 128), HELLO1,
+	  .ja4 = C128_JA4, FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
+	/* more than HS_TLS_MAX_CIPHERS: the flag says the lists (and so the
+	 * cipher hash, over the first 128) are not the whole story */
+	{ "150 ciphers: overflow flag, count 99", SPEC(.gen_ciphers = 150), HELLO1,
+	  .ja4_a = "t13d9916h2", FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
+	/* up to HS_TLS_MAX_EXTS (128) extensions are kept whole */
+	{ "70 extensions: kept whole", SPEC(.gen_exts = 54), HELLO1,
+	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
+	/* more: JA4 would count and hash them all; what is kept stops at 128,
+	 * and the flag says so -- only the flag is checked */
+	{ "136 extensions: overflow flag", SPEC(.gen_exts = 120), HELLO1,
+	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
+	{ "159 extensions: still walked", SPEC(.gen_exts = 143), HELLO1,
+	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
+};
+
+/* --- segmentation and reassembly --- */
+
+/* The spec hello is 293 bytes plus its padding; this one is 6093 bytes:
+ * 5 segments of 1200, the rest in a 6th. */
+#define SPEC_BASE 293
+#define BIG(...) SPEC(.pad = 6093 - SPEC_BASE, __VA_ARGS__)
+/* a spec hello of exactly n bytes, checked when the fixture runs */
+#define SIZED(n) SPEC(.pad = (n) - SPEC_BASE), .len = (n)
+
+static const struct tfix segment_fixtures[] = {
+	{ "2 segments, cut in the cipher list", SPEC(), SEGS({ 0, 80 }, { 80, REST }),
+	  HELLOM(2), F_SPEC },
+	{ "2 segments over IPv6 QinQ", SPEC_GREASE(), .v6 = 1, TAGS(ETH_P_8021AD, ETH_P_8021Q),
+	  SEGS({ 0, 300 }, { 300, REST }), HELLOM(2), F_SPEC },
+	{ "6 segments", BIG(), .len = 6093,
+	  SEGS({ 0, 1200 }, { 1200, 1200 }, { 2400, 1200 }, { 3600, 1200 },
+	       { 4800, 1200 }, { 6000, REST }), HELLOM(6), F_SPEC },
+	{ "6 segments, IPv6", BIG(), .len = 6093, .v6 = 1,
+	  SEGS({ 0, 1200 }, { 1200, 1200 }, { 2400, 1200 }, { 3600, 1200 },
+	       { 4800, 1200 }, { 6000, REST }), HELLOM(6), F_SPEC },
+	{ "8 segments: the default limit", SPEC(.pad = 1000), .len = 1293,
+	  SEGS({ 0, 150 }, { 150, 150 }, { 300, 150 }, { 450, 150 }, { 600, 150 },
+	       { 750, 150 }, { 900, 150 }, { 1050, REST }), HELLOM(8), F_SPEC },
+	{ "9 segments: over the limit", SPEC(.pad = 1000), .len = 1293,
+	  SEGS({ 0, 150 }, { 150, 150 }, { 300, 150 }, { 450, 150 }, { 600, 150 },
+	       { 750, 150 }, { 900, 150 }, { 1050, 150 }, { 1200, REST }),
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+	{ "first segment 1 byte", SPEC(), SEGS({ 0, 1 }, { 1, REST }), HELLOM(2), F_SPEC },
+	{ "first segment 2 bytes", SPEC(), SEGS({ 0, 2 }, { 2, REST }), HELLOM(2), F_SPEC },
+	{ "first segment 3 bytes", SPEC(), SEGS({ 0, 3 }, { 3, REST }), HELLOM(2), F_SPEC },
+	{ "first segment 4 bytes", SPEC(), SEGS({ 0, 4 }, { 4, REST }), HELLOM(2), F_SPEC },
+	{ "first segment the record header", SPEC(), SEGS({ 0, 5 }, { 5, REST }),
+	  HELLOM(2), F_SPEC },
+	{ "1, 1, 1, 1, 1 bytes, then the rest", SPEC(),
+	  SEGS({ 0, 1 }, { 1, 1 }, { 2, 1 }, { 3, 1 }, { 4, 1 }, { 5, REST }), HELLOM(6), F_SPEC },
+	{ "no SYN seen, 1-byte first segment: walked, not counted", SPEC(), .nosyn = 1,
+	  SEGS({ 0, 1 }, { 1, REST }), NOSYNM },
+	{ "first segment retransmitted", SPEC(),
+	  SEGS({ 0, 100 }, { 0, 100 }, { 100, REST }), HELLOM(2), F_SPEC },
+	{ "middle segment retransmitted", BIG(), .len = 6093,
+	  SEGS({ 0, 1200 }, { 1200, 1200 }, { 1200, 1200 }, { 2400, 1200 }, { 3600, 1200 },
+	       { 4800, 1200 }, { 6000, REST }), HELLOM(6), F_SPEC },
+	{ "last segment retransmitted after the hello completed", SPEC(),
+	  SEGS({ 0, 100 }, { 100, REST }, { 100, REST }), HELLOM(2), F_SPEC },
+	{ "single-segment hello retransmitted", SPEC(), SEGS({ 0, REST }, { 0, REST }),
+	  HELLO1, F_SPEC },
+	{ "sequence numbers wrap inside the hello", BIG(), .len = 6093, .isn = 0xfffffc00u,
+	  SEGS({ 0, 1200 }, { 1200, 1200 }, { 2400, 1200 }, { 3600, 1200 },
+	       { 4800, 1200 }, { 6000, REST }), HELLOM(6), F_SPEC },
+	{ "second segment missing: out of order", BIG(), .len = 6093,
+	  SEGS({ 0, 1200 }, { 2400, 1200 }, { 3600, 1200 }, { 4800, 1200 }, { 6000, REST }),
+	  COUNT(HS_ST_TLS_OUT_OF_ORDER) },
+	{ "segments 2 and 3 swapped: out of order, nothing after", BIG(), .len = 6093,
+	  SEGS({ 0, 1200 }, { 2400, 1200 }, { 1200, 1200 }, { 3600, 1200 }, { 4800, 1200 },
+	       { 6000, REST }), COUNT(HS_ST_TLS_OUT_OF_ORDER) },
+	{ "second segment before the first", SPEC(), SEGS({ 100, REST }, { 0, 100 }),
+	  COUNT(HS_ST_TLS_OUT_OF_ORDER) },
+	{ "last segment never comes: nothing counted", BIG(), .len = 6093,
+	  SEGS({ 0, 1200 }, { 1200, 1200 }, { 2400, 1200 }), NOTHING },
+	{ "retransmission carrying new bytes too (repacketized): out of order", SPEC(),
+	  SEGS({ 0, 100 }, { 50, 100 }, { 150, REST }), COUNT(HS_ST_TLS_OUT_OF_ORDER) },
+	{ "record of 16390 bytes (over 16384): too big at once",
+	  SIZED(16390), SEGS({ 0, 1400 }, { 1400, 1400 }, { 2800, 1400 }),
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+};
+
+/* --- one connection, one hello; what comes around it --- */
+
+#define SOCKS5 "\x05\x01\x00"
+#define SOCKS5_REQ "\x05\x01\x00\x03\x0fwww.example.com\x01\xbb"
+#define CONNECT "CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n"
+
+static const struct tfix flow_fixtures[] = {
+	{ "no SYN: walked, not counted", SPEC(), .nosyn = 1, NOSYN1 },
+	{ "no SYN, IPv6: walked, not counted", SPEC(), .v6 = 1, .nosyn = 1, NOSYN1 },
+	{ "no SYN, 2 segments: walked, not counted", SPEC(), .nosyn = 1,
+	  SEGS({ 0, 100 }, { 100, REST }), NOSYNM },
+	{ "second hello on the flow (after HelloRetryRequest) is not counted", SPEC(), .len = 393,
+	  .twice = 1, SEGS({ 0, 393 }, { 393, REST }), HELLO1, F_SPEC },
+	{ "second hello after a 2-segment first", SPEC(), .len = 393, .twice = 1,
+	  SEGS({ 0, 200 }, { 200, 193 }, { 393, REST }), HELLOM(2), F_SPEC },
+	{ "second hello, no SYN seen", SPEC(), .len = 393, .twice = 1, .nosyn = 1,
+	  SEGS({ 0, 393 }, { 393, REST }), NOSYN1 },
+	{ "two hellos in one segment: the first counts", SPEC(), .twice = 1, HELLO1, F_SPEC },
+	{ "SOCKS5 greeting and request, then the hello", SOCKS(), .len = 152,
+	  PRE(SOCKS5 SOCKS5_REQ),
+	  SEGS({ 0, 3 }, { 3, 22 }, { 25, REST }),
+	  PASS, .st = { .c = { [HS_ST_TLS_NOT_HELLO] = 1, [HS_ST_HELLOS] = 1 } }, .fp = 1,
+	  F_SOCKS },
+	{ "HTTP CONNECT, then a 2-segment hello", SPEC(), PRE(CONNECT),
+	  SEGS({ 0, sizeof(CONNECT) - 1 }, { sizeof(CONNECT) - 1, 100 },
+	       { sizeof(CONNECT) - 1 + 100, REST }),
+	  PASS, .st = { .c = { [HS_ST_TLS_NOT_HELLO] = 1, [HS_ST_HELLOS] = 1,
+			       [HS_ST_HELLO_MULTISEG] = 1 } }, .fp = 1, .evsegs = 2, F_SPEC },
+	{ "SOCKS5 then hello then a second hello", SOCKS(), .len = 152, PRE(SOCKS5), .twice = 1,
+	  SEGS({ 0, 3 }, { 3, 152 }, { 155, REST }),
+	  PASS, .st = { .c = { [HS_ST_TLS_NOT_HELLO] = 1, [HS_ST_HELLOS] = 1 } }, .fp = 1,
+	  F_SOCKS },
+	{ "HTTP GET to 443: not a hello, counted once",
+	  RAW("GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.0\r\n\r\n"
+	      "GET /two HTTP/1.1\r\nHost: example.com\r\n\r\n"),
+	  SEGS({ 0, 20 }, { 20, REST }), COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "HTTP GET to 443, no SYN: nothing", RAW("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"),
+	  .nosyn = 1, NOTHING },
+	{ "hello to port 80: other port, no fingerprint", SPEC(), .dport = 80,
+	  COUNT(HS_ST_TLS_OTHER_PORT) },
+	{ "2-segment hello to port 80: other port once", SPEC(), .dport = 80,
+	  SEGS({ 0, 100 }, { 100, REST }), COUNT(HS_ST_TLS_OTHER_PORT) },
+	{ "hello to port 1080 (not configured): other port", SOCKS(), .dport = 1080,
+	  COUNT(HS_ST_TLS_OTHER_PORT) },
+	{ "TLS application data to 443: not a hello", RAW("\x17\x03\x03\x00\x05hello"),
+	  COUNT(HS_ST_TLS_NOT_HELLO) },
+};
+
+/* --- garbage that looks like TLS: never a fingerprint, always XDP_PASS --- */
+
+static const struct tfix garbage_fixtures[] = {
+	{ "handshake type 2 (ServerHello)", SPEC(.hs_type = 2), COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "handshake type 11 (Certificate)", SPEC(.hs_type = 11), COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "record length 0", RAW("\x16\x03\x01\x00\x00"), COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "record length 0, then a hello in the same segment",
+	  RAW("\x16\x03\x01\x00\x00\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
+	  COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "record length 3", RAW("\x16\x03\x01\x00\x03\x01\x00\x00"), COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "empty ClientHello body", RAW("\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "handshake length larger than the record (lying, or split)", SPEC(.hs_adj = 1),
+	  COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	{ "handshake length 0xffffff", SPEC(.hs_adj = 0xff0000), COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	{ "handshake length 10 short: extensions run past it", SPEC(.hs_adj = -10),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "hello split across two TLS records", SPEC(.split = 100),
+	  COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	{ "hello split across two records, two segments", SPEC(.split = 300),
+	  SEGS({ 0, 200 }, { 200, REST }), COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	{ "cipher list length odd", SPEC(.cipher_adj = 1), COUNT(HS_ST_TLS_MALFORMED) },
+	{ "cipher list length past the hello", SPEC(.cipher_adj = 2000),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "cipher list length 0xfffe", SPEC(.cipher_adj = 0xfffe - 30),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "session id length 255", SPEC(.sid_lie = 255, .pad = 0), COUNT(HS_ST_TLS_MALFORMED) },
+	{ "extensions block longer than the hello", SPEC(.exts_adj = 1),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "extensions block 3 bytes short: last extension truncated", SPEC(.exts_adj = -3),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "first extension length past the block", SPEC(.lie_idx = 1, .lie_adj = 5000),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "SNI extension length 1 too long", SPEC(.lie_idx = 2, .lie_adj = 1),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "last extension length 1 too long", SPEC(.lie_idx = 16, .lie_adj = 1),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "record length 1 short of the hello", SPEC(.rec_adj = -1),
+	  COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	{ "record length past the segment: waits, nothing counted", SPEC(.rec_adj = 1), NOTHING },
+	{ "record length 0xffff: too big", SPEC(.rec_adj = 0xffff - 388),
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+	{ "compression list past the hello",
+	  RAW("\x16\x03\x01\x00\x2c\x01\x00\x00\x28\x03\x03"
+	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+	      "\x00\x00\x02\x13\x01\x09"), COUNT(HS_ST_TLS_MALFORMED) },
+	{ "one byte after the compression methods", 
+	  RAW("\x16\x03\x01\x00\x2e\x01\x00\x00\x2a\x03\x03"
+	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+	      "\x00\x00\x02\x13\x01\x01\x00\x00"), COUNT(HS_ST_TLS_MALFORMED) },
+	{ "SSLv2-compatible hello", RAW("\x80\x2e\x01\x03\x01\x00\x15\x00\x00\x00\x10"),
+	  COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "16 03 then garbage", RAW("\x16\x03\xff\xff\xff\xff\xff\xff\xff\xff"),
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+	{ "garbage record, no SYN seen", SPEC(.hs_type = 2), .nosyn = 1,
+	  COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "160 extensions: more than the walk takes", SPEC(.gen_exts = 144),
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+	{ "a lone 16, then not TLS", RAW("\x16GET / HTTP/1.1\r\n\r\n"), SEGS({ 0, 1 }, { 1, REST }),
+	  COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "malformed hello over IPv6 VLAN", SPEC(.cipher_adj = 1), .v6 = 1, TAGS(ETH_P_8021Q),
+	  COUNT(HS_ST_TLS_MALFORMED) },
+};
+
+/* --- a program with ports 1080 and 8444, 3 segments, 1024-byte records --- */
+
+static const struct tfix limit_fixtures[] = {
+	{ "SOCKS port 1080 configured: the vector's hello", SOCKS(), .dport = 1080,
+	  HELLO1, F_SOCKS },
+	{ "port 8444 configured", SPEC(), .dport = 8444, HELLO1, F_SPEC },
+	{ "443 no longer a TLS port", SPEC(), .dport = 443, COUNT(HS_ST_TLS_OTHER_PORT) },
+	{ "3 segments: the limit", SPEC(), .dport = 8444,
+	  SEGS({ 0, 100 }, { 100, 100 }, { 200, REST }), HELLOM(3), F_SPEC },
+	{ "4 segments: over the limit", SPEC(), .dport = 8444,
+	  SEGS({ 0, 100 }, { 100, 100 }, { 200, 100 }, { 300, REST }),
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+	{ "record of 1024 bytes: the limit", SIZED(1024), .dport = 8444,
+	  HELLO1, F_SPEC },
+	{ "record of 1025 bytes: too big", SIZED(1025), .dport = 8444,
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+	{ "record of 1025 bytes in 2 segments: too big at the header", SIZED(1025),
+	  .dport = 8444, SEGS({ 0, 5 }, { 5, REST }), COUNT(HS_ST_TLS_TOO_BIG) },
+};
+
+/* --- a program with 16 segments: the largest record walked --- */
+
+#define SEG12 SEGS({ 0, 1400 }, { 1400, 1400 }, { 2800, 1400 }, { 4200, 1400 }, \
+		   { 5600, 1400 }, { 7000, 1400 }, { 8400, 1400 }, { 9800, 1400 }, \
+		   { 11200, 1400 }, { 12600, 1400 }, { 14000, 1400 }, { 15400, REST })
+
+static const struct tfix big_fixtures[] = {
+	{ "record of 16384 bytes in 12 segments", SIZED(16384), SEG12,
+	  HELLOM(12), F_SPEC },
+	{ "record of 16384 bytes, IPv6, GREASE",
+	  SPEC_GREASE(.pad = 16384 - SPEC_BASE - 23), .len = 16384, .v6 = 1, SEG12,
+	  HELLOM(12), F_SPEC },
+	{ "record of 16385 bytes: too big", SIZED(16385), SEG12,
+	  COUNT(HS_ST_TLS_TOO_BIG) },
+	{ "record of 16384 bytes, first segment 3 bytes", SIZED(16384),
+	  SEGS({ 0, 3 }, { 3, 1400 }, { 1403, 1400 }, { 2803, 1400 }, { 4203, 1400 },
+	       { 5603, 1400 }, { 7003, 1400 }, { 8403, 1400 }, { 9803, 1400 },
+	       { 11203, 1400 }, { 12603, 1400 }, { 14003, 1400 }, { 15403, REST }),
+	  HELLOM(13), F_SPEC },
+};
+
+TABLE_TEST(hello_fixtures)
+TABLE_TEST(segment_fixtures)
+TABLE_TEST(flow_fixtures)
+TABLE_TEST(garbage_fixtures)
+TABLE_TEST(limit_fixtures)
+TABLE_TEST(big_fixtures)
+
+/* ------------------------------------------------------------------ */
+/* The fingerprint id: GREASE and order invariance, one map entry. */
+
+/* Feed fixtures one after the other without a reset; returns their TLS ids. */
+static void feed_many(struct env *e, const struct tfix *fx, int n, __u64 *ids)
+{
+	struct outcome o;
+	int i;
+
+	reset(e);
+	for (i = 0; i < n; i++) {
+		feed(e, &fx[i], 21000 + i, &o);
+		ring_buffer__consume(e->rb);
+		CHECK_INT(fx[i].desc, "TLS events", 1, e->ntls);
+		ids[i] = e->ntls == 1 ? e->tls[0].fp_id : 0;
+		if (e->ntls == 1)
+			check_names(fx[i].desc, "event", &e->tls[0].hello, &fx[i]);
+		e->ntls = 0;
+	}
+}
+
+static void check_one_entry(struct env *e, const char *desc, int conns)
+{
+	static struct hs_tls_fp v;
+	__u64 keys[4];
+	int n = tls_keys(e, keys, 4);
+
+	CHECK_INT(desc, "tls_fps entries", 1, n);
+	if (n == 1) {
+		CHECK_INT(desc, "tls_fps lookup", 0, tls_get(e, keys[0], &v));
+		CHECK_INT(desc, "conns in the map value", conns, v.conns);
+		CHECK_INT(desc, "hll_ips registers set (one source)", 1, hll_set(v.hll_ips));
+		CHECK_INT(desc, "hll_tcp registers set (one TCP id)", 1, hll_set(v.hll_tcp));
+	}
+}
+
+static const struct tfix grease_fixtures[] = {
+	{ "no GREASE", SPEC(), F_SPEC, PASS },
+	{ "GREASE cipher", SPEC(CIPHERS(0x0a0a, SPEC_CIPHERS)), F_SPEC, PASS },
+	{ "GREASE cipher at the end", SPEC(CIPHERS(SPEC_CIPHERS, 0xfafa)), F_SPEC, PASS },
+	{ "GREASE extension types", SPEC(EXTS(0x8a8a, SPEC_EXTS, 0x9a9a)), F_SPEC, PASS },
+	{ "GREASE group", SPEC(GROUPS(0xcaca, 0x001d, 0x0017, 0x0018)), F_SPEC, PASS },
+	{ "GREASE sig alg", SPEC(SIGS(0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501,
+				      0x0806, 0x0601, 0x6a6a)), F_SPEC, PASS },
+	{ "GREASE version", SPEC(VERS(0x4a4a, 0x0304, 0x0303)), F_SPEC, PASS },
+	{ "GREASE everywhere", SPEC_GREASE(), F_SPEC, PASS },
+};
+
+static void test_grease_invariance(void **state)
+{
+	struct env *e = need_env(state);
+	const struct tfix *fx = grease_fixtures;
+	__u64 ids[NELEM(grease_fixtures)];
+	int i;
+
+	feed_many(e, fx, NELEM(grease_fixtures), ids);
+	for (i = 1; i < NELEM(grease_fixtures); i++)
+		CHECK_HEX(fx[i].desc, "TLS id equal to the one without GREASE", ids[0], ids[i]);
+	check_one_entry(e, "GREASE variants", NELEM(grease_fixtures));
+	CHECKS_DONE();
+}
+
+static const struct tfix order_same[] = {
+	{ "wire order", SPEC(), F_SPEC, PASS },
+	{ "ciphers reversed, extensions rotated",
+	  SPEC(CIPHERS(0x0035, 0x002f, 0x009d, 0x009c, 0xc014, 0xc013, 0xcca8, 0xcca9,
+		       0xc030, 0xc02c, 0xc02f, 0xc02b, 0x1303, 0x1302, 0x1301),
+	       EXTS(0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015,
+		    0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d)),
+	  .ja4 = SPEC_JA4, .ja4_r = SPEC_JA4_R, PASS },
+};
+
+static const struct tfix order_other[] = {
+	{ "wire order", SPEC(), F_SPEC, PASS },
+	{ "signature algorithms 1 and 2 swapped",
+	  SPEC(SIGS(0x0804, 0x0403, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601)),
+	  .ja4 = SIGSWAP_JA4, PASS },
+};
+
+static void test_order_invariance(void **state)
+{
+	struct env *e = need_env(state);
+	__u64 ids[2];
+
+	feed_many(e, order_same, 2, ids);
+	CHECK_HEX("permuted ciphers and extensions", "TLS id", ids[0], ids[1]);
+	check_one_entry(e, "permuted ciphers and extensions", 2);
+
+	feed_many(e, order_other, 2, ids);
+	if (ids[0] == ids[1]) {
+		note("signature algorithm order: expected two TLS ids, got %#llx twice",
+		     (unsigned long long)ids[0]);
+		fails++;
+	}
+	CHECK_INT("signature algorithm order", "tls_fps entries", 2, tls_keys(e, NULL, 0));
+	CHECKS_DONE();
+}
+
+/* The TCP id of the SYN reaches the TLS event; several SYN stacks, one TLS id. */
+static void test_tcp_id(void **state)
+{
+	struct env *e = need_env(state);
+	const struct tfix v4 = { "IPv4", SPEC(), PASS, F_SPEC },
+			  v6 = { "IPv6", SPEC(), .v6 = 1, PASS, F_SPEC };
+	static struct hs_tls_event ev4;
+	static struct hs_tls_fp v;
+	struct outcome o4, o6;
+	__u64 keys[2];
+
+	reset(e);
+	feed(e, &v4, 22000, &o4);
+	ring_buffer__consume(e->rb);
+	CHECK_INT("IPv4", "TLS events", 1, e->ntls);
+	ev4 = e->tls[0];
+	feed(e, &v6, 22001, &o6);       /* drains before its SYN */
+	ring_buffer__consume(e->rb);
+	CHECK_INT("IPv6", "TLS events", 1, e->ntls);
+	CHECK_HEX("IPv4", "event tcp_id", o4.tcp_id, ev4.tcp_id);
+	CHECK_HEX("IPv6", "event tcp_id", o6.tcp_id, e->tls[0].tcp_id);
+	CHECK_HEX("IPv6", "TLS id equal to IPv4's", ev4.fp_id, e->tls[0].fp_id);
+	CHECK_INT("IPv4", "event type", HS_EV_TLS_NEW, ev4.type);
+	CHECK_INT("IPv6", "event type", HS_EV_TLS_HELLO, e->tls[0].type);
+	if (o4.tcp_id == o6.tcp_id) {
+		note("two SYN stacks: expected two TCP ids, got %#llx twice",
+		     (unsigned long long)o4.tcp_id);
+		fails++;
+	}
+	CHECK_INT("two stacks", "tls_fps entries", 1, tls_keys(e, keys, 2));
+	CHECK_INT("two stacks", "tls_fps lookup", 0, tls_get(e, keys[0], &v));
+	CHECK_INT("two stacks", "conns", 2, v.conns);
+	CHECK_INT("two stacks", "hll_tcp registers set", 2, hll_set(v.hll_tcp));
+	CHECK_INT("two stacks", "hll_ips registers set", 2, hll_set(v.hll_ips));
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Flow slots: a handshake in progress keeps its slot against another
+ * connection that hashes to the same one (what a flood of new sources
+ * does): the newcomer is counted as not tracked, its ClientHello still
+ * fingerprinted (without a TCP id), and it cannot take the slot either. */
+
+/* The program's flow slot of an untagged IPv4 frame (flow_slot()). */
+static __u32 slot_of(const struct frame *f)
+{
+	__u32 a, b, t;
+
+	memcpy(&a, f->b + 14 + 12, 4);
+	memcpy(&b, f->b + 14 + 16, 4);
+	memcpy(&t, f->b + 14 + 20, 4);
+	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ t) & (HS_FLOWS_MAX - 1);
+}
+
+/* The TLS event of one ClientHello segment of connection p (its SYN's). */
+static int hello_event(struct env *e, const struct pspec *syn, const __u8 *hello, int len,
+		       struct hs_tls_event *ev)
+{
+	struct pspec h = *syn;
+	struct frame f;
+	__u32 ret = ~0u;
+
+	h.tflags = TH_ACK | TH_PSH;
+	h.seq = syn->seq + 1;
+	h.ack = 0x55667788;
+	h.opts = NULL;
+	h.olen = 0;
+	h.data = hello;
+	h.payload = len;
+	build(&h, &f);
+	drain(e);
+	if (run(e, f.b, f.len, &ret) || ret != XDP_PASS)
+		return -1;
+	ring_buffer__consume(e->rb);
+	if (e->ntls != 1)
+		return -1;
+	*ev = e->tls[0];
+	return 0;
+}
+
+static void test_flow_slot_held(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 hello[2048];
+	struct pspec a = {
+		.ver = 4, .src = "198.18.0.7", .ttl = 64, .ip_id = 1, .frag = IPF_DF, .sport = 30000,
+		.dport = 443, .seq = 1000, .tflags = TH_SYN, .win = 64240,
+		.opts = (const __u8 *)LINUX4, .olen = 20,
+	}, b = a;
+	struct hs_stats before, after;
+	struct hs_tls_event ev;
+	struct frame fa, fb;
+	char src[32];
+	__u64 tcp_a = 0;
+	__u32 ret = ~0u;
+	int len = pkt_hello(1, hello, sizeof(hello)), i;
+
+	reset(e);
+	build(&a, &fa);
+	/* another source hashing to the same slot */
+	for (i = 0; i < 4000000; i++) {
+		snprintf(src, sizeof(src), "198.18.%d.%d", 1 + (i / 250) % 250, 1 + i % 250);
+		b.src = src;
+		b.sport = (__u16)(30001 + i / 62500);
+		build(&b, &fb);
+		if (slot_of(&fb) == slot_of(&fa))
+			break;
+	}
+	CHECK_INT("search", "a colliding connection found", 1, slot_of(&fb) == slot_of(&fa));
+	stats(e, &before);
+	CHECK_INT("SYN A", "test run", 0, run(e, fa.b, fa.len, &ret));
+	ring_buffer__consume(e->rb);
+	CHECK_INT("SYN A", "TCP events", 1, e->ntcp);
+	if (e->ntcp == 1)
+		tcp_a = e->tcp[0].fp_id;
+	CHECK_INT("SYN B", "test run", 0, run(e, fb.b, fb.len, &ret));
+	CHECK_INT("SYN B", "verdict", XDP_PASS, ret);
+	stats(e, &after);
+	CHECK_INT("SYN B", "flow_busy delta", 1, after.c[HS_ST_FLOW_BUSY] - before.c[HS_ST_FLOW_BUSY]);
+	/* B's hello first: walked, not counted (its connection is not tracked,
+	 * so its handshake cannot be told real), and A keeps the slot */
+	stats(e, &before);
+	CHECK_INT("hello B", "no TLS event", -1, hello_event(e, &b, hello, len, &ev));
+	stats(e, &after);
+	CHECK_INT("hello B", "hellos_no_syn delta", 1,
+		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	CHECK_INT("hello B", "tls_fps entries", 0, tls_keys(e, NULL, 0));
+	CHECK_INT("hello A", "one TLS event", 0, hello_event(e, &a, hello, len, &ev));
+	CHECK_HEX("hello A", "event tcp_id (its SYN's)", tcp_a, ev.tcp_id);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* The handshake check: a ClientHello counts (entry, conns, sketches) only
+ * if its connection's SYN was seen and, once the egress program records
+ * SYN-ACKs (HS_CHECK_SYNACK), only if it acknowledges the server's one.
+ * Each connection from a source of its own: hll_ips holds the counted
+ * ones only; conns_unvalidated the others of an existing entry. */
+
+#define SRV_ISN 0x70000000u
+
+/* The server's SYN-ACK to c, through the egress program (or, egress 0,
+ * the XDP program, as if it arrived). */
+static void send_synack(struct env *e, const struct conn *c, int egress)
+{
+	struct pspec s = {
+		.ver = 4, .src = DEF_DST4, .dst = c->src, .ttl = 64, .frag = IPF_DF, .sport = c->dport,
+		.dport = c->sport, .seq = SRV_ISN, .ack = c->isn + 1,
+		.tflags = TH_SYN | TH_ACK, .win = 65160,
+		.opts = (const __u8 *)LINUX4, .olen = 20,
+	};
+	struct frame f;
+	__u32 ret = 0;
+
+	build(&s, &f);
+	CHECK_INT("SYN-ACK", "test run", 0,
+		  run_prog(egress ? bpf_program__fd(e->skel->progs.hs_egress) : e->prog_fd,
+			   f.b, f.len, &ret));
+	CHECK_HEX("SYN-ACK", "verdict (egress: TC_ACT_UNSPEC)",
+		  egress ? (__u32)TC_ACT_UNSPEC : XDP_PASS, ret);
+}
+
+struct hcase {
+	const char *desc;
+	int syn;                /* the SYN is sent */
+	int synack;             /* 0 none, 1 through egress, 2 arriving on XDP */
+	__u32 ack;              /* the hello's ACK */
+	int reason;             /* HS_ST_HELLO_* counted, 0: the hello counts */
+};
+
+static void run_hcase(struct env *e, const struct hcase *h, int i, __u8 *hello, int len)
+{
+	char src[32];
+	struct conn c = { .ver = 4, .sport = (__u16)(31000 + i), .dport = 443, .isn = DEF_ISN,
+			  .nosyn = !h->syn, .src = src, .ack = h->ack };
+	struct hs_stats before, after;
+	__u32 ret;
+	int j;
+
+	snprintf(src, sizeof(src), "198.18.7.%d", 10 + i);
+	stats(e, &before);
+	if (h->syn)
+		CHECK_INT(h->desc, "SYN test run", 0, send_syn(e, &c, &ret));
+	if (h->synack)
+		send_synack(e, &c, h->synack == 1);
+	CHECK_INT(h->desc, "hello test run", 0, send_data(e, &c, hello, 0, len, &ret));
+	CHECK_INT(h->desc, "hello verdict", XDP_PASS, ret);
+	stats(e, &after);
+	CHECK_INT(h->desc, "synacks delta (of connections whose SYN was seen)",
+		  h->syn && (h->synack == 1 ||
+			     (h->synack == 2 && e->skel->rodata->clock_mode == HS_CLOCK_REPLAY)),
+		  after.c[HS_ST_SYNACKS] - before.c[HS_ST_SYNACKS]);
+	for (j = HS_ST_HELLO_NO_SYN; j <= HS_ST_HELLO_BAD_ACK; j++)
+		CHECK_INT(h->desc, hs_stat_names[j], j == h->reason,
+			  after.c[j] - before.c[j]);
+}
+
+static void hcases(struct env *e, const struct hcase *h, int n, int counted, int uncounted)
+{
+	static __u8 hello[2048];
+	static struct hs_tls_fp v;
+	int len = pkt_hello(0, hello, sizeof(hello)), i;
+	__u64 key = 0;
+
+	reset(e);
+	for (i = 0; i < n; i++)
+		run_hcase(e, &h[i], i, hello, len);
+	CHECK_INT("all", "tls_fps entries", 1, tls_keys(e, &key, 1));
+	CHECK_INT("all", "tls_fps lookup", 0, tls_get(e, key, &v));
+	CHECK_INT("all", "conns", counted, v.conns);
+	CHECK_INT("all", "conns_unvalidated", uncounted, v.conns_unvalidated);
+	CHECK_INT("all", "hll_ips registers set: counted sources only", counted,
+		  hll_set(v.hll_ips));
+}
+
+static int setup_live(void **state)
+{
+	return setup_with(state, &(struct hs_config){ 0 });
+}
+
+#define OK_ACK (SRV_ISN + 1)
+
+static void test_synack_check(void **state)
+{
+	struct env *e = need_env(state);
+	const struct hcase live[] = {
+		{ "SYN, SYN-ACK out, hello acks it", 1, 1, OK_ACK, 0 },
+		{ "the same after a proxy exchange (ack further on)", 1, 1, OK_ACK + 4000, 0 },
+		{ "SYN, SYN-ACK out, hello acks something else", 1, 1, OK_ACK + (2u << 20),
+		  HS_ST_HELLO_BAD_ACK },
+		{ "SYN, SYN-ACK out, hello acks before it", 1, 1, OK_ACK - 1, HS_ST_HELLO_BAD_ACK },
+		{ "SYN, no SYN-ACK, hello", 1, 0, OK_ACK, HS_ST_HELLO_NO_SYNACK },
+		{ "SYN, a SYN-ACK arriving from outside (forged), hello", 1, 2, OK_ACK,
+		  HS_ST_HELLO_NO_SYNACK },
+		{ "no SYN, SYN-ACK out, hello", 0, 1, OK_ACK, HS_ST_HELLO_NO_SYN },
+		{ "no SYN, hello", 0, 0, OK_ACK, HS_ST_HELLO_NO_SYN },
+	}, relaxed[] = {
+		{ "SYN, no SYN-ACK, hello: counted", 1, 0, OK_ACK, 0 },
+		{ "SYN, SYN-ACK out, hello acks it", 1, 1, OK_ACK, 0 },
+		{ "SYN, SYN-ACK out, a wrong ack: still checked", 1, 1, 5, HS_ST_HELLO_BAD_ACK },
+		{ "no SYN, hello", 0, 0, OK_ACK, HS_ST_HELLO_NO_SYN },
+	};
+
+	e->skel->data->handshake_check = HS_CHECK_SYNACK;
+	hcases(e, live, NELEM(live), 2, 6);
+	e->skel->data->handshake_check = HS_CHECK_SYN;
+	hcases(e, relaxed, NELEM(relaxed), 2, 2);
+	CHECKS_DONE();
+}
+
+/* Replay: the capture's SYN-ACKs arrive through the XDP program and are
+ * recorded (no egress program there); no SYN-ACK required. */
+static void test_synack_replay(void **state)
+{
+	struct env *e = need_env(state);
+	const struct hcase replay[] = {
+		{ "SYN, SYN-ACK in the capture, hello acks it", 1, 2, OK_ACK, 0 },
+		{ "SYN, SYN-ACK in the capture, a wrong ack", 1, 2, 77, HS_ST_HELLO_BAD_ACK },
+		{ "SYN, no SYN-ACK (one-way capture), hello", 1, 0, OK_ACK, 0 },
+		{ "no SYN, hello", 0, 2, OK_ACK, HS_ST_HELLO_NO_SYN },
+	};
+
+	hcases(e, replay, NELEM(replay), 2, 2);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Truncation: every cut of a hello is never a fingerprint. */
+
+struct cut_result {
+	int moved;              /* counters moved besides packets, syns, fingerprints_new */
+	int which;
+	int fps, events;
+	struct names nm;        /* of the first event */
+};
+
+static void run_cut(struct env *e, const struct tfix *fx, __u16 sport, struct cut_result *r)
+{
+	struct hs_stats before, after;
+	struct outcome o;
+	int j;
+
+	memset(r, 0, sizeof(*r));
+	r->which = -1;
+	stats(e, &before);
+	feed(e, fx, sport, &o);
+	stats(e, &after);
+	for (j = 0; j < HS_ST__COUNT; j++) {
+		__u64 d = after.c[j] - before.c[j];
+
+		if (j == HS_ST_PACKETS || j == HS_ST_SYNS || j == HS_ST_FP_NEW ||
+		    j == HS_ST_TLS_FP_NEW)
+			continue;
+		if (d) {
+			r->moved += d;
+			r->which = j;
+		}
+	}
+	r->fps = tls_keys(e, NULL, 0);
+	ring_buffer__consume(e->rb);
+	r->events = e->ntls;
+	if (e->ntls)
+		names_of(&e->tls[0].hello, &r->nm);
+	e->ntls = e->ntcp = 0;
+}
+
+static int is_tls_stat(int j)
+{
+	return j >= HS_ST_TLS_NOT_HELLO && j <= HS_ST_TLS_OTHER_PORT && j != HS_ST_TLS_MAP_FULL;
+}
+
+static void test_truncation(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 rec[HELLO_MAX];
+	const struct hspec specs[] = { SPEC(.pad = 0), T12() };
+	const char *names[] = { "JA4.md hello", "TLS 1.2 hello" };
+	int s, k, lone = 0, fixed = 0, hellos = 0;
+
+	for (s = 0; s < NELEM(specs); s++) {
+		int len = build_hello(&specs[s], rec, sizeof(rec));
+		int cend = hello_cipher_end(&specs[s]) + 2;   /* + compression methods */
+
+		reset(e);
+		for (k = 1; k < len; k++) {
+			struct tfix fx = { .raw = (const char *)rec, .nraw = k, PASS };
+			struct cut_result r;
+			char desc[128];
+
+			/* a lone segment of the first k bytes after a SYN: the rest may come */
+			snprintf(desc, sizeof(desc), "%s, first %d of %d bytes alone",
+				 names[s], k, len);
+			fx.desc = desc;
+			run_cut(e, &fx, (__u16)(23000 + k), &r);
+			CHECK_INT(desc, "counters moved", 0, r.moved);
+			CHECK_INT(desc, "tls_fps entries", 0, r.fps);
+			CHECK_INT(desc, "TLS events", 0, r.events);
+			lone++;
+		}
+		/* no SYN: the same cuts, each on a flow of its own */
+		for (k = 1; k < len; k++) {
+			struct tfix fx = { .raw = (const char *)rec, .nraw = k, .nosyn = 1, PASS };
+			struct cut_result r;
+			char desc[128];
+
+			snprintf(desc, sizeof(desc), "%s, first %d of %d bytes, no SYN",
+				 names[s], k, len);
+			fx.desc = desc;
+			run_cut(e, &fx, (__u16)(33000 + k), &r);
+			CHECK_INT(desc, "counters moved", 0, r.moved);
+			CHECK_INT(desc, "tls_fps entries", 0, r.fps);
+			CHECK_INT(desc, "TLS events", 0, r.events);
+			lone++;
+		}
+		/* record and handshake lengths rewritten to the cut: a complete record
+		 * whose insides stop short. One TLS counter, or a hello with no
+		 * extensions when the cut falls right after the compression methods. */
+		for (k = 5; k < len; k++) {
+			struct tfix fx = { .raw = (const char *)rec, .nraw = k, PASS };
+			struct cut_result r;
+			char desc[128];
+			__u8 save[4];
+
+			snprintf(desc, sizeof(desc), "%s cut to %d of %d bytes, lengths fixed",
+				 names[s], k, len);
+			fx.desc = desc;
+			memcpy(save, rec + 3, 2);
+			memcpy(save + 2, rec + 7, 2);
+			put16(rec + 3, k - 5);
+			if (k >= 9)
+				put16(rec + 7, k - 9);  /* low 16 bits of the 24-bit length */
+			reset(e);
+			run_cut(e, &fx, (__u16)(43000 + k), &r);
+			memcpy(rec + 3, save, 2);
+			memcpy(rec + 7, save + 2, 2);
+			if (k == cend) {
+				CHECK_INT(desc, "counters moved (hellos)", 1, r.moved);
+				CHECK_INT(desc, "counter moved is hellos", HS_ST_HELLOS, r.which);
+				CHECK_INT(desc, "tls_fps entries", 1, r.fps);
+				CHECK_INT(desc, "TLS events", 1, r.events);
+				if (r.events == 1 && s == 0)
+					CHECK_STR(desc, "JA4", NOEXT_JA4, r.nm.ja4);
+				hellos++;
+			} else {
+				CHECK_INT(desc, "counters moved", 1, r.moved);
+				if (r.moved == 1 && !is_tls_stat(r.which)) {
+					note("%s: counter moved: expected a tls_* one, got %s",
+					     desc,
+					     hs_stat_names[r.which]);
+					fails++;
+				}
+				CHECK_INT(desc, "tls_fps entries", 0, r.fps);
+				CHECK_INT(desc, "TLS events", 0, r.events);
+			}
+			fixed++;
+		}
+	}
+	note("%d lone truncated segments, %d length-consistent cuts (%d of them a hello "
+	     "without extensions)", lone, fixed, hellos);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* tls_ja4 / tls_ja3 on hand-made hellos: no BPF needed. */
+
+static struct hs_tls_hello mkhello(__u16 legacy, __u16 maxv, const __u16 *c, int nc,
+				   const __u16 *x, int nx, const __u16 *s, int ns)
+{
+	struct hs_tls_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.legacy_version = legacy;
+	h.max_version = maxv;
+	h.n_ciphers = nc;
+	h.n_exts = nx;
+	h.n_sigalgs = ns;
+	/* lists may be NULL when empty: memcpy's arguments may not */
+	if (nc)
+		memcpy(h.ciphers, c, nc * sizeof(*c));
+	if (nx)
+		memcpy(h.exts, x, nx * sizeof(*x));
+	if (ns)
+		memcpy(h.sigalgs, s, ns * sizeof(*s));
+	return h;
+}
+
+static void set_alpn(struct hs_tls_hello *h, const char *v, int n)
+{
+	h->flags |= HS_TLSF_ALPN;
+	h->alpn_len = n;
+	memcpy(h->alpn, v, n < HS_TLS_ALPN_MAX ? n : HS_TLS_ALPN_MAX);
+	h->alpn_last = (__u8)v[n - 1];
+}
+
+static void test_ja4_unit(void **state)
+{
+	static const __u16 spec_c[] = { SPEC_CIPHERS }, spec_x[] = { SPEC_EXTS },
+			   spec_s[] = { SPEC_SIGS };
+	static const __u16 socks_c[] = { 0x0039, 0x0038, 0x0035, 0x0016, 0x0013, 0x000a,
+		0x0033, 0x0032, 0x002f, 0x009a, 0x0099, 0x0096, 0x0005, 0x0004, 0x0015, 0x0012,
+		0x0009, 0x0014, 0x0011, 0x0008, 0x0006, 0x0003, 0x00ff };
+	static const __u16 ext_sni = 0x0000, ext_sv[] = { 0x0000, 0x000d, 0x002b },
+			   x_sa[] = { 0x0000, 0x0010 }, c1 = 0x1301, s1 = 0x0403;
+	struct hs_tls_hello h;
+	struct names nm;
+	char small[8], r[64];
+
+	(void)state;
+	fails = 0;
+
+	/* the JA4.md example */
+	h = mkhello(0x0303, 0x0304, spec_c, 15, spec_x, 16, spec_s, 8);
+	h.flags = HS_TLSF_SNI;
+	set_alpn(&h, "h2", 2);
+	h.n_groups = 3;
+	h.groups[0] = 29, h.groups[1] = 23, h.groups[2] = 24;
+	h.n_ecpf = 1;
+	names_of(&h, &nm);
+	CHECK_STR("JA4.md example", "JA4", SPEC_JA4, nm.ja4);
+	CHECK_STR("JA4.md example", "JA4_r", SPEC_JA4_R, nm.ja4_r);
+	CHECK_STR("JA4.md example", "JA3 string", SPEC_JA3_R, nm.ja3_r);
+	CHECK_STR("JA4.md example", "JA3", SPEC_JA3, nm.ja3);
+
+	/* no signature algorithms: no trailing underscore, JA4.md's hash */
+	h.n_sigalgs = 0;
+	names_of(&h, &nm);
+	CHECK_STR("no sig algs", "JA4", NOSIG_JA4, nm.ja4);
+	CHECK_STR("no sig algs", "JA4_r", NOSIG_JA4_R, nm.ja4_r);
+
+	/* the socks vector: no extensions besides SNI, no sig algs -> "..._00ff_" */
+	h = mkhello(0x0301, 0, socks_c, 23, &ext_sni, 1, NULL, 0);
+	h.flags = HS_TLSF_SNI;
+	names_of(&h, &nm);
+	CHECK_STR("socks vector", "JA4", SOCKS_JA4, nm.ja4);
+	CHECK_STR("socks vector", "JA4_r", SOCKS_JA4_R, nm.ja4_r);
+	CHECK_STR("socks vector", "JA3 string", SOCKS_JA3_R, nm.ja3_r);
+	CHECK_STR("socks vector", "JA3", SOCKS_JA3, nm.ja3);
+
+	/* no ciphers: b is twelve zeros, JA4_r has an empty cipher list */
+	h = mkhello(0x0303, 0x0304, NULL, 0, ext_sv, 3, &s1, 1);
+	h.flags = HS_TLSF_SNI;
+	set_alpn(&h, "h2", 2);
+	names_of(&h, &nm);
+	CHECK_STR("no ciphers", "JA4", "t13d0003h2_000000000000_3953dc75acc4", nm.ja4);
+	CHECK_STR("no ciphers", "JA4_r", "t13d0003h2__000d,002b_0403", nm.ja4_r);
+	CHECK_STR("no ciphers", "JA3 string", "771,,0-13-43,,", nm.ja3_r);
+
+	/* only SNI and ALPN: c is twelve zeros, JA4_r ends "_" like the vector */
+	h = mkhello(0x0303, 0, &c1, 1, x_sa, 2, NULL, 0);
+	h.flags = HS_TLSF_SNI;
+	set_alpn(&h, "h2", 2);
+	names_of(&h, &nm);
+	CHECK_STR("only SNI and ALPN", "JA4", "t12d0102h2_0f2cb44170f4_000000000000", nm.ja4);
+	CHECK_STR("only SNI and ALPN", "JA4_r", "t12d0102h2_1301_", nm.ja4_r);
+
+	/* nothing at all */
+	h = mkhello(0x0303, 0, NULL, 0, NULL, 0, NULL, 0);
+	names_of(&h, &nm);
+	CHECK_STR("empty hello", "JA4", "t12i000000_000000000000_000000000000", nm.ja4);
+	CHECK_STR("empty hello", "JA4_r", "t12i000000__", nm.ja4_r);
+	CHECK_STR("empty hello", "JA3 string", "771,,,,", nm.ja3_r);
+	CHECK_STR("empty hello", "JA3", "bddda940f9963577c41d7c28b1a5f65f" /* md5("771,,,,") */,
+		  nm.ja3);
+
+	/* JA3 string format */
+	{
+		static const __u16 c2[] = { 0x1301, 0x1302 }, x3[] = { 0, 10, 11 };
+
+		h = mkhello(0x0303, 0x0304, c2, 2, x3, 3, NULL, 0);
+		h.n_groups = 2;
+		h.groups[0] = 29;
+		h.groups[1] = 23;
+		h.n_ecpf = 1;
+		names_of(&h, &nm);
+		CHECK_STR("small hello", "JA3 string", "771,4865-4866,0-10-11,29-23,0", nm.ja3_r);
+		CHECK_STR("small hello", "JA3", "38eaca597c62da4c9db8cfad482f14ad", nm.ja3);
+	}
+
+	/* versions */
+	{
+		static const struct { __u16 v; const char *code; } vs[] = {
+			{ 0x0304, "13" }, { 0x0303, "12" }, { 0x0302, "11" }, { 0x0301, "10" },
+			{ 0x0300, "s3" }, { 0x0002, "s2" }, { 0xfeff, "d1" }, { 0xfefd, "d2" },
+			{ 0xfefc, "d3" }, { 0x7f1c, "00" }, { 0x0305, "00" },
+		};
+		unsigned int i;
+
+		for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+			char want[16], desc[32];
+
+			h = mkhello(0x0301, vs[i].v, &c1, 1, NULL, 0, NULL, 0);
+			names_of(&h, &nm);
+			snprintf(want, sizeof(want), "t%si010000", vs[i].code);
+			snprintf(desc, sizeof(desc), "version %#06x", vs[i].v);
+			nm.ja4[10] = '\0';
+			CHECK_STR(desc, "JA4 a", want, nm.ja4);
+		}
+	}
+
+	/* ALPN codes: JA4.md's list */
+	{
+		static const struct { const char *v; int n; const char *code; } as[] = {
+			{ "h2", 2, "h2" }, { "http/1.1", 8, "h1" }, { "a", 1, "aa" },
+			{ "\xab", 1, "ab" }, { "\xab\xcd", 2, "ad" }, { "0\xab", 2, "3b" },
+			{ "01\xab\xcd", 4, "3d" }, { "0\xab\xcd" "1", 4, "01" },
+			{ "\x01x", 2, "08" }, { "Zz", 2, "Zz" },
+			{ "x23456789012345678901234567890123456789", 39, "x9" },
+		};
+		unsigned int i;
+
+		for (i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
+			char want[16], desc[48];
+
+			h = mkhello(0x0303, 0, &c1, 1, NULL, 0, NULL, 0);
+			set_alpn(&h, as[i].v, as[i].n);
+			names_of(&h, &nm);
+			snprintf(want, sizeof(want), "t12i0100%s", as[i].code);
+			snprintf(desc, sizeof(desc), "ALPN value %d of the list", (int)i);
+			nm.ja4[10] = '\0';
+			CHECK_STR(desc, "JA4 a", want, nm.ja4);
+		}
+		h = mkhello(0x0303, 0, &c1, 1, NULL, 0, NULL, 0);
+		h.flags = HS_TLSF_ALPN;         /* flag without a length: 00 */
+		names_of(&h, &nm);
+		nm.ja4[10] = '\0';
+		CHECK_STR("ALPN of length 0", "JA4 a", "t12i010000", nm.ja4);
+	}
+
+	/* counts cap at 99 */
+	{
+		static __u16 many[HS_TLS_MAX_CIPHERS];
+		int i;
+
+		for (i = 0; i < HS_TLS_MAX_CIPHERS; i++)
+			many[i] = i + 1;
+		h = mkhello(0x0303, 0, many, 100, many, 64, NULL, 0);
+		names_of(&h, &nm);
+		nm.ja4[10] = '\0';
+		CHECK_STR("100 ciphers, 64 extensions", "JA4 a", "t12i996400", nm.ja4);
+		h = mkhello(0x0303, 0, many, 128, NULL, 0, NULL, 0);
+		names_of(&h, &nm);
+		nm.ja4[10] = '\0';
+		CHECK_STR("128 ciphers", "JA4 a", "t12i990000", nm.ja4);
+	}
+
+	/* buffers too small are refused, lists longer than kept too */
+	h = mkhello(0x0303, 0x0304, spec_c, 15, spec_x, 16, spec_s, 8);
+	CHECK_INT("small JA4_r buffer", "tls_ja4", -1, tls_ja4(&h, small, sizeof(small), r, 16));
+	CHECK_INT("small JA3 buffer", "tls_ja3", -1, tls_ja3(&h, r, 16, nm.ja3));
+	h.n_exts = HS_TLS_MAX_EXTS + 1;
+	CHECK_INT("n_exts over the array", "tls_ja4", -1,
+		  tls_ja4(&h, nm.ja4, sizeof(nm.ja4), nm.ja4_r, sizeof(nm.ja4_r)));
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Enforcement: the enforce map's entries against the program's mode. */
+
+static int setup_enf_off(void **state)
+{
+	setup_enforce = HS_ENF_OFF;
+	return setup(state);
+}
+
+static int setup_enf_dry(void **state)
+{
+	int r;
+
+	setup_enforce = HS_ENF_DRY_RUN;
+	r = setup(state);
+	setup_enforce = HS_ENF_OFF;
+	return r;
+}
+
+static int setup_enf_drop(void **state)
+{
+	int r;
+
+	setup_enforce = HS_ENF_DROP;
+	r = setup(state);
+	setup_enforce = HS_ENF_OFF;
+	return r;
+}
+
+struct enf_case {
+	const char *desc;
+	int entry;              /* put the hello's id in the enforce map */
+	__u8 entry_mode;
+	int expired;            /* the entry's expiry is in the past */
+	int segs;               /* 1 or 2 segments */
+};
+
+/* One connection: SYN, the hello (in 1 or 2 segments), a retransmission
+ * of its last segment, then a data segment and a pure ACK. Checks each
+ * verdict and the enforce counters against the program's mode. */
+static void run_enf(struct env *e, int prog_mode, const struct enf_case *ec, __u16 sport,
+		    __u64 id)
+{
+	static __u8 rec[HELLO_MAX + 64];
+	const struct hspec h = SPEC();
+	static const __u8 app[] = "\x17\x03\x03\x00\x05hello";
+	struct conn c = { .ver = 4, .sport = sport, .dport = 443, .isn = DEF_ISN };
+	struct hs_stats before, after;
+	struct hs_enforce v = { .mode = ec->entry_mode };
+	int n = build_hello(&h, rec, sizeof(rec)), live, cut = ec->segs == 2 ? 100 : 0;
+	int fd = bpf_map__fd(e->skel->maps.enforce), err;
+	__u32 ret, want_hello;
+	__u64 key = id & ~1ULL;
+
+	reset(e);
+	map_clear(fd);
+	e->skel->bss->replay_now_ns = 2000000000ULL;
+	v.expires_ns = ec->expired ? 1000000000ULL : ~0ULL;
+	snprintf(v.ja4, sizeof(v.ja4), "%s", SPEC_JA4);
+	if (ec->entry)
+		CHECK_INT(ec->desc, "enforce map update", 0,
+			  bpf_map_update_elem(fd, &key, &v, BPF_ANY));
+	live = prog_mode != HS_ENF_OFF && ec->entry && !ec->expired;
+	want_hello = live && prog_mode == HS_ENF_DROP && ec->entry_mode == HS_ENF_DROP ?
+		     XDP_DROP : XDP_PASS;
+	stats(e, &before);
+	ret = ~0u;
+	err = send_syn(e, &c, &ret);
+	CHECK_INT(ec->desc, "SYN test run", 0, err);
+	CHECK_INT(ec->desc, "SYN verdict", XDP_PASS, ret);
+	if (cut) {
+		ret = ~0u;
+		send_data(e, &c, rec, 0, cut, &ret);
+		CHECK_INT(ec->desc, "first hello segment verdict", XDP_PASS, ret);
+	}
+	ret = ~0u;
+	err = send_data(e, &c, rec, cut, n - cut, &ret);
+	CHECK_INT(ec->desc, "hello test run", 0, err);
+	CHECK_INT(ec->desc, "verdict of the segment completing the hello", want_hello, ret);
+	stats(e, &after);
+	CHECK_INT(ec->desc, "hellos delta", 1, after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	CHECK_INT(ec->desc, "enforce_matched delta", live,
+		  after.c[HS_ST_ENFORCE_MATCHED] - before.c[HS_ST_ENFORCE_MATCHED]);
+	CHECK_INT(ec->desc, "enforce_dropped delta", want_hello == XDP_DROP,
+		  after.c[HS_ST_ENFORCE_DROPPED] - before.c[HS_ST_ENFORCE_DROPPED]);
+	if (!cut) {
+		/* the client retransmits a dropped hello: dropped again, and
+		 * counted like the first (its SYN was seen) */
+		ret = ~0u;
+		send_data(e, &c, rec, 0, n, &ret);
+		CHECK_INT(ec->desc, "retransmitted hello verdict", want_hello, ret);
+		stats(e, &after);
+		CHECK_INT(ec->desc, "retransmitted hello: hellos_no_syn delta", 0,
+			  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	}
+	/* the rest of the connection always passes (the stream: the hello,
+	 * then application data) */
+	memcpy(rec + n, app, sizeof(app) - 1);
+	ret = ~0u;
+	send_data(e, &c, rec, n, (int)sizeof(app) - 1, &ret);
+	CHECK_INT(ec->desc, "later data segment verdict", XDP_PASS, ret);
+	{
+		struct pspec ps = { .ver = 4, .ttl = 64, .frag = IPF_DF, .sport = sport, .dport = 443,
+				    .seq = DEF_ISN + 1 + (__u32)n, .ack = 1, .tflags = TH_ACK,
+				    .win = 502 };
+		struct frame f;
+
+		build(&ps, &f);
+		ret = ~0u;
+		run(e, f.b, f.len, &ret);
+		CHECK_INT(ec->desc, "pure ACK verdict", XDP_PASS, ret);
+	}
+	map_clear(fd);
+	e->skel->bss->replay_now_ns = 0;
+}
+
+static const struct enf_case enf_cases[] = {
+	{ "no entry" },
+	{ "entry in drop mode", .entry = 1, .entry_mode = HS_ENF_DROP },
+	{ "entry in dry-run mode", .entry = 1, .entry_mode = HS_ENF_DRY_RUN },
+	{ "expired entry in drop mode", .entry = 1, .entry_mode = HS_ENF_DROP, .expired = 1 },
+	{ "entry in drop mode, hello in 2 segments", .entry = 1, .entry_mode = HS_ENF_DROP,
+	  .segs = 2 },
+	{ "no entry, hello in 2 segments", .segs = 2 },
+};
+
+static void enforce_cases(void **state, int prog_mode)
+{
+	struct env *e = need_env(state);
+	static __u8 rec[HELLO_MAX + 64];
+	const struct hspec h = SPEC();
+	struct conn c = { .ver = 4, .sport = 30999, .dport = 443, .isn = DEF_ISN };
+	__u64 keys[2];
+	__u32 ret;
+	int i, n;
+
+	/* the hello's id, as the program computes it */
+	reset(e);
+	n = build_hello(&h, rec, sizeof(rec));
+	send_syn(e, &c, &ret);
+	send_data(e, &c, rec, 0, n, &ret);
+	if (tls_keys(e, keys, 2) != 1)
+		fail_msg("expected one tls_fps entry for the id");
+	for (i = 0; i < NELEM(enf_cases); i++)
+		run_enf(e, prog_mode, &enf_cases[i], (__u16)(31000 + i), keys[0]);
+	note("%d cases, program mode %d", NELEM(enf_cases), prog_mode);
+	CHECKS_DONE();
+}
+
+static void test_enforce_off(void **state)
+{
+	enforce_cases(state, HS_ENF_OFF);
+}
+
+static void test_enforce_dry_run(void **state)
+{
+	enforce_cases(state, HS_ENF_DRY_RUN);
+}
+
+static void test_enforce_drop(void **state)
+{
+	enforce_cases(state, HS_ENF_DROP);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ring-buffer records as event_read takes them: whatever bytes arrive,
+ * in an allocation of exactly their size. */
+
+static struct hs_tls_event *mkrecord(const struct hs_tls_hello *h)
+{
+	struct hs_tls_event *ev = calloc(1, sizeof(*ev));
+
+	assert_non_null(ev);
+	ev->type = HS_EV_TLS_HELLO;
+	ev->segments = 1;
+	ev->ep.family = 4;
+	ev->hello = *h;
+	return ev;
+}
+
+static void test_event_read(void **state)
+{
+	static const __u16 c1 = 0x1301;
+	struct hs_tls_hello h = mkhello(0x0303, 0x0304, &c1, 1, NULL, 0, NULL, 0);
+	struct hs_tls_event *ev;
+	struct ev_text e;
+	char want[HS_TLS_SNI_MAX + 1];
+	int i;
+
+	(void)state;
+	fails = 0;
+
+	/* lengths beyond the arrays: only the bytes the hello holds (the
+	 * server name is the record's last field: past it is past the end) */
+	h.flags = HS_TLSF_SNI | HS_TLSF_ALPN;
+	memset(h.sni, 'a', sizeof(h.sni));
+	h.sni_len = 255;
+	memset(h.alpn, 'h', sizeof(h.alpn));
+	h.alpn_len = 255;
+	h.alpn_last = '2';
+	ev = mkrecord(&h);
+	CHECK_INT("sni_len 255", "event_read", 0, event_read(ev, sizeof(*ev), &e));
+	memset(want, 'a', HS_TLS_SNI_MAX);
+	want[HS_TLS_SNI_MAX] = 0;
+	CHECK_STR("sni_len 255", "sni", want, e.sni);
+	memset(want, 'h', HS_TLS_ALPN_MAX);
+	want[HS_TLS_ALPN_MAX] = 0;
+	CHECK_STR("alpn_len 255", "alpn", want, e.alpn);
+	free(ev);
+
+	/* every list full: JA4_r 10 + 1 + 128 * 5 + 128 * 5 + 64 * 5 - 1 */
+	memset(&h, 0, sizeof(h));
+	h.legacy_version = 0x0303;
+	h.n_ciphers = HS_TLS_MAX_CIPHERS;
+	h.n_exts = HS_TLS_MAX_EXTS;
+	h.n_sigalgs = HS_TLS_MAX_SIGALGS;
+	h.n_groups = HS_TLS_MAX_GROUPS;
+	h.n_ecpf = HS_TLS_MAX_ECPF;
+	for (i = 0; i < HS_TLS_MAX_CIPHERS; i++)
+		h.ciphers[i] = 0xc000 + i, h.exts[i] = 0xff00 + i;
+	for (i = 0; i < HS_TLS_MAX_SIGALGS; i++)
+		h.sigalgs[i] = 0x0800 + i;
+	for (i = 0; i < HS_TLS_MAX_GROUPS; i++)
+		h.groups[i] = 0xfe00 + i;
+	ev = mkrecord(&h);
+	CHECK_INT("every list full", "event_read", 0, event_read(ev, sizeof(*ev), &e));
+	CHECK_INT("every list full", "JA4_r length", 1610, (int)strlen(e.ja4_r));
+	CHECK_INT("every list full", "JA3 string length", 4 + 128 * 6 * 2 + 32 * 6 + 8 * 2 - 1,
+		  (int)strlen(e.ja3_r));
+	free(ev);
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ja4_unit),
+		cmocka_unit_test(test_event_read),
+		T(test_hello_fixtures),
+		T(test_segment_fixtures),
+		T(test_flow_fixtures),
+		T(test_garbage_fixtures),
+		T(test_grease_invariance),
+		T(test_order_invariance),
+		T(test_tcp_id),
+		T(test_flow_slot_held),
+		cmocka_unit_test_setup_teardown(test_synack_check, setup_live, teardown),
+		T(test_synack_replay),
+		T(test_truncation),
+		cmocka_unit_test_setup_teardown(test_limit_fixtures, setup_limits, teardown),
+		cmocka_unit_test_setup_teardown(test_big_fixtures, setup_many_segs, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_off, setup_enf_off, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_dry_run, setup_enf_dry, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_drop, setup_enf_drop, teardown),
+	};
+
+	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);
+}

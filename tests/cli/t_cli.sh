@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The CLI as an operator meets it: help, bad flags, bad files, no privileges.
+# Each failure must be one clear line on stderr and the documented exit code.
+. "$(dirname "$0")/../lib/lib.sh"
+need_cmd python3
+
+# expect_exit NAME CODE CMD...: exit status CODE and at most one stderr line
+expect_exit() {
+	local name=$1 want=$2 rc lines; shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$name: exit $want expected, got $rc ($(head -c 200 "$TMP/err"))"
+	elif [ "$want" != 0 ] && [ "$lines" != 1 ]; then
+		fail "$name: one error line expected, got $lines: $(head -c 300 "$TMP/err")"
+	else
+		ok "$name (exit $rc${lines:+, $(head -c 120 "$TMP/err" | tr -d '\n')})"
+	fi
+}
+
+expect_exit "no command" 2 "$HS"
+expect_exit "unknown command" 2 "$HS" frobnicate
+expect_exit "top-level help" 0 "$HS" -h
+grep -q '^Usage: hydrascope COMMAND' "$TMP/out" && ok "help names the usage" || fail "help text"
+for c in run dump status replay; do
+	expect_exit "$c -h" 0 "$HS" $c -h
+	grep -q "^Usage: hydrascope $c" "$TMP/out" && ok "$c -h prints usage" || fail "$c -h usage"
+	expect_exit "$c unknown flag" 2 "$HS" $c --no-such-flag
+done
+expect_exit "run without -i" 2 "$HS" run
+expect_exit "run bad mode" 2 "$HS" run -i lo -m turbo
+expect_exit "run missing interface" 1 "$HS" run -i hsnosuchdev0
+grep -q "No such interface 'hsnosuchdev0'" "$TMP/err" && ok "names the interface" || fail "interface message: $(cat "$TMP/err")"
+expect_exit "dump --top 0" 2 "$HS" dump --top 0
+expect_exit "dump --top x" 2 "$HS" dump --top 12x
+expect_exit "dump --top -1" 2 "$HS" dump --top -1
+expect_exit "dump extra arg" 2 "$HS" dump extra
+expect_exit "replay without file" 2 "$HS" replay
+for bad in 0 65536 443,,80 x 1,2,3,4,5,6,7,8,9 ""; do
+	expect_exit "run --ports '$bad'" 2 "$HS" run -i lo --ports "$bad"
+done
+expect_exit "replay --hello-bytes 63" 2 "$HS" replay --hello-bytes 63 x.pcap
+expect_exit "replay --hello-bytes 16385" 2 "$HS" replay --hello-bytes 16385 x.pcap
+expect_exit "replay --hello-segments 0" 2 "$HS" replay --hello-segments 0 x.pcap
+expect_exit "replay --hello-segments 65" 2 "$HS" replay --hello-segments 65 x.pcap
+expect_exit "run --ports without value" 2 "$HS" run -i lo --ports
+expect_exit "replay --window 0" 2 "$HS" replay --window 0 x.pcap
+expect_exit "replay --window 86401" 2 "$HS" replay --window 86401 x.pcap
+expect_exit "replay --window abc" 2 "$HS" replay --window abc x.pcap
+for bad in 0 86401 abc; do
+	expect_exit "run --window $bad" 2 "$HS" run -i lo --window $bad
+done
+printf '[detect]\nmin_ips = 200\ngrowth = 4x\n' >"$TMP/bad.ini"
+expect_exit "run --config with a bad value" 2 "$HS" run -i lo --config "$TMP/bad.ini"
+grep -qF "hydrascope: $TMP/bad.ini:3: 'growth' must be" "$TMP/err" &&
+	ok "names the file, the line and the key" || fail "config message: $(cat "$TMP/err")"
+expect_exit "replay --config with a bad value" 2 "$HS" replay --config "$TMP/bad.ini" x.pcap
+printf '[detect]\nmin_ips = 200\nfoo = 1\n' >"$TMP/bad.ini"
+expect_exit "run --config with an unknown key" 2 "$HS" run -i lo --config "$TMP/bad.ini"
+expect_exit "run --config missing" 2 "$HS" run -i lo --config "$TMP/none.ini"
+for bad in 0 abc 1e3 -5 ""; do
+	expect_exit "run --min-ips '$bad'" 2 "$HS" run -i lo --min-ips "$bad"
+	expect_exit "replay --min-ips '$bad'" 2 "$HS" replay --min-ips "$bad" x.pcap
+done
+
+if [ "$(id -u)" != 0 ]; then
+	skip "privileged cases" "needs root"
+	done_testing
+fi
+pins=/sys/fs/bpf/$TAG-none
+expect_exit "dump without instance" 1 "$HS" dump --pin-dir "$pins"
+grep -q "is 'hydrascope run' running" "$TMP/err" && ok "dump says why" || fail "dump message: $(cat "$TMP/err")"
+expect_exit "status without instance" 1 "$HS" status --pin-dir "$pins"
+expect_exit "run pin dir off bpffs" 1 "$HS" run -i lo --pin-dir /tmp/$TAG/x
+
+python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/syn.pcap" --count 50
+expect_exit "replay missing file" 1 "$HS" replay "$TMP/nope.pcap"
+expect_exit "replay missing among good" 1 "$HS" replay "$TMP/syn.pcap" "$TMP/nope.pcap"
+[ ! -s "$TMP/out" ] && ok "nothing printed before the bad file is found" || fail "printed output"
+head -c 1000 /dev/urandom >"$TMP/garbage.pcap"
+expect_exit "replay garbage file" 1 "$HS" replay "$TMP/garbage.pcap"
+python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/wifi.pcap" --linktype 105
+expect_exit "replay unsupported link type" 1 "$HS" replay "$TMP/wifi.pcap"
+grep -q "not supported" "$TMP/err" && ok "names the link type problem" || fail "link type message: $(cat "$TMP/err")"
+
+expect_exit "replay good file" 0 "$HS" replay -j "$TMP/syn.pcap"
+syns=$(python3 -c 'import json,sys; print(sum(json.loads(l)["syns"] for l in open(sys.argv[1])))' "$TMP/out")
+expect_eq "replay counts 50 SYNs" 50 "$syns"
+# packets libpcap reads but no frame can be: counted, never copied
+python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/big.pcap" --count 3 --frame-bytes 100000
+expect_exit "replay packets of 100,000 bytes" 0 "$HS" replay -j "$TMP/big.pcap"
+grep -q "^hydrascope: 3 packets larger than a page were not inspected" "$TMP/err" &&
+	ok "says they were not inspected" || fail "oversize message: $(cat "$TMP/err")"
+# cut the capture in the middle of a packet: the packets before it count
+size=$(stat -c %s "$TMP/syn.pcap")
+head -c $((size - 30)) "$TMP/syn.pcap" >"$TMP/trunc.pcap"
+expect_exit "replay truncated capture" 4 "$HS" replay -j "$TMP/trunc.pcap"
+syns=$(python3 -c 'import json,sys; print(sum(json.loads(l)["syns"] for l in open(sys.argv[1])))' "$TMP/out")
+expect_eq "truncated capture keeps the 49 whole SYNs" 49 "$syns"
+grep -q "capture ends early after 49 packets" "$TMP/err" && ok "says where it ended" || fail "truncation message: $(cat "$TMP/err")"
+expect_exit "replay bad p0f db" 1 "$HS" replay --p0f-db "$TMP/nope.fp" "$TMP/syn.pcap"
+if [ "$(id -u)" = 0 ]; then
+	expect_exit "replay alerts to a missing directory" 1 "$HS" replay --alerts "$TMP/nodir/a.log" "$TMP/syn.pcap"
+	expect_exit "run alerts to a missing directory" 1 "$HS" run -i lo --pin-dir /sys/fs/bpf/$TAG-na \
+		--alerts "$TMP/nodir/a.log"
+	[ ! -e /sys/fs/bpf/$TAG-na ] && ok "run with a bad alert file left no pin dir" ||
+		{ rmdir /sys/fs/bpf/$TAG-na; fail "pin dir left behind"; }
+fi
+
+if command -v setpriv >/dev/null; then
+	chmod 755 "$TMP"; chmod 644 "$TMP/syn.pcap"
+	expect_exit "replay unprivileged" 3 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$HS" replay "$TMP/syn.pcap"
+	expect_exit "run unprivileged" 3 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$HS" run -i lo --pin-dir /sys/fs/bpf/$TAG-np
+	[ ! -e /sys/fs/bpf/$TAG-np ] && ok "unprivileged run left no pin dir" || { rmdir /sys/fs/bpf/$TAG-np; fail "pin dir left behind"; }
+else
+	skip "unprivileged cases" "needs setpriv (util-linux)"
+fi
+done_testing

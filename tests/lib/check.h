@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What every C test shares: cmocka (with the headers it wants before it)
+ * and the checks that name the fixture, what was expected and what came.
+ * A CHECK_* that does not hold prints a TAP comment and counts in `fails`;
+ * CHECKS_DONE() at the end of a test fails it if any did, so one run shows
+ * every wrong field, not only the first. A test that starts over sets
+ * fails = 0 (in its set-up). cmocka's assert_* stop at the first.
+ */
+#ifndef HS_TESTS_CHECK_H
+#define HS_TESTS_CHECK_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+/* not every test uses the CHECK_* macros */
+static int fails __attribute__((unused));
+
+/* a TAP comment line */
+#define note(fmt, ...) print_message("# " fmt "\n", ##__VA_ARGS__)
+
+#define CHECK_INT(desc, what, want, got) do { \
+	long long _w = (long long)(want), _g = (long long)(got); \
+	if (_w != _g) { \
+		note("%s: %s: expected %lld, got %lld", (desc), (what), _w, _g); \
+		fails++; \
+	} \
+} while (0)
+
+#define CHECK_HEX(desc, what, want, got) do { \
+	unsigned long long _w = (want), _g = (got); \
+	if (_w != _g) { \
+		note("%s: %s: expected %#llx, got %#llx", (desc), (what), _w, _g); \
+		fails++; \
+	} \
+} while (0)
+
+#define CHECK_STR(desc, what, want, got) do { \
+	const char *_w = (want), *_g = (got); \
+	if (strcmp(_w, _g)) { \
+		note("%s: %s: expected \"%s\", got \"%s\"", (desc), (what), _w, _g); \
+		fails++; \
+	} \
+} while (0)
+
+/* Ends a test: fails it if any CHECK above did not hold. */
+#define CHECKS_DONE() do { \
+	if (fails) \
+		fail_msg("%d check(s) failed, see the lines above", fails); \
+} while (0)
+
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+#endif /* HS_TESTS_CHECK_H */

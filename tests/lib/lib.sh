@@ -1,0 +1,403 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared by the shell tests (tests/*/t_*.sh) and tools: TAP output, cleanup
+# on any exit, netns helpers, the live test bed.
+# Namespaces, links and processes a test creates are registered with
+# `cleanup_push` and undone in reverse order when the test exits, however
+# it exits. Processes are only ever killed by the pid the test started.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HS=${HS_BIN:-$ROOT/hydrascope}   # another build's binary: tests/run.sh
+VECTORS=${VECTORS:-$ROOT/../shared/vectors}
+TAG=hs$$                     # unique per test run: names of netns, links, pins
+TMP=$(mktemp -d /tmp/hydrascope-test.XXXXXX)
+_tapn=0 _failed=0 _cleanup=()
+
+ok()   { _tapn=$((_tapn + 1)); echo "ok $_tapn - $*"; }
+fail() { _tapn=$((_tapn + 1)); _failed=1; echo "not ok $_tapn - $*"; }
+skip() { _tapn=$((_tapn + 1)); echo "ok $_tapn - $1 # SKIP $2"; }
+# check NAME CMD...: ok if CMD succeeds
+check() { local n=$1; shift; if "$@"; then ok "$n"; else fail "$n"; fi; }
+# expect_eq NAME WANT GOT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+cleanup_push() { _cleanup+=("$*"); }
+_run_cleanup() {
+	local i
+	for ((i = ${#_cleanup[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanup[$i]}" >/dev/null 2>&1 || true
+	done
+	rm -rf "$TMP"
+}
+trap _run_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Skip the whole file (with a reason) unless root with BPF available.
+need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		skip "$(basename "$0")" "needs root (CAP_BPF, CAP_NET_ADMIN)"; exit 0
+	fi
+}
+# Fail the whole file unless ./hydrascope is built.
+need_hs() {
+	[ -x "$HS" ] && return 0
+	fail "no $HS: build it first (make)"
+	done_testing
+}
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || { skip "$(basename "$0")" "needs $c"; exit 0; }
+	done
+}
+
+# ns_add NAME: a network namespace removed at exit, loopback up
+ns_add() {
+	ip netns add "$1" && cleanup_push "ip netns del $1"
+	ip -n "$1" link set lo up
+}
+# nsx NAME CMD...: run in a namespace's network only (keeps /sys/fs/bpf)
+nsx() { local n=$1; shift; nsenter --net=/run/netns/"$n" "$@"; }
+
+# veth_pair NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: link two namespaces, offloads off
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" || return 1
+	ip -n "$1" addr add "$3" dev "$2"
+	ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+	nsx "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
+	nsx "$4" ethtool -K "$5" tso off gso off gro off >/dev/null 2>&1
+	return 0
+}
+
+# bg_start VAR CMD...: start CMD in the background, pid in VAR, killed at exit
+bg_start() {
+	local var=$1; shift
+	"$@" &
+	local pid=$!
+	cleanup_push "kill $pid; wait $pid"
+	printf -v "$var" '%s' "$pid"
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds
+wait_for() {
+	local t=$1 i; shift
+	for ((i = 0; i < t * 10; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
+# expect_error NAME WANT-RC CMD...: CMD exits WANT-RC with one line on
+# stderr and nothing on stdout (a usage or operational error)
+expect_error() {
+	local name=$1 want=$2 rc lines; shift 2
+	timeout 10 "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$name: exit $want expected, got $rc: $(head -c 300 "$TMP/err")"
+	elif [ "$lines" != 1 ] || [ -s "$TMP/out" ]; then
+		fail "$name: one stderr line and no output expected, got $lines: $(head -c 300 "$TMP/err" | tr '\n' '|') / $(head -c 200 "$TMP/out")"
+	else
+		ok "$name (exit $rc: $(cat "$TMP/err"))"
+	fi
+}
+
+# tap_verdicts FILE: lines "ok MSG" / "not ok MSG" (a checking script's
+# output) as TAP results, other lines as comments
+tap_verdicts() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }";;
+		"not ok "*) fail "${line#not ok }";;
+		*) echo "# $line";;
+		esac
+	done <"$1"
+}
+
+done_testing() {
+	echo "1..$_tapn"
+	exit $_failed
+}
+
+# ---- background jobs that are safe to stop twice ----------------------
+# bg_job VAR CMD...: like bg_start, but the exit cleanup is bg_stop, which
+# signals the pid only while it is still this shell's child, so a job the
+# test already stopped (and whose pid may have been reused) is left alone.
+bg_job() {
+	local var=$1; shift
+	"$@" &
+	printf -v "$var" '%s' $!
+	cleanup_push "bg_stop $!"
+}
+_bg_alive() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+# bg_stop PID [SIGNAL [SECONDS]]: signal a bg_job (TERM by default), wait
+# for it, SIGKILL after SECONDS (5); returns its exit status
+bg_stop() {
+	local pid=$1 sig=${2:-TERM} end=$((SECONDS + ${3:-5}))
+	if _bg_alive "$pid"; then
+		kill -s "$sig" "$pid" 2>/dev/null
+		while ((SECONDS <= end)) && _bg_alive "$pid"; do
+			sleep 0.1
+		done
+		_bg_alive "$pid" && kill -s KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+}
+
+# ---- live test bed (t_live.sh, demo.sh) -------------------------------
+# A server namespace, a router namespace forwarding, and N client
+# namespaces, each client on its own veth pair to the router and with its
+# own TCP stack. Addresses, all from 198.18.0.0/15:
+#   server   198.18.0.2/24 ($BED_DEV)  -- router 198.18.0.1/24
+#   client i 198.18.i.2/24             -- router 198.18.i.1/24  (i = 1..N)
+# so each client is one source address and one /24 network. hydrascope
+# runs in the server namespace on $BED_DEV, the veth facing the router.
+BED_PORTS=(80 443 8080)   # the server accepts and closes on each
+# Client TCP stacks (client i gets entry (i-1) mod 3):
+#   ttl net.ipv4.ip_default_ttl    ts   net.ipv4.tcp_timestamps
+#   ws  net.ipv4.tcp_window_scaling sack net.ipv4.tcp_sack
+#   ecn net.ipv4.tcp_ecn           mss  advmss on the default route
+BED_PROFILES=(
+	"ttl=64 ts=1 sack=1 ws=1 ecn=0 mss=1460"
+	"ttl=128 ts=0 sack=1 ws=1 ecn=1 mss=1360"
+	"ttl=255 ts=1 sack=0 ws=0 ecn=0 mss=1200"
+)
+
+# _bed_ns NAME: ns_add, IPv6 off (no router solicitations or MLD noise)
+_bed_ns() {
+	ns_add "$1" || return 1
+	nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+
+# bed_net [N]: namespaces, links, routes, client stacks and the TCP server
+# (N clients, default 3). Sets BED_SRV BED_RTR BED_DEV BED_SRV_IP BED_PINS
+# BED_PY, and arrays BED_CLIENTS BED_CLIENT_IPS BED_CLIENT_PROFILES (0-based).
+bed_net() {
+	local n=${1:-3} i c p ttl ts sack ws ecn mss
+	if ! ((n >= 1 && n <= 250)); then
+		echo "# bed_net: 1 to 250 clients, not '$n'"; return 1
+	fi
+	BED_SRV=$TAG-srv BED_RTR=$TAG-rtr BED_DEV=${TAG}s BED_SRV_IP=198.18.0.2
+	BED_PINS=/sys/fs/bpf/$TAG
+	BED_CLIENTS=() BED_CLIENT_IPS=() BED_CLIENT_PROFILES=()
+	# the interpreter itself, not a version-manager shim (starts faster)
+	BED_PY=$(python3 -c 'import sys; print(sys.executable)') || return 1
+
+	_bed_ns "$BED_SRV" && _bed_ns "$BED_RTR" || return 1
+	nsx "$BED_RTR" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	veth_pair "$BED_SRV" "$BED_DEV" $BED_SRV_IP/24 "$BED_RTR" "${TAG}r0" 198.18.0.1/24 ||
+		return 1
+	ip -n "$BED_SRV" route add default via 198.18.0.1 || return 1
+	for ((i = 1; i <= n; i++)); do
+		c=$TAG-c$i
+		p=${BED_PROFILES[(i - 1) % ${#BED_PROFILES[@]}]}
+		local $p
+		_bed_ns "$c" || return 1
+		veth_pair "$c" "${TAG}c$i" 198.18.$i.2/24 "$BED_RTR" "${TAG}r$i" 198.18.$i.1/24 ||
+			return 1
+		nsx "$c" sysctl -qw net.ipv4.ip_default_ttl="$ttl" net.ipv4.tcp_timestamps="$ts" \
+			net.ipv4.tcp_sack="$sack" net.ipv4.tcp_window_scaling="$ws" \
+			net.ipv4.tcp_ecn="$ecn" || return 1
+		ip -n "$c" route add default via 198.18.$i.1 advmss "$mss" || return 1
+		BED_CLIENTS+=("$c") BED_CLIENT_IPS+=(198.18.$i.2) BED_CLIENT_PROFILES+=("$p")
+	done
+
+	bg_job BED_SRV_PID nsenter --net=/run/netns/"$BED_SRV" "$BED_PY" -c '
+import selectors, socket, sys
+host, ready, ports = sys.argv[1], sys.argv[2], sys.argv[3:]
+sel = selectors.DefaultSelector()
+for p in ports:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, int(p)))
+    s.listen(256)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+open(ready, "w").close()
+while True:
+    for key, _ in sel.select():
+        try:
+            key.fileobj.accept()[0].close()
+        except OSError:
+            pass' "$BED_SRV_IP" "$TMP/bed_server.ready" "${BED_PORTS[@]}"
+	wait_for 5 test -e "$TMP/bed_server.ready" ||
+		{ echo "# bed_net: the TCP server did not start"; return 1; }
+}
+
+# bed_connect I COUNT: COUNT TCP connections from client I (1-based) to the
+# server's ports in turn, each read until the server closes. Prints how many
+# succeeded (failures on stderr); fails unless all did.
+bed_connect() {
+	nsx "${BED_CLIENTS[$1 - 1]}" "$BED_PY" -c '
+import socket, sys
+host, n, ports = sys.argv[1], int(sys.argv[2]), [int(p) for p in sys.argv[3:]]
+good = 0
+for k in range(n):
+    port = ports[k % len(ports)]
+    try:
+        with socket.create_connection((host, port), timeout=3) as s:
+            while s.recv(4096):
+                pass
+        good += 1
+    except OSError as e:
+        print("connection %d to %s port %d: %s" % (k + 1, host, port, e), file=sys.stderr)
+print(good)
+sys.exit(0 if good == n else 1)' "$BED_SRV_IP" "$2" "${BED_PORTS[@]}"
+}
+
+# hs_start VAR PIN_DIR LOG [RUN-OPTION...]: `hydrascope run -m native` on
+# $BED_DEV in the server namespace, in the background: pid in VAR, stderr
+# in LOG, pins removed at exit, detector state in $TMP/state.VAR. Returns
+# once it reports the attachment; on failure returns 1 after printing its
+# log as TAP comments.
+hs_start() {
+	local var=$1 pins=$2 log=$3 pid end=$((SECONDS + 10)); shift 3
+	cleanup_push "rm -rf '$pins'"
+	# nsenter, not nsx: the pid must be hydrascope's own (nsenter execs)
+	# the detector's state in $TMP unless the caller names a --state-dir
+	# (the last one given wins): never the system's
+	bg_job pid nsenter --net=/run/netns/"$BED_SRV" "$HS" run -i "$BED_DEV" -m native \
+		--pin-dir "$pins" --state-dir "$TMP/state.$var" "$@" 2>"$log"
+	printf -v "$var" '%s' "$pid"
+	while ((SECONDS <= end)); do
+		grep -q '^hydrascope: attached to ' "$log" && return 0
+		_bg_alive "$pid" || break
+		sleep 0.1
+	done
+	if _bg_alive "$pid"; then
+		echo "# hydrascope run reported no attachment within 10 s; its stderr:"
+	else
+		wait "$pid"
+		echo "# hydrascope run exited with status $? before attaching; its stderr:"
+	fi
+	sed 's/^/#   /' "$log"
+	return 1
+}
+
+# bed_up [N]: bed_net N, then hydrascope attached on $BED_DEV with its maps
+# in $BED_PINS (pid in BED_HS_PID, stderr in BED_HS_LOG)
+bed_up() {
+	BED_HS_LOG=$TMP/hydrascope-run.log
+	bed_net "${1:-3}" && hs_start BED_HS_PID "$BED_PINS" "$BED_HS_LOG"
+}
+
+# xdp_prog_id NS DEV: id of the XDP program on DEV, empty if none
+xdp_prog_id() {
+	ip -n "$1" -d link show dev "$2" 2>/dev/null |
+		sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p' | head -n 1
+}
+
+# ---- TLS server for the test bed (t_tls_live.sh, demo.sh) --------------
+# bed_tls_server PORT...: after bed_net, a TLS server in $BED_SRV on each
+# PORT (keep them out of BED_PORTS, whose plain TCP server binds first):
+# python3's ssl module with a self-signed certificate for hs.test and
+# $BED_SRV_IP made by openssl in $TMP/tls. It serves connections in
+# parallel, offers ALPN http/1.1, answers an HTTP GET or HEAD with a small
+# page and closes; clients that send nothing after the handshake are
+# closed when they close. One line per connection in $BED_TLS_LOG:
+#   ok SRC SPORT DPORT VERSION ALPN CIPHER     (handshake completed)
+#   fail SRC SPORT DPORT ERROR...              (handshake failed)
+# Sets BED_TLS_PID, BED_TLS_LOG, BED_TLS_NAME (hs.test).
+bed_tls_server() {
+	local d=$TMP/tls
+	BED_TLS_LOG=$d/server.log BED_TLS_NAME=hs.test
+	mkdir -p "$d" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/key.pem" -out "$d/cert.pem" -days 2 -subj "/CN=$BED_TLS_NAME" \
+		-addext "subjectAltName=DNS:$BED_TLS_NAME,IP:$BED_SRV_IP" >"$d/openssl.log" 2>&1 ||
+		{ echo "# bed_tls_server: openssl req failed: $(cat "$d/openssl.log")"; return 1; }
+	: >"$BED_TLS_LOG"
+	bg_job BED_TLS_PID nsenter --net=/run/netns/"$BED_SRV" "$BED_PY" -c '
+import selectors, socket, ssl, sys, threading
+cert, key, log, ready, host = sys.argv[1:6]
+ports = [int(p) for p in sys.argv[6:]]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+ctx.set_alpn_protocols(["http/1.1"])
+out, lock = open(log, "a", buffering=1), threading.Lock()
+body = (b"<!doctype html><html><head><title>hydrascope</title>"
+        b"<link rel=icon href=\"data:,\"></head><body>hydrascope test server</body></html>\n")
+def note(*f):
+    with lock:
+        out.write(" ".join(str(x) for x in f) + "\n")
+def serve(conn, addr, port):
+    conn.settimeout(15)
+    try:
+        s = ctx.wrap_socket(conn, server_side=True)
+    except (OSError, ssl.SSLError) as e:
+        note("fail", addr[0], addr[1], port, str(e).replace("\n", " "))
+        conn.close()
+        return
+    note("ok", addr[0], addr[1], port, s.version(), s.selected_alpn_protocol() or "-",
+         s.cipher()[0])
+    try:
+        req = b""
+        while b"\r\n\r\n" not in req and len(req) < 65536:
+            d = s.recv(4096)
+            if not d:
+                break
+            req += d
+        if req.startswith((b"GET ", b"HEAD ")):
+            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+                      b"Connection: close\r\n\r\n" % len(body) +
+                      (body if req.startswith(b"GET ") else b""))
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        s.close()
+sel = selectors.DefaultSelector()
+for p in ports:
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((host, p))
+    ls.listen(256)
+    sel.register(ls, selectors.EVENT_READ, p)
+open(ready, "w").close()
+while True:
+    for k, _ in sel.select():
+        try:
+            c, a = k.fileobj.accept()
+        except OSError:
+            continue
+        threading.Thread(target=serve, args=(c, a, k.data), daemon=True).start()' \
+		"$d/cert.pem" "$d/key.pem" "$BED_TLS_LOG" "$d/ready" "$BED_SRV_IP" "$@"
+	wait_for 5 test -e "$d/ready" ||
+		{ echo "# bed_tls_server: the TLS server did not start on ports $*"; return 1; }
+}
+
+# bed_tls_once CLIENT I PORT: one TLS handshake (and for curl and python3 a
+# request) from client namespace I (1-based) to the bed's TLS server on
+# PORT: CLIENT is curl, openssl (s_client), gnutls (gnutls-cli) or python3
+# (ssl), each offering ALPN h2 and http/1.1; 10 s at most. Returns the
+# client's exit status.
+bed_tls_once() {
+	local ns=${BED_CLIENTS[$2 - 1]} ip=$BED_SRV_IP host=$BED_TLS_NAME port=$3
+	case $1 in
+	curl)
+		timeout 10 nsenter --net=/run/netns/"$ns" curl -sS -k --max-time 5 \
+			--resolve "$host:$port:$ip" -o /dev/null "https://$host/";;
+	openssl)
+		timeout 10 nsenter --net=/run/netns/"$ns" openssl s_client -brief \
+			-connect "$ip:$port" -servername "$host" -alpn h2,http/1.1 \
+			</dev/null >/dev/null 2>&1;;
+	gnutls)
+		timeout 10 nsenter --net=/run/netns/"$ns" gnutls-cli --insecure \
+			--sni-hostname "$host" --alpn h2 --alpn http/1.1 --port $port "$ip" \
+			</dev/null >/dev/null 2>&1;;
+	python3)
+		timeout 10 nsenter --net=/run/netns/"$ns" "$BED_PY" -c '
+import socket, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+ctx.set_alpn_protocols(["h2", "http/1.1"])
+with socket.create_connection((sys.argv[1], int(sys.argv[3])), timeout=5) as c:
+    with ctx.wrap_socket(c, server_hostname=sys.argv[2]) as s:
+        s.sendall(b"HEAD / HTTP/1.1\r\nHost: %s\r\n\r\n" % sys.argv[2].encode())
+        while s.recv(4096):
+            pass' "$ip" "$host" $port;;
+	esac
+}

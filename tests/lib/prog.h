@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The XDP program for a BPF_PROG_TEST_RUN test (tests/bpf/): opened, set
+ * up by the test, loaded, its ring buffer opened. Where that cannot be
+ * (not root, no BPF) each step returns NULL or an error with the reason in
+ * skip_reason, and the test skips saying it. Include after the skeleton
+ * and check.h.
+ */
+#ifndef HS_TESTS_PROG_H
+#define HS_TESTS_PROG_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static char skip_reason[256];
+
+/* The BPF object of cfg, open: its rodata may be set before prog_load. */
+static inline struct hs_bpf *prog_open(const struct hs_config *cfg)
+{
+	struct hs_bpf *skel;
+
+	if (geteuid() != 0) {
+		snprintf(skip_reason, sizeof(skip_reason),
+			 "not root: BPF_PROG_TEST_RUN of XDP needs root");
+		return NULL;
+	}
+	skel = hs_open(cfg);
+	if (!skel)
+		snprintf(skip_reason, sizeof(skip_reason),
+			 "couldn't open the BPF object: %s", strerror(errno));
+	return skel;
+}
+
+/* Loads it; on failure destroys it. Returns 0 or -errno. */
+static inline int prog_load(struct hs_bpf *skel)
+{
+	int err = hs_load(skel, NULL);
+
+	if (err) {
+		snprintf(skip_reason, sizeof(skip_reason),
+			 "couldn't load the XDP program: %s", strerror(-err));
+		hs_bpf__destroy(skel);
+	}
+	return err;
+}
+
+/* Its ring buffer with cb(ctx, ...) for each record; on failure destroys
+ * the program. */
+static inline struct ring_buffer *prog_ring(struct hs_bpf *skel, ring_buffer_sample_fn cb,
+					    void *ctx)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), cb, ctx, NULL);
+
+	if (!rb) {
+		snprintf(skip_reason, sizeof(skip_reason),
+			 "couldn't open the ring buffer: %s", strerror(errno));
+		hs_bpf__destroy(skel);
+	}
+	return rb;
+}
+
+#endif /* HS_TESTS_PROG_H */

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Enforcement live: `hydrascope run --window 2 --enforce MODE` attached
+# natively on the server's veth of the netns test bed, with a detector
+# config that alerts early (warm-up 1 window, 40 source addresses). Legit
+# clients (curl, openssl s_client) connect once a second from the start;
+# after the warm-up a hydra (python3 ssl, one TLS configuration) connects
+# in a loop from 120 addresses over 24 /24s, a 2 s handshake timeout.
+#   drop:    once the alert says "enforced":"drop", the hydra's handshakes
+#            fail (its ClientHellos are dropped), the legit ones complete;
+#            status shows the JA4 enforced and enforce_dropped moving.
+#   dry-run: every handshake completes; enforce_matched moves,
+#            enforce_dropped stays 0.
+. "$(dirname "$0")/../lib/lib.sh"
+need_root
+need_cmd ip ethtool python3 nsenter timeout openssl curl
+need_hs
+
+# usage errors, before anything is loaded
+"$HS" run -i lo --enforce block >/dev/null 2>"$TMP/u1"
+expect_eq "--enforce block: exit 2" 2 $?
+"$HS" run -i lo --enforce-ttl 30 >/dev/null 2>"$TMP/u2"
+expect_eq "--enforce-ttl without --enforce: exit 2" 2 $?
+"$HS" run -i lo --enforce drop --enforce-ttl 0 >/dev/null 2>"$TMP/u3"
+expect_eq "--enforce-ttl 0: exit 2" 2 $?
+
+WINDOW=2
+TLS_PORT=443
+BED_PORTS=(80 8080)        # the plain TCP server keeps off the TLS port
+HYDRA_NS=3                 # client namespace of the hydra
+T0=$SECONDS
+
+if ! bed_net 3; then
+	fail "test bed with 3 clients could not be built"
+	done_testing
+fi
+if ! bed_tls_server $TLS_PORT; then
+	fail "TLS server on port $TLS_PORT in $BED_SRV"
+	done_testing
+fi
+: >"$TMP/addrs.batch" && : >"$TMP/addrs.txt"
+for ((k = 0; k < 24; k++)); do
+	for ((h = 1; h <= 5; h++)); do
+		echo "address add 198.19.$k.$h/32 dev ${TAG}c$HYDRA_NS" >>"$TMP/addrs.batch"
+		echo "198.19.$k.$h" >>"$TMP/addrs.txt"
+	done
+done
+if ! ip -n "${BED_CLIENTS[HYDRA_NS - 1]}" -b "$TMP/addrs.batch" ||
+   ! ip -n "$BED_RTR" route add 198.19.0.0/18 via 198.18.$HYDRA_NS.2; then
+	fail "hydra addresses in ${BED_CLIENTS[HYDRA_NS - 1]}"
+	done_testing
+fi
+ok "test bed: server $BED_SRV_IP, 120 hydra addresses in ${BED_CLIENTS[HYDRA_NS - 1]}"
+cat >"$TMP/detect.ini" <<'EOF'
+[detect]
+warmup = 1
+min_ips = 40
+min_nets = 10
+alert_score = 3
+growth = 1.5
+EOF
+
+# the hydra: every address in turn, until $TMP/stop-hydra; a line per
+# connection: "start_time 1|0"
+cat >"$TMP/hydra.py" <<'EOF'
+import concurrent.futures, os, socket, ssl, sys, threading, time
+host, port, name, addrs, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+addrs = open(addrs).read().split()
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")
+ctx.set_alpn_protocols(["http/1.1"])
+lock = threading.Lock()
+def one(i):
+    t = time.time()
+    try:
+        with socket.create_connection((host, port), timeout=2,
+                                      source_address=(addrs[i % len(addrs)], 0)) as c:
+            with ctx.wrap_socket(c, server_hostname=name):
+                r = 1
+    except OSError:
+        r = 0
+    with lock:
+        sys.stdout.write("%.3f %d\n" % (t, r))
+        sys.stdout.flush()
+def worker(k):
+    i = k
+    while not os.path.exists(stop):
+        one(i)
+        i += 48
+with concurrent.futures.ThreadPoolExecutor(48) as ex:
+    list(ex.map(worker, range(48)))
+EOF
+
+legit() {
+	local name=$1 stop=$3
+	while [ ! -e "$stop" ]; do
+		bed_tls_once "$name" "$2" $TLS_PORT
+		echo $? >>"$TMP/legit-$name.$4.log"
+		sleep 1
+	done
+}
+
+# one_mode MODE: a run with --enforce MODE, checked as the header says
+one_mode() {
+	local mode=$1 pins=$BED_PINS-$1 alerts=$TMP/alerts-$1.jsonl hs_pid pid hpid
+	local e_alert alert ja4= st
+	windows() { grep -c 'judged' "$TMP/run-$mode.log"; }
+	if ! hs_start hs_pid "$pins" "$TMP/run-$mode.log" --window $WINDOW -j --alerts "$alerts" \
+		-c "$TMP/detect.ini" --enforce "$mode" --state-dir "$TMP/state-$mode" -v; then
+		fail "$mode: hydrascope run --enforce $mode: attachment expected"
+		return
+	fi
+	grep -q "enforcement: $mode" "$TMP/run-$mode.log" && ok "$mode: run reports enforcement: $mode" ||
+		fail "$mode: 'enforcement: $mode' expected in the log: $(head -n 3 "$TMP/run-$mode.log" | tr '\n' '|')"
+	for l in curl:1 openssl:2; do
+		bg_job pid legit "${l%:*}" "${l#*:}" "$TMP/stop-legit-$mode" "$mode" 2>/dev/null
+	done
+	# warm-up: one window judged, then the hydra
+	wait_for $((WINDOW * 3)) eval '[ "$(windows)" -ge 1 ]' ||
+		fail "$mode: a window judged within $((WINDOW * 3)) s expected"
+	bg_job hpid nsenter --net=/run/netns/"${BED_CLIENTS[HYDRA_NS - 1]}" "$BED_PY" \
+		"$TMP/hydra.py" "$BED_SRV_IP" $TLS_PORT "$BED_TLS_NAME" "$TMP/addrs.txt" \
+		"$TMP/stop-hydra-$mode" >"$TMP/hydra-$mode.out" 2>"$TMP/hydra-$mode.err"
+	# the alert, enforced
+	if wait_for $((WINDOW * 4)) grep -q "\"enforced\":\"$mode\"" "$alerts"; then
+		e_alert=$(date +%s.%N)
+		alert=$(grep -m1 "\"enforced\":\"$mode\"" "$alerts")
+		ja4=$(echo "$alert" | sed -n 's/.*"ja4":"\([^"]*\)".*/\1/p')
+		ok "$mode: alert for $ja4 with \"enforced\":\"$mode\""
+	else
+		e_alert=$(date +%s.%N)
+		fail "$mode: an alert with \"enforced\":\"$mode\" expected within $((WINDOW * 4)) s; alerts: $(head -c 600 "$alerts")"
+	fi
+	sleep 5
+	st=$("$HS" status --pin-dir "$pins" -j 2>&1)
+	"$HS" status --pin-dir "$pins" >"$TMP/status-$mode.txt" 2>&1
+	touch "$TMP/stop-hydra-$mode" "$TMP/stop-legit-$mode"
+	bg_stop "$hpid" TERM 10
+	python3 - "$mode" "$ja4" "$st" <<'EOF' && ok "$mode: status -j lists $ja4 enforced ($mode), counters move" ||
+import json, sys
+mode, ja4, st = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+e = [x for x in st["enforced"] if x["ja4"] == ja4]
+c = st["counters"]
+ok = (e and e[0]["mode"] == mode and e[0]["ids"] and 0 < e[0]["seconds_left"] <= 20 and
+      c["enforce_matched"] > 0 and
+      (c["enforce_dropped"] > 0 if mode == "drop" else c["enforce_dropped"] == 0))
+sys.exit(0 if ok else 1)
+EOF
+		fail "$mode: status -j: $ja4 enforced in $mode mode, counters moving expected: $st"
+	grep -q "^  $ja4 $mode ids [0-9a-f]" "$TMP/status-$mode.txt" &&
+		ok "$mode: status shows $ja4 $mode with its ids" ||
+		fail "$mode: status: '$ja4 $mode ids ...' expected: $(cat "$TMP/status-$mode.txt")"
+	# the hydra's handshakes begun 0.5 s after the alert, and up to 0.5 s before it
+	read -r n_after ok_after n_before ok_before < <(awk -v t="$e_alert" '
+		$1 > t + 0.5 { n++; g += $2 } $1 <= t - 0.5 { nb++; gb += $2 }
+		END { print n + 0, g + 0, nb + 0, gb + 0 }' "$TMP/hydra-$mode.out")
+	echo "# $mode: hydra before the alert $ok_before/$n_before ok, after it $ok_after/$n_after ok"
+	if [ "$mode" = drop ]; then
+		[ "$n_after" -ge 20 ] && [ $((ok_after * 10)) -le "$n_after" ] &&
+			ok "drop: the hydra's handshakes fail after the alert ($ok_after of $n_after completed)" ||
+			fail "drop: at most 10% of 20+ hydra handshakes after the alert expected to complete, got $ok_after of $n_after"
+	else
+		[ "$n_after" -ge 20 ] && [ "$ok_after" = "$n_after" ] &&
+			ok "dry-run: the hydra's handshakes complete after the alert ($ok_after of $n_after)" ||
+			fail "dry-run: all of 20+ hydra handshakes after the alert expected to complete, got $ok_after of $n_after"
+	fi
+	# (under load the first handshakes may only begin as the alert comes)
+	if [ "$n_before" = 0 ]; then
+		echo "# $mode: no hydra handshake began 0.5 s before the alert"
+	elif [ $((ok_before * 10)) -ge $((n_before * 9)) ]; then
+		ok "$mode: before the alert the hydra's handshakes completed ($ok_before of $n_before)"
+	else
+		fail "$mode: 90% of hydra handshakes before the alert expected to complete, got $ok_before of $n_before"
+	fi
+	sleep 1.2
+	for n in curl openssl; do
+		local runs good
+		runs=$(grep -c . "$TMP/legit-$n.$mode.log" 2>/dev/null)
+		good=$(grep -c '^0$' "$TMP/legit-$n.$mode.log" 2>/dev/null)
+		[ "${runs:-0}" -ge 4 ] && [ "$good" = "$runs" ] &&
+			ok "$mode: legitimate $n: $good runs, all succeeded" ||
+			fail "$mode: legitimate $n: 4+ successful runs expected, got $good of ${runs:-0}"
+	done
+	bg_stop "$hs_pid" TERM 10
+	expect_eq "$mode: run exits 0 on SIGTERM" 0 $?
+	[ ! -e "$pins" ] && ok "$mode: pins removed (enforce included)" ||
+		fail "$mode: pins left in $pins: $(ls "$pins")"
+}
+
+one_mode drop
+one_mode dry-run
+echo "# total $((SECONDS - T0)) s"
+done_testing

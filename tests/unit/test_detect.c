@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* The detector's rules on synthetic windows: what fires, what stays quiet. */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "detect.h"
+#include "check.h"
+
+struct seen {
+	int n;
+	struct det_alert a[16];
+	char ja4[16][DET_NAME_LEN];
+};
+
+static void collect(void *ctx, const struct det_alert *a)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 16) {
+		s->a[s->n] = *a;
+		snprintf(s->ja4[s->n], DET_NAME_LEN, "%s", a->obs->name);
+	}
+	s->n++;
+}
+
+static struct det_obs ob(const char *ja4, double ips, double conns, double nets, double stacks)
+{
+	struct det_obs o;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(o.name, sizeof(o.name), "%s", ja4);
+	o.ips = ips;
+	o.conns = (__u64)conns;
+	o.nets = nets;
+	o.stacks = stacks;
+	return o;
+}
+
+/* One window with the given observations; returns the alerts seen. */
+static struct seen window(struct detector *d, struct det_obs *o, size_t n)
+{
+	struct seen s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(det_window(d, o, n, collect, &s), 0);
+	return s;
+}
+
+static struct detector *fresh(void)
+{
+	struct det_config c;
+
+	det_config_default(&c);
+	return det_new(&c, FP_TLS);
+}
+
+static void popular_stays_quiet(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	/* a browser from 10,000 IPs per window, every window, from the start */
+	for (w = 0; w < 30; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		o[1] = ob("sdk", 2000, 3000, 48, 3);
+		s = window(d, o, 2);
+		assert_int_equal(s.n, 0);
+	}
+	det_free(d);
+}
+
+static void new_hydra_fires_and_ends(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 5; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		s = window(d, o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	o[0] = ob("popular", 10000, 15000, 500, 4);
+	o[1] = ob("hydra", 1300, 2600, 480, 14);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], "hydra");
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	assert_true(s.a[0].signals & (1u << DET_NEW));
+	assert_true(s.a[0].signals & (1u << DET_MANY_STACKS));
+	assert_true(s.a[0].score >= 5);
+	/* still there: one "active" per window */
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_ACTIVE);
+	/* gone: "ended" once, then nothing */
+	o[0] = ob("popular", 10000, 15000, 500, 4);
+	s = window(d, o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_ENDED);
+	s = window(d, o, 1);
+	assert_int_equal(s.n, 0);
+	det_free(d);
+}
+
+static void widening_of_a_known_fingerprint(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o;
+	struct seen s;
+	int w;
+
+	(void)st;
+	/* a small steady user base of the same client stack ... */
+	for (w = 0; w < 6; w++) {
+		o = ob("curl", 40, 60, 30, 5);
+		s = window(d, &o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	/* ... then a swarm behind it */
+	o = ob("curl", 900, 1800, 300, 12);
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 1);
+	assert_true(s.a[0].signals & (1u << DET_WIDENING));
+	assert_false(s.a[0].signals & (1u << DET_NEW));
+	assert_true(s.a[0].baseline_ips > 30 && s.a[0].baseline_ips < 50);
+	det_free(d);
+}
+
+static void absolute_numbers_alone_never_fire(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o;
+	struct seen s;
+	int w;
+
+	(void)st;
+	/* wide, spread, many stacks -- but that has always been so */
+	for (w = 0; w < 20; w++) {
+		o = ob("wide-always", 5000, 6000, 400, 20);
+		s = window(d, &o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	det_free(d);
+}
+
+static void small_or_busy_is_not_a_hydra(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 4; w++)
+		window(d, o, 0);
+	/* new, but only 50 IPs */
+	o[0] = ob("small", 50, 100, 40, 8);
+	/* new and wide, but each IP hammering (not under per-IP limits), one
+	 * stack, few networks: score too low */
+	o[1] = ob("scanner", 300, 30000, 10, 1);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 0);
+	det_free(d);
+}
+
+static void warmup_learns_without_alerting(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o;
+	struct seen s;
+
+	(void)st;
+	/* present from the first window: learned, not alerted */
+	o = ob("early", 3000, 6000, 400, 14);
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 0);
+	det_free(d);
+}
+
+static struct detector *with_allow(const char *ja4, double min_ips, double growth)
+{
+	struct det_config c;
+
+	det_config_default(&c);
+	snprintf(c.allow[0].ja4, sizeof(c.allow[0].ja4), "%s", ja4);
+	c.allow[0].min_ips = min_ips;
+	c.allow[0].growth = growth;
+	c.nallow = 1;
+	return det_new(&c, FP_TLS);
+}
+
+/* a hydra-shaped window of an allowlisted JA4 without thresholds: never */
+static void allowlisted_never_alerts(void **st)
+{
+	struct detector *d = with_allow("sdk", 0, 0);
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 5; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		s = window(d, o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	o[1] = ob("sdk", 50000, 60000, 3000, 30);
+	o[0] = ob("hydra", 1300, 2600, 480, 14);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], "hydra");
+	det_free(d);
+}
+
+/* its own, higher thresholds: quiet below them, alerts past them */
+static void allowlisted_own_thresholds(void **st)
+{
+	struct detector *d = with_allow("sdk", 5000, 10);
+	struct det_obs o;
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 6; w++) {
+		o = ob("sdk", 300, 400, 60, 3);
+		s = window(d, &o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	/* 8x its baseline and past the global min_ips: quiet (growth 10, min 5000) */
+	o = ob("sdk", 2400, 3000, 400, 10);
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 0);
+	/* 12x its baseline (moved to 720) and past its own min_ips: an alert */
+	o = ob("sdk", 9000, 12000, 900, 20);
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	assert_true(s.a[0].signals & (1u << DET_WIDENING));
+	det_free(d);
+	/* an own threshold below the global one is raised to it */
+	d = with_allow("sdk", 10, 0);
+	for (w = 0; w < 4; w++) {
+		o = ob("sdk", 20, 30, 10, 3);
+		s = window(d, &o, 1);
+	}
+	o = ob("sdk", 150, 200, 100, 10);       /* 7x baseline, below global 200 */
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 0);
+	det_free(d);
+}
+
+static char state_dir[] = "/tmp/hs-test-state.XXXXXX";
+
+static int dir_setup(void **st)
+{
+	(void)st;
+	return mkdtemp(state_dir) ? 0 : -1;
+}
+
+static int dir_teardown(void **st)
+{
+	(void)st;
+	return rmdir(state_dir);
+}
+
+static void state_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", state_dir, name);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* save, load into a fresh detector: baselines, warm-up and open alerts kept */
+static void state_round_trip(void **st)
+{
+	struct detector *d = fresh(), *e;
+	char path[256], err[512];
+	struct det_obs o[2];
+	struct stat sb;
+	struct seen s;
+	int w;
+
+	(void)st;
+	state_path(path, sizeof(path), "rt.json");
+	for (w = 0; w < 70; w++) {        /* more windows than the history keeps */
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		o[1] = ob("sdk", 2000, 3000, 48, 3);
+		s = window(d, o, 2);
+	}
+	o[1] = ob("hydra", 1300, 2600, 480, 14);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(det_save(d, path, 60), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	assert_int_equal(det_windows(e), 71);
+	assert_int_equal(det_known(e), 3);
+	/* the same next window gives the same alerts on both */
+	o[0] = ob("popular", 10000, 15000, 500, 4);
+	o[1] = ob("hydra", 1300, 2600, 480, 14);
+	s = window(e, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_ACTIVE);    /* the open alert held */
+	/* sdk absent: its alert-free baseline decays, no "new" when back */
+	o[1] = ob("sdk", 2000, 3000, 48, 3);
+	s = window(e, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_ENDED);
+	/* saved again, the history is the last DET_HISTORY windows */
+	assert_int_equal(det_save(e, path, 60), 0);
+	det_free(e);
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	assert_int_equal(det_windows(e), 73);
+	/* a known fingerprint, after a restart, is not "new" (no warm-up again) */
+	o[0] = ob("sdk", 2000, 3000, 48, 3);
+	s = window(e, o, 1);
+	assert_int_equal(s.n, 0);
+	det_free(e);
+	det_free(d);
+	unlink(path);
+}
+
+/* the fresh detector's warm-up is not repeated after a load */
+static void state_new_after_restart(void **st)
+{
+	struct detector *d = fresh();
+	char path[256], err[512];
+	struct det_obs o;
+	struct seen s;
+	int w;
+
+	(void)st;
+	state_path(path, sizeof(path), "warm.json");
+	for (w = 0; w < 4; w++) {
+		o = ob("popular", 10000, 15000, 500, 4);
+		window(d, &o, 1);
+	}
+	assert_int_equal(det_save(d, path, 4), 0);
+	det_free(d);
+	d = fresh();
+	assert_int_equal(det_load(d, path, 4, err, sizeof(err)), 0);
+	/* first window after the restart: a hydra is "new" at once */
+	o = ob("hydra", 1300, 2600, 480, 14);
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	det_free(d);
+	unlink(path);
+}
+
+static void state_bad_files(void **st)
+{
+	static const char *const bad[] = {
+		"",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,",
+		"[1,2,3]",
+		"{\"format\":\"something-else\",\"version\":1}",
+		/* the previous format version */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":1,\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[],\"history\":[]}",
+		/* TCP stacks' state */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tcp\","
+		"\"window_s\":60,\"windows\":1,\"fingerprints\":[],\"history\":[]}",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":\"1\"}",
+		/* another window length */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":30,"
+		"\"windows\":1,\"fingerprints\":[],\"history\":[]}",
+		/* history naming a fingerprint not listed */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[],\"history\":[{\"window\":0,\"obs\":[[0,1,1,1,1]]}]}",
+		/* negative baseline, string windows */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":-1,\"windows\":1,"
+		"\"alerting\":false}],\"history\":[]}",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":\"1\",\"fingerprints\":[],\"history\":[]}",
+		/* ips past what a save writes (they came back negative) */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1,\"windows\":1,"
+		"\"alerting\":false}],\"history\":[{\"window\":0,\"obs\":[[0,1,9223372036854775807,1,1]]}]}",
+		/* history windows that do not end at `windows` */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":5,\"fingerprints\":[],\"history\":[{\"window\":0,\"obs\":[]}]}",
+		"\x01\x02garbage",
+	};
+	char path[256], err[512];
+	struct detector *d;
+	struct det_obs o;
+	struct seen s;
+	size_t i;
+	int w;
+
+	(void)st;
+	state_path(path, sizeof(path), "bad.json");
+	/* no file: fine, nothing loaded */
+	d = fresh();
+	assert_int_equal(det_load(d, path, 60, err, sizeof(err)), 1);
+	det_free(d);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i]);
+		d = fresh();
+		/* some state first: a refused file leaves it as it was */
+		for (w = 0; w < 4; w++) {
+			o = ob("popular", 10000, 15000, 500, 4);
+			window(d, &o, 1);
+		}
+		err[0] = 0;
+		if (det_load(d, path, 60, err, sizeof(err)) != -1)
+			fail_msg("bad file %zu loaded: %s", i, bad[i]);
+		assert_non_null(strstr(err, path));
+		assert_null(strchr(err, '\n'));
+		assert_int_equal(det_windows(d), 4);
+		assert_int_equal(det_known(d), 1);
+		o = ob("popular", 10000, 15000, 500, 4);
+		s = window(d, &o, 1);
+		assert_int_equal(s.n, 0);
+		det_free(d);
+	}
+	unlink(path);
+}
+
+/* The largest values a state file holds load, and what is saved after
+ * the next window loads again (fuzz_state: ips of 2^63 saved negative) */
+static void state_extremes_round_trip(void **st)
+{
+	char path[256], err[512];
+	struct detector *d = fresh(), *e = fresh();
+	struct det_obs o = ob("a", 1e15, 1e15, 1e15, 1e15);
+
+	(void)st;
+	state_path(path, sizeof(path), "extremes.json");
+	write_file(path, "{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\","
+		   "\"window_s\":60,\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1e300,"
+		   "\"windows\":1,\"alerting\":false}],\"history\":[{\"window\":0,\"obs\":"
+		   "[[0,9223372036854775807,1000000000000000,1000000000000000,1000000000000000]]}]}");
+	assert_int_equal(det_load(d, path, 60, err, sizeof(err)), 0);
+	o.conns = UINT64_MAX;
+	o.ips = 1e300;
+	window(d, &o, 1);
+	assert_int_equal(det_save(d, path, 60), 0);
+	err[0] = 0;
+	if (det_load(e, path, 60, err, sizeof(err)))
+		fail_msg("saved state does not load: %s", err);
+	assert_int_equal(det_windows(e), 2);
+	assert_int_equal(det_known(e), 1);
+	unlink(path);
+	det_free(d);
+	det_free(e);
+}
+
+/* Fingerprints whose baseline decayed below one address and that left the
+ * kept history are forgotten; judging one again gives the same verdict. */
+static void forgotten_when_faded(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 4; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		o[1] = ob("once", 3, 3, 1, 1);
+		window(d, o, w == 3 ? 2 : 1);
+	}
+	assert_int_equal(det_known(d), 2);
+	/* "once" leaves: kept while its history record is within reach */
+	for (w = 0; w < DET_HISTORY; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		window(d, o, 1);
+	}
+	assert_int_equal(det_known(d), 1);
+	/* back as a hydra: fires as new */
+	o[1] = ob("once", 1300, 2600, 480, 14);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_true(s.a[0].signals & (1u << DET_NEW));
+	det_free(d);
+}
+
+/* Skipped windows (replay over a jump in packet time) are the empty
+ * windows closed one by one: counted, in the warm-up too, and only once
+ * no fingerprint is known. */
+static void skip_is_empty_windows(void **st)
+{
+	struct detector *a = fresh(), *b = fresh();
+	struct det_obs o = ob("x", 50, 60, 40, 2), hydra = ob("hydra", 1300, 2600, 480, 14);
+	struct seen sa, sb;
+	unsigned int k;
+
+	(void)st;
+	/* within the warm-up: 2 skipped, then one more window still learns */
+	det_skip(a, 2);
+	window(b, NULL, 0);
+	window(b, NULL, 0);
+	assert_int_equal(det_windows(a), 2);
+	assert_int_equal(window(a, &hydra, 1).n, 0);
+	assert_int_equal(window(b, &hydra, 1).n, 0);
+	/* nothing skipped while a fingerprint is known */
+	window(a, &o, 1);
+	window(b, &o, 1);
+	det_skip(a, 1000);
+	assert_int_equal(det_windows(a), det_windows(b));
+	/* once all is forgotten: 1,000 skipped as 1,000 closed */
+	for (k = 0; det_known(a); k++) {
+		window(a, NULL, 0);
+		window(b, NULL, 0);
+	}
+	assert_int_equal(det_known(b), 0);
+	det_skip(a, 1000);
+	for (k = 0; k < 1000; k++)
+		window(b, NULL, 0);
+	assert_int_equal(det_windows(a), det_windows(b));
+	sa = window(a, &hydra, 1);
+	sb = window(b, &hydra, 1);
+	assert_int_equal(sa.n, 1);
+	assert_int_equal(sb.n, 1);
+	assert_int_equal(sa.a[0].signals, sb.a[0].signals);
+	assert_int_equal(sa.a[0].score, sb.a[0].score);
+	det_free(a);
+	det_free(b);
+}
+
+/* The index stays right at scale: 50,000 fingerprints per window, a hydra
+ * among them is the only alert, and every one is still known. */
+static void many_fingerprints(void **st)
+{
+	const size_t n = 50000;
+	struct det_obs *o = calloc(n + 1, sizeof(*o));
+	struct detector *d = fresh();
+	char name[64];
+	struct seen s;
+	size_t i;
+	int w;
+
+	(void)st;
+	assert_non_null(o);
+	for (w = 0; w < 5; w++) {
+		for (i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "t13d1516h2_%012zx_e5627efa2ab1", i * 7919);
+			o[i] = ob(name, 50 + (double)(i % 300), 100 + (double)(i % 300), 20, 2);
+		}
+		o[n] = ob("hydra", 1300, 2600, 480, 14);
+		s = window(d, o, w == 4 ? n + 1 : n);
+	}
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], "hydra");
+	assert_int_equal(det_known(d), n + 1);
+	free(o);
+	det_free(d);
+}
+
+/* TCP stacks: the same rules without the TLS part (no many_stacks), and no
+ * JA4 allowlist. */
+static void tcp_stacks(void **st)
+{
+	const char *stack = "4:64:0:*:mss*20,7:mss,sok,ts,nop,ws:df,id+:0";
+	struct det_config c;
+	struct detector *d;
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	det_config_default(&c);
+	c.nallow = 1;
+	snprintf(c.allow[0].ja4, sizeof(c.allow[0].ja4), "%s", "4");
+	d = det_new(&c, FP_TCP);
+	assert_non_null(d);
+	for (w = 0; w < 4; w++) {
+		o[0] = ob("4:128:0:*:65535,8:mss,nop,ws,nop,nop,sok:df,id+:0", 9000, 14000, 480, 0);
+		window(d, o, 1);
+	}
+	o[1] = ob(stack, 1300, 2600, 480, 0);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], stack);
+	assert_int_equal(s.a[0].score, 5);   /* wide, many_nets, low_rate, new */
+	assert_false(s.a[0].signals & (1u << DET_MANY_STACKS));
+	det_free(d);
+}
+
+/* A window's history keeps its widest DET_HISTORY_MAX observations. */
+static void history_capped(void **st)
+{
+	const size_t n = DET_HISTORY_MAX + 500;
+	struct det_obs *o = calloc(n, sizeof(*o));
+	struct detector *d = fresh(), *e;
+	char path[256], err[512];
+	size_t i;
+
+	(void)st;
+	assert_non_null(o);
+	for (i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "fp%zu", i);
+		o[i] = ob(name, 1 + (double)i, 2 + (double)i, 1, 1);
+	}
+	window(d, o, n);
+	state_path(path, sizeof(path), "cap.json");
+	assert_int_equal(det_save(d, path, 60), 0);
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	assert_int_equal(det_known(e), n);
+	det_free(e);
+	/* after DET_HISTORY quiet windows only what the history holds is left:
+	 * the narrow ones decayed and were never in it */
+	for (i = 0; i < 30; i++)
+		window(d, o, 0);
+	assert_true(det_known(d) <= DET_HISTORY_MAX);
+	assert_true(det_known(d) > 0);
+	det_free(d);
+	free(o);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(popular_stays_quiet),
+		cmocka_unit_test(new_hydra_fires_and_ends),
+		cmocka_unit_test(widening_of_a_known_fingerprint),
+		cmocka_unit_test(absolute_numbers_alone_never_fire),
+		cmocka_unit_test(small_or_busy_is_not_a_hydra),
+		cmocka_unit_test(warmup_learns_without_alerting),
+		cmocka_unit_test(allowlisted_never_alerts),
+		cmocka_unit_test(allowlisted_own_thresholds),
+		cmocka_unit_test(state_round_trip),
+		cmocka_unit_test(state_new_after_restart),
+		cmocka_unit_test(state_bad_files),
+		cmocka_unit_test(state_extremes_round_trip),
+		cmocka_unit_test(forgotten_when_faded),
+		cmocka_unit_test(skip_is_empty_windows),
+		cmocka_unit_test(many_fingerprints),
+		cmocka_unit_test(tcp_stacks),
+		cmocka_unit_test(history_capped),
+	};
+
+	return cmocka_run_group_tests_name("detect", t, dir_setup, dir_teardown);
+}
