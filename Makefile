@@ -38,7 +38,7 @@ WFLAGS   := -Wall -Wextra -Werror -Iheaders -Iuser -I$(BASE) -MMD -MP \
 CFLAGS   += $(WFLAGS)
 FUZZFLAGS := -O1 -g $(SANFLAGS) $(WFLAGS)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpthread -lm
-# BPF_EXTRA: more flags for the BPF object alone (t_restart_live.sh builds
+# BPF_EXTRA: more flags for the BPF object alone (tests/live/t_restart_live.sh builds
 # a second one, -DHS_VLAN_MAX=3, in another BASE, to upgrade a running
 # instance to)
 BPF_EXTRA ?=
