@@ -119,4 +119,20 @@ if command -v setpriv >/dev/null; then
 else
 	skip "unprivileged cases" "needs setpriv (util-linux)"
 fi
+
+# a user's CFLAGS and LDFLAGS on make's command line add to the project's
+# flags (include paths, -MMD, -Werror), they do not replace them
+if command -v make >/dev/null && command -v clang >/dev/null; then
+	if make -C "$ROOT" -j2 V=1 CFLAGS=-O1 LDFLAGS=-Wl,-O1 BASE="$TMP/b" OUT="$TMP/b" \
+		BIN="$TMP/b/hydrascope" "$TMP/b/hydrascope" >"$TMP/build.log" 2>&1 &&
+		"$TMP/b/hydrascope" -h >/dev/null; then
+		ok "make CFLAGS=-O1 LDFLAGS=-Wl,-O1 builds a working binary"
+	else
+		fail "make CFLAGS=-O1: $(grep -m3 'rror:\|Error' "$TMP/build.log" | tr '\n' '|')"
+	fi
+	grep -q -- '-Werror.*-O1 ' "$TMP/build.log" && grep -q -- '-Wl,-O1' "$TMP/build.log" &&
+		ok "the user's flags come after the project's" || fail "flags: $(grep -m1 ' -c ' "$TMP/build.log")"
+else
+	skip "make CFLAGS=..." "needs make and clang"
+fi
 done_testing
