@@ -29,13 +29,14 @@ OUT      := $(BASE)/asan
 BIN      := $(OUT)/hydrascope
 CC       := $(CLANG)
 CFLAGS   ?= -O1 -g
-CFLAGS   += $(SANFLAGS)
+HS_SAN   := $(SANFLAGS)
 endif
 
+# CFLAGS, LDFLAGS: the user's (`make CFLAGS=...` included), added to ours
 CFLAGS   ?= -O2 -g
 WFLAGS   := -Wall -Wextra -Werror -Iheaders -Iuser -I$(BASE) -MMD -MP \
 	    -DHS_VERSION='"$(VERSION)"'
-CFLAGS   += $(WFLAGS)
+HS_CFLAGS = $(WFLAGS) $(HS_SAN) $(CFLAGS)
 FUZZFLAGS := -O1 -g $(SANFLAGS) $(WFLAGS)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpthread -lm
 # BPF_EXTRA: more flags for the BPF object alone (tests/live/t_restart_live.sh builds
@@ -113,17 +114,17 @@ $(BASE)/hs_bpf.skel.h: $(BASE)/hydrascope.bpf.o
 # every userspace object may include the skeleton
 $(OUT)/%.o: user/%.c $(BASE)/hs_bpf.skel.h Makefile | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(HS_CFLAGS) -c $< -o $@
 
 $(BIN): $(USER_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(HS_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # one pattern rule per kind's folder: tests/KIND/NAME.c -> $(OUT)/tests/NAME
 define test_prog_rule
 $$(OUT)/tests/%: tests/$(1)/%.c $$(LIB_OBJ) $$(BASE)/hs_bpf.skel.h Makefile | $$(OUT)/tests
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) -Itests/lib $$< $$(LIB_OBJ) $$(LDLIBS) -lcmocka -o $$@
+	$$(Q)$$(CC) $$(HS_CFLAGS) $$(LDFLAGS) -Itests/lib $$< $$(LIB_OBJ) $$(LDLIBS) -lcmocka -o $$@
 endef
 $(foreach k,$(TEST_KINDS),$(eval $(call test_prog_rule,$(k))))
 

@@ -40,6 +40,7 @@
 
 #include "exporter.h"
 #include "cmd.h"
+#include "config.h"
 #include "fps.h"
 #include "log.h"
 #include "metrics.h"
@@ -540,13 +541,14 @@ static void exporter_usage(FILE *f)
 		"Usage: hydrascope exporter [--pin-dir DIR] [--web.listen-address ADDR:PORT]\n"
 		"                           [--web.telemetry-path PATH] [--web.max-connections N]\n"
 		"                           [--web.max-connections-per-ip N] [--web.timeout S]\n"
-		"                           [--web.cache-ms MS] [--top N] [-v]\n"
+		"                           [--web.cache-ms MS] [--top N] [--config FILE] [-v]\n"
 		"Serve the pinned maps of a running 'hydrascope run' to Prometheus.\n"
 		"      --pin-dir DIR            maps to read (default " HS_DEFAULT_PIN_DIR ")\n"
 		"      --web.listen-address ADDR:PORT  (default " HS_DEFAULT_LISTEN ")\n"
 		"      --web.telemetry-path PATH  (default " HS_DEFAULT_METRICS_PATH ")\n"
 		HS_WEB_USAGE
 		"  -n, --top N                  JA4s with their own series (default %d)\n"
+		"  -c, --config FILE            score them with run's thresholds and allowlist\n"
 		"  -v, --verbose                log each HTTP error\n"
 		"Stop with Ctrl-C (or SIGTERM).\n", HS_METRICS_TOP);
 }
@@ -558,6 +560,7 @@ int cmd_exporter(int argc, char **argv)
 		{ "web.listen-address", required_argument, NULL, 'L' },
 		{ "web.telemetry-path", required_argument, NULL, 'T' },
 		{ "top", required_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		HS_WEB_LONGOPTS,
@@ -566,7 +569,9 @@ int cmd_exporter(int argc, char **argv)
 	struct web_limits lim = HS_WEB_DEFAULTS;
 	struct metrics_src m = { .pin_dir = HS_DEFAULT_PIN_DIR, .stats_fd = -1, .tcp_fd = -1,
 				 .tls_fd = -1, .enforce_fd = -1, .top = HS_METRICS_TOP };
-	const char *listen = HS_DEFAULT_LISTEN, *path = HS_DEFAULT_METRICS_PATH;
+	const char *listen = HS_DEFAULT_LISTEN, *path = HS_DEFAULT_METRICS_PATH, *config = NULL;
+	struct det_config dc;
+	unsigned int file_window;
 	struct signalfd_siginfo si;
 	struct exporter *e = NULL;
 	int opt, err, ret = HS_EXIT_ERR, sfd = -1;
@@ -574,9 +579,10 @@ int cmd_exporter(int argc, char **argv)
 	sigset_t mask;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":n:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":n:vhc:", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'P': m.pin_dir = optarg; break;
+		case 'c': config = optarg; break;
 		case 'L': listen = optarg; break;
 		case 'T': path = optarg; break;
 		case 'n':
@@ -597,8 +603,9 @@ int cmd_exporter(int argc, char **argv)
 		pr_warn("unexpected argument '%s'", argv[optind]);
 		return HS_EXIT_USAGE;
 	}
-	if (listen_addr_check(listen))
+	if (listen_addr_check(listen) || det_settings(config, 0, &dc, &file_window))
 		return HS_EXIT_USAGE;
+	m.dc = &dc;
 	if (path[0] != '/') {
 		pr_warn("invalid --web.telemetry-path '%s' (must start with '/')", path);
 		return HS_EXIT_USAGE;

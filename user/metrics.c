@@ -98,15 +98,18 @@ static int by_score(const void *a, const void *b)
 
 /* The top rows by score (then ips, then name), best first: a bounded
  * insertion, linear in the rows for a small top. */
-static size_t select_top(const struct det_obs *rows, size_t n, struct scored *top, size_t k)
+static size_t select_top(const struct det_config *dc, const struct det_obs *rows, size_t n,
+			 struct scored *top, size_t k)
 {
-	struct det_config *c = malloc(sizeof(*c));
+	struct det_config *own = dc ? NULL : malloc(sizeof(*own));
+	const struct det_config *c = dc ? dc : own;
 	struct scored s;
 	size_t i, have = 0, at;
 
 	if (!c)
 		return 0;               /* out of memory: no per-JA4 series */
-	det_config_default(c);
+	if (own)
+		det_config_default(own);
 	for (i = 0; i < n && k; i++) {
 		s.o = &rows[i];
 		det_signals(c, &rows[i], &s.score);
@@ -119,7 +122,7 @@ static size_t select_top(const struct det_obs *rows, size_t n, struct scored *to
 		}
 		top[at] = s;
 	}
-	free(c);
+	free(own);
 	return have;
 }
 
@@ -137,7 +140,7 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 	struct scored *top = calloc(want ? want : 1, sizeof(*top));
 	size_t i, k, shown;
 
-	shown = top ? select_top(rows, n, top, want) : 0;
+	shown = top ? select_top(m->dc, rows, n, top, want) : 0;
 	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
 		head(f, g[k].metric, "gauge", g[k].help);
 		for (i = 0; i < shown; i++) {

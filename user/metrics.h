@@ -7,6 +7,7 @@
 
 struct windows;
 struct fp_reader;
+struct det_config;
 
 #define HS_METRICS_TOP 10
 /* What a scrape reads: a running instance's pinned maps, and in `run` its
@@ -15,6 +16,7 @@ struct metrics_src {
 	const char *pin_dir;
 	int stats_fd, tcp_fd, tls_fd, enforce_fd;   /* enforce_fd -1: none */
 	unsigned long top;                          /* per-fingerprint series */
+	const struct det_config *dc;                /* scores; NULL: the defaults */
 	struct windows *win;                        /* NULL: exporter */
 	struct fp_reader *rd;                       /* owned by the scrape thread */
 	unsigned long long renders;                 /* reads of the maps so far */

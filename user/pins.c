@@ -363,6 +363,24 @@ int hs_pin_access(struct hs_bpf *skel, const char *pin_dir, gid_t gid)
 	return set_access(pin_dir, gid, shared ? 0750 : 0700);
 }
 
+/* bpffs mounted on /sys/fs/bpf: in the mount namespace of pid 1 every
+ * command sees it; in another (ip netns exec makes one, with a /sys of
+ * its own) only the commands in that namespace do: said. */
+static void bpffs_mounted(void)
+{
+	struct stat self, init;
+
+	if (!stat("/proc/self/ns/mnt", &self) && !stat("/proc/1/ns/mnt", &init) &&
+	    self.st_dev == init.st_dev && self.st_ino == init.st_ino) {
+		pr_info("mounted bpffs on /sys/fs/bpf");
+		return;
+	}
+	pr_warn("mounted bpffs on /sys/fs/bpf in this mount namespace only (ip netns exec makes "
+		"one): dump, status, top and exporter see these maps only from inside it "
+		"(nsenter -t %d -m -n hydrascope ...); 'nsenter --net=/run/netns/NS hydrascope "
+		"run' keeps the host's /sys/fs/bpf", (int)getpid());
+}
+
 /* Make sure DIR exists on a BPF filesystem, mounting /sys/fs/bpf if needed. */
 int hs_pin_dir_prepare(const char *pin_dir, bool *made)
 {
@@ -389,7 +407,7 @@ int hs_pin_dir_prepare(const char *pin_dir, bool *made)
 			pr_warn("Couldn't mount bpffs on /sys/fs/bpf: %s", strerror(errno));
 			return err;
 		}
-		pr_debug("mounted bpffs on /sys/fs/bpf");
+		bpffs_mounted();
 	}
 	*made = !mkdir(pin_dir, 0700);
 	if (!*made && errno != EEXIST) {

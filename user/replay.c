@@ -246,6 +246,26 @@ static int replay_map(struct replay *r)
 	return 0;
 }
 
+/* ClientHellos the handshake check left out (a capture that starts after
+ * the SYNs: nothing else would say why the tables are empty): one line */
+static void replay_left_out(struct hs_bpf *skel)
+{
+	struct hs_stats st;
+	unsigned long long no_syn, no_synack, bad_ack, out;
+
+	if (hs_stats_read(bpf_map__fd(skel->maps.stats), &st))
+		return;
+	no_syn = st.c[HS_ST_HELLO_NO_SYN];
+	no_synack = st.c[HS_ST_HELLO_NO_SYNACK];
+	bad_ack = st.c[HS_ST_HELLO_BAD_ACK];
+	out = no_syn + no_synack + bad_ack;
+	if (out)
+		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
+			"capture (hellos_no_syn %llu), no SYN-ACK (hellos_no_synack %llu), "
+			"acknowledging another (hellos_bad_ack %llu); --handshake none counts them",
+			out, (unsigned long long)st.c[HS_ST_HELLOS], no_syn, no_synack, bad_ack);
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -371,6 +391,7 @@ int cmd_replay(int argc, char **argv)
 			"(captured with segmentation offloads on?)", r.oversize);
 	pr_debug("%llu packets replayed, %llu too short for their link header",
 		 r.packets, r.runt);
+	replay_left_out(skel);
 	if (r.win) {
 		/* the last, partial window is judged too */
 		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps),

@@ -566,6 +566,7 @@ int cmd_run(int argc, char **argv)
 		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
 		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
 		msrc.win = win;
+		msrc.dc = &dc;          /* scores as the detector judges */
 		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &web, &msrc, errbuf, sizeof(errbuf));
 		if (!exp) {
 			pr_warn("--metrics: %s", errbuf);

@@ -4,7 +4,7 @@
  * fingerprints. Each refresh reads the pinned tls_fps and stats maps, merges
  * the ids of a JA4 (both window generations, as `dump` does: counts add,
  * sketches merge register-wise), and scores every JA4 with the detector's
- * own signal logic under the default thresholds (det_signals: the signals a
+ * own signal logic under the default thresholds or --config's (det_signals: the signals a
  * window's numbers give on their own; the baselines that `new` and
  * `widening` need live in the `run` process). Rows are sorted by score,
  * then ips, then conns.
@@ -68,13 +68,15 @@ static void top_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hydrascope top [--pin-dir DIR] [-n|--top N] [--interval S] [--once]\n"
+		"                      [--config FILE]\n"
 		"  -n, --top N        rows shown (default %d)\n"
 		"      --interval S   seconds between refreshes (0.1-3600, default 1)\n"
 		"      --once         print one frame and exit (also when stdout is not a terminal)\n"
 		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n"
+		"  -c, --config FILE  thresholds and allowlist of the scores (run's --config)\n"
 		"Rows: per JA4 of the current windows, sorted by score then ips. SCORE counts\n"
-		"the signals the numbers give on their own under the default thresholds\n"
-		"(wide, many_nets, low_rate, many_stacks); new and widening need the\n"
+		"the signals the numbers give on their own under the default thresholds, or\n"
+		"--config's (wide, many_nets, low_rate, many_stacks); new and widening need the\n"
 		"baselines of 'run' and are not shown. Stop with Ctrl-C (or SIGTERM).\n",
 		TOP_DEFAULT_ROWS);
 }
@@ -211,6 +213,7 @@ int cmd_top(int argc, char **argv)
 		{ "top", required_argument, NULL, 'n' },
 		{ "interval", required_argument, NULL, 'I' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -222,14 +225,17 @@ int cmd_top(int argc, char **argv)
 	struct top_rows rs = { 0 };
 	struct fp_reader *rd;
 	struct det_config dc;
+	const char *config = NULL;
+	unsigned int file_window;
 	char pin_path[4096];
 	int opt, tls_fd = -1, st_fd = -1, sfd = -1, err, ret = HS_EXIT_ERR;
 	sigset_t mask, omask;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":n:h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":n:hc:", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'P': pin_dir = optarg; break;
+		case 'c': config = optarg; break;
 		case 'n':
 			if (parse_top(optarg, &top))
 				return HS_EXIT_USAGE;
@@ -249,6 +255,8 @@ int cmd_top(int argc, char **argv)
 		pr_warn("unexpected argument '%s'", argv[optind]);
 		return HS_EXIT_USAGE;
 	}
+	if (det_settings(config, 0, &dc, &file_window))
+		return HS_EXIT_USAGE;
 	/* after the options: their errors return at once */
 	rd = fpr_new(FP_TLS);
 	if (!rd) {
@@ -262,7 +270,6 @@ int cmd_top(int argc, char **argv)
 		ret = hs_err_exit(err);
 		goto out;
 	}
-	det_config_default(&dc);
 	snprintf(pin_path, sizeof(pin_path), "%s/tls_fps", pin_dir);
 	tty = !once && isatty(STDOUT_FILENO);
 

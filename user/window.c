@@ -335,6 +335,18 @@ static int side_close(struct windows *w, struct side *s, int fd, int gen)
 	return err;
 }
 
+/* The summary a scrape reads: the windows closed and fingerprints known
+ * (after a window, or the state a run restored), the alerts built up. */
+static void win_publish(struct windows *w)
+{
+	w->next.windows = det_windows(w->tls.det);
+	w->next.known[FP_TLS] = det_known(w->tls.det);
+	w->next.known[FP_TCP] = det_known(w->tcp.det);
+	pthread_mutex_lock(&w->lock);
+	w->sum = w->next;
+	pthread_mutex_unlock(&w->lock);
+}
+
 int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 {
 	int err, err2 = 0;
@@ -354,12 +366,7 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 	err = side_close(w, &w->tls, tls_fd, gen);
 	if (tcp_fd >= 0)
 		err2 = w->tcp_on ? side_close(w, &w->tcp, tcp_fd, gen) : fps_clear(tcp_fd, gen);
-	w->next.windows = det_windows(w->tls.det);
-	w->next.known[FP_TLS] = det_known(w->tls.det);
-	w->next.known[FP_TCP] = det_known(w->tcp.det);
-	pthread_mutex_lock(&w->lock);
-	w->sum = w->next;
-	pthread_mutex_unlock(&w->lock);
+	win_publish(w);
 	if (w->enf_fd >= 0)
 		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
 	return err ?: err2;
@@ -463,5 +470,6 @@ int win_load(struct windows *w, const char *path)
 				tp, det_windows(w->tcp.det), det_known(w->tcp.det));
 	}
 	free(tp);
+	win_publish(w);         /* a scrape before the first window sees them */
 	return 0;
 }

@@ -100,6 +100,21 @@ expect_exit "replay truncated capture" 4 "$HS" replay -j "$TMP/trunc.pcap"
 syns=$(python3 -c 'import json,sys; print(sum(json.loads(l)["syns"] for l in open(sys.argv[1])))' "$TMP/out")
 expect_eq "truncated capture keeps the 49 whole SYNs" 49 "$syns"
 grep -q "capture ends early after 49 packets" "$TMP/err" && ok "says where it ended" || fail "truncation message: $(cat "$TMP/err")"
+# a capture that starts after the SYNs: the ClientHellos left out are said
+if command -v tcpdump >/dev/null; then
+	tcpdump -r "$ROOT/tests/templates/curl.pcap" -w "$TMP/nosyn.pcap" \
+		'tcp[tcpflags] & tcp-syn == 0' 2>/dev/null
+	expect_exit "replay without the SYNs" 0 "$HS" replay "$TMP/nosyn.pcap"
+	grep -q '^hydrascope: 14 of 14 ClientHellos left out: .*hellos_no_syn 14.*--handshake none counts them$' \
+		"$TMP/err" && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "says 14 ClientHellos were left out, why" ||
+		fail "one line on the 14 left out expected: $(head -c 300 "$TMP/err")"
+	expect_exit "replay --handshake none without the SYNs" 0 "$HS" replay --handshake none "$TMP/nosyn.pcap"
+	! grep -q 'left out' "$TMP/err" && grep -q '^t13d' "$TMP/out" &&
+		ok "--handshake none: counted, nothing said" ||
+		fail "--handshake none: $(head -c 200 "$TMP/err") / $(head -c 200 "$TMP/out")"
+else
+	skip "replay without the SYNs" "needs tcpdump"
+fi
 expect_exit "replay bad p0f db" 1 "$HS" replay --p0f-db "$TMP/nope.fp" "$TMP/syn.pcap"
 if [ "$(id -u)" = 0 ]; then
 	expect_exit "replay alerts to a missing directory" 1 "$HS" replay --alerts "$TMP/nodir/a.log" "$TMP/syn.pcap"
@@ -118,5 +133,21 @@ if command -v setpriv >/dev/null; then
 	[ ! -e /sys/fs/bpf/$TAG-np ] && ok "unprivileged run left no pin dir" || { rmdir /sys/fs/bpf/$TAG-np; fail "pin dir left behind"; }
 else
 	skip "unprivileged cases" "needs setpriv (util-linux)"
+fi
+
+# a user's CFLAGS and LDFLAGS on make's command line add to the project's
+# flags (include paths, -MMD, -Werror), they do not replace them
+if command -v make >/dev/null && command -v clang >/dev/null; then
+	if make -C "$ROOT" -j2 V=1 CFLAGS=-O1 LDFLAGS=-Wl,-O1 BASE="$TMP/b" OUT="$TMP/b" \
+		BIN="$TMP/b/hydrascope" "$TMP/b/hydrascope" >"$TMP/build.log" 2>&1 &&
+		"$TMP/b/hydrascope" -h >/dev/null; then
+		ok "make CFLAGS=-O1 LDFLAGS=-Wl,-O1 builds a working binary"
+	else
+		fail "make CFLAGS=-O1: $(grep -m3 'rror:\|Error' "$TMP/build.log" | tr '\n' '|')"
+	fi
+	grep -q -- '-Werror.*-O1 ' "$TMP/build.log" && grep -q -- '-Wl,-O1' "$TMP/build.log" &&
+		ok "the user's flags come after the project's" || fail "flags: $(grep -m1 ' -c ' "$TMP/build.log")"
+else
+	skip "make CFLAGS=..." "needs make and clang"
 fi
 done_testing

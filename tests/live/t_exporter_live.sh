@@ -34,9 +34,11 @@ nfor=$(grep -c '^ *for: 2s$' "$TMP/alerts.yml")
 	fail "the rules' copy: for: 2s on every rule expected, $nfor of $(grep -c '^ *- alert:' "$RULES")"
 # thresholds low enough for the bed's clients to open a hydra alert: one
 # address is wide, a JA4 is new from the first window, and an open alert
-# holds while the JA4 is seen in each window (growth 1 over a baseline of 0)
-printf '[detect]\nmin_ips = 1\ngrowth = 1\nwarmup = 0\nalert_score = 3\ntcp_stacks = no\n' \
+# holds while the JA4 is seen in each window (growth 1 over a baseline of
+# 0); run and the exporter score with them instead of the defaults
+printf '[detect]\nmin_ips = 1\nmin_nets = 1\nmin_stacks = 1\ngrowth = 1\nwarmup = 0\nalert_score = 3\ntcp_stacks = no\n' \
 	>"$TMP/hydra.conf"
+chmod 0644 "$TMP/hydra.conf"
 
 
 expect_error "exporter --web.listen-address nonsense" 2 "$HS" exporter --web.listen-address nonsense
@@ -61,6 +63,27 @@ if groupadd "$PIN_GROUP"; then
 else
 	fail "groupadd $PIN_GROUP"
 fi
+# scores_ok FILE: every hydrascope_fingerprint_score the one hydra.conf gives
+# (wide, many_nets, low_rate (conns/ip <= 3), many_stacks: 1 each), not the
+# default thresholds' (200 ips, 50 nets, 6 stacks)
+scores_ok() {
+	python3 - "$1" <<'PY'
+import re, sys
+m = {}
+for l in open(sys.argv[1]):
+    r = re.match(r'hydrascope_fingerprint_(\w+)\{ja4="([^"]+)"\} (\S+)', l)
+    if r:
+        m.setdefault(r[2], {})[r[1]] = float(r[3])
+def score(v, ips, nets, stacks):
+    return ((v["ips"] >= ips) + (v["networks"] >= nets) + (v["tcp_stacks"] >= stacks) +
+            (v["ips"] > 0 and v["connections"] / v["ips"] <= 3))
+bad = ["%s: %g, %d expected" % (k, v["score"], score(v, 1, 1, 1)) for k, v in m.items()
+       if v["score"] != score(v, 1, 1, 1)]
+same = [k for k, v in m.items() if score(v, 1, 1, 1) == score(v, 200, 50, 6)]
+print("; ".join(bad) or "%d JA4s scored with the config, not the defaults" % len(m))
+sys.exit(1 if bad or not m or same else 0)
+PY
+}
 if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --window 2 --metrics 127.0.0.1:$RUN_PORT \
 	--pin-group "$PIN_GROUP" --config "$TMP/hydra.conf" -j --alerts "$TMP/alerts.jsonl"; then
 	fail "run --metrics 127.0.0.1:$RUN_PORT: attachment expected (log above)"
@@ -104,6 +127,8 @@ grep -q '^hydrascope_build_info{version="[^"]*",libbpf="[0-9.]*",layout="[0-9]*"
 grep -q '^hydrascope_detector_windows_total [0-9]' "$TMP/run.prom" &&
 	grep -q '^hydrascope_alerts_total{kind="tls",state="new"} [0-9]' "$TMP/run.prom" &&
 	ok "run's scrape has the detector's series" || fail "detector series missing in run's scrape"
+out=$(scores_ok "$TMP/run.prom") && ok "run --metrics --config: $out" ||
+	fail "run --metrics --config: scores of the config expected: $out"
 expect_eq "map capacity of tls_fps" 8192 "$(value "$TMP/run.prom" 'hydrascope_map_capacity_entries{map="tls_fps"}')"
 if grep -qE '198\.1[89]\.' "$TMP/run.prom"; then
 	fail "an address in the metrics: $(grep -E '198\.1[89]\.' "$TMP/run.prom" | head -n 2)"
@@ -168,7 +193,7 @@ expect_error "exporter as a user outside the group" 3 nsenter --net=/run/netns/"
 
 # ---- the exporter on the same pins, unprivileged ----
 bg_job EXP_PID "${AS_MEMBER[@]}" "$TMP/hydrascope" exporter --pin-dir "$BED_PINS" \
-	--web.listen-address 127.0.0.1:$EXP_PORT --top 1 2>"$TMP/exp.log"
+	--web.listen-address 127.0.0.1:$EXP_PORT --top 1 --config "$TMP/hydra.conf" 2>"$TMP/exp.log"
 wait_for 5 grep -q 'serving' "$TMP/exp.log"
 ids=$(awk '/^Uid:/ { u = $2 } /^CapEff:/ { c = $2 } END { print u ":" c }' \
 	/proc/"$EXP_PID"/status 2>/dev/null)
@@ -205,6 +230,8 @@ he=$(value "$TMP/exp.prom" hydrascope_tls_hellos_total)
 grep -q '^hydrascope_detector_windows_total' "$TMP/exp.prom" &&
 	fail "the exporter has no detector: no detector series expected" ||
 	ok "the exporter: no detector series"
+out=$(scores_ok "$TMP/exp.prom") && ok "exporter --config: $out" ||
+	fail "exporter --config: scores of the config expected: $out"
 nfp=$(value "$TMP/exp.prom" hydrascope_fingerprints)
 nser=$(grep -c '^hydrascope_fingerprint_ips{ja4="t' "$TMP/exp.prom")
 omitted=$(value "$TMP/exp.prom" hydrascope_fingerprints_omitted)

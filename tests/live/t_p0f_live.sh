@@ -205,4 +205,19 @@ else
 	fail "run --keep-maps: attachment expected (log above)"
 fi
 
+# ---- under ip netns exec: a mount namespace, a bpffs of its own, said ----
+NX=/sys/fs/bpf/$TAG-nx
+bg_job NX_PID ip netns exec "$BED_SRV" "$HS" run -i "$BED_DEV" -m native --pin-dir "$NX" \
+	--state-dir "$TMP/state-nx" 2>"$TMP/nx.log"
+if wait_for 10 grep -q '^hydrascope: attached to ' "$TMP/nx.log"; then
+	grep -q "^hydrascope: mounted bpffs on /sys/fs/bpf in this mount namespace only .*dump, status, top and exporter see these maps only from inside it (nsenter -t $NX_PID -m -n" \
+		"$TMP/nx.log" && ok "ip netns exec: run says its bpffs is its mount namespace's only" ||
+		fail "ip netns exec: a warning on its own bpffs expected: $(head -n 3 "$TMP/nx.log" | tr '\n' '|')"
+	[ ! -e "$NX" ] && ok "its pins are not in the host's /sys/fs/bpf" || fail "$NX on the host"
+else
+	fail "run under ip netns exec: attachment expected: $(head -c 400 "$TMP/nx.log")"
+fi
+rc=0; bg_stop "$NX_PID" TERM || rc=$?
+expect_eq "run under ip netns exec exits 0 on SIGTERM" 0 $rc
+
 done_testing

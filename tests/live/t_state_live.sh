@@ -104,7 +104,7 @@ EOF
 # ---- second run: the state restored, no second warm-up ----
 : >"$ALERTS"
 if ! hs_start HS_PID2 "$BED_PINS" "$TMP/run2.log" --config "$TMP/hs.ini" --min-ips 1 \
-	-j --alerts "$ALERTS" --state-dir "$STATE" -v; then
+	-j --alerts "$ALERTS" --state-dir "$STATE" -v --metrics 127.0.0.1:19746; then
 	fail "second run: attachment expected (log above)"
 	done_testing
 fi
@@ -114,6 +114,16 @@ line=$(grep -m1 'detector state restored from' "$TMP/run2.log")
 line=$(grep -m1 'TCP stack state restored from' "$TMP/run2.log")
 [[ $line == *"${F%.json}-tcp.json: $w1 windows closed"* ]] && ok "second run: $line" ||
 	fail "second run: 'TCP stack state restored from ${F%.json}-tcp.json: $w1 windows closed' expected, got: $(head -n 3 "$TMP/run2.log" | tr '\n' '|')"
+# the windows restored are published at once, not after the next window
+# (one closing meanwhile may or may not be in the scrape)
+wait_for 5 grep -q 'TCP stack state restored' "$TMP/run2.log"
+j0=$(windows "$TMP/run2.log")
+got=$(nsx "$BED_SRV" curl -sS --max-time 5 http://127.0.0.1:19746/metrics |
+	awk '$1 == "hydrascope_detector_windows_total" { print $2 }')
+j1=$(windows "$TMP/run2.log")
+[ "$got" = $((w1 + j0)) ] || [ "$got" = $((w1 + j1)) ] &&
+	ok "second run: hydrascope_detector_windows_total $got at once ($w1 restored, $j1 judged)" ||
+	fail "second run: hydrascope_detector_windows_total $((w1 + j0)) expected ($w1 restored, $j0 judged), got '$got'"
 bg_job GNUTLS_PID client gnutls
 wait_for $((WINDOW * 5)) windows_ge "$TMP/run2.log" 2
 touch "$TMP/stop-curl" "$TMP/stop-gnutls"

@@ -165,6 +165,16 @@ verdict(order == sorted(order), "rows sorted by score, then ips")
 PY
 tap_verdicts "$TMP/verdicts"
 
+# --config: the scores under run's thresholds and allowlist, not the defaults
+# (all four signals at 1; openssl's JA4 allowlisted with min_ips 1000: not wide)
+ossl=$(awk '$3 == 1 && $1 ~ /^t/ { print $1; exit }' "$TMP/top.txt")
+printf '[detect]\nmin_ips = 1\nmin_nets = 1\nmin_stacks = 1\n[allow "%s"]\nmin_ips = 1000\n' \
+	"$ossl" >"$TMP/det.ini"
+nsx "$BED_SRV" "$HS" top --once --pin-dir "$BED_PINS" --config "$TMP/det.ini" >"$TMP/topc.txt" 2>&1
+got=$(awk '$1 ~ /^t[0-9]/ { print ($1 == o ? "openssl" : "curl") "=" $7 }' o="$ossl" "$TMP/topc.txt" |
+	sort | tr '\n' ' ')
+expect_eq "top --config: curl's score 4, allowlisted openssl's 3" "curl=4 openssl=3 " "$got"
+
 # -n limits the rows
 nsx "$BED_SRV" "$HS" top --once -n 1 --pin-dir "$BED_PINS" >"$TMP/top1.txt" 2>&1
 rows=$(sed -n '/^JA4 /,$p' "$TMP/top1.txt" | grep -vc -e '^JA4 ' -e '^\.\.\. ')
