@@ -102,7 +102,7 @@ expect_eq "truncated capture keeps the 49 whole SYNs" 49 "$syns"
 grep -q "capture ends early after 49 packets" "$TMP/err" && ok "says where it ended" || fail "truncation message: $(cat "$TMP/err")"
 # a capture that starts after the SYNs: the ClientHellos left out are said
 if command -v tcpdump >/dev/null; then
-	tcpdump -r "$ROOT/tests/templates/curl.pcap" -w "$TMP/nosyn.pcap" \
+	tcpdump -r "$ROOT/tests/data/templates/curl.pcap" -w "$TMP/nosyn.pcap" \
 		'tcp[tcpflags] & tcp-syn == 0' 2>/dev/null
 	expect_exit "replay without the SYNs" 0 "$HS" replay "$TMP/nosyn.pcap"
 	grep -q '^hydrascope: 14 of 14 ClientHellos left out: .*hellos_no_syn 14.*--handshake none counts them$' \
