@@ -11,6 +11,7 @@
 #define HS_TESTS_CHECK_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
