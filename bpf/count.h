@@ -35,32 +35,39 @@ struct hll_regs {
 	__u8 r[HS_HLL_M];
 };
 
-/* A global subprogram: verified once, not once per inlined branch path. */
-__noinline int hs_hll_add(struct hll_regs *reg, __u64 h)
+/* One hash into the sketch reg and, unless NULL, into reg2 as well (a
+ * ClientHello's source goes to its fingerprint's and its pair's). A global
+ * subprogram: verified once, not once per inlined branch path. */
+__noinline int hs_hll_add(struct hll_regs *reg, struct hll_regs *reg2, __u64 h)
 {
 	__u32 idx = hs_hll_index(h) & (HS_HLL_M - 1);
 	__u8 rank = hs_hll_rank(h);
 
-	if (!reg)
-		return 0;
 	/* check first: most adds do not raise the register, and a read is cheap */
-	if (reg->r[idx] < rank)
+	if (reg && reg->r[idx] < rank)
 		reg->r[idx] = rank;
+	if (reg2 && reg2->r[idx] < rank)
+		reg2->r[idx] = rank;
 	return 0;
 }
 
-#define hll_add(regs, h) hs_hll_add((struct hll_regs *)(regs), (h))
+#define hll_add(regs, h) hs_hll_add((struct hll_regs *)(regs), NULL, (h))
 
-/* Distinct sources and their networks: /24 for IPv4, /48 for IPv6. */
-INLINE void hll_add_src(__u8 *ips, __u8 *nets, const struct hs_endpoints *ep)
+/* Distinct sources and their networks (/24 for IPv4, /48 for IPv6) into
+ * ips and nets, and into ips2 and nets2 unless they are NULL: each address
+ * hashed once for both. */
+INLINE void hll_add_src(__u8 *ips, __u8 *nets, __u8 *ips2, __u8 *nets2,
+			const struct hs_endpoints *ep)
 {
 	__u64 lo, hi;
 
 	__builtin_memcpy(&lo, ep->saddr, 8);
 	__builtin_memcpy(&hi, ep->saddr + 8, 8);
-	hll_add(ips, hs_hash_addr(lo, hi, ep->family));
+	hs_hll_add((struct hll_regs *)ips, (struct hll_regs *)ips2,
+		   hs_hash_addr(lo, hi, ep->family));
 	lo &= ep->family == 4 ? 0xffffffULL : 0xffffffffffffULL;
-	hll_add(nets, hs_hash_addr(lo, 0, ep->family | 0x80));
+	hs_hll_add((struct hll_regs *)nets, (struct hll_regs *)nets2,
+		   hs_hash_addr(lo, 0, ep->family | 0x80));
 }
 
 INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
@@ -167,7 +174,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
 
-	hll_add_src(fp->hll_ips, fp->hll_nets, &ep);
+	hll_add_src(fp->hll_ips, fp->hll_nets, NULL, NULL, &ep);
 
 	if (emit_every)
 		emit(st, new ? HS_EV_TCP_NEW : HS_EV_TCP_SYN, ts, id, &ep, &w.sig, &w.obs);
@@ -198,6 +205,36 @@ INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* The pairs entry of TLS fingerprint id (key of tls_fps) over the stack of
+ * its SYN, made on a miss; NULL when the map is full. */
+INLINE struct hs_pair *pair_entry(struct hs_stats *st, __u64 id, __u64 tcp_id, __u64 stack_id,
+				  __u64 ts)
+{
+	__u64 key = HS_GEN_KEY(hs_pair_id(id, stack_id), cur_gen);
+	struct hs_pair *p, *init;
+	__u32 zero = 0;
+	long err;
+
+	/* look up first: an update of an existing key costs far more */
+	p = bpf_map_lookup_elem(&pairs, &key);
+	if (p)
+		return p;
+	init = bpf_map_lookup_elem(&pair_init, &zero);
+	if (!init)
+		return NULL;
+	init->tls_id = id;
+	init->tcp_id = tcp_id;
+	init->stack_id = stack_id;
+	init->first_ns = ts;
+	init->last_ns = ts;
+	err = bpf_map_update_elem(&pairs, &key, init, BPF_NOEXIST);
+	if (err && err != -EEXIST /* another CPU won the race */) {
+		st->c[HS_ST_PAIR_MAP_FULL]++;
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&pairs, &key);
+}
+
 /* Walk a complete record and count its fingerprint; the verdict for the
  * segment that completed it. */
 INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
@@ -206,6 +243,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 {
 	struct tls_walk *w;
 	struct hs_tls_fp *fp;
+	struct hs_pair *pp;
 	__u32 zero = 0;
 	__u64 id, ts, n;
 	int r, new = 0, verdict;
@@ -266,7 +304,14 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		__builtin_memcpy(smp->addr, ep->saddr, 16);
 		smp->family = ep->family;
 	}
-	hll_add_src(fp->hll_ips, fp->hll_nets, ep);
+	pp = tcp_id ? pair_entry(st, id, tcp_id, stack_id, ts) : NULL;
+	if (pp) {
+		__sync_fetch_and_add(&pp->conns, 1);
+		if (ts > pp->last_ns)
+			pp->last_ns = ts;
+	}
+	hll_add_src(fp->hll_ips, fp->hll_nets, pp ? pp->hll_ips : NULL, pp ? pp->hll_nets : NULL,
+		    ep);
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));
 

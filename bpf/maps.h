@@ -66,6 +66,23 @@ struct {
 	__type(value, struct hs_tls_fp);
 } tls_fp_init SEC(".maps");
 
+/* (TLS fingerprint id, TCP stack id) pair -> the ids, ClientHellos,
+ * first/last seen, source sketches (see struct hs_pair). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_PAIRS_MAX);
+	__type(key, __u64);
+	__type(value, struct hs_pair);
+} pairs SEC(".maps");
+
+/* Staging area for a new pairs value; sketches stay zero. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_pair);
+} pair_init SEC(".maps");
+
 /* Connections to TLS ports by slot (see struct hs_flow): SYN fingerprint,
  * state. */
 struct {

@@ -17,6 +17,7 @@
 /* Fixed seeds: ids and sketches must merge across restarts and replays. */
 #define HS_SEED_TCP  0x6879647261736370ULL  /* "hydrascp" */
 #define HS_SEED_ADDR 0x9e3779b97f4a7c15ULL
+#define HS_SEED_PAIR 0x7061697273686873ULL  /* "pairshhs" */
 
 /* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies. */
 HS_INLINE __u64 hs_mix64(__u64 h)
@@ -80,6 +81,13 @@ HS_INLINE __u64 hs_tcp_ids(const struct hs_tcp_sig *s, __u64 *stack)
 HS_INLINE __u64 hs_hash_addr(__u64 lo, __u64 hi, __u8 family)
 {
 	return hs_mix64(hs_mix64(lo ^ HS_SEED_ADDR ^ family) ^ hi);
+}
+
+/* The pairs map's id of a TLS fingerprint id (generation bit ignored) over
+ * a TCP stack id; the map key is HS_GEN_KEY of it. */
+HS_INLINE __u64 hs_pair_id(__u64 tls_id, __u64 stack_id)
+{
+	return hs_mix64(hs_hash_step(hs_hash_step(HS_SEED_PAIR, tls_id & ~1ULL), stack_id));
 }
 
 /* Leading zeros of a non-zero 64-bit value, without a clz instruction. */

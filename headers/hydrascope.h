@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 6
+#define HS_LAYOUT_VERSION 7
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -38,6 +38,9 @@
 #endif
 #ifndef HS_TLS_FP_MAX
 #define HS_TLS_FP_MAX 8192      /* distinct TLS fingerprint ids tracked */
+#endif
+#ifndef HS_PAIRS_MAX
+#define HS_PAIRS_MAX 8192       /* (TLS fingerprint, TCP stack) pairs tracked */
 #endif
 #ifndef HS_FLOWS_MAX
 #define HS_FLOWS_MAX 65536      /* flow slots: connections to TLS ports tracked
@@ -265,7 +268,9 @@ enum hs_check {
 	/* ... whose ACK does not acknowledge our SYN-ACK */ \
 	X(HELLO_BAD_ACK, "hellos_bad_ack", "tls_hellos_unvalidated_total", "reason", "bad_ack") \
 	/* SYN-ACKs of tracked connections seen leaving */ \
-	X(SYNACKS, "synacks", "synacks_total", NULL, NULL)
+	X(SYNACKS, "synacks", "synacks_total", NULL, NULL) \
+	/* pairs map full: a ClientHello's (TLS id, TCP stack) pair not counted */ \
+	X(PAIR_MAP_FULL, "pair_map_full", "map_full_total", "map", "pairs")
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
@@ -402,6 +407,25 @@ struct hs_tls_fp {
 					      * the TTL read as its initial value */
 };
 
+/*
+ * Value of the pairs map: the ClientHellos of one TLS fingerprint over one
+ * TCP stack (the SYN signature of their connections, TTL read as its
+ * initial value), counted where the fingerprint is. Keyed by
+ * HS_GEN_KEY(hs_pair_id(TLS id, stack id), gen) (hs_hash.h): the ids the
+ * pair is of are here, and name it through tls_fps and tcp_fps. A
+ * ClientHello whose SYN was not seen has no stack: it is not paired.
+ */
+struct hs_pair {
+	__u64 tls_id;                        /* tls_fps key of its first ClientHello */
+	__u64 tcp_id;                        /* tcp_fps key of that connection's SYN */
+	__u64 stack_id;                      /* the stack id the key is made of */
+	__u64 conns;                         /* ClientHellos counted */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u8  hll_ips[HS_HLL_M];             /* the same sketches as hs_tls_fp's */
+	__u8  hll_nets[HS_HLL_M];
+};
+
 struct hs_tls_event {
 	__u32 type;                          /* HS_EV_TLS_NEW or HS_EV_TLS_HELLO */
 	__u32 segments;                      /* TCP segments the ClientHello spanned */
@@ -496,6 +520,7 @@ _Static_assert(HS_REPLAY_FRAME + 256 + 320 <= 4096, "a replay frame fits a page"
  */
 _Static_assert(sizeof(struct hs_tcp_fp) == 2112, "hs_tcp_fp layout");
 _Static_assert(sizeof(struct hs_tls_fp) == 4032, "hs_tls_fp layout");
+_Static_assert(sizeof(struct hs_pair) == 2096, "hs_pair layout");
 _Static_assert(sizeof(struct hs_flow) == 80, "hs_flow layout");
 _Static_assert(sizeof(struct hs_reasm) == 20512, "hs_reasm layout");
 _Static_assert(sizeof(struct hs_enforce) == 80, "hs_enforce layout");

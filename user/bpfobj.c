@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfobj.h"
+#include "fps.h"
 #include "log.h"
 #include "pins.h"
 #include "util.h"
@@ -95,6 +96,7 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		 * a short replay's time); enforcement is live only */
 		bpf_map__set_map_flags(skel->maps.tcp_fps, BPF_F_NO_PREALLOC);
 		bpf_map__set_map_flags(skel->maps.tls_fps, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.pairs, BPF_F_NO_PREALLOC);
 		bpf_map__set_max_entries(skel->maps.enforce, 1);
 	} else {
 		/* live: no batches of captured frames */
@@ -133,6 +135,8 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 		pr_warn("Couldn't load the BPF program: %s%s", strerror(-err),
 			hs_err_exit(err) == HS_EXIT_NOPRIV ? HS_PRIV_HINT :
 			hs_verbose ? "" : " (run with -v for libbpf's explanation)");
+	else    /* window closes and reports find the pairs by tls_fps */
+		fps_pairs_bind(bpf_map__fd(skel->maps.tls_fps), bpf_map__fd(skel->maps.pairs));
 	return err;
 }
 

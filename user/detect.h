@@ -8,7 +8,9 @@
 
 #include "hydrascope.h"
 
-enum fp_kind { FP_TLS, FP_TCP };   /* TLS fingerprints (JA4), TCP stacks */
+/* TLS fingerprints (JA4), TCP stacks, and (JA4, TCP stack) pairs (fps.c's
+ * reader only: named "JA4 STACK", no detector yet) */
+enum fp_kind { FP_TLS, FP_TCP, FP_PAIR };
 #define HS_JA4_LEN 64
 #define DET_SAMPLES 5
 #define DET_ALLOW_MAX 256             /* allowlist entries */

@@ -15,6 +15,7 @@
 #include <linux/if_link.h>
 
 #include "cmd.h"
+#include "fps.h"
 #include "log.h"
 #include "p0fdb.h"
 #include "pins.h"
@@ -43,7 +44,7 @@ int cmd_dump(int argc, char **argv)
 	};
 	const char *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
 	struct report_opts ro = { 0 };
-	int opt, fd, tls_fd, err, ret;
+	int opt, fd, tls_fd, pairs_fd, err, ret;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":jn:h", lo, NULL)) != -1) {
@@ -74,7 +75,11 @@ int cmd_dump(int argc, char **argv)
 		return hs_err_exit(err);
 	}
 	ro.clock_offset = mono_to_unix_offset();
+	pairs_fd = hs_pin_get(pin_dir, "pairs");        /* an older layout's pins: none */
+	fps_pairs_bind(tls_fd, pairs_fd);
 	ret = report(fd, tls_fd, &ro);
+	if (pairs_fd >= 0)
+		close(pairs_fd);
 	close(fd);
 	close(tls_fd);
 	p0f_db_free();

@@ -2,9 +2,10 @@
 /*
  * The fingerprint maps read by canonical name: every id of a window (or of
  * the whole map) is named (JA4 for tls_fps, the TCP stack signature for
- * tcp_fps), ids with the same name become one row (counts add, sketches
- * merge register-wise), and the sketches are estimated. What the detector,
- * `top` and the exporter work from.
+ * tcp_fps, "JA4 STACK" for pairs, through the tls_fps and tcp_fps entries
+ * a pair's ids point at), ids with the same name become one row (counts
+ * add, sketches merge register-wise), and the sketches are estimated. What
+ * the detector, `top`, the exporter and `dump` work from.
  *
  * Cost: names are cached per id across reads (a JA4 costs two SHA-256s),
  * rows are found through a hash index, and a row's sketches are merged in
@@ -36,6 +37,7 @@
 union fpv {
 	struct hs_tls_fp tls;
 	struct hs_tcp_fp tcp;
+	struct hs_pair pair;
 };
 
 /* A row being read: estimated straight from its only value, or, once a
@@ -55,6 +57,7 @@ struct name {
 
 struct fp_reader {
 	enum fp_kind kind;
+	int tls_fd, tcp_fd;       /* FP_PAIR: the maps that name a pair (-1: none) */
 	unsigned int reads;
 	struct name *names;       /* the name cache */
 	size_t nnames, capnames;
@@ -87,6 +90,7 @@ struct fp_reader *fpr_new(enum fp_kind kind)
 	if (!r)
 		return NULL;
 	r->kind = kind;
+	r->tls_fd = r->tcp_fd = -1;
 	r->v = malloc(sizeof(*r->v));
 	r->old = malloc(sizeof(*r->old));
 	r->slots = malloc(SLOTS * sizeof(*r->slots));
@@ -95,6 +99,12 @@ struct fp_reader *fpr_new(enum fp_kind kind)
 		return NULL;
 	}
 	return r;
+}
+
+void fpr_name_maps(struct fp_reader *r, int tls_fd, int tcp_fd)
+{
+	r->tls_fd = tls_fd;
+	r->tcp_fd = tcp_fd;
 }
 
 static void names_free(struct fp_reader *r)
@@ -193,6 +203,41 @@ static bool name_eq(const void *ctx, __u32 i)
 	return !strcmp(q->r->rows[i].name, q->name);
 }
 
+/* The value of key in fd, or else of the key of the other generation (a
+ * pair made in one window may point at an entry of the last): 0 or -1. */
+static int lookup_either_gen(int fd, __u64 key, union fpv *v)
+{
+	if (fd < 0)
+		return -1;
+	if (!bpf_map_lookup_elem(fd, &key, v))
+		return 0;
+	key ^= 1;
+	return bpf_map_lookup_elem(fd, &key, v) ? -1 : 0;
+}
+
+/* A pair's name, "JA4 STACK", from the tls_fps and tcp_fps entries its ids
+ * point at (read into scratch): an id in hex when its entry is gone
+ * (deleted with its window, or the SYN's id never had one). */
+static void pair_name(struct fp_reader *r, struct name *n, const struct hs_pair *p,
+		     union fpv *scratch)
+{
+	char ja4[DET_NAME_LEN] = "", stack[DET_NAME_LEN] = "", raw[HS_JA4_R_TEXT];
+
+	if (lookup_either_gen(r->tls_fd, p->tls_id, scratch))
+		snprintf(ja4, sizeof(ja4), "tls-%016llx", (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
+	else if (tls_ja4(&scratch->tls.hello, ja4, sizeof(ja4), raw, sizeof(raw)))
+		snprintf(ja4, sizeof(ja4), "unrenderable-%016llx",
+			 (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
+	if (lookup_either_gen(r->tcp_fd, p->tcp_id, scratch)) {
+		snprintf(stack, sizeof(stack), "stack-%016llx", (unsigned long long)p->stack_id);
+	} else {
+		p0f_render_stack(&scratch->tcp.sig, stack, sizeof(stack));
+		n->detail = (char *)p0f_db_label(&scratch->tcp.sig);
+	}
+	snprintf(n->name, sizeof(n->name), "%.*s %.*s", DET_NAME_LEN / 4, ja4,
+		 DET_NAME_LEN / 2, stack);
+}
+
 /* The cached name of an id, rendered from its value v on a miss; NULL when
  * out of memory. */
 static struct name *name_of(struct fp_reader *r, __u64 key, const union fpv *v)
@@ -227,6 +272,9 @@ static struct name *name_of(struct fp_reader *r, __u64 key, const union fpv *v)
 				 (unsigned long long)id);
 		else if (!(n->detail = strdup(raw)))
 			return NULL;
+	} else if (r->kind == FP_PAIR) {
+		/* r->old: free between entries (add_entry's merge scratch) */
+		pair_name(r, n, &v->pair, r->old);
 	} else {
 		p0f_render_stack(&v->tcp.sig, n->name, sizeof(n->name));
 		n->detail = (char *)p0f_db_label(&v->tcp.sig);
@@ -308,7 +356,8 @@ static void add_samples(struct det_obs *o, const struct hs_tls_fp *v)
 	}
 }
 
-/* One value's sketches (3 for TLS: ips, nets, stacks; 2 for TCP). */
+/* One value's sketches (3 for TLS: ips, nets, stacks; 2 for TCP and
+ * pairs). */
 static unsigned int sketches(const struct fp_reader *r, const union fpv *v, const __u8 *sk[3])
 {
 	if (r->kind == FP_TLS) {
@@ -316,6 +365,11 @@ static unsigned int sketches(const struct fp_reader *r, const union fpv *v, cons
 		sk[1] = v->tls.hll_nets;
 		sk[2] = v->tls.hll_tcp;
 		return 3;
+	}
+	if (r->kind == FP_PAIR) {
+		sk[0] = v->pair.hll_ips;
+		sk[1] = v->pair.hll_nets;
+		return 2;
 	}
 	sk[0] = v->tcp.hll_ips;
 	sk[1] = v->tcp.hll_nets;
@@ -333,6 +387,10 @@ static void add_counts(const struct fp_reader *r, struct det_obs *o, const union
 		first = v->tls.first_ns;
 		last = v->tls.last_ns;
 		add_samples(o, &v->tls);
+	} else if (r->kind == FP_PAIR) {
+		o->conns += v->pair.conns;
+		first = v->pair.first_ns;
+		last = v->pair.last_ns;
 	} else {
 		o->conns += v->tcp.syns;
 		first = v->tcp.first_ns;
@@ -477,7 +535,8 @@ static void *copy_batches(void *arg)
  * id (and prefetch the name slots), add every entry. */
 static int add_batch(struct fp_reader *r, int fd, int gen, const struct slot *s)
 {
-	size_t vsize = r->kind == FP_TLS ? sizeof(struct hs_tls_fp) : sizeof(struct hs_tcp_fp);
+	size_t vsize = r->kind == FP_TLS ? sizeof(struct hs_tls_fp) :
+		       r->kind == FP_PAIR ? sizeof(struct hs_pair) : sizeof(struct hs_tcp_fp);
 	__u32 i;
 
 	for (i = 0; i < s->cnt; i++)
@@ -684,4 +743,58 @@ int fps_clear(int fd, int gen)
 size_t fpr_entries(const struct fp_reader *r)
 {
 	return r->nkeys;
+}
+
+/*
+ * The pairs map of each BPF object loaded or opened here, by its tls_fps
+ * map: what closes a window or prints a report is given tls_fps and finds
+ * the pairs that go with it. A handful of objects per process at most.
+ */
+#define PAIR_BINDS 8
+static struct pair_bind {
+	int tls_fd, pairs_fd;
+} binds[PAIR_BINDS];
+static unsigned int nbinds;
+
+void fps_pairs_bind(int tls_fd, int pairs_fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < nbinds && binds[i].tls_fd != tls_fd; i++)
+		;
+	if (i == PAIR_BINDS)
+		i = PAIR_BINDS - 1;     /* the last one's place */
+	else if (i == nbinds)
+		nbinds++;
+	binds[i].tls_fd = tls_fd;
+	binds[i].pairs_fd = pairs_fd;
+}
+
+/* A pairs map as the XDP program makes it: a stale fd (its object gone,
+ * the number reused) is not taken for one. */
+static bool is_pairs(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       info.type == BPF_MAP_TYPE_HASH && info.key_size == sizeof(__u64) &&
+	       info.value_size == sizeof(struct hs_pair) && !strcmp(info.name, "pairs");
+}
+
+int fps_pairs_of(int tls_fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < nbinds; i++)
+		if (binds[i].tls_fd == tls_fd)
+			return is_pairs(binds[i].pairs_fd) ? binds[i].pairs_fd : -1;
+	return -1;
+}
+
+int fps_pairs_clear(int tls_fd, int gen)
+{
+	int fd = fps_pairs_of(tls_fd);
+
+	return fd < 0 ? 0 : fps_clear(fd, gen);
 }

@@ -10,8 +10,12 @@
 struct fp_reader;
 struct fp_reader *fpr_new(enum fp_kind kind);
 void fpr_free(struct fp_reader *r);
-/* Read the entries of tls_fps or tcp_fps (fd) of generation gen (0 or 1;
- * -1: all), merged by name into rows valid until the next read. */
+/* FP_PAIR: the tls_fps and tcp_fps maps whose entries name the pairs
+ * (either may be -1: the ids in hex then). */
+void fpr_name_maps(struct fp_reader *r, int tls_fd, int tcp_fd);
+/* Read the entries of tls_fps, tcp_fps or pairs (fd) of generation gen (0
+ * or 1; -1: all), merged by name into rows valid until the next read. A
+ * pair's name is "JA4 STACK" (neither has a space). */
 int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t *n);
 /* The map keys merged into row i of the last read. */
 const __u64 *fpr_keys(const struct fp_reader *r, size_t row, size_t *n);
@@ -21,5 +25,11 @@ size_t fpr_entries(const struct fp_reader *r);
 void fpr_delete(const struct fp_reader *r, int fd);
 /* Delete the entries of generation gen (-1: all) without reading them. */
 int fps_clear(int fd, int gen);
+/* The pairs map of the object whose tls_fps is tls_fd: bound once the
+ * object is loaded (hs_load) or its pins opened (dump); -1 when none is. */
+void fps_pairs_bind(int tls_fd, int pairs_fd);
+int fps_pairs_of(int tls_fd);
+/* fps_clear of the pairs bound to tls_fd (none: nothing to do). */
+int fps_pairs_clear(int tls_fd, int gen);
 
 #endif /* HS_FPS_H */

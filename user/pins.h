@@ -16,8 +16,8 @@ struct hs_bpf;
 int hs_pin_dir_prepare(const char *pin_dir, bool *made);
 /*
  * What a pin directory holds, a bit per pin: the maps that outlive a run
- * (tcp_fps, tls_fps, stats, enforce, flows, reasm, tcp_known: bits 0-6), the layout
- * marker, the program, the XDP link. The marker ("meta", an array map of
+ * (tcp_fps, tls_fps, stats, enforce, flows, reasm, tcp_known, pairs:
+ * bits 0-7), the layout marker, the program, the XDP link. The marker ("meta", an array map of
  * one struct hs_meta that userspace alone reads and writes) says which
  * layout the maps beside it have and which window generation their
  * program writes; its own format never changes. The link is pinned so

@@ -3,7 +3,8 @@
  * Fingerprint rows, as `dump` and `replay` print them. Every id of a
  * fingerprint map is rendered to its canonical name (p0f signature, JA4);
  * ids with the same name are merged (counts add, sketches merge
- * register-wise); rows are sorted by count.
+ * register-wise); rows are sorted by count. Then the (JA4, TCP stack)
+ * pairs, as fps.c reads them.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "report.h"
+#include "fps.h"
 #include "hll.h"
 #include "ja4.h"
 #include "log.h"
@@ -230,6 +232,112 @@ static void print_table(const struct rows *rs, size_t n, bool tls, const struct 
 	}
 }
 
+static int by_conns(const void *a, const void *b)
+{
+	const struct det_obs *x = *(const struct det_obs *const *)a;
+	const struct det_obs *y = *(const struct det_obs *const *)b;
+
+	if (x->conns != y->conns)
+		return x->conns < y->conns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* A pair row's JA4 and TCP stack: its name is "JA4 STACK". */
+static void pair_split(const struct det_obs *p, char *ja4, size_t len, const char **stack)
+{
+	const char *sp = strchr(p->name, ' ');
+	size_t n = sp ? (size_t)(sp - p->name) : strlen(p->name);
+
+	snprintf(ja4, len, "%.*s", (int)n, p->name);
+	*stack = sp ? sp + 1 : "";
+}
+
+static void print_pair_json(const struct det_obs *p, const struct report_opts *o)
+{
+	json_object *j = json_object_new_object();
+	char first[40], last[40], ja4[DET_NAME_LEN];
+	const char *stack;
+
+	pair_split(p, ja4, sizeof(ja4), &stack);
+	fmt_time(p->first_ns + o->clock_offset, false, first, sizeof(first));
+	fmt_time(p->last_ns + o->clock_offset, false, last, sizeof(last));
+	json_object_object_add(j, "kind", json_object_new_string("pair"));
+	json_object_object_add(j, "ja4", json_object_new_string(ja4));
+	json_object_object_add(j, "tcp_stack", json_object_new_string(stack));
+	json_object_object_add(j, "os", json_object_new_string(p->detail ? p->detail : ""));
+	json_object_object_add(j, "conns", json_object_new_uint64(p->conns));
+	json_object_object_add(j, "ips", json_object_new_uint64((uint64_t)llround(p->ips)));
+	json_object_object_add(j, "nets", json_object_new_uint64((uint64_t)llround(p->nets)));
+	json_object_object_add(j, "first_seen", json_object_new_string(first));
+	json_object_object_add(j, "last_seen", json_object_new_string(last));
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
+static void print_pairs_table(struct det_obs *const *p, size_t n, const struct report_opts *o)
+{
+	char first[40], last[40], ja4[DET_NAME_LEN];
+	const char *stack;
+	int w = 36, sw = 9;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pair_split(p[i], ja4, sizeof(ja4), &stack);
+		if ((int)strlen(ja4) > w)
+			w = (int)strlen(ja4);
+		if ((int)strlen(stack) > sw)
+			sw = (int)strlen(stack);
+	}
+	printf("%-*s  %-*s %8s %8s %8s  %-20s  %s\n", w, "JA4", sw, "TCP STACK", "CONNS", "IPS",
+	       "NETS", "FIRST SEEN", "LAST SEEN");
+	for (i = 0; i < n; i++) {
+		pair_split(p[i], ja4, sizeof(ja4), &stack);
+		fmt_time(p[i]->first_ns + o->clock_offset, false, first, sizeof(first));
+		fmt_time(p[i]->last_ns + o->clock_offset, false, last, sizeof(last));
+		printf("%-*s  %-*s %8llu %8lld %8lld  %-20s  %s\n", w, ja4, sw, stack,
+		       (unsigned long long)p[i]->conns, llround(p[i]->ips), llround(p[i]->nets),
+		       first, last);
+	}
+}
+
+/* The pairs bound to tls_fd (none: nothing printed), named through tls_fd
+ * and tcp_fd, most connections first. */
+static int report_pairs(int tcp_fd, int tls_fd, const struct report_opts *o)
+{
+	int fd = fps_pairs_of(tls_fd), err;
+	struct fp_reader *rd;
+	struct det_obs *rows, **by;
+	size_t n, i;
+
+	if (fd < 0)
+		return 0;
+	if (!(rd = fpr_new(FP_PAIR)))
+		return -ENOMEM;
+	fpr_name_maps(rd, tls_fd, tcp_fd);
+	err = fpr_read(rd, fd, -1, &rows, &n);
+	by = err ? NULL : malloc((n ? n : 1) * sizeof(*by));
+	if (!err && !by)
+		err = -ENOMEM;
+	if (!err) {
+		for (i = 0; i < n; i++)
+			by[i] = &rows[i];
+		qsort(by, n, sizeof(*by), by_conns);
+		if (o->top && n > o->top)
+			n = o->top;
+		if (o->json) {
+			for (i = 0; i < n; i++)
+				print_pair_json(by[i], o);
+		} else {
+			putchar('\n');
+			print_pairs_table(by, n, o);
+		}
+	}
+	free(by);
+	fpr_free(rd);
+	return err;
+}
+
 int report(int tcp_fd, int tls_fd, const struct report_opts *o)
 {
 	struct rows rs[2] = { { 0 } };
@@ -256,6 +364,11 @@ int report(int tcp_fd, int tls_fd, const struct report_opts *o)
 				putchar('\n');
 			print_table(&rs[k], n, k == 1, o);
 		}
+	}
+	err = report_pairs(tcp_fd, tls_fd, o);
+	if (err) {
+		pr_warn("Couldn't read the pairs map: %s", strerror(-err));
+		ret = HS_EXIT_ERR;
 	}
 	if (fflush(stdout))
 		ret = HS_EXIT_ERR;

@@ -364,6 +364,7 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 	w->next.nopen[0] = w->next.nopen[1] = 0;
 	w->next.nlisted = 0;
 	err = side_close(w, &w->tls, tls_fd, gen);
+	fps_pairs_clear(tls_fd, gen);   /* no reader yet: the old window's pairs go */
 	if (tcp_fd >= 0)
 		err2 = w->tcp_on ? side_close(w, &w->tcp, tcp_fd, gen) : fps_clear(tcp_fd, gen);
 	win_publish(w);

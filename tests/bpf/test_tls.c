@@ -29,6 +29,7 @@
 
 #include "bpfobj.h"
 #include "event.h"
+#include "fps.h"
 #include "ja4.h"
 #include "hs_hash.h"
 #include "hs_bpf.skel.h"
@@ -89,7 +90,7 @@
 
 struct env {
 	struct hs_bpf *skel;
-	int prog_fd, stats_fd, tls_fd, tcp_fd, flows_fd, reasm_fd;
+	int prog_fd, stats_fd, tls_fd, tcp_fd, flows_fd, reasm_fd, pairs_fd;
 	struct ring_buffer *rb;
 	struct hs_tls_event tls[EV_MAX];
 	int ntls;               /* TLS events since the last drain */
@@ -124,6 +125,9 @@ static int on_event(void *ctx, void *data, size_t size)
 
 /* enum hs_enforce_mode the next setup loads the program with. */
 static int setup_enforce;
+/* The pairs map's size the next setup loads the program with (0: the
+ * object's). */
+static unsigned int setup_pairs_max;
 
 static int setup_with(void **state, const struct hs_config *cfg)
 {
@@ -137,6 +141,8 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	if (!e->skel)
 		goto skip;
 	e->skel->rodata->enforce_mode = (__u8)setup_enforce;
+	if (setup_pairs_max)
+		bpf_map__set_max_entries(e->skel->maps.pairs, setup_pairs_max);
 	if (prog_load(e->skel))
 		goto skip;
 	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
@@ -145,6 +151,7 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	e->tcp_fd = bpf_map__fd(e->skel->maps.tcp_fps);
 	e->flows_fd = bpf_map__fd(e->skel->maps.flows);
 	e->reasm_fd = bpf_map__fd(e->skel->maps.reasm);
+	e->pairs_fd = bpf_map__fd(e->skel->maps.pairs);
 	e->rb = prog_ring(e->skel, on_event, e);
 	if (!e->rb)
 		goto skip;
@@ -252,6 +259,7 @@ static void reset(struct env *e)
 	map_clear(e->tls_fd);
 	map_clear(e->tcp_fd);
 	map_clear(e->reasm_fd);
+	map_clear(e->pairs_fd);
 	for (i = 0; i < HS_FLOWS_MAX; i++)
 		keys[i] = i;
 	if (bpf_map_update_batch(e->flows_fd, keys, zero, &n, &o))
@@ -323,6 +331,8 @@ struct conn {
 	int nosyn;              /* no SYN first (flow not seen from its start) */
 	const char *src;        /* client address (NULL: the default) */
 	__u32 ack;              /* the client's ACK number (0: 0x55667788) */
+	__u8 ttl;               /* the SYN's TTL (0: 64) */
+	__u16 win;              /* the SYN's window (0: 64240) */
 };
 
 #define DEF_ISN 0x11223344u
@@ -332,8 +342,9 @@ static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
 {
 	struct pspec s = {
 		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
-		.ttl = 64, .ip_id = 0x3039, .frag = IPF_DF, .sport = c->sport, .dport = c->dport,
-		.seq = c->isn, .tflags = TH_SYN, .win = 64240, .src = c->src,
+		.ttl = c->ttl ? c->ttl : 64, .ip_id = 0x3039, .frag = IPF_DF, .sport = c->sport,
+		.dport = c->dport, .seq = c->isn, .tflags = TH_SYN, .win = c->win ? c->win : 64240,
+		.src = c->src,
 	};
 	struct frame f;
 
@@ -1039,6 +1050,183 @@ static void test_tcp_id(void **state)
 	CHECK_INT("two stacks", "conns", 2, v.conns);
 	CHECK_INT("two stacks", "hll_tcp registers set", 2, hll_set(v.hll_tcp));
 	CHECK_INT("two stacks", "hll_ips registers set", 2, hll_set(v.hll_ips));
+	CHECKS_DONE();
+}
+
+
+/* ------------------------------------------------------------------ */
+/* (TLS fingerprint, TCP stack) pairs: one hello over two stacks. */
+
+struct pconn {
+	const char *src;
+	__u8 ttl;               /* 0: 64 */
+	__u16 win;              /* 0: 64240 */
+	int nosyn;
+};
+
+/* Stack A (Linux, TTL 64 and 60 alike: one stack, two TCP ids) from four
+ * sources, stack B (TTL 128, window 65535) from two; then one connection
+ * whose SYN was not seen. */
+static const struct pconn pconns[] = {
+	{ "198.18.1.1" }, { "198.18.2.1" }, { "198.18.3.1" }, { "198.18.4.1", .ttl = 60 },
+	{ "198.18.5.1", .ttl = 128, .win = 65535 }, { "198.18.6.1", .ttl = 128, .win = 65535 },
+	{ "198.18.7.1", .nosyn = 1 },
+};
+
+static void pair_conn(struct env *e, const struct pconn *p, __u16 sport)
+{
+	static __u8 hello[HELLO_MAX];
+	const struct hspec h = SPEC();
+	struct conn c = { .ver = 4, .sport = sport, .dport = 443, .isn = DEF_ISN,
+			  .nosyn = p->nosyn, .src = p->src, .ttl = p->ttl, .win = p->win };
+	int len = build_hello(&h, hello, sizeof(hello));
+	__u32 ret = ~0u;
+
+	if (!c.nosyn)
+		CHECK_INT(p->src, "SYN test run", 0, send_syn(e, &c, &ret));
+	CHECK_INT(p->src, "hello test run", 0, send_data(e, &c, hello, 0, len, &ret));
+	CHECK_INT(p->src, "hello verdict", XDP_PASS, ret);
+}
+
+/* The pairs map's entries: keys and values, up to max; how many there are. */
+static int pair_entries(struct env *e, __u64 *keys, struct hs_pair *v, int max)
+{
+	__u64 key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(e->pairs_fd, prev, &next) == 0) {
+		if (n < max) {
+			keys[n] = next;
+			if (bpf_map_lookup_elem(e->pairs_fd, &next, &v[n]))
+				memset(&v[n], 0, sizeof(v[n]));
+		}
+		n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+static int setup_pairs(void **state)
+{
+	/* every ClientHello counts: the one without its SYN reaches tls_fps */
+	return setup_with(state, &(struct hs_config){ .replay = true,
+						      .handshake = HS_CHECK_NONE });
+}
+
+static void test_pairs(void **state)
+{
+	struct env *e = need_env(state);
+	static struct hs_pair v[4];
+	static struct hs_tls_fp fp;
+	struct hs_stats before, after;
+	struct fp_reader *rd;
+	struct det_obs *rows;
+	__u64 keys[4], tls_key = 0;
+	size_t nrows, i;
+	int n, a;
+
+	reset(e);
+	stats(e, &before);
+	for (i = 0; i < NELEM(pconns); i++)
+		pair_conn(e, &pconns[i], (__u16)(23000 + i));
+	stats(e, &after);
+	CHECK_INT("7 hellos", "tls_fps entries", 1, tls_keys(e, &tls_key, 1));
+	CHECK_INT("7 hellos", "tls_fps lookup", 0, tls_get(e, tls_key, &fp));
+	CHECK_INT("7 hellos", "conns (the one without SYN too)", 7, fp.conns);
+	CHECK_INT("7 hellos", "pair_map_full", 0,
+		  after.c[HS_ST_PAIR_MAP_FULL] - before.c[HS_ST_PAIR_MAP_FULL]);
+	n = pair_entries(e, keys, v, 4);
+	CHECK_INT("two stacks", "pairs entries", 2, n);
+	if (n != 2)
+		goto done;
+	a = v[0].conns == 4 ? 0 : 1;    /* stack A's entry */
+	CHECK_INT("stack A (TTL 64 and 60)", "conns", 4, v[a].conns);
+	CHECK_INT("stack A (TTL 64 and 60)", "hll_ips registers set", 4, hll_set(v[a].hll_ips));
+	CHECK_INT("stack A (TTL 64 and 60)", "hll_nets registers set", 4, hll_set(v[a].hll_nets));
+	CHECK_INT("stack B (TTL 128)", "conns", 2, v[!a].conns);
+	CHECK_INT("stack B (TTL 128)", "hll_ips registers set", 2, hll_set(v[!a].hll_ips));
+	for (i = 0; i < 2; i++) {
+		const char *what = i == (size_t)a ? "stack A" : "stack B";
+
+		CHECK_HEX(what, "tls_id: the tls_fps key", tls_key, v[i].tls_id);
+		CHECK_HEX(what, "key: HS_GEN_KEY(hs_pair_id(tls id, stack id), 0)",
+			  HS_GEN_KEY(hs_pair_id(v[i].tls_id, v[i].stack_id), 0), keys[i]);
+		CHECK_INT(what, "tcp_id: a tcp_fps key", 0,
+			  bpf_map_lookup_elem(e->tcp_fd, &v[i].tcp_id, &fp) ? -errno : 0);
+		CHECK_INT(what, "first <= last", 1, v[i].first_ns <= v[i].last_ns);
+	}
+
+	/* the reader: rows by (JA4, TCP stack), estimated */
+	CHECK_INT("pairs", "bound to tls_fps at load", e->pairs_fd, fps_pairs_of(e->tls_fd));
+	rd = fpr_new(FP_PAIR);
+	if (!rd)
+		fail_msg("fpr_new: out of memory");
+	fpr_name_maps(rd, e->tls_fd, e->tcp_fd);
+	CHECK_INT("pairs", "fpr_read", 0, fpr_read(rd, e->pairs_fd, -1, &rows, &nrows));
+	CHECK_INT("pairs", "rows", 2, nrows);
+	for (i = 0; i < nrows && i < 2; i++) {
+		const char *stack = strchr(rows[i].name, ' ');
+		int isa = rows[i].conns == 4;
+
+		CHECK_INT(rows[i].name, "name: JA4, space, TCP stack", 1,
+			  stack && !strncmp(rows[i].name, SPEC_JA4 " ", strlen(SPEC_JA4) + 1));
+		CHECK_STR(rows[i].name, "TCP stack", isa ? "4:64:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0"
+						    : "4:128:0:1460:65535,7:mss,sok,ts,nop,ws:df,id+:0",
+			  stack ? stack + 1 : "");
+		CHECK_INT(rows[i].name, "ips (estimate)", isa ? 4 : 2, (int)(rows[i].ips + 0.5));
+		CHECK_INT(rows[i].name, "nets (estimate)", isa ? 4 : 2, (int)(rows[i].nets + 0.5));
+	}
+	fpr_free(rd);
+
+	/* the next window: its pairs apart, and the last one's cleared alone */
+	e->skel->bss->cur_gen = 1;
+	pair_conn(e, &pconns[0], 23100);
+	n = pair_entries(e, keys, v, 4);
+	CHECK_INT("next window", "pairs entries", 3, n);
+	CHECK_INT("window close", "fps_pairs_clear", 0, fps_pairs_clear(e->tls_fd, 0));
+	n = pair_entries(e, keys, v, 4);
+	CHECK_INT("window closed", "pairs entries", 1, n);
+	CHECK_INT("window closed", "the one left is of generation 1", 1, n == 1 && (keys[0] & 1));
+	CHECK_INT("window closed", "its conns", 1, n == 1 ? v[0].conns : 0);
+	e->skel->bss->cur_gen = 0;
+done:
+	CHECKS_DONE();
+}
+
+static int setup_pairs_one(void **state)
+{
+	int err;
+
+	setup_pairs_max = 1;
+	err = setup_with(state, &(struct hs_config){ .replay = true });
+	setup_pairs_max = 0;
+	return err;
+}
+
+/* A map of one pair: the second stack's hellos are counted, not paired. */
+static void test_pairs_full(void **state)
+{
+	struct env *e = need_env(state);
+	static struct hs_pair v[2];
+	static struct hs_tls_fp fp;
+	struct hs_stats before, after;
+	__u64 keys[2], tls_key = 0;
+	size_t i;
+
+	reset(e);
+	stats(e, &before);
+	for (i = 0; i < 6; i++)         /* stack A 4 times, then stack B twice */
+		pair_conn(e, &pconns[i], (__u16)(23200 + i));
+	stats(e, &after);
+	CHECK_INT("map of 1", "pairs entries", 1, pair_entries(e, keys, v, 2));
+	CHECK_INT("map of 1", "the first stack's conns", 4, v[0].conns);
+	CHECK_INT("map of 1", "pair_map_full: stack B's 2 hellos", 2,
+		  after.c[HS_ST_PAIR_MAP_FULL] - before.c[HS_ST_PAIR_MAP_FULL]);
+	CHECK_INT("map of 1", "tls_fps lookup", 0,
+		  tls_keys(e, &tls_key, 1) == 1 ? tls_get(e, tls_key, &fp) : -1);
+	CHECK_INT("map of 1", "the fingerprint's conns: every hello", 6, fp.conns);
 	CHECKS_DONE();
 }
 
@@ -1849,6 +2037,8 @@ int main(void)
 		T(test_grease_invariance),
 		T(test_order_invariance),
 		T(test_tcp_id),
+		cmocka_unit_test_setup_teardown(test_pairs, setup_pairs, teardown),
+		cmocka_unit_test_setup_teardown(test_pairs_full, setup_pairs_one, teardown),
 		T(test_flow_slot_held),
 		cmocka_unit_test_setup_teardown(test_synack_check, setup_live, teardown),
 		T(test_synack_replay),

@@ -7,7 +7,9 @@
 # replay must fingerprint every connection (conns per JA4 exact) and its
 # sketches must match the ground truth: the hydra's ips and nets and the
 # popular fingerprint's ips within 9.75% (3 sketch standard errors), the hydra behind more than 5 TCP
-# signatures. The same seed gives the same bytes, another seed others, and
+# signatures. Its PAIRS rows: each JA4 over as many TCP stacks as the truth
+# says, every connection paired (each opens with its SYN), the hydra's
+# sources split over its pairs (one stack per source). The same seed gives the same bytes, another seed others, and
 # --no-hydra leaves the legitimate packets exactly as they were.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
@@ -140,6 +142,22 @@ p = dump.get(pj, {})
 verdict(pop["client"] == "chromium", "truth: the most widespread legit JA4 is chromium's (%s)" % pop["client"])
 verdict(near(p.get("ips"), pop["ips"]), "popular %s: ips within 9.75%% of %d (got %s)" % (
     pj, pop["ips"], p.get("ips")))
+# (JA4, TCP stack) pairs
+pairs = [r for r in map(json.loads, open(os.path.join(tmp, "a.dump"))) if r.get("kind") == "pair"]
+by_ja4 = {}
+for r in pairs:
+    by_ja4.setdefault(r["ja4"], []).append(r)
+verdict(set(by_ja4) == set(truth["ja4s"]), "pairs: of exactly the truth's JA4s (%s)" % sorted(by_ja4))
+for j, a in sorted(truth["ja4s"].items()):
+    ps = by_ja4.get(j, [])
+    verdict(len(ps) == a["tcp_stacks"] and len({r["tcp_stack"] for r in ps}) == len(ps) and
+            sum(r["conns"] for r in ps) == a["conns"],
+            "pairs of %s (%s): %d stacks, their conns adding up to %d (got %d pairs, conns %d)" % (
+                j, a["client"], a["tcp_stacks"], a["conns"], len(ps), sum(r["conns"] for r in ps)))
+hp = by_ja4.get(hy["ja4"], [])
+verdict(len(hp) > 5 and near(sum(r["ips"] for r in hp), hy["ips"]),
+        "pairs: the hydra's over more than 5 stacks, their ips adding up to %d within 9.75%% (%d pairs, %s)"
+        % (hy["ips"], len(hp), sum(r["ips"] for r in hp)))
 hm = truth["ja4s"][hy["ja4"]]["per_minute"]
 verdict(hm["ips"][0] == 0 and all(x > 0 for x in hm["ips"][1:]),
         "truth: no hydra traffic before minute 1, some in every minute after (%s)" % hm["ips"])
