@@ -185,22 +185,14 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 
-	if (e) {
-		ring_buffer__free(e->rb);
-		hs_bpf__destroy(e->skel);
-		free(e);
-	}
+	if (e)
+		prog_free(e->skel, e->rb, e);
 	return 0;
 }
 
 static struct env *need_env(void **state)
 {
-	fails = 0;
-	if (!*state) {
-		note("skipped: %s", skip_reason);
-		skip();
-	}
-	return *state;
+	return prog_need(state);
 }
 
 /* One test run; returns 0 or -errno. */

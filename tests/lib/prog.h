@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,6 +60,26 @@ static inline struct ring_buffer *prog_ring(struct hs_bpf *skel, ring_buffer_sam
 		hs_bpf__destroy(skel);
 	}
 	return rb;
+}
+
+/* A test's environment, or the skip with the reason it could not be made
+ * (cmocka's skip() does not return). */
+static inline void *prog_need(void **state)
+{
+	fails = 0;
+	if (!*state) {
+		note("skipped: %s", skip_reason);
+		skip();
+	}
+	return *state;
+}
+
+/* What prog_open, prog_load and prog_ring made, and the test's env. */
+static inline void prog_free(struct hs_bpf *skel, struct ring_buffer *rb, void *env)
+{
+	ring_buffer__free(rb);
+	hs_bpf__destroy(skel);
+	free(env);
 }
 
 #endif /* HS_TESTS_PROG_H */
