@@ -1619,6 +1619,84 @@ static void set_alpn(struct hs_tls_hello *h, const char *v, int n)
 	h->alpn_last = (__u8)v[n - 1];
 }
 
+/* JA4 a: the version codes */
+static void ja4_versions(void)
+{
+	static const __u16 c1 = 0x1301;
+	struct hs_tls_hello h;
+	struct names nm;
+	static const struct { __u16 v; const char *code; } vs[] = {
+		{ 0x0304, "13" }, { 0x0303, "12" }, { 0x0302, "11" }, { 0x0301, "10" },
+		{ 0x0300, "s3" }, { 0x0002, "s2" }, { 0xfeff, "d1" }, { 0xfefd, "d2" },
+		{ 0xfefc, "d3" }, { 0x7f1c, "00" }, { 0x0305, "00" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		char want[16], desc[32];
+
+		h = mkhello(0x0301, vs[i].v, &c1, 1, NULL, 0, NULL, 0);
+		names_of(&h, &nm);
+		snprintf(want, sizeof(want), "t%si010000", vs[i].code);
+		snprintf(desc, sizeof(desc), "version %#06x", vs[i].v);
+		nm.ja4[10] = '\0';
+		CHECK_STR(desc, "JA4 a", want, nm.ja4);
+	}
+}
+
+/* JA4 a: ALPN codes, JA4.md's list */
+static void ja4_alpn_codes(void)
+{
+	static const __u16 c1 = 0x1301;
+	struct hs_tls_hello h;
+	struct names nm;
+	static const struct { const char *v; int n; const char *code; } as[] = {
+		{ "h2", 2, "h2" }, { "http/1.1", 8, "h1" }, { "a", 1, "aa" },
+		{ "\xab", 1, "ab" }, { "\xab\xcd", 2, "ad" }, { "0\xab", 2, "3b" },
+		{ "01\xab\xcd", 4, "3d" }, { "0\xab\xcd" "1", 4, "01" },
+		{ "\x01x", 2, "08" }, { "Zz", 2, "Zz" },
+		{ "x23456789012345678901234567890123456789", 39, "x9" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
+		char want[16], desc[48];
+
+		h = mkhello(0x0303, 0, &c1, 1, NULL, 0, NULL, 0);
+		set_alpn(&h, as[i].v, as[i].n);
+		names_of(&h, &nm);
+		snprintf(want, sizeof(want), "t12i0100%s", as[i].code);
+		snprintf(desc, sizeof(desc), "ALPN value %d of the list", (int)i);
+		nm.ja4[10] = '\0';
+		CHECK_STR(desc, "JA4 a", want, nm.ja4);
+	}
+	h = mkhello(0x0303, 0, &c1, 1, NULL, 0, NULL, 0);
+	h.flags = HS_TLSF_ALPN;         /* flag without a length: 00 */
+	names_of(&h, &nm);
+	nm.ja4[10] = '\0';
+	CHECK_STR("ALPN of length 0", "JA4 a", "t12i010000", nm.ja4);
+}
+
+/* JA4 a: counts cap at 99 */
+static void ja4_count_caps(void)
+{
+	struct hs_tls_hello h;
+	struct names nm;
+	static __u16 many[HS_TLS_MAX_CIPHERS];
+	int i;
+
+	for (i = 0; i < HS_TLS_MAX_CIPHERS; i++)
+		many[i] = i + 1;
+	h = mkhello(0x0303, 0, many, 100, many, 64, NULL, 0);
+	names_of(&h, &nm);
+	nm.ja4[10] = '\0';
+	CHECK_STR("100 ciphers, 64 extensions", "JA4 a", "t12i996400", nm.ja4);
+	h = mkhello(0x0303, 0, many, 128, NULL, 0, NULL, 0);
+	names_of(&h, &nm);
+	nm.ja4[10] = '\0';
+	CHECK_STR("128 ciphers", "JA4 a", "t12i990000", nm.ja4);
+}
+
 static void test_ja4_unit(void **state)
 {
 	static const __u16 spec_c[] = { SPEC_CIPHERS }, spec_x[] = { SPEC_EXTS },
@@ -1703,72 +1781,12 @@ static void test_ja4_unit(void **state)
 		CHECK_STR("small hello", "JA3", "38eaca597c62da4c9db8cfad482f14ad", nm.ja3);
 	}
 
-	/* versions */
-	{
-		static const struct { __u16 v; const char *code; } vs[] = {
-			{ 0x0304, "13" }, { 0x0303, "12" }, { 0x0302, "11" }, { 0x0301, "10" },
-			{ 0x0300, "s3" }, { 0x0002, "s2" }, { 0xfeff, "d1" }, { 0xfefd, "d2" },
-			{ 0xfefc, "d3" }, { 0x7f1c, "00" }, { 0x0305, "00" },
-		};
-		unsigned int i;
 
-		for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
-			char want[16], desc[32];
 
-			h = mkhello(0x0301, vs[i].v, &c1, 1, NULL, 0, NULL, 0);
-			names_of(&h, &nm);
-			snprintf(want, sizeof(want), "t%si010000", vs[i].code);
-			snprintf(desc, sizeof(desc), "version %#06x", vs[i].v);
-			nm.ja4[10] = '\0';
-			CHECK_STR(desc, "JA4 a", want, nm.ja4);
-		}
-	}
 
-	/* ALPN codes: JA4.md's list */
-	{
-		static const struct { const char *v; int n; const char *code; } as[] = {
-			{ "h2", 2, "h2" }, { "http/1.1", 8, "h1" }, { "a", 1, "aa" },
-			{ "\xab", 1, "ab" }, { "\xab\xcd", 2, "ad" }, { "0\xab", 2, "3b" },
-			{ "01\xab\xcd", 4, "3d" }, { "0\xab\xcd" "1", 4, "01" },
-			{ "\x01x", 2, "08" }, { "Zz", 2, "Zz" },
-			{ "x23456789012345678901234567890123456789", 39, "x9" },
-		};
-		unsigned int i;
-
-		for (i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
-			char want[16], desc[48];
-
-			h = mkhello(0x0303, 0, &c1, 1, NULL, 0, NULL, 0);
-			set_alpn(&h, as[i].v, as[i].n);
-			names_of(&h, &nm);
-			snprintf(want, sizeof(want), "t12i0100%s", as[i].code);
-			snprintf(desc, sizeof(desc), "ALPN value %d of the list", (int)i);
-			nm.ja4[10] = '\0';
-			CHECK_STR(desc, "JA4 a", want, nm.ja4);
-		}
-		h = mkhello(0x0303, 0, &c1, 1, NULL, 0, NULL, 0);
-		h.flags = HS_TLSF_ALPN;         /* flag without a length: 00 */
-		names_of(&h, &nm);
-		nm.ja4[10] = '\0';
-		CHECK_STR("ALPN of length 0", "JA4 a", "t12i010000", nm.ja4);
-	}
-
-	/* counts cap at 99 */
-	{
-		static __u16 many[HS_TLS_MAX_CIPHERS];
-		int i;
-
-		for (i = 0; i < HS_TLS_MAX_CIPHERS; i++)
-			many[i] = i + 1;
-		h = mkhello(0x0303, 0, many, 100, many, 64, NULL, 0);
-		names_of(&h, &nm);
-		nm.ja4[10] = '\0';
-		CHECK_STR("100 ciphers, 64 extensions", "JA4 a", "t12i996400", nm.ja4);
-		h = mkhello(0x0303, 0, many, 128, NULL, 0, NULL, 0);
-		names_of(&h, &nm);
-		nm.ja4[10] = '\0';
-		CHECK_STR("128 ciphers", "JA4 a", "t12i990000", nm.ja4);
-	}
+	ja4_versions();
+	ja4_alpn_codes();
+	ja4_count_caps();
 
 	/* buffers too small are refused, lists longer than kept too */
 	h = mkhello(0x0303, 0x0304, spec_c, 15, spec_x, 16, spec_s, 8);
