@@ -167,7 +167,7 @@ static void make_value(struct hs_tls_fp *v, unsigned int f)
 	}
 }
 
-static int fill(int fd, struct hs_tls_fp *vals)
+static int fill(int fd, const struct hs_tls_fp *vals)
 {
 	unsigned int k;
 
@@ -188,41 +188,24 @@ static void count_alert(void *ctx, const struct det_alert *a)
 	++*(unsigned long *)ctx;
 }
 
-/* One distribution: the detector alone, the reader alone, the whole close
- * and the bare map walk; figures prefixed with its name. */
-static int run(struct hs_bpf *skel, const char *dist)
-{
-	double t_det[WINDOWS], t_close[WINDOWS], t_read[WINDOWS], t_rd[WINDOWS],
-	       t_del[WINDOWS], t_scrape[WINDOWS], t0, cold = 0;
-	int fd = bpf_map__fd(skel->maps.tls_fps);
-	struct metrics_src ms = {
-		.stats_fd = bpf_map__fd(skel->maps.stats),
-		.tcp_fd = bpf_map__fd(skel->maps.tcp_fps),
-		.tls_fd = fd, .enforce_fd = -1, .top = HS_METRICS_TOP,
-	};
-	struct exporter *ex;
-	struct web_limits lim = HS_WEB_DEFAULTS;
-	char err[256];
-	struct hs_tls_fp *vals = malloc(NFP * sizeof(*vals)), *v = malloc(sizeof(*v));
-	struct det_obs *obs = calloc(NFP, sizeof(*obs)), *rows;
-	struct fp_reader *rd = fpr_new(FP_TLS);
-	unsigned long alerts = 0;
-	struct det_config dc;
-	struct detector *d;
-	struct windows *w;
+/* A distribution's figures, each per window (the first is the cold one). */
+struct figures {
+	double det[WINDOWS], close[WINDOWS], walk[WINDOWS], read[WINDOWS],
+	       del[WINDOWS], scrape[WINDOWS];
 	long rss0, rss1;
-	size_t nrows;
+};
+
+/* The detector alone, on NFP observations shaped like the map's. */
+static int time_detector(struct det_obs *obs, const struct det_config *dc, struct figures *t)
+{
+	struct detector *d = det_new(dc, FP_TLS);
+	unsigned long alerts = 0;
 	unsigned int f;
+	double t0;
 	int i;
 
-	if (!vals || !v || !obs || !rd)
+	if (!d)
 		return -1;
-	for (f = 0; f < NFP; f++)
-		make_value(&vals[f], f);
-	det_config_default(&dc);
-
-	/* the detector alone */
-	d = det_new(&dc, FP_TLS);
 	for (f = 0; f < NFP; f++) {
 		snprintf(obs[f].name, sizeof(obs[f].name), "t13d0806h2_%012x_e5627efa2ab1",
 			 f * 2654435761u);
@@ -234,11 +217,23 @@ static int run(struct hs_bpf *skel, const char *dist)
 	for (i = 0; i < WINDOWS; i++) {
 		t0 = cpu_ms();
 		det_window(d, obs, NFP, count_alert, &alerts);
-		t_det[i] = cpu_ms() - t0;
+		t->det[i] = cpu_ms() - t0;
 	}
 	det_free(d);
+	return 0;
+}
 
-	/* the reader alone: read (named, merged, estimated), then delete */
+/* The reader alone: read (named, merged, estimated), then delete. */
+static int time_reader(int fd, const struct hs_tls_fp *vals, struct figures *t)
+{
+	struct fp_reader *rd = fpr_new(FP_TLS);
+	struct det_obs *rows;
+	size_t nrows;
+	double t0;
+	int i;
+
+	if (!rd)
+		return -1;
 	for (i = 0; i < WINDOWS; i++) {
 		if (fill(fd, vals))
 			return -1;
@@ -247,13 +242,30 @@ static int run(struct hs_bpf *skel, const char *dist)
 			fprintf(stderr, "bench_detect: read %zu rows, %u expected\n", nrows, NFP);
 			return -1;
 		}
-		t_rd[i] = cpu_ms() - t0;
+		t->read[i] = cpu_ms() - t0;
 		t0 = cpu_ms();
 		fpr_delete(rd, fd);
-		t_del[i] = cpu_ms() - t0;
+		t->del[i] = cpu_ms() - t0;
 	}
+	fpr_free(rd);
+	return 0;
+}
 
-	/* a scrape of the same map through the exporter, each one a read */
+/* A scrape of the same map through the exporter, each one a read. */
+static int time_scrape(struct hs_bpf *skel, const struct hs_tls_fp *vals, struct figures *t)
+{
+	int fd = bpf_map__fd(skel->maps.tls_fps);
+	struct metrics_src ms = {
+		.stats_fd = bpf_map__fd(skel->maps.stats),
+		.tcp_fd = bpf_map__fd(skel->maps.tcp_fps),
+		.tls_fd = fd, .enforce_fd = -1, .top = HS_METRICS_TOP,
+	};
+	struct web_limits lim = HS_WEB_DEFAULTS;
+	struct exporter *ex;
+	char err[256];
+	double t0;
+	int i;
+
 	lim.cache_ms = 0;
 	ex = exporter_start("127.0.0.1:19742", HS_DEFAULT_METRICS_PATH, &lim, &ms,
 			    err, sizeof(err));
@@ -268,7 +280,7 @@ static int run(struct hs_bpf *skel, const char *dist)
 
 		t0 = wall_ms();
 		bytes = scrape();
-		t_scrape[i] = wall_ms() - t0;
+		t->scrape[i] = wall_ms() - t0;
 		if (bytes < 1000) {
 			fprintf(stderr, "bench_detect: the scrape failed\n");
 			return -1;
@@ -277,64 +289,108 @@ static int run(struct hs_bpf *skel, const char *dist)
 	exporter_stop(ex);
 	fpr_free(ms.rd);
 	fps_clear(fd, -1);
+	return 0;
+}
 
-	/* the whole window from the map, and the bare walk baseline */
-	rss0 = status_kib("VmRSS:");
-	w = win_new(&dc, 60, "/dev/null", true, false);
-	if (!w)
+/* A walk of the map with no work on the entries: the baseline. */
+static int time_walk(int fd, struct hs_tls_fp *v, double *ms)
+{
+	__u64 key, cur;
+	bool started = false;
+	unsigned long n = 0;
+	double t0 = cpu_ms();
+
+	while (bpf_map_get_next_key(fd, started ? &cur : NULL, &key) == 0) {
+		cur = key;
+		started = true;
+		if (!bpf_map_lookup_elem(fd, &key, v))
+			n++;
+	}
+	*ms = cpu_ms() - t0;
+	if (n != NIDS) {
+		fprintf(stderr, "bench_detect: read %lu entries, %u expected\n", n, NIDS);
+		return -1;
+	}
+	return 0;
+}
+
+/* The whole window close from the map, beside the bare walk. */
+static int time_close(int fd, const struct hs_tls_fp *vals, const struct det_config *dc,
+		      struct figures *t)
+{
+	struct hs_tls_fp *v = malloc(sizeof(*v));
+	struct windows *w;
+	double t0;
+	__u64 key;
+	int i;
+
+	t->rss0 = status_kib("VmRSS:");
+	w = win_new(dc, 60, "/dev/null", true, false);
+	if (!w || !v)
 		return -1;
 	for (i = 0; i < WINDOWS; i++) {
-		__u64 key, cur;
-		bool started = false;
-		unsigned long n = 0;
-
-		if (fill(fd, vals))
+		if (fill(fd, vals) || time_walk(fd, v, &t->walk[i]))
 			return -1;
-		t0 = cpu_ms();
-		while (bpf_map_get_next_key(fd, started ? &cur : NULL, &key) == 0) {
-			cur = key;
-			started = true;
-			if (!bpf_map_lookup_elem(fd, &key, v))
-				n++;
-		}
-		t_read[i] = cpu_ms() - t0;
-		if (n != NIDS) {
-			fprintf(stderr, "bench_detect: read %lu entries, %u expected\n", n, NIDS);
-			return -1;
-		}
 		t0 = cpu_ms();
 		if (win_close(w, fd, -1, -1, 1)) {
 			fprintf(stderr, "bench_detect: window close failed\n");
 			return -1;
 		}
-		t_close[i] = cpu_ms() - t0;
-		if (!i)
-			cold = t_close[0];
+		t->close[i] = cpu_ms() - t0;
 		if (bpf_map_get_next_key(fd, NULL, &key) == 0) {
 			fprintf(stderr, "bench_detect: the window close left entries\n");
 			return -1;
 		}
 	}
-	rss1 = status_kib("VmRSS:");
+	t->rss1 = status_kib("VmRSS:");
 	win_free(w);
-
-	printf("%s_detect_window_cpu %.1f ms\n", dist, median(t_det + 1, WINDOWS - 1));
-	printf("%s_window_read_cpu %.1f ms\n", dist, median(t_rd + 1, WINDOWS - 1));
-	printf("%s_window_delete_cpu %.1f ms\n", dist, median(t_del + 1, WINDOWS - 1));
-	printf("%s_window_close_cold_cpu %.1f ms\n", dist, cold);
-	printf("%s_window_close_cpu %.1f ms\n", dist, median(t_close + 1, WINDOWS - 1));
-	printf("%s_map_walk_cpu %.1f ms\n", dist, median(t_read + 1, WINDOWS - 1));
-	printf("%s_window_close_vs_map_walk %.2f ratio\n", dist,
-	       median(t_close + 1, WINDOWS - 1) / median(t_read + 1, WINDOWS - 1));
-	printf("%s_window_memory %.1f MiB\n", dist, (rss1 - rss0) / 1024.0);
-	printf("%s_scrape_wall %.1f ms\n", dist, median(t_scrape + 1, WINDOWS - 1));
-	printf("%s_scrape_vs_map_walk %.2f ratio\n", dist,
-	       median(t_scrape + 1, WINDOWS - 1) / median(t_read + 1, WINDOWS - 1));
-	fpr_free(rd);
-	free(obs);
-	free(vals);
 	free(v);
 	return 0;
+}
+
+static double warm(const double *v)
+{
+	return median((double *)v + 1, WINDOWS - 1);
+}
+
+static void print_figures(const char *dist, const struct figures *t)
+{
+	printf("%s_detect_window_cpu %.1f ms\n", dist, warm(t->det));
+	printf("%s_window_read_cpu %.1f ms\n", dist, warm(t->read));
+	printf("%s_window_delete_cpu %.1f ms\n", dist, warm(t->del));
+	printf("%s_window_close_cold_cpu %.1f ms\n", dist, t->close[0]);
+	printf("%s_window_close_cpu %.1f ms\n", dist, warm(t->close));
+	printf("%s_map_walk_cpu %.1f ms\n", dist, warm(t->walk));
+	printf("%s_window_close_vs_map_walk %.2f ratio\n", dist, warm(t->close) / warm(t->walk));
+	printf("%s_window_memory %.1f MiB\n", dist, (t->rss1 - t->rss0) / 1024.0);
+	printf("%s_scrape_wall %.1f ms\n", dist, warm(t->scrape));
+	printf("%s_scrape_vs_map_walk %.2f ratio\n", dist, warm(t->scrape) / warm(t->walk));
+}
+
+/* One distribution: the detector alone, the reader alone, a scrape, the
+ * whole close and the bare map walk; figures prefixed with its name. */
+static int run(struct hs_bpf *skel, const char *dist)
+{
+	int fd = bpf_map__fd(skel->maps.tls_fps), err = -1;
+	struct hs_tls_fp *vals = malloc(NFP * sizeof(*vals));
+	struct det_obs *obs = calloc(NFP, sizeof(*obs));
+	struct figures *t = calloc(1, sizeof(*t));
+	struct det_config dc;
+	unsigned int f;
+
+	if (vals && obs && t) {
+		for (f = 0; f < NFP; f++)
+			make_value(&vals[f], f);
+		det_config_default(&dc);
+		err = time_detector(obs, &dc, t) || time_reader(fd, vals, t) ||
+		      time_scrape(skel, vals, t) || time_close(fd, vals, &dc, t) ? -1 : 0;
+		if (!err)
+			print_figures(dist, t);
+	}
+	free(t);
+	free(obs);
+	free(vals);
+	return err;
 }
 
 int main(void)
