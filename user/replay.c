@@ -5,7 +5,6 @@
  * the packet timestamp as the program's clock.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "detect.h"
 #include "event.h"
 #include "log.h"
+#include "opts.h"
 #include "p0f.h"
 #include "p0fdb.h"
 #include "report.h"
@@ -42,29 +42,51 @@ struct replay {
 	unsigned long long packets, oversize, runt;
 };
 
-static void replay_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope replay [-j|--json] [--events] [--top N] [--p0f-db FILE]\n"
-		"                         [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-		"                         [--handshake synack|syn|none] [--window S]\n"
-		"                         [--alerts FILE] [--redact-ips] [--config FILE]\n"
-		"                         [--min-ips N] FILE.pcap[ng]...\n"
-		"  -j, --json         JSON lines\n"
-		"  -e, --events       one line per fingerprinted SYN and ClientHello instead\n"
-		"                     of the tables\n"
-		"  -n, --top N        only the N fingerprints of each kind seen most\n"
-		"      --p0f-db FILE  p0f fingerprint database for OS labels\n"
-		"  -w, --window S     run the hydra detector over windows of S seconds of\n"
-		"                     packet time (default 60 with --alerts)\n"
-		"  -a, --alerts FILE  where alerts go ('-': standard output, the default)\n"
-		"      --redact-ips   sample_ips as keyed hashes (the key lives in memory)\n"
-		"  -c, --config FILE  detector thresholds, window and allowlist (INI); options\n"
-		"                     given here override the file\n"
-		"      --min-ips N    source addresses a window needs to count as wide\n"
-		HS_DP_USAGE
-		"Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n");
-}
+struct replay_opts {
+	struct hs_config cfg;
+	struct report_opts ro;          /* --json, --top */
+	const char *db, *alerts, *config;
+	unsigned long long window_s;    /* 0: none given */
+	double min_ips;                 /* 0: none given */
+	bool events, redact;
+};
+
+#define RO(m) HS_AT(struct replay_opts, m)
+static const struct hs_cmd_opts replay_cmd = {
+	.cmd = "replay",
+	.usage =
+	"Usage: hydrascope replay [-j|--json] [--events] [--top N] [--p0f-db FILE]\n"
+	"                         [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
+	"                         [--handshake synack|syn|none] [--window S]\n"
+	"                         [--alerts FILE] [--redact-ips] [--config FILE]\n"
+	"                         [--min-ips N] FILE.pcap[ng]...\n",
+	.epilog = "Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n",
+	.col = 21,
+	.positional = true,
+	.opts = (const struct hs_opt[]){
+		HS_OPT_JSON(struct replay_opts, ro.json, "JSON lines"),
+		{ .name = "events", .short_name = 'e', .kind = HS_OPT_FLAG, RO(events),
+		  .help = "one line per fingerprinted SYN and ClientHello instead\n"
+			  "of the tables" },
+		HS_OPT_TOP(struct replay_opts, ro.top, "only the N fingerprints of each kind seen most"),
+		HS_OPT_P0F_DB(struct replay_opts, db, "p0f fingerprint database for OS labels"),
+		HS_OPT_WINDOW(struct replay_opts, window_s,
+			      "run the hydra detector over windows of S seconds of\n"
+			      "packet time (default 60 with --alerts)"),
+		HS_OPT_ALERTS(struct replay_opts, alerts,
+			      "where alerts go ('-': standard output, the default)"),
+		HS_OPT_REDACT(struct replay_opts, redact),
+		HS_OPT_CONFIG(struct replay_opts, config,
+			      "detector thresholds, window and allowlist (INI); options\n"
+			      "given here override the file"),
+		HS_OPT_MIN_IPS(struct replay_opts, min_ips,
+			       "source addresses a window needs to count as wide"),
+		{ .kind = HS_OPT_GROUP, .group = hs_dp_opts, RO(cfg), .col = 25 },
+		HS_OPT_VERBOSE("more detail; repeat for libbpf debug output"),
+		{ 0 }
+	},
+};
+#undef RO
 
 static void print_obj(json_object *j)
 {
@@ -248,79 +270,30 @@ static int replay_map(struct replay *r)
 
 int cmd_replay(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "events", no_argument, NULL, 'e' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "p0f-db", required_argument, NULL, 'D' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "alerts", required_argument, NULL, 'a' },
-		{ "redact-ips", no_argument, NULL, 'R' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "min-ips", required_argument, NULL, 'N' },
-		HS_DP_LONGOPTS,
-		{ 0 }
-	};
-	struct hs_config cfg = { .replay = true };
-	const char *alerts = NULL, *config = NULL;
-	unsigned long long window_s = 0;
+	struct replay_opts o = { .cfg = { .replay = true }, .db = HS_DEFAULT_P0F_DB };
+	unsigned long long window_s;
 	unsigned int file_window;
-	double min_ips = 0;
 	struct det_config dc;
-	bool redact = false;
 	char errbuf[1024];
-	const char *db = HS_DEFAULT_P0F_DB;
-	struct report_opts ro = { 0 };
 	struct replay r = { 0 };
 	struct ring_buffer *rb = NULL;
 	struct hs_bpf *skel = NULL;
-	int opt, i, err, nfiles, ret = HS_EXIT_ERR;
+	int first, i, err, nfiles, ret = HS_EXIT_ERR;
 	bool partial = false;
 	struct capture **pcs = NULL;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jen:vhw:a:c:", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'j': r.json = ro.json = true; break;
-		case 'e': r.events = true; break;
-		case 'n':
-			if (parse_top(optarg, &ro.top))
-				return HS_EXIT_USAGE;
-			break;
-		case 'D': db = optarg; break;
-		case 'v': hs_verbose++; break;
-		case 'w':
-			if (parse_uint(optarg, 86400, &window_s) || !window_s) {
-				pr_warn("invalid --window '%s' (1-86400 seconds)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'a': alerts = optarg; break;
-		case 'R': redact = true; break;
-		case 'c': config = optarg; break;
-		case 'N':
-			if (config_number(optarg, 1, 1e9, &min_ips)) {
-				pr_warn("invalid --min-ips '%s' (a number, at least 1)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'h': replay_usage(stdout); return HS_EXIT_OK;
-		default:
-			if (!hs_config_opt(&cfg, opt, optarg, &err))
-				return bad_option("replay", opt, argv);
-			if (err)
-				return HS_EXIT_USAGE;
-			break;
-		}
-	}
-	nfiles = argc - optind;
+	first = hs_opts_parse(&replay_cmd, argc, argv, &o);
+	if (first <= 0)
+		return hs_opts_exit(first);
+	r.json = o.ro.json;
+	r.events = o.events;
+	window_s = o.window_s;
+	nfiles = argc - first;
 	if (nfiles < 1) {
 		pr_warn("replay needs at least one capture file");
 		return HS_EXIT_USAGE;
 	}
-	if (det_settings(config, min_ips, &dc, &file_window))
+	if (det_settings(o.config, o.min_ips, &dc, &file_window))
 		return HS_EXIT_USAGE;
 	if (file_window && !window_s)
 		window_s = file_window;
@@ -329,15 +302,15 @@ int cmd_replay(int argc, char **argv)
 	if (!pcs)
 		goto out;
 	for (i = 0; i < nfiles; i++) {
-		pcs[i] = capture_open(argv[optind + i], errbuf, sizeof(errbuf));
+		pcs[i] = capture_open(argv[first + i], errbuf, sizeof(errbuf));
 		if (!pcs[i]) {
-			pr_warn("Couldn't read capture '%s': %s", argv[optind + i], errbuf);
+			pr_warn("Couldn't read capture '%s': %s", argv[first + i], errbuf);
 			goto out;
 		}
 	}
-	if (p0f_db_open(db))
+	if (p0f_db_open(o.db))
 		goto out;
-	skel = hs_open(&cfg);
+	skel = hs_open(&o.cfg);
 	if (!skel)
 		goto out;
 	/* frames go through hs_replay, in batches */
@@ -349,8 +322,9 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	r.tcp_fps_fd = bpf_map__fd(skel->maps.tcp_fps);
-	if (alerts || window_s) {
-		r.win = win_new(&dc, window_s ? (unsigned int)window_s : 60, alerts, r.json, redact);
+	if (o.alerts || window_s) {
+		r.win = win_new(&dc, window_s ? (unsigned int)window_s : 60, o.alerts, r.json,
+				o.redact);
 		if (!r.win)
 			goto out;
 	}
@@ -364,7 +338,7 @@ int cmd_replay(int argc, char **argv)
 	if (replay_map(&r))
 		goto out;
 	for (i = 0; i < nfiles; i++)
-		if (replay_file(&r, pcs[i], argv[optind + i]))
+		if (replay_file(&r, pcs[i], argv[first + i]))
 			partial = true;
 	if (r.oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
@@ -379,7 +353,7 @@ int cmd_replay(int argc, char **argv)
 		pr_debug("%llu alerts", win_alerts(r.win));
 	} else {
 		ret = r.events ? HS_EXIT_OK :
-		      report(bpf_map__fd(skel->maps.tcp_fps), bpf_map__fd(skel->maps.tls_fps), &ro);
+		      report(bpf_map__fd(skel->maps.tcp_fps), bpf_map__fd(skel->maps.tls_fps), &o.ro);
 	}
 	if (ret == HS_EXIT_OK && fflush(stdout))
 		ret = HS_EXIT_ERR;

@@ -7,7 +7,6 @@
 #define _GNU_SOURCE  /* sigabbrev_np */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
 #include <limits.h>
 #include <net/if.h>
@@ -38,6 +37,7 @@
 #include "exporter.h"
 #include "fps.h"
 #include "log.h"
+#include "opts.h"
 #include "metrics.h"
 #include "p0fdb.h"
 #include "pins.h"
@@ -48,70 +48,116 @@
 
 #define HS_DEFAULT_STATE_DIR "/var/lib/hydrascope"
 
-static void run_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
-		"                      [--pin-group GROUP]\n"
-		"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
-		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
-		"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
-		"                      [--enforce-ttl S] [--metrics ADDR:PORT [--web.* ...]]\n"
-		"                      [--handshake synack|syn|none] [-v]\n"
-		"  -i, --interface IFACE  interface to attach to (required)\n"
-		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
-		"                         where the driver supports it, else skb\n"
-		"      --pin-dir DIR      where maps are pinned (default " HS_DEFAULT_PIN_DIR ")\n"
-		"      --keep-maps        leave the pinned maps in place on exit\n"
-		"      --pin-group GROUP  let GROUP read the pins (0440, directory 0750):\n"
-		"                         dump, status, top and the exporter run as its\n"
-		"                         members, without privileges (default: root only)\n"
-		"      --p0f-db FILE      p0f fingerprint database for OS labels\n"
-		"                         (default " HS_DEFAULT_P0F_DB ")\n"
-		"  -w, --window S         judge each window of S seconds (1-86400, default 60)\n"
-		"  -a, --alerts FILE      where alerts go ('-': standard output, the default;\n"
-		"                         a file is appended to, created 0600)\n"
-		"  -j, --json             alerts as JSON lines\n"
-		"      --redact-ips       sample_ips as keyed hashes (the key lives in memory)\n"
-		"  -c, --config FILE      detector thresholds, window and allowlist (INI);\n"
-		"                         options given here override the file\n"
-		"      --min-ips N        source addresses a window needs to count as wide\n"
-		"                         (default 200)\n"
-		"      --state-dir DIR    detector state kept across restarts, in\n"
-		"                         DIR/state-IFACE.json (default " HS_DEFAULT_STATE_DIR ";\n"
-		"                         created 0700)\n"
-		"      --enforce MODE     act on alerted fingerprints (off by default): dry-run\n"
-		"                         counts their ClientHellos, drop drops them;\n"
-		"                         allowlisted JA4s are never enforced\n"
-		"      --enforce-ttl S    an enforced fingerprint lapses S seconds after its\n"
-		"                         last alert (default: 10 windows)\n"
-		"      --metrics ADDR:PORT  serve Prometheus metrics on /metrics (e.g.\n"
-		"                         " HS_DEFAULT_LISTEN ", the exporter's default), within:\n"
-		HS_WEB_USAGE
-		HS_DP_USAGE
-		"  -v, --verbose          more detail; repeat for libbpf debug output\n"
-		"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
-		"attached and everything pinned, for the next run to take over.\n");
-}
-
 /* --pin-group: a group name or number; 0 or -1 (said). */
-static int parse_group(const char *s, gid_t *gid)
+static int parse_group(const struct hs_opt *o, const char *s, void *dst)
 {
 	struct group *g = getgrnam(s);
 	unsigned long long n;
 
+	(void)o;
 	if (g) {
-		*gid = g->gr_gid;
+		*(gid_t *)dst = g->gr_gid;
 		return 0;
 	}
 	if (!parse_uint(s, 0xfffffffe, &n)) {
-		*gid = (gid_t)n;
+		*(gid_t *)dst = (gid_t)n;
 		return 0;
 	}
 	pr_warn("invalid --pin-group '%s' (no such group)", s);
 	return -1;
 }
+
+struct run_opts {
+	struct hs_config cfg;
+	struct web_limits web;
+	const char *ifname, *pin_dir, *db, *alerts, *config, *state_dir, *metrics;
+	unsigned int mode;               /* XDP_FLAGS_DRV_MODE or _SKB_MODE; 0: the best */
+	gid_t pin_gid;                   /* (gid_t)-1: root only */
+	unsigned long long window_s;     /* 0: the file's, else 60 */
+	unsigned long long enforce_ttl;  /* 0: 10 windows */
+	double min_ips;                  /* 0: the file's, else the default */
+	unsigned int enforce;            /* HS_ENF_* */
+	bool keep, json, redact, web_given;
+};
+
+static const struct hs_opt_name mode_names[] = {
+	{ "native", XDP_FLAGS_DRV_MODE }, { "skb", XDP_FLAGS_SKB_MODE }, { NULL }
+};
+static const struct hs_opt_name enforce_names[] = {
+	{ "dry-run", HS_ENF_DRY_RUN }, { "drop", HS_ENF_DROP }, { NULL }
+};
+
+#define RO(m) HS_AT(struct run_opts, m)
+static const struct hs_cmd_opts run_cmd = {
+	.cmd = "run",
+	.usage =
+	"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
+	"                      [--pin-group GROUP]\n"
+	"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
+	"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
+	"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
+	"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
+	"                      [--enforce-ttl S] [--metrics ADDR:PORT [--web.* ...]]\n"
+	"                      [--handshake synack|syn|none] [-v]\n",
+	.epilog =
+	"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
+	"attached and everything pinned, for the next run to take over.\n",
+	.col = 25,
+	.opts = (const struct hs_opt[]){
+		{ .name = "interface", .short_name = 'i', .arg = "IFACE", .kind = HS_OPT_STR,
+		  RO(ifname), .help = "interface to attach to (required)" },
+		{ .name = "mode", .short_name = 'm', .arg = "MODE", .kind = HS_OPT_ENUM,
+		  RO(mode), .names = mode_names, .label = "mode",
+		  .help = "native (driver) or skb (generic); default: native\n"
+			  "where the driver supports it, else skb" },
+		HS_OPT_PIN_DIR(struct run_opts, pin_dir,
+			       "where maps are pinned (default " HS_DEFAULT_PIN_DIR ")"),
+		{ .name = "keep-maps", .kind = HS_OPT_FLAG, RO(keep),
+		  .help = "leave the pinned maps in place on exit" },
+		{ .name = "pin-group", .arg = "GROUP", .kind = HS_OPT_FUNC, .parse = parse_group,
+		  RO(pin_gid),
+		  .help = "let GROUP read the pins (0440, directory 0750):\n"
+			  "dump, status, top and the exporter run as its\n"
+			  "members, without privileges (default: root only)" },
+		HS_OPT_P0F_DB(struct run_opts, db, "p0f fingerprint database for OS labels\n"
+			      "(default " HS_DEFAULT_P0F_DB ")"),
+		HS_OPT_WINDOW(struct run_opts, window_s,
+			      "judge each window of S seconds (1-86400, default 60)"),
+		HS_OPT_ALERTS(struct run_opts, alerts,
+			      "where alerts go ('-': standard output, the default;\n"
+			      "a file is appended to, created 0600)"),
+		HS_OPT_JSON(struct run_opts, json, "alerts as JSON lines"),
+		HS_OPT_REDACT(struct run_opts, redact),
+		HS_OPT_CONFIG(struct run_opts, config,
+			      "detector thresholds, window and allowlist (INI);\n"
+			      "options given here override the file"),
+		HS_OPT_MIN_IPS(struct run_opts, min_ips,
+			       "source addresses a window needs to count as wide\n(default 200)"),
+		{ .name = "state-dir", .arg = "DIR", .kind = HS_OPT_STR, RO(state_dir),
+		  .help = "detector state kept across restarts, in\n"
+			  "DIR/state-IFACE.json (default " HS_DEFAULT_STATE_DIR ";\n"
+			  "created 0700)" },
+		{ .name = "enforce", .arg = "MODE", .kind = HS_OPT_ENUM, RO(enforce),
+		  .names = enforce_names,
+		  .help = "act on alerted fingerprints (off by default): dry-run\n"
+			  "counts their ClientHellos, drop drops them;\n"
+			  "allowlisted JA4s are never enforced" },
+		{ .name = "enforce-ttl", .arg = "S", .kind = HS_OPT_UINT, RO(enforce_ttl),
+		  .min = 1, .max = 7 * 86400, .hint = "1-604800 seconds",
+		  .help = "an enforced fingerprint lapses S seconds after its\n"
+			  "last alert (default: 10 windows)" },
+		{ .name = "metrics", .arg = "ADDR:PORT", .kind = HS_OPT_FUNC,
+		  .parse = hs_opt_listen, RO(metrics),
+		  .help = "serve Prometheus metrics on /metrics (e.g.\n"
+			  HS_DEFAULT_LISTEN ", the exporter's default), within:" },
+		{ .kind = HS_OPT_GROUP, .group = hs_web_opts, RO(web),
+		  HS_SEEN(struct run_opts, web_given), .col = 31 },
+		{ .kind = HS_OPT_GROUP, .group = hs_dp_opts, RO(cfg) },
+		HS_OPT_VERBOSE("more detail; repeat for libbpf debug output"),
+		{ 0 }
+	},
+};
+#undef RO
 
 /* The directories above the pins must be searchable by the group for it
  * to reach them: said when one is not (not changed: it is the system's). */
@@ -290,167 +336,87 @@ static int egress_start(struct hs_bpf *skel, const struct hs_config *cfg, struct
 	return fd;
 }
 
+#define RUN_GO_ON (-1)
+/* The options, and what follows from them: RUN_GO_ON, or the exit code. */
+static int run_parse(int argc, char **argv, struct run_opts *o, struct det_config *dc,
+		     char *state_path, size_t len)
+{
+	unsigned int file_window;
+	int rc = hs_opts_parse(&run_cmd, argc, argv, o);
+
+	if (rc <= 0)
+		return hs_opts_exit(rc);   /* -h, or a bad option */
+	if (!o->ifname) {
+		pr_warn("run needs an interface: -i IFACE");
+		return HS_EXIT_USAGE;
+	}
+	if (det_settings(o->config, o->min_ips, dc, &file_window))
+		return HS_EXIT_USAGE;
+	if (!o->window_s)
+		o->window_s = file_window ? file_window : 60;
+	if (o->enforce_ttl && !o->enforce) {
+		pr_warn("--enforce-ttl needs --enforce");
+		return HS_EXIT_USAGE;
+	}
+	if (o->web_given && !o->metrics) {
+		pr_warn("the --web.* options need --metrics");
+		return HS_EXIT_USAGE;
+	}
+	if (!o->enforce_ttl)
+		o->enforce_ttl = 10 * o->window_s;
+	else if (o->enforce_ttl < o->window_s)
+		pr_warn("--enforce-ttl %llu is shorter than a window (%llu s): entries lapse "
+			"before an active alert renews them", o->enforce_ttl, o->window_s);
+	if (!*o->state_dir || snprintf(state_path, len, "%s/state-%s.json",
+				       o->state_dir, o->ifname) >= (int)len) {
+		pr_warn("invalid --state-dir '%s'", o->state_dir);
+		return HS_EXIT_USAGE;
+	}
+	return RUN_GO_ON;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "keep-maps", no_argument, NULL, 'k' },
-		{ "pin-group", required_argument, NULL, 'G' },
-		{ "p0f-db", required_argument, NULL, 'D' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "alerts", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "redact-ips", no_argument, NULL, 'R' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "min-ips", required_argument, NULL, 'N' },
-		{ "state-dir", required_argument, NULL, 'T' },
-		{ "enforce", required_argument, NULL, 'E' },
-		{ "enforce-ttl", required_argument, NULL, 'L' },
-		{ "metrics", required_argument, NULL, 'M' },
-		HS_DP_LONGOPTS,
-		HS_WEB_LONGOPTS,
-		{ 0 }
-	};
-	struct hs_config cfg = { 0 };
-	const char *ifname = NULL, *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
+	struct run_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB,
+			      .state_dir = HS_DEFAULT_STATE_DIR, .web = HS_WEB_DEFAULTS,
+			      .pin_gid = (gid_t)-1 };
 	LIBBPF_OPTS(bpf_link_create_opts, lopts);
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct ring_buffer *rb = NULL;
 	struct hs_bpf *skel = NULL;
-	int ifindex, opt, ret = HS_EXIT_ERR, err;
+	int ifindex, ret = HS_EXIT_ERR, err;
 	int lock_fd = -1, link_fd = -1, egress_fd = -1, sig_fd = -1, tm_fd = -1;
-	bool keep = false, json = false, redact = false;
 	/* what this run made, undone if it does not start */
 	bool attached = false, dir_made = false, state_made = false, alerts_made = false;
 	bool handover = false;
 	struct hs_pins pins = { .link_fd = -1 };
 	int meta_fd = -1;
 	unsigned int made = 0;
-	gid_t pin_gid = (gid_t)-1;
-	unsigned long long window_s = 60;
-	unsigned int file_window;
-	const char *alerts = NULL, *config = NULL, *state_dir = HS_DEFAULT_STATE_DIR;
 	char state_path[PATH_MAX];
-	bool window_flag = false, save_failed = false;
-	double min_ips = 0;
-	int enforce = HS_ENF_OFF;
-	unsigned long long enforce_ttl = 0;
+	bool save_failed = false;
 	struct windows *win = NULL;
 	struct metrics_src msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP };
 	struct exporter *exp = NULL;
-	const char *metrics = NULL;
-	struct web_limits web = HS_WEB_DEFAULTS;
-	bool web_flag = false;
 	struct seen *seen = NULL;
 	struct det_config dc;
 	sigset_t mask;
+	const struct hs_config cfg = o.cfg;
+	const char *ifname, *pin_dir, *db, *alerts, *state_dir, *metrics;
+	bool keep, json, redact;
+	unsigned long long window_s, enforce_ttl;
+	gid_t pin_gid;
+	int enforce;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":i:m:vhw:a:jc:", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'i': ifname = optarg; break;
-		case 'm':
-			if (!strcmp(optarg, "native"))
-				lopts.flags = XDP_FLAGS_DRV_MODE;
-			else if (!strcmp(optarg, "skb"))
-				lopts.flags = XDP_FLAGS_SKB_MODE;
-			else {
-				pr_warn("invalid mode '%s' (native or skb)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'P': pin_dir = optarg; break;
-		case 'k': keep = true; break;
-		case 'G':
-			if (parse_group(optarg, &pin_gid))
-				return HS_EXIT_USAGE;
-			break;
-		case 'D': db = optarg; break;
-		case 'v': hs_verbose++; break;
-		case 'w':
-			if (parse_uint(optarg, 86400, &window_s) || !window_s) {
-				pr_warn("invalid --window '%s' (1-86400 seconds)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			window_flag = true;
-			break;
-		case 'a': alerts = optarg; break;
-		case 'j': json = true; break;
-		case 'c': config = optarg; break;
-		case 'T': state_dir = optarg; break;
-		case 'N':
-			if (config_number(optarg, 1, 1e9, &min_ips)) {
-				pr_warn("invalid --min-ips '%s' (a number, at least 1)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'R': redact = true; break;
-		case 'E':
-			if (!strcmp(optarg, "dry-run"))
-				enforce = HS_ENF_DRY_RUN;
-			else if (!strcmp(optarg, "drop"))
-				enforce = HS_ENF_DROP;
-			else {
-				pr_warn("invalid --enforce '%s' (dry-run or drop)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'M':
-			if (listen_addr_check(optarg))
-				return HS_EXIT_USAGE;
-			metrics = optarg;
-			break;
-		case 'L':
-			if (parse_uint(optarg, 7 * 86400, &enforce_ttl) || !enforce_ttl) {
-				pr_warn("invalid --enforce-ttl '%s' (1-604800 seconds)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'h': run_usage(stdout); return HS_EXIT_OK;
-		default:
-			if (web_opt(&web, opt, optarg, &err))
-				web_flag = true;
-			else if (!hs_config_opt(&cfg, opt, optarg, &err))
-				return bad_option("run", opt, argv);
-			if (err)
-				return HS_EXIT_USAGE;
-			break;
-		}
-	}
-	if (optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
-		return HS_EXIT_USAGE;
-	}
-	if (!ifname) {
-		pr_warn("run needs an interface: -i IFACE");
-		return HS_EXIT_USAGE;
-	}
-	if (det_settings(config, min_ips, &dc, &file_window))
-		return HS_EXIT_USAGE;
-	if (file_window && !window_flag)
-		window_s = file_window;
-	if (enforce_ttl && !enforce) {
-		pr_warn("--enforce-ttl needs --enforce");
-		return HS_EXIT_USAGE;
-	}
-	if (web_flag && !metrics) {
-		pr_warn("the --web.* options need --metrics");
-		return HS_EXIT_USAGE;
-	}
-	if (!enforce_ttl)
-		enforce_ttl = 10 * window_s;
-	else if (enforce_ttl < window_s)
-		pr_warn("--enforce-ttl %llu is shorter than a window (%llu s): entries lapse "
-			"before an active alert renews them", enforce_ttl, window_s);
-	if (!*state_dir || snprintf(state_path, sizeof(state_path), "%s/state-%s.json",
-				    state_dir, ifname) >= (int)sizeof(state_path)) {
-		pr_warn("invalid --state-dir '%s'", state_dir);
-		return HS_EXIT_USAGE;
-	}
+	ret = run_parse(argc, argv, &o, &dc, state_path, sizeof(state_path));
+	if (ret != RUN_GO_ON)
+		return ret;
+	ret = HS_EXIT_ERR;
+	ifname = o.ifname, pin_dir = o.pin_dir, db = o.db, alerts = o.alerts;
+	state_dir = o.state_dir, metrics = o.metrics;
+	keep = o.keep, json = o.json, redact = o.redact;
+	window_s = o.window_s, enforce_ttl = o.enforce_ttl;
+	pin_gid = o.pin_gid, enforce = (int)o.enforce;
+	lopts.flags = o.mode;
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
 		pr_warn("No such interface '%s'", ifname);
@@ -549,7 +515,7 @@ int cmd_run(int argc, char **argv)
 		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
 		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
 		msrc.win = win;
-		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &web, &msrc, errbuf, sizeof(errbuf));
+		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &o.web, &msrc, errbuf, sizeof(errbuf));
 		if (!exp) {
 			pr_warn("--metrics: %s", errbuf);
 			goto out;

@@ -3,7 +3,6 @@
  * enforcement entries and health counters; also what the exporter reads
  * of the same (map sizes, attachments). */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,18 +19,27 @@
 #include "bpfobj.h"
 #include "cmd.h"
 #include "log.h"
+#include "opts.h"
 #include "pins.h"
 #include "util.h"
 #include "window.h"
 
+struct status_opts {
+	const char *pin_dir;
+	bool json;
+};
 
-static void status_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope status [--pin-dir DIR] [-j|--json]\n"
-		"  -j, --json         one JSON object\n"
-		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n");
-}
+static const struct hs_cmd_opts status_cmd = {
+	.cmd = "status",
+	.usage = "Usage: hydrascope status [--pin-dir DIR] [-j|--json]\n",
+	.col = 21,
+	.opts = (const struct hs_opt[]){
+		HS_OPT_JSON(struct status_opts, json, "one JSON object"),
+		HS_OPT_PIN_DIR(struct status_opts, pin_dir,
+			       "maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")"),
+		{ 0 }
+	},
+};
 
 __u32 hs_map_max(int fd)
 {
@@ -186,34 +194,21 @@ const char *hs_attach_mode(__u8 m)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *pin_dir = HS_DEFAULT_PIN_DIR;
+	struct status_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR };
 	struct hs_attach att[HS_ATTACH_MAX];
 	json_object *j = NULL, *ja = NULL, *jc;
-	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, enf_fd = -1, err, ret = HS_EXIT_ERR;
+	int fps_fd = -1, tls_fd = -1, st_fd = -1, enf_fd = -1, err, ret = HS_EXIT_ERR;
 	int i, n_att;
 	__u32 fps_n, fps_max, tls_n, tls_max;
 	struct hs_stats sum;
-	bool json = false;
+	const char *pin_dir;
+	bool json;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'P': pin_dir = optarg; break;
-		case 'j': json = true; break;
-		case 'h': status_usage(stdout); return HS_EXIT_OK;
-		default: return bad_option("status", opt, argv);
-		}
-	}
-	if (optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
-		return HS_EXIT_USAGE;
-	}
+	err = hs_opts_parse(&status_cmd, argc, argv, &o);
+	if (err <= 0)
+		return hs_opts_exit(err);
+	pin_dir = o.pin_dir;
+	json = o.json;
 	err = hs_pin_open(pin_dir, "tcp_fps", &fps_fd);
 	if (!err)
 		err = hs_pin_open(pin_dir, "tls_fps", &tls_fd);

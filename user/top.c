@@ -16,7 +16,6 @@
  * without any escape sequence and the command exits.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,6 +36,7 @@
 #include "detect.h"
 #include "fps.h"
 #include "log.h"
+#include "opts.h"
 #include "pins.h"
 #include "util.h"
 
@@ -64,20 +64,36 @@ static const char *const top_counters[] = {
 	"tls_out_of_order", "flow_busy", "enforce_matched", "enforce_dropped",
 };
 
-static void top_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope top [--pin-dir DIR] [-n|--top N] [--interval S] [--once]\n"
-		"  -n, --top N        rows shown (default %d)\n"
-		"      --interval S   seconds between refreshes (0.1-3600, default 1)\n"
-		"      --once         print one frame and exit (also when stdout is not a terminal)\n"
-		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n"
-		"Rows: per JA4 of the current windows, sorted by score then ips. SCORE counts\n"
-		"the signals the numbers give on their own under the default thresholds\n"
-		"(wide, many_nets, low_rate, many_stacks); new and widening need the\n"
-		"baselines of 'run' and are not shown. Stop with Ctrl-C (or SIGTERM).\n",
-		TOP_DEFAULT_ROWS);
-}
+struct top_opts {
+	const char *pin_dir;
+	unsigned long top;
+	double interval;
+	bool once;
+};
+
+static const struct hs_cmd_opts top_cmd = {
+	.cmd = "top",
+	.usage = "Usage: hydrascope top [--pin-dir DIR] [-n|--top N] [--interval S] [--once]\n",
+	.epilog =
+	"Rows: per JA4 of the current windows, sorted by score then ips. SCORE counts\n"
+	"the signals the numbers give on their own under the default thresholds\n"
+	"(wide, many_nets, low_rate, many_stacks); new and widening need the\n"
+	"baselines of 'run' and are not shown. Stop with Ctrl-C (or SIGTERM).\n",
+	.col = 21,
+	.opts = (const struct hs_opt[]){
+		HS_OPT_TOP(struct top_opts, top,
+			   "rows shown (default " HS_OPT_STRINGIFY(TOP_DEFAULT_ROWS) ")"),
+		{ .name = "interval", .arg = "S", .kind = HS_OPT_NUM,
+		  HS_AT(struct top_opts, interval), .min = 0.1, .max = 3600,
+		  .hint = "seconds, 0.1 to 3600",
+		  .help = "seconds between refreshes (0.1-3600, default 1)" },
+		{ .name = "once", .kind = HS_OPT_FLAG, HS_AT(struct top_opts, once),
+		  .help = "print one frame and exit (also when stdout is not a terminal)" },
+		HS_OPT_PIN_DIR(struct top_opts, pin_dir,
+			       "maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")"),
+		{ 0 }
+	},
+};
 
 static int by_score(const void *a, const void *b)
 {
@@ -206,49 +222,22 @@ static double mono_s(void)
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "interval", required_argument, NULL, 'I' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *pin_dir = HS_DEFAULT_PIN_DIR;
-	unsigned long top = TOP_DEFAULT_ROWS;
-	double interval = 1, t_prev = 0;
-	bool once = false, tty = false, have_prev = false;
+	struct top_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .top = TOP_DEFAULT_ROWS, .interval = 1 };
+	double t_prev = 0;
+	bool tty = false, have_prev = false;
 	struct hs_stats st, prev;
 	struct top_rows rs = { 0 };
 	struct fp_reader *rd;
 	struct det_config dc;
 	char pin_path[4096];
-	int opt, tls_fd = -1, st_fd = -1, sfd = -1, err, ret = HS_EXIT_ERR;
+	int tls_fd = -1, st_fd = -1, sfd = -1, err, ret = HS_EXIT_ERR;
+	const char *pin_dir;
 	sigset_t mask, omask;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":n:h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'P': pin_dir = optarg; break;
-		case 'n':
-			if (parse_top(optarg, &top))
-				return HS_EXIT_USAGE;
-			break;
-		case 'I':
-			if (config_number(optarg, 0.1, 3600, &interval)) {
-				pr_warn("invalid --interval '%s' (seconds, 0.1 to 3600)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'o': once = true; break;
-		case 'h': top_usage(stdout); return HS_EXIT_OK;
-		default: return bad_option("top", opt, argv);
-		}
-	}
-	if (optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
-		return HS_EXIT_USAGE;
-	}
+	err = hs_opts_parse(&top_cmd, argc, argv, &o);
+	if (err <= 0)
+		return hs_opts_exit(err);
+	pin_dir = o.pin_dir;
 	/* after the options: their errors return at once */
 	rd = fpr_new(FP_TLS);
 	if (!rd) {
@@ -264,7 +253,7 @@ int cmd_top(int argc, char **argv)
 	}
 	det_config_default(&dc);
 	snprintf(pin_path, sizeof(pin_path), "%s/tls_fps", pin_dir);
-	tty = !once && isatty(STDOUT_FILENO);
+	tty = !o.once && isatty(STDOUT_FILENO);
 
 	if (tty) {
 		sigemptyset(&mask);
@@ -315,7 +304,7 @@ int cmd_top(int argc, char **argv)
 		}
 		if (tty)
 			fputs("\033[H\033[2J", mf);  /* home, clear */
-		top_frame(mf, pin_dir, &rs, top, &st, have_prev ? &prev : NULL, t - t_prev);
+		top_frame(mf, pin_dir, &rs, o.top, &st, have_prev ? &prev : NULL, t - t_prev);
 		fclose(mf);
 		fwrite(buf, 1, len, stdout);
 		free(buf);
@@ -330,7 +319,7 @@ int cmd_top(int argc, char **argv)
 		have_prev = true;
 
 		pfd = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		if (poll(&pfd, 1, (int)(interval * 1000)) < 0 && errno != EINTR) {
+		if (poll(&pfd, 1, (int)(o.interval * 1000)) < 0 && errno != EINTR) {
 			pr_warn("poll: %s", strerror(errno));
 			goto out;
 		}

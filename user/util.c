@@ -2,7 +2,6 @@
 /* Small helpers: strict number parsing, time and address formatting. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,32 +81,6 @@ void fmt_bytes(const void *p, size_t n, char *buf, size_t len)
 		o += (size_t)k;
 	}
 	buf[o] = '\0';
-}
-
-int bad_option(const char *cmd, int opt, char **argv)
-{
-	char shortopt[3] = { '-', (char)optopt, 0 };
-	const char *arg = optopt ? shortopt : argv[optind - 1];
-
-	/* a missing value: getopt has just stepped over the option itself */
-	if (opt == ':')
-		pr_warn("%s: option '%s' needs a value (see 'hydrascope %s -h')", cmd,
-			argv[optind - 1], cmd);
-	else
-		pr_warn("%s: unknown option '%s' (see 'hydrascope %s -h')", cmd, arg, cmd);
-	return HS_EXIT_USAGE;
-}
-
-int parse_top(const char *arg, unsigned long *top)
-{
-	unsigned long long v;
-
-	if (parse_uint(arg, 1000000000ULL, &v) || !v) {
-		pr_warn("invalid --top '%s' (a positive number)", arg);
-		return -1;
-	}
-	*top = (unsigned long)v;
-	return 0;
 }
 
 /* ---- hidx: an index of items kept in the caller's array ---- */

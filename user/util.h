@@ -10,11 +10,7 @@
 
 #include "hydrascope.h"
 
-/* One-line message for getopt's '?' or ':' (optstrings start with ':'). */
-int bad_option(const char *cmd, int opt, char **argv);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
-/* --top N: a positive number; prints the error. */
-int parse_top(const char *arg, unsigned long *top);
 /* RFC 3339 UTC; frac adds microseconds. */
 void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);
 /* Offset that turns the live program clock (CLOCK_MONOTONIC) into Unix ns. */
