@@ -375,346 +375,442 @@ static int run_parse(int argc, char **argv, struct run_opts *o, struct det_confi
 	return RUN_GO_ON;
 }
 
-int cmd_run(int argc, char **argv)
-{
-	struct run_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB,
-			      .state_dir = HS_DEFAULT_STATE_DIR, .web = HS_WEB_DEFAULTS,
-			      .pin_gid = (gid_t)-1 };
-	LIBBPF_OPTS(bpf_link_create_opts, lopts);
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct ring_buffer *rb = NULL;
-	struct hs_bpf *skel = NULL;
-	int ifindex, ret = HS_EXIT_ERR, err;
-	int lock_fd = -1, link_fd = -1, egress_fd = -1, sig_fd = -1, tm_fd = -1;
-	/* what this run made, undone if it does not start */
-	bool attached = false, dir_made = false, state_made = false, alerts_made = false;
-	bool handover = false;
-	struct hs_pins pins = { .link_fd = -1 };
-	int meta_fd = -1;
-	unsigned int made = 0;
-	char state_path[PATH_MAX];
-	bool save_failed = false;
-	struct windows *win = NULL;
-	struct metrics_src msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP };
-	struct exporter *exp = NULL;
-	struct seen *seen = NULL;
+/* A run's live state: what it holds, and what it made (undone by
+ * run_teardown when the run does not start). */
+struct run_ctx {
+	const struct run_opts *o;
 	struct det_config dc;
-	sigset_t mask;
-	const struct hs_config cfg = o.cfg;
-	const char *ifname, *pin_dir, *db, *alerts, *state_dir, *metrics;
-	bool keep, json, redact;
-	unsigned long long window_s, enforce_ttl;
-	gid_t pin_gid;
-	int enforce;
+	char state_path[PATH_MAX];
+	int ifindex;
+	int sig_fd, tm_fd, lock_fd, meta_fd, link_fd, egress_fd;
+	struct hs_bpf *skel;
+	struct hs_pins pins;          /* what an earlier run left in the pin directory */
+	struct windows *win;
+	struct seen *seen;
+	struct ring_buffer *rb;
+	struct metrics_src msrc;
+	struct exporter *exp;
+	unsigned int made;            /* HS_PIN_* this run pinned anew */
+	bool dir_made, state_made, alerts_made;
+	bool attached;                /* the program is ours on the interface */
+	bool handover;                /* SIGUSR2: leave it attached, pins in place */
+	bool save_failed;             /* the last state save failed (said once) */
+};
 
-	ret = run_parse(argc, argv, &o, &dc, state_path, sizeof(state_path));
-	if (ret != RUN_GO_ON)
-		return ret;
-	ret = HS_EXIT_ERR;
-	ifname = o.ifname, pin_dir = o.pin_dir, db = o.db, alerts = o.alerts;
-	state_dir = o.state_dir, metrics = o.metrics;
-	keep = o.keep, json = o.json, redact = o.redact;
-	window_s = o.window_s, enforce_ttl = o.enforce_ttl;
-	pin_gid = o.pin_gid, enforce = (int)o.enforce;
-	lopts.flags = o.mode;
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex) {
-		pr_warn("No such interface '%s'", ifname);
-		return HS_EXIT_ERR;
-	}
-	/* signals as an fd, blocked before anything needs undoing */
+/* Signals as an fd, blocked before anything needs undoing. */
+static int run_signals(struct run_ctx *c)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sig_fd < 0) {
+	c->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (c->sig_fd < 0) {
 		pr_warn("Couldn't create signalfd: %s", strerror(errno));
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	if (p0f_db_open(db))
-		goto out;
-	/* the alert file before anything is loaded: a bad path fails early
-	 * (and a file this run created goes again if it does not start) */
-	alerts_made = alerts && strcmp(alerts, "-") && access(alerts, F_OK);
-	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
-	seen = calloc(1, sizeof(*seen));
-	if (!win || !seen)
-		goto out;
-	err = hs_pin_dir_prepare(pin_dir, &dir_made);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
+	return 0;
+}
+
+/* The p0f database, the detector and its alert file: before anything is
+ * loaded, a bad path fails early (and a file this run created goes again
+ * if it does not start). */
+static int run_detector(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+
+	if (p0f_db_open(o->db))
+		return HS_EXIT_ERR;
+	c->alerts_made = o->alerts && strcmp(o->alerts, "-") && access(o->alerts, F_OK);
+	c->win = win_new(&c->dc, (unsigned int)o->window_s, o->alerts, o->json, o->redact);
+	c->seen = calloc(1, sizeof(*c->seen));
+	return c->win && c->seen ? 0 : HS_EXIT_ERR;
+}
+
+/* The pin directory, made if missing, locked against another run. */
+static int run_pin_dir(struct run_ctx *c)
+{
+	const char *pin_dir = c->o->pin_dir;
+	int err = hs_pin_dir_prepare(pin_dir, &c->dir_made);
+
+	if (err)
+		return hs_err_exit(err);
+	c->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->lock_fd < 0) {
+		err = errno;
+		pr_warn("Couldn't open pin directory '%s': %s", pin_dir, strerror(err));
+		return hs_err_exit(err);
 	}
-	lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock_fd < 0) {
-		ret = hs_err_exit(errno);
-		pr_warn("Couldn't open pin directory '%s': %s", pin_dir, strerror(errno));
-		goto out;
-	}
-	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
 		pr_warn("Pin directory '%s' is in use by another 'hydrascope run'", pin_dir);
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	skel = hs_open(&cfg);
-	if (!skel)
-		goto out;
+	return 0;
+}
+
+/* Refuse before loading anything if the place is taken, unless by the
+ * link of an earlier run of this pin directory, to take over (the attach
+ * itself refuses too, should one appear in between); and a take-over in
+ * another mode than the earlier run's. */
+static int run_place_check(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (c->pins.link_fd < 0 && !bpf_xdp_query(c->ifindex, 0, &q) && q.prog_id) {
+		attach_error(o->ifname, c->ifindex, -EBUSY);
+		return HS_EXIT_ERR;
+	}
+	if (c->pins.link_fd >= 0 && o->mode &&
+	    (o->mode == XDP_FLAGS_DRV_MODE) != (c->pins.link_mode == XDP_ATTACHED_DRV)) {
+		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
+			"detached first (rm -r '%s')", o->ifname,
+			hs_attach_mode(c->pins.link_mode),
+			o->mode == XDP_FLAGS_DRV_MODE ? "native" : "skb", o->pin_dir);
+		return HS_EXIT_ERR;
+	}
+	return 0;
+}
+
+/* Open, configure and load the program, reusing what the pin directory
+ * holds of an earlier run of ours and of this layout. */
+static int run_load(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	int err, ret;
+
+	c->skel = hs_open(&o->cfg);
+	if (!c->skel)
+		return HS_EXIT_ERR;
 	/* read-only data: without --enforce the verifier prunes the whole
 	 * enforcement path, XDP_DROP included */
-	skel->rodata->enforce_mode = (__u8)enforce;
+	c->skel->rodata->enforce_mode = (__u8)o->enforce;
 	/* what the directory holds is ours and of this layout, or left alone */
-	err = hs_pins_check(skel, pin_dir, ifindex, &pins);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	/* refuse before loading anything if the place is taken, unless by
-	 * the link of an earlier run of this pin directory, to take over;
-	 * the attach itself refuses too, should one appear in between */
-	if (pins.link_fd < 0 && !bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
-		attach_error(ifname, ifindex, -EBUSY);
-		goto out;
-	}
-	if (pins.link_fd >= 0 && lopts.flags &&
-	    (lopts.flags == XDP_FLAGS_DRV_MODE) != (pins.link_mode == XDP_ATTACHED_DRV)) {
-		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
-			"detached first (rm -r '%s')", ifname,
-			hs_attach_mode(pins.link_mode), lopts.flags == XDP_FLAGS_DRV_MODE ? "native" : "skb",
-			pin_dir);
-		goto out;
-	}
+	err = hs_pins_check(c->skel, o->pin_dir, c->ifindex, &c->pins);
+	if (err)
+		return hs_err_exit(err);
+	ret = run_place_check(c);
+	if (ret)
+		return ret;
 	/* the window generation the maps' program writes goes on */
-	if (pins.had & HS_PIN_META)
-		skel->bss->cur_gen = pins.meta.gen;
+	if (c->pins.had & HS_PIN_META)
+		c->skel->bss->cur_gen = c->pins.meta.gen;
 	/* the marker first: maps without one are never ours */
-	made = HS_PIN_META & ~pins.had;
-	meta_fd = hs_meta_open(pin_dir, skel->bss->cur_gen);
-	err = meta_fd < 0 ? meta_fd : 0;
+	c->made = HS_PIN_META & ~c->pins.had;
+	c->meta_fd = hs_meta_open(o->pin_dir, c->skel->bss->cur_gen);
+	err = c->meta_fd < 0 ? c->meta_fd : 0;
 	if (!err) {
-		made |= HS_PIN_MAPS & ~pins.had;
-		err = hs_load(skel, pin_dir);
+		c->made |= HS_PIN_MAPS & ~c->pins.had;
+		err = hs_load(c->skel, o->pin_dir);
 	}
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	if (mkdir(state_dir, 0700) == 0)
-		state_made = true;
-	else if (errno != EEXIST) {
-		ret = hs_err_exit(errno);
-		pr_warn("Couldn't create state directory '%s': %s", state_dir, strerror(errno));
-		goto out;
-	}
-	if (metrics) {
-		char errbuf[512];
+	return err ? hs_err_exit(err) : 0;
+}
 
-		msrc.pin_dir = pin_dir;
-		msrc.stats_fd = bpf_map__fd(skel->maps.stats);
-		msrc.tcp_fd = bpf_map__fd(skel->maps.tcp_fps);
-		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
-		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
-		msrc.win = win;
-		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &o.web, &msrc, errbuf, sizeof(errbuf));
-		if (!exp) {
-			pr_warn("--metrics: %s", errbuf);
-			goto out;
-		}
+static int run_state_dir(struct run_ctx *c)
+{
+	const char *dir = c->o->state_dir;
+	int err;
+
+	if (mkdir(dir, 0700) == 0) {
+		c->state_made = true;
+		return 0;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, seen, NULL);
-	if (!rb) {
+	if (errno == EEXIST)
+		return 0;
+	err = errno;
+	pr_warn("Couldn't create state directory '%s': %s", dir, strerror(err));
+	return hs_err_exit(err);
+}
+
+/* --metrics: the exporter's server, on the maps and the detector. */
+static int run_metrics(struct run_ctx *c)
+{
+	struct metrics_src *m = &c->msrc;
+	char errbuf[512];
+
+	if (!c->o->metrics)
+		return 0;
+	m->pin_dir = c->o->pin_dir;
+	m->stats_fd = bpf_map__fd(c->skel->maps.stats);
+	m->tcp_fd = bpf_map__fd(c->skel->maps.tcp_fps);
+	m->tls_fd = bpf_map__fd(c->skel->maps.tls_fps);
+	m->enforce_fd = bpf_map__fd(c->skel->maps.enforce);
+	m->win = c->win;
+	c->exp = exporter_start(c->o->metrics, HS_DEFAULT_METRICS_PATH, &c->o->web, m,
+				errbuf, sizeof(errbuf));
+	if (!c->exp) {
+		pr_warn("--metrics: %s", errbuf);
+		return HS_EXIT_ERR;
+	}
+	return 0;
+}
+
+/* The events of new fingerprints, and the windows: every window_s seconds
+ * a tick flips the generation and judges the window that ended. */
+static int run_events(struct run_ctx *c)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_sec = (time_t)c->o->window_s },
+		.it_value = { .tv_sec = (time_t)c->o->window_s },
+	};
+
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c->seen, NULL);
+	if (!c->rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	/* windows: every window_s seconds, flip the generation and judge the
-	 * one that ended */
-	tm_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (tm_fd < 0) {
+	c->tm_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (c->tm_fd < 0) {
 		pr_warn("Couldn't create timerfd: %s", strerror(errno));
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	{
-		struct itimerspec its = {
-			.it_interval = { .tv_sec = (time_t)window_s },
-			.it_value = { .tv_sec = (time_t)window_s },
-		};
+	if (timerfd_settime(c->tm_fd, 0, &its, NULL)) {
+		pr_warn("Couldn't arm timerfd: %s", strerror(errno));
+		return HS_EXIT_ERR;
+	}
+	return 0;
+}
 
-		if (timerfd_settime(tm_fd, 0, &its, NULL)) {
-			pr_warn("Couldn't arm timerfd: %s", strerror(errno));
-			goto out;
-		}
-	}
-	enforce_carry(bpf_map__fd(skel->maps.enforce), enforce);
-	if (enforce)
-		win_enforce(win, bpf_map__fd(skel->maps.enforce), enforce,
-			    (unsigned int)enforce_ttl);
-	if (pins.link_fd >= 0) {
-		/* an earlier run's program, swapped for ours in one step */
-		link_fd = pins.link_fd;
-		pins.link_fd = -1;
-		if (bpf_link_update(link_fd, bpf_program__fd(skel->progs.hs_xdp), NULL)) {
-			err = -errno;
-			pr_warn("Couldn't replace the program on '%s': %s", ifname, strerror(errno));
-			ret = hs_err_exit(err);
-			goto out;
+/* The enforce map: what an earlier run of this mode enforced goes on. */
+static int run_enforce(struct run_ctx *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.enforce);
+
+	enforce_carry(fd, (int)c->o->enforce);
+	if (c->o->enforce)
+		win_enforce(c->win, fd, (int)c->o->enforce, (unsigned int)c->o->enforce_ttl);
+	return 0;
+}
+
+/* The program on the interface: an earlier run's swapped for ours in one
+ * step, or attached anew; then the SYN-ACK check and the pins. */
+static int run_attach(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = o->mode);
+	int prog = bpf_program__fd(c->skel->progs.hs_xdp), err;
+
+	if (c->pins.link_fd >= 0) {
+		c->link_fd = c->pins.link_fd;
+		c->pins.link_fd = -1;
+		if (bpf_link_update(c->link_fd, prog, NULL)) {
+			err = errno;
+			pr_warn("Couldn't replace the program on '%s': %s", o->ifname, strerror(err));
+			return hs_err_exit(-err);
 		}
 	} else {
-		link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP,
-					  &lopts);
-		if (link_fd < 0) {
+		c->link_fd = bpf_link_create(prog, c->ifindex, BPF_XDP, &lopts);
+		if (c->link_fd < 0) {
 			err = -errno;
-			attach_error(ifname, ifindex, err);
-			ret = hs_err_exit(err);
-			goto out;
+			attach_error(o->ifname, c->ifindex, err);
+			return hs_err_exit(err);
 		}
 	}
-	attached = true;
-	egress_fd = egress_start(skel, &cfg, &pins, pin_dir, ifname, ifindex);
-	err = hs_link_pin(link_fd, pin_dir, HS_LINK_PIN);
-	if (!err && egress_fd >= 0)
-		err = hs_link_pin(egress_fd, pin_dir, HS_EGRESS_PIN);
+	c->attached = true;
+	c->egress_fd = egress_start(c->skel, &o->cfg, &c->pins, o->pin_dir, o->ifname,
+				    c->ifindex);
+	err = hs_link_pin(c->link_fd, o->pin_dir, HS_LINK_PIN);
+	if (!err && c->egress_fd >= 0)
+		err = hs_link_pin(c->egress_fd, o->pin_dir, HS_EGRESS_PIN);
 	if (!err)
-		err = hs_prog_pin(skel, pin_dir);
+		err = hs_prog_pin(c->skel, o->pin_dir);
 	if (!err)
-		err = hs_pin_access(skel, pin_dir, pin_gid);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	/* said once nothing can fail any more: a run that does not start
-	 * says one line, why */
-	bpf_xdp_query(ifindex, 0, &q);
-	if (pins.link_prog_id)
+		err = hs_pin_access(c->skel, o->pin_dir, o->pin_gid);
+	return err ? hs_err_exit(err) : 0;
+}
+
+/* Said once nothing can fail any more (a run that does not start says
+ * one line, why); then the detector's state from the last run, if any. */
+static void run_started(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	bpf_xdp_query(c->ifindex, 0, &q);
+	if (c->pins.link_prog_id)
 		pr_info("attached to %s (ifindex %d) in %s mode, program id %u in place of %u; "
-			"maps of the earlier run reused in %s", ifname, ifindex,
-			hs_attach_mode(q.attach_mode), q.prog_id, pins.link_prog_id, pin_dir);
+			"maps of the earlier run reused in %s", o->ifname, c->ifindex,
+			hs_attach_mode(q.attach_mode), q.prog_id, c->pins.link_prog_id,
+			o->pin_dir);
 	else
 		pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps %s in %s",
-			ifname, ifindex, hs_attach_mode(q.attach_mode), q.prog_id,
-			made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused", pin_dir);
-	if (pin_gid != (gid_t)-1)
-		pin_parent_check(pin_dir);
-	if (enforce)
-		pr_info("enforcement: %s, entries live %llu s", enforce_mode_name(enforce),
-			enforce_ttl);
-	if (exp)
-		pr_info("metrics on http://%s%s", metrics, HS_DEFAULT_METRICS_PATH);
-	/* the detector's state from the last run, if any */
-	win_load(win, state_path);
+			o->ifname, c->ifindex, hs_attach_mode(q.attach_mode), q.prog_id,
+			c->made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused",
+			o->pin_dir);
+	if (o->pin_gid != (gid_t)-1)
+		pin_parent_check(o->pin_dir);
+	if (o->enforce)
+		pr_info("enforcement: %s, entries live %llu s", enforce_mode_name((int)o->enforce),
+			o->enforce_ttl);
+	if (c->exp)
+		pr_info("metrics on http://%s%s", o->metrics, HS_DEFAULT_METRICS_PATH);
+	win_load(c->win, c->state_path);
+}
 
-	/* loaded, pinned, attached: from here on only file descriptors we
-	 * hold, files we own and sockets we have are used */
+/* A window ended: flip the generation, judge the window, save the state. */
+static void run_tick(struct run_ctx *c)
+{
+	struct timespec now, pause = { .tv_nsec = 20 * 1000 * 1000 };
+	struct hs_bpf *skel = c->skel;
+	__u64 ticks;
+	int old, err;
+
+	if (read(c->tm_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		ticks = 0;
+	if (ticks > 1)
+		pr_debug("%llu windows passed at once: judged as one", (unsigned long long)ticks);
+	old = (int)(skel->bss->cur_gen & 1);
+	__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1, __ATOMIC_SEQ_CST);
+	/* for the next run (after the flip: killed in between, the window
+	 * ended merely runs on into the next run's) */
+	hs_meta_set(c->meta_fd, skel->bss->cur_gen);
+	/* programs that read the old generation may still be writing it:
+	 * give them time to finish */
+	nanosleep(&pause, NULL);
+	clock_gettime(CLOCK_REALTIME, &now);
+	err = win_close(c->win, bpf_map__fd(skel->maps.tls_fps), bpf_map__fd(skel->maps.tcp_fps),
+			old, (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec);
+	if (err)
+		pr_warn("window: %s", strerror(-err));
+	else
+		pr_debug("window of generation %d judged, %llu alerts so far", old,
+			 win_alerts(c->win));
+	/* warned once per run of failures */
+	err = win_save(c->win, c->state_path);
+	if (err && !c->save_failed)
+		pr_warn("Couldn't save detector state to %s: %s", c->state_path, strerror(-err));
+	else if (!err && c->save_failed)
+		pr_info("detector state saved to %s again", c->state_path);
+	c->save_failed = err != 0;
+}
+
+/* SIGINT/SIGTERM stop; SIGUSR2 hands over to the next run. */
+static void run_signal(struct run_ctx *c)
+{
+	struct signalfd_siginfo si;
+
+	if (read(c->sig_fd, &si, sizeof(si)) != sizeof(si))
+		si.ssi_signo = SIGTERM;
+	c->handover = si.ssi_signo == SIGUSR2;
+	if (c->handover)
+		pr_info("SIGUSR2: leaving the program attached to %s for the next run, "
+			"pins in %s", c->o->ifname, c->o->pin_dir);
+	else
+		pr_info("SIG%s: detaching from %s", sigabbrev_np((int)si.ssi_signo) ?: "?",
+			c->o->ifname);
+}
+
+/* Loaded, pinned, attached: from here on only file descriptors we hold,
+ * files we own and sockets we have are used. Until a signal. */
+static int run_loop(struct run_ctx *c)
+{
 	if (drop_capabilities())
-		goto out;
+		return HS_EXIT_ERR;
 	for (;;) {
 		struct pollfd pfd[3] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
-			{ .fd = tm_fd, .events = POLLIN },
+			{ .fd = c->sig_fd, .events = POLLIN },
+			{ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN },
+			{ .fd = c->tm_fd, .events = POLLIN },
 		};
 
 		if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
 			pr_warn("poll: %s", strerror(errno));
-			goto out;
+			return HS_EXIT_ERR;
 		}
 		if (pfd[1].revents)
-			ring_buffer__consume(rb);
-		if (pfd[2].revents) {
-			__u64 ticks;
-			struct timespec now, pause = { .tv_nsec = 20 * 1000 * 1000 };
-			int old;
-
-			if (read(tm_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
-				ticks = 0;
-			if (ticks > 1)
-				pr_debug("%llu windows passed at once: judged as one",
-					 (unsigned long long)ticks);
-			old = (int)(skel->bss->cur_gen & 1);
-			__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1,
-					 __ATOMIC_SEQ_CST);
-			/* for the next run (after the flip: killed in between,
-			 * the window ended merely runs on into the next run's) */
-			hs_meta_set(meta_fd, skel->bss->cur_gen);
-			/* programs that read the old generation may still be
-			 * writing it: give them time to finish */
-			nanosleep(&pause, NULL);
-			clock_gettime(CLOCK_REALTIME, &now);
-			err = win_close(win, bpf_map__fd(skel->maps.tls_fps),
-					bpf_map__fd(skel->maps.tcp_fps), old,
-					(__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec);
-			if (err)
-				pr_warn("window: %s", strerror(-err));
-			else
-				pr_debug("window of generation %d judged, %llu alerts so far",
-					 old, win_alerts(win));
-			/* warned once per run of failures */
-			err = win_save(win, state_path);
-			if (err && !save_failed)
-				pr_warn("Couldn't save detector state to %s: %s", state_path,
-					strerror(-err));
-			else if (!err && save_failed)
-				pr_info("detector state saved to %s again", state_path);
-			save_failed = err != 0;
-		}
+			ring_buffer__consume(c->rb);
+		if (pfd[2].revents)
+			run_tick(c);
 		if (pfd[0].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
-				si.ssi_signo = SIGTERM;
-			handover = si.ssi_signo == SIGUSR2;
-			if (handover)
-				pr_info("SIGUSR2: leaving the program attached to %s for the next run, "
-					"pins in %s", ifname, pin_dir);
-			else
-				pr_info("SIG%s: detaching from %s",
-					sigabbrev_np((int)si.ssi_signo) ?: "?", ifname);
-			break;
+			run_signal(c);
+			return HS_EXIT_OK;
 		}
 	}
-	ret = HS_EXIT_OK;
-out:
-	exporter_stop(exp);     /* its thread reads the maps: first */
-	fpr_free(msrc.rd);
-	ring_buffer__free(rb);
-	if (tm_fd >= 0)
-		close(tm_fd);
-	if (handover) {
-		/* everything stays pinned: the link holds the program attached */
-	} else if (attached) {
-		/* stopped: the link's pin, the link then goes with its fd and
-		 * detaches; the program's pin, and the maps unless --keep-maps;
-		 * the directory only goes empty: never another instance's pins */
-		hs_pins_remove(skel, pin_dir, HS_PIN_LINK | HS_PIN_EGRESS | HS_PIN_PROG |
-			       (keep ? 0 : HS_PIN_MAPS | HS_PIN_META));
-		rmdir(pin_dir);
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Undo what this run did. Handed over: everything stays pinned, the link
+ * holds the program attached. Stopped: the link's pin (the link then goes
+ * with its fd and detaches), the program's pin, and the maps unless
+ * --keep-maps; the directory only goes empty: never another instance's
+ * pins. Did not start: what this run made goes, nothing else. */
+static void run_teardown(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+
+	exporter_stop(c->exp);     /* its thread reads the maps: first */
+	fpr_free(c->msrc.rd);
+	ring_buffer__free(c->rb);
+	close_fd(c->tm_fd);
+	if (c->handover) {
+		/* nothing to undo */
+	} else if (c->attached) {
+		hs_pins_remove(c->skel, o->pin_dir, HS_PIN_LINK | HS_PIN_EGRESS | HS_PIN_PROG |
+			       (o->keep ? 0 : HS_PIN_MAPS | HS_PIN_META));
+		rmdir(o->pin_dir);
 	} else {
-		/* did not start: what this run made goes, nothing else */
-		if (skel)
-			hs_pins_remove(skel, pin_dir, made);
-		if (dir_made)
-			rmdir(pin_dir);
-		if (state_made)
-			rmdir(state_dir);
-		if (alerts_made && win)
-			unlink(alerts);
+		if (c->skel)
+			hs_pins_remove(c->skel, o->pin_dir, c->made);
+		if (c->dir_made)
+			rmdir(o->pin_dir);
+		if (c->state_made)
+			rmdir(o->state_dir);
+		if (c->alerts_made && c->win)
+			unlink(o->alerts);
 	}
-	if (link_fd >= 0)
-		close(link_fd);
-	if (egress_fd >= 0)
-		close(egress_fd);
-	if (pins.link_fd >= 0)
-		close(pins.link_fd);   /* an earlier run's, not taken over */
-	if (pins.egress_fd >= 0)
-		close(pins.egress_fd);
-	if (meta_fd >= 0)
-		close(meta_fd);
-	hs_bpf__destroy(skel);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	if (sig_fd >= 0)
-		close(sig_fd);
+	close_fd(c->link_fd);
+	close_fd(c->egress_fd);
+	close_fd(c->pins.link_fd);   /* an earlier run's, not taken over */
+	close_fd(c->pins.egress_fd);
+	close_fd(c->meta_fd);
+	hs_bpf__destroy(c->skel);
+	close_fd(c->lock_fd);
+	close_fd(c->sig_fd);
 	p0f_db_free();
-	win_free(win);
-	free(seen);
+	win_free(c->win);
+	free(c->seen);
+}
+
+/* Set up, in this order; each step says why when it fails. */
+static int (*const run_steps[])(struct run_ctx *c) = {
+	run_signals, run_detector, run_pin_dir, run_load, run_state_dir,
+	run_metrics, run_events, run_enforce, run_attach,
+};
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB,
+			      .state_dir = HS_DEFAULT_STATE_DIR, .web = HS_WEB_DEFAULTS,
+			      .pin_gid = (gid_t)-1 };
+	struct run_ctx c = { .o = &o, .sig_fd = -1, .tm_fd = -1, .lock_fd = -1, .meta_fd = -1,
+			     .link_fd = -1, .egress_fd = -1,
+			     .pins = { .link_fd = -1, .egress_fd = -1 },
+			     .msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP } };
+	size_t i;
+	int ret;
+
+	ret = run_parse(argc, argv, &o, &c.dc, c.state_path, sizeof(c.state_path));
+	if (ret != RUN_GO_ON)
+		return ret;
+	c.ifindex = (int)if_nametoindex(o.ifname);
+	if (!c.ifindex) {
+		pr_warn("No such interface '%s'", o.ifname);
+		return HS_EXIT_ERR;
+	}
+	for (i = 0, ret = 0; i < sizeof(run_steps) / sizeof(run_steps[0]) && !ret; i++)
+		ret = run_steps[i](&c);
+	if (!ret) {
+		run_started(&c);
+		ret = run_loop(&c);
+	}
+	run_teardown(&c);
 	return ret;
 }
