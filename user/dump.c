@@ -28,7 +28,6 @@ struct dump_opts {
 
 static const struct hs_cmd_opts dump_cmd = {
 	.cmd = "dump",
-	.usage = "Usage: hydrascope dump [--pin-dir DIR] [-j|--json] [--top N] [--p0f-db FILE]\n",
 	.col = 21,
 	.opts = (const struct hs_opt[]){
 		HS_OPT_JSON(struct dump_opts, ro.json, "one JSON object per line"),

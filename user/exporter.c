@@ -548,12 +548,7 @@ struct exporter_opts {
 
 static const struct hs_cmd_opts exporter_cmd = {
 	.cmd = "exporter",
-	.usage =
-	"Usage: hydrascope exporter [--pin-dir DIR] [--web.listen-address ADDR:PORT]\n"
-	"                           [--web.telemetry-path PATH] [--web.max-connections N]\n"
-	"                           [--web.max-connections-per-ip N] [--web.timeout S]\n"
-	"                           [--web.cache-ms MS] [--top N] [-v]\n"
-	"Serve the pinned maps of a running 'hydrascope run' to Prometheus.\n",
+	.about = "Serve the pinned maps of a running 'hydrascope run' to Prometheus.\n",
 	.epilog = "Stop with Ctrl-C (or SIGTERM).\n",
 	.col = 31,
 	.opts = (const struct hs_opt[]){

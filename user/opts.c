@@ -169,6 +169,27 @@ static int opt_find(const struct flat_opt *f, int n, int opt)
 	return -1;
 }
 
+/* Each option that is required given (its value no longer zero). */
+static bool required_given(const struct flat_opt *f, int n, const void *opts)
+{
+	const char *p;
+	size_t k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!f[i].o->required)
+			continue;
+		p = (const char *)opts + f[i].base + f[i].o->off;
+		for (k = 0; k < f[i].o->size && !p[k]; k++)
+			;
+		if (k == f[i].o->size) {
+			pr_warn("%s", f[i].o->required);
+			return false;
+		}
+	}
+	return true;
+}
+
 int hs_opts_parse(const struct hs_cmd_opts *c, int argc, char **argv, void *opts)
 {
 	struct flat_opt f[OPTS_MAX];
@@ -189,11 +210,11 @@ int hs_opts_parse(const struct hs_cmd_opts *c, int argc, char **argv, void *opts
 		if (opt_take(&f[i], optarg, opts))
 			return -1;
 	}
-	if (!c->positional && optind < argc) {
+	if (!c->args && optind < argc) {
 		pr_warn("unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	return optind;
+	return required_given(f, n, opts) ? optind : -1;
 }
 
 int hs_opts_exit(int rc)
@@ -226,12 +247,70 @@ static void help_line(FILE *f, const struct hs_opt *o, int col)
 	fprintf(f, "%s\n", h);
 }
 
+const char *hs_opt_name_of(const struct hs_opt_name *names, unsigned int value)
+{
+	for (; names->name; names++)
+		if (names->value == value)
+			return names->name;
+	return NULL;
+}
+
+/* "[--name ARG]", "[-x]" for a flag with a letter, "-x ARG" when
+ * required; an enum's ARG its names, "a|b|c" */
+static void synopsis_item(const struct hs_opt *o, char *buf, size_t len)
+{
+	const struct hs_opt_name *nm;
+	char names[128] = "", flag[64];
+	const char *arg = o->arg;
+	size_t k = 0;
+
+	if (o->kind == HS_OPT_ENUM) {
+		for (nm = o->names; nm->name && k < sizeof(names); nm++)
+			k += snprintf(names + k, sizeof(names) - k, "%s%s", k ? "|" : "", nm->name);
+		arg = names;
+	}
+	if (o->short_name && (!arg || o->required))
+		snprintf(flag, sizeof(flag), "-%c", o->short_name);
+	else
+		snprintf(flag, sizeof(flag), "--%s", o->name);
+	snprintf(buf, len, "%s%s%s%s%s", o->required ? "" : "[", flag, arg ? " " : "",
+		 arg ? arg : "", o->required ? "" : "]");
+}
+
+#define SYNOPSIS_WIDTH 80
+
+/* "Usage: hydrascope CMD" and an item per option, then the arguments,
+ * wrapped under the first item */
+static void synopsis(const struct hs_cmd_opts *c, const struct flat_opt *fl, int n, FILE *f)
+{
+	int col = fprintf(f, "Usage: hydrascope %s", c->cmd), indent = col + 1, i, len;
+	char item[192];
+
+	for (i = 0; i <= n; i++) {
+		if (i < n)
+			synopsis_item(fl[i].o, item, sizeof(item));
+		else if (c->args)
+			snprintf(item, sizeof(item), "%s", c->args);
+		else
+			break;
+		len = (int)strlen(item);
+		if (col + 1 + len > SYNOPSIS_WIDTH && col > indent)
+			col = fprintf(f, "\n%*s", indent, "") - 1;
+		else
+			col += fprintf(f, " ");
+		col += fprintf(f, "%s", item);
+	}
+	fputc('\n', f);
+}
+
 void hs_opts_help(const struct hs_cmd_opts *c, FILE *f)
 {
 	struct flat_opt fl[OPTS_MAX];
 	int n = flatten(c->opts, 0, NULL, fl, 0), i;
 
-	fputs(c->usage, f);
+	synopsis(c, fl, n, f);
+	if (c->about)
+		fputs(c->about, f);
 	for (i = 0; i < n; i++)
 		help_line(f, fl[i].o, fl[i].col ? fl[i].col : c->col);
 	if (c->epilog)

@@ -46,6 +46,7 @@ struct hs_opt {
 	const char *hint;         /* the valid values in an error (default: "MIN-MAX",
 				   * or the names); NULL for FUNC: it says its own */
 	const char *label;        /* the option in an error (default: "--NAME") */
+	const char *required;     /* said when the option is not given; NULL: optional */
 	const char *help;         /* -h text; '\n' goes on at the help column */
 	int col;                  /* HS_OPT_GROUP: its help column (0: the command's) */
 };
@@ -55,13 +56,16 @@ struct hs_opt {
 /* The bool member m of T is set when the option is given. */
 #define HS_SEEN(T, m) .seen = offsetof(T, m) + 1
 
-/* A command: its synopsis, its options, what follows them in -h. */
+/* A command: its options, and what -h says around them (the synopsis,
+ * "Usage: hydrascope CMD [-x ARG] [--name ARG] ... ARGS", comes from the
+ * table). */
 struct hs_cmd_opts {
 	const char *cmd;          /* "run": names the command in errors */
-	const char *usage;        /* "Usage: ..." and any lines before the options */
+	const char *args;         /* its arguments ("FILE..."; the caller checks
+				   * them), or NULL: it takes none */
+	const char *about;        /* after the synopsis, or NULL */
 	const char *epilog;       /* after the options, or NULL */
 	int col;                  /* the column the help text starts at */
-	bool positional;          /* takes arguments (the caller checks them) */
 	const struct hs_opt *opts;
 };
 
@@ -72,6 +76,8 @@ int hs_opts_parse(const struct hs_cmd_opts *c, int argc, char **argv, void *opts
 /* The exit code for a hs_opts_parse result of 0 or -1. */
 int hs_opts_exit(int rc);
 void hs_opts_help(const struct hs_cmd_opts *c, FILE *f);
+/* The name of value in names, or NULL. */
+const char *hs_opt_name_of(const struct hs_opt_name *names, unsigned int value);
 /* -v: hs_verbose one higher each time. */
 int hs_opt_verbose(const struct hs_opt *o, const char *arg, void *dst);
 

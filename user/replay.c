@@ -54,15 +54,9 @@ struct replay_opts {
 #define RO(m) HS_AT(struct replay_opts, m)
 static const struct hs_cmd_opts replay_cmd = {
 	.cmd = "replay",
-	.usage =
-	"Usage: hydrascope replay [-j|--json] [--events] [--top N] [--p0f-db FILE]\n"
-	"                         [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-	"                         [--handshake synack|syn|none] [--window S]\n"
-	"                         [--alerts FILE] [--redact-ips] [--config FILE]\n"
-	"                         [--min-ips N] FILE.pcap[ng]...\n",
+	.args = "FILE.pcap[ng]...",
 	.epilog = "Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n",
 	.col = 21,
-	.positional = true,
 	.opts = (const struct hs_opt[]){
 		HS_OPT_JSON(struct replay_opts, ro.json, "JSON lines"),
 		{ .name = "events", .short_name = 'e', .kind = HS_OPT_FLAG, RO(events),

@@ -83,29 +83,18 @@ struct run_opts {
 static const struct hs_opt_name mode_names[] = {
 	{ "native", XDP_FLAGS_DRV_MODE }, { "skb", XDP_FLAGS_SKB_MODE }, { NULL }
 };
-static const struct hs_opt_name enforce_names[] = {
-	{ "dry-run", HS_ENF_DRY_RUN }, { "drop", HS_ENF_DROP }, { NULL }
-};
 
 #define RO(m) HS_AT(struct run_opts, m)
 static const struct hs_cmd_opts run_cmd = {
 	.cmd = "run",
-	.usage =
-	"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
-	"                      [--pin-group GROUP]\n"
-	"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-	"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
-	"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
-	"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
-	"                      [--enforce-ttl S] [--metrics ADDR:PORT [--web.* ...]]\n"
-	"                      [--handshake synack|syn|none] [-v]\n",
 	.epilog =
 	"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
 	"attached and everything pinned, for the next run to take over.\n",
 	.col = 25,
 	.opts = (const struct hs_opt[]){
 		{ .name = "interface", .short_name = 'i', .arg = "IFACE", .kind = HS_OPT_STR,
-		  RO(ifname), .help = "interface to attach to (required)" },
+		  RO(ifname), .required = "run needs an interface: -i IFACE",
+		  .help = "interface to attach to (required)" },
 		{ .name = "mode", .short_name = 'm', .arg = "MODE", .kind = HS_OPT_ENUM,
 		  RO(mode), .names = mode_names, .label = "mode",
 		  .help = "native (driver) or skb (generic); default: native\n"
@@ -138,7 +127,7 @@ static const struct hs_cmd_opts run_cmd = {
 			  "DIR/state-IFACE.json (default " HS_DEFAULT_STATE_DIR ";\n"
 			  "created 0700)" },
 		{ .name = "enforce", .arg = "MODE", .kind = HS_OPT_ENUM, RO(enforce),
-		  .names = enforce_names,
+		  .names = hs_enforce_names,
 		  .help = "act on alerted fingerprints (off by default): dry-run\n"
 			  "counts their ClientHellos, drop drops them;\n"
 			  "allowlisted JA4s are never enforced" },
@@ -346,10 +335,6 @@ static int run_parse(int argc, char **argv, struct run_opts *o, struct det_confi
 
 	if (rc <= 0)
 		return hs_opts_exit(rc);   /* -h, or a bad option */
-	if (!o->ifname) {
-		pr_warn("run needs an interface: -i IFACE");
-		return HS_EXIT_USAGE;
-	}
 	if (det_settings(o->config, o->min_ips, dc, &file_window))
 		return HS_EXIT_USAGE;
 	if (!o->window_s)
@@ -469,7 +454,7 @@ static int run_place_check(struct run_ctx *c)
 		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
 			"detached first (rm -r '%s')", o->ifname,
 			hs_attach_mode(c->pins.link_mode),
-			o->mode == XDP_FLAGS_DRV_MODE ? "native" : "skb", o->pin_dir);
+			hs_opt_name_of(mode_names, o->mode), o->pin_dir);
 		return HS_EXIT_ERR;
 	}
 	return 0;

@@ -31,7 +31,6 @@ struct status_opts {
 
 static const struct hs_cmd_opts status_cmd = {
 	.cmd = "status",
-	.usage = "Usage: hydrascope status [--pin-dir DIR] [-j|--json]\n",
 	.col = 21,
 	.opts = (const struct hs_opt[]){
 		HS_OPT_JSON(struct status_opts, json, "one JSON object"),

@@ -73,7 +73,6 @@ struct top_opts {
 
 static const struct hs_cmd_opts top_cmd = {
 	.cmd = "top",
-	.usage = "Usage: hydrascope top [--pin-dir DIR] [-n|--top N] [--interval S] [--once]\n",
 	.epilog =
 	"Rows: per JA4 of the current windows, sorted by score then ips. SCORE counts\n"
 	"the signals the numbers give on their own under the default thresholds\n"

@@ -148,9 +148,13 @@ void win_enforce(struct windows *w, int enforce_fd, int mode, unsigned int ttl_s
 	w->enf_ttl_ns = (__u64)ttl_s * 1000000000ULL;
 }
 
+const struct hs_opt_name hs_enforce_names[] = {
+	{ "dry-run", HS_ENF_DRY_RUN }, { "drop", HS_ENF_DROP }, { NULL }
+};
+
 const char *enforce_mode_name(int mode)
 {
-	return mode == HS_ENF_DROP ? "drop" : mode == HS_ENF_DRY_RUN ? "dry-run" : NULL;
+	return hs_opt_name_of(hs_enforce_names, (unsigned int)mode);
 }
 
 /* Delete the enforce entries of ja4 (NULL: those expired by now). */
