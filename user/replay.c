@@ -30,17 +30,6 @@
 #include "window.h"
 #include "hs_bpf.skel.h"
 
-struct replay {
-	bool json, events;
-	int tcp_fps_fd;             /* to name the TCP signature of a hello */
-	struct windows *win;        /* --window/--alerts: the detector */
-	struct hs_bpf *skel;
-	struct ring_buffer *rb;
-	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
-	size_t frames_len;
-	__u32 n;                    /* frames waiting for the next run */
-	unsigned long long packets, oversize, runt;
-};
 
 struct replay_opts {
 	struct hs_config cfg;
@@ -49,6 +38,24 @@ struct replay_opts {
 	unsigned long long window_s;    /* 0: none given */
 	double min_ips;                 /* 0: none given */
 	bool events, redact;
+};
+
+struct replay {
+	const struct replay_opts *o;
+	bool json, events;
+	char **files;               /* the captures' names, nfiles of them */
+	struct capture **pcs;       /* and the captures, opened */
+	int nfiles;
+	struct det_config dc;
+	unsigned long long window_s;  /* the detector's window; 0: no detector */
+	int tcp_fps_fd;             /* to name the TCP signature of a hello */
+	struct windows *win;        /* --window/--alerts: the detector */
+	struct hs_bpf *skel;
+	struct ring_buffer *rb;
+	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
+	size_t frames_len;
+	__u32 n;                    /* frames waiting for the next run */
+	unsigned long long packets, oversize, runt;
 };
 
 #define RO(m) HS_AT(struct replay_opts, m)
@@ -82,13 +89,6 @@ static const struct hs_cmd_opts replay_cmd = {
 };
 #undef RO
 
-static void print_obj(json_object *j)
-{
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-					       JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
-}
-
 /* event, ts, src, sport, dst, dport: what every event line starts with */
 static json_object *event_obj(const char *event, const struct ev_text *e)
 {
@@ -118,7 +118,7 @@ static void on_tcp(struct replay *r, const struct ev_text *e)
 	add_str(j, "tcp_sig", e->tcp_sig);
 	add_str(j, "os", e->os);
 	if (r->json) {
-		print_obj(j);
+		json_line(stdout, j);
 		return;
 	}
 	printf("%s %s:%d -> %s:%d SYN %s %s\n",
@@ -147,7 +147,7 @@ static void on_tls(struct replay *r, const struct ev_text *e)
 	add_str(j, "tcp_sig", sig);
 	json_object_object_add(j, "segments", json_object_new_int((int)e->segments));
 	if (r->json) {
-		print_obj(j);
+		json_line(stdout, j);
 		return;
 	}
 	printf("%s %s:%d -> %s:%d HELLO %s %s sni=%s alpn=%s segments=%u\n",
@@ -262,106 +262,129 @@ static int replay_map(struct replay *r)
 	return 0;
 }
 
-int cmd_replay(int argc, char **argv)
+/* The detector's settings and the captures, each opened: a typo fails
+ * before any work is done. 0 or an exit code. */
+static int replay_open(struct replay *r)
 {
-	struct replay_opts o = { .cfg = { .replay = true }, .db = HS_DEFAULT_P0F_DB };
-	unsigned long long window_s;
 	unsigned int file_window;
-	struct det_config dc;
 	char errbuf[1024];
-	struct replay r = { 0 };
-	struct ring_buffer *rb = NULL;
-	struct hs_bpf *skel = NULL;
-	int first, i, err, nfiles, ret = HS_EXIT_ERR;
-	bool partial = false;
-	struct capture **pcs = NULL;
+	int i;
 
-	first = hs_opts_parse(&replay_cmd, argc, argv, &o);
-	if (first <= 0)
-		return hs_opts_exit(first);
-	r.json = o.ro.json;
-	r.events = o.events;
-	window_s = o.window_s;
-	nfiles = argc - first;
-	if (nfiles < 1) {
-		pr_warn("replay needs at least one capture file");
+	if (det_settings(r->o->config, r->o->min_ips, &r->dc, &file_window))
 		return HS_EXIT_USAGE;
-	}
-	if (det_settings(o.config, o.min_ips, &dc, &file_window))
-		return HS_EXIT_USAGE;
-	if (file_window && !window_s)
-		window_s = file_window;
-	/* open every file first: a typo fails before any work is done */
-	pcs = calloc(nfiles, sizeof(*pcs));
-	if (!pcs)
-		goto out;
-	for (i = 0; i < nfiles; i++) {
-		pcs[i] = capture_open(argv[first + i], errbuf, sizeof(errbuf));
-		if (!pcs[i]) {
-			pr_warn("Couldn't read capture '%s': %s", argv[first + i], errbuf);
-			goto out;
+	r->window_s = r->o->window_s ? r->o->window_s : file_window;
+	r->pcs = calloc(r->nfiles, sizeof(*r->pcs));
+	if (!r->pcs)
+		return HS_EXIT_ERR;
+	for (i = 0; i < r->nfiles; i++) {
+		r->pcs[i] = capture_open(r->files[i], errbuf, sizeof(errbuf));
+		if (!r->pcs[i]) {
+			pr_warn("Couldn't read capture '%s': %s", r->files[i], errbuf);
+			return HS_EXIT_ERR;
 		}
 	}
-	if (p0f_db_open(o.db))
-		goto out;
-	skel = hs_open(&o.cfg);
-	if (!skel)
-		goto out;
-	/* frames go through hs_replay, in batches */
-	bpf_program__set_autoload(skel->progs.hs_xdp, false);
-	bpf_program__set_autoload(skel->progs.hs_egress, false);
-	err = hs_load(skel, NULL);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
+	return 0;
+}
+
+/* The program in private maps, run through hs_replay in batches; the
+ * detector with --window or --alerts; the events' ring buffer. */
+static int replay_load(struct replay *r)
+{
+	const struct replay_opts *o = r->o;
+	int err;
+
+	if (p0f_db_open(o->db))
+		return HS_EXIT_ERR;
+	r->skel = hs_open(&o->cfg);
+	if (!r->skel)
+		return HS_EXIT_ERR;
+	bpf_program__set_autoload(r->skel->progs.hs_xdp, false);
+	bpf_program__set_autoload(r->skel->progs.hs_egress, false);
+	err = hs_load(r->skel, NULL);
+	if (err)
+		return hs_err_exit(err);
+	r->tcp_fps_fd = bpf_map__fd(r->skel->maps.tcp_fps);
+	if (o->alerts || r->window_s) {
+		r->win = win_new(&r->dc, r->window_s ? (unsigned int)r->window_s : 60, o->alerts,
+				 r->json, o->redact);
+		if (!r->win)
+			return HS_EXIT_ERR;
 	}
-	r.tcp_fps_fd = bpf_map__fd(skel->maps.tcp_fps);
-	if (o.alerts || window_s) {
-		r.win = win_new(&dc, window_s ? (unsigned int)window_s : 60, o.alerts, r.json,
-				o.redact);
-		if (!r.win)
-			goto out;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
-	if (!rb) {
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
+	if (!r->rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	r.skel = skel;
-	r.rb = rb;
-	if (replay_map(&r))
-		goto out;
-	for (i = 0; i < nfiles; i++)
-		if (replay_file(&r, pcs[i], argv[first + i]))
+	return replay_map(r) ? HS_EXIT_ERR : 0;
+}
+
+/* Every capture in turn, then what they gave: the last (partial) window
+ * judged, or the tables (none with --events). The exit code. */
+static int replay_run(struct replay *r)
+{
+	bool partial = false;
+	int i, ret;
+
+	for (i = 0; i < r->nfiles; i++)
+		if (replay_file(r, r->pcs[i], r->files[i]))
 			partial = true;
-	if (r.oversize)
+	if (r->oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
-			"(captured with segmentation offloads on?)", r.oversize);
+			"(captured with segmentation offloads on?)", r->oversize);
 	pr_debug("%llu packets replayed, %llu too short for their link header",
-		 r.packets, r.runt);
-	if (r.win) {
-		/* the last, partial window is judged too */
-		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps),
-				bpf_map__fd(skel->maps.tcp_fps), -1, 0) ?
+		 r->packets, r->runt);
+	if (r->win) {
+		ret = win_close(r->win, bpf_map__fd(r->skel->maps.tls_fps),
+				bpf_map__fd(r->skel->maps.tcp_fps), -1, 0) ?
 		      HS_EXIT_ERR : HS_EXIT_OK;
-		pr_debug("%llu alerts", win_alerts(r.win));
+		pr_debug("%llu alerts", win_alerts(r->win));
 	} else {
-		ret = r.events ? HS_EXIT_OK :
-		      report(bpf_map__fd(skel->maps.tcp_fps), bpf_map__fd(skel->maps.tls_fps), &o.ro);
+		ret = r->events ? HS_EXIT_OK :
+		      report(r->tcp_fps_fd, bpf_map__fd(r->skel->maps.tls_fps), &r->o->ro);
 	}
 	if (ret == HS_EXIT_OK && fflush(stdout))
 		ret = HS_EXIT_ERR;
 	if (ret == HS_EXIT_OK && partial)
 		ret = HS_EXIT_PARTIAL;
-out:
-	if (r.frames)
-		munmap(r.frames, r.frames_len);
-	win_free(r.win);
-	ring_buffer__free(rb);
-	hs_bpf__destroy(skel);
-	for (i = 0; pcs && i < nfiles; i++)
-		capture_close(pcs[i]);
-	free(pcs);
+	return ret;
+}
+
+static void replay_close(struct replay *r)
+{
+	int i;
+
+	if (r->frames)
+		munmap(r->frames, r->frames_len);
+	win_free(r->win);
+	ring_buffer__free(r->rb);
+	hs_bpf__destroy(r->skel);
+	for (i = 0; r->pcs && i < r->nfiles; i++)
+		capture_close(r->pcs[i]);
+	free(r->pcs);
 	p0f_db_free();
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o = { .cfg = { .replay = true }, .db = HS_DEFAULT_P0F_DB };
+	struct replay r = { .o = &o };
+	int first = hs_opts_parse(&replay_cmd, argc, argv, &o), ret;
+
+	if (first <= 0)
+		return hs_opts_exit(first);
+	if (first >= argc) {
+		pr_warn("replay needs at least one capture file");
+		return HS_EXIT_USAGE;
+	}
+	r.json = o.ro.json;
+	r.events = o.events;
+	r.files = argv + first;
+	r.nfiles = argc - first;
+	ret = replay_open(&r);
+	if (!ret)
+		ret = replay_load(&r);
+	if (!ret)
+		ret = replay_run(&r);
+	replay_close(&r);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <json-c/json.h>
 
 #include "util.h"
 #include "log.h"
@@ -62,6 +63,13 @@ void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len)
 
 	if (!inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, a, buf, len))
 		snprintf(buf, len, "?");
+}
+
+void json_line(FILE *f, json_object *j)
+{
+	fprintf(f, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
 }
 
 void fmt_bytes(const void *p, size_t n, char *buf, size_t len)

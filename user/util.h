@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "hydrascope.h"
@@ -16,6 +17,9 @@ void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);
 /* Offset that turns the live program clock (CLOCK_MONOTONIC) into Unix ns. */
 int64_t mono_to_unix_offset(void);
 void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len);
+struct json_object;
+/* j as one line of plain JSON (slashes as they are) into f; j freed. */
+void json_line(FILE *f, struct json_object *j);
 /* Bytes as text: printable ASCII as is, anything else as \xNN. */
 void fmt_bytes(const void *p, size_t n, char *buf, size_t len);
 
