@@ -82,7 +82,7 @@ static int parse_ports(const struct hs_opt *o, const char *arg, void *dst)
 }
 
 static const struct hs_opt_name handshake_names[] = {
-	{ "synack", HS_CHECK_SYNACK }, { "syn", HS_CHECK_SYN }, { "none", HS_CHECK_NONE }, { NULL }
+	{ "synack", HS_CHECK_SYNACK }, { "syn", HS_CHECK_SYN }, { "none", HS_CHECK_NONE }, { 0 }
 };
 
 const struct hs_opt hs_dp_opts[] = {

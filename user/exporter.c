@@ -578,7 +578,6 @@ int cmd_exporter(int argc, char **argv)
 	struct exporter *e = NULL;
 	int err, ret = HS_EXIT_ERR, sfd = -1;
 	char errbuf[512];
-	sigset_t mask;
 
 	err = hs_opts_parse(&exporter_cmd, argc, argv, &o);
 	if (err <= 0)
@@ -595,10 +594,8 @@ int cmd_exporter(int argc, char **argv)
 		goto out;
 	}
 	m.enforce_fd = hs_pin_get(m.pin_dir, "enforce");
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) || (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+	sfd = signal_fd((const int[]){ SIGINT, SIGTERM, 0 }, NULL);
+	if (sfd < 0) {
 		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
 		goto out;
 	}

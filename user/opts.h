@@ -40,7 +40,7 @@ struct hs_opt {
 	size_t off, size;         /* where the value goes (HS_AT) */
 	size_t seen;              /* HS_SEEN: a bool set when given (any of a group) */
 	double min, max;          /* HS_OPT_UINT, HS_OPT_NUM */
-	const struct hs_opt_name *names;  /* HS_OPT_ENUM, ended by { NULL } */
+	const struct hs_opt_name *names;  /* HS_OPT_ENUM, ended by { 0 } */
 	hs_opt_fn parse;          /* HS_OPT_FUNC */
 	const struct hs_opt *group;       /* HS_OPT_GROUP */
 	const char *hint;         /* the valid values in an error (default: "MIN-MAX",

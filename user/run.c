@@ -81,7 +81,7 @@ struct run_opts {
 };
 
 static const struct hs_opt_name mode_names[] = {
-	{ "native", XDP_FLAGS_DRV_MODE }, { "skb", XDP_FLAGS_SKB_MODE }, { NULL }
+	{ "native", XDP_FLAGS_DRV_MODE }, { "skb", XDP_FLAGS_SKB_MODE }, { 0 }
 };
 
 #define RO(m) HS_AT(struct run_opts, m)
@@ -385,14 +385,7 @@ struct run_ctx {
 /* Signals as an fd, blocked before anything needs undoing. */
 static int run_signals(struct run_ctx *c)
 {
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	c->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	c->sig_fd = signal_fd((const int[]){ SIGINT, SIGTERM, SIGUSR2, 0 }, NULL);
 	if (c->sig_fd < 0) {
 		pr_warn("Couldn't create signalfd: %s", strerror(errno));
 		return HS_EXIT_ERR;

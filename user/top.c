@@ -259,17 +259,11 @@ static int top_open(struct top_ctx *c)
  * code, not a handler), the cursor hidden. */
 static int top_tty_start(struct top_ctx *c)
 {
-	sigset_t mask;
-
 	c->tty = !c->o->once && isatty(STDOUT_FILENO);
 	if (!c->tty)
 		return 0;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, &c->omask) ||
-	    (c->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+	c->sig_fd = signal_fd((const int[]){ SIGINT, SIGTERM, SIGHUP, 0 }, &c->omask);
+	if (c->sig_fd < 0) {
 		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
 		return HS_EXIT_ERR;
 	}

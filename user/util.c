@@ -2,12 +2,14 @@
 /* Small helpers: strict number parsing, time and address formatting. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/signalfd.h>
 #include <json-c/json.h>
 
 #include "util.h"
@@ -63,6 +65,18 @@ void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len)
 
 	if (!inet_ntop(ep->family == 6 ? AF_INET6 : AF_INET, a, buf, len))
 		snprintf(buf, len, "?");
+}
+
+int signal_fd(const int *sigs, sigset_t *old)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	for (; *sigs; sigs++)
+		sigaddset(&mask, *sigs);
+	if (sigprocmask(SIG_BLOCK, &mask, old))
+		return -1;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
 void json_line(FILE *f, json_object *j)

@@ -3,6 +3,7 @@
 #ifndef HS_UTIL_H
 #define HS_UTIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,10 @@ void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);
 /* Offset that turns the live program clock (CLOCK_MONOTONIC) into Unix ns. */
 int64_t mono_to_unix_offset(void);
 void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len);
+/* The signals of sigs (0 ends them) blocked, to be read from the fd this
+ * returns (close-on-exec), or -1 with errno set; the mask before in *old
+ * unless NULL. */
+int signal_fd(const int *sigs, sigset_t *old);
 struct json_object;
 /* j as one line of plain JSON (slashes as they are) into f; j freed. */
 void json_line(FILE *f, struct json_object *j);

@@ -149,7 +149,7 @@ void win_enforce(struct windows *w, int enforce_fd, int mode, unsigned int ttl_s
 }
 
 const struct hs_opt_name hs_enforce_names[] = {
-	{ "dry-run", HS_ENF_DRY_RUN }, { "drop", HS_ENF_DROP }, { NULL }
+	{ "dry-run", HS_ENF_DRY_RUN }, { "drop", HS_ENF_DROP }, { 0 }
 };
 
 const char *enforce_mode_name(int mode)
