@@ -169,59 +169,6 @@ static int opt_find(const struct flat_opt *f, int n, int opt)
 	return -1;
 }
 
-/* Each option that is required given (its value no longer zero). */
-static bool required_given(const struct flat_opt *f, int n, const void *opts)
-{
-	const char *p;
-	size_t k;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (!f[i].o->required)
-			continue;
-		p = (const char *)opts + f[i].base + f[i].o->off;
-		for (k = 0; k < f[i].o->size && !p[k]; k++)
-			;
-		if (k == f[i].o->size) {
-			pr_warn("%s", f[i].o->required);
-			return false;
-		}
-	}
-	return true;
-}
-
-int hs_opts_parse(const struct hs_cmd_opts *c, int argc, char **argv, void *opts)
-{
-	struct flat_opt f[OPTS_MAX];
-	struct option lo[OPTS_MAX + 2];
-	char so[3 * OPTS_MAX + 3];
-	int n = flatten(c->opts, 0, NULL, f, 0), opt, i;
-
-	getopt_args(f, n, lo, so);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		if (opt == 'h') {
-			hs_opts_help(c, stdout);
-			return 0;
-		}
-		i = opt_find(f, n, opt);
-		if (i < 0)
-			return opt_error(c->cmd, opt, argv);
-		if (opt_take(&f[i], optarg, opts))
-			return -1;
-	}
-	if (!c->args && optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
-	return required_given(f, n, opts) ? optind : -1;
-}
-
-int hs_opts_exit(int rc)
-{
-	return rc ? HS_EXIT_USAGE : HS_EXIT_OK;
-}
-
 /* "  -j, --json" or "      --pin-dir DIR", then the help from column col
  * (or two spaces on), each of its lines after the first at col */
 static void help_line(FILE *f, const struct hs_opt *o, int col)
@@ -303,7 +250,7 @@ static void synopsis(const struct hs_cmd_opts *c, const struct flat_opt *fl, int
 	fputc('\n', f);
 }
 
-void hs_opts_help(const struct hs_cmd_opts *c, FILE *f)
+static void opts_help(const struct hs_cmd_opts *c, FILE *f)
 {
 	struct flat_opt fl[OPTS_MAX];
 	int n = flatten(c->opts, 0, NULL, fl, 0), i;
@@ -315,6 +262,59 @@ void hs_opts_help(const struct hs_cmd_opts *c, FILE *f)
 		help_line(f, fl[i].o, fl[i].col ? fl[i].col : c->col);
 	if (c->epilog)
 		fputs(c->epilog, f);
+}
+
+/* Each option that is required given (its value no longer zero). */
+static bool required_given(const struct flat_opt *f, int n, const void *opts)
+{
+	const char *p;
+	size_t k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!f[i].o->required)
+			continue;
+		p = (const char *)opts + f[i].base + f[i].o->off;
+		for (k = 0; k < f[i].o->size && !p[k]; k++)
+			;
+		if (k == f[i].o->size) {
+			pr_warn("%s", f[i].o->required);
+			return false;
+		}
+	}
+	return true;
+}
+
+int hs_opts_parse(const struct hs_cmd_opts *c, int argc, char **argv, void *opts)
+{
+	struct flat_opt f[OPTS_MAX];
+	struct option lo[OPTS_MAX + 2];
+	char so[3 * OPTS_MAX + 3];
+	int n = flatten(c->opts, 0, NULL, f, 0), opt, i;
+
+	getopt_args(f, n, lo, so);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (opt == 'h') {
+			opts_help(c, stdout);
+			return 0;
+		}
+		i = opt_find(f, n, opt);
+		if (i < 0)
+			return opt_error(c->cmd, opt, argv);
+		if (opt_take(&f[i], optarg, opts))
+			return -1;
+	}
+	if (!c->args && optind < argc) {
+		pr_warn("unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return required_given(f, n, opts) ? optind : -1;
+}
+
+int hs_opts_exit(int rc)
+{
+	return rc ? HS_EXIT_USAGE : HS_EXIT_OK;
 }
 
 int hs_opt_verbose(const struct hs_opt *o, const char *arg, void *dst)

@@ -10,9 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
-enum hs_opt_kind {
+enum hs_opt_kind {        /* from 1: a table's { 0 } end is no kind */
 	HS_OPT_STR = 1,   /* const char *: the argument as given */
 	HS_OPT_FLAG,      /* bool: true */
 	HS_OPT_UINT,      /* unsigned (size 4 or 8): decimal within [min, max] */
@@ -33,7 +32,7 @@ struct hs_opt_name {
 };
 
 struct hs_opt {
-	const char *name;         /* long name; NULL ends a table */
+	const char *name;         /* long name (NULL for a group); { 0 } ends a table */
 	char short_name;          /* 0: long only */
 	const char *arg;          /* the value's name in -h ("N"); NULL: takes none */
 	enum hs_opt_kind kind;
@@ -46,7 +45,8 @@ struct hs_opt {
 	const char *hint;         /* the valid values in an error (default: "MIN-MAX",
 				   * or the names); NULL for FUNC: it says its own */
 	const char *label;        /* the option in an error (default: "--NAME") */
-	const char *required;     /* said when the option is not given; NULL: optional */
+	const char *required;     /* said when its value is still all zero bytes
+				   * after parsing; NULL: optional */
 	const char *help;         /* -h text; '\n' goes on at the help column */
 	int col;                  /* HS_OPT_GROUP: its help column (0: the command's) */
 };
@@ -56,9 +56,9 @@ struct hs_opt {
 /* The bool member m of T is set when the option is given. */
 #define HS_SEEN(T, m) .seen = offsetof(T, m) + 1
 
-/* A command: its options, and what -h says around them (the synopsis,
- * "Usage: hydrascope CMD [-x ARG] [--name ARG] ... ARGS", comes from the
- * table). */
+/* A command: its options, and what -h says around them. The synopsis,
+ * "Usage: hydrascope CMD -x ARG [--name ARG] [-f] ... ARGS", and a line
+ * per option come from the table. */
 struct hs_cmd_opts {
 	const char *cmd;          /* "run": names the command in errors */
 	const char *args;         /* its arguments ("FILE..."; the caller checks
@@ -75,7 +75,6 @@ struct hs_cmd_opts {
 int hs_opts_parse(const struct hs_cmd_opts *c, int argc, char **argv, void *opts);
 /* The exit code for a hs_opts_parse result of 0 or -1. */
 int hs_opts_exit(int rc);
-void hs_opts_help(const struct hs_cmd_opts *c, FILE *f);
 /* The name of value in names, or NULL. */
 const char *hs_opt_name_of(const struct hs_opt_name *names, unsigned int value);
 /* -v: hs_verbose one higher each time. */
