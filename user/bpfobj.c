@@ -21,62 +21,55 @@
 #define HS_STAT_NAME(id, name, metric, label, value) [HS_ST_##id] = name,
 const char *const hs_stat_names[HS_ST__COUNT] = { HS_STAT_LIST(HS_STAT_NAME) };
 
-int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err)
+/* --ports: strict, no empty items, so "443,,80" is a typo, not two ports */
+static int parse_ports(const struct hs_opt *o, const char *arg, void *dst)
 {
+	struct hs_config *c = dst;
 	unsigned long long v;
-	char *copy, *tok, *save;
+	char *copy = strdup(arg), *tok, *save;
+	int err = !copy;
 
-	*err = 0;
-	switch (opt) {
-	case 'p':
-		/* strict: no empty items, so "443,,80" is a typo, not two ports */
-		copy = strdup(arg);
-		c->nports = 0;
-		for (tok = copy; tok && !*err; tok = save) {
-			save = strchr(tok, ',');
-			if (save)
-				*save++ = '\0';
-			if (parse_uint(tok, 65535, &v) || !v || c->nports == HS_TLS_PORTS_MAX)
-				*err = 1;
-			else
-				c->ports[c->nports++] = (__u16)v;
-		}
-		free(copy);
-		if (!c->nports)
-			*err = 1;
-		if (*err)
-			pr_warn("invalid --ports '%s' (1 to %d ports, 1-65535, comma-separated)",
-				arg, HS_TLS_PORTS_MAX);
-		return 1;
-	case 'B':
-		if (parse_uint(arg, HS_HELLO_LIMIT, &v) || v < 64) {
-			pr_warn("invalid --hello-bytes '%s' (64-%d)", arg, HS_HELLO_LIMIT);
-			*err = 1;
-		}
-		c->hello_bytes = (unsigned int)v;
-		return 1;
-	case 'S':
-		if (parse_uint(arg, 64, &v) || !v) {
-			pr_warn("invalid --hello-segments '%s' (1-64)", arg);
-			*err = 1;
-		}
-		c->hello_segs = (unsigned int)v;
-		return 1;
-	case 'H':
-		if (!strcmp(arg, "none"))
-			c->handshake = HS_CHECK_NONE;
-		else if (!strcmp(arg, "syn"))
-			c->handshake = HS_CHECK_SYN;
-		else if (!strcmp(arg, "synack"))
-			c->handshake = HS_CHECK_SYNACK;
-		else {
-			pr_warn("invalid --handshake '%s' (synack, syn or none)", arg);
-			*err = 1;
-		}
-		return 1;
+	(void)o;
+	c->nports = 0;
+	for (tok = copy; tok && !err; tok = save) {
+		save = strchr(tok, ',');
+		if (save)
+			*save++ = '\0';
+		if (parse_uint(tok, 65535, &v) || !v || c->nports == HS_TLS_PORTS_MAX)
+			err = 1;
+		else
+			c->ports[c->nports++] = (__u16)v;
+	}
+	free(copy);
+	if (err || !c->nports) {
+		pr_warn("invalid --ports '%s' (1 to %d ports, 1-65535, comma-separated)",
+			arg, HS_TLS_PORTS_MAX);
+		return -1;
 	}
 	return 0;
 }
+
+static const struct hs_opt_name handshake_names[] = {
+	{ "synack", HS_CHECK_SYNACK }, { "syn", HS_CHECK_SYN }, { "none", HS_CHECK_NONE }, { 0 }
+};
+
+const struct hs_opt hs_dp_opts[] = {
+	{ .name = "ports", .arg = "LIST", .kind = HS_OPT_FUNC, .parse = parse_ports,
+	  .help = "TLS ports, comma-separated (default 443,8443; at most 8)" },
+	{ .name = "hello-bytes", .arg = "N", .kind = HS_OPT_UINT,
+	  HS_AT(struct hs_config, hello_bytes), .min = 64, .max = HS_HELLO_LIMIT,
+	  .help = "largest ClientHello record walked (64-16384, default 16384)" },
+	{ .name = "hello-segments", .arg = "N", .kind = HS_OPT_UINT,
+	  HS_AT(struct hs_config, hello_segs), .min = 1, .max = 64,
+	  .help = "most TCP segments a ClientHello may span (1-64, default 8)" },
+	{ .name = "handshake", .arg = "CHECK", .kind = HS_OPT_ENUM,
+	  HS_AT(struct hs_config, handshake), .names = handshake_names,
+	  .help = "what a ClientHello's connection must show to count:\n"
+		  "synack: its SYN seen and our SYN-ACK acknowledged\n"
+		  "(run's default: an egress program reads SYN-ACKs);\n"
+		  "syn: its SYN seen (replay's default); none: nothing" },
+	{ 0 }
+};
 
 struct hs_bpf *hs_open(const struct hs_config *c)
 {

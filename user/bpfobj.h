@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "hydrascope.h"
+#include "opts.h"
 
 /* Datapath settings, fixed when the program loads. */
 struct hs_config {
@@ -16,25 +17,12 @@ struct hs_config {
 	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS */
 	unsigned int handshake;               /* enum hs_check; 0: synack live, syn in replay */
 };
-/* --ports, --hello-bytes, --hello-segments, --handshake: 1 if opt was one
- * of them (and *err is set on a bad value), 0 if not. */
-#define HS_DP_LONGOPTS \
-	{ "ports", required_argument, NULL, 'p' }, \
-	{ "hello-bytes", required_argument, NULL, 'B' }, \
-	{ "hello-segments", required_argument, NULL, 'S' }, \
-	{ "handshake", required_argument, NULL, 'H' }
-#define HS_DP_USAGE \
-	"      --ports LIST       TLS ports, comma-separated (default 443,8443; at most 8)\n" \
-	"      --hello-bytes N    largest ClientHello record walked (64-16384, default 16384)\n" \
-	"      --hello-segments N most TCP segments a ClientHello may span (1-64, default 8)\n" \
-	"      --handshake CHECK  what a ClientHello's connection must show to count:\n" \
-	"                         synack: its SYN seen and our SYN-ACK acknowledged\n" \
-	"                         (run's default: an egress program reads SYN-ACKs);\n" \
-	"                         syn: its SYN seen (replay's default); none: nothing\n"
+/* The datapath options (--ports, --hello-bytes, --hello-segments,
+ * --handshake), into a struct hs_config: an HS_OPT_GROUP's table. */
+extern const struct hs_opt hs_dp_opts[];
 /* Does a run with this configuration check SYN-ACKs (attach the egress
  * program)? */
 #define HS_WANTS_SYNACK(c) (!(c)->handshake || (c)->handshake == HS_CHECK_SYNACK)
-int hs_config_opt(struct hs_config *c, int opt, const char *arg, int *err);
 struct hs_bpf;
 struct hs_bpf *hs_open(const struct hs_config *c);
 /* Load, reusing the maps pinned in pin_dir (NULL: none) and pinning the

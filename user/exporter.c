@@ -504,112 +504,94 @@ fail:
 	return NULL;
 }
 
-int web_opt(struct web_limits *w, int opt, const char *arg, int *err)
-{
-	static const struct {
-		int opt;
-		const char *name;
-		unsigned long long lo, hi;
-		size_t off;
-	} o[] = {
-		{ HS_OPT_WEB_MAX_CONNS, "web.max-connections", 1, 1024,
-		  offsetof(struct web_limits, max_conns) },
-		{ HS_OPT_WEB_PER_IP, "web.max-connections-per-ip", 1, 1024,
-		  offsetof(struct web_limits, per_ip) },
-		{ HS_OPT_WEB_TIMEOUT, "web.timeout", 1, 3600, offsetof(struct web_limits, timeout_s) },
-		{ HS_OPT_WEB_CACHE, "web.cache-ms", 0, 60000, offsetof(struct web_limits, cache_ms) },
-	};
-	unsigned long long v;
-	size_t i;
+#define WEB_LIMIT(nm, m, lo, hi, a, h) \
+	{ .name = nm, .arg = a, .kind = HS_OPT_UINT, HS_AT(struct web_limits, m), \
+	  .min = lo, .max = hi, .help = h }
+const struct hs_opt hs_web_opts[] = {
+	WEB_LIMIT("web.max-connections", max_conns, 1, 1024, "N",
+		  "HTTP connections at once (1-1024, default 32)"),
+	WEB_LIMIT("web.max-connections-per-ip", per_ip, 1, 1024, "N",
+		  "of them from one address (1-1024, default 8)"),
+	WEB_LIMIT("web.timeout", timeout_s, 1, 3600, "S",
+		  "seconds a connection has for each request and its\n"
+		  "reply, idle time included (1-3600, default 10)"),
+	WEB_LIMIT("web.cache-ms", cache_ms, 0, 60000, "MS",
+		  "a read of the maps answers every scrape for MS\n"
+		  "milliseconds (0-60000, default 1000)"),
+	{ 0 }
+};
 
-	for (i = 0; i < sizeof(o) / sizeof(o[0]); i++) {
-		if (o[i].opt != opt)
-			continue;
-		*err = parse_uint(arg, o[i].hi, &v) || v < o[i].lo;
-		if (*err)
-			pr_warn("invalid --%s '%s' (%llu-%llu)", o[i].name, arg, o[i].lo, o[i].hi);
-		else
-			*(unsigned int *)((char *)w + o[i].off) = (unsigned int)v;
-		return 1;
-	}
+int hs_opt_listen(const struct hs_opt *o, const char *arg, void *dst)
+{
+	(void)o;
+	if (listen_addr_check(arg))
+		return -1;
+	*(const char **)dst = arg;
 	return 0;
 }
 
-static void exporter_usage(FILE *f)
+static int opt_telemetry_path(const struct hs_opt *o, const char *arg, void *dst)
 {
-	fprintf(f,
-		"Usage: hydrascope exporter [--pin-dir DIR] [--web.listen-address ADDR:PORT]\n"
-		"                           [--web.telemetry-path PATH] [--web.max-connections N]\n"
-		"                           [--web.max-connections-per-ip N] [--web.timeout S]\n"
-		"                           [--web.cache-ms MS] [--top N] [--config FILE] [-v]\n"
-		"Serve the pinned maps of a running 'hydrascope run' to Prometheus.\n"
-		"      --pin-dir DIR            maps to read (default " HS_DEFAULT_PIN_DIR ")\n"
-		"      --web.listen-address ADDR:PORT  (default " HS_DEFAULT_LISTEN ")\n"
-		"      --web.telemetry-path PATH  (default " HS_DEFAULT_METRICS_PATH ")\n"
-		HS_WEB_USAGE
-		"  -n, --top N                  JA4s with their own series (default %d)\n"
-		"  -c, --config FILE            score them with run's thresholds and allowlist\n"
-		"  -v, --verbose                log each HTTP error\n"
-		"Stop with Ctrl-C (or SIGTERM).\n", HS_METRICS_TOP);
+	(void)o;
+	if (arg[0] != '/') {
+		pr_warn("invalid --web.telemetry-path '%s' (must start with '/')", arg);
+		return -1;
+	}
+	*(const char **)dst = arg;
+	return 0;
 }
+
+struct exporter_opts {
+	struct web_limits lim;
+	const char *pin_dir, *listen, *path, *config;
+	unsigned long top;
+};
+
+static const struct hs_cmd_opts exporter_cmd = {
+	.cmd = "exporter",
+	.about = "Serve the pinned maps of a running 'hydrascope run' to Prometheus.\n",
+	.epilog = "Stop with Ctrl-C (or SIGTERM).\n",
+	.col = 31,
+	.opts = (const struct hs_opt[]){
+		HS_OPT_PIN_DIR(struct exporter_opts, pin_dir,
+			       "maps to read (default " HS_DEFAULT_PIN_DIR ")"),
+		{ .name = "web.listen-address", .arg = "ADDR:PORT", .kind = HS_OPT_FUNC,
+		  .parse = hs_opt_listen, HS_AT(struct exporter_opts, listen),
+		  .help = "(default " HS_DEFAULT_LISTEN ")" },
+		{ .name = "web.telemetry-path", .arg = "PATH", .kind = HS_OPT_FUNC,
+		  .parse = opt_telemetry_path, HS_AT(struct exporter_opts, path),
+		  .help = "(default " HS_DEFAULT_METRICS_PATH ")" },
+		{ .kind = HS_OPT_GROUP, .group = hs_web_opts, HS_AT(struct exporter_opts, lim) },
+		HS_OPT_TOP(struct exporter_opts, top, "JA4s with their own series (default "
+			   HS_OPT_STRINGIFY(HS_METRICS_TOP) ")"),
+		HS_OPT_CONFIG(struct exporter_opts, config,
+			      "score them with run's thresholds and allowlist"),
+		HS_OPT_VERBOSE("log each HTTP error"),
+		{ 0 }
+	},
+};
 
 int cmd_exporter(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "web.listen-address", required_argument, NULL, 'L' },
-		{ "web.telemetry-path", required_argument, NULL, 'T' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		HS_WEB_LONGOPTS,
-		{ 0 }
-	};
-	struct web_limits lim = HS_WEB_DEFAULTS;
-	struct metrics_src m = { .pin_dir = HS_DEFAULT_PIN_DIR, .stats_fd = -1, .tcp_fd = -1,
-				 .tls_fd = -1, .enforce_fd = -1, .top = HS_METRICS_TOP };
-	const char *listen = HS_DEFAULT_LISTEN, *path = HS_DEFAULT_METRICS_PATH, *config = NULL;
+	struct exporter_opts o = { .lim = HS_WEB_DEFAULTS, .pin_dir = HS_DEFAULT_PIN_DIR,
+				   .listen = HS_DEFAULT_LISTEN, .path = HS_DEFAULT_METRICS_PATH,
+				   .top = HS_METRICS_TOP };
+	struct metrics_src m = { .stats_fd = -1, .tcp_fd = -1, .tls_fd = -1, .enforce_fd = -1 };
+	struct signalfd_siginfo si;
 	struct det_config dc;
 	unsigned int file_window;
-	struct signalfd_siginfo si;
 	struct exporter *e = NULL;
-	int opt, err, ret = HS_EXIT_ERR, sfd = -1;
+	int err, ret = HS_EXIT_ERR, sfd = -1;
 	char errbuf[512];
-	sigset_t mask;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":n:vhc:", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'P': m.pin_dir = optarg; break;
-		case 'c': config = optarg; break;
-		case 'L': listen = optarg; break;
-		case 'T': path = optarg; break;
-		case 'n':
-			if (parse_top(optarg, &m.top))
-				return HS_EXIT_USAGE;
-			break;
-		case 'v': hs_verbose++; break;
-		case 'h': exporter_usage(stdout); return HS_EXIT_OK;
-		default:
-			if (!web_opt(&lim, opt, optarg, &err))
-				return bad_option("exporter", opt, argv);
-			if (err)
-				return HS_EXIT_USAGE;
-			break;
-		}
-	}
-	if (optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
-		return HS_EXIT_USAGE;
-	}
-	if (listen_addr_check(listen) || det_settings(config, 0, &dc, &file_window))
+	err = hs_opts_parse(&exporter_cmd, argc, argv, &o);
+	if (err <= 0)
+		return hs_opts_exit(err);
+	if (det_settings(o.config, 0, &dc, &file_window))
 		return HS_EXIT_USAGE;
 	m.dc = &dc;
-	if (path[0] != '/') {
-		pr_warn("invalid --web.telemetry-path '%s' (must start with '/')", path);
-		return HS_EXIT_USAGE;
-	}
+	m.pin_dir = o.pin_dir;
+	m.top = o.top;
 	err = hs_pin_open(m.pin_dir, "tcp_fps", &m.tcp_fd);
 	if (!err)
 		err = hs_pin_open(m.pin_dir, "tls_fps", &m.tls_fd);
@@ -620,19 +602,17 @@ int cmd_exporter(int argc, char **argv)
 		goto out;
 	}
 	m.enforce_fd = hs_pin_get(m.pin_dir, "enforce");
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) || (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+	sfd = signal_fd((const int[]){ SIGINT, SIGTERM, 0 }, NULL);
+	if (sfd < 0) {
 		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
 		goto out;
 	}
-	e = exporter_start(listen, path, &lim, &m, errbuf, sizeof(errbuf));
+	e = exporter_start(o.listen, o.path, &o.lim, &m, errbuf, sizeof(errbuf));
 	if (!e) {
 		pr_warn("%s", errbuf);
 		goto out;
 	}
-	pr_info("serving %s on http://%s%s", m.pin_dir, listen, path);
+	pr_info("serving %s on http://%s%s", m.pin_dir, o.listen, o.path);
 	while (read(sfd, &si, sizeof(si)) < 0 && errno == EINTR)
 		;
 	ret = HS_EXIT_OK;

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "opts.h"
+
 struct metrics_src;
 
 #define HS_DEFAULT_LISTEN "127.0.0.1:9742"
@@ -18,21 +20,11 @@ struct web_limits {
 	unsigned int cache_ms;    /* a read of the maps answers the scrapes this long */
 };
 #define HS_WEB_DEFAULTS { .max_conns = 32, .per_ip = 8, .timeout_s = 10, .cache_ms = 1000 }
-enum { HS_OPT_WEB_MAX_CONNS = 0x100, HS_OPT_WEB_PER_IP, HS_OPT_WEB_TIMEOUT, HS_OPT_WEB_CACHE };
-#define HS_WEB_LONGOPTS \
-	{ "web.max-connections", required_argument, NULL, HS_OPT_WEB_MAX_CONNS }, \
-	{ "web.max-connections-per-ip", required_argument, NULL, HS_OPT_WEB_PER_IP }, \
-	{ "web.timeout", required_argument, NULL, HS_OPT_WEB_TIMEOUT }, \
-	{ "web.cache-ms", required_argument, NULL, HS_OPT_WEB_CACHE }
-#define HS_WEB_USAGE \
-	"      --web.max-connections N  HTTP connections at once (1-1024, default 32)\n" \
-	"      --web.max-connections-per-ip N  of them from one address (1-1024, default 8)\n" \
-	"      --web.timeout S          seconds a connection has for each request and its\n" \
-	"                               reply, idle time included (1-3600, default 10)\n" \
-	"      --web.cache-ms MS        a read of the maps answers every scrape for MS\n" \
-	"                               milliseconds (0-60000, default 1000)\n"
-/* One of HS_WEB_LONGOPTS: 1 (and *err set on a bad value, said), else 0. */
-int web_opt(struct web_limits *w, int opt, const char *arg, int *err);
+/* --web.max-connections, --web.max-connections-per-ip, --web.timeout,
+ * --web.cache-ms into a struct web_limits: an HS_OPT_GROUP's table. */
+extern const struct hs_opt hs_web_opts[];
+/* An HS_OPT_FUNC: ADDR:PORT that exporter_start takes, as a const char *. */
+int hs_opt_listen(const struct hs_opt *o, const char *arg, void *dst);
 struct exporter;
 /* Serve GET / (a landing page) and GET path (the metrics) on listen
  * ("ADDR:PORT", "[V6]:PORT") within lim; NULL with one line in err. */

@@ -815,12 +815,114 @@ static bool parse_quirks(const char **pp, struct db_sig *d, const char **why)
 }
 
 /* ver:ittl:olen:mss:wsize,scale:olayout:quirks:pclass */
+#define MALFORMED "malformed signature"
+
+/* Initial TTL: "64", "64+3" (distance folded in) or "64-" (random), and
+ * the ':' after it. */
+static bool sig_ttl(const char **p, struct db_sig *d, const char **why)
+{
+	unsigned long n = take_num(p), add;
+
+	if (n < 1 || n > 255) {
+		*why = "bogus initial TTL";
+		return false;
+	}
+	d->ittl = (__u8)n;
+	if (take(p, '-')) {
+		if (!take(p, ':') || !**p) {
+			*why = MALFORMED;
+			return false;
+		}
+		d->bad_ttl = true;
+		/*
+		 * p0f 3.09b steps one character too far here and never looks
+		 * at the first character of the option-length field ("64-:0:"
+		 * reads as length 0). Do the same so "64-:N" loads alike.
+		 */
+		if (**p != ':')
+			(*p)++;
+		return true;
+	}
+	if (take(p, '+')) {
+		add = take_num(p);
+		if (n + add > 255) {
+			*why = "bogus initial TTL";
+			return false;
+		}
+		d->ittl = (__u8)(n + add);
+	}
+	if (!take(p, ':')) {
+		*why = MALFORMED;
+		return false;
+	}
+	return true;
+}
+
+/* "*:" (any: -1) or a number up to max, and the ':' after it. */
+static bool sig_num(const char **p, unsigned long max, const char *bogus, long *v,
+		    const char **why)
+{
+	unsigned long n;
+
+	if (!strncmp(*p, "*:", 2)) {
+		*v = -1;
+		*p += 2;
+		return true;
+	}
+	n = take_num(p);
+	if (n > max) {
+		*why = bogus;
+		return false;
+	}
+	if (!take(p, ':')) {
+		*why = MALFORMED;
+		return false;
+	}
+	*v = (long)n;
+	return true;
+}
+
+/* The window: "*", "N", "%N", "mss*N" or "mtu*N", and the ',' after it. */
+static bool sig_window(const char **p, struct db_sig *d, const char **why)
+{
+	unsigned long n, lo = 0, hi = 65535;
+
+	if (!strncmp(*p, "*,", 2)) {
+		d->win_kind = WIN_ANY;
+		*p += 2;
+		return true;
+	}
+	if (take(p, '%')) {
+		d->win_kind = WIN_MOD;
+		lo = 2;
+	} else if (!strncmp(*p, "mss*", 4) || !strncmp(*p, "mtu*", 4)) {
+		d->win_kind = (*p)[1] == 's' ? WIN_MSS : WIN_MTU;
+		*p += 4;
+		lo = 1;
+		hi = 1000;
+	} else {
+		d->win_kind = WIN_EXACT;
+	}
+	n = take_num(p);
+	if (**p != ',') {
+		*why = MALFORMED;
+		return false;
+	}
+	if (n < lo || n > hi) {
+		*why = "bogus window size";
+		return false;
+	}
+	(*p)++;
+	d->win = (__u16)n;
+	return true;
+}
+
 static bool parse_tcp_sig(const char *p, struct db_sig *d, const char **why)
 {
-	unsigned long n, add;
+	unsigned long n;
+	long mss, wscale;
 
 	memset(d, 0, sizeof(*d));
-
 	switch (*p) {
 	case '4': d->ip_ver = 4; break;
 	case '6': d->ip_ver = 6; break;
@@ -830,108 +932,29 @@ static bool parse_tcp_sig(const char *p, struct db_sig *d, const char **why)
 		return false;
 	}
 	p++;
-	if (!take(&p, ':'))
-		goto malformed;
-
-	/* initial TTL: "64", "64+3" (distance folded in) or "64-" (random) */
-	n = take_num(&p);
-	if (n < 1 || n > 255) {
-		*why = "bogus initial TTL";
+	if (!take(&p, ':')) {
+		*why = MALFORMED;
 		return false;
 	}
-	if (take(&p, '-')) {
-		if (!take(&p, ':') || !*p)
-			goto malformed;
-		d->bad_ttl = true;
-		/*
-		 * p0f 3.09b steps one character too far here and never looks
-		 * at the first character of the option-length field ("64-:0:"
-		 * reads as length 0). Do the same so "64-:N" loads alike.
-		 */
-		if (*p != ':')
-			p++;
-	} else {
-		if (take(&p, '+')) {
-			add = take_num(&p);
-			if (n + add > 255) {
-				*why = "bogus initial TTL";
-				return false;
-			}
-			n += add;
-		}
-		if (!take(&p, ':'))
-			goto malformed;
-	}
-	d->ittl = (__u8)n;
-
-	n = take_num(&p);
+	if (!sig_ttl(&p, d, why))
+		return false;
+	n = take_num(&p);   /* the IP options' length: no '*' */
 	if (n > 255) {
 		*why = "bogus IP option length";
 		return false;
 	}
-	if (!take(&p, ':'))
-		goto malformed;
+	if (!take(&p, ':')) {
+		*why = MALFORMED;
+		return false;
+	}
 	d->olen = (__u8)n;
-
-	if (!strncmp(p, "*:", 2)) {
-		d->mss = -1;
-		p += 2;
-	} else {
-		n = take_num(&p);
-		if (n > 65535) {
-			*why = "bogus MSS";
-			return false;
-		}
-		if (!take(&p, ':'))
-			goto malformed;
-		d->mss = (__s32)n;
-	}
-
-	if (!strncmp(p, "*,", 2)) {
-		d->win_kind = WIN_ANY;
-		p += 2;
-	} else {
-		unsigned long lo = 0, hi = 65535;
-
-		if (take(&p, '%')) {
-			d->win_kind = WIN_MOD;
-			lo = 2;
-		} else if (!strncmp(p, "mss*", 4) || !strncmp(p, "mtu*", 4)) {
-			d->win_kind = p[1] == 's' ? WIN_MSS : WIN_MTU;
-			p += 4;
-			lo = 1;
-			hi = 1000;
-		} else {
-			d->win_kind = WIN_EXACT;
-		}
-		n = take_num(&p);
-		if (*p != ',')
-			goto malformed;
-		if (n < lo || n > hi) {
-			*why = "bogus window size";
-			return false;
-		}
-		p++;
-		d->win = (__u16)n;
-	}
-
-	if (!strncmp(p, "*:", 2)) {
-		d->wscale = -1;
-		p += 2;
-	} else {
-		n = take_num(&p);
-		if (n > 255) {
-			*why = "bogus window scale";
-			return false;
-		}
-		if (!take(&p, ':'))
-			goto malformed;
-		d->wscale = (__s16)n;
-	}
-
+	if (!sig_num(&p, 65535, "bogus MSS", &mss, why) || !sig_window(&p, d, why) ||
+	    !sig_num(&p, 255, "bogus window scale", &wscale, why))
+		return false;
+	d->mss = (__s32)mss;
+	d->wscale = (__s16)wscale;
 	if (!parse_opts(&p, d, why) || !parse_quirks(&p, d, why))
 		return false;
-
 	if (!strcmp(p, "*"))
 		d->pclass = -1;
 	else if (!strcmp(p, "0"))
@@ -943,10 +966,6 @@ static bool parse_tcp_sig(const char *p, struct db_sig *d, const char **why)
 		return false;
 	}
 	return true;
-
-malformed:
-	*why = "malformed signature";
-	return false;
 }
 
 static void add_tcp_sig(struct loader *l, const char *v)

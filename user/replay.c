@@ -5,7 +5,6 @@
  * the packet timestamp as the program's clock.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "detect.h"
 #include "event.h"
 #include "log.h"
+#include "opts.h"
 #include "p0f.h"
 #include "p0fdb.h"
 #include "report.h"
@@ -30,8 +30,24 @@
 #include "window.h"
 #include "hs_bpf.skel.h"
 
+
+struct replay_opts {
+	struct hs_config cfg;
+	struct report_opts ro;          /* --json, --top */
+	const char *db, *alerts, *config;
+	unsigned long long window_s;    /* 0: none given */
+	double min_ips;                 /* 0: none given */
+	bool events, redact;
+};
+
 struct replay {
+	const struct replay_opts *o;
 	bool json, events;
+	char **files;               /* the captures' names, nfiles of them */
+	struct capture **pcs;       /* and the captures, opened */
+	int nfiles;
+	struct det_config dc;
+	unsigned long long window_s;  /* the detector's window; 0: no detector */
 	int tcp_fps_fd;             /* to name the TCP signature of a hello */
 	struct windows *win;        /* --window/--alerts: the detector */
 	struct hs_bpf *skel;
@@ -42,36 +58,36 @@ struct replay {
 	unsigned long long packets, oversize, runt;
 };
 
-static void replay_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope replay [-j|--json] [--events] [--top N] [--p0f-db FILE]\n"
-		"                         [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-		"                         [--handshake synack|syn|none] [--window S]\n"
-		"                         [--alerts FILE] [--redact-ips] [--config FILE]\n"
-		"                         [--min-ips N] FILE.pcap[ng]...\n"
-		"  -j, --json         JSON lines\n"
-		"  -e, --events       one line per fingerprinted SYN and ClientHello instead\n"
-		"                     of the tables\n"
-		"  -n, --top N        only the N fingerprints of each kind seen most\n"
-		"      --p0f-db FILE  p0f fingerprint database for OS labels\n"
-		"  -w, --window S     run the hydra detector over windows of S seconds of\n"
-		"                     packet time (default 60 with --alerts)\n"
-		"  -a, --alerts FILE  where alerts go ('-': standard output, the default)\n"
-		"      --redact-ips   sample_ips as keyed hashes (the key lives in memory)\n"
-		"  -c, --config FILE  detector thresholds, window and allowlist (INI); options\n"
-		"                     given here override the file\n"
-		"      --min-ips N    source addresses a window needs to count as wide\n"
-		HS_DP_USAGE
-		"Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n");
-}
-
-static void print_obj(json_object *j)
-{
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-					       JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
-}
+#define RO(m) HS_AT(struct replay_opts, m)
+static const struct hs_cmd_opts replay_cmd = {
+	.cmd = "replay",
+	.args = "FILE.pcap[ng]...",
+	.epilog = "Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n",
+	.col = 21,
+	.opts = (const struct hs_opt[]){
+		HS_OPT_JSON(struct replay_opts, ro.json, "JSON lines"),
+		{ .name = "events", .short_name = 'e', .kind = HS_OPT_FLAG, RO(events),
+		  .help = "one line per fingerprinted SYN and ClientHello instead\n"
+			  "of the tables" },
+		HS_OPT_TOP(struct replay_opts, ro.top, "only the N fingerprints of each kind seen most"),
+		HS_OPT_P0F_DB(struct replay_opts, db, "p0f fingerprint database for OS labels"),
+		HS_OPT_WINDOW(struct replay_opts, window_s,
+			      "run the hydra detector over windows of S seconds of\n"
+			      "packet time (default 60 with --alerts)"),
+		HS_OPT_ALERTS(struct replay_opts, alerts,
+			      "where alerts go ('-': standard output, the default)"),
+		HS_OPT_REDACT(struct replay_opts, redact),
+		HS_OPT_CONFIG(struct replay_opts, config,
+			      "detector thresholds, window and allowlist (INI); options\n"
+			      "given here override the file"),
+		HS_OPT_MIN_IPS(struct replay_opts, min_ips,
+			       "source addresses a window needs to count as wide"),
+		{ .kind = HS_OPT_GROUP, .group = hs_dp_opts, RO(cfg), .col = 25 },
+		HS_OPT_VERBOSE("more detail; repeat for libbpf debug output"),
+		{ 0 }
+	},
+};
+#undef RO
 
 /* event, ts, src, sport, dst, dport: what every event line starts with */
 static json_object *event_obj(const char *event, const struct ev_text *e)
@@ -102,7 +118,7 @@ static void on_tcp(struct replay *r, const struct ev_text *e)
 	add_str(j, "tcp_sig", e->tcp_sig);
 	add_str(j, "os", e->os);
 	if (r->json) {
-		print_obj(j);
+		json_line(stdout, j);
 		return;
 	}
 	printf("%s %s:%d -> %s:%d SYN %s %s\n",
@@ -131,7 +147,7 @@ static void on_tls(struct replay *r, const struct ev_text *e)
 	add_str(j, "tcp_sig", sig);
 	json_object_object_add(j, "segments", json_object_new_int((int)e->segments));
 	if (r->json) {
-		print_obj(j);
+		json_line(stdout, j);
 		return;
 	}
 	printf("%s %s:%d -> %s:%d HELLO %s %s sni=%s alpn=%s segments=%u\n",
@@ -266,155 +282,132 @@ static void replay_left_out(struct hs_bpf *skel)
 			out, (unsigned long long)st.c[HS_ST_HELLOS], no_syn, no_synack, bad_ack);
 }
 
-int cmd_replay(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "events", no_argument, NULL, 'e' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "p0f-db", required_argument, NULL, 'D' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "alerts", required_argument, NULL, 'a' },
-		{ "redact-ips", no_argument, NULL, 'R' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "min-ips", required_argument, NULL, 'N' },
-		HS_DP_LONGOPTS,
-		{ 0 }
-	};
-	struct hs_config cfg = { .replay = true };
-	const char *alerts = NULL, *config = NULL;
-	unsigned long long window_s = 0;
-	unsigned int file_window;
-	double min_ips = 0;
-	struct det_config dc;
-	bool redact = false;
-	char errbuf[1024];
-	const char *db = HS_DEFAULT_P0F_DB;
-	struct report_opts ro = { 0 };
-	struct replay r = { 0 };
-	struct ring_buffer *rb = NULL;
-	struct hs_bpf *skel = NULL;
-	int opt, i, err, nfiles, ret = HS_EXIT_ERR;
-	bool partial = false;
-	struct capture **pcs = NULL;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jen:vhw:a:c:", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'j': r.json = ro.json = true; break;
-		case 'e': r.events = true; break;
-		case 'n':
-			if (parse_top(optarg, &ro.top))
-				return HS_EXIT_USAGE;
-			break;
-		case 'D': db = optarg; break;
-		case 'v': hs_verbose++; break;
-		case 'w':
-			if (parse_uint(optarg, 86400, &window_s) || !window_s) {
-				pr_warn("invalid --window '%s' (1-86400 seconds)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'a': alerts = optarg; break;
-		case 'R': redact = true; break;
-		case 'c': config = optarg; break;
-		case 'N':
-			if (config_number(optarg, 1, 1e9, &min_ips)) {
-				pr_warn("invalid --min-ips '%s' (a number, at least 1)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'h': replay_usage(stdout); return HS_EXIT_OK;
-		default:
-			if (!hs_config_opt(&cfg, opt, optarg, &err))
-				return bad_option("replay", opt, argv);
-			if (err)
-				return HS_EXIT_USAGE;
-			break;
+/* The detector's settings and the captures, each opened: a typo fails
+ * before any work is done. 0 or an exit code. */
+static int replay_open(struct replay *r)
+{
+	unsigned int file_window;
+	char errbuf[1024];
+	int i;
+
+	if (det_settings(r->o->config, r->o->min_ips, &r->dc, &file_window))
+		return HS_EXIT_USAGE;
+	r->window_s = r->o->window_s ? r->o->window_s : file_window;
+	r->pcs = calloc(r->nfiles, sizeof(*r->pcs));
+	if (!r->pcs)
+		return HS_EXIT_ERR;
+	for (i = 0; i < r->nfiles; i++) {
+		r->pcs[i] = capture_open(r->files[i], errbuf, sizeof(errbuf));
+		if (!r->pcs[i]) {
+			pr_warn("Couldn't read capture '%s': %s", r->files[i], errbuf);
+			return HS_EXIT_ERR;
 		}
 	}
-	nfiles = argc - optind;
-	if (nfiles < 1) {
-		pr_warn("replay needs at least one capture file");
-		return HS_EXIT_USAGE;
+	return 0;
+}
+
+/* The program in private maps, run through hs_replay in batches; the
+ * detector with --window or --alerts; the events' ring buffer. */
+static int replay_load(struct replay *r)
+{
+	const struct replay_opts *o = r->o;
+	int err;
+
+	if (p0f_db_open(o->db))
+		return HS_EXIT_ERR;
+	r->skel = hs_open(&o->cfg);
+	if (!r->skel)
+		return HS_EXIT_ERR;
+	bpf_program__set_autoload(r->skel->progs.hs_xdp, false);
+	bpf_program__set_autoload(r->skel->progs.hs_egress, false);
+	err = hs_load(r->skel, NULL);
+	if (err)
+		return hs_err_exit(err);
+	r->tcp_fps_fd = bpf_map__fd(r->skel->maps.tcp_fps);
+	if (o->alerts || r->window_s) {
+		r->win = win_new(&r->dc, r->window_s ? (unsigned int)r->window_s : 60, o->alerts,
+				 r->json, o->redact);
+		if (!r->win)
+			return HS_EXIT_ERR;
 	}
-	if (det_settings(config, min_ips, &dc, &file_window))
-		return HS_EXIT_USAGE;
-	if (file_window && !window_s)
-		window_s = file_window;
-	/* open every file first: a typo fails before any work is done */
-	pcs = calloc(nfiles, sizeof(*pcs));
-	if (!pcs)
-		goto out;
-	for (i = 0; i < nfiles; i++) {
-		pcs[i] = capture_open(argv[optind + i], errbuf, sizeof(errbuf));
-		if (!pcs[i]) {
-			pr_warn("Couldn't read capture '%s': %s", argv[optind + i], errbuf);
-			goto out;
-		}
-	}
-	if (p0f_db_open(db))
-		goto out;
-	skel = hs_open(&cfg);
-	if (!skel)
-		goto out;
-	/* frames go through hs_replay, in batches */
-	bpf_program__set_autoload(skel->progs.hs_xdp, false);
-	bpf_program__set_autoload(skel->progs.hs_egress, false);
-	err = hs_load(skel, NULL);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	r.tcp_fps_fd = bpf_map__fd(skel->maps.tcp_fps);
-	if (alerts || window_s) {
-		r.win = win_new(&dc, window_s ? (unsigned int)window_s : 60, alerts, r.json, redact);
-		if (!r.win)
-			goto out;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
-	if (!rb) {
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
+	if (!r->rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	r.skel = skel;
-	r.rb = rb;
-	if (replay_map(&r))
-		goto out;
-	for (i = 0; i < nfiles; i++)
-		if (replay_file(&r, pcs[i], argv[optind + i]))
+	return replay_map(r) ? HS_EXIT_ERR : 0;
+}
+
+/* Every capture in turn, then what they gave: the last (partial) window
+ * judged, or the tables (none with --events). The exit code. */
+static int replay_run(struct replay *r)
+{
+	bool partial = false;
+	int i, ret;
+
+	for (i = 0; i < r->nfiles; i++)
+		if (replay_file(r, r->pcs[i], r->files[i]))
 			partial = true;
-	if (r.oversize)
+	if (r->oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
-			"(captured with segmentation offloads on?)", r.oversize);
+			"(captured with segmentation offloads on?)", r->oversize);
 	pr_debug("%llu packets replayed, %llu too short for their link header",
-		 r.packets, r.runt);
-	replay_left_out(skel);
-	if (r.win) {
+		 r->packets, r->runt);
+	replay_left_out(r->skel);
+	if (r->win) {
 		/* the last, partial window is judged too */
-		ret = win_close(r.win, bpf_map__fd(skel->maps.tls_fps),
-				bpf_map__fd(skel->maps.tcp_fps), -1, 0) ?
+		ret = win_close(r->win, bpf_map__fd(r->skel->maps.tls_fps),
+				bpf_map__fd(r->skel->maps.tcp_fps), -1, 0) ?
 		      HS_EXIT_ERR : HS_EXIT_OK;
-		pr_debug("%llu alerts", win_alerts(r.win));
+		pr_debug("%llu alerts", win_alerts(r->win));
 	} else {
-		ret = r.events ? HS_EXIT_OK :
-		      report(bpf_map__fd(skel->maps.tcp_fps), bpf_map__fd(skel->maps.tls_fps), &ro);
+		ret = r->events ? HS_EXIT_OK :
+		      report(r->tcp_fps_fd, bpf_map__fd(r->skel->maps.tls_fps), &r->o->ro);
 	}
 	if (ret == HS_EXIT_OK && fflush(stdout))
 		ret = HS_EXIT_ERR;
 	if (ret == HS_EXIT_OK && partial)
 		ret = HS_EXIT_PARTIAL;
-out:
-	if (r.frames)
-		munmap(r.frames, r.frames_len);
-	win_free(r.win);
-	ring_buffer__free(rb);
-	hs_bpf__destroy(skel);
-	for (i = 0; pcs && i < nfiles; i++)
-		capture_close(pcs[i]);
-	free(pcs);
+	return ret;
+}
+
+static void replay_close(struct replay *r)
+{
+	int i;
+
+	if (r->frames)
+		munmap(r->frames, r->frames_len);
+	win_free(r->win);
+	ring_buffer__free(r->rb);
+	hs_bpf__destroy(r->skel);
+	for (i = 0; r->pcs && i < r->nfiles; i++)
+		capture_close(r->pcs[i]);
+	free(r->pcs);
 	p0f_db_free();
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o = { .cfg = { .replay = true }, .db = HS_DEFAULT_P0F_DB };
+	struct replay r = { .o = &o };
+	int first = hs_opts_parse(&replay_cmd, argc, argv, &o), ret;
+
+	if (first <= 0)
+		return hs_opts_exit(first);
+	if (first >= argc) {
+		pr_warn("replay needs at least one capture file");
+		return HS_EXIT_USAGE;
+	}
+	r.json = o.ro.json;
+	r.events = o.events;
+	r.files = argv + first;
+	r.nfiles = argc - first;
+	ret = replay_open(&r);
+	if (!ret)
+		ret = replay_load(&r);
+	if (!ret)
+		ret = replay_run(&r);
+	replay_close(&r);
 	return ret;
 }

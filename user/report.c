@@ -192,9 +192,7 @@ static void print_json(const struct row *r, bool tls, const struct report_opts *
 	json_object_object_add(j, "last_seen", json_object_new_string(last));
 	if (tls)
 		json_object_object_add(j, "sni_sample", json_object_new_string(r->sni));
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-					       JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
+	json_line(stdout, j);
 }
 
 static void print_table(const struct rows *rs, size_t n, bool tls, const struct report_opts *o)

@@ -7,7 +7,6 @@
 #define _GNU_SOURCE  /* sigabbrev_np */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
 #include <limits.h>
 #include <net/if.h>
@@ -38,6 +37,7 @@
 #include "exporter.h"
 #include "fps.h"
 #include "log.h"
+#include "opts.h"
 #include "metrics.h"
 #include "p0fdb.h"
 #include "pins.h"
@@ -48,70 +48,105 @@
 
 #define HS_DEFAULT_STATE_DIR "/var/lib/hydrascope"
 
-static void run_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope run -i IFACE [-m native|skb] [--pin-dir DIR] [--keep-maps]\n"
-		"                      [--pin-group GROUP]\n"
-		"                      [--ports LIST] [--hello-bytes N] [--hello-segments N]\n"
-		"                      [--window S] [--alerts FILE] [-j] [--redact-ips]\n"
-		"                      [--config FILE] [--min-ips N] [--state-dir DIR]\n"
-		"                      [--p0f-db FILE] [--enforce dry-run|drop]\n"
-		"                      [--enforce-ttl S] [--metrics ADDR:PORT [--web.* ...]]\n"
-		"                      [--handshake synack|syn|none] [-v]\n"
-		"  -i, --interface IFACE  interface to attach to (required)\n"
-		"  -m, --mode MODE        native (driver) or skb (generic); default: native\n"
-		"                         where the driver supports it, else skb\n"
-		"      --pin-dir DIR      where maps are pinned (default " HS_DEFAULT_PIN_DIR ")\n"
-		"      --keep-maps        leave the pinned maps in place on exit\n"
-		"      --pin-group GROUP  let GROUP read the pins (0440, directory 0750):\n"
-		"                         dump, status, top and the exporter run as its\n"
-		"                         members, without privileges (default: root only)\n"
-		"      --p0f-db FILE      p0f fingerprint database for OS labels\n"
-		"                         (default " HS_DEFAULT_P0F_DB ")\n"
-		"  -w, --window S         judge each window of S seconds (1-86400, default 60)\n"
-		"  -a, --alerts FILE      where alerts go ('-': standard output, the default;\n"
-		"                         a file is appended to, created 0600)\n"
-		"  -j, --json             alerts as JSON lines\n"
-		"      --redact-ips       sample_ips as keyed hashes (the key lives in memory)\n"
-		"  -c, --config FILE      detector thresholds, window and allowlist (INI);\n"
-		"                         options given here override the file\n"
-		"      --min-ips N        source addresses a window needs to count as wide\n"
-		"                         (default 200)\n"
-		"      --state-dir DIR    detector state kept across restarts, in\n"
-		"                         DIR/state-IFACE.json (default " HS_DEFAULT_STATE_DIR ";\n"
-		"                         created 0700)\n"
-		"      --enforce MODE     act on alerted fingerprints (off by default): dry-run\n"
-		"                         counts their ClientHellos, drop drops them;\n"
-		"                         allowlisted JA4s are never enforced\n"
-		"      --enforce-ttl S    an enforced fingerprint lapses S seconds after its\n"
-		"                         last alert (default: 10 windows)\n"
-		"      --metrics ADDR:PORT  serve Prometheus metrics on /metrics (e.g.\n"
-		"                         " HS_DEFAULT_LISTEN ", the exporter's default), within:\n"
-		HS_WEB_USAGE
-		HS_DP_USAGE
-		"  -v, --verbose          more detail; repeat for libbpf debug output\n"
-		"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
-		"attached and everything pinned, for the next run to take over.\n");
-}
-
 /* --pin-group: a group name or number; 0 or -1 (said). */
-static int parse_group(const char *s, gid_t *gid)
+static int parse_group(const struct hs_opt *o, const char *s, void *dst)
 {
 	struct group *g = getgrnam(s);
 	unsigned long long n;
 
+	(void)o;
 	if (g) {
-		*gid = g->gr_gid;
+		*(gid_t *)dst = g->gr_gid;
 		return 0;
 	}
 	if (!parse_uint(s, 0xfffffffe, &n)) {
-		*gid = (gid_t)n;
+		*(gid_t *)dst = (gid_t)n;
 		return 0;
 	}
 	pr_warn("invalid --pin-group '%s' (no such group)", s);
 	return -1;
 }
+
+struct run_opts {
+	struct hs_config cfg;
+	struct web_limits web;
+	const char *ifname, *pin_dir, *db, *alerts, *config, *state_dir, *metrics;
+	unsigned int mode;               /* XDP_FLAGS_DRV_MODE or _SKB_MODE; 0: the best */
+	gid_t pin_gid;                   /* (gid_t)-1: root only */
+	unsigned long long window_s;     /* 0: the file's, else 60 */
+	unsigned long long enforce_ttl;  /* 0: 10 windows */
+	double min_ips;                  /* 0: the file's, else the default */
+	unsigned int enforce;            /* HS_ENF_* */
+	bool keep, json, redact, web_given;
+};
+
+static const struct hs_opt_name mode_names[] = {
+	{ "native", XDP_FLAGS_DRV_MODE }, { "skb", XDP_FLAGS_SKB_MODE }, { 0 }
+};
+
+#define RO(m) HS_AT(struct run_opts, m)
+static const struct hs_cmd_opts run_cmd = {
+	.cmd = "run",
+	.epilog =
+	"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
+	"attached and everything pinned, for the next run to take over.\n",
+	.col = 25,
+	.opts = (const struct hs_opt[]){
+		{ .name = "interface", .short_name = 'i', .arg = "IFACE", .kind = HS_OPT_STR,
+		  RO(ifname), .required = "run needs an interface: -i IFACE",
+		  .help = "interface to attach to (required)" },
+		{ .name = "mode", .short_name = 'm', .arg = "MODE", .kind = HS_OPT_ENUM,
+		  RO(mode), .names = mode_names, .label = "mode",
+		  .help = "native (driver) or skb (generic); default: native\n"
+			  "where the driver supports it, else skb" },
+		HS_OPT_PIN_DIR(struct run_opts, pin_dir,
+			       "where maps are pinned (default " HS_DEFAULT_PIN_DIR ")"),
+		{ .name = "keep-maps", .kind = HS_OPT_FLAG, RO(keep),
+		  .help = "leave the pinned maps in place on exit" },
+		{ .name = "pin-group", .arg = "GROUP", .kind = HS_OPT_FUNC, .parse = parse_group,
+		  RO(pin_gid),
+		  .help = "let GROUP read the pins (0440, directory 0750):\n"
+			  "dump, status, top and the exporter run as its\n"
+			  "members, without privileges (default: root only)" },
+		HS_OPT_P0F_DB(struct run_opts, db, "p0f fingerprint database for OS labels\n"
+			      "(default " HS_DEFAULT_P0F_DB ")"),
+		HS_OPT_WINDOW(struct run_opts, window_s,
+			      "judge each window of S seconds (1-86400, default 60)"),
+		HS_OPT_ALERTS(struct run_opts, alerts,
+			      "where alerts go ('-': standard output, the default;\n"
+			      "a file is appended to, created 0600)"),
+		HS_OPT_JSON(struct run_opts, json, "alerts as JSON lines"),
+		HS_OPT_REDACT(struct run_opts, redact),
+		HS_OPT_CONFIG(struct run_opts, config,
+			      "detector thresholds, window and allowlist (INI);\n"
+			      "options given here override the file"),
+		HS_OPT_MIN_IPS(struct run_opts, min_ips,
+			       "source addresses a window needs to count as wide\n(default 200)"),
+		{ .name = "state-dir", .arg = "DIR", .kind = HS_OPT_STR, RO(state_dir),
+		  .help = "detector state kept across restarts, in\n"
+			  "DIR/state-IFACE.json (default " HS_DEFAULT_STATE_DIR ";\n"
+			  "created 0700)" },
+		{ .name = "enforce", .arg = "MODE", .kind = HS_OPT_ENUM, RO(enforce),
+		  .names = hs_enforce_names,
+		  .help = "act on alerted fingerprints (off by default): dry-run\n"
+			  "counts their ClientHellos, drop drops them;\n"
+			  "allowlisted JA4s are never enforced" },
+		{ .name = "enforce-ttl", .arg = "S", .kind = HS_OPT_UINT, RO(enforce_ttl),
+		  .min = 1, .max = 7 * 86400, .hint = "1-604800 seconds",
+		  .help = "an enforced fingerprint lapses S seconds after its\n"
+			  "last alert (default: 10 windows)" },
+		{ .name = "metrics", .arg = "ADDR:PORT", .kind = HS_OPT_FUNC,
+		  .parse = hs_opt_listen, RO(metrics),
+		  .help = "serve Prometheus metrics on /metrics (e.g.\n"
+			  HS_DEFAULT_LISTEN ", the exporter's default), within:" },
+		{ .kind = HS_OPT_GROUP, .group = hs_web_opts, RO(web),
+		  HS_SEEN(struct run_opts, web_given), .col = 31 },
+		{ .kind = HS_OPT_GROUP, .group = hs_dp_opts, RO(cfg) },
+		HS_OPT_VERBOSE("more detail; repeat for libbpf debug output"),
+		{ 0 }
+	},
+};
+#undef RO
 
 /* The directories above the pins must be searchable by the group for it
  * to reach them: said when one is not (not changed: it is the system's). */
@@ -305,468 +340,473 @@ static int egress_start(struct hs_bpf *skel, const struct hs_config *cfg, struct
 	return fd;
 }
 
-int cmd_run(int argc, char **argv)
+#define RUN_GO_ON (-1)
+/* The options, and what follows from them: RUN_GO_ON, or the exit code. */
+static int run_parse(int argc, char **argv, struct run_opts *o, struct det_config *dc,
+		     char *state_path, size_t len)
 {
-	static const struct option lo[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "keep-maps", no_argument, NULL, 'k' },
-		{ "pin-group", required_argument, NULL, 'G' },
-		{ "p0f-db", required_argument, NULL, 'D' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "alerts", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "redact-ips", no_argument, NULL, 'R' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "min-ips", required_argument, NULL, 'N' },
-		{ "state-dir", required_argument, NULL, 'T' },
-		{ "enforce", required_argument, NULL, 'E' },
-		{ "enforce-ttl", required_argument, NULL, 'L' },
-		{ "metrics", required_argument, NULL, 'M' },
-		HS_DP_LONGOPTS,
-		HS_WEB_LONGOPTS,
-		{ 0 }
-	};
-	struct hs_config cfg = { 0 };
-	const char *ifname = NULL, *pin_dir = HS_DEFAULT_PIN_DIR, *db = HS_DEFAULT_P0F_DB;
-	LIBBPF_OPTS(bpf_link_create_opts, lopts);
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct ring_buffer *rb = NULL;
-	struct hs_bpf *skel = NULL;
-	int ifindex, opt, ret = HS_EXIT_ERR, err;
-	int lock_fd = -1, link_fd = -1, egress_fd = -1, sig_fd = -1, tm_fd = -1;
-	bool keep = false, json = false, redact = false;
-	/* what this run made, undone if it does not start */
-	bool attached = false, dir_made = false, state_made = false, alerts_made = false;
-	bool handover = false;
-	struct hs_pins pins = { .link_fd = -1 };
-	int meta_fd = -1;
-	unsigned int made = 0;
-	gid_t pin_gid = (gid_t)-1;
-	unsigned long long window_s = 60;
 	unsigned int file_window;
-	const char *alerts = NULL, *config = NULL, *state_dir = HS_DEFAULT_STATE_DIR;
-	char state_path[PATH_MAX];
-	bool window_flag = false, save_failed = false;
-	double min_ips = 0;
-	int enforce = HS_ENF_OFF;
-	unsigned long long enforce_ttl = 0;
-	struct windows *win = NULL;
-	struct metrics_src msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP };
-	struct exporter *exp = NULL;
-	const char *metrics = NULL;
-	struct web_limits web = HS_WEB_DEFAULTS;
-	bool web_flag = false;
-	struct seen *seen = NULL;
-	struct det_config dc;
-	sigset_t mask;
+	int rc = hs_opts_parse(&run_cmd, argc, argv, o);
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":i:m:vhw:a:jc:", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'i': ifname = optarg; break;
-		case 'm':
-			if (!strcmp(optarg, "native"))
-				lopts.flags = XDP_FLAGS_DRV_MODE;
-			else if (!strcmp(optarg, "skb"))
-				lopts.flags = XDP_FLAGS_SKB_MODE;
-			else {
-				pr_warn("invalid mode '%s' (native or skb)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'P': pin_dir = optarg; break;
-		case 'k': keep = true; break;
-		case 'G':
-			if (parse_group(optarg, &pin_gid))
-				return HS_EXIT_USAGE;
-			break;
-		case 'D': db = optarg; break;
-		case 'v': hs_verbose++; break;
-		case 'w':
-			if (parse_uint(optarg, 86400, &window_s) || !window_s) {
-				pr_warn("invalid --window '%s' (1-86400 seconds)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			window_flag = true;
-			break;
-		case 'a': alerts = optarg; break;
-		case 'j': json = true; break;
-		case 'c': config = optarg; break;
-		case 'T': state_dir = optarg; break;
-		case 'N':
-			if (config_number(optarg, 1, 1e9, &min_ips)) {
-				pr_warn("invalid --min-ips '%s' (a number, at least 1)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'R': redact = true; break;
-		case 'E':
-			if (!strcmp(optarg, "dry-run"))
-				enforce = HS_ENF_DRY_RUN;
-			else if (!strcmp(optarg, "drop"))
-				enforce = HS_ENF_DROP;
-			else {
-				pr_warn("invalid --enforce '%s' (dry-run or drop)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'M':
-			if (listen_addr_check(optarg))
-				return HS_EXIT_USAGE;
-			metrics = optarg;
-			break;
-		case 'L':
-			if (parse_uint(optarg, 7 * 86400, &enforce_ttl) || !enforce_ttl) {
-				pr_warn("invalid --enforce-ttl '%s' (1-604800 seconds)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'h': run_usage(stdout); return HS_EXIT_OK;
-		default:
-			if (web_opt(&web, opt, optarg, &err))
-				web_flag = true;
-			else if (!hs_config_opt(&cfg, opt, optarg, &err))
-				return bad_option("run", opt, argv);
-			if (err)
-				return HS_EXIT_USAGE;
-			break;
-		}
-	}
-	if (optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
+	if (rc <= 0)
+		return hs_opts_exit(rc);   /* -h, or a bad option */
+	if (det_settings(o->config, o->min_ips, dc, &file_window))
 		return HS_EXIT_USAGE;
-	}
-	if (!ifname) {
-		pr_warn("run needs an interface: -i IFACE");
-		return HS_EXIT_USAGE;
-	}
-	if (det_settings(config, min_ips, &dc, &file_window))
-		return HS_EXIT_USAGE;
-	if (file_window && !window_flag)
-		window_s = file_window;
-	if (enforce_ttl && !enforce) {
+	if (!o->window_s)
+		o->window_s = file_window ? file_window : 60;
+	if (o->enforce_ttl && !o->enforce) {
 		pr_warn("--enforce-ttl needs --enforce");
 		return HS_EXIT_USAGE;
 	}
-	if (web_flag && !metrics) {
+	if (o->web_given && !o->metrics) {
 		pr_warn("the --web.* options need --metrics");
 		return HS_EXIT_USAGE;
 	}
-	if (!enforce_ttl)
-		enforce_ttl = 10 * window_s;
-	else if (enforce_ttl < window_s)
+	if (!o->enforce_ttl)
+		o->enforce_ttl = 10 * o->window_s;
+	else if (o->enforce_ttl < o->window_s)
 		pr_warn("--enforce-ttl %llu is shorter than a window (%llu s): entries lapse "
-			"before an active alert renews them", enforce_ttl, window_s);
-	if (!*state_dir || snprintf(state_path, sizeof(state_path), "%s/state-%s.json",
-				    state_dir, ifname) >= (int)sizeof(state_path)) {
-		pr_warn("invalid --state-dir '%s'", state_dir);
+			"before an active alert renews them", o->enforce_ttl, o->window_s);
+	if (!*o->state_dir || snprintf(state_path, len, "%s/state-%s.json",
+				       o->state_dir, o->ifname) >= (int)len) {
+		pr_warn("invalid --state-dir '%s'", o->state_dir);
 		return HS_EXIT_USAGE;
 	}
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex) {
-		pr_warn("No such interface '%s'", ifname);
+	return RUN_GO_ON;
+}
+
+/* A run's live state: what it holds, and what it made (undone by
+ * run_teardown when the run does not start). */
+struct run_ctx {
+	const struct run_opts *o;
+	struct det_config dc;
+	char state_path[PATH_MAX];
+	int ifindex;
+	int sig_fd, tm_fd, lock_fd, meta_fd, link_fd, egress_fd;
+	struct hs_bpf *skel;
+	struct hs_pins pins;          /* what an earlier run left in the pin directory */
+	struct windows *win;
+	struct seen *seen;
+	struct ring_buffer *rb;
+	struct metrics_src msrc;
+	struct exporter *exp;
+	unsigned int made;            /* HS_PIN_* this run pinned anew */
+	bool dir_made, state_made, alerts_made;
+	bool attached;                /* the program is ours on the interface */
+	bool handover;                /* SIGUSR2: leave it attached, pins in place */
+	bool save_failed;             /* the last state save failed (said once) */
+};
+
+/* Signals as an fd, blocked before anything needs undoing. */
+static int run_signals(struct run_ctx *c)
+{
+	c->sig_fd = signal_fd((const int[]){ SIGINT, SIGTERM, SIGUSR2, 0 }, NULL);
+	if (c->sig_fd < 0) {
+		pr_warn("Couldn't create signalfd: %s", strerror(errno));
 		return HS_EXIT_ERR;
 	}
-	/* signals as an fd, blocked before anything needs undoing */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sig_fd < 0) {
-		pr_warn("Couldn't create signalfd: %s", strerror(errno));
-		goto out;
+	return 0;
+}
+
+/* The p0f database, the detector and its alert file: before anything is
+ * loaded, a bad path fails early (and a file this run created goes again
+ * if it does not start). */
+static int run_detector(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+
+	if (p0f_db_open(o->db))
+		return HS_EXIT_ERR;
+	c->alerts_made = o->alerts && strcmp(o->alerts, "-") && access(o->alerts, F_OK);
+	c->win = win_new(&c->dc, (unsigned int)o->window_s, o->alerts, o->json, o->redact);
+	return c->win ? 0 : HS_EXIT_ERR;
+}
+
+/* The pin directory, made if missing, locked against another run. */
+static int run_pin_dir(struct run_ctx *c)
+{
+	const char *pin_dir = c->o->pin_dir;
+	int err = hs_pin_dir_prepare(pin_dir, &c->dir_made);
+
+	if (err)
+		return hs_err_exit(err);
+	c->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->lock_fd < 0) {
+		err = errno;
+		pr_warn("Couldn't open pin directory '%s': %s", pin_dir, strerror(err));
+		return hs_err_exit(err);
 	}
-	if (p0f_db_open(db))
-		goto out;
-	/* the alert file before anything is loaded: a bad path fails early
-	 * (and a file this run created goes again if it does not start) */
-	alerts_made = alerts && strcmp(alerts, "-") && access(alerts, F_OK);
-	win = win_new(&dc, (unsigned int)window_s, alerts, json, redact);
-	if (!win)
-		goto out;
-	err = hs_pin_dir_prepare(pin_dir, &dir_made);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock_fd < 0) {
-		ret = hs_err_exit(errno);
-		pr_warn("Couldn't open pin directory '%s': %s", pin_dir, strerror(errno));
-		goto out;
-	}
-	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
 		pr_warn("Pin directory '%s' is in use by another 'hydrascope run'", pin_dir);
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	skel = hs_open(&cfg);
-	if (!skel)
-		goto out;
-	seen = seen_new(skel);
-	if (!seen)
-		goto out;
+	return 0;
+}
+
+/* Refuse before loading anything if the place is taken, unless by the
+ * link of an earlier run of this pin directory, to take over (the attach
+ * itself refuses too, should one appear in between); and a take-over in
+ * another mode than the earlier run's. */
+static int run_place_check(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (c->pins.link_fd < 0 && !bpf_xdp_query(c->ifindex, 0, &q) && q.prog_id) {
+		attach_error(o->ifname, c->ifindex, -EBUSY);
+		return HS_EXIT_ERR;
+	}
+	if (c->pins.link_fd >= 0 && o->mode &&
+	    (o->mode == XDP_FLAGS_DRV_MODE) != (c->pins.link_mode == XDP_ATTACHED_DRV)) {
+		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
+			"detached first (rm -r '%s')", o->ifname,
+			hs_attach_mode(c->pins.link_mode),
+			hs_opt_name_of(mode_names, o->mode), o->pin_dir);
+		return HS_EXIT_ERR;
+	}
+	return 0;
+}
+
+/* Open, configure and load the program, reusing what the pin directory
+ * holds of an earlier run of ours and of this layout. */
+static int run_load(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	int err, ret;
+
+	c->skel = hs_open(&o->cfg);
+	if (!c->skel)
+		return HS_EXIT_ERR;
+	c->seen = seen_new(c->skel);
+	if (!c->seen)
+		return HS_EXIT_ERR;
 	/* read-only data: without --enforce the verifier prunes the whole
 	 * enforcement path, XDP_DROP included */
-	skel->rodata->enforce_mode = (__u8)enforce;
+	c->skel->rodata->enforce_mode = (__u8)o->enforce;
 	/* what the directory holds is ours and of this layout, or left alone */
-	err = hs_pins_check(skel, pin_dir, ifindex, &pins);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	/* refuse before loading anything if the place is taken, unless by
-	 * the link of an earlier run of this pin directory, to take over;
-	 * the attach itself refuses too, should one appear in between */
-	if (pins.link_fd < 0 && !bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
-		attach_error(ifname, ifindex, -EBUSY);
-		goto out;
-	}
-	if (pins.link_fd >= 0 && lopts.flags &&
-	    (lopts.flags == XDP_FLAGS_DRV_MODE) != (pins.link_mode == XDP_ATTACHED_DRV)) {
-		pr_warn("'%s' runs the program of an earlier run in %s mode: -m %s needs it "
-			"detached first (rm -r '%s')", ifname,
-			hs_attach_mode(pins.link_mode), lopts.flags == XDP_FLAGS_DRV_MODE ? "native" : "skb",
-			pin_dir);
-		goto out;
-	}
+	err = hs_pins_check(c->skel, o->pin_dir, c->ifindex, &c->pins);
+	if (err)
+		return hs_err_exit(err);
+	ret = run_place_check(c);
+	if (ret)
+		return ret;
 	/* the window generation the maps' program writes goes on */
-	if (pins.had & HS_PIN_META)
-		skel->bss->cur_gen = pins.meta.gen;
+	if (c->pins.had & HS_PIN_META)
+		c->skel->bss->cur_gen = c->pins.meta.gen;
 	/* the marker first: maps without one are never ours */
-	made = HS_PIN_META & ~pins.had;
-	meta_fd = hs_meta_open(pin_dir, skel->bss->cur_gen);
-	err = meta_fd < 0 ? meta_fd : 0;
+	c->made = HS_PIN_META & ~c->pins.had;
+	c->meta_fd = hs_meta_open(o->pin_dir, c->skel->bss->cur_gen);
+	err = c->meta_fd < 0 ? c->meta_fd : 0;
 	if (!err) {
-		made |= HS_PIN_MAPS & ~pins.had;
-		err = hs_load(skel, pin_dir);
+		c->made |= HS_PIN_MAPS & ~c->pins.had;
+		err = hs_load(c->skel, o->pin_dir);
 	}
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	if (mkdir(state_dir, 0700) == 0)
-		state_made = true;
-	else if (errno != EEXIST) {
-		ret = hs_err_exit(errno);
-		pr_warn("Couldn't create state directory '%s': %s", state_dir, strerror(errno));
-		goto out;
-	}
-	if (metrics) {
-		char errbuf[512];
+	return err ? hs_err_exit(err) : 0;
+}
 
-		msrc.pin_dir = pin_dir;
-		msrc.stats_fd = bpf_map__fd(skel->maps.stats);
-		msrc.tcp_fd = bpf_map__fd(skel->maps.tcp_fps);
-		msrc.tls_fd = bpf_map__fd(skel->maps.tls_fps);
-		msrc.enforce_fd = bpf_map__fd(skel->maps.enforce);
-		msrc.win = win;
-		msrc.dc = &dc;          /* scores as the detector judges */
-		exp = exporter_start(metrics, HS_DEFAULT_METRICS_PATH, &web, &msrc, errbuf, sizeof(errbuf));
-		if (!exp) {
-			pr_warn("--metrics: %s", errbuf);
-			goto out;
-		}
+static int run_state_dir(struct run_ctx *c)
+{
+	const char *dir = c->o->state_dir;
+	int err;
+
+	if (mkdir(dir, 0700) == 0) {
+		c->state_made = true;
+		return 0;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, seen, NULL);
-	if (!rb) {
+	if (errno == EEXIST)
+		return 0;
+	err = errno;
+	pr_warn("Couldn't create state directory '%s': %s", dir, strerror(err));
+	return hs_err_exit(err);
+}
+
+/* --metrics: the exporter's server, on the maps and the detector. */
+static int run_metrics(struct run_ctx *c)
+{
+	struct metrics_src *m = &c->msrc;
+	char errbuf[512];
+
+	if (!c->o->metrics)
+		return 0;
+	m->pin_dir = c->o->pin_dir;
+	m->stats_fd = bpf_map__fd(c->skel->maps.stats);
+	m->tcp_fd = bpf_map__fd(c->skel->maps.tcp_fps);
+	m->tls_fd = bpf_map__fd(c->skel->maps.tls_fps);
+	m->enforce_fd = bpf_map__fd(c->skel->maps.enforce);
+	m->win = c->win;
+	m->dc = &c->dc;         /* scores as the detector judges */
+	c->exp = exporter_start(c->o->metrics, HS_DEFAULT_METRICS_PATH, &c->o->web, m,
+				errbuf, sizeof(errbuf));
+	if (!c->exp) {
+		pr_warn("--metrics: %s", errbuf);
+		return HS_EXIT_ERR;
+	}
+	return 0;
+}
+
+/* The events of new fingerprints, and the windows: every window_s seconds
+ * a tick flips the generation and judges the window that ended. */
+static int run_events(struct run_ctx *c)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_sec = (time_t)c->o->window_s },
+		.it_value = { .tv_sec = (time_t)c->o->window_s },
+	};
+
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c->seen, NULL);
+	if (!c->rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	/* windows: every window_s seconds, flip the generation and judge the
-	 * one that ended */
-	tm_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (tm_fd < 0) {
+	c->tm_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (c->tm_fd < 0) {
 		pr_warn("Couldn't create timerfd: %s", strerror(errno));
-		goto out;
+		return HS_EXIT_ERR;
 	}
-	{
-		struct itimerspec its = {
-			.it_interval = { .tv_sec = (time_t)window_s },
-			.it_value = { .tv_sec = (time_t)window_s },
-		};
+	if (timerfd_settime(c->tm_fd, 0, &its, NULL)) {
+		pr_warn("Couldn't arm timerfd: %s", strerror(errno));
+		return HS_EXIT_ERR;
+	}
+	return 0;
+}
 
-		if (timerfd_settime(tm_fd, 0, &its, NULL)) {
-			pr_warn("Couldn't arm timerfd: %s", strerror(errno));
-			goto out;
-		}
-	}
-	enforce_carry(bpf_map__fd(skel->maps.enforce), enforce);
-	if (enforce)
-		win_enforce(win, bpf_map__fd(skel->maps.enforce), enforce,
-			    (unsigned int)enforce_ttl);
-	if (pins.link_fd >= 0) {
-		/* an earlier run's program, swapped for ours in one step */
-		link_fd = pins.link_fd;
-		pins.link_fd = -1;
-		if (bpf_link_update(link_fd, bpf_program__fd(skel->progs.hs_xdp), NULL)) {
-			err = -errno;
-			pr_warn("Couldn't replace the program on '%s': %s", ifname, strerror(errno));
-			ret = hs_err_exit(err);
-			goto out;
+/* The enforce map: what an earlier run of this mode enforced goes on. */
+static int run_enforce(struct run_ctx *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.enforce);
+
+	enforce_carry(fd, (int)c->o->enforce);
+	if (c->o->enforce)
+		win_enforce(c->win, fd, (int)c->o->enforce, (unsigned int)c->o->enforce_ttl);
+	return 0;
+}
+
+/* The program on the interface: an earlier run's swapped for ours in one
+ * step, or attached anew; then the SYN-ACK check and the pins. */
+static int run_attach(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = o->mode);
+	int prog = bpf_program__fd(c->skel->progs.hs_xdp), err;
+
+	if (c->pins.link_fd >= 0) {
+		c->link_fd = c->pins.link_fd;
+		c->pins.link_fd = -1;
+		if (bpf_link_update(c->link_fd, prog, NULL)) {
+			err = errno;
+			pr_warn("Couldn't replace the program on '%s': %s", o->ifname, strerror(err));
+			return hs_err_exit(-err);
 		}
 	} else {
-		link_fd = bpf_link_create(bpf_program__fd(skel->progs.hs_xdp), ifindex, BPF_XDP,
-					  &lopts);
-		if (link_fd < 0) {
+		c->link_fd = bpf_link_create(prog, c->ifindex, BPF_XDP, &lopts);
+		if (c->link_fd < 0) {
 			err = -errno;
-			attach_error(ifname, ifindex, err);
-			ret = hs_err_exit(err);
-			goto out;
+			attach_error(o->ifname, c->ifindex, err);
+			return hs_err_exit(err);
 		}
 	}
-	attached = true;
-	egress_fd = egress_start(skel, &cfg, &pins, pin_dir, ifname, ifindex);
-	err = hs_link_pin(link_fd, pin_dir, HS_LINK_PIN);
-	if (!err && egress_fd >= 0)
-		err = hs_link_pin(egress_fd, pin_dir, HS_EGRESS_PIN);
+	c->attached = true;
+	c->egress_fd = egress_start(c->skel, &o->cfg, &c->pins, o->pin_dir, o->ifname,
+				    c->ifindex);
+	err = hs_link_pin(c->link_fd, o->pin_dir, HS_LINK_PIN);
+	if (!err && c->egress_fd >= 0)
+		err = hs_link_pin(c->egress_fd, o->pin_dir, HS_EGRESS_PIN);
 	if (!err)
-		err = hs_prog_pin(skel, pin_dir);
+		err = hs_prog_pin(c->skel, o->pin_dir);
 	if (!err)
-		err = hs_pin_access(skel, pin_dir, pin_gid);
-	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
-	}
-	/* said once nothing can fail any more: a run that does not start
-	 * says one line, why */
-	bpf_xdp_query(ifindex, 0, &q);
-	if (pins.link_prog_id)
+		err = hs_pin_access(c->skel, o->pin_dir, o->pin_gid);
+	return err ? hs_err_exit(err) : 0;
+}
+
+/* Said once nothing can fail any more (a run that does not start says
+ * one line, why); then the detector's state from the last run, if any. */
+static void run_started(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	bpf_xdp_query(c->ifindex, 0, &q);
+	if (c->pins.link_prog_id)
 		pr_info("attached to %s (ifindex %d) in %s mode, program id %u in place of %u; "
-			"maps of the earlier run reused in %s", ifname, ifindex,
-			hs_attach_mode(q.attach_mode), q.prog_id, pins.link_prog_id, pin_dir);
+			"maps of the earlier run reused in %s", o->ifname, c->ifindex,
+			hs_attach_mode(q.attach_mode), q.prog_id, c->pins.link_prog_id,
+			o->pin_dir);
 	else
 		pr_info("attached to %s (ifindex %d) in %s mode, program id %u; maps %s in %s",
-			ifname, ifindex, hs_attach_mode(q.attach_mode), q.prog_id,
-			made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused", pin_dir);
-	if (pin_gid != (gid_t)-1)
-		pin_parent_check(pin_dir);
-	if (enforce)
-		pr_info("enforcement: %s, entries live %llu s", enforce_mode_name(enforce),
-			enforce_ttl);
-	if (exp)
-		pr_info("metrics on http://%s%s", metrics, HS_DEFAULT_METRICS_PATH);
-	/* the detector's state from the last run, if any */
-	win_load(win, state_path);
+			o->ifname, c->ifindex, hs_attach_mode(q.attach_mode), q.prog_id,
+			c->made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused",
+			o->pin_dir);
+	if (o->pin_gid != (gid_t)-1)
+		pin_parent_check(o->pin_dir);
+	if (o->enforce)
+		pr_info("enforcement: %s, entries live %llu s", enforce_mode_name((int)o->enforce),
+			o->enforce_ttl);
+	if (c->exp)
+		pr_info("metrics on http://%s%s", o->metrics, HS_DEFAULT_METRICS_PATH);
+	win_load(c->win, c->state_path);
+}
 
-	/* loaded, pinned, attached: from here on only file descriptors we
-	 * hold, files we own and sockets we have are used */
+/* A window ended: flip the generation, judge the window, save the state. */
+static void run_tick(struct run_ctx *c)
+{
+	struct timespec now, pause = { .tv_nsec = 20 * 1000 * 1000 };
+	struct hs_bpf *skel = c->skel;
+	__u64 ticks;
+	int old, err;
+
+	if (read(c->tm_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		ticks = 0;
+	if (ticks > 1)
+		pr_debug("%llu windows passed at once: judged as one", (unsigned long long)ticks);
+	old = (int)(skel->bss->cur_gen & 1);
+	__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1, __ATOMIC_SEQ_CST);
+	/* for the next run (after the flip: killed in between, the window
+	 * ended merely runs on into the next run's) */
+	hs_meta_set(c->meta_fd, skel->bss->cur_gen);
+	/* programs that read the old generation may still be writing it:
+	 * give them time to finish */
+	nanosleep(&pause, NULL);
+	clock_gettime(CLOCK_REALTIME, &now);
+	err = win_close(c->win, bpf_map__fd(skel->maps.tls_fps), bpf_map__fd(skel->maps.tcp_fps),
+			old, (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec);
+	if (err)
+		pr_warn("window: %s", strerror(-err));
+	else
+		pr_debug("window of generation %d judged, %llu alerts so far", old,
+			 win_alerts(c->win));
+	/* warned once per run of failures */
+	err = win_save(c->win, c->state_path);
+	if (err && !c->save_failed)
+		pr_warn("Couldn't save detector state to %s: %s", c->state_path, strerror(-err));
+	else if (!err && c->save_failed)
+		pr_info("detector state saved to %s again", c->state_path);
+	c->save_failed = err != 0;
+}
+
+/* SIGINT/SIGTERM stop; SIGUSR2 hands over to the next run. */
+static void run_signal(struct run_ctx *c)
+{
+	struct signalfd_siginfo si;
+
+	if (read(c->sig_fd, &si, sizeof(si)) != sizeof(si))
+		si.ssi_signo = SIGTERM;
+	c->handover = si.ssi_signo == SIGUSR2;
+	if (c->handover)
+		pr_info("SIGUSR2: leaving the program attached to %s for the next run, "
+			"pins in %s", c->o->ifname, c->o->pin_dir);
+	else
+		pr_info("SIG%s: detaching from %s", sigabbrev_np((int)si.ssi_signo) ?: "?",
+			c->o->ifname);
+}
+
+/* Loaded, pinned, attached: from here on only file descriptors we hold,
+ * files we own and sockets we have are used. Until a signal. */
+static int run_loop(struct run_ctx *c)
+{
 	if (drop_capabilities())
-		goto out;
+		return HS_EXIT_ERR;
 	for (;;) {
 		struct pollfd pfd[3] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
-			{ .fd = tm_fd, .events = POLLIN },
+			{ .fd = c->sig_fd, .events = POLLIN },
+			{ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN },
+			{ .fd = c->tm_fd, .events = POLLIN },
 		};
 
 		if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
 			pr_warn("poll: %s", strerror(errno));
-			goto out;
+			return HS_EXIT_ERR;
 		}
 		if (pfd[1].revents)
-			ring_buffer__consume(rb);
-		if (pfd[2].revents) {
-			__u64 ticks;
-			struct timespec now, pause = { .tv_nsec = 20 * 1000 * 1000 };
-			int old;
-
-			if (read(tm_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
-				ticks = 0;
-			if (ticks > 1)
-				pr_debug("%llu windows passed at once: judged as one",
-					 (unsigned long long)ticks);
-			old = (int)(skel->bss->cur_gen & 1);
-			__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1,
-					 __ATOMIC_SEQ_CST);
-			/* for the next run (after the flip: killed in between,
-			 * the window ended merely runs on into the next run's) */
-			hs_meta_set(meta_fd, skel->bss->cur_gen);
-			/* programs that read the old generation may still be
-			 * writing it: give them time to finish */
-			nanosleep(&pause, NULL);
-			clock_gettime(CLOCK_REALTIME, &now);
-			err = win_close(win, bpf_map__fd(skel->maps.tls_fps),
-					bpf_map__fd(skel->maps.tcp_fps), old,
-					(__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec);
-			if (err)
-				pr_warn("window: %s", strerror(-err));
-			else
-				pr_debug("window of generation %d judged, %llu alerts so far",
-					 old, win_alerts(win));
-			/* warned once per run of failures */
-			err = win_save(win, state_path);
-			if (err && !save_failed)
-				pr_warn("Couldn't save detector state to %s: %s", state_path,
-					strerror(-err));
-			else if (!err && save_failed)
-				pr_info("detector state saved to %s again", state_path);
-			save_failed = err != 0;
-		}
+			ring_buffer__consume(c->rb);
+		if (pfd[2].revents)
+			run_tick(c);
 		if (pfd[0].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
-				si.ssi_signo = SIGTERM;
-			handover = si.ssi_signo == SIGUSR2;
-			if (handover)
-				pr_info("SIGUSR2: leaving the program attached to %s for the next run, "
-					"pins in %s", ifname, pin_dir);
-			else
-				pr_info("SIG%s: detaching from %s",
-					sigabbrev_np((int)si.ssi_signo) ?: "?", ifname);
-			break;
+			run_signal(c);
+			return HS_EXIT_OK;
 		}
 	}
-	ret = HS_EXIT_OK;
-out:
-	exporter_stop(exp);     /* its thread reads the maps: first */
-	fpr_free(msrc.rd);
-	ring_buffer__free(rb);
-	if (tm_fd >= 0)
-		close(tm_fd);
-	if (handover) {
-		/* everything stays pinned: the link holds the program attached */
-	} else if (attached) {
-		/* stopped: the link's pin, the link then goes with its fd and
-		 * detaches; the program's pin, and the maps unless --keep-maps;
-		 * the directory only goes empty: never another instance's pins */
-		hs_pins_remove(skel, pin_dir, HS_PIN_LINK | HS_PIN_EGRESS | HS_PIN_PROG |
-			       (keep ? 0 : HS_PIN_MAPS | HS_PIN_META));
-		rmdir(pin_dir);
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Undo what this run did. Handed over: everything stays pinned, the link
+ * holds the program attached. Stopped: the link's pin (the link then goes
+ * with its fd and detaches), the program's pin, and the maps unless
+ * --keep-maps; the directory only goes empty: never another instance's
+ * pins. Did not start: what this run made goes, nothing else. */
+static void run_teardown(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+
+	exporter_stop(c->exp);     /* its thread reads the maps: first */
+	fpr_free(c->msrc.rd);
+	ring_buffer__free(c->rb);
+	close_fd(c->tm_fd);
+	if (c->handover) {
+		/* nothing to undo */
+	} else if (c->attached) {
+		hs_pins_remove(c->skel, o->pin_dir, HS_PIN_LINK | HS_PIN_EGRESS | HS_PIN_PROG |
+			       (o->keep ? 0 : HS_PIN_MAPS | HS_PIN_META));
+		rmdir(o->pin_dir);
 	} else {
-		/* did not start: what this run made goes, nothing else */
-		if (skel)
-			hs_pins_remove(skel, pin_dir, made);
-		if (dir_made)
-			rmdir(pin_dir);
-		if (state_made)
-			rmdir(state_dir);
-		if (alerts_made && win)
-			unlink(alerts);
+		if (c->skel)
+			hs_pins_remove(c->skel, o->pin_dir, c->made);
+		if (c->dir_made)
+			rmdir(o->pin_dir);
+		if (c->state_made)
+			rmdir(o->state_dir);
+		if (c->alerts_made && c->win)
+			unlink(o->alerts);
 	}
-	if (link_fd >= 0)
-		close(link_fd);
-	if (egress_fd >= 0)
-		close(egress_fd);
-	if (pins.link_fd >= 0)
-		close(pins.link_fd);   /* an earlier run's, not taken over */
-	if (pins.egress_fd >= 0)
-		close(pins.egress_fd);
-	if (meta_fd >= 0)
-		close(meta_fd);
-	hs_bpf__destroy(skel);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	if (sig_fd >= 0)
-		close(sig_fd);
+	close_fd(c->link_fd);
+	close_fd(c->egress_fd);
+	close_fd(c->pins.link_fd);   /* an earlier run's, not taken over */
+	close_fd(c->pins.egress_fd);
+	close_fd(c->meta_fd);
+	hs_bpf__destroy(c->skel);
+	close_fd(c->lock_fd);
+	close_fd(c->sig_fd);
 	p0f_db_free();
-	win_free(win);
-	free(seen);
+	win_free(c->win);
+	free(c->seen);
+}
+
+/* Set up, in this order; each step says why when it fails. */
+static int (*const run_steps[])(struct run_ctx *c) = {
+	run_signals, run_detector, run_pin_dir, run_load, run_state_dir,
+	run_metrics, run_events, run_enforce, run_attach,
+};
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB,
+			      .state_dir = HS_DEFAULT_STATE_DIR, .web = HS_WEB_DEFAULTS,
+			      .pin_gid = (gid_t)-1 };
+	struct run_ctx c = { .o = &o, .sig_fd = -1, .tm_fd = -1, .lock_fd = -1, .meta_fd = -1,
+			     .link_fd = -1, .egress_fd = -1,
+			     .pins = { .link_fd = -1, .egress_fd = -1 },
+			     .msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP } };
+	size_t i;
+	int ret;
+
+	ret = run_parse(argc, argv, &o, &c.dc, c.state_path, sizeof(c.state_path));
+	if (ret != RUN_GO_ON)
+		return ret;
+	c.ifindex = (int)if_nametoindex(o.ifname);
+	if (!c.ifindex) {
+		pr_warn("No such interface '%s'", o.ifname);
+		return HS_EXIT_ERR;
+	}
+	for (i = 0, ret = 0; i < sizeof(run_steps) / sizeof(run_steps[0]) && !ret; i++)
+		ret = run_steps[i](&c);
+	if (!ret) {
+		run_started(&c);
+		ret = run_loop(&c);
+	}
+	run_teardown(&c);
 	return ret;
 }

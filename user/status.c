@@ -3,7 +3,6 @@
  * enforcement entries and health counters; also what the exporter reads
  * of the same (map sizes, attachments). */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,18 +19,26 @@
 #include "bpfobj.h"
 #include "cmd.h"
 #include "log.h"
+#include "opts.h"
 #include "pins.h"
 #include "util.h"
 #include "window.h"
 
+struct status_opts {
+	const char *pin_dir;
+	bool json;
+};
 
-static void status_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope status [--pin-dir DIR] [-j|--json]\n"
-		"  -j, --json         one JSON object\n"
-		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n");
-}
+static const struct hs_cmd_opts status_cmd = {
+	.cmd = "status",
+	.col = 21,
+	.opts = (const struct hs_opt[]){
+		HS_OPT_JSON(struct status_opts, json, "one JSON object"),
+		HS_OPT_PIN_DIR(struct status_opts, pin_dir,
+			       "maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")"),
+		{ 0 }
+	},
+};
 
 __u32 hs_map_max(int fd)
 {
@@ -184,111 +191,97 @@ const char *hs_attach_mode(__u8 m)
 	       m == XDP_ATTACHED_HW ? "offload" : m == XDP_ATTACHED_MULTI ? "multi" : "none";
 }
 
-int cmd_status(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *pin_dir = HS_DEFAULT_PIN_DIR;
+/* What status shows of an instance. */
+struct status_data {
+	const char *pin_dir;
 	struct hs_attach att[HS_ATTACH_MAX];
-	json_object *j = NULL, *ja = NULL, *jc;
-	int opt, fps_fd = -1, tls_fd = -1, st_fd = -1, enf_fd = -1, err, ret = HS_EXIT_ERR;
-	int i, n_att;
+	int n_att;
 	__u32 fps_n, fps_max, tls_n, tls_max;
 	struct hs_stats sum;
-	bool json = false;
+	int enf_fd;                     /* -1: an older version's maps, nothing enforced */
+};
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'P': pin_dir = optarg; break;
-		case 'j': json = true; break;
-		case 'h': status_usage(stdout); return HS_EXIT_OK;
-		default: return bad_option("status", opt, argv);
-		}
+static json_object *map_fill(__u32 n, __u32 max)
+{
+	json_object *t = json_object_new_object();
+
+	json_object_object_add(t, "entries", json_object_new_int64(n));
+	json_object_object_add(t, "max_entries", json_object_new_int64(max));
+	return t;
+}
+
+static void status_json(const struct status_data *d)
+{
+	json_object *j = json_object_new_object(), *ja = json_object_new_array();
+	json_object *m = json_object_new_object(), *jc = json_object_new_object();
+	int i;
+
+	json_object_object_add(j, "pin_dir", json_object_new_string(d->pin_dir));
+	json_object_object_add(j, "attached", ja);
+	for (i = 0; i < d->n_att; i++) {
+		const struct hs_attach *at = &d->att[i];
+		json_object *a = json_object_new_object();
+
+		json_object_object_add(a, "interface", json_object_new_string(at->ifname));
+		json_object_object_add(a, "ifindex", json_object_new_int(at->ifindex));
+		json_object_object_add(a, "mode", json_object_new_string(hs_attach_mode(at->mode)));
+		json_object_object_add(a, "prog_id", json_object_new_int64(at->prog_id));
+		json_object_array_add(ja, a);
 	}
-	if (optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
-		return HS_EXIT_USAGE;
-	}
-	err = hs_pin_open(pin_dir, "tcp_fps", &fps_fd);
+	json_object_object_add(m, "tcp_fps", map_fill(d->fps_n, d->fps_max));
+	json_object_object_add(m, "tls_fps", map_fill(d->tls_n, d->tls_max));
+	json_object_object_add(j, "maps", m);
+	for (i = 0; i < HS_ST__COUNT; i++)
+		json_object_object_add(jc, hs_stat_names[i], json_object_new_uint64(d->sum.c[i]));
+	json_object_object_add(j, "counters", jc);
+	status_enforce(d->enf_fd, j);
+	json_line(stdout, j);
+}
+
+static void status_text(const struct status_data *d)
+{
+	int i;
+
+	printf("pin dir: %s\nattached:\n", d->pin_dir);
+	for (i = 0; i < d->n_att; i++)
+		printf("  %-16s %-7s prog id %u\n", d->att[i].ifname,
+		       hs_attach_mode(d->att[i].mode), d->att[i].prog_id);
+	if (!d->n_att)
+		printf("  none in this network namespace\n");
+	printf("maps:\n  %-20s %u / %u (%.1f%%)\n", "tcp_fps", d->fps_n, d->fps_max,
+	       d->fps_max ? 100.0 * d->fps_n / d->fps_max : 0.0);
+	printf("  %-20s %u / %u (%.1f%%)\ncounters:\n", "tls_fps", d->tls_n, d->tls_max,
+	       d->tls_max ? 100.0 * d->tls_n / d->tls_max : 0.0);
+	for (i = 0; i < HS_ST__COUNT; i++)
+		printf("  %-20s %llu\n", hs_stat_names[i], (unsigned long long)d->sum.c[i]);
+	status_enforce(d->enf_fd, NULL);
+}
+
+/* The maps' fill levels and counters, the attachments; 0 or an exit code. */
+static int status_read(struct status_data *d)
+{
+	int fps_fd = -1, tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR;
+
+	err = hs_pin_open(d->pin_dir, "tcp_fps", &fps_fd);
 	if (!err)
-		err = hs_pin_open(pin_dir, "tls_fps", &tls_fd);
+		err = hs_pin_open(d->pin_dir, "tls_fps", &tls_fd);
 	if (!err)
-		err = hs_pin_open(pin_dir, "stats", &st_fd);
+		err = hs_pin_open(d->pin_dir, "stats", &st_fd);
 	if (err) {
 		ret = hs_err_exit(err);
 		goto out;
 	}
-	/* absent when an older version pinned the maps: nothing enforced */
-	enf_fd = hs_pin_get(pin_dir, "enforce");
-	err = hs_stats_read(st_fd, &sum);
+	d->enf_fd = hs_pin_get(d->pin_dir, "enforce");
+	err = hs_stats_read(st_fd, &d->sum);
 	if (err) {
 		pr_warn("Couldn't read health counters: %s", strerror(-err));
 		goto out;
 	}
-	fps_n = hs_map_count(fps_fd);
-	fps_max = hs_map_max(fps_fd);
-	tls_n = hs_map_count(tls_fd);
-	tls_max = hs_map_max(tls_fd);
-
-	if (json) {
-		j = json_object_new_object();
-		ja = json_object_new_array();
-		json_object_object_add(j, "pin_dir", json_object_new_string(pin_dir));
-		json_object_object_add(j, "attached", ja);
-	} else {
-		printf("pin dir: %s\nattached:\n", pin_dir);
-	}
-	n_att = hs_attachments(pin_dir, att, HS_ATTACH_MAX);
-	for (i = 0; i < n_att; i++) {
-		if (json) {
-			json_object *a = json_object_new_object();
-
-			json_object_object_add(a, "interface", json_object_new_string(att[i].ifname));
-			json_object_object_add(a, "ifindex", json_object_new_int(att[i].ifindex));
-			json_object_object_add(a, "mode", json_object_new_string(hs_attach_mode(att[i].mode)));
-			json_object_object_add(a, "prog_id", json_object_new_int64(att[i].prog_id));
-			json_object_array_add(ja, a);
-		} else {
-			printf("  %-16s %-7s prog id %u\n", att[i].ifname,
-			       hs_attach_mode(att[i].mode), att[i].prog_id);
-		}
-	}
-	if (!json && !n_att)
-		printf("  none in this network namespace\n");
-
-	if (json) {
-		json_object *m = json_object_new_object(), *t = json_object_new_object();
-
-		json_object_object_add(t, "entries", json_object_new_int64(fps_n));
-		json_object_object_add(t, "max_entries", json_object_new_int64(fps_max));
-		json_object_object_add(m, "tcp_fps", t);
-		t = json_object_new_object();
-		json_object_object_add(t, "entries", json_object_new_int64(tls_n));
-		json_object_object_add(t, "max_entries", json_object_new_int64(tls_max));
-		json_object_object_add(m, "tls_fps", t);
-		json_object_object_add(j, "maps", m);
-		jc = json_object_new_object();
-		for (i = 0; i < HS_ST__COUNT; i++)
-			json_object_object_add(jc, hs_stat_names[i], json_object_new_uint64(sum.c[i]));
-		json_object_object_add(j, "counters", jc);
-		status_enforce(enf_fd, j);
-		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
-	} else {
-		printf("maps:\n  %-20s %u / %u (%.1f%%)\n", "tcp_fps", fps_n, fps_max,
-		       fps_max ? 100.0 * fps_n / fps_max : 0.0);
-		printf("  %-20s %u / %u (%.1f%%)\ncounters:\n", "tls_fps", tls_n, tls_max,
-		       tls_max ? 100.0 * tls_n / tls_max : 0.0);
-		for (i = 0; i < HS_ST__COUNT; i++)
-			printf("  %-20s %llu\n", hs_stat_names[i], (unsigned long long)sum.c[i]);
-		status_enforce(enf_fd, NULL);
-	}
+	d->fps_n = hs_map_count(fps_fd);
+	d->fps_max = hs_map_max(fps_fd);
+	d->tls_n = hs_map_count(tls_fd);
+	d->tls_max = hs_map_max(tls_fd);
+	d->n_att = hs_attachments(d->pin_dir, d->att, HS_ATTACH_MAX);
 	ret = HS_EXIT_OK;
 out:
 	if (fps_fd >= 0)
@@ -297,7 +290,24 @@ out:
 		close(tls_fd);
 	if (st_fd >= 0)
 		close(st_fd);
-	if (enf_fd >= 0)
-		close(enf_fd);
+	return ret;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct status_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR };
+	struct status_data d = { .enf_fd = -1 };
+	int ret = hs_opts_parse(&status_cmd, argc, argv, &o);
+
+	if (ret <= 0)
+		return hs_opts_exit(ret);
+	d.pin_dir = o.pin_dir;
+	ret = status_read(&d);
+	if (!ret && o.json)
+		status_json(&d);
+	else if (!ret)
+		status_text(&d);
+	if (d.enf_fd >= 0)
+		close(d.enf_fd);
 	return ret;
 }

@@ -16,7 +16,6 @@
  * without any escape sequence and the command exits.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,6 +36,7 @@
 #include "detect.h"
 #include "fps.h"
 #include "log.h"
+#include "opts.h"
 #include "pins.h"
 #include "util.h"
 
@@ -64,22 +64,37 @@ static const char *const top_counters[] = {
 	"tls_out_of_order", "flow_busy", "enforce_matched", "enforce_dropped",
 };
 
-static void top_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hydrascope top [--pin-dir DIR] [-n|--top N] [--interval S] [--once]\n"
-		"                      [--config FILE]\n"
-		"  -n, --top N        rows shown (default %d)\n"
-		"      --interval S   seconds between refreshes (0.1-3600, default 1)\n"
-		"      --once         print one frame and exit (also when stdout is not a terminal)\n"
-		"      --pin-dir DIR  maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")\n"
-		"  -c, --config FILE  thresholds and allowlist of the scores (run's --config)\n"
-		"Rows: per JA4 of the current windows, sorted by score then ips. SCORE counts\n"
-		"the signals the numbers give on their own under the default thresholds, or\n"
-		"--config's (wide, many_nets, low_rate, many_stacks); new and widening need the\n"
-		"baselines of 'run' and are not shown. Stop with Ctrl-C (or SIGTERM).\n",
-		TOP_DEFAULT_ROWS);
-}
+struct top_opts {
+	const char *pin_dir, *config;
+	unsigned long top;
+	double interval;
+	bool once;
+};
+
+static const struct hs_cmd_opts top_cmd = {
+	.cmd = "top",
+	.epilog =
+	"Rows: per JA4 of the current windows, sorted by score then ips. SCORE counts\n"
+	"the signals the numbers give on their own under the default thresholds, or\n"
+	"--config's (wide, many_nets, low_rate, many_stacks); new and widening need the\n"
+	"baselines of 'run' and are not shown. Stop with Ctrl-C (or SIGTERM).\n",
+	.col = 21,
+	.opts = (const struct hs_opt[]){
+		HS_OPT_TOP(struct top_opts, top,
+			   "rows shown (default " HS_OPT_STRINGIFY(TOP_DEFAULT_ROWS) ")"),
+		{ .name = "interval", .arg = "S", .kind = HS_OPT_NUM,
+		  HS_AT(struct top_opts, interval), .min = 0.1, .max = 3600,
+		  .hint = "seconds, 0.1 to 3600",
+		  .help = "seconds between refreshes (0.1-3600, default 1)" },
+		{ .name = "once", .kind = HS_OPT_FLAG, HS_AT(struct top_opts, once),
+		  .help = "print one frame and exit (also when stdout is not a terminal)" },
+		HS_OPT_PIN_DIR(struct top_opts, pin_dir,
+			       "maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")"),
+		HS_OPT_CONFIG(struct top_opts, config,
+			      "thresholds and allowlist of the scores (run's --config)"),
+		{ 0 }
+	},
+};
 
 static int by_score(const void *a, const void *b)
 {
@@ -206,164 +221,173 @@ static double mono_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int cmd_top(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "interval", required_argument, NULL, 'I' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *pin_dir = HS_DEFAULT_PIN_DIR;
-	unsigned long top = TOP_DEFAULT_ROWS;
-	double interval = 1, t_prev = 0;
-	bool once = false, tty = false, have_prev = false;
-	struct hs_stats st, prev;
-	struct top_rows rs = { 0 };
+/* A top's live state. */
+struct top_ctx {
+	const struct top_opts *o;
 	struct fp_reader *rd;
 	struct det_config dc;
-	const char *config = NULL;
-	unsigned int file_window;
-	char pin_path[4096];
-	int opt, tls_fd = -1, st_fd = -1, sfd = -1, err, ret = HS_EXIT_ERR;
-	sigset_t mask, omask;
+	struct top_rows rs;
+	struct hs_stats st, prev;       /* the counters of this frame and the last */
+	double t_prev;                  /* when the last frame was read */
+	bool have_prev;
+	bool tty;                       /* frames redrawn in place: cursor hidden */
+	int tls_fd, st_fd, sig_fd;
+	sigset_t omask;                 /* the signal mask before */
+	char pin_path[4096];            /* tls_fps's pin: gone when the run stops */
+};
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":n:hc:", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'P': pin_dir = optarg; break;
-		case 'c': config = optarg; break;
-		case 'n':
-			if (parse_top(optarg, &top))
-				return HS_EXIT_USAGE;
-			break;
-		case 'I':
-			if (config_number(optarg, 0.1, 3600, &interval)) {
-				pr_warn("invalid --interval '%s' (seconds, 0.1 to 3600)", optarg);
-				return HS_EXIT_USAGE;
-			}
-			break;
-		case 'o': once = true; break;
-		case 'h': top_usage(stdout); return HS_EXIT_OK;
-		default: return bad_option("top", opt, argv);
-		}
-	}
-	if (optind < argc) {
-		pr_warn("unexpected argument '%s'", argv[optind]);
+/* The pinned maps, the detector's thresholds (--config's or the defaults). */
+static int top_open(struct top_ctx *c)
+{
+	const char *pin_dir = c->o->pin_dir;
+	unsigned int file_window;
+	int err;
+
+	if (det_settings(c->o->config, 0, &c->dc, &file_window))
 		return HS_EXIT_USAGE;
-	}
-	if (det_settings(config, 0, &dc, &file_window))
-		return HS_EXIT_USAGE;
-	/* after the options: their errors return at once */
-	rd = fpr_new(FP_TLS);
-	if (!rd) {
+	c->rd = fpr_new(FP_TLS);
+	if (!c->rd) {
 		pr_warn("Out of memory");
 		return HS_EXIT_ERR;
 	}
-	err = hs_pin_open(pin_dir, "tls_fps", &tls_fd);
+	err = hs_pin_open(pin_dir, "tls_fps", &c->tls_fd);
 	if (!err)
-		err = hs_pin_open(pin_dir, "stats", &st_fd);
+		err = hs_pin_open(pin_dir, "stats", &c->st_fd);
+	if (err)
+		return hs_err_exit(err);
+	snprintf(c->pin_path, sizeof(c->pin_path), "%s/tls_fps", pin_dir);
+	return 0;
+}
+
+/* On a terminal: signals as an fd (the terminal is restored by normal
+ * code, not a handler), the cursor hidden. */
+static int top_tty_start(struct top_ctx *c)
+{
+	c->tty = !c->o->once && isatty(STDOUT_FILENO);
+	if (!c->tty)
+		return 0;
+	c->sig_fd = signal_fd((const int[]){ SIGINT, SIGTERM, SIGHUP, 0 }, &c->omask);
+	if (c->sig_fd < 0) {
+		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
+		return HS_EXIT_ERR;
+	}
+	fputs("\033[?25l", stdout);   /* hide the cursor */
+	return 0;
+}
+
+/* The cursor shown again and the prompt on a new line, once. */
+static void top_tty_end(struct top_ctx *c)
+{
+	if (c->tty)
+		fputs("\033[?25h\n", stdout);
+	c->tty = false;
+	fflush(stdout);
+}
+
+/* Read the maps and print a frame (in one write); 0 or an exit code. */
+static int top_refresh(struct top_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat sb;
+	FILE *mf;
+	double t;
+	int err;
+
+	/* the instance may have stopped: its pins go with it */
+	if (c->have_prev && stat(c->pin_path, &sb)) {
+		top_tty_end(c);
+		pr_warn("No hydrascope maps in '%s' any more (did 'hydrascope run' stop?)",
+			c->o->pin_dir);
+		return HS_EXIT_ERR;
+	}
+	err = hs_stats_read(c->st_fd, &c->st);
+	if (!err)
+		err = top_collect(c->rd, c->tls_fd, &c->dc, &c->rs);
 	if (err) {
-		ret = hs_err_exit(err);
-		goto out;
+		top_tty_end(c);
+		pr_warn("Couldn't read the maps: %s", strerror(-err));
+		return HS_EXIT_ERR;
 	}
-	snprintf(pin_path, sizeof(pin_path), "%s/tls_fps", pin_dir);
-	tty = !once && isatty(STDOUT_FILENO);
+	t = mono_s();
+	mf = open_memstream(&buf, &len);
+	if (!mf) {
+		pr_warn("Couldn't render: %s", strerror(errno));
+		return HS_EXIT_ERR;
+	}
+	if (c->tty)
+		fputs("\033[H\033[2J", mf);  /* home, clear */
+	top_frame(mf, c->o->pin_dir, &c->rs, c->o->top, &c->st, c->have_prev ? &c->prev : NULL,
+		  t - c->t_prev);
+	fclose(mf);
+	fwrite(buf, 1, len, stdout);
+	free(buf);
+	if (fflush(stdout))
+		return HS_EXIT_ERR;
+	c->prev = c->st;
+	c->t_prev = t;
+	c->have_prev = true;
+	return 0;
+}
 
-	if (tty) {
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGHUP);
-		if (sigprocmask(SIG_BLOCK, &mask, &omask) ||
-		    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
-			pr_warn("Couldn't set up signal handling: %s", strerror(errno));
-			goto out;
-		}
-		fputs("\033[?25l", stdout);   /* hide the cursor */
+/* Until the next refresh: 1 when a signal says stop, 0 to go on, -1 on
+ * an error (said). */
+static int top_wait(struct top_ctx *c)
+{
+	struct pollfd pfd = { .fd = c->sig_fd, .events = POLLIN };
+	struct signalfd_siginfo si;
+
+	if (poll(&pfd, 1, (int)(c->o->interval * 1000)) < 0 && errno != EINTR) {
+		pr_warn("poll: %s", strerror(errno));
+		return -1;
 	}
+	return (pfd.revents & POLLIN) && read(c->sig_fd, &si, sizeof(si)) == sizeof(si);
+}
+
+/* Frames every interval on a terminal, until a signal; else one. */
+static int top_loop(struct top_ctx *c)
+{
+	int ret;
+
 	for (;;) {
-		struct pollfd pfd;
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *mf;
-		double t;
-		struct stat sb;
-
-		/* the instance may have stopped: its pins go with it */
-		if (have_prev && stat(pin_path, &sb)) {
-			if (tty)
-				fputs("\033[?25h\n", stdout);
-			fflush(stdout);
-			pr_warn("No hydrascope maps in '%s' any more (did 'hydrascope run' stop?)",
-				pin_dir);
-			tty = false;
-			goto out;
-		}
-		err = hs_stats_read(st_fd, &st);
-		if (!err)
-			err = top_collect(rd, tls_fd, &dc, &rs);
-		if (err) {
-			if (tty)
-				fputs("\033[?25h\n", stdout);
-			fflush(stdout);
-			tty = false;
-			pr_warn("Couldn't read the maps: %s", strerror(-err));
-			goto out;
-		}
-		t = mono_s();
-		mf = open_memstream(&buf, &len);
-		if (!mf) {
-			pr_warn("Couldn't render: %s", strerror(errno));
-			goto out;
-		}
-		if (tty)
-			fputs("\033[H\033[2J", mf);  /* home, clear */
-		top_frame(mf, pin_dir, &rs, top, &st, have_prev ? &prev : NULL, t - t_prev);
-		fclose(mf);
-		fwrite(buf, 1, len, stdout);
-		free(buf);
-		if (fflush(stdout))
-			goto out;
-		if (!tty) {
-			ret = HS_EXIT_OK;
-			goto out;
-		}
-		prev = st;
-		t_prev = t;
-		have_prev = true;
-
-		pfd = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		if (poll(&pfd, 1, (int)(interval * 1000)) < 0 && errno != EINTR) {
-			pr_warn("poll: %s", strerror(errno));
-			goto out;
-		}
-		if (pfd.revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				ret = HS_EXIT_OK;
-				goto out;
-			}
-		}
+		ret = top_refresh(c);
+		if (ret || !c->tty)
+			return ret;
+		ret = top_wait(c);
+		if (ret)
+			return ret > 0 ? HS_EXIT_OK : HS_EXIT_ERR;
 	}
-out:
-	if (tty) {
-		fputs("\033[?25h\n", stdout);   /* cursor back, prompt on a new line */
-		fflush(stdout);
+}
+
+static void top_close(struct top_ctx *c)
+{
+	top_tty_end(c);
+	if (c->sig_fd >= 0) {
+		close(c->sig_fd);
+		sigprocmask(SIG_SETMASK, &c->omask, NULL);
 	}
-	if (sfd >= 0) {
-		close(sfd);
-		sigprocmask(SIG_SETMASK, &omask, NULL);
-	}
-	free(rs.r);
-	fpr_free(rd);
-	if (tls_fd >= 0)
-		close(tls_fd);
-	if (st_fd >= 0)
-		close(st_fd);
+	free(c->rs.r);
+	fpr_free(c->rd);
+	if (c->tls_fd >= 0)
+		close(c->tls_fd);
+	if (c->st_fd >= 0)
+		close(c->st_fd);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct top_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .top = TOP_DEFAULT_ROWS, .interval = 1 };
+	struct top_ctx c = { .o = &o, .tls_fd = -1, .st_fd = -1, .sig_fd = -1 };
+	int ret = hs_opts_parse(&top_cmd, argc, argv, &o);
+
+	if (ret <= 0)
+		return hs_opts_exit(ret);
+	/* after the options: their errors return at once */
+	ret = top_open(&c);
+	if (!ret)
+		ret = top_tty_start(&c);
+	if (!ret)
+		ret = top_loop(&c);
+	top_close(&c);
 	return ret;
 }

@@ -2,13 +2,15 @@
 /* Small helpers: strict number parsing, time and address formatting. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/signalfd.h>
+#include <json-c/json.h>
 
 #include "util.h"
 #include "log.h"
@@ -65,6 +67,25 @@ void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+int signal_fd(const int *sigs, sigset_t *old)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	for (; *sigs; sigs++)
+		sigaddset(&mask, *sigs);
+	if (sigprocmask(SIG_BLOCK, &mask, old))
+		return -1;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+void json_line(FILE *f, json_object *j)
+{
+	fprintf(f, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
 void fmt_bytes(const void *p, size_t n, char *buf, size_t len)
 {
 	const unsigned char *b = p;
@@ -82,32 +103,6 @@ void fmt_bytes(const void *p, size_t n, char *buf, size_t len)
 		o += (size_t)k;
 	}
 	buf[o] = '\0';
-}
-
-int bad_option(const char *cmd, int opt, char **argv)
-{
-	char shortopt[3] = { '-', (char)optopt, 0 };
-	const char *arg = optopt ? shortopt : argv[optind - 1];
-
-	/* a missing value: getopt has just stepped over the option itself */
-	if (opt == ':')
-		pr_warn("%s: option '%s' needs a value (see 'hydrascope %s -h')", cmd,
-			argv[optind - 1], cmd);
-	else
-		pr_warn("%s: unknown option '%s' (see 'hydrascope %s -h')", cmd, arg, cmd);
-	return HS_EXIT_USAGE;
-}
-
-int parse_top(const char *arg, unsigned long *top)
-{
-	unsigned long long v;
-
-	if (parse_uint(arg, 1000000000ULL, &v) || !v) {
-		pr_warn("invalid --top '%s' (a positive number)", arg);
-		return -1;
-	}
-	*top = (unsigned long)v;
-	return 0;
 }
 
 /* ---- hidx: an index of items kept in the caller's array ---- */

@@ -3,23 +3,28 @@
 #ifndef HS_UTIL_H
 #define HS_UTIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "hydrascope.h"
 
-/* One-line message for getopt's '?' or ':' (optstrings start with ':'). */
-int bad_option(const char *cmd, int opt, char **argv);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
-/* --top N: a positive number; prints the error. */
-int parse_top(const char *arg, unsigned long *top);
 /* RFC 3339 UTC; frac adds microseconds. */
 void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);
 /* Offset that turns the live program clock (CLOCK_MONOTONIC) into Unix ns. */
 int64_t mono_to_unix_offset(void);
 void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len);
+/* The signals of sigs (0 ends them) blocked, to be read from the fd this
+ * returns (close-on-exec), or -1 with errno set; the mask before in *old
+ * unless NULL. */
+int signal_fd(const int *sigs, sigset_t *old);
+struct json_object;
+/* j as one line of plain JSON (slashes as they are) into f; j freed. */
+void json_line(FILE *f, struct json_object *j);
 /* Bytes as text: printable ASCII as is, anything else as \xNN. */
 void fmt_bytes(const void *p, size_t n, char *buf, size_t len);
 

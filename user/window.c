@@ -148,9 +148,13 @@ void win_enforce(struct windows *w, int enforce_fd, int mode, unsigned int ttl_s
 	w->enf_ttl_ns = (__u64)ttl_s * 1000000000ULL;
 }
 
+const struct hs_opt_name hs_enforce_names[] = {
+	{ "dry-run", HS_ENF_DRY_RUN }, { "drop", HS_ENF_DROP }, { 0 }
+};
+
 const char *enforce_mode_name(int mode)
 {
-	return mode == HS_ENF_DROP ? "drop" : mode == HS_ENF_DRY_RUN ? "dry-run" : NULL;
+	return hs_opt_name_of(hs_enforce_names, (unsigned int)mode);
 }
 
 /* Delete the enforce entries of ja4 (NULL: those expired by now). */
@@ -223,85 +227,109 @@ static const char *state_name(enum det_state s)
 	return s == DET_NEW_ALERT ? "new" : s == DET_ACTIVE ? "active" : "ended";
 }
 
-static void on_alert(struct windows *w, enum fp_kind kind, const struct det_alert *a)
+/* An alert counted, and listed among the open ones unless it ended. */
+static void alert_note(struct windows *w, enum fp_kind kind, const struct det_alert *a)
+{
+	struct win_open *op;
+
+	w->alerts++;
+	w->next.alerts[kind][a->state]++;
+	if (a->state == DET_ENDED)
+		return;
+	w->next.nopen[kind]++;
+	if (w->next.nlisted >= WIN_OPEN_MAX)
+		return;
+	op = &w->next.open[w->next.nlisted++];
+	op->kind = kind;
+	snprintf(op->name, sizeof(op->name), "%s", a->obs->name);
+	op->score = a->score;
+	op->ips = a->obs->ips;
+}
+
+static const char *alert_event(enum fp_kind kind)
+{
+	return kind == FP_TLS ? "hydra" : "hydra_tcp";
+}
+
+static void alert_json(struct windows *w, enum fp_kind kind, const struct det_alert *a,
+		       const char *ts, const char *enf)
 {
 	const struct det_obs *o = a->obs;
 	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
 	const char *detail = o->detail ? o->detail : "";
-	char ts[48], addr[64], num[32];
-	const char *enf = kind == FP_TLS ? enforce_alert(w, a) : NULL;
+	json_object *j = json_object_new_object(), *r, *s;
+	char addr[64], num[32];
 	unsigned int i;
 	int k;
 
-	w->alerts++;
-	w->next.alerts[kind][a->state]++;
-	if (a->state != DET_ENDED) {
-		w->next.nopen[kind]++;
-		if (w->next.nlisted < WIN_OPEN_MAX) {
-			struct win_open *op = &w->next.open[w->next.nlisted++];
-
-			op->kind = kind;
-			snprintf(op->name, sizeof(op->name), "%s", o->name);
-			op->score = a->score;
-			op->ips = o->ips;
-		}
-	}
-	fmt_time(w->end_ns, false, ts, sizeof(ts));
-	if (w->json) {
-		json_object *j = json_object_new_object(), *r, *s;
-
-		json_object_object_add(j, "event", json_object_new_string(
-			kind == FP_TLS ? "hydra" : "hydra_tcp"));
-		json_object_object_add(j, "state", json_object_new_string(state_name(a->state)));
-		json_object_object_add(j, "ts", json_object_new_string(ts));
-		json_object_object_add(j, "window_s", json_object_new_int((int)w->window_s));
-		if (kind == FP_TLS) {
-			json_object_object_add(j, "ja4", json_object_new_string(o->name));
-			json_object_object_add(j, "ja4_r", json_object_new_string(detail));
-		} else {
-			json_object_object_add(j, "tcp_sig", json_object_new_string(o->name));
-			json_object_object_add(j, "os", *detail ? json_object_new_string(detail) : NULL);
-		}
-		json_object_object_add(j, "ips", json_object_new_int64(llround(o->ips)));
-		json_object_object_add(j, "nets", json_object_new_int64(llround(o->nets)));
-		json_object_object_add(j, "conns", json_object_new_uint64(o->conns));
-		snprintf(num, sizeof(num), "%.2f", cpi);
-		/* written as text: a double prints as 1.4399999999999999 */
-		json_object_object_add(j, "conns_per_ip", json_object_new_double_s(cpi, num));
-		if (kind == FP_TLS)
-			json_object_object_add(j, "tcp_sigs", json_object_new_int64(llround(o->stacks)));
-		json_object_object_add(j, "baseline_ips", json_object_new_int64(llround(a->baseline_ips)));
-		json_object_object_add(j, "score", json_object_new_int(a->score));
-		r = json_object_new_array();
-		for (k = 0; k < DET_SIG__COUNT; k++)
-			if (a->signals & (1u << k))
-				json_object_array_add(r, json_object_new_string(det_signal_name(k)));
-		json_object_object_add(j, "reasons", r);
-		if (kind == FP_TLS) {
-			s = json_object_new_array();
-			for (i = 0; i < o->nsamples; i++) {
-				addr_out(w, &o->samples[i], addr, sizeof(addr));
-				json_object_array_add(s, json_object_new_string(addr));
-			}
-			json_object_object_add(j, "sample_ips", s);
-			json_object_object_add(j, "enforced", enf ? json_object_new_string(enf) : NULL);
-		}
-		fprintf(w->out, "%s\n", json_object_to_json_string_ext(j,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
+	json_object_object_add(j, "event", json_object_new_string(alert_event(kind)));
+	json_object_object_add(j, "state", json_object_new_string(state_name(a->state)));
+	json_object_object_add(j, "ts", json_object_new_string(ts));
+	json_object_object_add(j, "window_s", json_object_new_int((int)w->window_s));
+	if (kind == FP_TLS) {
+		json_object_object_add(j, "ja4", json_object_new_string(o->name));
+		json_object_object_add(j, "ja4_r", json_object_new_string(detail));
 	} else {
-		fprintf(w->out, "%s %s %-6s %s ips=%lld nets=%lld conns=%llu conns/ip=%.2f ", ts,
-			kind == FP_TLS ? "hydra" : "hydra_tcp", state_name(a->state), o->name,
-			llround(o->ips), llround(o->nets), (unsigned long long)o->conns, cpi);
-		if (kind == FP_TLS)
-			fprintf(w->out, "tcp_sigs=%lld ", llround(o->stacks));
-		fprintf(w->out, "baseline_ips=%lld score=%d reasons=", llround(a->baseline_ips),
-			a->score);
-		for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
-			if (a->signals & (1u << k))
-				fprintf(w->out, "%s%s", i++ ? "," : "", det_signal_name(k));
-		fprintf(w->out, "%s%s%s\n", i ? "" : "-", enf ? " enforced=" : "", enf ? enf : "");
+		json_object_object_add(j, "tcp_sig", json_object_new_string(o->name));
+		json_object_object_add(j, "os", *detail ? json_object_new_string(detail) : NULL);
 	}
+	json_object_object_add(j, "ips", json_object_new_int64(llround(o->ips)));
+	json_object_object_add(j, "nets", json_object_new_int64(llround(o->nets)));
+	json_object_object_add(j, "conns", json_object_new_uint64(o->conns));
+	snprintf(num, sizeof(num), "%.2f", cpi);
+	/* written as text: a double prints as 1.4399999999999999 */
+	json_object_object_add(j, "conns_per_ip", json_object_new_double_s(cpi, num));
+	if (kind == FP_TLS)
+		json_object_object_add(j, "tcp_sigs", json_object_new_int64(llround(o->stacks)));
+	json_object_object_add(j, "baseline_ips", json_object_new_int64(llround(a->baseline_ips)));
+	json_object_object_add(j, "score", json_object_new_int(a->score));
+	r = json_object_new_array();
+	for (k = 0; k < DET_SIG__COUNT; k++)
+		if (a->signals & (1u << k))
+			json_object_array_add(r, json_object_new_string(det_signal_name(k)));
+	json_object_object_add(j, "reasons", r);
+	if (kind == FP_TLS) {
+		s = json_object_new_array();
+		for (i = 0; i < o->nsamples; i++) {
+			addr_out(w, &o->samples[i], addr, sizeof(addr));
+			json_object_array_add(s, json_object_new_string(addr));
+		}
+		json_object_object_add(j, "sample_ips", s);
+		json_object_object_add(j, "enforced", enf ? json_object_new_string(enf) : NULL);
+	}
+	json_line(w->out, j);
+}
+
+static void alert_text(struct windows *w, enum fp_kind kind, const struct det_alert *a,
+		       const char *ts, const char *enf)
+{
+	const struct det_obs *o = a->obs;
+	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
+	int k, i;
+
+	fprintf(w->out, "%s %s %-6s %s ips=%lld nets=%lld conns=%llu conns/ip=%.2f ", ts,
+		alert_event(kind), state_name(a->state), o->name,
+		llround(o->ips), llround(o->nets), (unsigned long long)o->conns, cpi);
+	if (kind == FP_TLS)
+		fprintf(w->out, "tcp_sigs=%lld ", llround(o->stacks));
+	fprintf(w->out, "baseline_ips=%lld score=%d reasons=", llround(a->baseline_ips), a->score);
+	for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
+		if (a->signals & (1u << k))
+			fprintf(w->out, "%s%s", i++ ? "," : "", det_signal_name(k));
+	fprintf(w->out, "%s%s%s\n", i ? "" : "-", enf ? " enforced=" : "", enf ? enf : "");
+}
+
+static void on_alert(struct windows *w, enum fp_kind kind, const struct det_alert *a)
+{
+	const char *enf = kind == FP_TLS ? enforce_alert(w, a) : NULL;
+	char ts[48];
+
+	alert_note(w, kind, a);
+	fmt_time(w->end_ns, false, ts, sizeof(ts));
+	if (w->json)
+		alert_json(w, kind, a, ts, enf);
+	else
+		alert_text(w, kind, a, ts, enf);
 	fflush(w->out);
 }
 

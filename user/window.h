@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "detect.h"
+#include "opts.h"
 
 struct windows;
 /* alerts_path NULL or "-": stdout; else appended to, created 0600. */
@@ -49,6 +50,8 @@ void win_summary(struct windows *w, struct win_summary *s);
  * ids in the enforce map (enforce_fd) with mode and an expiry ttl_s ahead;
  * an ended alert removes them, expired entries are swept each window. */
 void win_enforce(struct windows *w, int enforce_fd, int mode, unsigned int ttl_s);
+/* --enforce's names of the HS_ENF_* modes. */
+extern const struct hs_opt_name hs_enforce_names[];
 /* "dry-run", "drop", or NULL for HS_ENF_OFF. */
 const char *enforce_mode_name(int mode);
 

@@ -24,11 +24,59 @@ expect_exit "no command" 2 "$HS"
 expect_exit "unknown command" 2 "$HS" frobnicate
 expect_exit "top-level help" 0 "$HS" -h
 grep -q '^Usage: hydrascope COMMAND' "$TMP/out" && ok "help names the usage" || fail "help text"
-for c in run dump status replay; do
+for c in run dump status replay top exporter; do
 	expect_exit "$c -h" 0 "$HS" $c -h
 	grep -q "^Usage: hydrascope $c" "$TMP/out" && ok "$c -h prints usage" || fail "$c -h usage"
 	expect_exit "$c unknown flag" 2 "$HS" $c --no-such-flag
 done
+
+# help_opts CMD: the options `CMD -h` lists, one "NAME ARG" a line (ARG "-"
+# for a flag): its lines "  -x, --NAME ARG  help" and "      --NAME  help";
+# the value's name follows the option after one space, in capitals
+help_opts() {
+	"$HS" "$1" -h | sed -nE 's/^  (-[a-zA-Z], |    )--([a-z0-9.-]+)( ([A-Z][A-Z:]*))?( .*|$)/\2 \4/p' |
+		awk '{ print $1, ($2 == "" ? "-" : $2) }'
+}
+man8=$ROOT/user/hydrascope.8
+man_missing=
+for c in run dump status replay top exporter; do
+	help_opts $c >"$TMP/opts"
+	n=$(wc -l <"$TMP/opts")
+	dups=$(cut -d' ' -f1 "$TMP/opts" | sort | uniq -d | tr '\n' ' ')
+	[ "$n" -gt 0 ] && [ -z "$dups" ] && ok "$c -h lists $n options, each once" ||
+		fail "$c -h: options listed more than once: '$dups' ($n lines)"
+	# each listed option is one the command takes: a value-taking option
+	# given none is missing its value, a flag goes by to the unknown one
+	taken=0
+	while read -r name arg; do
+		if [ "$arg" = - ]; then
+			"$HS" $c --$name --no-such-flag >/dev/null 2>"$TMP/err"
+			want="unknown option '--no-such-flag'"
+		else
+			"$HS" $c --$name >/dev/null 2>"$TMP/err"
+			want="option '--$name' needs a value"
+		fi
+		grep -qF "$want" "$TMP/err" && taken=$((taken + 1)) ||
+			fail "$c --$name: '$want' expected, got: $(cat "$TMP/err")"
+	done <"$TMP/opts"
+	[ "$taken" = "$n" ] && ok "$c takes every option its -h lists"
+	# the synopsis names the same options
+	"$HS" $c -h | sed -n '1,/^ *-/p' | sed '$d' | grep -oE '\[--[a-z0-9.-]+' | cut -c4- |
+		sort >"$TMP/syn"
+	"$HS" $c -h | grep -oE '\[-[a-zA-Z]\]' | cut -c3 | while read -r l; do
+		"$HS" $c -h | sed -nE "s/^  -$l, --([a-z0-9.-]+).*/\1/p"
+	done | sort - "$TMP/syn" -o "$TMP/syn"
+	req=$("$HS" $c -h | head -1 | grep -oE "^Usage: hydrascope $c -[a-zA-Z]" | cut -c$((21 + ${#c}))-)
+	[ -n "$req" ] && "$HS" $c -h | sed -nE "s/^  -$req, --([a-z0-9.-]+).*/\1/p" >>"$TMP/syn"
+	diff <(sort "$TMP/syn") <(cut -d' ' -f1 "$TMP/opts" | sort) >"$TMP/d" &&
+		ok "$c -h: the synopsis names every option listed" ||
+		fail "$c -h: synopsis and option lines differ: $(tr '\n' ' ' <"$TMP/d")"
+	for name in $(cut -d' ' -f1 "$TMP/opts"); do
+		grep -qF -- "\\-\\-${name//-/\\-}" "$man8" || man_missing+=" $c --$name"
+	done
+done
+[ -z "$man_missing" ] && ok "every option of every -h is in the man page" ||
+	fail "options -h lists and user/hydrascope.8 does not:$man_missing"
 expect_exit "run without -i" 2 "$HS" run
 expect_exit "run bad mode" 2 "$HS" run -i lo -m turbo
 expect_exit "run missing interface" 1 "$HS" run -i hsnosuchdev0
