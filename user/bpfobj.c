@@ -12,7 +12,6 @@
 #include <bpf/libbpf.h>
 
 #include "bpfobj.h"
-#include "fps.h"
 #include "log.h"
 #include "pins.h"
 #include "util.h"
@@ -128,8 +127,6 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 		pr_warn("Couldn't load the BPF program: %s%s", strerror(-err),
 			hs_err_exit(err) == HS_EXIT_NOPRIV ? HS_PRIV_HINT :
 			hs_verbose ? "" : " (run with -v for libbpf's explanation)");
-	else    /* window closes and reports find the pairs by tls_fps */
-		fps_pairs_bind(bpf_map__fd(skel->maps.tls_fps), bpf_map__fd(skel->maps.pairs));
 	return err;
 }
 
@@ -153,6 +150,13 @@ int hs_egress_attach(struct hs_bpf *skel, int ifindex)
 	return fd < 0 ? -errno : fd;
 }
 
+
+struct fp_maps hs_fp_maps(struct hs_bpf *skel)
+{
+	return (struct fp_maps){ .tcp = bpf_map__fd(skel->maps.tcp_fps),
+				 .tls = bpf_map__fd(skel->maps.tls_fps),
+				 .pairs = bpf_map__fd(skel->maps.pairs) };
+}
 
 int hs_stats_read(int stats_fd, struct hs_stats *sum)
 {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "hydrascope.h"
+#include "fps.h"
 #include "opts.h"
 
 /* Datapath settings, fixed when the program loads. */
@@ -31,6 +32,8 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir);
 /* The egress program (the server's SYN-ACKs) attached first on ifindex's
  * egress with a tcx link (kernel 6.6+): its fd, or -errno. */
 int hs_egress_attach(struct hs_bpf *skel, int ifindex);
+/* The object's fingerprint maps, for window closes and reports. */
+struct fp_maps hs_fp_maps(struct hs_bpf *skel);
 int hs_stats_read(int stats_fd, struct hs_stats *sum);
 extern const char *const hs_stat_names[HS_ST__COUNT];
 

@@ -43,29 +43,29 @@ static const struct hs_cmd_opts dump_cmd = {
 int cmd_dump(int argc, char **argv)
 {
 	struct dump_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB };
-	int fd, tls_fd, pairs_fd, err, ret;
+	struct fp_maps m = { .pairs = -1 };
+	int err, ret;
 
 	err = hs_opts_parse(&dump_cmd, argc, argv, &o);
 	if (err <= 0)
 		return hs_opts_exit(err);
 	if (p0f_db_open(o.db))
 		return HS_EXIT_ERR;
-	err = hs_pin_open(o.pin_dir, "tcp_fps", &fd);
+	err = hs_pin_open(o.pin_dir, "tcp_fps", &m.tcp);
 	if (err)
 		return hs_err_exit(err);
-	err = hs_pin_open(o.pin_dir, "tls_fps", &tls_fd);
+	err = hs_pin_open(o.pin_dir, "tls_fps", &m.tls);
 	if (err) {
-		close(fd);
+		close(m.tcp);
 		return hs_err_exit(err);
 	}
 	o.ro.clock_offset = mono_to_unix_offset();
-	pairs_fd = hs_pin_get(o.pin_dir, "pairs");      /* an older layout's pins: none */
-	fps_pairs_bind(tls_fd, pairs_fd);
-	ret = report(fd, tls_fd, &o.ro);
-	if (pairs_fd >= 0)
-		close(pairs_fd);
-	close(fd);
-	close(tls_fd);
+	m.pairs = hs_pin_get(o.pin_dir, "pairs");
+	ret = report(&m, &o.ro);
+	if (m.pairs >= 0)
+		close(m.pairs);
+	close(m.tcp);
+	close(m.tls);
 	p0f_db_free();
 	return ret;
 }

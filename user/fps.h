@@ -25,11 +25,10 @@ size_t fpr_entries(const struct fp_reader *r);
 void fpr_delete(const struct fp_reader *r, int fd);
 /* Delete the entries of generation gen (-1: all) without reading them. */
 int fps_clear(int fd, int gen);
-/* The pairs map of the object whose tls_fps is tls_fd: bound once the
- * object is loaded (hs_load) or its pins opened (dump); -1 when none is. */
-void fps_pairs_bind(int tls_fd, int pairs_fd);
-int fps_pairs_of(int tls_fd);
-/* fps_clear of the pairs bound to tls_fd (none: nothing to do). */
-int fps_pairs_clear(int tls_fd, int gen);
+/* The fingerprint maps of one object (or of one instance's pins) that a
+ * window close and a report read: -1 for one not there or left alone. */
+struct fp_maps {
+	int tcp, tls, pairs;
+};
 
 #endif /* HS_FPS_H */

@@ -231,7 +231,7 @@ static void synopsis_item(const struct hs_opt *o, char *buf, size_t len)
 static void synopsis(const struct hs_cmd_opts *c, const struct flat_opt *fl, int n, FILE *f)
 {
 	int col = fprintf(f, "Usage: hydrascope %s", c->cmd), indent = col + 1, i, len;
-	char item[192];
+	char item[256];     /* "[" flag (64) " " names (128) "]" */
 
 	for (i = 0; i <= n; i++) {
 		if (i < n)

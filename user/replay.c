@@ -48,7 +48,7 @@ struct replay {
 	int nfiles;
 	struct det_config dc;
 	unsigned long long window_s;  /* the detector's window; 0: no detector */
-	int tcp_fps_fd;             /* to name the TCP signature of a hello */
+	struct fp_maps maps;        /* tcp_fps names the TCP signature of a hello */
 	struct windows *win;        /* --window/--alerts: the detector */
 	struct hs_bpf *skel;
 	struct ring_buffer *rb;
@@ -134,7 +134,7 @@ static void on_tls(struct replay *r, const struct ev_text *e)
 	json_object *j;
 
 	tfp = e->tcp_id ? malloc(sizeof(*tfp)) : NULL;
-	if (tfp && !bpf_map_lookup_elem(r->tcp_fps_fd, &e->tcp_id, tfp))
+	if (tfp && !bpf_map_lookup_elem(r->maps.tcp, &e->tcp_id, tfp))
 		p0f_render(&tfp->sig, sig, sizeof(sig));
 	free(tfp);
 	j = event_obj("tls_hello", e);
@@ -218,8 +218,7 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 			/* the packets before the window's end are in it */
 			if (replay_flush(r))
 				return -1;
-			if (win_advance(r->win, bpf_map__fd(r->skel->maps.tls_fps),
-					bpf_map__fd(r->skel->maps.tcp_fps), f.ts_ns)) {
+			if (win_advance(r->win, &r->maps, f.ts_ns)) {
 				pr_warn("%s: the detector ran out of memory", file);
 				return -1;
 			}
@@ -324,7 +323,7 @@ static int replay_load(struct replay *r)
 	err = hs_load(r->skel, NULL);
 	if (err)
 		return hs_err_exit(err);
-	r->tcp_fps_fd = bpf_map__fd(r->skel->maps.tcp_fps);
+	r->maps = hs_fp_maps(r->skel);
 	if (o->alerts || r->window_s) {
 		r->win = win_new(&r->dc, r->window_s ? (unsigned int)r->window_s : 60, o->alerts,
 				 r->json, o->redact);
@@ -357,13 +356,11 @@ static int replay_run(struct replay *r)
 	replay_left_out(r->skel);
 	if (r->win) {
 		/* the last, partial window is judged too */
-		ret = win_close(r->win, bpf_map__fd(r->skel->maps.tls_fps),
-				bpf_map__fd(r->skel->maps.tcp_fps), -1, 0) ?
-		      HS_EXIT_ERR : HS_EXIT_OK;
+		ret = win_close(r->win, &r->maps, -1, 0) ? HS_EXIT_ERR : HS_EXIT_OK;
 		pr_debug("%llu alerts", win_alerts(r->win));
 	} else {
 		ret = r->events ? HS_EXIT_OK :
-		      report(r->tcp_fps_fd, bpf_map__fd(r->skel->maps.tls_fps), &r->o->ro);
+		      report(&r->maps, &r->o->ro);
 	}
 	if (ret == HS_EXIT_OK && fflush(stdout))
 		ret = HS_EXIT_ERR;

@@ -299,21 +299,21 @@ static void print_pairs_table(struct det_obs *const *p, size_t n, const struct r
 	}
 }
 
-/* The pairs bound to tls_fd (none: nothing printed), named through tls_fd
- * and tcp_fd, most connections first. */
-static int report_pairs(int tcp_fd, int tls_fd, const struct report_opts *o)
+/* The pairs (none: nothing printed), named through tls_fps and tcp_fps,
+ * most connections first. */
+static int report_pairs(const struct fp_maps *m, const struct report_opts *o)
 {
-	int fd = fps_pairs_of(tls_fd), err;
+	int err;
 	struct fp_reader *rd;
 	struct det_obs *rows, **by;
 	size_t n, i;
 
-	if (fd < 0)
+	if (m->pairs < 0)
 		return 0;
 	if (!(rd = fpr_new(FP_PAIR)))
 		return -ENOMEM;
-	fpr_name_maps(rd, tls_fd, tcp_fd);
-	err = fpr_read(rd, fd, -1, &rows, &n);
+	fpr_name_maps(rd, m->tls, m->tcp);
+	err = fpr_read(rd, m->pairs, -1, &rows, &n);
 	by = err ? NULL : malloc((n ? n : 1) * sizeof(*by));
 	if (!err && !by)
 		err = -ENOMEM;
@@ -336,14 +336,14 @@ static int report_pairs(int tcp_fd, int tls_fd, const struct report_opts *o)
 	return err;
 }
 
-int report(int tcp_fd, int tls_fd, const struct report_opts *o)
+int report(const struct fp_maps *m, const struct report_opts *o)
 {
 	struct rows rs[2] = { { 0 } };
 	int err, k, ret = HS_EXIT_OK;
 
-	err = collect_tcp(tcp_fd, &rs[0]);
+	err = collect_tcp(m->tcp, &rs[0]);
 	if (!err)
-		err = collect_tls(tls_fd, &rs[1]);
+		err = collect_tls(m->tls, &rs[1]);
 	if (err) {
 		pr_warn("Couldn't read the fingerprint maps: %s", strerror(-err));
 		ret = HS_EXIT_ERR;
@@ -363,7 +363,7 @@ int report(int tcp_fd, int tls_fd, const struct report_opts *o)
 			print_table(&rs[k], n, k == 1, o);
 		}
 	}
-	err = report_pairs(tcp_fd, tls_fd, o);
+	err = report_pairs(m, o);
 	if (err) {
 		pr_warn("Couldn't read the pairs map: %s", strerror(-err));
 		ret = HS_EXIT_ERR;

@@ -651,6 +651,7 @@ static void run_tick(struct run_ctx *c)
 {
 	struct timespec now, pause = { .tv_nsec = 20 * 1000 * 1000 };
 	struct hs_bpf *skel = c->skel;
+	struct fp_maps maps = hs_fp_maps(skel);
 	__u64 ticks;
 	int old, err;
 
@@ -667,8 +668,7 @@ static void run_tick(struct run_ctx *c)
 	 * give them time to finish */
 	nanosleep(&pause, NULL);
 	clock_gettime(CLOCK_REALTIME, &now);
-	err = win_close(c->win, bpf_map__fd(skel->maps.tls_fps), bpf_map__fd(skel->maps.tcp_fps),
-			old, (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec);
+	err = win_close(c->win, &maps, old, (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec);
 	if (err)
 		pr_warn("window: %s", strerror(-err));
 	else

@@ -375,7 +375,7 @@ static void win_publish(struct windows *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
-int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
+int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 {
 	int err, err2 = 0;
 
@@ -391,10 +391,11 @@ int win_close(struct windows *w, int tls_fd, int tcp_fd, int gen, __u64 end_ns)
 	/* this window's summary: totals carried on, open alerts afresh */
 	w->next.nopen[0] = w->next.nopen[1] = 0;
 	w->next.nlisted = 0;
-	err = side_close(w, &w->tls, tls_fd, gen);
-	fps_pairs_clear(tls_fd, gen);   /* no reader yet: the old window's pairs go */
-	if (tcp_fd >= 0)
-		err2 = w->tcp_on ? side_close(w, &w->tcp, tcp_fd, gen) : fps_clear(tcp_fd, gen);
+	err = side_close(w, &w->tls, m->tls, gen);
+	if (m->pairs >= 0)
+		fps_clear(m->pairs, gen);   /* no reader yet: the old window's pairs go */
+	if (m->tcp >= 0)
+		err2 = w->tcp_on ? side_close(w, &w->tcp, m->tcp, gen) : fps_clear(m->tcp, gen);
 	win_publish(w);
 	if (w->enf_fd >= 0)
 		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
@@ -415,7 +416,7 @@ bool win_due(const struct windows *w, __u64 now_ns)
 }
 
 /* Close every window that ends at or before now; returns -errno on error. */
-int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
+int win_advance(struct windows *w, const struct fp_maps *m, __u64 now_ns)
 {
 	__u64 len = (__u64)w->window_s * 1000000000ULL, skip;
 	int err;
@@ -424,7 +425,7 @@ int win_advance(struct windows *w, int tls_fd, int tcp_fd, __u64 now_ns)
 	if (!w->end_ns)
 		w->end_ns = (now_ns / len + 1) * len;  /* windows on round times */
 	while (now_ns >= w->end_ns) {
-		err = win_close(w, tls_fd, tcp_fd, -1, 0);
+		err = win_close(w, m, -1, 0);
 		if (err)
 			return err;
 		w->end_ns += len;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "detect.h"
+#include "fps.h"
 #include "opts.h"
 
 struct windows;
@@ -15,16 +16,17 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 void win_free(struct windows *w);
 /* Close the windows that end at or before now_ns (program clock): replay,
  * whose program writes generation 0 only. */
-int win_advance(struct windows *w, int tls_fps_fd, int tcp_fps_fd, __u64 now_ns);
+int win_advance(struct windows *w, const struct fp_maps *m, __u64 now_ns);
 /* Would win_advance at now_ns do anything (the first time: start the
  * windows)? Replay runs the packets before a window's end first. */
 bool win_due(const struct windows *w, __u64 now_ns);
 /* Close a window now: read the entries of generation gen (0 or 1: keys
  * whose lowest bit is gen; -1: every entry) of tls_fps and, unless the
- * config turned TCP stacks off, of tcp_fps (-1: left alone), merged by
- * name, delete them, judge each kind with its own detector, write the
- * alerts. end_ns (Unix ns; 0: the window's own end) is the alerts' ts. */
-int win_close(struct windows *w, int tls_fps_fd, int tcp_fps_fd, int gen, __u64 end_ns);
+ * config turned TCP stacks off, of tcp_fps (m->tcp -1: left alone), merged
+ * by name, delete them, judge each kind with its own detector, write the
+ * alerts; clear the pairs of that generation (m->pairs -1: none). end_ns
+ * (Unix ns; 0: the window's own end) is the alerts' ts. */
+int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns);
 /* Detector state of both kinds: path (TLS) and path's "-tcp.json" twin.
  * win_load reports a rejected file in one line and starts that kind fresh. */
 int win_save(const struct windows *w, const char *path);

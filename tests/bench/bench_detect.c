@@ -332,7 +332,7 @@ static int time_close(int fd, const struct hs_tls_fp *vals, const struct det_con
 		if (fill(fd, vals) || time_walk(fd, v, &t->walk[i]))
 			return -1;
 		t0 = cpu_ms();
-		if (win_close(w, fd, -1, -1, 1)) {
+		if (win_close(w, &(struct fp_maps){ .tcp = -1, .tls = fd, .pairs = -1 }, -1, 1)) {
 			fprintf(stderr, "bench_detect: window close failed\n");
 			return -1;
 		}

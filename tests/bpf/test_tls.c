@@ -1151,7 +1151,6 @@ static void test_pairs(void **state)
 	}
 
 	/* the reader: rows by (JA4, TCP stack), estimated */
-	CHECK_INT("pairs", "bound to tls_fps at load", e->pairs_fd, fps_pairs_of(e->tls_fd));
 	rd = fpr_new(FP_PAIR);
 	if (!rd)
 		fail_msg("fpr_new: out of memory");
@@ -1177,7 +1176,7 @@ static void test_pairs(void **state)
 	pair_conn(e, &pconns[0], 23100);
 	n = pair_entries(e, keys, v, 4);
 	CHECK_INT("next window", "pairs entries", 3, n);
-	CHECK_INT("window close", "fps_pairs_clear", 0, fps_pairs_clear(e->tls_fd, 0));
+	CHECK_INT("window close", "fps_clear of the pairs", 0, fps_clear(e->pairs_fd, 0));
 	n = pair_entries(e, keys, v, 4);
 	CHECK_INT("window closed", "pairs entries", 1, n);
 	CHECK_INT("window closed", "the one left is of generation 1", 1, n == 1 && (keys[0] & 1));

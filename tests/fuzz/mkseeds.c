@@ -91,7 +91,8 @@ int main(int argc, char **argv)
 	struct det_config dc;
 	struct hs_bpf *skel;
 	char err[1024], path[4096];
-	int i, prog, tls_fd, tcp_fd;
+	struct fp_maps maps;
+	int i, prog;
 
 	if (argc < 3 || !s) {
 		fprintf(stderr, "usage: mkseeds DIR CAPTURE...\n");
@@ -110,8 +111,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	prog = bpf_program__fd(skel->progs.hs_xdp);
-	tls_fd = bpf_map__fd(skel->maps.tls_fps);
-	tcp_fd = bpf_map__fd(skel->maps.tcp_fps);
+	maps = hs_fp_maps(skel);
 	det_config_default(&dc);
 	win = win_new(&dc, 60, "/dev/null", true, false);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, s, NULL);
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 				ring_buffer__consume(rb);
 		}
 		capture_close(c);
-		if (win_close(win, tls_fd, tcp_fd, -1, 0))
+		if (win_close(win, &maps, -1, 0))
 			return 1;
 	}
 	snprintf(path, sizeof(path), "%s/fuzz_state", s->dir);
