@@ -369,6 +369,39 @@ while True:
 		{ echo "# bed_tls_server: the TLS server did not start on ports $*"; return 1; }
 }
 
+# bed_capture VAR FILE: tcpdump on the server's side of the bed writing
+# every TCP packet to FILE (its pid in VAR, its log $TMP/tcpdump.log);
+# fails the test and ends it unless tcpdump is listening within 5 s.
+# --immediate-mode: without it, packets still in the capture ring when
+# SIGINT arrives are counted "received by filter" but never written.
+bed_capture() {
+	bg_job "$1" nsenter --net=/run/netns/"$BED_SRV" tcpdump -i "$BED_DEV" -nn -U \
+		--immediate-mode -Z root -w "$2" tcp 2>"$TMP/tcpdump.log"
+	if ! wait_for 5 grep -q 'listening on' "$TMP/tcpdump.log"; then
+		fail "tcpdump on $BED_DEV: 'listening on' expected, got: $(cat "$TMP/tcpdump.log")"
+		done_testing
+	fi
+}
+
+# bed_snapshot TD_PID: what the running instance holds, as `dump -j` and
+# `status -j` give it ($TMP/dump.json, $TMP/status.json), then the capture
+# of bed_capture stopped and checked whole
+bed_snapshot() {
+	local rc td_cap td_rcv
+
+	"$HS" dump --pin-dir "$BED_PINS" -j >"$TMP/dump.json" 2>"$TMP/dump.err"
+	rc=$?
+	expect_eq "dump -j exit status" "0" "$rc$([ $rc != 0 ] && echo " ($(cat "$TMP/dump.err"))")"
+	nsx "$BED_SRV" "$HS" status --pin-dir "$BED_PINS" -j >"$TMP/status.json" 2>"$TMP/status.err"
+	rc=$?
+	expect_eq "status -j exit status" "0" "$rc$([ $rc != 0 ] && echo " ($(cat "$TMP/status.err"))")"
+	rc=0; bg_stop "$1" INT || rc=$?
+	expect_eq "tcpdump stops cleanly on SIGINT" 0 $rc
+	td_cap=$(sed -n 's/^\([0-9]*\) packets captured$/\1/p' "$TMP/tcpdump.log")
+	td_rcv=$(sed -n 's/^\([0-9]*\) packets received by filter$/\1/p' "$TMP/tcpdump.log")
+	expect_eq "tcpdump wrote every packet its filter received" "$td_rcv" "$td_cap"
+}
+
 # bed_tls_once CLIENT I PORT: one TLS handshake (and for curl and python3 a
 # request) from client namespace I (1-based) to the bed's TLS server on
 # PORT: CLIENT is curl, openssl (s_client), gnutls (gnutls-cli) or python3

@@ -26,12 +26,7 @@ offl=$(nsx "$BED_SRV" ethtool -k "$BED_DEV" 2>&1 |
 expect_eq "offloads off on $BED_DEV" \
 	"tcp-segmentation-offload: off generic-segmentation-offload: off generic-receive-offload: off " "$offl"
 
-bg_job TD_PID nsenter --net=/run/netns/"$BED_SRV" tcpdump -i "$BED_DEV" -nn -U --immediate-mode \
-	-Z root -w "$CAP" tcp 2>"$TMP/tcpdump.log"
-if ! wait_for 5 grep -q 'listening on' "$TMP/tcpdump.log"; then
-	fail "tcpdump on $BED_DEV: 'listening on' expected, got: $(cat "$TMP/tcpdump.log")"
-	done_testing
-fi
+bed_capture TD_PID "$CAP"
 
 HS_LOG=$TMP/run.log
 if ! hs_start HS_PID "$BED_PINS" "$HS_LOG"; then
@@ -54,20 +49,7 @@ for ((i = 1; i <= CLIENTS; i++)); do
 		"$CONNS" "$got$([ -s "$TMP/conn.err" ] && echo " ($(head -n 3 "$TMP/conn.err" | tr '\n' ' '))")"
 done
 
-"$HS" dump --pin-dir "$BED_PINS" -j >"$TMP/dump.json" 2>"$TMP/dump.err"
-rc=$?
-expect_eq "dump -j exit status" "0" "$rc$([ $rc != 0 ] && echo " ($(cat "$TMP/dump.err"))")"
-nsx "$BED_SRV" "$HS" status --pin-dir "$BED_PINS" -j >"$TMP/status.json" 2>"$TMP/status.err"
-rc=$?
-expect_eq "status -j exit status" "0" "$rc$([ $rc != 0 ] && echo " ($(cat "$TMP/status.err"))")"
-
-# --immediate-mode: without it, packets still in the capture ring when
-# SIGINT arrives are counted "received by filter" but never written
-rc=0; bg_stop "$TD_PID" INT || rc=$?
-expect_eq "tcpdump stops cleanly on SIGINT" 0 $rc
-td_cap=$(sed -n 's/^\([0-9]*\) packets captured$/\1/p' "$TMP/tcpdump.log")
-td_rcv=$(sed -n 's/^\([0-9]*\) packets received by filter$/\1/p' "$TMP/tcpdump.log")
-expect_eq "tcpdump wrote every packet its filter received" "$td_rcv" "$td_cap"
+bed_snapshot "$TD_PID"
 p0f -r "$CAP" >"$TMP/p0f.out" 2>&1
 tcpdump -r "$CAP" -nn 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn' >"$TMP/syns.txt" 2>/dev/null
 

@@ -78,12 +78,7 @@ if ! bed_tls_server "${TLS_PORTS[@]}"; then
 fi
 ok "TLS server (python3 ssl, ALPN http/1.1) on $BED_SRV_IP ports ${TLS_PORTS[*]}"
 
-bg_job TD_PID nsenter --net=/run/netns/"$BED_SRV" tcpdump -i "$BED_DEV" -nn -U --immediate-mode \
-	-Z root -w "$CAP" tcp 2>"$TMP/tcpdump.log"
-if ! wait_for 5 grep -q 'listening on' "$TMP/tcpdump.log"; then
-	fail "tcpdump on $BED_DEV: 'listening on' expected, got: $(cat "$TMP/tcpdump.log")"
-	done_testing
-fi
+bed_capture TD_PID "$CAP"
 
 if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log"; then
 	fail "hydrascope run -i $BED_DEV -m native: attachment expected (log above)"
@@ -192,18 +187,7 @@ done
 echo "# clients done after $((SECONDS - T0)) s"
 sleep 0.3   # last segments on the wire
 
-"$HS" dump --pin-dir "$BED_PINS" -j >"$TMP/dump.json" 2>"$TMP/dump.err"
-rc=$?
-expect_eq "dump -j exit status" "0" "$rc$([ $rc != 0 ] && echo " ($(cat "$TMP/dump.err"))")"
-nsx "$BED_SRV" "$HS" status --pin-dir "$BED_PINS" -j >"$TMP/status.json" 2>"$TMP/status.err"
-rc=$?
-expect_eq "status -j exit status" "0" "$rc$([ $rc != 0 ] && echo " ($(cat "$TMP/status.err"))")"
-
-rc=0; bg_stop "$TD_PID" INT || rc=$?
-expect_eq "tcpdump stops cleanly on SIGINT" 0 $rc
-td_cap=$(sed -n 's/^\([0-9]*\) packets captured$/\1/p' "$TMP/tcpdump.log")
-td_rcv=$(sed -n 's/^\([0-9]*\) packets received by filter$/\1/p' "$TMP/tcpdump.log")
-expect_eq "tcpdump wrote every packet its filter received" "$td_rcv" "$td_cap"
+bed_snapshot "$TD_PID"
 _bg_alive "$HS_PID" && ok "hydrascope still running after the clients" ||
 	fail "hydrascope run still running expected, it exited: $(tail -n 3 "$TMP/run.log" | tr '\n' '|')"
 
