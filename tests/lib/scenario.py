@@ -695,6 +695,9 @@ def make_sources(args, index, seed):
         if args.hydra_growth:
             n = args.hydra_growth * (minutes - args.hydra_start)
         got, k, misses = 0, 0, 0
+        if args.hydra_aligned:
+            slots = [i % (minutes - args.hydra_start) for i in range(n)]
+            rng.shuffle(slots)
         while got < n:
             a = addrs.take(hnets[k % len(hnets)], rng)
             k += 1
@@ -716,9 +719,16 @@ def make_sources(args, index, seed):
                 s.times += poisson_times(rng, args.hydra_persist_rate, m * 60.0 + 60, dur)
                 sources.append(s)
                 continue
-            # in use from a uniform time over [start - dwell, end), cut to the capture
-            t0 = rng.uniform(h0 - dwell, dur)
-            start, end = max(h0, t0), min(dur, max(t0 + dwell, h0 + 1))
+            if args.hydra_aligned:
+                # exits taken in turn for each minute window from the start:
+                # the same number new in every window, each used from the
+                # window's start for DWELL (one window each with 1)
+                m0 = args.hydra_start + slots[got - 1]
+                start, end = m0 * 60.0, min(dur, m0 * 60.0 + dwell)
+            else:
+                # in use from a uniform time over [start - dwell, end), cut to the capture
+                t0 = rng.uniform(h0 - dwell, dur)
+                start, end = max(h0, t0), min(dur, max(t0 + dwell, h0 + 1))
             s = Source(a, "hydra", rng.choice(hydra_stacks), [args.hydra_client],
                        rng.randint(5, 25), int(lognormal(rng, 120000, 0.6, 20000, 800000)))
             # 1-3 connections in every minute window the source is used in
@@ -1086,6 +1096,9 @@ def main(argv=None):
                     help="TCP stacks the hydra uses, comma-separated (default: all 14)")
     ap.add_argument("--hydra-baseline", type=int, default=0,
                     help="steady legitimate IPs using the hydra's client (default 0)")
+    ap.add_argument("--hydra-aligned", action="store_true",
+                    help="exits start at minute boundaries, --hydra-ips / (minutes - start) new "
+                         "in each minute window (default: uniform start times)")
     ap.add_argument("--hydra-growth", type=int, default=0,
                     help="the slow hydra: N new IPs in each minute from the start, each kept "
                          "to the end (replaces --hydra-ips and --hydra-dwell; default 0: off)")

@@ -112,19 +112,20 @@ def issue14_cases(minutes):
     # an exit used for DWELL minutes from a uniform time over [start - dwell,
     # end) is in about DWELL + 1 minute windows: sized per window, whatever
     # --minutes is
-    fast = str(385 * (span + 1))                  # 15,785 at 60 minutes
+    fast = str(350 * span)                        # 14,000 at 60 minutes
     rotating = str(int(150 * (span + 10) / 11))   # 681 at 60 minutes
     # (name, kind, scenario arguments, delay target in windows)
     return [
-        # 385 new exits a minute from a third in, each used for one minute
-        # (so in two minute windows): ~385 novel addresses in each window
-        # (~770 hydra addresses) over ~350 /24s, 1-3 connections per
-        # address and window
+        # 350 new exits in each minute window from a third in, each used in
+        # that window only: 350 novel addresses a window (all of the
+        # hydra's) over ~300 /24s, 1-3 connections per address. Near the
+        # issue's smallest target (>= 300 novel over >= 100 /24s at <= 3
+        # conns per address), beside the SDK's ~250 addresses a window
         ("sdk-new-stacks", "hydra", SDK + ["--hydra-ips", fast, "--hydra-dwell", "1",
-                                           "--hydra-stacks", NEW_STACKS,
+                                           "--hydra-aligned", "--hydra-stacks", NEW_STACKS,
                                            "--hydra-start", str(third)], 2),
         ("sdk-same-stack", "hydra", SDK + ["--hydra-ips", fast, "--hydra-dwell", "1",
-                                           "--hydra-stacks", "lin64",
+                                           "--hydra-aligned", "--hydra-stacks", "lin64",
                                            "--hydra-start", str(third)], 2),
         # each exit lives 10 minutes; ~150 active per window (never 200),
         # ~14 new ones a minute after a first 150
