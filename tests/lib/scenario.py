@@ -66,6 +66,21 @@ pcap of about a tenth of their traffic); the hydra keeps --hydra-ips.
 over the whole capture (the hydra's JA4 then has a baseline instead of
 being new); not scaled by --scale.
 
+Issue 14's cases (all off by default; each from its own random stream):
+--hydra-aligned starts exits at minute boundaries, the same number new in
+every window; --hydra-growth N is the slow hydra (N new IPs each minute,
+kept to the end at --hydra-persist-rate conn/min); --sdk-rate and
+--sdk-churn F (the SDK's IPs replaced at F per hour, the newcomers half in
+its cloud /24s, half elsewhere); --release-ips N (app users, residential
+/24s and browser-like stacks, moving from --release-from to --release-to
+over --release-minutes from --release-start); --mobile-users N (a new
+address every --mobile-change minutes on average, from a carrier pool of
+--mobile-nets /24s, addresses recycled between users); --cgnat-users N
+(behind --cgnat-ips addresses from --cgnat-start, 40% SDK, 60% browser).
+The legit population leaves out the release's and mobile clients. The
+hydra's truth adds per minute its novel IPs, /24s and most connections
+of one IP, and whether its JA4 is shared with legitimate users.
+
 The ground truth goes to FILE.json next to the pcap (FILE.pcap ->
 FILE.json): the hydra's JA4, client, start, IPs, networks, TCP stacks and
 connections; the legitimate JA4s; per JA4 the same counts over the whole
