@@ -66,6 +66,21 @@ pcap of about a tenth of their traffic); the hydra keeps --hydra-ips.
 over the whole capture (the hydra's JA4 then has a baseline instead of
 being new); not scaled by --scale.
 
+Issue 14's cases (all off by default; each from its own random stream):
+--hydra-aligned starts exits at minute boundaries, the same number new in
+every window; --hydra-growth N is the slow hydra (N new IPs each minute,
+kept to the end at --hydra-persist-rate conn/min); --sdk-rate and
+--sdk-churn F (the SDK's IPs replaced at F per hour, the newcomers half in
+its cloud /24s, half elsewhere); --release-ips N (app users, residential
+/24s and browser-like stacks, moving from --release-from to --release-to
+over --release-minutes from --release-start); --mobile-users N (a new
+address every --mobile-change minutes on average, from a carrier pool of
+--mobile-nets /24s, addresses recycled between users); --cgnat-users N
+(behind --cgnat-ips addresses from --cgnat-start, 40% SDK, 60% browser).
+The legit population leaves out the release's and mobile clients. The
+hydra's truth adds per minute its novel IPs, /24s and most connections
+of one IP, and whether its JA4 is shared with legitimate users.
+
 The ground truth goes to FILE.json next to the pcap (FILE.pcap ->
 FILE.json): the hydra's JA4, client, start, IPs, networks, TCP stacks and
 connections; the legitimate JA4s; per JA4 the same counts over the whole
@@ -552,11 +567,12 @@ def net_of(b):
 
 class Source:
     __slots__ = ("addr", "pop", "stack", "clients", "ttl_hops", "rtt_us", "tsoff", "port",
-                 "times")
+                 "times", "switch")
 
     def __init__(self, addr, pop, stack, clients, hops, rtt_us):
         self.addr, self.pop, self.stack, self.clients = addr, pop, stack, clients
         self.ttl_hops, self.rtt_us, self.times = hops, rtt_us, []
+        self.switch = None     # (time s, client): from then on, that client (a release)
         h = hashlib.sha256(addr).digest()
         self.tsoff = int.from_bytes(h[:4], "big")
         self.port = int.from_bytes(h[4:6], "big")   # ephemeral ports go up from here
@@ -604,7 +620,8 @@ def make_sources(args, index, seed):
 
     # legit: steady, many stacks (mostly the common ones), one or two clients
     rng = stream("legit")
-    legit_clients = [(c, w) for c, w in LEGIT_CLIENTS if c != args.hydra_client]
+    legit_clients = [(c, w) for c, w in LEGIT_CLIENTS if c != args.hydra_client and
+                     c not in special_clients(args)]
     stack_w = [(s, 1.0 / (i + 1)) for i, s in enumerate(stacks)]
     nets = addrs.nets[:]
     rng.shuffle(nets)
@@ -637,8 +654,10 @@ def make_sources(args, index, seed):
                 cloud.append(rng.choice(addrs.nets))
         s = Source(a, "sdk", weighted(rng, SDK_STACKS), [args.sdk_client],
                    rng.randint(6, 20), int(lognormal(rng, 25000, 0.7, 2000, 300000)))
-        s.times = poisson_times(rng, lognormal(rng, 0.15, 0.8, 0.02, 3), 0, dur)
+        s.times = poisson_times(rng, lognormal(rng, args.sdk_rate, 0.8, 0.02, 3), 0, dur)
         sources.append(s)
+    if args.sdk_churn:
+        sources += sdk_churn(args, addrs, cloud, [s for s in sources if s.pop == "sdk"], dur)
 
     # popular: browser sessions, Zipf over networks, steady arrivals
     rng = stream("popular")
@@ -688,7 +707,12 @@ def make_sources(args, index, seed):
         hnets = addrs.nets[:]
         rng.shuffle(hnets)
         n = args.hydra_ips
+        if args.hydra_growth:
+            n = args.hydra_growth * (minutes - args.hydra_start)
         got, k, misses = 0, 0, 0
+        if args.hydra_aligned:
+            slots = [i % (minutes - args.hydra_start) for i in range(n)]
+            rng.shuffle(slots)
         while got < n:
             a = addrs.take(hnets[k % len(hnets)], rng)
             k += 1
@@ -699,9 +723,27 @@ def make_sources(args, index, seed):
                                      "IPs" % (n - got))
                 continue
             got, misses = got + 1, 0
-            # in use from a uniform time over [start - dwell, end), cut to the capture
-            t0 = rng.uniform(h0 - dwell, dur)
-            start, end = max(h0, t0), min(dur, max(t0 + dwell, h0 + 1))
+            if args.hydra_growth:
+                # the slow hydra: GROWTH new addresses in each minute window
+                # from the start, each kept to the end of the capture
+                m = int(h0 // 60) + (got - 1) // args.hydra_growth
+                s = Source(a, "hydra", rng.choice(hydra_stacks), [args.hydra_client],
+                           rng.randint(5, 25), int(lognormal(rng, 120000, 0.6, 20000, 800000)))
+                s.times = sorted(rng.uniform(m * 60.0, m * 60.0 + 60)
+                                 for _ in range(rng.randint(lo_r, hi_r)))
+                s.times += poisson_times(rng, args.hydra_persist_rate, m * 60.0 + 60, dur)
+                sources.append(s)
+                continue
+            if args.hydra_aligned:
+                # exits taken in turn for each minute window from the start:
+                # the same number new in every window, each used from the
+                # window's start for DWELL (one window each with 1)
+                m0 = args.hydra_start + slots[got - 1]
+                start, end = m0 * 60.0, min(dur, m0 * 60.0 + dwell)
+            else:
+                # in use from a uniform time over [start - dwell, end), cut to the capture
+                t0 = rng.uniform(h0 - dwell, dur)
+                start, end = max(h0, t0), min(dur, max(t0 + dwell, h0 + 1))
             s = Source(a, "hydra", rng.choice(hydra_stacks), [args.hydra_client],
                        rng.randint(5, 25), int(lognormal(rng, 120000, 0.6, 20000, 800000)))
             # 1-3 connections in every minute window the source is used in
@@ -714,7 +756,121 @@ def make_sources(args, index, seed):
             if not s.times:
                 s.times = [start]
             sources.append(s)
+    sources += special_populations(args, addrs, dur)
     return sources
+
+
+def special_clients(args):
+    """Clients of the special legitimate populations: the legit population
+    leaves them out, so that each such population is its JA4's only user."""
+    out = set()
+    if args.release_ips:
+        out |= {args.release_from, args.release_to}
+    if args.mobile_users:
+        out.add(args.mobile_client)
+    return out
+
+
+def sdk_churn(args, addrs, cloud, sdk, dur):
+    """The SDK's customers come and go: each address leaves at a rate of
+    CHURN per hour (exponential lifetimes) and a new customer takes its
+    place at that moment, half of them in the SDK's cloud /24s (a new VM),
+    half in a /24 the SDK never had. Returns the newcomers; cuts the
+    leavers' connections at their departure."""
+    rng = random.Random("%s:sdk-churn" % args.seed)
+    lam = args.sdk_churn / 3600.0
+    out, queue = [], list(sdk)
+    while queue:
+        s = queue.pop()
+        t0 = s.times[0] if s.pop == "sdk-new" and s.times else 0.0
+        leave = t0 + rng.expovariate(lam)
+        if leave >= dur:
+            continue
+        s.times = [t for t in s.times if t < leave]
+        a = None
+        while a is None:
+            a = addrs.take(rng.choice(cloud) if rng.random() < 0.5 else rng.choice(addrs.nets),
+                           rng)
+        n = Source(a, "sdk-new", weighted(rng, SDK_STACKS), [args.sdk_client], rng.randint(6, 20),
+                   int(lognormal(rng, 25000, 0.7, 2000, 300000)))
+        n.times = [leave] + poisson_times(rng, lognormal(rng, args.sdk_rate, 0.8, 0.02, 3),
+                                          leave, dur)
+        out.append(n)
+        queue.append(n)
+    return out
+
+
+def special_populations(args, addrs, dur):
+    """The legitimate populations of issue 14's cases, each from its own
+    random stream (absent by default: the default capture is unchanged)."""
+    out = []
+
+    def stream(name):
+        return random.Random("%s:%s" % (args.seed, name))
+
+    def any_ip(rng):
+        while True:
+            a = addrs.take(rng.choice(addrs.nets), rng)
+            if a:
+                return a
+
+    # release: an app's users, on residential networks and browser-like
+    # stacks, move from one client to another (an app update) each at a
+    # uniform time over [release start, + release minutes)
+    if args.release_ips:
+        rng = stream("release")
+        r0 = args.release_start * 60.0
+        for i in range(args.release_ips):
+            s = Source(any_ip(rng), "release", weighted(rng, POPULAR_STACKS),
+                       [args.release_from], rng.randint(4, 24),
+                       int(lognormal(rng, 50000, 0.7, 5000, 500000)))
+            s.times = poisson_times(rng, lognormal(rng, 0.5, 0.7, 0.1, 4), 0, dur)
+            s.switch = (rng.uniform(r0, r0 + args.release_minutes * 60.0), args.release_to)
+            out.append(s)
+
+    # mobile: users whose address changes every few minutes (exponential,
+    # mean --mobile-change), each new one drawn from the carriers' pool of
+    # addresses in --mobile-nets /24s (addresses recycle between users)
+    if args.mobile_users:
+        rng = stream("mobile")
+        pool_nets = rng.sample(addrs.nets, args.mobile_nets)
+        pool = []
+        for n in pool_nets:
+            while len(pool) < 200 * (pool_nets.index(n) + 1):
+                a = addrs.take(n, rng)
+                if a is None:
+                    break
+                pool.append(a)
+        for u in range(args.mobile_users):
+            stack = "android" if rng.random() < 0.7 else "mac"
+            rate = lognormal(rng, args.mobile_rate, 0.6, 0.1, 6)
+            rtt = int(lognormal(rng, 80000, 0.5, 20000, 600000))
+            t = 0.0
+            while t < dur:
+                end = min(dur, t + rng.expovariate(1.0 / (args.mobile_change * 60.0)))
+                s = Source(rng.choice(pool), "mobile", stack, [args.mobile_client],
+                           rng.randint(8, 20), rtt)
+                s.port = rng.getrandbits(16)    # users sharing an address over time
+                s.times = poisson_times(rng, rate, t, end)
+                if s.times:
+                    out.append(s)
+                t = end
+
+    # cgnat: thousands of users behind a few addresses (each user kept on
+    # one), appearing at --cgnat-start, on browser-like stacks, with the
+    # SDK or the browser
+    if args.cgnat_users:
+        rng = stream("cgnat")
+        ips = [any_ip(rng) for _ in range(args.cgnat_ips)]
+        c0 = args.cgnat_start * 60.0
+        for u in range(args.cgnat_users):
+            client = args.sdk_client if rng.random() < 0.4 else args.popular_client
+            s = Source(rng.choice(ips), "cgnat", weighted(rng, POPULAR_STACKS), [client],
+                       rng.randint(6, 14), int(lognormal(rng, 60000, 0.5, 10000, 400000)))
+            s.port = rng.getrandbits(16)        # the NAT's port block of this user
+            s.times = poisson_times(rng, lognormal(rng, 0.3, 0.7, 0.05, 3), c0, dur)
+            out.append(s)
+    return out
 
 
 # ---- the scenario ------------------------------------------------------------------
@@ -733,7 +889,8 @@ def parse_rate(s):
 def generate(args):
     t_start = time.monotonic()
     templates, index = load_templates(args.templates)
-    for c in (args.hydra_client, args.popular_client, args.sdk_client):
+    for c in (args.hydra_client, args.popular_client, args.sdk_client, args.release_from,
+              args.release_to, args.mobile_client):
         if c not in templates:
             raise SystemExit("scenario.py: no template client '%s' (have: %s)" % (
                 c, ", ".join(sorted(templates))))
@@ -772,6 +929,8 @@ def generate(args):
         s = sources[i]
         rng.seed(seed_key | int.from_bytes(s.addr, "big") << 40 | t_us)
         client = s.clients[0] if len(s.clients) == 1 else rng.choice(s.clients)
+        if s.switch is not None and t_us >= s.switch[0] * 1e6:
+            client = s.switch[1]
         # Linux walks the ephemeral range from a per-destination offset in
         # steps of two, skipping ports taken meanwhile
         s.port += 2 * rng.randint(1, 6)
@@ -836,6 +995,39 @@ def generate(args):
                  "baseline_ips": ja4s[hydra_ja4]["populations"].get("baseline", 0),
                  "ips_per_minute": [len(x) for x in per_min],
                  "ips_per_minute_mean": round(sum(active) / max(1, len(active)), 1)}
+        # what separates a hydra inside a shared fingerprint: per minute,
+        # addresses never seen with the JA4 before (hydra addresses belong to
+        # the hydra only, so: first used in that minute), their /24s, and
+        # the most connections one hydra address made in a minute
+        first = {}
+        for s in hs:
+            if s.times:
+                m = min(minutes - 1, int(s.times[0] // 60))
+                first[s.addr] = min(first.get(s.addr, m), m)
+        novel = [0] * minutes
+        for m in first.values():
+            novel[m] += 1
+        nets_min = [set() for _ in range(minutes)]
+        cmax = [0] * minutes
+        for s in hs:
+            cnt = {}
+            for t in s.times:
+                m = min(minutes - 1, int(t // 60))
+                nets_min[m].add(net_of(s.addr))
+                cnt[m] = cnt.get(m, 0) + 1
+            for m, c in cnt.items():
+                cmax[m] = max(cmax[m], c)
+        run = slice(args.hydra_start, minutes)
+        others = {p for p in ja4s[hydra_ja4]["populations"] if p != "hydra"}
+        hydra.update({
+            "growth_per_minute": args.hydra_growth,
+            "shared": bool(others), "shared_with": sorted(others),
+            "novel_ips_per_minute": novel,
+            "nets_per_minute": [len(x) for x in nets_min],
+            "conns_per_ip_per_minute_max": cmax,
+            "novel_ips_per_minute_min": min(novel[run]) if novel[run] else 0,
+            "nets_per_minute_min": min(len(x) for x in nets_min[run]) if nets_min[run] else 0,
+            "ips_per_minute_max": max(active) if active else 0})
     pops = {}
     for s in sources:
         if not s.times:
@@ -858,6 +1050,11 @@ def generate(args):
         "seconds": round(elapsed, 2),
         "hydra": hydra,
         "legit_ja4s": sorted(j for j, a in ja4s.items() if a["role"] == "legit"),
+        "release": None if not args.release_ips else {
+            "from_ja4": next(iter(templates[args.release_from].values())).fp["ja4"],
+            "to_ja4": next(iter(templates[args.release_to].values())).fp["ja4"],
+            "start_minute": args.release_start, "minutes": args.release_minutes,
+            "ips": args.release_ips},
         "populations": {k: {"ips": v["ips"], "conns": v["conns"], "nets": len(v["nets"]),
                             "clients": sorted(v["clients"])} for k, v in sorted(pops.items())},
         "ja4s": ja4s,
@@ -914,12 +1111,47 @@ def main(argv=None):
                     help="TCP stacks the hydra uses, comma-separated (default: all 14)")
     ap.add_argument("--hydra-baseline", type=int, default=0,
                     help="steady legitimate IPs using the hydra's client (default 0)")
+    ap.add_argument("--hydra-aligned", action="store_true",
+                    help="exits start at minute boundaries, --hydra-ips / (minutes - start) new "
+                         "in each minute window (default: uniform start times)")
+    ap.add_argument("--hydra-growth", type=int, default=0,
+                    help="the slow hydra: N new IPs in each minute from the start, each kept "
+                         "to the end (replaces --hydra-ips and --hydra-dwell; default 0: off)")
+    ap.add_argument("--hydra-persist-rate", type=float, default=0.3,
+                    help="with --hydra-growth: conn/min of an IP after its first minute (0.3)")
     ap.add_argument("--no-hydra", action="store_true", help="legitimate traffic only")
     ap.add_argument("--legit-ips", type=int, default=400)
     ap.add_argument("--popular-ips", type=int, default=12000)
     ap.add_argument("--popular-client", default="chromium")
     ap.add_argument("--sdk-ips", type=int, default=2000)
     ap.add_argument("--sdk-client", default="python3")
+    ap.add_argument("--sdk-rate", type=float, default=0.15,
+                    help="median conn/min of an SDK IP (default 0.15)")
+    ap.add_argument("--sdk-churn", type=float, default=0.0,
+                    help="fraction of the SDK's IPs replaced per hour (default 0)")
+    ap.add_argument("--release-ips", type=int, default=0,
+                    help="an app's users moving from --release-from to --release-to (default 0)")
+    ap.add_argument("--release-from", default="python3")
+    ap.add_argument("--release-to", default="gnutls-cli")
+    ap.add_argument("--release-start", type=int,
+                    help="minute the release starts (default: as --hydra-start)")
+    ap.add_argument("--release-minutes", type=float, default=10.0,
+                    help="minutes over which all users move (default 10)")
+    ap.add_argument("--mobile-users", type=int, default=0,
+                    help="mobile users whose address changes every few minutes (default 0)")
+    ap.add_argument("--mobile-client", default="node")
+    ap.add_argument("--mobile-change", type=float, default=3.0,
+                    help="mean minutes a mobile user keeps an address (default 3)")
+    ap.add_argument("--mobile-nets", type=int, default=40,
+                    help="carrier /24s the mobile addresses come from (default 40)")
+    ap.add_argument("--mobile-rate", type=float, default=1.0,
+                    help="median conn/min of a mobile user (default 1)")
+    ap.add_argument("--cgnat-users", type=int, default=0,
+                    help="users behind a CGNAT block, 40%% SDK, 60%% browser (default 0)")
+    ap.add_argument("--cgnat-ips", type=int, default=16,
+                    help="the CGNAT block's addresses (default 16)")
+    ap.add_argument("--cgnat-start", type=int,
+                    help="minute the CGNAT block appears (default: as --hydra-start)")
     ap.add_argument("--start-epoch", type=int, default=START_EPOCH,
                     help="capture start, seconds since 1970 (default 2026-01-01T00:00:00Z)")
     ap.add_argument("--templates", default=TEMPLATES)
@@ -933,6 +1165,10 @@ def main(argv=None):
         ap.error("--out FILE.pcap is required")
     if args.hydra_start is None:
         args.hydra_start = args.minutes // 3
+    if args.release_start is None:
+        args.release_start = args.hydra_start
+    if args.cgnat_start is None:
+        args.cgnat_start = args.hydra_start
     if args.minutes < 1 or args.scale <= 0 or args.hydra_ips < 0 or args.hydra_dwell <= 0:
         ap.error("--minutes >= 1, --scale > 0, --hydra-ips >= 0, --hydra-dwell > 0")
     generate(args)
