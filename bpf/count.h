@@ -18,6 +18,7 @@
 #include "tcp_sig.h"
 #include "tls.h"
 #include "enforce.h"
+#include "seen.h"
 
 /* One more of counter r (a stats index from a parse or a walk) */
 INLINE void count_reason(struct hs_stats *st, int r)
@@ -261,7 +262,6 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		st->c[HS_ST_HELLO_MULTISEG]++;
 	id = HS_GEN_KEY(tls_id(w), cur_gen);
 	ts = now_ns();
-	verdict = enforce_verdict(st, id);
 	if (b->unvalidated) {
 		/* not counted: no entry, no sketch; an existing entry says how
 		 * many of its ClientHellos were left out */
@@ -270,7 +270,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		fp = bpf_map_lookup_elem(&tls_fps, &id);
 		if (fp)
 			__sync_fetch_and_add(&fp->conns_unvalidated, 1);
-		return verdict;
+		return enforce_verdict(st, id, stack_id, ep, ts, 0);
 	}
 
 	fp = bpf_map_lookup_elem(&tls_fps, &id);
@@ -279,7 +279,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		long err;
 
 		if (!init)
-			return verdict;
+			return enforce_verdict(st, id, stack_id, ep, ts, 0);
 		__builtin_memcpy(&init->hello, &w->h, sizeof(w->h));
 		init->first_ns = ts;
 		init->last_ns = ts;
@@ -289,11 +289,11 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 			st->c[HS_ST_TLS_FP_NEW]++;
 		} else if (err != -EEXIST) {
 			st->c[HS_ST_TLS_MAP_FULL]++;
-			return verdict;
+			return enforce_verdict(st, id, stack_id, ep, ts, 0);
 		}
 		fp = bpf_map_lookup_elem(&tls_fps, &id);
 		if (!fp)
-			return verdict;
+			return enforce_verdict(st, id, stack_id, ep, ts, 0);
 	}
 	n = __sync_fetch_and_add(&fp->conns, 1);
 	if (ts > fp->last_ns)
@@ -314,6 +314,8 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		    ep);
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));
+	verdict = enforce_verdict(st, id, stack_id, ep, ts,
+				  seen_source(fp, HS_GEN_KEY(id, 0), ep, ts));
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,

@@ -32,6 +32,9 @@ const volatile __u32 tcp_new_cap = HS_TCP_FP_MAX / 4;
  * enforcement path out of the verified program altogether, and only
  * HS_ENF_DROP can return XDP_DROP. */
 const volatile __u8 enforce_mode = HS_ENF_OFF;
+/* How long a source stays seen with a fingerprint (the seen map): the
+ * detector's `history`, in the program clock. */
+const volatile __u64 history_ns = 3600ULL * 1000000000ULL;
 
 /* Window generation, flipped by `run` through the mmapped .bss; its lowest
  * bit is the lowest bit of every fingerprint map key (HS_GEN_KEY). Replay

@@ -127,6 +127,18 @@ struct {
 } enforce SEC(".maps");
 
 /* Raw features of first-seen fingerprints (every SYN in replay). */
+/* Sources and networks seen with each TLS fingerprint, and sources seen
+ * with the site, within the history (struct hs_seen_key): the exact
+ * record novelty is counted and scoped enforcement is decided from. An
+ * LRU: under pressure the least recently used go first (userspace states
+ * how much history the map holds at the present rate). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_SEEN_MAX);
+	__type(key, struct hs_seen_key);
+	__type(value, struct hs_seen);
+} seen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, HS_EVENTS_BYTES);

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 7
+#define HS_LAYOUT_VERSION 8
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -270,7 +270,15 @@ enum hs_check {
 	/* SYN-ACKs of tracked connections seen leaving */ \
 	X(SYNACKS, "synacks", "synacks_total", NULL, NULL) \
 	/* pairs map full: a ClientHello's (TLS id, TCP stack) pair not counted */ \
-	X(PAIR_MAP_FULL, "pair_map_full", "map_full_total", "map", "pairs")
+	X(PAIR_MAP_FULL, "pair_map_full", "map_full_total", "map", "pairs") \
+	/* enforce_matched by a scoped entry: a source new to the JA4 */ \
+	X(ENFORCE_MATCHED_NOVEL, "enforce_matched_novel", "enforce_scoped_matched_total", "scope", "novel") \
+	/* ... by a scoped entry: the JA4 over a stack new to it (a new pair) */ \
+	X(ENFORCE_MATCHED_PAIR, "enforce_matched_pair", "enforce_scoped_matched_total", "scope", "pair") \
+	/* enforce_dropped by a scoped entry: a source new to the JA4 */ \
+	X(ENFORCE_DROPPED_NOVEL, "enforce_dropped_novel", "enforce_scoped_dropped_total", "scope", "novel") \
+	/* ... by a scoped entry: a new pair */ \
+	X(ENFORCE_DROPPED_PAIR, "enforce_dropped_pair", "enforce_scoped_dropped_total", "scope", "pair")
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
@@ -401,6 +409,14 @@ struct hs_tls_fp {
 	/* a ClientHello's source goes to slot (conns before it) % HS_TLS_SAMPLES:
 	 * the last few sources, without the ring buffer */
 	struct hs_addr_sample samples[HS_TLS_SAMPLES];
+	/* Sources new to this fingerprint (not seen with it within the
+	 * history: the seen map), counted once each, exactly: */
+	__u64 novel_ips;                     /* sources new to the fingerprint */
+	__u64 novel_site;                    /* ... of which new to the site (to every
+					      * fingerprint) */
+	__u64 novel_nets;                    /* networks (/24, /48) new to the fingerprint */
+	/* the last few of novel_ips, as samples[] */
+	struct hs_addr_sample novel_samples[HS_TLS_SAMPLES];
 	__u8  hll_ips[HS_HLL_M];
 	__u8  hll_nets[HS_HLL_M];
 	__u8  hll_tcp[HS_HLL_M];             /* distinct TCP stacks: SYN signatures with
@@ -436,6 +452,32 @@ struct hs_tls_event {
 	struct hs_tls_hello hello;
 };
 
+/* ---- sources seen (novelty) ---- */
+
+#ifndef HS_SEEN_MAX
+#define HS_SEEN_MAX (1u << 20)  /* (fingerprint, source) entries: an LRU */
+#endif
+
+/*
+ * Key of the seen map: a source address or network with a TLS fingerprint,
+ * or with the site. fp is the fingerprint's id with its generation bit
+ * cleared (HS_GEN_KEY(id, 0)) for an address, the same with the bit set
+ * for a network (the address masked to /24 or /48), 0 for an address seen
+ * with the site (any fingerprint). addr as struct hs_endpoints' saddr.
+ */
+struct hs_seen_key {
+	__u64 fp;
+	__u8  addr[16];
+};
+#define HS_SEEN_SITE 0ULL
+
+/* Value of the seen map: program clock. An entry whose last_ns is older
+ * than the history (the history_ns setting) is not seen any more. */
+struct hs_seen {
+	__u64 first_ns;                      /* first seen within the history */
+	__u64 last_ns;                       /* last refreshed (every history/16) */
+};
+
 /* ---- enforcement (run --enforce) ---- */
 
 #ifndef HS_ENFORCE_MAX
@@ -448,14 +490,26 @@ enum hs_enforce_mode {
 	HS_ENF_DROP = 2,        /* count and drop them */
 };
 
+/* What of a fingerprint an enforce entry acts on. */
+enum hs_enforce_scope {
+	HS_SCOPE_ALL = 0,       /* every ClientHello of the JA4 */
+	HS_SCOPE_NOVEL = 1,     /* ... from a source first seen with it at since_ns or
+				 * later, or not seen with it at all */
+	HS_SCOPE_PAIR = 2,      /* ... over one TCP stack (a pair entry) */
+};
+
 /* Value of the enforce map, keyed by a TLS fingerprint id with its
- * generation bit cleared (HS_GEN_KEY(id, 0)). */
+ * generation bit cleared (HS_GEN_KEY(id, 0): scope all or novel), or by a
+ * pair id with it set (HS_ENF_PAIR_KEY: scope pair). */
 struct hs_enforce {
 	__u64 expires_ns;                    /* program clock; past it the entry is ignored */
 	__u8  mode;                          /* enum hs_enforce_mode */
-	__u8  pad[7];
+	__u8  scope;                         /* enum hs_enforce_scope */
+	__u8  pad[6];
+	__u64 since_ns;                      /* HS_SCOPE_NOVEL: program clock */
 	char  ja4[64];                       /* for status only, NUL-terminated */
 };
+#define HS_ENF_PAIR_KEY(tls_id, stack_id) HS_GEN_KEY(hs_pair_id((tls_id), (stack_id)), 1)
 
 /* ---- replay ---- */
 
@@ -519,11 +573,12 @@ _Static_assert(HS_REPLAY_FRAME + 256 + 320 <= 4096, "a replay frame fits a page"
  * goes up with it.
  */
 _Static_assert(sizeof(struct hs_tcp_fp) == 2112, "hs_tcp_fp layout");
-_Static_assert(sizeof(struct hs_tls_fp) == 4032, "hs_tls_fp layout");
+_Static_assert(sizeof(struct hs_tls_fp) == 4152, "hs_tls_fp layout");
 _Static_assert(sizeof(struct hs_pair) == 2096, "hs_pair layout");
+_Static_assert(sizeof(struct hs_seen_key) == 24 && sizeof(struct hs_seen) == 16, "seen layout");
 _Static_assert(sizeof(struct hs_flow) == 80, "hs_flow layout");
 _Static_assert(sizeof(struct hs_reasm) == 20512, "hs_reasm layout");
-_Static_assert(sizeof(struct hs_enforce) == 80, "hs_enforce layout");
+_Static_assert(sizeof(struct hs_enforce) == 88, "hs_enforce layout");
 _Static_assert(sizeof(struct hs_admit) == 8, "hs_admit layout");
 _Static_assert(sizeof(struct hs_stats) == HS_ST__COUNT * 8, "hs_stats layout");
 _Static_assert(sizeof(struct hs_event) == 120, "hs_event layout");

@@ -89,6 +89,9 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		bpf_map__set_map_flags(skel->maps.tcp_fps, BPF_F_NO_PREALLOC);
 		bpf_map__set_map_flags(skel->maps.tls_fps, BPF_F_NO_PREALLOC);
 		bpf_map__set_map_flags(skel->maps.pairs, BPF_F_NO_PREALLOC);
+		/* an LRU is allocated whole: a plain hash, as full as it gets */
+		bpf_map__set_type(skel->maps.seen, BPF_MAP_TYPE_HASH);
+		bpf_map__set_map_flags(skel->maps.seen, BPF_F_NO_PREALLOC);
 		bpf_map__set_max_entries(skel->maps.enforce, 1);
 	} else {
 		/* live: no batches of captured frames */
@@ -103,6 +106,8 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		skel->rodata->hello_max_bytes = c->hello_bytes;
 	if (c->hello_segs)
 		skel->rodata->hello_max_segs = c->hello_segs;
+	if (c->history_s)
+		skel->rodata->history_ns = (__u64)c->history_s * 1000000000ULL;
 	/* live, the SYN-ACK check starts once run's egress program reads them;
 	 * in replay the capture's SYN-ACKs come through the XDP program */
 	hc = c->handshake ? c->handshake : c->replay ? HS_CHECK_SYN : HS_CHECK_SYNACK;

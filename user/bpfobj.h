@@ -17,6 +17,7 @@ struct hs_config {
 	unsigned int hello_bytes;             /* 0: HS_HELLO_LIMIT */
 	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS */
 	unsigned int handshake;               /* enum hs_check; 0: synack live, syn in replay */
+	unsigned int history_s;               /* the detector's history (0: the default) */
 };
 /* The datapath options (--ports, --hello-bytes, --hello-segments,
  * --handshake), into a struct hs_config: an HS_OPT_GROUP's table. */

@@ -6,13 +6,17 @@
  *   min_ips = 200
  *   window = 60
  *   tcp_stacks = yes         judge TCP stacks too (same thresholds)
+ *   history = 3600           seconds a source stays known to a JA4
+ *   novelty = yes            judge novelty and new stacks (min_novel,
+ *                            novel_windows)
  *
- *   [allow]                  allowlisted JA4s that never alert
+ *   [allow]                  allowlisted JA4s never alerted for width
  *   ja4 = t13d1516h2_8daaf6152771_e5627efa2ab1
  *
  *   [allow "t13d1517h2_8daaf6152771_b0da82dd1658"]
  *   min_ips = 5000           an allowlisted JA4 with its own thresholds
  *   growth = 10
+ *   novelty = no             ... and no novelty alerts either
  *
  * Unknown sections and keys, repeated keys, values that are not plain
  * decimal numbers in range, and lines inih cannot read are errors: the
@@ -137,30 +141,38 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
+enum key_type { K_DOUBLE, K_UINT, K_INT, K_BOOL };
+
 struct key {
 	const char *name;
 	double min, max;
-	bool integer;
-	size_t off;                 /* in struct det_config; SIZE_MAX: window */
+	enum key_type type;
+	size_t off;                 /* in the section's struct; SIZE_MAX: window */
 };
 
-#define DK(n, lo, hi, i) { #n, lo, hi, i, offsetof(struct det_config, n) }
+#define DK(n, lo, hi, t) { #n, lo, hi, t, offsetof(struct det_config, n) }
 static const struct key detect_keys[] = {
-	DK(min_ips, 1, 1e9, false),
-	DK(min_nets, 0, 1e9, false),
-	DK(max_conns_per_ip, 0.01, 1e9, false),
-	DK(min_stacks, 0, 1e9, false),
-	DK(growth, 1, 1e6, false),
-	DK(warmup, 0, 1e6, true),
-	DK(alert_score, 0, 8, true),
-	DK(alpha, 0.001, 1, false),
-	DK(tcp_stacks, 0, 1, true),           /* yes | no */
-	{ "window", 1, 86400, true, SIZE_MAX },
+	DK(min_ips, 1, 1e9, K_DOUBLE),
+	DK(min_nets, 0, 1e9, K_DOUBLE),
+	DK(max_conns_per_ip, 0.01, 1e9, K_DOUBLE),
+	DK(min_stacks, 0, 1e9, K_DOUBLE),
+	DK(growth, 1, 1e6, K_DOUBLE),
+	DK(warmup, 0, 1e6, K_UINT),
+	DK(alert_score, 0, 12, K_INT),
+	DK(alpha, 0.001, 1, K_DOUBLE),
+	DK(tcp_stacks, 0, 1, K_BOOL),
+	DK(min_novel, 1, 1e9, K_DOUBLE),
+	DK(novel_windows, 1, DET_NOVEL_MAX, K_UINT),
+	{ "history", 60, 7 * 86400, K_UINT, offsetof(struct det_config, history_s) },
+	DK(novelty, 0, 1, K_BOOL),
+	{ "window", 1, 86400, K_UINT, SIZE_MAX },
 };
 /* keys of an [allow "JA4"] section */
 static const struct key allow_keys[] = {
-	{ "min_ips", 1, 1e9, false, offsetof(struct det_allow, min_ips) },
-	{ "growth", 1, 1e6, false, offsetof(struct det_allow, growth) },
+	{ "min_ips", 1, 1e9, K_DOUBLE, offsetof(struct det_allow, min_ips) },
+	{ "growth", 1, 1e6, K_DOUBLE, offsetof(struct det_allow, growth) },
+	/* stored the other way round: an entry's default is novelty = yes */
+	{ "novelty", 0, 1, K_BOOL, offsetof(struct det_allow, no_novelty) },
 };
 
 static int fail(struct cfg_parse *p, const char *fmt, const char *a, const char *b)
@@ -242,30 +254,33 @@ static int set_key(struct cfg_parse *p, const struct key *keys, size_t nkeys, vo
 	if (p->seen & (1u << i))
 		return fail(p, "'%s' set twice in [%s]", name, p->section);
 	p->seen |= 1u << i;
-	if (keys[i].off == offsetof(struct det_config, tcp_stacks) && base == p->dc) {
+	if (keys[i].type == K_BOOL) {
 		bool yes = !strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1");
 
 		if (!yes && strcmp(value, "no") && strcmp(value, "false") && strcmp(value, "0"))
 			return fail(p, "'%s' must be yes or no%s", name, "");
-		p->dc->tcp_stacks = yes;
+		/* det_allow's novelty key is its no_novelty */
+		*(bool *)((char *)base + keys[i].off) = keys == allow_keys ? !yes : yes;
 		return 1;
 	}
 	if (config_number(value, keys[i].min, keys[i].max, &v) ||
-	    (keys[i].integer && strchr(value, '.'))) {
+	    (keys[i].type != K_DOUBLE && strchr(value, '.'))) {
+		bool integer = keys[i].type != K_DOUBLE;
+
 		if (keys[i].max >= 1e6)
-			snprintf(range, sizeof(range), "%s >= %g", keys[i].integer ?
+			snprintf(range, sizeof(range), "%s >= %g", integer ?
 				 "an integer" : "a number", keys[i].min);
 		else
-			snprintf(range, sizeof(range), "%s %g-%g", keys[i].integer ?
+			snprintf(range, sizeof(range), "%s %g-%g", integer ?
 				 "an integer" : "a number", keys[i].min, keys[i].max);
 		return fail(p, "'%s' must be %s", name, range);
 	}
 	if (keys[i].off == SIZE_MAX)
 		*p->window_s = (unsigned int)v;
-	else if (keys[i].integer && keys[i].off == offsetof(struct det_config, warmup))
-		p->dc->warmup = (unsigned int)v;
-	else if (keys[i].integer)
-		p->dc->alert_score = (int)v;
+	else if (keys[i].type == K_UINT)
+		*(unsigned int *)((char *)base + keys[i].off) = (unsigned int)v;
+	else if (keys[i].type == K_INT)
+		*(int *)((char *)base + keys[i].off) = (int)v;
 	else
 		*(double *)((char *)base + keys[i].off) = v;
 	return 1;

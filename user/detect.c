@@ -11,15 +11,28 @@
  *   many_stacks   distinct TCP stacks >= min_stacks               weight 1
  *   new           no baseline yet (first seen after the warm-up)  weight 2
  *   widening      ips >= growth x the fingerprint's baseline ips  weight 2
- * An alert needs `wide`, a change against the fingerprint's own history
- * (`new` or `widening`), and a score >= alert_score: absolute numbers alone
- * never fire, so a fingerprint whose spread is its normal state (a popular
- * browser, the API's own SDK) stays quiet. The baseline is an exponential
- * average of ips per window, frozen while an alert is open.
+ *   novel         sources new to the JA4 and to the site over the
+ *                 span (the last novel_windows windows) >= min_novel
+ *                 and >= growth x the span's usual number, from
+ *                 >= min_nets networks new to the JA4              weight 2
+ *   new_stacks    addresses over pairs (the JA4 over one TCP
+ *                 stack) first seen in the span, the JA4 known
+ *                 before them, >= min_novel, >= min_nets networks weight 2
+ * An alert needs a change against the fingerprint's own history and a
+ * score >= alert_score: `wide` with `new` or `widening`, or `novel` or
+ * `new_stacks`. Absolute numbers alone never fire, so a fingerprint whose
+ * spread is its normal state (a popular browser, the API's own SDK) stays
+ * quiet. `new` and `widening` do not fire for a fingerprint whose new
+ * sources were mostly known to the site: users moving to it (a release of
+ * their app), not a new population. The baselines (ips per window; sources
+ * new to the JA4 and to the site per window, taken from the windows just
+ * before the span) are exponential averages, frozen while an alert is open.
  *
  * Allowlisted JA4s (the operator's SDK, monitoring probes) are judged with
  * their own min_ips and growth, each the larger of theirs and the global
- * one; an entry that sets neither never alerts.
+ * one; an entry that sets neither is never alerted for its width. Novelty
+ * and new stacks apply to them all the same (a hydra inside the SDK's own
+ * fingerprint), unless the entry says novelty = no.
  *
  * The state (baselines, windows closed, the last DET_HISTORY windows'
  * observations) is saved as JSON after each window by `run` and loaded when
@@ -44,10 +57,30 @@
 struct fp_state {
 	char name[DET_NAME_LEN];
 	double baseline_ips;    /* exponential average of ips per window */
+	double baseline_novel;  /* ... of novel_site per window, before the span */
 	unsigned int windows;   /* windows this fingerprint has been seen in */
+	unsigned int first_win; /* the window it was first seen in */
 	unsigned int hist_last; /* last window with a history record, +1 (0: none) */
 	bool alerting;
+	bool shared;            /* its open alert is on a shared fingerprint */
 	bool seen_now;
+	bool has_novel_base;    /* baseline_novel has been fed */
+	/* novelty of the last novel_windows windows: slot w % novel_windows
+	 * holds window w's when nov_win is w + 1 */
+	struct nov {
+		__u32 win, ips, site, nets;
+	} nov[DET_NOVEL_MAX];
+	/* this window's new pairs (filled before judging) */
+	double new_ips, new_nets;
+	unsigned int nnew;
+	const struct det_obs *new_pairs[DET_NEW_SIGS];
+};
+
+/* A (JA4, TCP stack) pair of the history: by the hash of its name. */
+struct pair_state {
+	__u64 h;
+	unsigned int first_win, last_win;
+	bool new_stack;         /* first seen after its JA4 was */
 };
 
 /* One fingerprint's observation in a past window. */
@@ -69,12 +102,18 @@ struct detector {
 	size_t n, cap;
 	struct hidx index;      /* name -> fp */
 	struct hist_win hist[DET_HISTORY];   /* window w in hist[w % DET_HISTORY] */
+	struct pair_state *pair;
+	size_t npair, cappair;
+	struct hidx pair_index; /* name hash -> pair */
 };
 
 static const char *const signal_names[] = {
-	"wide", "many_nets", "low_rate", "many_stacks", "new", "widening",
+	"wide", "many_nets", "low_rate", "many_stacks", "new", "widening", "novel", "new_stacks",
 };
-static const int signal_weights[] = { 1, 1, 1, 1, 2, 2 };
+static const int signal_weights[] = { 1, 1, 1, 1, 2, 2, 2, 2 };
+_Static_assert(sizeof(signal_names) / sizeof(signal_names[0]) == DET_SIG__COUNT &&
+	       sizeof(signal_weights) / sizeof(signal_weights[0]) == DET_SIG__COUNT,
+	       "a name and a weight per signal");
 
 const char *det_signal_name(int i)
 {
@@ -93,6 +132,11 @@ void det_config_default(struct det_config *c)
 	c->alert_score = 5;
 	c->alpha = 0.2;
 	c->tcp_stacks = true;
+	c->min_novel = 100;
+	c->novel_windows = 5;
+	c->history_s = 3600;
+	c->novelty = true;
+	c->window_s = 60;
 }
 
 static int by_allow_ja4(const void *a, const void *b)
@@ -108,6 +152,10 @@ struct detector *det_new(const struct det_config *cfg, enum fp_kind kind)
 		return NULL;
 	d->cfg = *cfg;
 	d->kind = kind;
+	if (d->cfg.novel_windows < 1)
+		d->cfg.novel_windows = 1;
+	if (d->cfg.novel_windows > DET_NOVEL_MAX)
+		d->cfg.novel_windows = DET_NOVEL_MAX;
 	if (kind != FP_TLS)
 		d->cfg.nallow = 0;   /* the allowlist names JA4s */
 	qsort(d->cfg.allow, d->cfg.nallow, sizeof(d->cfg.allow[0]), by_allow_ja4);
@@ -131,6 +179,8 @@ void det_free(struct detector *d)
 		free(d->fp);
 		hidx_free(&d->index);
 		hist_free(d);
+		free(d->pair);
+		hidx_free(&d->pair_index);
 	}
 	free(d);
 }
@@ -251,7 +301,8 @@ static int prune(struct detector *d)
 /* The thresholds an allowlist entry changes. */
 struct thr {
 	double min_ips, growth;
-	bool never;
+	bool never;             /* never alerted for its width */
+	bool no_novelty;        /* never alerted for novelty or new stacks */
 };
 
 /* c's allowlist is sorted (det_new sorts its copy) */
@@ -264,20 +315,31 @@ static struct thr thresholds(const struct det_config *c, const char *ja4)
 		memcpy(key.ja4, ja4, strlen(ja4) + 1);
 		a = bsearch(&key, c->allow, c->nallow, sizeof(c->allow[0]), by_allow_ja4);
 	}
-	struct thr t = { c->min_ips, c->growth, false };
+	struct thr t = { c->min_ips, c->growth, false, !c->novelty };
 
 	if (a) {
 		t.never = !a->min_ips && !a->growth;
 		t.min_ips = fmax(a->min_ips, c->min_ips);
 		t.growth = fmax(a->growth, c->growth);
+		t.no_novelty |= a->no_novelty;
 	}
 	return t;
 }
 
-/* Signals and score of one observation against its fingerprint's state. */
+/* What a fingerprint's history says of this window, beside its counts. */
+struct past {
+	bool known;             /* seen in an earlier window */
+	bool moved;             /* most of its new sources were known to the site */
+	double novel_ips, novel_site, novel_nets;   /* over the span, this window's too */
+	bool has_novel_base;
+	double baseline_novel;
+	double new_ips, new_nets;                   /* over new pairs */
+};
+
+/* Signals and score of one observation against its fingerprint's past. */
 static unsigned int signals(const struct det_config *c, const struct thr *t,
 			    const struct fp_state *f, bool learning,
-			    const struct det_obs *o, int *score)
+			    const struct det_obs *o, const struct past *p, int *score)
 {
 	double cpi = o->ips > 0 ? (double)o->conns / o->ips : 0;
 	unsigned int s = 0;
@@ -291,10 +353,18 @@ static unsigned int signals(const struct det_config *c, const struct thr *t,
 		s |= 1u << DET_LOW_RATE;
 	if (o->stacks >= c->min_stacks)
 		s |= 1u << DET_MANY_STACKS;
-	if (!learning && (!f || f->windows == 0))
+	if (!learning && !p->moved && (!f || f->windows == 0))
 		s |= 1u << DET_NEW;
-	else if (!learning && f && o->ips >= t->growth * fmax(f->baseline_ips, 1))
+	else if (!learning && !p->moved && f && o->ips >= t->growth * fmax(f->baseline_ips, 1))
 		s |= 1u << DET_WIDENING;
+	if (!learning && !t->no_novelty && p->has_novel_base &&
+	    p->novel_site >= fmax(c->min_novel,
+				  t->growth * c->novel_windows * p->baseline_novel) &&
+	    p->novel_nets >= c->min_nets)
+		s |= 1u << DET_NOVEL;
+	if (!learning && !t->no_novelty && p->new_ips >= c->min_novel &&
+	    p->new_nets >= c->min_nets)
+		s |= 1u << DET_NEW_STACKS;
 	*score = 0;
 	for (i = 0; i < DET_SIG__COUNT; i++)
 		if (s & (1u << i))
@@ -309,8 +379,170 @@ static int by_ips_desc(const void *a, const void *b)
 	return x->ips < y->ips ? 1 : x->ips > y->ips ? -1 : (x->fp > y->fp) - (x->fp < y->fp);
 }
 
+struct pair_query {
+	const struct detector *d;
+	__u64 h;
+};
+
+static bool pair_eq(const void *ctx, __u32 i)
+{
+	const struct pair_query *q = ctx;
+
+	return q->d->pair[i].h == q->h;
+}
+
+static struct pair_state *pair_find(struct detector *d, __u64 h, bool create)
+{
+	struct pair_query q = { d, h };
+	long i = hidx_get(&d->pair_index, h, pair_eq, &q);
+
+	if (i >= 0)
+		return &d->pair[i];
+	if (!create || d->npair >= DET_PAIRS_MAX)
+		return NULL;
+	if (d->npair == d->cappair) {
+		size_t cap = d->cappair ? 2 * d->cappair : 256;
+		struct pair_state *np = realloc(d->pair, cap * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		d->pair = np;
+		d->cappair = cap;
+	}
+	if (hidx_put(&d->pair_index, h, (__u32)d->npair))
+		return NULL;
+	d->pair[d->npair] = (struct pair_state){ .h = h };
+	return &d->pair[d->npair++];
+}
+
+/* Windows a source, a network or a pair stays known: the history. */
+static unsigned int history_windows(const struct det_config *c)
+{
+	unsigned int w = c->window_s ? c->history_s / c->window_s : 0;
+
+	return w > c->novel_windows ? w : c->novel_windows;
+}
+
+/* Pairs not seen for the history are forgotten. */
+static void pairs_expire(struct detector *d)
+{
+	unsigned int keep = history_windows(&d->cfg);
+	size_t i, out = 0;
+
+	for (i = 0; i < d->npair; i++)
+		if (d->pair[i].last_win + keep > d->windows)
+			d->pair[out++] = d->pair[i];
+	if (out == d->npair)
+		return;
+	d->npair = out;
+	hidx_clear(&d->pair_index);
+	for (i = 0; i < d->npair; i++)
+		hidx_put(&d->pair_index, d->pair[i].h, (__u32)i);   /* fits */
+}
+
+/* The window's pairs into the history; the addresses of each pair new in
+ * the span to its JA4's state. */
+static void pairs_window(struct detector *d, const struct det_obs *pairs, size_t np,
+			 bool learning)
+{
+	unsigned int t = d->windows;
+	char ja4[DET_NAME_LEN];
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		d->fp[i].new_ips = d->fp[i].new_nets = 0;
+		d->fp[i].nnew = 0;
+	}
+	for (i = 0; i < np; i++) {
+		const struct det_obs *o = &pairs[i];
+		const char *sp = strchr(o->name, ' ');
+		struct pair_state *ps;
+		struct fp_state *f;
+		__u64 h;
+
+		if (!sp || (size_t)(sp - o->name) >= sizeof(ja4))
+			continue;
+		memcpy(ja4, o->name, (size_t)(sp - o->name));
+		ja4[sp - o->name] = 0;
+		f = find(d, ja4, false);
+		h = hidx_hash_str(o->name);
+		ps = pair_find(d, h, false);
+		if (!ps) {
+			ps = pair_find(d, h, true);
+			if (!ps)
+				continue;   /* out of room: judged as known */
+			ps->first_win = t;
+			/* "this SDK never came from this stack": the JA4 had
+			 * traffic before the pair, and a baseline to judge by */
+			ps->new_stack = !learning && f && f->windows && f->first_win < t;
+		}
+		ps->last_win = t;
+		if (!ps->new_stack || !f || t - ps->first_win >= d->cfg.novel_windows)
+			continue;
+		f->new_ips += o->ips;
+		f->new_nets += o->nets;
+		if (f->nnew < DET_NEW_SIGS)
+			f->new_pairs[f->nnew++] = o;
+	}
+	pairs_expire(d);
+}
+
+/* The past of f (NULL: none) for observation o of window t. */
+static struct past past_of(const struct detector *d, const struct fp_state *f,
+			   const struct det_obs *o)
+{
+	unsigned int k = d->cfg.novel_windows, t = d->windows, j;
+	struct past p = { 0 };
+
+	p.moved = o->novel_ips > 0 && 2 * o->novel_site < o->novel_ips;
+	p.novel_ips = (double)o->novel_ips;
+	p.novel_site = (double)o->novel_site;
+	p.novel_nets = (double)o->novel_nets;
+	if (!f)
+		return p;
+	p.known = f->windows > 0;
+	for (j = 1; j < k && j <= t; j++) {
+		const struct nov *v = &f->nov[(t - j) % k];
+
+		if (v->win == t - j + 1) {
+			p.novel_ips += v->ips;
+			p.novel_site += v->site;
+			p.novel_nets += v->nets;
+		}
+	}
+	p.has_novel_base = f->has_novel_base;
+	p.baseline_novel = f->baseline_novel;
+	p.new_ips = f->new_ips;
+	p.new_nets = f->new_nets;
+	return p;
+}
+
+static __u32 clamp32(__u64 v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (__u32)v;
+}
+
+/* Window t's novelty into f's span; the window leaving the span (t - k)
+ * into the baseline, once past the warm-up and unless alerting. */
+static void novelty_record(struct detector *d, struct fp_state *f, const struct det_obs *o)
+{
+	const struct det_config *c = &d->cfg;
+	unsigned int k = c->novel_windows, t = d->windows;
+	struct nov *slot = &f->nov[t % k];
+
+	if (t >= k && t - k >= c->warmup && f->first_win <= t - k && !f->alerting) {
+		double v = slot->win == t - k + 1 ? slot->site : 0;
+
+		f->baseline_novel = f->has_novel_base ?
+			(1 - c->alpha) * f->baseline_novel + c->alpha * v : v;
+		f->has_novel_base = true;
+	}
+	*slot = (struct nov){ t + 1, clamp32(o->novel_ips), clamp32(o->novel_site),
+			      clamp32(o->novel_nets) };
+}
+
 int det_window(struct detector *d, const struct det_obs *obs, size_t n,
-	       det_alert_fn fn, void *ctx)
+	       const struct det_obs *pairs, size_t npairs, det_alert_fn fn, void *ctx)
 {
 	const struct det_config *c = &d->cfg;
 	bool learning = d->windows < c->warmup;
@@ -327,39 +559,57 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 	h->n = 0;
 	for (i = 0; i < d->n; i++)
 		d->fp[i].seen_now = false;
+	pairs_window(d, pairs, pairs ? npairs : 0, learning);
 	for (i = 0; i < n; i++) {
 		const struct det_obs *o = &obs[i];
 		struct fp_state *f = find(d, o->name, false);
 		struct thr t = thresholds(c, o->name);
+		struct past p = past_of(d, f, o);
 		struct det_alert a = { .obs = o };
+		unsigned int width, nov;
 		bool fire;
 
-		a.signals = signals(c, &t, f, learning, o, &a.score);
-		fire = (a.signals & (1u << DET_WIDE)) &&
-		       (a.signals & ((1u << DET_NEW) | (1u << DET_WIDENING))) &&
-		       a.score >= c->alert_score;
+		a.signals = signals(c, &t, f, learning, o, &p, &a.score);
+		width = (a.signals & (1u << DET_WIDE)) &&
+			(a.signals & ((1u << DET_NEW) | (1u << DET_WIDENING))) && !t.never;
+		nov = a.signals & ((1u << DET_NOVEL) | (1u << DET_NEW_STACKS));
+		fire = (width || nov) && a.score >= c->alert_score;
 		/* an open alert holds while the fingerprint stays wide and well
-		 * above the baseline it had before the alert */
+		 * above the baseline it had before the alert, or its novelty
+		 * stays above the usual */
 		if (f && f->alerting)
-			fire = (a.signals & (1u << DET_WIDE)) &&
-			       o->ips >= t.growth * fmax(f->baseline_ips, 1);
-		if (t.never)
-			fire = false;
+			fire = ((a.signals & (1u << DET_WIDE)) && !t.never && !p.moved &&
+				o->ips >= t.growth * fmax(f->baseline_ips, 1)) || nov;
 		if (!f && !(f = find(d, o->name, true)))
 			return -1;
+		if (!f->windows)
+			f->first_win = d->windows;
 		f->seen_now = true;
 		h->r[h->n++] = (struct hist_rec){ .fp = (__u32)(f - d->fp), .conns = o->conns,
 			.ips = (float)o->ips, .nets = (float)o->nets, .stacks = (float)o->stacks };
 		a.baseline_ips = f->baseline_ips;
+		a.novel_ips = p.novel_ips;
+		a.novel_site = p.novel_site;
+		a.novel_nets = p.novel_nets;
+		a.baseline_novel = p.baseline_novel;
+		a.new_stack_ips = p.new_ips;
+		a.nnew_pairs = f->nnew;
+		memcpy(a.new_pairs, f->new_pairs, sizeof(a.new_pairs));
 		if (fire) {
+			if (!f->alerting)
+				/* a fingerprint with traffic of its own before */
+				f->shared = f->windows > 0 && f->baseline_ips >= 1;
+			a.shared = f->shared;
 			a.state = f->alerting ? DET_ACTIVE : DET_NEW_ALERT;
 			f->alerting = true;
 			fn(ctx, &a);
 		} else if (f->alerting) {
+			a.shared = f->shared;
 			a.state = DET_ENDED;
 			f->alerting = false;
 			fn(ctx, &a);
 		}
+		novelty_record(d, f, o);
 		if (!f->alerting)
 			f->baseline_ips = f->windows ? (1 - c->alpha) * f->baseline_ips +
 							 c->alpha * o->ips : o->ips;
@@ -381,7 +631,7 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 		if (f->alerting) {
 			struct det_obs none = { 0 };
 			struct det_alert a = { .obs = &none, .state = DET_ENDED,
-					       .baseline_ips = f->baseline_ips };
+					       .baseline_ips = f->baseline_ips, .shared = f->shared };
 
 			snprintf(none.name, sizeof(none.name), "%s", f->name);
 			f->alerting = false;
@@ -411,6 +661,55 @@ static const char *kind_name(enum fp_kind k)
 	return k == FP_TLS ? "tls" : "tcp";
 }
 
+/* A fingerprint's novelty state (version 3): first_win, shared,
+ * baseline_novel (null: not fed yet), and the span's windows as
+ * [window, novel_ips, novel_site, novel_nets]. */
+static void fp_novelty_json(const struct detector *d, const struct fp_state *f, json_object *o)
+{
+	json_object *nv = json_object_new_array();
+	unsigned int k;
+
+	json_object_object_add(o, "first_win", json_object_new_int64(f->first_win));
+	json_object_object_add(o, "shared", json_object_new_boolean(f->shared));
+	json_object_object_add(o, "baseline_novel", f->has_novel_base ?
+			       json_object_new_double(f->baseline_novel) : NULL);
+	for (k = 0; k < d->cfg.novel_windows; k++) {
+		const struct nov *v = &f->nov[k];
+		json_object *r;
+
+		if (!v->win)
+			continue;
+		r = json_object_new_array();
+		json_object_array_add(r, json_object_new_int64(v->win - 1));
+		json_object_array_add(r, json_object_new_int64(v->ips));
+		json_object_array_add(r, json_object_new_int64(v->site));
+		json_object_array_add(r, json_object_new_int64(v->nets));
+		json_object_array_add(nv, r);
+	}
+	json_object_object_add(o, "novel", nv);
+}
+
+/* The pairs of the history: [name hash (hex), first window, last window,
+ * new stack]. */
+static json_object *pairs_json(const struct detector *d)
+{
+	json_object *a = json_object_new_array();
+	char hex[20];
+	size_t i;
+
+	for (i = 0; i < d->npair; i++) {
+		json_object *r = json_object_new_array();
+
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)d->pair[i].h);
+		json_object_array_add(r, json_object_new_string(hex));
+		json_object_array_add(r, json_object_new_int64(d->pair[i].first_win));
+		json_object_array_add(r, json_object_new_int64(d->pair[i].last_win));
+		json_object_array_add(r, json_object_new_boolean(d->pair[i].new_stack));
+		json_object_array_add(a, r);
+	}
+	return a;
+}
+
 static json_object *state_json(const struct detector *d, unsigned int window_s)
 {
 	json_object *j = json_object_new_object(), *fps = json_object_new_array(),
@@ -431,9 +730,11 @@ static json_object *state_json(const struct detector *d, unsigned int window_s)
 				       json_object_new_double(d->fp[i].baseline_ips));
 		json_object_object_add(f, "windows", json_object_new_int64(d->fp[i].windows));
 		json_object_object_add(f, "alerting", json_object_new_boolean(d->fp[i].alerting));
+		fp_novelty_json(d, &d->fp[i], f);
 		json_object_array_add(fps, f);
 	}
 	json_object_object_add(j, "fingerprints", fps);
+	json_object_object_add(j, "pairs", pairs_json(d));
 	/* oldest first: each window's observations as
 	 * [fingerprint index, conns, ips, nets, tcp_sigs] */
 	first = d->windows > DET_HISTORY ? d->windows - DET_HISTORY : 0;
@@ -577,20 +878,130 @@ static bool get_rec(json_object *r, size_t nfp, struct hist_rec *out)
 	return true;
 }
 
+/* A number >= 0 (an integer or a double) */
+static bool get_num(json_object *o, const char *k, double *v)
+{
+	json_object *x;
+
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, k, &x) ||
+	    !(json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int)))
+		return false;
+	*v = json_object_get_double(x);
+	return isfinite(*v) && *v >= 0;
+}
+
+/* An array of n integers in [0, max] */
+static bool get_ints(json_object *r, size_t n, int64_t max, int64_t *v)
+{
+	size_t i;
+
+	if (!json_object_is_type(r, json_type_array) || json_object_array_length(r) != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		json_object *x = json_object_array_get_idx(r, i);
+
+		if (!json_object_is_type(x, json_type_int))
+			return false;
+		errno = 0;
+		v[i] = json_object_get_int64(x);
+		if (errno || v[i] < 0 || v[i] > max)
+			return false;
+	}
+	return true;
+}
+
+/* fp_novelty_json's members into s; NULL, or why refused. */
+static const char *fp_novelty_parse(struct detector *n, struct fp_state *s, json_object *f,
+				    int64_t windows)
+{
+	json_object *x, *nv;
+	int64_t v[4];
+	size_t i, k = n->cfg.novel_windows;
+
+	if (!get_uint(f, "first_win", windows, &v[0]) ||
+	    !get(f, "shared", json_type_boolean, &x) || !get(f, "novel", json_type_array, &nv))
+		return "a malformed fingerprint novelty";
+	s->first_win = (unsigned int)v[0];
+	s->shared = json_object_get_boolean(x);
+	if (json_object_object_get_ex(f, "baseline_novel", &x) && x) {
+		if (!get_num(f, "baseline_novel", &s->baseline_novel))
+			return "a malformed novelty baseline";
+		s->has_novel_base = true;
+	}
+	for (i = 0; i < json_object_array_length(nv); i++) {
+		if (!get_ints(json_object_array_get_idx(nv, i), 4, UINT32_MAX, v) || v[0] >= windows)
+			return "a malformed novelty window";
+		/* only the span before `windows` (another novel_windows keeps less) */
+		if (v[0] + (int64_t)k < windows)
+			continue;
+		s->nov[v[0] % k] = (struct nov){ (__u32)v[0] + 1, (__u32)v[1], (__u32)v[2],
+						 (__u32)v[3] };
+	}
+	return NULL;
+}
+
+/* pairs_json's array into n; NULL, or why refused. */
+static const char *pairs_parse(struct detector *n, json_object *j, int64_t windows)
+{
+	json_object *a;
+	size_t i;
+
+	if (!get(j, "pairs", json_type_array, &a) || json_object_array_length(a) > DET_PAIRS_MAX)
+		return "no pairs, or too many";
+	for (i = 0; i < json_object_array_length(a); i++) {
+		json_object *r = json_object_array_get_idx(a, i), *hx, *ns;
+		struct pair_state *ps;
+		int64_t w[2];
+		char *end;
+		__u64 h;
+
+		if (!json_object_is_type(r, json_type_array) || json_object_array_length(r) != 4)
+			return "a malformed pair";
+		hx = json_object_array_get_idx(r, 0);
+		ns = json_object_array_get_idx(r, 3);
+		for (int m = 0; m < 2; m++) {
+			json_object *x = json_object_array_get_idx(r, (size_t)m + 1);
+
+			errno = 0;
+			if (!json_object_is_type(x, json_type_int) ||
+			    (w[m] = json_object_get_int64(x)) < 0 || errno || w[m] > windows)
+				return "a malformed pair";
+		}
+		if (!json_object_is_type(hx, json_type_string) ||
+		    json_object_get_string_len(hx) != 16 || !json_object_is_type(ns, json_type_boolean))
+			return "a malformed pair";
+		errno = 0;
+		h = strtoull(json_object_get_string(hx), &end, 16);
+		if (errno || *end)
+			return "a malformed pair";
+		if (pair_find(n, h, false))
+			return "a pair listed twice";
+		ps = pair_find(n, h, true);
+		if (!ps)
+			return "out of memory";
+		ps->first_win = (unsigned int)w[0];
+		ps->last_win = (unsigned int)w[1];
+		ps->new_stack = json_object_get_boolean(ns);
+	}
+	return NULL;
+}
+
 /* Fill the fresh detector n from j; NULL, or why it is refused. */
 static const char *state_parse(struct detector *n, json_object *j, unsigned int window_s)
 {
 	json_object *x, *fps, *hist;
-	int64_t v, windows;
+	int64_t v, windows, version;
 	size_t i, k, nf, nh;
+	const char *why;
 
 	if (!get(j, "format", json_type_string, &x) ||
 	    strcmp(json_object_get_string(x), STATE_FORMAT))
 		return "not a hydrascope state file";
 	if (!get_uint(j, "version", INT32_MAX, &v))
 		return "no format version";
-	if (v != DET_STATE_VERSION)
+	if (v != DET_STATE_VERSION && v != 2)
 		return "a format version this hydrascope does not read";
+	version = v;
 	if (!get(j, "kind", json_type_string, &x) ||
 	    strcmp(json_object_get_string(x), kind_name(n->kind)))
 		return "state of another fingerprint kind";
@@ -629,7 +1040,11 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 		s->baseline_ips = base;
 		s->windows = (unsigned int)v;
 		s->alerting = json_object_get_boolean(al);
+		if (version >= 3 && (why = fp_novelty_parse(n, s, f, windows)))
+			return why;
 	}
+	if (version >= 3 && (why = pairs_parse(n, j, windows)))
+		return why;
 	nh = json_object_array_length(hist);
 	if (nh > DET_HISTORY)
 		return "more history than kept";
@@ -711,6 +1126,12 @@ int det_read(struct detector *d, int fd, const char *path, unsigned int window_s
 	d->index = n->index;
 	d->windows = n->windows;
 	memcpy(d->hist, n->hist, sizeof(d->hist));
+	free(d->pair);
+	hidx_free(&d->pair_index);
+	d->pair = n->pair;
+	d->npair = n->npair;
+	d->cappair = n->cappair;
+	d->pair_index = n->pair_index;
 	free(n);
 	return 0;
 }
@@ -722,5 +1143,7 @@ unsigned int det_signals(const struct det_config *c, const struct det_obs *o, in
 {
 	struct thr t = thresholds(c, o->name);
 
-	return signals(c, &t, NULL, true, o, score);
+	struct past p = { 0 };
+
+	return signals(c, &t, NULL, true, o, &p, score);
 }

@@ -16,9 +16,13 @@ enum fp_kind { FP_TLS, FP_TCP, FP_PAIR };
 #define DET_ALLOW_MAX 256             /* allowlist entries */
 #define DET_HISTORY 60                /* windows of history kept */
 #define DET_HISTORY_MAX 4096          /* fingerprints a window's history keeps (widest) */
-#define DET_STATE_VERSION 2           /* of the state file */
+#define DET_STATE_VERSION 3           /* of the state file (2 is read too) */
+#define DET_NOVEL_MAX 16              /* novel_windows at most */
+#define DET_NEW_SIGS 8                /* new pairs' stacks an alert names */
+#define DET_PAIRS_MAX 65536           /* pairs the history keeps */
 enum det_signal {
 	DET_WIDE, DET_MANY_NETS, DET_LOW_RATE, DET_MANY_STACKS, DET_NEW, DET_WIDENING,
+	DET_NOVEL, DET_NEW_STACKS,
 	DET_SIG__COUNT,
 };
 enum det_state { DET_NEW_ALERT, DET_ACTIVE, DET_ENDED };
@@ -32,13 +36,21 @@ struct det_config {
 	int alert_score;              /* sum of signal weights needed */
 	double alpha;                 /* weight of a new window in the baseline */
 	bool tcp_stacks;              /* judge TCP stacks too (default yes) */
+	/* novelty (TLS): sources new to a JA4 and to the site, new pairs */
+	double min_novel;             /* "novel", "new_stacks": addresses over the span */
+	unsigned int novel_windows;   /* the span: windows novelty is summed over */
+	unsigned int history_s;       /* how long a source stays known (seen map) */
+	bool novelty;                 /* judge novelty at all (default yes) */
+	unsigned int window_s;        /* the window (set by the window code) */
 	/* allowlisted JA4s: their own thresholds, never lower than the ones
-	 * above; an entry with neither set never alerts */
+	 * above; an entry with neither set is never alerted for its width.
+	 * Novelty still applies to it, unless no_novelty. */
 	size_t nallow;
 	struct det_allow {
 		char ja4[HS_JA4_LEN];
 		double min_ips;           /* 0: the global one */
 		double growth;            /* 0: the global one */
+		bool no_novelty;          /* novelty = no: no novel/new_stacks alerts */
 	} allow[DET_ALLOW_MAX];
 };
 #define DET_NAME_LEN 256
@@ -50,6 +62,12 @@ struct det_obs {
 	__u64 unvalidated;            /* TLS: ClientHellos not counted (handshake check) */
 	__u64 first_ns, last_ns;      /* program clock */
 	double ips, nets, stacks;     /* sketch estimates (stacks: TLS only) */
+	/* TLS: exact counts of the seen map, this window */
+	__u64 novel_ips;              /* sources new to the fingerprint */
+	__u64 novel_site;             /* ... and new to the site */
+	__u64 novel_nets;             /* networks new to the fingerprint */
+	unsigned int nnovel;
+	struct hs_addr_sample novel_samples[DET_SAMPLES];  /* a few of novel_ips */
 	unsigned int nsamples;
 	struct hs_addr_sample samples[DET_SAMPLES];  /* a few sources (TLS only) */
 };
@@ -59,6 +77,14 @@ struct det_alert {
 	unsigned int signals;         /* bit per enum det_signal */
 	int score;
 	double baseline_ips;
+	/* TLS: a fingerprint that carried traffic before (a baseline), so
+	 * shared with its legitimate users; what separates the hydra */
+	bool shared;
+	double novel_ips, novel_site, novel_nets;   /* over the span */
+	double baseline_novel;        /* new-to-site sources per window, before */
+	double new_stack_ips;         /* addresses over new pairs (this window) */
+	unsigned int nnew_pairs;
+	const struct det_obs *new_pairs[DET_NEW_SIGS];  /* those pairs ("JA4 STACK") */
 };
 typedef void (*det_alert_fn)(void *ctx, const struct det_alert *a);
 struct detector;
@@ -67,9 +93,11 @@ void det_config_default(struct det_config *c);
  * allowlist); it keeps its own copy of c. */
 struct detector *det_new(const struct det_config *c, enum fp_kind kind);
 void det_free(struct detector *d);
-/* Close a window: judge every observation, call fn for each alert. */
+/* Close a window: judge every observation, call fn for each alert.
+ * pairs (TLS; may be NULL): the window's (JA4, TCP stack) pairs, named
+ * "JA4 STACK", valid until det_window returns. */
 int det_window(struct detector *d, const struct det_obs *obs, size_t n,
-	       det_alert_fn fn, void *ctx);
+	       const struct det_obs *pairs, size_t npairs, det_alert_fn fn, void *ctx);
 const char *det_signal_name(int i);
 /* The allowlist entry of ja4, or NULL. */
 const struct det_allow *det_allowed(const struct det_config *c, const char *ja4);

@@ -337,22 +337,25 @@ static long row_for(struct fp_reader *r, const struct name *n)
 	return (long)r->nrows++;
 }
 
-static void add_samples(struct det_obs *o, const struct hs_tls_fp *v)
+/* The samples of a value (HS_TLS_SAMPLES) into a row's (DET_SAMPLES, n
+ * of them), each once. */
+static void add_samples(struct hs_addr_sample *out, unsigned int *n,
+			const struct hs_addr_sample *in)
 {
 	unsigned int i, k;
 
 	/* raw addresses, compared whole (the pad is zero): rendered only
 	 * when an alert is written */
-	for (k = 0; k < HS_TLS_SAMPLES && o->nsamples < DET_SAMPLES; k++) {
-		const struct hs_addr_sample *smp = &v->samples[k];
+	for (k = 0; k < HS_TLS_SAMPLES && *n < DET_SAMPLES; k++) {
+		const struct hs_addr_sample *smp = &in[k];
 
 		if (smp->family != 4 && smp->family != 6)
 			continue;
-		for (i = 0; i < o->nsamples; i++)
-			if (!memcmp(&o->samples[i], smp, sizeof(*smp)))
+		for (i = 0; i < *n; i++)
+			if (!memcmp(&out[i], smp, sizeof(*smp)))
 				break;
-		if (i == o->nsamples)
-			o->samples[o->nsamples++] = *smp;
+		if (i == *n)
+			out[(*n)++] = *smp;
 	}
 }
 
@@ -386,7 +389,11 @@ static void add_counts(const struct fp_reader *r, struct det_obs *o, const union
 		o->unvalidated += v->tls.conns_unvalidated;
 		first = v->tls.first_ns;
 		last = v->tls.last_ns;
-		add_samples(o, &v->tls);
+		o->novel_ips += v->tls.novel_ips;
+		o->novel_site += v->tls.novel_site;
+		o->novel_nets += v->tls.novel_nets;
+		add_samples(o->samples, &o->nsamples, v->tls.samples);
+		add_samples(o->novel_samples, &o->nnovel, v->tls.novel_samples);
 	} else if (r->kind == FP_PAIR) {
 		o->conns += v->pair.conns;
 		first = v->pair.first_ns;

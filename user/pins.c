@@ -30,7 +30,7 @@ static struct bpf_map *pinned_maps(struct hs_bpf *skel, int i)
 {
 	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.tls_fps, skel->maps.stats,
 				skel->maps.enforce, skel->maps.flows, skel->maps.reasm,
-				skel->maps.tcp_known, skel->maps.pairs };
+				skel->maps.tcp_known, skel->maps.pairs, skel->maps.seen };
 
 	return i < (int)(sizeof(m) / sizeof(m[0])) ? m[i] : NULL;
 }
@@ -38,7 +38,7 @@ static struct bpf_map *pinned_maps(struct hs_bpf *skel, int i)
 /* The name of pin bit b (HS_PIN_*) in a pin directory; NULL: none. */
 static const char *pin_name(struct hs_bpf *skel, int b)
 {
-	struct bpf_map *m = b < 8 ? pinned_maps(skel, b) : NULL;
+	struct bpf_map *m = b < HS_PIN_NMAPS ? pinned_maps(skel, b) : NULL;
 
 	if (m)
 		return bpf_map__name(m);

@@ -313,9 +313,12 @@ static int replay_load(struct replay *r)
 	const struct replay_opts *o = r->o;
 	int err;
 
+	struct hs_config cfg = o->cfg;
+
 	if (p0f_db_open(o->db))
 		return HS_EXIT_ERR;
-	r->skel = hs_open(&o->cfg);
+	cfg.history_s = r->dc.history_s;
+	r->skel = hs_open(&cfg);
 	if (!r->skel)
 		return HS_EXIT_ERR;
 	bpf_program__set_autoload(r->skel->progs.hs_xdp, false);

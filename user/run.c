@@ -352,6 +352,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o, struct det_confi
 		return hs_opts_exit(rc);   /* -h, or a bad option */
 	if (det_settings(o->config, o->min_ips, dc, &file_window))
 		return HS_EXIT_USAGE;
+	o->cfg.history_s = dc->history_s;
 	if (!o->window_s)
 		o->window_s = file_window ? file_window : 60;
 	if (o->enforce_ttl && !o->enforce) {

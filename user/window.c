@@ -40,10 +40,16 @@ struct side {
 
 struct windows {
 	struct side tls, tcp;
+	/* the window's (JA4, TCP stack) pairs, read before the TLS side is
+	 * judged */
+	struct fp_reader *pairs_rd;
+	struct det_obs *prows;
+	size_t nprows;
 	bool tcp_on;                    /* judge TCP stacks too */
 	FILE *out;
 	bool json, redact;
 	unsigned int window_s;
+	unsigned int tls_novel_windows;     /* the span, as the alerts say */
 	__u64 end_ns;                   /* current window's end (program clock) */
 	unsigned char key[32];          /* --redact-ips: lives only in memory */
 	unsigned long long alerts;
@@ -77,10 +83,13 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 			const char *alerts_path, bool json, bool redact)
 {
 	struct windows *w = calloc(1, sizeof(*w));
+	struct det_config dc = *c;
 	int fd;
 
 	if (!w)
 		return NULL;
+	dc.window_s = window_s;
+	w->tls_novel_windows = c->novel_windows;
 	w->cfg = c;
 	w->tcp_on = c->tcp_stacks;
 	pthread_mutex_init(&w->lock, NULL);
@@ -88,7 +97,8 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 	w->window_s = window_s;
 	w->json = json;
 	w->redact = redact;
-	if (side_init(&w->tls, FP_TLS, c) || side_init(&w->tcp, FP_TCP, c))
+	w->pairs_rd = fpr_new(FP_PAIR);
+	if (!w->pairs_rd || side_init(&w->tls, FP_TLS, &dc) || side_init(&w->tcp, FP_TCP, &dc))
 		goto fail;
 	if (redact && RAND_bytes(w->key, sizeof(w->key)) != 1) {
 		pr_warn("Couldn't draw a key for --redact-ips");
@@ -118,6 +128,7 @@ void win_free(struct windows *w)
 		fclose(w->out);
 	side_free(&w->tls);
 	side_free(&w->tcp);
+	fpr_free(w->pairs_rd);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
@@ -187,7 +198,49 @@ static void enforce_remove(int fd, const char *ja4, __u64 now)
 	free(keys);
 }
 
-/* An alert's enforcement: the mode now applied to its JA4, or NULL. */
+/* Put v under key; 1 done, 0 not (said why). */
+static int enforce_put(struct windows *w, __u64 key, const struct hs_enforce *v)
+{
+	if (!bpf_map_update_elem(w->enf_fd, &key, v, BPF_ANY))
+		return 1;
+	pr_warn("enforce %s: couldn't add id %016llx: %s", v->ja4, (unsigned long long)key,
+		strerror(errno));
+	return 0;
+}
+
+/* A shared fingerprint's hydra part: sources new to its JA4 since the
+ * span before the alert (kept from the entry an open alert already has),
+ * and the JA4 over the stacks of its new pairs. */
+static unsigned int enforce_scoped(struct windows *w, const struct det_alert *a, __u64 id,
+				   struct hs_enforce *v)
+{
+	__u64 span = (__u64)(w->tls_novel_windows + 1) * w->window_s * 1000000000ULL;
+	struct hs_enforce old;
+	unsigned int done = 0, i;
+	size_t k, nkeys;
+
+	v->scope = HS_SCOPE_NOVEL;
+	v->since_ns = w->enf_now > span ? w->enf_now - span : 0;
+	if (!bpf_map_lookup_elem(w->enf_fd, &id, &old) && old.scope == HS_SCOPE_NOVEL)
+		v->since_ns = old.since_ns;
+	done += enforce_put(w, id, v);
+	v->scope = HS_SCOPE_PAIR;
+	v->since_ns = 0;
+	for (i = 0; i < a->nnew_pairs; i++) {
+		size_t row = (size_t)(a->new_pairs[i] - w->prows);
+		const __u64 *keys;
+
+		if (a->new_pairs[i] < w->prows || row >= w->nprows)
+			continue;
+		keys = fpr_keys(w->pairs_rd, row, &nkeys);
+		for (k = 0; k < nkeys; k++)
+			done += enforce_put(w, HS_GEN_KEY(keys[k], 1), v);
+	}
+	return done;
+}
+
+/* An alert's enforcement: the mode now applied to its JA4 (all of it, or
+ * the hydra's part of a shared one), or NULL. */
 static const char *enforce_alert(struct windows *w, const struct det_alert *a)
 {
 	const struct det_obs *o = a->obs;
@@ -202,8 +255,8 @@ static const char *enforce_alert(struct windows *w, const struct det_alert *a)
 		enforce_remove(w->enf_fd, o->name, 0);
 		return NULL;
 	}
-	if (det_allowed(w->cfg, o->name))
-		return NULL;   /* allowlisted: alerted on, never enforced */
+	if (det_allowed(w->cfg, o->name) && !a->shared)
+		return NULL;   /* allowlisted: never enforced whole */
 	if (o < w->tls.rows || row >= w->tls.nrows)
 		return NULL;
 	v.expires_ns = w->enf_now + w->enf_ttl_ns;
@@ -213,11 +266,10 @@ static const char *enforce_alert(struct windows *w, const struct det_alert *a)
 	for (i = 0; i < nkeys; i++) {
 		__u64 id = HS_GEN_KEY(keys[i], 0);
 
-		if (!bpf_map_update_elem(w->enf_fd, &id, &v, BPF_ANY))
-			done++;
+		if (a->shared)
+			done += enforce_scoped(w, a, id, &v);
 		else
-			pr_warn("enforce %s: couldn't add id %016llx: %s", o->name,
-				(unsigned long long)id, strerror(errno));
+			done += enforce_put(w, id, &v);
 	}
 	return done ? enforce_mode_name(w->enf_mode) : NULL;
 }
@@ -249,6 +301,35 @@ static void alert_note(struct windows *w, enum fp_kind kind, const struct det_al
 static const char *alert_event(enum fp_kind kind)
 {
 	return kind == FP_TLS ? "hydra" : "hydra_tcp";
+}
+
+/* The stack of a pair row ("JA4 STACK") */
+static const char *pair_stack(const struct det_obs *p)
+{
+	const char *sp = strchr(p->name, ' ');
+
+	return sp ? sp + 1 : p->name;
+}
+
+/* A TLS alert's novelty: shared, the novel part over the span, the new
+ * pairs' stacks. */
+static void novelty_json(const struct windows *w, const struct det_alert *a, json_object *j)
+{
+	json_object *sigs = json_object_new_array();
+	unsigned int i;
+
+	json_object_object_add(j, "shared", json_object_new_boolean(a->shared));
+	json_object_object_add(j, "novel_ips", json_object_new_int64(llround(a->novel_ips)));
+	json_object_object_add(j, "novel_nets", json_object_new_int64(llround(a->novel_nets)));
+	json_object_object_add(j, "new_to_site", json_object_new_int64(llround(a->novel_site)));
+	json_object_object_add(j, "novel_windows",
+			       json_object_new_int((int)w->tls_novel_windows));
+	json_object_object_add(j, "baseline_novel",
+			       json_object_new_int64(llround(a->baseline_novel)));
+	json_object_object_add(j, "new_stack_ips", json_object_new_int64(llround(a->new_stack_ips)));
+	for (i = 0; i < a->nnew_pairs; i++)
+		json_object_array_add(sigs, json_object_new_string(pair_stack(a->new_pairs[i])));
+	json_object_object_add(j, "new_tcp_sigs", sigs);
 }
 
 static void alert_json(struct windows *w, enum fp_kind kind, const struct det_alert *a,
@@ -289,13 +370,21 @@ static void alert_json(struct windows *w, enum fp_kind kind, const struct det_al
 			json_object_array_add(r, json_object_new_string(det_signal_name(k)));
 	json_object_object_add(j, "reasons", r);
 	if (kind == FP_TLS) {
+		const struct hs_addr_sample *smp = a->shared ? o->novel_samples : o->samples;
+		unsigned int nsmp = a->shared ? o->nnovel : o->nsamples;
+
+		novelty_json(w, a, j);
+		/* a shared fingerprint's samples are of its novel part: the
+		 * hydra's, not its legitimate users' */
 		s = json_object_new_array();
-		for (i = 0; i < o->nsamples; i++) {
-			addr_out(w, &o->samples[i], addr, sizeof(addr));
+		for (i = 0; i < nsmp; i++) {
+			addr_out(w, &smp[i], addr, sizeof(addr));
 			json_object_array_add(s, json_object_new_string(addr));
 		}
 		json_object_object_add(j, "sample_ips", s);
 		json_object_object_add(j, "enforced", enf ? json_object_new_string(enf) : NULL);
+		json_object_object_add(j, "scope", enf ? json_object_new_string(
+			a->shared ? "novel" : "all") : NULL);
 	}
 	json_line(w->out, j);
 }
@@ -312,11 +401,16 @@ static void alert_text(struct windows *w, enum fp_kind kind, const struct det_al
 		llround(o->ips), llround(o->nets), (unsigned long long)o->conns, cpi);
 	if (kind == FP_TLS)
 		fprintf(w->out, "tcp_sigs=%lld ", llround(o->stacks));
+	if (kind == FP_TLS)
+		fprintf(w->out, "shared=%s novel_ips=%lld novel_nets=%lld new_to_site=%lld "
+			"new_stacks=%u ", a->shared ? "yes" : "no", llround(a->novel_ips),
+			llround(a->novel_nets), llround(a->novel_site), a->nnew_pairs);
 	fprintf(w->out, "baseline_ips=%lld score=%d reasons=", llround(a->baseline_ips), a->score);
 	for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
 		if (a->signals & (1u << k))
 			fprintf(w->out, "%s%s", i++ ? "," : "", det_signal_name(k));
-	fprintf(w->out, "%s%s%s\n", i ? "" : "-", enf ? " enforced=" : "", enf ? enf : "");
+	fprintf(w->out, "%s%s%s%s\n", i ? "" : "-", enf ? " enforced=" : "", enf ? enf : "",
+		enf ? (a->shared ? " scope=novel" : " scope=all") : "");
 }
 
 static void on_alert(struct windows *w, enum fp_kind kind, const struct det_alert *a)
@@ -356,7 +450,8 @@ static int side_close(struct windows *w, struct side *s, int fd, int gen)
 		s->nrows = 0;
 		return err;
 	}
-	err = det_window(s->det, s->rows, s->nrows,
+	err = det_window(s->det, s->rows, s->nrows, s->kind == FP_TLS ? w->prows : NULL,
+			 s->kind == FP_TLS ? w->nprows : 0,
 			 s->kind == FP_TLS ? on_tls_alert : on_tcp_alert, w) ? -ENOMEM : 0;
 	s->rows = NULL;
 	s->nrows = 0;
@@ -391,9 +486,21 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 	/* this window's summary: totals carried on, open alerts afresh */
 	w->next.nopen[0] = w->next.nopen[1] = 0;
 	w->next.nlisted = 0;
+	/* the pairs first: named through the fingerprint entries, which the
+	 * sides delete */
+	w->nprows = 0;
+	if (m->pairs >= 0) {
+		fpr_name_maps(w->pairs_rd, m->tls, m->tcp);
+		if (fpr_read(w->pairs_rd, m->pairs, gen, &w->prows, &w->nprows)) {
+			w->nprows = 0;
+			fps_clear(m->pairs, gen);
+		} else {
+			fpr_delete(w->pairs_rd, m->pairs);
+		}
+	}
 	err = side_close(w, &w->tls, m->tls, gen);
-	if (m->pairs >= 0)
-		fps_clear(m->pairs, gen);   /* no reader yet: the old window's pairs go */
+	w->prows = NULL;
+	w->nprows = 0;
 	if (m->tcp >= 0)
 		err2 = w->tcp_on ? side_close(w, &w->tcp, m->tcp, gen) : fps_clear(m->tcp, gen);
 	win_publish(w);

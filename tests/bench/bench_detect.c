@@ -216,7 +216,7 @@ static int time_detector(struct det_obs *obs, const struct det_config *dc, struc
 	}
 	for (i = 0; i < WINDOWS; i++) {
 		t0 = cpu_ms();
-		det_window(d, obs, NFP, count_alert, &alerts);
+		det_window(d, obs, NFP, NULL, 0, count_alert, &alerts);
 		t->det[i] = cpu_ms() - t0;
 	}
 	det_free(d);

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			det_free(d);
 			continue;
 		}
-		FUZZ_CHECK(!det_window(d, obs, 2, on_alert, NULL));
+		FUZZ_CHECK(!det_window(d, obs, 2, NULL, 0, on_alert, NULL));
 		FUZZ_CHECK(!det_save(d, path, 60));
 		again = det_new(&dc, kind);
 		FUZZ_CHECK(again);

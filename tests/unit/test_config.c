@@ -190,7 +190,7 @@ static void numbers_strict(void **st)
 		"[detect]\nmin_ips = 1.2.3\n", "[detect]\nmin_ips = inf\n",
 		"[detect]\nmin_ips = nan\n", "[detect]\nmin_ips = 200ips\n",
 		"[detect]\nmin_ips = 0\n", "[detect]\nmin_ips = 2000000000\n",
-		"[detect]\nwarmup = 2.5\n", "[detect]\nalert_score = 9\n",
+		"[detect]\nwarmup = 2.5\n", "[detect]\nalert_score = 13\n",
 		"[detect]\nalpha = 0\n", "[detect]\nalpha = 1.5\n",
 		"[detect]\ngrowth = 0.5\n", "[detect]\nwindow = 0\n",
 		"[detect]\nwindow = 86401\n", "[detect]\nwindow = 60s\n",

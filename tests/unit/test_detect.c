@@ -45,7 +45,7 @@ static struct seen window(struct detector *d, struct det_obs *o, size_t n)
 	struct seen s;
 
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(det_window(d, o, n, collect, &s), 0);
+	assert_int_equal(det_window(d, o, n, NULL, 0, collect, &s), 0);
 	return s;
 }
 
