@@ -11,10 +11,12 @@
  *   many_stacks   distinct TCP stacks >= min_stacks               weight 1
  *   new           no baseline yet (first seen after the warm-up)  weight 2
  *   widening      ips >= growth x the fingerprint's baseline ips  weight 2
- *   novel         sources new to the JA4 and to the site over the
- *                 span (the last novel_windows windows) >= min_novel
- *                 and >= growth x the span's usual number, from
- *                 >= min_nets networks new to the JA4              weight 2
+ *   novel         sources new to the JA4 and to the site, from
+ *                 >= min_nets networks new to the JA4, >= min_novel
+ *                 and either in this window >= growth x the usual
+ *                 per window, or over the span (the last
+ *                 novel_windows windows) >= growth x the usual
+ *                 over as many windows before the span            weight 2
  *   new_stacks    addresses over pairs (the JA4 over one TCP
  *                 stack) first seen in the span, the JA4 known
  *                 before them, >= min_novel, >= min_nets networks weight 2
@@ -58,6 +60,7 @@ struct fp_state {
 	char name[DET_NAME_LEN];
 	double baseline_ips;    /* exponential average of ips per window */
 	double baseline_novel;  /* ... of novel_site per window, before the span */
+	double baseline_fast;   /* ... of novel_site per window, up to the last one */
 	unsigned int windows;   /* windows this fingerprint has been seen in */
 	unsigned int first_win; /* the window it was first seen in */
 	unsigned int hist_last; /* last window with a history record, +1 (0: none) */
@@ -65,6 +68,7 @@ struct fp_state {
 	bool shared;            /* its open alert is on a shared fingerprint */
 	bool seen_now;
 	bool has_novel_base;    /* baseline_novel has been fed */
+	bool has_fast_base;     /* baseline_fast has been fed */
 	/* novelty of the last novel_windows windows: slot w % novel_windows
 	 * holds window w's when nov_win is w + 1 */
 	struct nov {
@@ -333,6 +337,8 @@ struct past {
 	double novel_ips, novel_site, novel_nets;   /* over the span, this window's too */
 	bool has_novel_base;
 	double baseline_novel;
+	bool has_fast_base;
+	double baseline_fast;
 	double new_ips, new_nets;                   /* over new pairs */
 };
 
@@ -357,10 +363,17 @@ static unsigned int signals(const struct det_config *c, const struct thr *t,
 		s |= 1u << DET_NEW;
 	else if (!learning && !p->moved && f && o->ips >= t->growth * fmax(f->baseline_ips, 1))
 		s |= 1u << DET_WIDENING;
-	if (!learning && !t->no_novelty && p->has_novel_base &&
-	    p->novel_site >= fmax(c->min_novel,
-				  t->growth * c->novel_windows * p->baseline_novel) &&
-	    p->novel_nets >= c->min_nets)
+	/* novel: a jump in one window (against the windows before it), or
+	 * a rise over the span (against the windows before the span: a slow
+	 * or rotating hydra that no one window shows) */
+	if (!learning && !t->no_novelty &&
+	    ((p->has_fast_base && o->novel_site >= fmax(c->min_novel,
+							 t->growth * p->baseline_fast) &&
+	      o->novel_nets >= c->min_nets) ||
+	     (p->has_novel_base &&
+	      p->novel_site >= fmax(c->min_novel,
+				    t->growth * c->novel_windows * p->baseline_novel) &&
+	      p->novel_nets >= c->min_nets)))
 		s |= 1u << DET_NOVEL;
 	if (!learning && !t->no_novelty && p->new_ips >= c->min_novel &&
 	    p->new_nets >= c->min_nets)
@@ -512,6 +525,8 @@ static struct past past_of(const struct detector *d, const struct fp_state *f,
 	}
 	p.has_novel_base = f->has_novel_base;
 	p.baseline_novel = f->baseline_novel;
+	p.has_fast_base = f->has_fast_base;
+	p.baseline_fast = f->baseline_fast;
 	p.new_ips = f->new_ips;
 	p.new_nets = f->new_nets;
 	return p;
@@ -522,8 +537,9 @@ static __u32 clamp32(__u64 v)
 	return v > UINT32_MAX ? UINT32_MAX : (__u32)v;
 }
 
-/* Window t's novelty into f's span; the window leaving the span (t - k)
- * into the baseline, once past the warm-up and unless alerting. */
+/* Window t's novelty into f's span and its fast baseline; the window
+ * leaving the span (t - k) into the span's baseline once past the
+ * warm-up; neither while alerting. */
 static void novelty_record(struct detector *d, struct fp_state *f, const struct det_obs *o)
 {
 	const struct det_config *c = &d->cfg;
@@ -536,6 +552,14 @@ static void novelty_record(struct detector *d, struct fp_state *f, const struct 
 		f->baseline_novel = f->has_novel_base ?
 			(1 - c->alpha) * f->baseline_novel + c->alpha * v : v;
 		f->has_novel_base = true;
+	}
+	/* every window but the fingerprint's first (all its sources are new
+	 * to it then) */
+	if (f->windows && !f->alerting) {
+		f->baseline_fast = f->has_fast_base ? (1 - c->alpha) * f->baseline_fast +
+						      c->alpha * (double)o->novel_site :
+						      (double)o->novel_site;
+		f->has_fast_base = true;
 	}
 	*slot = (struct nov){ t + 1, clamp32(o->novel_ips), clamp32(o->novel_site),
 			      clamp32(o->novel_nets) };
@@ -662,7 +686,7 @@ static const char *kind_name(enum fp_kind k)
 }
 
 /* A fingerprint's novelty state (version 3): first_win, shared,
- * baseline_novel (null: not fed yet), and the span's windows as
+ * baseline_novel and baseline_fast (null: not fed yet), and the span's windows as
  * [window, novel_ips, novel_site, novel_nets]. */
 static void fp_novelty_json(const struct detector *d, const struct fp_state *f, json_object *o)
 {
@@ -673,6 +697,8 @@ static void fp_novelty_json(const struct detector *d, const struct fp_state *f, 
 	json_object_object_add(o, "shared", json_object_new_boolean(f->shared));
 	json_object_object_add(o, "baseline_novel", f->has_novel_base ?
 			       json_object_new_double(f->baseline_novel) : NULL);
+	json_object_object_add(o, "baseline_fast", f->has_fast_base ?
+			       json_object_new_double(f->baseline_fast) : NULL);
 	for (k = 0; k < d->cfg.novel_windows; k++) {
 		const struct nov *v = &f->nov[k];
 		json_object *r;
@@ -927,6 +953,11 @@ static const char *fp_novelty_parse(struct detector *n, struct fp_state *s, json
 		if (!get_num(f, "baseline_novel", &s->baseline_novel))
 			return "a malformed novelty baseline";
 		s->has_novel_base = true;
+	}
+	if (json_object_object_get_ex(f, "baseline_fast", &x) && x) {
+		if (!get_num(f, "baseline_fast", &s->baseline_fast))
+			return "a malformed novelty baseline";
+		s->has_fast_base = true;
 	}
 	for (i = 0; i < json_object_array_length(nv); i++) {
 		if (!get_ints(json_object_array_get_idx(nv, i), 4, UINT32_MAX, v) || v[0] >= windows)

@@ -70,6 +70,10 @@ static void good_file(void **st)
 		"alert_score = 6\n"
 		"alpha = 0.1\n"
 		"window = 30\n"
+		"history = 86400\n"
+		"min_novel = 250\n"
+		"novel_windows = 8\n"
+		"novelty = yes\n"
 		"\n"
 		"[allow]\n"
 		"ja4 = t13d1516h2_8daaf6152771_e5627efa2ab1\n"
@@ -79,12 +83,17 @@ static void good_file(void **st)
 		"min_ips = 5000\n"
 		"growth = 10\n"
 		"[allow \"t12d1209h2_d34a8e72043a_b39be8c56a14\"]\n"
-		"growth = 20\n", &c, &w, err, sizeof(err)), 0);
+		"growth = 20\n"
+		"novelty = no\n", &c, &w, err, sizeof(err)), 0);
 	assert_int_equal(w, 30);
 	assert_true(c.min_ips == 300 && c.min_nets == 40 && c.max_conns_per_ip == 2.5);
 	assert_true(c.min_stacks == 8 && c.growth == 5 && c.alpha == 0.1);
 	assert_int_equal(c.warmup, 10);
 	assert_int_equal(c.alert_score, 6);
+	assert_true(c.history_s == 86400 && c.min_novel == 250 && c.novel_windows == 8 &&
+		    c.novelty);
+	assert_false(det_allowed(&c, "t13d1517h2_8daaf6152771_b0da82dd1658")->no_novelty);
+	assert_true(det_allowed(&c, "t12d1209h2_d34a8e72043a_b39be8c56a14")->no_novelty);
 	assert_int_equal(c.nallow, 4);
 	assert_string_equal(c.allow[0].ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
 	assert_true(c.allow[0].min_ips == 0 && c.allow[0].growth == 0);
@@ -195,6 +204,9 @@ static void numbers_strict(void **st)
 		"[detect]\ngrowth = 0.5\n", "[detect]\nwindow = 0\n",
 		"[detect]\nwindow = 86401\n", "[detect]\nwindow = 60s\n",
 		"[allow \"abc\"]\nmin_ips = 0\n", "[allow \"abc\"]\ngrowth = x\n",
+		"[detect]\nhistory = 59\n", "[detect]\nnovel_windows = 17\n",
+		"[detect]\nnovel_windows = 0\n", "[detect]\nmin_novel = 0\n",
+		"[detect]\nnovelty = maybe\n", "[allow \"abc\"]\nnovelty = 2\n",
 	};
 	struct det_config c;
 	char err[1024];

@@ -634,6 +634,217 @@ static void history_capped(void **st)
 	unlink(path);
 }
 
+/* ---- novelty (issue 14) ---- */
+
+/* o with this window's novelty: sources new to it, of which new to the
+ * site, and new networks */
+static struct det_obs nov(struct det_obs o, double ips, double site, double nets)
+{
+	o.novel_ips = (__u64)ips;
+	o.novel_site = (__u64)site;
+	o.novel_nets = (__u64)nets;
+	return o;
+}
+
+/* The SDK's steady customers: 300 addresses a window, a few new ones */
+static struct det_obs sdk(void)
+{
+	return nov(ob("sdk", 300, 300, 48, 3), 4, 3, 1);
+}
+
+/* a hydra inside the SDK's own fingerprint: the JA4 is not new, it does
+ * not widen 4x, but its sources are new to the JA4 and to the site */
+static void shared_hydra_by_novelty(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[1];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 12; w++) {
+		o[0] = sdk();
+		s = window(d, o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	o[0] = nov(ob("sdk", 650, 1000, 290, 3), 350, 345, 240);
+	s = window(d, o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	assert_true(s.a[0].signals & (1u << DET_NOVEL));
+	assert_false(s.a[0].signals & ((1u << DET_NEW) | (1u << DET_WIDENING)));
+	assert_true(s.a[0].shared);
+	/* the span's sums: this window's and the four before */
+	assert_true(s.a[0].novel_site >= 345 && s.a[0].novel_site <= 345 + 4 * 3);
+	assert_true(s.a[0].novel_nets >= 240);
+	/* it holds while the novelty does, ends when it is gone for a span */
+	s = window(d, o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_ACTIVE);
+	for (w = 0; w < 6 && !(s.n == 1 && s.a[0].state == DET_ENDED); w++) {
+		o[0] = sdk();
+		s = window(d, o, 1);
+	}
+	assert_int_equal(s.a[0].state, DET_ENDED);
+	det_free(d);
+}
+
+/* an app release: its users move to a new JA4, new to it but known to
+ * the site; and a population with high steady churn */
+static void release_and_churn_stay_quiet(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[3];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 30; w++) {
+		double moved = w < 10 ? 0 : w < 20 ? 100 * (w - 9) : 1000;
+		double fresh_ips = w >= 10 && w < 20 ? 100 : 0;
+
+		o[0] = nov(ob("old", 1000 - moved, 1500, 300, 4), 0, 0, 0);
+		o[1] = nov(ob("mobile", 900, 1200, 40, 3), 300, 280, 1);
+		o[2] = nov(ob("new", moved > 0 ? moved : 1, 1500, 300, 4), fresh_ips,
+			   fresh_ips / 50, fresh_ips / 4);
+		s = window(d, o, moved > 0 ? 3 : 2);
+		assert_int_equal(s.n, 0);
+	}
+	det_free(d);
+}
+
+/* a slow hydra no one window shows: 70 new sources a window, under
+ * min_novel, caught over the span */
+static void slow_hydra_over_the_span(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[1];
+	struct seen s;
+	int w, fired = -1;
+
+	(void)st;
+	for (w = 0; w < 15; w++) {
+		o[0] = sdk();
+		s = window(d, o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	for (w = 0; w < 6 && fired < 0; w++) {
+		o[0] = nov(ob("sdk", 300 + 30 * w, 400, 48 + 60, 4), 70, 70, 60);
+		s = window(d, o, 1);
+		if (s.n)
+			fired = w;
+	}
+	assert_true(fired >= 1 && fired <= 2);
+	assert_true(s.a[0].signals & (1u << DET_NOVEL));
+	det_free(d);
+}
+
+/* the SDK from stacks it never came from: pairs first seen after the JA4 */
+static void new_stacks_of_a_known_fingerprint(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[1], p[3];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 10; w++) {
+		o[0] = sdk();
+		p[0] = ob("sdk 4:64:0:*:mss*20,7:mss,sok,ts,nop,ws:df,id+:0", 300, 300, 48, 0);
+		assert_int_equal(det_window(d, o, 1, p, 1, collect, memset(&s, 0, sizeof(s))), 0);
+		assert_int_equal(s.n, 0);
+	}
+	/* new exits, but the JA4's novelty alone under min_novel: the pairs say it */
+	o[0] = nov(ob("sdk", 480, 520, 170, 5), 90, 90, 80);
+	p[0] = ob("sdk 4:64:0:*:mss*20,7:mss,sok,ts,nop,ws:df,id+:0", 300, 300, 48, 0);
+	p[1] = ob("sdk 4:128:0:*:mss*20,8:mss,nop,ws,nop,nop,sok:df,id+:0", 100, 100, 70, 0);
+	p[2] = ob("sdk 4:64:0:*:65535,6:mss,nop,ws,nop,nop,ts,sok,eol+1:df:0", 80, 80, 60, 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(det_window(d, o, 1, p, 3, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_true(s.a[0].signals & (1u << DET_NEW_STACKS));
+	assert_true(s.a[0].shared);
+	assert_int_equal(s.a[0].nnew_pairs, 2);
+	assert_true(s.a[0].new_stack_ips >= 180);
+	/* a known pair is not new after a restart either: saved with the state */
+	det_free(d);
+}
+
+/* an allowlist entry means "wide on purpose": novelty still applies,
+ * unless the entry says novelty = no */
+static void allowlisted_novelty(void **st)
+{
+	struct det_config c;
+	struct det_obs o[1];
+	struct seen s;
+	int k, w;
+
+	(void)st;
+	for (k = 0; k < 2; k++) {
+		struct detector *d;
+
+		det_config_default(&c);
+		c.nallow = 1;
+		memset(&c.allow[0], 0, sizeof(c.allow[0]));
+		snprintf(c.allow[0].ja4, sizeof(c.allow[0].ja4), "sdk");
+		c.allow[0].no_novelty = k == 1;
+		d = det_new(&c, FP_TLS);
+		for (w = 0; w < 12; w++) {
+			o[0] = sdk();
+			s = window(d, o, 1);
+		}
+		o[0] = nov(ob("sdk", 650, 1000, 290, 3), 350, 345, 240);
+		s = window(d, o, 1);
+		assert_int_equal(s.n, k == 0 ? 1 : 0);
+		det_free(d);
+	}
+}
+
+/* the novelty's baselines, spans and pairs survive a save and a load */
+static void state_keeps_novelty(void **st)
+{
+	struct detector *d = fresh(), *e;
+	char path[256], err[512];
+	struct det_obs o[1], p[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	state_path(path, sizeof(path), "nov.json");
+	for (w = 0; w < 12; w++) {
+		o[0] = sdk();
+		p[0] = ob("sdk lin", 300, 300, 48, 0);
+		p[1] = ob("sdk win", w == 11 ? 150 : 0, 150, 80, 0);
+		assert_int_equal(det_window(d, o, 1, p, w == 11 ? 2 : 1, collect,
+					    memset(&s, 0, sizeof(s))), 0);
+		assert_int_equal(s.n, 0);
+	}
+	assert_int_equal(det_save(d, path, 60), 0);
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	/* the same windows on both: the same verdicts */
+	for (w = 0; w < 2; w++) {
+		struct seen s2;
+
+		o[0] = nov(ob("sdk", 650, 1000, 290, 3), 350, 345, 240);
+		p[0] = ob("sdk lin", 300, 300, 48, 0);
+		p[1] = ob("sdk win", 150, 150, 80, 0);
+		memset(&s, 0, sizeof(s));
+		memset(&s2, 0, sizeof(s2));
+		assert_int_equal(det_window(d, o, 1, p, 2, collect, &s), 0);
+		assert_int_equal(det_window(e, o, 1, p, 2, collect, &s2), 0);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s2.n, 1);
+		assert_int_equal(s.a[0].signals, s2.a[0].signals);
+		assert_int_equal(s.a[0].nnew_pairs, s2.a[0].nnew_pairs);
+		assert_true(s.a[0].novel_site == s2.a[0].novel_site);
+		assert_true(s.a[0].baseline_novel == s2.a[0].baseline_novel);
+	}
+	det_free(e);
+	det_free(d);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -654,6 +865,12 @@ int main(void)
 		cmocka_unit_test(many_fingerprints),
 		cmocka_unit_test(tcp_stacks),
 		cmocka_unit_test(history_capped),
+		cmocka_unit_test(shared_hydra_by_novelty),
+		cmocka_unit_test(release_and_churn_stay_quiet),
+		cmocka_unit_test(slow_hydra_over_the_span),
+		cmocka_unit_test(new_stacks_of_a_known_fingerprint),
+		cmocka_unit_test(allowlisted_novelty),
+		cmocka_unit_test(state_keeps_novelty),
 	};
 
 	return cmocka_run_group_tests_name("detect", t, dir_setup, dir_teardown);
