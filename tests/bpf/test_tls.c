@@ -90,7 +90,7 @@
 
 struct env {
 	struct hs_bpf *skel;
-	int prog_fd, stats_fd, tls_fd, tcp_fd, flows_fd, reasm_fd, pairs_fd;
+	int prog_fd, stats_fd, tls_fd, tcp_fd, flows_fd, reasm_fd, pairs_fd, seen_fd;
 	struct ring_buffer *rb;
 	struct hs_tls_event tls[EV_MAX];
 	int ntls;               /* TLS events since the last drain */
@@ -152,6 +152,7 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	e->flows_fd = bpf_map__fd(e->skel->maps.flows);
 	e->reasm_fd = bpf_map__fd(e->skel->maps.reasm);
 	e->pairs_fd = bpf_map__fd(e->skel->maps.pairs);
+	e->seen_fd = bpf_map__fd(e->skel->maps.seen);
 	e->rb = prog_ring(e->skel, on_event, e);
 	if (!e->rb)
 		goto skip;
@@ -252,6 +253,7 @@ static void reset(struct env *e)
 	map_clear(e->tcp_fd);
 	map_clear(e->reasm_fd);
 	map_clear(e->pairs_fd);
+	map_clear(e->seen_fd);
 	for (i = 0; i < HS_FLOWS_MAX; i++)
 		keys[i] = i;
 	if (bpf_map_update_batch(e->flows_fd, keys, zero, &n, &o))
@@ -1962,6 +1964,161 @@ static void test_enforce_drop(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Novelty: the seen map, the novel counters, scoped enforcement. */
+
+/* One ClientHello of spec h (NULL: SPEC) from src over a SYN of TTL ttl
+ * (0: 64) at program time t seconds; its verdict. */
+static __u32 nov_hello(struct env *e, const struct hspec *h, const char *src, __u8 ttl,
+		       __u16 sport, __u64 t)
+{
+	static __u8 hello[HELLO_MAX];
+	const struct hspec def = SPEC();
+	struct conn c = { .ver = 4, .sport = sport, .dport = 443, .isn = DEF_ISN, .src = src,
+			  .ttl = ttl };
+	int len = build_hello(h ? h : &def, hello, sizeof(hello));
+	__u32 ret = ~0u;
+
+	e->skel->bss->replay_now_ns = t * 1000000000ULL;
+	send_syn(e, &c, &ret);
+	ret = ~0u;
+	send_data(e, &c, hello, 0, len, &ret);
+	return ret;
+}
+
+/* The one tls_fps entry's novelty (after a reset, or the window's) */
+static void nov_counts(struct env *e, const char *what, __u64 ips, __u64 site, __u64 nets)
+{
+	static struct hs_tls_fp fp;
+	__u64 key = 0;
+
+	CHECK_INT(what, "tls_fps entries", 1, tls_keys(e, &key, 1));
+	CHECK_INT(what, "tls_fps lookup", 0, tls_get(e, key, &fp));
+	CHECK_INT(what, "novel_ips", ips, fp.novel_ips);
+	CHECK_INT(what, "novel_site", site, fp.novel_site);
+	CHECK_INT(what, "novel_nets", nets, fp.novel_nets);
+}
+
+static void test_novelty(void **state)
+{
+	struct env *e = need_env(state);
+	const struct hspec other = SPEC(.sni = NULL, CIPHERS(0x1301, 0x1302));
+	struct hs_seen_key k = { 0 };
+	struct hs_seen v;
+	__u64 key = 0;
+	__u16 sp = 40000;
+
+	reset(e);
+	/* two sources of one /24, one of them twice: 2 new, 1 new network */
+	nov_hello(e, NULL, "198.18.1.1", 0, sp++, 100);
+	nov_hello(e, NULL, "198.18.1.2", 0, sp++, 101);
+	nov_hello(e, NULL, "198.18.1.1", 0, sp++, 102);
+	nov_counts(e, "first window", 2, 2, 1);
+	tls_keys(e, &key, 1);
+	k.fp = HS_GEN_KEY(key, 0);
+	inet_pton(AF_INET, "198.18.1.1", k.addr);
+	CHECK_INT("seen entry of 198.18.1.1", "lookup", 0,
+		  bpf_map_lookup_elem(e->seen_fd, &k, &v) ? -errno : 0);
+	CHECK_INT("seen entry of 198.18.1.1", "first_ns", 100, (int)(v.first_ns / 1000000000ULL));
+	k.fp = HS_SEEN_SITE;
+	CHECK_INT("site entry of 198.18.1.1", "lookup", 0,
+		  bpf_map_lookup_elem(e->seen_fd, &k, &v) ? -errno : 0);
+	k.fp = HS_GEN_KEY(key, 0) | 1;
+	inet_pton(AF_INET, "198.18.1.0", k.addr);
+	CHECK_INT("network entry of 198.18.1.0/24", "lookup", 0,
+		  bpf_map_lookup_elem(e->seen_fd, &k, &v) ? -errno : 0);
+
+	/* the next window: the known source is not new; a new /24 is */
+	map_clear(e->tls_fd);
+	nov_hello(e, NULL, "198.18.1.1", 0, sp++, 160);
+	nov_hello(e, NULL, "198.18.2.1", 0, sp++, 161);
+	nov_counts(e, "second window", 1, 1, 1);
+
+	/* another fingerprint from a known source: new to it, not to the site */
+	map_clear(e->tls_fd);
+	nov_hello(e, &other, "198.18.1.1", 0, sp++, 200);
+	nov_counts(e, "another JA4, a source the site knows", 1, 0, 1);
+
+	/* past the history (3600 s): new again, to both, and its network */
+	map_clear(e->tls_fd);
+	nov_hello(e, NULL, "198.18.1.2", 0, sp++, 101 + 3601);
+	nov_counts(e, "a source not seen for the history", 1, 1, 1);
+	/* a source in use is refreshed (each 16th of the history): still
+	 * known a history after it was first seen */
+	map_clear(e->tls_fd);
+	nov_hello(e, NULL, "198.18.1.2", 0, sp++, 3702 + 1000);
+	nov_hello(e, NULL, "198.18.1.2", 0, sp++, 3702 + 2000);
+	nov_hello(e, NULL, "198.18.1.2", 0, sp++, 3702 + 3000);
+	nov_hello(e, NULL, "198.18.1.2", 0, sp++, 3702 + 4000);
+	nov_counts(e, "a source in use past a history", 0, 0, 0);
+	CHECKS_DONE();
+}
+
+/* scoped entries: sources new to the JA4 since a time, the JA4 over a stack */
+static void test_enforce_scoped(void **state)
+{
+	struct env *e = need_env(state);
+	int fd = bpf_map__fd(e->skel->maps.enforce);
+	struct hs_enforce v = { .mode = HS_ENF_DROP, .expires_ns = ~0ULL };
+	struct hs_stats before, after;
+	struct hs_pair pv[4];
+	__u64 key = 0, pk[4];
+	__u16 sp = 41000;
+	int n;
+
+	reset(e);
+	map_clear(fd);
+	snprintf(v.ja4, sizeof(v.ja4), "%s", SPEC_JA4);
+	/* a legitimate user, known since t=100 */
+	CHECK_INT("known user", "verdict", XDP_PASS, nov_hello(e, NULL, "198.18.1.1", 0, sp++, 100));
+	tls_keys(e, &key, 1);
+	key = HS_GEN_KEY(key, 0);
+	v.scope = HS_SCOPE_NOVEL;
+	v.since_ns = 500ULL * 1000000000ULL;
+	CHECK_INT("scope novel", "enforce map update", 0,
+		  bpf_map_update_elem(fd, &key, &v, BPF_ANY));
+	stats(e, &before);
+	CHECK_INT("known user after the entry", "verdict", XDP_PASS,
+		  nov_hello(e, NULL, "198.18.1.1", 0, sp++, 600));
+	CHECK_INT("source new since", "verdict", XDP_DROP,
+		  nov_hello(e, NULL, "198.18.9.9", 0, sp++, 601));
+	CHECK_INT("source new since, again", "verdict", XDP_DROP,
+		  nov_hello(e, NULL, "198.18.9.9", 0, sp++, 602));
+	stats(e, &after);
+	CHECK_INT("scope novel", "enforce_dropped_novel delta", 2,
+		  after.c[HS_ST_ENFORCE_DROPPED_NOVEL] - before.c[HS_ST_ENFORCE_DROPPED_NOVEL]);
+	CHECK_INT("scope novel", "enforce_dropped delta", 2,
+		  after.c[HS_ST_ENFORCE_DROPPED] - before.c[HS_ST_ENFORCE_DROPPED]);
+
+	/* a pair entry: the JA4 over the TTL-128 stack, whoever the source */
+	map_clear(fd);
+	nov_hello(e, NULL, "198.18.1.1", 128, sp++, 700);
+	n = pair_entries(e, pk, pv, 4);
+	CHECK_INT("pairs", "entries (two stacks)", 2, n);
+	for (int i = 0; i < n && i < 4; i++) {
+		__u64 k = HS_ENF_PAIR_KEY(pv[i].tls_id, pv[i].stack_id);
+
+		CHECK_HEX("pair enforce key", "the pairs key with the generation bit set",
+			  HS_GEN_KEY(pk[i], 1), k);
+		if (pv[i].conns == 1 && pv[i].first_ns == 700ULL * 1000000000ULL) {
+			v.scope = HS_SCOPE_PAIR;
+			v.since_ns = 0;
+			bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+		}
+	}
+	stats(e, &before);
+	CHECK_INT("known user, its own stack", "verdict", XDP_PASS,
+		  nov_hello(e, NULL, "198.18.1.1", 0, sp++, 701));
+	CHECK_INT("known user, the new stack", "verdict", XDP_DROP,
+		  nov_hello(e, NULL, "198.18.1.1", 128, sp++, 702));
+	stats(e, &after);
+	CHECK_INT("scope pair", "enforce_dropped_pair delta", 1,
+		  after.c[HS_ST_ENFORCE_DROPPED_PAIR] - before.c[HS_ST_ENFORCE_DROPPED_PAIR]);
+	map_clear(fd);
+	e->skel->bss->replay_now_ns = 0;
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
 /* Ring-buffer records as event_read takes them: whatever bytes arrive,
  * in an allocation of exactly their size. */
 
@@ -2057,6 +2214,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enforce_off, setup_enf_off, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_dry_run, setup_enf_dry, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_drop, setup_enf_drop, teardown),
+		cmocka_unit_test_setup_teardown(test_novelty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_scoped, setup_enf_drop, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);
