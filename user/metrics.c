@@ -51,6 +51,8 @@ static const char *help_of(const char *metric)
 		{ "tls_walks_abandoned_total", "ClientHellos not fingerprinted, by reason." },
 		{ "enforce_matched_total", "ClientHellos whose fingerprint was enforced." },
 		{ "enforce_dropped_total", "ClientHellos dropped by enforcement (drop mode)." },
+		{ "enforce_scoped_matched_total", "Of enforce_matched_total, by a scoped entry: a source new to the JA4 (novel) or the JA4 over a new TCP stack (pair)." },
+		{ "enforce_scoped_dropped_total", "Of enforce_dropped_total, by a scoped entry, by scope." },
 		{ "flows_not_tracked_total", "SYNs to a TLS port not tracked: their flow slot held by a handshake in progress (floods)." },
 	};
 	size_t i;
