@@ -25,7 +25,7 @@
  * `new_stacks`. Absolute numbers alone never fire, so a fingerprint whose
  * spread is its normal state (a popular browser, the API's own SDK) stays
  * quiet. `new` and `widening` do not fire for a fingerprint whose new
- * sources were mostly known to the site: users moving to it (a release of
+ * sources were three in four known to the site: users moving to it (a release of
  * their app), not a new population. The baselines (ips per window; sources
  * new to the JA4 and to the site per window, taken from the windows just
  * before the span) are exponential averages, frozen while an alert is open.
@@ -507,7 +507,8 @@ static struct past past_of(const struct detector *d, const struct fp_state *f,
 	unsigned int k = d->cfg.novel_windows, t = d->windows, j;
 	struct past p = { 0 };
 
-	p.moved = o->novel_ips > 0 && 2 * o->novel_site < o->novel_ips;
+	/* three in four known to the site: users moving in (a release) */
+	p.moved = o->novel_ips > 0 && 4 * o->novel_site < o->novel_ips;
 	p.novel_ips = (double)o->novel_ips;
 	p.novel_site = (double)o->novel_site;
 	p.novel_nets = (double)o->novel_nets;
