@@ -315,7 +315,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));
 	verdict = enforce_verdict(st, id, stack_id, ep, ts,
-				  seen_source(fp, HS_GEN_KEY(id, 0), ep, ts));
+				  seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts));
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,

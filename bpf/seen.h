@@ -57,9 +57,10 @@ INLINE int seen_mark(struct hs_seen_key *k, __u64 ts)
 }
 
 /* Count the source of a ClientHello of fp (id kid) as seen; returns when
- * it was first seen with kid (ts when new). */
-INLINE __u64 seen_source(struct hs_tls_fp *fp, __u64 kid, const struct hs_endpoints *ep,
-			 __u64 ts)
+ * it was first seen with kid (ts when new). A source the map has no room
+ * for (replay's map is not an LRU) is neither recorded nor counted. */
+INLINE __u64 seen_source(struct hs_stats *st, struct hs_tls_fp *fp, __u64 kid,
+			 const struct hs_endpoints *ep, __u64 ts)
 {
 	struct hs_seen_key k;
 	struct hs_seen *s;
@@ -81,7 +82,10 @@ INLINE __u64 seen_source(struct hs_tls_fp *fp, __u64 kid, const struct hs_endpoi
 		struct hs_addr_sample *smp;
 		__u64 n;
 
-		bpf_map_update_elem(&seen, &k, &v, BPF_ANY);
+		if (bpf_map_update_elem(&seen, &k, &v, BPF_ANY)) {
+			st->c[HS_ST_SEEN_FULL]++;
+			return ts;
+		}
 		n = __sync_fetch_and_add(&fp->novel_ips, 1);
 		smp = &fp->novel_samples[n & (HS_TLS_SAMPLES - 1)];
 		__builtin_memcpy(smp->addr, ep->saddr, 16);

@@ -278,7 +278,9 @@ enum hs_check {
 	/* enforce_dropped by a scoped entry: a source new to the JA4 */ \
 	X(ENFORCE_DROPPED_NOVEL, "enforce_dropped_novel", "enforce_scoped_dropped_total", "scope", "novel") \
 	/* ... by a scoped entry: a new pair */ \
-	X(ENFORCE_DROPPED_PAIR, "enforce_dropped_pair", "enforce_scoped_dropped_total", "scope", "pair")
+	X(ENFORCE_DROPPED_PAIR, "enforce_dropped_pair", "enforce_scoped_dropped_total", "scope", "pair") \
+	/* seen map full (replay's is not an LRU): a source new to a JA4 not recorded, not counted */ \
+	X(SEEN_FULL, "seen_map_full", "map_full_total", "map", "seen")
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
