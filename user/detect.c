@@ -686,53 +686,42 @@ static const char *kind_name(enum fp_kind k)
 	return k == FP_TLS ? "tls" : "tcp";
 }
 
-/* A fingerprint's novelty state (version 3): first_win, shared,
- * baseline_novel and baseline_fast (null: not fed yet), and the span's windows as
- * [window, novel_ips, novel_site, novel_nets]. */
+/* A fingerprint's novelty state (version 3), one string of numbers (a
+ * JSON object per number costs more than the rest of the file):
+ * "first_win shared baseline_novel baseline_fast" (a baseline -1: not
+ * fed yet), then " window:novel_ips:novel_site:novel_nets" per window of
+ * the span kept. */
 static void fp_novelty_json(const struct detector *d, const struct fp_state *f, json_object *o)
 {
-	json_object *nv = json_object_new_array();
+	char buf[64 + DET_NOVEL_MAX * 48];
+	size_t off;
 	unsigned int k;
 
-	json_object_object_add(o, "first_win", json_object_new_int64(f->first_win));
-	json_object_object_add(o, "shared", json_object_new_boolean(f->shared));
-	json_object_object_add(o, "baseline_novel", f->has_novel_base ?
-			       json_object_new_double(f->baseline_novel) : NULL);
-	json_object_object_add(o, "baseline_fast", f->has_fast_base ?
-			       json_object_new_double(f->baseline_fast) : NULL);
-	for (k = 0; k < d->cfg.novel_windows; k++) {
+	off = (size_t)snprintf(buf, sizeof(buf), "%u %d %.17g %.17g", f->first_win, f->shared,
+			       f->has_novel_base ? f->baseline_novel : -1,
+			       f->has_fast_base ? f->baseline_fast : -1);
+	for (k = 0; k < d->cfg.novel_windows && off < sizeof(buf); k++) {
 		const struct nov *v = &f->nov[k];
-		json_object *r;
 
-		if (!v->win)
-			continue;
-		r = json_object_new_array();
-		json_object_array_add(r, json_object_new_int64(v->win - 1));
-		json_object_array_add(r, json_object_new_int64(v->ips));
-		json_object_array_add(r, json_object_new_int64(v->site));
-		json_object_array_add(r, json_object_new_int64(v->nets));
-		json_object_array_add(nv, r);
+		if (v->win)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %u:%u:%u:%u",
+						v->win - 1, v->ips, v->site, v->nets);
 	}
-	json_object_object_add(o, "novel", nv);
+	json_object_object_add(o, "novelty", json_object_new_string(buf));
 }
 
-/* The pairs of the history: [name hash (hex), first window, last window,
- * new stack]. */
+/* The pairs of the history, one string each: "hash first_window
+ * last_window new_stack", the hash of its name in hex. */
 static json_object *pairs_json(const struct detector *d)
 {
-	json_object *a = json_object_new_array();
-	char hex[20];
+	json_object *a = json_object_new_array_ext((int)d->npair);
+	char buf[80];
 	size_t i;
 
 	for (i = 0; i < d->npair; i++) {
-		json_object *r = json_object_new_array();
-
-		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)d->pair[i].h);
-		json_object_array_add(r, json_object_new_string(hex));
-		json_object_array_add(r, json_object_new_int64(d->pair[i].first_win));
-		json_object_array_add(r, json_object_new_int64(d->pair[i].last_win));
-		json_object_array_add(r, json_object_new_boolean(d->pair[i].new_stack));
-		json_object_array_add(a, r);
+		snprintf(buf, sizeof(buf), "%016llx %u %u %d", (unsigned long long)d->pair[i].h,
+			 d->pair[i].first_win, d->pair[i].last_win, d->pair[i].new_stack);
+		json_object_array_add(a, json_object_new_string(buf));
 	}
 	return a;
 }
@@ -905,66 +894,68 @@ static bool get_rec(json_object *r, size_t nfp, struct hist_rec *out)
 	return true;
 }
 
-/* A number >= 0 (an integer or a double) */
-static bool get_num(json_object *o, const char *k, double *v)
+/* An unsigned decimal up to max at *p, then sep (or the end when sep is
+ * 0); *p moves past both. */
+static bool scan_uint(const char **p, unsigned long long max, char sep, unsigned long long *v)
 {
-	json_object *x;
+	char *end;
 
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, k, &x) ||
-	    !(json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int)))
+	if (**p < '0' || **p > '9')
 		return false;
-	*v = json_object_get_double(x);
-	return isfinite(*v) && *v >= 0;
-}
-
-/* An array of n integers in [0, max] */
-static bool get_ints(json_object *r, size_t n, int64_t max, int64_t *v)
-{
-	size_t i;
-
-	if (!json_object_is_type(r, json_type_array) || json_object_array_length(r) != n)
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	if (errno || *v > max || (sep ? *end != sep : *end != 0 && *end != ' '))
 		return false;
-	for (i = 0; i < n; i++) {
-		json_object *x = json_object_array_get_idx(r, i);
-
-		if (!json_object_is_type(x, json_type_int))
-			return false;
-		errno = 0;
-		v[i] = json_object_get_int64(x);
-		if (errno || v[i] < 0 || v[i] > max)
-			return false;
-	}
+	*p = sep ? end + 1 : end;
 	return true;
 }
 
-/* fp_novelty_json's members into s; NULL, or why refused. */
+/* A baseline as fp_novelty_json writes it: -1 (none) or a number >= 0 */
+static bool scan_base(const char **p, double *v, bool *has)
+{
+	char *end;
+
+	if (!strncmp(*p, "-1 ", 3) || !strcmp(*p, "-1")) {
+		*has = false;
+		*p += 2;
+		return true;
+	}
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*v = strtod(*p, &end);
+	if (errno || !isfinite(*v) || *v < 0 || (*end != ' ' && *end))
+		return false;
+	*has = true;
+	*p = end;
+	return true;
+}
+
+/* fp_novelty_json's string into s; NULL, or why refused. */
 static const char *fp_novelty_parse(struct detector *n, struct fp_state *s, json_object *f,
 				    int64_t windows)
 {
-	json_object *x, *nv;
-	int64_t v[4];
-	size_t i, k = n->cfg.novel_windows;
+	unsigned int k = n->cfg.novel_windows;
+	unsigned long long v[4], sh;
+	json_object *x;
+	const char *p;
 
-	if (!get_uint(f, "first_win", windows, &v[0]) ||
-	    !get(f, "shared", json_type_boolean, &x) || !get(f, "novel", json_type_array, &nv))
+	if (!get(f, "novelty", json_type_string, &x))
+		return "a fingerprint without its novelty";
+	p = json_object_get_string(x);
+	if (!scan_uint(&p, (unsigned long long)windows, ' ', &v[0]) ||
+	    !scan_uint(&p, 1, ' ', &sh) || !scan_base(&p, &s->baseline_novel, &s->has_novel_base) ||
+	    *p++ != ' ' || !scan_base(&p, &s->baseline_fast, &s->has_fast_base))
 		return "a malformed fingerprint novelty";
 	s->first_win = (unsigned int)v[0];
-	s->shared = json_object_get_boolean(x);
-	if (json_object_object_get_ex(f, "baseline_novel", &x) && x) {
-		if (!get_num(f, "baseline_novel", &s->baseline_novel))
-			return "a malformed novelty baseline";
-		s->has_novel_base = true;
-	}
-	if (json_object_object_get_ex(f, "baseline_fast", &x) && x) {
-		if (!get_num(f, "baseline_fast", &s->baseline_fast))
-			return "a malformed novelty baseline";
-		s->has_fast_base = true;
-	}
-	for (i = 0; i < json_object_array_length(nv); i++) {
-		if (!get_ints(json_object_array_get_idx(nv, i), 4, UINT32_MAX, v) || v[0] >= windows)
+	s->shared = sh;
+	while (*p) {
+		if (*p++ != ' ' || !scan_uint(&p, (unsigned long long)windows - 1, ':', &v[0]) ||
+		    !scan_uint(&p, UINT32_MAX, ':', &v[1]) || !scan_uint(&p, UINT32_MAX, ':', &v[2]) ||
+		    !scan_uint(&p, UINT32_MAX, 0, &v[3]) || !windows)
 			return "a malformed novelty window";
 		/* only the span before `windows` (another novel_windows keeps less) */
-		if (v[0] + (int64_t)k < windows)
+		if (v[0] + k < (unsigned long long)windows)
 			continue;
 		s->nov[v[0] % k] = (struct nov){ (__u32)v[0] + 1, (__u32)v[1], (__u32)v[2],
 						 (__u32)v[3] };
@@ -981,39 +972,33 @@ static const char *pairs_parse(struct detector *n, json_object *j, int64_t windo
 	if (!get(j, "pairs", json_type_array, &a) || json_object_array_length(a) > DET_PAIRS_MAX)
 		return "no pairs, or too many";
 	for (i = 0; i < json_object_array_length(a); i++) {
-		json_object *r = json_object_array_get_idx(a, i), *hx, *ns;
+		json_object *r = json_object_array_get_idx(a, i);
+		unsigned long long first, last, ns;
 		struct pair_state *ps;
-		int64_t w[2];
+		const char *p;
 		char *end;
 		__u64 h;
 
-		if (!json_object_is_type(r, json_type_array) || json_object_array_length(r) != 4)
+		if (!json_object_is_type(r, json_type_string))
 			return "a malformed pair";
-		hx = json_object_array_get_idx(r, 0);
-		ns = json_object_array_get_idx(r, 3);
-		for (int m = 0; m < 2; m++) {
-			json_object *x = json_object_array_get_idx(r, (size_t)m + 1);
-
-			errno = 0;
-			if (!json_object_is_type(x, json_type_int) ||
-			    (w[m] = json_object_get_int64(x)) < 0 || errno || w[m] > windows)
-				return "a malformed pair";
-		}
-		if (!json_object_is_type(hx, json_type_string) ||
-		    json_object_get_string_len(hx) != 16 || !json_object_is_type(ns, json_type_boolean))
-			return "a malformed pair";
+		p = json_object_get_string(r);
 		errno = 0;
-		h = strtoull(json_object_get_string(hx), &end, 16);
-		if (errno || *end)
+		h = strtoull(p, &end, 16);
+		if (errno || end != p + 16 || *end != ' ')
+			return "a malformed pair";
+		p = end + 1;
+		if (!scan_uint(&p, (unsigned long long)windows, ' ', &first) ||
+		    !scan_uint(&p, (unsigned long long)windows, ' ', &last) ||
+		    !scan_uint(&p, 1, 0, &ns) || *p)
 			return "a malformed pair";
 		if (pair_find(n, h, false))
 			return "a pair listed twice";
 		ps = pair_find(n, h, true);
 		if (!ps)
 			return "out of memory";
-		ps->first_win = (unsigned int)w[0];
-		ps->last_win = (unsigned int)w[1];
-		ps->new_stack = json_object_get_boolean(ns);
+		ps->first_win = (unsigned int)first;
+		ps->last_win = (unsigned int)last;
+		ps->new_stack = ns;
 	}
 	return NULL;
 }
