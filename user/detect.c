@@ -18,7 +18,8 @@
  *                 novel_windows windows) >= growth x the usual
  *                 over as many windows before the span            weight 2
  *   new_stacks    addresses over pairs (the JA4 over one TCP
- *                 stack) first seen in the span, the JA4 known
+ *                 stack) first seen within a quarter of the
+ *                 history (at least the span), the JA4 known
  *                 before them, >= min_novel, >= min_nets networks weight 2
  * An alert needs a change against the fingerprint's own history and a
  * score >= alert_score: `wide` with `new` or `widening`, or `novel` or
@@ -453,15 +454,19 @@ static void pairs_expire(struct detector *d)
 		hidx_put(&d->pair_index, d->pair[i].h, (__u32)i);   /* fits */
 }
 
-/* The window's pairs into the history; the addresses of each pair new in
- * the span to its JA4's state. */
+/* The window's pairs into the history; the addresses of each pair still
+ * new to its JA4's state. */
 static void pairs_window(struct detector *d, const struct det_obs *pairs, size_t np,
 			 bool learning)
 {
-	unsigned int t = d->windows;
+	unsigned int t = d->windows, new_span = history_windows(&d->cfg) / 4;
 	char ja4[DET_NAME_LEN];
 	size_t i;
 
+	/* a pair stays new for a quarter of the history (at least the span):
+	 * a slow hydra's exits add up over it */
+	if (new_span < d->cfg.novel_windows)
+		new_span = d->cfg.novel_windows;
 	for (i = 0; i < d->n; i++) {
 		d->fp[i].new_ips = d->fp[i].new_nets = 0;
 		d->fp[i].nnew = 0;
@@ -490,7 +495,7 @@ static void pairs_window(struct detector *d, const struct det_obs *pairs, size_t
 			ps->new_stack = !learning && f && f->windows && f->first_win < t;
 		}
 		ps->last_win = t;
-		if (!ps->new_stack || !f || t - ps->first_win >= d->cfg.novel_windows)
+		if (!ps->new_stack || !f || t - ps->first_win >= new_span)
 			continue;
 		f->new_ips += o->ips;
 		f->new_nets += o->nets;
