@@ -89,7 +89,7 @@ expect_eq "TCP stacks' state file kind" tcp \
 read -r w1 curl_ja4 curl_w1 < <(python3 - "$F" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["format"] == "hydrascope-detector-state" and s["version"] == 2 and s["window_s"] == 2
+assert s["format"] == "hydrascope-detector-state" and s["version"] == 3 and s["window_s"] == 2
 assert s["kind"] == "tls"
 assert len(s["history"]) == min(s["windows"], 60)
 assert all(o[0] < len(s["fingerprints"]) for h in s["history"] for o in h["obs"])
@@ -98,7 +98,7 @@ print(s["windows"], best["name"], best["windows"])
 EOF
 )
 [ -n "$curl_ja4" ] && [ "$w1" -ge "$n1" ] && [ "$curl_w1" -ge 2 ] &&
-	ok "state file: format version 2, $w1 windows closed, curl's JA4 $curl_ja4 seen in $curl_w1" ||
+	ok "state file: format version 3, $w1 windows closed, curl's JA4 $curl_ja4 seen in $curl_w1" ||
 	fail "state file: version, windows >= $n1 and a JA4 seen in 2+ windows expected: $(head -c 400 "$F")"
 
 # ---- second run: the state restored, no second warm-up ----
