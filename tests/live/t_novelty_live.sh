@@ -15,15 +15,23 @@
 #          Case A "new stacks": client 3, a TCP stack the SDK never came
 #          over (198.19.0-127.x); case B "same stack": client 4, the stack
 #          of client 1 (198.19.128-255.x): only its addresses are new.
+#   known  one more address (198.18.110.1), a customer's: the SDK uses it
+#          from client 1 until the hydra starts; after the alert it moves
+#          to the hydra's client and connects from there, 4 a second: an
+#          address known to the JA4 over the hydra's stack. In case A that
+#          stack is new to the JA4: the enforce entry of the pair drops it
+#          (scope pair); in case B it is a known stack: it passes.
 # Each case runs twice, with --enforce drop and with --enforce dry-run:
 #   drop:    the alert is "shared": true, "enforced": "drop", "scope":
 #            "novel", its sample_ips in the hydra's range, new_tcp_sigs
-#            listing the hydra's stack in case A only; after it, >= 95% of
-#            the hydra's handshakes fail (ClientHellos dropped) and every
-#            legitimate one completes; enforce_dropped_novel moves.
-#   dry-run: every handshake completes, enforce_matched_novel about the
-#            hydra's handshakes since the alert (not the legit ones too),
-#            enforce_dropped 0.
+#            listing the hydra's stack in case A only (and status a pair
+#            entry); after it, >= 95% of the hydra's handshakes fail
+#            (ClientHellos dropped) and every legitimate one completes;
+#            enforce_dropped_novel moves, and in case A enforce_dropped_pair
+#            (the known address over the new stack) too.
+#   dry-run: every handshake completes; enforce_matched_novel + _pair about
+#            the hydra's (and in case A the known address's) handshakes
+#            since the alert, not the legit ones too; enforce_dropped 0.
 # Detector settings, sized to the test:
 #   warmup 2           windows 0-1 (4 s) learn: every legit address is seen
 #                      in them (a 2.5 s cycle), so the legit population adds
@@ -36,9 +44,11 @@
 #                      windows back), so they keep passing
 #   min_novel 40       the hydra brings 50 new addresses a window, 10 /24s:
 #   min_nets 8         `novel` fires within its first two windows, and
-#                      `new_stacks` (50 a window over its new pair) in case A;
-#                      both hold while it keeps bringing new ones. The legit
-#                      clients bring none once learned
+#                      `new_stacks` (50 a window over its new pair) in case
+#                      A. `novel` holds the alert while the hydra brings new
+#                      addresses (its dropped ClientHellos count too), to the
+#                      end of the measurement. The legit clients bring none
+#                      once learned
 #   min_ips 1000000    `wide` never fires, nor the width alerts (`new`,
 #                      `widening`): only novelty can alert
 #   alert_score 2      `novel` (or `new_stacks`) alone is enough
@@ -81,6 +91,7 @@ add_addrs() {
 }
 if ! add_addrs 1 "$TMP/legit1.addrs" 198.18 100 104 5 ||
    ! add_addrs 2 "$TMP/legit2.addrs" 198.18 105 109 5 ||
+   ! add_addrs 1 "$TMP/known.addrs" 198.18 110 110 1 ||
    ! add_addrs 3 "$TMP/hydraA.addrs" 198.19 0 127 5 ||
    ! add_addrs 4 "$TMP/hydraB.addrs" 198.19 128 255 5; then
 	fail "client addresses and their routes"
@@ -94,7 +105,16 @@ if [ "${BED_CLIENT_PROFILES[0]}" != "${BED_CLIENT_PROFILES[3]}" ] ||
 	fail "client stacks: 4 as 1, 3 unlike 1 and 2 expected: ${BED_CLIENT_PROFILES[*]}"
 	done_testing
 fi
-ok "test bed: legit 50 addresses in clients 1-2, hydra 640 in client 3 (new stack), 640 in client 4 (client 1's stack)"
+KNOWN=$(cat "$TMP/known.addrs") KNOWN_AT=1
+# move_known CLIENT: the known address to client CLIENT (1-based)
+move_known() {
+	[ "$KNOWN_AT" = "$1" ] && return 0
+	ip -n "${BED_CLIENTS[KNOWN_AT - 1]}" address del $KNOWN/32 dev ${TAG}c$KNOWN_AT &&
+		ip -n "${BED_CLIENTS[$1 - 1]}" address add $KNOWN/32 dev ${TAG}c$1 &&
+		ip -n "$BED_RTR" route replace ${KNOWN%.*}.0/24 via 198.18.$1.2 &&
+		KNOWN_AT=$1
+}
+ok "test bed: legit 50 addresses in clients 1-2 and 1 known, hydra 640 in client 3 (new stack), 640 in client 4 (client 1's stack)"
 
 cat >"$TMP/detect.ini" <<EOF
 [detect]
@@ -208,6 +228,7 @@ check_status() {
 	python3 - "$@" <<'EOF'
 import json, sys
 mode, case, n, ja4, st = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
+# pair entries are keyed by ids with the generation bit set (odd)
 c = st["counters"]
 e = [x for x in st.get("enforced", []) if x.get("ja4") == ja4]
 print("# status: matched %d (novel %d, pair %d), dropped %d (novel %d, pair %d); "
@@ -217,9 +238,14 @@ print("# status: matched %d (novel %d, pair %d), dropped %d (novel %d, pair %d);
 bad = []
 if not e or e[0].get("mode") != mode:
     bad.append("%s enforced in %s mode in status -j" % (ja4, mode))
+pairs = [i for i in (e[0].get("ids", []) if e else []) if int(i, 16) & 1]
+if (case == "A") != bool(pairs):
+    bad.append("pair entries listed in case A only (got %s)" % pairs)
 if mode == "drop":
-    if c["enforce_dropped_novel"] + c["enforce_dropped_pair"] <= 0:
-        bad.append("enforce_dropped_novel or _pair > 0")
+    if c["enforce_dropped_novel"] <= 0:
+        bad.append("enforce_dropped_novel > 0")
+    if case == "A" and c["enforce_dropped_pair"] <= 0:
+        bad.append("enforce_dropped_pair > 0 (the known address over the new stack)")
 else:
     m = c["enforce_matched_novel"] + c["enforce_matched_pair"]
     # about the hydra's: its handshakes since the alert (the legit ones,
@@ -228,6 +254,8 @@ else:
         bad.append("enforce_matched_novel + _pair about %d" % n)
     if c["enforce_dropped"] != 0:
         bad.append("enforce_dropped 0")
+    if case == "A" and c["enforce_matched_pair"] <= 0:
+        bad.append("enforce_matched_pair > 0 (the known address over the new stack)")
 if case == "B" and c["enforce_matched_pair"] != 0:
     bad.append("no pair matched on the legit stack (enforce_matched_pair 0)")
 if bad:
@@ -241,8 +269,9 @@ EOF
 one_run() {
 	local case=$1 mode=$2 n=$1/$2 pins=$BED_PINS-$1-$2 alerts=$TMP/alerts-$1-$2.jsonl
 	local log=$TMP/run-$1-$2.log hy=$TMP/hydra-$1-$2.out hs_pid hpid client lo hi
-	local t_run t_hydra e_alert t_end alert ja4= st
-	local n_after g_after n_before g_before l_n l_g l_all l_gall pct
+	local t_run t_hydra e_alert t_end alert ja4= st kpid k1=$TMP/known1-$1-$2.out
+	local k2=$TMP/known2-$1-$2.out k_n k_g
+	local n_after g_after n_before g_before l_n l_g l_all l_gall pct h_n
 	if [ "$case" = A ]; then
 		client=3 lo=198.19.0.1 hi=198.19.127.255
 	else
@@ -254,6 +283,8 @@ one_run() {
 		fail "$n: hydrascope run --enforce $mode: attachment expected"
 		return
 	fi
+	move_known 1 || fail "$n: the known address back to client 1"
+	sdk kpid 1 "$TMP/known.addrs" 2 10 "$TMP/stop-known1-$case-$mode" "$k1"
 	# the detector can judge novelty: then the hydra
 	if ! wait_for $((WINDOW * 10)) eval \
 		"[ \$(grep -c 'judged' '$log') -ge $((WARMUP + NOVEL_WINDOWS + 1)) ]"; then
@@ -264,6 +295,14 @@ one_run() {
 	else
 		ok "$n: no alert while only the legitimate clients connect"
 	fi
+	touch "$TMP/stop-known1-$case-$mode"
+	wait_for 15 eval "! _bg_alive $kpid"
+	bg_stop $kpid
+	read -r k_n k_g < <(count 0 1e12 "$k1")
+	[ "$k_n" -ge 10 ] && [ "$k_g" = "$k_n" ] &&
+		ok "$n: the known address connected from client 1 ($k_g of $k_n completed)" ||
+		fail "$n: 10+ handshakes of the known address from client 1 expected to complete, got $k_g of $k_n"
+	move_known $client || fail "$n: the known address to client $client"
 	t_hydra=$(date +%s.%N)
 	sdk hpid $client "$TMP/hydra$case.addrs" 25 2 "$TMP/stop-hydra-$case-$mode" "$hy"
 	if wait_for $((WINDOW * 5)) grep -q "\"enforced\":\"$mode\"" "$alerts"; then
@@ -281,13 +320,17 @@ one_run() {
 		e_alert=$(date +%s.%N)
 		fail "$n: an alert with \"enforced\":\"$mode\" expected within $((WINDOW * 5)) s; alerts: $(head -c 800 "$alerts")"
 	fi
+	# the known address, from the hydra's client now
+	sdk kpid $client "$TMP/known.addrs" 4 2 "$TMP/stop-known2-$case-$mode" "$k2"
 	sleep $MEASURE
 	t_end=$(date +%s.%N)
 	st=$("$HS" status --pin-dir "$pins" -j 2>&1)
 	# the hydra ends the handshakes it began (a dropped one times out)
-	touch "$TMP/stop-hydra-$case-$mode"
-	wait_for 10 eval "! _bg_alive $hpid" || echo "# $n: the hydra did not stop within 10 s"
+	touch "$TMP/stop-hydra-$case-$mode" "$TMP/stop-known2-$case-$mode"
+	wait_for 10 eval "! _bg_alive $hpid && ! _bg_alive $kpid" ||
+		echo "# $n: the hydra did not stop within 10 s"
 	bg_stop "$hpid"
+	bg_stop "$kpid"
 	if [ "$case" = A ] && ! grep "\"ja4\":\"$ja4\"" "$alerts" | grep -q '"new_stacks"'; then
 		fail "$n: 'new_stacks' among the reasons of an alert on $ja4 expected: $(grep -o '"reasons":[^]]*]' "$alerts" | tr '\n' ' ')"
 	elif [ "$case" = A ]; then
@@ -318,12 +361,26 @@ one_run() {
 	else
 		fail "$n: all hydra handshakes before the alert expected to complete, got $g_before of $n_before"
 	fi
+	read -r k_n k_g < <(count "$(fadd "$e_alert" 0.5)" "$t_end" "$k2")
+	if [ "$case$mode" = Adrop ]; then
+		echo "# $n: the known address over the new stack: $((k_n - k_g)) of $k_n dropped"
+		[ "$k_n" -ge 10 ] && [ "$k_g" = 0 ] &&
+			ok "$n: the known address over the hydra's new stack is dropped ($k_n of $k_n)" ||
+			fail "$n: all of 10+ handshakes of the known address over the new stack expected to fail, got $k_g of $k_n completed"
+	else
+		[ "$k_n" -ge 10 ] && [ "$k_g" = "$k_n" ] &&
+			ok "$n: the known address from client $client completes ($k_g of $k_n)" ||
+			fail "$n: all of 10+ handshakes of the known address from client $client expected to complete, got $k_g of $k_n"
+	fi
 	[ "$l_n" -ge 50 ] && [ "$l_g" = "$l_n" ] &&
 		ok "$n: 100% of the legitimate handshakes after the alert complete ($l_g of $l_n)" ||
 		fail "$n: all of 50+ legitimate handshakes after the alert expected to complete, got $l_g of $l_n"
 	[ "$l_gall" = "$l_all" ] && ok "$n: every legitimate handshake of the run completed ($l_gall)" ||
 		fail "$n: every legitimate handshake of the run expected to complete, got $l_gall of $l_all"
-	check_status "$mode" "$case" "$(count "$e_alert" "$t_end" "$hy" | cut -d' ' -f1)" "$ja4" \
+	# what enforcement matched since the alert: the hydra's, and the
+	# known address's over a new stack
+	read -r h_n _ < <(count "$e_alert" "$t_end" "$hy" $([ "$case" = A ] && echo "$k2"))
+	check_status "$mode" "$case" "$h_n" "$ja4" \
 		"$st" >"$TMP/check.out" && ok "$n: status -j: $ja4 enforced ($mode), scoped counters as expected" ||
 		fail "$n: status -j counters: $(grep '^not ok' "$TMP/check.out" | cut -c9-)"
 	sed -n 's|^# |# '"$n"': |p' "$TMP/check.out"
