@@ -20,7 +20,12 @@
 #          to the hydra's client and connects from there, 4 a second: an
 #          address known to the JA4 over the hydra's stack. In case A that
 #          stack is new to the JA4: the enforce entry of the pair drops it
-#          (scope pair); in case B it is a known stack: it passes.
+#          (scope pair); in case B it is a known stack: it passes. A
+#          connection whose SYN finds its flow slot held by another
+#          handshake in progress is not tracked (counter flow_busy, about
+#          one SYN in a thousand here): its stack is unknown, so the pair
+#          entry cannot see it, and a known address passes. So >= 95% of
+#          these handshakes dropped, and no more passing than flow_busy.
 # Each case runs twice, with --enforce drop and with --enforce dry-run:
 #   drop:    the alert is "shared": true, "enforced": "drop", "scope":
 #            "novel", its sample_ips in the hydra's range, new_tcp_sigs
@@ -271,7 +276,7 @@ one_run() {
 	local log=$TMP/run-$1-$2.log hy=$TMP/hydra-$1-$2.out hs_pid hpid client lo hi
 	local t_run t_hydra e_alert t_end alert ja4= st kpid k1=$TMP/known1-$1-$2.out
 	local k2=$TMP/known2-$1-$2.out k_n k_g
-	local n_after g_after n_before g_before l_n l_g l_all l_gall pct h_n
+	local n_after g_after n_before g_before l_n l_g l_all l_gall pct h_n busy
 	if [ "$case" = A ]; then
 		client=3 lo=198.19.0.1 hi=198.19.127.255
 	else
@@ -363,10 +368,11 @@ one_run() {
 	fi
 	read -r k_n k_g < <(count "$(fadd "$e_alert" 0.5)" "$t_end" "$k2")
 	if [ "$case$mode" = Adrop ]; then
-		echo "# $n: the known address over the new stack: $((k_n - k_g)) of $k_n dropped"
-		[ "$k_n" -ge 10 ] && [ "$k_g" = 0 ] &&
-			ok "$n: the known address over the hydra's new stack is dropped ($k_n of $k_n)" ||
-			fail "$n: all of 10+ handshakes of the known address over the new stack expected to fail, got $k_g of $k_n completed"
+		busy=$(echo "$st" | python3 -c 'import json, sys; print(json.load(sys.stdin)["counters"]["flow_busy"])' 2>/dev/null)
+		echo "# $n: the known address over the new stack: $((k_n - k_g)) of $k_n dropped (flow_busy ${busy:-?})"
+		[ "$k_n" -ge 10 ] && [ $((k_g * 20)) -le "$k_n" ] && [ "$k_g" -le "${busy:-0}" ] &&
+			ok "$n: the known address over the hydra's new stack is dropped ($((k_n - k_g)) of $k_n)" ||
+			fail "$n: >= 95% of 10+ handshakes of the known address over the new stack expected to fail, no more passing than flow_busy (${busy:-?}), got $k_g of $k_n completed: $(awk -v t="$e_alert" '$4 == 1 { printf "%+.1f s ", $1 - t }' "$k2")after the alert"
 	else
 		[ "$k_n" -ge 10 ] && [ "$k_g" = "$k_n" ] &&
 			ok "$n: the known address from client $client completes ($k_g of $k_n)" ||
