@@ -26,6 +26,8 @@
 #          one SYN in a thousand here): its stack is unknown, so the pair
 #          entry cannot see it, and a known address passes. So >= 95% of
 #          these handshakes dropped, and no more passing than flow_busy.
+# The last run's traffic is captured, and `replay --window` of it with the
+# same settings must alert the same JA4, shared, for its novelty.
 # Each case runs twice, with --enforce drop and with --enforce dry-run:
 #   drop:    the alert is "shared": true, "enforced": "drop", "scope":
 #            "novel", its sample_ips in the hydra's range, new_tcp_sigs
@@ -282,6 +284,9 @@ one_run() {
 	else
 		client=4 lo=198.19.128.1 hi=198.19.255.255
 	fi
+	local cap=
+	# the last run's traffic, captured: replay must say what run said
+	[ "$case$mode" = Bdry-run ] && bed_capture cap "$TMP/replay.pcap"
 	t_run=$(date +%s.%N)
 	if ! hs_start hs_pid "$pins" "$log" --window $WINDOW -j --alerts "$alerts" \
 		-c "$TMP/detect.ini" --enforce "$mode" --state-dir "$TMP/state-$1-$2" -v; then
@@ -393,6 +398,43 @@ one_run() {
 	bg_stop "$hs_pid" TERM 10
 	expect_eq "$n: run exits 0 on SIGTERM" 0 $?
 	[ ! -e "$pins" ] && ok "$n: pins removed" || fail "$n: pins left in $pins: $(ls "$pins")"
+	[ -n "$cap" ] && replay_same "$n" "$cap" "$ja4"
+}
+
+# replay_same NAME TCPDUMP_PID JA4: the run's capture through `replay
+# --window` with the run's settings gives the run's alert: JA4 shared,
+# novel among its reasons, the same fields
+replay_same() {
+	local out=$TMP/replay.jsonl
+	bg_stop "$2" INT
+	if ! "$HS" replay --window $WINDOW -c "$TMP/detect.ini" --alerts - -j "$TMP/replay.pcap" \
+		>"$out" 2>"$TMP/replay.err"; then
+		fail "$1: replay of the run's capture: exit 0 expected: $(head -c 300 "$TMP/replay.err")"
+		return
+	fi
+	python3 - "$out" "$3" >"$TMP/check.out" <<'PY'
+import json, sys
+alerts = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+new = [a for a in alerts if a.get("event") == "hydra" and a["state"] == "new"]
+ok = [a for a in new if a["ja4"] == sys.argv[2]]
+print("# replay alerts: %d (%s)" % (len(new), " ".join(sorted({a["ja4"] for a in new}))))
+if len(ok) != 1 or len(new) != 1:
+    print("not ok one new alert, on the run's JA4, expected")
+    sys.exit(1)
+a = ok[0]
+if not (a["shared"] and "novel" in a["reasons"] and a["novel_ips"] > 0 and a["new_to_site"] > 0
+        and a["new_tcp_sigs"] == []):
+    print("not ok shared, novel among the reasons, no new stack expected: %s" % json.dumps(a))
+    sys.exit(1)
+print("# replay: %s novel_ips %d novel_nets %d reasons %s" % (a["ja4"], a["novel_ips"],
+      a["novel_nets"], ",".join(a["reasons"])))
+PY
+	if [ $? = 0 ]; then
+		ok "$1: replay --window $WINDOW of the run's capture alerts the same JA4, shared, novel"
+	else
+		fail "$1: replay of the run's capture: $(grep '^not ok' "$TMP/check.out" | cut -c8-)"
+	fi
+	sed -n 's|^# |# '"$1"': |p' "$TMP/check.out"
 }
 
 one_run A drop
