@@ -10,15 +10,21 @@
  * is done, a pure ACK, a UDP datagram, a SYN (IPv4, IPv6, two VLAN tags) to
  * the TLS port, a flood of SYNs from a new random source each (the
  * program's bench-only hook mixes a per-CPU count into the source), and
- * with the same hook ClientHellos each from a new source (no SYN seen).
- * Connection classes (a fresh connection each time, 20,000 of them, the
- * median of single runs): a ClientHello in one segment (Chrome-, curl- and
- * Firefox-like), and each segment of a two-segment ClientHello; the SYN
- * before them is sent untimed. The empty program is timed the same way for
- * these. A floor beside them: a program doing one hash-map lookup and an
- * atomic add, the least a fingerprint update costs. Also the memory of
- * every map at its default size (the kernel's own accounting, fdinfo
- * memlock).
+ * with the same hook ClientHellos each from a new source (no SYN seen):
+ * novelty's slow path, three seen-map entries made per hello (the source
+ * with the fingerprint, with the site, its /24), in a seen map kept full
+ * (each entry evicts one). Connection classes (a fresh connection each
+ * time, 20,000 of them, the median of single runs): a ClientHello in one
+ * segment (Chrome-, curl- and Firefox-like; each from sources new to its
+ * fingerprint: the slow path, the seen map far from full), the Chrome-like
+ * one again from the same sources on other ports (known to the
+ * fingerprint: novelty's common path, one lookup), and each segment of a
+ * two-segment ClientHello; the SYN before them is sent untimed. The empty
+ * program is timed the same way for these. A floor beside them: a program
+ * doing one hash-map lookup and an atomic add, the least a fingerprint
+ * update costs. Also the memory of every map at its default size (the
+ * kernel's own accounting, fdinfo memlock; the seen map's is its own line,
+ * mem_map_seen).
  *
  * Output: one "name value unit" line per figure.
  */
@@ -143,7 +149,9 @@ static void syn_of(struct pspec *p)
 
 /* A fresh connection per sample: its SYN untimed, then the segments of
  * one hello (split at `split` bytes, 0: one segment), each timed; the
- * median ns of segment `seg` (0 or 1) in fd, of the same in empty. */
+ * median ns of segment `seg` (0 or 1) in fd, of the same in empty. Rounds
+ * 0-4 come from sources of their own; round r + 5 from round r's again,
+ * on other ports (new connections of sources seen with the fingerprint). */
 static double per_conn(int fd, int empty, const __u8 *hello, int len, int split, int seg,
 		       int round)
 {
@@ -152,12 +160,13 @@ static double per_conn(int fd, int empty, const __u8 *hello, int len, int split,
 	int i, l0 = split ? split : len;
 
 	for (i = 0; i < CONNS; i++) {
-		__u16 sport = (__u16)(1024 + (i % 60000));
+		__u16 sport = (__u16)(1024 + (i + round / 5 * CONNS) % 60000);
 		char src[32];
 		struct pspec p = tcp4(sport, TH_ACK | TH_PSH);
 
-		/* a new source per connection: no flow left from another round */
-		snprintf(src, sizeof(src), "198.18.%d.%d", (round * 7 + i / 250) % 256, i % 250 + 1);
+		/* a new connection each: no flow left from another round */
+		snprintf(src, sizeof(src), "198.18.%d.%d", (round % 5 * 7 + i / 250) % 256,
+			 i % 250 + 1);
 		p.src = src;
 		p.seq = 1000;
 		p.data = hello;
@@ -348,6 +357,10 @@ int main(void)
 		snprintf(name, sizeof(name), "pkt_hello_%s_%dB_ns", stacks[i], len);
 		printf("%s %.1f ns\n", name, per_conn(fd, empty, hello, len, 0, 0, i));
 	}
+	/* Chrome-like again, from round 0's sources (known to its JA4) */
+	len = pkt_hello(0, hello, sizeof(hello));
+	printf("pkt_hello_chrome_%dB_known_source_ns %.1f ns\n", len,
+	       per_conn(fd, empty, hello, len, 0, 0, 5));
 	{
 		/* two segments: a Chrome-like hello as large as a post-quantum
 		 * key share makes it */
