@@ -647,8 +647,14 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 	}
 	/* history keeps the widest DET_HISTORY_MAX of a window */
 	if (h->n > DET_HISTORY_MAX) {
+		struct hist_rec *kept;
+
 		qsort(h->r, h->n, sizeof(*h->r), by_ips_desc);
 		h->n = DET_HISTORY_MAX;
+		/* kept whole, the window's array would hold every observation */
+		kept = realloc(h->r, h->n * sizeof(*h->r));
+		if (kept)
+			h->r = kept;
 	}
 	for (i = 0; i < h->n; i++)
 		d->fp[h->r[i].fp].hist_last = d->windows + 1;
