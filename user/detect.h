@@ -19,7 +19,7 @@ enum fp_kind { FP_TLS, FP_TCP, FP_PAIR };
 #define DET_STATE_VERSION 3           /* of the state file (2 is read too) */
 #define DET_NOVEL_MAX 16              /* novel_windows at most */
 #define DET_NEW_SIGS 8                /* new pairs' stacks an alert names */
-#define DET_PAIRS_MAX 65536           /* pairs the history keeps */
+#define DET_PAIRS_MAX 131072          /* pairs the history keeps */
 enum det_signal {
 	DET_WIDE, DET_MANY_NETS, DET_LOW_RATE, DET_MANY_STACKS, DET_NEW, DET_WIDENING,
 	DET_NOVEL, DET_NEW_STACKS,
