@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ static const char *help_of(const char *metric)
 		{ "tls_walks_abandoned_total", "ClientHellos not fingerprinted, by reason." },
 		{ "enforce_matched_total", "ClientHellos whose fingerprint was enforced." },
 		{ "enforce_dropped_total", "ClientHellos dropped by enforcement (drop mode)." },
+		{ "enforce_scoped_matched_total", "enforce_matched by a scoped entry: a source new to the JA4 (novel) or the JA4 over a new TCP stack (pair)." },
+		{ "enforce_scoped_dropped_total", "enforce_dropped by a scoped entry, by scope." },
 		{ "flows_not_tracked_total", "SYNs to a TLS port not tracked: their flow slot held by a handshake in progress (floods)." },
 	};
 	size_t i;
@@ -242,6 +245,20 @@ static void health_counters(FILE *f, const struct hs_stats *st)
 	}
 }
 
+/* The seen map's entries: run's figure from its last save of the seen
+ * history (every 5 minutes), not counted here: a scrape would walk up to
+ * a million entries, about a second of the kernel's time. */
+static void seen_entries(FILE *f, const struct metrics_src *m)
+{
+	size_t n = m->seen_entries ? __atomic_load_n(m->seen_entries, __ATOMIC_RELAXED) : SIZE_MAX;
+
+	if (n == SIZE_MAX)
+		return;
+	head(f, "seen_entries", "gauge",
+	     "Entries of the seen map (sources and networks per JA4, sources of the site) at run's last save of the seen history (every 5 minutes, and at start).");
+	fprintf(f, "hydrascope_seen_entries %zu\n", n);
+}
+
 int metrics_render(struct metrics_src *m, FILE *f)
 {
 	struct hs_stats st;
@@ -275,6 +292,10 @@ int metrics_render(struct metrics_src *m, FILE *f)
 	if (m->enforce_fd >= 0)
 		fprintf(f, "hydrascope_map_capacity_entries{map=\"enforce\"} %u\n",
 			hs_map_max(m->enforce_fd));
+	if (m->seen_fd >= 0)
+		fprintf(f, "hydrascope_map_capacity_entries{map=\"seen\"} %u\n",
+			hs_map_max(m->seen_fd));
+	seen_entries(f, m);
 	attachments(f, m);
 	fingerprints(m, f, rows, n);
 	if (m->win)
