@@ -264,12 +264,14 @@ static void acc_add(struct acc *a, const struct seen_entry *e)
 static int convert(const struct seen_file_rec *r, int64_t to_mono, __u64 now,
 		   __u64 history_ns, struct seen_entry *e, size_t *clamped)
 {
-	int64_t first = (int64_t)r->first_real_ns + to_mono, last = (int64_t)r->last_real_ns + to_mono;
+	/* wide enough for any time a file may hold */
+	__int128 first = (__int128)r->first_real_ns + to_mono,
+		 last = (__int128)r->last_real_ns + to_mono;
 
-	if (last <= (int64_t)now - (int64_t)history_ns)
+	if (last <= (__int128)now - (__int128)history_ns)
 		return 1;       /* not live: last + history <= now */
-	if (last > (int64_t)now)        /* ahead of now: the clock went back */
-		last = (int64_t)now;
+	if (last > (__int128)now)       /* ahead of now: the clock went back */
+		last = now;
 	if (first > last)
 		first = last;
 	/* the program clock starts at the boot: a time before it is the
