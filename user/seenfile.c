@@ -537,9 +537,10 @@ static int fill(int fd, const struct seen_entry *e, size_t n, unsigned int flags
 				i += cnt;
 				continue;
 			}
-			/* no batches here (or a failure part-way): the
-			 * rest element by element */
-			i += cnt <= SEEN_BATCH ? cnt : 0;
+			/* no batches here (a kernel without them leaves cnt
+			 * as it was), or a failure part-way: this batch
+			 * again and the rest element by element (an update
+			 * done twice does the same) */
 			batch = false;
 			*batched = i > 0;
 			continue;
