@@ -11,7 +11,8 @@
 #            status shows the JA4 enforced and enforce_dropped moving.
 #   dry-run: every handshake completes; enforce_matched moves,
 #            enforce_dropped stays 0; entries of each scope put in the map
-#            by bpftool are listed by status grouped by scope.
+#            by bpftool are listed by status grouped by scope, a pair the
+#            pairs map holds by its p0f stack.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl curl
@@ -147,6 +148,31 @@ assert all(x["mode"] == "dry-run" and 55 <= x["seconds_left"] <= 60 for x in e),
 ' "$sja4" >"$TMP/scoped-j.err" 2>&1 &&
 		ok "status -j: scope, since, stack_id of each group" ||
 		fail "status -j: the scoped groups expected: $(tail -c 600 "$TMP/scoped-j.err")"
+	# a pair entry for a pair the pairs map holds (the legit clients'; a
+	# window close may take it between the two steps: tried again)
+	local try key line=
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		key=$(bpftool -j map getnext pinned "$pins/pairs" 2>/dev/null | python3 -c '
+import json, sys
+k = [int(x, 16) for x in json.load(sys.stdin)["next_key"]]
+k[0] |= 1   # the enforce key of a pair: its pairs key, generation bit set
+print(" ".join("%02x" % x for x in k))' 2>/dev/null)
+		[ -n "$key" ] || { sleep 0.3; continue; }
+		python3 - "$sja4" "$pins" "$key" >"$TMP/pair.batch" <<'EOF2'
+import struct, sys, time
+now = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+v = struct.pack("<QBB6xQ64s", now + 60 * 10**9, 1, 2, 0x42, sys.argv[1].encode())
+print("map update pinned %s/enforce key hex %s value hex %s" % (sys.argv[2], sys.argv[3],
+      " ".join("%02x" % x for x in v)))
+EOF2
+		bpftool batch file "$TMP/pair.batch" >/dev/null 2>&1 || continue
+		line=$("$HS" status --pin-dir "$pins" | grep "^  $sja4 dry-run pair [^s]")
+		[ -n "$line" ] && break
+		bpftool map delete pinned "$pins/enforce" key hex $key >/dev/null 2>&1
+	done
+	[[ $line == *" pair "[46]:* ]] &&
+		ok "status: a pair entry's TCP stack as p0f renders it ($line)" ||
+		fail "status: a pair entry named by its p0f stack expected: $(grep pair "$TMP/scoped.txt")"
 }
 
 # one_mode MODE: a run with --enforce MODE, checked as the header says
@@ -183,6 +209,8 @@ one_mode() {
 	sleep 5
 	st=$("$HS" status --pin-dir "$pins" -j 2>&1)
 	"$HS" status --pin-dir "$pins" >"$TMP/status-$mode.txt" 2>&1
+	# (while the clients connect: pairs in the pairs map)
+	[ "$mode" = dry-run ] && scoped_status "$pins"
 	touch "$TMP/stop-hydra-$mode" "$TMP/stop-legit-$mode"
 	bg_stop "$hpid" TERM 10
 	python3 - "$mode" "$ja4" "$st" <<'EOF' && ok "$mode: status -j lists $ja4 enforced ($mode), counters move" ||
@@ -199,7 +227,6 @@ EOF
 	grep -q "^  $ja4 $mode all ids [0-9a-f]" "$TMP/status-$mode.txt" &&
 		ok "$mode: status shows $ja4 $mode (scope all) with its ids" ||
 		fail "$mode: status: '$ja4 $mode all ids ...' expected: $(cat "$TMP/status-$mode.txt")"
-	[ "$mode" = dry-run ] && scoped_status "$pins"
 	# the hydra's handshakes begun 0.5 s after the alert, and up to 0.5 s before it
 	read -r n_after ok_after n_before ok_before < <(awk -v t="$e_alert" '
 		$1 > t + 0.5 { n++; g += $2 } $1 <= t - 0.5 { nb++; gb += $2 }
