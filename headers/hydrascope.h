@@ -508,7 +508,11 @@ struct hs_enforce {
 	__u8  mode;                          /* enum hs_enforce_mode */
 	__u8  scope;                         /* enum hs_enforce_scope */
 	__u8  pad[6];
-	__u64 since_ns;                      /* HS_SCOPE_NOVEL: program clock */
+	union {
+		__u64 since_ns;              /* HS_SCOPE_NOVEL: program clock */
+		__u64 stack_id;              /* HS_SCOPE_PAIR: the pair's TCP stack id
+					      * (for status only; 0: not said) */
+	};
 	char  ja4[64];                       /* for status only, NUL-terminated */
 };
 #define HS_ENF_PAIR_KEY(tls_id, stack_id) HS_GEN_KEY(hs_pair_id((tls_id), (stack_id)), 1)

@@ -42,7 +42,6 @@
  * it starts, so a restart neither repeats the warm-up nor forgets what was
  * normal.
  */
-#define _GNU_SOURCE  /* asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -54,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "afile.h"
 #include "detect.h"
 #include "util.h"
 
@@ -793,71 +793,18 @@ int det_save(const struct detector *d, const char *path, unsigned int window_s)
 	json_object *j = state_json(d, window_s);
 	const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = text ? strlen(text) : 0, off = 0;
-	char *tmp = NULL, *dir = NULL, *slash;
-	int fd = -1, err = 0, dfd;
-	ssize_t k;
+	struct afile af;
+	int err = text ? afile_open(&af, path) : -ENOMEM;
 
-	if (!text || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
-		err = -ENOMEM;
-		goto out;
+	if (!err) {
+		err = afile_write(&af, text, strlen(text));
+		if (!err)
+			err = afile_write(&af, "\n", 1);
+		if (!err)
+			err = afile_commit(&af);
+		else
+			afile_abort(&af);
 	}
-	fd = mkstemp(tmp);      /* 0600, in the state file's directory */
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	while (off < len) {
-		k = write(fd, text + off, len - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			err = k < 0 ? -errno : -EIO;
-			goto out;
-		}
-		off += (size_t)k;
-	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd)) {
-		err = -errno ?: -EIO;
-		goto out;
-	}
-	if (close(fd)) {
-		fd = -1;
-		err = -errno;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		err = -errno;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	/* the rename itself, durable */
-	dir = strdup(path);
-	if (dir) {
-		slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = 0;
-		else if (slash)
-			*slash = 0;
-		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(dir);
 	json_object_put(j);
 	return err;
 }

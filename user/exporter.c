@@ -576,7 +576,8 @@ int cmd_exporter(int argc, char **argv)
 	struct exporter_opts o = { .lim = HS_WEB_DEFAULTS, .pin_dir = HS_DEFAULT_PIN_DIR,
 				   .listen = HS_DEFAULT_LISTEN, .path = HS_DEFAULT_METRICS_PATH,
 				   .top = HS_METRICS_TOP };
-	struct metrics_src m = { .stats_fd = -1, .tcp_fd = -1, .tls_fd = -1, .enforce_fd = -1 };
+	struct metrics_src m = { .stats_fd = -1, .tcp_fd = -1, .tls_fd = -1, .enforce_fd = -1,
+				 .seen_fd = -1 };
 	struct signalfd_siginfo si;
 	struct det_config dc;
 	unsigned int file_window;
@@ -602,6 +603,7 @@ int cmd_exporter(int argc, char **argv)
 		goto out;
 	}
 	m.enforce_fd = hs_pin_get(m.pin_dir, "enforce");
+	m.seen_fd = hs_pin_get(m.pin_dir, "seen");
 	sfd = signal_fd((const int[]){ SIGINT, SIGTERM, 0 }, NULL);
 	if (sfd < 0) {
 		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
@@ -629,5 +631,7 @@ out:
 		close(m.tls_fd);
 	if (m.enforce_fd >= 0)
 		close(m.enforce_fd);
+	if (m.seen_fd >= 0)
+		close(m.seen_fd);
 	return ret;
 }

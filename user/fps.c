@@ -396,6 +396,7 @@ static void add_counts(const struct fp_reader *r, struct det_obs *o, const union
 		add_samples(o->novel_samples, &o->nnovel, v->tls.novel_samples);
 	} else if (r->kind == FP_PAIR) {
 		o->conns += v->pair.conns;
+		o->stack_id = v->pair.stack_id;
 		first = v->pair.first_ns;
 		last = v->pair.last_ns;
 	} else {

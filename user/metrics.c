@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,20 @@ static void health_counters(FILE *f, const struct hs_stats *st)
 	}
 }
 
+/* The seen map's entries: run's figure from its last save of the seen
+ * history (every 5 minutes), not counted here: a scrape would walk up to
+ * a million entries, about a second of the kernel's time. */
+static void seen_entries(FILE *f, const struct metrics_src *m)
+{
+	size_t n = m->seen_entries ? __atomic_load_n(m->seen_entries, __ATOMIC_RELAXED) : SIZE_MAX;
+
+	if (n == SIZE_MAX)
+		return;
+	head(f, "seen_entries", "gauge",
+	     "Entries of the seen map (sources and networks per JA4, sources of the site) at run's last save of the seen history (every 5 minutes, and at start).");
+	fprintf(f, "hydrascope_seen_entries %zu\n", n);
+}
+
 int metrics_render(struct metrics_src *m, FILE *f)
 {
 	struct hs_stats st;
@@ -277,6 +292,10 @@ int metrics_render(struct metrics_src *m, FILE *f)
 	if (m->enforce_fd >= 0)
 		fprintf(f, "hydrascope_map_capacity_entries{map=\"enforce\"} %u\n",
 			hs_map_max(m->enforce_fd));
+	if (m->seen_fd >= 0)
+		fprintf(f, "hydrascope_map_capacity_entries{map=\"seen\"} %u\n",
+			hs_map_max(m->seen_fd));
+	seen_entries(f, m);
 	attachments(f, m);
 	fingerprints(m, f, rows, n);
 	if (m->win)

@@ -27,6 +27,7 @@ int hs_pin_dir_prepare(const char *pin_dir, bool *made);
  */
 #define HS_PIN_NMAPS 9
 #define HS_PIN_MAPS ((1u << HS_PIN_NMAPS) - 1)
+#define HS_PIN_SEEN (1u << 8)      /* the seen map: made anew, a cold start */
 #define HS_PIN_META (1u << 9)
 #define HS_PIN_PROG (1u << 10)
 #define HS_PIN_LINK (1u << 11)

@@ -41,12 +41,16 @@
 #include "metrics.h"
 #include "p0fdb.h"
 #include "pins.h"
+#include "seenfile.h"
 #include "status.h"
 #include "util.h"
 #include "window.h"
 #include "hs_bpf.skel.h"
 
 #define HS_DEFAULT_STATE_DIR "/var/lib/hydrascope"
+/* The seen history is saved at least this often (and when run exits): a
+ * save of a full map (a million entries) takes about a second. */
+#define SEEN_SAVE_S 300
 
 /* --pin-group: a group name or number; 0 or -1 (said). */
 static int parse_group(const struct hs_opt *o, const char *s, void *dst)
@@ -382,6 +386,7 @@ struct run_ctx {
 	const struct run_opts *o;
 	struct det_config dc;
 	char state_path[PATH_MAX];
+	char seen_path[PATH_MAX];     /* the seen history: state-IFACE.seen */
 	int ifindex;
 	int sig_fd, tm_fd, lock_fd, meta_fd, link_fd, egress_fd;
 	struct hs_bpf *skel;
@@ -396,6 +401,15 @@ struct run_ctx {
 	bool attached;                /* the program is ours on the interface */
 	bool handover;                /* SIGUSR2: leave it attached, pins in place */
 	bool save_failed;             /* the last state save failed (said once) */
+	/* the seen history: loaded on a cold start (said once started),
+	 * saved every seen_every windows and at exit */
+	int seen_rc;                  /* seen_load's: 0, 1 no file, -1 rejected; 2 not loaded */
+	struct seen_io seen_io;
+	char seen_err[PATH_MAX + 160];
+	unsigned int seen_every, seen_ticks;
+	bool seen_failed;             /* the last seen save failed (said once) */
+	size_t seen_entries;          /* in the map at the last save or load; SIZE_MAX:
+				       * not known (read by the metrics thread) */
 };
 
 /* Signals as an fd, blocked before anything needs undoing. */
@@ -521,6 +535,71 @@ static int run_state_dir(struct run_ctx *c)
 	return hs_err_exit(err);
 }
 
+/* The entries the seen map had at the last save or load, for a scrape. */
+static void seen_publish(struct run_ctx *c, size_t n)
+{
+	__atomic_store_n(&c->seen_entries, n, __ATOMIC_RELAXED);
+}
+
+/* A cold start (the seen map made anew, not an earlier run's pinned one
+ * reused): the seen history an earlier run saved, before the program is
+ * attached; said once the run has started. */
+static int run_seen_load(struct run_ctx *c)
+{
+	struct seen_clock now;
+
+	c->seen_rc = 2;
+	if (!(c->made & HS_PIN_SEEN))
+		return 0;
+	seen_clock_now(&now);
+	c->seen_rc = seen_load(bpf_map__fd(c->skel->maps.seen), c->seen_path, &now,
+			       c->skel->rodata->history_ns, 0, &c->seen_io, c->seen_err,
+			       sizeof(c->seen_err));
+	/* the map is new: what was loaded, or empty */
+	seen_publish(c, c->seen_rc ? 0 : c->seen_io.loaded);
+	return 0;
+}
+
+static void run_seen_said(const struct run_ctx *c)
+{
+	const struct seen_io *io = &c->seen_io;
+
+	if (c->seen_rc == 0)
+		pr_info("seen history restored from %s: %zu entries, %zu older than the "
+			"history left out%s (%.0f ms)", c->seen_path, io->loaded, io->expired,
+			io->over ? ", the oldest over the map's size too" : "", io->ms);
+	else if (c->seen_rc == 1)
+		pr_debug("no seen history in %s: sources count as new to their JA4 until "
+			 "seen again", c->seen_path);
+	else if (c->seen_rc < 0)
+		pr_warn("Ignoring seen history %s; starting with an empty seen map", c->seen_err);
+	else
+		pr_debug("seen map of the earlier run reused");
+}
+
+/* The seen map to the seen history file (warned once per run of
+ * failures). */
+static void run_seen_save(struct run_ctx *c)
+{
+	struct seen_clock now;
+	struct seen_io io;
+	int err;
+
+	seen_clock_now(&now);
+	err = seen_save(bpf_map__fd(c->skel->maps.seen), c->seen_path, &now,
+			c->skel->rodata->history_ns, 0, &io);
+	if (err && !c->seen_failed)
+		pr_warn("Couldn't save the seen history to %s: %s", c->seen_path, strerror(-err));
+	else if (!err && c->seen_failed)
+		pr_info("seen history saved to %s again", c->seen_path);
+	c->seen_failed = err != 0;
+	if (err)
+		return;
+	seen_publish(c, io.records + io.expired);
+	pr_debug("seen history saved to %s: %zu entries, %zu older than the history left "
+		 "out, %zu bytes (%.0f ms)", c->seen_path, io.records, io.expired, io.bytes, io.ms);
+}
+
 /* --metrics: the exporter's server, on the maps and the detector. */
 static int run_metrics(struct run_ctx *c)
 {
@@ -534,6 +613,8 @@ static int run_metrics(struct run_ctx *c)
 	m->tcp_fd = bpf_map__fd(c->skel->maps.tcp_fps);
 	m->tls_fd = bpf_map__fd(c->skel->maps.tls_fps);
 	m->enforce_fd = bpf_map__fd(c->skel->maps.enforce);
+	m->seen_fd = bpf_map__fd(c->skel->maps.seen);
+	m->seen_entries = &c->seen_entries;
 	m->win = c->win;
 	m->dc = &c->dc;         /* scores as the detector judges */
 	c->exp = exporter_start(c->o->metrics, HS_DEFAULT_METRICS_PATH, &c->o->web, m,
@@ -645,6 +726,7 @@ static void run_started(struct run_ctx *c)
 	if (c->exp)
 		pr_info("metrics on http://%s%s", o->metrics, HS_DEFAULT_METRICS_PATH);
 	win_load(c->win, c->state_path);
+	run_seen_said(c);
 }
 
 /* A window ended: flip the generation, judge the window, save the state. */
@@ -682,6 +764,10 @@ static void run_tick(struct run_ctx *c)
 	else if (!err && c->save_failed)
 		pr_info("detector state saved to %s again", c->state_path);
 	c->save_failed = err != 0;
+	if (++c->seen_ticks >= c->seen_every) {
+		c->seen_ticks = 0;
+		run_seen_save(c);
+	}
 }
 
 /* SIGINT/SIGTERM stop; SIGUSR2 hands over to the next run. */
@@ -778,7 +864,7 @@ static void run_teardown(struct run_ctx *c)
 
 /* Set up, in this order; each step says why when it fails. */
 static int (*const run_steps[])(struct run_ctx *c) = {
-	run_signals, run_detector, run_pin_dir, run_load, run_state_dir,
+	run_signals, run_detector, run_pin_dir, run_load, run_state_dir, run_seen_load,
 	run_metrics, run_events, run_enforce, run_attach,
 };
 
@@ -790,13 +876,17 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx c = { .o = &o, .sig_fd = -1, .tm_fd = -1, .lock_fd = -1, .meta_fd = -1,
 			     .link_fd = -1, .egress_fd = -1,
 			     .pins = { .link_fd = -1, .egress_fd = -1 },
-			     .msrc = { .enforce_fd = -1, .top = HS_METRICS_TOP } };
+			     .msrc = { .enforce_fd = -1, .seen_fd = -1, .top = HS_METRICS_TOP } };
 	size_t i;
 	int ret;
 
 	ret = run_parse(argc, argv, &o, &c.dc, c.state_path, sizeof(c.state_path));
 	if (ret != RUN_GO_ON)
 		return ret;
+	/* beside the state file, as long as its name */
+	snprintf(c.seen_path, sizeof(c.seen_path), "%s/state-%s.seen", o.state_dir, o.ifname);
+	c.seen_every = (unsigned int)((SEEN_SAVE_S + o.window_s - 1) / o.window_s);
+	c.seen_entries = SIZE_MAX;
 	c.ifindex = (int)if_nametoindex(o.ifname);
 	if (!c.ifindex) {
 		pr_warn("No such interface '%s'", o.ifname);
@@ -807,6 +897,7 @@ int cmd_run(int argc, char **argv)
 	if (!ret) {
 		run_started(&c);
 		ret = run_loop(&c);
+		run_seen_save(&c);      /* stopped or handed over: for a cold start to come */
 	}
 	run_teardown(&c);
 	return ret;

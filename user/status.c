@@ -3,6 +3,7 @@
  * enforcement entries and health counters; also what the exporter reads
  * of the same (map sizes, attachments). */
 #include <errno.h>
+#include <stdint.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,9 +21,15 @@
 #include "cmd.h"
 #include "log.h"
 #include "opts.h"
+#include "p0f.h"
 #include "pins.h"
+#include "seenfile.h"
 #include "util.h"
 #include "window.h"
+
+/* How long status counts the seen map for, without -v. */
+#define SEEN_BUDGET_MS 100
+#define SEEN_BUDGET_TEXT "0.1 s"
 
 struct status_opts {
 	const char *pin_dir;
@@ -36,6 +43,9 @@ static const struct hs_cmd_opts status_cmd = {
 		HS_OPT_JSON(struct status_opts, json, "one JSON object"),
 		HS_OPT_PIN_DIR(struct status_opts, pin_dir,
 			       "maps of the instance to read (default " HS_DEFAULT_PIN_DIR ")"),
+		HS_OPT_VERBOSE("count all of the seen map, however long it takes\n"
+			       "(otherwise " SEEN_BUDGET_TEXT "'s worth: a full map takes\n"
+			       "about a second)"),
 		{ 0 }
 	},
 };
@@ -103,55 +113,192 @@ int hs_attachments(const char *pin_dir, struct hs_attach *at, int max)
 	return n;
 }
 
+/* What status shows of an instance. */
+struct status_data {
+	const char *pin_dir;
+	struct hs_attach att[HS_ATTACH_MAX];
+	int n_att;
+	__u32 fps_n, fps_max, tls_n, tls_max;
+	size_t seen_n;                  /* the seen map's entries, or those counted */
+	__u32 seen_max;                 /* 0: no seen map (an older instance) */
+	bool seen_partial;              /* seen_n: those counted within the budget */
+	struct hs_stats sum;
+	int enf_fd;                     /* -1: an older version's maps, nothing enforced */
+	int fps_fd, pairs_fd;           /* to name a pair entry's stack (-1: not there) */
+};
+
+/* An enforce entry, with what status says of its scope. */
 struct enf_row {
 	__u64 id;
 	struct hs_enforce v;
+	char stack[160];        /* a pair's TCP stack ("" for the other scopes) */
 };
 
+static const char *scope_name(__u8 scope)
+{
+	return scope == HS_SCOPE_NOVEL ? "novel" : scope == HS_SCOPE_PAIR ? "pair" : "all";
+}
+
+/* What an entry acts on besides its JA4: the since of a novel one, the
+ * stack of a pair; equal for the entries of one group. */
+static __u64 scope_arg(const struct hs_enforce *v)
+{
+	return v->scope == HS_SCOPE_NOVEL ? v->since_ns :
+	       v->scope == HS_SCOPE_PAIR ? v->stack_id : 0;
+}
+
+/* Grouped by JA4, then scope (all, novel, pair), then since or stack. */
 static int enf_cmp(const void *a, const void *b)
 {
 	const struct enf_row *x = a, *y = b;
 	int c = strcmp(x->v.ja4, y->v.ja4);
+	__u64 p = scope_arg(&x->v), q = scope_arg(&y->v);
 
-	return c ? c : x->id < y->id ? -1 : x->id > y->id;
+	if (c)
+		return c;
+	if (x->v.scope != y->v.scope)
+		return x->v.scope < y->v.scope ? -1 : 1;
+	if (x->v.mode != y->v.mode)
+		return x->v.mode < y->v.mode ? -1 : 1;
+	if (p != q)
+		return p < q ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* The enforce map's live entries, one group per JA4: text, or an array
- * added to j as "enforced". */
-static void status_enforce(int fd, json_object *j)
+static bool same_group(const struct enf_row *x, const struct enf_row *y)
+{
+	return !strcmp(x->v.ja4, y->v.ja4) && x->v.scope == y->v.scope &&
+	       x->v.mode == y->v.mode && scope_arg(&x->v) == scope_arg(&y->v);
+}
+
+/* The value of key in fd, or of the key of the other generation. */
+static bool lookup_either_gen(int fd, __u64 key, void *v)
+{
+	return fd >= 0 && (!bpf_map_lookup_elem(fd, &key, v) ||
+			   (key ^= 1, !bpf_map_lookup_elem(fd, &key, v)));
+}
+
+/* A pair entry's TCP stack as p0f renders it, while the pairs map holds
+ * the pair (this window or the last) and tcp_fps its SYN's fingerprint;
+ * else "stack-ID" (the stack id), or "" when the entry has none. */
+static void pair_stack(const struct status_data *d, struct enf_row *r)
+{
+	static struct hs_pair p;
+	static struct hs_tcp_fp t;
+
+	r->stack[0] = '\0';
+	/* the enforce key of a pair is its pairs key with the generation
+	 * bit set (HS_ENF_PAIR_KEY) */
+	if (lookup_either_gen(d->pairs_fd, r->id, &p) &&
+	    lookup_either_gen(d->fps_fd, p.tcp_id, &t) &&
+	    p0f_render_stack(&t.sig, r->stack, sizeof(r->stack)) >= 0)
+		return;
+	if (r->v.stack_id)
+		snprintf(r->stack, sizeof(r->stack), "stack-%016llx",
+			 (unsigned long long)r->v.stack_id);
+}
+
+/* The enforce map's live entries (at now, the program clock): *n rows,
+ * sorted in groups; NULL when there are none. */
+static struct enf_row *enforce_rows(const struct status_data *d, __u64 now, size_t *n)
 {
 	struct enf_row *rows = NULL, *nr;
-	size_t n = 0, cap = 0, i, k;
-	__u64 key, next, now;
-	struct timespec mono;
+	size_t cap = 0;
+	__u64 key, next;
 	void *prev = NULL;
-	json_object *ja = j ? json_object_new_array() : NULL;
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);   /* the program clock */
-	now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
-	while (fd >= 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+	*n = 0;
+	while (d->enf_fd >= 0 && bpf_map_get_next_key(d->enf_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
 			nr = realloc(rows, cap * sizeof(*rows));
 			if (!nr)
 				break;
 			rows = nr;
 		}
-		if (bpf_map_lookup_elem(fd, &key, &rows[n].v) || rows[n].v.expires_ns <= now)
+		if (bpf_map_lookup_elem(d->enf_fd, &key, &rows[*n].v) ||
+		    rows[*n].v.expires_ns <= now)
 			continue;   /* expired: the program ignores it already */
-		rows[n].v.ja4[sizeof(rows[n].v.ja4) - 1] = '\0';
-		rows[n++].id = key;
+		rows[*n].v.ja4[sizeof(rows[*n].v.ja4) - 1] = '\0';
+		rows[*n].id = key;
+		if (rows[*n].v.scope == HS_SCOPE_PAIR)
+			pair_stack(d, &rows[*n]);
+		else
+			rows[*n].stack[0] = '\0';
+		(*n)++;
 	}
-	if (n)
-		qsort(rows, n, sizeof(*rows), enf_cmp);
+	if (*n)
+		qsort(rows, *n, sizeof(*rows), enf_cmp);
+	return rows;
+}
+
+/* "3d4h", "2h5m", "5m12s", "40s" */
+static void fmt_age(__u64 s, char *buf, size_t len)
+{
+	if (s >= 86400)
+		snprintf(buf, len, "%llud%lluh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, "%lluh%llum", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%llum%llus", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%llus", s);
+}
+
+/* A group's scope: text, or keys added to e. */
+static void enforce_scope(const struct enf_row *r, __u64 now, json_object *e)
+{
+	const struct hs_enforce *v = &r->v;
+	__u64 ago = v->since_ns < now ? (now - v->since_ns) / 1000000000ULL : 0;
+	char when[48];
+
+	if (e) {
+		json_object_object_add(e, "scope", json_object_new_string(scope_name(v->scope)));
+		if (v->scope == HS_SCOPE_NOVEL) {
+			fmt_time((__u64)((int64_t)v->since_ns + mono_to_unix_offset()), false,
+				 when, sizeof(when));
+			json_object_object_add(e, "since", json_object_new_string(when));
+			json_object_object_add(e, "since_seconds_ago", json_object_new_uint64(ago));
+		} else if (v->scope == HS_SCOPE_PAIR) {
+			snprintf(when, sizeof(when), "%016llx", (unsigned long long)v->stack_id);
+			json_object_object_add(e, "stack_id", v->stack_id ?
+					       json_object_new_string(when) : NULL);
+			json_object_object_add(e, "tcp_stack", r->stack[0] && strncmp(r->stack,
+					       "stack-", 6) ? json_object_new_string(r->stack) : NULL);
+		}
+		return;
+	}
+	if (v->scope == HS_SCOPE_NOVEL) {
+		fmt_age(ago, when, sizeof(when));
+		printf(" novel since %s ago", when);
+	} else if (v->scope == HS_SCOPE_PAIR) {
+		printf(" pair %s", r->stack[0] ? r->stack : "stack ?");
+	} else {
+		printf(" all");
+	}
+}
+
+/* The enforce map's live entries, one group per JA4, scope (and since or
+ * stack) and mode: text, or an array added to j as "enforced". */
+static void status_enforce(const struct status_data *d, json_object *j)
+{
+	json_object *ja = j ? json_object_new_array() : NULL;
+	struct enf_row *rows;
+	struct timespec mono;
+	size_t n, i, k;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);   /* the program clock */
+	now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
+	rows = enforce_rows(d, now, &n);
 	if (!j)
 		printf("enforced:%s\n", n ? "" : " none");
 	for (i = 0; i < n; i = k) {
 		const struct hs_enforce *v = &rows[i].v;
 		const char *mode = enforce_mode_name(v->mode) ?: "off";
-		unsigned long long left = (v->expires_ns - now + 999999999ULL) / 1000000000ULL;
+		__u64 left_ns = v->expires_ns - now;
 		json_object *e = NULL, *ids = NULL;
 		char hex[24];
 
@@ -160,24 +307,28 @@ static void status_enforce(int fd, json_object *j)
 			ids = json_object_new_array();
 			json_object_object_add(e, "ja4", json_object_new_string(v->ja4));
 			json_object_object_add(e, "mode", json_object_new_string(mode));
+			enforce_scope(&rows[i], now, e);
 		} else {
-			printf("  %s %s ids", v->ja4[0] ? v->ja4 : "?", mode);
+			printf("  %s %s", v->ja4[0] ? v->ja4 : "?", mode);
+			enforce_scope(&rows[i], now, NULL);
+			printf(" ids");
 		}
-		for (k = i; k < n && !strcmp(rows[k].v.ja4, v->ja4); k++) {
+		for (k = i; k < n && same_group(&rows[k], &rows[i]); k++) {
 			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)rows[k].id);
 			if (j)
 				json_object_array_add(ids, json_object_new_string(hex));
 			else
 				printf("%s%s", k == i ? " " : ",", hex);
-			if (rows[k].v.expires_ns > v->expires_ns)
-				left = (rows[k].v.expires_ns - now + 999999999ULL) / 1000000000ULL;
+			if (rows[k].v.expires_ns - now > left_ns)
+				left_ns = rows[k].v.expires_ns - now;
 		}
 		if (j) {
 			json_object_object_add(e, "ids", ids);
-			json_object_object_add(e, "seconds_left", json_object_new_uint64(left));
+			json_object_object_add(e, "seconds_left", json_object_new_uint64(
+				(left_ns + 999999999ULL) / 1000000000ULL));
 			json_object_array_add(ja, e);
 		} else {
-			printf(" %llus left\n", left);
+			printf(" %llus left\n", (left_ns + 999999999ULL) / 1000000000ULL);
 		}
 	}
 	if (j)
@@ -191,16 +342,6 @@ const char *hs_attach_mode(__u8 m)
 	       m == XDP_ATTACHED_HW ? "offload" : m == XDP_ATTACHED_MULTI ? "multi" : "none";
 }
 
-/* What status shows of an instance. */
-struct status_data {
-	const char *pin_dir;
-	struct hs_attach att[HS_ATTACH_MAX];
-	int n_att;
-	__u32 fps_n, fps_max, tls_n, tls_max;
-	struct hs_stats sum;
-	int enf_fd;                     /* -1: an older version's maps, nothing enforced */
-};
-
 static json_object *map_fill(__u32 n, __u32 max)
 {
 	json_object *t = json_object_new_object();
@@ -213,7 +354,7 @@ static json_object *map_fill(__u32 n, __u32 max)
 static void status_json(const struct status_data *d)
 {
 	json_object *j = json_object_new_object(), *ja = json_object_new_array();
-	json_object *m = json_object_new_object(), *jc = json_object_new_object();
+	json_object *m = json_object_new_object(), *jc = json_object_new_object(), *js;
 	int i;
 
 	json_object_object_add(j, "pin_dir", json_object_new_string(d->pin_dir));
@@ -230,12 +371,25 @@ static void status_json(const struct status_data *d)
 	}
 	json_object_object_add(m, "tcp_fps", map_fill(d->fps_n, d->fps_max));
 	json_object_object_add(m, "tls_fps", map_fill(d->tls_n, d->tls_max));
+	if (d->seen_max) {
+		/* entries: all of them, or (complete false) those counted */
+		js = map_fill((__u32)d->seen_n, d->seen_max);
+		json_object_object_add(js, "complete", json_object_new_boolean(!d->seen_partial));
+		json_object_object_add(m, "seen", js);
+	}
 	json_object_object_add(j, "maps", m);
 	for (i = 0; i < HS_ST__COUNT; i++)
 		json_object_object_add(jc, hs_stat_names[i], json_object_new_uint64(d->sum.c[i]));
 	json_object_object_add(j, "counters", jc);
-	status_enforce(d->enf_fd, j);
+	status_enforce(d, j);
 	json_line(stdout, j);
+}
+
+static void fill_line(const char *name, size_t n, __u32 max, bool partial)
+{
+	printf("  %-20s %s%zu / %u (%s%.1f%%)%s\n", name, partial ? ">= " : "", n, max,
+	       partial ? ">= " : "", max ? 100.0 * (double)n / max : 0.0,
+	       partial ? ", counting stopped at " SEEN_BUDGET_TEXT ": -v counts all" : "");
 }
 
 static void status_text(const struct status_data *d)
@@ -248,21 +402,36 @@ static void status_text(const struct status_data *d)
 		       hs_attach_mode(d->att[i].mode), d->att[i].prog_id);
 	if (!d->n_att)
 		printf("  none in this network namespace\n");
-	printf("maps:\n  %-20s %u / %u (%.1f%%)\n", "tcp_fps", d->fps_n, d->fps_max,
-	       d->fps_max ? 100.0 * d->fps_n / d->fps_max : 0.0);
-	printf("  %-20s %u / %u (%.1f%%)\ncounters:\n", "tls_fps", d->tls_n, d->tls_max,
-	       d->tls_max ? 100.0 * d->tls_n / d->tls_max : 0.0);
+	printf("maps:\n");
+	fill_line("tcp_fps", d->fps_n, d->fps_max, false);
+	fill_line("tls_fps", d->tls_n, d->tls_max, false);
+	if (d->seen_max)
+		fill_line("seen", d->seen_n, d->seen_max, d->seen_partial);
+	printf("counters:\n");
 	for (i = 0; i < HS_ST__COUNT; i++)
 		printf("  %-20s %llu\n", hs_stat_names[i], (unsigned long long)d->sum.c[i]);
-	status_enforce(d->enf_fd, NULL);
+	status_enforce(d, NULL);
+}
+
+/* The seen map's fill: counted for SEEN_BUDGET_MS (a full map of a
+ * million entries takes about a second to walk), all of it with -v. */
+static void status_seen(struct status_data *d)
+{
+	int fd = hs_pin_get(d->pin_dir, "seen");
+
+	if (fd < 0)
+		return;
+	d->seen_max = hs_map_max(fd);
+	d->seen_partial = seen_count(fd, hs_verbose ? 0 : SEEN_BUDGET_MS, 0, &d->seen_n) == 1;
+	close(fd);
 }
 
 /* The maps' fill levels and counters, the attachments; 0 or an exit code. */
 static int status_read(struct status_data *d)
 {
-	int fps_fd = -1, tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR;
+	int tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR;
 
-	err = hs_pin_open(d->pin_dir, "tcp_fps", &fps_fd);
+	err = hs_pin_open(d->pin_dir, "tcp_fps", &d->fps_fd);
 	if (!err)
 		err = hs_pin_open(d->pin_dir, "tls_fps", &tls_fd);
 	if (!err)
@@ -272,20 +441,20 @@ static int status_read(struct status_data *d)
 		goto out;
 	}
 	d->enf_fd = hs_pin_get(d->pin_dir, "enforce");
+	d->pairs_fd = hs_pin_get(d->pin_dir, "pairs");
 	err = hs_stats_read(st_fd, &d->sum);
 	if (err) {
 		pr_warn("Couldn't read health counters: %s", strerror(-err));
 		goto out;
 	}
-	d->fps_n = hs_map_count(fps_fd);
-	d->fps_max = hs_map_max(fps_fd);
+	d->fps_n = hs_map_count(d->fps_fd);
+	d->fps_max = hs_map_max(d->fps_fd);
 	d->tls_n = hs_map_count(tls_fd);
 	d->tls_max = hs_map_max(tls_fd);
+	status_seen(d);
 	d->n_att = hs_attachments(d->pin_dir, d->att, HS_ATTACH_MAX);
 	ret = HS_EXIT_OK;
 out:
-	if (fps_fd >= 0)
-		close(fps_fd);
 	if (tls_fd >= 0)
 		close(tls_fd);
 	if (st_fd >= 0)
@@ -293,10 +462,16 @@ out:
 	return ret;
 }
 
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct status_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR };
-	struct status_data d = { .enf_fd = -1 };
+	struct status_data d = { .enf_fd = -1, .fps_fd = -1, .pairs_fd = -1 };
 	int ret = hs_opts_parse(&status_cmd, argc, argv, &o);
 
 	if (ret <= 0)
@@ -307,7 +482,8 @@ int cmd_status(int argc, char **argv)
 		status_json(&d);
 	else if (!ret)
 		status_text(&d);
-	if (d.enf_fd >= 0)
-		close(d.enf_fd);
+	close_fd(d.enf_fd);
+	close_fd(d.fps_fd);
+	close_fd(d.pairs_fd);
 	return ret;
 }

@@ -225,13 +225,13 @@ static unsigned int enforce_scoped(struct windows *w, const struct det_alert *a,
 		v->since_ns = old.since_ns;
 	done += enforce_put(w, id, v);
 	v->scope = HS_SCOPE_PAIR;
-	v->since_ns = 0;
 	for (i = 0; i < a->nnew_pairs; i++) {
 		size_t row = (size_t)(a->new_pairs[i] - w->prows);
 		const __u64 *keys;
 
 		if (a->new_pairs[i] < w->prows || row >= w->nprows)
 			continue;
+		v->stack_id = a->new_pairs[i]->stack_id;   /* for status */
 		keys = fpr_keys(w->pairs_rd, row, &nkeys);
 		for (k = 0; k < nkeys; k++)
 			done += enforce_put(w, HS_GEN_KEY(keys[k], 1), v);

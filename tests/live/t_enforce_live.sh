@@ -10,7 +10,9 @@
 #            fail (its ClientHellos are dropped), the legit ones complete;
 #            status shows the JA4 enforced and enforce_dropped moving.
 #   dry-run: every handshake completes; enforce_matched moves,
-#            enforce_dropped stays 0.
+#            enforce_dropped stays 0; entries of each scope put in the map
+#            by bpftool are listed by status grouped by scope, a pair the
+#            pairs map holds by its p0f stack.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl curl
@@ -101,6 +103,78 @@ legit() {
 	done
 }
 
+# scoped_status PINS: enforce entries of each scope for a JA4 of no alert,
+# put in the running instance's map (dry-run mode) by bpftool, as status
+# lists them: all, novel (two ids, one group) since 95 s ago, a pair over
+# a stack no longer in the pairs map (named by its id)
+scoped_status() {
+	local pins=$1 sja4=t13d0000h2_000000000000_00000000scop got
+	python3 - "$sja4" >"$TMP/scoped.batch" <<'EOF2'
+import struct, sys, time
+ja4 = sys.argv[1].encode()
+now = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+def entry(key, scope, arg):
+    v = struct.pack("<QBB6xQ64s", now + 60 * 10**9, 1, scope, arg, ja4)
+    hexs = lambda b: " ".join("%02x" % x for x in b)
+    print("map update pinned %s key hex %s value hex %s" % ("{pins}/enforce",
+          hexs(struct.pack("<Q", key)), hexs(v)))
+entry(0x4444444444444440, 0, 0)
+entry(0x1111111111111110, 1, now - 95 * 10**9)
+entry(0x2222222222222220, 1, now - 95 * 10**9)
+entry(0x3333333333333331, 2, 0x0123456789abcdef)
+EOF2
+	sed -i "s|{pins}|$pins|" "$TMP/scoped.batch"
+	if ! bpftool batch file "$TMP/scoped.batch" >/dev/null 2>"$TMP/scoped.err"; then
+		fail "dry-run: enforce entries of each scope by bpftool: $(head -c 300 "$TMP/scoped.err")"
+		return
+	fi
+	"$HS" status --pin-dir "$pins" >"$TMP/scoped.txt" 2>&1
+	got=$(grep "^  $sja4 " "$TMP/scoped.txt" | sed -E 's/ [0-9]+s left$/ Ns left/; s/since [0-9]+m[0-9]+s ago/since MmSs ago/')
+	expect_eq "status: a JA4's entries grouped by scope" "  $sja4 dry-run all ids 4444444444444440 Ns left
+  $sja4 dry-run novel since MmSs ago ids 1111111111111110,2222222222222220 Ns left
+  $sja4 dry-run pair stack-0123456789abcdef ids 3333333333333331 Ns left" "$got"
+	grep -q "^  $sja4 dry-run novel since 1m3[5-9]s ago ids" "$TMP/scoped.txt" &&
+		ok "status: novel since 1m35s ago (or a few seconds more)" ||
+		fail "status: 'novel since 1m35s ago' expected: $(grep novel "$TMP/scoped.txt")"
+	"$HS" status --pin-dir "$pins" -j 2>&1 | python3 -c '
+import json, sys
+e = [x for x in json.load(sys.stdin)["enforced"] if x["ja4"] == sys.argv[1]]
+want = [("all", ["4444444444444440"]), ("novel", ["1111111111111110", "2222222222222220"]),
+        ("pair", ["3333333333333331"])]
+assert [(x["scope"], x["ids"]) for x in e] == want, e
+assert 95 <= e[1]["since_seconds_ago"] <= 100 and e[1]["since"].endswith("Z"), e[1]
+assert e[2]["stack_id"] == "0123456789abcdef" and e[2]["tcp_stack"] is None, e[2]
+assert all(x["mode"] == "dry-run" and 55 <= x["seconds_left"] <= 60 for x in e), e
+' "$sja4" >"$TMP/scoped-j.err" 2>&1 &&
+		ok "status -j: scope, since, stack_id of each group" ||
+		fail "status -j: the scoped groups expected: $(tail -c 600 "$TMP/scoped-j.err")"
+	# a pair entry for a pair the pairs map holds (the legit clients'; a
+	# window close may take it between the two steps: tried again)
+	local try key line=
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		key=$(bpftool -j map getnext pinned "$pins/pairs" 2>/dev/null | python3 -c '
+import json, sys
+k = [int(x, 16) for x in json.load(sys.stdin)["next_key"]]
+k[0] |= 1   # the enforce key of a pair: its pairs key, generation bit set
+print(" ".join("%02x" % x for x in k))' 2>/dev/null)
+		[ -n "$key" ] || { sleep 0.3; continue; }
+		python3 - "$sja4" "$pins" "$key" >"$TMP/pair.batch" <<'EOF2'
+import struct, sys, time
+now = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+v = struct.pack("<QBB6xQ64s", now + 60 * 10**9, 1, 2, 0x42, sys.argv[1].encode())
+print("map update pinned %s/enforce key hex %s value hex %s" % (sys.argv[2], sys.argv[3],
+      " ".join("%02x" % x for x in v)))
+EOF2
+		bpftool batch file "$TMP/pair.batch" >/dev/null 2>&1 || continue
+		line=$("$HS" status --pin-dir "$pins" | grep "^  $sja4 dry-run pair [^s]")
+		[ -n "$line" ] && break
+		bpftool map delete pinned "$pins/enforce" key hex $key >/dev/null 2>&1
+	done
+	[[ $line == *" pair "[46]:* ]] &&
+		ok "status: a pair entry's TCP stack as p0f renders it ($line)" ||
+		fail "status: a pair entry named by its p0f stack expected: $(grep pair "$TMP/scoped.txt")"
+}
+
 # one_mode MODE: a run with --enforce MODE, checked as the header says
 one_mode() {
 	local mode=$1 pins=$BED_PINS-$1 alerts=$TMP/alerts-$1.jsonl hs_pid pid hpid
@@ -135,6 +209,8 @@ one_mode() {
 	sleep 5
 	st=$("$HS" status --pin-dir "$pins" -j 2>&1)
 	"$HS" status --pin-dir "$pins" >"$TMP/status-$mode.txt" 2>&1
+	# (while the clients connect: pairs in the pairs map)
+	[ "$mode" = dry-run ] && scoped_status "$pins"
 	touch "$TMP/stop-hydra-$mode" "$TMP/stop-legit-$mode"
 	bg_stop "$hpid" TERM 10
 	python3 - "$mode" "$ja4" "$st" <<'EOF' && ok "$mode: status -j lists $ja4 enforced ($mode), counters move" ||
@@ -148,9 +224,9 @@ ok = (e and e[0]["mode"] == mode and e[0]["ids"] and 0 < e[0]["seconds_left"] <=
 sys.exit(0 if ok else 1)
 EOF
 		fail "$mode: status -j: $ja4 enforced in $mode mode, counters moving expected: $st"
-	grep -q "^  $ja4 $mode ids [0-9a-f]" "$TMP/status-$mode.txt" &&
-		ok "$mode: status shows $ja4 $mode with its ids" ||
-		fail "$mode: status: '$ja4 $mode ids ...' expected: $(cat "$TMP/status-$mode.txt")"
+	grep -q "^  $ja4 $mode all ids [0-9a-f]" "$TMP/status-$mode.txt" &&
+		ok "$mode: status shows $ja4 $mode (scope all) with its ids" ||
+		fail "$mode: status: '$ja4 $mode all ids ...' expected: $(cat "$TMP/status-$mode.txt")"
 	# the hydra's handshakes begun 0.5 s after the alert, and up to 0.5 s before it
 	read -r n_after ok_after n_before ok_before < <(awk -v t="$e_alert" '
 		$1 > t + 0.5 { n++; g += $2 } $1 <= t - 0.5 { nb++; gb += $2 }

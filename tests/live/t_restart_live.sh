@@ -12,8 +12,9 @@
 # instant sampled (ip link in a loop), its id changing at each takeover
 # and its tag with the new build; counters only grow, also while no run
 # is there; the window generation goes on across each handover; the
-# detector's history carries on, and every SYN and ClientHello counted
-# is in exactly one judged window or still in the maps at the end.
+# detector's history carries on, the seen map is taken over (not reloaded
+# from the saved history), and every SYN and ClientHello counted is in
+# exactly one judged window or still in the maps at the end.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl bpftool make clang
@@ -60,6 +61,12 @@ took_over() {
 	else
 		fail "$1: 'program id $id in place of $2' expected: $(grep 'attached to' "$TMP/$1.log")"
 	fi
+	# the seen map too: reused as it is, not reloaded from the saved history
+	wait_for 5 grep -q 'seen map of the earlier run reused' "$TMP/$1.log"
+	grep -q '^hydrascope: debug: seen map of the earlier run reused$' "$TMP/$1.log" &&
+		! grep -q 'seen history restored' "$TMP/$1.log" &&
+		ok "$1: the seen map reused, no history loaded" ||
+		fail "$1: 'seen map of the earlier run reused' and no restore expected: $(grep seen "$TMP/$1.log" | tr '\n' '|')"
 }
 # takeover NAME OLD-ID [BINARY]: start NAME, which must take over program
 # OLD-ID with the counters carried on
