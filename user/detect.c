@@ -110,6 +110,7 @@ struct detector {
 	struct pair_state *pair;
 	size_t npair, cappair;
 	struct hidx pair_index; /* name hash -> pair */
+	unsigned int novel_since;   /* the window novelty is learned from */
 };
 
 static const char *const signal_names[] = {
@@ -188,6 +189,19 @@ void det_free(struct detector *d)
 		hidx_free(&d->pair_index);
 	}
 	free(d);
+}
+
+void det_novelty_relearn(struct detector *d)
+{
+	size_t i;
+
+	d->novel_since = d->windows;
+	for (i = 0; i < d->n; i++) {
+		struct fp_state *f = &d->fp[i];
+
+		f->has_novel_base = f->has_fast_base = false;
+		memset(f->nov, 0, sizeof(f->nov));
+	}
 }
 
 void det_skip(struct detector *d, __u64 n)
@@ -552,7 +566,8 @@ static void novelty_record(struct detector *d, struct fp_state *f, const struct 
 	unsigned int k = c->novel_windows, t = d->windows;
 	struct nov *slot = &f->nov[t % k];
 
-	if (t >= k && t - k >= c->warmup && f->first_win <= t - k && !f->alerting) {
+	if (t >= k && t - k >= c->warmup && t - k >= d->novel_since && f->first_win <= t - k &&
+	    !f->alerting) {
 		double v = slot->win == t - k + 1 ? slot->site : 0;
 
 		f->baseline_novel = f->has_novel_base ?
@@ -762,6 +777,7 @@ static json_object *state_json(const struct detector *d, unsigned int window_s)
 	}
 	json_object_object_add(j, "fingerprints", fps);
 	json_object_object_add(j, "pairs", pairs_json(d));
+	json_object_object_add(j, "novel_since", json_object_new_int64(d->novel_since));
 	/* oldest first: each window's observations as
 	 * [fingerprint index, conns, ips, nets, tcp_sigs] */
 	first = d->windows > DET_HISTORY ? d->windows - DET_HISTORY : 0;
@@ -1020,6 +1036,9 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 	}
 	if (version >= 3 && (why = pairs_parse(n, j, windows)))
 		return why;
+	if (version >= 3 && !get_uint(j, "novel_since", windows, &v))
+		return "no novel_since";
+	n->novel_since = version >= 3 ? (unsigned int)v : (unsigned int)windows;
 	nh = json_object_array_length(hist);
 	if (nh > DET_HISTORY)
 		return "more history than kept";
@@ -1107,6 +1126,7 @@ int det_read(struct detector *d, int fd, const char *path, unsigned int window_s
 	d->npair = n->npair;
 	d->cappair = n->cappair;
 	d->pair_index = n->pair_index;
+	d->novel_since = n->novel_since;
 	free(n);
 	return 0;
 }

@@ -121,6 +121,11 @@ int det_read(struct detector *d, int fd, const char *path, unsigned int window_s
 /* n windows with no observation, once no fingerprint is known (else
  * nothing): the same as closing them one by one, which only counts them. */
 void det_skip(struct detector *d, __u64 n);
+/* The seen map starts empty though the state was restored (a cold start
+ * without the seen history): every source is new for a while, so the
+ * novelty baselines are learned again from the next window, as after a
+ * fresh start. */
+void det_novelty_relearn(struct detector *d);
 /* Windows closed so far, fingerprints known. */
 unsigned int det_windows(const struct detector *d);
 size_t det_known(const struct detector *d);

@@ -727,6 +727,10 @@ static void run_started(struct run_ctx *c)
 		pr_info("metrics on http://%s%s", o->metrics, HS_DEFAULT_METRICS_PATH);
 	win_load(c->win, c->state_path);
 	run_seen_said(c);
+	/* an empty seen map (no history to restore): every source is new to
+	 * it for a while, which the restored baselines never saw */
+	if (c->seen_rc == 1 || c->seen_rc < 0)
+		win_novelty_relearn(c->win);
 }
 
 /* A window ended: flip the generation, judge the window, save the state. */

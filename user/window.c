@@ -588,6 +588,11 @@ int win_save(const struct windows *w, const char *path)
 	return err;
 }
 
+void win_novelty_relearn(struct windows *w)
+{
+	det_novelty_relearn(w->tls.det);
+}
+
 int win_load(struct windows *w, const char *path)
 {
 	char *tp = tcp_path(path), err[512];

@@ -31,6 +31,9 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
  * win_load reports a rejected file in one line and starts that kind fresh. */
 int win_save(const struct windows *w, const char *path);
 int win_load(struct windows *w, const char *path);
+/* The seen map starts empty under a restored state: novelty learned anew
+ * (det_novelty_relearn). */
+void win_novelty_relearn(struct windows *w);
 unsigned long long win_alerts(const struct windows *w);
 /* The detector's results for a scrape (any thread): copied under a lock. */
 #define WIN_OPEN_MAX 64

@@ -770,6 +770,38 @@ static void new_stacks_of_a_known_fingerprint(void **st)
 	det_free(d);
 }
 
+/* a cold seen map under a restored state: every returning source is new
+ * for a while; learned anew, it raises no alert, and a hydra after is
+ * still caught */
+static void novelty_relearned_after_cold_start(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[1];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 12; w++) {
+		o[0] = sdk();
+		s = window(d, o, 1);
+	}
+	det_novelty_relearn(d);
+	/* the SDK's 300 customers come back, new to the empty map, fewer
+	 * each window */
+	for (w = 0; w < 12; w++) {
+		double n = 300.0 / (1 << (w < 8 ? w : 8));
+
+		o[0] = nov(ob("sdk", 300, 300, 60, 3), n, n, n / 6 + 60);
+		s = window(d, o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	o[0] = nov(ob("sdk", 650, 1000, 290, 3), 350, 345, 240);
+	s = window(d, o, 1);
+	assert_int_equal(s.n, 1);
+	assert_true(s.a[0].signals & (1u << DET_NOVEL));
+	det_free(d);
+}
+
 /* an allowlist entry means "wide on purpose": novelty still applies,
  * unless the entry says novelty = no */
 static void allowlisted_novelty(void **st)
@@ -871,6 +903,7 @@ int main(void)
 		cmocka_unit_test(new_stacks_of_a_known_fingerprint),
 		cmocka_unit_test(allowlisted_novelty),
 		cmocka_unit_test(state_keeps_novelty),
+		cmocka_unit_test(novelty_relearned_after_cold_start),
 	};
 
 	return cmocka_run_group_tests_name("detect", t, dir_setup, dir_teardown);
