@@ -235,7 +235,6 @@ check_status() {
 	python3 - "$@" <<'EOF'
 import json, sys
 mode, case, n, ja4, st = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
-# pair entries are keyed by ids with the generation bit set (odd)
 c = st["counters"]
 e = [x for x in st.get("enforced", []) if x.get("ja4") == ja4]
 print("# status: matched %d (novel %d, pair %d), dropped %d (novel %d, pair %d); "
@@ -243,9 +242,10 @@ print("# status: matched %d (novel %d, pair %d), dropped %d (novel %d, pair %d);
       c["enforce_matched"], c["enforce_matched_novel"], c["enforce_matched_pair"],
       c["enforce_dropped"], c["enforce_dropped_novel"], c["enforce_dropped_pair"], n))
 bad = []
-if not e or e[0].get("mode") != mode:
+if not e or any(x.get("mode") != mode for x in e):
     bad.append("%s enforced in %s mode in status -j" % (ja4, mode))
-pairs = [i for i in (e[0].get("ids", []) if e else []) if int(i, 16) & 1]
+# entries grouped by scope: the pair entries of the hydra's new stack
+pairs = [x for x in e if x.get("scope") == "pair"]
 if (case == "A") != bool(pairs):
     bad.append("pair entries listed in case A only (got %s)" % pairs)
 if mode == "drop":
