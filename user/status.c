@@ -60,13 +60,14 @@ __u32 hs_map_max(int fd)
 
 __u32 hs_map_count(int fd)
 {
-	__u64 key, next;
+	/* room for any key of ours (the seen map's are 24 bytes) */
+	__u64 key[8], next[8];
 	void *prev = NULL;
 	__u32 n = 0;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
 		n++;
 	}
 	return n;
