@@ -20,7 +20,9 @@
  *   new_stacks    addresses over pairs (the JA4 over one TCP
  *                 stack) first seen within a quarter of the
  *                 history (at least the span), the JA4 known
- *                 before them, >= min_novel, >= min_nets networks weight 2
+ *                 before them, >= min_novel, >= min_nets networks,
+ *                 with >= min_novel / 2 sources new to the site
+ *                 over the span                                 weight 2
  * An alert needs a change against the fingerprint's own history and a
  * score >= alert_score: `wide` with `new` or `widening`, or `novel` or
  * `new_stacks`. Absolute numbers alone never fire, so a fingerprint whose
@@ -390,8 +392,10 @@ static unsigned int signals(const struct det_config *c, const struct thr *t,
 				    t->growth * c->novel_windows * p->baseline_novel) &&
 	      p->novel_nets >= c->min_nets)))
 		s |= 1u << DET_NOVEL;
+	/* new pairs, with sources new to the site behind them: the JA4's
+	 * own users over a new stack (an OS upgrade) are known */
 	if (!learning && !t->no_novelty && p->new_ips >= c->min_novel &&
-	    p->new_nets >= c->min_nets)
+	    p->new_nets >= c->min_nets && p->novel_site >= c->min_novel / 2)
 		s |= 1u << DET_NEW_STACKS;
 	*score = 0;
 	for (i = 0; i < DET_SIG__COUNT; i++)

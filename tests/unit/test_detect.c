@@ -802,6 +802,27 @@ static void novelty_relearned_after_cold_start(void **st)
 	det_free(d);
 }
 
+/* the JA4's own users over a new stack (their OS upgraded): known to the
+ * site, so not a new stack's hydra */
+static void known_users_over_a_new_stack(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[1], p[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 16; w++) {
+		o[0] = nov(ob("sdk", 400, 500, 120, 3), 4, 3, 1);
+		p[0] = ob("sdk lin-old", w < 10 ? 400 : 150, 400, 120, 0);
+		p[1] = ob("sdk lin-new", 250, 250, 80, 0);
+		assert_int_equal(det_window(d, o, 1, p, w < 10 ? 1 : 2, collect,
+					    memset(&s, 0, sizeof(s))), 0);
+		assert_int_equal(s.n, 0);
+	}
+	det_free(d);
+}
+
 /* an allowlist entry means "wide on purpose": novelty still applies,
  * unless the entry says novelty = no */
 static void allowlisted_novelty(void **st)
@@ -904,6 +925,7 @@ int main(void)
 		cmocka_unit_test(allowlisted_novelty),
 		cmocka_unit_test(state_keeps_novelty),
 		cmocka_unit_test(novelty_relearned_after_cold_start),
+		cmocka_unit_test(known_users_over_a_new_stack),
 	};
 
 	return cmocka_run_group_tests_name("detect", t, dir_setup, dir_teardown);
