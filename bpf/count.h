@@ -246,8 +246,8 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	struct hs_tls_fp *fp;
 	struct hs_pair *pp;
 	__u32 zero = 0;
-	__u64 id, ts, n;
-	int r, new = 0, verdict;
+	__u64 id, ts, n, first = 0;   /* first: seen_source's; 0 looked up by enforcement */
+	int r, new = 0;
 
 	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
 	if (!w)
@@ -270,7 +270,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		fp = bpf_map_lookup_elem(&tls_fps, &id);
 		if (fp)
 			__sync_fetch_and_add(&fp->conns_unvalidated, 1);
-		return enforce_verdict(st, id, stack_id, ep, ts, 0);
+		goto verdict;
 	}
 
 	fp = bpf_map_lookup_elem(&tls_fps, &id);
@@ -279,7 +279,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		long err;
 
 		if (!init)
-			return enforce_verdict(st, id, stack_id, ep, ts, 0);
+			goto verdict;
 		__builtin_memcpy(&init->hello, &w->h, sizeof(w->h));
 		init->first_ns = ts;
 		init->last_ns = ts;
@@ -289,11 +289,11 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 			st->c[HS_ST_TLS_FP_NEW]++;
 		} else if (err != -EEXIST) {
 			st->c[HS_ST_TLS_MAP_FULL]++;
-			return enforce_verdict(st, id, stack_id, ep, ts, 0);
+			goto verdict;
 		}
 		fp = bpf_map_lookup_elem(&tls_fps, &id);
 		if (!fp)
-			return enforce_verdict(st, id, stack_id, ep, ts, 0);
+			goto verdict;
 	}
 	n = __sync_fetch_and_add(&fp->conns, 1);
 	if (ts > fp->last_ns)
@@ -314,13 +314,13 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		    ep);
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));
-	verdict = enforce_verdict(st, id, stack_id, ep, ts,
-				  seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts));
+	first = seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,
 			 ep, &w->h);
-	return verdict;
+verdict:
+	return enforce_verdict(st, id, stack_id, ep, ts, first);
 }
 
 
