@@ -208,33 +208,40 @@ static int enforce_put(struct windows *w, __u64 key, const struct hs_enforce *v)
 	return 0;
 }
 
-/* A shared fingerprint's hydra part: sources new to its JA4 since the
- * span before the alert (kept from the entry an open alert already has),
- * and the JA4 over the stacks of its new pairs. */
-static unsigned int enforce_scoped(struct windows *w, const struct det_alert *a, __u64 id,
-				   struct hs_enforce *v)
+/* A shared fingerprint's novel part, for TLS id id: sources new to its
+ * JA4 since the span before the alert (kept from the entry an open alert
+ * already has). */
+static unsigned int enforce_novel(struct windows *w, __u64 id, struct hs_enforce v)
 {
 	__u64 span = (__u64)(w->tls_novel_windows + 1) * w->window_s * 1000000000ULL;
 	struct hs_enforce old;
+
+	v.scope = HS_SCOPE_NOVEL;
+	v.since_ns = w->enf_now > span ? w->enf_now - span : 0;
+	if (!bpf_map_lookup_elem(w->enf_fd, &id, &old) && old.scope == HS_SCOPE_NOVEL)
+		v.since_ns = old.since_ns;
+	return (unsigned int)enforce_put(w, id, &v);
+}
+
+/* A shared fingerprint's new pairs: the JA4 over the stacks it never came
+ * over before, once for all its ids. */
+static unsigned int enforce_pairs(struct windows *w, const struct det_alert *a,
+				  struct hs_enforce v)
+{
 	unsigned int done = 0, i;
 	size_t k, nkeys;
 
-	v->scope = HS_SCOPE_NOVEL;
-	v->since_ns = w->enf_now > span ? w->enf_now - span : 0;
-	if (!bpf_map_lookup_elem(w->enf_fd, &id, &old) && old.scope == HS_SCOPE_NOVEL)
-		v->since_ns = old.since_ns;
-	done += enforce_put(w, id, v);
-	v->scope = HS_SCOPE_PAIR;
+	v.scope = HS_SCOPE_PAIR;
 	for (i = 0; i < a->nnew_pairs; i++) {
 		size_t row = (size_t)(a->new_pairs[i] - w->prows);
 		const __u64 *keys;
 
 		if (a->new_pairs[i] < w->prows || row >= w->nprows)
 			continue;
-		v->stack_id = a->new_pairs[i]->stack_id;   /* for status */
+		v.stack_id = a->new_pairs[i]->stack_id;   /* for status */
 		keys = fpr_keys(w->pairs_rd, row, &nkeys);
 		for (k = 0; k < nkeys; k++)
-			done += enforce_put(w, HS_GEN_KEY(keys[k], 1), v);
+			done += (unsigned int)enforce_put(w, HS_GEN_KEY(keys[k], 1), &v);
 	}
 	return done;
 }
@@ -266,11 +273,10 @@ static const char *enforce_alert(struct windows *w, const struct det_alert *a)
 	for (i = 0; i < nkeys; i++) {
 		__u64 id = HS_GEN_KEY(keys[i], 0);
 
-		if (a->shared)
-			done += enforce_scoped(w, a, id, &v);
-		else
-			done += enforce_put(w, id, &v);
+		done += a->shared ? enforce_novel(w, id, v) : (unsigned int)enforce_put(w, id, &v);
 	}
+	if (a->shared)
+		done += enforce_pairs(w, a, v);
 	return done ? enforce_mode_name(w->enf_mode) : NULL;
 }
 
