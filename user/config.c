@@ -141,7 +141,7 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-enum key_type { K_DOUBLE, K_UINT, K_INT, K_BOOL };
+enum key_type { K_DOUBLE, K_UINT, K_INT, K_BOOL, K_BOOL_NOT /* stored as its negation */ };
 
 struct key {
 	const char *name;
@@ -171,8 +171,8 @@ static const struct key detect_keys[] = {
 static const struct key allow_keys[] = {
 	{ "min_ips", 1, 1e9, K_DOUBLE, offsetof(struct det_allow, min_ips) },
 	{ "growth", 1, 1e6, K_DOUBLE, offsetof(struct det_allow, growth) },
-	/* stored the other way round: an entry's default is novelty = yes */
-	{ "novelty", 0, 1, K_BOOL, offsetof(struct det_allow, no_novelty) },
+	/* an entry's default is novelty = yes: stored as no_novelty */
+	{ "novelty", 0, 1, K_BOOL_NOT, offsetof(struct det_allow, no_novelty) },
 };
 
 static int fail(struct cfg_parse *p, const char *fmt, const char *a, const char *b)
@@ -254,13 +254,12 @@ static int set_key(struct cfg_parse *p, const struct key *keys, size_t nkeys, vo
 	if (p->seen & (1u << i))
 		return fail(p, "'%s' set twice in [%s]", name, p->section);
 	p->seen |= 1u << i;
-	if (keys[i].type == K_BOOL) {
+	if (keys[i].type == K_BOOL || keys[i].type == K_BOOL_NOT) {
 		bool yes = !strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1");
 
 		if (!yes && strcmp(value, "no") && strcmp(value, "false") && strcmp(value, "0"))
 			return fail(p, "'%s' must be yes or no%s", name, "");
-		/* det_allow's novelty key is its no_novelty */
-		*(bool *)((char *)base + keys[i].off) = keys == allow_keys ? !yes : yes;
+		*(bool *)((char *)base + keys[i].off) = keys[i].type == K_BOOL ? yes : !yes;
 		return 1;
 	}
 	if (config_number(value, keys[i].min, keys[i].max, &v) ||
