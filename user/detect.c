@@ -68,7 +68,8 @@ struct fp_state {
 	unsigned int first_win; /* the window it was first seen in */
 	unsigned int hist_last; /* last window with a history record, +1 (0: none) */
 	bool alerting;
-	bool shared;            /* its open alert is on a shared fingerprint */
+	bool shared;            /* its alerts are on a shared fingerprint */
+	bool classified;        /* shared was decided (by its first alert) */
 	bool seen_now;
 	bool has_novel_base;    /* baseline_novel has been fed */
 	bool has_fast_base;     /* baseline_fast has been fed */
@@ -645,9 +646,15 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 		a.nnew_pairs = f->nnew;
 		memcpy(a.new_pairs, f->new_pairs, sizeof(a.new_pairs));
 		if (fire) {
-			if (!f->alerting)
-				/* a fingerprint with traffic of its own before */
-				f->shared = f->windows > 0 && f->baseline_ips >= 1;
+			if (!f->alerting && !f->classified) {
+				/* shared: it had traffic of its own at least a
+				 * span before (a hydra's own ramp-up is not);
+				 * decided once, so that the hydra coming back
+				 * after an alert ended is not its own "users" */
+				f->shared = f->windows > 0 && f->baseline_ips >= 1 &&
+					    d->windows >= f->first_win + c->novel_windows;
+				f->classified = true;
+			}
 			a.shared = f->shared;
 			a.state = f->alerting ? DET_ACTIVE : DET_NEW_ALERT;
 			f->alerting = true;
@@ -718,8 +725,8 @@ static const char *kind_name(enum fp_kind k)
 
 /* A fingerprint's novelty state (version 3), one string of numbers (a
  * JSON object per number costs more than the rest of the file):
- * "first_win shared baseline_novel baseline_fast" (a baseline -1: not
- * fed yet), then " window:novel_ips:novel_site:novel_nets" per window of
+ * "first_win shared baseline_novel baseline_fast" (shared: 0 not decided
+ * yet, 1 shared, 2 not; a baseline -1: not fed yet), then " window:novel_ips:novel_site:novel_nets" per window of
  * the span kept. */
 static void fp_novelty_json(const struct detector *d, const struct fp_state *f, json_object *o)
 {
@@ -727,7 +734,8 @@ static void fp_novelty_json(const struct detector *d, const struct fp_state *f, 
 	size_t off;
 	unsigned int k;
 
-	off = (size_t)snprintf(buf, sizeof(buf), "%u %d %.17g %.17g", f->first_win, f->shared,
+	off = (size_t)snprintf(buf, sizeof(buf), "%u %d %.17g %.17g", f->first_win,
+			       f->shared ? 1 : f->classified ? 2 : 0,
 			       f->has_novel_base ? f->baseline_novel : -1,
 			       f->has_fast_base ? f->baseline_fast : -1);
 	for (k = 0; k < d->cfg.novel_windows && off < sizeof(buf); k++) {
@@ -922,11 +930,12 @@ static const char *fp_novelty_parse(struct detector *n, struct fp_state *s, json
 		return "a fingerprint without its novelty";
 	p = json_object_get_string(x);
 	if (!scan_uint(&p, (unsigned long long)windows, ' ', &v[0]) ||
-	    !scan_uint(&p, 1, ' ', &sh) || !scan_base(&p, &s->baseline_novel, &s->has_novel_base) ||
+	    !scan_uint(&p, 2, ' ', &sh) || !scan_base(&p, &s->baseline_novel, &s->has_novel_base) ||
 	    *p++ != ' ' || !scan_base(&p, &s->baseline_fast, &s->has_fast_base))
 		return "a malformed fingerprint novelty";
 	s->first_win = (unsigned int)v[0];
-	s->shared = sh;
+	s->shared = sh == 1;
+	s->classified = sh != 0;
 	while (*p) {
 		if (*p++ != ' ' || !scan_uint(&p, (unsigned long long)windows - 1, ':', &v[0]) ||
 		    !scan_uint(&p, UINT32_MAX, ':', &v[1]) || !scan_uint(&p, UINT32_MAX, ':', &v[2]) ||

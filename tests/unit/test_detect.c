@@ -689,6 +689,56 @@ static void shared_hydra_by_novelty(void **st)
 	det_free(d);
 }
 
+/* a new hydra JA4 whose first window caught only its ramp-up (under
+ * every threshold) is not shared: its alert is on the whole JA4; and when
+ * the hydra comes back after the alert ended, still not (nor after a
+ * restart from the state) */
+static void hydra_ramp_is_not_shared(void **st)
+{
+	struct detector *d = fresh(), *e;
+	char path[256], err[512];
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	state_path(path, sizeof(path), "ramp.json");
+	for (w = 0; w < 12; w++) {
+		o[0] = sdk();
+		s = window(d, o, 1);
+	}
+	o[0] = sdk();
+	o[1] = nov(ob("hydra", 12, 12, 5, 1), 12, 12, 5);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 0);
+	o[1] = nov(ob("hydra", 1300, 2600, 480, 14), 1290, 1290, 470);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	assert_false(s.a[0].shared);
+	/* gone a window: the alert ends; back: not shared either */
+	o[0] = sdk();
+	s = window(d, o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_ENDED);
+	assert_int_equal(det_save(d, path, 60), 0);
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	for (w = 0; w < 2; w++) {
+		struct detector *x = w ? e : d;
+
+		o[0] = sdk();
+		o[1] = nov(ob("hydra", 1300, 2600, 480, 14), 300, 300, 100);
+		s = window(x, o, 2);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+		assert_false(s.a[0].shared);
+	}
+	unlink(path);
+	det_free(e);
+	det_free(d);
+}
+
 /* an app release: its users move to a new JA4, new to it but known to
  * the site; and a population with high steady churn */
 static void release_and_churn_stay_quiet(void **st)
@@ -919,6 +969,7 @@ int main(void)
 		cmocka_unit_test(tcp_stacks),
 		cmocka_unit_test(history_capped),
 		cmocka_unit_test(shared_hydra_by_novelty),
+		cmocka_unit_test(hydra_ramp_is_not_shared),
 		cmocka_unit_test(release_and_churn_stay_quiet),
 		cmocka_unit_test(slow_hydra_over_the_span),
 		cmocka_unit_test(new_stacks_of_a_known_fingerprint),
