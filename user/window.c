@@ -444,21 +444,26 @@ static void on_tcp_alert(void *ctx, const struct det_alert *a)
 }
 
 /* Read, clear and judge one kind's window. */
-static int side_close(struct windows *w, struct side *s, int fd, int gen)
+/* Read a side's window (generation gen) and clear it from the map for the
+ * next one: the program writes the other generation meanwhile (replay
+ * runs one packet at a time, so nothing is written at all). */
+static int side_read(struct side *s, int fd, int gen)
 {
 	int err = fpr_read(s->rd, fd, gen, &s->rows, &s->nrows);
 
-	/* clear the window read for the next one: the program writes the other
-	 * generation meanwhile (replay runs one packet at a time, so nothing
-	 * is written at all) */
 	fpr_delete(s->rd, fd);
-	if (err) {
+	if (err)
 		s->nrows = 0;
-		return err;
-	}
-	err = det_window(s->det, s->rows, s->nrows, s->kind == FP_TLS ? w->prows : NULL,
-			 s->kind == FP_TLS ? w->nprows : 0,
-			 s->kind == FP_TLS ? on_tls_alert : on_tcp_alert, w) ? -ENOMEM : 0;
+	return err;
+}
+
+/* The detector on a side's window read. */
+static int side_judge(struct windows *w, struct side *s)
+{
+	int err = det_window(s->det, s->rows, s->nrows, s->kind == FP_TLS ? w->prows : NULL,
+			     s->kind == FP_TLS ? w->nprows : 0,
+			     s->kind == FP_TLS ? on_tls_alert : on_tcp_alert, w) ? -ENOMEM : 0;
+
 	s->rows = NULL;
 	s->nrows = 0;
 	return err;
@@ -492,8 +497,10 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 	/* this window's summary: totals carried on, open alerts afresh */
 	w->next.nopen[0] = w->next.nopen[1] = 0;
 	w->next.nlisted = 0;
-	/* the pairs first: named through the fingerprint entries, which the
-	 * sides delete */
+	/* every map read and cleared before any judging, so that the window
+	 * the program fills meanwhile never meets the last one's entries (a
+	 * SYN flood fills its half of tcp_fps in a window): the pairs first,
+	 * named through the fingerprint entries the sides then delete */
 	w->nprows = 0;
 	if (m->pairs >= 0) {
 		fpr_name_maps(w->pairs_rd, m->tls, m->tcp);
@@ -504,11 +511,15 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 			fpr_delete(w->pairs_rd, m->pairs);
 		}
 	}
-	err = side_close(w, &w->tls, m->tls, gen);
+	if (m->tcp >= 0)
+		err2 = w->tcp_on ? side_read(&w->tcp, m->tcp, gen) : fps_clear(m->tcp, gen);
+	err = side_read(&w->tls, m->tls, gen);
+	if (!err)
+		err = side_judge(w, &w->tls);
 	w->prows = NULL;
 	w->nprows = 0;
-	if (m->tcp >= 0)
-		err2 = w->tcp_on ? side_close(w, &w->tcp, m->tcp, gen) : fps_clear(m->tcp, gen);
+	if (m->tcp >= 0 && w->tcp_on && !err2)
+		err2 = side_judge(w, &w->tcp);
 	win_publish(w);
 	if (w->enf_fd >= 0)
 		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
