@@ -19,6 +19,8 @@
 #include "tls.h"
 #include "enforce.h"
 #include "seen.h"
+#include "hll.h"
+#include "conn.h"
 
 /* One more of counter r (a stats index from a parse or a walk) */
 INLINE void count_reason(struct hs_stats *st, int r)
@@ -32,44 +34,6 @@ INLINE void count_reason(struct hs_stats *st, int r)
 		st->c[i]++;
 }
 
-struct hll_regs {
-	__u8 r[HS_HLL_M];
-};
-
-/* One hash into the sketch reg and, unless NULL, into reg2 as well (a
- * ClientHello's source goes to its fingerprint's and its pair's). A global
- * subprogram: verified once, not once per inlined branch path. */
-__noinline int hs_hll_add(struct hll_regs *reg, struct hll_regs *reg2, __u64 h)
-{
-	__u32 idx = hs_hll_index(h) & (HS_HLL_M - 1);
-	__u8 rank = hs_hll_rank(h);
-
-	/* check first: most adds do not raise the register, and a read is cheap */
-	if (reg && reg->r[idx] < rank)
-		reg->r[idx] = rank;
-	if (reg2 && reg2->r[idx] < rank)
-		reg2->r[idx] = rank;
-	return 0;
-}
-
-#define hll_add(regs, h) hs_hll_add((struct hll_regs *)(regs), NULL, (h))
-
-/* Distinct sources and their networks (/24 for IPv4, /48 for IPv6) into
- * ips and nets, and into ips2 and nets2 unless they are NULL: each address
- * hashed once for both. */
-INLINE void hll_add_src(__u8 *ips, __u8 *nets, __u8 *ips2, __u8 *nets2,
-			const struct hs_endpoints *ep)
-{
-	__u64 lo, hi;
-
-	__builtin_memcpy(&lo, ep->saddr, 8);
-	__builtin_memcpy(&hi, ep->saddr + 8, 8);
-	hs_hll_add((struct hll_regs *)ips, (struct hll_regs *)ips2,
-		   hs_hash_addr(lo, hi, ep->family));
-	lo &= ep->family == 4 ? 0xffffffULL : 0xffffffffffffULL;
-	hs_hll_add((struct hll_regs *)nets, (struct hll_regs *)nets2,
-		   hs_hash_addr(lo, 0, ep->family | 0x80));
-}
 
 INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
 		 const struct hs_endpoints *ep, const struct hs_tcp_sig *sig,
@@ -315,6 +279,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));
 	first = seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
+	hs_conn_record(ep, tcp_id, stack_id, id, ts);
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,

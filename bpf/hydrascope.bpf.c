@@ -17,6 +17,7 @@
 #include "flow.h"        /* flow slots, the handshake check */
 #include "count.h"       /* fingerprint entries, sketches, events */
 #include "reasm.h"       /* ClientHello reassembly: the TLS path */
+#include "conn.h"        /* connection records, the sockopt programs */
 
 /*
  * The subprograms for the packets that matter: a client SYN, a SYN-ACK in
@@ -234,6 +235,31 @@ int hs_egress(struct __sk_buff *skb)
 	    TCP_IS_SYNACK(((__u8 *)p.tcp)[TCP_FLAGS_OFF]))
 		record_synack(&p);
 	return TC_ACT_UNSPEC;
+}
+
+/*
+ * The application's questions (run --sockopt-cgroup): getsockopt and
+ * setsockopt at SOL_HYDRASCOPE on its connections (hydrascope/sockopt.h),
+ * answered from the connection records; every other option untouched.
+ */
+SEC("cgroup/getsockopt")
+int hs_getsockopt(struct bpf_sockopt *ctx)
+{
+	return hs_sockopt_get(ctx);
+}
+
+SEC("cgroup/setsockopt")
+int hs_setsockopt(struct bpf_sockopt *ctx)
+{
+	return hs_sockopt_set(ctx);
+}
+
+/* A tag from userspace (the lookup socket, `lookup --account`), run by
+ * BPF_PROG_RUN with a struct hs_tag_req: the same path as setsockopt's. */
+SEC("syscall")
+int hs_tag(struct hs_tag_req *req)
+{
+	return hs_tag_run(req);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -139,6 +139,41 @@ struct {
 	__type(value, struct hs_seen);
 } seen SEC(".maps");
 
+/* Connections whose ClientHello was counted, by their client side
+ * (struct hs_conn_key): what the sockopt programs and lookup answer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_CONNS_MAX);
+	__type(key, struct hs_conn_key);
+	__type(value, struct hs_conn);
+} conns SEC(".maps");
+
+/* Fingerprint names (JA4, TCP signature) by id and kind, put by userspace
+ * as it renders them, for the getsockopt program's string options. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_NAMES_MAX);
+	__type(key, struct hs_name_key);
+	__type(value, struct hs_name);
+} names SEC(".maps");
+
+/* Account tags of this window and the last, per fingerprint (struct
+ * hs_acct_key): read and cleared with the fingerprint maps. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_ACCT_MAX);
+	__type(key, struct hs_acct_key);
+	__type(value, struct hs_acct);
+} accounts SEC(".maps");
+
+/* Zeroes, for a new accounts entry (too large for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_acct);
+} acct_init SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, HS_EVENTS_BYTES);

@@ -18,6 +18,7 @@
 #define HS_SEED_TCP  0x6879647261736370ULL  /* "hydrascp" */
 #define HS_SEED_ADDR 0x9e3779b97f4a7c15ULL
 #define HS_SEED_PAIR 0x7061697273686873ULL  /* "pairshhs" */
+#define HS_SEED_ACCOUNT 0x6163636f756e7473ULL  /* "accounts" */
 
 /* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies. */
 HS_INLINE __u64 hs_mix64(__u64 h)

@@ -9,9 +9,10 @@
 #define HYDRASCOPE_H
 
 #include <linux/types.h>
+#include "hydrascope/sockopt.h"   /* the public part: SOL_HYDRASCOPE */
 
 /* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 8
+#define HS_LAYOUT_VERSION 9
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -280,7 +281,15 @@ enum hs_check {
 	/* ... by a scoped entry: a new pair */ \
 	X(ENFORCE_DROPPED_PAIR, "enforce_dropped_pair", "enforce_scoped_dropped_total", "scope", "pair") \
 	/* seen map full (replay's is not an LRU): a source new to a JA4 not recorded, not counted */ \
-	X(SEEN_FULL, "seen_map_full", "map_full_total", "map", "seen")
+	X(SEEN_FULL, "seen_map_full", "map_full_total", "map", "seen") \
+	/* getsockopt(SOL_HYDRASCOPE) answered (the sockopt programs) */ \
+	X(SOCKOPT_ANSWERED, "sockopt_answered", "sockopt_requests_total", "result", "answered") \
+	/* ... not: no record of the connection, no name yet, a short buffer */ \
+	X(SOCKOPT_FAILED, "sockopt_failed", "sockopt_requests_total", "result", "failed") \
+	/* account tags put (setsockopt, the lookup socket) */ \
+	X(ACCOUNT_TAGS, "account_tags", "account_tags_total", NULL, NULL) \
+	/* accounts map full: a fingerprint's tags of this window not counted */ \
+	X(ACCT_MAP_FULL, "acct_map_full", "map_full_total", "map", "accounts")
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
@@ -480,6 +489,98 @@ struct hs_seen {
 	__u64 last_ns;                       /* last refreshed (every history/16) */
 };
 
+/* ---- connections (sockopt, lookup) ---- */
+
+#ifndef HS_CONNS_MAX
+#define HS_CONNS_MAX (1u << 17) /* connection records: an LRU */
+#endif
+#ifndef HS_NAMES_MAX
+#define HS_NAMES_MAX (1u << 16) /* fingerprint names for the sockopt programs */
+#endif
+
+/* Key of the conns map: a connection's client side (as struct
+ * hs_endpoints' saddr, sport, family), so that it is found from a socket
+ * whose server side a DNAT changed. */
+struct hs_conn_key {
+	__u8  saddr[16];
+	__u16 sport;                         /* host order */
+	__u8  family;                        /* 4 or 6 */
+	__u8  pad[5];
+};
+
+/* Value of the conns map: a connection whose ClientHello was counted (its
+ * handshake validated: a spoofed flood never gets one), put by the XDP
+ * program, its account tag by the setsockopt program or the lookup socket.
+ * Ids with the generation bit cleared, 0: not known. */
+struct hs_conn {
+	__u8  daddr[16];                     /* the server side as the NIC saw it */
+	__u16 dport;
+	__u8  pad[6];
+	__u64 tcp_id;
+	__u64 stack_id;
+	__u64 tls_id;
+	__u64 account;                       /* with HS_CF_ACCOUNT */
+	__u64 hello_ns;                      /* program clock at the ClientHello */
+	__u32 flags;                         /* HS_CF_* (hydrascope/sockopt.h) */
+	__u32 pad2;
+};
+
+/* Key of the names map: a fingerprint id (generation bit cleared) and
+ * its kind; userspace puts a name as it first renders the fingerprint. */
+enum hs_name_kind {
+	HS_NAME_TLS = 1,                     /* the JA4 */
+	HS_NAME_TCP = 2,                     /* the TCP signature, p0f v3 */
+};
+struct hs_name_key {
+	__u64 id;
+	__u32 kind;
+	__u32 pad;
+};
+struct hs_name {
+	__u32 len;                           /* bytes of s before its NUL */
+	char  s[HS_OPT_STR_MAX];             /* NUL-terminated */
+};
+
+
+/* ---- accounts (account tags per fingerprint) ---- */
+
+#ifndef HS_ACCT_MAX
+#define HS_ACCT_MAX 8192        /* (fingerprint, window) entries with tags */
+#endif
+
+/* What an accounts entry counts for: the key of the tls_fps, tcp_fps or
+ * pairs entry it goes with (the same generation bit), and which. */
+enum hs_acct_kind {
+	HS_ACCT_TLS = 1,
+	HS_ACCT_TCP = 2,
+	HS_ACCT_PAIR = 3,
+};
+struct hs_acct_key {
+	__u64 key;
+	__u32 kind;                          /* enum hs_acct_kind */
+	__u32 pad;
+};
+/* Value of the accounts map: the window's account tags of a fingerprint. */
+struct hs_acct {
+	__u64 tags;                          /* connections (or ids) tagged */
+	__u8  hll_accounts[HS_HLL_M];        /* distinct account hashes */
+	__u8  hll_ips[HS_HLL_M];             /* distinct sources of tagged connections */
+};
+
+/* A tag put from userspace (the lookup socket, `lookup --account`): the
+ * hs_tag program's context, in and out. */
+enum hs_tag_how {
+	HS_TAG_CONN = 1,                     /* the connection of key */
+	HS_TAG_IDS = 2,                      /* the fingerprint ids given */
+};
+struct hs_tag_req {
+	struct hs_conn_key key;              /* HS_TAG_CONN */
+	__u64 account;
+	__u64 tls_id, tcp_id, stack_id;      /* HS_TAG_IDS in; HS_TAG_CONN out */
+	__u32 how;                           /* enum hs_tag_how */
+	__s32 result;                        /* out: 0 or -errno */
+};
+
 /* ---- enforcement (run --enforce) ---- */
 
 #ifndef HS_ENFORCE_MAX
@@ -583,6 +684,11 @@ _Static_assert(sizeof(struct hs_tls_fp) == 4152, "hs_tls_fp layout");
 _Static_assert(sizeof(struct hs_pair) == 2096, "hs_pair layout");
 _Static_assert(sizeof(struct hs_seen_key) == 24 && sizeof(struct hs_seen) == 16, "seen layout");
 _Static_assert(sizeof(struct hs_flow) == 80, "hs_flow layout");
+_Static_assert(sizeof(struct hs_conn_key) == 24, "hs_conn_key layout");
+_Static_assert(sizeof(struct hs_conn) == 72, "hs_conn layout");
+_Static_assert(sizeof(struct hs_name) == 4 + HS_OPT_STR_MAX, "hs_name layout");
+_Static_assert(sizeof(struct hs_acct_key) == 16, "hs_acct_key layout");
+_Static_assert(sizeof(struct hs_tag_req) == 64, "hs_tag_req layout");
 _Static_assert(sizeof(struct hs_reasm) == 20512, "hs_reasm layout");
 _Static_assert(sizeof(struct hs_enforce) == 88, "hs_enforce layout");
 _Static_assert(sizeof(struct hs_admit) == 8, "hs_admit layout");

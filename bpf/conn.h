@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Connection records (the conns map) and the cgroup sockopt programs that
+ * answer from them (hydrascope/sockopt.h): a connection's fingerprint ids
+ * and names for the application that accepted it, and its account tag.
+ *
+ * A record is put when a connection's ClientHello is counted, so only
+ * validated handshakes take records: a spoofed flood evicts none. Before
+ * the ClientHello, getsockopt answers from the connection's flow slot (its
+ * SYN's ids).
+ */
+#ifndef HS_CONN_H
+#define HS_CONN_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "hydrascope.h"
+#include "hs_hash.h"
+#include "consts.h"
+#include "globals.h"
+#include "maps.h"
+#include "flow.h"
+#include "hll.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+#define HS_ENOENT 2
+#define HS_EAGAIN 11
+#define HS_EINVAL 22
+#define HS_PAGE_SIZE 4096
+
+/* Are 16-byte addresses a and b the same? */
+INLINE int addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+/* A counted ClientHello's connection into its record (account untouched
+ * when the record is already there: a retransmitted hello). A global
+ * subprogram: verified once. */
+__noinline int hs_conn_record(const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
+			      __u64 tls_id, __u64 ts)
+{
+	struct hs_conn_key k = {};
+	struct hs_conn v = {}, *old;
+
+	if (!ep)
+		return 0;
+	__builtin_memcpy(k.saddr, ep->saddr, 16);
+	k.sport = ep->sport;
+	k.family = ep->family;
+	old = bpf_map_lookup_elem(&conns, &k);
+	if (old && old->tls_id == HS_GEN_KEY(tls_id, 0) && old->dport == ep->dport &&
+	    addr_eq(old->daddr, ep->daddr))
+		return 0;
+	__builtin_memcpy(v.daddr, ep->daddr, 16);
+	v.dport = ep->dport;
+	v.tcp_id = tcp_id ? HS_GEN_KEY(tcp_id, 0) : 0;
+	v.stack_id = stack_id;
+	v.tls_id = HS_GEN_KEY(tls_id, 0);
+	v.hello_ns = ts;
+	v.flags = HS_CF_TLS | (tcp_id ? HS_CF_SYN : 0);
+	bpf_map_update_elem(&conns, &k, &v, BPF_ANY);
+	return 0;
+}
+
+/* The connection of a socket, as the NIC saw it: its client side (the
+ * socket's peer) into k, its server side into ep (and the whole of it).
+ * An IPv4 peer of an IPv6 socket (::ffff:a.b.c.d) is an IPv4 one. 0, or
+ * -1: not a TCP socket of ours to answer for. */
+INLINE int sock_conn_key(struct bpf_sock *sk, struct hs_conn_key *k, struct hs_endpoints *ep)
+{
+	__u32 fam, w0, w1, w2;
+
+	if (sk->protocol != 6 /* IPPROTO_TCP */)
+		return -1;
+	fam = sk->family;
+	__builtin_memset(ep, 0, sizeof(*ep));
+	__builtin_memset(k, 0, sizeof(*k));
+	if (fam == AF_INET) {
+		__u32 d = sk->dst_ip4, s = sk->src_ip4;
+
+		__builtin_memcpy(ep->saddr, &d, 4);
+		__builtin_memcpy(ep->daddr, &s, 4);
+		ep->family = 4;
+	} else if (fam == AF_INET6) {
+		w0 = sk->dst_ip6[0];
+		w1 = sk->dst_ip6[1];
+		w2 = sk->dst_ip6[2];
+		if (!w0 && !w1 && w2 == bpf_htonl(0xffff)) {
+			__u32 d = sk->dst_ip6[3], s = sk->src_ip6[3];
+
+			__builtin_memcpy(ep->saddr, &d, 4);
+			__builtin_memcpy(ep->daddr, &s, 4);
+			ep->family = 4;
+		} else {
+			__u32 a[4], b[4];
+
+			a[0] = w0;
+			a[1] = w1;
+			a[2] = w2;
+			a[3] = sk->dst_ip6[3];
+			b[0] = sk->src_ip6[0];
+			b[1] = sk->src_ip6[1];
+			b[2] = sk->src_ip6[2];
+			b[3] = sk->src_ip6[3];
+			__builtin_memcpy(ep->saddr, a, 16);
+			__builtin_memcpy(ep->daddr, b, 16);
+			ep->family = 6;
+		}
+	} else {
+		return -1;
+	}
+	ep->sport = bpf_ntohs((__u16)sk->dst_port);
+	ep->dport = (__u16)sk->src_port;
+	__builtin_memcpy(k->saddr, ep->saddr, 16);
+	k->sport = ep->sport;
+	k->family = ep->family;
+	return 0;
+}
+
+/* What is known of a socket's connection into fp (flags 0: nothing):
+ * its record, else its flow slot's SYN (a hello not yet counted). */
+INLINE void sock_conn(struct bpf_sock *sk, struct hs_conn_fp *fp)
+{
+	struct hs_endpoints ep;
+	struct hs_conn_key k;
+	struct hs_conn *c;
+	struct hs_flow *f;
+	__u32 slot, a, b, ports;
+
+	if (sock_conn_key(sk, &k, &ep))
+		return;
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (c) {
+		fp->flags = c->flags;
+		/* the server side differs: a DNAT between the NIC and the socket
+		 * (or the client's address and port reused towards another) */
+		if (c->dport != ep.dport || !addr_eq(c->daddr, ep.daddr))
+			fp->flags |= HS_CF_NAT;
+		fp->tcp_id = c->tcp_id;
+		fp->stack_id = c->stack_id;
+		fp->tls_id = c->tls_id;
+		fp->account = c->account;
+		fp->hello_ns = c->hello_ns;
+		return;
+	}
+	/* flow_slot's hash, from the socket's side */
+	__builtin_memcpy(&a, &ep.saddr[ep.family == 4 ? 0 : 12], 4);
+	__builtin_memcpy(&b, &ep.daddr[ep.family == 4 ? 0 : 12], 4);
+	ports = (__u32)bpf_htons(ep.sport) | (__u32)bpf_htons(ep.dport) << 16;
+	slot = (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (HS_FLOWS_MAX - 1);
+	f = bpf_map_lookup_elem(&flows, &slot);
+	if (f && f->state && (f->flags & HS_FLOWF_SYN) && ep_eq(&f->ep, &ep)) {
+		fp->flags = HS_CF_SYN;
+		fp->tcp_id = HS_GEN_KEY(f->tcp_id, 0);
+		fp->stack_id = f->stack_id;
+	}
+}
+
+/* Copy a name (and its NUL) to the option's buffer: its length + 1, or
+ * -EINVAL when the buffer is shorter. */
+INLINE int put_name(struct bpf_sockopt *ctx, const struct hs_name *nm)
+{
+	__u8 *out = ctx->optval, *end = ctx->optval_end;
+	__u32 n = nm->len, i;
+
+	if (n >= HS_OPT_STR_MAX)
+		n = HS_OPT_STR_MAX - 1;
+	if ((__s32)n + 1 > ctx->optlen)
+		return -HS_EINVAL;
+	for (i = 0; i < HS_OPT_STR_MAX; i++) {
+		if (out + i + 1 > end)
+			return -HS_EINVAL;
+		out[i] = i < n ? (__u8)nm->s[i] : 0;
+		if (i >= n)
+			break;
+	}
+	return (int)n + 1;
+}
+
+/* The stats counter i, +1 (per CPU; a sockopt program may be preempted:
+ * a lost count, never a wrong answer). */
+INLINE void sockopt_count(int i)
+{
+	__u32 zero = 0;
+	struct hs_stats *st = bpf_map_lookup_elem(&stats, &zero);
+
+	if (st && i >= 0 && i < HS_ST__COUNT)
+		st->c[i]++;
+}
+
+/* getsockopt(SOL_HYDRASCOPE, HS_OPT_*): the answer's length, or -errno. */
+INLINE int sockopt_get(struct bpf_sockopt *ctx)
+{
+	struct hs_conn_fp fp = {};
+	struct hs_name_key nk = {};
+	struct hs_name *nm;
+	__u8 *out = ctx->optval, *end = ctx->optval_end;
+	__s32 len = ctx->optlen;
+	struct bpf_sock *sk = ctx->sk;
+
+	if (!sk)
+		return -HS_ENOENT;
+	sock_conn(sk, &fp);
+	if (!fp.flags)
+		return -HS_ENOENT;
+	switch (ctx->optname) {
+	case HS_OPT_FP:
+		if (len < HS_CONN_FP_V1_SIZE)
+			return -HS_EINVAL;
+		if (out + sizeof(fp) > end)
+			return -HS_EINVAL;
+		fp.version = HS_CONN_FP_VERSION;
+		fp.size = sizeof(fp);
+		__builtin_memcpy(out, &fp, sizeof(fp));
+		return sizeof(fp);
+	case HS_OPT_JA4:
+		if (!(fp.flags & HS_CF_TLS))
+			return -HS_ENOENT;
+		nk.id = fp.tls_id;
+		nk.kind = HS_NAME_TLS;
+		break;
+	case HS_OPT_TCP_SIG:
+		if (!(fp.flags & HS_CF_SYN))
+			return -HS_ENOENT;
+		nk.id = fp.tcp_id;
+		nk.kind = HS_NAME_TCP;
+		break;
+	case HS_OPT_ACCOUNT:
+		if (!(fp.flags & HS_CF_ACCOUNT))
+			return -HS_ENOENT;
+		if (len < 8 || out + 8 > end)
+			return -HS_EINVAL;
+		__builtin_memcpy(out, &fp.account, 8);
+		return 8;
+	default:
+		return -HS_ENOENT;
+	}
+	nm = bpf_map_lookup_elem(&names, &nk);
+	if (!nm)
+		return -HS_EAGAIN;
+	return put_name(ctx, nm);
+}
+
+/* The tag into the accounts entry of this window for (key, kind), made
+ * on a miss; src (may be NULL): the tagged connection's source. */
+INLINE void acct_add(__u64 key, __u32 kind, __u64 account, const struct hs_endpoints *src)
+{
+	struct hs_acct_key k = { .key = key, .kind = kind };
+	struct hs_acct *a;
+	__u32 zero = 0;
+
+	a = bpf_map_lookup_elem(&accounts, &k);
+	if (!a) {
+		struct hs_acct *init = bpf_map_lookup_elem(&acct_init, &zero);
+		long err;
+
+		if (!init)
+			return;
+		err = bpf_map_update_elem(&accounts, &k, init, BPF_NOEXIST);
+		if (err && err != -17 /* EEXIST: another CPU's */) {
+			sockopt_count(HS_ST_ACCT_MAP_FULL);
+			return;
+		}
+		a = bpf_map_lookup_elem(&accounts, &k);
+		if (!a)
+			return;
+	}
+	__sync_fetch_and_add(&a->tags, 1);
+	hll_add(a->hll_accounts, hs_mix64(account ^ HS_SEED_ACCOUNT));
+	if (src)
+		hll_add_src(a->hll_ips, NULL, NULL, NULL, src);
+}
+
+/* An account tag on fingerprint ids (generation bits cleared, 0: none):
+ * into this window's accounts entries of the TLS fingerprint, the TCP
+ * fingerprint and their pair. */
+INLINE void tag_ids(__u64 tls_id, __u64 tcp_id, __u64 stack_id, __u64 account,
+		    const struct hs_endpoints *src)
+{
+	__u32 gen = cur_gen;
+
+	if (tls_id)
+		acct_add(HS_GEN_KEY(tls_id, gen), HS_ACCT_TLS, account, src);
+	if (tcp_id)
+		acct_add(HS_GEN_KEY(tcp_id, gen), HS_ACCT_TCP, account, src);
+	if (tls_id && stack_id)
+		acct_add(HS_GEN_KEY(hs_pair_id(tls_id, stack_id), gen), HS_ACCT_PAIR, account,
+			 src);
+	sockopt_count(HS_ST_ACCOUNT_TAGS);
+}
+
+/* An account tag on the connection whose client side is k (its record,
+ * then its fingerprints' sketches); ids out. 0, or -ENOENT: no record. */
+INLINE int tag_conn(const struct hs_conn_key *k, __u64 account, __u64 *tls_id, __u64 *tcp_id,
+		    __u64 *stack_id)
+{
+	struct hs_endpoints src = {};
+	struct hs_conn *c = bpf_map_lookup_elem(&conns, k);
+
+	if (!c)
+		return -HS_ENOENT;
+	c->account = account;
+	c->flags |= HS_CF_ACCOUNT;
+	*tls_id = c->tls_id;
+	*tcp_id = c->tcp_id;
+	*stack_id = c->stack_id;
+	__builtin_memcpy(src.saddr, k->saddr, 16);
+	src.family = k->family;
+	tag_ids(c->tls_id, c->tcp_id, c->stack_id, account, &src);
+	return 0;
+}
+
+/* setsockopt(SOL_HYDRASCOPE, HS_OPT_ACCOUNT, &hash, 8). 0, or -errno. */
+INLINE int sockopt_set(struct bpf_sockopt *ctx)
+{
+	struct hs_endpoints ep;
+	struct hs_conn_key k;
+	__u8 *in = ctx->optval, *end = ctx->optval_end;
+	struct bpf_sock *sk = ctx->sk;
+	__u64 account, a, b, c;
+
+	if (ctx->optname != HS_OPT_ACCOUNT)
+		return -HS_ENOENT;
+	if (ctx->optlen != 8 || in + 8 > end)
+		return -HS_EINVAL;
+	__builtin_memcpy(&account, in, 8);
+	if (!sk || sock_conn_key(sk, &k, &ep))
+		return -HS_ENOENT;
+	return tag_conn(&k, account, &a, &b, &c);
+}
+
+/*
+ * The programs' bodies. Another level or option is left as it is: the
+ * kernel's answer stands (getsockopt), the kernel handles it (setsockopt);
+ * only a buffer over a page is handed back whole (optlen 0), as the
+ * kernel asks of every sockopt program.
+ */
+INLINE int hs_sockopt_get(struct bpf_sockopt *ctx)
+{
+	int r;
+
+	if (ctx->level != SOL_HYDRASCOPE) {
+		if (ctx->optlen > HS_PAGE_SIZE)
+			ctx->optlen = 0;
+		return 1;
+	}
+	r = sockopt_get(ctx);
+	if (r < 0) {
+		sockopt_count(HS_ST_SOCKOPT_FAILED);
+		ctx->optlen = 0;
+		bpf_set_retval(r);
+		return 1;
+	}
+	sockopt_count(HS_ST_SOCKOPT_ANSWERED);
+	ctx->optlen = r;
+	ctx->retval = 0;
+	return 1;
+}
+
+INLINE int hs_sockopt_set(struct bpf_sockopt *ctx)
+{
+	int r;
+
+	if (ctx->level != SOL_HYDRASCOPE) {
+		if (ctx->optlen > HS_PAGE_SIZE)
+			ctx->optlen = 0;
+		return 1;
+	}
+	r = sockopt_set(ctx);
+	ctx->optlen = -1;       /* ours: the kernel's handler is not run */
+	if (r < 0) {
+		bpf_set_retval(r);
+		return 0;
+	}
+	return 1;
+}
+
+/* The hs_tag program: a tag from userspace (struct hs_tag_req). */
+INLINE int hs_tag_run(struct hs_tag_req *r)
+{
+	if (r->how == HS_TAG_CONN) {
+		struct hs_conn_key k = r->key;   /* a map key from the stack */
+		__u64 a = 0, b = 0, c = 0;
+
+		r->result = tag_conn(&k, r->account, &a, &b, &c);
+		r->tls_id = a;
+		r->tcp_id = b;
+		r->stack_id = c;
+	} else if (r->how == HS_TAG_IDS && (r->tls_id || r->tcp_id)) {
+		tag_ids(r->tls_id & ~1ULL, r->tcp_id & ~1ULL, r->stack_id, r->account, NULL);
+		r->result = 0;
+	} else {
+		r->result = -HS_EINVAL;
+	}
+	return 0;
+}
+
+#endif /* HS_CONN_H */
