@@ -71,6 +71,11 @@ struct det_obs {
 	struct hs_addr_sample novel_samples[DET_SAMPLES];  /* a few of novel_ips */
 	unsigned int nsamples;
 	struct hs_addr_sample samples[DET_SAMPLES];  /* a few sources (TLS only) */
+	/* account tags of the window (the application's: setsockopt, the
+	 * lookup socket); all 0 when none was put */
+	__u64 tags;                   /* connections (or ids) tagged */
+	double accounts;              /* distinct accounts (sketch estimate) */
+	double tagged_ips;            /* distinct sources of the tagged connections */
 };
 struct det_alert {
 	enum det_state state;
