@@ -79,6 +79,7 @@ endif
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 
@@ -95,7 +96,7 @@ help:
 	@echo 'sudo make eval   the hydra detector on seeded scenarios (several minutes)'
 	@echo 'sudo make bench  benchmarks: figures as "name value unit" lines'
 	@echo 'make deps        install missing Debian packages (root)'
-	@echo 'make install     binary, man page, systemd unit, config (PREFIX, DESTDIR)'
+	@echo 'make install     binary, man page, sockopt header, systemd unit, config (PREFIX, DESTDIR)'
 	@echo 'make clean       remove build outputs'
 
 $(sort $(BASE) $(OUT) $(OUT)/tests $(FUZZ_OUT)):
@@ -137,7 +138,13 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) Makefile |
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -Itests/lib $< $(FUZZ_OBJ) $(LDLIBS) -o $@
 
-tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds
+tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds $(OUT)/examples/sockopt_server
+
+# the examples, as an application would build them (the installed header)
+$(OUT)/examples/%: examples/%.c headers/hydrascope/sockopt.h Makefile
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -Wall -Wextra -Werror $(HS_SAN) $(CFLAGS) -Iheaders $< -lssl -lcrypto -o $@
 
 print-debs:
 	@echo $(DEBS)
@@ -191,6 +198,7 @@ bench:
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/hydrascope
 	install -D -m 0644 user/hydrascope.8 $(DESTDIR)$(MANDIR)/man8/hydrascope.8
+	install -D -m 0644 headers/hydrascope/sockopt.h $(DESTDIR)$(INCLUDEDIR)/hydrascope/sockopt.h
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		dist/hydrascope@.service >$(DESTDIR)$(UNITDIR)/hydrascope@.service

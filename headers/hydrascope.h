@@ -495,7 +495,7 @@ struct hs_seen {
 #define HS_CONNS_MAX (1u << 17) /* connection records: an LRU */
 #endif
 #ifndef HS_NAMES_MAX
-#define HS_NAMES_MAX (1u << 16) /* fingerprint names for the sockopt programs */
+#define HS_NAMES_MAX (1u << 14) /* fingerprint names for the sockopt programs */
 #endif
 
 /* Key of the conns map: a connection's client side (as struct

@@ -112,6 +112,9 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	 * in replay the capture's SYN-ACKs come through the XDP program */
 	hc = c->handshake ? c->handshake : c->replay ? HS_CHECK_SYN : HS_CHECK_SYNACK;
 	skel->data->handshake_check = (__u8)(!c->replay && hc == HS_CHECK_SYNACK ? HS_CHECK_SYN : hc);
+	/* the sockopt programs load only for run --sockopt-cgroup */
+	bpf_program__set_autoload(skel->progs.hs_getsockopt, false);
+	bpf_program__set_autoload(skel->progs.hs_setsockopt, false);
 	/* unknown TCP ids may take half the map in a window, over all CPUs;
 	 * the map's size is the object's (a build may override the macro's) */
 	ncpu = libbpf_num_possible_cpus();
@@ -160,7 +163,8 @@ struct fp_maps hs_fp_maps(struct hs_bpf *skel)
 {
 	return (struct fp_maps){ .tcp = bpf_map__fd(skel->maps.tcp_fps),
 				 .tls = bpf_map__fd(skel->maps.tls_fps),
-				 .pairs = bpf_map__fd(skel->maps.pairs) };
+				 .pairs = bpf_map__fd(skel->maps.pairs),
+				 .accounts = bpf_map__fd(skel->maps.accounts) };
 }
 
 int hs_stats_read(int stats_fd, struct hs_stats *sum)

@@ -43,7 +43,7 @@ static const struct hs_cmd_opts dump_cmd = {
 int cmd_dump(int argc, char **argv)
 {
 	struct dump_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB };
-	struct fp_maps m = { .pairs = -1 };
+	struct fp_maps m = { .pairs = -1, .accounts = -1 };
 	int err, ret;
 
 	err = hs_opts_parse(&dump_cmd, argc, argv, &o);

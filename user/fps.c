@@ -330,6 +330,8 @@ static long row_for(struct fp_reader *r, const struct name *n)
 	}
 	o = &r->rows[r->nrows];
 	memset(o, 0, offsetof(struct det_obs, samples));
+	o->tags = 0;
+	o->accounts = o->tagged_ips = 0;
 	strcpy(o->name, n->name);   /* fits: the same size */
 	o->detail = n->detail ? n->detail : "";
 	if (hidx_put(&r->by_name, h, (__u32)r->nrows))
@@ -751,4 +753,145 @@ int fps_clear(int fd, int gen)
 size_t fpr_entries(const struct fp_reader *r)
 {
 	return r->nkeys;
+}
+
+struct key_query {
+	const __u64 *keys;
+	__u64 key;
+};
+
+static bool key_eq(const void *ctx, __u32 i)
+{
+	const struct key_query *q = ctx;
+
+	return q->keys[i] == q->key;
+}
+
+/* The accounts entries of kind whose key has generation gen (-1: any):
+ * an array of n (malloc'ed), or NULL with n 0 (none, or out of memory). */
+static struct acct_ent {
+	__u64 key;
+	struct hs_acct v;
+} *acct_entries(int fd, __u32 kind, int gen, size_t *n)
+{
+	struct hs_acct_key k, cur;
+	struct acct_ent *e = NULL, *ne;
+	size_t cap = 0;
+	bool started = false;
+
+	*n = 0;
+	while (bpf_map_get_next_key(fd, started ? &cur : NULL, &k) == 0) {
+		cur = k;
+		started = true;
+		if (k.kind != kind || !gen_ok(k.key, gen))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(ne = realloc(e, cap * sizeof(*e))))
+				break;
+			e = ne;
+		}
+		if (!bpf_map_lookup_elem(fd, &k, &e[*n].v))
+			e[(*n)++].key = k.key;
+	}
+	if (!*n) {
+		free(e);
+		e = NULL;
+	}
+	return e;
+}
+
+int fpr_accounts(struct fp_reader *r, int acct_fd, __u32 kind, int gen)
+{
+	struct hidx by_key = { 0 };
+	struct acct_ent *e;
+	__u8 (*acc)[2][HS_HLL_M] = NULL;
+	long *slot = NULL;
+	size_t n, i, k, nacc = 0, lo, hi;
+	int err = 0;
+
+	for (k = 0; k < r->nrows; k++)
+		r->rows[k].tags = 0, r->rows[k].accounts = r->rows[k].tagged_ips = 0;
+	if (acct_fd < 0 || !(e = acct_entries(acct_fd, kind, gen, &n)))
+		return 0;
+	/* the read's keys by value, to their rows */
+	for (i = 0; i < r->nkeys && !err; i++)
+		err = hidx_put(&by_key, hs_mix64(r->keys[i]), (__u32)i);
+	slot = malloc((r->nrows ? r->nrows : 1) * sizeof(*slot));
+	acc = calloc(n, sizeof(*acc));
+	if (err || !slot || !acc) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < r->nrows; k++)
+		slot[k] = -1;
+	for (i = 0; i < n; i++) {
+		struct key_query q = { r->keys, e[i].key };
+		long ki = hidx_get(&by_key, hs_mix64(e[i].key), key_eq, &q);
+		size_t row;
+
+		if (ki < 0)
+			continue;       /* tags of an entry gone (or not read) */
+		/* the row of key index ki: keys are grouped by row, first[]
+		 * ascending (the last row whose first key is at or before it) */
+		lo = 0;
+		hi = r->nrows;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+
+			if (r->first[mid] <= (__u32)ki)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		row = lo;
+		if (row >= r->nrows)
+			continue;
+		if (slot[row] < 0)
+			slot[row] = (long)nacc++;
+		hll_merge(acc[slot[row]][0], e[i].v.hll_accounts);
+		hll_merge(acc[slot[row]][1], e[i].v.hll_ips);
+		r->rows[row].tags += e[i].v.tags;
+	}
+	for (k = 0; k < r->nrows; k++) {
+		if (slot[k] < 0)
+			continue;
+		r->rows[k].accounts = hll_estimate(acc[slot[k]][0]);
+		r->rows[k].tagged_ips = hll_estimate(acc[slot[k]][1]);
+	}
+out:
+	hidx_free(&by_key);
+	free(slot);
+	free(acc);
+	free(e);
+	return err;
+}
+
+int acct_clear(int fd, int gen)
+{
+	struct hs_acct_key k, cur, *del = NULL, *nd;
+	size_t n = 0, cap = 0, i;
+	bool started = false;
+
+	if (fd < 0)
+		return 0;
+	while (bpf_map_get_next_key(fd, started ? &cur : NULL, &k) == 0) {
+		cur = k;
+		started = true;
+		if (!gen_ok(k.key, gen))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(nd = realloc(del, cap * sizeof(*del)))) {
+				free(del);
+				return -ENOMEM;
+			}
+			del = nd;
+		}
+		del[n++] = k;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &del[i]);
+	free(del);
+	return 0;
 }

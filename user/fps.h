@@ -25,10 +25,17 @@ size_t fpr_entries(const struct fp_reader *r);
 void fpr_delete(const struct fp_reader *r, int fd);
 /* Delete the entries of generation gen (-1: all) without reading them. */
 int fps_clear(int fd, int gen);
+/* The account tags of the last read's rows (tags, accounts, tagged_ips),
+ * from the accounts map's entries of kind (enum hs_acct_kind) and of the
+ * read's generation gen (-1: any); acct_fd -1: none (rows' fields 0). 0,
+ * or -ENOMEM. */
+int fpr_accounts(struct fp_reader *r, int acct_fd, __u32 kind, int gen);
+/* Delete the accounts entries of generation gen (-1: all). */
+int acct_clear(int fd, int gen);
 /* The fingerprint maps of one object (or of one instance's pins) that a
  * window close and a report read: -1 for one not there or left alone. */
 struct fp_maps {
-	int tcp, tls, pairs;
+	int tcp, tls, pairs, accounts;
 };
 
 #endif /* HS_FPS_H */

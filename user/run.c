@@ -23,11 +23,13 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
+#include <linux/magic.h>
 
 #include "bpfobj.h"
 #include "cmd.h"
@@ -71,8 +73,40 @@ static int parse_group(const struct hs_opt *o, const char *s, void *dst)
 	return -1;
 }
 
+/* --sockopt-cgroup, repeatable: the cgroups (v2) whose processes may ask
+ * their sockets (hydrascope/sockopt.h). */
+#define RUN_CGROUPS_MAX 16
+struct cg_list {
+	const char *path[RUN_CGROUPS_MAX];
+	unsigned int n;
+};
+
+static int parse_cgroup(const struct hs_opt *o, const char *s, void *dst)
+{
+	struct cg_list *l = dst;
+	struct statfs sf;
+
+	(void)o;
+	if (l->n == RUN_CGROUPS_MAX) {
+		pr_warn("--sockopt-cgroup: at most %d cgroups", RUN_CGROUPS_MAX);
+		return -1;
+	}
+	if (statfs(s, &sf)) {
+		pr_warn("--sockopt-cgroup '%s': %s", s, strerror(errno));
+		return -1;
+	}
+	if (sf.f_type != CGROUP2_SUPER_MAGIC) {
+		pr_warn("--sockopt-cgroup '%s': not a cgroup v2 directory (e.g. "
+			"/sys/fs/cgroup/system.slice/api.service)", s);
+		return -1;
+	}
+	l->path[l->n++] = s;
+	return 0;
+}
+
 struct run_opts {
 	struct hs_config cfg;
+	struct cg_list cgroups;
 	struct web_limits web;
 	const char *ifname, *pin_dir, *db, *alerts, *config, *state_dir, *metrics;
 	unsigned int mode;               /* XDP_FLAGS_DRV_MODE or _SKB_MODE; 0: the best */
@@ -139,6 +173,12 @@ static const struct hs_cmd_opts run_cmd = {
 		  .min = 1, .max = 7 * 86400, .hint = "1-604800 seconds",
 		  .help = "an enforced fingerprint lapses S seconds after its\n"
 			  "last alert (default: 10 windows)" },
+		{ .name = "sockopt-cgroup", .arg = "PATH", .kind = HS_OPT_FUNC,
+		  .parse = parse_cgroup, RO(cgroups),
+		  .help = "let the processes of cgroup (v2) PATH ask their\n"
+			  "connections' fingerprints and tag accounts through\n"
+			  "getsockopt/setsockopt (hydrascope/sockopt.h);\n"
+			  "repeatable, off by default" },
 		{ .name = "metrics", .arg = "ADDR:PORT", .kind = HS_OPT_FUNC,
 		  .parse = hs_opt_listen, RO(metrics),
 		  .help = "serve Prometheus metrics on /metrics (e.g.\n"
@@ -240,16 +280,44 @@ static bool seen_before(struct seen *s, __u64 id, __u32 kind)
 	return false;
 }
 
+/* What on_event works with. */
+struct ev_ctx {
+	struct seen *seen;
+	int names_fd;           /* the names map to fill, or -1 */
+};
+
+/* A fingerprint's name into the names map (the sockopt programs' string
+ * options). */
+static void name_put(int fd, __u64 id, __u32 kind, const char *name)
+{
+	struct hs_name_key k = { .id = HS_GEN_KEY(id, 0), .kind = kind };
+	struct hs_name v = { 0 };
+	size_t n = strlen(name);
+
+	if (n >= sizeof(v.s))
+		return;         /* never cut: a client compares it whole */
+	memcpy(v.s, name, n);
+	v.len = (__u32)n;
+	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct hs_event *ev = data;   /* type and fp_id: also a hs_tls_event's */
-	struct seen *seen = ctx;
+	struct ev_ctx *x = ctx;
+	struct seen *seen = x->seen;
 	struct ev_text e;
+	bool isnew = len >= sizeof(*ev) && (ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TCP_NEW);
+	bool said = isnew && seen && seen_before(seen, ev->fp_id, ev->type);
 
-	if (len < sizeof(*ev) ||
-	    ((ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TCP_NEW) &&
-	     seen && seen_before(seen, ev->fp_id, ev->type)) ||
-	    event_read(data, len, &e))
+	/* the program reports each fingerprint afresh in each window's
+	 * generation: its name put again then (an LRU may have let it go) */
+	if (len < sizeof(*ev) || (said && x->names_fd < 0) || event_read(data, len, &e))
+		return 0;
+	if (isnew && x->names_fd >= 0)
+		name_put(x->names_fd, e.fp_id, e.type == HS_EV_TLS_NEW ? HS_NAME_TLS : HS_NAME_TCP,
+			 e.type == HS_EV_TLS_NEW ? e.ja4 : e.tcp_sig);
+	if (said)
 		return 0;
 	if (e.type == HS_EV_TLS_NEW)
 		pr_info("new TLS fingerprint %s%s%s%s from %s port %u", e.ja4,
@@ -397,6 +465,10 @@ struct run_ctx {
 	struct metrics_src msrc;
 	struct exporter *exp;
 	unsigned int made;            /* HS_PIN_* this run pinned anew */
+	struct bpf_link *sockopt[2 * RUN_CGROUPS_MAX];  /* --sockopt-cgroup's */
+	unsigned int nsockopt;
+	int names_fd;                 /* the names map, when a cgroup asks; else -1 */
+	struct ev_ctx evx;
 	bool dir_made, state_made, alerts_made;
 	bool attached;                /* the program is ours on the interface */
 	bool handover;                /* SIGUSR2: leave it attached, pins in place */
@@ -514,9 +586,50 @@ static int run_load(struct run_ctx *c)
 	err = c->meta_fd < 0 ? c->meta_fd : 0;
 	if (!err) {
 		c->made |= HS_PIN_MAPS & ~c->pins.had;
+		if (o->cgroups.n) {
+			bpf_program__set_autoload(c->skel->progs.hs_getsockopt, true);
+			bpf_program__set_autoload(c->skel->progs.hs_setsockopt, true);
+		}
 		err = hs_load(c->skel, o->pin_dir);
 	}
+	if (!err && o->cgroups.n)
+		c->names_fd = bpf_map__fd(c->skel->maps.names);
 	return err ? hs_err_exit(err) : 0;
+}
+
+/* --sockopt-cgroup: the getsockopt and setsockopt programs on each cgroup,
+ * as links of this run (gone when it exits, handed over or not). */
+static int run_sockopt(struct run_ctx *c)
+{
+	const struct cg_list *l = &c->o->cgroups;
+	struct bpf_program *p[2] = { c->skel->progs.hs_getsockopt, c->skel->progs.hs_setsockopt };
+	unsigned int i, k;
+	int fd, err;
+
+	for (i = 0; i < l->n; i++) {
+		fd = open(l->path[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			err = errno;
+			pr_warn("--sockopt-cgroup '%s': %s", l->path[i], strerror(err));
+			return hs_err_exit(-err);
+		}
+		for (k = 0; k < 2; k++) {
+			struct bpf_link *lk = bpf_program__attach_cgroup(p[k], fd);
+
+			if (!lk) {
+				err = errno;
+				pr_warn("Couldn't attach the %s program to cgroup '%s': %s",
+					k ? "setsockopt" : "getsockopt", l->path[i], strerror(err));
+				close(fd);
+				return hs_err_exit(-err);
+			}
+			c->sockopt[c->nsockopt++] = lk;
+		}
+		close(fd);
+		pr_info("sockopt: the processes of cgroup %s may ask their connections "
+			"(level %d)", l->path[i], SOL_HYDRASCOPE);
+	}
+	return 0;
 }
 
 static int run_state_dir(struct run_ctx *c)
@@ -635,7 +748,9 @@ static int run_events(struct run_ctx *c)
 		.it_value = { .tv_sec = (time_t)c->o->window_s },
 	};
 
-	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c->seen, NULL);
+	c->evx.seen = c->seen;
+	c->evx.names_fd = c->names_fd;
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, &c->evx, NULL);
 	if (!c->rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
 		return HS_EXIT_ERR;
@@ -833,7 +948,11 @@ static void run_teardown(struct run_ctx *c)
 {
 	const struct run_opts *o = c->o;
 
+	unsigned int i;
+
 	exporter_stop(c->exp);     /* its thread reads the maps: first */
+	for (i = 0; i < c->nsockopt; i++)
+		bpf_link__destroy(c->sockopt[i]);
 	fpr_free(c->msrc.rd);
 	ring_buffer__free(c->rb);
 	close_fd(c->tm_fd);
@@ -869,7 +988,7 @@ static void run_teardown(struct run_ctx *c)
 /* Set up, in this order; each step says why when it fails. */
 static int (*const run_steps[])(struct run_ctx *c) = {
 	run_signals, run_detector, run_pin_dir, run_load, run_state_dir, run_seen_load,
-	run_metrics, run_events, run_enforce, run_attach,
+	run_metrics, run_events, run_enforce, run_attach, run_sockopt,
 };
 
 int cmd_run(int argc, char **argv)
@@ -878,7 +997,7 @@ int cmd_run(int argc, char **argv)
 			      .state_dir = HS_DEFAULT_STATE_DIR, .web = HS_WEB_DEFAULTS,
 			      .pin_gid = (gid_t)-1 };
 	struct run_ctx c = { .o = &o, .sig_fd = -1, .tm_fd = -1, .lock_fd = -1, .meta_fd = -1,
-			     .link_fd = -1, .egress_fd = -1,
+			     .link_fd = -1, .egress_fd = -1, .names_fd = -1,
 			     .pins = { .link_fd = -1, .egress_fd = -1 },
 			     .msrc = { .enforce_fd = -1, .seen_fd = -1, .top = HS_METRICS_TOP } };
 	size_t i;

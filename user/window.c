@@ -514,6 +514,16 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 	if (m->tcp >= 0)
 		err2 = w->tcp_on ? side_read(&w->tcp, m->tcp, gen) : fps_clear(m->tcp, gen);
 	err = side_read(&w->tls, m->tls, gen);
+	/* the application's account tags of the window, beside each row */
+	if (m->accounts >= 0) {
+		if (!err)
+			fpr_accounts(w->tls.rd, m->accounts, HS_ACCT_TLS, gen);
+		if (m->tcp >= 0 && w->tcp_on && !err2)
+			fpr_accounts(w->tcp.rd, m->accounts, HS_ACCT_TCP, gen);
+		if (w->nprows)
+			fpr_accounts(w->pairs_rd, m->accounts, HS_ACCT_PAIR, gen);
+		acct_clear(m->accounts, gen);
+	}
 	if (!err)
 		err = side_judge(w, &w->tls);
 	w->prows = NULL;
