@@ -9,6 +9,7 @@
  *   history = 3600           seconds a source stays known to a JA4
  *   novelty = yes            judge novelty and new stacks (min_novel,
  *                            novel_windows)
+ *   min_accounts = 100       accounts behind a fingerprint (account tags)
  *
  *   [allow]                  allowlisted JA4s never alerted for width
  *   ja4 = t13d1516h2_8daaf6152771_e5627efa2ab1
@@ -17,6 +18,7 @@
  *   min_ips = 5000           an allowlisted JA4 with its own thresholds
  *   growth = 10
  *   novelty = no             ... and no novelty alerts either
+ *   accounts = no            ... nor account alerts
  *
  * Unknown sections and keys, repeated keys, values that are not plain
  * decimal numbers in range, and lines inih cannot read are errors: the
@@ -158,21 +160,27 @@ static const struct key detect_keys[] = {
 	DK(min_stacks, 0, 1e9, K_DOUBLE),
 	DK(growth, 1, 1e6, K_DOUBLE),
 	DK(warmup, 0, 1e6, K_UINT),
-	DK(alert_score, 0, 12, K_INT),
+	DK(alert_score, 0, 16, K_INT),
 	DK(alpha, 0.001, 1, K_DOUBLE),
 	DK(tcp_stacks, 0, 1, K_BOOL),
 	DK(min_novel, 1, 1e9, K_DOUBLE),
 	DK(novel_windows, 1, DET_NOVEL_MAX, K_UINT),
 	{ "history", 60, 7 * 86400, K_UINT, offsetof(struct det_config, history_s) },
 	DK(novelty, 0, 1, K_BOOL),
+	DK(min_accounts, 1, 1e9, K_DOUBLE),
+	DK(account_growth, 1, 1e6, K_DOUBLE),
+	DK(min_accounts_per_ip, 1, 1e6, K_DOUBLE),
 	{ "window", 1, 86400, K_UINT, SIZE_MAX },
 };
+_Static_assert(sizeof(detect_keys) / sizeof(detect_keys[0]) <= 32,
+	       "a bit per key in cfg_parse.seen");
 /* keys of an [allow "JA4"] section */
 static const struct key allow_keys[] = {
 	{ "min_ips", 1, 1e9, K_DOUBLE, offsetof(struct det_allow, min_ips) },
 	{ "growth", 1, 1e6, K_DOUBLE, offsetof(struct det_allow, growth) },
 	/* an entry's default is novelty = yes: stored as no_novelty */
 	{ "novelty", 0, 1, K_BOOL_NOT, offsetof(struct det_allow, no_novelty) },
+	{ "accounts", 0, 1, K_BOOL_NOT, offsetof(struct det_allow, no_accounts) },
 };
 
 static int fail(struct cfg_parse *p, const char *fmt, const char *a, const char *b)

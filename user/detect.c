@@ -23,15 +23,31 @@
  *                 before them, >= min_novel, >= min_nets networks,
  *                 with >= min_novel / 2 sources new to the site
  *                 over the span                                 weight 2
+ *   accounts      distinct accounts (the application's tags) >=
+ *                 min_accounts and >= account_growth x the
+ *                 fingerprint's usual accounts per window (0 if
+ *                 never tagged); not for users moving in           weight 2
+ *   accounts_per_ip  accounts per tagged address >= min_accounts
+ *                 and >= the larger of min_accounts_per_ip and
+ *                 account_growth x the usual ratio                 weight 2
  * An alert needs a change against the fingerprint's own history and a
- * score >= alert_score: `wide` with `new` or `widening`, or `novel` or
- * `new_stacks`. Absolute numbers alone never fire, so a fingerprint whose
- * spread is its normal state (a popular browser, the API's own SDK) stays
- * quiet. `new` and `widening` do not fire for a fingerprint whose new
+ * score >= alert_score: `wide` with `new` or `widening`, or `novel`,
+ * `new_stacks`, `accounts` or `accounts_per_ip`. Absolute numbers alone
+ * never fire, so a fingerprint whose spread is its normal state (a
+ * popular browser, the API's own SDK) stays quiet. `new` and `widening` do not fire for a fingerprint whose new
  * sources were three in four known to the site: users moving to it (a release of
  * their app), not a new population. The baselines (ips per window; sources
  * new to the JA4 and to the site per window, taken from the windows just
- * before the span) are exponential averages, frozen while an alert is open.
+ * before the span; accounts and their tagged addresses per window) are
+ * exponential averages (the accounts' starting as the mean of the first
+ * windows), frozen while an alert is open.
+ *
+ * Account tags are optional: most sites put none, and then nothing of
+ * this changes. The account baselines learn from the windows in which
+ * some fingerprint was tagged (tagging is on: a fingerprint without tags
+ * then has none), and account signals wait `warmup` windows after the
+ * first such window, so turning tagging on is not an alert on every
+ * fingerprint that has accounts.
  *
  * Allowlisted JA4s (the operator's SDK, monitoring probes) are judged with
  * their own min_ips and growth, each the larger of theirs and the global
@@ -73,6 +89,11 @@ struct fp_state {
 	bool seen_now;
 	bool has_novel_base;    /* baseline_novel has been fed */
 	bool has_fast_base;     /* baseline_fast has been fed */
+	/* account tags: averages of accounts and of tagged addresses per
+	 * window, fed by the windows with tagging on (acct_feed); the weight
+	 * of the windows they have seen, 1 - (1 - alpha)^n after n (0: none) */
+	double baseline_accounts, baseline_tagged;
+	double acct_weight;
 	/* novelty of the last novel_windows windows: slot w % novel_windows
 	 * holds window w's when nov_win is w + 1 */
 	struct nov {
@@ -114,12 +135,15 @@ struct detector {
 	size_t npair, cappair;
 	struct hidx pair_index; /* name hash -> pair */
 	unsigned int novel_since;   /* the window novelty is learned from */
+	bool acct_on;           /* some window had account tags ... */
+	unsigned int acct_since;    /* ... this one first */
 };
 
 static const char *const signal_names[] = {
 	"wide", "many_nets", "low_rate", "many_stacks", "new", "widening", "novel", "new_stacks",
+	"accounts", "accounts_per_ip",
 };
-static const int signal_weights[] = { 1, 1, 1, 1, 2, 2, 2, 2 };
+static const int signal_weights[] = { 1, 1, 1, 1, 2, 2, 2, 2, 2, 2 };
 _Static_assert(sizeof(signal_names) / sizeof(signal_names[0]) == DET_SIG__COUNT &&
 	       sizeof(signal_weights) / sizeof(signal_weights[0]) == DET_SIG__COUNT,
 	       "a name and a weight per signal");
@@ -145,6 +169,9 @@ void det_config_default(struct det_config *c)
 	c->novel_windows = 5;
 	c->history_s = 3600;
 	c->novelty = true;
+	c->min_accounts = 100;
+	c->account_growth = 2;
+	c->min_accounts_per_ip = 2;
 	c->window_s = 60;
 }
 
@@ -273,12 +300,20 @@ static struct fp_state *find(struct detector *d, const char *name, bool create)
 	return &d->fp[d->n++];
 }
 
+/* A fingerprint that still matters: alerting, a baseline of at least one
+ * address (or account), or a record in the kept history. */
+static bool kept(const struct detector *d, const struct fp_state *f)
+{
+	return f->alerting || f->baseline_ips >= 1 || f->baseline_accounts >= 1 ||
+	       (f->hist_last && f->hist_last + DET_HISTORY > d->windows);
+}
+
 /*
- * Forget fingerprints that no longer matter: not alerting, a baseline
- * decayed below one address, and no record in the kept history. Judging
- * one again later gives the same verdict (its `widening` test uses a
- * baseline of at least one address; it is now `new`, of the same weight),
- * so the table holds what is recent, not everything ever seen.
+ * Forget fingerprints that no longer matter. Judging one again later
+ * gives the same verdict (its `widening` test uses a baseline of at least
+ * one address; it is now `new`, of the same weight; its accounts were
+ * below one a window), so the table holds what is recent, not everything
+ * ever seen.
  */
 static int prune(struct detector *d)
 {
@@ -286,25 +321,18 @@ static int prune(struct detector *d)
 	unsigned int w;
 	__u32 *map;
 
-	for (i = 0; i < d->n; i++) {
-		const struct fp_state *f = &d->fp[i];
-
-		if (f->alerting || f->baseline_ips >= 1 ||
-		    (f->hist_last && f->hist_last + DET_HISTORY > d->windows))
+	for (i = 0; i < d->n; i++)
+		if (kept(d, &d->fp[i]))
 			out++;
-	}
 	if (out == d->n)
 		return 0;
 	map = malloc(d->n * sizeof(*map));
 	if (!map)
 		return -1;
 	for (i = 0, out = 0; i < d->n; i++) {
-		const struct fp_state *f = &d->fp[i];
-
-		if (f->alerting || f->baseline_ips >= 1 ||
-		    (f->hist_last && f->hist_last + DET_HISTORY > d->windows)) {
+		if (kept(d, &d->fp[i])) {
 			map[i] = (__u32)out;
-			d->fp[out++] = *f;
+			d->fp[out++] = d->fp[i];
 		} else {
 			map[i] = UINT32_MAX;
 		}
@@ -325,6 +353,7 @@ struct thr {
 	double min_ips, growth;
 	bool never;             /* never alerted for its width */
 	bool no_novelty;        /* never alerted for novelty or new stacks */
+	bool no_accounts;       /* never alerted for its accounts */
 };
 
 /* c's allowlist is sorted (det_new sorts its copy) */
@@ -337,13 +366,14 @@ static struct thr thresholds(const struct det_config *c, const char *ja4)
 		memcpy(key.ja4, ja4, strlen(ja4) + 1);
 		a = bsearch(&key, c->allow, c->nallow, sizeof(c->allow[0]), by_allow_ja4);
 	}
-	struct thr t = { c->min_ips, c->growth, false, !c->novelty };
+	struct thr t = { c->min_ips, c->growth, false, !c->novelty, false };
 
 	if (a) {
 		t.never = !a->min_ips && !a->growth;
 		t.min_ips = fmax(a->min_ips, c->min_ips);
 		t.growth = fmax(a->growth, c->growth);
 		t.no_novelty |= a->no_novelty;
+		t.no_accounts = a->no_accounts;
 	}
 	return t;
 }
@@ -358,6 +388,9 @@ struct past {
 	bool has_fast_base;
 	double baseline_fast;
 	double new_ips, new_nets;                   /* over new pairs */
+	bool acct;              /* account signals judged (tagging on, warmed up) */
+	double baseline_accounts;                   /* 0: never tagged */
+	double baseline_ratio;  /* accounts per tagged address; -1: none */
 };
 
 /* Signals and score of one observation against its fingerprint's past. */
@@ -398,6 +431,18 @@ static unsigned int signals(const struct det_config *c, const struct thr *t,
 	if (!learning && !t->no_novelty && p->new_ips >= c->min_novel &&
 	    p->new_nets >= c->min_nets && p->novel_site >= c->min_novel / 2)
 		s |= 1u << DET_NEW_STACKS;
+	/* many accounts behind one client stack, against its own usual;
+	 * users moving in (a release) bring their accounts along */
+	if (!learning && p->acct && !t->no_accounts && !p->moved &&
+	    o->accounts >= c->min_accounts &&
+	    o->accounts >= c->account_growth * p->baseline_accounts)
+		s |= 1u << DET_ACCOUNTS;
+	/* many accounts per address: a farm behind a few exits */
+	if (!learning && p->acct && !t->no_accounts && p->baseline_ratio >= 0 &&
+	    o->tagged_ips > 0 && o->accounts >= c->min_accounts &&
+	    o->accounts / o->tagged_ips >= fmax(c->min_accounts_per_ip,
+						c->account_growth * p->baseline_ratio))
+		s |= 1u << DET_ACCOUNTS_PER_IP;
 	*score = 0;
 	for (i = 0; i < DET_SIG__COUNT; i++)
 		if (s & (1u << i))
@@ -524,12 +569,26 @@ static void pairs_window(struct detector *d, const struct det_obs *pairs, size_t
 	pairs_expire(d);
 }
 
+/* f's usual accounts per tagged address: 0 when never tagged, -1 when
+ * its accounts came without addresses (tags put by fingerprint ids) */
+static double acct_ratio(const struct fp_state *f)
+{
+	if (!f || !f->acct_weight || (!f->baseline_tagged && !f->baseline_accounts))
+		return 0;
+	return f->baseline_tagged > 0 ? f->baseline_accounts / f->baseline_tagged : -1;
+}
+
 /* The past of f (NULL: none) for observation o of window t. */
 static struct past past_of(const struct detector *d, const struct fp_state *f,
 			   const struct det_obs *o)
 {
 	unsigned int k = d->cfg.novel_windows, t = d->windows, j;
 	struct past p = { 0 };
+
+	/* account signals wait for `warmup` windows of tagging */
+	p.acct = d->acct_on && t - d->acct_since >= d->cfg.warmup;
+	p.baseline_accounts = f && f->acct_weight ? f->baseline_accounts : 0;
+	p.baseline_ratio = acct_ratio(f);
 
 	/* three in four known to the site: users moving in (a release) */
 	p.moved = o->novel_ips > 0 && 4 * o->novel_site < o->novel_ips;
@@ -591,6 +650,42 @@ static void novelty_record(struct detector *d, struct fp_state *f, const struct 
 			      clamp32(o->novel_nets) };
 }
 
+/*
+ * A window's accounts and tagged addresses into f's account baselines:
+ * the mean of its first windows, then an exponential average (alpha).
+ * Not the first window taken whole, as baseline_ips is: windows are on
+ * round times and tagging starts anywhere in one, so the first is often
+ * short, and at account_growth 2 a baseline of a fifth of the usual would
+ * alert on every tagged fingerprint as the warm-up ends.
+ */
+static void acct_feed(struct fp_state *f, double alpha, double accounts, double tagged)
+{
+	double w = (1 - alpha) * f->acct_weight, nw = fmin(w + alpha, 1);   /* a load takes <= 1 */
+
+	if (!isfinite(accounts) || !isfinite(tagged) || accounts < 0 || tagged < 0)
+		return;   /* not an estimate: the state would not load again */
+	f->baseline_accounts = (w * f->baseline_accounts + alpha * accounts) / nw;
+	f->baseline_tagged = (w * f->baseline_tagged + alpha * tagged) / nw;
+	f->acct_weight = nw;
+}
+
+/* Tagging on in this window: some fingerprint has tags. The first such
+ * window starts the accounts' own warm-up. */
+static bool tagging_window(struct detector *d, const struct det_obs *obs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && !obs[i].tags; i++)
+		;
+	if (i == n)
+		return false;
+	if (!d->acct_on) {
+		d->acct_on = true;
+		d->acct_since = d->windows;
+	}
+	return true;
+}
+
 int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 	       const struct det_obs *pairs, size_t npairs, det_alert_fn fn, void *ctx)
 {
@@ -598,6 +693,7 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 	bool learning = d->windows < c->warmup;
 	struct hist_win *h = &d->hist[d->windows % DET_HISTORY];
 	struct hist_rec *hr;
+	bool tagging;
 	size_t i;
 
 	/* this window's history replaces the one DET_HISTORY windows ago */
@@ -610,26 +706,28 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 	for (i = 0; i < d->n; i++)
 		d->fp[i].seen_now = false;
 	pairs_window(d, pairs, pairs ? npairs : 0, learning);
+	tagging = tagging_window(d, obs, n);
 	for (i = 0; i < n; i++) {
 		const struct det_obs *o = &obs[i];
 		struct fp_state *f = find(d, o->name, false);
 		struct thr t = thresholds(c, o->name);
 		struct past p = past_of(d, f, o);
 		struct det_alert a = { .obs = o };
-		unsigned int width, nov;
+		unsigned int width, nov, acct;
 		bool fire;
 
 		a.signals = signals(c, &t, f, learning, o, &p, &a.score);
 		width = (a.signals & (1u << DET_WIDE)) &&
 			(a.signals & ((1u << DET_NEW) | (1u << DET_WIDENING))) && !t.never;
 		nov = a.signals & ((1u << DET_NOVEL) | (1u << DET_NEW_STACKS));
-		fire = (width || nov) && a.score >= c->alert_score;
+		acct = a.signals & ((1u << DET_ACCOUNTS) | (1u << DET_ACCOUNTS_PER_IP));
+		fire = (width || nov || acct) && a.score >= c->alert_score;
 		/* an open alert holds while the fingerprint stays wide and well
-		 * above the baseline it had before the alert, or its novelty
-		 * stays above the usual */
+		 * above the baseline it had before the alert, or its novelty or
+		 * its accounts stay above the usual */
 		if (f && f->alerting)
 			fire = ((a.signals & (1u << DET_WIDE)) && !t.never && !p.moved &&
-				o->ips >= t.growth * fmax(f->baseline_ips, 1)) || nov;
+				o->ips >= t.growth * fmax(f->baseline_ips, 1)) || nov || acct;
 		if (!f && !(f = find(d, o->name, true)))
 			return -1;
 		if (!f->windows)
@@ -645,6 +743,8 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 		a.new_stack_ips = p.new_ips;
 		a.nnew_pairs = f->nnew;
 		memcpy(a.new_pairs, f->new_pairs, sizeof(a.new_pairs));
+		a.baseline_accounts = p.baseline_accounts;
+		a.baseline_accounts_per_ip = p.baseline_ratio;
 		if (fire) {
 			if (!f->alerting && !f->classified) {
 				/* shared: it had traffic of its own at least a
@@ -666,6 +766,9 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 			fn(ctx, &a);
 		}
 		novelty_record(d, f, o);
+		/* tagging on: a fingerprint without tags had no accounts */
+		if (!f->alerting && tagging)
+			acct_feed(f, c->alpha, o->accounts, o->tagged_ips);
 		if (!f->alerting)
 			f->baseline_ips = f->windows ? (1 - c->alpha) * f->baseline_ips +
 							 c->alpha * o->ips : o->ips;
@@ -693,13 +796,18 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 		if (f->alerting) {
 			struct det_obs none = { 0 };
 			struct det_alert a = { .obs = &none, .state = DET_ENDED,
-					       .baseline_ips = f->baseline_ips, .shared = f->shared };
+					       .baseline_ips = f->baseline_ips, .shared = f->shared,
+					       .baseline_accounts = f->baseline_accounts,
+					       .baseline_accounts_per_ip = acct_ratio(f) };
 
 			snprintf(none.name, sizeof(none.name), "%s", f->name);
 			f->alerting = false;
 			fn(ctx, &a);
 		}
 		f->baseline_ips *= 1 - c->alpha;
+		/* absent: no traffic, no accounts either */
+		if (f->acct_weight)
+			acct_feed(f, c->alpha, 0, 0);
 	}
 	d->windows++;
 	return prune(d);
@@ -748,6 +856,19 @@ static void fp_novelty_json(const struct detector *d, const struct fp_state *f, 
 	json_object_object_add(o, "novelty", json_object_new_string(buf));
 }
 
+/* A fingerprint's account baselines, when it has them (a site that tags
+ * nothing writes none): "baseline_accounts baseline_tagged_ips weight". */
+static void fp_accounts_json(const struct fp_state *f, json_object *o)
+{
+	char buf[80];
+
+	if (!f->acct_weight)
+		return;
+	snprintf(buf, sizeof(buf), "%.17g %.17g %.17g", f->baseline_accounts, f->baseline_tagged,
+		 f->acct_weight);
+	json_object_object_add(o, "accounts", json_object_new_string(buf));
+}
+
 /* The pairs of the history, one string each: "hash first_window
  * last_window new_stack", the hash of its name in hex. */
 static json_object *pairs_json(const struct detector *d)
@@ -785,11 +906,14 @@ static json_object *state_json(const struct detector *d, unsigned int window_s)
 		json_object_object_add(f, "windows", json_object_new_int64(d->fp[i].windows));
 		json_object_object_add(f, "alerting", json_object_new_boolean(d->fp[i].alerting));
 		fp_novelty_json(d, &d->fp[i], f);
+		fp_accounts_json(&d->fp[i], f);
 		json_object_array_add(fps, f);
 	}
 	json_object_object_add(j, "fingerprints", fps);
 	json_object_object_add(j, "pairs", pairs_json(d));
 	json_object_object_add(j, "novel_since", json_object_new_int64(d->novel_since));
+	if (d->acct_on)
+		json_object_object_add(j, "accounts_since", json_object_new_int64(d->acct_since));
 	/* oldest first: each window's observations as
 	 * [fingerprint index, conns, ips, nets, tcp_sigs] */
 	first = d->windows > DET_HISTORY ? d->windows - DET_HISTORY : 0;
@@ -950,6 +1074,32 @@ static const char *fp_novelty_parse(struct detector *n, struct fp_state *s, json
 	return NULL;
 }
 
+/* fp_accounts_json's string into s, if there is one; NULL, or why
+ * refused. */
+static const char *fp_accounts_parse(struct fp_state *s, json_object *f)
+{
+	double v[3];
+	bool has[3];
+	json_object *x;
+	const char *p;
+	int i;
+
+	if (!json_object_object_get_ex(f, "accounts", &x))
+		return NULL;
+	if (!json_object_is_type(x, json_type_string))
+		return "malformed account baselines";
+	p = json_object_get_string(x);
+	for (i = 0; i < 3; i++)
+		if ((i && *p++ != ' ') || !scan_base(&p, &v[i], &has[i]) || !has[i])
+			return "malformed account baselines";
+	if (*p || !v[2] || v[2] > 1)
+		return "malformed account baselines";
+	s->baseline_accounts = v[0];
+	s->baseline_tagged = v[1];
+	s->acct_weight = v[2];
+	return NULL;
+}
+
 /* pairs_json's array into n; NULL, or why refused. */
 static const char *pairs_parse(struct detector *n, json_object *j, int64_t windows)
 {
@@ -1046,12 +1196,21 @@ static const char *state_parse(struct detector *n, json_object *j, unsigned int 
 		s->alerting = json_object_get_boolean(al);
 		if (version >= 3 && (why = fp_novelty_parse(n, s, f, windows)))
 			return why;
+		if ((why = fp_accounts_parse(s, f)))
+			return why;
 	}
 	if (version >= 3 && (why = pairs_parse(n, j, windows)))
 		return why;
 	if (version >= 3 && !get_uint(j, "novel_since", windows, &v))
 		return "no novel_since";
 	n->novel_since = version >= 3 ? (unsigned int)v : (unsigned int)windows;
+	/* none: no window had account tags yet (or the file is older) */
+	if (json_object_object_get_ex(j, "accounts_since", &x)) {
+		if (!get_uint(j, "accounts_since", windows, &v))
+			return "a malformed accounts_since";
+		n->acct_on = true;
+		n->acct_since = (unsigned int)v;
+	}
 	nh = json_object_array_length(hist);
 	if (nh > DET_HISTORY)
 		return "more history than kept";
@@ -1140,6 +1299,8 @@ int det_read(struct detector *d, int fd, const char *path, unsigned int window_s
 	d->cappair = n->cappair;
 	d->pair_index = n->pair_index;
 	d->novel_since = n->novel_since;
+	d->acct_on = n->acct_on;
+	d->acct_since = n->acct_since;
 	free(n);
 	return 0;
 }

@@ -22,7 +22,7 @@ enum fp_kind { FP_TLS, FP_TCP, FP_PAIR };
 #define DET_PAIRS_MAX 131072          /* pairs the history keeps */
 enum det_signal {
 	DET_WIDE, DET_MANY_NETS, DET_LOW_RATE, DET_MANY_STACKS, DET_NEW, DET_WIDENING,
-	DET_NOVEL, DET_NEW_STACKS,
+	DET_NOVEL, DET_NEW_STACKS, DET_ACCOUNTS, DET_ACCOUNTS_PER_IP,
 	DET_SIG__COUNT,
 };
 enum det_state { DET_NEW_ALERT, DET_ACTIVE, DET_ENDED };
@@ -41,6 +41,10 @@ struct det_config {
 	unsigned int novel_windows;   /* the span: windows novelty is summed over */
 	unsigned int history_s;       /* how long a source stays known (seen map) */
 	bool novelty;                 /* judge novelty at all (default yes) */
+	/* account tags (the application's): all 0 without them */
+	double min_accounts;          /* "accounts", "accounts_per_ip": accounts at least */
+	double account_growth;        /* ... and at least this x the fingerprint's usual */
+	double min_accounts_per_ip;   /* "accounts_per_ip": never below this ratio */
 	unsigned int window_s;        /* the window (set by the window code) */
 	/* allowlisted JA4s: their own thresholds, never lower than the ones
 	 * above; an entry with neither set is never alerted for its width.
@@ -51,6 +55,7 @@ struct det_config {
 		double min_ips;           /* 0: the global one */
 		double growth;            /* 0: the global one */
 		bool no_novelty;          /* novelty = no: no novel/new_stacks alerts */
+		bool no_accounts;         /* accounts = no: no accounts/accounts_per_ip */
 	} allow[DET_ALLOW_MAX];
 };
 #define DET_NAME_LEN 256
@@ -91,6 +96,11 @@ struct det_alert {
 	double new_stack_ips;         /* addresses over new pairs (this window) */
 	unsigned int nnew_pairs;
 	const struct det_obs *new_pairs[DET_NEW_SIGS];  /* those pairs ("JA4 STACK") */
+	/* the usual of the fingerprint's account tags, before this window
+	 * (0: never tagged); per address -1 when it has none (its tags came
+	 * without an address) */
+	double baseline_accounts;
+	double baseline_accounts_per_ip;
 };
 typedef void (*det_alert_fn)(void *ctx, const struct det_alert *a);
 struct detector;

@@ -338,6 +338,34 @@ static void novelty_json(const struct windows *w, const struct det_alert *a, jso
 	json_object_object_add(j, "new_tcp_sigs", sigs);
 }
 
+/* A number with two decimals, written as text (a double prints as
+ * 1.4399999999999999). */
+static json_object *json_2dp(double v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%.2f", v);
+	return json_object_new_double_s(v, num);
+}
+
+/* The window's account tags: null each when it had none (most sites tag
+ * nothing); accounts_per_ip also when the tags came without addresses. */
+static void accounts_json(const struct det_alert *a, json_object *j)
+{
+	const struct det_obs *o = a->obs;
+	bool tags = o->tags > 0;
+
+	json_object_object_add(j, "accounts",
+			       tags ? json_object_new_int64(llround(o->accounts)) : NULL);
+	json_object_object_add(j, "accounts_per_ip", tags && o->tagged_ips > 0 ?
+			       json_2dp(o->accounts / o->tagged_ips) : NULL);
+	json_object_object_add(j, "baseline_accounts",
+			       tags ? json_object_new_int64(llround(a->baseline_accounts)) : NULL);
+	json_object_object_add(j, "baseline_accounts_per_ip",
+			       tags && a->baseline_accounts_per_ip >= 0 ?
+			       json_2dp(a->baseline_accounts_per_ip) : NULL);
+}
+
 static void alert_json(struct windows *w, enum fp_kind kind, const struct det_alert *a,
 		       const char *ts, const char *enf)
 {
@@ -345,7 +373,7 @@ static void alert_json(struct windows *w, enum fp_kind kind, const struct det_al
 	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
 	const char *detail = o->detail ? o->detail : "";
 	json_object *j = json_object_new_object(), *r, *s;
-	char addr[64], num[32];
+	char addr[64];
 	unsigned int i;
 	int k;
 
@@ -363,9 +391,7 @@ static void alert_json(struct windows *w, enum fp_kind kind, const struct det_al
 	json_object_object_add(j, "ips", json_object_new_int64(llround(o->ips)));
 	json_object_object_add(j, "nets", json_object_new_int64(llround(o->nets)));
 	json_object_object_add(j, "conns", json_object_new_uint64(o->conns));
-	snprintf(num, sizeof(num), "%.2f", cpi);
-	/* written as text: a double prints as 1.4399999999999999 */
-	json_object_object_add(j, "conns_per_ip", json_object_new_double_s(cpi, num));
+	json_object_object_add(j, "conns_per_ip", json_2dp(cpi));
 	if (kind == FP_TLS)
 		json_object_object_add(j, "tcp_sigs", json_object_new_int64(llround(o->stacks)));
 	json_object_object_add(j, "baseline_ips", json_object_new_int64(llround(a->baseline_ips)));
@@ -375,6 +401,7 @@ static void alert_json(struct windows *w, enum fp_kind kind, const struct det_al
 		if (a->signals & (1u << k))
 			json_object_array_add(r, json_object_new_string(det_signal_name(k)));
 	json_object_object_add(j, "reasons", r);
+	accounts_json(a, j);
 	if (kind == FP_TLS) {
 		const struct hs_addr_sample *smp = a->shared ? o->novel_samples : o->samples;
 		unsigned int nsmp = a->shared ? o->nnovel : o->nsamples;
@@ -411,6 +438,11 @@ static void alert_text(struct windows *w, enum fp_kind kind, const struct det_al
 		fprintf(w->out, "shared=%s novel_ips=%lld novel_nets=%lld new_to_site=%lld "
 			"new_stacks=%u ", a->shared ? "yes" : "no", llround(a->novel_ips),
 			llround(a->novel_nets), llround(a->novel_site), a->nnew_pairs);
+	if (o->tags && o->tagged_ips > 0)
+		fprintf(w->out, "accounts=%lld accounts/ip=%.2f ", llround(o->accounts),
+			o->accounts / o->tagged_ips);
+	else if (o->tags)
+		fprintf(w->out, "accounts=%lld accounts/ip=- ", llround(o->accounts));
 	fprintf(w->out, "baseline_ips=%lld score=%d reasons=", llround(a->baseline_ips), a->score);
 	for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
 		if (a->signals & (1u << k))

@@ -23,8 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!memcmp(&dc, &def, sizeof(dc)) && window_s == 0);
 	} else {
 		FUZZ_CHECK(dc.min_ips >= 1 && dc.growth >= 1 && dc.alert_score >= 0 &&
-			   dc.alert_score <= 12 && dc.alpha > 0 && dc.alpha <= 1 &&
+			   dc.alert_score <= 16 && dc.alpha > 0 && dc.alpha <= 1 &&
 			   dc.max_conns_per_ip > 0 && window_s <= 86400);
+		FUZZ_CHECK(dc.min_accounts >= 1 && dc.account_growth >= 1 &&
+			   dc.min_accounts_per_ip >= 1);
 		FUZZ_CHECK(dc.nallow <= DET_ALLOW_MAX);
 		for (i = 0; i < dc.nallow; i++) {
 			FUZZ_CHECK(*dc.allow[i].ja4);

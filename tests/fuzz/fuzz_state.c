@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct det_obs obs[2] = {
 		{ .name = "t13d1516h2_8daaf6152771_e5627efa2ab1", .conns = 900, .ips = 500,
-		  .nets = 120, .stacks = 7 },
+		  .nets = 120, .stacks = 7, .tags = 900, .accounts = 450, .tagged_ips = 480 },
 		{ .name = "4:64:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0", .conns = 5,
 		  .ips = 5, .nets = 5 },
 	};

@@ -74,6 +74,9 @@ static void good_file(void **st)
 		"min_novel = 250\n"
 		"novel_windows = 8\n"
 		"novelty = yes\n"
+		"min_accounts = 250\n"
+		"account_growth = 3.5\n"
+		"min_accounts_per_ip = 4\n"
 		"\n"
 		"[allow]\n"
 		"ja4 = t13d1516h2_8daaf6152771_e5627efa2ab1\n"
@@ -84,7 +87,8 @@ static void good_file(void **st)
 		"growth = 10\n"
 		"[allow \"t12d1209h2_d34a8e72043a_b39be8c56a14\"]\n"
 		"growth = 20\n"
-		"novelty = no\n", &c, &w, err, sizeof(err)), 0);
+		"novelty = no\n"
+		"accounts = no\n", &c, &w, err, sizeof(err)), 0);
 	assert_int_equal(w, 30);
 	assert_true(c.min_ips == 300 && c.min_nets == 40 && c.max_conns_per_ip == 2.5);
 	assert_true(c.min_stacks == 8 && c.growth == 5 && c.alpha == 0.1);
@@ -94,6 +98,10 @@ static void good_file(void **st)
 		    c.novelty);
 	assert_false(det_allowed(&c, "t13d1517h2_8daaf6152771_b0da82dd1658")->no_novelty);
 	assert_true(det_allowed(&c, "t12d1209h2_d34a8e72043a_b39be8c56a14")->no_novelty);
+	assert_true(c.min_accounts == 250 && c.account_growth == 3.5 &&
+		    c.min_accounts_per_ip == 4);
+	assert_true(det_allowed(&c, "t12d1209h2_d34a8e72043a_b39be8c56a14")->no_accounts);
+	assert_false(det_allowed(&c, "t13d1517h2_8daaf6152771_b0da82dd1658")->no_accounts);
 	assert_int_equal(c.nallow, 4);
 	assert_string_equal(c.allow[0].ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
 	assert_true(c.allow[0].min_ips == 0 && c.allow[0].growth == 0);
@@ -199,7 +207,7 @@ static void numbers_strict(void **st)
 		"[detect]\nmin_ips = 1.2.3\n", "[detect]\nmin_ips = inf\n",
 		"[detect]\nmin_ips = nan\n", "[detect]\nmin_ips = 200ips\n",
 		"[detect]\nmin_ips = 0\n", "[detect]\nmin_ips = 2000000000\n",
-		"[detect]\nwarmup = 2.5\n", "[detect]\nalert_score = 13\n",
+		"[detect]\nwarmup = 2.5\n", "[detect]\nalert_score = 17\n",
 		"[detect]\nalpha = 0\n", "[detect]\nalpha = 1.5\n",
 		"[detect]\ngrowth = 0.5\n", "[detect]\nwindow = 0\n",
 		"[detect]\nwindow = 86401\n", "[detect]\nwindow = 60s\n",
@@ -207,6 +215,9 @@ static void numbers_strict(void **st)
 		"[detect]\nhistory = 59\n", "[detect]\nnovel_windows = 17\n",
 		"[detect]\nnovel_windows = 0\n", "[detect]\nmin_novel = 0\n",
 		"[detect]\nnovelty = maybe\n", "[allow \"abc\"]\nnovelty = 2\n",
+		"[detect]\nmin_accounts = 0\n", "[detect]\nmin_accounts = 1e2\n",
+		"[detect]\naccount_growth = 0.9\n", "[detect]\nmin_accounts_per_ip = 0.5\n",
+		"[allow \"abc\"]\naccounts = maybe\n",
 	};
 	struct det_config c;
 	char err[1024];

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The detector's rules on synthetic windows: what fires, what stays quiet. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -401,6 +402,25 @@ static void state_bad_files(void **st)
 		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
 		"\"windows\":5,\"fingerprints\":[],\"history\":[{\"window\":0,\"obs\":[]}]}",
 		"\x01\x02garbage",
+		/* account baselines: three numbers, the weight in (0, 1] */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1,\"windows\":1,"
+		"\"alerting\":false,\"accounts\":\"300 300\"}],\"history\":[]}",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1,\"windows\":1,"
+		"\"alerting\":false,\"accounts\":\"300 300 0\"}],\"history\":[]}",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1,\"windows\":1,"
+		"\"alerting\":false,\"accounts\":\"-1 300 0.5\"}],\"history\":[]}",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1,\"windows\":1,"
+		"\"alerting\":false,\"accounts\":\"300 300 1.5\"}],\"history\":[]}",
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[{\"name\":\"a\",\"baseline_ips\":1,\"windows\":1,"
+		"\"alerting\":false,\"accounts\":300}],\"history\":[]}",
+		/* tagging on since a window not closed yet */
+		"{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\",\"window_s\":60,"
+		"\"windows\":1,\"fingerprints\":[],\"history\":[],\"accounts_since\":2}",
 	};
 	char path[256], err[512];
 	struct detector *d;
@@ -948,6 +968,359 @@ static void state_keeps_novelty(void **st)
 	unlink(path);
 }
 
+/* ---- account tags (issue 15) ---- */
+
+#define ACCT_BITS ((1u << DET_ACCOUNTS) | (1u << DET_ACCOUNTS_PER_IP))
+
+/* o with this window's account tags: connections tagged, distinct
+ * accounts and distinct addresses of the tagged connections */
+static struct det_obs tag(struct det_obs o, double tags, double accounts, double tagged_ips)
+{
+	o.tags = (__u64)tags;
+	o.accounts = accounts;
+	o.tagged_ips = tagged_ips;
+	return o;
+}
+
+/* the SDK's customers, one account per address, every one tagged */
+static struct det_obs sdk_tagged(void)
+{
+	return tag(ob("sdk", 300, 300, 48, 3), 300, 300, 300);
+}
+
+/* n windows of the tagged SDK alone: no alert */
+static void sdk_windows(struct detector *d, int n)
+{
+	struct det_obs o;
+	int w;
+
+	for (w = 0; w < n; w++) {
+		o = sdk_tagged();
+		assert_int_equal(window(d, &o, 1).n, 0);
+	}
+}
+
+/* 500 accounts through 700 addresses join the SDK's JA4 (300 accounts
+ * from 300 addresses): it widens 3.3x (not 4x), its addresses say
+ * nothing new (no novelty counted here), its accounts alone alert */
+static void accounts_hydra_in_a_shared_ja4(void **st)
+{
+	struct detector *d = fresh(), *twin = fresh();
+	struct det_obs o;
+	struct seen s;
+	int w;
+
+	(void)st;
+	sdk_windows(d, 12);
+	sdk_windows(twin, 12);
+	/* the same window untagged raises nothing (wide, many_nets,
+	 * low_rate: 3) */
+	o = ob("sdk", 1000, 1500, 200, 3);
+	assert_int_equal(window(twin, &o, 1).n, 0);
+	det_free(twin);
+	o = tag(ob("sdk", 1000, 1500, 200, 3), 1500, 800, 1000);
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	assert_true(s.a[0].signals & (1u << DET_ACCOUNTS));
+	assert_false(s.a[0].signals & (1u << DET_ACCOUNTS_PER_IP));   /* 0.8 per address */
+	assert_false(s.a[0].signals & ((1u << DET_WIDENING) | (1u << DET_NOVEL)));
+	assert_int_equal(s.a[0].score, 5);
+	assert_true(s.a[0].baseline_accounts > 299 && s.a[0].baseline_accounts < 301);
+	assert_true(s.a[0].baseline_accounts_per_ip > 0.99 && s.a[0].baseline_accounts_per_ip < 1.01);
+	assert_true(s.a[0].shared);
+	/* the baseline is frozen while the alert is open: it holds */
+	for (w = 0; w < 6; w++) {
+		s = window(d, &o, 1);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s.a[0].state, DET_ACTIVE);
+	}
+	/* gone: it ends, and the usual is still the SDK's */
+	o = sdk_tagged();
+	s = window(d, &o, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].state, DET_ENDED);
+	assert_true(s.a[0].baseline_accounts < 301);
+	sdk_windows(d, 3);
+	det_free(d);
+}
+
+/* a new JA4 of 500 accounts: alerted with accounts among the reasons,
+ * also when it is too narrow to be `wide` */
+static void accounts_new_ja4(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+
+	(void)st;
+	sdk_windows(d, 6);
+	o[0] = sdk_tagged();
+	o[1] = tag(ob("hydra", 700, 1400, 300, 9), 1400, 500, 700);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], "hydra");
+	assert_true(s.a[0].signals & (1u << DET_NEW));
+	assert_true(s.a[0].signals & (1u << DET_ACCOUNTS));
+	assert_true(s.a[0].baseline_accounts == 0);
+	/* 150 addresses, 40 networks: new and low_rate (3) would not alert,
+	 * its 500 accounts do */
+	o[1] = tag(ob("narrow", 150, 450, 40, 2), 450, 500, 150);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 2);                 /* narrow, then the hydra's end */
+	assert_string_equal(s.ja4[0], "narrow");
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	assert_true(s.a[0].signals & (1u << DET_ACCOUNTS));
+	assert_true(s.a[0].signals & (1u << DET_ACCOUNTS_PER_IP));   /* 3.3 per address */
+	assert_false(s.a[0].signals & (1u << DET_WIDE));
+	assert_int_equal(s.a[1].state, DET_ENDED);
+	det_free(d);
+}
+
+/* deterministic wobble in [-1, 1] */
+static double wobble(int w, int k)
+{
+	return ((double)((w * 7919 + k * 104729) % 201) - 100) / 100;
+}
+
+/* one account per address: steady populations, the estimates' noise, a
+ * small one, slow growth and churn, from a first window that caught 15%
+ * of a window's traffic (windows are on round times); then an app release
+ * moving its users (known to the site) to a new JA4 within ten minutes */
+static void accounts_legit_stays_quiet(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[4];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 60; w++) {
+		double part = w ? 1 : 0.15;
+		/* 2,000 users, +-5% (beyond the sketches' 3% error) */
+		double big = part * 2000 * (1 + 0.05 * wobble(w, 1));
+		/* growing 8% a window from 200, to ~20,000 */
+		double grow = part * 200 * pow(1.08, w);
+		/* 150 users, a third replaced every window, +-20% */
+		double small = part * 150 * (1 + 0.2 * wobble(w, 2));
+		/* the release: 100 more users a window from window 30 */
+		double moved = w < 30 ? 0 : fmin(100 * (w - 29), 1000);
+
+		o[0] = tag(ob("app", big, 2 * big, big / 8, 4), 2 * big, big, big * 0.98);
+		o[1] = tag(ob("growing", grow, 2 * grow, fmin(grow / 4, 500), 3), 2 * grow,
+			   grow * 1.02, grow);
+		o[2] = nov(tag(ob("small", small, 3 * small, 40, 2), 3 * small, small, small),
+			   small / 3, small / 20, 2);
+		o[3] = nov(tag(ob("release", moved > 0 ? moved : 1, 2 * moved, moved / 4, 3),
+			       2 * moved, moved, moved), 100, 5, 20);
+		s = window(d, o, moved > 0 ? 4 : 3);
+		if (s.n)
+			fail_msg("window %d: an alert on %s (signals %#x)", w, s.ja4[0],
+				 s.a[0].signals);
+	}
+	det_free(d);
+}
+
+/* 3 accounts tagging 300 connections from 200 addresses: nothing about
+ * accounts, on a new JA4 that alerts for its width or on a known one */
+static void few_accounts_never_count(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	sdk_windows(d, 6);
+	o[0] = tag(ob("sdk", 300, 300, 48, 3), 300, 3, 300);
+	o[1] = tag(ob("wide", 200, 300, 60, 2), 300, 3, 200);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], "wide");   /* new, wide, many_nets, low_rate */
+	assert_int_equal(s.a[0].signals & ACCT_BITS, 0);
+	for (w = 0; w < 5; w++) {
+		o[0] = tag(ob("sdk", 300, 300, 48, 3), 300, 3, 1);    /* 3 per address */
+		s = window(d, o, 1);
+		assert_false(s.n && (s.a[0].signals & ACCT_BITS));
+	}
+	det_free(d);
+}
+
+/* a farm: 500 accounts behind 20 addresses, inside the SDK's JA4 (300
+ * accounts from 300 addresses) or as a JA4 of its own; a population whose
+ * usual is 3 accounts an address (offices behind NAT) stays quiet */
+static void accounts_per_ip_farm(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[3];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 8; w++) {
+		o[0] = sdk_tagged();
+		o[1] = tag(ob("office", 300, 900, 60, 4), 900, 900, 300);
+		assert_int_equal(window(d, o, 2).n, 0);
+	}
+	o[0] = tag(ob("sdk", 320, 1300, 49, 3), 1300, 800, 320);
+	o[1] = tag(ob("office", 300, 900, 60, 4), 900, 900, 300);
+	o[2] = tag(ob("farm", 20, 1000, 5, 1), 1000, 500, 20);
+	s = window(d, o, 3);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ja4[0], "sdk");
+	assert_true(s.a[0].signals & (1u << DET_ACCOUNTS_PER_IP));   /* 2.5 against 1 */
+	assert_true(s.a[0].signals & (1u << DET_ACCOUNTS));
+	assert_string_equal(s.ja4[1], "farm");
+	assert_true(s.a[1].signals & (1u << DET_ACCOUNTS_PER_IP));   /* 25 */
+	assert_true(s.a[1].signals & (1u << DET_NEW));
+	assert_false(s.a[1].signals & (1u << DET_WIDE));
+	/* the office's ratio more than doubles: 7 accounts an address */
+	o[1] = tag(ob("office", 300, 2100, 60, 4), 2100, 2100, 300);
+	s = window(d, o, 3);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.ja4[1], "office");
+	assert_true(s.a[1].signals & (1u << DET_ACCOUNTS_PER_IP));
+	assert_true(s.a[1].baseline_accounts_per_ip > 2.9 && s.a[1].baseline_accounts_per_ip < 3.1);
+	det_free(d);
+}
+
+/* a site that tags nothing: no account signal, no account baseline, and
+ * nothing of accounts in the state */
+static void no_tags_no_accounts(void **st)
+{
+	struct detector *d = fresh();
+	char path[256], buf[65536];
+	struct det_obs o[2];
+	struct seen s;
+	size_t len;
+	FILE *f;
+	int w;
+
+	(void)st;
+	state_path(path, sizeof(path), "untagged.json");
+	for (w = 0; w < 12; w++) {
+		o[0] = sdk();
+		o[0].accounts = 500;     /* ignored: no tags */
+		s = window(d, o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	o[0] = nov(ob("sdk", 650, 1000, 290, 3), 350, 345, 240);
+	o[1] = ob("hydra", 1300, 2600, 480, 14);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 2);
+	for (w = 0; w < 2; w++) {
+		assert_int_equal(s.a[w].signals & ACCT_BITS, 0);
+		assert_true(s.a[w].baseline_accounts == 0);
+	}
+	assert_int_equal(det_save(d, path, 60), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	assert_null(strstr(buf, "accounts"));
+	unlink(path);
+	det_free(d);
+}
+
+/* tagging turned on at a site running for a while: every fingerprint
+ * with accounts has no account baseline yet; none is alerted for them,
+ * they are learned over the warm-up first; a hydra after is caught */
+static void tagging_turned_on_learns_first(void **st)
+{
+	struct detector *d = fresh();
+	struct det_obs o[2];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 10; w++) {
+		o[0] = ob("popular", 9000, 15000, 500, 4);
+		o[1] = ob("sdk", 300, 300, 48, 3);
+		assert_int_equal(window(d, o, 2).n, 0);
+	}
+	for (w = 0; w < 10; w++) {
+		/* turned on near the end of a window: a fifth of its tags */
+		double part = w ? 1 : 0.2;
+
+		o[0] = tag(ob("popular", 9000, 15000, 500, 4), part * 12000, part * 8000,
+			   part * 8500);
+		o[1] = tag(sdk_tagged(), part * 300, part * 300, part * 300);
+		s = window(d, o, 2);
+		if (s.n)
+			fail_msg("window %d after tagging began: an alert on %s", w, s.ja4[0]);
+	}
+	o[1] = tag(ob("sdk", 1000, 1500, 200, 3), 1500, 800, 1000);
+	s = window(d, o, 2);
+	assert_int_equal(s.n, 1);
+	assert_true(s.a[0].signals & (1u << DET_ACCOUNTS));
+	det_free(d);
+}
+
+/* an allowlist entry with accounts = no: no account alert for that JA4 */
+static void allowlisted_accounts_off(void **st)
+{
+	struct detector *d = with_allow("sdk", 0, 0);
+	struct det_config c;
+	struct det_obs o;
+
+	(void)st;
+	det_free(d);
+	det_config_default(&c);
+	snprintf(c.allow[0].ja4, sizeof(c.allow[0].ja4), "sdk");
+	c.allow[0].no_accounts = true;
+	c.nallow = 1;
+	d = det_new(&c, FP_TLS);
+	sdk_windows(d, 8);
+	o = tag(ob("sdk", 320, 1300, 49, 3), 1300, 800, 320);
+	assert_int_equal(window(d, &o, 1).n, 0);
+	det_free(d);
+}
+
+/* the account baselines and the accounts' warm-up survive a save and a
+ * load; a file without them (before issue 15) loads without them */
+static void state_keeps_accounts(void **st)
+{
+	struct detector *d = fresh(), *e;
+	char path[256], err[512];
+	struct det_obs o;
+	struct seen s, s2;
+	int w;
+
+	(void)st;
+	state_path(path, sizeof(path), "acct.json");
+	sdk_windows(d, 8);
+	assert_int_equal(det_save(d, path, 60), 0);
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	for (w = 0; w < 2; w++) {
+		o = tag(ob("sdk", 1000, 1500, 200, 3), 1500, 800, 1000);
+		s = window(d, &o, 1);
+		s2 = window(e, &o, 1);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s2.n, 1);
+		assert_int_equal(s.a[0].signals, s2.a[0].signals);
+		assert_true(s.a[0].signals & (1u << DET_ACCOUNTS));
+		assert_true(s.a[0].baseline_accounts == s2.a[0].baseline_accounts);
+		assert_true(s.a[0].baseline_accounts_per_ip == s2.a[0].baseline_accounts_per_ip);
+	}
+	det_free(e);
+	det_free(d);
+	/* a state without account baselines (an older file): the SDK has
+	 * none, and tagging is not on yet: it is learned, not alerted */
+	write_file(path, "{\"format\":\"hydrascope-detector-state\",\"version\":2,\"kind\":\"tls\","
+		   "\"window_s\":60,\"windows\":10,\"fingerprints\":[{\"name\":\"sdk\","
+		   "\"baseline_ips\":300,\"windows\":10,\"alerting\":false}],\"history\":[]}");
+	e = fresh();
+	assert_int_equal(det_load(e, path, 60, err, sizeof(err)), 0);
+	for (w = 0; w < 3; w++) {
+		o = tag(ob("sdk", 1000, 1500, 200, 3), 1500, 800, 1000);
+		assert_int_equal(window(e, &o, 1).n, 0);
+	}
+	det_free(e);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -977,6 +1350,15 @@ int main(void)
 		cmocka_unit_test(state_keeps_novelty),
 		cmocka_unit_test(novelty_relearned_after_cold_start),
 		cmocka_unit_test(known_users_over_a_new_stack),
+		cmocka_unit_test(accounts_hydra_in_a_shared_ja4),
+		cmocka_unit_test(accounts_new_ja4),
+		cmocka_unit_test(accounts_legit_stays_quiet),
+		cmocka_unit_test(few_accounts_never_count),
+		cmocka_unit_test(accounts_per_ip_farm),
+		cmocka_unit_test(no_tags_no_accounts),
+		cmocka_unit_test(tagging_turned_on_learns_first),
+		cmocka_unit_test(allowlisted_accounts_off),
+		cmocka_unit_test(state_keeps_accounts),
 	};
 
 	return cmocka_run_group_tests_name("detect", t, dir_setup, dir_teardown);
