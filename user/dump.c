@@ -61,9 +61,12 @@ int cmd_dump(int argc, char **argv)
 	}
 	o.ro.clock_offset = mono_to_unix_offset();
 	m.pairs = hs_pin_get(o.pin_dir, "pairs");
+	m.accounts = hs_pin_get(o.pin_dir, "accounts");
 	ret = report(&m, &o.ro);
 	if (m.pairs >= 0)
 		close(m.pairs);
+	if (m.accounts >= 0)
+		close(m.accounts);
 	close(m.tcp);
 	close(m.tls);
 	p0f_db_free();

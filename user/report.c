@@ -24,7 +24,7 @@
 #include "p0fdb.h"
 #include "util.h"
 
-enum { SK_IPS, SK_NETS, SK_TCP, SK__N };
+enum { SK_IPS, SK_NETS, SK_TCP, SK_ACCTS, SK__N };
 
 struct row {
 	char name[256];                 /* p0f signature or JA4 */
@@ -33,6 +33,7 @@ struct row {
 	const char *os;
 	__u64 count, first_ns, last_ns;
 	__u64 unvalidated;              /* TLS: ClientHellos not counted (handshake check) */
+	__u64 tags;                     /* account tags (the application's) */
 	__u8 hll[SK__N][HS_HLL_M];
 };
 
@@ -84,6 +85,7 @@ static void merge(struct rows *rs)
 		if (strcmp(o->name, x->name) == 0) {
 			o->count += x->count;
 			o->unvalidated += x->unvalidated;
+			o->tags += x->tags;
 			if (x->first_ns < o->first_ns) {
 				o->first_ns = x->first_ns;
 				memcpy(o->sni, x->sni, sizeof(o->sni));
@@ -105,7 +107,19 @@ static void merge(struct rows *rs)
 	for (void *_prev = NULL; bpf_map_get_next_key(fd, _prev, &key) == 0; _prev = &key) \
 		if (bpf_map_lookup_elem(fd, &key, buf) == 0)
 
-static int collect_tcp(int fd, struct rows *rs)
+/* The account tags of map key key (of kind) into row r. */
+static void add_accounts(int acct_fd, __u64 key, __u32 kind, struct row *r)
+{
+	struct hs_acct_key k = { .key = key, .kind = kind };
+	struct hs_acct a;
+
+	if (acct_fd >= 0 && !bpf_map_lookup_elem(acct_fd, &k, &a)) {
+		r->tags += a.tags;
+		hll_merge(r->hll[SK_ACCTS], a.hll_accounts);
+	}
+}
+
+static int collect_tcp(int fd, int acct_fd, struct rows *rs)
 {
 	struct hs_tcp_fp *v = malloc(sizeof(*v));
 	struct row *r;
@@ -125,12 +139,13 @@ static int collect_tcp(int fd, struct rows *rs)
 		r->last_ns = v->last_ns;
 		memcpy(r->hll[SK_IPS], v->hll_ips, HS_HLL_M);
 		memcpy(r->hll[SK_NETS], v->hll_nets, HS_HLL_M);
+		add_accounts(acct_fd, key, HS_ACCT_TCP, r);
 	}
 	free(v);
 	return 0;
 }
 
-static int collect_tls(int fd, struct rows *rs)
+static int collect_tls(int fd, int acct_fd, struct rows *rs)
 {
 	struct hs_tls_fp *v = malloc(sizeof(*v));
 	struct row *r;
@@ -155,6 +170,7 @@ static int collect_tls(int fd, struct rows *rs)
 		memcpy(r->hll[SK_IPS], v->hll_ips, HS_HLL_M);
 		memcpy(r->hll[SK_NETS], v->hll_nets, HS_HLL_M);
 		memcpy(r->hll[SK_TCP], v->hll_tcp, HS_HLL_M);
+		add_accounts(acct_fd, key, HS_ACCT_TLS, r);
 	}
 	free(v);
 	return 0;
@@ -192,6 +208,10 @@ static void print_json(const struct row *r, bool tls, const struct report_opts *
 	json_object_object_add(j, "last_seen", json_object_new_string(last));
 	if (tls)
 		json_object_object_add(j, "sni_sample", json_object_new_string(r->sni));
+	/* the application's account tags: null when it put none */
+	json_object_object_add(j, "account_tags", json_object_new_uint64(r->tags));
+	json_object_object_add(j, "accounts", r->tags ? json_object_new_uint64(est(r->hll[SK_ACCTS])) :
+							NULL);
 	json_line(stdout, j);
 }
 
@@ -341,9 +361,9 @@ int report(const struct fp_maps *m, const struct report_opts *o)
 	struct rows rs[2] = { { 0 } };
 	int err, k, ret = HS_EXIT_OK;
 
-	err = collect_tcp(m->tcp, &rs[0]);
+	err = collect_tcp(m->tcp, m->accounts, &rs[0]);
 	if (!err)
-		err = collect_tls(m->tls, &rs[1]);
+		err = collect_tls(m->tls, m->accounts, &rs[1]);
 	if (err) {
 		pr_warn("Couldn't read the fingerprint maps: %s", strerror(-err));
 		ret = HS_EXIT_ERR;

@@ -92,7 +92,7 @@ bg_job py_pid "${IN_CG[@]}" "$BED_PY" "$EX/sockopt_server.py" "$TMP/cert.pem" "$
 	"$BED_SRV_IP" 443 "$TMP/py.log" "$TMP/hmac.key"
 bg_job c_pid "${IN_CG[@]}" "$CSRV" "$TMP/cert.pem" "$TMP/key.pem" "$BED_SRV_IP" 8443 "$TMP/c.log" \
 	"$TMP/hmac.key"
-wait_for 10 grep -q listening "$TMP/py.log" && wait_for 10 grep -q listening "$TMP/c.log" ||
+wait_for 10 grep -qs listening "$TMP/py.log" && wait_for 10 grep -qs listening "$TMP/c.log" ||
 	fail "the two API servers listening expected: $(cat "$TMP/py.log" "$TMP/c.log" | head -c 400)"
 grep -qx "$py_pid" "$CG/cgroup.procs" && grep -qx "$c_pid" "$CG/cgroup.procs" &&
 	ok "both servers run in $CG" || fail "servers $py_pid $c_pid in $CG expected: $(cat "$CG/cgroup.procs")"
@@ -224,7 +224,7 @@ for ((i = 0; i < 300; i++)); do
 		pids=()
 	fi
 done
-wait "${pids[@]}"
+((${#pids[@]})) && wait "${pids[@]}"
 "$HS" dump --pin-dir "$BED_PINS" -j >"$TMP/dump2.json" 2>/dev/null
 curl_ja4=$(python3 -c '
 import json, sys
