@@ -577,7 +577,7 @@ int cmd_exporter(int argc, char **argv)
 				   .listen = HS_DEFAULT_LISTEN, .path = HS_DEFAULT_METRICS_PATH,
 				   .top = HS_METRICS_TOP };
 	struct metrics_src m = { .stats_fd = -1, .tcp_fd = -1, .tls_fd = -1, .enforce_fd = -1,
-				 .seen_fd = -1 };
+				 .seen_fd = -1, .acct_fd = -1 };
 	struct signalfd_siginfo si;
 	struct det_config dc;
 	unsigned int file_window;
@@ -604,6 +604,7 @@ int cmd_exporter(int argc, char **argv)
 	}
 	m.enforce_fd = hs_pin_get(m.pin_dir, "enforce");
 	m.seen_fd = hs_pin_get(m.pin_dir, "seen");
+	m.acct_fd = hs_pin_get(m.pin_dir, "accounts");
 	sfd = signal_fd((const int[]){ SIGINT, SIGTERM, 0 }, NULL);
 	if (sfd < 0) {
 		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
@@ -633,5 +634,7 @@ out:
 		close(m.enforce_fd);
 	if (m.seen_fd >= 0)
 		close(m.seen_fd);
+	if (m.acct_fd >= 0)
+		close(m.acct_fd);
 	return ret;
 }

@@ -157,6 +157,15 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 			fprintf(f, "\"} %.0f\n", v);
 		}
 	}
+	/* the application's account tags: a series only for a JA4 it tagged */
+	head(f, "fingerprint_accounts", "gauge",
+	     "Distinct accounts the application tagged a JA4's connections with (estimate).");
+	for (i = 0; i < shown; i++)
+		if (top[i].o->tags) {
+			fprintf(f, "hydrascope_fingerprint_accounts{ja4=\"");
+			label_value(f, top[i].o->name);
+			fprintf(f, "\"} %.0f\n", round(top[i].o->accounts));
+		}
 	head(f, "fingerprints", "gauge", "TLS fingerprints (JA4) in the current windows.");
 	fprintf(f, "hydrascope_fingerprints %zu\n", n);
 	head(f, "fingerprints_omitted", "gauge",
@@ -272,6 +281,8 @@ int metrics_render(struct metrics_src *m, FILE *f)
 	if (!m->rd && !(m->rd = fpr_new(FP_TLS)))
 		return -ENOMEM;
 	err = fpr_read(m->rd, m->tls_fd, -1, &rows, &n);
+	if (!err)
+		err = fpr_accounts(m->rd, m->acct_fd, HS_ACCT_TLS, -1);
 	if (err)
 		return err;
 	head(f, "build_info", "gauge", "hydrascope build; the value is 1.");

@@ -727,6 +727,7 @@ static int run_metrics(struct run_ctx *c)
 	m->tls_fd = bpf_map__fd(c->skel->maps.tls_fps);
 	m->enforce_fd = bpf_map__fd(c->skel->maps.enforce);
 	m->seen_fd = bpf_map__fd(c->skel->maps.seen);
+	m->acct_fd = bpf_map__fd(c->skel->maps.accounts);
 	m->seen_entries = &c->seen_entries;
 	m->win = c->win;
 	m->dc = &c->dc;         /* scores as the detector judges */
@@ -999,7 +1000,8 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx c = { .o = &o, .sig_fd = -1, .tm_fd = -1, .lock_fd = -1, .meta_fd = -1,
 			     .link_fd = -1, .egress_fd = -1, .names_fd = -1,
 			     .pins = { .link_fd = -1, .egress_fd = -1 },
-			     .msrc = { .enforce_fd = -1, .seen_fd = -1, .top = HS_METRICS_TOP } };
+			     .msrc = { .enforce_fd = -1, .seen_fd = -1, .acct_fd = -1,
+				       .top = HS_METRICS_TOP } };
 	size_t i;
 	int ret;
 
