@@ -52,6 +52,7 @@ struct top_rows {
 	struct top_row *r;
 	size_t n, cap;
 	size_t ids;                     /* map entries read */
+	bool tags;                      /* a row has account tags: ACCOUNTS shown */
 };
 
 /* Health counters worth watching next to the rows: blind spots of the
@@ -110,13 +111,15 @@ static int by_score(const void *a, const void *b)
 }
 
 /* Read tls_fps: one row per JA4, estimated, scored, sorted. 0 or -errno. */
-static int top_collect(struct fp_reader *rd, int tls_fd, const struct det_config *c,
-		       struct top_rows *rs)
+static int top_collect(struct fp_reader *rd, int tls_fd, int acct_fd,
+		       const struct det_config *c, struct top_rows *rs)
 {
 	struct det_obs *obs;
 	size_t n, i, nk;
 	int err = fpr_read(rd, tls_fd, -1, &obs, &n);
 
+	if (!err)
+		err = fpr_accounts(rd, acct_fd, HS_ACCT_TLS, -1);
 	if (err)
 		return err;
 	if (n > rs->cap) {
@@ -129,6 +132,7 @@ static int top_collect(struct fp_reader *rd, int tls_fd, const struct det_config
 	}
 	rs->n = n;
 	rs->ids = 0;
+	rs->tags = false;
 	for (i = 0; i < n; i++) {
 		struct top_row *r = &rs->r[i];
 
@@ -137,6 +141,7 @@ static int top_collect(struct fp_reader *rd, int tls_fd, const struct det_config
 		r->obs.nets = round(r->obs.nets);
 		r->obs.stacks = round(r->obs.stacks);
 		r->signals = det_signals(c, &r->obs, &r->score);
+		rs->tags |= r->obs.tags > 0;
 		fpr_keys(rd, i, &nk);
 		rs->ids += nk;
 	}
@@ -190,8 +195,8 @@ static void top_frame(FILE *f, const char *pin_dir, const struct top_rows *rs,
 	for (i = 0; i < n; i++)
 		if ((int)strlen(rs->r[i].obs.name) > w)
 			w = (int)strlen(rs->r[i].obs.name);
-	fprintf(f, "%-*s %8s %8s %8s %8s %8s %5s  %s\n", w, "JA4", "CONNS", "IPS", "NETS",
-		"CONNS/IP", "TCP SIGS", "SCORE", "SIGNALS");
+	fprintf(f, "%-*s %8s %8s %8s %8s %8s %5s  %s%s\n", w, "JA4", "CONNS", "IPS", "NETS",
+		"CONNS/IP", "TCP SIGS", "SCORE", rs->tags ? "ACCOUNTS  " : "", "SIGNALS");
 	for (i = 0; i < n; i++) {
 		const struct top_row *r = &rs->r[i];
 		size_t len = 0;
@@ -202,10 +207,16 @@ static void top_frame(FILE *f, const char *pin_dir, const struct top_rows *rs,
 			if (r->signals & (1u << s))
 				len += snprintf(sig + len, sizeof(sig) - len, "%s%s",
 						len ? "," : "", det_signal_name(s));
-		fprintf(f, "%-*s %8llu %8.0f %8.0f %8.2f %8.0f %5d  %s\n", w, r->obs.name,
+		fprintf(f, "%-*s %8llu %8.0f %8.0f %8.2f %8.0f %5d  ", w, r->obs.name,
 			(unsigned long long)r->obs.conns, r->obs.ips, r->obs.nets,
 			r->obs.ips > 0 ? (double)r->obs.conns / r->obs.ips : 0.0,
-			r->obs.stacks, r->score, *sig ? sig : "-");
+			r->obs.stacks, r->score);
+		/* the application's distinct accounts, when it tags any */
+		if (rs->tags && r->obs.tags)
+			fprintf(f, "%8.0f  ", round(r->obs.accounts));
+		else if (rs->tags)
+			fprintf(f, "%8s  ", "-");
+		fprintf(f, "%s\n", *sig ? sig : "-");
 	}
 	if (!rs->n)
 		fprintf(f, "(no TLS fingerprints in the current windows)\n");
@@ -231,7 +242,7 @@ struct top_ctx {
 	double t_prev;                  /* when the last frame was read */
 	bool have_prev;
 	bool tty;                       /* frames redrawn in place: cursor hidden */
-	int tls_fd, st_fd, sig_fd;
+	int tls_fd, st_fd, sig_fd, acct_fd;
 	sigset_t omask;                 /* the signal mask before */
 	char pin_path[4096];            /* tls_fps's pin: gone when the run stops */
 };
@@ -255,6 +266,7 @@ static int top_open(struct top_ctx *c)
 		err = hs_pin_open(pin_dir, "stats", &c->st_fd);
 	if (err)
 		return hs_err_exit(err);
+	c->acct_fd = hs_pin_get(pin_dir, "accounts");
 	snprintf(c->pin_path, sizeof(c->pin_path), "%s/tls_fps", pin_dir);
 	return 0;
 }
@@ -303,7 +315,7 @@ static int top_refresh(struct top_ctx *c)
 	}
 	err = hs_stats_read(c->st_fd, &c->st);
 	if (!err)
-		err = top_collect(c->rd, c->tls_fd, &c->dc, &c->rs);
+		err = top_collect(c->rd, c->tls_fd, c->acct_fd, &c->dc, &c->rs);
 	if (err) {
 		top_tty_end(c);
 		pr_warn("Couldn't read the maps: %s", strerror(-err));
@@ -372,12 +384,14 @@ static void top_close(struct top_ctx *c)
 		close(c->tls_fd);
 	if (c->st_fd >= 0)
 		close(c->st_fd);
+	if (c->acct_fd >= 0)
+		close(c->acct_fd);
 }
 
 int cmd_top(int argc, char **argv)
 {
 	struct top_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .top = TOP_DEFAULT_ROWS, .interval = 1 };
-	struct top_ctx c = { .o = &o, .tls_fd = -1, .st_fd = -1, .sig_fd = -1 };
+	struct top_ctx c = { .o = &o, .tls_fd = -1, .st_fd = -1, .sig_fd = -1, .acct_fd = -1 };
 	int ret = hs_opts_parse(&top_cmd, argc, argv, &o);
 
 	if (ret <= 0)

@@ -183,6 +183,24 @@ else
 	skip "unprivileged cases" "needs setpriv (util-linux)"
 fi
 
+# the README's sockopt snippets are lines of the examples the live test runs
+python3 - "$ROOT" >"$TMP/snippets.txt" 2>&1 <<'EOF'
+import re, sys
+root = sys.argv[1]
+readme = open(root + "/README.md").read()
+sec = readme.split("## The application joins in", 1)[1].split("\n## ", 1)[0]
+blocks = re.findall(r"```(python|c)\n(.*?)```", sec, re.S)
+files = {"python": "examples/sockopt_server.py", "c": "examples/sockopt_server.c"}
+assert {b[0] for b in blocks} == {"python", "c"}, blocks
+for lang, text in blocks:
+    src = open(root + "/" + files[lang]).read().splitlines()
+    for line in text.splitlines():
+        assert line in src, (files[lang], line)
+print(sum(len(t.splitlines()) for _, t in blocks), "lines")
+EOF
+[ $? -eq 0 ] && ok "README sockopt snippets: every line in the examples ($(cat "$TMP/snippets.txt"))" ||
+	fail "README sockopt snippets not in the examples: $(tail -n 2 "$TMP/snippets.txt")"
+
 # a user's CFLAGS and LDFLAGS on make's command line add to the project's
 # flags (include paths, -MMD, -Werror), they do not replace them
 if command -v make >/dev/null && command -v clang >/dev/null; then

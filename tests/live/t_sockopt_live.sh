@@ -77,7 +77,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	fail "certificate: $(cat "$TMP/openssl.log")"
 head -c 32 /dev/urandom >"$TMP/hmac.key"
 
-if ! hs_start hs_pid "$BED_PINS" "$TMP/run.log" --window $WINDOW -v --sockopt-cgroup "$CG"; then
+# accounts judged early: one window of warm-up, 50 accounts a window
+cat >"$TMP/detect.ini" <<'EOF2'
+[detect]
+warmup = 1
+min_accounts = 50
+EOF2
+MPORT=$((20000 + $$ % 20000))
+if ! hs_start hs_pid "$BED_PINS" "$TMP/run.log" --window $WINDOW -v --sockopt-cgroup "$CG" \
+	-c "$TMP/detect.ini" -j --alerts "$TMP/alerts.jsonl" --metrics "127.0.0.1:$MPORT"; then
 	fail "hydrascope run --sockopt-cgroup: attachment expected"
 	done_testing
 fi
@@ -240,7 +248,44 @@ tagged=$(grep -c '"account": "acct-' "$TMP/py.log")
 [ "$acc" = 3 ] && ok "3 accounts over 300 connections from 200 addresses: dump says accounts 3 for $curl_ja4" ||
 	fail "dump -j accounts 3 for $curl_ja4 expected, got '$acc' ($tagged tagged; $(grep -c . "$TMP/dump2.json") rows)"
 
-# ---- 4. the links go with run ----
+"$HS" top --pin-dir "$BED_PINS" --once >"$TMP/top.txt" 2>&1
+grep -q "ACCOUNTS" "$TMP/top.txt" && grep -E "^$curl_ja4 .* 3  " "$TMP/top.txt" >/dev/null &&
+	ok "top: an ACCOUNTS column, 3 for $curl_ja4" ||
+	fail "top with ACCOUNTS 3 for $curl_ja4 expected: $(head -c 800 "$TMP/top.txt")"
+nsx "$BED_SRV" curl -s "http://127.0.0.1:$MPORT/metrics" >"$TMP/metrics.txt"
+grep -q "^hydrascope_fingerprint_accounts{ja4=\"$curl_ja4\"} 3$" "$TMP/metrics.txt" &&
+	ok "metrics: hydrascope_fingerprint_accounts 3 for $curl_ja4" ||
+	fail "hydrascope_fingerprint_accounts 3 expected: $(grep accounts "$TMP/metrics.txt" | head -c 600)"
+
+# ---- 4. many accounts behind one fingerprint: an alert ----
+# 400 connections, each its own account, from the 200 addresses, in about
+# a window: the window close reads the tags beside the rows, the
+# detector's account signal fires
+pids=()
+for ((i = 0; i < 400; i++)); do
+	once curl 1 443 "many-$i" "${ADDRS[i % 200]}" &
+	pids+=($!)
+	if ((${#pids[@]} == 40)); then
+		wait "${pids[@]}"
+		pids=()
+	fi
+done
+((${#pids[@]})) && wait "${pids[@]}"
+wait_for $((WINDOW * 4)) grep -qs '"accounts"' "$TMP/alerts.jsonl"
+python3 - "$TMP/alerts.jsonl" "$curl_ja4" >"$TMP/acct-alert.txt" 2>&1 <<'EOF2'
+import json, sys
+for l in open(sys.argv[1]):
+    a = json.loads(l)
+    if a.get("ja4") == sys.argv[2] and "accounts" in a.get("reasons", []):
+        print("accounts=%s accounts_per_ip=%s reasons=%s" % (a["accounts"], a["accounts_per_ip"],
+              ",".join(a["reasons"])))
+        sys.exit(0 if a["accounts"] >= 100 else 1)
+sys.exit(1)
+EOF2
+[ $? -eq 0 ] && ok "alert for $curl_ja4 with accounts among its reasons ($(cat "$TMP/acct-alert.txt"))" ||
+	fail "an alert with 'accounts' for $curl_ja4 expected: $(cut -c1-300 "$TMP/alerts.jsonl" | tail -n 3)"
+
+# ---- 5. the links go with run ----
 bg_stop "$hs_pid"
 n_after=$(bpftool cgroup show "$CG" 2>/dev/null | grep -c sockopt)
 expect_eq "run stopped: no sockopt program left on $CG" 0 "$n_after"
