@@ -279,7 +279,8 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));
 	first = seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
-	hs_conn_record(ep, tcp_id, stack_id, id, ts);
+	if (!bench_no_conns)
+		hs_conn_record(ep, tcp_id, stack_id, id, ts);
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,

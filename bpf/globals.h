@@ -22,6 +22,9 @@ const volatile __u8 emit_every = 0;               /* replay: an event per SYN/he
  * of one packet are each a new connection; pruned by the verifier
  * everywhere else */
 const volatile __u8 bench_vary_src = 0;
+/* make bench only: no connection records (the conns map), to time what
+ * they cost beside the same program with them */
+const volatile __u8 bench_no_conns = 0;
 const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;

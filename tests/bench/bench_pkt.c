@@ -20,7 +20,9 @@
  * one again from the same sources on other ports (known to the
  * fingerprint: novelty's common path, one lookup), and each segment of a
  * two-segment ClientHello; the SYN before them is sent untimed. The empty
- * program is timed the same way for these. A floor beside them: a program
+ * program is timed the same way for these; the curl-like one again with
+ * and without connection records (bench_no_conns), their difference what
+ * a record costs. A floor beside them: a program
  * doing one hash-map lookup and an atomic add, the least a fingerprint
  * update costs. Also the memory of every map at its default size (the
  * kernel's own accounting, fdinfo memlock; the seen map's is its own line,
@@ -234,7 +236,7 @@ static void memory(struct hs_bpf *skel)
 	       (double)memlock(bpf_map__fd(skel->maps.tcp_fps)) / HS_TCP_FP_MAX);
 }
 
-static struct hs_bpf *load(bool vary)
+static struct hs_bpf *load(bool vary, bool no_conns)
 {
 	/* new sources (vary): no SYN is seen for them, so their ClientHellos
 	 * count only without the handshake check; that is the path timed */
@@ -244,6 +246,7 @@ static struct hs_bpf *load(bool vary)
 	if (!skel)
 		return NULL;
 	skel->rodata->bench_vary_src = vary;
+	skel->rodata->bench_no_conns = no_conns;
 	if (hs_load(skel, NULL)) {
 		hs_bpf__destroy(skel);
 		return NULL;
@@ -266,8 +269,8 @@ int main(void)
 	CPU_SET(1, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		CPU_SET(0, &cpus), sched_setaffinity(0, sizeof(cpus), &cpus);
-	skel = load(false);
-	flood = load(true);
+	skel = load(false, false);
+	flood = load(true, false);
 	empty = empty_prog();
 	if (!skel || !flood || empty < 0) {
 		fprintf(stderr, "bench_pkt: couldn't load the programs (root needed)\n");
@@ -356,6 +359,27 @@ int main(void)
 		len = pkt_hello(i, hello, sizeof(hello));
 		snprintf(name, sizeof(name), "pkt_hello_%s_%dB_ns", stacks[i], len);
 		printf("%s %.1f ns\n", name, per_conn(fd, empty, hello, len, 0, 0, i));
+	}
+	{
+		/* the connection record's cost: a fresh connection's hello on two
+		 * programs loaded afresh, with records and without, in the same
+		 * run (the same sources, ports and map state) */
+		struct hs_bpf *wc = load(false, false), *nc = load(false, true);
+
+		len = pkt_hello(1, hello, sizeof(hello));
+		if (wc && nc) {
+			double with = per_conn(bpf_program__fd(wc->progs.hs_xdp), empty, hello, len,
+					       0, 0, 1);
+			double without = per_conn(bpf_program__fd(nc->progs.hs_xdp), empty, hello,
+						  len, 0, 0, 1);
+
+			printf("pkt_hello_curl_no_conn_record_ns %.1f ns\n", without);
+			printf("pkt_hello_curl_with_conn_record_ns %.1f ns\n", with);
+			printf("pkt_conn_record_ns %.1f ns\n", with - without);
+			printf("pkt_conn_record_ratio %.2f x\n", without > 0 ? with / without : 0);
+		}
+		hs_bpf__destroy(wc);
+		hs_bpf__destroy(nc);
 	}
 	/* Chrome-like again, from round 0's sources (known to its JA4) */
 	len = pkt_hello(0, hello, sizeof(hello));
