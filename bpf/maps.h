@@ -158,10 +158,12 @@ struct {
 } names SEC(".maps");
 
 /* Account tags of this window and the last, per fingerprint (struct
- * hs_acct_key): read and cleared with the fingerprint maps. */
+ * hs_acct_key): read and cleared with the fingerprint maps. Allocated as
+ * tags come (most sites tag nothing). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, HS_ACCT_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);   /* memory only where tags are */
 	__type(key, struct hs_acct_key);
 	__type(value, struct hs_acct);
 } accounts SEC(".maps");
