@@ -584,8 +584,7 @@ static int socket_make(struct lookup_server *s, const struct lookup_opts *o)
 	return 0;
 }
 
-struct lookup_server *lookup_open(const struct lookup_opts *o, const struct conn_maps *m,
-				  int tag_fd)
+struct lookup_server *lookup_open(const struct lookup_opts *o)
 {
 	struct lookup_server *s = calloc(1, sizeof(*s));
 	int i;
@@ -595,8 +594,7 @@ struct lookup_server *lookup_open(const struct lookup_opts *o, const struct conn
 		return NULL;
 	}
 	s->lfd = -1;
-	s->m = *m;
-	s->tag_fd = tag_fd;
+	s->tag_fd = -1;
 	s->rate = o->rate;
 	s->burst = o->rate / 10 > 1 ? o->rate / 10 : 1;
 	for (i = 0; i < LK_CLIENTS_MAX; i++)
@@ -614,12 +612,14 @@ struct lookup_server *lookup_open(const struct lookup_opts *o, const struct conn
 	return s;
 }
 
-int lookup_start(struct lookup_server *s)
+int lookup_start(struct lookup_server *s, const struct conn_maps *m, int tag_fd)
 {
 	int err;
 
 	if (!s)
 		return 0;
+	s->m = *m;
+	s->tag_fd = tag_fd;
 	err = pthread_create(&s->thread, NULL, serve, s);
 	if (err) {
 		pr_warn("Couldn't start the lookup socket's thread: %s", strerror(err));

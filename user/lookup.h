@@ -31,14 +31,14 @@ int hs_opt_lookup_path(const struct hs_opt *o, const char *arg, void *dst);
 
 struct lookup_server;
 /* The socket bound and listening at o->path (a stale one of a killed run
- * replaced; anything else there refused), its mode and group set; the maps
- * it answers from and the hs_tag program's fd (tags) are the caller's and
- * must outlive it. NULL with one line said. */
-struct lookup_server *lookup_open(const struct lookup_opts *o, const struct conn_maps *m,
-				  int tag_fd);
-/* Serve in a thread of its own (started once the caller has dropped its
- * capabilities: the thread has none either). 0 or -errno (said). */
-int lookup_start(struct lookup_server *s);
+ * replaced; anything else there refused), its mode and group set: made
+ * before anything is loaded. NULL with one line said. */
+struct lookup_server *lookup_open(const struct lookup_opts *o);
+/* Serve it in a thread of its own from the maps m and the hs_tag program
+ * (tag_fd; -1: no tags), which are the caller's and must outlive it.
+ * Started once the caller has dropped its capabilities: the thread has
+ * none either. 0 or -errno (said); s NULL: nothing to do. */
+int lookup_start(struct lookup_server *s, const struct conn_maps *m, int tag_fd);
 /* Stop serving, close every connection, remove the socket file. */
 void lookup_stop(struct lookup_server *s);
 

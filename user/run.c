@@ -619,9 +619,19 @@ static int run_metrics(struct run_ctx *c)
 	return 0;
 }
 
-/* --lookup-socket: bound and listening now (a bad path fails before the
- * program is attached), served once capabilities are dropped. */
+/* --lookup-socket: bound and listening before anything is loaded (a
+ * path that can't be served fails first), served once capabilities are
+ * dropped (run_loop). */
 static int run_lookup(struct run_ctx *c)
+{
+	if (!c->o->lk.path)
+		return 0;
+	c->lk = lookup_open(&c->o->lk);
+	return c->lk ? 0 : HS_EXIT_ERR;
+}
+
+/* The lookup socket's thread, on the maps and the hs_tag program. */
+static int run_lookup_start(struct run_ctx *c)
 {
 	struct hs_bpf *skel = c->skel;
 	struct conn_maps m = {
@@ -630,10 +640,7 @@ static int run_lookup(struct run_ctx *c)
 		.names = bpf_map__fd(skel->maps.names),
 	};
 
-	if (!c->o->lk.path)
-		return 0;
-	c->lk = lookup_open(&c->o->lk, &m, bpf_program__fd(skel->progs.hs_tag));
-	return c->lk ? 0 : HS_EXIT_ERR;
+	return lookup_start(c->lk, &m, bpf_program__fd(skel->progs.hs_tag)) ? HS_EXIT_ERR : 0;
 }
 
 /* The events of new fingerprints, and the windows: every window_s seconds
@@ -810,7 +817,7 @@ static int run_loop(struct run_ctx *c)
 		return HS_EXIT_ERR;
 	/* after the drop: a thread has the capabilities of the one that
 	 * made it */
-	if (lookup_start(c->lk))
+	if (run_lookup_start(c))
 		return HS_EXIT_ERR;
 	for (;;) {
 		struct pollfd pfd[3] = {
@@ -885,8 +892,8 @@ static void run_teardown(struct run_ctx *c)
 
 /* Set up, in this order; each step says why when it fails. */
 static int (*const run_steps[])(struct run_ctx *c) = {
-	run_signals, run_detector, run_pin_dir, run_load, run_state_dir, run_seen_load,
-	run_metrics, run_lookup, run_events, run_enforce, run_attach,
+	run_signals, run_detector, run_lookup, run_pin_dir, run_load, run_state_dir,
+	run_seen_load, run_metrics, run_events, run_enforce, run_attach,
 };
 
 int cmd_run(int argc, char **argv)
