@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -118,38 +119,92 @@ static int name_of(int fd, __u64 id, __u32 kind, char *buf, size_t len)
 	return 0;
 }
 
+#define CACHE_SLOTS 256   /* per kind */
+
+struct conn_cache {
+	struct {
+		__u64 id;         /* generation bit cleared; 0: empty */
+		char ja4[64], ja4_r[HS_JA4_R_TEXT];
+	} tls[CACHE_SLOTS];
+	struct {
+		__u64 id;
+		char sig[160], stack[160];
+		const char *os;   /* the p0f database's, loaded for the process */
+	} tcp[CACHE_SLOTS];
+};
+
+struct conn_cache *conn_cache_new(void)
+{
+	return calloc(1, sizeof(struct conn_cache));
+}
+
+void conn_cache_free(struct conn_cache *c)
+{
+	free(c);
+}
+
+static unsigned int cache_slot(__u64 id)
+{
+	return (unsigned int)(hs_mix64(id) & (CACHE_SLOTS - 1));
+}
+
 void conn_tls_names(const struct conn_maps *m, __u64 tls_id, struct conn_names *nm)
 {
+	__u64 id = HS_GEN_KEY(tls_id, 0);
+	unsigned int i = cache_slot(id);
 	struct hs_tls_fp v;
 
 	nm->ja4[0] = nm->ja4_r[0] = '\0';
-	if (!tls_id)
+	if (!id)
 		return;
-	if (!lookup_either_gen(m->tls, tls_id, &v)) {
-		/* as dump names it */
-		if (tls_ja4(&v.hello, nm->ja4, sizeof(nm->ja4), nm->ja4_r, sizeof(nm->ja4_r)))
-			snprintf(nm->ja4, sizeof(nm->ja4), "unrenderable-%016llx",
-				 (unsigned long long)HS_GEN_KEY(tls_id, 0));
+	if (m->cache && m->cache->tls[i].id == id) {
+		memcpy(nm->ja4, m->cache->tls[i].ja4, sizeof(nm->ja4));
+		memcpy(nm->ja4_r, m->cache->tls[i].ja4_r, sizeof(nm->ja4_r));
 		return;
 	}
-	name_of(m->names, tls_id, HS_NAME_TLS, nm->ja4, sizeof(nm->ja4));
+	if (lookup_either_gen(m->tls, id, &v)) {
+		name_of(m->names, id, HS_NAME_TLS, nm->ja4, sizeof(nm->ja4));
+		return;
+	}
+	/* as dump names it */
+	if (tls_ja4(&v.hello, nm->ja4, sizeof(nm->ja4), nm->ja4_r, sizeof(nm->ja4_r)))
+		snprintf(nm->ja4, sizeof(nm->ja4), "unrenderable-%016llx", (unsigned long long)id);
+	if (m->cache) {
+		m->cache->tls[i].id = id;
+		memcpy(m->cache->tls[i].ja4, nm->ja4, sizeof(nm->ja4));
+		memcpy(m->cache->tls[i].ja4_r, nm->ja4_r, sizeof(nm->ja4_r));
+	}
 }
 
 static void tcp_names(const struct conn_maps *m, __u64 tcp_id, struct conn_names *nm)
 {
+	__u64 id = HS_GEN_KEY(tcp_id, 0);
+	unsigned int i = cache_slot(id);
 	struct hs_tcp_fp v;
 
 	nm->tcp_sig[0] = nm->tcp_stack[0] = '\0';
 	nm->os = NULL;
-	if (!tcp_id)
+	if (!id)
 		return;
-	if (!lookup_either_gen(m->tcp, tcp_id, &v)) {
-		p0f_render(&v.sig, nm->tcp_sig, sizeof(nm->tcp_sig));
-		p0f_render_stack(&v.sig, nm->tcp_stack, sizeof(nm->tcp_stack));
-		nm->os = p0f_db_label(&v.sig);
+	if (m->cache && m->cache->tcp[i].id == id) {
+		memcpy(nm->tcp_sig, m->cache->tcp[i].sig, sizeof(nm->tcp_sig));
+		memcpy(nm->tcp_stack, m->cache->tcp[i].stack, sizeof(nm->tcp_stack));
+		nm->os = m->cache->tcp[i].os;
 		return;
 	}
-	name_of(m->names, tcp_id, HS_NAME_TCP, nm->tcp_sig, sizeof(nm->tcp_sig));
+	if (lookup_either_gen(m->tcp, id, &v)) {
+		name_of(m->names, id, HS_NAME_TCP, nm->tcp_sig, sizeof(nm->tcp_sig));
+		return;
+	}
+	p0f_render(&v.sig, nm->tcp_sig, sizeof(nm->tcp_sig));
+	p0f_render_stack(&v.sig, nm->tcp_stack, sizeof(nm->tcp_stack));
+	nm->os = p0f_db_label(&v.sig);
+	if (m->cache) {
+		m->cache->tcp[i].id = id;
+		memcpy(m->cache->tcp[i].sig, nm->tcp_sig, sizeof(nm->tcp_sig));
+		memcpy(m->cache->tcp[i].stack, nm->tcp_stack, sizeof(nm->tcp_stack));
+		m->cache->tcp[i].os = nm->os;
+	}
 }
 
 /* The flow slot of the connection client -> server, as the program finds

@@ -16,11 +16,21 @@
 
 struct json_object;
 
+struct conn_cache;
+
 /* The maps a connection is read from; -1 for one not there (an older
- * instance: no flows or names). */
+ * instance: no flows or names). cache: the names rendered lately, or NULL. */
 struct conn_maps {
 	int conns, flows, tls, tcp, names;
+	struct conn_cache *cache;
 };
+
+/* Names rendered from fingerprint entries, kept by id (an id's names never
+ * change): a reader that answers many lookups renders each fingerprint
+ * once, and still names it once its entries are gone with their window.
+ * Direct-mapped, a few hundred fingerprints; one thread's. */
+struct conn_cache *conn_cache_new(void);
+void conn_cache_free(struct conn_cache *c);
 
 /* One side of a connection: its address in network order (IPv4 in the
  * first 4 bytes), port in host order, family 4 or 6. */

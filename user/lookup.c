@@ -619,6 +619,11 @@ int lookup_start(struct lookup_server *s, const struct conn_maps *m, int tag_fd)
 	if (!s)
 		return 0;
 	s->m = *m;
+	s->m.cache = conn_cache_new();
+	if (!s->m.cache) {
+		pr_warn("Couldn't start the lookup socket: %s", strerror(errno));
+		return -ENOMEM;
+	}
 	s->tag_fd = tag_fd;
 	err = pthread_create(&s->thread, NULL, serve, s);
 	if (err) {
@@ -649,6 +654,7 @@ void lookup_stop(struct lookup_server *s)
 		unlink(s->path);
 	if (s->stop_fd >= 0)
 		close(s->stop_fd);
+	conn_cache_free(s->m.cache);
 	free(s);
 }
 

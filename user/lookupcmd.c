@@ -94,7 +94,7 @@ static void lookup_close(struct conn_maps *m)
 int cmd_lookup(int argc, char **argv)
 {
 	struct lookup_cli_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB };
-	struct conn_maps m = { -1, -1, -1, -1, -1 };
+	struct conn_maps m = { -1, -1, -1, -1, -1, NULL };
 	struct conn_side client, server;
 	char side[CONN_SIDE_TEXT];
 	struct conn_info ci;
