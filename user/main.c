@@ -23,6 +23,7 @@ static const struct {
 	{ "replay", cmd_replay, "feed pcap files through the XDP program offline" },
 	{ "top", cmd_top, "live view of the busiest TLS fingerprints and their scores" },
 	{ "exporter", cmd_exporter, "serve a running instance's maps to Prometheus" },
+	{ "lookup", cmd_lookup, "what a running instance knows of one connection" },
 };
 
 static void usage(FILE *f)

@@ -2,6 +2,7 @@
 /* Command-line options from one table per command: getopt_long's
  * arguments, the check of each value and the -h text. */
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,4 +323,21 @@ int hs_opt_verbose(const struct hs_opt *o, const char *arg, void *dst)
 	(void)o, (void)arg, (void)dst;
 	hs_verbose++;
 	return 0;
+}
+
+int hs_opt_group(const struct hs_opt *o, const char *arg, void *dst)
+{
+	struct group *g = getgrnam(arg);
+	unsigned long long n;
+
+	if (g) {
+		*(gid_t *)dst = g->gr_gid;
+		return 0;
+	}
+	if (!parse_uint(arg, 0xfffffffe, &n)) {
+		*(gid_t *)dst = (gid_t)n;
+		return 0;
+	}
+	pr_warn("invalid --%s '%s' (no such group)", o->name, arg);
+	return -1;
 }

@@ -77,6 +77,8 @@ int hs_opts_parse(const struct hs_cmd_opts *c, int argc, char **argv, void *opts
 int hs_opts_exit(int rc);
 /* The name of value in names, or NULL. */
 const char *hs_opt_name_of(const struct hs_opt_name *names, unsigned int value);
+/* A group name or number, as a gid_t. */
+int hs_opt_group(const struct hs_opt *o, const char *arg, void *dst);
 /* -v: hs_verbose one higher each time. */
 int hs_opt_verbose(const struct hs_opt *o, const char *arg, void *dst);
 

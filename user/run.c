@@ -7,7 +7,6 @@
 #define _GNU_SOURCE  /* sigabbrev_np */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -39,6 +38,7 @@
 #include "exporter.h"
 #include "fps.h"
 #include "log.h"
+#include "lookup.h"
 #include "opts.h"
 #include "metrics.h"
 #include "p0fdb.h"
@@ -53,25 +53,6 @@
 /* The seen history is saved at least this often (and when run exits): a
  * save of a full map (a million entries) takes about a second. */
 #define SEEN_SAVE_S 300
-
-/* --pin-group: a group name or number; 0 or -1 (said). */
-static int parse_group(const struct hs_opt *o, const char *s, void *dst)
-{
-	struct group *g = getgrnam(s);
-	unsigned long long n;
-
-	(void)o;
-	if (g) {
-		*(gid_t *)dst = g->gr_gid;
-		return 0;
-	}
-	if (!parse_uint(s, 0xfffffffe, &n)) {
-		*(gid_t *)dst = (gid_t)n;
-		return 0;
-	}
-	pr_warn("invalid --pin-group '%s' (no such group)", s);
-	return -1;
-}
 
 /* --sockopt-cgroup, repeatable: the cgroups (v2) whose processes may ask
  * their sockets (hydrascope/sockopt.h). */
@@ -108,6 +89,7 @@ struct run_opts {
 	struct hs_config cfg;
 	struct cg_list cgroups;
 	struct web_limits web;
+	struct lookup_opts lk;
 	const char *ifname, *pin_dir, *db, *alerts, *config, *state_dir, *metrics;
 	unsigned int mode;               /* XDP_FLAGS_DRV_MODE or _SKB_MODE; 0: the best */
 	gid_t pin_gid;                   /* (gid_t)-1: root only */
@@ -115,7 +97,7 @@ struct run_opts {
 	unsigned long long enforce_ttl;  /* 0: 10 windows */
 	double min_ips;                  /* 0: the file's, else the default */
 	unsigned int enforce;            /* HS_ENF_* */
-	bool keep, json, redact, web_given;
+	bool keep, json, redact, web_given, lk_given;
 };
 
 static const struct hs_opt_name mode_names[] = {
@@ -141,7 +123,7 @@ static const struct hs_cmd_opts run_cmd = {
 			       "where maps are pinned (default " HS_DEFAULT_PIN_DIR ")"),
 		{ .name = "keep-maps", .kind = HS_OPT_FLAG, RO(keep),
 		  .help = "leave the pinned maps in place on exit" },
-		{ .name = "pin-group", .arg = "GROUP", .kind = HS_OPT_FUNC, .parse = parse_group,
+		{ .name = "pin-group", .arg = "GROUP", .kind = HS_OPT_FUNC, .parse = hs_opt_group,
 		  RO(pin_gid),
 		  .help = "let GROUP read the pins (0440, directory 0750):\n"
 			  "dump, status, top and the exporter run as its\n"
@@ -185,6 +167,12 @@ static const struct hs_cmd_opts run_cmd = {
 			  HS_DEFAULT_LISTEN ", the exporter's default), within:" },
 		{ .kind = HS_OPT_GROUP, .group = hs_web_opts, RO(web),
 		  HS_SEEN(struct run_opts, web_given), .col = 31 },
+		{ .name = "lookup-socket", .arg = "PATH", .kind = HS_OPT_FUNC,
+		  .parse = hs_opt_lookup_path, RO(lk.path),
+		  .help = "answer lookups of connections and take account\n"
+			  "tags on a unix socket at PATH, with:" },
+		{ .kind = HS_OPT_GROUP, .group = hs_lookup_opts, RO(lk),
+		  HS_SEEN(struct run_opts, lk_given), .col = 35 },
 		{ .kind = HS_OPT_GROUP, .group = hs_dp_opts, RO(cfg) },
 		HS_OPT_VERBOSE("more detail; repeat for libbpf debug output"),
 		{ 0 }
@@ -435,6 +423,10 @@ static int run_parse(int argc, char **argv, struct run_opts *o, struct det_confi
 		pr_warn("the --web.* options need --metrics");
 		return HS_EXIT_USAGE;
 	}
+	if (o->lk_given && !o->lk.path) {
+		pr_warn("the --lookup-socket-* options need --lookup-socket");
+		return HS_EXIT_USAGE;
+	}
 	if (!o->enforce_ttl)
 		o->enforce_ttl = 10 * o->window_s;
 	else if (o->enforce_ttl < o->window_s)
@@ -464,6 +456,7 @@ struct run_ctx {
 	struct ring_buffer *rb;
 	struct metrics_src msrc;
 	struct exporter *exp;
+	struct lookup_server *lk;     /* --lookup-socket */
 	unsigned int made;            /* HS_PIN_* this run pinned anew */
 	struct bpf_link *sockopt[2 * RUN_CGROUPS_MAX];  /* --sockopt-cgroup's */
 	unsigned int nsockopt;
@@ -740,6 +733,30 @@ static int run_metrics(struct run_ctx *c)
 	return 0;
 }
 
+/* --lookup-socket: bound and listening before anything is loaded (a
+ * path that can't be served fails first), served once capabilities are
+ * dropped (run_loop). */
+static int run_lookup(struct run_ctx *c)
+{
+	if (!c->o->lk.path)
+		return 0;
+	c->lk = lookup_open(&c->o->lk);
+	return c->lk ? 0 : HS_EXIT_ERR;
+}
+
+/* The lookup socket's thread, on the maps and the hs_tag program. */
+static int run_lookup_start(struct run_ctx *c)
+{
+	struct hs_bpf *skel = c->skel;
+	struct conn_maps m = {
+		.conns = bpf_map__fd(skel->maps.conns), .flows = bpf_map__fd(skel->maps.flows),
+		.tls = bpf_map__fd(skel->maps.tls_fps), .tcp = bpf_map__fd(skel->maps.tcp_fps),
+		.names = bpf_map__fd(skel->maps.names),
+	};
+
+	return lookup_start(c->lk, &m, bpf_program__fd(skel->progs.hs_tag)) ? HS_EXIT_ERR : 0;
+}
+
 /* The events of new fingerprints, and the windows: every window_s seconds
  * a tick flips the generation and judges the window that ended. */
 static int run_events(struct run_ctx *c)
@@ -841,6 +858,8 @@ static void run_started(struct run_ctx *c)
 			o->enforce_ttl);
 	if (c->exp)
 		pr_info("metrics on http://%s%s", o->metrics, HS_DEFAULT_METRICS_PATH);
+	if (c->lk)
+		pr_info("lookups on %s", o->lk.path);
 	win_load(c->win, c->state_path);
 	run_seen_said(c);
 	/* an empty seen map (no history to restore): every source is new to
@@ -912,6 +931,10 @@ static int run_loop(struct run_ctx *c)
 {
 	if (drop_capabilities())
 		return HS_EXIT_ERR;
+	/* after the drop: a thread has the capabilities of the one that
+	 * made it */
+	if (run_lookup_start(c))
+		return HS_EXIT_ERR;
 	for (;;) {
 		struct pollfd pfd[3] = {
 			{ .fd = c->sig_fd, .events = POLLIN },
@@ -952,6 +975,7 @@ static void run_teardown(struct run_ctx *c)
 	unsigned int i;
 
 	exporter_stop(c->exp);     /* its thread reads the maps: first */
+	lookup_stop(c->lk);        /* so does this one's */
 	for (i = 0; i < c->nsockopt; i++)
 		bpf_link__destroy(c->sockopt[i]);
 	fpr_free(c->msrc.rd);
@@ -988,14 +1012,15 @@ static void run_teardown(struct run_ctx *c)
 
 /* Set up, in this order; each step says why when it fails. */
 static int (*const run_steps[])(struct run_ctx *c) = {
-	run_signals, run_detector, run_pin_dir, run_load, run_state_dir, run_seen_load,
-	run_metrics, run_events, run_enforce, run_attach, run_sockopt,
+	run_signals, run_detector, run_lookup, run_pin_dir, run_load, run_state_dir,
+	run_seen_load, run_metrics, run_events, run_enforce, run_attach, run_sockopt,
 };
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB,
 			      .state_dir = HS_DEFAULT_STATE_DIR, .web = HS_WEB_DEFAULTS,
+			      .lk = HS_LOOKUP_DEFAULTS,
 			      .pin_gid = (gid_t)-1 };
 	struct run_ctx c = { .o = &o, .sig_fd = -1, .tm_fd = -1, .lock_fd = -1, .meta_fd = -1,
 			     .link_fd = -1, .egress_fd = -1, .names_fd = -1,

@@ -24,7 +24,7 @@ expect_exit "no command" 2 "$HS"
 expect_exit "unknown command" 2 "$HS" frobnicate
 expect_exit "top-level help" 0 "$HS" -h
 grep -q '^Usage: hydrascope COMMAND' "$TMP/out" && ok "help names the usage" || fail "help text"
-for c in run dump status replay top exporter; do
+for c in run dump status replay top exporter lookup; do
 	expect_exit "$c -h" 0 "$HS" $c -h
 	grep -q "^Usage: hydrascope $c" "$TMP/out" && ok "$c -h prints usage" || fail "$c -h usage"
 	expect_exit "$c unknown flag" 2 "$HS" $c --no-such-flag
@@ -39,7 +39,7 @@ help_opts() {
 }
 man8=$ROOT/user/hydrascope.8
 man_missing=
-for c in run dump status replay top exporter; do
+for c in run dump status replay top exporter lookup; do
 	help_opts $c >"$TMP/opts"
 	n=$(wc -l <"$TMP/opts")
 	dups=$(cut -d' ' -f1 "$TMP/opts" | sort | uniq -d | tr '\n' ' ')
@@ -86,6 +86,25 @@ expect_exit "dump --top x" 2 "$HS" dump --top 12x
 expect_exit "dump --top -1" 2 "$HS" dump --top -1
 expect_exit "dump extra arg" 2 "$HS" dump extra
 expect_exit "replay without file" 2 "$HS" replay
+expect_exit "lookup without a client" 2 "$HS" lookup
+for bad in 198.18.1.2 198.18.1.2:0 198.18.1.2:65536 host:80 "[198.18.1.2]:80" ""; do
+	expect_exit "lookup '$bad'" 2 "$HS" lookup "$bad"
+done
+expect_exit "lookup with a bad server side" 2 "$HS" lookup 198.18.1.2:40000 198.18.0.2
+expect_exit "lookup, client and server of two families" 2 "$HS" lookup 198.18.1.2:40000 "[::1]:443"
+expect_exit "lookup with three sides" 2 "$HS" lookup 198.18.1.2:1 198.18.0.2:443 198.18.0.3:443
+expect_exit "lookup --account (tags go through the socket)" 2 "$HS" lookup --account 12 198.18.1.2:1
+expect_exit "run --lookup-socket-mode without --lookup-socket" 2 "$HS" run -i lo --lookup-socket-mode 0600
+for bad in 0800 777x -1 01000 ""; do
+	expect_exit "run --lookup-socket-mode '$bad'" 2 "$HS" run -i lo --lookup-socket /tmp/$TAG.sock \
+		--lookup-socket-mode "$bad"
+done
+expect_exit "run --lookup-socket-group unknown" 2 "$HS" run -i lo --lookup-socket /tmp/$TAG.sock \
+	--lookup-socket-group hsnosuchgroup$$
+expect_exit "run --lookup-socket-rate x" 2 "$HS" run -i lo --lookup-socket /tmp/$TAG.sock \
+	--lookup-socket-rate x
+expect_exit "run --lookup-socket too long" 2 "$HS" run -i lo --lookup-socket "/tmp/$(printf 'x%.0s' {1..120})"
+expect_exit "run --lookup-socket ''" 2 "$HS" run -i lo --lookup-socket ""
 for bad in 0 65536 443,,80 x 1,2,3,4,5,6,7,8,9 ""; do
 	expect_exit "run --ports '$bad'" 2 "$HS" run -i lo --ports "$bad"
 done
@@ -121,6 +140,8 @@ pins=/sys/fs/bpf/$TAG-none
 expect_exit "dump without instance" 1 "$HS" dump --pin-dir "$pins"
 grep -q "is 'hydrascope run' running" "$TMP/err" && ok "dump says why" || fail "dump message: $(cat "$TMP/err")"
 expect_exit "status without instance" 1 "$HS" status --pin-dir "$pins"
+expect_exit "lookup without instance" 1 "$HS" lookup --pin-dir "$pins" 198.18.1.2:40000
+grep -q "is 'hydrascope run' running" "$TMP/err" && ok "lookup says why" || fail "lookup message: $(cat "$TMP/err")"
 expect_exit "run pin dir off bpffs" 1 "$HS" run -i lo --pin-dir /tmp/$TAG/x
 
 python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/syn.pcap" --count 50
