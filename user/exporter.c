@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/capability.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -275,6 +276,15 @@ static void *serve(void *arg)
 		{ .fd = di->epoll_fd, .events = POLLIN },
 		{ .fd = e->stop_fd, .events = POLLIN },
 	};
+	cap_t none = cap_init();
+
+	/* a thread's capabilities are its own: this one, which answers the
+	 * network, holds none (the maps and the pins it reads are open or
+	 * readable without), whatever the thread that started it keeps */
+	if (!none || cap_set_proc(none))
+		pr_warn("exporter: couldn't drop the HTTP thread's capabilities: %s",
+			strerror(errno));
+	cap_free(none);
 
 	for (;;) {
 		MHD_UNSIGNED_LONG_LONG mhd_ms;
