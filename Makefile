@@ -17,7 +17,7 @@ DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
 	      libmicrohttpd-dev libcap-dev libclang-rt-14-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux passwd \
-	      openssl curl gnutls-bin wget nodejs chromium prometheus wrk
+	      openssl curl gnutls-bin wget nodejs chromium prometheus wrk nginx-light
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 # AddressSanitizer and UndefinedBehaviorSanitizer: the fuzz targets always,

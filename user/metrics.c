@@ -55,6 +55,8 @@ static const char *help_of(const char *metric)
 		{ "enforce_scoped_matched_total", "Of enforce_matched_total, by a scoped entry: a source new to the JA4 (novel) or the JA4 over a new TCP stack (pair)." },
 		{ "enforce_scoped_dropped_total", "Of enforce_dropped_total, by a scoped entry, by scope." },
 		{ "flows_not_tracked_total", "SYNs to a TLS port not tracked: their flow slot held by a handshake in progress (floods)." },
+		{ "sockopt_requests_total", "getsockopt(SOL_HYDRASCOPE) calls of the --sockopt-cgroup cgroups, answered or failed (no record, no name yet, a short buffer)." },
+		{ "account_tags_total", "Account tags put on connections or fingerprint ids (setsockopt, the lookup socket)." },
 	};
 	size_t i;
 
