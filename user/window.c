@@ -475,7 +475,6 @@ static void on_tcp_alert(void *ctx, const struct det_alert *a)
 	on_alert(ctx, FP_TCP, a);
 }
 
-/* Read, clear and judge one kind's window. */
 /* Read a side's window (generation gen) and clear it from the map for the
  * next one: the program writes the other generation meanwhile (replay
  * runs one packet at a time, so nothing is written at all). */
