@@ -134,7 +134,7 @@ INLINE void sock_conn(struct bpf_sock *sk, struct hs_conn_fp *fp)
 	struct hs_conn_key k;
 	struct hs_conn *c;
 	struct hs_flow *f;
-	__u32 slot, a, b, ports;
+	__u32 a, b, ports;
 
 	if (sock_conn_key(sk, &k, &ep))
 		return;
@@ -152,13 +152,12 @@ INLINE void sock_conn(struct bpf_sock *sk, struct hs_conn_fp *fp)
 		fp->hello_ns = c->hello_ns;
 		return;
 	}
-	/* flow_slot's hash, from the socket's side */
+	/* its flow slot, from the socket's side */
 	__builtin_memcpy(&a, &ep.saddr[ep.family == 4 ? 0 : 12], 4);
 	__builtin_memcpy(&b, &ep.daddr[ep.family == 4 ? 0 : 12], 4);
 	ports = (__u32)bpf_htons(ep.sport) | (__u32)bpf_htons(ep.dport) << 16;
-	slot = (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (HS_FLOWS_MAX - 1);
-	f = bpf_map_lookup_elem(&flows, &slot);
-	if (f && f->state && (f->flags & HS_FLOWF_SYN) && ep_eq(&f->ep, &ep)) {
+	f = flow_of(hs_flow_slot(a, b, ports, HS_FLOWS_MAX), &ep);
+	if (f && (f->flags & HS_FLOWF_SYN)) {
 		fp->flags = HS_CF_SYN;
 		fp->tcp_id = HS_GEN_KEY(f->tcp_id, 0);
 		fp->stack_id = f->stack_id;
@@ -344,15 +343,23 @@ INLINE int sockopt_set(struct bpf_sockopt *ctx)
  * only a buffer over a page is handed back whole (optlen 0), as the
  * kernel asks of every sockopt program.
  */
+/* Another level's option: left as it is (1), a buffer over a page handed
+ * back whole; 0 for ours. */
+INLINE int not_ours(struct bpf_sockopt *ctx)
+{
+	if (ctx->level == SOL_HYDRASCOPE)
+		return 0;
+	if (ctx->optlen > HS_PAGE_SIZE)
+		ctx->optlen = 0;
+	return 1;
+}
+
 INLINE int hs_sockopt_get(struct bpf_sockopt *ctx)
 {
 	int r;
 
-	if (ctx->level != SOL_HYDRASCOPE) {
-		if (ctx->optlen > HS_PAGE_SIZE)
-			ctx->optlen = 0;
+	if (not_ours(ctx))
 		return 1;
-	}
 	r = sockopt_get(ctx);
 	if (r < 0) {
 		sockopt_count(HS_ST_SOCKOPT_FAILED);
@@ -370,11 +377,8 @@ INLINE int hs_sockopt_set(struct bpf_sockopt *ctx)
 {
 	int r;
 
-	if (ctx->level != SOL_HYDRASCOPE) {
-		if (ctx->optlen > HS_PAGE_SIZE)
-			ctx->optlen = 0;
+	if (not_ours(ctx))
 		return 1;
-	}
 	r = sockopt_set(ctx);
 	ctx->optlen = -1;       /* ours: the kernel's handler is not run */
 	if (r < 0) {

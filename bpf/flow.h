@@ -50,8 +50,8 @@ INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep, int rev)
 	ep->dport = bpf_ntohs(rev ? p->tcp->source : p->tcp->dest);
 }
 
-/* Slot of a flow in the flows array: a cheap hash of the ports and the
- * low address words, client first (rev: the packet is the server's). */
+/* Slot of a flow in the flows array (hs_flow_slot), client first (rev:
+ * the packet is the server's). */
 INLINE __u32 flow_slot(const struct pkt *p, int rev)
 {
 	__u32 a = p->src_lo, b = p->dst_lo, ports = *(const __u32 *)p->tcp;
@@ -63,7 +63,7 @@ INLINE __u32 flow_slot(const struct pkt *p, int rev)
 		b = t;
 		ports = ports >> 16 | ports << 16;
 	}
-	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (HS_FLOWS_MAX - 1);
+	return hs_flow_slot(a, b, ports, HS_FLOWS_MAX);
 }
 
 INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)

@@ -84,6 +84,15 @@ HS_INLINE __u64 hs_hash_addr(__u64 lo, __u64 hi, __u8 family)
 	return hs_mix64(hs_mix64(lo ^ HS_SEED_ADDR ^ family) ^ hi);
 }
 
+/* Slot of a connection in the flows array (nslots, a power of two): the
+ * low address words (client's a, server's b) and the ports as the TCP
+ * header holds them (client's first, network order). The XDP program's,
+ * and userspace's (lookup) to find the same slot. */
+HS_INLINE __u32 hs_flow_slot(__u32 a, __u32 b, __u32 ports, __u32 nslots)
+{
+	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (nslots - 1);
+}
+
 /* The pairs map's id of a TLS fingerprint id (generation bit ignored) over
  * a TCP stack id; the map key is HS_GEN_KEY of it. */
 HS_INLINE __u64 hs_pair_id(__u64 tls_id, __u64 stack_id)

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "conninfo.h"
+#include "fps.h"
 #include "ja4.h"
 #include "p0f.h"
 #include "p0fdb.h"
@@ -94,19 +95,6 @@ static bool side_eq(const struct conn_side *a, const struct conn_side *b)
 	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
 }
 
-/* The value of the fingerprint key (generation bit either way) in fd. */
-static int lookup_either_gen(int fd, __u64 id, void *v)
-{
-	__u64 key = HS_GEN_KEY(id, 0);
-
-	if (fd < 0)
-		return -1;
-	if (!bpf_map_lookup_elem(fd, &key, v))
-		return 0;
-	key |= 1;
-	return bpf_map_lookup_elem(fd, &key, v) ? -1 : 0;
-}
-
 /* The names map's name of (id, kind) into buf; 0 or -1. */
 static int name_of(int fd, __u64 id, __u32 kind, char *buf, size_t len)
 {
@@ -162,7 +150,7 @@ void conn_tls_names(const struct conn_maps *m, __u64 tls_id, struct conn_names *
 		memcpy(nm->ja4_r, m->cache->tls[i].ja4_r, sizeof(nm->ja4_r));
 		return;
 	}
-	if (lookup_either_gen(m->tls, id, &v)) {
+	if (fp_lookup_either_gen(m->tls, id, &v)) {
 		name_of(m->names, id, HS_NAME_TLS, nm->ja4, sizeof(nm->ja4));
 		return;
 	}
@@ -192,7 +180,7 @@ static void tcp_names(const struct conn_maps *m, __u64 tcp_id, struct conn_names
 		nm->os = m->cache->tcp[i].os;
 		return;
 	}
-	if (lookup_either_gen(m->tcp, id, &v)) {
+	if (fp_lookup_either_gen(m->tcp, id, &v)) {
 		name_of(m->names, id, HS_NAME_TCP, nm->tcp_sig, sizeof(nm->tcp_sig));
 		return;
 	}
@@ -222,20 +210,12 @@ static int flow_of(int fd, const struct conn_side *c, const struct conn_side *s,
 	memcpy(&a, &c->addr[c->family == 4 ? 0 : 12], 4);
 	memcpy(&b, &s->addr[s->family == 4 ? 0 : 12], 4);
 	ports = (__u32)htons(c->port) | (__u32)htons(s->port) << 16;
-	slot = (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (info.max_entries - 1);
+	slot = hs_flow_slot(a, b, ports, info.max_entries);
 	if (bpf_map_lookup_elem(fd, &slot, f) || !f->state || !(f->flags & HS_FLOWF_SYN) ||
 	    f->ep.family != c->family || f->ep.sport != c->port || f->ep.dport != s->port ||
 	    memcmp(f->ep.saddr, c->addr, 16) || memcmp(f->ep.daddr, s->addr, 16))
 		return -1;
 	return 0;
-}
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 int conn_query(const struct conn_maps *m, const struct conn_side *client,
@@ -274,7 +254,7 @@ int conn_query(const struct conn_maps *m, const struct conn_side *client,
 		return -ENOENT;
 	}
 	if (ci->hello_ns) {
-		now = mono_ns();
+		now = clock_ns(CLOCK_MONOTONIC);
 		ci->age_ms = now > ci->hello_ns ? (now - ci->hello_ns) / 1000000ULL : 0;
 	}
 	conn_tls_names(m, ci->tls_id, &ci->nm);

@@ -203,9 +203,7 @@ static bool name_eq(const void *ctx, __u32 i)
 	return !strcmp(q->r->rows[i].name, q->name);
 }
 
-/* The value of key in fd, or else of the key of the other generation (a
- * pair made in one window may point at an entry of the last): 0 or -1. */
-static int lookup_either_gen(int fd, __u64 key, union fpv *v)
+int fp_lookup_either_gen(int fd, __u64 key, void *v)
 {
 	if (fd < 0)
 		return -1;
@@ -223,12 +221,12 @@ static void pair_name(struct fp_reader *r, struct name *n, const struct hs_pair 
 {
 	char ja4[DET_NAME_LEN] = "", stack[DET_NAME_LEN] = "", raw[HS_JA4_R_TEXT];
 
-	if (lookup_either_gen(r->tls_fd, p->tls_id, scratch))
+	if (fp_lookup_either_gen(r->tls_fd, p->tls_id, scratch))
 		snprintf(ja4, sizeof(ja4), "tls-%016llx", (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
 	else if (tls_ja4(&scratch->tls.hello, ja4, sizeof(ja4), raw, sizeof(raw)))
 		snprintf(ja4, sizeof(ja4), "unrenderable-%016llx",
 			 (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
-	if (lookup_either_gen(r->tcp_fd, p->tcp_id, scratch)) {
+	if (fp_lookup_either_gen(r->tcp_fd, p->tcp_id, scratch)) {
 		snprintf(stack, sizeof(stack), "stack-%016llx", (unsigned long long)p->stack_id);
 	} else {
 		p0f_render_stack(&scratch->tcp.sig, stack, sizeof(stack));

@@ -21,6 +21,10 @@ int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t
 const __u64 *fpr_keys(const struct fp_reader *r, size_t row, size_t *n);
 /* Map entries the last read saw. */
 size_t fpr_entries(const struct fp_reader *r);
+/* The value of fingerprint map key in fd, or else of the key of the other
+ * generation (a pair made in one window may point at an entry of the
+ * last; a connection's ids outlive their window): 0, or -1 (fd -1 too). */
+int fp_lookup_either_gen(int fd, __u64 key, void *v);
 /* Delete every key the last read saw. */
 void fpr_delete(const struct fp_reader *r, int fd);
 /* Delete the entries of generation gen (-1: all) without reading them. */

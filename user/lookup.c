@@ -200,14 +200,6 @@ bool lk_bucket_take(struct lk_bucket *b, __u64 now_ns, double rate, double burst
 
 /* ---- replies ---- */
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /* j as one line after c's pending replies (j freed); a client that has
  * left LK_OUT_MAX unread is closed instead. */
 static void reply(struct lk_client *c, json_object *j)
@@ -344,7 +336,7 @@ static void serve_line(struct lookup_server *s, struct lk_client *c, char *line,
 	const char *why;
 	struct lk_req r;
 
-	if (!lk_bucket_take(&c->tb, now_ns(), s->rate, s->burst)) {
+	if (!lk_bucket_take(&c->tb, clock_ns(CLOCK_MONOTONIC), s->rate, s->burst)) {
 		reply_error(c, "over %.0f requests a second: not served", s->rate);
 		return;
 	}

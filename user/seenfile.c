@@ -26,16 +26,9 @@
 
 #include "afile.h"
 #include "seenfile.h"
+#include "util.h"
 
 #define SEEN_BATCH 4096         /* entries per batch operation, and records per write */
-
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
-}
 
 static int hexval(int c)
 {

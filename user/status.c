@@ -23,6 +23,7 @@
 #include "opts.h"
 #include "p0f.h"
 #include "pins.h"
+#include "fps.h"
 #include "seenfile.h"
 #include "util.h"
 #include "window.h"
@@ -172,13 +173,6 @@ static bool same_group(const struct enf_row *x, const struct enf_row *y)
 	       x->v.mode == y->v.mode && scope_arg(&x->v) == scope_arg(&y->v);
 }
 
-/* The value of key in fd, or of the key of the other generation. */
-static bool lookup_either_gen(int fd, __u64 key, void *v)
-{
-	return fd >= 0 && (!bpf_map_lookup_elem(fd, &key, v) ||
-			   (key ^= 1, !bpf_map_lookup_elem(fd, &key, v)));
-}
-
 /* A pair entry's TCP stack as p0f renders it, while the pairs map holds
  * the pair (this window or the last) and tcp_fps its SYN's fingerprint;
  * else "stack-ID" (the stack id), or "" when the entry has none. */
@@ -190,8 +184,8 @@ static void pair_stack(const struct status_data *d, struct enf_row *r)
 	r->stack[0] = '\0';
 	/* the enforce key of a pair is its pairs key with the generation
 	 * bit set (HS_ENF_PAIR_KEY) */
-	if (lookup_either_gen(d->pairs_fd, r->id, &p) &&
-	    lookup_either_gen(d->fps_fd, p.tcp_id, &t) &&
+	if (!fp_lookup_either_gen(d->pairs_fd, r->id, &p) &&
+	    !fp_lookup_either_gen(d->fps_fd, p.tcp_id, &t) &&
 	    p0f_render_stack(&t.sig, r->stack, sizeof(r->stack)) >= 0)
 		return;
 	if (r->v.stack_id)
@@ -287,12 +281,10 @@ static void status_enforce(const struct status_data *d, json_object *j)
 {
 	json_object *ja = j ? json_object_new_array() : NULL;
 	struct enf_row *rows;
-	struct timespec mono;
 	size_t n, i, k;
 	__u64 now;
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);   /* the program clock */
-	now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
+	now = clock_ns(CLOCK_MONOTONIC);   /* the program clock */
 	rows = enforce_rows(d, now, &n);
 	if (!j)
 		printf("enforced:%s\n", n ? "" : " none");

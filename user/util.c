@@ -49,6 +49,14 @@ void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len)
 		snprintf(buf + n, len - n, "Z");
 }
 
+__u64 clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
 int64_t mono_to_unix_offset(void)
 {
 	struct timespec rt, mono;

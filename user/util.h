@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <linux/types.h>
 
 #include "hydrascope.h"
@@ -15,6 +16,8 @@
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 /* RFC 3339 UTC; frac adds microseconds. */
 void fmt_time(uint64_t unix_ns, bool frac, char *buf, size_t len);
+/* Clock id's time in ns (CLOCK_MONOTONIC: the live program's clock). */
+__u64 clock_ns(clockid_t id);
 /* Offset that turns the live program clock (CLOCK_MONOTONIC) into Unix ns. */
 int64_t mono_to_unix_offset(void);
 void fmt_addr(const struct hs_endpoints *ep, bool src, char *buf, size_t len);

@@ -518,13 +518,8 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 
 	if (end_ns)
 		w->end_ns = end_ns;
-	if (w->enf_fd >= 0) {
-		struct timespec mono;
-
-		/* the program clock, bpf_ktime_get_coarse_ns() */
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		w->enf_now = (__u64)mono.tv_sec * 1000000000ULL + (__u64)mono.tv_nsec;
-	}
+	if (w->enf_fd >= 0)   /* the program clock, bpf_ktime_get_coarse_ns() */
+		w->enf_now = clock_ns(CLOCK_MONOTONIC);
 	/* this window's summary: totals carried on, open alerts afresh */
 	w->next.nopen[0] = w->next.nopen[1] = 0;
 	w->next.nlisted = 0;
