@@ -96,7 +96,10 @@ static void serve(SSL_CTX *ctx, int fd, const struct sockaddr_in *peer, FILE *lo
 			break;
 	}
 	req[n] = '\0';
-	err = fingerprint(fd, &fp, ja4, sig);
+	/* EAGAIN: a fingerprint seen for the first time, its name not
+	 * rendered yet: asked again, for up to a quarter of a second */
+	for (r = 0; (err = fingerprint(fd, &fp, ja4, sig)) == EAGAIN && r < 50; r++)
+		usleep(5000);
 	header_account(req, account, sizeof(account));
 	if (*account)
 		terr = tag(fd, account, key, keylen);

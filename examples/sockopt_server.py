@@ -10,6 +10,7 @@ line per connection goes to the log.
 
   sockopt_server.py CERT KEY HOST PORT LOG [HMAC_KEY_FILE]
 """
+import errno
 import hashlib
 import hmac
 import json
@@ -19,6 +20,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 
 # hydrascope/sockopt.h
 SOL_HYDRASCOPE = 0x4853
@@ -27,8 +29,10 @@ HS_OPT_STR_MAX = 256
 FP = struct.Struct("=HHIQQQQQ")   # struct hs_conn_fp, version 1
 
 
-def fingerprint(sock):
-    """The connection's fingerprint: a dict, values None where unknown."""
+def fingerprint(sock, tries=50):
+    """The connection's fingerprint: a dict, values None where unknown.
+    EAGAIN (a fingerprint seen for the first time, its name not rendered
+    yet) is asked again, for up to a quarter of a second."""
     fp = {"ja4": None, "tcp_sig": None, "flags": None, "error": None}
     try:
         raw = sock.getsockopt(SOL_HYDRASCOPE, HS_OPT_FP, FP.size)
@@ -40,6 +44,9 @@ def fingerprint(sock):
         fp["tcp_sig"] = sock.getsockopt(SOL_HYDRASCOPE, HS_OPT_TCP_SIG,
                                         HS_OPT_STR_MAX).rstrip(b"\0").decode()
     except OSError as e:      # ENOENT: no record; EAGAIN: name not rendered yet
+        if e.errno == errno.EAGAIN and tries > 1:
+            time.sleep(0.005)
+            return fingerprint(sock, tries - 1)
         fp["error"] = os.strerror(e.errno)
     return fp
 

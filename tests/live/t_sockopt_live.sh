@@ -248,7 +248,7 @@ curl_ja4=$(python3 -c '
 import json, sys
 for l in open(sys.argv[1]):
     o = json.loads(l)
-    if o.get("peer", "").startswith("198.18.1.2:"):
+    if o.get("peer", "").startswith("198.18.1.2:") and o.get("ja4"):
         print(o["ja4"]); break' "$TMP/py.log")
 acc=$(python3 -c '
 import json, sys
