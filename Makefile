@@ -15,9 +15,10 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Debian packages: to build, then what the tests and demo drive.
 DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
-	      libmicrohttpd-dev libcap-dev libclang-rt-14-dev
+	      libmicrohttpd-dev libcap-dev libclang-rt-14-dev libpq-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 procps util-linux passwd \
-	      openssl curl gnutls-bin wget nodejs chromium prometheus wrk nginx-light
+	      openssl curl gnutls-bin wget nodejs chromium prometheus wrk nginx-light \
+	      postgresql-15 postgresql-15-hll
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 # AddressSanitizer and UndefinedBehaviorSanitizer: the fuzz targets always,
@@ -34,11 +35,11 @@ endif
 
 # CFLAGS, LDFLAGS: the user's (`make CFLAGS=...` included), added to ours
 CFLAGS   ?= -O2 -g
-WFLAGS   := -Wall -Wextra -Werror -Iheaders -Iuser -I$(BASE) -MMD -MP \
+WFLAGS   := -Wall -Wextra -Werror -Iheaders -Iuser -I$(BASE) -I/usr/include/postgresql -MMD -MP \
 	    -DHS_VERSION='"$(VERSION)"'
 HS_CFLAGS = $(WFLAGS) $(HS_SAN) $(CFLAGS)
 FUZZFLAGS := -O1 -g $(SANFLAGS) $(WFLAGS)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpthread -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -lpq -lpthread -lm
 # BPF_EXTRA: more flags for the BPF object alone (tests/live/t_restart_live.sh builds
 # a second one, -DHS_VLAN_MAX=3, in another BASE, to upgrade a running
 # instance to)
@@ -111,6 +112,13 @@ $(BASE)/hs_bpf.skel.h: $(BASE)/hydrascope.bpf.o
 	@test -x $(BPFTOOL) || { echo "bpftool not found: run 'sudo make deps'"; exit 1; }
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name hs_bpf > $@
+
+# the fleet schema, built into the binary (fleet --init)
+$(BASE)/fleet_sql.h: dist/fleet.sql | $(BASE)
+	$(call msg,GEN,$@)
+	$(Q){ echo 'static const char fleet_sql[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $<; echo ';'; } > $@
+$(OUT)/fleetdb.o $(FUZZ_OUT)/fleetdb.o: $(BASE)/fleet_sql.h
 
 # every userspace object may include the skeleton
 $(OUT)/%.o: user/%.c $(BASE)/hs_bpf.skel.h Makefile | $(OUT)

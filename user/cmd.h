@@ -10,5 +10,6 @@ int cmd_replay(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 #endif /* HS_CMD_H */

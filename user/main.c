@@ -24,6 +24,7 @@ static const struct {
 	{ "top", cmd_top, "live view of the busiest TLS fingerprints and their scores" },
 	{ "exporter", cmd_exporter, "serve a running instance's maps to Prometheus" },
 	{ "lookup", cmd_lookup, "what a running instance knows of one connection" },
+	{ "fleet", cmd_fleet, "the detector over every edge host's windows (PostgreSQL)" },
 };
 
 static void usage(FILE *f)

@@ -434,3 +434,39 @@ with socket.create_connection((sys.argv[1], int(sys.argv[3])), timeout=5) as c:
             pass' "$ip" "$host" $port;;
 	esac
 }
+
+# pg_start: a PostgreSQL 15 cluster of the test's own (a folder under $TMP,
+# a free port, the socket only there, trust authentication, the hll
+# extension available), stopped at exit. Sets PGDIR, PGPORT and PG_URL (a
+# database "hydrascope", created empty). Skips the file without the
+# packages; fails it if the cluster will not start.
+PG_BIN=/usr/lib/postgresql/15/bin
+pg_start() {
+	if [ ! -x "$PG_BIN/initdb" ] || [ ! -f /usr/share/postgresql/15/extension/hll.control ]; then
+		skip "$(basename "$0")" "needs postgresql-15 and postgresql-15-hll"; exit 0
+	fi
+	PGDIR=$TMP/pg
+	mkdir -p "$PGDIR" && chown postgres "$PGDIR" && chmod 700 "$PGDIR" || return 1
+	chmod 755 "$TMP"
+	PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	su postgres -s /bin/sh -c "$PG_BIN/initdb -D '$PGDIR/data' -A trust -U postgres >'$PGDIR/initdb.log' 2>&1" ||
+		{ fail "initdb: $(tail -3 "$PGDIR/initdb.log")"; return 1; }
+	pg_ctl_start || return 1
+	cleanup_push "su postgres -s /bin/sh -c \"$PG_BIN/pg_ctl -D '$PGDIR/data' -m immediate stop\""
+	PG_URL="postgresql://postgres@/hydrascope?host=$PGDIR&port=$PGPORT"
+	pg_sql postgres "CREATE DATABASE hydrascope" >/dev/null
+}
+# pg_ctl_start / pg_ctl_stop: start or stop the test's cluster (a database
+# outage in the middle of a test)
+pg_ctl_start() {
+	su postgres -s /bin/sh -c "$PG_BIN/pg_ctl -D '$PGDIR/data' -w -l '$PGDIR/log' \
+		-o \"-p $PGPORT -k '$PGDIR' -c listen_addresses= -c fsync=off\" start >/dev/null" ||
+		{ fail "pg_ctl start: $(tail -3 "$PGDIR/log")"; return 1; }
+}
+pg_ctl_stop() {
+	su postgres -s /bin/sh -c "$PG_BIN/pg_ctl -D '$PGDIR/data' -w -m fast stop >/dev/null"
+}
+# pg_sql DB SQL: one statement's rows, unaligned, '|' between fields
+pg_sql() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -d "$1" -c "$2"
+}
