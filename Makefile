@@ -213,6 +213,8 @@ install: $(BIN)
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hydrascope@.service
 	install -D -m 0644 dist/hydrascope.conf $(DESTDIR)$(PREFIX)/share/doc/hydrascope/hydrascope.conf.example
 	install -D -m 0644 dist/grafana-dashboard.json $(DESTDIR)$(PREFIX)/share/doc/hydrascope/grafana-dashboard.json
+	install -D -m 0644 dist/grafana-fleet.json $(DESTDIR)$(PREFIX)/share/doc/hydrascope/grafana-fleet.json
+	install -D -m 0644 dist/fleet.sql $(DESTDIR)$(PREFIX)/share/doc/hydrascope/fleet.sql
 	install -D -m 0644 dist/hydrascope-alerts.yml $(DESTDIR)$(PREFIX)/share/doc/hydrascope/hydrascope-alerts.yml
 	test -e $(DESTDIR)$(SYSCONFDIR)/hydrascope/hydrascope.conf || \
 		install -D -m 0644 dist/hydrascope.conf $(DESTDIR)$(SYSCONFDIR)/hydrascope/hydrascope.conf
