@@ -11,5 +11,6 @@ int cmd_top(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_fleet_top(int argc, char **argv);   /* fleettop.c: `fleet top` */
 
 #endif /* HS_CMD_H */

@@ -116,3 +116,110 @@ void hll_merge(__u8 *restrict dst, const __u8 *restrict src)
 	for (i = 0; i < HS_HLL_M; i++)
 		dst[i] = src[i] > dst[i] ? src[i] : dst[i];
 }
+
+/* ---- the hll extension's storage format ----
+ * Byte 0: version 1 (high nibble), type (low: 1 EMPTY, 2 EXPLICIT, 3
+ * SPARSE, 4 FULL); byte 1: regwidth - 1 (top 3 bits), log2m (low 5);
+ * byte 2: the cutoff byte (sparse on, explicit threshold). Registers and
+ * sparse entries are bit-packed, most significant bit first. */
+#define PG_REGW 5
+#define PG_REGMAX ((1u << PG_REGW) - 1)
+
+size_t hll_pg_encode(const __u8 *reg, __u8 out[HLL_PG_LEN])
+{
+	unsigned int i, bit = 0;
+
+	memset(out, 0, HLL_PG_LEN);
+	out[0] = 0x14;                                  /* version 1, FULL */
+	out[1] = (PG_REGW - 1) << 5 | HS_HLL_P;
+	out[2] = 0;                                     /* explicit and sparse off */
+	for (i = 0; i < HS_HLL_M; i++, bit += PG_REGW) {
+		unsigned int v = reg[i] > PG_REGMAX ? PG_REGMAX : reg[i];
+		unsigned int sh = 16 - PG_REGW - bit % 8;   /* within two bytes */
+		__u8 *p = out + 3 + bit / 8;
+
+		p[0] |= (__u8)(v << sh >> 8);
+		if (bit / 8 + 1 < HLL_PG_LEN - 3)
+			p[1] |= (__u8)(v << sh);
+	}
+	return HLL_PG_LEN;
+}
+
+/* n bits (n <= 32) at bit offset bit of p, most significant first */
+static unsigned int bits_at(const __u8 *p, size_t bit, unsigned int n)
+{
+	unsigned int v = 0, i;
+
+	for (i = 0; i < n; i++, bit++)
+		v = v << 1 | ((p[bit / 8] >> (7 - bit % 8)) & 1);
+	return v;
+}
+
+static void pg_add_hash(__u8 *reg, __u64 h)
+{
+	__u64 w = h >> HS_HLL_P;
+	unsigned int v = w ? (unsigned int)__builtin_ctzll(w) + 1 : 0, i = h & (HS_HLL_M - 1);
+
+	v = v > PG_REGMAX ? PG_REGMAX : v;
+	if (reg[i] < v)
+		reg[i] = (__u8)v;
+}
+
+int hll_pg_decode(const __u8 *in, size_t len, __u8 *reg, const char **why)
+{
+	size_t i, n;
+
+	memset(reg, 0, HS_HLL_M);
+	if (len < 3 || in[0] >> 4 != 1) {
+		*why = len < 3 ? "shorter than its header" : "not version 1 of the hll format";
+		return -1;
+	}
+	if (in[1] != ((PG_REGW - 1) << 5 | HS_HLL_P)) {
+		*why = "not log2m 10, regwidth 5";
+		return -1;
+	}
+	in += 3;
+	len -= 3;
+	switch (in[-3] & 0xf) {
+	case 1:         /* EMPTY */
+		return 0;
+	case 2:         /* EXPLICIT: 64-bit hashes, big-endian */
+		if (len % 8)
+			break;
+		for (i = 0; i < len; i += 8) {
+			__u64 h = 0;
+
+			for (n = 0; n < 8; n++)
+				h = h << 8 | in[i + n];
+			pg_add_hash(reg, h);
+		}
+		return 0;
+	case 3:         /* SPARSE: (index, value) entries of log2m + regwidth bits */
+		n = len * 8 / (HS_HLL_P + PG_REGW);
+		for (i = 0; i < n; i++) {
+			unsigned int e = bits_at(in, i * (HS_HLL_P + PG_REGW), HS_HLL_P + PG_REGW);
+
+			if ((e & PG_REGMAX) > reg[e >> PG_REGW])
+				reg[e >> PG_REGW] = (__u8)(e & PG_REGMAX);
+		}
+		return 0;
+	case 4:         /* FULL */
+		if (len != HLL_PG_LEN - 3)
+			break;
+		/* eight registers in every five bytes */
+		for (i = 0; i < HS_HLL_M; i += 8) {
+			const __u8 *p = in + i / 8 * PG_REGW;
+			__u64 w = (__u64)p[0] << 32 | (__u64)p[1] << 24 | (__u64)p[2] << 16 |
+				  (__u64)p[3] << 8 | p[4];
+
+			for (n = 0; n < 8; n++)
+				reg[i + n] = (__u8)(w >> (35 - PG_REGW * n) & PG_REGMAX);
+		}
+		return 0;
+	default:
+		*why = "of an unknown type";
+		return -1;
+	}
+	*why = "of the wrong length for its type";
+	return -1;
+}

@@ -59,6 +59,7 @@ struct windows {
 	int enf_mode;                   /* enum hs_enforce_mode */
 	__u64 enf_ttl_ns;
 	__u64 enf_now;                  /* program clock when the window closed */
+	struct win_scope scope;         /* alerts of another scope (the fleet's) */
 	/* for scrapes from another thread: the results of the last window */
 	pthread_mutex_t lock;
 	struct win_summary sum;         /* under lock */
@@ -366,8 +367,23 @@ static void accounts_json(const struct det_alert *a, json_object *j)
 			       json_2dp(a->baseline_accounts_per_ip) : NULL);
 }
 
-static void alert_json(struct windows *w, enum fp_kind kind, const struct det_alert *a,
-		       const char *ts, const char *enf)
+/* The alert's other scope (the fleet's), in place of enforcement's: the
+ * hosts whose rows carried the fingerprint in the window. */
+static void scope_json(const struct windows *w, enum fp_kind kind, const struct det_alert *a,
+		       json_object *j)
+{
+	const char *names[WIN_HOSTS_MAX];
+	json_object *h = json_object_new_array();
+	size_t n = w->scope.hosts(w->scope.ctx, kind, a->obs, names, WIN_HOSTS_MAX), i;
+
+	json_object_object_add(j, "scope", json_object_new_string(w->scope.scope));
+	for (i = 0; i < n && i < WIN_HOSTS_MAX; i++)
+		json_object_array_add(h, json_object_new_string(names[i]));
+	json_object_object_add(j, "hosts", h);
+}
+
+static json_object *alert_json(struct windows *w, enum fp_kind kind, const struct det_alert *a,
+			       const char *ts, const char *enf)
 {
 	const struct det_obs *o = a->obs;
 	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
@@ -408,18 +424,25 @@ static void alert_json(struct windows *w, enum fp_kind kind, const struct det_al
 
 		novelty_json(w, a, j);
 		/* a shared fingerprint's samples are of its novel part: the
-		 * hydra's, not its legitimate users' */
+		 * hydra's, not its legitimate users'; none in another scope
+		 * (the fleet's rows carry no addresses) */
 		s = json_object_new_array();
 		for (i = 0; i < nsmp; i++) {
 			addr_out(w, &smp[i], addr, sizeof(addr));
 			json_object_array_add(s, json_object_new_string(addr));
 		}
-		json_object_object_add(j, "sample_ips", s);
+		if (w->scope.scope)
+			json_object_put(s);
+		else
+			json_object_object_add(j, "sample_ips", s);
 		json_object_object_add(j, "enforced", enf ? json_object_new_string(enf) : NULL);
-		json_object_object_add(j, "scope", enf ? json_object_new_string(
-			a->shared ? "novel" : "all") : NULL);
+		if (!w->scope.scope)
+			json_object_object_add(j, "scope", enf ? json_object_new_string(
+				a->shared ? "novel" : "all") : NULL);
 	}
-	json_line(w->out, j);
+	if (w->scope.scope)
+		scope_json(w, kind, a, j);
+	return j;
 }
 
 static void alert_text(struct windows *w, enum fp_kind kind, const struct det_alert *a,
@@ -447,8 +470,18 @@ static void alert_text(struct windows *w, enum fp_kind kind, const struct det_al
 	for (k = 0, i = 0; k < DET_SIG__COUNT; k++)
 		if (a->signals & (1u << k))
 			fprintf(w->out, "%s%s", i++ ? "," : "", det_signal_name(k));
-	fprintf(w->out, "%s%s%s%s\n", i ? "" : "-", enf ? " enforced=" : "", enf ? enf : "",
+	fprintf(w->out, "%s%s%s%s", i ? "" : "-", enf ? " enforced=" : "", enf ? enf : "",
 		enf ? (a->shared ? " scope=novel" : " scope=all") : "");
+	if (w->scope.scope) {
+		const char *names[WIN_HOSTS_MAX];
+		size_t n = w->scope.hosts(w->scope.ctx, kind, a->obs, names, WIN_HOSTS_MAX), h;
+
+		fprintf(w->out, " scope=%s hosts=", w->scope.scope);
+		for (h = 0; h < n && h < WIN_HOSTS_MAX; h++)
+			fprintf(w->out, "%s%s", h ? "," : "", names[h]);
+		fputs(n ? "" : "-", w->out);
+	}
+	fputc('\n', w->out);
 }
 
 static void on_alert(struct windows *w, enum fp_kind kind, const struct det_alert *a)
@@ -456,13 +489,24 @@ static void on_alert(struct windows *w, enum fp_kind kind, const struct det_aler
 	const char *enf = kind == FP_TLS ? enforce_alert(w, a) : NULL;
 	char ts[48];
 
+	json_object *j = NULL;
+	const char *line = NULL;
+
 	alert_note(w, kind, a);
 	fmt_time(w->end_ns, false, ts, sizeof(ts));
+	if (w->json || w->scope.alerted) {
+		j = alert_json(w, kind, a, ts, enf);
+		line = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	}
 	if (w->json)
-		alert_json(w, kind, a, ts, enf);
+		fprintf(w->out, "%s\n", line);
 	else
 		alert_text(w, kind, a, ts, enf);
 	fflush(w->out);
+	if (w->scope.alerted)
+		w->scope.alerted(w->scope.ctx, kind, a, line);
+	json_object_put(j);
 }
 
 static void on_tls_alert(void *ctx, const struct det_alert *a)
@@ -512,6 +556,22 @@ static void win_publish(struct windows *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Judge the window read into the sides and the pairs: TLS (unless its read
+ * failed, err), then TCP stacks (when tcp), publish; err or err2. */
+static int win_judge_read(struct windows *w, int err, bool tcp, int err2)
+{
+	if (!err)
+		err = side_judge(w, &w->tls);
+	w->prows = NULL;
+	w->nprows = 0;
+	if (tcp)
+		err2 = side_judge(w, &w->tcp);
+	win_publish(w);
+	if (w->enf_fd >= 0)
+		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
+	return err ?: err2;
+}
+
 int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 {
 	int err, err2 = 0;
@@ -550,16 +610,26 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 			fpr_accounts(w->pairs_rd, m->accounts, HS_ACCT_PAIR, gen);
 		acct_clear(m->accounts, gen);
 	}
-	if (!err)
-		err = side_judge(w, &w->tls);
-	w->prows = NULL;
-	w->nprows = 0;
-	if (m->tcp >= 0 && w->tcp_on && !err2)
-		err2 = side_judge(w, &w->tcp);
-	win_publish(w);
-	if (w->enf_fd >= 0)
-		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
-	return err ?: err2;
+	return win_judge_read(w, err, m->tcp >= 0 && w->tcp_on && !err2, err2);
+}
+
+void win_set_scope(struct windows *w, const struct win_scope *s)
+{
+	w->scope = *s;
+}
+
+int win_judge(struct windows *w, const struct win_rows *r, __u64 end_ns)
+{
+	w->end_ns = end_ns;
+	w->next.nopen[0] = w->next.nopen[1] = 0;
+	w->next.nlisted = 0;
+	w->tls.rows = r->tls;
+	w->tls.nrows = r->ntls;
+	w->prows = r->pairs;
+	w->nprows = r->npairs;
+	w->tcp.rows = r->tcp;
+	w->tcp.nrows = r->ntcp;
+	return win_judge_read(w, 0, w->tcp_on, 0);
 }
 
 /* a bogus timestamp at the end of time: in the last window there is */

@@ -27,6 +27,29 @@ bool win_due(const struct windows *w, __u64 now_ns);
  * alerts; clear the pairs of that generation (m->pairs -1: none). end_ns
  * (Unix ns; 0: the window's own end) is the alerts' ts. */
 int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns);
+/* A window of rows read elsewhere (the fleet's, from its database):
+ * judged as win_close judges the maps' (alerts, summary); end_ns (Unix ns)
+ * is the alerts' ts. The rows stay the caller's. */
+struct win_rows {
+	struct det_obs *tls, *pairs, *tcp;
+	size_t ntls, npairs, ntcp;
+};
+int win_judge(struct windows *w, const struct win_rows *r, __u64 end_ns);
+/* Alerts of another scope than one host's: "scope" is scope (in place of
+ * enforcement's, which does not apply), "hosts" the names hosts() puts
+ * (at most max; an alert's obs is one of win_judge's rows, or a
+ * fingerprint absent from the window), no sample_ips; alerted (may be
+ * NULL) is told each alert after it was written, with its JSON line. */
+#define WIN_HOSTS_MAX 1024
+struct win_scope {
+	const char *scope;
+	size_t (*hosts)(void *ctx, enum fp_kind kind, const struct det_obs *o,
+			const char **names, size_t max);
+	void (*alerted)(void *ctx, enum fp_kind kind, const struct det_alert *a,
+			const char *json);
+	void *ctx;
+};
+void win_set_scope(struct windows *w, const struct win_scope *s);
 /* Detector state of both kinds: path (TLS) and path's "-tcp.json" twin.
  * win_load reports a rejected file in one line and starts that kind fresh. */
 int win_save(const struct windows *w, const char *path);

@@ -24,7 +24,7 @@ expect_exit "no command" 2 "$HS"
 expect_exit "unknown command" 2 "$HS" frobnicate
 expect_exit "top-level help" 0 "$HS" -h
 grep -q '^Usage: hydrascope COMMAND' "$TMP/out" && ok "help names the usage" || fail "help text"
-for c in run dump status replay top exporter lookup; do
+for c in run dump status replay top exporter lookup fleet; do
 	expect_exit "$c -h" 0 "$HS" $c -h
 	grep -q "^Usage: hydrascope $c" "$TMP/out" && ok "$c -h prints usage" || fail "$c -h usage"
 	expect_exit "$c unknown flag" 2 "$HS" $c --no-such-flag
@@ -39,7 +39,7 @@ help_opts() {
 }
 man8=$ROOT/user/hydrascope.8
 man_missing=
-for c in run dump status replay top exporter lookup; do
+for c in run dump status replay top exporter lookup fleet; do
 	help_opts $c >"$TMP/opts"
 	n=$(wc -l <"$TMP/opts")
 	dups=$(cut -d' ' -f1 "$TMP/opts" | sort | uniq -d | tr '\n' ' ')
@@ -68,6 +68,8 @@ for c in run dump status replay top exporter lookup; do
 	done | sort - "$TMP/syn" -o "$TMP/syn"
 	req=$("$HS" $c -h | head -1 | grep -oE "^Usage: hydrascope $c -[a-zA-Z]" | cut -c$((21 + ${#c}))-)
 	[ -n "$req" ] && "$HS" $c -h | sed -nE "s/^  -$req, --([a-z0-9.-]+).*/\1/p" >>"$TMP/syn"
+	# a required long option (fleet --db URL)
+	"$HS" $c -h | head -1 | sed -nE "s/^Usage: hydrascope $c --([a-z0-9.-]+) .*/\1/p" >>"$TMP/syn"
 	diff <(sort "$TMP/syn") <(cut -d' ' -f1 "$TMP/opts" | sort) >"$TMP/d" &&
 		ok "$c -h: the synopsis names every option listed" ||
 		fail "$c -h: synopsis and option lines differ: $(tr '\n' ' ' <"$TMP/d")"
