@@ -454,6 +454,7 @@ pg_start() {
 	pg_ctl_start || return 1
 	cleanup_push "su postgres -s /bin/sh -c \"$PG_BIN/pg_ctl -D '$PGDIR/data' -m immediate stop\""
 	PG_URL="postgresql://postgres@/hydrascope?host=$PGDIR&port=$PGPORT"
+	export PGDIR PGPORT
 	pg_sql postgres "CREATE DATABASE hydrascope" >/dev/null
 }
 # pg_ctl_start / pg_ctl_stop: start or stop the test's cluster (a database
