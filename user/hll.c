@@ -116,3 +116,21 @@ void hll_merge(__u8 *restrict dst, const __u8 *restrict src)
 	for (i = 0; i < HS_HLL_M; i++)
 		dst[i] = src[i] > dst[i] ? src[i] : dst[i];
 }
+
+size_t hll_pg_encode(const __u8 *reg, __u8 out[HLL_PG_LEN])
+{
+	unsigned int i, bit = 24;
+
+	memset(out, 0, HLL_PG_LEN);
+	out[0] = 0x14;          /* schema version 1, type FULL */
+	out[1] = 0x8a;          /* (regwidth - 1) << 5 | log2m */
+	out[2] = 0x00;          /* sparse off, expthresh 0 */
+	for (i = 0; i < HS_HLL_M; i++, bit += 5) {
+		unsigned int v = reg[i] > 31 ? 31 : reg[i], b;
+
+		for (b = 0; b < 5; b++)
+			if (v & (0x10u >> b))
+				out[(bit + b) / 8] |= (__u8)(0x80u >> ((bit + b) % 8));
+	}
+	return HLL_PG_LEN;
+}
