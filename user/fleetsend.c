@@ -83,9 +83,12 @@ static bool host_ok(const char *s)
 
 static int opt_host(const struct hs_opt *o, const char *arg, void *dst)
 {
+	char shown[4 * 64 + 1];
+
 	(void)o;
 	if (!host_ok(arg)) {
-		pr_warn("invalid --fleet-host '%s' (1-%d characters, no control characters)", arg,
+		fmt_bytes(arg, strnlen(arg, 64), shown, sizeof(shown));
+		pr_warn("invalid --fleet-host '%s' (1-%d characters, no control characters)", shown,
 			FLEET_HOST_MAX);
 		return -1;
 	}

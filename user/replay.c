@@ -5,6 +5,7 @@
  * the packet timestamp as the program's clock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,7 +60,7 @@ struct replay {
 	struct fp_maps maps;        /* tcp_fps names the TCP signature of a hello */
 	struct windows *win;        /* --window/--alerts/--fleet: the detector */
 	struct fleet_sink *fleet;   /* --fleet */
-	char spool[64];             /* its spool when made here (a temporary one) */
+	char spool[PATH_MAX];       /* its spool when made here (a temporary one) */
 	struct hs_bpf *skel;
 	struct ring_buffer *rb;
 	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
@@ -325,7 +326,7 @@ static int replay_open(struct replay *r)
 static int replay_fleet(struct replay *r)
 {
 	const struct fleet_opts *o = &r->o->fleet;
-	const char *dir = o->spool;
+	const char *dir = o->spool, *tmp = getenv("TMPDIR");
 	char err[1024];
 	bool made;
 
@@ -333,7 +334,7 @@ static int replay_fleet(struct replay *r)
 		return 0;
 	if (!dir) {
 		snprintf(r->spool, sizeof(r->spool), "%s/hydrascope-fleet.XXXXXX",
-			 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 32 ? getenv("TMPDIR") : "/tmp");
+			 tmp && *tmp ? tmp : "/tmp");
 		if (!mkdtemp(r->spool)) {
 			pr_warn("fleet: Couldn't create a spool in %s: %s", r->spool, strerror(errno));
 			r->spool[0] = '\0';
