@@ -36,7 +36,7 @@ static void one_line(const char *msg, char *err, size_t errlen)
 
 	if (!msg || !*msg)
 		msg = "unknown error";
-	if (!strncmp(msg, "ERROR:  ", 8))
+	if (!strncmp(msg, "ERROR:  ", 8) || !strncmp(msg, "FATAL:  ", 8))
 		msg += 8;
 	n = strcspn(msg, "\n");
 	while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\r'))

@@ -1194,7 +1194,7 @@ void fleet_sink_stop(struct fleet_sink *s, unsigned int ms)
 	spool_count(s->spool, &n, &bytes);
 	if (n && !s->replay)
 		pr_info("fleet: %zu windows (%zu KiB) not sent yet: left in %s for the next start",
-			n, bytes >> 10, spool_dir(s->spool));
+			n, (bytes + 1023) >> 10, spool_dir(s->spool));
 }
 
 int fleet_sink_drain(struct fleet_sink *s, unsigned int stall_ms)
