@@ -1201,8 +1201,9 @@ int fleet_sink_drain(struct fleet_sink *s, unsigned int stall_ms)
 {
 	struct timespec tick = { .tv_nsec = 20 * 1000 * 1000 };
 	__u64 last = clock_ns(CLOCK_MONOTONIC);
-	unsigned long long done = ~0ULL;
+	unsigned long long done = ~0ULL, lost;
 	struct fleet_stats st;
+	char also[256] = "";
 
 	for (;;) {
 		fleet_sink_stats(s, &st);
@@ -1218,12 +1219,20 @@ int fleet_sink_drain(struct fleet_sink *s, unsigned int stall_ms)
 	}
 	fleet_sink_stop(s, 0);
 	fleet_sink_stats(s, &st);
-	if (!st.spooled)
+	lost = st.dropped_bound + st.dropped_disk + st.rejected;
+	if (lost)
+		snprintf(also, sizeof(also), "%s%llu windows lost (%llu past --fleet-spool-max, "
+			 "%llu not written, %llu refused by the database)", st.spooled ? "; " : "",
+			 lost, st.dropped_bound, st.dropped_disk, st.rejected);
+	if (!st.spooled && !lost)
 		return 0;
 	pthread_mutex_lock(&s->mu);
-	pr_warn("fleet: %zu windows not sent: the database took none in %u s (%s); they are "
-		"left in %s", st.spooled, stall_ms / 1000, s->err[0] ? s->err : "no answer",
-		spool_dir(s->spool));
+	if (st.spooled)
+		pr_warn("fleet: %zu windows not sent: the database took none in %u s (%s); they "
+			"are left in %s%s", st.spooled, stall_ms / 1000,
+			s->err[0] ? s->err : "no answer", spool_dir(s->spool), also);
+	else
+		pr_warn("fleet: %s", also);
 	pthread_mutex_unlock(&s->mu);
 	return -1;
 }

@@ -58,7 +58,8 @@ void fleet_sink_window(void *ctx, const struct win_rows *r);
 void fleet_sink_stop(struct fleet_sink *s, unsigned int ms);
 /* replay: wait until the spool is empty, as long as a batch goes through
  * at least every stall_ms; then stop. 0, or -1 with one line said: what
- * is left, where, and the last error. */
+ * is left, where, and the last error; and the windows lost (the spool's
+ * bound, a full disk, refused). */
 int fleet_sink_drain(struct fleet_sink *s, unsigned int stall_ms);
 /* Stopped first if still running; the spool closed (and removed when
  * rm_empty and empty). */

@@ -144,6 +144,39 @@ expect_eq "a copy of the same spool sent again: exit 0, nothing added, the copy 
 	"0 $nb $before 0" \
 	"$RC $(sql "SELECT count(*) FROM hydrascope.batches") $(sql "SELECT count(*), sum(conns) FROM hydrascope.rows") $(find "$TMP/spool-copy" -name '*.batch' | wc -l)"
 
+# ---- the spool's bound: the oldest windows go ----
+# 10-second windows: 18 batches of some 100 KiB, over a bound of 1 MiB
+SB=$TMP/spool-bound
+timeout 60 "$HS" replay --fleet "$BAD_URL" --fleet-host h4 --fleet-spool "$SB" --fleet-spool-max 1 \
+	--window 10 --alerts /dev/null "$TMP/sc.pcap" >"$TMP/bound.out" 2>"$TMP/bound.err"
+rc=$?
+kept=$(find "$SB" -name '*.batch' | wc -l)
+bytes=$(du -sb --apparent-size "$SB" | cut -f1)
+newest=$(ls "$SB" | sort | tail -1 | cut -c1-12)
+lost=$(sed -n 's/.*; \([0-9]*\) windows lost (\([0-9]*\) past --fleet-spool-max.*/\1 \2/p' "$TMP/bound.err")
+if [ $rc = 1 ] && [ "$bytes" -le $((1 << 20)) ] && [ "$kept" -ge 2 ] &&
+	[ "$lost" = "$(((last - first) / 10 + 1 - kept)) $(((last - first) / 10 + 1 - kept))" ] &&
+	[ "$((10#$newest))" -ge "$((last - last % 10))" ] &&
+	[ "$(grep -c 'is full (--fleet-spool-max)' "$TMP/bound.err")" = 1 ]; then
+	ok "--fleet-spool-max 1: $kept newest windows kept ($bytes bytes), the oldest dropped and said once: $(tail -1 "$TMP/bound.err")"
+else
+	fail "--fleet-spool-max 1: exit 1, at most 1 MiB of the newest windows kept, the others counted lost, said once; got exit $rc, $kept files, $bytes bytes, newest $newest, lost '$lost': $(head -c 600 "$TMP/bound.err" | tr '\n' '|')"
+fi
+
+# ---- a full disk: windows dropped, said once ----
+mkdir "$TMP/tiny" && mount -t tmpfs -o size=64k,mode=0700 tmpfs "$TMP/tiny" &&
+	cleanup_push "umount '$TMP/tiny'"
+timeout 60 "$HS" replay --fleet "$BAD_URL" --fleet-host h5 --fleet-spool "$TMP/tiny/spool" \
+	--window 10 --alerts /dev/null "$TMP/sc.pcap" >"$TMP/disk.out" 2>"$TMP/disk.err"
+rc=$?
+if [ $rc = 1 ] && [ "$(grep -c "Couldn't write a window into the spool.*No space left on device" "$TMP/disk.err")" = 1 ] &&
+	grep -q "[0-9]* windows lost (0 past --fleet-spool-max, [1-9][0-9]* not written" "$TMP/disk.err"; then
+	ok "a full disk: exit 1, said once: $(head -1 "$TMP/disk.err" | cut -c1-150)... $(tail -1 "$TMP/disk.err" | sed 's/.*; //')"
+else
+	fail "a full disk: exit 1, one line on the first window not written and the count at the end expected, got exit $rc: $(head -c 600 "$TMP/disk.err" | tr '\n' '|')"
+fi
+expect_eq "a full disk: no half-written file left" "" "$(ls -A "$TMP/tiny/spool" | grep -v '\.batch$')"
+
 # ---- names with quotes, backslashes and control characters ----
 mkdir -m 700 "$TMP/names"
 HS_TEST_SPOOL=$TMP/names "$UNIT" >"$TMP/unit.log" 2>&1 ||
