@@ -71,6 +71,13 @@ wait_for 15 batches_ge 2 && ok "windows arrive: $(batches) batches" ||
 wait_for 5 metric_is hydrascope_fleet_database_up 1 &&
 	ok "hydrascope_fleet_database_up 1" || fail "hydrascope_fleet_database_up 1 expected, got '$(metric hydrascope_fleet_database_up)'"
 
+if command -v promtool >/dev/null; then
+	nsx "$BED_SRV" curl -sS --max-time 5 -o "$TMP/run.prom" http://127.0.0.1:$MPORT/metrics
+	promtool check metrics <"$TMP/run.prom" >"$TMP/promtool.out" 2>&1 &&
+		ok "promtool check metrics: clean, with the fleet series ($(grep -c '^hydrascope_fleet_' "$TMP/run.prom"))" ||
+		fail "promtool check metrics: $(head -c 600 "$TMP/promtool.out")"
+fi
+
 # ---- the database stopped for two windows and more ----
 n_before=$(batches)
 pg_ctl_stop
