@@ -22,6 +22,7 @@
  * once the rows are written), "host NAME", "window START_S WINDOW_S", an
  * empty line, then the rows exactly as COPY reads them.
  */
+#define _GNU_SOURCE  /* qsort_r */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -519,11 +520,11 @@ int fleet_batch_end(struct fleet_batch *b)
 	return 0;
 }
 
-static const struct det_obs *sort_rows;
-
-static int by_row_name(const void *a, const void *b)
+static int by_row_name(const void *a, const void *b, void *rows)
 {
-	return strcmp(sort_rows[*(const size_t *)a].name, sort_rows[*(const size_t *)b].name);
+	const struct det_obs *o = rows;
+
+	return strcmp(o[*(const size_t *)a].name, o[*(const size_t *)b].name);
 }
 
 /* The rows of one kind in name order (map order varies from one run to
@@ -537,8 +538,7 @@ static size_t *name_order(const struct det_obs *rows, size_t n)
 		return NULL;
 	for (i = 0; i < n; i++)
 		ix[i] = i;
-	sort_rows = rows;       /* window closes are one thread's */
-	qsort(ix, n, sizeof(*ix), by_row_name);
+	qsort_r(ix, n, sizeof(*ix), by_row_name, (void *)rows);
 	return ix;
 }
 
