@@ -42,7 +42,7 @@ static void one_line(const char *msg, char *err, size_t errlen)
 
 	if (!msg || !*msg)
 		msg = "unknown error";
-	if (!strncmp(msg, "ERROR:  ", 8))
+	if (!strncmp(msg, "ERROR:  ", 8) || !strncmp(msg, "FATAL:  ", 8))
 		msg += 8;
 	n = strcspn(msg, "\n");
 	while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\r'))
@@ -133,34 +133,44 @@ static const char *schema_version(PGconn *db, char *buf, size_t len)
 			 buf, len);
 }
 
+int fleetdb_url_check(const char *url, char *err, size_t errlen)
+{
+	return has_password(url, err, errlen) ? -1 : 0;
+}
+
 PGconn *fleetdb_connect(const char *url, char *err, size_t errlen)
 {
 	PGconn *db = fleetdb_open(url, err, errlen);
+
+	if (db && fleetdb_check(db, err, errlen)) {
+		PQfinish(db);
+		return NULL;
+	}
+	return db;
+}
+
+int fleetdb_check(PGconn *db, char *err, size_t errlen)
+{
 	char v[64];
 
-	if (!db)
-		return NULL;
 	if (!one_value(db, "SELECT extversion FROM pg_extension WHERE extname = 'hll'", v, sizeof(v))) {
 		snprintf(err, errlen, "the fleet database has no hll extension (Debian: postgresql-15-hll): "
 			 "run 'hydrascope fleet --db URL --init' as a role that may create it");
-		goto fail;
+		return -1;
 	}
 	if (!schema_version(db, v, sizeof(v))) {
 		snprintf(err, errlen, "the fleet database has no hydrascope schema: "
 			 "run 'hydrascope fleet --db URL --init'");
-		goto fail;
+		return -1;
 	}
 	if (atoi(v) != FLEET_SCHEMA_VERSION) {
 		snprintf(err, errlen, "the fleet database's schema is version %.16s, this hydrascope's is %d%s",
 			 v, FLEET_SCHEMA_VERSION, atoi(v) < FLEET_SCHEMA_VERSION ?
 			 ": run 'hydrascope fleet --db URL --init' to migrate it" :
 			 ": upgrade hydrascope");
-		goto fail;
+		return -1;
 	}
-	return db;
-fail:
-	PQfinish(db);
-	return NULL;
+	return 0;
 }
 
 int fleetdb_init(PGconn *db, FILE *out, char *err, size_t errlen)

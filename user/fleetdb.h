@@ -18,6 +18,11 @@
  * password is refused), checked: the hll extension there, the schema at
  * FLEET_SCHEMA_VERSION. NULL and a one-line reason in err otherwise. */
 PGconn *fleetdb_connect(const char *url, char *err, size_t errlen);
+/* url parsed (not connected to): 0, or -1 with err when it is invalid or
+ * carries a password. */
+int fleetdb_url_check(const char *url, char *err, size_t errlen);
+/* The checks of fleetdb_connect on a connection: 0, or -1 with err. */
+int fleetdb_check(PGconn *db, char *err, size_t errlen);
 /* The same without the schema check (fleet --init's). */
 PGconn *fleetdb_open(const char *url, char *err, size_t errlen);
 /* Create or migrate the schema (the extension included) in one

@@ -41,7 +41,8 @@ union fpv {
 };
 
 /* A row being read: estimated straight from its only value, or, once a
- * second id shows up, from sketches merged here (allocated then). */
+ * second id shows up, from sketches merged here (allocated then; from the
+ * first id on when the reader keeps them). */
 struct acc {
 	__u64 first_key;
 	__u8 (*hll)[HS_HLL_M];    /* 3 sketches; NULL: one id so far */
@@ -70,6 +71,12 @@ struct fp_reader {
 	size_t nkeys, capkeys;
 	struct acc *acc;          /* per row: the first key, then merged sketches */
 	size_t capacc;
+	bool keep;                /* rows' sketches kept after the read (fpr_keep_sketches) */
+	size_t nkept;             /* rows of the last read whose acc[].hll are kept */
+	/* kept too: the accounts sketches of the last fpr_accounts, per row
+	 * an index into acct (-1: untagged) */
+	long *acct_slot;
+	__u8 (*acct)[2][HS_HLL_M];
 	union fpv *v, *old;       /* one value; a row's first, read again */
 	struct slot *slots;       /* SLOTS batches */
 	__u32 bnames[BATCH];      /* a batch's names (index into names) */
@@ -120,10 +127,34 @@ static void names_free(struct fp_reader *r)
 	hidx_free(&r->by_id);
 }
 
+/* The sketches the last read and fpr_accounts kept. */
+static void kept_free(struct fp_reader *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->nkept; k++) {
+		free(r->acc[k].hll);
+		r->acc[k].hll = NULL;
+	}
+	r->nkept = 0;
+	free(r->acct_slot);
+	free(r->acct);
+	r->acct_slot = NULL;
+	r->acct = NULL;
+}
+
+void fpr_keep_sketches(struct fp_reader *r, bool on)
+{
+	r->keep = on;
+	if (!on)
+		kept_free(r);
+}
+
 void fpr_free(struct fp_reader *r)
 {
 	if (!r)
 		return;
+	kept_free(r);
 	names_free(r);
 	hidx_free(&r->by_name);
 	free(r->rows);
@@ -462,7 +493,14 @@ static int add_entry(struct fp_reader *r, int fd, __u64 key, const union fpv *v,
 	}
 	o = &r->rows[row];
 	a = &r->acc[row];
-	if ((size_t)row == before) {            /* the row's first id */
+	if ((size_t)row == before && r->keep) { /* kept: merged from the first id */
+		a->first_key = key;
+		a->hll = calloc(3, HS_HLL_M);
+		if (!a->hll)
+			return -ENOMEM;
+		for (k = 0; k < nsk; k++)
+			memcpy(a->hll[k], sk[k], HS_HLL_M);
+	} else if ((size_t)row == before) {     /* the row's first id */
 		a->first_key = key;
 		a->hll = NULL;
 		estimate(o, sk, nsk);
@@ -647,6 +685,7 @@ int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t
 	__u64 *sorted;
 	int err;
 
+	kept_free(r);
 	r->reads++;
 	r->nrows = 0;
 	r->nkeys = 0;
@@ -663,12 +702,16 @@ int fpr_read(struct fp_reader *r, int fd, int gen, struct det_obs **rows, size_t
 
 			if (!err)
 				estimate(&r->rows[k], sk, r->kind == FP_TLS ? 3 : 2);
-			free(a->hll);
-			a->hll = NULL;
+			if (err || !r->keep) {
+				free(a->hll);
+				a->hll = NULL;
+			}
 		}
 	}
 	if (err)
 		return err;
+	if (r->keep)
+		r->nkept = r->nrows;
 	names_sweep(r);
 	/* group the keys by row (counting sort) */
 	nk = r->nkeys;
@@ -808,6 +851,10 @@ int fpr_accounts(struct fp_reader *r, int acct_fd, __u32 kind, int gen)
 	size_t n, i, k, nacc = 0, lo, hi;
 	int err = 0;
 
+	free(r->acct_slot);
+	free(r->acct);
+	r->acct_slot = NULL;
+	r->acct = NULL;
 	for (k = 0; k < r->nrows; k++)
 		r->rows[k].tags = 0, r->rows[k].accounts = r->rows[k].tagged_ips = 0;
 	if (acct_fd < 0 || !(e = acct_entries(acct_fd, kind, gen, &n)))
@@ -857,6 +904,12 @@ int fpr_accounts(struct fp_reader *r, int acct_fd, __u32 kind, int gen)
 		r->rows[k].accounts = hll_estimate(acc[slot[k]][0]);
 		r->rows[k].tagged_ips = hll_estimate(acc[slot[k]][1]);
 	}
+	if (r->keep) {          /* the reader's now */
+		r->acct_slot = slot;
+		r->acct = acc;
+		slot = NULL;
+		acc = NULL;
+	}
 out:
 	hidx_free(&by_key);
 	free(slot);
@@ -891,5 +944,24 @@ int acct_clear(int fd, int gen)
 	for (i = 0; i < n; i++)
 		bpf_map_delete_elem(fd, &del[i]);
 	free(del);
+	return 0;
+}
+
+unsigned int fpr_sketches(const struct fp_reader *r, size_t row, const __u8 *sk[3])
+{
+	if (row >= r->nkept || !r->acc[row].hll)
+		return 0;
+	sk[0] = r->acc[row].hll[0];
+	sk[1] = r->acc[row].hll[1];
+	sk[2] = r->acc[row].hll[2];
+	return r->kind == FP_TLS ? 3 : 2;
+}
+
+int fpr_account_sketches(const struct fp_reader *r, size_t row, const __u8 *sk[2])
+{
+	if (!r->acct_slot || row >= r->nrows || r->acct_slot[row] < 0)
+		return -1;
+	sk[0] = r->acct[r->acct_slot[row]][0];
+	sk[1] = r->acct[r->acct_slot[row]][1];
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef HS_FPS_H
 #define HS_FPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "detect.h"
@@ -34,6 +35,16 @@ int fps_clear(int fd, int gen);
  * read's generation gen (-1: any); acct_fd -1: none (rows' fields 0). 0,
  * or -ENOMEM. */
 int fpr_accounts(struct fp_reader *r, int acct_fd, __u32 kind, int gen);
+/* Keep each row's merged sketch registers after a read (and the accounts
+ * sketches after fpr_accounts), until the next read: a fleet sink sends
+ * them. 3 KiB a row, 2 KiB more a tagged one. */
+void fpr_keep_sketches(struct fp_reader *r, bool on);
+/* The registers of row i of the last read, kept: ips, nets and (TLS)
+ * stacks into sk; how many (0: not kept). */
+unsigned int fpr_sketches(const struct fp_reader *r, size_t row, const __u8 *sk[3]);
+/* The accounts and tagged sources registers of row i, kept by the last
+ * fpr_accounts: 0, or -1 (untagged, or not kept). */
+int fpr_account_sketches(const struct fp_reader *r, size_t row, const __u8 *sk[2]);
 /* Delete the accounts entries of generation gen (-1: all). */
 int acct_clear(int fd, int gen);
 /* The fingerprint maps of one object (or of one instance's pins) that a

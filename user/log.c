@@ -8,11 +8,15 @@
 
 int hs_verbose;
 
+/* whole lines: threads (exporter, lookup, the fleet's sender) say theirs
+ * too */
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	fprintf(stderr, "hydrascope: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void pr_warn(const char *fmt, ...)

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "bpfobj.h"
 #include "detect.h"
+#include "fleetsend.h"
 #include "fps.h"
 #include "status.h"
 #include "window.h"
@@ -233,6 +234,39 @@ static void detector(FILE *f, struct windows *w)
 	free(s);
 }
 
+/* run --fleet: the sink's windows and the database's state. */
+static void fleet(FILE *f, struct fleet_sink *s)
+{
+	struct fleet_stats st;
+
+	fleet_sink_stats(s, &st);
+	head(f, "fleet_windows_sent_total", "counter",
+	     "Windows (batches) the fleet database took.");
+	fprintf(f, "hydrascope_fleet_windows_sent_total %llu\n", st.windows_sent);
+	head(f, "fleet_rows_sent_total", "counter",
+	     "Fingerprint rows (ja4, tcp, pair) the fleet database took.");
+	fprintf(f, "hydrascope_fleet_rows_sent_total %llu\n", st.rows_sent);
+	head(f, "fleet_windows_spooled", "gauge",
+	     "Windows in the spool, waiting for the fleet database.");
+	fprintf(f, "hydrascope_fleet_windows_spooled %zu\n", st.spooled);
+	head(f, "fleet_spool_bytes", "gauge", "Bytes of the windows in the spool.");
+	fprintf(f, "hydrascope_fleet_spool_bytes %zu\n", st.spool_bytes);
+	head(f, "fleet_windows_dropped_total", "counter",
+	     "Windows lost before the fleet database had them: the oldest, over --fleet-spool-max (spool_full); not written, the disk full or failing (disk); refused by the database as data, set aside as .rejected (rejected).");
+	fprintf(f, "hydrascope_fleet_windows_dropped_total{reason=\"spool_full\"} %llu\n",
+		st.dropped_bound);
+	fprintf(f, "hydrascope_fleet_windows_dropped_total{reason=\"disk\"} %llu\n",
+		st.dropped_disk);
+	fprintf(f, "hydrascope_fleet_windows_dropped_total{reason=\"rejected\"} %llu\n",
+		st.rejected);
+	head(f, "fleet_send_errors_total", "counter",
+	     "Failed tries to connect to the fleet database or to send it a window (each retried).");
+	fprintf(f, "hydrascope_fleet_send_errors_total %llu\n", st.send_errors);
+	head(f, "fleet_database_up", "gauge",
+	     "1 when the last connection or window sent to the fleet database worked.");
+	fprintf(f, "hydrascope_fleet_database_up %d\n", st.up ? 1 : 0);
+}
+
 /* Each counter metric once, its series together (the list is in the stats
  * array's order, where one metric's counters need not be neighbours). */
 static void health_counters(FILE *f, const struct hs_stats *st)
@@ -313,5 +347,7 @@ int metrics_render(struct metrics_src *m, FILE *f)
 	fingerprints(m, f, rows, n);
 	if (m->win)
 		detector(f, m->win);
+	if (m->fleet)
+		fleet(f, m->fleet);
 	return ferror(f) ? -EIO : 0;
 }

@@ -8,6 +8,7 @@
 struct windows;
 struct fp_reader;
 struct det_config;
+struct fleet_sink;
 
 #define HS_METRICS_TOP 10
 /* What a scrape reads: a running instance's pinned maps, and in `run` its
@@ -23,6 +24,7 @@ struct metrics_src {
 	unsigned long top;                          /* per-fingerprint series */
 	const struct det_config *dc;                /* scores; NULL: the defaults */
 	struct windows *win;                        /* NULL: exporter */
+	struct fleet_sink *fleet;                   /* run --fleet; NULL: none */
 	struct fp_reader *rd;                       /* owned by the scrape thread */
 	unsigned long long renders;                 /* reads of the maps so far */
 };

@@ -5,12 +5,14 @@
  * the packet timestamp as the program's clock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
@@ -21,6 +23,7 @@
 #include "config.h"
 #include "detect.h"
 #include "event.h"
+#include "fleetsend.h"
 #include "log.h"
 #include "opts.h"
 #include "p0f.h"
@@ -30,10 +33,16 @@
 #include "window.h"
 #include "hs_bpf.skel.h"
 
+/* --fleet: the first connection waited for this long (a database that is
+ * not one to send to fails the replay before any work), and at the end
+ * the spool as long as a window goes through at least this often. */
+#define REPLAY_FLEET_CONNECT_MS 10000
+#define REPLAY_FLEET_STALL_MS 10000
 
 struct replay_opts {
 	struct hs_config cfg;
 	struct report_opts ro;          /* --json, --top */
+	struct fleet_opts fleet;
 	const char *db, *alerts, *config;
 	unsigned long long window_s;    /* 0: none given */
 	double min_ips;                 /* 0: none given */
@@ -49,7 +58,9 @@ struct replay {
 	struct det_config dc;
 	unsigned long long window_s;  /* the detector's window; 0: no detector */
 	struct fp_maps maps;        /* tcp_fps names the TCP signature of a hello */
-	struct windows *win;        /* --window/--alerts: the detector */
+	struct windows *win;        /* --window/--alerts/--fleet: the detector */
+	struct fleet_sink *fleet;   /* --fleet */
+	char spool[PATH_MAX];       /* its spool when made here (a temporary one) */
 	struct hs_bpf *skel;
 	struct ring_buffer *rb;
 	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
@@ -62,7 +73,9 @@ struct replay {
 static const struct hs_cmd_opts replay_cmd = {
 	.cmd = "replay",
 	.args = "FILE.pcap[ng]...",
-	.epilog = "Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n",
+	.epilog = "Ethernet, Linux cooked (v1, v2), raw IP and BSD loopback captures.\n"
+		  "--fleet sends each window (default 60 s) and waits for them to go: its spool\n"
+		  "is a new temporary directory unless --fleet-spool names one.\n",
 	.col = 21,
 	.opts = (const struct hs_opt[]){
 		HS_OPT_JSON(struct replay_opts, ro.json, "JSON lines"),
@@ -83,6 +96,7 @@ static const struct hs_cmd_opts replay_cmd = {
 		HS_OPT_MIN_IPS(struct replay_opts, min_ips,
 			       "source addresses a window needs to count as wide"),
 		{ .kind = HS_OPT_GROUP, .group = hs_dp_opts, RO(cfg), .col = 25 },
+		{ .kind = HS_OPT_GROUP, .group = hs_fleet_opts, RO(fleet), .col = 27 },
 		HS_OPT_VERBOSE("more detail; repeat for libbpf debug output"),
 		{ 0 }
 	},
@@ -306,6 +320,39 @@ static int replay_open(struct replay *r)
 	return 0;
 }
 
+/* --fleet: the windows' sink, its spool (a temporary one unless named),
+ * its sender, and the database checked before any work: 0 or an exit
+ * code. An unreachable database is waited for at the end. */
+static int replay_fleet(struct replay *r)
+{
+	const struct fleet_opts *o = &r->o->fleet;
+	const char *dir = o->spool, *tmp = getenv("TMPDIR");
+	char err[1024];
+	bool made;
+
+	if (!o->url)
+		return 0;
+	if (!dir) {
+		snprintf(r->spool, sizeof(r->spool), "%s/hydrascope-fleet.XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(r->spool)) {
+			pr_warn("fleet: Couldn't create a spool in %s: %s", r->spool, strerror(errno));
+			r->spool[0] = '\0';
+			return HS_EXIT_ERR;
+		}
+		dir = r->spool;
+	}
+	r->fleet = fleet_sink_open(o, dir, true, &made);
+	if (!r->fleet || fleet_sink_start(r->fleet))
+		return HS_EXIT_ERR;
+	if (fleet_sink_ready(r->fleet, REPLAY_FLEET_CONNECT_MS, err, sizeof(err)) < 0) {
+		pr_warn("fleet: %s", err);
+		return HS_EXIT_ERR;
+	}
+	win_sink(r->win, fleet_sink_window, r->fleet);
+	return 0;
+}
+
 /* The program in private maps, run through hs_replay in batches; the
  * detector with --window or --alerts; the events' ring buffer. */
 static int replay_load(struct replay *r)
@@ -327,12 +374,15 @@ static int replay_load(struct replay *r)
 	if (err)
 		return hs_err_exit(err);
 	r->maps = hs_fp_maps(r->skel);
-	if (o->alerts || r->window_s) {
+	if (o->alerts || r->window_s || o->fleet.url) {
 		r->win = win_new(&r->dc, r->window_s ? (unsigned int)r->window_s : 60, o->alerts,
 				 r->json, o->redact);
 		if (!r->win)
 			return HS_EXIT_ERR;
 	}
+	err = replay_fleet(r);
+	if (err)
+		return err;
 	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
 	if (!r->rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
@@ -361,6 +411,8 @@ static int replay_run(struct replay *r)
 		/* the last, partial window is judged too */
 		ret = win_close(r->win, &r->maps, -1, 0) ? HS_EXIT_ERR : HS_EXIT_OK;
 		pr_debug("%llu alerts", win_alerts(r->win));
+		if (r->fleet && fleet_sink_drain(r->fleet, REPLAY_FLEET_STALL_MS))
+			ret = HS_EXIT_ERR;
 	} else {
 		ret = r->events ? HS_EXIT_OK :
 		      report(&r->maps, &r->o->ro);
@@ -378,6 +430,10 @@ static void replay_close(struct replay *r)
 
 	if (r->frames)
 		munmap(r->frames, r->frames_len);
+	/* a spool made here goes once empty; one named stays */
+	fleet_sink_free(r->fleet, r->spool[0] != '\0');
+	if (!r->fleet && r->spool[0])
+		rmdir(r->spool);
 	win_free(r->win);
 	ring_buffer__free(r->rb);
 	hs_bpf__destroy(r->skel);
@@ -395,6 +451,8 @@ int cmd_replay(int argc, char **argv)
 
 	if (first <= 0)
 		return hs_opts_exit(first);
+	if (fleet_opts_check(&o.fleet))
+		return HS_EXIT_USAGE;
 	if (first >= argc) {
 		pr_warn("replay needs at least one capture file");
 		return HS_EXIT_USAGE;

@@ -36,6 +36,7 @@
 #include "detect.h"
 #include "event.h"
 #include "exporter.h"
+#include "fleetsend.h"
 #include "fps.h"
 #include "log.h"
 #include "lookup.h"
@@ -53,6 +54,8 @@
 /* The seen history is saved at least this often (and when run exits): a
  * save of a full map (a million entries) takes about a second. */
 #define SEEN_SAVE_S 300
+/* At exit, the fleet's spool is sent for this long at most. */
+#define RUN_FLEET_FLUSH_MS 2000
 
 /* --sockopt-cgroup, repeatable: the cgroups (v2) whose processes may ask
  * their sockets (hydrascope/sockopt.h). */
@@ -90,6 +93,7 @@ struct run_opts {
 	struct cg_list cgroups;
 	struct web_limits web;
 	struct lookup_opts lk;
+	struct fleet_opts fleet;
 	const char *ifname, *pin_dir, *db, *alerts, *config, *state_dir, *metrics;
 	unsigned int mode;               /* XDP_FLAGS_DRV_MODE or _SKB_MODE; 0: the best */
 	gid_t pin_gid;                   /* (gid_t)-1: root only */
@@ -173,6 +177,7 @@ static const struct hs_cmd_opts run_cmd = {
 			  "tags on a unix socket at PATH, with:" },
 		{ .kind = HS_OPT_GROUP, .group = hs_lookup_opts, RO(lk),
 		  HS_SEEN(struct run_opts, lk_given), .col = 35 },
+		{ .kind = HS_OPT_GROUP, .group = hs_fleet_opts, RO(fleet), .col = 31 },
 		{ .kind = HS_OPT_GROUP, .group = hs_dp_opts, RO(cfg) },
 		HS_OPT_VERBOSE("more detail; repeat for libbpf debug output"),
 		{ 0 }
@@ -427,6 +432,8 @@ static int run_parse(int argc, char **argv, struct run_opts *o, struct det_confi
 		pr_warn("the --lookup-socket-* options need --lookup-socket");
 		return HS_EXIT_USAGE;
 	}
+	if (fleet_opts_check(&o->fleet))
+		return HS_EXIT_USAGE;
 	if (!o->enforce_ttl)
 		o->enforce_ttl = 10 * o->window_s;
 	else if (o->enforce_ttl < o->window_s)
@@ -457,6 +464,9 @@ struct run_ctx {
 	struct metrics_src msrc;
 	struct exporter *exp;
 	struct lookup_server *lk;     /* --lookup-socket */
+	struct fleet_sink *fleet;     /* --fleet */
+	char spool_path[PATH_MAX];    /* its spool */
+	bool spool_made;
 	unsigned int made;            /* HS_PIN_* this run pinned anew */
 	struct bpf_link *sockopt[2 * RUN_CGROUPS_MAX];  /* --sockopt-cgroup's */
 	unsigned int nsockopt;
@@ -641,6 +651,28 @@ static int run_state_dir(struct run_ctx *c)
 	return hs_err_exit(err);
 }
 
+/* --fleet: the windows' sink, its spool beside the state file (made
+ * there, as the state directory), sent from run_loop on. */
+static int run_fleet(struct run_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	const char *dir = o->fleet.spool;
+
+	if (!o->fleet.url)
+		return 0;
+	if (!dir) {
+		snprintf(c->spool_path, sizeof(c->spool_path), "%s/fleet-%s", o->state_dir,
+			 o->ifname);
+		dir = c->spool_path;
+	}
+	c->fleet = fleet_sink_open(&o->fleet, dir, false, &c->spool_made);
+	if (!c->fleet)
+		return HS_EXIT_ERR;
+	win_sink(c->win, fleet_sink_window, c->fleet);
+	c->msrc.fleet = c->fleet;
+	return 0;
+}
+
 /* The entries the seen map had at the last save or load, for a scrape. */
 static void seen_publish(struct run_ctx *c, size_t n)
 {
@@ -758,13 +790,15 @@ static int run_lookup_start(struct run_ctx *c)
 }
 
 /* The events of new fingerprints, and the windows: every window_s seconds
- * a tick flips the generation and judges the window that ended. */
+ * a tick flips the generation and judges the window that ended. With
+ * --fleet the ticks fall on wall-clock multiples of the window, so that
+ * every host's windows line up (the first one is shorter). */
 static int run_events(struct run_ctx *c)
 {
-	struct itimerspec its = {
-		.it_interval = { .tv_sec = (time_t)c->o->window_s },
-		.it_value = { .tv_sec = (time_t)c->o->window_s },
-	};
+	time_t w = (time_t)c->o->window_s;
+	struct itimerspec its = { .it_interval = { .tv_sec = w }, .it_value = { .tv_sec = w } };
+	clockid_t clk = c->fleet ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	struct timespec now;
 
 	c->evx.seen = c->seen;
 	c->evx.names_fd = c->names_fd;
@@ -773,12 +807,16 @@ static int run_events(struct run_ctx *c)
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
 		return HS_EXIT_ERR;
 	}
-	c->tm_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	c->tm_fd = timerfd_create(clk, TFD_CLOEXEC);
 	if (c->tm_fd < 0) {
 		pr_warn("Couldn't create timerfd: %s", strerror(errno));
 		return HS_EXIT_ERR;
 	}
-	if (timerfd_settime(c->tm_fd, 0, &its, NULL)) {
+	if (c->fleet) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		its.it_value.tv_sec = (now.tv_sec / w + 1) * w;
+	}
+	if (timerfd_settime(c->tm_fd, c->fleet ? TFD_TIMER_ABSTIME : 0, &its, NULL)) {
 		pr_warn("Couldn't arm timerfd: %s", strerror(errno));
 		return HS_EXIT_ERR;
 	}
@@ -860,6 +898,9 @@ static void run_started(struct run_ctx *c)
 		pr_info("metrics on http://%s%s", o->metrics, HS_DEFAULT_METRICS_PATH);
 	if (c->lk)
 		pr_info("lookups on %s", o->lk.path);
+	if (c->fleet)
+		pr_info("fleet: windows go to the fleet database as host '%s', through the spool %s",
+			fleet_sink_host(c->fleet), o->fleet.spool ? o->fleet.spool : c->spool_path);
 	win_load(c->win, c->state_path);
 	run_seen_said(c);
 	/* an empty seen map (no history to restore): every source is new to
@@ -933,7 +974,7 @@ static int run_loop(struct run_ctx *c)
 		return HS_EXIT_ERR;
 	/* after the drop: a thread has the capabilities of the one that
 	 * made it */
-	if (run_lookup_start(c))
+	if (run_lookup_start(c) || (c->fleet && fleet_sink_start(c->fleet)))
 		return HS_EXIT_ERR;
 	for (;;) {
 		struct pollfd pfd[3] = {
@@ -976,6 +1017,10 @@ static void run_teardown(struct run_ctx *c)
 
 	exporter_stop(c->exp);     /* its thread reads the maps: first */
 	lookup_stop(c->lk);        /* so does this one's */
+	/* what the spool holds sent, briefly; the rest waits for the next
+	 * start (the spool goes only if this run made it and did not start) */
+	fleet_sink_stop(c->fleet, RUN_FLEET_FLUSH_MS);
+	fleet_sink_free(c->fleet, !c->attached && c->spool_made);
 	for (i = 0; i < c->nsockopt; i++)
 		bpf_link__destroy(c->sockopt[i]);
 	fpr_free(c->msrc.rd);
@@ -1013,7 +1058,7 @@ static void run_teardown(struct run_ctx *c)
 /* Set up, in this order; each step says why when it fails. */
 static int (*const run_steps[])(struct run_ctx *c) = {
 	run_signals, run_detector, run_lookup, run_pin_dir, run_load, run_state_dir,
-	run_seen_load, run_metrics, run_events, run_enforce, run_attach, run_sockopt,
+	run_fleet, run_seen_load, run_metrics, run_events, run_enforce, run_attach, run_sockopt,
 };
 
 int cmd_run(int argc, char **argv)

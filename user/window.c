@@ -60,6 +60,8 @@ struct windows {
 	__u64 enf_ttl_ns;
 	__u64 enf_now;                  /* program clock when the window closed */
 	struct win_scope scope;         /* alerts of another scope (the fleet's) */
+	win_read_fn sink;               /* each window's rows, read (win_sink) */
+	void *sink_ctx;
 	/* for scrapes from another thread: the results of the last window */
 	pthread_mutex_t lock;
 	struct win_summary sum;         /* under lock */
@@ -544,6 +546,38 @@ static int side_judge(struct windows *w, struct side *s)
 	return err;
 }
 
+void win_sink(struct windows *w, win_read_fn fn, void *ctx)
+{
+	w->sink = fn;
+	w->sink_ctx = ctx;
+	fpr_keep_sketches(w->tls.rd, fn != NULL);
+	fpr_keep_sketches(w->tcp.rd, fn != NULL);
+	fpr_keep_sketches(w->pairs_rd, fn != NULL);
+}
+
+/* The window's rows to the sink: the kinds read without error. */
+static void sink_rows(struct windows *w, bool tls, bool tcp)
+{
+	struct win_read r = { .end_ns = w->end_ns, .window_s = w->window_s };
+
+	if (!w->sink)
+		return;
+	if (tls) {
+		r.rd[FP_TLS] = w->tls.rd;
+		r.rows[FP_TLS] = w->tls.rows;
+		r.n[FP_TLS] = w->tls.nrows;
+	}
+	if (tcp) {
+		r.rd[FP_TCP] = w->tcp.rd;
+		r.rows[FP_TCP] = w->tcp.rows;
+		r.n[FP_TCP] = w->tcp.nrows;
+	}
+	r.rd[FP_PAIR] = w->pairs_rd;
+	r.rows[FP_PAIR] = w->prows;
+	r.n[FP_PAIR] = w->nprows;
+	w->sink(w->sink_ctx, &r);
+}
+
 /* The summary a scrape reads: the windows closed and fingerprints known
  * (after a window, or the state a run restored), the alerts built up. */
 static void win_publish(struct windows *w)
@@ -610,6 +644,7 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 			fpr_accounts(w->pairs_rd, m->accounts, HS_ACCT_PAIR, gen);
 		acct_clear(m->accounts, gen);
 	}
+	sink_rows(w, !err, m->tcp >= 0 && w->tcp_on && !err2);
 	return win_judge_read(w, err, m->tcp >= 0 && w->tcp_on && !err2, err2);
 }
 

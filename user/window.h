@@ -50,6 +50,19 @@ struct win_scope {
 	void *ctx;
 };
 void win_set_scope(struct windows *w, const struct win_scope *s);
+/* A window's rows of each kind as read, before they are judged: what a
+ * sink of windows (the fleet's) takes. */
+struct win_read {
+	__u64 end_ns;                     /* the window's end (Unix ns) */
+	unsigned int window_s;
+	const struct fp_reader *rd[3];    /* by enum fp_kind; NULL: not read */
+	const struct det_obs *rows[3];
+	size_t n[3];
+};
+typedef void (*win_read_fn)(void *ctx, const struct win_read *r);
+/* Call fn with each window's rows at its close, their sketches kept
+ * (fpr_keep_sketches: fpr_sketches, fpr_account_sketches). */
+void win_sink(struct windows *w, win_read_fn fn, void *ctx);
 /* Detector state of both kinds: path (TLS) and path's "-tcp.json" twin.
  * win_load reports a rejected file in one line and starts that kind fresh. */
 int win_save(const struct windows *w, const char *path);
