@@ -11,7 +11,10 @@
 
 #include "hll.h"
 
-#define Q (64 - HS_HLL_P)   /* register values are 0..Q+1 */
+/* Ertl's q: a register holds 1 + the trailing zeros of the hash's upper
+ * bits, 0..q+1, where q + 1 = HS_HLL_VMAX (31) stands for at least q = 30
+ * zeros (regwidth 5 clamps them there, as PostgreSQL hll does). */
+#define Q ((int)HS_HLL_VMAX - 1)
 
 static double sigma(double x)
 {
@@ -116,3 +119,4 @@ void hll_merge(__u8 *restrict dst, const __u8 *restrict src)
 	for (i = 0; i < HS_HLL_M; i++)
 		dst[i] = src[i] > dst[i] ? src[i] : dst[i];
 }
+
