@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Unit tests of the sketches: the address hash and the registers as
- * PostgreSQL's hll extension makes them, the estimator, merges. Expected
- * hashes come from the real extension (postgresql-15-hll): hll_hash_bytea
- * of the same bytes.
+ * PostgreSQL's hll extension makes them, the estimator, merges, and the
+ * extension's storage format. Expected hashes and sketch bytes come from
+ * the real extension (postgresql-15-hll): hll_hash_bytea and
+ * hll_add_agg(hll_hash_bytea(x), 10, 5, ...) over the same bytes.
  */
 #include <math.h>
 #include <stdio.h>
@@ -226,6 +227,141 @@ static void merge_is_union(void **st)
 	assert_true(fabs(e - 30000) / 30000 < 3 * SE);
 }
 
+/* 0.0.0.1, 0.0.0.2, 0.0.0.3 in our registers */
+static void three(__u8 *reg)
+{
+	__u8 a[16];
+	__u32 i;
+
+	memset(reg, 0, HS_HLL_M);
+	for (i = 1; i <= 3; i++) {
+		v4(a, i);
+		hll_add(reg, hs_hash_addr(a, 4));
+	}
+}
+
+static void decode_hex(const char *what, const char *hex, __u8 *reg)
+{
+	static __u8 b[HLL_PG_LEN + 64];
+	const char *why = NULL;
+	size_t n = unhex(hex, b, sizeof(b));
+
+	if (hll_pg_decode(b, n, reg, &why))
+		fail_msg("%s: expected to decode, got '%s'", what, why ? why : "(no reason)");
+}
+
+static void pg_format_is_the_extensions(void **st)
+{
+	static __u8 reg[HS_HLL_M], got[HS_HLL_M];
+	__u8 out[HLL_PG_LEN], want[HLL_PG_LEN] = { 0x14, 0x8a, 0x00 };
+
+	(void)st;
+	/* hll_add_agg(hll_hash_bytea(x), 10, 5, 0, 0) over the three */
+	want[132] = 0x04;
+	want[199] = 0x40;
+	want[573] = 0x08;
+	three(reg);
+	assert_int_equal(hll_pg_encode(reg, out), HLL_PG_LEN);
+	assert_memory_equal(out, want, HLL_PG_LEN);
+	/* the other representations the extension makes of the same three:
+	 * EXPLICIT (..., 10, 5, -1, 1), SPARSE (..., 10, 5, 0, 1), and EMPTY */
+	decode_hex("EXPLICIT", "128a7fc78499982ae4e0cfd2e9aeb38ba997907d0b904cfe1ca539", got);
+	assert_memory_equal(got, reg, HS_HLL_M);
+	decode_hex("SPARSE", "138a4033c89c879008", got);
+	assert_memory_equal(got, reg, HS_HLL_M);
+	memset(reg, 0, sizeof(reg));
+	decode_hex("EMPTY", "118a00", got);
+	assert_memory_equal(got, reg, HS_HLL_M);
+	decode_hex("EMPTY, auto threshold, sparse", "118a7f", got);
+	assert_memory_equal(got, reg, HS_HLL_M);
+}
+
+static void pg_round_trips(void **st)
+{
+	static __u8 reg[HS_HLL_M], got[HS_HLL_M];
+	__u8 out[HLL_PG_LEN], a[16];
+	const char *why = NULL;
+	unsigned int i;
+
+	(void)st;
+	/* every value at every bit offset a register can have */
+	for (i = 0; i < HS_HLL_M; i++)
+		reg[i] = (__u8)((i * 7 + i / 32) % 32);
+	hll_pg_encode(reg, out);
+	assert_int_equal(hll_pg_decode(out, sizeof(out), got, &why), 0);
+	assert_memory_equal(got, reg, HS_HLL_M);
+	/* above 31: clamped */
+	reg[5] = 32;
+	reg[6] = 255;
+	hll_pg_encode(reg, out);
+	assert_int_equal(hll_pg_decode(out, sizeof(out), got, &why), 0);
+	assert_int_equal(got[5], 31);
+	assert_int_equal(got[6], 31);
+	assert_int_equal(got[7], reg[7]);
+	/* a real sketch */
+	memset(reg, 0, sizeof(reg));
+	for (i = 0; i < 100000; i++) {
+		v4(a, 0x0a000000u + i * 7);
+		hll_add(reg, hs_hash_addr(a, 4));
+	}
+	hll_pg_encode(reg, out);
+	assert_int_equal(hll_pg_decode(out, sizeof(out), got, &why), 0);
+	assert_memory_equal(got, reg, HS_HLL_M);
+	assert_true(hll_estimate(got) == hll_estimate(reg));
+}
+
+static void pg_decode_refuses(void **st)
+{
+	static const struct {
+		const char *what, *hex;
+		int len;        /* > 0: the hex's bytes then zeros to len */
+	} bad[] = {
+		{ "nothing", "", 0 },
+		{ "a header's two bytes", "148a", 0 },
+		{ "version 2", "248a00", HLL_PG_LEN },
+		{ "version 0", "048a00", HLL_PG_LEN },
+		{ "log2m 11", "148b00", HLL_PG_LEN },
+		{ "log2m 9", "148900", HLL_PG_LEN },
+		{ "regwidth 6", "14aa00", HLL_PG_LEN },
+		{ "regwidth 4", "146a00", HLL_PG_LEN },
+		{ "FULL a byte short", "148a00", HLL_PG_LEN - 1 },
+		{ "FULL a byte long", "148a00", HLL_PG_LEN + 1 },
+		{ "FULL without a body", "148a00", 0 },
+		{ "EMPTY with a body", "118a0000", 0 },
+		{ "EXPLICIT of 7 bytes", "128a7f00000000000000", 0 },
+		{ "SPARSE with a spare byte", "138a40000000", 0 },
+		{ "type 0 (UNDEFINED)", "108a00", 0 },
+		{ "type 5", "158a00", 0 },
+		{ "type 15", "1f8a00", HLL_PG_LEN },
+	};
+	static __u8 b[HLL_PG_LEN + 8], reg[HS_HLL_M];
+	unsigned int k;
+
+	(void)st;
+	fails = 0;
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		size_t n = unhex(bad[k].hex, b, sizeof(b));
+		const char *why = NULL;
+		int rc;
+
+		if (bad[k].len > 0) {
+			memset(b + n, 0, (size_t)bad[k].len - n);
+			n = (size_t)bad[k].len;
+		}
+		memset(reg, 7, sizeof(reg));
+		rc = hll_pg_decode(b, n, reg, &why);
+		CHECK_INT(bad[k].what, "hll_pg_decode", -1, rc);
+		if (!why) {
+			note("%s: no reason given", bad[k].what);
+			fails++;
+		} else {
+			note("%s: refused: %s", bad[k].what, why);
+		}
+		CHECK_INT(bad[k].what, "registers left", 0, hll_estimate(reg));
+	}
+	CHECKS_DONE();
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -234,6 +370,9 @@ int main(void)
 		cmocka_unit_test(rank_is_ctz),
 		cmocka_unit_test(estimates_within_error),
 		cmocka_unit_test(merge_is_union),
+		cmocka_unit_test(pg_format_is_the_extensions),
+		cmocka_unit_test(pg_round_trips),
+		cmocka_unit_test(pg_decode_refuses),
 	};
 
 	return cmocka_run_group_tests_name("hll", t, NULL, NULL);
