@@ -380,6 +380,10 @@ INLINE int hs_sockopt_set(struct bpf_sockopt *ctx)
 	if (not_ours(ctx))
 		return 1;
 	r = sockopt_set(ctx);
+	/* ctx itself again: kept as &ctx->optlen across the calls (as clang
+	 * did once they included a global subprogram), a context pointer
+	 * with an offset, which the verifier refuses to write through */
+	asm volatile("" : "+r"(ctx));
 	ctx->optlen = -1;       /* ours: the kernel's handler is not run */
 	if (r < 0) {
 		bpf_set_retval(r);

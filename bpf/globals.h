@@ -25,6 +25,9 @@ const volatile __u8 bench_vary_src = 0;
 /* make bench only: no connection records (the conns map), to time what
  * they cost beside the same program with them */
 const volatile __u8 bench_no_conns = 0;
+/* make bench only: the address hash of layout 9 in the sketches (bpf/hll.h),
+ * to time PostgreSQL hll's beside it */
+const volatile __u8 bench_old_hash = 0;
 const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;

@@ -11,8 +11,10 @@
 #include <linux/types.h>
 #include "hydrascope/sockopt.h"   /* the public part: SOL_HYDRASCOPE */
 
-/* Bump when any struct below or a map definition changes layout. */
-#define HS_LAYOUT_VERSION 9
+/* Bump when any struct below or a map definition changes layout, or what
+ * their values mean (10: the sketches' registers and address hash became
+ * PostgreSQL hll's). */
+#define HS_LAYOUT_VERSION 10
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -26,9 +28,13 @@
 #define HS_TCP_MAX_OPTS 24
 #define HS_TCP_OPT_BYTES 40     /* (15 - 5) * 4 */
 
-/* HyperLogLog: 2^10 one-byte registers, standard error 1.04/32 = 3.3%. */
+/* HyperLogLog: 2^10 one-byte registers, standard error 1.04/32 = 3.3%,
+ * holding values of 5 bits (0..31) as PostgreSQL's hll extension's
+ * (log2m 10, regwidth 5) do: hs_hash.h fills them. */
 #define HS_HLL_P 10
 #define HS_HLL_M (1u << HS_HLL_P)
+#define HS_HLL_REGWIDTH 5
+#define HS_HLL_VMAX ((1u << HS_HLL_REGWIDTH) - 1)
 
 #ifndef HS_TCP_FP_MAX
 #define HS_TCP_FP_MAX 4096      /* distinct TCP fingerprint ids tracked */

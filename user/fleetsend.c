@@ -542,7 +542,7 @@ static size_t *name_order(const struct det_obs *rows, size_t n)
 	return ix;
 }
 
-void fleet_sink_window(void *ctx, const struct win_rows *r)
+void fleet_sink_window(void *ctx, const struct win_read *r)
 {
 	struct fleet_sink *s = ctx;
 	__u64 len = (__u64)r->window_s * NS;

@@ -52,7 +52,7 @@ int fleet_sink_start(struct fleet_sink *s);
 int fleet_sink_ready(struct fleet_sink *s, unsigned int ms, char *err, size_t errlen);
 /* win_sink's function (ctx: the sink): the window's batch into the spool.
  * Never waits for the database. */
-void fleet_sink_window(void *ctx, const struct win_rows *r);
+void fleet_sink_window(void *ctx, const struct win_read *r);
 /* run: stop the sender, sending what the spool holds for up to ms; what
  * is left stays for the next start (said). */
 void fleet_sink_stop(struct fleet_sink *s, unsigned int ms);

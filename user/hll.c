@@ -3,15 +3,20 @@
  * HyperLogLog estimate of the registers the XDP program fills. Uses Ertl's
  * "improved raw estimator" (New cardinality estimation algorithms for
  * HyperLogLog sketches, 2017): unbiased from 0 to far beyond 2^32 without
- * empirical bias tables or a switch to linear counting.
+ * empirical bias tables or a switch to linear counting. Also the sketches
+ * in PostgreSQL hll's storage format, to merge there as they are.
  */
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
 
 #include "hll.h"
+#include "hs_hash.h"
 
-#define Q (64 - HS_HLL_P)   /* register values are 0..Q+1 */
+/* Ertl's q: a register holds 1 + the trailing zeros of the hash's upper
+ * bits, 0..q+1, where q + 1 = HS_HLL_VMAX (31) stands for at least q = 30
+ * zeros (regwidth 5 clamps them there, as PostgreSQL hll does). */
+#define Q ((int)HS_HLL_VMAX - 1)
 
 static double sigma(double x)
 {
@@ -117,109 +122,132 @@ void hll_merge(__u8 *restrict dst, const __u8 *restrict src)
 		dst[i] = src[i] > dst[i] ? src[i] : dst[i];
 }
 
-/* ---- the hll extension's storage format ----
- * Byte 0: version 1 (high nibble), type (low: 1 EMPTY, 2 EXPLICIT, 3
- * SPARSE, 4 FULL); byte 1: regwidth - 1 (top 3 bits), log2m (low 5);
- * byte 2: the cutoff byte (sparse on, explicit threshold). Registers and
- * sparse entries are bit-packed, most significant bit first. */
-#define PG_REGW 5
-#define PG_REGMAX ((1u << PG_REGW) - 1)
+/*
+ * PostgreSQL hll's storage format (Aggregate Knowledge's STORAGE.md):
+ * byte 0 the version (1) in the high nibble and the type in the low one,
+ * byte 1 (regwidth - 1) << 5 | log2m, byte 2 the cutoff byte (sparse on in
+ * bit 6, the explicit threshold's code in the low 6 bits), then the body:
+ * none (EMPTY), 8-byte big-endian hashes (EXPLICIT), (log2m + regwidth)-bit
+ * index << regwidth | value chunks (SPARSE) or every register in regwidth
+ * bits (FULL), the bits packed big-endian from the body's first byte.
+ */
+enum { PG_EMPTY = 1, PG_EXPLICIT, PG_SPARSE, PG_FULL };
+#define PG_VERSION 1
+#define PG_PARAMS ((HS_HLL_REGWIDTH - 1) << 5 | HS_HLL_P)
+#define PG_SPARSE_BITS (HS_HLL_P + HS_HLL_REGWIDTH)
+
+/* w bits (w + 7 <= 24) at bit offset o of a big-endian bit stream p[len]. */
+static unsigned int bits_get(const __u8 *p, size_t len, size_t o, unsigned int w)
+{
+	size_t b = o >> 3;
+	__u32 win = 0;
+	unsigned int j;
+
+	for (j = 0; j < 3; j++)
+		win = win << 8 | (b + j < len ? p[b + j] : 0);
+	return win >> (24 - w - (o & 7)) & ((1u << w) - 1);
+}
+
+/* ... and v put there, into zeroed bits. */
+static void bits_put(__u8 *p, size_t len, size_t o, unsigned int w, unsigned int v)
+{
+	__u32 win = (__u32)v << (24 - w - (o & 7));
+	size_t b = o >> 3;
+	unsigned int j;
+
+	for (j = 0; j < 3 && b + j < len; j++)
+		p[b + j] |= (__u8)(win >> (16 - 8 * j));
+}
 
 size_t hll_pg_encode(const __u8 *reg, __u8 out[HLL_PG_LEN])
 {
-	unsigned int i, bit = 0;
+	unsigned int i;
 
+	/* always FULL, cutoff byte 0: every row of a column carries the same
+	 * parameters, or the extension refuses to merge them */
 	memset(out, 0, HLL_PG_LEN);
-	out[0] = 0x14;                                  /* version 1, FULL */
-	out[1] = (PG_REGW - 1) << 5 | HS_HLL_P;
-	out[2] = 0;                                     /* explicit and sparse off */
-	for (i = 0; i < HS_HLL_M; i++, bit += PG_REGW) {
-		unsigned int v = reg[i] > PG_REGMAX ? PG_REGMAX : reg[i];
-		unsigned int sh = 16 - PG_REGW - bit % 8;   /* within two bytes */
-		__u8 *p = out + 3 + bit / 8;
-
-		p[0] |= (__u8)(v << sh >> 8);
-		if (bit / 8 + 1 < HLL_PG_LEN - 3)
-			p[1] |= (__u8)(v << sh);
-	}
+	out[0] = PG_VERSION << 4 | PG_FULL;
+	out[1] = PG_PARAMS;
+	out[2] = 0;
+	for (i = 0; i < HS_HLL_M; i++)
+		bits_put(out + 3, HLL_PG_LEN - 3, (size_t)i * HS_HLL_REGWIDTH, HS_HLL_REGWIDTH,
+			 reg[i] > HS_HLL_VMAX ? HS_HLL_VMAX : reg[i]);
 	return HLL_PG_LEN;
 }
 
-/* n bits (n <= 32) at bit offset bit of p, most significant first */
-static unsigned int bits_at(const __u8 *p, size_t bit, unsigned int n)
+static void reg_max(__u8 *reg, unsigned int i, unsigned int v)
 {
-	unsigned int v = 0, i;
-
-	for (i = 0; i < n; i++, bit++)
-		v = v << 1 | ((p[bit / 8] >> (7 - bit % 8)) & 1);
-	return v;
-}
-
-static void pg_add_hash(__u8 *reg, __u64 h)
-{
-	__u64 w = h >> HS_HLL_P;
-	unsigned int v = w ? (unsigned int)__builtin_ctzll(w) + 1 : 0, i = h & (HS_HLL_M - 1);
-
-	v = v > PG_REGMAX ? PG_REGMAX : v;
 	if (reg[i] < v)
 		reg[i] = (__u8)v;
 }
 
+static int pg_body(const __u8 *b, size_t n, unsigned int type, __u8 *reg, const char **why)
+{
+	size_t i, chunks;
+
+	switch (type) {
+	case PG_EMPTY:
+		if (n) {
+			*why = "EMPTY with a body";
+			return -1;
+		}
+		return 0;
+	case PG_EXPLICIT:
+		if (n % 8) {
+			*why = "EXPLICIT body not whole 8-byte hashes";
+			return -1;
+		}
+		for (i = 0; i < n; i += 8) {
+			__u64 h = 0;
+			unsigned int j;
+
+			for (j = 0; j < 8; j++)
+				h = h << 8 | b[i + j];
+			reg_max(reg, hs_hll_index(h), hs_hll_rank(h));
+		}
+		return 0;
+	case PG_SPARSE:
+		chunks = n * 8 / PG_SPARSE_BITS;
+		if ((chunks * PG_SPARSE_BITS + 7) / 8 != n) {
+			*why = "SPARSE body not whole registers";
+			return -1;
+		}
+		for (i = 0; i < chunks; i++) {
+			unsigned int c = bits_get(b, n, i * PG_SPARSE_BITS, PG_SPARSE_BITS);
+
+			reg_max(reg, c >> HS_HLL_REGWIDTH, c & HS_HLL_VMAX);
+		}
+		return 0;
+	case PG_FULL:
+		if (n != HLL_PG_LEN - 3) {
+			*why = "FULL body not 1,024 registers";
+			return -1;
+		}
+		for (i = 0; i < HS_HLL_M; i++)
+			reg[i] = (__u8)bits_get(b, n, i * HS_HLL_REGWIDTH, HS_HLL_REGWIDTH);
+		return 0;
+	}
+	*why = type ? "unknown type" : "UNDEFINED type";
+	return -1;
+}
+
 int hll_pg_decode(const __u8 *in, size_t len, __u8 *reg, const char **why)
 {
-	size_t i, n;
+	const char *w = NULL;
 
 	memset(reg, 0, HS_HLL_M);
-	if (len < 3 || in[0] >> 4 != 1) {
-		*why = len < 3 ? "shorter than its header" : "not version 1 of the hll format";
-		return -1;
-	}
-	if (in[1] != ((PG_REGW - 1) << 5 | HS_HLL_P)) {
-		*why = "not log2m 10, regwidth 5";
-		return -1;
-	}
-	in += 3;
-	len -= 3;
-	switch (in[-3] & 0xf) {
-	case 1:         /* EMPTY */
+	if (len < 3)
+		w = "shorter than a header";
+	else if (in[0] >> 4 != PG_VERSION)
+		w = "not version 1";
+	else if ((in[1] & 0x1f) != HS_HLL_P)
+		w = "not log2m 10";
+	else if ((in[1] >> 5) + 1 != HS_HLL_REGWIDTH)
+		w = "not regwidth 5";
+	else if (!pg_body(in + 3, len - 3, in[0] & 0xf, reg, &w))
 		return 0;
-	case 2:         /* EXPLICIT: 64-bit hashes, big-endian */
-		if (len % 8)
-			break;
-		for (i = 0; i < len; i += 8) {
-			__u64 h = 0;
-
-			for (n = 0; n < 8; n++)
-				h = h << 8 | in[i + n];
-			pg_add_hash(reg, h);
-		}
-		return 0;
-	case 3:         /* SPARSE: (index, value) entries of log2m + regwidth bits */
-		n = len * 8 / (HS_HLL_P + PG_REGW);
-		for (i = 0; i < n; i++) {
-			unsigned int e = bits_at(in, i * (HS_HLL_P + PG_REGW), HS_HLL_P + PG_REGW);
-
-			if ((e & PG_REGMAX) > reg[e >> PG_REGW])
-				reg[e >> PG_REGW] = (__u8)(e & PG_REGMAX);
-		}
-		return 0;
-	case 4:         /* FULL */
-		if (len != HLL_PG_LEN - 3)
-			break;
-		/* eight registers in every five bytes */
-		for (i = 0; i < HS_HLL_M; i += 8) {
-			const __u8 *p = in + i / 8 * PG_REGW;
-			__u64 w = (__u64)p[0] << 32 | (__u64)p[1] << 24 | (__u64)p[2] << 16 |
-				  (__u64)p[3] << 8 | p[4];
-
-			for (n = 0; n < 8; n++)
-				reg[i + n] = (__u8)(w >> (35 - PG_REGW * n) & PG_REGMAX);
-		}
-		return 0;
-	default:
-		*why = "of an unknown type";
-		return -1;
-	}
-	*why = "of the wrong length for its type";
+	memset(reg, 0, HS_HLL_M);
+	if (why)
+		*why = w;
 	return -1;
 }

@@ -23,8 +23,9 @@
 
 static void add_v4(__u8 *reg, __u32 addr)
 {
-	__u64 h = hs_hash_addr(addr, 0, 4);
-	__u32 i = hs_hll_index(h) & (HS_HLL_M - 1);
+	__u8 a[16] = { (__u8)(addr >> 24), (__u8)(addr >> 16), (__u8)(addr >> 8), (__u8)addr };
+	__u64 h = hs_hash_addr(a, 4);
+	__u32 i = hs_hll_index(h);
 	__u8 r = hs_hll_rank(h);
 
 	if (reg[i] < r)

@@ -22,7 +22,9 @@
  * two-segment ClientHello; the SYN before them is sent untimed. The empty
  * program is timed the same way for these; the curl-like one again with
  * and without connection records (bench_no_conns), their difference what
- * a record costs. A floor beside them: a program
+ * a record costs. The sketches' address hash against layout 9's in the
+ * SYN and ClientHello classes (bench_old_hash, hashes() below). A floor
+ * beside them: a program
  * doing one hash-map lookup and an atomic add, the least a fingerprint
  * update costs. Also the memory of every map at its default size (the
  * kernel's own accounting, fdinfo memlock; the seen map's is its own line,
@@ -236,7 +238,7 @@ static void memory(struct hs_bpf *skel)
 	       (double)memlock(bpf_map__fd(skel->maps.tcp_fps)) / HS_TCP_FP_MAX);
 }
 
-static struct hs_bpf *load(bool vary, bool no_conns)
+static struct hs_bpf *load3(bool vary, bool no_conns, bool old_hash)
 {
 	/* new sources (vary): no SYN is seen for them, so their ClientHellos
 	 * count only without the handshake check; that is the path timed */
@@ -247,11 +249,106 @@ static struct hs_bpf *load(bool vary, bool no_conns)
 		return NULL;
 	skel->rodata->bench_vary_src = vary;
 	skel->rodata->bench_no_conns = no_conns;
+	skel->rodata->bench_old_hash = old_hash;
 	if (hs_load(skel, NULL)) {
 		hs_bpf__destroy(skel);
 		return NULL;
 	}
 	return skel;
+}
+
+static struct hs_bpf *load(bool vary, bool no_conns)
+{
+	return load3(vary, no_conns, false);
+}
+
+#define HASH_RUNS 11
+
+/* One steady class on the programs with each address hash, their runs (of
+ * repeat packets) and the empty program's interleaved: the medians'
+ * marginal ns. */
+static void steady_hashes(const char *name, int pg, int old, int empty, const struct frame *f,
+			  __u32 repeat)
+{
+	__u32 a[HASH_RUNS], b[HASH_RUNS], e[HASH_RUNS];
+	double na, nb;
+	int i;
+
+	run(pg, f, 1000);
+	run(old, f, 1000);
+	for (i = 0; i < HASH_RUNS; i++) {
+		e[i] = run(empty, f, repeat);
+		a[i] = run(pg, f, repeat);
+		b[i] = run(old, f, repeat);
+	}
+	na = median_u32(a, HASH_RUNS) - median_u32(e, HASH_RUNS);
+	nb = median_u32(b, HASH_RUNS) - median_u32(e, HASH_RUNS);
+	printf("pkt_hash_%s_pg_ns %.1f ns\n", name, na);
+	printf("pkt_hash_%s_old_ns %.1f ns\n", name, nb);
+	printf("pkt_hash_%s_pg_minus_old_ns %.1f ns\n", name, na - nb);
+}
+
+/*
+ * The sketches' address hash, PostgreSQL hll's (MurmurHash3 x64 128 of
+ * the address bytes and of the network's) against layout 9's (hs_mix64
+ * twice over the address words), in programs loaded afresh that differ
+ * only in it (bench_old_hash): the SYN classes, and ClientHellos from new
+ * sources (steady, the flood hook) and in fresh connections. Every SYN
+ * and every counted ClientHello hashes its source and its network once.
+ */
+static void hashes(int empty)
+{
+	static const char *const stacks[] = { "chrome", "curl", "firefox" };
+	static __u8 hello[4096];
+	struct hs_bpf *pg = load3(false, false, false), *old = load3(false, false, true);
+	struct hs_bpf *pgf = load3(true, false, false), *oldf = load3(true, false, true);
+	struct frame f;
+	struct pspec p;
+	char name[64];
+	int i, len;
+
+	if (!pg || !old || !pgf || !oldf) {
+		fprintf(stderr, "bench_pkt: couldn't load the programs of each hash\n");
+		exit(1);
+	}
+#define FD(s) bpf_program__fd((s)->progs.hs_xdp)
+	p = tcp4(41003, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	steady_hashes("syn_ipv4", FD(pg), FD(old), empty, &f, REPEAT);
+	p.ver = 6;
+	syn_of(&p);
+	build(&p, &f);
+	steady_hashes("syn_ipv6", FD(pg), FD(old), empty, &f, REPEAT);
+	p = tcp4(41004, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	steady_hashes("syn_flood_random_src", FD(pgf), FD(oldf), empty, &f, REPEAT);
+	for (i = 0; i < 3; i++) {
+		len = pkt_hello(i, hello, sizeof(hello));
+		p = tcp4(41005, TH_ACK | TH_PSH);
+		p.data = hello;
+		p.payload = len;
+		build(&p, &f);
+		snprintf(name, sizeof(name), "hello_%s_new_source", stacks[i]);
+		/* ~4 us each: fewer repeats */
+		steady_hashes(name, FD(pgf), FD(oldf), empty, &f, REPEAT / 10);
+	}
+	for (i = 0; i < 3; i++) {
+		double a, b;
+
+		len = pkt_hello(i, hello, sizeof(hello));
+		a = per_conn(FD(pg), empty, hello, len, 0, 0, i);
+		b = per_conn(FD(old), empty, hello, len, 0, 0, i);
+		printf("pkt_hash_hello_%s_conn_pg_ns %.1f ns\n", stacks[i], a);
+		printf("pkt_hash_hello_%s_conn_old_ns %.1f ns\n", stacks[i], b);
+		printf("pkt_hash_hello_%s_conn_pg_minus_old_ns %.1f ns\n", stacks[i], a - b);
+	}
+#undef FD
+	hs_bpf__destroy(pg);
+	hs_bpf__destroy(old);
+	hs_bpf__destroy(pgf);
+	hs_bpf__destroy(oldf);
 }
 
 int main(void)
@@ -395,6 +492,8 @@ int main(void)
 	printf("pkt_hello_2seg_first_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 0, 3));
 	printf("pkt_hello_2seg_second_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 1, 4));
 	printf("pkt_hello_2seg_bytes %d bytes\n", len);
+
+	hashes(empty);
 
 	memory(skel);
 	hs_bpf__destroy(flood);

@@ -1059,10 +1059,30 @@ static int within(double est, double truth, double tol)
 	return est >= truth * (1 - tol) && est <= truth * (1 + tol);
 }
 
+/* The kernel's registers against the same addresses' in userspace: the
+ * extension's hash and register layout (hs_hash.h), byte for byte. */
+static void same_registers(const char *what, const char *which, const __u8 *kernel,
+			   const __u8 *want)
+{
+	unsigned int i;
+
+	for (i = 0; i < HS_HLL_M; i++)
+		if (kernel[i] != want[i])
+			fail_msg("%s: %s register %u: expected %u (userspace's hash), got %u", what,
+				 which, i, want[i], kernel[i]);
+}
+
+static void reg_add(__u8 *reg, __u64 h)
+{
+	if (reg[hs_hll_index(h)] < hs_hll_rank(h))
+		reg[hs_hll_index(h)] = hs_hll_rank(h);
+}
+
 /* Feed n SYNs whose source addresses come from addr_of(i); check the sketches. */
 static void hll_case(struct env *e, const struct pspec *p, int n, int nets,
 		     void (*addr_of)(int i, __u8 *a), const char *what)
 {
+	static __u8 want_ips[HS_HLL_M], want_nets[HS_HLL_M];
 	struct hs_stats before, after;
 	struct hs_tcp_fp v;
 	struct frame f;
@@ -1078,8 +1098,15 @@ static void hll_case(struct env *e, const struct pspec *p, int n, int nets,
 	soff = f.l3 + (p->ver == 6 ? 8 : 12);
 	stats(e, &before);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	memset(want_ips, 0, sizeof(want_ips));
+	memset(want_nets, 0, sizeof(want_nets));
 	for (i = 0; i < n; i++) {
+		__u8 a[16] = { 0 };
+
 		addr_of(i, f.b + soff);
+		addr_of(i, a);
+		reg_add(want_ips, hs_hash_addr(a, (__u8)p->ver));
+		reg_add(want_nets, hs_hash_net(a, (__u8)p->ver));
 		if (run(e, f.b, f.len, &ret))
 			fail_msg("%s: test run %d: expected success, got %s", what, i,
 				 strerror(errno));
@@ -1102,6 +1129,8 @@ static void hll_case(struct env *e, const struct pspec *p, int n, int nets,
 	print_message("# HLL %s: %d addresses -> %.1f (%+.2f%%), %d networks -> %.1f (%+.2f%%), %.2fs\n",
 		      what, n, ips, 100 * (ips - n) / n, nets, nts, 100 * (nts - nets) / nets,
 		      (t2.tv_sec - t1.tv_sec) + (t2.tv_nsec - t1.tv_nsec) / 1e9);
+	same_registers(what, "hll_ips", v.hll_ips, want_ips);
+	same_registers(what, "hll_nets", v.hll_nets, want_nets);
 	/* three standard errors (1.04 / sqrt(m)) */
 	if (!within(ips, n, HLL_TOL))
 		fail_msg("%s: hll_ips: expected %d +- %.1f%%, got %.1f", what, n, 100 * HLL_TOL, ips);

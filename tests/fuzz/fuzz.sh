@@ -27,6 +27,8 @@
 #                and the README's example
 #   fuzz_p0fdb   p0f's own database (/etc/p0f/p0f.fp) and its first part
 #   fuzz_seen    tests/fuzz/seeds/fuzz_seen/ alone: seen history files
+#   fuzz_hllpg   tests/fuzz/seeds/fuzz_hllpg/ alone: sketches PostgreSQL's hll
+#                extension made (EMPTY, EXPLICIT, SPARSE, FULL)
 # plus what tests/fuzz/seeds/NAME/ holds (small seeds, and inputs that once
 # crashed a target: kept so that every run replays them).
 #

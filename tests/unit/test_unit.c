@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Unit tests of userspace pieces: p0f rendering, HLL math, number parsing. */
-#include <math.h>
+/* Unit tests of userspace pieces: p0f rendering, number parsing, time. */
 #include <stdio.h>
 #include <string.h>
 
-#include "hll.h"
 #include "p0f.h"
 #include "util.h"
-#include "hs_hash.h"
 #include "check.h"
 
 /* A SYN signature from a short description, options as kind bytes. */
@@ -120,72 +117,6 @@ static void render_truncates_safely(void **st)
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 }
 
-/* Fill registers the way the XDP program does. */
-static void hll_add(__u8 *reg, __u64 h)
-{
-	__u32 i = hs_hll_index(h);
-	__u8 r = hs_hll_rank(h);
-
-	if (reg[i] < r)
-		reg[i] = r;
-}
-
-static void hll_estimates_within_error(void **st)
-{
-	static const unsigned int ns[] = { 1, 10, 100, 1000, 5000, 20000, 100000, 1000000 };
-	static __u8 reg[HS_HLL_M];
-	unsigned int i, k;
-
-	(void)st;
-	memset(reg, 0, sizeof(reg));
-	assert_true(hll_estimate(reg) == 0);
-	for (k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
-		double e, err;
-
-		memset(reg, 0, sizeof(reg));
-		for (i = 0; i < ns[k]; i++)
-			hll_add(reg, hs_hash_addr(0x0000a8c0ULL + ((__u64)i << 32), 0, 4));
-		e = hll_estimate(reg);
-		err = fabs(e - ns[k]) / ns[k];
-		print_message("hll n=%u estimate=%.1f error=%.2f%%\n", ns[k], e, 100 * err);
-		/* three standard errors (1.04 / sqrt(m)) */
-		assert_true(err < 3 * 1.04 / sqrt(HS_HLL_M));
-	}
-}
-
-static void hll_merge_is_union(void **st)
-{
-	static __u8 a[HS_HLL_M], b[HS_HLL_M], u[HS_HLL_M];
-	unsigned int i;
-	double e;
-
-	(void)st;
-	/* a holds 0..19999, b holds 10000..29999 (overlapping), u all */
-	for (i = 0; i < 30000; i++) {
-		__u64 h = hs_hash_addr(i, 0, 6);
-
-		if (i < 20000)
-			hll_add(a, h);
-		if (i >= 10000)
-			hll_add(b, h);
-		hll_add(u, h);
-	}
-	hll_merge(b, a);
-	assert_memory_equal(b, u, HS_HLL_M);
-	e = hll_estimate(b);
-	assert_true(fabs(e - 30000) / 30000 < 0.05);
-}
-
-static void hll_rank_bounds(void **st)
-{
-	(void)st;
-	assert_int_equal(hs_hll_rank(0), 64 - HS_HLL_P + 1);
-	assert_int_equal(hs_hll_rank(~0ULL), 1);
-	assert_int_equal(hs_hll_index(~0ULL), HS_HLL_M - 1);
-	assert_int_equal(hs_clz64(1), 63);
-	assert_int_equal(hs_clz64(1ULL << 63), 0);
-}
-
 static void parse_uint_is_strict(void **st)
 {
 	unsigned long long v = 0;
@@ -221,9 +152,6 @@ int main(void)
 		cmocka_unit_test(render_ttl_and_options),
 		cmocka_unit_test(render_every_quirk_in_p0f_order),
 		cmocka_unit_test(render_truncates_safely),
-		cmocka_unit_test(hll_estimates_within_error),
-		cmocka_unit_test(hll_merge_is_union),
-		cmocka_unit_test(hll_rank_bounds),
 		cmocka_unit_test(parse_uint_is_strict),
 		cmocka_unit_test(time_is_rfc3339_utc),
 	};
