@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The fleet's pieces that need no database: TIME parsing, the hll
- * extension's storage format both ways, and a window of rows read
+/* The fleet's pieces that need no database: TIME parsing, and a window
+ * of rows read
  * elsewhere judged and written as a fleet alert (scope, hosts, no
  * sample_ips, the JSON line handed on). */
 #include <stdio.h>
@@ -10,7 +10,6 @@
 
 #include "detect.h"
 #include "fleetdb.h"
-#include "hll.h"
 #include "window.h"
 #include "check.h"
 
@@ -48,53 +47,6 @@ static void times(void **st)
 		if (!t[i].rc && !rc)
 			CHECK_INT(t[i].in, "time", t[i].want, got);
 	}
-	CHECKS_DONE();
-}
-
-/* FULL both ways, registers clamped at 31; EMPTY, EXPLICIT and SPARSE
- * read; other parameters and lengths refused. */
-static void pg_format(void **st)
-{
-	__u8 reg[HS_HLL_M], back[HS_HLL_M], buf[HLL_PG_LEN + 16];
-	const char *why = NULL;
-	unsigned int i;
-
-	(void)st;
-	for (i = 0; i < HS_HLL_M; i++)
-		reg[i] = (__u8)((i * 7 + i / 3) % 40);
-	assert_int_equal(hll_pg_encode(reg, buf), HLL_PG_LEN);
-	CHECK_HEX("FULL", "header", 0x148a00, (unsigned)(buf[0] << 16 | buf[1] << 8 | buf[2]));
-	assert_int_equal(hll_pg_decode(buf, HLL_PG_LEN, back, &why), 0);
-	for (i = 0; i < HS_HLL_M; i++)
-		CHECK_INT("FULL round trip", "register", reg[i] > 31 ? 31 : reg[i], back[i]);
-	assert_int_equal(hll_pg_decode(buf, HLL_PG_LEN - 1, back, &why), -1);
-	buf[1] = 0x8b;   /* log2m 11 */
-	assert_int_equal(hll_pg_decode(buf, HLL_PG_LEN, back, &why), -1);
-	CHECK_STR("log2m 11", "why", "not log2m 10, regwidth 5", why);
-
-	/* EMPTY */
-	memcpy(buf, "\x11\x8a\x00", 3);
-	assert_int_equal(hll_pg_decode(buf, 3, back, &why), 0);
-	for (i = 0; i < HS_HLL_M; i++)
-		CHECK_INT("EMPTY", "register", 0, back[i]);
-	/* EXPLICIT: hash 0x...0c05: register 5 (low 10 bits), value 1 + the
-	 * trailing zeros of hash >> 10 (0x3: none) = 1; hash 1 << 20 | 9:
-	 * register 9, value 11 */
-	memcpy(buf, "\x12\x8a\x00" "\x00\x00\x00\x00\x00\x00\x0c\x05"
-		    "\x00\x00\x00\x00\x00\x10\x00\x09", 19);
-	assert_int_equal(hll_pg_decode(buf, 19, back, &why), 0);
-	CHECK_INT("EXPLICIT", "register 5", 1, back[5]);
-	CHECK_INT("EXPLICIT", "register 9", 11, back[9]);
-	assert_int_equal(hll_pg_decode(buf, 18, back, &why), -1);
-	/* SPARSE: 15-bit (index, value) entries: (3, 4) and (1023, 31) */
-	memcpy(buf, "\x13\x8a\x40" "\x00\xc9\xff\xfe", 7);
-	assert_int_equal(hll_pg_decode(buf, 7, back, &why), 0);
-	CHECK_INT("SPARSE", "register 3", 4, back[3]);
-	CHECK_INT("SPARSE", "register 1023", 31, back[1023]);
-	CHECK_INT("SPARSE", "register 4", 0, back[4]);
-	buf[0] = 0x15;
-	assert_int_equal(hll_pg_decode(buf, 7, back, &why), -1);
-	assert_int_equal(hll_pg_decode(buf, 2, back, &why), -1);
 	CHECKS_DONE();
 }
 
@@ -163,7 +115,6 @@ int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(times),
-		cmocka_unit_test(pg_format),
 		cmocka_unit_test(fleet_alert),
 	};
 
