@@ -8,9 +8,9 @@
 --
 -- Every edge host's `run --fleet` writes one row per window and fingerprint
 -- into hydrascope.rows; `hydrascope fleet` unions them per window. Sketches
--- are the extension's FULL representation, log2m 10, regwidth 5,
--- expthresh 0, sparse off: hll_union_agg merges them as they are, and
--- hll_add_agg(hll_hash_bytea(b), 10, 5, 0, 0) over an address's bytes in
+-- have the parameters log2m 10, regwidth 5, expthresh 0, sparse on (SPARSE
+-- while small, FULL above 341 registers): hll_union_agg merges them as they are, and
+-- hll_add_agg(hll_hash_bytea(b), 10, 5, 0, 1) over an address's bytes in
 -- network order builds the same sketch in SQL.
 
 CREATE EXTENSION IF NOT EXISTS hll;

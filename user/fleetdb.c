@@ -238,11 +238,11 @@ enum { C_KIND, C_NAME, C_WINDOW_S, C_DETAIL, C_CONNS, C_UNVALIDATED, C_NOVEL_IPS
 	"hll_union_agg(accounts), hll_union_agg(tagged_ips), array_agg(host ORDER BY host) " \
 	"FROM hydrascope.rows WHERE window_start = to_timestamp($1::float8) "
 #define UNION_GROUP "GROUP BY kind, name, window_s"
-/* a sketch the union can take: ours (log2m 10, regwidth 5, explicit and
- * sparse off), or none */
+/* a sketch the union can take: ours (log2m 10, regwidth 5, explicit off,
+ * sparse on), or none */
 #define SKETCH_OK(c) \
 	"(" c " IS NULL OR (hll_log2m(" c ") = 10 AND hll_regwidth(" c ") = 5 AND " \
-	"(hll_expthresh(" c ")).specified = 0 AND hll_sparseon(" c ") = 0))"
+	"(hll_expthresh(" c ")).specified = 0 AND hll_sparseon(" c ") = 1))"
 #define ROW_OK SKETCH_OK("ips") " AND " SKETCH_OK("nets") " AND " SKETCH_OK("stacks") " AND " \
 	SKETCH_OK("accounts") " AND " SKETCH_OK("tagged_ips")
 #define HOST_IS "AND ($2::text IS NULL OR host = $2) "

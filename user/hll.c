@@ -135,6 +135,9 @@ enum { PG_EMPTY = 1, PG_EXPLICIT, PG_SPARSE, PG_FULL };
 #define PG_VERSION 1
 #define PG_PARAMS ((HS_HLL_REGWIDTH - 1) << 5 | HS_HLL_P)
 #define PG_SPARSE_BITS (HS_HLL_P + HS_HLL_REGWIDTH)
+#define PG_CUTOFF 0x40          /* sparse on, explicit off */
+/* SPARSE while no longer than FULL: 1024 x 5 bits / 15 bits a chunk */
+#define PG_SPARSE_MAX (HS_HLL_M * HS_HLL_REGWIDTH / PG_SPARSE_BITS)
 
 /* w bits (w + 7 <= 24) at bit offset o of a big-endian bit stream p[len]. */
 static unsigned int bits_get(const __u8 *p, size_t len, size_t o, unsigned int w)
@@ -161,14 +164,36 @@ static void bits_put(__u8 *p, size_t len, size_t o, unsigned int w, unsigned int
 
 size_t hll_pg_encode(const __u8 *reg, __u8 out[HLL_PG_LEN])
 {
-	unsigned int i;
+	unsigned int i, n = 0, v;
+	size_t len;
 
-	/* always FULL, cutoff byte 0: every row of a column carries the same
-	 * parameters, or the extension refuses to merge them */
+	/* sparse on, explicit off (cutoff byte 0x40) on every sketch: every row
+	 * of a column carries the same parameters, or the extension refuses to
+	 * merge them. The type is what the extension itself picks: EMPTY
+	 * without a register set, SPARSE while its chunks take no more bits
+	 * than FULL's registers (at most 341 registers set), else FULL. */
+	for (i = 0; i < HS_HLL_M; i++)
+		n += reg[i] != 0;
 	memset(out, 0, HLL_PG_LEN);
-	out[0] = PG_VERSION << 4 | PG_FULL;
 	out[1] = PG_PARAMS;
-	out[2] = 0;
+	out[2] = PG_CUTOFF;
+	if (!n) {
+		out[0] = PG_VERSION << 4 | PG_EMPTY;
+		return 3;
+	}
+	if (n <= PG_SPARSE_MAX) {
+		out[0] = PG_VERSION << 4 | PG_SPARSE;
+		len = 3 + ((size_t)n * PG_SPARSE_BITS + 7) / 8;
+		for (i = 0, n = 0; i < HS_HLL_M; i++) {
+			if (!reg[i])
+				continue;
+			v = reg[i] > HS_HLL_VMAX ? HS_HLL_VMAX : reg[i];
+			bits_put(out + 3, len - 3, (size_t)n++ * PG_SPARSE_BITS, PG_SPARSE_BITS,
+				 i << HS_HLL_REGWIDTH | v);
+		}
+		return len;
+	}
+	out[0] = PG_VERSION << 4 | PG_FULL;
 	for (i = 0; i < HS_HLL_M; i++)
 		bits_put(out + 3, HLL_PG_LEN - 3, (size_t)i * HS_HLL_REGWIDTH, HS_HLL_REGWIDTH,
 			 reg[i] > HS_HLL_VMAX ? HS_HLL_VMAX : reg[i]);

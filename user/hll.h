@@ -9,9 +9,10 @@
 double hll_estimate(const __u8 *reg);
 void hll_merge(__u8 *restrict dst, const __u8 *restrict src);
 
-/* A sketch in PostgreSQL hll's storage format (log2m 10, regwidth 5), as
- * hll_add_agg(hll_hash_bytea(addr), 10, 5, 0, 0) builds one: always FULL,
- * header 14 8a 00, registers above 31 clamped; HLL_PG_LEN bytes. */
+/* A sketch in PostgreSQL hll's storage format (log2m 10, regwidth 5,
+ * explicit off, sparse on), as hll_add_agg(hll_hash_bytea(addr), 10, 5,
+ * 0, 1) builds one: EMPTY, SPARSE up to 341 registers set, else FULL;
+ * registers above 31 clamped. Its length (at most HLL_PG_LEN bytes). */
 #define HLL_PG_LEN 643
 size_t hll_pg_encode(const __u8 *reg, __u8 out[HLL_PG_LEN]);
 /* The HS_HLL_M registers of a sketch in that format: EMPTY, EXPLICIT,

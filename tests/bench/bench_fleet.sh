@@ -24,7 +24,7 @@ SECONDS=0
 pg_sql hydrascope "
 SELECT hydrascope.partition_for(to_timestamp($T));
 CREATE TABLE pool AS
-	SELECT k, hll_add_agg(hll_hash_bytea(int4send((k * 1000 + i)::int4)), 10, 5, 0, 0) AS s
+	SELECT k, hll_add_agg(hll_hash_bytea(int4send((k * 1000 + i)::int4)), 10, 5, 0, 1) AS s
 	FROM generate_series(0, 999) k, generate_series(1, 300) i
 	WHERE i <= round(3 * power(100, k / 999.0)) GROUP BY k;
 INSERT INTO hydrascope.rows (window_start, window_s, host, kind, name, conns, novel_ips,

@@ -3,7 +3,7 @@
 # `hydrascope fleet` on a PostgreSQL of the test's own (pg_start: root for
 # su postgres, no namespace), its rows written by SQL as addresses from
 # any other source would be: hll_add_agg(hll_hash_bytea(ADDRESS BYTES),
-# 10, 5, 0, 0) over generated IPv4 addresses, and a batch per host and
+# 10, 5, 0, 1) over generated IPv4 addresses, and a batch per host and
 # window. Three hosts, edge-a, edge-b and edge-c, each with steady
 # fingerprints of its own (legitimate traffic, never wide fleet-wide);
 # from window 6 a hydra on all three, each host seeing 150 of its
@@ -48,15 +48,15 @@ rows_sql() {
 INSERT INTO hydrascope.rows (window_start, window_s, host, kind, name, detail, conns,
 	ips, nets, stacks)
 SELECT to_timestamp($t), $WS, '$host', 'ja4', 't13d1516h2_8daaf6152771_legit00000' || f, 't13d1516h2_0a0a', 200,
-	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256 + i)::int4)), 10, 5, 0, 0),
-	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256)::int4)), 10, 5, 0, 0),
-	hll_add_agg(hll_hash_bytea(int4send(7)), 10, 5, 0, 0)
+	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256 + i)::int4)), 10, 5, 0, 1),
+	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256)::int4)), 10, 5, 0, 1),
+	hll_add_agg(hll_hash_bytea(int4send(7)), 10, 5, 0, 1)
 FROM generate_series(1, 5) f, generate_series(0, 39) i GROUP BY f;
 INSERT INTO hydrascope.rows (window_start, window_s, host, kind, name, conns, ips, nets)
 SELECT to_timestamp($t), $WS, '$host', k, CASE k WHEN 'tcp' THEN '$STACK'
 	ELSE 't13d1516h2_8daaf6152771_legit00000' || f || ' $STACK' END, 200,
-	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256 + i)::int4)), 10, 5, 0, 0),
-	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256)::int4)), 10, 5, 0, 0)
+	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256 + i)::int4)), 10, 5, 0, 1),
+	hll_add_agg(hll_hash_bytea(int4send((-971898880 + $h * 4096 + f * 256)::int4)), 10, 5, 0, 1)
 FROM unnest(ARRAY['tcp', 'pair']) k, generate_series(1, 5) f, generate_series(0, 39) i
 GROUP BY 4, 5;
 EOF
@@ -66,9 +66,9 @@ EOF
 INSERT INTO hydrascope.rows (window_start, window_s, host, kind, name, detail, conns,
 	novel_ips, novel_site, novel_nets, ips, nets, stacks)
 SELECT to_timestamp($t), $WS, '$host', 'ja4', '$HYDRA', 't13d1516h2_0b0b', 150, 150, 150, 150,
-	hll_add_agg(hll_hash_bytea(int4send((-971833344 + i * 256)::int4)), 10, 5, 0, 0),
-	hll_add_agg(hll_hash_bytea(int4send((-971833344 + i * 256)::int4)), 10, 5, 0, 0),
-	hll_add_agg(hll_hash_bytea(int4send(100 + i % 8)), 10, 5, 0, 0)
+	hll_add_agg(hll_hash_bytea(int4send((-971833344 + i * 256)::int4)), 10, 5, 0, 1),
+	hll_add_agg(hll_hash_bytea(int4send((-971833344 + i * 256)::int4)), 10, 5, 0, 1),
+	hll_add_agg(hll_hash_bytea(int4send(100 + i % 8)), 10, 5, 0, 1)
 FROM generate_series($h * 100, $h * 100 + 149) i;
 EOF
 	echo "INSERT INTO hydrascope.batches (host, batch, window_start, window_s, nrows)
@@ -159,11 +159,11 @@ assert r[0]["conns"] >= r[1]["conns"] >= r[2]["conns"], r
 # ---- a sketch that does not decode ----------------------------------------
 pg_sql hydrascope "INSERT INTO hydrascope.rows (window_start, window_s, host, kind, name, conns, ips, nets)
 	SELECT to_timestamp($((T0 + 2 * WS))), $WS, 'edge-d', 'ja4', 'odd_' || k, 1,
-	hll_add_agg(hll_hash_bytea(int4send(i)), 11, 5, 0, 0), hll_add_agg(hll_hash_bytea(int4send(i)), 10, 5, 0, 0)
+	hll_add_agg(hll_hash_bytea(int4send(i)), 11, 5, 0, 1), hll_add_agg(hll_hash_bytea(int4send(i)), 10, 5, 0, 1)
 	FROM generate_series(1, 2) k, generate_series(1, 5) i GROUP BY k;
 	INSERT INTO hydrascope.rows (window_start, window_s, host, kind, name, conns, ips, nets)
 	SELECT to_timestamp($((T0 + 2 * WS))), $WS, 'edge-e', 'ja4', 'odd_1', 1,
-	hll_add_agg(hll_hash_bytea(int4send(i)), 10, 5, 0, 0), hll_add_agg(hll_hash_bytea(int4send(i)), 10, 5, 0, 0)
+	hll_add_agg(hll_hash_bytea(int4send(i)), 10, 5, 0, 1), hll_add_agg(hll_hash_bytea(int4send(i)), 10, 5, 0, 1)
 	FROM generate_series(1, 5) i" >/dev/null
 timeout 30 "$HS" fleet --db "$PG_URL" --config "$TMP/fleet.ini" -j --from $T0 --to $((T0 + 4 * WS)) \
 	>"$TMP/bad.jsonl" 2>"$TMP/bad.err"

@@ -94,7 +94,7 @@ for k in 1 2 3; do
 		vals=$(printf "('%s')," $addrs)
 		got=$(pg_sql hydrascope "SELECT (SELECT hll_union_agg(ips) FROM hydrascope.rows
 			WHERE host = 'h$k' AND kind = 'ja4' AND window_start = to_timestamp($t))
-			= hll_add_agg(hll_hash_bytea(decode(a, 'hex')), 10, 5, 0, 0)
+			= hll_add_agg(hll_hash_bytea(decode(a, 'hex')), 10, 5, 0, 1)
 			FROM (VALUES ${vals%,}) v(a)")
 		echo "$k $t $got"
 	done <"$TMP/a.h$k.src"

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The fleet sink's pieces that need no database: COPY text escaping
- * (user/fleetsend.c fleet_copy_text) as a fixture table, the hll
- * extension's FULL encoding of registers (user/hll.c hll_pg_encode), a
+ * (user/fleetsend.c fleet_copy_text) as a fixture table, a
  * batch file as the sender reads it, and the spool's bound (user/spool.c).
  * With HS_TEST_SPOOL set, the batch of awkward names is left in that
  * directory for tests/live/t_fleet_send_live.sh to send through a real
@@ -60,45 +59,6 @@ static void copy_text(void **state)
 		CHECK_STR(escapes[i].desc, "text", escapes[i].want, out);
 		CHECK_INT(escapes[i].desc, "length", strlen(escapes[i].want), n);
 	}
-	CHECKS_DONE();
-}
-
-/* register i of a FULL representation: 5 bits, big-endian, after 3 bytes */
-static unsigned int full_reg(const __u8 *pg, unsigned int i)
-{
-	unsigned int bit = 24 + 5 * i, v = 0, b;
-
-	for (b = 0; b < 5; b++, bit++)
-		v = v << 1 | ((pg[bit / 8] >> (7 - bit % 8)) & 1);
-	return v;
-}
-
-static void pg_encode(void **state)
-{
-	__u8 reg[HS_HLL_M] = { 0 }, pg[HLL_PG_LEN];
-	unsigned int i, bad = 0;
-
-	(void)state;
-	CHECK_INT("length", "bytes", HLL_PG_LEN, hll_pg_encode(reg, pg));
-	CHECK_HEX("header", "byte 0", 0x14, pg[0]);
-	CHECK_HEX("header", "byte 1", 0x8a, pg[1]);
-	CHECK_HEX("header", "byte 2", 0x00, pg[2]);
-	for (i = 3; i < HLL_PG_LEN; i++)
-		bad += pg[i] != 0;
-	CHECK_INT("empty sketch", "non-zero register bytes", 0, bad);
-	/* the first two registers: 31 then 1 = 11111 00001 -> f8 40 */
-	reg[0] = 31;
-	reg[1] = 1;
-	hll_pg_encode(reg, pg);
-	CHECK_HEX("registers 0-1", "byte 3", 0xf8, pg[3]);
-	CHECK_HEX("registers 0-1", "byte 4", 0x40, pg[4]);
-	for (i = 0; i < HS_HLL_M; i++)
-		reg[i] = (__u8)(i % 64);        /* 32..63 clamp at 31 */
-	hll_pg_encode(reg, pg);
-	for (i = 0, bad = 0; i < HS_HLL_M; i++)
-		bad += full_reg(pg, i) != (i % 64 > 31 ? 31 : i % 64);
-	CHECK_INT("every value, clamped", "registers decoded wrong", 0, bad);
-	CHECK_INT("the last register", "value", 31, full_reg(pg, HS_HLL_M - 1));
 	CHECKS_DONE();
 }
 
@@ -174,7 +134,7 @@ static void batch_file(void **state)
 	CHECK_INT("header", "row count", 0, strncmp(text + 9 + 32, "          6\n", 12));
 	row = strstr(text, "\nhost host \"one\"\nwindow 1767830400 60\n\n");
 	CHECK_INT("header", "host and window lines", 1, row != NULL);
-	row = strstr(text, "\n\nja4\tit's \"quoted\"\tdetail \"with\" \\\\ and\\ttab\t10\t0\t0\t0\t0\t4\t\\\\x148a00");
+	row = strstr(text, "\n\nja4\tit's \"quoted\"\tdetail \"with\" \\\\ and\\ttab\t10\t0\t0\t0\t0\t4\t\\\\x1");
 	CHECK_INT("first row", "kind, name, detail, counts, sketch", 1, row != NULL);
 	CHECK_INT("rows", "escaped names", 1,
 		  strstr(text, "\ntcp\tback\\\\slash \\\\N \\\\.\t\\N\t11\t") &&
@@ -244,7 +204,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(copy_text),
-		cmocka_unit_test(pg_encode),
 		cmocka_unit_test(batch_file),
 		cmocka_unit_test(spool_bound),
 	};

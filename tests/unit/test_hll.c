@@ -250,26 +250,90 @@ static void decode_hex(const char *what, const char *hex, __u8 *reg)
 		fail_msg("%s: expected to decode, got '%s'", what, why ? why : "(no reason)");
 }
 
+/* The extension's own sketches, hll_add_agg(hll_hash_integer(i), 10, 5,
+ * 0, 1) over i = 1..400 (SPARSE: 336 registers set) and 1..1000 (FULL) */
+static const char ext_400[] =
+	"138a4001c60404100826105c20c8c23084a209c2140829285410b02190c38087"
+	"430f0c1f103f0880110c223904920a4314c62a845610b0316c22e045d10bc117"
+	"cc30986508d011c0238887420ea1214643088a311622484498495092c126424d"
+	"909c1140228845208a5094e12b425788b4116c12e025c88c24988331446304ca"
+	"119a133c26a0cd721b0136426d04df09c4139027384ea11da13bc27b08f811f2"
+	"13f468091072218143448785131228145488b8d191238147469085240a4c149c"
+	"49405290a5a24b86999134326e14ec89e913e128025102a38d4b129e654c2ad0"
+	"d5c12ba15982b48d6a22d825b4ab785700ae425cccbb897812f415fc6c209850"
+	"b0e16202c5058b0b18b6404ca8d96133026702cf059f2344169c4d405ad335e3"
+	"6c46d909b41b6a36e44dd0dbf138017044e389cc0ba827544ed0de013c257902"
+	"f405e913d617b42f989fb1c0c181c905120b0c18684c30a06182c3428943131a"
+	"280c5418b0b168a310c6c48f031e8640148a391c528125514ac196052c8a621c"
+	"c8299c93406740cf019e833e0a7e15021a107430a882d121a4054886950d2c1a"
+	"5c74c0a99154c1a9c55506ac1d5a2ac85598ab5156e1ae875d86bf158a1b1c96"
+	"406d61db27b6c56f86e315ca1ba037806f70df41bec57e06fd0dfc2bfc980070"
+	"40e0a1c1838387080e145c305880b130e361c7039107270e523cc839a0b35267"
+	"01cfc3a08f4f1ea42d4c7aa8b5b0ebc1d805b08b6416cc1da85b5a36e0ee01dc"
+	"43b9877d0f0a1e203c5078b271a1e383c78b900f221e507cb07980f481e949d5"
+	"87ac175c1ec45db07bb0f782f145e68bd217a64f505eb13d70fb04f643ed8be1"
+	"2fc43f903f40bea0fd68fb83f807f50fee1fe05fd17fb100";
+static const char ext_1000[] =
+	"148a4000003080053000118402180011002108c2310000080422084111441080"
+	"61000631006008c6630081088a11880409000004020006300840180040882601"
+	"800010210800100462088012040410029000002000101041004c200080110820"
+	"0422004041002111041104010040100402000401804008843200010012018820"
+	"0106000441200001900408442100011882008001300401886100420100411040"
+	"208c200106000c04280001080400082090030080108c000840010042184c1088"
+	"600000430021000c4010401000008c0308082000261840100840008601040011"
+	"0000084018c8011521080460804210820000030040211c211802158000100000"
+	"8c8110021084242002300002080210980308c4018c6000862101220882208022"
+	"01040380011840110c0000c60380201940008401088010842100402180a00040"
+	"3080040000030024004833006000021104022904000c0008000004c208020288"
+	"00284200048210400188001000000c2200440100202000000822108401004008"
+	"060204c418000008c01800208440090411004000c00180402840108000304002"
+	"0c431084010c40000011002200042188a008045088011806100403000a210424"
+	"0804318001208000006001c43000020800201000100000000308042000030004"
+	"3084640802318841100a11000210061004420004108460004220804100c20008"
+	"0000c2311000080011842718c001000008c61000031004330801094010002518"
+	"861100400004800c20084a318000004000840210000004001802600465084001"
+	"80240800108002088001906000c422004000802000a00804110003000a100821"
+	"180022082100044208812040200c21094a03804019028004210900018401108a"
+	"200400";
+
+/* hex's sketch decoded and encoded again: the same bytes */
+static void same_bytes(const char *what, const char *hex)
+{
+	static __u8 b[HLL_PG_LEN + 64], reg[HS_HLL_M];
+	__u8 out[HLL_PG_LEN];
+	size_t n = unhex(hex, b, sizeof(b));
+
+	decode_hex(what, hex, reg);
+	if (hll_pg_encode(reg, out) != n || memcmp(out, b, n))
+		fail_msg("%s: encoded again, not the extension's %zu bytes", what, n);
+}
+
 static void pg_format_is_the_extensions(void **st)
 {
 	static __u8 reg[HS_HLL_M], got[HS_HLL_M];
-	__u8 out[HLL_PG_LEN], want[HLL_PG_LEN] = { 0x14, 0x8a, 0x00 };
+	__u8 out[HLL_PG_LEN], full[HLL_PG_LEN] = { 0 };
+	const char *why = NULL;
+	static const __u8 sparse3[] = { 0x13, 0x8a, 0x40, 0x33, 0xc8, 0x9c, 0x87, 0x90, 0x08 };
 
 	(void)st;
-	/* hll_add_agg(hll_hash_bytea(x), 10, 5, 0, 0) over the three */
-	want[132] = 0x04;
-	want[199] = 0x40;
-	want[573] = 0x08;
+	/* hll_add_agg(hll_hash_bytea(x), 10, 5, 0, 1) over the three */
 	three(reg);
-	assert_int_equal(hll_pg_encode(reg, out), HLL_PG_LEN);
-	assert_memory_equal(out, want, HLL_PG_LEN);
-	/* the other representations the extension makes of the same three:
-	 * EXPLICIT (..., 10, 5, -1, 1), SPARSE (..., 10, 5, 0, 1), and EMPTY */
+	assert_int_equal(hll_pg_encode(reg, out), sizeof(sparse3));
+	assert_memory_equal(out, sparse3, sizeof(sparse3));
+	/* the same three in the other representations the extension makes:
+	 * FULL of (..., 10, 5, 0, 0), EXPLICIT (..., 10, 5, -1, 1) */
+	full[0] = 0x14, full[1] = 0x8a, full[132] = 0x04, full[199] = 0x40, full[573] = 0x08;
+	assert_int_equal(hll_pg_decode(full, sizeof(full), got, &why), 0);
+	assert_memory_equal(got, reg, HS_HLL_M);
 	decode_hex("EXPLICIT", "128a7fc78499982ae4e0cfd2e9aeb38ba997907d0b904cfe1ca539", got);
 	assert_memory_equal(got, reg, HS_HLL_M);
-	decode_hex("SPARSE", "138a4033c89c879008", got);
-	assert_memory_equal(got, reg, HS_HLL_M);
+	/* the extension's choice of SPARSE or FULL, byte for byte */
+	same_bytes("SPARSE, 400 values", ext_400);
+	same_bytes("FULL, 1000 values", ext_1000);
+	/* EMPTY, as the extension writes it with our parameters */
 	memset(reg, 0, sizeof(reg));
+	assert_int_equal(hll_pg_encode(reg, out), 3);
+	assert_memory_equal(out, "\x11\x8a\x40", 3);
 	decode_hex("EMPTY", "118a00", got);
 	assert_memory_equal(got, reg, HS_HLL_M);
 	decode_hex("EMPTY, auto threshold, sparse", "118a7f", got);
