@@ -253,7 +253,7 @@ static void fleet_window_warn(struct fleet *f)
 		f->warned_undecodable = true;
 		if (f->fw.excluded)
 			pr_warn("window %s: %zu rows skipped: sketches not log2m 10, regwidth 5, "
-				"explicit and sparse off (said once)", at, f->fw.excluded);
+				"explicit off, sparse on (said once)", at, f->fw.excluded);
 		else
 			pr_warn("window %s: %zu fingerprints skipped: %s (said once)", at,
 				f->fw.undecodable, f->fw.why ?: "a sketch that does not decode");
