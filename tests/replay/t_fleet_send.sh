@@ -57,7 +57,9 @@ expect_eq "replay's temporary spools (in TMPDIR) gone once sent" "" \
 	"$(ls -d "$TMP"/hydrascope-fleet.* 2>/dev/null)"
 
 # the windows the capture spans: from its first packet's window to its last's
-read -r first last < <("$PY" - "$TMP/sc.pcap" <<'EOF'
+# pcap_span FILE: the seconds of its first and last packet
+pcap_span() {
+	"$PY" - "$1" <<'EOF'
 import struct, sys
 d = open(sys.argv[1], "rb").read()
 off, ts = 24, []
@@ -65,9 +67,11 @@ while off + 16 <= len(d):
     s, us, incl, _ = struct.unpack_from("<IIII", d, off)
     ts.append(s)
     off += 16 + incl
-print(min(ts) // 60 * 60, max(ts) // 60 * 60)
+print(min(ts), max(ts))
 EOF
-)
+}
+read -r first last < <(pcap_span "$TMP/sc.pcap")
+first=$((first / 60 * 60)) last=$((last / 60 * 60))
 want_windows=$(((last - first) / 60 + 1))
 expect_eq "h1: one batch per window of the capture ($want_windows)" \
 	"$want_windows $want_windows $first $last" \
@@ -150,17 +154,7 @@ expect_eq "a copy of the same spool sent again: exit 0, nothing added, the copy 
 "$PY" "$ROOT/tests/lib/scenario.py" -q --out "$TMP/big.pcap" --seed 12 --minutes 3 \
 	--scale 0.5 --hydra-ips 1000 --hydra-start 1 2>"$TMP/gen.err" ||
 	{ fail "scenario.py: $(head -c 300 "$TMP/gen.err")"; done_testing; }
-read -r bfirst blast < <("$PY" - "$TMP/big.pcap" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-off, ts = 24, []
-while off + 16 <= len(d):
-    s, us, incl, _ = struct.unpack_from("<IIII", d, off)
-    ts.append(s)
-    off += 16 + incl
-print(min(ts), max(ts))
-EOF
-)
+read -r bfirst blast < <(pcap_span "$TMP/big.pcap")
 SB=$TMP/spool-bound
 timeout 60 "$HS" replay --fleet "$BAD_URL" --fleet-host h4 --fleet-spool "$SB" --fleet-spool-max 1 \
 	--window 1 --alerts /dev/null "$TMP/big.pcap" >"$TMP/bound.out" 2>"$TMP/bound.err"
