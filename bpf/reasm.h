@@ -34,9 +34,10 @@
 #define RB(r, i) ((r)->buf[(i) & HS_HELLO_MASK])
 
 /* Parse steps a segment may take at most: a step consumes a record header
- * (5 bytes), body bytes (up to HS_MOVE_STEP when they move), or searched
- * ones (up to 8), and an empty record takes two. */
-#define HS_PARSE_STEPS (HS_HELLO_LIMIT / 2)
+ * (5 bytes), body bytes (a record's last ones, a word or a block when they
+ * move), searched ones (up to 8, one at a 0x16 that starts no hello), and
+ * an empty record takes two: fewer than one a byte of the stream. */
+#define HS_PARSE_STEPS HS_HELLO_LIMIT
 
 struct copy_ctx {
 	struct xdp_md *xdp;
@@ -232,15 +233,15 @@ struct parse_ctx {
 };
 
 /* Bytes a parse step moves at most (a record body goes down over the
- * headers stripped before it, a block of this many, a word or a byte a
- * step: straight code, cheap to verify). */
+ * headers stripped before it, a block of this many, a word or the last
+ * few a step: straight code, cheap to verify). */
 #define HS_MOVE_STEP 64
 
 /* Up to n bytes of the stream from src down to dst in r's buffer (dst <
- * src: they may overlap): a block of HS_MOVE_STEP, else a word, else a
- * byte, the block eight bytes at a time from the lowest, so that each is
- * read before anything is written over it; never past n (the bytes there
- * are not parsed yet). Returns the bytes moved. Unaligned 8-byte accesses
+ * src: they may overlap): a block of HS_MOVE_STEP, else a word, else all
+ * n (< 8), each piece from the lowest, so that every byte is read before
+ * anything is written over it; never past n (the bytes there are not
+ * parsed yet). Returns the bytes moved. Unaligned 8-byte accesses
  * to map values are fine where the program runs unstrict (x86-64, arm64),
  * as in tls.h. */
 INLINE __u32 move_down(struct hs_reasm *r, __u32 dst, __u32 src, __u32 n)
@@ -258,8 +259,20 @@ INLINE __u32 move_down(struct hs_reasm *r, __u32 dst, __u32 src, __u32 n)
 		*(__u64 *)&r->buf[dst & HS_HELLO_MASK] = *(const __u64 *)&r->buf[src & HS_HELLO_MASK];
 		return 8;
 	}
-	RB(r, dst) = RB(r, src);
-	return 1;
+	/* the last few: four, two and one, from the lowest */
+	k = 0;
+	if (n & 4) {
+		*(__u32 *)&r->buf[dst & HS_HELLO_MASK] = *(const __u32 *)&r->buf[src & HS_HELLO_MASK];
+		k = 4;
+	}
+	if (n & 2) {
+		*(__u16 *)&r->buf[(dst + k) & HS_HELLO_MASK] =
+			*(const __u16 *)&r->buf[(src + k) & HS_HELLO_MASK];
+		k += 2;
+	}
+	if (n & 1)
+		RB(r, dst + k) = RB(r, src + k);
+	return n;
 }
 
 /* Does a ClientHello's first record start at stream offset p (16 03 0x,

@@ -502,6 +502,59 @@ static void test_three_records(void **state)
 	CHECKS_DONE();
 }
 
+/* Records of every size from 0 (an empty record before each) to 16
+ * bytes, and 100: the stream in segments of up to 1400 bytes sent in
+ * order and last to first (so that the whole stream is parsed at once,
+ * the most parse steps a segment takes). */
+static void test_small_records(void **state)
+{
+	struct env *e = prog_need(state);
+	static __u8 stream[HELLO_MAX * 8];
+	static int cuts[HELLO_MAX * 2];
+	int i, size, rev;
+
+	for (i = 0; i < nhellos; i++) {
+		const struct hello *h = &hellos[i];
+		struct tally t = { 0 };
+		struct hs_stats a, b;
+		double t0 = now_s();
+		char desc[96], what[64];
+
+		stats(e, &a);
+		for (size = 0; size <= 100; size = size < 16 ? size + 1 : size + 84) {
+			int m = h->len - 5, n = 0, c, len, j, nk;
+			struct cut k[32];
+
+			for (c = size ? size : 1; c < m; c += size ? size : 1) {
+				if (!size)
+					cuts[n++] = c - 1;      /* an empty record, then a byte */
+				cuts[n++] = c;
+			}
+			len = pkt_records(h->rec, h->len, cuts, n, stream, sizeof(stream));
+			if (len > HS_HELLO_LIMIT)
+				continue;       /* past the bytes a collection keeps */
+			nk = cut_mtu(len, k);
+			for (rev = 0; rev < 2; rev++) {
+				if (rev)
+					for (j = 0; j < nk / 2; j++) {
+						struct cut x = k[j];
+
+						k[j] = k[nk - 1 - j];
+						k[nk - 1 - j] = x;
+					}
+				snprintf(what, sizeof(what), "%d-byte records%s", size,
+					 rev ? ", segments last to first" : "");
+				conn_cuts(e, h, stream, k, nk, &t, what);
+			}
+		}
+		stats(e, &b);
+		snprintf(desc, sizeof(desc), "%s in records of 0 to 16 and 100 bytes", h->name);
+		tally_done(desc, &t, t0);
+		check_counts(desc, &a, &b, t.runs);
+	}
+	CHECKS_DONE();
+}
+
 /* ------------------------------------------------------------------ */
 /* Segments in every order. */
 
@@ -853,6 +906,7 @@ int main(void)
 		T(test_whole),
 		T(test_two_records),
 		T(test_three_records),
+		T(test_small_records),
 		T(test_segment_orders),
 		T(test_one_byte),
 		T(test_overlaps),
