@@ -78,6 +78,13 @@ INLINE int copy_payload(struct xdp_md *ctx, __u32 off, struct hs_reasm *b, __u32
 {
 	struct copy_ctx cc = { .xdp = ctx, .b = b, .off = off, .pos = pos, .n = n };
 
+	if (n <= HS_HELLO_CHUNK) {      /* a segment of an MTU's size: one load */
+		__u64 c = n;
+
+		asm volatile("" : "+r"(c));
+		c &= 2 * HS_HELLO_CHUNK - 1;
+		return c && !bpf_xdp_load_bytes(ctx, off, &b->buf[pos & HS_HELLO_MASK], c) ? 0 : -1;
+	}
 	bpf_loop(HS_HELLO_LIMIT / HS_HELLO_CHUNK, copy_cb, &cc, 0);
 	return cc.done == n ? 0 : -1;
 }
@@ -450,12 +457,37 @@ static long parse_cb(__u32 i, void *ctx)
 	return s != P_GO;
 }
 
+/* The common case at once, without the parse's loop: a collection that
+ * starts with one whole ClientHello record (its handshake message inside
+ * it, all received, within the limits). 1 and r as the parse would leave
+ * it, or 0: the parse decides. */
+INLINE int whole_record(struct hs_reasm *r)
+{
+	__u32 len, need;
+
+	if (r->mode != HS_RM_HDR || r->wr || r->rd || r->have < TLS_REC_HDR + TLS_HS_HDR ||
+	    RB(r, 0) != TLS_CT_HANDSHAKE || RB(r, 1) != TLS_VERSION_MAJOR ||
+	    RB(r, TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
+		return 0;
+	len = (RB(r, 3) << 8) | RB(r, 4);
+	need = TLS_REC_HDR + TLS_HS_HDR + ((RB(r, 6) << 16) | (RB(r, 7) << 8) | RB(r, 8));
+	if (len > TLS_MAX_RECORD || need > TLS_REC_HDR + len || need > r->have ||
+	    need > hello_max_bytes)
+		return 0;
+	r->rd = r->wr = r->need = need;
+	r->rec_left = TLS_REC_HDR + len - need;
+	r->mode = HS_RM_BODY;
+	return 1;
+}
+
 /* Parse what came in order since the last parse: P_MORE, P_DONE, P_NONE
  * (no hello: the search found none), or P_FAIL with *reason. */
 INLINE int parse(struct hs_stats *st, struct hs_reasm *r, int *reason)
 {
 	struct parse_ctx pc = { .r = r, .st = st, .res = P_MORE };
 
+	if (whole_record(r))
+		return P_DONE;
 	/* bpf_loop: the step is verified once, not once per iteration */
 	bpf_loop(HS_PARSE_STEPS, parse_cb, &pc, 0);
 	*reason = pc.res == P_GO ? HS_ST_TLS_TOO_BIG : pc.reason;
@@ -476,15 +508,6 @@ struct seg {
 	__u8  pad[2];
 };
 
-/* A complete ClientHello walked and counted (count.h): the verdict of the
- * segment completing it. A global subprogram: verified once, not once per
- * way its collection is held (the per-CPU scratch, the reasm map). */
-__noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, const struct seg *sg)
-{
-	if (!st || !r || !sg)
-		return XDP_PASS;
-	return count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments);
-}
 
 /* A collection's outcome: more to come, the hello complete, no hello in
  * the stream; else a stats index (why it was given up). */
@@ -651,22 +674,22 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	return HS_SEG_PASS;
 }
 
-/* The end of a collection whose hello was counted with verdict (kept:
- * in the reasm map). A global subprogram, as hs_hello_done. */
-__noinline int hs_hello_end(const struct seg *sg, int verdict, int kept)
+/* A complete ClientHello walked and counted (count.h), and the end of its
+ * collection (kept: in the reasm map): the verdict of the segment
+ * completing it. A global subprogram: verified once, not once per way the
+ * collection is held (the per-CPU scratch, the reasm map). */
+__noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, const struct seg *sg,
+			     int kept)
 {
-	struct hs_stats *st;
-	__u32 zero = 0;
+	int verdict;
 
-	if (!sg)
-		return 0;
-	st = bpf_map_lookup_elem(&stats, &zero);
-	if (!st)
-		return 0;
+	if (!st || !r || !sg)
+		return XDP_PASS;
+	verdict = count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments);
 	collect_end(st, sg, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
 	if (kept)
 		bpf_map_delete_elem(&reasm, &sg->ep);
-	return 0;
+	return verdict;
 }
 
 /*
@@ -691,8 +714,7 @@ INLINE int tls_data(struct xdp_md *ctx, struct hs_stats *st, struct seg *sg)
 		return XDP_PASS;
 	if (!r)
 		return XDP_PASS;
-	verdict = hs_hello_done(st, r, sg);
-	hs_hello_end(sg, verdict, res == HS_SEG_HELLO_KEPT);
+	verdict = hs_hello_done(st, r, sg, res == HS_SEG_HELLO_KEPT);
 	return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
