@@ -457,27 +457,42 @@ static long parse_cb(__u32 i, void *ctx)
 	return s != P_GO;
 }
 
-/* The common case at once, without the parse's loop: a collection that
- * starts with one whole ClientHello record (its handshake message inside
- * it, all received, within the limits). 1 and r as the parse would leave
- * it, or 0: the parse decides. */
-INLINE int whole_record(struct hs_reasm *r)
+/* The common cases at once, without the parse's loop: a collection in
+ * one ClientHello record so far, that holds the whole handshake message
+ * (the hello in one segment, or in several in order): what came taken
+ * in, nothing moved. P_DONE, P_MORE, or P_GO: the parse decides (more
+ * records, a search, a header not whole, a limit). A global subprogram:
+ * its branches are verified once, not once before each way into the
+ * parse's loop. */
+__noinline int hs_one_record(struct hs_reasm *r)
 {
-	__u32 len, need;
+	__u32 len, n;
 
-	if (r->mode != HS_RM_HDR || r->wr || r->rd || r->have < TLS_REC_HDR + TLS_HS_HDR ||
-	    RB(r, 0) != TLS_CT_HANDSHAKE || RB(r, 1) != TLS_VERSION_MAJOR ||
-	    RB(r, TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
-		return 0;
-	len = (RB(r, 3) << 8) | RB(r, 4);
-	need = TLS_REC_HDR + TLS_HS_HDR + ((RB(r, 6) << 16) | (RB(r, 7) << 8) | RB(r, 8));
-	if (len > TLS_MAX_RECORD || need > TLS_REC_HDR + len || need > r->have ||
-	    need > hello_max_bytes)
-		return 0;
-	r->rd = r->wr = r->need = need;
-	r->rec_left = TLS_REC_HDR + len - need;
-	r->mode = HS_RM_BODY;
-	return 1;
+	if (!r)
+		return P_GO;
+	if (!r->wr) {
+		/* the first record's header and the handshake header, at 0 */
+		if (r->mode != HS_RM_HDR || r->rd || r->have < TLS_REC_HDR + TLS_HS_HDR ||
+		    RB(r, 0) != TLS_CT_HANDSHAKE || RB(r, 1) != TLS_VERSION_MAJOR ||
+		    RB(r, TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
+			return P_GO;
+		len = (RB(r, 3) << 8) | RB(r, 4);
+		n = TLS_REC_HDR + TLS_HS_HDR + ((RB(r, 6) << 16) | (RB(r, 7) << 8) | RB(r, 8));
+		if (len > TLS_MAX_RECORD || n > TLS_REC_HDR + len || n > hello_max_bytes)
+			return P_GO;
+		r->need = n;
+		r->rd = r->wr = TLS_REC_HDR;
+		r->rec_left = len;
+		r->mode = HS_RM_BODY;
+	}
+	if (r->mode != HS_RM_BODY || r->rd != r->wr || !r->need ||
+	    r->need > r->wr + r->rec_left)
+		return P_GO;
+	n = (r->have < r->need ? r->have : r->need) - r->rd;
+	r->rd += n;
+	r->wr += n;
+	r->rec_left -= n;
+	return r->wr >= r->need ? P_DONE : P_MORE;
 }
 
 /* Parse what came in order since the last parse: P_MORE, P_DONE, P_NONE
@@ -486,8 +501,9 @@ INLINE int parse(struct hs_stats *st, struct hs_reasm *r, int *reason)
 {
 	struct parse_ctx pc = { .r = r, .st = st, .res = P_MORE };
 
-	if (whole_record(r))
-		return P_DONE;
+	pc.res = hs_one_record(r);
+	if (pc.res != P_GO)
+		return pc.res;
 	/* bpf_loop: the step is verified once, not once per iteration */
 	bpf_loop(HS_PARSE_STEPS, parse_cb, &pc, 0);
 	*reason = pc.res == P_GO ? HS_ST_TLS_TOO_BIG : pc.reason;
