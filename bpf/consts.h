@@ -44,6 +44,8 @@
 #define TLS_CT_HANDSHAKE   0x16 /* content type of a handshake record */
 #define TLS_VERSION_MAJOR  0x03 /* first byte of every TLS (and SSL 3) version */
 #define TLS_HS_CLIENT_HELLO 0x01 /* handshake type, the record's first body byte */
+#define TLS_HS_HDR         4    /* handshake header: type(1) length(3) */
+#define TLS_MAX_RECORD     16384 /* the longest record body a peer may send (2^14) */
 
 /* TLS extension types the walk reads (IANA registry). */
 #define TLS_EXT_SERVER_NAME        0x0000

@@ -34,6 +34,19 @@ INLINE void count_reason(struct hs_stats *st, int r)
 		st->c[i]++;
 }
 
+/* How a fingerprinted ClientHello came (enum hs_reasm_flag) into the
+ * counters of hellos reassembled. */
+INLINE void count_reasm(struct hs_stats *st, __u8 flags)
+{
+	if (flags & HS_RF_RECORDS)
+		st->c[HS_ST_HELLO_MULTIREC]++;
+	if (flags & HS_RF_REORDERED)
+		st->c[HS_ST_HELLO_REORDERED]++;
+	if (flags & HS_RF_MID)
+		st->c[HS_ST_HELLO_MID_SEGMENT]++;
+	if (flags & HS_RF_SYN_DATA)
+		st->c[HS_ST_HELLO_SYN_DATA]++;
+}
 
 INLINE void emit(struct hs_stats *st, __u32 type, __u64 ts, __u64 id,
 		 const struct hs_endpoints *ep, const struct hs_tcp_sig *sig,
@@ -165,7 +178,7 @@ INLINE void emit_tls(struct hs_stats *st, __u32 type, __u64 ts, __u64 id, __u64 
 	ev->ts_ns = ts;
 	ev->fp_id = id;
 	ev->tcp_id = tcp_id;
-	ev->ep = *ep;
+	ep_copy(&ev->ep, ep);
 	__builtin_memcpy(&ev->hello, h, sizeof(*h));
 	bpf_ringbuf_submit(ev, 0);
 }
@@ -224,6 +237,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	st->c[HS_ST_HELLOS]++;
 	if (segments > 1)
 		st->c[HS_ST_HELLO_MULTISEG]++;
+	count_reasm(st, b->flags);
 	id = HS_GEN_KEY(tls_id(w), cur_gen);
 	ts = now_ns();
 	if (b->unvalidated) {

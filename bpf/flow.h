@@ -73,6 +73,20 @@ INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
+/* *d = *s as five 64-bit words: the struct's own alignment (2) makes the
+ * compiler copy it as twenty 16-bit halves, through the stack */
+INLINE void ep_copy(struct hs_endpoints *d, const struct hs_endpoints *s)
+{
+	__u64 *x = (__u64 *)d;
+	const __u64 *y = (const __u64 *)s;
+
+	x[0] = y[0];
+	x[1] = y[1];
+	x[2] = y[2];
+	x[3] = y[3];
+	x[4] = y[4];
+}
+
 /* Is slot f held by a handshake in progress (SYN, DATA or REASM, younger
  * than HS_FLOW_HOLD_NS)? Such a slot is not taken by another connection. */
 INLINE int slot_held(const struct hs_flow *f, __u64 now)
@@ -90,7 +104,7 @@ INLINE struct hs_flow *take_slot(__u32 slot, const struct hs_endpoints *ep, __u6
 
 	if (!f || (slot_held(f, now) && !ep_eq(&f->ep, ep)))
 		return NULL;
-	f->ep = *ep;
+	ep_copy(&f->ep, ep);
 	f->tcp_id = tcp_id;
 	f->stack_id = stack_id;
 	f->syn_ns = now;

@@ -86,12 +86,14 @@ __noinline int hs_data(struct xdp_md *ctx, const struct tcp_at *at)
 	endpoints(&p, &sg.ep, 0);
 	if (bench_vary_src)
 		bench_new_src(&sg.ep, st->c[HS_ST_PACKETS]);
-	sg.seq = bpf_ntohl(p.tcp->seq);
+	/* a SYN's payload (TCP Fast Open) starts after the SYN's own number */
+	sg.syn = !!(((__u8 *)p.tcp)[TCP_FLAGS_OFF] & TH_SYN);
+	sg.seq = bpf_ntohl(p.tcp->seq) + sg.syn;
 	sg.ack = bpf_ntohl(p.tcp->ack_seq);
 	sg.off = (at->tcp_off & PKT_OFF_MASK) + hlen;
 	sg.plen = p.l4_len - hlen;
 	sg.looks = at->looks;
-	return hs_tls_segment(ctx, &sg) == XDP_DROP ? XDP_DROP : XDP_PASS;
+	return tls_data(ctx, st, &sg);
 }
 
 /* Every packet, live or replayed: its verdict. */
@@ -130,19 +132,25 @@ INLINE int handle(struct xdp_md *ctx)
 			st->c[HS_ST_SYN_BAD_FLAGS]++;
 			return XDP_PASS;
 		}
+		/* TCP Fast Open: the connection's first bytes on its SYN, on to
+		 * the data path (the flag kept in at, not in a register the call
+		 * would spill) */
+		at.looks = p.l4_len > p.tcp->doff * 4u;
 		hs_syn(ctx, &at);
-		return XDP_PASS;
-	}
-	if (TCP_IS_SYNACK(flags)) {
-		/* live, the server's own leave through the egress program; one
-		 * arriving here is not ours to trust */
-		if (clock_mode == HS_CLOCK_REPLAY)
-			hs_synack(ctx, &at);
-		return XDP_PASS;
+		if (!at.looks)
+			return XDP_PASS;
+	} else {
+		if (TCP_IS_SYNACK(flags)) {
+			/* live, the server's own leave through the egress program;
+			 * one arriving here is not ours to trust */
+			if (clock_mode == HS_CLOCK_REPLAY)
+				hs_synack(ctx, &at);
+			return XDP_PASS;
+		}
+		if ((flags & (TH_SYN | TH_RST)) || p.l4_len <= p.tcp->doff * 4u)  /* not data */
+			return XDP_PASS;
 	}
 	hlen = p.tcp->doff * 4;
-	if ((flags & (TH_SYN | TH_RST)) || p.l4_len <= hlen)  /* not data */
-		return XDP_PASS;
 	pl = (const __u8 *)p.tcp + hlen;
 	at.looks = payload_looks_tls(pl, p.l4_len - hlen, end);
 	if (!is_tls_port(bpf_ntohs(p.tcp->dest))) {

@@ -1,8 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ClientHello reassembly: client payload to a TLS port, collected from one
- * segment or several in-order ones (per flow in the reasm map) until the
- * handshake record is complete, then walked and counted (count.h).
+ * ClientHello reassembly: client payload to a TLS port, collected as a
+ * receiving TCP stack would (per flow in the reasm map; a hello in one
+ * segment never leaves the per-CPU scratch), then walked and counted
+ * (tls.h, count.h).
+ *
+ * Each segment's new bytes go to their offset in the stream (from the
+ * connection's first payload byte when its SYN was seen), in whatever
+ * order they come: what lies past a gap waits in a few ranges
+ * (HS_REASM_RANGES) until the gap fills. The bytes received in order are
+ * parsed as they come: the hello's first record is found (at the
+ * stream's start, or by a bounded search after other bytes: a proxy
+ * request), the header of every record after it stripped and its body
+ * moved down over it, so that the walk sees one record holding the whole
+ * handshake message, however it was split into records and segments.
+ *
+ * Work is bounded by bytes, not segments: a byte is copied, parsed and
+ * moved once; a segment bringing nothing new costs a lookup; a collection
+ * lives HS_REASM_TIMEOUT_NS at most.
  */
 #ifndef HS_REASM_H
 #define HS_REASM_H
@@ -16,87 +31,707 @@
 #include "flow.h"
 #include "count.h"
 
-INLINE int copy_payload(struct xdp_md *ctx, __u32 off, struct hs_reasm *b, __u32 pos, __u32 n)
+#define RB(r, i) ((r)->buf[(i) & HS_HELLO_MASK])
+
+/* Parse steps a segment may take at most: a step consumes a record header
+ * (5 bytes), body bytes (a record's last ones, a word or a block when they
+ * move), searched ones (up to 8, one at a 0x16 that starts no hello), and
+ * an empty record takes two: fewer than one a byte of the stream. */
+#define HS_PARSE_STEPS HS_HELLO_LIMIT
+
+struct copy_ctx {
+	struct xdp_md *xdp;
+	struct hs_reasm *b;
+	__u32 off;              /* packet offset of the first byte */
+	__u32 pos;              /* its stream offset */
+	__u32 n;                /* bytes; ~0 once a load failed */
+	__u32 done;
+};
+
+/* One chunk of a copy from the packet into the buffer. */
+static long copy_cb(__u32 i, void *ctx)
 {
-	__u32 done = 0, i;
+	struct copy_ctx *cc = ctx;
 	__u64 c;
 
-	for (i = 0; i < HS_HELLO_LIMIT / HS_HELLO_CHUNK; i++) {
-		if (done >= n)
-			break;
-		c = n - done;
-		if (c > HS_HELLO_CHUNK)
-			c = HS_HELLO_CHUNK;
-		/* the mask changes nothing but proves the bound to the verifier;
-		 * the barrier keeps the compiler from dropping it */
+	if (cc->done >= cc->n)
+		return 1;
+	c = cc->n - cc->done;
+	if (c > HS_HELLO_CHUNK)
+		c = HS_HELLO_CHUNK;
+	/* the mask changes nothing but proves the bound to the verifier;
+	 * the barrier keeps the compiler from dropping it */
+	asm volatile("" : "+r"(c));
+	c &= 2 * HS_HELLO_CHUNK - 1;
+	if (!c || bpf_xdp_load_bytes(cc->xdp, cc->off + cc->done,
+				     &cc->b->buf[(cc->pos + cc->done) & HS_HELLO_MASK], c)) {
+		cc->n = ~0u;
+		return 1;
+	}
+	cc->done += c;
+	return 0;
+}
+
+/* n payload bytes at packet offset off to stream offset pos (n <=
+ * HS_HELLO_LIMIT); 0, or -1 if the packet is shorter. */
+INLINE int copy_payload(struct xdp_md *ctx, __u32 off, struct hs_reasm *b, __u32 pos, __u32 n)
+{
+	struct copy_ctx cc = { .xdp = ctx, .b = b, .off = off, .pos = pos, .n = n };
+
+	if (n <= HS_HELLO_CHUNK) {      /* a segment of an MTU's size: one load */
+		__u64 c = n;
+
 		asm volatile("" : "+r"(c));
 		c &= 2 * HS_HELLO_CHUNK - 1;
-		if (!c)
-			break;
-		if (bpf_xdp_load_bytes(ctx, off + done, &b->buf[(pos + done) & HS_HELLO_MASK], c))
-			return -1;
-		done += c;
+		return c && !bpf_xdp_load_bytes(ctx, off, &b->buf[pos & HS_HELLO_MASK], c) ? 0 : -1;
 	}
-	return done >= n ? 0 : -1;
+	bpf_loop(HS_HELLO_LIMIT / HS_HELLO_CHUNK, copy_cb, &cc, 0);
+	return cc.done == n ? 0 : -1;
 }
 
-/* Record length of a collected header: 0 if it is not a handshake record,
- * else the bytes the record needs (header + length). */
-INLINE __u32 record_need(const struct hs_reasm *b)
+/* ---- placing a segment ---- */
+
+enum { PLACE_NOTHING = 0, PLACE_NEW = 1, PLACE_HOLES = -1, PLACE_ERR = -2 };
+
+/* The out-of-order ranges, one per step of a bpf_loop (verified once). */
+enum { RG_INSIDE, RG_PREFIX, RG_ADD };
+
+struct range_ctx {
+	struct hs_reasm *r;
+	__u32 lo, hi;           /* the bytes placed; RG_ADD: the range they make */
+	__u32 have;             /* RG_PREFIX: the prefix's end */
+	__u32 free;             /* RG_ADD: a slot for the range, HS_REASM_RANGES: none */
+	__u32 op;               /* RG_* */
+	int inside;             /* RG_INSIDE: [lo, hi) is inside range i */
+};
+
+static long range_cb(__u32 i, void *ctx)
 {
-	if (b->buf[0] != TLS_CT_HANDSHAKE || b->buf[1] != TLS_VERSION_MAJOR)
+	struct range_ctx *rc = ctx;
+	struct hs_reasm *r = rc->r;
+	__u32 k = i & (HS_REASM_RANGES - 1), lo = r->lo[k], hi = r->hi[k];
+
+	if (rc->op == RG_INSIDE) {
+		rc->inside = hi && lo <= rc->lo && rc->hi <= hi;
+		return rc->inside;
+	}
+	if (rc->op == RG_PREFIX) {
+		/* a range the prefix reaches joins it */
+		if (hi && lo <= rc->have) {
+			if (hi > rc->have)
+				rc->have = hi;
+			r->hi[k] = 0;
+			r->ranges--;
+		}
 		return 0;
-	return TLS_REC_HDR + ((b->buf[3] << 8) | b->buf[4]);
+	}
+	if (!hi) {
+		rc->free = k;
+		return 0;
+	}
+	if (lo > rc->hi || rc->lo > hi)
+		return 0;
+	/* touching or overlapping: merged */
+	if (lo < rc->lo)
+		rc->lo = lo;
+	if (hi > rc->hi)
+		rc->hi = hi;
+	r->hi[k] = 0;
+	r->ranges--;
+	rc->free = k;
+	return 0;
 }
 
-/* A further segment of a ClientHello being collected. Returns true when
- * the collection is over (walked or given up); *verdict is the segment's. */
-INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *r,
-		      const struct hs_endpoints *ep, __u32 seq, __u32 off, __u32 plen,
-		      int *verdict)
+/* Is [lo, hi) inside one of r's out-of-order ranges? */
+INLINE int in_range(struct hs_reasm *r, __u32 lo, __u32 hi)
 {
-	__u32 want, n;
+	struct range_ctx rc = { .r = r, .lo = lo, .hi = hi, .op = RG_INSIDE };
 
-	if (seq != r->next_seq) {
-		/* a retransmission of bytes we have: nothing to do */
-		if ((__s32)(seq - r->next_seq) < 0)
-			return 0;
-		st->c[HS_ST_TLS_OUT_OF_ORDER]++;
-		return 1;
-	}
-	want = r->need ? r->need : hello_max_bytes;
-	n = want > r->len ? want - r->len : 0;
-	if (n > plen)
-		n = plen;
-	if (n > HS_HELLO_LIMIT)
-		n = HS_HELLO_LIMIT;
-	if (n && copy_payload(ctx, off, r, r->len, n)) {
-		st->c[HS_ST_TLS_MALFORMED]++;
-		return 1;
-	}
-	r->len += n;
-	r->next_seq += plen;
-	r->segments++;
-	if (!r->need && r->len >= 5) {
-		r->need = record_need(r);
-		if (!r->need) {
-			st->c[HS_ST_TLS_NOT_HELLO]++;
-			return 1;
+	if (!r->ranges)
+		return 0;
+	bpf_loop(HS_REASM_RANGES, range_cb, &rc, 0);
+	return rc.inside;
+}
+
+/* Stream bytes [lo, hi) are in: the prefix grows over the ranges it now
+ * reaches, or a range is added (merged with those it touches). Ranges are
+ * disjoint and not adjacent, so one pass merges all it must. PLACE_NEW, or
+ * PLACE_HOLES when a new range has no room. */
+INLINE int add_range(struct hs_reasm *r, __u32 lo, __u32 hi)
+{
+	struct range_ctx rc = { .r = r, .lo = lo, .hi = hi, .have = r->have,
+				.free = HS_REASM_RANGES };
+
+	if (lo <= rc.have) {
+		if (hi > rc.have)
+			rc.have = hi;
+		if (r->ranges) {
+			rc.op = RG_PREFIX;
+			bpf_loop(HS_REASM_RANGES, range_cb, &rc, 0);
 		}
+		r->have = rc.have;
+		return PLACE_NEW;
+	}
+	rc.op = RG_ADD;
+	bpf_loop(HS_REASM_RANGES, range_cb, &rc, 0);
+	if (rc.free >= HS_REASM_RANGES)
+		return PLACE_HOLES;
+	r->lo[rc.free & (HS_REASM_RANGES - 1)] = rc.lo;
+	r->hi[rc.free & (HS_REASM_RANGES - 1)] = rc.hi;
+	r->ranges++;
+	return PLACE_NEW;
+}
+
+/*
+ * The bytes of a segment (seq, plen bytes at off in the packet) that r
+ * has not received yet, and that fall in the stream's first
+ * HS_HELLO_LIMIT bytes (past them, early data: left alone), to their
+ * offset. Bytes received in order are kept as they are (as Linux keeps
+ * its receive queue); bytes over an out-of-order range take the place of
+ * its own. Returns PLACE_*.
+ */
+INLINE int place(struct xdp_md *ctx, struct hs_reasm *r, __u32 seq, __u32 off, __u32 plen)
+{
+	__s32 rel = (__s32)(seq - r->base_seq);
+	__u32 lo, hi, have = r->have;
+
+	if (rel < 0) {                  /* starts before the stream collected */
+		__u32 skip = 0 - (__u32)rel;
+
+		if (skip >= plen)
+			return PLACE_NOTHING;
+		off += skip;
+		plen -= skip;
+		rel = 0;
+	}
+	lo = (__u32)rel;
+	if (lo >= HS_HELLO_LIMIT)
+		return PLACE_NOTHING;
+	hi = lo + plen;
+	if (hi > HS_HELLO_LIMIT)
+		hi = HS_HELLO_LIMIT;
+	if (hi <= have)
+		return PLACE_NOTHING;   /* a retransmission of bytes we have */
+	if (lo != have) {
+		if (lo > have && in_range(r, lo, hi))
+			return PLACE_NOTHING;
+		r->flags |= HS_RF_REORDERED;
+	}
+	if (lo < have) {                /* repacketized: new bytes after old ones */
+		off += have - lo;
+		lo = have;
+	}
+	if (copy_payload(ctx, off, r, lo, hi - lo))
+		return PLACE_ERR;
+	if (r->segments < 0xffff)
+		r->segments++;
+	return add_range(r, lo, hi);
+}
+
+/* ---- parsing what came in order ---- */
+
+enum { P_GO, P_MORE, P_DONE, P_NONE, P_FAIL };
+
+struct parse_ctx {
+	struct hs_reasm *r;
+	struct hs_stats *st;
+	int res;                /* P_*: the last step's */
+	int reason;             /* with P_FAIL: the stats index */
+};
+
+/* Bytes a parse step moves at most (a record body goes down over the
+ * headers stripped before it, a block of this many, a word or the last
+ * few a step: straight code, cheap to verify). */
+#define HS_MOVE_STEP 64
+
+/* Up to n bytes of the stream from src down to dst in r's buffer (dst <
+ * src: they may overlap): a block of HS_MOVE_STEP, else a word, else all
+ * n (< 8), each piece from the lowest, so that every byte is read before
+ * anything is written over it; never past n (the bytes there are not
+ * parsed yet). Returns the bytes moved. Unaligned 8-byte accesses
+ * to map values are fine where the program runs unstrict (x86-64, arm64),
+ * as in tls.h. */
+INLINE __u32 move_down(struct hs_reasm *r, __u32 dst, __u32 src, __u32 n)
+{
+	int k;
+
+	if (n >= HS_MOVE_STEP) {
+#pragma unroll
+		for (k = 0; k < HS_MOVE_STEP; k += 8)
+			*(__u64 *)&r->buf[(dst + k) & HS_HELLO_MASK] =
+				*(const __u64 *)&r->buf[(src + k) & HS_HELLO_MASK];
+		return HS_MOVE_STEP;
+	}
+	if (n >= 8) {
+		*(__u64 *)&r->buf[dst & HS_HELLO_MASK] = *(const __u64 *)&r->buf[src & HS_HELLO_MASK];
+		return 8;
+	}
+	/* the last few: four, two and one, from the lowest */
+	k = 0;
+	if (n & 4) {
+		*(__u32 *)&r->buf[dst & HS_HELLO_MASK] = *(const __u32 *)&r->buf[src & HS_HELLO_MASK];
+		k = 4;
+	}
+	if (n & 2) {
+		*(__u16 *)&r->buf[(dst + k) & HS_HELLO_MASK] =
+			*(const __u16 *)&r->buf[(src + k) & HS_HELLO_MASK];
+		k += 2;
+	}
+	if (n & 1)
+		RB(r, dst + k) = RB(r, src + k);
+	return n;
+}
+
+/* Does a ClientHello's first record start at stream offset p (16 03 0x,
+ * a body of 1 to 2^14 bytes, handshake type 1)? Its six bytes are in. */
+INLINE int hello_at(const struct hs_reasm *r, __u32 p)
+{
+	__u32 len = (RB(r, p + 3) << 8) | RB(r, p + 4);
+
+	return RB(r, p) == TLS_CT_HANDSHAKE && RB(r, p + 1) == TLS_VERSION_MAJOR &&
+	       RB(r, p + 2) <= 4 && len && len <= TLS_MAX_RECORD &&
+	       RB(r, p + TLS_REC_HDR) == TLS_HS_CLIENT_HELLO;
+}
+
+/* Which of the eight bytes from p is the first 0x16 (8: none)? An
+ * 8-byte read of the buffer (unaligned reads of a map value are fine
+ * where the program runs unstrict, as in tls.h), little-endian: the
+ * first byte in the lowest bits. The lowest flag is exact (others may
+ * be borrows of it). */
+INLINE __u32 first_16(const struct hs_reasm *r, __u32 p)
+{
+	__u64 x = *(const __u64 *)&r->buf[p & HS_HELLO_MASK] ^ 0x1616161616161616ULL;
+	__u64 t = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+	__u32 j = 0;
+
+	if (!t)
+		return 8;
+	if (!(t & 0xffffffffULL)) {
+		j += 4;
+		t >>= 32;
+	}
+	if (!(t & 0xffff)) {
+		j += 2;
+		t >>= 16;
+	}
+	if (!(t & 0xff))
+		j += 1;
+	return j;
+}
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "first_16: little-endian words");
+
+/* Search: from rd to the next 0x16, and whether a ClientHello's first
+ * record starts there, within the first HS_HELLO_SEARCH bytes. */
+INLINE int step_search(struct hs_reasm *r)
+{
+	__u32 p = r->rd, have = r->have, j, q;
+
+	if (p >= HS_HELLO_SEARCH)
+		return P_NONE;
+	j = first_16(r, p);
+	q = p + j;
+	if (q >= have || j >= 8) {
+		/* none in these eight bytes, or none before have */
+		if (q < have) {
+			r->rd = q;
+			return P_GO;
+		}
+		r->rd = have;
+		return r->ranges ? P_MORE : P_NONE;     /* bytes past a hole may bring one */
+	}
+	if (q + TLS_REC_HDR + 1 > have) {
+		r->rd = q;              /* a record may start here: its next bytes decide */
+		return P_MORE;
+	}
+	if (hello_at(r, q)) {
+		r->rd = q;
+		r->mode = HS_RM_HDR;
+		r->flags |= HS_RF_MID;
+		return P_GO;
+	}
+	r->rd = q + 1;
+	return P_GO;
+}
+
+/* A record header at rd. */
+INLINE int step_hdr(struct parse_ctx *pc, struct hs_reasm *r)
+{
+	__u32 p = r->rd, len, j;
+
+	if (p >= r->have)
+		return P_MORE;
+	/* the type and the version's first byte decide as soon as they are in */
+	if (RB(r, p) != TLS_CT_HANDSHAKE ||
+	    (p + 1 < r->have && RB(r, p + 1) != TLS_VERSION_MAJOR)) {
+		if (r->wr) {
+			/* TLS forbids other records inside a handshake message */
+			pc->reason = HS_ST_TLS_RECORD_SPLIT;
+			return P_FAIL;
+		}
+		/* the collection does not start with a record: counted once,
+		 * then searched if the flow may be */
+		if (!(r->flags & HS_RF_SEARCHED))
+			pc->st->c[HS_ST_TLS_NOT_HELLO]++;
+		if ((r->flags & (HS_RF_SEARCH_OK | HS_RF_SEARCHED)) != HS_RF_SEARCH_OK)
+			return P_NONE;
+		r->flags |= HS_RF_SEARCHED;
+		r->mode = HS_RM_SEARCH;
+		return P_GO;
+	}
+	if (p + TLS_REC_HDR > r->have)
+		return P_MORE;
+	len = (RB(r, p + 3) << 8) | RB(r, p + 4);
+	if (len > TLS_MAX_RECORD) {
+		pc->reason = HS_ST_TLS_TOO_BIG;
+		return P_FAIL;
+	}
+	if (!r->wr) {
+		/* the first record: its header stays in front of the message */
+		if (p) {
+#pragma unroll
+			for (j = 0; j < TLS_REC_HDR; j++)
+				RB(r, j) = RB(r, p + j);
+		}
+		r->wr = TLS_REC_HDR;
+	} else {
+		r->flags |= HS_RF_RECORDS;
+	}
+	r->rec_left = len;
+	r->rd = p + TLS_REC_HDR;
+	r->mode = HS_RM_BODY;
+	return P_GO;
+}
+
+/* Body bytes of the current record at rd: to the message's end in buf. */
+INLINE int step_body(struct parse_ctx *pc, struct hs_reasm *r)
+{
+	__u32 p = r->rd, w = r->wr, n, hs;
+
+	if (!r->rec_left) {
+		r->mode = HS_RM_HDR;
+		return P_GO;
+	}
+	n = r->have - p;
+	if (n > r->rec_left)
+		n = r->rec_left;
+	if (r->need && n > r->need - w)
+		n = r->need - w;
+	if (!n)
+		return P_MORE;
+	if (p != w)
+		n = move_down(r, w, p, n);
+	r->wr = w + n;
+	r->rd = p + n;
+	r->rec_left -= n;
+	if (!r->need) {
+		if (RB(r, TLS_REC_HDR) != TLS_HS_CLIENT_HELLO) {
+			pc->reason = HS_ST_TLS_NOT_HELLO;
+			return P_FAIL;
+		}
+		if (r->wr < TLS_REC_HDR + TLS_HS_HDR)
+			return P_GO;
+		hs = (RB(r, 6) << 16) | (RB(r, 7) << 8) | RB(r, 8);
+		r->need = TLS_REC_HDR + TLS_HS_HDR + hs;
 		if (r->need > hello_max_bytes) {
-			st->c[HS_ST_TLS_TOO_BIG]++;
-			return 1;
+			pc->reason = HS_ST_TLS_TOO_BIG;
+			return P_FAIL;
 		}
 	}
-	if (r->need && r->len >= r->need) {
-		*verdict = count_hello(st, r, ep, r->tcp_id, r->stack_id, r->segments);
-		return 1;
+	return r->wr >= r->need ? P_DONE : P_GO;
+}
+
+static long parse_cb(__u32 i, void *ctx)
+{
+	struct parse_ctx *pc = ctx;
+	struct hs_reasm *r = pc->r;
+	int s;
+
+	if (r->mode == HS_RM_SEARCH)
+		s = step_search(r);
+	else if (r->mode == HS_RM_BODY)
+		s = step_body(pc, r);
+	else
+		s = step_hdr(pc, r);
+	pc->res = s;
+	return s != P_GO;
+}
+
+/* The common cases at once, without the parse's loop: a collection in
+ * one ClientHello record so far, that holds the whole handshake message
+ * (the hello in one segment, or in several in order): what came taken
+ * in, nothing moved. P_DONE, P_MORE, or P_GO: the parse decides (more
+ * records, a search, a header not whole, a limit). A global subprogram:
+ * its branches are verified once, not once before each way into the
+ * parse's loop. */
+__noinline int hs_one_record(struct hs_reasm *r)
+{
+	__u32 len, n;
+
+	if (!r)
+		return P_GO;
+	if (!r->wr) {
+		/* the first record's header and the handshake header, at 0 */
+		if (r->mode != HS_RM_HDR || r->rd || r->have < TLS_REC_HDR + TLS_HS_HDR ||
+		    RB(r, 0) != TLS_CT_HANDSHAKE || RB(r, 1) != TLS_VERSION_MAJOR ||
+		    RB(r, TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
+			return P_GO;
+		len = (RB(r, 3) << 8) | RB(r, 4);
+		n = TLS_REC_HDR + TLS_HS_HDR + ((RB(r, 6) << 16) | (RB(r, 7) << 8) | RB(r, 8));
+		if (len > TLS_MAX_RECORD || n > TLS_REC_HDR + len || n > hello_max_bytes)
+			return P_GO;
+		r->need = n;
+		r->rd = r->wr = TLS_REC_HDR;
+		r->rec_left = len;
+		r->mode = HS_RM_BODY;
 	}
-	if (r->segments >= hello_max_segs) {
-		st->c[HS_ST_TLS_TOO_BIG]++;
-		return 1;
+	if (r->mode != HS_RM_BODY || r->rd != r->wr || !r->need ||
+	    r->need > r->wr + r->rec_left)
+		return P_GO;
+	n = (r->have < r->need ? r->have : r->need) - r->rd;
+	r->rd += n;
+	r->wr += n;
+	r->rec_left -= n;
+	return r->wr >= r->need ? P_DONE : P_MORE;
+}
+
+/* Parse what came in order since the last parse: P_MORE, P_DONE, P_NONE
+ * (no hello: the search found none), or P_FAIL with *reason. */
+INLINE int parse(struct hs_stats *st, struct hs_reasm *r, int *reason)
+{
+	struct parse_ctx pc = { .r = r, .st = st, .res = P_MORE };
+
+	pc.res = hs_one_record(r);
+	if (pc.res != P_GO)
+		return pc.res;
+	/* bpf_loop: the step is verified once, not once per iteration */
+	bpf_loop(HS_PARSE_STEPS, parse_cb, &pc, 0);
+	*reason = pc.res == P_GO ? HS_ST_TLS_TOO_BIG : pc.reason;
+	return pc.res == P_GO ? P_FAIL : pc.res;
+}
+
+
+/* What the packet parse hands to the TLS path. */
+struct seg {
+	struct hs_endpoints ep;
+	__u32 seq;              /* sequence number of the first payload byte */
+	__u32 ack;              /* TCP acknowledgment number */
+	__u32 off;              /* payload offset in the packet */
+	__u32 plen;             /* payload bytes */
+	__u32 slot;             /* flow slot */
+	__u8  looks;            /* payload starts like a handshake record */
+	__u8  syn;              /* payload on a SYN (TCP Fast Open) */
+	__u8  pad[2];
+};
+
+
+/* A collection's outcome: more to come, the hello complete, no hello in
+ * the stream; else a stats index (why it was given up). */
+enum { RS_MORE = 0, RS_DONE = -1, RS_NONE = -2, RS_NOTHING = -3 };
+
+/*
+ * A segment into collection r: its bytes placed, what came in order
+ * parsed. Returns RS_* (RS_DONE: the hello is complete) or a stats index;
+ * RS_NOTHING when it brought nothing new. A global subprogram: verified
+ * once for the two ways a collection is held (the per-CPU scratch, the
+ * reasm map).
+ */
+__noinline int hs_collect(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *r,
+			  const struct seg *sg)
+{
+	int n, reason = 0;
+
+	if (!st || !r || !sg)
+		return RS_NOTHING;
+
+	n = place(ctx, r, sg->seq, sg->off, sg->plen);
+	if (n == PLACE_NOTHING)
+		return RS_NOTHING;
+	if (n == PLACE_HOLES)
+		return HS_ST_TLS_REASM_HOLES;
+	if (n != PLACE_NEW)
+		return HS_ST_TLS_MALFORMED;     /* the payload is shorter than said */
+	if (r->have > r->rd) {
+		n = parse(st, r, &reason);
+		if (n == P_DONE)
+			return RS_DONE;
+		if (n == P_NONE)
+			return RS_NONE;
+		if (n == P_FAIL)
+			return reason;
+	}
+	if (r->have >= HS_HELLO_LIMIT || r->segments >= hello_max_segs)
+		return HS_ST_TLS_TOO_BIG;
+	return RS_MORE;
+}
+
+/* A new collection in r for a segment of flow f (NULL: not tracked):
+ * from the connection's first byte when its SYN was seen and no payload
+ * came yet; else from this segment, which is searched when it does not
+ * start like a record (data came first: a proxy exchange). -1: nothing
+ * to collect (a flow past its first HS_HELLO_LIMIT bytes is left). */
+INLINE int collect_start(struct hs_reasm *r, struct hs_flow *f, const struct seg *sg)
+{
+	int i;
+
+	r->tcp_id = f ? f->tcp_id : 0;
+	r->stack_id = f ? f->stack_id : 0;
+	r->unvalidated = hello_unvalidated(f, sg->ack);
+	r->start_ns = now_ns();
+	r->base_seq = sg->seq;
+	r->have = r->rd = r->wr = r->need = r->rec_left = 0;
+	r->segments = 0;
+	r->ranges = 0;
+	r->mode = HS_RM_HDR;
+	r->flags = sg->syn ? HS_RF_SYN_DATA : 0;
+#pragma unroll
+	for (i = 0; i < HS_REASM_RANGES; i++)
+		r->hi[i] = 0;
+	if (!f || !(f->flags & HS_FLOWF_SYN))
+		return 0;
+	r->flags |= HS_RF_SEARCH_OK;
+	if (f->state == HS_FLOW_SYN) {
+		r->base_seq = f->isn + 1;
+		return 0;
+	}
+	if (!sg->looks) {
+		if (sg->seq - (f->isn + 1) >= HS_HELLO_LIMIT) {
+			f->state = HS_FLOW_DONE;
+			return -1;
+		}
+		r->mode = HS_RM_SEARCH;
+		r->flags |= HS_RF_SEARCHED;
 	}
 	return 0;
+}
+
+/* The end of a collection of flow f (NULL: not tracked) with outcome
+ * res: the flow's new state, the reason counted. */
+INLINE void collect_end(struct hs_stats *st, const struct seg *sg, struct hs_flow *f, int res,
+			int verdict)
+{
+	if (res == RS_DONE && verdict == XDP_DROP) {
+		if (f)
+			flow_dropped(f);
+		return;
+	}
+	if (res == RS_NONE && f && (f->flags & HS_FLOWF_SYN)) {
+		f->state = HS_FLOW_DATA;        /* a ClientHello may still follow */
+		return;
+	}
+	if (res > 0)
+		count_reason(st, res);
+	set_flow(sg->slot, &sg->ep, f, HS_FLOW_DONE);
+}
+
+/* What hs_tls_segment hands back: nothing more to do, or a complete
+ * ClientHello in the per-CPU scratch or in the reasm map. */
+enum { HS_SEG_PASS = 0, HS_SEG_HELLO = 16, HS_SEG_HELLO_KEPT = 17 };
+
+/*
+ * Client payload to a TLS port that may matter: a global subprogram, so
+ * the verifier checks this long path once rather than once per way the
+ * packet headers were parsed. The segment into its flow's collection (a
+ * new one when none goes on). Returns HS_SEG_*: a complete hello is
+ * counted by the caller (tls_data), so that the stack frames of this path
+ * and of the count are not stacked on each other.
+ */
+__noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
+{
+	struct hs_stats *st;
+	struct hs_reasm *r;
+	struct hs_flow *f;
+	__u32 zero = 0;
+	int res, kept;
+
+	if (!sg)
+		return HS_SEG_PASS;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!st)
+		return HS_SEG_PASS;
+	f = flow_of(sg->slot, &sg->ep);
+	if (!f && !sg->looks)
+		return HS_SEG_PASS;
+	if (f && f->state == HS_FLOW_DONE)
+		return HS_SEG_PASS;
+
+	kept = f && f->state == HS_FLOW_REASM;
+	if (kept) {
+		r = bpf_map_lookup_elem(&reasm, &sg->ep);
+		if (!r) {
+			f->state = HS_FLOW_DONE;
+			return HS_SEG_PASS;
+		}
+	} else {
+		r = bpf_map_lookup_elem(&reasm_scratch, &zero);
+		if (!r || collect_start(r, f, sg))
+			return HS_SEG_PASS;
+	}
+	if (kept && now_ns() - r->start_ns > HS_REASM_TIMEOUT_NS)
+		res = HS_ST_TLS_REASM_TIMEOUT;
+	else
+		res = hs_collect(ctx, st, r, sg);
+	if (res == RS_NOTHING)
+		return HS_SEG_PASS;
+	if (res == RS_DONE)
+		return kept ? HS_SEG_HELLO_KEPT : HS_SEG_HELLO;
+	if (res == RS_MORE) {
+		if (kept)
+			return HS_SEG_PASS;
+		/* more segments to come: keep what we have per flow */
+		if (bpf_map_update_elem(&reasm, &sg->ep, r, BPF_ANY) == 0) {
+			set_flow(sg->slot, &sg->ep, f, HS_FLOW_REASM);
+			return HS_SEG_PASS;
+		}
+	}
+	collect_end(st, sg, f, res, XDP_PASS);
+	if (kept)
+		bpf_map_delete_elem(&reasm, &sg->ep);
+	return HS_SEG_PASS;
+}
+
+/* A complete ClientHello walked and counted (count.h), and the end of its
+ * collection (kept: in the reasm map): the verdict of the segment
+ * completing it. A global subprogram: verified once, not once per way the
+ * collection is held (the per-CPU scratch, the reasm map). */
+__noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, const struct seg *sg,
+			     int kept)
+{
+	int verdict;
+
+	if (!st || !r || !sg)
+		return XDP_PASS;
+	verdict = count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments);
+	collect_end(st, sg, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
+	if (kept)
+		bpf_map_delete_elem(&reasm, &sg->ep);
+	return verdict;
+}
+
+/*
+ * The TLS path of a segment (see hs_tls_segment), and the count of the
+ * ClientHello it completes: the packet's verdict, XDP_PASS but for the
+ * segment completing an enforced ClientHello in drop mode. A flow whose
+ * ClientHello was dropped is forgotten, so its retransmission is judged
+ * (and dropped) again.
+ */
+INLINE int tls_data(struct xdp_md *ctx, struct hs_stats *st, struct seg *sg)
+{
+	struct hs_reasm *r;
+	__u32 zero = 0;
+	int res, verdict;
+
+	res = hs_tls_segment(ctx, sg);
+	if (res == HS_SEG_HELLO_KEPT)
+		r = bpf_map_lookup_elem(&reasm, &sg->ep);
+	else if (res == HS_SEG_HELLO)
+		r = bpf_map_lookup_elem(&reasm_scratch, &zero);
+	else
+		return XDP_PASS;
+	if (!r)
+		return XDP_PASS;
+	verdict = hs_hello_done(st, r, sg, res == HS_SEG_HELLO_KEPT);
+	return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
 /* Does a payload of plen bytes at pl start like a TLS handshake record
@@ -106,103 +741,6 @@ INLINE int payload_looks_tls(const __u8 *pl, __u32 plen, void *end)
 {
 	return (void *)(pl + 1) <= end && pl[0] == TLS_CT_HANDSHAKE &&
 	       (plen == 1 || ((void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR));
-}
-
-/* What the packet parse hands to the TLS path. */
-struct seg {
-	struct hs_endpoints ep;
-	__u32 seq;              /* TCP sequence number */
-	__u32 ack;              /* TCP acknowledgment number */
-	__u32 off;              /* payload offset in the packet */
-	__u32 plen;             /* payload bytes */
-	__u32 slot;             /* flow slot */
-	__u32 looks;            /* payload starts like a handshake record */
-};
-
-/*
- * Client payload to a TLS port that may matter: a global subprogram, so
- * the verifier checks this long path once rather than once per way the
- * packet headers were parsed. Returns the packet's verdict: XDP_PASS but
- * for the segment completing an enforced ClientHello in drop mode. A flow
- * whose ClientHello was dropped is forgotten, so its retransmission is
- * judged (and dropped) again.
- */
-__noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
-{
-	struct hs_stats *st;
-	struct hs_reasm *r;
-	struct hs_flow *f;
-	__u64 tcp_id = 0, stack_id = 0;
-	__u32 zero = 0;
-	int verdict = XDP_PASS;
-
-	if (!sg)
-		return XDP_PASS;
-	st = bpf_map_lookup_elem(&stats, &zero);
-	if (!st)
-		return XDP_PASS;
-	f = flow_of(sg->slot, &sg->ep);
-	if (!f && !sg->looks)
-		return XDP_PASS;
-	if (f && f->state == HS_FLOW_DONE)
-		return XDP_PASS;
-
-	if (f && f->state == HS_FLOW_REASM) {
-		r = bpf_map_lookup_elem(&reasm, &sg->ep);
-		if (!r || reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen,
-				     &verdict)) {
-			if (verdict == XDP_DROP)
-				flow_dropped(f);
-			else
-				f->state = HS_FLOW_DONE;
-			bpf_map_delete_elem(&reasm, &sg->ep);
-		}
-		return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
-	}
-	if (f && f->state == HS_FLOW_SYN) {
-		/* the first client payload of the connection */
-		if (sg->seq != f->isn + 1) {
-			st->c[HS_ST_TLS_OUT_OF_ORDER]++;
-			f->state = HS_FLOW_DONE;
-			return XDP_PASS;
-		}
-	}
-	if (f) {
-		tcp_id = f->tcp_id;
-		stack_id = f->stack_id;
-	}
-	if (!sg->looks) {
-		/* not TLS yet: a ClientHello may follow (SOCKS, STARTTLS...) */
-		if (f && f->state == HS_FLOW_SYN) {
-			st->c[HS_ST_TLS_NOT_HELLO]++;
-			f->state = HS_FLOW_DATA;
-		}
-		return XDP_PASS;
-	}
-	r = bpf_map_lookup_elem(&reasm_scratch, &zero);
-	if (!r)
-		return XDP_PASS;
-	r->tcp_id = tcp_id;
-	r->stack_id = stack_id;
-	r->unvalidated = hello_unvalidated(f, sg->ack);
-	r->len = 0;
-	r->need = 0;
-	r->segments = 0;
-	r->next_seq = sg->seq;
-	if (!reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen, &verdict)) {
-		/* more segments to come: keep what we have per flow */
-		if (bpf_map_update_elem(&reasm, &sg->ep, r, BPF_ANY) == 0) {
-			set_flow(sg->slot, &sg->ep, f, HS_FLOW_REASM);
-			return XDP_PASS;
-		}
-	}
-	if (verdict == XDP_DROP) {
-		if (f)
-			flow_dropped(f);
-		return XDP_DROP;
-	}
-	set_flow(sg->slot, &sg->ep, f, HS_FLOW_DONE);
-	return XDP_PASS;
 }
 
 #endif /* HS_REASM_H */

@@ -13,8 +13,9 @@
 
 /* Bump when any struct below or a map definition changes layout, or what
  * their values mean (10: the sketches' registers and address hash became
- * PostgreSQL hll's). */
-#define HS_LAYOUT_VERSION 10
+ * PostgreSQL hll's; 11: hs_reasm reassembles records and reordered
+ * segments). */
+#define HS_LAYOUT_VERSION 11
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -58,8 +59,18 @@
 #define HS_REASM_MAX 1024       /* ClientHellos being reassembled at once (LRU) */
 #endif
 #define HS_TLS_PORTS_MAX 8
-#define HS_HELLO_LIMIT 16384    /* largest ClientHello record walked (bytes) */
-#define HS_HELLO_SEGS 8         /* default segment limit */
+#define HS_HELLO_LIMIT 16384    /* largest ClientHello walked (bytes, with its first
+				 * record header), and the stream bytes a collection
+				 * keeps (record headers and bytes before the hello
+				 * included) */
+#define HS_HELLO_SEGS HS_HELLO_LIMIT  /* default segment limit: none of its own
+				 * (a segment brings a new byte at least) */
+#ifndef HS_REASM_RANGES
+#define HS_REASM_RANGES 8       /* out-of-order byte ranges kept per collection */
+#endif
+#define HS_HELLO_SEARCH 2048    /* stream bytes searched for a ClientHello after
+				 * other data (a proxy request before it) */
+#define HS_REASM_TIMEOUT_NS (10ULL * 1000000000ULL)  /* a collection's lifetime */
 #define HS_EVENTS_BYTES (1024 * 1024)
 
 /* ---- TCP SYN signature ---- */
@@ -250,9 +261,9 @@ enum hs_check {
 	X(TLS_MALFORMED, "tls_malformed", "tls_walks_abandoned_total", "reason", "malformed") \
 	/* ClientHello over the byte or segment limit */ \
 	X(TLS_TOO_BIG, "tls_too_big", "tls_walks_abandoned_total", "reason", "too_big") \
-	/* next segment missing or out of order */ \
+	/* a segment before the stream collected (no SYN seen) */ \
 	X(TLS_OUT_OF_ORDER, "tls_out_of_order", "tls_walks_abandoned_total", "reason", "out_of_order") \
-	/* ClientHello spread over several TLS records */ \
+	/* a record of another kind inside a ClientHello's records */ \
 	X(TLS_RECORD_SPLIT, "tls_record_split", "tls_walks_abandoned_total", "reason", "record_split") \
 	/* TLS fingerprint map full: id not counted */ \
 	X(TLS_MAP_FULL, "tls_map_full", "map_full_total", "map", "tls_fps") \
@@ -295,7 +306,19 @@ enum hs_check {
 	/* account tags put (setsockopt, the lookup socket) */ \
 	X(ACCOUNT_TAGS, "account_tags", "account_tags_total", NULL, NULL) \
 	/* accounts map full: a fingerprint's tags of this window not counted */ \
-	X(ACCT_MAP_FULL, "acct_map_full", "map_full_total", "map", "accounts")
+	X(ACCT_MAP_FULL, "acct_map_full", "map_full_total", "map", "accounts") \
+	/* ClientHellos fingerprinted that spanned several TLS records */ \
+	X(HELLO_MULTIREC, "hellos_multi_record", "tls_hellos_multi_record_total", NULL, NULL) \
+	/* ... whose segments came out of order, or overlapping */ \
+	X(HELLO_REORDERED, "hellos_reordered", "tls_hellos_reordered_total", NULL, NULL) \
+	/* ... that started inside a segment, after other bytes */ \
+	X(HELLO_MID_SEGMENT, "hellos_mid_segment", "tls_hellos_mid_segment_total", NULL, NULL) \
+	/* ... carried by the SYN (TCP Fast Open) */ \
+	X(HELLO_SYN_DATA, "hellos_syn_data", "tls_hellos_syn_data_total", NULL, NULL) \
+	/* ClientHello whose segments left more holes than kept */ \
+	X(TLS_REASM_HOLES, "tls_reasm_holes", "tls_walks_abandoned_total", "reason", "reasm_holes") \
+	/* ClientHello not complete within HS_REASM_TIMEOUT_NS */ \
+	X(TLS_REASM_TIMEOUT, "tls_reasm_timeout", "tls_walks_abandoned_total", "reason", "reasm_timeout")
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
@@ -393,15 +416,50 @@ enum hs_flow_flag {
 #define HS_HELLO_MASK (HS_HELLO_LIMIT - 1)
 #define HS_HELLO_CHUNK 2048     /* bytes copied per load: bounds for the verifier */
 
-/* A ClientHello record being collected, then walked. */
+/* What a collection is doing (struct hs_reasm's mode). */
+enum hs_reasm_mode {
+	HS_RM_HDR = 0,          /* at a record header */
+	HS_RM_BODY = 1,         /* in a record's body (rec_left bytes to go) */
+	HS_RM_SEARCH = 2,       /* looking for a ClientHello's first record */
+};
+
+/* What a collection may do and has seen (struct hs_reasm's flags). */
+enum hs_reasm_flag {
+	HS_RF_SEARCH_OK  = 1u << 0,  /* may search (its SYN was seen) */
+	HS_RF_SEARCHED   = 1u << 1,  /* has searched, or starts searching */
+	HS_RF_MID        = 1u << 2,  /* the hello started after other bytes */
+	HS_RF_RECORDS    = 1u << 3,  /* more than one record */
+	HS_RF_REORDERED  = 1u << 4,  /* a segment out of order or overlapping */
+	HS_RF_SYN_DATA   = 1u << 5,  /* bytes on the SYN (TCP Fast Open) */
+};
+
+/*
+ * A ClientHello being collected, then walked. Stream bytes are kept at
+ * their offset from base_seq (the connection's first payload byte when
+ * its SYN was seen), whatever order their segments come in; the bytes
+ * received in order are parsed as they come: each record header after
+ * the first is stripped, the bodies moved down over it, so buf holds the
+ * first record header and then the handshake message, whole, as one
+ * record would (the walk's view). Positions are stream offsets, below
+ * HS_HELLO_LIMIT.
+ */
 struct hs_reasm {
 	__u64 tcp_id;           /* from the flow, 0 if its SYN was not seen */
 	__u64 stack_id;
-	__u32 next_seq;         /* sequence number of the next byte expected */
-	__u32 len;              /* bytes collected */
-	__u32 need;             /* record length + 5; 0 until the header is in */
-	__u8  segments;
+	__u64 start_ns;         /* program clock at its first segment */
+	__u32 base_seq;         /* sequence number of stream offset 0 */
+	__u32 have;             /* stream bytes [0, have) all received */
+	__u32 rd;               /* stream bytes parsed */
+	__u32 wr;               /* bytes of buf written: 5 + message bytes */
+	__u32 need;             /* 9 + handshake length; 0 until its header is in */
+	__u32 rec_left;         /* body bytes of the current record not parsed */
+	__u32 lo[HS_REASM_RANGES];  /* bytes received past have: [lo, hi), hi 0: */
+	__u32 hi[HS_REASM_RANGES];  /* unused; disjoint and not adjacent */
+	__u16 segments;         /* segments that brought new bytes */
 	__u8  unvalidated;      /* 0, or the HS_ST_HELLO_* reason not to count it */
+	__u8  mode;             /* enum hs_reasm_mode */
+	__u8  flags;            /* enum hs_reasm_flag */
+	__u8  ranges;           /* out-of-order ranges in use */
 	__u8  pad[2];
 	__u8  buf[HS_HELLO_LIMIT + 2 * HS_HELLO_CHUNK];  /* slack for masked writes */
 };
@@ -695,7 +753,8 @@ _Static_assert(sizeof(struct hs_conn) == 72, "hs_conn layout");
 _Static_assert(sizeof(struct hs_name) == 4 + HS_OPT_STR_MAX, "hs_name layout");
 _Static_assert(sizeof(struct hs_acct_key) == 16, "hs_acct_key layout");
 _Static_assert(sizeof(struct hs_tag_req) == 64, "hs_tag_req layout");
-_Static_assert(sizeof(struct hs_reasm) == 20512, "hs_reasm layout");
+_Static_assert(sizeof(struct hs_reasm) == 48 + 8 * HS_REASM_RANGES + 8 + HS_HELLO_LIMIT +
+	       2 * HS_HELLO_CHUNK, "hs_reasm layout");
 _Static_assert(sizeof(struct hs_enforce) == 88, "hs_enforce layout");
 _Static_assert(sizeof(struct hs_admit) == 8, "hs_admit layout");
 _Static_assert(sizeof(struct hs_stats) == HS_ST__COUNT * 8, "hs_stats layout");

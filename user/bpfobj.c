@@ -59,8 +59,9 @@ const struct hs_opt hs_dp_opts[] = {
 	  HS_AT(struct hs_config, hello_bytes), .min = 64, .max = HS_HELLO_LIMIT,
 	  .help = "largest ClientHello record walked (64-16384, default 16384)" },
 	{ .name = "hello-segments", .arg = "N", .kind = HS_OPT_UINT,
-	  HS_AT(struct hs_config, hello_segs), .min = 1, .max = 64,
-	  .help = "most TCP segments a ClientHello may span (1-64, default 8)" },
+	  HS_AT(struct hs_config, hello_segs), .min = 1, .max = HS_HELLO_SEGS,
+	  .help = "most TCP segments a ClientHello may span (1-16384, default: no limit\n"
+		  "of its own, the byte limit bounds them)" },
 	{ .name = "handshake", .arg = "CHECK", .kind = HS_OPT_ENUM,
 	  HS_AT(struct hs_config, handshake), .names = handshake_names,
 	  .help = "what a ClientHello's connection must show to count:\n"

@@ -15,7 +15,7 @@ struct hs_config {
 	unsigned int nports;                  /* 0: default TLS ports (443, 8443) */
 	__u16 ports[HS_TLS_PORTS_MAX];
 	unsigned int hello_bytes;             /* 0: HS_HELLO_LIMIT */
-	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS */
+	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS (no limit of its own) */
 	unsigned int handshake;               /* enum hs_check; 0: synack live, syn in replay */
 	unsigned int history_s;               /* the detector's history (0: the default) */
 };

@@ -62,7 +62,7 @@ struct top_rows {
 static const char *const top_counters[] = {
 	"map_full", "tcp_fp_shed", "tls_map_full", "hellos_no_syn", "hellos_no_synack",
 	"hellos_bad_ack", "ringbuf_drops", "tls_too_big", "tls_malformed",
-	"tls_out_of_order", "flow_busy", "enforce_matched", "enforce_dropped",
+	"tls_reasm_holes", "flow_busy", "enforce_matched", "enforce_dropped",
 };
 
 struct top_opts {

@@ -18,8 +18,10 @@
  * segment (Chrome-, curl- and Firefox-like; each from sources new to its
  * fingerprint: the slow path, the seen map far from full), the Chrome-like
  * one again from the same sources on other ports (known to the
- * fingerprint: novelty's common path, one lookup), and each segment of a
- * two-segment ClientHello; the SYN before them is sent untimed. The empty
+ * fingerprint: novelty's common path, one lookup), each segment of a
+ * two-segment ClientHello, in order and the second sent first, and
+ * ClientHellos in 1, 2 and 3 TLS records (the reassembly of records, as
+ * ratios to one); the SYN before them is sent untimed. The empty
  * program is timed the same way for these; the curl-like one again with
  * and without connection records (bench_no_conns), their difference what
  * a record costs. The sketches' address hash against layout 9's in the
@@ -153,9 +155,13 @@ static void syn_of(struct pspec *p)
 
 /* A fresh connection per sample: its SYN untimed, then the segments of
  * one hello (split at `split` bytes, 0: one segment), each timed; the
- * median ns of segment `seg` (0 or 1) in fd, of the same in empty. Rounds
- * 0-4 come from sources of their own; round r + 5 from round r's again,
- * on other ports (new connections of sources seen with the fingerprint). */
+ * median ns of segment `seg` (0 or 1; SEG_REVERSED: the second segment
+ * sent first, seg counting in the order sent) in fd, of the same in
+ * empty. Rounds 0-4 come from sources of their own; round r + 5 from
+ * round r's again, on other ports (new connections of sources seen with
+ * the fingerprint). */
+#define SEG_REVERSED 2
+
 static double per_conn(int fd, int empty, const __u8 *hello, int len, int split, int seg,
 		       int round)
 {
@@ -185,6 +191,13 @@ static double per_conn(int fd, int empty, const __u8 *hello, int len, int split,
 		syn_of(&p);
 		build(&p, &syn);
 		run(fd, &syn, 1);
+		if (seg & SEG_REVERSED) {
+			struct frame t = s0;
+
+			s0 = s1;
+			s1 = t;
+			seg &= 1;
+		}
 		if (seg == 0) {
 			a[i] = run(fd, &s0, 1);
 			if (split)
@@ -351,6 +364,38 @@ static void hashes(int empty)
 	hs_bpf__destroy(oldf);
 }
 
+/*
+ * Reassembly of records: a hello in 1, 2 and 3 TLS records (its message
+ * cut in halves, in thirds), each from sources known to its fingerprint
+ * (round 6: round 1's again) so that only the records differ: the
+ * curl-like hello in one segment, and the large Chrome-like one in two
+ * (the completing segment timed), with the ratios to one record.
+ */
+static void records(int fd, int empty)
+{
+	static __u8 one[4096], two[4096], three[4096];
+	struct hspec big = SPEC_GREASE(.pad = 1600);
+	int k, l1, l2, l3, m;
+
+	for (k = 0; k < 2; k++) {
+		const char *name = k ? "chrome_2seg" : "curl";
+		double a, b, c;
+
+		l1 = k ? build_hello(&big, one, sizeof(one)) : pkt_hello(1, one, sizeof(one));
+		m = l1 - 5;
+		l2 = pkt_records(one, l1, (int[]){ m / 2 }, 1, two, sizeof(two));
+		l3 = pkt_records(one, l1, (int[]){ m / 3, 2 * m / 3 }, 2, three, sizeof(three));
+		a = per_conn(fd, empty, one, l1, k ? 1200 : 0, k, 6);
+		b = per_conn(fd, empty, two, l2, k ? 1200 : 0, k, 6);
+		c = per_conn(fd, empty, three, l3, k ? 1200 : 0, k, 6);
+		printf("pkt_hello_%s_1rec_ns %.1f ns\n", name, a);
+		printf("pkt_hello_%s_2rec_ns %.1f ns\n", name, b);
+		printf("pkt_hello_%s_3rec_ns %.1f ns\n", name, c);
+		printf("pkt_hello_%s_2rec_ratio %.2f x\n", name, a > 0 ? b / a : 0);
+		printf("pkt_hello_%s_3rec_ratio %.2f x\n", name, a > 0 ? c / a : 0);
+	}
+}
+
 int main(void)
 {
 	static const char *const stacks[] = { "chrome", "curl", "firefox" };
@@ -492,6 +537,11 @@ int main(void)
 	printf("pkt_hello_2seg_first_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 0, 3));
 	printf("pkt_hello_2seg_second_ns %.1f ns\n", per_conn(fd, empty, hello, len, 1200, 1, 4));
 	printf("pkt_hello_2seg_bytes %d bytes\n", len);
+	printf("pkt_hello_2seg_reversed_first_ns %.1f ns\n",
+	       per_conn(fd, empty, hello, len, 1200, SEG_REVERSED, 8));
+	printf("pkt_hello_2seg_reversed_second_ns %.1f ns\n",
+	       per_conn(fd, empty, hello, len, 1200, SEG_REVERSED | 1, 9));
+	records(fd, empty);
 
 	hashes(empty);
 

@@ -410,6 +410,11 @@ struct tfix {
 #define HELLO1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1 } }, .fp = 1
 #define HELLOM(n) PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1 } }, \
 	.fp = 1, .evsegs = (n)
+/* ... whose segments came out of order or overlapping */
+#define HELLOR(n) PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1, \
+				       [HS_ST_HELLO_REORDERED] = 1 } }, .fp = 1, .evsegs = (n)
+/* a hello in one segment over several records */
+#define HELLO_RECS PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTIREC] = 1 } }, .fp = 1
 /* walked, but its SYN was not seen: not counted */
 #define NOSYN1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_NO_SYN] = 1 } }
 #define NOSYNM  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1, \
@@ -707,10 +712,11 @@ static const struct tfix segment_fixtures[] = {
 	{ "8 segments: the default limit", SPEC(.pad = 1000), .len = 1293,
 	  SEGS({ 0, 150 }, { 150, 150 }, { 300, 150 }, { 450, 150 }, { 600, 150 },
 	       { 750, 150 }, { 900, 150 }, { 1050, REST }), HELLOM(8), F_SPEC },
-	{ "9 segments: over the limit", SPEC(.pad = 1000), .len = 1293,
+	{ "9 segments: no segment limit of its own (bytes bound the work)", SPEC(.pad = 1000),
+	  .len = 1293,
 	  SEGS({ 0, 150 }, { 150, 150 }, { 300, 150 }, { 450, 150 }, { 600, 150 },
 	       { 750, 150 }, { 900, 150 }, { 1050, 150 }, { 1200, REST }),
-	  COUNT(HS_ST_TLS_TOO_BIG) },
+	  HELLOM(9), F_SPEC },
 	{ "first segment 1 byte", SPEC(), SEGS({ 0, 1 }, { 1, REST }), HELLOM(2), F_SPEC },
 	{ "first segment 2 bytes", SPEC(), SEGS({ 0, 2 }, { 2, REST }), HELLOM(2), F_SPEC },
 	{ "first segment 3 bytes", SPEC(), SEGS({ 0, 3 }, { 3, REST }), HELLOM(2), F_SPEC },
@@ -733,18 +739,31 @@ static const struct tfix segment_fixtures[] = {
 	{ "sequence numbers wrap inside the hello", BIG(), .len = 6093, .isn = 0xfffffc00u,
 	  SEGS({ 0, 1200 }, { 1200, 1200 }, { 2400, 1200 }, { 3600, 1200 },
 	       { 4800, 1200 }, { 6000, REST }), HELLOM(6), F_SPEC },
-	{ "second segment missing: out of order", BIG(), .len = 6093,
+	{ "second segment missing: waits for it, nothing counted", BIG(), .len = 6093,
 	  SEGS({ 0, 1200 }, { 2400, 1200 }, { 3600, 1200 }, { 4800, 1200 }, { 6000, REST }),
-	  COUNT(HS_ST_TLS_OUT_OF_ORDER) },
-	{ "segments 2 and 3 swapped: out of order, nothing after", BIG(), .len = 6093,
+	  NOTHING },
+	{ "second segment missing, then retransmitted last", BIG(), .len = 6093,
+	  SEGS({ 0, 1200 }, { 2400, 1200 }, { 3600, 1200 }, { 4800, 1200 }, { 6000, REST },
+	       { 1200, 1200 }), HELLOR(6), F_SPEC },
+	{ "segments 2 and 3 swapped", BIG(), .len = 6093,
 	  SEGS({ 0, 1200 }, { 2400, 1200 }, { 1200, 1200 }, { 3600, 1200 }, { 4800, 1200 },
-	       { 6000, REST }), COUNT(HS_ST_TLS_OUT_OF_ORDER) },
+	       { 6000, REST }), HELLOR(6), F_SPEC },
 	{ "second segment before the first", SPEC(), SEGS({ 100, REST }, { 0, 100 }),
-	  COUNT(HS_ST_TLS_OUT_OF_ORDER) },
+	  HELLOR(2), F_SPEC },
+	{ "six segments reversed", BIG(), .len = 6093,
+	  SEGS({ 6000, REST }, { 4800, 1200 }, { 3600, 1200 }, { 2400, 1200 }, { 1200, 1200 },
+	       { 0, 1200 }), HELLOR(6), F_SPEC },
+	{ "every other segment first (three holes), each twice", BIG(), .len = 6093,
+	  SEGS({ 1200, 1200 }, { 1200, 1200 }, { 3600, 1200 }, { 6000, REST }, { 3600, 1200 },
+	       { 0, 1200 }, { 4800, 1200 }, { 2400, 1200 }, { 2400, 1200 }),
+	  HELLOR(6), F_SPEC },
 	{ "last segment never comes: nothing counted", BIG(), .len = 6093,
 	  SEGS({ 0, 1200 }, { 1200, 1200 }, { 2400, 1200 }), NOTHING },
-	{ "retransmission carrying new bytes too (repacketized): out of order", SPEC(),
-	  SEGS({ 0, 100 }, { 50, 100 }, { 150, REST }), COUNT(HS_ST_TLS_OUT_OF_ORDER) },
+	{ "retransmission carrying new bytes too (repacketized)", SPEC(),
+	  SEGS({ 0, 100 }, { 50, 100 }, { 150, REST }), HELLOR(3), F_SPEC },
+	{ "a segment over two out-of-order ones and the gap between them", BIG(), .len = 6093,
+	  SEGS({ 0, 1200 }, { 2400, 600 }, { 3200, 600 }, { 2300, 1400 }, { 1200, 1200 },
+	       { 3700, 1400 }, { 5100, REST }), HELLOR(7), F_SPEC },
 	{ "record of 16390 bytes (over 16384): too big at once",
 	  SIZED(16390), SEGS({ 0, 1400 }, { 1400, 1400 }, { 2800, 1400 }),
 	  COUNT(HS_ST_TLS_TOO_BIG) },
@@ -803,22 +822,23 @@ static const struct tfix flow_fixtures[] = {
 static const struct tfix garbage_fixtures[] = {
 	{ "handshake type 2 (ServerHello)", SPEC(.hs_type = 2), COUNT(HS_ST_TLS_NOT_HELLO) },
 	{ "handshake type 11 (Certificate)", SPEC(.hs_type = 11), COUNT(HS_ST_TLS_NOT_HELLO) },
-	{ "record length 0", RAW("\x16\x03\x01\x00\x00"), COUNT(HS_ST_TLS_NOT_HELLO) },
-	{ "record length 0, then a hello in the same segment",
+	/* an empty record (servers take a few): the hello may follow */
+	{ "record length 0: waits", RAW("\x16\x03\x01\x00\x00"), NOTHING },
+	{ "record length 0, then an empty hello in the same segment",
 	  RAW("\x16\x03\x01\x00\x00\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
-	  COUNT(HS_ST_TLS_NOT_HELLO) },
-	{ "record length 3", RAW("\x16\x03\x01\x00\x03\x01\x00\x00"), COUNT(HS_ST_TLS_NOT_HELLO) },
+	  COUNT(HS_ST_TLS_MALFORMED) },
+	{ "record length 3: the handshake header goes on in a next record",
+	  RAW("\x16\x03\x01\x00\x03\x01\x00\x00"), NOTHING },
+	{ "record length 3, then an alert record", RAW("\x16\x03\x01\x00\x03\x01\x00\x00"
+	  "\x15\x03\x01\x00\x02\x02\x28"), COUNT(HS_ST_TLS_RECORD_SPLIT) },
 	{ "empty ClientHello body", RAW("\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
 	  COUNT(HS_ST_TLS_MALFORMED) },
-	{ "handshake length larger than the record (lying, or split)", SPEC(.hs_adj = 1),
-	  COUNT(HS_ST_TLS_RECORD_SPLIT) },
-	{ "handshake length 0xffffff", SPEC(.hs_adj = 0xff0000), COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	{ "handshake length larger than the record: waits for the next record",
+	  SPEC(.hs_adj = 1), NOTHING },
+	{ "handshake length 0xffffff: too big", SPEC(.hs_adj = 0xff0000),
+	  COUNT(HS_ST_TLS_TOO_BIG) },
 	{ "handshake length 10 short: extensions run past it", SPEC(.hs_adj = -10),
 	  COUNT(HS_ST_TLS_MALFORMED) },
-	{ "hello split across two TLS records", SPEC(.split = 100),
-	  COUNT(HS_ST_TLS_RECORD_SPLIT) },
-	{ "hello split across two records, two segments", SPEC(.split = 300),
-	  SEGS({ 0, 200 }, { 200, REST }), COUNT(HS_ST_TLS_RECORD_SPLIT) },
 	{ "cipher list length odd", SPEC(.cipher_adj = 1), COUNT(HS_ST_TLS_MALFORMED) },
 	{ "cipher list length past the hello", SPEC(.cipher_adj = 2000),
 	  COUNT(HS_ST_TLS_MALFORMED) },
@@ -835,9 +855,10 @@ static const struct tfix garbage_fixtures[] = {
 	  COUNT(HS_ST_TLS_MALFORMED) },
 	{ "last extension length 1 too long", SPEC(.lie_idx = 16, .lie_adj = 1),
 	  COUNT(HS_ST_TLS_MALFORMED) },
-	{ "record length 1 short of the hello", SPEC(.rec_adj = -1),
-	  COUNT(HS_ST_TLS_RECORD_SPLIT) },
-	{ "record length past the segment: waits, nothing counted", SPEC(.rec_adj = 1), NOTHING },
+	{ "record length 1 short of the hello: what follows is not a record",
+	  SPEC(.rec_adj = -1), COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	{ "record length 1 past the hello: the hello is whole, fingerprinted",
+	  SPEC(.rec_adj = 1), HELLO1, F_SPEC },
 	{ "record length 0xffff: too big", SPEC(.rec_adj = 0xffff - 388),
 	  COUNT(HS_ST_TLS_TOO_BIG) },
 	{ "compression list past the hello",
@@ -864,6 +885,31 @@ static const struct tfix garbage_fixtures[] = {
 	  COUNT(HS_ST_TLS_MALFORMED) },
 };
 
+/* --- one hello over several TLS records (more in test_reasm) --- */
+
+#define RECS_SEGS(n) PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1, \
+					   [HS_ST_HELLO_MULTIREC] = 1 } }, .fp = 1, .evsegs = (n)
+
+static const struct tfix record_fixtures[] = {
+	{ "hello split across two TLS records", SPEC(.split = 100), HELLO_RECS, F_SPEC },
+	{ "two records, two segments", SPEC(.split = 300), SEGS({ 0, 200 }, { 200, REST }),
+	  RECS_SEGS(2), F_SPEC },
+	{ "two records, the second header cut between segments", SPEC(.split = 300),
+	  SEGS({ 0, 307 }, { 307, REST }), RECS_SEGS(2), F_SPEC },
+	{ "split after the handshake type", SPEC(.split = 1), HELLO_RECS, F_SPEC },
+	{ "split inside the handshake length", SPEC(.split = 2), HELLO_RECS, F_SPEC },
+	{ "split right after the handshake header", SPEC(.split = 4), HELLO_RECS, F_SPEC },
+	{ "split one byte before the end", SPEC(.split = 292), HELLO_RECS, F_SPEC },
+	{ "two records, GREASE, over IPv6", SPEC_GREASE(.split = 150), .v6 = 1, HELLO_RECS,
+	  F_SPEC },
+	{ "TLS 1.2 hello in two records", T12(.split = 40), HELLO_RECS, F_T12 },
+	{ "the vector's hello in two records, record version 0x0300", SOCKS(.split = 75,
+	  .rec_ver = 0x0300), HELLO_RECS, F_SOCKS },
+	{ "two records, no SYN: walked, not counted", SPEC(.split = 100), .nosyn = 1,
+	  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTIREC] = 1,
+			       [HS_ST_HELLO_NO_SYN] = 1 } } },
+};
+
 /* --- a program with ports 1080 and 8444, 3 segments, 1024-byte records --- */
 
 static const struct tfix limit_fixtures[] = {
@@ -880,7 +926,7 @@ static const struct tfix limit_fixtures[] = {
 	  HELLO1, F_SPEC },
 	{ "record of 1025 bytes: too big", SIZED(1025), .dport = 8444,
 	  COUNT(HS_ST_TLS_TOO_BIG) },
-	{ "record of 1025 bytes in 2 segments: too big at the header", SIZED(1025),
+	{ "record of 1025 bytes in 2 segments: too big at the handshake header", SIZED(1025),
 	  .dport = 8444, SEGS({ 0, 5 }, { 5, REST }), COUNT(HS_ST_TLS_TOO_BIG) },
 };
 
@@ -909,6 +955,7 @@ TABLE_TEST(hello_fixtures)
 TABLE_TEST(segment_fixtures)
 TABLE_TEST(flow_fixtures)
 TABLE_TEST(garbage_fixtures)
+TABLE_TEST(record_fixtures)
 TABLE_TEST(limit_fixtures)
 TABLE_TEST(big_fixtures)
 
@@ -1542,7 +1589,9 @@ static void test_truncation(void **state)
 		}
 		/* record and handshake lengths rewritten to the cut: a complete record
 		 * whose insides stop short. One TLS counter, or a hello with no
-		 * extensions when the cut falls right after the compression methods. */
+		 * extensions when the cut falls right after the compression methods;
+		 * none while the handshake header is not whole (k < 9: it may go on
+		 * in a next record). */
 		for (k = 5; k < len; k++) {
 			struct tfix fx = { .raw = (const char *)rec, .nraw = k, PASS };
 			struct cut_result r;
@@ -1561,7 +1610,11 @@ static void test_truncation(void **state)
 			run_cut(e, &fx, (__u16)(43000 + k), &r);
 			memcpy(rec + 3, save, 2);
 			memcpy(rec + 7, save + 2, 2);
-			if (k == cend) {
+			if (k < 9) {
+				CHECK_INT(desc, "counters moved (a next record awaited)", 0,
+					  r.moved);
+				CHECK_INT(desc, "tls_fps entries", 0, r.fps);
+			} else if (k == cend) {
 				CHECK_INT(desc, "counters moved (hellos)", 1, r.moved);
 				CHECK_INT(desc, "counter moved is hellos", HS_ST_HELLOS, r.which);
 				CHECK_INT(desc, "tls_fps entries", 1, r.fps);
@@ -2200,6 +2253,7 @@ int main(void)
 		T(test_segment_fixtures),
 		T(test_flow_fixtures),
 		T(test_garbage_fixtures),
+		T(test_record_fixtures),
 		T(test_grease_invariance),
 		T(test_order_invariance),
 		T(test_tcp_id),

@@ -234,6 +234,10 @@ struct fixture {
 
 #define FP(s)        .verdict = XDP_PASS, .new_ids = 1, .sig = (s), \
 		     .st = { .c = { [HS_ST_SYNS] = 1, [HS_ST_FP_NEW] = 1 } }
+/* a SYN with payload to the TLS port: its data, the connection's first
+ * bytes (TCP Fast Open), is client data that is not a ClientHello */
+#define FP_DATA(s)   .verdict = XDP_PASS, .new_ids = 1, .sig = (s), \
+		     .st = { .c = { [HS_ST_SYNS] = 1, [HS_ST_FP_NEW] = 1, [HS_ST_TLS_NOT_HELLO] = 1 } }
 #define COUNT(stat)  .verdict = XDP_PASS, .st = { .c = { [stat] = 1 } }
 #define NOTHING      .verdict = XDP_PASS
 
@@ -301,15 +305,15 @@ static const struct fixture ipv4_fixtures[] = {
 	{ "IP options: 12 bytes", SYN4(IPOPT("\x94\x04\x00\x00\x01\x01\x01\x01\x01\x01\x00\x00")),
 	  FP("4:64+0:12:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0") },
 	{ "payload on a SYN", SYN4(.payload = 10),
-	  FP("4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:+") },
+	  FP_DATA("4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:+") },
 	{ "one payload byte", SYN4(.payload = 1),
-	  FP("4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:+") },
+	  FP_DATA("4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:+") },
 	{ "Ethernet padding after a short SYN is not payload",
 	  SYN4(OPT(""), .pad = 6),
 	  FP("4:64+0:0:0:64240,0::df,id+:0") },
 	{ "Ethernet padding after a SYN with payload",
 	  SYN4(OPT("\x02\x04\x05\xb4"), .payload = 2, .pad = 4),
-	  FP("4:64+0:0:1460:mss*44,0:mss:df,id+:+") },
+	  FP_DATA("4:64+0:0:1460:mss*44,0:mss:df,id+:+") },
 	{ "Windows-like SYN",
 	  SYN4(.ttl = 128, OPT("\x02\x04\x05\xb4\x01\x03\x03\x08\x01\x01\x04\x02")),
 	  FP("4:128+0:0:1460:mss*44,8:mss,nop,ws,nop,nop,sok:df,id+:0") },
@@ -446,7 +450,7 @@ static const struct fixture ipv6_fixtures[] = {
 	       .win = 3180),
 	  FP("6:64+0:0:1000:mtu*3,7:mss,sok,ts,nop,ws::0") },
 	{ "IPv6 SYN with payload", SYN6(.payload = 5),
-	  FP("6:64+0:0:1440:mss*45,7:mss,sok,ts,nop,ws::+") },
+	  FP_DATA("6:64+0:0:1440:mss*45,7:mss,sok,ts,nop,ws::+") },
 	{ "hop-by-hop + destination + routing headers (olen 24)",
 	  SYN6(EXT({ NH_HOP }, { NH_DST }, { NH_RT })),
 	  FP("6:64+0:24:1440:mss*45,7:mss,sok,ts,nop,ws::0") },
@@ -487,7 +491,7 @@ static const struct fixture vlan_fixtures[] = {
 	{ "QinQ IPv6 SYN with flow label", SYN6(TAGS(ETH_P_8021AD, ETH_P_8021Q), .flow = 1),
 	  FP("6:64+0:0:1440:mss*45,7:mss,sok,ts,nop,ws:flow:0") },
 	{ "QinQ IPv4 SYN with payload", SYN4(TAGS(ETH_P_8021AD, ETH_P_8021Q), .payload = 3),
-	  FP("4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:+") },
+	  FP_DATA("4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:+") },
 	{ "three tags", SYN4(TAGS(ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q)), COUNT(HS_ST_ERR_VLAN) },
 	{ "three 802.1ad tags", SYN6(TAGS(ETH_P_8021AD, ETH_P_8021AD, ETH_P_8021AD)),
 	  COUNT(HS_ST_ERR_VLAN) },

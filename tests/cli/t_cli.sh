@@ -113,7 +113,7 @@ done
 expect_exit "replay --hello-bytes 63" 2 "$HS" replay --hello-bytes 63 x.pcap
 expect_exit "replay --hello-bytes 16385" 2 "$HS" replay --hello-bytes 16385 x.pcap
 expect_exit "replay --hello-segments 0" 2 "$HS" replay --hello-segments 0 x.pcap
-expect_exit "replay --hello-segments 65" 2 "$HS" replay --hello-segments 65 x.pcap
+expect_exit "replay --hello-segments 16385" 2 "$HS" replay --hello-segments 16385 x.pcap
 expect_exit "run --ports without value" 2 "$HS" run -i lo --ports
 expect_exit "replay --window 0" 2 "$HS" replay --window 0 x.pcap
 expect_exit "replay --window 86401" 2 "$HS" replay --window 86401 x.pcap

@@ -6,7 +6,7 @@ capture, computed from tshark's dissection, independently of hydrascope.
 usage: ja4_ref.py [--ports LIST] [--all] CAPTURE
 
 tshark (4.0 or later) reassembles each ClientHello, however many TCP
-segments it spans, and dissects it (`-T json -x`: the tree, with the raw
+segments it spans (in whatever order they came), and dissects it (`-T json -x`: the tree, with the raw
 bytes of every field). From that tree this script computes JA4 and JA4_r
 following the FoxIO JA4 specification (technical_details/JA4.md):
 
@@ -211,6 +211,7 @@ def hellos(capture, ports, every):
     """The ClientHellos of CAPTURE as dicts (see the module docstring)."""
     cmd = ["tshark", "-n", "-r", capture, "-Y", "tls.handshake.type == 1 && tcp",
            "-T", "json", "-x", "-o", "tcp.desegment_tcp_streams:TRUE",
+           "-o", "tcp.reassemble_out_of_order:TRUE",
            "-o", "tls.desegment_ssl_records:TRUE"]
     for p in ports:
         cmd += ["-d", "tcp.port==%s,tls" % p]

@@ -301,6 +301,34 @@ static inline int build_hello(const struct hspec *h, __u8 *out, int cap)
 	return r.n;
 }
 
+/* The handshake message of the one-record hello rec (len bytes) again,
+ * cut into records at the message offsets cuts[0..ncuts) (ascending,
+ * each inside the message): as a client that fragments its records
+ * sends it. Each record keeps rec's header (type and version); an
+ * offset repeated makes an empty record. Returns the bytes written. */
+static inline int pkt_records(const __u8 *rec, int len, const int *cuts, int ncuts, __u8 *out,
+			      int cap)
+{
+	struct wbuf r = { out, 0, cap };
+	int m = len - 5, from = 0, i;
+
+	if (len < 5 || ((rec[3] << 8) | rec[4]) != m)
+		pkt_fail("pkt_records: not one whole record (%d bytes)", len);
+	for (i = 0; i <= ncuts; i++) {
+		int to = i < ncuts ? cuts[i] : m;
+
+		if (to < from || to > m)
+			pkt_fail("pkt_records: cut %d at %d, outside [%d, %d]", i, to, from, m);
+		wbytes(&r, rec, 3);
+		w16(&r, to - from);
+		wbytes(&r, rec + 5 + from, to - from);
+		from = to;
+	}
+	if (r.n > r.cap)
+		pkt_fail("pkt_records: %d bytes, the buffer holds %d", r.n, r.cap);
+	return r.n;
+}
+
 /* Byte offsets in a record built from h without lies: where the ciphers
  * end and where each extension ends. For cutting at boundaries. */
 static inline int hello_cipher_end(const struct hspec *h)
