@@ -53,7 +53,7 @@ INLINE __u32 record_need(const struct hs_reasm *b)
  * the collection is over (walked or given up); *verdict is the segment's. */
 INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *r,
 		      const struct hs_endpoints *ep, __u32 seq, __u32 off, __u32 plen,
-		      int *verdict)
+		      int *verdict, __u32 *lost)
 {
 	__u32 want, n;
 
@@ -61,7 +61,7 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 		/* a retransmission of bytes we have: nothing to do */
 		if ((__s32)(seq - r->next_seq) < 0)
 			return 0;
-		st->c[HS_ST_TLS_OUT_OF_ORDER]++;
+		hello_lost(st, HS_ST_TLS_OUT_OF_ORDER, r->unvalidated, lost);
 		return 1;
 	}
 	want = r->need ? r->need : hello_max_bytes;
@@ -71,7 +71,7 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 	if (n > HS_HELLO_LIMIT)
 		n = HS_HELLO_LIMIT;
 	if (n && copy_payload(ctx, off, r, r->len, n)) {
-		st->c[HS_ST_TLS_MALFORMED]++;
+		hello_lost(st, HS_ST_TLS_MALFORMED, r->unvalidated, lost);
 		return 1;
 	}
 	r->len += n;
@@ -80,32 +80,50 @@ INLINE int reasm_more(struct xdp_md *ctx, struct hs_stats *st, struct hs_reasm *
 	if (!r->need && r->len >= 5) {
 		r->need = record_need(r);
 		if (!r->need) {
-			st->c[HS_ST_TLS_NOT_HELLO]++;
+			hello_lost(st, HS_ST_TLS_NOT_HELLO, r->unvalidated, lost);
 			return 1;
 		}
 		if (r->need > hello_max_bytes) {
-			st->c[HS_ST_TLS_TOO_BIG]++;
+			hello_lost(st, HS_ST_TLS_TOO_BIG, r->unvalidated, lost);
 			return 1;
 		}
 	}
 	if (r->need && r->len >= r->need) {
-		*verdict = count_hello(st, r, ep, r->tcp_id, r->stack_id, r->segments);
+		*verdict = count_hello(st, r, ep, r->tcp_id, r->stack_id, r->segments, lost);
 		return 1;
 	}
 	if (r->segments >= hello_max_segs) {
-		st->c[HS_ST_TLS_TOO_BIG]++;
+		hello_lost(st, HS_ST_TLS_TOO_BIG, r->unvalidated, lost);
 		return 1;
 	}
 	return 0;
 }
 
-/* Does a payload of plen bytes at pl start like a TLS handshake record
- * (16 03)? A segment of one byte may carry just the 16 (the hello split
- * right after its first byte). */
+/* What a client payload starts like (payload_looks_tls). */
+enum {
+	LOOKS_NO = 0,           /* not a TLS record */
+	LOOKS_HELLO = 1,        /* a handshake record: a ClientHello, maybe */
+	LOOKS_RECORD = 2,       /* another TLS record: the handshake is past its hello */
+};
+
+/* What a payload of plen bytes at pl starts like: a handshake record (16
+ * 03; a segment of one byte may carry just the 16, the hello split right
+ * after its first byte), a change cipher spec, alert or application data
+ * record (14, 15, 17 then 03), or neither. */
 INLINE int payload_looks_tls(const __u8 *pl, __u32 plen, void *end)
 {
-	return (void *)(pl + 1) <= end && pl[0] == TLS_CT_HANDSHAKE &&
-	       (plen == 1 || ((void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR));
+	__u8 t;
+
+	if ((void *)(pl + 1) > end)
+		return LOOKS_NO;
+	t = pl[0];
+	if (t == TLS_CT_HANDSHAKE)
+		return plen == 1 || ((void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR) ?
+		       LOOKS_HELLO : LOOKS_NO;
+	if (t == TLS_CT_CCS || t == TLS_CT_ALERT || t == TLS_CT_APPDATA)
+		return (void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR ? LOOKS_RECORD :
+		       LOOKS_NO;
+	return LOOKS_NO;
 }
 
 /* What the packet parse hands to the TLS path. */
@@ -116,7 +134,9 @@ struct seg {
 	__u32 off;              /* payload offset in the packet */
 	__u32 plen;             /* payload bytes */
 	__u32 slot;             /* flow slot */
-	__u32 looks;            /* payload starts like a handshake record */
+	__u32 looks;            /* what the payload starts like: LOOKS_* */
+	__u32 lost;             /* out: a validated connection's ClientHello given up
+				 * on, for this reason (hello_lost); 0: none */
 };
 
 /*
@@ -135,6 +155,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	__u64 tcp_id = 0, stack_id = 0;
 	__u32 zero = 0;
 	int verdict = XDP_PASS;
+	__u8 unval;
 
 	if (!sg)
 		return XDP_PASS;
@@ -142,7 +163,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	if (!st)
 		return XDP_PASS;
 	f = flow_of(sg->slot, &sg->ep);
-	if (!f && !sg->looks)
+	if (!f && sg->looks != LOOKS_HELLO)
 		return XDP_PASS;
 	if (f && f->state == HS_FLOW_DONE)
 		return XDP_PASS;
@@ -150,7 +171,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	if (f && f->state == HS_FLOW_REASM) {
 		r = bpf_map_lookup_elem(&reasm, &sg->ep);
 		if (!r || reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen,
-				     &verdict)) {
+				     &verdict, &sg->lost)) {
 			if (verdict == XDP_DROP)
 				flow_dropped(f);
 			else
@@ -159,37 +180,58 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		}
 		return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
 	}
-	if (f && f->state == HS_FLOW_SYN) {
-		/* the first client payload of the connection */
-		if (sg->seq != f->isn + 1) {
-			st->c[HS_ST_TLS_OUT_OF_ORDER]++;
-			f->state = HS_FLOW_DONE;
-			return XDP_PASS;
-		}
-	}
 	if (f) {
 		tcp_id = f->tcp_id;
 		stack_id = f->stack_id;
 	}
-	if (!sg->looks) {
+	if (f && f->state == HS_FLOW_SYN) {
+		/* the first client payload of the connection */
+		if (sg->seq != f->isn + 1) {
+			hello_lost(st, HS_ST_TLS_OUT_OF_ORDER, hello_unvalidated(f, sg->ack), &sg->lost);
+			f->state = HS_FLOW_DONE;
+			return XDP_PASS;
+		}
+	}
+	if (sg->looks != LOOKS_HELLO) {
+		if (!f)
+			return XDP_PASS;
+		/* TLS records past the handshake, or more bytes than a
+		 * ClientHello may have, and no ClientHello before them: it was
+		 * hidden (or sent where it could not be seen) */
+		if (sg->looks == LOOKS_RECORD ||
+		    (f->state == HS_FLOW_DATA &&
+		     (f->data_bytes += sg->plen) > hello_max_bytes)) {
+			hello_lost(st, HS_ST_TLS_NO_HELLO, hello_unvalidated(f, sg->ack), &sg->lost);
+			f->state = HS_FLOW_DONE;
+			return XDP_PASS;
+		}
 		/* not TLS yet: a ClientHello may follow (SOCKS, STARTTLS...) */
-		if (f && f->state == HS_FLOW_SYN) {
+		if (f->state == HS_FLOW_SYN) {
 			st->c[HS_ST_TLS_NOT_HELLO]++;
 			f->state = HS_FLOW_DATA;
+			f->data_bytes = sg->plen;
 		}
 		return XDP_PASS;
 	}
+	/* A ClientHello starts. One whose connection showed no handshake (an
+	 * off-path sender can make any number) is walked only within the
+	 * window's sample; past it, counted and left: no walk, no slot, no
+	 * reassembly, the flow's state as it was. */
+	unval = hello_unvalidated(f, sg->ack);
+	if (unval && !unval_take(st, unval))
+		return XDP_PASS;
 	r = bpf_map_lookup_elem(&reasm_scratch, &zero);
 	if (!r)
 		return XDP_PASS;
 	r->tcp_id = tcp_id;
 	r->stack_id = stack_id;
-	r->unvalidated = hello_unvalidated(f, sg->ack);
+	r->unvalidated = unval;
 	r->len = 0;
 	r->need = 0;
 	r->segments = 0;
 	r->next_seq = sg->seq;
-	if (!reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen, &verdict)) {
+	if (!reasm_more(ctx, st, r, &sg->ep, sg->seq, sg->off, sg->plen, &verdict,
+			&sg->lost)) {
 		/* more segments to come: keep what we have per flow */
 		if (bpf_map_update_elem(&reasm, &sg->ep, r, BPF_ANY) == 0) {
 			set_flow(sg->slot, &sg->ep, f, HS_FLOW_REASM);

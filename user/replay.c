@@ -236,6 +236,8 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 				pr_warn("%s: the detector ran out of memory", file);
 				return -1;
 			}
+			/* a new window's sample of unvalidated ClientHellos */
+			r->skel->bss->sample_epoch++;
 		}
 		if (f.len > HS_REPLAY_FRAME) {
 			r->oversize++;
@@ -280,19 +282,27 @@ static int replay_map(struct replay *r)
 static void replay_left_out(struct hs_bpf *skel)
 {
 	struct hs_stats st;
-	unsigned long long no_syn, no_synack, bad_ack, out;
+	unsigned long long no_syn, no_synack, bad_ack, out, sampled;
 
 	if (hs_stats_read(bpf_map__fd(skel->maps.stats), &st))
 		return;
+	char walked[96] = "";
+
 	no_syn = st.c[HS_ST_HELLO_NO_SYN];
 	no_synack = st.c[HS_ST_HELLO_NO_SYNACK];
 	bad_ack = st.c[HS_ST_HELLO_BAD_ACK];
 	out = no_syn + no_synack + bad_ack;
+	/* past each window's sample, they are counted without a walk */
+	sampled = st.c[HS_ST_HELLO_UNVAL_SAMPLED];
+	if (out > sampled)
+		snprintf(walked, sizeof(walked), ", %llu of them walked (each window's sample)",
+			 sampled);
 	if (out)
 		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
 			"capture (hellos_no_syn %llu), no SYN-ACK (hellos_no_synack %llu), "
-			"acknowledging another (hellos_bad_ack %llu); --handshake none counts them",
-			out, (unsigned long long)st.c[HS_ST_HELLOS], no_syn, no_synack, bad_ack);
+			"acknowledging another (hellos_bad_ack %llu)%s; --handshake none counts them",
+			out, (unsigned long long)(st.c[HS_ST_HELLOS] + out - (out > sampled ? sampled : out)),
+			no_syn, no_synack, bad_ack, walked);
 }
 
 

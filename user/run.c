@@ -924,6 +924,8 @@ static void run_tick(struct run_ctx *c)
 		pr_debug("%llu windows passed at once: judged as one", (unsigned long long)ticks);
 	old = (int)(skel->bss->cur_gen & 1);
 	__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1, __ATOMIC_SEQ_CST);
+	/* a new window's sample of unvalidated ClientHellos */
+	__atomic_store_n(&skel->bss->sample_epoch, skel->bss->sample_epoch + 1, __ATOMIC_RELAXED);
 	/* for the next run (after the flip: killed in between, the window
 	 * ended merely runs on into the next run's) */
 	hs_meta_set(c->meta_fd, skel->bss->cur_gen);
