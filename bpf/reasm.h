@@ -187,7 +187,8 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	if (f && f->state == HS_FLOW_SYN) {
 		/* the first client payload of the connection */
 		if (sg->seq != f->isn + 1) {
-			hello_lost(st, HS_ST_TLS_OUT_OF_ORDER, hello_unvalidated(f, sg->ack), &sg->lost);
+			hello_lost(st, HS_ST_TLS_OUT_OF_ORDER, hello_unvalidated(f, sg->ack),
+				   &sg->lost);
 			f->state = HS_FLOW_DONE;
 			return XDP_PASS;
 		}
@@ -201,7 +202,8 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		if (sg->looks == LOOKS_RECORD ||
 		    (f->state == HS_FLOW_DATA &&
 		     (f->data_bytes += sg->plen) > hello_max_bytes)) {
-			hello_lost(st, HS_ST_TLS_NO_HELLO, hello_unvalidated(f, sg->ack), &sg->lost);
+			hello_lost(st, HS_ST_TLS_NO_HELLO, hello_unvalidated(f, sg->ack),
+				   &sg->lost);
 			f->state = HS_FLOW_DONE;
 			return XDP_PASS;
 		}

@@ -325,7 +325,8 @@ static void replay_left_out(struct hs_bpf *skel)
 	no_synack = st.c[HS_ST_HELLO_NO_SYNACK];
 	bad_ack = st.c[HS_ST_HELLO_BAD_ACK];
 	out = no_syn + no_synack + bad_ack;
-	/* past each window's sample, they are counted without a walk */
+	/* past each window's sample, they are counted without a walk: the
+	 * ClientHellos seen are those walked and those not */
 	sampled = st.c[HS_ST_HELLO_UNVAL_SAMPLED];
 	if (out > sampled)
 		snprintf(walked, sizeof(walked), ", %llu of them walked (each window's sample)",
@@ -334,7 +335,7 @@ static void replay_left_out(struct hs_bpf *skel)
 		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
 			"capture (hellos_no_syn %llu), no SYN-ACK (hellos_no_synack %llu), "
 			"acknowledging another (hellos_bad_ack %llu)%s; --handshake none counts them",
-			out, (unsigned long long)(st.c[HS_ST_HELLOS] + out - (out > sampled ? sampled : out)),
+			out, (unsigned long long)st.c[HS_ST_HELLOS] + out - (out > sampled ? sampled : out),
 			no_syn, no_synack, bad_ack, walked);
 }
 

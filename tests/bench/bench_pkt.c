@@ -13,7 +13,11 @@
  * with the same hook ClientHellos each from a new source (no SYN seen):
  * novelty's slow path, three seen-map entries made per hello (the source
  * with the fingerprint, with the site, its /24), in a seen map kept full
- * (each entry evicts one). Connection classes (a fresh connection each
+ * (each entry evicts one). A spoofed ClientHello (issue 17): the
+ * curl-like one from a new source each time, no SYN, through a program
+ * with the handshake check: past the window's sample (spent in the
+ * warm-up) it costs a counter; its ratio to the data segment of a
+ * tracked flow in the same run. Connection classes (a fresh connection each
  * time, 20,000 of them, the median of single runs): a ClientHello in one
  * segment (Chrome-, curl- and Firefox-like; each from sources new to its
  * fingerprint: the slow path, the seen map far from full), the Chrome-like
@@ -296,7 +300,8 @@ static void spoofed(int empty, double data_ns)
 	p.payload = len;
 	build(&p, &f);
 	ns = steady("hello_spoofed_past_sample", bpf_program__fd(sp->progs.hs_xdp), empty, &f);
-	printf("pkt_hello_spoofed_vs_data_tracked_flow %.2f ratio\n", data_ns > 0 ? ns / data_ns : 0);
+	printf("pkt_hello_spoofed_vs_data_tracked_flow %.2f ratio\n",
+	       data_ns > 0 ? ns / data_ns : 0);
 	hs_bpf__destroy(sp);
 }
 
