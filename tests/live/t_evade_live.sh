@@ -22,6 +22,7 @@ need_hs
 WINDOW=4
 WARMUP=3
 TLS_PORT=443
+BED_PORTS=(80 8080)        # the plain TCP server keeps off the TLS port
 HYDRA_NS=(1 2 3)
 HYDRA_NETS_PER_NS=40
 HYDRA_HOSTS=5
