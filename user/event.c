@@ -40,7 +40,8 @@ int event_read(const void *data, size_t len, struct ev_text *e)
 		break;
 	case HS_EV_TLS_NEW:
 	case HS_EV_TLS_HELLO:
-		if (len < sizeof(*te))
+		/* a population's flag on a ClientHello's record: not one */
+		if (len < sizeof(*te) || (te->hello.flags & HS_TLSF_UNFP))
 			return -1;
 		e->ts_ns = te->ts_ns;
 		e->fp_id = te->fp_id;
