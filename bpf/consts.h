@@ -41,7 +41,10 @@
 
 /* TLS record header: content type(1) version(2) length(2). */
 #define TLS_REC_HDR        5
-#define TLS_CT_HANDSHAKE   0x16 /* content type of a handshake record */
+#define TLS_CT_CCS         0x14 /* content types: change cipher spec, */
+#define TLS_CT_ALERT       0x15 /* alert, */
+#define TLS_CT_HANDSHAKE   0x16 /* handshake, */
+#define TLS_CT_APPDATA     0x17 /* application data */
 #define TLS_VERSION_MAJOR  0x03 /* first byte of every TLS (and SSL 3) version */
 #define TLS_HS_CLIENT_HELLO 0x01 /* handshake type, the record's first body byte */
 #define TLS_HS_HDR         4    /* handshake header: type(1) length(3) */

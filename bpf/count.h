@@ -213,17 +213,146 @@ INLINE struct hs_pair *pair_entry(struct hs_stats *st, __u64 id, __u64 tcp_id, _
 	return bpf_map_lookup_elem(&pairs, &key);
 }
 
+/*
+ * One more ClientHello of tls_fps entry fp (key id), from a validated
+ * connection ep whose SYN had the ids tcp_id and stack_id (0: not seen):
+ * the counts, samples, its pair, the sketches, novelty. Returns when the
+ * source was first seen with the fingerprint (seen_source). A global
+ * subprogram: the fingerprints (count_hello) and the unfingerprinted
+ * (hs_count_unfp) share it, verified once.
+ */
+__noinline __u64 hs_count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_id,
+			     const struct hs_endpoints *ep)
+{
+	struct hs_stats *st;
+	struct hs_pair *pp;
+	__u32 zero = 0;
+	__u64 ts, n;
+
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!fp || !ep || !st)
+		return 0;
+	ts = now_ns();
+	n = __sync_fetch_and_add(&fp->conns, 1);
+	if (ts > fp->last_ns)
+		fp->last_ns = ts;
+	{
+		struct hs_addr_sample *smp = &fp->samples[n & (HS_TLS_SAMPLES - 1)];
+
+		__builtin_memcpy(smp->addr, ep->saddr, 16);
+		smp->family = ep->family;
+	}
+	pp = tcp_id ? pair_entry(st, id, tcp_id, stack_id, ts) : NULL;
+	if (pp) {
+		__sync_fetch_and_add(&pp->conns, 1);
+		if (ts > pp->last_ns)
+			pp->last_ns = ts;
+	}
+	hll_add_src(fp->hll_ips, fp->hll_nets, pp ? pp->hll_ips : NULL, pp ? pp->hll_nets : NULL,
+		    ep);
+	if (stack_id)
+		hll_add(fp->hll_tcp, hs_mix64(stack_id));
+	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
+}
+
+#define HS_SEED_UNFP 0x756e667072696e74ULL  /* "unfprint" */
+
+/* The tls_fps id (before HS_GEN_KEY) of the connections whose ClientHello
+ * was given up on for reason r (a stats index). */
+INLINE __u64 unfp_id(__u32 r)
+{
+	return hs_mix64(HS_SEED_UNFP ^ r);
+}
+
+/*
+ * A validated connection (ep, the ids of its SYN) whose ClientHello could
+ * not be fingerprinted for reason r (a stats index): counted as a
+ * ClientHello of the pseudo-fingerprint of r (HS_TLSF_UNFP), with its
+ * sketches, samples, pair and novelty, so that a hydra that hides its
+ * ClientHello is judged as a population like any JA4. Not enforced, no
+ * connection record. A global subprogram: verified once for its callers.
+ */
+__noinline int hs_count_unfp(const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
+			     __u32 r)
+{
+	struct hs_tls_fp *fp;
+	struct hs_stats *st;
+	__u64 id, ts;
+	__u32 zero = 0;
+	int new = 0;
+
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!ep || !st || r >= HS_ST__COUNT)
+		return 0;
+	st->c[HS_ST_HELLO_UNFP]++;
+	id = HS_GEN_KEY(unfp_id(r), cur_gen);
+	ts = now_ns();
+	fp = bpf_map_lookup_elem(&tls_fps, &id);
+	if (!fp) {
+		/* a staging area of its own: tls_fp_init holds the last real
+		 * hello, and clearing its lists here costs a hundred stores */
+		struct hs_tls_fp *init = bpf_map_lookup_elem(&unfp_init, &zero);
+		long err;
+
+		if (!init)
+			return 0;
+		init->hello.flags = HS_TLSF_UNFP;
+		init->hello.unfp_reason = (__u8)r;
+		init->first_ns = ts;
+		init->last_ns = ts;
+		err = bpf_map_update_elem(&tls_fps, &id, init, BPF_NOEXIST);
+		if (err == 0) {
+			new = 1;
+			st->c[HS_ST_TLS_FP_NEW]++;
+		} else if (err != -EEXIST) {
+			st->c[HS_ST_TLS_MAP_FULL]++;
+			return 0;
+		}
+		fp = bpf_map_lookup_elem(&tls_fps, &id);
+		if (!fp)
+			return 0;
+	}
+	hs_count_in(fp, id, tcp_id, stack_id, ep);
+	if (emit_every || new) {
+		struct hs_unfp_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+		if (!ev) {
+			st->c[HS_ST_RB_DROP]++;
+			return 0;
+		}
+		ev->type = HS_EV_TLS_UNFP;
+		ev->reason = r;
+		ev->ts_ns = ts;
+		ev->fp_id = id;
+		ev->tcp_id = tcp_id;
+		ev->ep = *ep;
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return 0;
+}
+
+/* A ClientHello given up on for reason r (a stats index): counted by
+ * reason, and when its connection was validated (unvalidated 0) noted in
+ * *lost, for the caller of the TLS path (hs_data) to count in its
+ * population (hs_count_unfp) once out of the path's frames: the stack
+ * the verifier allows would not hold one more. */
+INLINE void hello_lost(struct hs_stats *st, __u32 r, __u8 unvalidated, __u32 *lost)
+{
+	count_reason(st, (int)r);
+	if (!unvalidated)
+		*lost = r;
+}
+
 /* Walk a complete record and count its fingerprint; the verdict for the
  * segment that completed it. */
 INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		       const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
-		       __u32 segments)
+		       __u32 segments, __u32 *lost)
 {
 	struct tls_walk *w;
 	struct hs_tls_fp *fp;
-	struct hs_pair *pp;
 	__u32 zero = 0;
-	__u64 id, ts, n, first = 0;   /* first: seen_source's; 0 looked up by enforcement */
+	__u64 id, ts, first = 0;   /* first: seen_source's; 0 looked up by enforcement */
 	int r, new = 0;
 
 	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
@@ -231,20 +360,21 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		return XDP_PASS;
 	r = tls_walk(b, w);
 	if (r) {
-		count_reason(st, r);
+		hello_lost(st, (__u32)r, b->unvalidated, lost);
 		return XDP_PASS;
 	}
 	st->c[HS_ST_HELLOS]++;
 	if (segments > 1)
 		st->c[HS_ST_HELLO_MULTISEG]++;
 	count_reasm(st, b->flags);
+	if (w->h.flags & HS_TLSF_OVERFLOW)
+		st->c[HS_ST_HELLO_INEXACT]++;
 	id = HS_GEN_KEY(tls_id(w), cur_gen);
 	ts = now_ns();
 	if (b->unvalidated) {
 		/* not counted: no entry, no sketch; an existing entry says how
-		 * many of its ClientHellos were left out */
-		if (b->unvalidated < HS_ST__COUNT)
-			st->c[b->unvalidated]++;
+		 * many of its ClientHellos were left out (of the sample walked:
+		 * the reason was counted before the walk) */
 		fp = bpf_map_lookup_elem(&tls_fps, &id);
 		if (fp)
 			__sync_fetch_and_add(&fp->conns_unvalidated, 1);
@@ -273,26 +403,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		if (!fp)
 			goto verdict;
 	}
-	n = __sync_fetch_and_add(&fp->conns, 1);
-	if (ts > fp->last_ns)
-		fp->last_ns = ts;
-	{
-		struct hs_addr_sample *smp = &fp->samples[n & (HS_TLS_SAMPLES - 1)];
-
-		__builtin_memcpy(smp->addr, ep->saddr, 16);
-		smp->family = ep->family;
-	}
-	pp = tcp_id ? pair_entry(st, id, tcp_id, stack_id, ts) : NULL;
-	if (pp) {
-		__sync_fetch_and_add(&pp->conns, 1);
-		if (ts > pp->last_ns)
-			pp->last_ns = ts;
-	}
-	hll_add_src(fp->hll_ips, fp->hll_nets, pp ? pp->hll_ips : NULL, pp ? pp->hll_nets : NULL,
-		    ep);
-	if (stack_id)
-		hll_add(fp->hll_tcp, hs_mix64(stack_id));
-	first = seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
+	first = hs_count_in(fp, id, tcp_id, stack_id, ep);
 	if (!bench_no_conns)
 		hs_conn_record(ep, tcp_id, stack_id, id, ts);
 

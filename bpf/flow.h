@@ -87,6 +87,21 @@ INLINE void ep_copy(struct hs_endpoints *d, const struct hs_endpoints *s)
 	x[4] = y[4];
 }
 
+/* Is slot f that of the packet's connection, as far as the words the slot
+ * is hashed from tell (the source's last word, the ports)? Cheap, before
+ * the endpoints are made: a no is certain, a yes is checked by flow_of. */
+INLINE int slot_is_of(const struct hs_flow *f, const struct pkt *p)
+{
+	__u32 lo;
+
+	if (p->family == 4)
+		__builtin_memcpy(&lo, &f->ep.saddr[0], 4);
+	else
+		__builtin_memcpy(&lo, &f->ep.saddr[12], 4);
+	return lo == p->src_lo && f->ep.sport == bpf_ntohs(p->tcp->source) &&
+	       f->ep.dport == bpf_ntohs(p->tcp->dest);
+}
+
 /* Is slot f held by a handshake in progress (SYN, DATA or REASM, younger
  * than HS_FLOW_HOLD_NS)? Such a slot is not taken by another connection. */
 INLINE int slot_held(const struct hs_flow *f, __u64 now)
@@ -155,6 +170,45 @@ INLINE __u8 hello_unvalidated(const struct hs_flow *f, __u32 ack)
 	if (f->flags & HS_FLOWF_SYNACK)
 		return ack - (f->srv_isn + 1) <= HS_ACK_SLACK ? 0 : HS_ST_HELLO_BAD_ACK;
 	return handshake_check == HS_CHECK_SYNACK ? HS_ST_HELLO_NO_SYNACK : 0;
+}
+
+/* This CPU's sample of unvalidated ClientHellos for the window (struct
+ * hs_admit): renewed when sample_epoch moved on. NULL: no map value. */
+INLINE struct hs_admit *unval_budget(const __u32 *zero)
+{
+	struct hs_admit *a = bpf_map_lookup_elem(&unval_sample, zero);
+
+	if (a && a->gen != sample_epoch) {
+		a->gen = sample_epoch;
+		a->used = 0;
+	}
+	return a;
+}
+
+/* Is the window's sample spent on this CPU (an unvalidated ClientHello
+ * would not be walked)? zero: a key 0 (the caller's, on its stack). */
+INLINE int unval_spent(const __u32 *zero)
+{
+	struct hs_admit *a = unval_budget(zero);
+
+	return !a || a->used >= unval_sample_max;
+}
+
+/* An unvalidated ClientHello for reason why (HS_ST_HELLO_*): counted, and
+ * 1 when it may be walked (taken from the sample), 0 when it is left at
+ * that: no walk, no flow slot, no reassembly, its flow as it was. */
+INLINE int unval_take(struct hs_stats *st, __u8 why)
+{
+	__u32 zero = 0;
+	struct hs_admit *a = unval_budget(&zero);
+
+	if (why < HS_ST__COUNT)
+		st->c[why]++;
+	if (!a || a->used >= unval_sample_max)
+		return 0;
+	a->used++;
+	st->c[HS_ST_HELLO_UNVAL_SAMPLED]++;
+	return 1;
 }
 
 /* The flow's new state; a connection whose SYN was not seen takes its

@@ -38,6 +38,9 @@ const volatile __u32 tcp_new_cap = HS_TCP_FP_MAX / 4;
  * enforcement path out of the verified program altogether, and only
  * HS_ENF_DROP can return XDP_DROP. */
 const volatile __u8 enforce_mode = HS_ENF_OFF;
+/* Unvalidated ClientHellos walked per CPU per window (the unval_sample
+ * map): the rest are counted, never walked. */
+const volatile __u32 unval_sample_max = HS_UNVAL_SAMPLE;
 /* How long a source stays seen with a fingerprint (the seen map): the
  * detector's `history`, in the program clock. */
 const volatile __u64 history_ns = 3600ULL * 1000000000ULL;
@@ -50,6 +53,10 @@ __u32 cur_gen = 0;
 /* enum hs_check, set before load; `run` raises HS_CHECK_SYN to
  * HS_CHECK_SYNACK once its egress program records the SYN-ACKs. */
 __u8 handshake_check = HS_CHECK_SYN;
+
+/* Bumped by `run` and replay at every window: the unvalidated sample's
+ * budget renews when it changes (replay keeps cur_gen at 0). */
+__u32 sample_epoch = 0;
 
 /* Replay sets this to the packet's timestamp before each test run. */
 __u64 replay_now_ns = 0;

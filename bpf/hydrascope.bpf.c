@@ -93,7 +93,18 @@ __noinline int hs_data(struct xdp_md *ctx, const struct tcp_at *at)
 	sg.off = (at->tcp_off & PKT_OFF_MASK) + hlen;
 	sg.plen = p.l4_len - hlen;
 	sg.looks = at->looks;
-	return tls_data(ctx, st, &sg);
+	sg.lost = 0;
+	if (tls_data(ctx, st, &sg) == XDP_DROP)
+		return XDP_DROP;        /* an enforced ClientHello: walked, never lost */
+	if (sg.lost) {
+		/* given up on, its connection validated: its flow (when it has
+		 * one, which a validated one does but without the check) says
+		 * the ids of its SYN */
+		struct hs_flow *f = flow_of(sg.slot, &sg.ep);
+
+		hs_count_unfp(&sg.ep, f ? f->tcp_id : 0, f ? f->stack_id : 0, sg.lost);
+	}
+	return XDP_PASS;
 }
 
 /* Every packet, live or replayed: its verdict. */
@@ -104,6 +115,7 @@ INLINE int handle(struct xdp_md *ctx)
 	struct tcp_at at;
 	struct pkt p = {};
 	struct hs_stats *st;
+	struct hs_flow *f;
 	const __u8 *pl;
 	__u32 zero = 0, hlen;
 	__u8 flags;
@@ -154,19 +166,26 @@ INLINE int handle(struct xdp_md *ctx)
 	pl = (const __u8 *)p.tcp + hlen;
 	at.looks = payload_looks_tls(pl, p.l4_len - hlen, end);
 	if (!is_tls_port(bpf_ntohs(p.tcp->dest))) {
-		if (at.looks && (void *)(pl + (TLS_REC_HDR + 1)) <= end &&
+		if (at.looks == LOOKS_HELLO && (void *)(pl + (TLS_REC_HDR + 1)) <= end &&
 		    pl[TLS_REC_HDR] == TLS_HS_CLIENT_HELLO)
 			st->c[HS_ST_TLS_OTHER_PORT]++;
 		return XDP_PASS;
 	}
 	at.slot = flow_slot(&p, 0);
-	if (!at.looks) {
+	f = bpf_map_lookup_elem(&flows, &at.slot);
+	if (at.looks != LOOKS_HELLO) {
 		/* the common case, data on an established flow: one array read,
 		 * here, before any call */
-		struct hs_flow *f = bpf_map_lookup_elem(&flows, &at.slot);
-
 		if (!f || !f->state || f->state == HS_FLOW_DONE)
 			return XDP_PASS;
+	} else if (handshake_check != HS_CHECK_NONE && f &&
+		   (!f->state || f->state == HS_FLOW_DONE) && !slot_is_of(f, &p) &&
+		   unval_spent(&zero)) {
+		/* a ClientHello with no handshake in progress in its slot: its
+		 * SYN was not seen (a spoofed flood's, mostly); past the window's
+		 * sample it costs a counter, here, before any call */
+		st->c[HS_ST_HELLO_NO_SYN]++;
+		return XDP_PASS;
 	}
 	return hs_data(ctx, &at) == XDP_DROP ? XDP_DROP : XDP_PASS;
 }

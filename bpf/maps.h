@@ -33,6 +33,15 @@ struct {
 	__type(value, struct hs_admit);
 } tcp_admit SEC(".maps");
 
+/* Per-CPU sample of unvalidated ClientHellos walked in the window
+ * (struct hs_admit, gen: sample_epoch). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_admit);
+} unval_sample SEC(".maps");
+
 /* Per-CPU health counters: one struct hs_stats. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -65,6 +74,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hs_tls_fp);
 } tls_fp_init SEC(".maps");
+
+/* Staging area for a new tls_fps entry of unfingerprinted connections
+ * (HS_TLSF_UNFP): only the hello's flags and reason and the timestamps
+ * are ever written, its lists and sketches stay zero. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_tls_fp);
+} unfp_init SEC(".maps");
 
 /* (TLS fingerprint id, TCP stack id) pair -> the ids, ClientHellos,
  * first/last seen, source sketches (see struct hs_pair). */

@@ -33,6 +33,13 @@
 
 #define RB(r, i) ((r)->buf[(i) & HS_HELLO_MASK])
 
+/* Is the byte a client TLS record's content type other than a handshake
+ * (change cipher spec, alert, application data)? */
+INLINE int tls_other_record(__u8 t)
+{
+	return t == TLS_CT_CCS || t == TLS_CT_ALERT || t == TLS_CT_APPDATA;
+}
+
 /* Parse steps a segment may take at most: a step consumes a record header
  * (5 bytes), body bytes (a record's last ones, a word or a block when they
  * move), searched ones (up to 8, one at a 0x16 that starts no hello), and
@@ -361,6 +368,17 @@ INLINE int step_hdr(struct parse_ctx *pc, struct hs_reasm *r)
 
 	if (p >= r->have)
 		return P_MORE;
+	if (!r->wr && tls_other_record(RB(r, p)) && !(r->flags & HS_RF_SEARCHED)) {
+		/* a client record past the handshake (change cipher spec,
+		 * alert, application data) where its ClientHello should be:
+		 * the hello was hidden, or sent where it could not be seen */
+		if (p + 1 >= r->have)
+			return P_MORE;
+		if (RB(r, p + 1) == TLS_VERSION_MAJOR) {
+			pc->reason = HS_ST_TLS_NO_HELLO;
+			return P_FAIL;
+		}
+	}
 	/* the type and the version's first byte decide as soon as they are in */
 	if (RB(r, p) != TLS_CT_HANDSHAKE ||
 	    (p + 1 < r->have && RB(r, p + 1) != TLS_VERSION_MAJOR)) {
@@ -511,6 +529,33 @@ INLINE int parse(struct hs_stats *st, struct hs_reasm *r, int *reason)
 }
 
 
+/* What a client payload starts like (payload_looks_tls). */
+enum {
+	LOOKS_NO = 0,           /* not a TLS record */
+	LOOKS_HELLO = 1,        /* a handshake record: a ClientHello, maybe */
+	LOOKS_RECORD = 2,       /* another TLS record: the handshake is past its hello */
+};
+
+/* What a payload of plen bytes at pl starts like: a handshake record (16
+ * 03; a segment of one byte may carry just the 16, the hello split right
+ * after its first byte), a change cipher spec, alert or application data
+ * record (14, 15, 17 then 03), or neither. */
+INLINE int payload_looks_tls(const __u8 *pl, __u32 plen, void *end)
+{
+	__u8 t;
+
+	if ((void *)(pl + 1) > end)
+		return LOOKS_NO;
+	t = pl[0];
+	if (t == TLS_CT_HANDSHAKE)
+		return plen == 1 || ((void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR) ?
+		       LOOKS_HELLO : LOOKS_NO;
+	if (tls_other_record(t))
+		return (void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR ? LOOKS_RECORD :
+		       LOOKS_NO;
+	return LOOKS_NO;
+}
+
 /* What the packet parse hands to the TLS path. */
 struct seg {
 	struct hs_endpoints ep;
@@ -519,9 +564,11 @@ struct seg {
 	__u32 off;              /* payload offset in the packet */
 	__u32 plen;             /* payload bytes */
 	__u32 slot;             /* flow slot */
-	__u8  looks;            /* payload starts like a handshake record */
+	__u8  looks;            /* what the payload starts like: LOOKS_* */
 	__u8  syn;              /* payload on a SYN (TCP Fast Open) */
 	__u8  pad[2];
+	__u32 lost;             /* out: a validated connection's ClientHello given up
+				 * on, for this reason (hello_lost); 0: none */
 };
 
 
@@ -565,18 +612,21 @@ __noinline int hs_collect(struct xdp_md *ctx, struct hs_stats *st, struct hs_rea
 	return RS_MORE;
 }
 
-/* A new collection in r for a segment of flow f (NULL: not tracked):
- * from the connection's first byte when its SYN was seen and no payload
- * came yet; else from this segment, which is searched when it does not
- * start like a record (data came first: a proxy exchange). -1: nothing
- * to collect (a flow past its first HS_HELLO_LIMIT bytes is left). */
-INLINE int collect_start(struct hs_reasm *r, struct hs_flow *f, const struct seg *sg)
+/* A new collection in r for a segment of flow f (NULL: not tracked),
+ * whose connection's handshake check gave unval: from the connection's
+ * first byte when its SYN was seen and no payload came yet; else from
+ * this segment, which is searched when it does not start like a record
+ * (data came first: a proxy exchange). -1: nothing to collect (a flow
+ * past its first --hello-bytes with no ClientHello is given up on:
+ * no_hello). */
+INLINE int collect_start(struct hs_stats *st, struct hs_reasm *r, struct hs_flow *f,
+			 struct seg *sg, __u8 unval)
 {
 	int i;
 
 	r->tcp_id = f ? f->tcp_id : 0;
 	r->stack_id = f ? f->stack_id : 0;
-	r->unvalidated = hello_unvalidated(f, sg->ack);
+	r->unvalidated = unval;
 	r->start_ns = now_ns();
 	r->base_seq = sg->seq;
 	r->have = r->rd = r->wr = r->need = r->rec_left = 0;
@@ -594,8 +644,9 @@ INLINE int collect_start(struct hs_reasm *r, struct hs_flow *f, const struct seg
 		r->base_seq = f->isn + 1;
 		return 0;
 	}
-	if (!sg->looks) {
-		if (sg->seq - (f->isn + 1) >= HS_HELLO_LIMIT) {
+	if (sg->looks == LOOKS_NO) {
+		if (sg->seq - (f->isn + 1) >= hello_max_bytes) {
+			hello_lost(st, HS_ST_TLS_NO_HELLO, unval, &sg->lost);
 			f->state = HS_FLOW_DONE;
 			return -1;
 		}
@@ -605,10 +656,10 @@ INLINE int collect_start(struct hs_reasm *r, struct hs_flow *f, const struct seg
 	return 0;
 }
 
-/* The end of a collection of flow f (NULL: not tracked) with outcome
- * res: the flow's new state, the reason counted. */
-INLINE void collect_end(struct hs_stats *st, const struct seg *sg, struct hs_flow *f, int res,
-			int verdict)
+/* The end of collection r of flow f (NULL: not tracked) with outcome
+ * res: the flow's new state, the reason counted (hello_lost). */
+INLINE void collect_end(struct hs_stats *st, struct seg *sg, const struct hs_reasm *r,
+			struct hs_flow *f, int res, int verdict)
 {
 	if (res == RS_DONE && verdict == XDP_DROP) {
 		if (f)
@@ -620,7 +671,7 @@ INLINE void collect_end(struct hs_stats *st, const struct seg *sg, struct hs_flo
 		return;
 	}
 	if (res > 0)
-		count_reason(st, res);
+		hello_lost(st, (__u32)res, r->unvalidated, &sg->lost);
 	set_flow(sg->slot, &sg->ep, f, HS_FLOW_DONE);
 }
 
@@ -643,6 +694,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	struct hs_flow *f;
 	__u32 zero = 0;
 	int res, kept;
+	__u8 unval;
 
 	if (!sg)
 		return HS_SEG_PASS;
@@ -650,7 +702,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	if (!st)
 		return HS_SEG_PASS;
 	f = flow_of(sg->slot, &sg->ep);
-	if (!f && !sg->looks)
+	if (!f && sg->looks != LOOKS_HELLO)
 		return HS_SEG_PASS;
 	if (f && f->state == HS_FLOW_DONE)
 		return HS_SEG_PASS;
@@ -663,8 +715,16 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 			return HS_SEG_PASS;
 		}
 	} else {
+		/* A ClientHello whose connection showed no handshake (an
+		 * off-path sender can make any number) is collected and walked
+		 * only within the window's sample; past it, counted and left:
+		 * no walk, no slot, no reassembly, the flow's state as it was.
+		 * Such a connection's other bytes are not searched. */
+		unval = hello_unvalidated(f, sg->ack);
+		if (unval && (sg->looks != LOOKS_HELLO || !unval_take(st, unval)))
+			return HS_SEG_PASS;
 		r = bpf_map_lookup_elem(&reasm_scratch, &zero);
-		if (!r || collect_start(r, f, sg))
+		if (!r || collect_start(st, r, f, sg, unval))
 			return HS_SEG_PASS;
 	}
 	if (kept && now_ns() - r->start_ns > HS_REASM_TIMEOUT_NS)
@@ -684,7 +744,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 			return HS_SEG_PASS;
 		}
 	}
-	collect_end(st, sg, f, res, XDP_PASS);
+	collect_end(st, sg, r, f, res, XDP_PASS);
 	if (kept)
 		bpf_map_delete_elem(&reasm, &sg->ep);
 	return HS_SEG_PASS;
@@ -694,15 +754,15 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
  * collection (kept: in the reasm map): the verdict of the segment
  * completing it. A global subprogram: verified once, not once per way the
  * collection is held (the per-CPU scratch, the reasm map). */
-__noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, const struct seg *sg,
+__noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, struct seg *sg,
 			     int kept)
 {
 	int verdict;
 
 	if (!st || !r || !sg)
 		return XDP_PASS;
-	verdict = count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments);
-	collect_end(st, sg, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
+	verdict = count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments, &sg->lost);
+	collect_end(st, sg, r, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
 	if (kept)
 		bpf_map_delete_elem(&reasm, &sg->ep);
 	return verdict;
@@ -732,15 +792,6 @@ INLINE int tls_data(struct xdp_md *ctx, struct hs_stats *st, struct seg *sg)
 		return XDP_PASS;
 	verdict = hs_hello_done(st, r, sg, res == HS_SEG_HELLO_KEPT);
 	return verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
-}
-
-/* Does a payload of plen bytes at pl start like a TLS handshake record
- * (16 03)? A segment of one byte may carry just the 16 (the hello split
- * right after its first byte). */
-INLINE int payload_looks_tls(const __u8 *pl, __u32 plen, void *end)
-{
-	return (void *)(pl + 1) <= end && pl[0] == TLS_CT_HANDSHAKE &&
-	       (plen == 1 || ((void *)(pl + 2) <= end && pl[1] == TLS_VERSION_MAJOR));
 }
 
 #endif /* HS_REASM_H */

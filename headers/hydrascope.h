@@ -14,7 +14,8 @@
 /* Bump when any struct below or a map definition changes layout, or what
  * their values mean (10: the sketches' registers and address hash became
  * PostgreSQL hll's; 11: hs_reasm reassembles records and reordered
- * segments). */
+ * segments, tls_fps holds the unfingerprinted populations (HS_TLSF_UNFP),
+ * the unvalidated sample's map). */
 #define HS_LAYOUT_VERSION 11
 
 /* ---- limits (each can be overridden at build time) ---- */
@@ -71,6 +72,9 @@
 #define HS_HELLO_SEARCH 2048    /* stream bytes searched for a ClientHello after
 				 * other data (a proxy request before it) */
 #define HS_REASM_TIMEOUT_NS (10ULL * 1000000000ULL)  /* a collection's lifetime */
+#ifndef HS_UNVAL_SAMPLE
+#define HS_UNVAL_SAMPLE 256     /* unvalidated ClientHellos walked per CPU per window */
+#endif
 #define HS_EVENTS_BYTES (1024 * 1024)
 
 /* ---- TCP SYN signature ---- */
@@ -174,6 +178,15 @@ struct hs_admit {
 	__u32 used;             /* unknown ids admitted in it */
 };
 
+/*
+ * The same shape counts the unvalidated ClientHellos walked per CPU in a
+ * window (the unval_sample map): a ClientHello whose connection showed no
+ * handshake (an off-path sender's, most of the time) is walked only while
+ * the budget lasts, so that the per-JA4 unvalidated figure stays (as a
+ * sample); the others cost a counter. gen is the sample_epoch global,
+ * which run and replay bump at every window.
+ */
+
 /* ---- ring buffer ---- */
 
 enum hs_event_type {
@@ -181,6 +194,9 @@ enum hs_event_type {
 	HS_EV_TCP_SYN = 2,                   /* every fingerprinted SYN (replay only) */
 	HS_EV_TLS_NEW = 3,                   /* first ClientHello of a new TLS id */
 	HS_EV_TLS_HELLO = 4,                 /* every ClientHello (replay only) */
+	HS_EV_TLS_UNFP = 5,                  /* a ClientHello not fingerprinted: the first of
+					      * its population in a window (every one in
+					      * replay); struct hs_unfp_event */
 };
 
 struct hs_event {
@@ -318,7 +334,15 @@ enum hs_check {
 	/* ClientHello whose segments left more holes than kept */ \
 	X(TLS_REASM_HOLES, "tls_reasm_holes", "tls_walks_abandoned_total", "reason", "reasm_holes") \
 	/* ClientHello not complete within HS_REASM_TIMEOUT_NS */ \
-	X(TLS_REASM_TIMEOUT, "tls_reasm_timeout", "tls_walks_abandoned_total", "reason", "reasm_timeout")
+	X(TLS_REASM_TIMEOUT, "tls_reasm_timeout", "tls_walks_abandoned_total", "reason", "reasm_timeout") \
+	/* client TLS records other than a handshake (application data, change cipher spec, alert), or more bytes than --hello-bytes, and no ClientHello before them */ \
+	X(TLS_NO_HELLO, "tls_no_hello", "tls_walks_abandoned_total", "reason", "no_hello") \
+	/* validated connections whose ClientHello could not be fingerprinted (any tls_walks_abandoned reason but other_port): their populations */ \
+	X(HELLO_UNFP, "hellos_unfingerprinted", "tls_hellos_unfingerprinted_total", NULL, NULL) \
+	/* ClientHellos fingerprinted with a list longer than kept (HS_TLSF_OVERFLOW): their JA4 is inexact */ \
+	X(HELLO_INEXACT, "hellos_inexact", "tls_hellos_inexact_total", NULL, NULL) \
+	/* unvalidated ClientHellos walked: the window's per-CPU sample (the others are counted by reason, never walked) */ \
+	X(HELLO_UNVAL_SAMPLED, "hellos_unvalidated_sampled", "tls_hellos_unvalidated_sampled_total", NULL, NULL)
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
@@ -345,7 +369,11 @@ struct hs_stats {
 enum hs_tls_flag {
 	HS_TLSF_SNI      = 1u << 0,  /* server_name extension present */
 	HS_TLSF_ALPN     = 1u << 1,  /* ALPN extension with a first value */
-	HS_TLSF_OVERFLOW = 1u << 2,  /* a list was longer than we keep */
+	HS_TLSF_OVERFLOW = 1u << 2,  /* a list was longer than we keep: JA4 inexact */
+	/* not a ClientHello's lists: the tls_fps entry of the connections
+	 * whose ClientHello could not be fingerprinted, for the reason in
+	 * unfp_reason (a pseudo-fingerprint, "unfingerprinted:REASON") */
+	HS_TLSF_UNFP     = 1u << 3,
 };
 
 /*
@@ -370,7 +398,8 @@ struct hs_tls_hello {
 	__u8  ecpf[HS_TLS_MAX_ECPF];
 	__u8  alpn[HS_TLS_ALPN_MAX];         /* first ALPN value (first bytes) */
 	__u8  alpn_last;                     /* its last byte, however long it is */
-	__u8  pad[7];
+	__u8  unfp_reason;                   /* HS_TLSF_UNFP: the HS_ST_TLS_* index of why */
+	__u8  pad[6];
 	char  sni[HS_TLS_SNI_MAX];           /* host name, not NUL-terminated */
 };
 
@@ -525,6 +554,17 @@ struct hs_tls_event {
 	__u64 tcp_id;                        /* 0: the connection's SYN was not seen */
 	struct hs_endpoints ep;
 	struct hs_tls_hello hello;
+};
+
+/* A validated connection whose ClientHello could not be fingerprinted,
+ * counted in the tls_fps entry fp_id (HS_TLSF_UNFP). */
+struct hs_unfp_event {
+	__u32 type;                          /* HS_EV_TLS_UNFP */
+	__u32 reason;                        /* the HS_ST_TLS_* index of why */
+	__u64 ts_ns;
+	__u64 fp_id;
+	__u64 tcp_id;                        /* its SYN's TCP fingerprint id */
+	struct hs_endpoints ep;
 };
 
 /* ---- sources seen (novelty) ---- */
@@ -717,7 +757,10 @@ _Static_assert(sizeof(struct hs_endpoints) == 5 * 8, "hs_endpoints: five words")
 _Static_assert(__builtin_offsetof(struct hs_event, type) == 0 &&
 	       __builtin_offsetof(struct hs_tls_event, type) == 0, "event type first");
 _Static_assert(__builtin_offsetof(struct hs_event, fp_id) ==
-	       __builtin_offsetof(struct hs_tls_event, fp_id), "event fp_id at one offset");
+	       __builtin_offsetof(struct hs_tls_event, fp_id) &&
+	       __builtin_offsetof(struct hs_event, fp_id) ==
+	       __builtin_offsetof(struct hs_unfp_event, fp_id), "event fp_id at one offset");
+_Static_assert(__builtin_offsetof(struct hs_unfp_event, type) == 0, "event type first");
 /* Indices taken with a mask of (size - 1). */
 _Static_assert(HS_IS_POW2(HS_FLOWS_MAX), "HS_FLOWS_MAX: a power of two");
 _Static_assert(HS_IS_POW2(HS_HLL_M), "HS_HLL_M: a power of two");
@@ -760,6 +803,7 @@ _Static_assert(sizeof(struct hs_admit) == 8, "hs_admit layout");
 _Static_assert(sizeof(struct hs_stats) == HS_ST__COUNT * 8, "hs_stats layout");
 _Static_assert(sizeof(struct hs_event) == 120, "hs_event layout");
 _Static_assert(sizeof(struct hs_tls_event) == 904, "hs_tls_event layout");
+_Static_assert(sizeof(struct hs_unfp_event) == 72, "hs_unfp_event layout");
 _Static_assert(sizeof(struct hs_replay_frame) == 3536, "hs_replay_frame layout");
 
 #endif /* HYDRASCOPE_H */

@@ -35,6 +35,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "ja4.h"
 #include "detect.h"
 #include "log.h"
 
@@ -210,12 +211,17 @@ static const char *allow_name(const char *section, char *buf, size_t len)
 	return buf;
 }
 
+/* A JA4, or an unfingerprinted population (unfingerprinted:REASON: a site
+ * whose clients legitimately send no ClientHello to a TLS port may raise
+ * its thresholds as a JA4's). */
 static bool valid_ja4(const char *s)
 {
 	size_t n = strlen(s);
 
 	if (!n || n >= HS_JA4_LEN)
 		return false;
+	if (hs_is_unfp(s) && s[sizeof(HS_UNFP_PREFIX) - 1])
+		s += sizeof(HS_UNFP_PREFIX) - 1;
 	for (; *s; s++)
 		/* ALPN characters are taken as they are: either case */
 		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||

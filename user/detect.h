@@ -64,7 +64,9 @@ struct det_obs {
 	char name[DET_NAME_LEN];      /* JA4, or the TCP stack signature */
 	const char *detail;           /* JA4_r, or the p0f OS label; NULL: none */
 	__u64 conns;                  /* ClientHellos, or SYNs */
-	__u64 unvalidated;            /* TLS: ClientHellos not counted (handshake check) */
+	__u64 unvalidated;            /* TLS: ClientHellos not counted (handshake check), of
+				       * those walked: each window's sample */
+	bool inexact;                 /* TLS: a list longer than kept (HS_TLSF_OVERFLOW) */
 	__u64 stack_id;               /* a pair: its TCP stack's id (fps.c's FP_PAIR) */
 	__u64 first_ns, last_ns;      /* program clock */
 	double ips, nets, stacks;     /* sketch estimates (stacks: TLS only) */

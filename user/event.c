@@ -6,6 +6,7 @@
  * length and type are checked before any field is read.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "event.h"
@@ -17,6 +18,7 @@
 int event_read(const void *data, size_t len, struct ev_text *e)
 {
 	const struct hs_tls_event *te = data;
+	const struct hs_unfp_event *ue = data;
 	const struct hs_event *ev = data;
 	__u32 type;
 
@@ -38,7 +40,8 @@ int event_read(const void *data, size_t len, struct ev_text *e)
 		break;
 	case HS_EV_TLS_NEW:
 	case HS_EV_TLS_HELLO:
-		if (len < sizeof(*te))
+		/* a population's flag on a ClientHello's record: not one */
+		if (len < sizeof(*te) || (te->hello.flags & HS_TLSF_UNFP))
 			return -1;
 		e->ts_ns = te->ts_ns;
 		e->fp_id = te->fp_id;
@@ -50,6 +53,17 @@ int event_read(const void *data, size_t len, struct ev_text *e)
 			return -2;
 		tls_sni(&te->hello, e->sni, sizeof(e->sni));
 		tls_alpn(&te->hello, e->alpn, sizeof(e->alpn));
+		e->inexact = !!(te->hello.flags & HS_TLSF_OVERFLOW);
+		break;
+	case HS_EV_TLS_UNFP:
+		if (len < sizeof(*ue))
+			return -1;
+		e->ts_ns = ue->ts_ns;
+		e->fp_id = ue->fp_id;
+		e->ep = ue->ep;
+		e->tcp_id = ue->tcp_id;
+		e->unfp = hs_unfp_reason_name(ue->reason);
+		snprintf(e->ja4, sizeof(e->ja4), "%s%s", HS_UNFP_PREFIX, e->unfp);
 		break;
 	default:
 		return -1;

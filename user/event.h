@@ -23,6 +23,10 @@ struct ev_text {
 	__u32 segments;
 	char ja4[64], ja4_r[HS_JA4_R_TEXT], ja3[33], ja3_r[HS_JA3_R_TEXT];
 	char sni[HS_SNI_TEXT], alpn[HS_ALPN_TEXT];
+	int inexact;                                /* a list longer than kept: JA4 inexact */
+	/* a ClientHello not fingerprinted (HS_EV_TLS_UNFP): ja4 is its
+	 * population's name, this the reason (NULL otherwise) */
+	const char *unfp;
 };
 /* Check and render the record data of len bytes: 0; -1 too short or of
  * an unknown type; -2 a ClientHello whose lists do not render. */

@@ -418,6 +418,8 @@ static void add_counts(const struct fp_reader *r, struct det_obs *o, const union
 	if (r->kind == FP_TLS) {
 		o->conns += v->tls.conns;
 		o->unvalidated += v->tls.conns_unvalidated;
+		if (v->tls.hello.flags & HS_TLSF_OVERFLOW)
+			o->inexact = true;
 		first = v->tls.first_ns;
 		last = v->tls.last_ns;
 		o->novel_ips += v->tls.novel_ips;

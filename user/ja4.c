@@ -111,6 +111,19 @@ static void sha12(const char *s, size_t n, char out[13])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
+#define HS_STAT_VALUE(id, name, metric, label, value) [HS_ST_##id] = value,
+static const char *const stat_values[HS_ST__COUNT] = { HS_STAT_LIST(HS_STAT_VALUE) };
+
+const char *hs_unfp_reason_name(unsigned int stat)
+{
+	return stat < HS_ST__COUNT && stat_values[stat] ? stat_values[stat] : "unknown";
+}
+
+int hs_is_unfp(const char *name)
+{
+	return !strncmp(name, HS_UNFP_PREFIX, sizeof(HS_UNFP_PREFIX) - 1);
+}
+
 int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r, size_t rlen)
 {
 	__u16 ciphers[HS_TLS_MAX_CIPHERS], exts[HS_TLS_MAX_EXTS];
@@ -121,6 +134,14 @@ int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r,
 	struct sbuf r = { ja4_r, rlen, 0 };
 	size_t cstart, cend;
 
+	if (h->flags & HS_TLSF_UNFP) {
+		int k = snprintf(ja4, ja4len, "%s%s", HS_UNFP_PREFIX,
+				 hs_unfp_reason_name(h->unfp_reason));
+
+		if (rlen)
+			*ja4_r = '\0';
+		return k >= 0 && (size_t)k < ja4len && rlen ? 0 : -1;
+	}
 	if (nc > HS_TLS_MAX_CIPHERS || h->n_exts > HS_TLS_MAX_EXTS ||
 	    h->n_sigalgs > HS_TLS_MAX_SIGALGS)
 		return -1;
@@ -168,6 +189,13 @@ int tls_ja3(const struct hs_tls_hello *h, char *ja3_r, size_t rlen, char ja3[33]
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 
+	if (h->flags & HS_TLSF_UNFP) {
+		if (!rlen)
+			return -1;
+		*ja3_r = '\0';
+		ja3[0] = '\0';
+		return 0;
+	}
 	if (h->n_ciphers > HS_TLS_MAX_CIPHERS || h->n_exts > HS_TLS_MAX_EXTS ||
 	    h->n_groups > HS_TLS_MAX_GROUPS || h->n_ecpf > HS_TLS_MAX_ECPF)
 		return -1;

@@ -23,6 +23,7 @@
 #include "detect.h"
 #include "fleetsend.h"
 #include "fps.h"
+#include "ja4.h"
 #include "status.h"
 #include "window.h"
 
@@ -46,7 +47,10 @@ static const char *help_of(const char *metric)
 		{ "tls_hellos_reordered_total", "ClientHellos fingerprinted whose TCP segments came out of order or overlapping." },
 		{ "tls_hellos_mid_segment_total", "ClientHellos fingerprinted that started inside a segment, after other bytes (a proxy request)." },
 		{ "tls_hellos_syn_data_total", "ClientHellos fingerprinted that came on the SYN (TCP Fast Open)." },
-		{ "tls_hellos_unvalidated_total", "ClientHellos walked but not counted: the handshake was not seen (no_syn), our SYN-ACK not seen (no_synack) or not acknowledged (bad_ack)." },
+		{ "tls_hellos_unvalidated_total", "ClientHellos not counted: the handshake was not seen (no_syn), our SYN-ACK not seen (no_synack) or not acknowledged (bad_ack); walked only within each window's sample." },
+		{ "tls_hellos_unvalidated_sampled_total", "Of tls_hellos_unvalidated_total, the ClientHellos walked: each window's sample per CPU (the per-JA4 unvalidated figures are of these)." },
+		{ "tls_hellos_unfingerprinted_total", "Connections whose handshake was seen but whose ClientHello could not be fingerprinted (their populations: hydrascope_unfingerprinted_*)." },
+		{ "tls_hellos_inexact_total", "ClientHellos fingerprinted with a list longer than kept: their JA4 is inexact." },
 		{ "synacks_total", "SYN-ACKs of tracked connections seen leaving (the handshake check)." },
 		{ "fingerprint_inserts_total", "Fingerprint map entries created (each window anew)." },
 		{ "map_full_total", "Fingerprints not counted because their map was full." },
@@ -54,7 +58,7 @@ static const char *help_of(const char *metric)
 		{ "ringbuf_drops_total", "Events lost to a full ring buffer." },
 		{ "packets_not_inspected_total", "Packets passed without inspection, by reason." },
 		{ "parse_errors_total", "Packets with a truncated or malformed header, by layer." },
-		{ "tls_walks_abandoned_total", "ClientHellos not fingerprinted, by reason." },
+		{ "tls_walks_abandoned_total", "ClientHellos not fingerprinted, by reason (no_hello: TLS records, or more client bytes than --hello-bytes, and no ClientHello before them)." },
 		{ "enforce_matched_total", "ClientHellos whose fingerprint was enforced." },
 		{ "enforce_dropped_total", "ClientHellos dropped by enforcement (drop mode)." },
 		{ "enforce_scoped_matched_total", "Of enforce_matched_total, by a scoped entry: a source new to the JA4 (novel) or the JA4 over a new TCP stack (pair)." },
@@ -121,6 +125,8 @@ static size_t select_top(const struct det_config *dc, const struct det_obs *rows
 	if (own)
 		det_config_default(own);
 	for (i = 0; i < n && k; i++) {
+		if (hs_is_unfp(rows[i].name))
+			continue;       /* not a JA4: series of its own */
 		s.o = &rows[i];
 		det_signals(c, &rows[i], &s.score);
 		if (have == k && by_score(&s, &top[k - 1]) >= 0)
@@ -136,6 +142,37 @@ static size_t select_top(const struct det_config *dc, const struct det_obs *rows
 	return have;
 }
 
+/* The populations of connections whose ClientHello could not be
+ * fingerprinted (rows' unfingerprinted:REASON), one per reason, every one
+ * (a handful). */
+static void unfingerprinted(FILE *f, const struct det_obs *rows, size_t n)
+{
+	static const struct { const char *metric, *help; } g[] = {
+		{ "unfingerprinted_connections", "Connections whose handshake was seen and whose ClientHello could not be fingerprinted, in the current windows, by reason." },
+		{ "unfingerprinted_ips", "Distinct source addresses of those connections (estimate), by reason." },
+		{ "unfingerprinted_networks", "Distinct /24 or /48 networks of those connections (estimate), by reason." },
+		{ "unfingerprinted_tcp_stacks", "Distinct TCP stacks of those connections (estimate), by reason." },
+	};
+	size_t i, k;
+
+	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
+		head(f, g[k].metric, "gauge", g[k].help);
+		for (i = 0; i < n; i++) {
+			const struct det_obs *o = &rows[i];
+			double v;
+
+			if (!hs_is_unfp(o->name))
+				continue;
+			v = k == 0 ? (double)o->conns : k == 1 ? round(o->ips) :
+				   k == 2 ? round(o->nets) : round(o->stacks);
+
+			fprintf(f, "hydrascope_%s{reason=\"", g[k].metric);
+			label_value(f, o->name + sizeof(HS_UNFP_PREFIX) - 1);
+			fprintf(f, "\"} %.0f\n", v);
+		}
+	}
+}
+
 static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, size_t n)
 {
 	static const struct { const char *metric, *help; } g[] = {
@@ -144,12 +181,17 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 		{ "fingerprint_connections", "ClientHellos of a JA4 in the current windows (handshake validated)." },
 		{ "fingerprint_tcp_stacks", "Distinct TCP stacks behind a JA4 (estimate)." },
 		{ "fingerprint_score", "Score of a JA4 from its numbers alone (wide, many_nets, low_rate, many_stacks)." },
-		{ "fingerprint_connections_unvalidated", "ClientHellos of a JA4 not counted: the handshake check failed (spoofing, or asymmetric routing)." },
+		{ "fingerprint_connections_unvalidated_sampled", "ClientHellos of a JA4 not counted: the handshake check failed (spoofing, or asymmetric routing); of those walked, each window's sample." },
 	};
 	size_t want = n < m->top ? n : m->top;
 	struct scored *top = calloc(want ? want : 1, sizeof(*top));
-	size_t i, k, shown;
+	size_t i, k, shown, nja4 = 0, inexact = 0;
 
+	/* the JA4s apart: the unfingerprinted populations have series of their own */
+	for (i = 0; i < n; i++) {
+		nja4 += !hs_is_unfp(rows[i].name);
+		inexact += rows[i].inexact;
+	}
 	shown = top ? select_top(m->dc, rows, n, top, want) : 0;
 	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
 		head(f, g[k].metric, "gauge", g[k].help);
@@ -173,11 +215,23 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 			label_value(f, top[i].o->name);
 			fprintf(f, "\"} %.0f\n", round(top[i].o->accounts));
 		}
+	head(f, "fingerprint_inexact", "gauge",
+	     "1 for a JA4 of the series above whose ClientHello had a list longer than kept: its JA4 is inexact.");
+	for (i = 0; i < shown; i++)
+		if (top[i].o->inexact) {
+			fprintf(f, "hydrascope_fingerprint_inexact{ja4=\"");
+			label_value(f, top[i].o->name);
+			fprintf(f, "\"} 1\n");
+		}
 	head(f, "fingerprints", "gauge", "TLS fingerprints (JA4) in the current windows.");
-	fprintf(f, "hydrascope_fingerprints %zu\n", n);
+	fprintf(f, "hydrascope_fingerprints %zu\n", nja4);
+	head(f, "fingerprints_inexact", "gauge",
+	     "JA4s in the current windows whose ClientHello had a list longer than kept (inexact).");
+	fprintf(f, "hydrascope_fingerprints_inexact %zu\n", inexact);
 	head(f, "fingerprints_omitted", "gauge",
 	     "JA4s left out of the per-fingerprint series by the top-N bound.");
-	fprintf(f, "hydrascope_fingerprints_omitted %zu\n", n - shown);
+	fprintf(f, "hydrascope_fingerprints_omitted %zu\n", nja4 - shown);
+	unfingerprinted(f, rows, n);
 	free(top);
 }
 
@@ -201,7 +255,7 @@ static void attachments(FILE *f, const struct metrics_src *m)
 
 static void detector(FILE *f, struct windows *w)
 {
-	static const char *const kinds[] = { "tls", "tcp" }, *const states[] = {
+	static const char *const kinds[] = { "tls", "tcp", "unfingerprinted" }, *const states[] = {
 		"new", "active", "ended" };
 	struct win_summary *s = malloc(sizeof(*s));
 	size_t i;
@@ -215,23 +269,29 @@ static void detector(FILE *f, struct windows *w)
 	head(f, "detector_fingerprints", "gauge", "Fingerprints the detector keeps a baseline for.");
 	for (k = 0; k < 2; k++)
 		fprintf(f, "hydrascope_detector_fingerprints{kind=\"%s\"} %zu\n", kinds[k], s->known[k]);
-	head(f, "alerts_total", "counter", "Alerts written, by kind and state.");
-	for (k = 0; k < 2; k++)
+	/* kind tls: the JA4s' alerts (hydra); unfingerprinted: the
+	 * populations' (hydra_unfingerprinted), judged by the same detector */
+	head(f, "alerts_total", "counter", "Alerts written, by kind (tls, tcp, unfingerprinted) and state.");
+	for (k = 0; k < 3; k++)
 		for (st = 0; st < 3; st++)
 			fprintf(f, "hydrascope_alerts_total{kind=\"%s\",state=\"%s\"} %llu\n",
-				kinds[k], states[st], s->alerts[k][st]);
+				kinds[k], states[st], k == 2 ? s->unfp_alerts[st] :
+				k == 0 ? s->alerts[k][st] - s->unfp_alerts[st] : s->alerts[k][st]);
 	head(f, "alerts_open", "gauge", "Alerts open after the last window, by kind.");
-	for (k = 0; k < 2; k++)
-		fprintf(f, "hydrascope_alerts_open{kind=\"%s\"} %zu\n", kinds[k], s->nopen[k]);
-	head(f, "alert_score", "gauge", "Score of an open alert (JA4 or TCP stack).");
+	for (k = 0; k < 3; k++)
+		fprintf(f, "hydrascope_alerts_open{kind=\"%s\"} %zu\n", kinds[k],
+			k == 2 ? s->unfp_open : k == 0 ? s->nopen[k] - s->unfp_open : s->nopen[k]);
+	head(f, "alert_score", "gauge", "Score of an open alert (JA4, TCP stack, unfingerprinted population).");
 	for (i = 0; i < s->nlisted; i++) {
-		fprintf(f, "hydrascope_alert_score{kind=\"%s\",fingerprint=\"", kinds[s->open[i].kind]);
+		fprintf(f, "hydrascope_alert_score{kind=\"%s\",fingerprint=\"",
+			kinds[s->open[i].unfp ? 2 : s->open[i].kind]);
 		label_value(f, s->open[i].name);
 		fprintf(f, "\"} %d\n", s->open[i].score);
 	}
 	head(f, "alert_ips", "gauge", "Distinct source addresses of an open alert's fingerprint in its window.");
 	for (i = 0; i < s->nlisted; i++) {
-		fprintf(f, "hydrascope_alert_ips{kind=\"%s\",fingerprint=\"", kinds[s->open[i].kind]);
+		fprintf(f, "hydrascope_alert_ips{kind=\"%s\",fingerprint=\"",
+			kinds[s->open[i].unfp ? 2 : s->open[i].kind]);
 		label_value(f, s->open[i].name);
 		fprintf(f, "\"} %.0f\n", round(s->open[i].ips));
 	}

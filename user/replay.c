@@ -141,16 +141,23 @@ static void on_tcp(struct replay *r, const struct ev_text *e)
 	json_object_put(j);
 }
 
+/* The TCP signature of a connection's SYN id (0: not seen), "" if none. */
+static void tcp_sig_of(struct replay *r, __u64 tcp_id, char *sig, size_t len)
+{
+	struct hs_tcp_fp *tfp = tcp_id ? malloc(sizeof(*tfp)) : NULL;
+
+	*sig = '\0';
+	if (tfp && !bpf_map_lookup_elem(r->maps.tcp, &tcp_id, tfp))
+		p0f_render(&tfp->sig, sig, len);
+	free(tfp);
+}
+
 static void on_tls(struct replay *r, const struct ev_text *e)
 {
-	char sig[256] = "";
-	struct hs_tcp_fp *tfp;
+	char sig[256];
 	json_object *j;
 
-	tfp = e->tcp_id ? malloc(sizeof(*tfp)) : NULL;
-	if (tfp && !bpf_map_lookup_elem(r->maps.tcp, &e->tcp_id, tfp))
-		p0f_render(&tfp->sig, sig, sizeof(sig));
-	free(tfp);
+	tcp_sig_of(r, e->tcp_id, sig, sizeof(sig));
 	j = event_obj("tls_hello", e);
 	add_str(j, "ja4", e->ja4);
 	add_str(j, "ja4_r", e->ja4_r);
@@ -160,14 +167,38 @@ static void on_tls(struct replay *r, const struct ev_text *e)
 	add_str(j, "alpn", e->alpn);
 	add_str(j, "tcp_sig", sig);
 	json_object_object_add(j, "segments", json_object_new_int((int)e->segments));
+	/* a list longer than kept: the lists rendered are not the whole */
+	json_object_object_add(j, "inexact", json_object_new_boolean(e->inexact));
 	if (r->json) {
 		json_line(stdout, j);
 		return;
 	}
-	printf("%s %s:%d -> %s:%d HELLO %s %s sni=%s alpn=%s segments=%u\n",
+	printf("%s %s:%d -> %s:%d HELLO %s %s sni=%s alpn=%s segments=%u%s\n",
 	       json_object_get_string(json_object_object_get(j, "ts")),
 	       e->src, e->ep.sport, e->dst, e->ep.dport,
-	       e->ja4, e->ja3, *e->sni ? e->sni : "-", *e->alpn ? e->alpn : "-", e->segments);
+	       e->ja4, e->ja3, *e->sni ? e->sni : "-", *e->alpn ? e->alpn : "-", e->segments,
+	       e->inexact ? " inexact" : "");
+	json_object_put(j);
+}
+
+/* A validated connection whose ClientHello could not be fingerprinted. */
+static void on_unfp(struct replay *r, const struct ev_text *e)
+{
+	char sig[256];
+	json_object *j;
+
+	tcp_sig_of(r, e->tcp_id, sig, sizeof(sig));
+	j = event_obj("tls_unfingerprinted", e);
+	add_str(j, "reason", e->unfp);
+	add_str(j, "population", e->ja4);
+	add_str(j, "tcp_sig", sig);
+	if (r->json) {
+		json_line(stdout, j);
+		return;
+	}
+	printf("%s %s:%d -> %s:%d UNFINGERPRINTED %s\n",
+	       json_object_get_string(json_object_object_get(j, "ts")),
+	       e->src, e->ep.sport, e->dst, e->ep.dport, e->unfp);
 	json_object_put(j);
 }
 
@@ -184,6 +215,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		pr_warn("ClientHello from port %u: lists too long to render", e.ep.sport);
 	else if (!rc && (e.type == HS_EV_TCP_NEW || e.type == HS_EV_TCP_SYN))
 		on_tcp(r, &e);
+	else if (!rc && e.type == HS_EV_TLS_UNFP)
+		on_unfp(r, &e);
 	else if (!rc)
 		on_tls(r, &e);
 	return 0;
@@ -236,6 +269,8 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 				pr_warn("%s: the detector ran out of memory", file);
 				return -1;
 			}
+			/* a new window's sample of unvalidated ClientHellos */
+			r->skel->bss->sample_epoch++;
 		}
 		if (f.len > HS_REPLAY_FRAME) {
 			r->oversize++;
@@ -280,19 +315,28 @@ static int replay_map(struct replay *r)
 static void replay_left_out(struct hs_bpf *skel)
 {
 	struct hs_stats st;
-	unsigned long long no_syn, no_synack, bad_ack, out;
+	unsigned long long no_syn, no_synack, bad_ack, out, sampled;
 
 	if (hs_stats_read(bpf_map__fd(skel->maps.stats), &st))
 		return;
+	char walked[96] = "";
+
 	no_syn = st.c[HS_ST_HELLO_NO_SYN];
 	no_synack = st.c[HS_ST_HELLO_NO_SYNACK];
 	bad_ack = st.c[HS_ST_HELLO_BAD_ACK];
 	out = no_syn + no_synack + bad_ack;
+	/* past each window's sample, they are counted without a walk: the
+	 * ClientHellos seen are those walked and those not */
+	sampled = st.c[HS_ST_HELLO_UNVAL_SAMPLED];
+	if (out > sampled)
+		snprintf(walked, sizeof(walked), ", %llu of them walked (each window's sample)",
+			 sampled);
 	if (out)
 		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
 			"capture (hellos_no_syn %llu), no SYN-ACK (hellos_no_synack %llu), "
-			"acknowledging another (hellos_bad_ack %llu); --handshake none counts them",
-			out, (unsigned long long)st.c[HS_ST_HELLOS], no_syn, no_synack, bad_ack);
+			"acknowledging another (hellos_bad_ack %llu)%s; --handshake none counts them",
+			out, (unsigned long long)st.c[HS_ST_HELLOS] + out - (out > sampled ? sampled : out),
+			no_syn, no_synack, bad_ack, walked);
 }
 
 

@@ -32,8 +32,10 @@ struct row {
 	char sni[HS_SNI_TEXT];
 	const char *os;
 	__u64 count, first_ns, last_ns;
-	__u64 unvalidated;              /* TLS: ClientHellos not counted (handshake check) */
+	__u64 unvalidated;              /* TLS: ClientHellos not counted (handshake check),
+					 * of each window's sample walked */
 	__u64 tags;                     /* account tags (the application's) */
+	bool inexact;                   /* TLS: a list longer than kept */
 	__u8 hll[SK__N][HS_HLL_M];
 };
 
@@ -85,6 +87,7 @@ static void merge(struct rows *rs)
 		if (strcmp(o->name, x->name) == 0) {
 			o->count += x->count;
 			o->unvalidated += x->unvalidated;
+			o->inexact |= x->inexact;
 			o->tags += x->tags;
 			if (x->first_ns < o->first_ns) {
 				o->first_ns = x->first_ns;
@@ -165,6 +168,7 @@ static int collect_tls(int fd, int acct_fd, struct rows *rs)
 		tls_sni(&v->hello, r->sni, sizeof(r->sni));
 		r->count = v->conns;
 		r->unvalidated = v->conns_unvalidated;
+		r->inexact = !!(v->hello.flags & HS_TLSF_OVERFLOW);
 		r->first_ns = v->first_ns;
 		r->last_ns = v->last_ns;
 		memcpy(r->hll[SK_IPS], v->hll_ips, HS_HLL_M);
@@ -188,14 +192,24 @@ static void print_json(const struct row *r, bool tls, const struct report_opts *
 
 	fmt_time(r->first_ns + o->clock_offset, false, first, sizeof(first));
 	fmt_time(r->last_ns + o->clock_offset, false, last, sizeof(last));
-	json_object_object_add(j, "kind", json_object_new_string(tls ? "tls" : "tcp"));
-	if (tls) {
+	if (tls && hs_is_unfp(r->name)) {
+		/* connections whose ClientHello could not be fingerprinted */
+		json_object_object_add(j, "kind", json_object_new_string("unfingerprinted"));
+		json_object_object_add(j, "reason", json_object_new_string(
+			r->name + sizeof(HS_UNFP_PREFIX) - 1));
+		json_object_object_add(j, "conns", json_object_new_uint64(r->count));
+	} else if (tls) {
+		json_object_object_add(j, "kind", json_object_new_string("tls"));
 		json_object_object_add(j, "ja4", json_object_new_string(r->name));
 		json_object_object_add(j, "ja4_r", json_object_new_string(r->raw));
+		/* a list longer than kept: the JA4 is not the exact one */
+		json_object_object_add(j, "inexact", json_object_new_boolean(r->inexact));
 		json_object_object_add(j, "conns", json_object_new_uint64(r->count));
-		json_object_object_add(j, "conns_unvalidated",
+		/* of the unvalidated ClientHellos walked: each window's sample */
+		json_object_object_add(j, "conns_unvalidated_sampled",
 				       json_object_new_uint64(r->unvalidated));
 	} else {
+		json_object_object_add(j, "kind", json_object_new_string("tcp"));
 		json_object_object_add(j, "tcp_sig", json_object_new_string(r->name));
 		json_object_object_add(j, "os", json_object_new_string(r->os));
 		json_object_object_add(j, "syns", json_object_new_uint64(r->count));
@@ -206,7 +220,7 @@ static void print_json(const struct row *r, bool tls, const struct report_opts *
 		json_object_object_add(j, "tcp_sigs", json_object_new_uint64(est(r->hll[SK_TCP])));
 	json_object_object_add(j, "first_seen", json_object_new_string(first));
 	json_object_object_add(j, "last_seen", json_object_new_string(last));
-	if (tls)
+	if (tls && !hs_is_unfp(r->name))
 		json_object_object_add(j, "sni_sample", json_object_new_string(r->sni));
 	/* the application's account tags: null when it put none */
 	json_object_object_add(j, "account_tags", json_object_new_uint64(r->tags));
@@ -239,10 +253,10 @@ static void print_table(const struct rows *rs, size_t n, bool tls, const struct 
 		fmt_time(r->first_ns + o->clock_offset, false, first, sizeof(first));
 		fmt_time(r->last_ns + o->clock_offset, false, last, sizeof(last));
 		if (tls)
-			printf("%-*s %8llu %8llu %8llu %8llu  %-20s  %-20s  %s\n", w, r->name,
+			printf("%-*s %8llu %8llu %8llu %8llu  %-20s  %-20s  %s%s\n", w, r->name,
 			       (unsigned long long)r->count, est(r->hll[SK_IPS]),
 			       est(r->hll[SK_NETS]), est(r->hll[SK_TCP]), first, last,
-			       *r->sni ? r->sni : "-");
+			       *r->sni ? r->sni : "-", r->inexact ? " (inexact JA4)" : "");
 		else
 			printf("%-*s  %-*s %8llu %8llu %8llu  %-20s  %s\n", w, r->name, ow,
 			       *r->os ? r->os : "-", (unsigned long long)r->count,

@@ -300,21 +300,30 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct ev_ctx *x = ctx;
 	struct seen *seen = x->seen;
 	struct ev_text e;
-	bool isnew = len >= sizeof(*ev) && (ev->type == HS_EV_TLS_NEW || ev->type == HS_EV_TCP_NEW);
-	bool said = isnew && seen && seen_before(seen, ev->fp_id, ev->type);
+	__u32 type = len >= sizeof(__u32) ? ev->type : 0;
+	/* the first of a window (an unfingerprinted population's record is
+	 * the shortest, its type and fp_id where the others have them) */
+	bool isnew = len >= sizeof(struct hs_unfp_event) &&
+		     (type == HS_EV_TLS_NEW || type == HS_EV_TCP_NEW || type == HS_EV_TLS_UNFP);
+	bool said = isnew && seen && seen_before(seen, ev->fp_id, type);
+	bool named = isnew && type != HS_EV_TLS_UNFP;   /* what a socket may ask for */
 
 	/* the program reports each fingerprint afresh in each window's
 	 * generation: its name put again then (an LRU may have let it go) */
-	if (len < sizeof(*ev) || (said && x->names_fd < 0) || event_read(data, len, &e))
+	if (!isnew || (said && (!named || x->names_fd < 0)) || event_read(data, len, &e))
 		return 0;
-	if (isnew && x->names_fd >= 0)
+	if (named && x->names_fd >= 0)
 		name_put(x->names_fd, e.fp_id, e.type == HS_EV_TLS_NEW ? HS_NAME_TLS : HS_NAME_TCP,
 			 e.type == HS_EV_TLS_NEW ? e.ja4 : e.tcp_sig);
 	if (said)
 		return 0;
 	if (e.type == HS_EV_TLS_NEW)
-		pr_info("new TLS fingerprint %s%s%s%s from %s port %u", e.ja4,
-			*e.sni ? " (sni " : "", e.sni, *e.sni ? ")" : "", e.src, e.ep.sport);
+		pr_info("new TLS fingerprint %s%s%s%s from %s port %u%s", e.ja4,
+			*e.sni ? " (sni " : "", e.sni, *e.sni ? ")" : "", e.src, e.ep.sport,
+			e.inexact ? " (inexact: a list longer than kept)" : "");
+	else if (e.type == HS_EV_TLS_UNFP)
+		pr_info("ClientHellos not fingerprinted (%s) from %s port %u: counted as %s",
+			e.unfp, e.src, e.ep.sport, e.ja4);
 	else if (e.type == HS_EV_TCP_NEW)
 		pr_info("new TCP fingerprint %s%s%s%s from %s port %u", e.tcp_sig,
 			*e.os ? " (" : "", e.os, *e.os ? ")" : "", e.src, e.ep.sport);
@@ -924,6 +933,8 @@ static void run_tick(struct run_ctx *c)
 		pr_debug("%llu windows passed at once: judged as one", (unsigned long long)ticks);
 	old = (int)(skel->bss->cur_gen & 1);
 	__atomic_store_n(&skel->bss->cur_gen, skel->bss->cur_gen + 1, __ATOMIC_SEQ_CST);
+	/* a new window's sample of unvalidated ClientHellos */
+	__atomic_store_n(&skel->bss->sample_epoch, skel->bss->sample_epoch + 1, __ATOMIC_RELAXED);
 	/* for the next run (after the flip: killed in between, the window
 	 * ended merely runs on into the next run's) */
 	hs_meta_set(c->meta_fd, skel->bss->cur_gen);

@@ -62,7 +62,8 @@ struct top_rows {
 static const char *const top_counters[] = {
 	"map_full", "tcp_fp_shed", "tls_map_full", "hellos_no_syn", "hellos_no_synack",
 	"hellos_bad_ack", "ringbuf_drops", "tls_too_big", "tls_malformed",
-	"tls_reasm_holes", "flow_busy", "enforce_matched", "enforce_dropped",
+	"tls_reasm_holes", "tls_record_split", "tls_no_hello", "hellos_unfingerprinted",
+	"hellos_inexact", "flow_busy", "enforce_matched", "enforce_dropped",
 };
 
 struct top_opts {
@@ -78,7 +79,9 @@ static const struct hs_cmd_opts top_cmd = {
 	"Rows: per JA4 of the current windows, sorted by score then ips. SCORE counts\n"
 	"the signals the numbers give on their own under the default thresholds, or\n"
 	"--config's (wide, many_nets, low_rate, many_stacks); new and widening need the\n"
-	"baselines of 'run' and are not shown. Stop with Ctrl-C (or SIGTERM).\n",
+	"baselines of 'run' and are not shown. Connections whose ClientHello could not\n"
+	"be fingerprinted are rows too, one per reason (unfingerprinted:REASON).\n"
+	"Stop with Ctrl-C (or SIGTERM).\n",
 	.col = 21,
 	.opts = (const struct hs_opt[]){
 		HS_OPT_TOP(struct top_opts, top,
@@ -216,7 +219,7 @@ static void top_frame(FILE *f, const char *pin_dir, const struct top_rows *rs,
 			fprintf(f, "%8.0f  ", round(r->obs.accounts));
 		else if (rs->tags)
 			fprintf(f, "%8s  ", "-");
-		fprintf(f, "%s\n", *sig ? sig : "-");
+		fprintf(f, "%s%s\n", *sig ? sig : "-", r->obs.inexact ? " (inexact JA4)" : "");
 	}
 	if (!rs->n)
 		fprintf(f, "(no TLS fingerprints in the current windows)\n");

@@ -26,6 +26,7 @@
 #include "window.h"
 #include "detect.h"
 #include "fps.h"
+#include "ja4.h"
 #include "log.h"
 #include "util.h"
 
@@ -259,8 +260,8 @@ static const char *enforce_alert(struct windows *w, const struct det_alert *a)
 	size_t row = (size_t)(o - w->tls.rows), i, nkeys;
 	unsigned int done = 0;
 
-	if (w->enf_fd < 0 || !w->enf_mode || !o->name[0])
-		return NULL;
+	if (w->enf_fd < 0 || !w->enf_mode || !o->name[0] || hs_is_unfp(o->name))
+		return NULL;    /* a population without a fingerprint: nothing to match */
 	if (a->state == DET_ENDED) {
 		enforce_remove(w->enf_fd, o->name, 0);
 		return NULL;
@@ -293,23 +294,35 @@ static void alert_note(struct windows *w, enum fp_kind kind, const struct det_al
 {
 	struct win_open *op;
 
+	bool unfp = kind == FP_TLS && hs_is_unfp(a->obs->name);
+
 	w->alerts++;
 	w->next.alerts[kind][a->state]++;
+	if (unfp)
+		w->next.unfp_alerts[a->state]++;
 	if (a->state == DET_ENDED)
 		return;
 	w->next.nopen[kind]++;
+	if (unfp)
+		w->next.unfp_open++;
 	if (w->next.nlisted >= WIN_OPEN_MAX)
 		return;
 	op = &w->next.open[w->next.nlisted++];
 	op->kind = kind;
+	op->unfp = unfp;
 	snprintf(op->name, sizeof(op->name), "%s", a->obs->name);
 	op->score = a->score;
 	op->ips = a->obs->ips;
 }
 
-static const char *alert_event(enum fp_kind kind)
+/* An alert's event: a JA4's, a TCP stack's, or a population of
+ * connections whose ClientHello could not be fingerprinted (judged as a
+ * JA4 is, named "unfingerprinted:REASON"). */
+static const char *alert_event(enum fp_kind kind, const struct det_obs *o)
 {
-	return kind == FP_TLS ? "hydra" : "hydra_tcp";
+	if (kind != FP_TLS)
+		return "hydra_tcp";
+	return hs_is_unfp(o->name) ? "hydra_unfingerprinted" : "hydra";
 }
 
 /* The stack of a pair row ("JA4 STACK") */
@@ -395,13 +408,19 @@ static json_object *alert_json(struct windows *w, enum fp_kind kind, const struc
 	unsigned int i;
 	int k;
 
-	json_object_object_add(j, "event", json_object_new_string(alert_event(kind)));
+	json_object_object_add(j, "event", json_object_new_string(alert_event(kind, o)));
 	json_object_object_add(j, "state", json_object_new_string(state_name(a->state)));
 	json_object_object_add(j, "ts", json_object_new_string(ts));
 	json_object_object_add(j, "window_s", json_object_new_int((int)w->window_s));
-	if (kind == FP_TLS) {
+	if (kind == FP_TLS && hs_is_unfp(o->name)) {
+		/* why their ClientHellos could not be fingerprinted */
+		json_object_object_add(j, "unfingerprinted", json_object_new_string(
+			o->name + sizeof(HS_UNFP_PREFIX) - 1));
+	} else if (kind == FP_TLS) {
 		json_object_object_add(j, "ja4", json_object_new_string(o->name));
 		json_object_object_add(j, "ja4_r", json_object_new_string(detail));
+		/* a list longer than kept: the JA4 is not the exact one */
+		json_object_object_add(j, "inexact", json_object_new_boolean(o->inexact));
 	} else {
 		json_object_object_add(j, "tcp_sig", json_object_new_string(o->name));
 		json_object_object_add(j, "os", *detail ? json_object_new_string(detail) : NULL);
@@ -454,8 +473,8 @@ static void alert_text(struct windows *w, enum fp_kind kind, const struct det_al
 	double cpi = o->ips > 0 ? o->conns / o->ips : 0;
 	int k, i;
 
-	fprintf(w->out, "%s %s %-6s %s ips=%lld nets=%lld conns=%llu conns/ip=%.2f ", ts,
-		alert_event(kind), state_name(a->state), o->name,
+	fprintf(w->out, "%s %s %-6s %s%s ips=%lld nets=%lld conns=%llu conns/ip=%.2f ", ts,
+		alert_event(kind, o), state_name(a->state), o->name, o->inexact ? " (inexact)" : "",
 		llround(o->ips), llround(o->nets), (unsigned long long)o->conns, cpi);
 	if (kind == FP_TLS)
 		fprintf(w->out, "tcp_sigs=%lld ", llround(o->stacks));
@@ -616,6 +635,7 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 		w->enf_now = clock_ns(CLOCK_MONOTONIC);
 	/* this window's summary: totals carried on, open alerts afresh */
 	w->next.nopen[0] = w->next.nopen[1] = 0;
+	w->next.unfp_open = 0;
 	w->next.nlisted = 0;
 	/* every map read and cleared before any judging, so that the window
 	 * the program fills meanwhile never meets the last one's entries (a
@@ -657,6 +677,7 @@ int win_judge(struct windows *w, const struct win_rows *r, __u64 end_ns)
 {
 	w->end_ns = end_ns;
 	w->next.nopen[0] = w->next.nopen[1] = 0;
+	w->next.unfp_open = 0;
 	w->next.nlisted = 0;
 	w->tls.rows = r->tls;
 	w->tls.nrows = r->ntls;

@@ -78,8 +78,12 @@ struct win_summary {
 	size_t known[2];                           /* by enum fp_kind */
 	unsigned long long alerts[2][3];           /* by kind, enum det_state */
 	size_t nopen[2];                           /* alerts open after the last window */
+	/* of FP_TLS's, the unfingerprinted populations' (hydra_unfingerprinted) */
+	unsigned long long unfp_alerts[3];
+	size_t unfp_open;
 	struct win_open {
 		enum fp_kind kind;
+		bool unfp;                         /* an unfingerprinted population */
 		char name[DET_NAME_LEN];
 		int score;
 		double ips;

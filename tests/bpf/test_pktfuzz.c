@@ -413,7 +413,7 @@ static const int parse_outcomes[] = {
 static const int tls_outcomes[] = {
 	HS_ST_HELLOS, HS_ST_TLS_NOT_HELLO, HS_ST_TLS_MALFORMED, HS_ST_TLS_TOO_BIG,
 	HS_ST_TLS_OUT_OF_ORDER, HS_ST_TLS_RECORD_SPLIT, HS_ST_TLS_OTHER_PORT,
-	HS_ST_TLS_REASM_HOLES, HS_ST_TLS_REASM_TIMEOUT,
+	HS_ST_TLS_REASM_HOLES, HS_ST_TLS_REASM_TIMEOUT, HS_ST_TLS_NO_HELLO,
 };
 
 /* How one packet may move the counters. */
@@ -447,11 +447,16 @@ static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs
 	    d[HS_ST_SYNS] * 2)
 		bad(z, f, "TCP fingerprint or flow counted without a SYN");
 	if (d[HS_ST_TLS_FP_NEW] + d[HS_ST_TLS_MAP_FULL] + d[HS_ST_HELLO_MULTISEG] >
-	    d[HS_ST_HELLOS] * 2)
-		bad(z, f, "TLS fingerprint counted without a ClientHello");
-	if (d[HS_ST_HELLO_NO_SYN] + d[HS_ST_HELLO_NO_SYNACK] + d[HS_ST_HELLO_BAD_ACK] >
-	    d[HS_ST_HELLOS])
-		bad(z, f, "a ClientHello left uncounted without one walked");
+	    (d[HS_ST_HELLOS] + d[HS_ST_HELLO_UNFP]) * 2)
+		bad(z, f, "TLS fingerprint counted without a ClientHello (or one given up on)");
+	if (d[HS_ST_HELLO_UNFP] > tls - d[HS_ST_HELLOS] - d[HS_ST_TLS_OTHER_PORT])
+		bad(z, f, "a ClientHello's population counted without a reason to give up");
+	/* an unvalidated ClientHello is counted as it starts, walked or not */
+	if (d[HS_ST_HELLO_NO_SYN] + d[HS_ST_HELLO_NO_SYNACK] + d[HS_ST_HELLO_BAD_ACK] > 1)
+		bad(z, f, "one ClientHello left out for several reasons");
+	if (d[HS_ST_HELLO_UNVAL_SAMPLED] >
+	    d[HS_ST_HELLO_NO_SYN] + d[HS_ST_HELLO_NO_SYNACK] + d[HS_ST_HELLO_BAD_ACK])
+		bad(z, f, "an unvalidated ClientHello sampled without being counted");
 	if (d[HS_ST_ENFORCE_MATCHED] || d[HS_ST_ENFORCE_DROPPED])
 		bad(z, f, "enforcement counted with enforcement off");
 	z->st = *now;
@@ -519,6 +524,25 @@ static void check_tcp(struct fuzz *z)
 	}
 }
 
+/* An unfingerprinted population's entry: no lists, a reason the walk
+ * gives up for, its name. */
+static void check_unfp(struct fuzz *z, __u64 key, const struct hs_tls_hello *h)
+{
+	static const int reasons[] = {
+		HS_ST_TLS_NOT_HELLO, HS_ST_TLS_MALFORMED, HS_ST_TLS_TOO_BIG,
+		HS_ST_TLS_OUT_OF_ORDER, HS_ST_TLS_RECORD_SPLIT, HS_ST_TLS_NO_HELLO,
+	};
+	char ja4[64], ja4r[64];
+	int i, known = 0;
+
+	for (i = 0; i < NELEM(reasons); i++)
+		known |= h->unfp_reason == reasons[i];
+	if (!known || h->flags != HS_TLSF_UNFP || h->n_ciphers || h->n_exts ||
+	    tls_ja4(h, ja4, sizeof(ja4), ja4r, sizeof(ja4r)) || !hs_is_unfp(ja4))
+		bad(z, NULL, "tls_fps %#llx: an unfingerprinted entry of reason %u, flags %#x, "
+		    "%u ciphers", (unsigned long long)key, h->unfp_reason, h->flags, h->n_ciphers);
+}
+
 static void check_tls(struct fuzz *z)
 {
 	static struct hs_tls_fp v;
@@ -540,6 +564,8 @@ static void check_tls(struct fuzz *z)
 			    "extensions, %u sigalgs, %u groups, %u formats, sni %u)",
 			    (unsigned long long)key, h->n_ciphers, h->n_exts, h->n_sigalgs,
 			    h->n_groups, h->n_ecpf, h->sni_len);
+		else if (h->flags & HS_TLSF_UNFP)
+			check_unfp(z, key, h);
 		else if (tls_ja4(h, ja4, sizeof(ja4), ja4r, sizeof(ja4r)) ||
 			 strlen(ja4) != 36 || ja4[0] != 't' || ja4[10] != '_' || ja4[23] != '_')
 			bad(z, NULL, "tls_fps %#llx: JA4 '%s' is not of JA4's shape",

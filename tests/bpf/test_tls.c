@@ -96,6 +96,8 @@ struct env {
 	int ntls;               /* TLS events since the last drain */
 	struct hs_event tcp[EV_MAX];
 	int ntcp;
+	struct hs_unfp_event unfp[EV_MAX];
+	int nunfp;              /* unfingerprinted events since the last drain */
 	int bad_records;
 };
 
@@ -114,6 +116,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (e->ntcp < EV_MAX)
 			memcpy(&e->tcp[e->ntcp], data, size);
 		e->ntcp++;
+	} else if (size == sizeof(struct hs_unfp_event) && type == HS_EV_TLS_UNFP) {
+		if (e->nunfp < EV_MAX)
+			memcpy(&e->unfp[e->nunfp], data, size);
+		e->nunfp++;
 	} else {
 		note("ring buffer record of %zu bytes, type %u: expected a TCP event (%zu bytes) "
 		     "or a TLS event (%zu bytes)", size, type, sizeof(struct hs_event),
@@ -128,6 +134,9 @@ static int setup_enforce;
 /* The pairs map's size the next setup loads the program with (0: the
  * object's). */
 static unsigned int setup_pairs_max;
+/* The unvalidated sample per CPU and window the next setup loads the
+ * program with (0: the object's, HS_UNVAL_SAMPLE). */
+static unsigned int setup_unval_max;
 
 static int setup_with(void **state, const struct hs_config *cfg)
 {
@@ -143,6 +152,8 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	e->skel->rodata->enforce_mode = (__u8)setup_enforce;
 	if (setup_pairs_max)
 		bpf_map__set_max_entries(e->skel->maps.pairs, setup_pairs_max);
+	if (setup_unval_max)
+		e->skel->rodata->unval_sample_max = setup_unval_max;
 	if (prog_load(e->skel))
 		goto skip;
 	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
@@ -229,7 +240,7 @@ static void stats(struct env *e, struct hs_stats *st)
 static void drain(struct env *e)
 {
 	ring_buffer__consume(e->rb);
-	e->ntls = e->ntcp = 0;
+	e->ntls = e->ntcp = e->nunfp = 0;
 }
 
 static void map_clear(int fd)
@@ -249,6 +260,8 @@ static void reset(struct env *e)
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
 	__u32 i, n = HS_FLOWS_MAX;
 
+	/* a window's sample of unvalidated ClientHellos of its own */
+	e->skel->bss->sample_epoch++;
 	map_clear(e->tls_fd);
 	map_clear(e->tcp_fd);
 	map_clear(e->reasm_fd);
@@ -391,6 +404,8 @@ struct tfix {
 	__u32 verdict;          /* of every packet: always XDP_PASS, the program fails open */
 	struct hs_stats st;     /* TLS counter deltas; packets, syns, fingerprints_new added */
 	int fp;                 /* 1: a fingerprint (event + tls_fps entry) */
+	int unfp;               /* a stats index: given up on for that reason, counted in its
+				 * pseudo-fingerprint (HS_TLSF_UNFP entry + event) */
 	int evsegs;             /* the event's segments field; 0: 1 */
 	const char *ja4, *ja4_r, *ja3_r, *ja3;
 	const char *ja4_a;      /* JA4's first part alone */
@@ -415,11 +430,17 @@ struct tfix {
 				       [HS_ST_HELLO_REORDERED] = 1 } }, .fp = 1, .evsegs = (n)
 /* a hello in one segment over several records */
 #define HELLO_RECS PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTIREC] = 1 } }, .fp = 1
-/* walked, but its SYN was not seen: not counted */
-#define NOSYN1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_NO_SYN] = 1 } }
+/* walked, but its SYN was not seen: not counted (walked: in the sample) */
+#define NOSYN1  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_NO_SYN] = 1, \
+				     [HS_ST_HELLO_UNVAL_SAMPLED] = 1 } }
 #define NOSYNM  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTISEG] = 1, \
-				     [HS_ST_HELLO_NO_SYN] = 1 } }
+				     [HS_ST_HELLO_NO_SYN] = 1, [HS_ST_HELLO_UNVAL_SAMPLED] = 1 } }
+/* a list longer than kept: fingerprinted, its JA4 inexact */
+#define HELLO1X PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_INEXACT] = 1 } }, .fp = 1
 #define COUNT(stat) PASS, .st = { .c = { [stat] = 1 } }
+/* given up on for reason stat, its connection validated: counted in the
+ * pseudo-fingerprint of stat (an entry, an event) */
+#define LOST(stat) PASS, .st = { .c = { [stat] = 1, [HS_ST_HELLO_UNFP] = 1 } }, .unfp = (stat)
 #define NOTHING PASS, .st = { .c = { 0 } }
 
 #define F_SPEC  .ja4 = SPEC_JA4, .ja4_r = SPEC_JA4_R, .ja3_r = SPEC_JA3_R, .ja3 = SPEC_JA3, \
@@ -535,6 +556,33 @@ static void check_names(const char *desc, const char *where, const struct hs_tls
 	}
 }
 
+/* A fixture's ClientHello given up on: its event, and its population's
+ * entry (HS_TLSF_UNFP) counts the connection like a ClientHello. */
+static void check_unfp(struct env *e, const struct tfix *fx, const struct hs_unfp_event *ev,
+		       const struct outcome *o, __u16 sport)
+{
+	static struct hs_tls_fp v;
+	char ja4[64], raw[HS_JA4_R_TEXT], want[64];
+
+	CHECK_INT(fx->desc, "unfingerprinted event reason", fx->unfp, ev->reason);
+	CHECK_HEX(fx->desc, "unfingerprinted event tcp_id (the SYN's id)", o->tcp_id, ev->tcp_id);
+	CHECK_INT(fx->desc, "unfingerprinted event sport", sport, ev->ep.sport);
+	if (tls_get(e, ev->fp_id, &v)) {
+		fail_msg("%s: the unfingerprinted event's fp_id %016llx has no tls_fps entry",
+			 fx->desc, (unsigned long long)ev->fp_id);
+		return;
+	}
+	CHECK_HEX(fx->desc, "unfingerprinted entry flags", HS_TLSF_UNFP, v.hello.flags);
+	CHECK_INT(fx->desc, "unfingerprinted entry reason", fx->unfp, v.hello.unfp_reason);
+	CHECK_INT(fx->desc, "unfingerprinted entry conns", 1, v.conns);
+	CHECK_INT(fx->desc, "unfingerprinted entry hll_ips registers set", 1, hll_set(v.hll_ips));
+	CHECK_INT(fx->desc, "unfingerprinted entry hll_tcp registers set", 1, hll_set(v.hll_tcp));
+	CHECK_INT(fx->desc, "unfingerprinted entry renders", 0,
+		  tls_ja4(&v.hello, ja4, sizeof(ja4), raw, sizeof(raw)));
+	snprintf(want, sizeof(want), "%s%s", HS_UNFP_PREFIX, hs_unfp_reason_name(fx->unfp));
+	CHECK_STR(fx->desc, "unfingerprinted entry name", want, ja4);
+}
+
 /* Run one fixture against empty maps and check everything it promises. */
 static void run_tfix(struct env *e, const struct tfix *fx, __u16 sport)
 {
@@ -556,14 +604,17 @@ static void run_tfix(struct env *e, const struct tfix *fx, __u16 sport)
 		else if (j == HS_ST_SYNS || j == HS_ST_FP_NEW)
 			want = fx->nosyn ? 0 : 1;
 		else if (j == HS_ST_TLS_FP_NEW)
-			want = fx->fp;
+			want = fx->fp + (fx->unfp != 0);
 		snprintf(what, sizeof(what), "counter %s delta", hs_stat_names[j]);
 		CHECK_INT(fx->desc, what, want, after.c[j] - before.c[j]);
 	}
 	n = tls_keys(e, keys, 4);
-	CHECK_INT(fx->desc, "tls_fps entries", fx->fp, n);
+	CHECK_INT(fx->desc, "tls_fps entries", fx->fp + (fx->unfp != 0), n);
 	ring_buffer__consume(e->rb);
 	CHECK_INT(fx->desc, "TLS events", fx->fp, e->ntls);
+	CHECK_INT(fx->desc, "unfingerprinted events", fx->unfp != 0, e->nunfp);
+	if (fx->unfp && e->nunfp == 1)
+		check_unfp(e, fx, &e->unfp[0], &o, sport);
 	CHECK_INT(fx->desc, "TCP events after the segments", 0, e->ntcp);
 	CHECK_INT(fx->desc, "unknown ring buffer records", 0, e->bad_records);
 	if (e->ntls == 1) {
@@ -676,16 +727,16 @@ static const struct tfix hello_fixtures[] = {
 	  .ja4 = C128_JA4, FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
 	/* more than HS_TLS_MAX_CIPHERS: the flag says the lists (and so the
 	 * cipher hash, over the first 128) are not the whole story */
-	{ "150 ciphers: overflow flag, count 99", SPEC(.gen_ciphers = 150), HELLO1,
+	{ "150 ciphers: overflow flag, count 99", SPEC(.gen_ciphers = 150), HELLO1X,
 	  .ja4_a = "t13d9916h2", FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
 	/* up to HS_TLS_MAX_EXTS (128) extensions are kept whole */
 	{ "70 extensions: kept whole", SPEC(.gen_exts = 54), HELLO1,
 	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN) },
 	/* more: JA4 would count and hash them all; what is kept stops at 128,
 	 * and the flag says so -- only the flag is checked */
-	{ "136 extensions: overflow flag", SPEC(.gen_exts = 120), HELLO1,
+	{ "136 extensions: overflow flag", SPEC(.gen_exts = 120), HELLO1X,
 	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
-	{ "159 extensions: still walked", SPEC(.gen_exts = 143), HELLO1,
+	{ "159 extensions: still walked", SPEC(.gen_exts = 143), HELLO1X,
 	  FLAGS(HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_OVERFLOW) },
 };
 
@@ -766,7 +817,7 @@ static const struct tfix segment_fixtures[] = {
 	       { 3700, 1400 }, { 5100, REST }), HELLOR(7), F_SPEC },
 	{ "record of 16390 bytes (over 16384): too big at once",
 	  SIZED(16390), SEGS({ 0, 1400 }, { 1400, 1400 }, { 2800, 1400 }),
-	  COUNT(HS_ST_TLS_TOO_BIG) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
 };
 
 /* --- one connection, one hello; what comes around it --- */
@@ -813,76 +864,85 @@ static const struct tfix flow_fixtures[] = {
 	  SEGS({ 0, 100 }, { 100, REST }), COUNT(HS_ST_TLS_OTHER_PORT) },
 	{ "hello to port 1080 (not configured): other port", SOCKS(), .dport = 1080,
 	  COUNT(HS_ST_TLS_OTHER_PORT) },
-	{ "TLS application data to 443: not a hello", RAW("\x17\x03\x03\x00\x05hello"),
-	  COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "TLS application data to 443, no hello before it: hidden", RAW("\x17\x03\x03\x00\x05hello"),
+	  LOST(HS_ST_TLS_NO_HELLO) },
+	{ "HTTP first, then TLS application data: no hello, hidden",
+	  RAW("GET / HTTP/1.1\r\n\r\n\x17\x03\x03\x00\x05hello"), SEGS({ 0, 18 }, { 18, REST }),
+	  PASS, .st = { .c = { [HS_ST_TLS_NOT_HELLO] = 1, [HS_ST_TLS_NO_HELLO] = 1,
+			       [HS_ST_HELLO_UNFP] = 1 } }, .unfp = HS_ST_TLS_NO_HELLO },
+	{ "change cipher spec first: no hello, hidden", RAW("\x14\x03\x03\x00\x01\x01"),
+	  LOST(HS_ST_TLS_NO_HELLO) },
+	{ "TLS application data, no SYN seen: nothing", RAW("\x17\x03\x03\x00\x05hello"),
+	  .nosyn = 1, NOTHING },
 };
 
 /* --- garbage that looks like TLS: never a fingerprint, always XDP_PASS --- */
 
 static const struct tfix garbage_fixtures[] = {
-	{ "handshake type 2 (ServerHello)", SPEC(.hs_type = 2), COUNT(HS_ST_TLS_NOT_HELLO) },
-	{ "handshake type 11 (Certificate)", SPEC(.hs_type = 11), COUNT(HS_ST_TLS_NOT_HELLO) },
+	{ "handshake type 2 (ServerHello)", SPEC(.hs_type = 2), LOST(HS_ST_TLS_NOT_HELLO) },
+	{ "handshake type 11 (Certificate)", SPEC(.hs_type = 11), LOST(HS_ST_TLS_NOT_HELLO) },
 	/* an empty record (servers take a few): the hello may follow */
 	{ "record length 0: waits", RAW("\x16\x03\x01\x00\x00"), NOTHING },
 	{ "record length 0, then an empty hello in the same segment",
 	  RAW("\x16\x03\x01\x00\x00\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "record length 3: the handshake header goes on in a next record",
 	  RAW("\x16\x03\x01\x00\x03\x01\x00\x00"), NOTHING },
 	{ "record length 3, then an alert record", RAW("\x16\x03\x01\x00\x03\x01\x00\x00"
-	  "\x15\x03\x01\x00\x02\x02\x28"), COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	  "\x15\x03\x01\x00\x02\x02\x28"), LOST(HS_ST_TLS_RECORD_SPLIT) },
 	{ "empty ClientHello body", RAW("\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "handshake length larger than the record: waits for the next record",
 	  SPEC(.hs_adj = 1), NOTHING },
 	{ "handshake length 0xffffff: too big", SPEC(.hs_adj = 0xff0000),
-	  COUNT(HS_ST_TLS_TOO_BIG) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
 	{ "handshake length 10 short: extensions run past it", SPEC(.hs_adj = -10),
-	  COUNT(HS_ST_TLS_MALFORMED) },
-	{ "cipher list length odd", SPEC(.cipher_adj = 1), COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
+	{ "cipher list length odd", SPEC(.cipher_adj = 1), LOST(HS_ST_TLS_MALFORMED) },
 	{ "cipher list length past the hello", SPEC(.cipher_adj = 2000),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "cipher list length 0xfffe", SPEC(.cipher_adj = 0xfffe - 30),
-	  COUNT(HS_ST_TLS_MALFORMED) },
-	{ "session id length 255", SPEC(.sid_lie = 255, .pad = 0), COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
+	{ "session id length 255", SPEC(.sid_lie = 255, .pad = 0), LOST(HS_ST_TLS_MALFORMED) },
 	{ "extensions block longer than the hello", SPEC(.exts_adj = 1),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "extensions block 3 bytes short: last extension truncated", SPEC(.exts_adj = -3),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "first extension length past the block", SPEC(.lie_idx = 1, .lie_adj = 5000),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "SNI extension length 1 too long", SPEC(.lie_idx = 2, .lie_adj = 1),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "last extension length 1 too long", SPEC(.lie_idx = 16, .lie_adj = 1),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 	{ "record length 1 short of the hello: what follows is not a record",
-	  SPEC(.rec_adj = -1), COUNT(HS_ST_TLS_RECORD_SPLIT) },
+	  SPEC(.rec_adj = -1), LOST(HS_ST_TLS_RECORD_SPLIT) },
 	{ "record length 1 past the hello: the hello is whole, fingerprinted",
 	  SPEC(.rec_adj = 1), HELLO1, F_SPEC },
 	{ "record length 0xffff: too big", SPEC(.rec_adj = 0xffff - 388),
-	  COUNT(HS_ST_TLS_TOO_BIG) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
 	{ "compression list past the hello",
 	  RAW("\x16\x03\x01\x00\x2c\x01\x00\x00\x28\x03\x03"
 	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
 	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-	      "\x00\x00\x02\x13\x01\x09"), COUNT(HS_ST_TLS_MALFORMED) },
+	      "\x00\x00\x02\x13\x01\x09"), LOST(HS_ST_TLS_MALFORMED) },
 	{ "one byte after the compression methods", 
 	  RAW("\x16\x03\x01\x00\x2e\x01\x00\x00\x2a\x03\x03"
 	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
 	      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-	      "\x00\x00\x02\x13\x01\x01\x00\x00"), COUNT(HS_ST_TLS_MALFORMED) },
+	      "\x00\x00\x02\x13\x01\x01\x00\x00"), LOST(HS_ST_TLS_MALFORMED) },
 	{ "SSLv2-compatible hello", RAW("\x80\x2e\x01\x03\x01\x00\x15\x00\x00\x00\x10"),
 	  COUNT(HS_ST_TLS_NOT_HELLO) },
 	{ "16 03 then garbage", RAW("\x16\x03\xff\xff\xff\xff\xff\xff\xff\xff"),
-	  COUNT(HS_ST_TLS_TOO_BIG) },
-	{ "garbage record, no SYN seen", SPEC(.hs_type = 2), .nosyn = 1,
-	  COUNT(HS_ST_TLS_NOT_HELLO) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
+	{ "garbage record, no SYN seen: in the sample, not its population", SPEC(.hs_type = 2),
+	  .nosyn = 1, PASS, .st = { .c = { [HS_ST_TLS_NOT_HELLO] = 1, [HS_ST_HELLO_NO_SYN] = 1,
+					   [HS_ST_HELLO_UNVAL_SAMPLED] = 1 } } },
 	{ "160 extensions: more than the walk takes", SPEC(.gen_exts = 144),
-	  COUNT(HS_ST_TLS_TOO_BIG) },
-	{ "a lone 16, then not TLS", RAW("\x16GET / HTTP/1.1\r\n\r\n"), SEGS({ 0, 1 }, { 1, REST }),
-	  COUNT(HS_ST_TLS_NOT_HELLO) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
+	{ "a lone 16, then not TLS: a hello may follow", RAW("\x16GET / HTTP/1.1\r\n\r\n"),
+	  SEGS({ 0, 1 }, { 1, REST }), COUNT(HS_ST_TLS_NOT_HELLO) },
 	{ "malformed hello over IPv6 VLAN", SPEC(.cipher_adj = 1), .v6 = 1, TAGS(ETH_P_8021Q),
-	  COUNT(HS_ST_TLS_MALFORMED) },
+	  LOST(HS_ST_TLS_MALFORMED) },
 };
 
 /* --- one hello over several TLS records (more in test_reasm) --- */
@@ -905,9 +965,10 @@ static const struct tfix record_fixtures[] = {
 	{ "TLS 1.2 hello in two records", T12(.split = 40), HELLO_RECS, F_T12 },
 	{ "the vector's hello in two records, record version 0x0300", SOCKS(.split = 75,
 	  .rec_ver = 0x0300), HELLO_RECS, F_SOCKS },
-	{ "two records, no SYN: walked, not counted", SPEC(.split = 100), .nosyn = 1,
-	  PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTIREC] = 1,
-			       [HS_ST_HELLO_NO_SYN] = 1 } } },
+	{ "two records, no SYN: walked (in the sample), not counted", SPEC(.split = 100),
+	  .nosyn = 1, PASS, .st = { .c = { [HS_ST_HELLOS] = 1, [HS_ST_HELLO_MULTIREC] = 1,
+					   [HS_ST_HELLO_NO_SYN] = 1,
+					   [HS_ST_HELLO_UNVAL_SAMPLED] = 1 } } },
 };
 
 /* --- a program with ports 1080 and 8444, 3 segments, 1024-byte records --- */
@@ -921,13 +982,13 @@ static const struct tfix limit_fixtures[] = {
 	  SEGS({ 0, 100 }, { 100, 100 }, { 200, REST }), HELLOM(3), F_SPEC },
 	{ "4 segments: over the limit", SPEC(), .dport = 8444,
 	  SEGS({ 0, 100 }, { 100, 100 }, { 200, 100 }, { 300, REST }),
-	  COUNT(HS_ST_TLS_TOO_BIG) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
 	{ "record of 1024 bytes: the limit", SIZED(1024), .dport = 8444,
 	  HELLO1, F_SPEC },
 	{ "record of 1025 bytes: too big", SIZED(1025), .dport = 8444,
-	  COUNT(HS_ST_TLS_TOO_BIG) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
 	{ "record of 1025 bytes in 2 segments: too big at the handshake header", SIZED(1025),
-	  .dport = 8444, SEGS({ 0, 5 }, { 5, REST }), COUNT(HS_ST_TLS_TOO_BIG) },
+	  .dport = 8444, SEGS({ 0, 5 }, { 5, REST }), LOST(HS_ST_TLS_TOO_BIG) },
 };
 
 /* --- a program with 16 segments: the largest record walked --- */
@@ -943,7 +1004,7 @@ static const struct tfix big_fixtures[] = {
 	  SPEC_GREASE(.pad = 16384 - SPEC_BASE - 23), .len = 16384, .v6 = 1, SEG12,
 	  HELLOM(12), F_SPEC },
 	{ "record of 16385 bytes: too big", SIZED(16385), SEG12,
-	  COUNT(HS_ST_TLS_TOO_BIG) },
+	  LOST(HS_ST_TLS_TOO_BIG) },
 	{ "record of 16384 bytes, first segment 3 bytes", SIZED(16384),
 	  SEGS({ 0, 3 }, { 3, 1400 }, { 1403, 1400 }, { 2803, 1400 }, { 4203, 1400 },
 	       { 5603, 1400 }, { 7003, 1400 }, { 8403, 1400 }, { 9803, 1400 },
@@ -1502,9 +1563,217 @@ static void test_synack_replay(void **state)
 /* ------------------------------------------------------------------ */
 /* Truncation: every cut of a hello is never a fingerprint. */
 
+/* ------------------------------------------------------------------ */
+/* Evasion is a signal, spoofing is cheap (issue 17). */
+
+/* Connections whose ClientHello cannot be fingerprinted, their handshake
+ * seen: one population per reason, counted like a JA4 (its entry, conns,
+ * sketches, pair), named "unfingerprinted:REASON" by the reader; without
+ * a SYN they count by reason only. Client data with no ClientHello within
+ * --hello-bytes (16,384) is given up on: no_hello. */
+static void test_unfp_population(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 stream[20000];
+	static struct hs_tls_fp v;
+	const struct hspec bad = SPEC(.cipher_adj = 1);   /* never a fingerprint */
+	struct fp_reader *rd;
+	struct det_obs *rows;
+	size_t nrows = 0, i;
+	struct hs_stats before, after;
+	__u64 keys[4];
+	char src[32];
+	__u32 ret;
+	int len = build_hello(&bad, stream, sizeof(stream)), k, n;
+
+	reset(e);
+	stats(e, &before);
+	for (k = 0; k < 6; k++) {
+		struct conn c = { .ver = 4, .sport = (__u16)(24000 + k), .dport = 443, .isn = DEF_ISN,
+				  .src = src, .nosyn = k == 5 };
+
+		snprintf(src, sizeof(src), "198.18.%d.%d", 40 + k, 7 + k);
+		if (!c.nosyn)
+			CHECK_INT("malformed", "SYN test run", 0, send_syn(e, &c, &ret));
+		CHECK_INT("malformed", "hello test run", 0, send_data(e, &c, stream, 0, len, &ret));
+		CHECK_INT("malformed", "verdict", XDP_PASS, ret);
+	}
+	stats(e, &after);
+	CHECK_INT("malformed", "tls_malformed delta (all 6)", 6,
+		  after.c[HS_ST_TLS_MALFORMED] - before.c[HS_ST_TLS_MALFORMED]);
+	CHECK_INT("malformed", "hellos_unfingerprinted delta (the 5 after a SYN)", 5,
+		  after.c[HS_ST_HELLO_UNFP] - before.c[HS_ST_HELLO_UNFP]);
+	n = tls_keys(e, keys, 4);
+	CHECK_INT("malformed", "tls_fps entries (one population)", 1, n);
+	if (n == 1 && !tls_get(e, keys[0], &v)) {
+		CHECK_INT("malformed", "conns", 5, v.conns);
+		CHECK_INT("malformed", "hll_ips registers set", 5, hll_set(v.hll_ips));
+		CHECK_INT("malformed", "hll_tcp registers set (one stack)", 1, hll_set(v.hll_tcp));
+		CHECK_INT("malformed", "novel_ips (seen map)", 5, v.novel_ips);
+	}
+	ring_buffer__consume(e->rb);
+	CHECK_INT("malformed", "unfingerprinted events (its first in the window; every "
+		  "one in replay)", 5, e->nunfp);
+	CHECK_INT("malformed", "TLS events", 0, e->ntls);
+	/* the reader names it, its pair too */
+	rd = fpr_new(FP_TLS);
+	if (!rd)
+		fail_msg("fpr_new: out of memory");
+	CHECK_INT("malformed", "fpr_read", 0, fpr_read(rd, e->tls_fd, -1, &rows, &nrows));
+	CHECK_INT("malformed", "rows", 1, nrows);
+	if (nrows == 1) {
+		CHECK_STR("malformed", "row name", HS_UNFP_PREFIX "malformed", rows[0].name);
+		CHECK_INT("malformed", "row conns", 5, rows[0].conns);
+		CHECK_INT("malformed", "row ips", 5, (long long)(rows[0].ips + 0.5));
+		CHECK_INT("malformed", "row is_unfp", 1, hs_is_unfp(rows[0].name));
+	}
+	fpr_free(rd);
+	rd = fpr_new(FP_PAIR);
+	if (!rd)
+		fail_msg("fpr_new: out of memory");
+	fpr_name_maps(rd, e->tls_fd, e->tcp_fd);
+	CHECK_INT("malformed", "pairs fpr_read", 0, fpr_read(rd, e->pairs_fd, -1, &rows, &nrows));
+	CHECK_INT("malformed", "pair rows (one stack)", 1, nrows);
+	if (nrows == 1)
+		CHECK_INT("malformed", "pair named by its population", 0,
+			  strncmp(rows[0].name, HS_UNFP_PREFIX "malformed ",
+				  sizeof(HS_UNFP_PREFIX "malformed ") - 1));
+	fpr_free(rd);
+
+	/* a proxy exchange, then more client data than a ClientHello may
+	 * have, none of it one */
+	reset(e);
+	memset(stream, 'x', sizeof(stream));
+	memcpy(stream, "GET / HTTP/1.1\r\n", 16);
+	stats(e, &before);
+	{
+		struct conn c = { .ver = 4, .sport = 24100, .dport = 443, .isn = DEF_ISN,
+				  .src = "198.18.41.1" };
+
+		CHECK_INT("no_hello", "SYN test run", 0, send_syn(e, &c, &ret));
+		for (i = 0; i + 1400 <= sizeof(stream); i += 1400)
+			CHECK_INT("no_hello", "segment test run", 0,
+				  send_data(e, &c, stream, (int)i, 1400, &ret));
+	}
+	stats(e, &after);
+	CHECK_INT("no_hello", "tls_not_hello delta (the first payload)", 1,
+		  after.c[HS_ST_TLS_NOT_HELLO] - before.c[HS_ST_TLS_NOT_HELLO]);
+	CHECK_INT("no_hello", "tls_no_hello delta (past 16,384 bytes)", 1,
+		  after.c[HS_ST_TLS_NO_HELLO] - before.c[HS_ST_TLS_NO_HELLO]);
+	CHECK_INT("no_hello", "hellos_unfingerprinted delta", 1,
+		  after.c[HS_ST_HELLO_UNFP] - before.c[HS_ST_HELLO_UNFP]);
+	n = tls_keys(e, keys, 4);
+	CHECK_INT("no_hello", "tls_fps entries", 1, n);
+	if (n == 1 && !tls_get(e, keys[0], &v)) {
+		CHECK_HEX("no_hello", "entry flags", HS_TLSF_UNFP, v.hello.flags);
+		CHECK_INT("no_hello", "entry reason", HS_ST_TLS_NO_HELLO, v.hello.unfp_reason);
+	}
+	CHECKS_DONE();
+}
+
+/* ClientHellos without a handshake: counted by reason, walked only within
+ * the window's sample per CPU (4 here); past it no walk, no flow slot, no
+ * reassembly, and a tracked connection's state is left as it was, so that
+ * its real ClientHello still counts. */
+static void test_unval_sample(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 hello[2048];
+	struct hs_stats before, after;
+	static struct hs_flow fl;
+	struct pspec p = {
+		.ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .dport = 443, .seq = 1000,
+		.ack = 0x55667788, .tflags = TH_ACK | TH_PSH, .win = 502,
+	};
+	struct frame f;
+	char src[32];
+	__u32 ret, slot;
+	__u64 key = 0;
+	static struct hs_tls_fp v;
+	int len = pkt_hello(1, hello, sizeof(hello)), k, untouched = 0;
+
+	e->skel->data->handshake_check = HS_CHECK_SYNACK;
+	reset(e);
+	stats(e, &before);
+	for (k = 0; k < 10; k++) {
+		snprintf(src, sizeof(src), "198.18.50.%d", 1 + k);
+		p.src = src;
+		p.sport = (__u16)(25000 + k);
+		/* the last two: the first segment of a two-segment hello */
+		p.data = hello;
+		p.payload = k < 8 ? len : 100;
+		build(&p, &f);
+		CHECK_INT("spoofed", "test run", 0, run(e, f.b, f.len, &ret));
+		CHECK_INT("spoofed", "verdict", XDP_PASS, ret);
+		slot = slot_of(&f);
+		if (k >= 4 && !bpf_map_lookup_elem(e->flows_fd, &slot, &fl) && !fl.state)
+			untouched++;
+	}
+	stats(e, &after);
+	CHECK_INT("spoofed", "hellos_no_syn delta (all)", 10,
+		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	CHECK_INT("spoofed", "hellos_unvalidated_sampled delta (the sample)", 4,
+		  after.c[HS_ST_HELLO_UNVAL_SAMPLED] - before.c[HS_ST_HELLO_UNVAL_SAMPLED]);
+	CHECK_INT("spoofed", "hellos delta (walked: the sample)", 4,
+		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	CHECK_INT("spoofed", "flow slots past the sample left free", 6, untouched);
+	CHECK_INT("spoofed", "reasm entries (none past the sample)", 0,
+		  bpf_map_get_next_key(e->reasm_fd, NULL, &key) == 0);
+	CHECK_INT("spoofed", "tls_fps entries", 0, tls_keys(e, NULL, 0));
+
+	/* a tracked connection: a forged ClientHello (a wrong ack) past the
+	 * sample leaves it be; its own then counts */
+	{
+		struct conn c = { .ver = 4, .sport = 25100, .dport = 443, .isn = DEF_ISN,
+				  .src = "198.18.50.100", .ack = OK_ACK + (2u << 20) };
+
+		CHECK_INT("forged", "SYN test run", 0, send_syn(e, &c, &ret));
+		send_synack(e, &c, 1);
+		stats(e, &before);
+		CHECK_INT("forged", "hello test run", 0, send_data(e, &c, hello, 0, len, &ret));
+		stats(e, &after);
+		CHECK_INT("forged", "hellos_bad_ack delta", 1,
+			  after.c[HS_ST_HELLO_BAD_ACK] - before.c[HS_ST_HELLO_BAD_ACK]);
+		CHECK_INT("forged", "hellos delta (not walked)", 0,
+			  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+		c.ack = OK_ACK;
+		CHECK_INT("real", "hello test run", 0, send_data(e, &c, hello, 0, len, &ret));
+		CHECK_INT("real", "tls_fps entries", 1, tls_keys(e, &key, 1));
+		CHECK_INT("real", "tls_fps lookup", 0, tls_get(e, key, &v));
+		CHECK_INT("real", "conns", 1, v.conns);
+	}
+	/* the next window: a sample again */
+	e->skel->bss->sample_epoch++;
+	stats(e, &before);
+	p.src = "198.18.50.200";
+	p.sport = 25200;
+	p.payload = len;
+	build(&p, &f);
+	CHECK_INT("next window", "test run", 0, run(e, f.b, f.len, &ret));
+	stats(e, &after);
+	CHECK_INT("next window", "hellos delta (walked)", 1,
+		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	e->skel->data->handshake_check = HS_CHECK_SYN;
+	CHECKS_DONE();
+}
+
+static int setup_sample(void **state)
+{
+	int r;
+
+	setup_unval_max = 4;
+	r = setup_with(state, &(struct hs_config){ 0 });
+	setup_unval_max = 0;
+	return r;
+}
+
 struct cut_result {
-	int moved;              /* counters moved besides packets, syns, fingerprints_new */
+	int moved;              /* counters moved besides packets, syns, fingerprints_new,
+				 * and the three below */
 	int which;
+	int unval;              /* hellos_no_syn moved ... */
+	int sampled;            /* ... hellos_unvalidated_sampled */
+	int unfp;               /* hellos_unfingerprinted */
 	int fps, events;
 	struct names nm;        /* of the first event */
 };
@@ -1526,7 +1795,13 @@ static void run_cut(struct env *e, const struct tfix *fx, __u16 sport, struct cu
 		if (j == HS_ST_PACKETS || j == HS_ST_SYNS || j == HS_ST_FP_NEW ||
 		    j == HS_ST_TLS_FP_NEW)
 			continue;
-		if (d) {
+		if (j == HS_ST_HELLO_NO_SYN)
+			r->unval = (int)d;
+		else if (j == HS_ST_HELLO_UNVAL_SAMPLED)
+			r->sampled = (int)d;
+		else if (j == HS_ST_HELLO_UNFP)
+			r->unfp = (int)d;
+		else if (d) {
 			r->moved += d;
 			r->which = j;
 		}
@@ -1536,7 +1811,7 @@ static void run_cut(struct env *e, const struct tfix *fx, __u16 sport, struct cu
 	r->events = e->ntls;
 	if (e->ntls)
 		names_of(&e->tls[0].hello, &r->nm);
-	e->ntls = e->ntcp = 0;
+	e->ntls = e->ntcp = e->nunfp = 0;
 }
 
 static int is_tls_stat(int j)
@@ -1567,7 +1842,7 @@ static void test_truncation(void **state)
 				 names[s], k, len);
 			fx.desc = desc;
 			run_cut(e, &fx, (__u16)(23000 + k), &r);
-			CHECK_INT(desc, "counters moved", 0, r.moved);
+			CHECK_INT(desc, "counters moved", 0, r.moved + r.unval + r.unfp);
 			CHECK_INT(desc, "tls_fps entries", 0, r.fps);
 			CHECK_INT(desc, "TLS events", 0, r.events);
 			lone++;
@@ -1581,8 +1856,12 @@ static void test_truncation(void **state)
 			snprintf(desc, sizeof(desc), "%s, first %d of %d bytes, no SYN",
 				 names[s], k, len);
 			fx.desc = desc;
+			e->skel->bss->sample_epoch++;   /* a window's sample of its own */
 			run_cut(e, &fx, (__u16)(33000 + k), &r);
 			CHECK_INT(desc, "counters moved", 0, r.moved);
+			CHECK_INT(desc, "hellos_no_syn moved", 1, r.unval);
+			CHECK_INT(desc, "hellos_unvalidated_sampled moved", 1, r.sampled);
+			CHECK_INT(desc, "hellos_unfingerprinted moved", 0, r.unfp);
 			CHECK_INT(desc, "tls_fps entries", 0, r.fps);
 			CHECK_INT(desc, "TLS events", 0, r.events);
 			lone++;
@@ -1630,7 +1909,9 @@ static void test_truncation(void **state)
 					     hs_stat_names[r.which]);
 					fails++;
 				}
-				CHECK_INT(desc, "tls_fps entries", 0, r.fps);
+				/* given up on after a SYN: its population counts it */
+				CHECK_INT(desc, "hellos_unfingerprinted moved", 1, r.unfp);
+				CHECK_INT(desc, "tls_fps entries (its population's)", 1, r.fps);
 				CHECK_INT(desc, "TLS events", 0, r.events);
 			}
 			fixed++;
@@ -2261,6 +2542,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pairs_full, setup_pairs_one, teardown),
 		T(test_flow_slot_held),
 		cmocka_unit_test_setup_teardown(test_synack_check, setup_live, teardown),
+		cmocka_unit_test_setup_teardown(test_unval_sample, setup_sample, teardown),
+		cmocka_unit_test_setup_teardown(test_unfp_population, setup, teardown),
 		T(test_synack_replay),
 		T(test_truncation),
 		cmocka_unit_test_setup_teardown(test_limit_fixtures, setup_limits, teardown),

@@ -28,6 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e.type == HS_EV_TCP_NEW || e.type == HS_EV_TCP_SYN) {
 		FUZZ_TERMINATED(e.tcp_sig);
 		FUZZ_CHECK(e.os);
+	} else if (e.type == HS_EV_TLS_UNFP) {
+		/* a ClientHello not fingerprinted: its population's name */
+		FUZZ_CHECK(e.unfp && hs_is_unfp(e.ja4));
 	} else {
 		/* JA4 is a_b_c: 10, 12 and 12 characters, whatever the counts */
 		FUZZ_CHECK(strlen(e.ja4) == 36);

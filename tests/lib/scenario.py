@@ -489,18 +489,56 @@ def load_templates(d=TEMPLATES):
 ETH = ETH_DST + ETH_SRC + b"\x08\x00"
 
 
-def conn_frames(tm, src4, sport, ttl, t_us, rtt_us, tsoff, rng):
+# ---- ClientHellos that cannot be fingerprinted (issue 17) ----------------------
+# split:  the ClientHello message in two TLS handshake records, cut in its
+#         cipher list (legal TLS: "record fragmentation", a stock option of
+#         proxy clients); the stream grows by the second record's header
+# garble: the cipher list's length made odd, so the hello does not parse
+#         (what a broken client or a scanner sends; a hydra that garbles on
+#         purpose to be turned away after the handshake)
+EVADE = {"split": "record_split", "garble": "malformed"}
+UNFP_PREFIX = "unfingerprinted:"
+
+
+def evade_stream(stream, hello_len, mode):
+    """STREAM (a single-record ClientHello at its start, HELLO_LEN bytes,
+    then whatever followed in its segments) as MODE sends it."""
+    if stream[0] != 0x16 or struct.unpack("!H", stream[3:5])[0] + 5 != hello_len:
+        raise ValueError("evade: the template's hello is not one TLS record")
+    sid = stream[5 + 4 + 2 + 32]
+    cl = 5 + 4 + 2 + 32 + 1 + sid              # the cipher list's length
+    if mode == "garble":
+        out = bytearray(stream)
+        struct.pack_into("!H", out, cl, struct.unpack("!H", out[cl:cl + 2])[0] + 1)
+        return out
+    if mode == "split":
+        msg = stream[5:hello_len]
+        k = cl - 5 + 4                          # two ciphers into the list
+        r1 = bytes(stream[:3]) + struct.pack("!H", k) + msg[:k]
+        r2 = bytes(stream[:3]) + struct.pack("!H", len(msg) - k) + msg[k:]
+        return bytearray(r1 + r2 + stream[hello_len:])
+    raise ValueError("evade: no mode %s" % mode)
+
+
+def conn_frames(tm, src4, sport, ttl, t_us, rtt_us, tsoff, rng, evade=None):
     """[(ts_us, frame)] of one connection from template TM. TSOFF: the
-    source's timestamp clock offset (Linux keeps one per address pair)."""
+    source's timestamp clock offset (Linux keeps one per address pair).
+    EVADE: its ClientHello sent so that it cannot be fingerprinted (a mode
+    of EVADE); bytes it adds go in the last segment."""
     isn, sisn = rng.getrandbits(32), rng.getrandbits(32)
     id0 = rng.randrange(1, 65536)
     stsoff = rng.getrandbits(32)
     stream = bytearray(tm.stream)
     for o, n in tm.hello["rand"]:
         stream[o:o + n] = rng.randbytes(n)
+    grow = 0
+    if evade:
+        stream = evade_stream(stream, tm.hello_len, evade)
+        grow = len(stream) - len(tm.stream)
+    last = max(i for i, x in enumerate(tm.pkts) if x[6])
     out, t = [], t_us
     synack_ms = (t_us + rtt_us // 2) // 1000
-    for ip, rseq, rack, rid, tso, so, plen, kind, gap in tm.pkts:
+    for i, (ip, rseq, rack, rid, tso, so, plen, kind, gap) in enumerate(tm.pkts):
         if kind == "ack":
             t = t_us + rtt_us
         elif kind == "data":
@@ -519,6 +557,11 @@ def conn_frames(tm, src4, sport, ttl, t_us, rtt_us, tsoff, rng):
             tsecr = 0 if kind == "syn" else (stsoff + synack_ms) & 0xffffffff
             struct.pack_into("!II", b, tso, tsval, tsecr)
         if plen:
+            if grow and i == last:
+                # the bytes the evasion added, in the last segment
+                b = b + bytearray(grow)
+                plen += grow
+                b[2:4] = len(b).to_bytes(2, "big")
             b[len(b) - plen:] = stream[so:so + plen]
         fix_checksums(b)
         out.append((t, ETH + b))
@@ -567,12 +610,13 @@ def net_of(b):
 
 class Source:
     __slots__ = ("addr", "pop", "stack", "clients", "ttl_hops", "rtt_us", "tsoff", "port",
-                 "times", "switch")
+                 "times", "switch", "evade")
 
     def __init__(self, addr, pop, stack, clients, hops, rtt_us):
         self.addr, self.pop, self.stack, self.clients = addr, pop, stack, clients
         self.ttl_hops, self.rtt_us, self.times = hops, rtt_us, []
         self.switch = None     # (time s, client): from then on, that client (a release)
+        self.evade = None      # EVADE mode of its ClientHellos (None: sent as captured)
         h = hashlib.sha256(addr).digest()
         self.tsoff = int.from_bytes(h[:4], "big")
         self.port = int.from_bytes(h[4:6], "big")   # ephemeral ports go up from here
@@ -756,6 +800,10 @@ def make_sources(args, index, seed):
             if not s.times:
                 s.times = [start]
             sources.append(s)
+    if not args.no_hydra and args.hydra_evade:
+        for s in sources:
+            if s.pop == "hydra":
+                s.evade = args.hydra_evade
     sources += special_populations(args, addrs, dur)
     return sources
 
@@ -856,6 +904,19 @@ def special_populations(args, addrs, dur):
                     out.append(s)
                 t = end
 
+    # noise: broken clients and scanners whose ClientHellos do not parse
+    # (issue 17), steady over the capture: the usual of the site's
+    # unfingerprinted population
+    if args.noise_ips:
+        rng = stream("noise")
+        for i in range(args.noise_ips):
+            s = Source(any_ip(rng), "noise", weighted(rng, POPULAR_STACKS),
+                       [args.popular_client], rng.randint(4, 24),
+                       int(lognormal(rng, 60000, 0.7, 5000, 500000)))
+            s.times = poisson_times(rng, lognormal(rng, 0.2, 0.7, 0.02, 2), 0, dur)
+            s.evade = args.noise_evade
+            out.append(s)
+
     # cgnat: thousands of users behind a few addresses (each user kept on
     # one), appearing at --cgnat-start, on browser-like stacks, with the
     # SDK or the browser
@@ -940,10 +1001,12 @@ def generate(args):
             ts, _, fr = heapq.heappop(heap)
             w.write(base + ts, fr)
         for ts, fr in conn_frames(tm, s.addr, sport, tm.ittl - s.ttl_hops, t_us, s.rtt_us,
-                                  s.tsoff, rng):
+                                  s.tsoff, rng, s.evade):
             heapq.heappush(heap, (ts, seq, fr))
             seq += 1
-        a = agg(tm.fp["ja4"], tm)
+        # a ClientHello that cannot be fingerprinted counts in its reason's
+        # population (what hydrascope names it)
+        a = agg(UNFP_PREFIX + EVADE[s.evade] if s.evade else tm.fp["ja4"], tm)
         a["conns"] += 1
         a["ips"].add(s.addr)
         a["nets"].add(net_of(s.addr))
@@ -962,6 +1025,9 @@ def generate(args):
 
     hydra_ja4 = None if args.no_hydra else \
         next(iter(templates[args.hydra_client].values())).fp["ja4"]
+    hydra_fp_ja4 = hydra_ja4
+    if hydra_ja4 and args.hydra_evade:
+        hydra_ja4 = UNFP_PREFIX + EVADE[args.hydra_evade]
     ja4s = {}
     for j, a in sorted(truth.items()):
         ja4s[j] = {
@@ -981,6 +1047,8 @@ def generate(args):
                 per_min[min(minutes - 1, int(t // 60))].add(s.addr)
         active = [len(x) for x in per_min[args.hydra_start:]]
         hydra = {"ja4": hydra_ja4, "client": args.hydra_client,
+                 # evading: its population's name is "ja4", its client's own JA4 here
+                 "evade": args.hydra_evade, "client_ja4": hydra_fp_ja4,
                  "start_minute": args.hydra_start,
                  "start_epoch": args.start_epoch + args.hydra_start * 60,
                  "start_ts": time.strftime("%Y-%m-%dT%H:%M:%SZ",
@@ -1119,6 +1187,14 @@ def main(argv=None):
                          "to the end (replaces --hydra-ips and --hydra-dwell; default 0: off)")
     ap.add_argument("--hydra-persist-rate", type=float, default=0.3,
                     help="with --hydra-growth: conn/min of an IP after its first minute (0.3)")
+    ap.add_argument("--hydra-evade", choices=sorted(EVADE), default=None,
+                    help="the hydra's ClientHellos cannot be fingerprinted: split over two "
+                         "TLS records, or garbled (default: sent as captured)")
+    ap.add_argument("--noise-ips", type=int, default=0,
+                    help="legitimate sources whose ClientHellos cannot be fingerprinted "
+                         "(broken clients, scanners), steady (default 0)")
+    ap.add_argument("--noise-evade", choices=sorted(EVADE), default="garble",
+                    help="how the noise's ClientHellos fail (default garble)")
     ap.add_argument("--no-hydra", action="store_true", help="legitimate traffic only")
     ap.add_argument("--legit-ips", type=int, default=400)
     ap.add_argument("--popular-ips", type=int, default=12000)

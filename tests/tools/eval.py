@@ -3,7 +3,8 @@
 """Evaluate the hydra detector on seeded scenarios (`make eval`).
 
 usage: eval.py HYDRASCOPE [--seeds 1,2,3] [--minutes 60] [--scale F]
-                          [--window S] [--no-issue14 | --only-issue14]
+                          [--window S] [--no-issue14 | --only-issue14 | --only-issue17]
+                          [--no-issue17]
 For each seed and each case (a hydra of 3,000 IPs; one of 500 IPs; a hydra
 behind a client stack that already had legitimate users; a hydra of 1,000
 IPs on one TCP stack; legit traffic only), generates a capture with tests/lib/scenario.py, runs
@@ -15,6 +16,12 @@ precision; and for TCP stacks (`hydra_tcp` alerts): a hydra on one stack
 no alert for a stack the hydra did not use. Exits non-zero when a target
 is missed: every hydra alerted within 2 windows of its start, no false
 alert of either kind.
+
+Last, issue 17's cases (printed under "unfingerprinted cases"): a hydra
+of 500 addresses whose ClientHellos cannot be fingerprinted (garbled, or
+split over two TLS records) beside the site's own few broken clients, to
+be alerted within 2 windows (hydra_unfingerprinted, or its own JA4 once
+split records are reassembled); the broken clients alone, silent.
 
 Then the shared-fingerprint cases (hydras hiding inside a legitimate
 fingerprint, and legitimate populations that must stay silent), printed
@@ -61,6 +68,8 @@ def run_case(hs, tmp, seed, name, extra, minutes, scale, window):
     every = [json.loads(l) for l in out.splitlines() if l.strip()]
     alerts = [a for a in every if a["event"] == "hydra"]
     tcp = [a for a in every if a["event"] == "hydra_tcp"]
+    # no ClientHello of these cases fails to parse: any such alert is false
+    unfp = sorted({alert_name(a) for a in every if a["event"] == "hydra_unfingerprinted"})
     os.unlink(pcap)
     hydra = truth.get("hydra") if not truth["args"].get("no_hydra") else None
     hja4 = hydra["ja4"] if hydra else None
@@ -69,7 +78,7 @@ def run_case(hs, tmp, seed, name, extra, minutes, scale, window):
         if a["ja4"] == hja4 and a["state"] == "new":
             first = a
             break
-    false = sorted({a["ja4"] for a in alerts if a["ja4"] != hja4})
+    false = sorted({a["ja4"] for a in alerts if a["ja4"] != hja4}) + unfp
     delay = None
     if hydra and first:
         # windows are [k*w, (k+1)*w) of packet time; the alert's ts is the
@@ -262,6 +271,103 @@ def issue14_report(results, window):
     return ok
 
 
+# ---- issue 17's cases ------------------------------------------------------
+# A hydra whose ClientHellos cannot be fingerprinted (500 addresses over
+# 500 /24s, each in use from its start to the end, 1-3 connections a
+# minute, on all 14 stacks), beside the site's own unfingerprintable few:
+# 60 broken clients and scanners sending garbled ClientHellos at a median
+# 0.2 a minute (~12 a window). Garbled ones never parse; split ones (two
+# TLS records) do once records are reassembled, and then the hydra is
+# alerted by its own JA4 (hydra) rather than as a population
+# (hydra_unfingerprinted): either counts as caught.
+NOISE = ["--noise-ips", "60"]
+
+
+def issue17_cases(minutes):
+    third = minutes // 3
+    h = ["--hydra-ips", "500", "--hydra-dwell", str(minutes), "--hydra-start", str(third)]
+    return [
+        ("unfp-garbled-500", "hydra", h + ["--hydra-evade", "garble"] + NOISE, 2),
+        ("unfp-split-500", "hydra", h + ["--hydra-evade", "split"] + NOISE, 2),
+        ("unfp-noise-only", "legit", ["--no-hydra"] + NOISE, None),
+    ]
+
+
+def alert_name(a):
+    """What an alert is about: a JA4, a population, a TCP stack."""
+    if a["event"] == "hydra_unfingerprinted":
+        return "unfingerprinted:" + a["unfingerprinted"]
+    return a.get("ja4") or a.get("tcp_sig")
+
+
+def run_issue17(hs, tmp, seed, case, kind, extra, minutes, scale, window):
+    pcap = os.path.join(tmp, "i17-%s-%d.pcap" % (case, seed))
+    subprocess.run([sys.executable, os.path.join(HERE, "..", "lib", "scenario.py"), "--out", pcap,
+                    "--seed", str(seed), "--minutes", str(minutes), "--scale", str(scale),
+                    "--quiet"] + extra, check=True)
+    truth = json.load(open(pcap[:-5] + ".json"))
+    out = subprocess.run([hs, "replay", "--window", str(window), "--alerts", "-", "-j", pcap],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(pcap)
+    os.unlink(pcap[:-5] + ".json")
+    every = [json.loads(l) for l in out.splitlines() if l.strip()]
+    hydra = truth["hydra"]
+    h0 = hydra["start_epoch"] if hydra else None
+    # the hydra's names: its population's, and its client's own JA4
+    names = {hydra["ja4"], hydra["client_ja4"]} if hydra else set()
+    hsigs = set(hydra["stack_sigs"]) if hydra else set()
+    tls = [a for a in every if a["event"] in ("hydra", "hydra_unfingerprinted")]
+    on = [a for a in tls if alert_name(a) in names and ts_of(a) > h0] if hydra else []
+    false = sorted({alert_name(a) for a in tls if a not in on})
+    tcp_false = sorted({a["tcp_sig"] for a in every if a["event"] == "hydra_tcp" and
+                        not (a["tcp_sig"] in hsigs and ts_of(a) > h0)})
+    first = on[0] if on else None
+    return {"case": case, "kind": kind, "seed": seed, "alerted": first is not None,
+            "event": first["event"] if first else None,
+            "name": alert_name(first) if first else None,
+            "delay_windows": int(round((ts_of(first) - h0) / window)) if first else None,
+            "ips": first["ips"] if first else None,
+            "reasons": first["reasons"] if first else None,
+            "false_alerts": false, "tcp_false_alerts": tcp_false}
+
+
+def issue17_report(results):
+    """The issue 17 section: per case over the seeds, then totals."""
+    print("unfingerprinted cases")
+    names = []
+    for r in results:
+        if r["case"] not in names:
+            names.append(r["case"])
+    targets = {n: t for n, _, _, t in issue17_cases(60)}
+    hy_all, hy_in, fa_all = 0, 0, 0
+    for n in names:
+        rs = [r for r in results if r["case"] == n]
+        false = sum(len(r["false_alerts"]) + len(r["tcp_false_alerts"]) for r in rs)
+        fa_all += false
+        if rs[0]["kind"] == "hydra":
+            caught = [r for r in rs if r["alerted"]]
+            in_t = [r for r in caught if r["delay_windows"] <= targets[n]]
+            hy_all += len(rs)
+            hy_in += len(in_t)
+            delays = [r["delay_windows"] for r in caught]
+            print("i17 %-17s hydra  runs %d recall %.3f within %d windows %.3f delay %s "
+                  "false_alerts %d alerted_as %s signals %s" % (
+                      n, len(rs), len(caught) / len(rs), targets[n], len(in_t) / len(rs),
+                      "-" if not delays else "%d-%d" % (min(delays), max(delays)), false,
+                      ",".join(sorted({r["name"] for r in caught})) or "-",
+                      ",".join(sorted({x for r in caught for x in r["reasons"]})) or "-"))
+        else:
+            fired = sorted({x for r in rs for x in r["false_alerts"] + r["tcp_false_alerts"]})
+            print("i17 %-17s legit  runs %d false_alerts %d alerted %s"
+                  % (n, len(rs), false, ",".join(fired) or "-"))
+    print("i17_hydra_runs %d" % hy_all)
+    print("i17_within_2_windows %.3f ratio" % (hy_in / hy_all if hy_all else 1))
+    print("i17_false_alerts %d" % fa_all)
+    ok = hy_in == hy_all and fa_all == 0
+    print("i17 %s" % ("PASS" if ok else "FAIL"), flush=True)
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("hydrascope")
@@ -270,14 +376,17 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--window", type=int, default=60)
     g = ap.add_mutually_exclusive_group()
-    g.add_argument("--no-issue14", action="store_true", help="today's cases only")
+    g.add_argument("--no-issue14", action="store_true", help="no issue 14's cases")
     g.add_argument("--only-issue14", action="store_true", help="issue 14's cases only")
+    g.add_argument("--only-issue17", action="store_true",
+                   help="issue 17's cases only (unfingerprinted hydras)")
+    ap.add_argument("--no-issue17", action="store_true", help="no issue 17's cases")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     ok = True
-    if not a.only_issue14:
+    if not a.only_issue14 and not a.only_issue17:
         ok = today(a, seeds)
-    if not a.no_issue14:
+    if not a.no_issue14 and not a.only_issue17:
         i14 = []
         with tempfile.TemporaryDirectory(prefix="hydrascope-eval.") as tmp:
             for seed in seeds:
@@ -289,6 +398,18 @@ def main():
                         {k: v for k, v in r.items() if k not in ("case", "kind", "seed")})),
                           flush=True)
         ok = issue14_report(i14, a.window) and ok
+    if not a.no_issue17 and not a.only_issue14:
+        i17 = []
+        with tempfile.TemporaryDirectory(prefix="hydrascope-eval.") as tmp:
+            for seed in seeds:
+                for name, kind, extra, _ in issue17_cases(a.minutes):
+                    r = run_issue17(a.hydrascope, tmp, seed, name, kind, extra, a.minutes,
+                                    a.scale, a.window)
+                    i17.append(r)
+                    print("i17 %-17s seed %-3d %s" % (name, seed, json.dumps(
+                        {k: v for k, v in r.items() if k not in ("case", "kind", "seed")})),
+                          flush=True)
+        ok = issue17_report(i17) and ok
     return 0 if ok else 1
 
 

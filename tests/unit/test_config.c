@@ -111,6 +111,13 @@ static void good_file(void **st)
 	assert_true(det_allowed(&c, "t12d1209h2_d34a8e72043a_b39be8c56a14")->min_ips == 0);
 	assert_null(det_allowed(&c, "t13d0000h2_000000000000_000000000000"));
 
+	/* an unfingerprinted population (issue 17) is allowlisted as a JA4 */
+	assert_int_equal(load("[allow \"unfingerprinted:no_hello\"]\nmin_ips = 2000\n"
+			      "[allow]\nja4 = unfingerprinted:not_hello\n", &c, &w, err,
+			      sizeof(err)), 0);
+	assert_true(det_allowed(&c, "unfingerprinted:no_hello")->min_ips == 2000);
+	assert_non_null(det_allowed(&c, "unfingerprinted:not_hello"));
+
 	/* an empty file, and a partial one: the rest stays as given */
 	assert_int_equal(load("", &c, &w, err, sizeof(err)), 0);
 	det_config_default(&def);
@@ -144,6 +151,8 @@ static void bad_lines(void **st)
 		{ "[allow \"abc\"]\n[detect]\nmin_ips = 3\n", 1, "without min_ips or growth" },
 		{ "[detect]\nmin_ips = 3\n[allow \"abc\"]\n", 3, "without min_ips or growth" },
 		{ "[allow \"a b\"]\nmin_ips = 300\n", 2, "is not a JA4" },
+		{ "[allow]\nja4 = unfingerprinted:\n", 2, "is not a JA4" },
+		{ "[allow]\nja4 = t13:unfingerprinted\n", 2, "is not a JA4" },
 		{ "[detect]\nwindow = 1 2\n", 2, "'window' must be" },
 		/* inih reads a line continued by indentation as the same key again */
 		{ "[detect]\nmin_ips = 300\n  400\n", 3, "set twice" },

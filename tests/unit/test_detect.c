@@ -8,7 +8,11 @@
 #include <sys/stat.h>
 
 #include "detect.h"
+#include "ja4.h"
+#include "window.h"
 #include "check.h"
+
+#define HS_UNFP_NAME(reason) HS_UNFP_PREFIX reason
 
 struct seen {
 	int n;
@@ -1321,6 +1325,100 @@ static void state_keeps_accounts(void **st)
 	unlink(path);
 }
 
+/*
+ * Issue 17: connections whose ClientHello could not be fingerprinted are
+ * counted per reason as a population named "unfingerprinted:REASON", and
+ * judged like a JA4. A site's own few (scanners, plain HTTP to 443) make a
+ * small usual; a fragmenting hydra of 600 addresses over 300 networks at
+ * 2 connections each alerts in the window it arrives (new to the reason,
+ * or 4x its usual), as hydra_unfingerprinted with the reason, never
+ * enforced; the usual few stay quiet.
+ */
+static void unfingerprinted_hydra(void **st)
+{
+	const char *noise = HS_UNFP_NAME("not_hello"), *split = HS_UNFP_NAME("record_split");
+	struct detector *d = fresh();
+	struct det_obs o[3];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 8; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		o[1] = ob(noise, 30 + w % 3, 40, 25, 3);
+		o[2] = ob(split, 2, 2, 2, 1);
+		s = window(d, o, 3);
+		assert_int_equal(s.n, 0);
+	}
+	/* the hydra splits its ClientHellos: record_split widens 300x */
+	o[2] = ob(split, 600, 1200, 300, 9);
+	s = window(d, o, 3);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], split);
+	assert_true(s.a[0].signals & (1u << DET_WIDENING));
+	assert_true(s.a[0].score >= 5);
+	/* a reason never seen before: new */
+	o[2] = ob(split, 2, 2, 2, 1);
+	window(d, o, 3);
+	window(d, o, 3);
+	o[2] = ob(HS_UNFP_NAME("malformed"), 700, 1400, 350, 12);
+	s = window(d, o, 3);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], HS_UNFP_NAME("malformed"));
+	assert_true(s.a[0].signals & (1u << DET_NEW));
+	det_free(d);
+}
+
+/* Through the window code: the alert is hydra_unfingerprinted, says why
+ * and has no JA4; a JA4 alert says whether its JA4 is inexact. */
+static void unfingerprinted_alert_line(void **st)
+{
+	struct det_config c;
+	struct windows *w;
+	struct det_obs o[3];
+	struct win_rows r = { 0 };
+	char path[] = "/tmp/hs-test-unfp-XXXXXX", line[4096];
+	int fd, k, got = 0, ja4 = 0;
+	FILE *f;
+
+	(void)st;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	det_config_default(&c);
+	w = win_new(&c, 60, path, true, false);
+	assert_non_null(w);
+	for (k = 0; k < 6; k++) {
+		o[0] = ob("t13d1516h2_8daaf6152771_e5627efa2ab1", 9000, 14000, 480, 4);
+		r.tls = o;
+		r.ntls = 1;
+		assert_int_equal(win_judge(w, &r, (__u64)(k + 1) * 60000000000ULL), 0);
+	}
+	o[1] = ob(HS_UNFP_NAME("out_of_order"), 800, 1600, 400, 11);
+	o[2] = ob("t13d9916h2_23fcf16c6918_e5627efa2ab1", 900, 1800, 400, 11);
+	o[2].inexact = true;
+	r.ntls = 3;
+	assert_int_equal(win_judge(w, &r, 7 * 60000000000ULL), 0);
+	win_free(w);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "\"event\":\"hydra_unfingerprinted\"")) {
+			got++;
+			assert_non_null(strstr(line, "\"unfingerprinted\":\"out_of_order\""));
+			assert_null(strstr(line, "\"ja4\""));
+			assert_non_null(strstr(line, "\"enforced\":null"));
+		} else if (strstr(line, "\"event\":\"hydra\"")) {
+			ja4++;
+			assert_non_null(strstr(line, "\"inexact\":true"));
+		}
+	}
+	fclose(f);
+	unlink(path);
+	assert_int_equal(got, 1);
+	assert_int_equal(ja4, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -1359,6 +1457,8 @@ int main(void)
 		cmocka_unit_test(tagging_turned_on_learns_first),
 		cmocka_unit_test(allowlisted_accounts_off),
 		cmocka_unit_test(state_keeps_accounts),
+		cmocka_unit_test(unfingerprinted_hydra),
+		cmocka_unit_test(unfingerprinted_alert_line),
 	};
 
 	return cmocka_run_group_tests_name("detect", t, dir_setup, dir_teardown);
