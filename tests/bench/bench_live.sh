@@ -14,6 +14,7 @@
 # hydrascope's rate as a ratio of the baseline's. Frames the receiver could
 # not take in time are dropped by veth and not counted: what is measured is
 # what the receiving side sustains. Output: "name value unit".
+# BENCH_LIVE_CLASSES="hello syn": only these classes.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 N=${BENCH_LIVE_FRAMES:-2000000}
@@ -28,7 +29,7 @@ ns_add "$G" && ns_add "$R" &&
 gen() { nsenter --net=/run/netns/"$G" "$GEN" gen "${TAG}g" "$1" "$N"; }
 
 declare -A base
-CLASSES=(syn hello flood flood_opts)
+CLASSES=(${BENCH_LIVE_CLASSES:-syn hello flood flood_opts})
 for cls in "${CLASSES[@]}"; do
 	bg_job pid nsenter --net=/run/netns/"$R" "$GEN" count "${TAG}r" >"$TMP/count.out" 2>&1
 	wait_for 5 grep -q attached "$TMP/count.out"
