@@ -222,8 +222,9 @@ static inline int qp_seal(const struct qp_spec *s, const __u8 *payload, int plen
 	hlen = qp_header(s, v, pn_len, plen, out, cap, &pn_at);
 	if (hlen + plen + 16 > cap || plen + pn_len < 4)
 		pkt_fail("qp_seal: %d bytes for a buffer of %d (payload %d)", hlen + plen + 16, cap, plen);
+	/* a DCID too long for version 1 or 2: the keys of its first 20 bytes */
 	if (quic_initial_keys(qp_crypto_ctx(), v, s->dcid ? s->dcid : qp_rfc_dcid,
-			      s->dcid ? s->dcid_len : 8, false, &k) ||
+			      s->dcid ? (s->dcid_len > 20 ? 20 : s->dcid_len) : 8, false, &k) ||
 	    qp_gcm_seal(&k, s->pn, out, hlen, plain, plen, out + hlen) ||
 	    qp_ecb_mask(k.hp, out + pn_at + 4, mask))
 		pkt_fail("qp_seal: libcrypto failed");
