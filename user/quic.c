@@ -435,6 +435,22 @@ static int varints(const __u8 *p, size_t n, size_t *pos, int count)
 	return 0;
 }
 
+/* PADDING: the zeros from pos on skipped, a word at a time (an Initial is
+ * mostly padding). */
+static size_t zeros_skip(const __u8 *p, size_t pos, size_t n)
+{
+	__u64 w;
+
+	for (; pos + 8 <= n; pos += 8) {
+		memcpy(&w, p + pos, 8);
+		if (w)
+			break;
+	}
+	while (pos < n && !p[pos])
+		pos++;
+	return pos;
+}
+
 /* An ACK frame (type at *pos) skipped. */
 static int ack_skip(const __u8 *p, size_t n, size_t *pos)
 {
@@ -484,8 +500,7 @@ static int frame_next(const __u8 *p, size_t n, size_t *pos, __u64 *off, __u64 *l
 	*data = NULL;
 	switch (p[*pos]) {
 	case 0x00:
-		while (*pos < n && !p[*pos])
-			(*pos)++;
+		*pos = zeros_skip(p, *pos, n);
 		return 0;
 	case 0x01:
 		(*pos)++;
