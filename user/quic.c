@@ -812,7 +812,7 @@ static void initial_take(struct quic_tracker *t, const struct hs_endpoints *ep, 
 	struct quic_keys derived;
 	struct quic_conn *c;
 	struct quic_key key;
-	bool crypto;
+	bool crypto, closed = false;
 	long n;
 	__u64 hash;
 
@@ -829,10 +829,11 @@ static void initial_take(struct quic_tracker *t, const struct hs_endpoints *ep, 
 	}
 	if ((n = packet_open(t, k, c ? c->largest_pn : PN_NONE, d, h, p)) < 0)
 		return;
-	if (frames_check(t->plain, (size_t)n, &crypto, &out->closed)) {
+	if (frames_check(t->plain, (size_t)n, &crypto, &closed)) {
 		p->reason = QUIC_R_BAD_FRAME;
 		return;
 	}
+	out->closed |= closed;
 	p->reason = QUIC_R_OK;
 	if (!crypto && !c)
 		return;

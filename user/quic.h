@@ -112,7 +112,7 @@ struct quic_dgram {
 	__u32 hello_len;
 	const __u8 *record;
 	__u32 record_len;
-	bool  restarted;      /* its connection changed DCID on the way (a Retry) */
+	bool  restarted;      /* its connection changed DCID (a Retry) or version on the way */
 };
 
 struct quic_stats {
