@@ -117,6 +117,12 @@ struct quic_tracker {
 	unsigned int nbufs, nfree, victim;
 	__u64 timeout_ns, hold_ns, seed;
 	struct quic_stats st;
+	/* the keys derived last, for an Initial of no connection yet: the next
+	 * one coalesced after it (or sent again while the table is full) */
+	struct quic_keys last_keys;
+	__u32 last_version;
+	__u8 last_dcid[QUIC_CID_MAX];
+	__u8 last_dcid_len;             /* > QUIC_CID_MAX: none */
 	__u8 aad[QUIC_DGRAM_MAX];
 	__u8 plain[QUIC_DGRAM_MAX];
 	__u8 out[5 + QUIC_HELLO_MAX];
@@ -187,6 +193,7 @@ struct quic_tracker *quic_tracker_new(const struct quic_config *cfg)
 		errno = ENOMEM;
 		return NULL;
 	}
+	t->last_dcid_len = QUIC_CID_MAX + 1;
 	if (!(t->c = quic_crypto_new())) {
 		quic_tracker_free(t);
 		errno = ENOSYS;
@@ -716,15 +723,22 @@ static bool conn_keys_for(const struct quic_conn *c, const struct quic_packet *p
 	       !memcmp(c->dcid, p->dcid, p->dcid_len);
 }
 
-/* The keys p's DCID gives: the connection's, else derived into *k. */
+/* The keys of p's DCID: the connection's, the last derived, or derived now. */
 static const struct quic_keys *keys_for(struct quic_tracker *t, const struct quic_conn *c,
-					const struct quic_packet *p, struct quic_keys *k)
+					const struct quic_packet *p)
 {
 	if (conn_keys_for(c, p))
 		return &c->keys;
-	if (quic_initial_keys(t->c, p->version, p->dcid, p->dcid_len, false, k))
+	if (t->last_version == p->version && t->last_dcid_len == p->dcid_len &&
+	    !memcmp(t->last_dcid, p->dcid, p->dcid_len))
+		return &t->last_keys;
+	t->last_dcid_len = QUIC_CID_MAX + 1;
+	if (quic_initial_keys(t->c, p->version, p->dcid, p->dcid_len, false, &t->last_keys))
 		return NULL;
-	return k;
+	t->last_version = p->version;
+	t->last_dcid_len = p->dcid_len;
+	memcpy(t->last_dcid, p->dcid, p->dcid_len);
+	return &t->last_keys;
 }
 
 /* The connection takes the keys it was opened with. */
@@ -809,7 +823,6 @@ static void initial_take(struct quic_tracker *t, const struct hs_endpoints *ep, 
 			 struct quic_packet *p)
 {
 	const struct quic_keys *k;
-	struct quic_keys derived;
 	struct quic_conn *c;
 	struct quic_key key;
 	bool crypto, closed = false;
@@ -823,7 +836,7 @@ static void initial_take(struct quic_tracker *t, const struct hs_endpoints *ep, 
 		p->reason = c->state == C_DONE ? QUIC_R_AFTER_HELLO : QUIC_R_GIVEN_UP;
 		return;
 	}
-	if (!(k = keys_for(t, c, p, &derived))) {
+	if (!(k = keys_for(t, c, p))) {
 		p->reason = QUIC_R_DECRYPT_FAILED;
 		return;
 	}

@@ -609,6 +609,14 @@ static void coalesced(void **st)
 	n = dgram_join(dg, a, la, b, lb);
 	CHECK_INT("two Initials coalesced", "hello", 1, feed(&ep, dg, n, &d));
 	CHECK_INT("two Initials coalesced", "packets", 2, d.npkts);
+	/* a PING-only Initial, then the hello's: the keys derived once serve both */
+	ep = client();
+	la = qp_seal(&(struct qp_spec){ .scid_len = 5, .pad_to = 300 }, ping, 4, a, sizeof(a));
+	lb = qp_initial(&(struct qp_spec){ .scid_len = 5, .pn = 1, .pad_to = 900 }, rfc_hello,
+			&(struct qp_piece){ 0, rfc_hello_len }, 1, b, sizeof(b));
+	n = dgram_join(dg, a, la, b, lb);
+	CHECK_INT("a PING, then the hello, coalesced", "hello", 1, feed(&ep, dg, n, &d));
+	CHECK_STR("a PING, then the hello, coalesced", "first", "ok", quic_reason_name(d.pkt[0].reason));
 	/* a packet of other IDs after an Initial: ignored */
 	ep = client();
 	other.dcid = odcid;
