@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * libFuzzer: QUIC ClientHellos from client datagrams (user/quic.c). The
- * input is a list of records, each [flags][length, 2 bytes][bytes], all
- * fed in order into one small tracker (16 connections, 4 hello buffers,
- * so that it fills and evicts):
+ * input is a list of records, each [flags][port and length, 2 bytes]
+ * [bytes] (the length in the low 12 bits, one of 16 client ports in the top
+ * 4), all fed in order into one small tracker (8 connections, 2 hello
+ * buffers, so that it fills and evicts):
  *   flags & 0x80 clear: the bytes are a datagram, as they are;
  *   flags & 0x80 set:   the bytes are the frames of an Initial, sealed here
  *                       (tests/lib/quicpkt.h) and padded to 1,200 bytes:
@@ -11,8 +12,8 @@
  *                       8, 0 and 20 bytes), one of two SCIDs by 0x08; so
  *                       that the frame parser and the reassembly are
  *                       reached past the AEAD.
- * Both: the client is one of two by 0x10, the clock moves by 0x60 >> 5
- * times 400 ms. Checked: at most QUIC_DGRAM_PKTS packets, each within the
+ * Both: the client's address is one of two by 0x10, the clock moves by
+ * 0x60 >> 5 times 400 ms. Checked: at most QUIC_DGRAM_PKTS packets, each within the
  * datagram and with a reason; a hello only with a return of 1, a whole
  * ClientHello (type 1, its 3-byte length, at most QUIC_HELLO_MAX) and its
  * record; the table and the buffers within their bounds.
@@ -38,6 +39,7 @@ static void result_check(const struct quic_dgram *d, int got, size_t len, struct
 	unsigned int i;
 
 	FUZZ_CHECK(d->npkts <= QUIC_DGRAM_PKTS && d->reason < QUIC_R_MAX);
+	FUZZ_CHECK(strcmp(quic_reason_name(d->reason), "unknown"));
 	for (i = 0; i < d->npkts; i++) {
 		FUZZ_CHECK(d->pkt[i].reason < QUIC_R_MAX);
 		FUZZ_CHECK((size_t)d->pkt[i].off + d->pkt[i].len <= len);
@@ -77,10 +79,9 @@ static int sealed(__u8 flags, const __u8 *p, size_t n, __u64 pn, __u8 *out, int 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static __u8 pkt[70000];
-	struct quic_config cfg = { .conns = 16, .bufs = 4, .seed = 1 };
+	struct quic_config cfg = { .conns = 8, .bufs = 2, .seed = 1 };
 	struct quic_tracker *t = quic_tracker_new(&cfg);
-	struct hs_endpoints ep[2] = { { .family = 4, .sport = 5000, .dport = 443 },
-				      { .family = 6, .sport = 6000, .dport = 443 } };
+	struct hs_endpoints ep[2] = { { .family = 4, .dport = 443 }, { .family = 6, .dport = 443 } };
 	struct quic_dgram d;
 	__u64 now = 1000000000ULL, pn = 0;
 	size_t pos = 0;
@@ -90,23 +91,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ep[1].saddr[0] = 0x20;
 	while (pos + 3 <= size) {
 		__u8 flags = data[pos];
-		size_t n = (size_t)data[pos + 1] << 8 | data[pos + 2], len;
+		size_t n = (size_t)(data[pos + 1] & 0x0f) << 8 | data[pos + 2], len;
 		const __u8 *p = data + pos + 3;
+		struct hs_endpoints *e = &ep[(flags >> 4) & 1];
 		int got;
+
+		e->sport = (__u16)(5000 + (data[pos + 1] >> 4));
 
 		pos += 3;
 		n = n < size - pos ? n : size - pos;
 		pos += n;
 		now += ((flags >> 5) & 3) * 400000000ULL;
 		if (flags & SEALED) {
-			if (n > 60000)
-				continue;
 			len = (size_t)sealed(flags, p, n, pn++, pkt, sizeof(pkt));
 			p = pkt;
 		} else {
 			len = n;
 		}
-		got = quic_datagram(t, &ep[(flags >> 4) & 1], p, len, now, &d);
+		got = quic_datagram(t, e, p, len, now, &d);
 		result_check(&d, got, len, t);
 	}
 	quic_expire(t, now + 20000000000ULL, 16);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Seeds for fuzz_quic (tests/fuzz/fuzz.sh runs it; no root needed): inputs
- * in fuzz_quic's format (records [flags][length, 2 bytes][bytes]) that
- * reach every part of user/quic.c: the sample Initials of RFC 9001 and
+ * in fuzz_quic's format (records [flags][port and length, 2 bytes][bytes]) that
+ * reach every part of user/quic.c (each record of 4,095 bytes at most): the sample Initials of RFC 9001 and
  * RFC 9369 as they are, a Chromium-like hello of ~1.9 KB cut into shuffled
  * CRYPTO frames over two Initials (sealed here, and as frames fuzz_quic
  * seals), coalesced Initial and Handshake packets, a Retry's new DCID, and
@@ -26,8 +26,8 @@ struct seed {
 
 static void rec(struct seed *s, __u8 flags, const __u8 *p, int n)
 {
-	if (s->n + 3 + n > (int)sizeof(s->b))
-		pkt_fail("mkseeds_quic: a seed over %zu bytes", sizeof(s->b));
+	if (s->n + 3 + n > (int)sizeof(s->b) || n > 4095)
+		pkt_fail("mkseeds_quic: a seed over %zu bytes, or a record over 4,095", sizeof(s->b));
 	s->b[s->n++] = flags;
 	s->b[s->n++] = (__u8)(n >> 8);
 	s->b[s->n++] = (__u8)n;
