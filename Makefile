@@ -146,7 +146,8 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) Makefile |
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -Itests/lib $< $(FUZZ_OBJ) $(LDLIBS) -o $@
 
-tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds $(OUT)/examples/sockopt_server
+tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds $(OUT)/tests/mkseeds_quic \
+	$(OUT)/examples/sockopt_server
 
 # the examples, as an application would build them (the installed header)
 $(OUT)/examples/%: examples/%.c headers/hydrascope/sockopt.h Makefile

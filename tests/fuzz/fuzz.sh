@@ -26,6 +26,9 @@
 #   fuzz_config  dist/hydrascope.conf, with its allowlist lines uncommented,
 #                and the README's example
 #   fuzz_p0fdb   p0f's own database (/etc/p0f/p0f.fp) and its first part
+#   fuzz_quic    client datagrams and Initials' frames (tests/fuzz/mkseeds_quic.c:
+#                the RFC 9001 and RFC 9369 sample Initials, a Chromium-like hello
+#                split over two Initials, coalesced packets, a Retry, frames)
 #   fuzz_seen    tests/fuzz/seeds/fuzz_seen/ alone: seen history files
 #   fuzz_hllpg   tests/fuzz/seeds/fuzz_hllpg/ alone: sketches PostgreSQL's hll
 #                extension made (EMPTY, EXPLICIT, SPARSE, FULL)
@@ -100,6 +103,9 @@ make_seeds() {
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 3 ] && echo "# no seeds from the XDP program (it needs root)"
 	[ "$rc" = 0 ] || [ "$rc" = 3 ] || { echo "# mkseeds failed ($rc)"; return 1; }
+	if [ -d "$s/fuzz_quic" ]; then
+		"$OUT/tests/mkseeds_quic" "$s/fuzz_quic" || { echo "# mkseeds_quic failed"; return 1; }
+	fi
 	# configuration files
 	cp dist/hydrascope.conf "$s/fuzz_config/dist.conf"
 	sed -E 's/^;(\[allow|ja4 =|min_ips =|growth =)/\1/' dist/hydrascope.conf \
