@@ -3,7 +3,8 @@
  * Test packets, the one builder of every C test and benchmark: a
  * ClientHello builder (every list JA4 reads, and lies in any length field)
  * and an Ethernet frame builder (VLAN tags, ARP, IPv4 with options, IPv6
- * with extension headers, TCP with options and payload or UDP/ICMP,
+ * with extension headers, TCP with options and payload, UDP with a payload
+ * (a QUIC datagram) or an empty one, ICMP,
  * padding, cuts; checksums right). A bad fixture calls pkt_fail: cmocka's
  * fail_msg after check.h, else a message and exit(1).
  */
@@ -403,6 +404,10 @@ struct pspec {
 	int olen;
 	const __u8 *data;       /* payload bytes; NULL: letters a-z repeated */
 	int payload;            /* payload bytes after the TCP header */
+	/* UDP (proto NH_UDP): a datagram from sport to dport with the payload
+	 * above (otherwise an empty one from 5353 to 53) */
+	int udp;
+	int udp_len_adj;        /* added to the UDP length */
 	/* frame */
 	int pad;                /* bytes after the IP packet (Ethernet padding) */
 	int cut;                /* bytes cut off the end of the frame */
@@ -482,6 +487,21 @@ static inline int build_l4(const struct pspec *s, __u8 *p)
 {
 	int n, doff, i;
 
+	if (s->proto == NH_UDP && s->udp) {
+		memset(p, 0, 8);
+		put16(p, s->sport);
+		put16(p + 2, s->dport);
+		n = 8;
+		if (s->data && s->payload) {
+			memcpy(p + n, s->data, s->payload);
+			n += s->payload;
+		} else {
+			for (i = 0; i < s->payload; i++)
+				p[n++] = 'a' + i % 26;
+		}
+		put16(p + 4, n + s->udp_len_adj);
+		return n;
+	}
 	if (s->proto && s->proto != NH_TCP) {
 		/* 8 bytes is enough to look like UDP or an ICMP echo */
 		memset(p, 0, 8);
@@ -653,6 +673,11 @@ static inline void build(const struct pspec *s, struct frame *f)
 	sum += proto + l4len;
 	if (proto == NH_TCP)
 		put16(b + off + 16, csum_fold(csum_add(sum, b + off, l4len)));
+	if (proto == NH_UDP && s->udp) {
+		__u16 c = csum_fold(csum_add(sum, b + off, l4len));
+
+		put16(b + off + 6, c ? c : 0xffff);
+	}
 	off += l4len;
 	for (i = 0; i < s->pad; i++)
 		b[off++] = 0xee;
