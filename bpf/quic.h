@@ -35,6 +35,7 @@ enum { QT_INITIAL = 0, QT_0RTT = 1, QT_HANDSHAKE = 2, QT_RETRY = 3 };
 
 #define QH_LONG  0x80   /* header form: long */
 #define QH_FIXED 0x40   /* fixed bit: always set (RFC 9000, 17.2) */
+#define QH_FIXED_LEN 6  /* first byte, version, DCID length */
 
 /* Is port (host order) one of the QUIC ports set at load? */
 INLINE int is_quic_port(__u16 port)
@@ -125,24 +126,11 @@ INLINE int quic_cid(void *ctx, const int skb, __u32 off, __u32 end, __u32 len, _
 	return QLOAD(ctx, skb, off, cid, n) ? -1 : 0;
 }
 
-/*
- * The long header of the packet at q->off: form, fixed bit, version (1 or
- * 2), type, DCID length; the DCID for a Handshake (or dcid_in), the SCID
- * (QP_SCID) and where the next coalesced packet starts (QP_NEXT), as far as
- * the datagram holds them. 0, or the stats index of why not a packet we
- * read (a short header, another version, a DCID too long, cut short).
- */
-INLINE int quic_parse(void *ctx, const int skb, struct qpkt *q)
+/* A long header's first bytes (h: the first byte, the version, the DCID
+ * length) into q: form, fixed bit, version (1 or 2), type, DCID length. 0,
+ * or the stats index of why not a packet we read. */
+INLINE int quic_fixed(const __u8 *h, struct qpkt *q)
 {
-	__u8 h[8], v[8];
-	__u32 pos, n;
-	__u64 x;
-
-	q->next = 0;
-	q->scid_len = 0;
-	/* first byte, version, DCID length */
-	if (q->off + 7 > q->end || QLOAD(ctx, skb, q->off, h, 6))
-		return HS_ST_QUIC_MALFORMED;
 	if (!(h[0] & QH_LONG))
 		return HS_ST_QUIC_SHORT_HEADER;
 	if (!(h[0] & QH_FIXED))
@@ -154,7 +142,32 @@ INLINE int quic_parse(void *ctx, const int skb, struct qpkt *q)
 	q->dcid_len = h[5];
 	if (h[5] > HS_QUIC_CID_MAX)
 		return HS_ST_QUIC_BAD_DCID_LEN;
-	pos = q->off + 6;
+	return 0;
+}
+
+/*
+ * The long header of the packet at q->off (quic_fixed); the DCID for a
+ * Handshake (or dcid_in), the SCID (QP_SCID) and where the next coalesced
+ * packet starts (QP_NEXT), as far as the datagram holds them. 0, or the
+ * stats index of why not a packet we read (a short header, another
+ * version, a DCID too long, cut short).
+ */
+INLINE int quic_parse(void *ctx, const int skb, struct qpkt *q)
+{
+	__u8 h[8], v[8];
+	__u32 pos, n;
+	__u64 x;
+	int r;
+
+	q->next = 0;
+	q->scid_len = 0;
+	/* first byte, version, DCID length */
+	if (q->off + QH_FIXED_LEN + 1 > q->end || QLOAD(ctx, skb, q->off, h, QH_FIXED_LEN))
+		return HS_ST_QUIC_MALFORMED;
+	r = quic_fixed(h, q);
+	if (r)
+		return r;
+	pos = q->off + QH_FIXED_LEN;
 	if ((q->type == QT_HANDSHAKE || q->dcid_in) &&
 	    quic_cid(ctx, skb, pos, q->end, h[5], q->dcid))
 		return HS_ST_QUIC_MALFORMED;
@@ -308,8 +321,9 @@ __noinline int hs_quic_handshake(struct hs_quic_flow *f, const struct qpkt *q, _
 }
 
 /* An Initial datagram (len bytes at packet offset off) of ep, whose slot
- * is f (mine: ep's live flow), into the ring buffer, within the flow's
- * bound and the CPU's budget; what is past them counted. */
+ * is f (mine: ep's live flow, read at now; otherwise now is read here),
+ * into the ring buffer, within the flow's bound and the CPU's budget;
+ * what is past them counted. */
 INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_flow *f,
 		      int mine, const struct hs_endpoints *ep, __u32 off, __u32 len, __u64 now)
 {
@@ -322,10 +336,7 @@ INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_fl
 		st->c[HS_ST_QUIC_SHED_FLOW]++;
 		return;
 	}
-	if (!mine && quic_held(f, now)) {
-		st->c[HS_ST_QUIC_SHED_BUSY]++;
-		return;
-	}
+	/* the budget before the slot's age: a flood past it costs no clock */
 	a = bpf_map_lookup_elem(&quic_budget, &zero);
 	if (!a)
 		return;
@@ -336,6 +347,13 @@ INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_fl
 	if (a->used >= quic_budget_max) {
 		st->c[HS_ST_QUIC_SHED_BUDGET]++;
 		return;
+	}
+	if (!mine) {
+		now = now_ns();
+		if (quic_held(f, now)) {
+			st->c[HS_ST_QUIC_SHED_BUSY]++;
+			return;
+		}
 	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -393,13 +411,15 @@ INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_fl
  */
 __noinline int hs_quic(struct xdp_md *ctx, const struct tcp_at *at)
 {
+	void *end = (void *)(long)ctx->data_end;
 	struct hs_endpoints ep;
 	struct hs_quic_flow *f;
 	struct hs_stats *st;
 	struct qpkt q = {};
 	struct pkt p = {};
 	__u32 zero = 0, slot, off, len, i;
-	__u64 now;
+	const __u8 *h;
+	__u64 now = 0;
 	int r, mine, walk;
 
 	if (!at || pkt_at_l4(ctx, at, &p, sizeof(struct udphdr)))
@@ -416,21 +436,32 @@ __noinline int hs_quic(struct xdp_md *ctx, const struct tcp_at *at)
 	f = bpf_map_lookup_elem(&quic_flows, &slot);
 	if (!f)
 		return XDP_PASS;
-	now = now_ns();
-	mine = quic_ep_is(f, &ep) && quic_alive(f, now);
+	/* the clock only for the slot's own flow (a flood's new sources
+	 * never read it before the budget) */
+	mine = quic_ep_is(f, &ep) && quic_alive(f, now = now_ns());
 	if (enforce_mode == HS_ENF_DROP && mine && quic_dropping(f, now)) {
 		st->c[HS_ST_QUIC_DROPPED]++;
 		return XDP_DROP;
 	}
-	q.off = off;
-	q.end = off + len;
-	r = hs_quic_pkt(ctx, &q);
+	/* the first bytes straight from the packet (no helper call): most
+	 * datagrams are decided by them */
+	h = (const __u8 *)p.udp + sizeof(struct udphdr);
+	if (len < QH_FIXED_LEN + 1 || (void *)(h + QH_FIXED_LEN) > end) {
+		st->c[HS_ST_QUIC_MALFORMED]++;
+		return XDP_PASS;
+	}
+	r = quic_fixed(h, &q);
 	if (r) {
 		count_reason(st, r);
 		return XDP_PASS;
 	}
+	q.off = off;
+	q.end = off + len;
 	if (q.type == QT_HANDSHAKE) {
-		if (!hs_quic_handshake(mine ? f : NULL, &q, now))
+		r = hs_quic_pkt(ctx, &q);       /* its DCID */
+		if (r)
+			count_reason(st, r);
+		else if (!hs_quic_handshake(mine ? f : NULL, &q, now))
 			st->c[HS_ST_QUIC_NOT_INITIAL]++;
 		return XDP_PASS;
 	}
