@@ -52,11 +52,6 @@
 #define SPEC_JA4  "t13d1516h2_8daaf6152771_e5627efa2ab1"
 #define SPEC_JA4Q "q13d1516h2_8daaf6152771_e5627efa2ab1"
 
-#define QT_INITIAL   0
-#define QT_0RTT      1
-#define QT_HANDSHAKE 2
-#define QT_RETRY     3
-
 #define SEC_NS 1000000000ULL
 #define CLIENT4 "198.18.5.10"
 #define CLIENT6 "2001:db8:5::10"
@@ -283,28 +278,6 @@ static void check_deltas(const char *desc, const struct hs_stats *before,
 /* ------------------------------------------------------------------ */
 /* QUIC datagrams. */
 
-/* A long-header packet or a datagram of them; zero fields: the usual. */
-struct qspec {
-	__u32 version;          /* 0: 1 */
-	int vn;                 /* version 0 (version negotiation) instead */
-	int type;               /* QT_*, numbered as version 1's */
-	int b0;                 /* > 0: the first byte as it is */
-	int dcid_len;           /* -1: none; 0: 8 */
-	const __u8 *dcid;       /* NULL: 0xd0, 0xd1, ... */
-	int scid_len;           /* -1: none; 0: 8 */
-	const __u8 *scid;       /* NULL: 0x50, 0x51, ... */
-	int size;               /* the datagram's bytes (0: 1250), the packet padded */
-	int cut;                /* > 0: the datagram cut to this many bytes */
-	/* a Handshake coalesced after the first packet */
-	int hs_after;           /* its bytes (0: none) */
-	const __u8 *hs_dcid;    /* its DCID */
-	int hs_dcid_len;
-};
-
-static const __u8 DCID0[20] = { 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9,
-				0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xe1, 0xe2, 0xe3 };
-static const __u8 SCID0[20] = { 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59,
-				0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60, 0x61, 0x62, 0x63 };
 /* the server's chosen connection ID, and a guess at it */
 static const __u8 SRV_CID[8] = { 0x5e, 0x57, 0xc1, 0xd0, 0x01, 0x02, 0x03, 0x04 };
 static const __u8 BAD_CID[8] = { 0x5e, 0x57, 0xc1, 0xd0, 0x01, 0x02, 0x03, 0x05 };
@@ -314,53 +287,6 @@ static const __u8 SRV_CID20[20] = { 0x5e, 0x57, 0xc1, 0xd0, 1, 2, 3, 4, 5, 6, 7,
 				    11, 12, 13, 14, 15, 16 };
 static const __u8 BAD_CID20[20] = { 0x5e, 0x57, 0xc1, 0xd0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
 				    11, 12, 13, 14, 15, 17 };
-
-/* One long-header packet of size bytes at out: header, a 2-byte packet
- * number, payload bytes (a pattern). Returns its bytes. */
-static int quic_packet(__u32 version, int type, int b0, const __u8 *dcid, int dl,
-		       const __u8 *scid, int sl, int size, __u8 *out)
-{
-	int wire = version == HS_QUIC_V2 ? (type + 1) & 3 : type, n = 0, i, lenat;
-
-	out[n++] = b0 > 0 ? (__u8)b0 : (__u8)(0xc0 | wire << 4 | 0x01);
-	put32(out + n, version);
-	n += 4;
-	out[n++] = (__u8)(dl < 0 ? 0 : dl);
-	for (i = 0; i < dl; i++)
-		out[n++] = dcid[i % 20];
-	out[n++] = (__u8)(sl < 0 ? 0 : sl);
-	for (i = 0; i < sl; i++)
-		out[n++] = scid[i % 20];
-	if (type == QT_INITIAL)
-		out[n++] = 0;           /* no token */
-	lenat = n;
-	n += 2;
-	if (type != QT_RETRY)
-		put16(out + lenat, 0x4000 | (size - lenat - 2));
-	while (n < size) {
-		out[n] = (__u8)(0x30 + n);
-		n++;
-	}
-	return n;
-}
-
-/* The datagram of q; its bytes. */
-static int quic_dgram(const struct qspec *q, __u8 *out, int cap)
-{
-	__u32 v = q->vn ? 0 : q->version ? q->version : HS_QUIC_V1;
-	int size = q->size ? q->size : 1250, n;
-	int dl = q->dcid_len < 0 ? 0 : q->dcid_len ? q->dcid_len : 8;
-	int sl = q->scid_len < 0 ? 0 : q->scid_len ? q->scid_len : 8;
-
-	if (size > cap)
-		fail_msg("a datagram of %d bytes: the buffer holds %d", size, cap);
-	n = quic_packet(v, q->type, q->b0, q->dcid ? q->dcid : DCID0, dl,
-			q->scid ? q->scid : SCID0, sl, size - q->hs_after, out);
-	if (q->hs_after)
-		n += quic_packet(v, QT_HANDSHAKE, 0, q->hs_dcid, q->hs_dcid_len, SCID0, 8,
-				 q->hs_after, out + n);
-	return q->cut > 0 && q->cut < n ? q->cut : n;
-}
 
 /* Where a datagram goes: client and server sides. */
 struct path {
