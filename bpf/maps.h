@@ -213,10 +213,13 @@ struct {
 } quic_budget SEC(".maps");
 
 /* A QUIC ClientHello from userspace, as one TLS record at the start of
- * buf, for the hs_quic_hello program (one caller at a time). */
+ * buf, for the hs_quic_hello program (one caller at a time): written
+ * through mmap (only the record's bytes; the program sets the rest) or
+ * bpf_map_update_elem. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct hs_reasm);
 } quic_hello SEC(".maps");
