@@ -619,7 +619,8 @@ static void check_tls(struct fuzz *z)
 		else if (h->flags & HS_TLSF_UNFP)
 			check_unfp(z, key, h);
 		else if (tls_ja4(h, ja4, sizeof(ja4), ja4r, sizeof(ja4r)) ||
-			 strlen(ja4) != 36 || ja4[0] != 't' || ja4[10] != '_' || ja4[23] != '_')
+			 strlen(ja4) != 36 || ja4[0] != (h->flags & HS_TLSF_QUIC ? 'q' : 't') ||
+			 ja4[10] != '_' || ja4[23] != '_')
 			bad(z, NULL, "tls_fps %#llx: JA4 '%s' is not of JA4's shape",
 			    (unsigned long long)key, ja4);
 		else if (!v.conns || v.first_ns > v.last_ns)
