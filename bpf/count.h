@@ -215,24 +215,21 @@ INLINE struct hs_pair *pair_entry(struct hs_stats *st, __u64 id, __u64 tcp_id, _
 
 /*
  * One more ClientHello of tls_fps entry fp (key id), from a validated
- * connection ep whose SYN had the ids tcp_id and stack_id (0: not seen):
- * the counts, samples, its pair, the sketches, novelty. Returns when the
- * source was first seen with the fingerprint (seen_source). A global
- * subprogram: the fingerprints (count_hello) and the unfingerprinted
- * (hs_count_unfp) share it, verified once.
+ * connection ep whose SYN had the ids tcp_id and stack_id (0: not seen),
+ * at ts: the counts, samples, its pair, the sketches, novelty. Returns
+ * when the source was first seen with the fingerprint (seen_source).
  */
-__noinline __u64 hs_count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_id,
-			     const struct hs_endpoints *ep)
+INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_id,
+		      const struct hs_endpoints *ep, __u64 ts)
 {
 	struct hs_stats *st;
 	struct hs_pair *pp;
 	__u32 zero = 0;
-	__u64 ts, n;
+	__u64 n;
 
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!fp || !ep || !st)
 		return 0;
-	ts = now_ns();
 	n = __sync_fetch_and_add(&fp->conns, 1);
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
@@ -253,6 +250,24 @@ __noinline __u64 hs_count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64
 	if (stack_id)
 		hll_add(fp->hll_tcp, hs_mix64(stack_id));
 	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
+}
+
+/* The same now (the XDP programs' clock), in a global subprogram: the
+ * fingerprints (count_hello) and the unfingerprinted (hs_count_unfp)
+ * share it, verified once. */
+__noinline __u64 hs_count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_id,
+			     const struct hs_endpoints *ep)
+{
+	return count_in(fp, id, tcp_id, stack_id, ep, now_ns());
+}
+
+/* The same for a QUIC ClientHello (the hs_quic_hello program), at ts (that
+ * program's clock: the coarse one is not a syscall program's helper): no
+ * TCP stack, so no pair and nothing in hll_tcp. */
+__noinline __u64 hs_quic_count_in(struct hs_tls_fp *fp, __u64 id, const struct hs_endpoints *ep,
+				  __u64 ts)
+{
+	return count_in(fp, id, 0, 0, ep, ts);
 }
 
 #define HS_SEED_UNFP 0x756e667072696e74ULL  /* "unfprint" */
@@ -343,11 +358,22 @@ INLINE void hello_lost(struct hs_stats *st, __u32 r, __u8 unvalidated, __u32 *lo
 		*lost = r;
 }
 
-/* Walk a complete record and count its fingerprint; the verdict for the
- * segment that completed it. */
+/*
+ * Walk a complete record and count its fingerprint; the verdict for the
+ * segment that completed it. quic (a constant): a QUIC ClientHello from
+ * userspace (the hs_quic_hello program, bpf/quic.h): HS_TLSF_QUIC in its
+ * lists and id, no TCP stack (tcp_id and stack_id 0: no pair, no stack in
+ * the sketch), no connection record (the conns map is of TCP sockets), and
+ * the program's own walk state and staging area, not the XDP program's
+ * per-CPU ones (a packet's softirq may use them on the same CPU meanwhile).
+ * idp (NULL: not asked): the fingerprint's tls_fps key, once walked. A
+ * QUIC hello not walked says why in *lost whether validated or not (its
+ * caller counts no population of it: the hs_quic_hello program answers
+ * userspace).
+ */
 INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		       const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
-		       __u32 segments, __u32 *lost)
+		       __u32 segments, __u32 *lost, __u64 *idp, const int quic)
 {
 	struct tls_walk *w;
 	struct hs_tls_fp *fp;
@@ -355,22 +381,28 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	__u64 id, ts, first = 0;   /* first: seen_source's; 0 looked up by enforcement */
 	int r, new = 0;
 
-	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
+	w = bpf_map_lookup_elem(quic ? (void *)&quic_walk : (void *)&tls_walk_scratch, &zero);
 	if (!w)
 		return XDP_PASS;
 	r = tls_walk(b, w);
 	if (r) {
 		hello_lost(st, (__u32)r, b->unvalidated, lost);
+		if (quic)
+			*lost = (__u32)r;       /* the reason, validated or not */
 		return XDP_PASS;
 	}
 	st->c[HS_ST_HELLOS]++;
+	if (quic) {
+		st->c[HS_ST_HELLO_QUIC]++;
+		w->h.flags |= HS_TLSF_QUIC;
+	}
 	if (segments > 1)
 		st->c[HS_ST_HELLO_MULTISEG]++;
 	count_reasm(st, b->flags);
 	if (w->h.flags & HS_TLSF_OVERFLOW)
 		st->c[HS_ST_HELLO_INEXACT]++;
 	id = HS_GEN_KEY(tls_id(w), cur_gen);
-	ts = now_ns();
+	ts = quic ? syscall_now_ns() : now_ns();
 	if (b->unvalidated) {
 		/* not counted: no entry, no sketch; an existing entry says how
 		 * many of its ClientHellos were left out (of the sample walked:
@@ -383,7 +415,9 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 
 	fp = bpf_map_lookup_elem(&tls_fps, &id);
 	if (!fp) {
-		struct hs_tls_fp *init = bpf_map_lookup_elem(&tls_fp_init, &zero);
+		struct hs_tls_fp *init =
+			bpf_map_lookup_elem(quic ? (void *)&quic_fp_init : (void *)&tls_fp_init,
+					    &zero);
 		long err;
 
 		if (!init)
@@ -403,14 +437,16 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 		if (!fp)
 			goto verdict;
 	}
-	first = hs_count_in(fp, id, tcp_id, stack_id, ep);
-	if (!bench_no_conns)
+	first = quic ? hs_quic_count_in(fp, id, ep, ts) : hs_count_in(fp, id, tcp_id, stack_id, ep);
+	if (!bench_no_conns && !quic)
 		hs_conn_record(ep, tcp_id, stack_id, id, ts);
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,
 			 ep, &w->h);
 verdict:
+	if (idp)
+		*idp = id;
 	return enforce_verdict(st, id, stack_id, ep, ts, first);
 }
 

@@ -29,6 +29,12 @@ const volatile __u8 bench_no_conns = 0;
  * to time PostgreSQL hll's beside it */
 const volatile __u8 bench_old_hash = 0;
 const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
+/* UDP ports whose client datagrams are QUIC (their Initials handed to
+ * userspace, bpf/quic.h); 0: unused */
+const volatile __u16 quic_ports[HS_QUIC_PORTS_MAX] = { 443 };
+/* QUIC Initials handed to userspace per CPU per window (the quic_budget
+ * map, renewed with sample_epoch): the rest are counted, never copied. */
+const volatile __u32 quic_budget_max = HS_QUIC_BUDGET;
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
 /* Unknown TCP fingerprint ids admitted per CPU per window (struct
@@ -71,6 +77,16 @@ INLINE __u64 now_ns(void)
 	if (clock_mode == HS_CLOCK_REPLAY)
 		return replay_now_ns;
 	return bpf_ktime_get_coarse_ns();
+}
+
+/* The same in a syscall program (hs_quic_hello), which may not read the
+ * coarse clock: the fine one (the same CLOCK_MONOTONIC, up to a tick
+ * ahead of the coarse one). */
+INLINE __u64 syscall_now_ns(void)
+{
+	if (clock_mode == HS_CLOCK_REPLAY)
+		return replay_now_ns;
+	return bpf_ktime_get_ns();
 }
 
 #endif /* HS_GLOBALS_H */

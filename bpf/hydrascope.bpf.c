@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * hydrascope XDP program: fingerprints client SYNs and TLS ClientHellos
- * into per-fingerprint counters and sketches. Fail-open: every path
- * returns XDP_PASS, except, with enforcement loaded in drop mode, the
- * segment that completes a ClientHello whose fingerprint is enforced.
+ * into per-fingerprint counters and sketches, and hands QUIC Initials to
+ * userspace, which hands their ClientHellos back (bpf/quic.h). Fail-open:
+ * every path returns XDP_PASS, except, with enforcement loaded in drop
+ * mode, the segment that completes a ClientHello whose fingerprint is
+ * enforced and the datagrams of a QUIC flow whose ClientHello was.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -18,6 +20,7 @@
 #include "count.h"       /* fingerprint entries, sketches, events */
 #include "reasm.h"       /* ClientHello reassembly: the TLS path */
 #include "conn.h"        /* connection records, the sockopt programs */
+#include "quic.h"        /* QUIC: Initials to userspace, validation, the hello back */
 
 /*
  * The subprograms for the packets that matter: a client SYN, a SYN-ACK in
@@ -107,6 +110,47 @@ __noinline int hs_data(struct xdp_md *ctx, const struct tcp_at *at)
 	return XDP_PASS;
 }
 
+/* Where the parse found a packet's headers, for a global subprogram. */
+INLINE void at_of(const struct pkt *p, void *data, struct tcp_at *at)
+{
+	at->l3_off = p->l3 - data;
+	at->tcp_off = (void *)p->tcp - data;
+	at->l4_len = p->l4_len;
+	at->ext_len = p->ip_ext_len;
+	at->src_lo = p->src_lo;
+	at->dst_lo = p->dst_lo;
+	at->family = p->family;
+}
+
+/* A UDP datagram (see handle): to a QUIC port, to hs_quic, but for a
+ * short header (1-RTT: most of a QUIC connection's datagrams), which stops
+ * here unless flows may be dropped; from a QUIC port in replay, the
+ * capture's server (its connection ID, as the egress program reads it
+ * live); any other, a counter. Its verdict. */
+INLINE int udp_datagram(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p, void *data,
+			void *end)
+{
+	const __u8 *pl = (const __u8 *)(p->udp + 1);
+	struct tcp_at at;
+
+	if (!is_quic_port(bpf_ntohs(p->udp->dest))) {
+		if (clock_mode == HS_CLOCK_REPLAY && is_quic_port(bpf_ntohs(p->udp->source))) {
+			at_of(p, data, &at);
+			hs_quic_server(ctx, &at);
+		} else {
+			st->c[HS_ST_NON_TCP]++;
+		}
+		return XDP_PASS;
+	}
+	if (enforce_mode != HS_ENF_DROP && p->l4_len > sizeof(struct udphdr) &&
+	    (void *)(pl + 1) <= end && !(pl[0] & QH_LONG)) {
+		st->c[HS_ST_QUIC_SHORT_HEADER]++;
+		return XDP_PASS;
+	}
+	at_of(p, data, &at);
+	return hs_quic(ctx, &at) == XDP_DROP ? XDP_DROP : XDP_PASS;
+}
+
 /* Every packet, live or replayed: its verdict. */
 INLINE int handle(struct xdp_md *ctx)
 {
@@ -127,18 +171,14 @@ INLINE int handle(struct xdp_md *ctx)
 	st->c[HS_ST_PACKETS]++;
 
 	r = parse_packet(data, end, &p, ctx);
+	if (r == PARSE_UDP)
+		return udp_datagram(ctx, st, &p, data, end);
 	if (r) {
 		count_reason(st, r);
 		return XDP_PASS;
 	}
 	flags = ((__u8 *)p.tcp)[TCP_FLAGS_OFF];
-	at.l3_off = p.l3 - data;
-	at.tcp_off = (void *)p.tcp - data;
-	at.l4_len = p.l4_len;
-	at.ext_len = p.ip_ext_len;
-	at.src_lo = p.src_lo;
-	at.dst_lo = p.dst_lo;
-	at.family = p.family;
+	at_of(&p, data, &at);
 	if (TCP_IS_SYN(flags)) {                /* a client SYN */
 		if (flags & (TH_FIN | TH_RST)) {        /* as p0f, ignore */
 			st->c[HS_ST_SYN_BAD_FLAGS]++;
@@ -247,9 +287,12 @@ int hs_replay(struct xdp_md *ctx)
 
 /*
  * Egress (tc, clsact): the server's SYN-ACKs, so that a ClientHello counts
- * only if its client acknowledged one (see hello_unvalidated). Never
- * changes a packet or its fate: TC_ACT_UNSPEC lets the next filter and
- * the default action decide, as if this one were not there.
+ * only if its client acknowledged one (see hello_unvalidated), and the
+ * connection IDs its QUIC Initials and Handshakes choose, so that a QUIC
+ * ClientHello counts only if its client's Handshake carried one (see
+ * hs_quic_handshake). Never changes a packet or its fate: TC_ACT_UNSPEC lets
+ * the next filter and the default action decide, as if this one were not
+ * there.
  */
 SEC("tc")
 int hs_egress(struct __sk_buff *skb)
@@ -257,10 +300,13 @@ int hs_egress(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	struct pkt p = {};
+	int r = parse_packet(data, end, &p, NULL);
 
-	if (parse_packet(data, end, &p, NULL) == 0 &&
-	    TCP_IS_SYNACK(((__u8 *)p.tcp)[TCP_FLAGS_OFF]))
+	if (r == 0 && TCP_IS_SYNACK(((__u8 *)p.tcp)[TCP_FLAGS_OFF]))
 		record_synack(&p);
+	else if (r == PARSE_UDP && is_quic_port(bpf_ntohs(p.udp->source)))
+		quic_server(skb, 1, &p, (__u32)((void *)(p.udp + 1) - data),
+			    p.l4_len - sizeof(struct udphdr));
 	return TC_ACT_UNSPEC;
 }
 
@@ -287,6 +333,15 @@ SEC("syscall")
 int hs_tag(struct hs_tag_req *req)
 {
 	return hs_tag_run(req);
+}
+
+/* A QUIC ClientHello from userspace (it decrypted the Initials the XDP
+ * program handed it), run by BPF_PROG_RUN with a struct hs_quic_req: walked
+ * and counted as a TCP one is (see hs_quic_hello_run). */
+SEC("syscall")
+int hs_quic_hello(struct hs_quic_req *req)
+{
+	return hs_quic_hello_run(req);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

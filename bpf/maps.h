@@ -145,7 +145,6 @@ struct {
 	__type(value, struct hs_enforce);
 } enforce SEC(".maps");
 
-/* Raw features of first-seen fingerprints (every SYN in replay). */
 /* Sources and networks seen with each TLS fingerprint, and sources seen
  * with the site, within the history (struct hs_seen_key): the exact
  * record novelty is counted and scoped enforcement is decided from. An
@@ -195,6 +194,55 @@ struct {
 	__type(value, struct hs_acct);
 } acct_init SEC(".maps");
 
+/* QUIC flows by slot (struct hs_quic_flow): the Initials handed, the
+ * server's connection ID, validated, dropped. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HS_QUIC_FLOWS_MAX);
+	__type(key, __u32);
+	__type(value, struct hs_quic_flow);
+} quic_flows SEC(".maps");
+
+/* Per-CPU budget of QUIC Initials handed to userspace in the window
+ * (struct hs_admit, gen: sample_epoch). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_admit);
+} quic_budget SEC(".maps");
+
+/* A QUIC ClientHello from userspace, as one TLS record at the start of
+ * buf, for the hs_quic_hello program (one caller at a time): written
+ * through mmap (only the record's bytes; the program sets the rest) or
+ * bpf_map_update_elem. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct hs_reasm);
+} quic_hello SEC(".maps");
+
+/* The hs_quic_hello program's walk state and staging area for a new
+ * tls_fps entry: its own, not the XDP program's per-CPU ones, which a
+ * packet's softirq may use while it runs on the same CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tls_walk);
+} quic_walk SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_tls_fp);
+} quic_fp_init SEC(".maps");
+
+/* Ring buffer: raw features of first-seen fingerprints (every SYN and
+ * hello in replay), QUIC Initials and validations. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, HS_EVENTS_BYTES);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Packet parsing for the XDP program: Ethernet, up to HS_VLAN_MAX VLAN tags,
- * IPv4 with options, IPv6 with a bounded extension-header chain, TCP.
- * Each step checks its header against data_end before reading it and
- * returns 0 or the stats index that says why it stopped.
+ * IPv4 with options, IPv6 with a bounded extension-header chain, TCP, and
+ * UDP for QUIC (bpf/quic.h). Each step checks its header against data_end
+ * before reading it and returns 0 or the stats index that says why it
+ * stopped (PARSE_UDP: a UDP datagram, not an index).
  */
 #ifndef HS_PARSING_H
 #define HS_PARSING_H
@@ -13,6 +14,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 
 #include "hydrascope.h"
@@ -30,10 +32,19 @@ struct vlan_hdr {
 	__be16 encap_proto;
 };
 
+/* parse_packet's answer for a UDP datagram (p->udp set): past every stats
+ * index (count_reason ignores it). */
+#define PARSE_UDP 0x100
+
 /* What the parse found, for the SYN path. Pointers point into the packet. */
 struct pkt {
 	void *l3;               /* IPv4 or IPv6 header */
-	struct tcphdr *tcp;
+	union {
+		struct tcphdr *tcp;
+		/* PARSE_UDP: its ports where a TCP header has them, so that
+		 * endpoints() and the slot hashes read either */
+		struct udphdr *udp;
+	};
 	__u32 l4_len;           /* TCP header + payload, per the IP length fields */
 	__u16 ip_ext_len;       /* IPv4 option bytes or IPv6 extension bytes */
 	__u32 src_lo;           /* the source address (IPv4), its last word (IPv6) */
@@ -82,10 +93,11 @@ INLINE int parse_ipv4(void **pos, void *end, struct pkt *p)
 	/* The IP length decides where the packet ends (Ethernet pads short frames). */
 	if (tot < hlen || (void *)iph + tot > end)
 		return HS_ST_ERR_IP4;
-	if (iph->protocol != IPPROTO_TCP)
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return HS_ST_NON_TCP;
+	/* a UDP fragment is not QUIC we read: not TCP, as it always was */
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return HS_ST_FRAGMENT;
+		return iph->protocol == IPPROTO_UDP ? HS_ST_NON_TCP : HS_ST_FRAGMENT;
 	p->l3 = iph;
 	p->family = 4;
 	p->src_lo = iph->saddr;
@@ -93,7 +105,7 @@ INLINE int parse_ipv4(void **pos, void *end, struct pkt *p)
 	p->ip_ext_len = hlen - sizeof(*iph);
 	p->l4_len = tot - hlen;
 	*pos = (void *)iph + hlen;
-	return 0;
+	return iph->protocol == IPPROTO_UDP ? PARSE_UDP : 0;
 }
 
 struct ipv6_opt_hdr_min {
@@ -193,7 +205,7 @@ INLINE int parse_ipv6(void **pos, void *data, void *end, struct pkt *p, struct x
 		if (r)
 			return r;
 	}
-	if (c.nh != IPPROTO_TCP)
+	if (c.nh != IPPROTO_TCP && c.nh != IPPROTO_UDP)
 		return HS_ST_NON_TCP;
 	p->l3 = ip6;
 	p->family = 6;
@@ -202,7 +214,7 @@ INLINE int parse_ipv6(void **pos, void *data, void *end, struct pkt *p, struct x
 	p->ip_ext_len = c.ext;
 	p->l4_len = plen - c.ext;
 	*pos = data + (c.off & PKT_OFF_MASK);
-	return 0;
+	return c.nh == IPPROTO_UDP ? PARSE_UDP : 0;
 }
 
 /* TCP header: fixed part in the packet, data offset within the IP length. */
@@ -218,8 +230,25 @@ INLINE int parse_tcp(void *pos, void *end, struct pkt *p)
 	return 0;
 }
 
-/* Parse down to TCP. 0 on success, else the stats index to count. xdp:
- * as for parse_ipv6. */
+/* UDP header: in the packet, its length within the IP length; l4_len
+ * becomes the UDP length (header + datagram). */
+INLINE int parse_udp(void *pos, void *end, struct pkt *p)
+{
+	struct udphdr *udp = pos;
+	__u32 len;
+
+	if ((void *)(udp + 1) > end)
+		return HS_ST_ERR_UDP;
+	len = bpf_ntohs(udp->len);
+	if (len < sizeof(*udp) || len > p->l4_len)
+		return HS_ST_ERR_UDP;
+	p->udp = udp;
+	p->l4_len = len;
+	return PARSE_UDP;
+}
+
+/* Parse down to TCP. 0 on success, PARSE_UDP for a UDP datagram (p->udp),
+ * else the stats index to count. xdp: as for parse_ipv6. */
 INLINE int parse_packet(void *data, void *end, struct pkt *p, struct xdp_md *xdp)
 {
 	void *pos = data;
@@ -235,17 +264,19 @@ INLINE int parse_packet(void *data, void *end, struct pkt *p, struct xdp_md *xdp
 		r = parse_ipv6(&pos, data, end, p, xdp);
 	else
 		return HS_ST_NON_IP;
+	if (r == PARSE_UDP)
+		return parse_udp(pos, end, p);
 	if (r)
 		return r;
 	return parse_tcp(pos, end, p);
 }
 
-/* Where the parse found the headers of a TCP packet, as offsets from
- * ctx->data, and what the subprograms of the entry file (hs_syn, hs_synack,
- * hs_data) need of it. */
+/* Where the parse found the headers of a TCP packet (or a UDP datagram),
+ * as offsets from ctx->data, and what the subprograms of the entry file
+ * (hs_syn, hs_synack, hs_data, hs_quic) need of it. */
 struct tcp_at {
 	__u32 l3_off;
-	__u32 tcp_off;
+	__u32 tcp_off;          /* the TCP (or UDP) header */
 	__u32 l4_len;
 	__u32 ext_len;
 	__u32 src_lo;           /* as in struct pkt */
@@ -258,16 +289,17 @@ struct tcp_at {
 /*
  * The packet headers again, in a global subprogram: packet pointers cannot
  * cross into one, so they are found from their offsets, each checked
- * against the end of the packet. 0, or -1 if they do not fit.
+ * against the end of the packet (l4: the bytes of the layer 4 header,
+ * a constant). 0, or -1 if they do not fit.
  */
-INLINE int pkt_at(struct xdp_md *ctx, const struct tcp_at *at, struct pkt *p)
+INLINE int pkt_at_l4(struct xdp_md *ctx, const struct tcp_at *at, struct pkt *p, const __u32 l4)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	/* bounded well below 64 KiB: the verifier only trusts such offsets */
 	struct tcphdr *t = data + (at->tcp_off & PKT_OFF_MASK);
 
-	if ((void *)(t + 1) > end)
+	if ((void *)t + l4 > end)
 		return -1;
 	/* keep the compiler from recomputing the pointer without the check */
 	asm volatile("" : "+r"(t));
@@ -294,6 +326,12 @@ INLINE int pkt_at(struct xdp_md *ctx, const struct tcp_at *at, struct pkt *p)
 	p->src_lo = at->src_lo;
 	p->dst_lo = at->dst_lo;
 	return 0;
+}
+
+/* A TCP packet's headers (its whole fixed TCP header in the packet). */
+INLINE int pkt_at(struct xdp_md *ctx, const struct tcp_at *at, struct pkt *p)
+{
+	return pkt_at_l4(ctx, at, p, sizeof(struct tcphdr));
 }
 
 #endif /* HS_PARSING_H */

@@ -761,7 +761,8 @@ __noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, struct seg
 
 	if (!st || !r || !sg)
 		return XDP_PASS;
-	verdict = count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments, &sg->lost);
+	verdict = count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments, &sg->lost,
+			      NULL, 0);
 	collect_end(st, sg, r, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
 	if (kept)
 		bpf_map_delete_elem(&reasm, &sg->ep);

@@ -305,7 +305,8 @@ done:
 	return 0;
 }
 
-/* The TLS fingerprint id of a walked ClientHello. */
+/* The TLS fingerprint id of a walked ClientHello (HS_TLSF_QUIC in it: a
+ * QUIC hello's id is not the same lists' over TCP). */
 INLINE __u64 tls_id(const struct tls_walk *w)
 {
 	__u64 v[4];
@@ -314,7 +315,7 @@ INLINE __u64 tls_id(const struct tls_walk *w)
 	v[1] = w->sum_exts;
 	v[2] = w->seq_sigalgs;
 	v[3] = (__u64)(w->h.max_version ? w->h.max_version : w->h.legacy_version) |
-	       ((__u64)(w->h.flags & (HS_TLSF_SNI | HS_TLSF_ALPN)) << 16) |
+	       ((__u64)(w->h.flags & (HS_TLSF_SNI | HS_TLSF_ALPN | HS_TLSF_QUIC)) << 16) |
 	       ((__u64)w->h.alpn[0] << 24) | ((__u64)w->h.alpn_last << 32) |
 	       ((__u64)w->h.n_ciphers << 40) | ((__u64)w->h.n_exts << 48);
 	return hs_hash_words(v, 4, HS_SEED_TLS);

@@ -86,6 +86,16 @@ HS_INLINE __u32 hs_flow_slot(__u32 a, __u32 b, __u32 ports, __u32 nslots)
 	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (nslots - 1);
 }
 
+/* Slot of a QUIC flow in the quic_flows array (nslots, a power of two):
+ * the client address's last word (network order, as read) and the UDP
+ * header's first word as the client's datagram has it (source port, then
+ * destination port, network order); the server address is not in it. */
+#define HS_QUIC_SLOT_SALT 0x71756963u  /* "quic" */
+HS_INLINE __u32 hs_quic_slot(__u32 client_lo, __u32 ports, __u32 nslots)
+{
+	return hs_flow_slot(client_lo, HS_QUIC_SLOT_SALT, ports, nslots);
+}
+
 /* The pairs map's id of a TLS fingerprint id (generation bit ignored) over
  * a TCP stack id; the map key is HS_GEN_KEY of it. */
 HS_INLINE __u64 hs_pair_id(__u64 tls_id, __u64 stack_id)

@@ -15,8 +15,10 @@
  * their values mean (10: the sketches' registers and address hash became
  * PostgreSQL hll's; 11: hs_reasm reassembles records and reordered
  * segments, tls_fps holds the unfingerprinted populations (HS_TLSF_UNFP),
- * the unvalidated sample's map). */
-#define HS_LAYOUT_VERSION 11
+ * the unvalidated sample's map; 12: QUIC: the quic_flows slots and the
+ * quic_budget, quic_hello maps, the QUIC events, HS_TLSF_QUIC in the
+ * hellos and their ids, the QUIC counters appended to the stats array). */
+#define HS_LAYOUT_VERSION 12
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -76,6 +78,34 @@
 #define HS_UNVAL_SAMPLE 256     /* unvalidated ClientHellos walked per CPU per window */
 #endif
 #define HS_EVENTS_BYTES (1024 * 1024)
+
+/* QUIC (issue 18): client Initials handed to userspace, which decrypts
+ * them and hands the ClientHello back (the hs_quic_hello program). */
+#define HS_QUIC_PORTS_MAX 8
+#ifndef HS_QUIC_FLOWS_MAX
+#define HS_QUIC_FLOWS_MAX 16384 /* QUIC flow slots (a power of two) */
+#endif
+#ifndef HS_QUIC_INITIALS_MAX
+#define HS_QUIC_INITIALS_MAX 4  /* client Initials of a flow handed to userspace */
+#endif
+#ifndef HS_QUIC_BUDGET
+#define HS_QUIC_BUDGET 4096     /* Initials handed to userspace per CPU per window */
+#endif
+#define HS_QUIC_DGRAM_MAX 1500  /* bytes of a datagram an Initial's event carries */
+#define HS_QUIC_DGRAM_MIN 1200  /* a client's Initial datagram is padded to this
+				 * (RFC 9000, 14.1): smaller ones are not handed */
+#define HS_QUIC_CID_MAX 20      /* longest connection ID (RFC 9000, 17.2) */
+#define HS_QUIC_SCID_MIN 4      /* shortest server connection ID that validates: a
+				 * shorter one is too easy to guess */
+#define HS_QUIC_COALESCED 4     /* packets of a client datagram looked at for a
+				 * Handshake (coalesced after its Initial) */
+#define HS_QUIC_FLOW_NS (10ULL * 1000000000ULL)  /* a flow's lifetime: an Initial of
+				 * the same client address and port later starts anew;
+				 * a validated flow keeps its slot this long */
+#define HS_QUIC_DROP_NS (60ULL * 1000000000ULL)  /* enforcement: a flow's datagrams
+				 * are dropped this long after its verdict */
+#define HS_QUIC_V1 0x00000001u  /* RFC 9000 */
+#define HS_QUIC_V2 0x6b3343cfu  /* RFC 9369 */
 
 /* ---- TCP SYN signature ---- */
 
@@ -197,6 +227,11 @@ enum hs_event_type {
 	HS_EV_TLS_UNFP = 5,                  /* a ClientHello not fingerprinted: the first of
 					      * its population in a window (every one in
 					      * replay); struct hs_unfp_event */
+	HS_EV_QUIC_INITIAL = 6,              /* a client's Initial datagram, for userspace to
+					      * decrypt; struct hs_quic_event */
+	HS_EV_QUIC_VALID = 7,                /* a QUIC flow validated: its client's Handshake
+					      * carried the server's connection ID; struct
+					      * hs_quic_valid_event */
 };
 
 struct hs_event {
@@ -342,7 +377,43 @@ enum hs_check {
 	/* ClientHellos fingerprinted with a list longer than kept (HS_TLSF_OVERFLOW): their JA4 is inexact */ \
 	X(HELLO_INEXACT, "hellos_inexact", "tls_hellos_inexact_total", NULL, NULL) \
 	/* unvalidated ClientHellos walked: the window's per-CPU sample (the others are counted by reason, never walked) */ \
-	X(HELLO_UNVAL_SAMPLED, "hellos_unvalidated_sampled", "tls_hellos_unvalidated_sampled_total", NULL, NULL)
+	X(HELLO_UNVAL_SAMPLED, "hellos_unvalidated_sampled", "tls_hellos_unvalidated_sampled_total", NULL, NULL) \
+	/* truncated UDP header, or its length past the IP packet's */ \
+	X(ERR_UDP, "err_udp", "parse_errors_total", "layer", "udp") \
+	/* client Initials handed to userspace (ring buffer) */ \
+	X(QUIC_INITIALS, "quic_initials", "quic_initials_total", NULL, NULL) \
+	/* client Initials not handed: their flow had HS_QUIC_INITIALS_MAX */ \
+	X(QUIC_SHED_FLOW, "quic_initials_shed_flow", "quic_initials_shed_total", "reason", "flow_max") \
+	/* ... the CPU's budget of the window was spent (a flood) */ \
+	X(QUIC_SHED_BUDGET, "quic_initials_shed_budget", "quic_initials_shed_total", "reason", "budget") \
+	/* ... their flow slot was held by another flow in progress */ \
+	X(QUIC_SHED_BUSY, "quic_initials_shed_busy", "quic_initials_shed_total", "reason", "flow_busy") \
+	/* datagrams to a QUIC port with a short header (1-RTT) */ \
+	X(QUIC_SHORT_HEADER, "quic_short_header", "quic_datagrams_ignored_total", "reason", "short_header") \
+	/* ... a long header of a version other than 1 and 2 */ \
+	X(QUIC_BAD_VERSION, "quic_bad_version", "quic_datagrams_ignored_total", "reason", "bad_version") \
+	/* ... a Destination Connection ID over 20 bytes */ \
+	X(QUIC_BAD_DCID_LEN, "quic_bad_dcid_len", "quic_datagrams_ignored_total", "reason", "bad_dcid_len") \
+	/* ... an Initial in a datagram under 1,200 bytes */ \
+	X(QUIC_SMALL, "quic_small_datagram", "quic_datagrams_ignored_total", "reason", "small_datagram") \
+	/* ... a long header cut short, its fixed bit clear, a length past the datagram */ \
+	X(QUIC_MALFORMED, "quic_malformed", "quic_datagrams_ignored_total", "reason", "malformed") \
+	/* ... a long header but no Initial (0-RTT, a Handshake that validates nothing) */ \
+	X(QUIC_NOT_INITIAL, "quic_not_initial", "quic_datagrams_ignored_total", "reason", "not_initial") \
+	/* client Handshakes whose DCID is not the connection ID the server chose (spoofed) */ \
+	X(QUIC_HS_MISMATCH, "quic_handshake_mismatch", "quic_handshakes_mismatched_total", NULL, NULL) \
+	/* QUIC flows validated: the client's Handshake carried the server's connection ID */ \
+	X(QUIC_VALIDATED, "quic_flows_validated", "quic_flows_validated_total", NULL, NULL) \
+	/* server connection IDs recorded (egress; the capture's in replay) */ \
+	X(QUIC_SERVER_CIDS, "quic_server_cids", "quic_server_cids_total", NULL, NULL) \
+	/* ... not recorded: shorter than HS_QUIC_SCID_MIN bytes */ \
+	X(QUIC_SCID_SHORT, "quic_server_cid_short", "quic_server_cids_short_total", NULL, NULL) \
+	/* datagrams of QUIC flows dropped by enforcement (drop mode) */ \
+	X(QUIC_DROPPED, "quic_datagrams_dropped", "quic_datagrams_dropped_total", NULL, NULL) \
+	/* QUIC ClientHellos walked (userspace decrypted them; also in hellos) */ \
+	X(HELLO_QUIC, "hellos_quic", "tls_hellos_quic_total", NULL, NULL) \
+	/* QUIC ClientHellos of flows not validated: not counted */ \
+	X(HELLO_QUIC_UNVAL, "hellos_quic_unvalidated", "tls_hellos_unvalidated_total", "reason", "quic_unvalidated")
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {
@@ -374,6 +445,9 @@ enum hs_tls_flag {
 	 * whose ClientHello could not be fingerprinted, for the reason in
 	 * unfp_reason (a pseudo-fingerprint, "unfingerprinted:REASON") */
 	HS_TLSF_UNFP     = 1u << 3,
+	/* from a QUIC Initial (JA4's 'q'): part of the fingerprint id, so the
+	 * same lists over TCP and over QUIC are two fingerprints */
+	HS_TLSF_QUIC     = 1u << 4,
 };
 
 /*
@@ -565,6 +639,95 @@ struct hs_unfp_event {
 	__u64 fp_id;
 	__u64 tcp_id;                        /* its SYN's TCP fingerprint id */
 	struct hs_endpoints ep;
+};
+
+/* ---- QUIC ---- */
+
+/* What a QUIC flow slot has seen (struct hs_quic_flow's flags). */
+enum hs_quic_flow_flag {
+	HS_QF_SCID  = 1u << 0,  /* the server's connection ID recorded (scid) */
+	HS_QF_VALID = 1u << 1,  /* a client Handshake carried it: validated */
+	HS_QF_DROP  = 1u << 2,  /* enforcement (drop mode): its datagrams dropped until
+				 * HS_QUIC_DROP_NS after drop_ns */
+};
+
+/*
+ * A slot of the quic_flows array, indexed by a hash of the client's
+ * address and port and the server's port (hs_quic_slot): no allocation per
+ * Initial. A flow takes its slot with its first Initial handed to
+ * userspace, unless another flow holds it (younger than HS_FLOW_HOLD_NS,
+ * or validated and younger than HS_QUIC_FLOW_NS, or dropped).
+ */
+struct hs_quic_flow {
+	struct hs_endpoints ep;              /* the client's first Initial's; a packet is
+					      * the flow's when saddr, sport, dport and
+					      * family match (the server address is not
+					      * compared) */
+	__u64 first_ns;                      /* program clock at its first Initial; 0: free */
+	__u64 drop_ns;                       /* with HS_QF_DROP: the verdict's time */
+	__u8  scid[24];                      /* the server's connection ID (its long
+					      * headers' SCID), zero-padded */
+	__u8  scid_len;
+	__u8  initials;                      /* Initials handed to userspace */
+	__u8  flags;                         /* enum hs_quic_flow_flag */
+	__u8  pad[5];
+};
+
+/* A client's Initial datagram, for userspace to decrypt: its first
+ * HS_QUIC_DGRAM_MAX bytes (the UDP payload, coalesced packets and padding
+ * included). */
+struct hs_quic_event {
+	__u32 type;                          /* HS_EV_QUIC_INITIAL */
+	__u32 len;                           /* the datagram's bytes (UDP payload) */
+	__u64 ts_ns;                         /* program clock */
+	struct hs_endpoints ep;              /* client -> server */
+	__u32 copied;                        /* bytes of data: min(len, HS_QUIC_DGRAM_MAX) */
+	__u8  initial;                       /* which of its flow's Initials handed (1..) */
+	__u8  flow_flags;                    /* its flow's (enum hs_quic_flow_flag) */
+	__u8  pad[2];
+	__u8  data[HS_QUIC_DGRAM_MAX];
+	__u8  pad2[4];
+};
+
+/* A QUIC flow validated: the ClientHello userspace takes from its Initials
+ * counts (hs_quic_req.validated). */
+struct hs_quic_valid_event {
+	__u32 type;                          /* HS_EV_QUIC_VALID */
+	__u32 initials;                      /* Initials of the flow handed to userspace */
+	__u64 ts_ns;
+	struct hs_endpoints ep;              /* as in the flow's Initial events */
+};
+
+/*
+ * The hs_quic_hello program's context (BPF_PROG_RUN, ctx_in), in and out:
+ * userspace has written a QUIC ClientHello as one TLS record (16 03 01,
+ * the 2-byte length, the handshake message) at the start of buf of the
+ * quic_hello map's one struct hs_reasm; the program walks and counts it as
+ * a TCP ClientHello is (count_hello), with HS_TLSF_QUIC and no TCP stack.
+ */
+enum hs_quic_result_flag {
+	HS_QR_VALIDATED = 1u << 0,           /* counted as validated (in the entry) */
+	HS_QR_DROP = 1u << 1,                /* enforcement dropped it: the flow's slot
+					      * marked, its datagrams dropped */
+	HS_QR_NO_FLOW = 1u << 2,             /* the flow's slot holds another (or none) */
+};
+struct hs_quic_req {
+	struct hs_endpoints ep;              /* in: the flow's (its Initial events') */
+	__u64 ts_ns;                         /* in, replay: the capture time (0: the
+					      * program's clock as it is); live: ignored */
+	__u32 len;                           /* in: the record's bytes in buf, with its
+					      * 5-byte header (<= HS_HELLO_LIMIT) */
+	__u16 packets;                       /* in: the Initials it came in (events'
+					      * segments; 0: 1) */
+	__u8  validated;                     /* in: 1 if the flow's HS_EV_QUIC_VALID came
+					      * (the slot is asked too) */
+	__u8  pad;
+	__s32 result;                        /* out: 0 walked, -EINVAL a bad request, else
+					      * the HS_ST_TLS_* index of why not walked */
+	__u32 verdict;                       /* out: XDP_PASS or XDP_DROP (enforcement) */
+	__u64 tls_id;                        /* out: its tls_fps key (0: not walked) */
+	__u32 flags;                         /* out: enum hs_quic_result_flag */
+	__u32 pad2;
 };
 
 /* ---- sources seen (novelty) ---- */
@@ -805,5 +968,18 @@ _Static_assert(sizeof(struct hs_event) == 120, "hs_event layout");
 _Static_assert(sizeof(struct hs_tls_event) == 904, "hs_tls_event layout");
 _Static_assert(sizeof(struct hs_unfp_event) == 72, "hs_unfp_event layout");
 _Static_assert(sizeof(struct hs_replay_frame) == 3536, "hs_replay_frame layout");
+_Static_assert(sizeof(struct hs_quic_flow) == 88, "hs_quic_flow layout");
+_Static_assert(sizeof(struct hs_quic_event) == 1568, "hs_quic_event layout");
+_Static_assert(sizeof(struct hs_quic_valid_event) == 56, "hs_quic_valid_event layout");
+_Static_assert(sizeof(struct hs_quic_req) == 80, "hs_quic_req layout");
+/* QUIC: the slots taken with a mask; a connection ID fits the slot's
+ * zero-padded words; the types read first (run's on_event) */
+_Static_assert(HS_IS_POW2(HS_QUIC_FLOWS_MAX), "HS_QUIC_FLOWS_MAX: a power of two");
+_Static_assert(HS_QUIC_CID_MAX <= sizeof(((struct hs_quic_flow *)0)->scid) &&
+	       sizeof(((struct hs_quic_flow *)0)->scid) % 8 == 0, "hs_quic_flow: scid words");
+_Static_assert(HS_QUIC_INITIALS_MAX < 256, "hs_quic_flow: initials in a byte");
+_Static_assert(__builtin_offsetof(struct hs_quic_event, type) == 0 &&
+	       __builtin_offsetof(struct hs_quic_valid_event, type) == 0, "event type first");
+_Static_assert(HS_QUIC_DGRAM_MIN <= HS_QUIC_DGRAM_MAX, "an Initial's datagram fits its event");
 
 #endif /* HYDRASCOPE_H */

@@ -103,6 +103,10 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		for (i = 0; i < HS_TLS_PORTS_MAX; i++)
 			skel->rodata->tls_ports[i] = i < c->nports ? c->ports[i] : 0;
 	}
+	if (c->nquic_ports) {
+		for (i = 0; i < HS_QUIC_PORTS_MAX; i++)
+			skel->rodata->quic_ports[i] = i < c->nquic_ports ? c->quic_ports[i] : 0;
+	}
 	if (c->hello_bytes)
 		skel->rodata->hello_max_bytes = c->hello_bytes;
 	if (c->hello_segs)

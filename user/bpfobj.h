@@ -14,6 +14,8 @@ struct hs_config {
 	bool replay;                          /* packet-time clock, event per SYN/hello */
 	unsigned int nports;                  /* 0: default TLS ports (443, 8443) */
 	__u16 ports[HS_TLS_PORTS_MAX];
+	unsigned int nquic_ports;             /* 0: default QUIC ports (443) */
+	__u16 quic_ports[HS_QUIC_PORTS_MAX];
 	unsigned int hello_bytes;             /* 0: HS_HELLO_LIMIT */
 	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS (no limit of its own) */
 	unsigned int handshake;               /* enum hs_check; 0: synack live, syn in replay */

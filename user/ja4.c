@@ -3,7 +3,8 @@
  * Canonical TLS client fingerprints from a ClientHello's raw lists:
  * JA4 and JA4_r (FoxIO's JA4 specification, BSD-3-Clause) and JA3 / JA3
  * string (Salesforce). GREASE values never reach here: the XDP program
- * leaves them out of every list.
+ * leaves them out of every list. A QUIC ClientHello (HS_TLSF_QUIC) is
+ * JA4's protocol 'q', a TCP one 't'.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +147,9 @@ int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r,
 	    h->n_sigalgs > HS_TLS_MAX_SIGALGS)
 		return -1;
 	alpn_code(h, alpn);
-	snprintf(a, sizeof(a), "t%s%c%02u%02u%s",
+	/* the protocol: 'q' for a ClientHello from QUIC Initials, otherwise
+	 * the same rules (the transport parameters extension counts as any) */
+	snprintf(a, sizeof(a), "%c%s%c%02u%02u%s", (h->flags & HS_TLSF_QUIC) ? 'q' : 't',
 		 version_code(h->max_version ? h->max_version : h->legacy_version),
 		 (h->flags & HS_TLSF_SNI) ? 'd' : 'i', nc > 99 ? 99 : nc,
 		 h->n_exts > 99 ? 99 : h->n_exts, alpn);

@@ -20,7 +20,8 @@
 const char *hs_unfp_reason_name(unsigned int stat);
 /* Is name such a population's? */
 int hs_is_unfp(const char *name);
-/* JA4 and JA4_r (an unfingerprinted population: its name, and an empty
+/* JA4 and JA4_r, starting with 'q' for a QUIC ClientHello (HS_TLSF_QUIC),
+ * 't' otherwise (an unfingerprinted population: its name, and an empty
  * JA4_r); 0 on success, -1 if a buffer is too small. */
 int tls_ja4(const struct hs_tls_hello *h, char *ja4, size_t ja4len, char *ja4_r, size_t rlen);
 /* JA3 string and its MD5 in hex (both empty for an unfingerprinted

@@ -47,7 +47,7 @@ static const char *help_of(const char *metric)
 		{ "tls_hellos_reordered_total", "ClientHellos fingerprinted whose TCP segments came out of order or overlapping." },
 		{ "tls_hellos_mid_segment_total", "ClientHellos fingerprinted that started inside a segment, after other bytes (a proxy request)." },
 		{ "tls_hellos_syn_data_total", "ClientHellos fingerprinted that came on the SYN (TCP Fast Open)." },
-		{ "tls_hellos_unvalidated_total", "ClientHellos not counted: the handshake was not seen (no_syn), our SYN-ACK not seen (no_synack) or not acknowledged (bad_ack); walked only within each window's sample." },
+		{ "tls_hellos_unvalidated_total", "ClientHellos not counted: the handshake was not seen (no_syn), our SYN-ACK not seen (no_synack) or not acknowledged (bad_ack), walked only within each window's sample; a QUIC flow not validated (quic_unvalidated)." },
 		{ "tls_hellos_unvalidated_sampled_total", "Of tls_hellos_unvalidated_total, the ClientHellos walked: each window's sample per CPU (the per-JA4 unvalidated figures are of these)." },
 		{ "tls_hellos_unfingerprinted_total", "Connections whose handshake was seen but whose ClientHello could not be fingerprinted (their populations: hydrascope_unfingerprinted_*)." },
 		{ "tls_hellos_inexact_total", "ClientHellos fingerprinted with a list longer than kept: their JA4 is inexact." },
@@ -66,6 +66,15 @@ static const char *help_of(const char *metric)
 		{ "flows_not_tracked_total", "SYNs to a TLS port not tracked: their flow slot held by a handshake in progress (floods)." },
 		{ "sockopt_requests_total", "getsockopt(SOL_HYDRASCOPE) calls of the --sockopt-cgroup cgroups, answered or failed (no record, no name yet, a short buffer)." },
 		{ "account_tags_total", "Account tags put on connections or fingerprint ids (setsockopt, the lookup socket)." },
+		{ "quic_initials_total", "QUIC client Initials handed to userspace to decrypt." },
+		{ "quic_initials_shed_total", "QUIC client Initials not handed to userspace, by reason: their flow had its share (flow_max), the CPU's budget of the window was spent (budget), their flow slot was held by another flow (flow_busy)." },
+		{ "quic_datagrams_ignored_total", "Datagrams to a QUIC port not handed to userspace, by reason (short_header: 1-RTT, most of a connection)." },
+		{ "quic_handshakes_mismatched_total", "QUIC client Handshakes whose Destination Connection ID is not the one the server chose (spoofed)." },
+		{ "quic_flows_validated_total", "QUIC flows validated: the client's Handshake carried the connection ID the server chose." },
+		{ "quic_server_cids_total", "Connection IDs QUIC servers chose, seen leaving (the validation's other half)." },
+		{ "quic_server_cids_short_total", "Server connection IDs too short to validate with (under 4 bytes): not recorded." },
+		{ "quic_datagrams_dropped_total", "Datagrams of QUIC flows whose ClientHello enforcement dropped (drop mode)." },
+		{ "tls_hellos_quic_total", "Of tls_hellos_total, the ClientHellos from QUIC Initials." },
 	};
 	size_t i;
 

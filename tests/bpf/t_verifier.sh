@@ -7,7 +7,10 @@
 need_root
 need_cmd bpftool
 # Limits, raised only on purpose (and with the reason in the commit):
-MAX_PROCESSED=50500      # the most of any program (replay's, hs_replay): measured 26,366 on
+MAX_PROCESSED=50500      # the most of any program (replay's, hs_replay): measured 30,763 on
+                         # kernel 6.18 (2026-12-02, issue 18: QUIC, the datagram path in
+                         # global subprograms; hs_xdp 26,098, hs_egress 6,845, the
+                         # hs_quic_hello syscall program 11,914); 26,366 on
                          # kernel 6.18 (2026-12-02, issue 17: the reassembly's collection,
                          # its one-record fast path and the count of a hello each a global
                          # subprogram, verified once for the scratch and the map; the
@@ -20,8 +23,10 @@ MAX_PROCESSED=50500      # the most of any program (replay's, hs_replay): measur
                          # BPF side's split by role; hs_xdp 39,268, hs_egress 3,178;
                          # everything past the parse and the IPv6 extension chain in global
                          # subprograms: was 354,459), +15%
-MAX_XLATED=7750          # hs_xdp's instructions after the verifier's rewrites: measured
-                         # 6,870 with issue 17 (the reassembly: the count of a hello inlined
+MAX_XLATED=9200          # hs_xdp's instructions after the verifier's rewrites: measured
+                         # 8,002 with issue 18 (raised from 7,750: QUIC's datagram path,
+                         # hs_quic 619, its header parse 303, the Handshake check 77, the
+                         # UDP parse and port check in handle; +15%); 6,870 with issue 17 (the reassembly: the count of a hello inlined
                          # once, not twice; the unvalidated sample, the populations);
                          # 7,194 with PostgreSQL hll's sketches (issue 16; was 7,325);
                          # 7,317 with the connection records (6,741 with the pairs map, was 6,497; hs_replay 6,815, hs_egress

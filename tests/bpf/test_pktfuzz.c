@@ -3,7 +3,8 @@
  * Packet fuzzer of the real XDP program (BPF_PROG_TEST_RUN), enforcement
  * off. Seeds are real-looking connections: SYNs (IPv4, IPv6, VLAN tags,
  * odd options) and ClientHellos (Chrome-, curl-, Firefox-like, two
- * segments, thousands of extensions and ciphers) after their SYN. First
+ * segments, thousands of extensions and ciphers) after their SYN, and
+ * QUIC clients' datagrams (Initials, a coalesced Handshake, 1-RTT). First
  * every truncation of every seed frame, then random cases: a seed
  * connection with one or more frames mutated (truncated, bits flipped,
  * length fields set to lies, TCP options and flags replaced, VLAN tags and
@@ -11,13 +12,15 @@
  * removed), or a frame of random bytes.
  *
  * After every packet: the verdict is XDP_PASS; the health counters moved
- * as one packet can move them (packets +1, at most one parse outcome, no
- * counter going down, no new fingerprint without a SYN or ClientHello
- * counted). Every 20,000 packets and at the end: every map entry is one a
+ * as one packet can move them (packets +1, at most one parse outcome, at
+ * most one QUIC outcome and none with another, no counter going down, no
+ * new fingerprint without a SYN or ClientHello counted, no QUIC flow
+ * validated without a server). Every 20,000 packets and at the end: every map entry is one a
  * real connection could create (a TCP entry's key is the id of the
  * signature it holds, and that signature is within p0f's bounds; a TLS
  * entry's lists are within their bounds and render to a JA4 of the right
- * shape; a flow slot holds a TLS-port connection in a known state), then
+ * shape; a flow slot holds a TLS-port connection in a known state; a QUIC
+ * slot a client of port 443 with at most its Initials), then
  * the maps are emptied so that new keys keep being inserted.
  *
  * HS_FUZZ_PACKETS (default 300,000), HS_FUZZ_SECONDS (no limit) and
@@ -119,6 +122,24 @@ static void seed_conn(const char *name, struct pspec syn, const __u8 *hello, int
 	}
 }
 
+/* A QUIC connection's two client datagrams to port 443. */
+static void seed_quic(const char *name, int ver, __u16 sport, struct qspec a, struct qspec b)
+{
+	static __u8 d[2][1500];
+	struct conn *c = &seeds[nseeds++];
+	struct pspec p = { .ver = ver, .ttl = 64, .frag = IPF_DF, .proto = NH_UDP, .udp = 1,
+			   .sport = sport, .dport = 443 };
+
+	c->name = name;
+	c->n = 0;
+	p.data = d[0];
+	p.payload = quic_dgram(&a, d[0], sizeof(d[0]));
+	add_frame(c, &p);
+	p.data = d[1];
+	p.payload = quic_dgram(&b, d[1], sizeof(d[1]));
+	add_frame(c, &p);
+}
+
 static void make_seeds(void)
 {
 	static const __u8 odd_opts[] = { 0x03, 0x03, 0x0e, 0x01, 0x02, 0x04, 0x02, 0x18,
@@ -168,6 +189,17 @@ static void make_seeds(void)
 		seeds[nseeds].f[0].b[14 + 9] = 17;
 		nseeds++;
 	}
+	/* QUIC: a client's first flight (an Initial), its second (an Initial
+	 * and a Handshake coalesced, version 2), a Handshake alone, a 1-RTT
+	 * datagram */
+	seed_quic("quic4_v1", 4, 40012, (struct qspec){ .type = QT_INITIAL },
+		  (struct qspec){ .type = QT_HANDSHAKE, .size = 90 });
+	seed_quic("quic6_v2_coalesced", 6, 40013,
+		  (struct qspec){ .version = PKT_QUIC_V2, .type = QT_INITIAL, .size = 1300 },
+		  (struct qspec){ .version = PKT_QUIC_V2, .type = QT_INITIAL, .size = 1250,
+				  .hs_after = 100, .hs_dcid = SCID0, .hs_dcid_len = 8 });
+	seed_quic("quic4_1rtt", 4, 40014, (struct qspec){ .b0 = 0x41, .size = 300 },
+		  (struct qspec){ .type = QT_0RTT, .size = 1200 });
 }
 
 /* ------------------------------------------------------------------ */
@@ -365,9 +397,9 @@ static void mutate(struct pframe *f)
 
 struct fuzz {
 	struct hs_bpf *skel;
-	int prog, stats, tcp, tls, flows;
+	int prog, stats, tcp, tls, flows, qflows;
 	struct hs_stats st;
-	__u64 sent, refused, checked_tcp, checked_tls, checked_flows;
+	__u64 sent, refused, checked_tcp, checked_tls, checked_flows, checked_quic;
 	__u64 cls[HS_ST__COUNT];        /* counter totals across map clears */
 	int bad;
 };
@@ -408,7 +440,15 @@ static void bad(struct fuzz *z, const struct pframe *f, const char *fmt, ...)
 static const int parse_outcomes[] = {
 	HS_ST_NON_IP, HS_ST_NON_TCP, HS_ST_FRAGMENT, HS_ST_ERR_ETH, HS_ST_ERR_VLAN,
 	HS_ST_ERR_IP4, HS_ST_ERR_IP6, HS_ST_ERR_IP6_EXT, HS_ST_ERR_TCP,
-	HS_ST_SYNS, HS_ST_SYN_BAD_FLAGS,
+	HS_ST_SYNS, HS_ST_SYN_BAD_FLAGS, HS_ST_ERR_UDP,
+};
+/* what becomes of a datagram to a QUIC port: one of these (an Initial's
+ * datagram may validate its flow besides), or none when the ring buffer
+ * was full (ringbuf_drops: TCP and TLS events fill it here as well) */
+static const int quic_outcomes[] = {
+	HS_ST_QUIC_INITIALS, HS_ST_QUIC_SHED_FLOW, HS_ST_QUIC_SHED_BUDGET, HS_ST_QUIC_SHED_BUSY,
+	HS_ST_QUIC_SHORT_HEADER, HS_ST_QUIC_BAD_VERSION, HS_ST_QUIC_BAD_DCID_LEN,
+	HS_ST_QUIC_SMALL, HS_ST_QUIC_MALFORMED, HS_ST_QUIC_NOT_INITIAL,
 };
 static const int tls_outcomes[] = {
 	HS_ST_HELLOS, HS_ST_TLS_NOT_HELLO, HS_ST_TLS_MALFORMED, HS_ST_TLS_TOO_BIG,
@@ -419,7 +459,7 @@ static const int tls_outcomes[] = {
 /* How one packet may move the counters. */
 static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs_stats *now)
 {
-	__u64 d[HS_ST__COUNT], parse = 0, tls = 0;
+	__u64 d[HS_ST__COUNT], parse = 0, tls = 0, quic = 0;
 	int i;
 
 	for (i = 0; i < HS_ST__COUNT; i++) {
@@ -435,6 +475,18 @@ static void check_deltas(struct fuzz *z, const struct pframe *f, const struct hs
 		parse += d[parse_outcomes[i]];
 	for (i = 0; i < NELEM(tls_outcomes); i++)
 		tls += d[tls_outcomes[i]];
+	for (i = 0; i < NELEM(quic_outcomes); i++)
+		quic += d[quic_outcomes[i]];
+	if (quic > 1 || (quic && (parse || tls)) ||
+	    d[HS_ST_QUIC_VALIDATED] + d[HS_ST_QUIC_HS_MISMATCH] > 1)
+		bad(z, f, "%llu QUIC outcomes (%llu parse, %llu TLS, %llu validations) for one "
+		    "packet", (unsigned long long)quic, (unsigned long long)parse,
+		    (unsigned long long)tls,
+		    (unsigned long long)(d[HS_ST_QUIC_VALIDATED] + d[HS_ST_QUIC_HS_MISMATCH]));
+	/* no egress program here: no server connection ID, nothing validated */
+	if (d[HS_ST_QUIC_SERVER_CIDS] || d[HS_ST_QUIC_VALIDATED] || d[HS_ST_QUIC_DROPPED] ||
+	    d[HS_ST_HELLO_QUIC])
+		bad(z, f, "a QUIC flow validated, dropped or counted from client datagrams alone");
 	if (d[HS_ST_PACKETS] != 1)
 		bad(z, f, "packets counter moved by %llu", (unsigned long long)d[HS_ST_PACKETS]);
 	/* data before a hello in one segment counts as not_hello, then the
@@ -567,7 +619,8 @@ static void check_tls(struct fuzz *z)
 		else if (h->flags & HS_TLSF_UNFP)
 			check_unfp(z, key, h);
 		else if (tls_ja4(h, ja4, sizeof(ja4), ja4r, sizeof(ja4r)) ||
-			 strlen(ja4) != 36 || ja4[0] != 't' || ja4[10] != '_' || ja4[23] != '_')
+			 strlen(ja4) != 36 || ja4[0] != (h->flags & HS_TLSF_QUIC ? 'q' : 't') ||
+			 ja4[10] != '_' || ja4[23] != '_')
 			bad(z, NULL, "tls_fps %#llx: JA4 '%s' is not of JA4's shape",
 			    (unsigned long long)key, ja4);
 		else if (!v.conns || v.first_ns > v.last_ns)
@@ -592,16 +645,39 @@ static void check_flows(struct fuzz *z)
 	}
 }
 
+/* A QUIC flow slot: a client of port 443 with at most its Initials, no
+ * server ID (no egress program here), not validated, not dropped. */
+static void check_quic(struct fuzz *z)
+{
+	static struct hs_quic_flow f;
+	__u32 i;
+
+	for (i = 0; i < HS_QUIC_FLOWS_MAX; i++) {
+		if (bpf_map_lookup_elem(z->qflows, &i, &f) || !f.ep.family)
+			continue;
+		z->checked_quic++;
+		if ((f.ep.family != 4 && f.ep.family != 6) || f.ep.dport != 443 || !f.initials ||
+		    f.initials > HS_QUIC_INITIALS_MAX || f.flags || f.scid_len)
+			bad(z, NULL, "quic slot %u: family %u, port %u, %u Initials, flags %#x, "
+			    "server ID of %u bytes", i, f.ep.family, f.ep.dport, f.initials,
+			    f.flags, f.scid_len);
+	}
+}
+
 /* Check every entry, then empty the maps so that new keys keep coming. */
 static void check_maps(struct fuzz *z)
 {
 	static const struct hs_flow none;
+	static const struct hs_quic_flow qnone;
 	__u64 key;
 	__u32 i;
 
 	check_tcp(z);
 	check_tls(z);
 	check_flows(z);
+	check_quic(z);
+	for (i = 0; i < HS_QUIC_FLOWS_MAX; i++)
+		bpf_map_update_elem(z->qflows, &i, &qnone, BPF_ANY);
 	while (bpf_map_get_next_key(z->tcp, NULL, &key) == 0)
 		bpf_map_delete_elem(z->tcp, &key);
 	while (bpf_map_get_next_key(z->tls, NULL, &key) == 0)
@@ -701,6 +777,7 @@ static void test_fuzz(void **state)
 	z.tcp = bpf_map__fd(z.skel->maps.tcp_fps);
 	z.tls = bpf_map__fd(z.skel->maps.tls_fps);
 	z.flows = bpf_map__fd(z.skel->maps.flows);
+	z.qflows = bpf_map__fd(z.skel->maps.quic_flows);
 	make_seeds();
 	t0 = now_s();
 
@@ -743,14 +820,27 @@ static void test_fuzz(void **state)
 				  z.cls[HS_ST_ERR_IP4] + z.cls[HS_ST_ERR_IP6] +
 				  z.cls[HS_ST_ERR_IP6_EXT] + z.cls[HS_ST_ERR_TCP]),
 	     (unsigned long long)z.cls[HS_ST_FRAGMENT], (unsigned long long)z.cls[HS_ST_NON_TCP]);
-	note("map entries checked: %llu TCP, %llu TLS, %llu flow slots",
+	note("map entries checked: %llu TCP, %llu TLS, %llu flow slots, %llu QUIC slots",
 	     (unsigned long long)z.checked_tcp, (unsigned long long)z.checked_tls,
-	     (unsigned long long)z.checked_flows);
+	     (unsigned long long)z.checked_flows, (unsigned long long)z.checked_quic);
+	note("QUIC: Initials handed %llu, shed %llu, short headers %llu, malformed %llu, "
+	     "other versions %llu, not Initials %llu, small %llu",
+	     (unsigned long long)z.cls[HS_ST_QUIC_INITIALS],
+	     (unsigned long long)(z.cls[HS_ST_QUIC_SHED_FLOW] + z.cls[HS_ST_QUIC_SHED_BUDGET] +
+				  z.cls[HS_ST_QUIC_SHED_BUSY]),
+	     (unsigned long long)z.cls[HS_ST_QUIC_SHORT_HEADER],
+	     (unsigned long long)z.cls[HS_ST_QUIC_MALFORMED],
+	     (unsigned long long)z.cls[HS_ST_QUIC_BAD_VERSION],
+	     (unsigned long long)z.cls[HS_ST_QUIC_NOT_INITIAL],
+	     (unsigned long long)z.cls[HS_ST_QUIC_SMALL]);
 	hs_bpf__destroy(z.skel);
 	if (z.bad)
 		fail_msg("%d problems (seed %llu)", z.bad, (unsigned long long)seed);
 	if (!z.cls[HS_ST_HELLOS] || !z.cls[HS_ST_FP_NEW] || !z.cls[HS_ST_TLS_MALFORMED])
 		fail_msg("the run never reached a fingerprint or a malformed hello: seeds broken");
+	if (!z.cls[HS_ST_QUIC_INITIALS] || !z.cls[HS_ST_QUIC_MALFORMED] ||
+	    !z.cls[HS_ST_QUIC_NOT_INITIAL])
+		fail_msg("the run never handed an Initial or met a bad QUIC header: seeds broken");
 }
 
 int main(void)

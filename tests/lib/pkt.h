@@ -3,7 +3,8 @@
  * Test packets, the one builder of every C test and benchmark: a
  * ClientHello builder (every list JA4 reads, and lies in any length field)
  * and an Ethernet frame builder (VLAN tags, ARP, IPv4 with options, IPv6
- * with extension headers, TCP with options and payload or UDP/ICMP,
+ * with extension headers, TCP with options and payload, UDP with a payload
+ * (a QUIC datagram: quic_dgram) or an empty one, ICMP,
  * padding, cuts; checksums right). A bad fixture calls pkt_fail: cmocka's
  * fail_msg after check.h, else a message and exit(1).
  */
@@ -403,6 +404,10 @@ struct pspec {
 	int olen;
 	const __u8 *data;       /* payload bytes; NULL: letters a-z repeated */
 	int payload;            /* payload bytes after the TCP header */
+	/* UDP (proto NH_UDP): a datagram from sport to dport with the payload
+	 * above (otherwise an empty one from 5353 to 53) */
+	int udp;
+	int udp_len_adj;        /* added to the UDP length */
 	/* frame */
 	int pad;                /* bytes after the IP packet (Ethernet padding) */
 	int cut;                /* bytes cut off the end of the frame */
@@ -482,6 +487,21 @@ static inline int build_l4(const struct pspec *s, __u8 *p)
 {
 	int n, doff, i;
 
+	if (s->proto == NH_UDP && s->udp) {
+		memset(p, 0, 8);
+		put16(p, s->sport);
+		put16(p + 2, s->dport);
+		n = 8;
+		if (s->data && s->payload) {
+			memcpy(p + n, s->data, s->payload);
+			n += s->payload;
+		} else {
+			for (i = 0; i < s->payload; i++)
+				p[n++] = 'a' + i % 26;
+		}
+		put16(p + 4, n + s->udp_len_adj);
+		return n;
+	}
 	if (s->proto && s->proto != NH_TCP) {
 		/* 8 bytes is enough to look like UDP or an ICMP echo */
 		memset(p, 0, 8);
@@ -653,6 +673,11 @@ static inline void build(const struct pspec *s, struct frame *f)
 	sum += proto + l4len;
 	if (proto == NH_TCP)
 		put16(b + off + 16, csum_fold(csum_add(sum, b + off, l4len)));
+	if (proto == NH_UDP && s->udp) {
+		__u16 c = csum_fold(csum_add(sum, b + off, l4len));
+
+		put16(b + off + 6, c ? c : 0xffff);
+	}
 	off += l4len;
 	for (i = 0; i < s->pad; i++)
 		b[off++] = 0xee;
@@ -687,6 +712,94 @@ static inline int pkt_hello(int which, __u8 *out, int cap)
 	const struct hspec *h = which == 0 ? &chrome : which == 1 ? &curl : &firefox;
 
 	return build_hello(h, out, cap);
+}
+
+/* ------------------------------------------------------------------ */
+/* QUIC datagrams (RFC 9000, 17.2; version 2: RFC 9369): long-header
+ * packets as the XDP program reads them (header protection and
+ * encryption are not looked into: a payload pattern), for the payload of
+ * a UDP frame (pspec's .udp). */
+
+#define PKT_QUIC_V1 0x00000001u
+#define PKT_QUIC_V2 0x6b3343cfu
+/* packet types, numbered as version 1's */
+#define QT_INITIAL   0
+#define QT_0RTT      1
+#define QT_HANDSHAKE 2
+#define QT_RETRY     3
+
+/* A long-header packet or a datagram of them; zero fields: the usual. */
+struct qspec {
+	__u32 version;          /* 0: 1 */
+	int vn;                 /* version 0 (version negotiation) instead */
+	int type;               /* QT_* */
+	int b0;                 /* > 0: the first byte as it is */
+	int dcid_len;           /* -1: none; 0: 8 */
+	const __u8 *dcid;       /* NULL: 0xd0, 0xd1, ... */
+	int scid_len;           /* -1: none; 0: 8 */
+	const __u8 *scid;       /* NULL: 0x50, 0x51, ... */
+	int size;               /* the datagram's bytes (0: 1250), the packet padded */
+	int cut;                /* > 0: the datagram cut to this many bytes */
+	/* a Handshake coalesced after the first packet */
+	int hs_after;           /* its bytes (0: none) */
+	const __u8 *hs_dcid;    /* its DCID */
+	int hs_dcid_len;
+};
+
+static const __u8 DCID0[20] = { 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9,
+				0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xe1, 0xe2, 0xe3 };
+static const __u8 SCID0[20] = { 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59,
+				0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60, 0x61, 0x62, 0x63 };
+
+/* One long-header packet of size bytes at out: header (an Initial with no
+ * token), a Length covering the rest (not for a Retry), a 2-byte packet
+ * number, payload bytes (a pattern). Connection IDs are read cyclically
+ * from their 20 bytes. Returns its bytes. */
+static inline int quic_packet(__u32 version, int type, int b0, const __u8 *dcid, int dl,
+			      const __u8 *scid, int sl, int size, __u8 *out)
+{
+	int wire = version == PKT_QUIC_V2 ? (type + 1) & 3 : type, n = 0, i, lenat;
+
+	out[n++] = b0 > 0 ? (__u8)b0 : (__u8)(0xc0 | wire << 4 | 0x01);
+	put32(out + n, version);
+	n += 4;
+	out[n++] = (__u8)(dl < 0 ? 0 : dl);
+	for (i = 0; i < dl; i++)
+		out[n++] = dcid[i % 20];
+	out[n++] = (__u8)(sl < 0 ? 0 : sl);
+	for (i = 0; i < sl; i++)
+		out[n++] = scid[i % 20];
+	if (type == QT_INITIAL)
+		out[n++] = 0;           /* no token */
+	lenat = n;
+	n += 2;
+	if (size < n)
+		pkt_fail("a QUIC packet of %d bytes: its header has %d", size, n);
+	if (type != QT_RETRY)
+		put16(out + lenat, 0x4000 | (size - lenat - 2));
+	while (n < size) {
+		out[n] = (__u8)(0x30 + n);
+		n++;
+	}
+	return n;
+}
+
+/* The datagram of q at out (cap bytes); its bytes. */
+static inline int quic_dgram(const struct qspec *q, __u8 *out, int cap)
+{
+	__u32 v = q->vn ? 0 : q->version ? q->version : PKT_QUIC_V1;
+	int size = q->size ? q->size : 1250, n;
+	int dl = q->dcid_len < 0 ? 0 : q->dcid_len ? q->dcid_len : 8;
+	int sl = q->scid_len < 0 ? 0 : q->scid_len ? q->scid_len : 8;
+
+	if (size > cap)
+		pkt_fail("a datagram of %d bytes: the buffer holds %d", size, cap);
+	n = quic_packet(v, q->type, q->b0, q->dcid ? q->dcid : DCID0, dl,
+			q->scid ? q->scid : SCID0, sl, size - q->hs_after, out);
+	if (q->hs_after)
+		n += quic_packet(v, QT_HANDSHAKE, 0, q->hs_dcid, q->hs_dcid_len, SCID0, 8,
+				 q->hs_after, out + n);
+	return q->cut > 0 && q->cut < n ? q->cut : n;
 }
 
 #endif /* HS_TESTS_PKT_H */
