@@ -203,6 +203,15 @@ struct {
 	__type(value, struct hs_quic_flow);
 } quic_flows SEC(".maps");
 
+/* What userspace made of the Initials handed to it (struct hs_quic_user):
+ * written by run, read by status and the metrics; never by a program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_quic_user);
+} quic_user SEC(".maps");
+
 /* Per-CPU budget of QUIC Initials handed to userspace in the window
  * (struct hs_admit, gen: sample_epoch). */
 struct {

@@ -17,7 +17,8 @@
  * segments, tls_fps holds the unfingerprinted populations (HS_TLSF_UNFP),
  * the unvalidated sample's map; 12: QUIC: the quic_flows slots and the
  * quic_budget, quic_hello maps, the QUIC events, HS_TLSF_QUIC in the
- * hellos and their ids, the QUIC counters appended to the stats array). */
+ * hellos and their ids, the QUIC counters appended to the stats array,
+ * the quic_user map; quic_flows pinned). */
 #define HS_LAYOUT_VERSION 12
 
 /* ---- limits (each can be overridden at build time) ---- */
@@ -728,6 +729,27 @@ struct hs_quic_req {
 	__u64 tls_id;                        /* out: its tls_fps key (0: not walked) */
 	__u32 flags;                         /* out: enum hs_quic_result_flag */
 	__u32 pad2;
+};
+
+/*
+ * What userspace made of the QUIC Initials the program handed it: the
+ * quic_user map's one value, written by the process that reads the events
+ * (run), read by status and the metrics. c[i] for i below the tracker's
+ * reasons is the count of its reason i (user/quic.h: packets opened,
+ * failed, collections given up); the last few are HS_QU_*.
+ */
+#define HS_QUIC_USER_MAX 32
+enum hs_quic_user_count {
+	HS_QU_DATAGRAMS = HS_QUIC_USER_MAX - 4,  /* Initial datagrams decrypted or tried */
+	HS_QU_HELLOS,                            /* ClientHellos put together */
+	HS_QU_PENDING_FULL,                      /* hellos waiting for their flow's
+						  * validation: none could wait more,
+						  * counted unvalidated at once */
+	HS_QU_UNANSWERED,                        /* hellos whose flow was not validated
+						  * in time: counted unvalidated */
+};
+struct hs_quic_user {
+	__u64 c[HS_QUIC_USER_MAX];
 };
 
 /* ---- sources seen (novelty) ---- */

@@ -31,7 +31,8 @@ static struct bpf_map *pinned_maps(struct hs_bpf *skel, int i)
 	struct bpf_map *m[] = { skel->maps.tcp_fps, skel->maps.tls_fps, skel->maps.stats,
 				skel->maps.enforce, skel->maps.flows, skel->maps.reasm,
 				skel->maps.tcp_known, skel->maps.pairs, skel->maps.seen,
-				skel->maps.conns, skel->maps.names, skel->maps.accounts };
+				skel->maps.conns, skel->maps.names, skel->maps.accounts,
+				skel->maps.quic_flows, skel->maps.quic_user };
 
 	return i < (int)(sizeof(m) / sizeof(m[0])) ? m[i] : NULL;
 }

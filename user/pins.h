@@ -17,7 +17,7 @@ int hs_pin_dir_prepare(const char *pin_dir, bool *made);
 /*
  * What a pin directory holds, a bit per pin: the maps that outlive a run
  * (tcp_fps, tls_fps, stats, enforce, flows, reasm, tcp_known, pairs, seen,
- * conns, names, accounts: bits 0-11), the layout marker, the program, the XDP link. The marker ("meta", an array map of
+ * conns, names, accounts, quic_flows, quic_user: bits 0-13), the layout marker, the program, the XDP link. The marker ("meta", an array map of
  * one struct hs_meta that userspace alone reads and writes) says which
  * layout the maps beside it have and which window generation their
  * program writes; its own format never changes. The link is pinned so
@@ -25,17 +25,19 @@ int hs_pin_dir_prepare(const char *pin_dir, bool *made);
  * leaves the program attached, and the next run swaps its own program in
  * (bpf_link_update: no packet goes uninspected).
  */
-#define HS_PIN_NMAPS 12
+#define HS_PIN_NMAPS 14
 #define HS_PIN_MAPS ((1u << HS_PIN_NMAPS) - 1)
 #define HS_PIN_SEEN (1u << 8)      /* the seen map: made anew, a cold start */
 #define HS_PIN_CONNS (1u << 9)     /* connection records (lookup reads them) */
 #define HS_PIN_NAMES (1u << 10)    /* fingerprint names of the sockopt programs */
 #define HS_PIN_ACCOUNTS (1u << 11) /* account tags per fingerprint and window */
-#define HS_PIN_META (1u << 12)
-#define HS_PIN_PROG (1u << 13)
-#define HS_PIN_LINK (1u << 14)
-#define HS_PIN_EGRESS (1u << 15)
-#define HS_PIN_BITS 16
+#define HS_PIN_QUIC_FLOWS (1u << 12) /* QUIC flows in progress (their validation) */
+#define HS_PIN_QUIC_USER (1u << 13)  /* what userspace made of the QUIC Initials */
+#define HS_PIN_META (1u << 14)
+#define HS_PIN_PROG (1u << 15)
+#define HS_PIN_LINK (1u << 16)
+#define HS_PIN_EGRESS (1u << 17)
+#define HS_PIN_BITS 18
 #define HS_META_PIN "meta"
 #define HS_LINK_PIN "link"
 #define HS_EGRESS_PIN "egress"     /* the egress program's tcx link (SYN-ACKs) */

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "detect.h"
 #include "event.h"
+#include "quichello.h"
 #include "fleetsend.h"
 #include "log.h"
 #include "opts.h"
@@ -63,6 +64,7 @@ struct replay {
 	char spool[PATH_MAX];       /* its spool when made here (a temporary one) */
 	struct hs_bpf *skel;
 	struct ring_buffer *rb;
+	struct quic_hellos *qh;     /* QUIC Initials to ClientHellos */
 	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
@@ -208,7 +210,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct ev_text e;
 	int rc;
 
-	if (!r->events)
+	if (qh_event(r->qh, data, len) || !r->events)
 		return 0;
 	rc = event_read(data, len, &e);
 	if (rc == -2)
@@ -249,6 +251,10 @@ static int replay_flush(struct replay *r)
 			r->packets++;
 	}
 	r->n = 0;
+	ring_buffer__consume(r->rb);
+	/* QUIC hellos whose flow was not validated in time (the events' clock:
+	 * the capture's), and the events their counting made */
+	qh_tick(r->qh, 0, false);
 	ring_buffer__consume(r->rb);
 	return 0;
 }
@@ -331,6 +337,12 @@ static void replay_left_out(struct hs_bpf *skel)
 	if (out > sampled)
 		snprintf(walked, sizeof(walked), ", %llu of them walked (each window's sample)",
 			 sampled);
+	if (st.c[HS_ST_HELLO_QUIC_UNVAL])
+		pr_warn("%llu of %llu QUIC ClientHellos left out: their flow not validated (no "
+			"client Handshake carrying the server's connection ID in the capture); "
+			"--handshake none counts them",
+			(unsigned long long)st.c[HS_ST_HELLO_QUIC_UNVAL],
+			(unsigned long long)st.c[HS_ST_HELLO_QUIC]);
 	if (out)
 		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
 			"capture (hellos_no_syn %llu), no SYN-ACK (hellos_no_synack %llu), "
@@ -432,6 +444,9 @@ static int replay_load(struct replay *r)
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
 		return HS_EXIT_ERR;
 	}
+	r->qh = qh_new(r->skel, true);
+	if (!r->qh)
+		return HS_EXIT_ERR;
 	return replay_map(r) ? HS_EXIT_ERR : 0;
 }
 
@@ -445,6 +460,9 @@ static int replay_run(struct replay *r)
 	for (i = 0; i < r->nfiles; i++)
 		if (replay_file(r, r->pcs[i], r->files[i]))
 			partial = true;
+	/* the QUIC hellos still waiting: their flows were never validated */
+	qh_tick(r->qh, 0, true);
+	ring_buffer__consume(r->rb);
 	if (r->oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
 			"(captured with segmentation offloads on?)", r->oversize);
@@ -480,6 +498,7 @@ static void replay_close(struct replay *r)
 		rmdir(r->spool);
 	win_free(r->win);
 	ring_buffer__free(r->rb);
+	qh_free(r->qh);
 	hs_bpf__destroy(r->skel);
 	for (i = 0; r->pcs && i < r->nfiles; i++)
 		capture_close(r->pcs[i]);

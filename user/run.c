@@ -35,6 +35,7 @@
 #include "config.h"
 #include "detect.h"
 #include "event.h"
+#include "quichello.h"
 #include "exporter.h"
 #include "fleetsend.h"
 #include "fps.h"
@@ -273,10 +274,20 @@ static bool seen_before(struct seen *s, __u64 id, __u32 kind)
 	return false;
 }
 
+/* The program clock, live: CLOCK_MONOTONIC. */
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
 /* What on_event works with. */
 struct ev_ctx {
 	struct seen *seen;
 	int names_fd;           /* the names map to fill, or -1 */
+	struct quic_hellos *qh; /* QUIC Initials to ClientHellos */
 };
 
 /* A fingerprint's name into the names map (the sockopt programs' string
@@ -305,8 +316,12 @@ static int on_event(void *ctx, void *data, size_t len)
 	 * the shortest, its type and fp_id where the others have them) */
 	bool isnew = len >= sizeof(struct hs_unfp_event) &&
 		     (type == HS_EV_TLS_NEW || type == HS_EV_TCP_NEW || type == HS_EV_TLS_UNFP);
-	bool said = isnew && seen && seen_before(seen, ev->fp_id, type);
-	bool named = isnew && type != HS_EV_TLS_UNFP;   /* what a socket may ask for */
+	bool said, named;
+
+	if (qh_event(x->qh, data, len))
+		return 0;
+	said = isnew && seen && seen_before(seen, ev->fp_id, type);
+	named = isnew && type != HS_EV_TLS_UNFP;   /* what a socket may ask for */
 
 	/* the program reports each fingerprint afresh in each window's
 	 * generation: its name put again then (an LRU may have let it go) */
@@ -811,6 +826,9 @@ static int run_events(struct run_ctx *c)
 
 	c->evx.seen = c->seen;
 	c->evx.names_fd = c->names_fd;
+	c->evx.qh = qh_new(c->skel, false);
+	if (!c->evx.qh)
+		return HS_EXIT_ERR;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, &c->evx, NULL);
 	if (!c->rb) {
 		pr_warn("Couldn't open the ring buffer: %s", strerror(errno));
@@ -994,16 +1012,20 @@ static int run_loop(struct run_ctx *c)
 			{ .fd = c->tm_fd, .events = POLLIN },
 		};
 
-		if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
+		/* QUIC hellos waiting for their validation time out */
+		if (poll(pfd, 3, qh_waiting(c->evx.qh) ? 1000 : -1) < 0 && errno != EINTR) {
 			pr_warn("poll: %s", strerror(errno));
 			return HS_EXIT_ERR;
 		}
 		if (pfd[1].revents)
 			ring_buffer__consume(c->rb);
+		qh_tick(c->evx.qh, mono_ns(), false);
 		if (pfd[2].revents)
 			run_tick(c);
 		if (pfd[0].revents) {
 			run_signal(c);
+			/* the QUIC hellos still waiting count, unvalidated */
+			qh_tick(c->evx.qh, mono_ns(), true);
 			return HS_EXIT_OK;
 		}
 	}
@@ -1036,6 +1058,7 @@ static void run_teardown(struct run_ctx *c)
 		bpf_link__destroy(c->sockopt[i]);
 	fpr_free(c->msrc.rd);
 	ring_buffer__free(c->rb);
+	qh_free(c->evx.qh);
 	close_fd(c->tm_fd);
 	if (c->handover) {
 		/* nothing to undo */
