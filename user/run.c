@@ -780,6 +780,7 @@ static int run_metrics(struct run_ctx *c)
 	m->enforce_fd = bpf_map__fd(c->skel->maps.enforce);
 	m->seen_fd = bpf_map__fd(c->skel->maps.seen);
 	m->acct_fd = bpf_map__fd(c->skel->maps.accounts);
+	m->quic_fd = bpf_map__fd(c->skel->maps.quic_user);
 	m->seen_entries = &c->seen_entries;
 	m->win = c->win;
 	m->dc = &c->dc;         /* scores as the detector judges */
