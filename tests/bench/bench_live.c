@@ -10,7 +10,7 @@
  *                               BPF_PROG_TEST_RUN in live-frames mode (an
  *                               XDP program that returns XDP_TX); print the
  *                               wall seconds it took. PPS: at most that many
- *                               frames a second (runs of 64 frames, a pause
+ *                               frames a second (runs of 256 frames, a pause
  *                               after each), else as fast as it can
  *
  * CLASS: syn (one IPv4 SYN to port 443, again and again), hello (a
@@ -219,7 +219,7 @@ static int gen_frame(const char *cls, struct frame *f)
 }
 
 /* n frames of f through prog (XDP_TX out of ctx's interface), in runs of
- * 64 at most pps frames a second (0: one run of n, as fast as it goes). */
+ * 256 at most pps frames a second (0: one run of n, as fast as it goes). */
 static int send_frames(int prog, struct frame *f, struct xdp_md *ctx, unsigned long n,
 		       unsigned long pps)
 {
@@ -228,7 +228,7 @@ static int send_frames(int prog, struct frame *f, struct xdp_md *ctx, unsigned l
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (sent < n) {
-		run = pps ? (n - sent < 64 ? n - sent : 64) : n;
+		run = pps ? (n - sent < 256 ? n - sent : 256) : n;
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
 			    .ctx_in = ctx, .ctx_size_in = sizeof(*ctx), .repeat = (__u32)run,
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);

@@ -142,6 +142,8 @@ if [[ " ${CLASSES[*]} " == *" quic "* ]]; then
 	awk -v n="$dec" -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" -v s="$s" -v sent="$B" 'BEGIN {
 		printf "live_quic_budgeted_sent %d packets\n", sent
 		printf "live_quic_budgeted_gen_s %.3f s\n", s
+		if (s > 0)
+			printf "live_quic_budgeted_sent_pps %.0f packets/s\n", sent / s
 		printf "live_quic_budgeted_user_cpu_s %.4f s\n", c
 		if (c > 0)
 			printf "live_quic_budgeted_decrypted_per_cpu_s %.0f Initials/s\n", n / c
