@@ -13,7 +13,11 @@
 #  - (c) the same hydra spoofed (Handshakes to a wrong connection ID, or
 #    none): its JA4 never counted (dump, events), every one of its hellos
 #    counted unvalidated (replay's "left out" line), no alert;
-#  - (d) --quic-ports none: nothing QUIC counted, no alert.
+#  - (d) --quic-ports none: nothing QUIC counted, no alert;
+#  - (e) more Initials than a window's budget, over ten minutes, replayed
+#    without the detector: the budget renews every 60 s of packet time (as
+#    run's windows renew it), so every hello is counted but those whose
+#    flow found its slot held (replay says how many), none shed by budget.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd python3 tshark
@@ -188,4 +192,25 @@ else
 fi
 "$HS" replay --window $W --alerts - -j --quic-ports none "$TMP/hydra.pcap" >"$TMP/none.alerts" 2>/dev/null
 expect_eq "(d) --quic-ports none: no alert" "" "$(cut -c1-300 "$TMP/none.alerts")"
+
+# ---- (e) past one window's budget, without the detector ----------------------------
+gen long --pop name=long,client=curl,ips=5000,dur=600,coalesce=0
+"$HS" replay -j "$TMP/long.pcap" >"$TMP/long.dump" 2>"$TMP/long.err"
+expect_eq "(e) replay -j exits 0" 0 "$?"
+sed 's/^/# /' "$TMP/long.err"
+verdicts <<'EOF2'
+import json, os, re, sys
+tmp = sys.argv[1]
+truth = json.load(open(os.path.join(tmp, "long.json")))
+p = truth["pops"][0]
+row = next((r for r in map(json.loads, open(os.path.join(tmp, "long.dump"))) if r.get("ja4") == p["ja4"]), {})
+err = open(os.path.join(tmp, "long.err")).read()
+m = re.search(r"quic_initials_shed_budget (\d+)\), .* \(quic_initials_shed_busy (\d+)\)", err)
+budget, busy = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+print(("ok" if budget == 0 else "not ok") + " (e) %d Initials over 10 minutes: none shed by the budget "
+      "(got %d)" % (p["conns"], budget))
+print(("ok" if row.get("conns", 0) + busy == p["conns"] and busy <= p["conns"] // 100 else "not ok") +
+      " (e) every hello counted (%s) but those whose slot was held (%d): %d" % (
+          row.get("conns"), busy, p["conns"]))
+EOF2
 done_testing
