@@ -23,6 +23,8 @@ need_root
 need_cmd python3 tshark
 need_hs
 PY=$(python3 -c 'import sys; print(sys.executable)')
+"$PY" -c 'import cryptography' 2>/dev/null ||
+	{ skip "$(basename "$0")" "needs python3-cryptography"; exit 0; }
 GEN=$ROOT/tests/lib/quicgen.py
 W=60
 # legitimate QUIC clients over 8 windows; the hydra in windows 5 and 6
