@@ -309,7 +309,6 @@ def addresses(addrs, n, nets, rng):
 
 def generate(args):
     templates, _ = sc.load_templates(args.templates)
-    rng = random.Random(args.seed)
     addrs, frames, conns, pops = sc.Addresses(), [], [], []
     for i, s in enumerate(args.pop):
         p = parse_pop(s, i)
