@@ -4,7 +4,7 @@
 # BPF_PROG_TEST_RUN in live-frames mode, XDP_TX) sends frames out of a
 # veth in one namespace; its peer in another runs the program under test
 # natively: the count-and-pass baseline (bench_live count), then a real
-# `hydrascope run`. Per class (syn, hello, flood, flood_opts: see
+# `hydrascope run`. Per class (syn, hello, flood, flood_opts, quic: see
 # bench_live.c; flood_opts also says how many of its new TCP fingerprints
 # were shed and how full the map got; hello is a spoofed-ClientHello flood,
 # no SYN before any of them: past the window's sample each costs a
@@ -20,8 +20,8 @@
 # userspace decrypted and assembled; then, in a run of its own, a paced
 # flood of BENCH_LIVE_QUIC_BUDGETED (4000) Initials that stays within one
 # CPU's budget: how many userspace decrypted, and how fast (per second of
-# the run's CPU time, and its wall time to drain them). Output: "name
-# value unit". BENCH_LIVE_CLASSES="hello syn": only these classes.
+# the run's CPU time). Output: "name value unit".
+# BENCH_LIVE_CLASSES="hello syn": only these classes.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 N=${BENCH_LIVE_FRAMES:-2000000}
@@ -37,7 +37,7 @@ ns_add "$G" && ns_add "$R" &&
 gen() { nsenter --net=/run/netns/"$G" "$GEN" gen "${TAG}g" "$1" "${2:-$N}" ${3:+"$3"}; }
 
 declare -A base
-CLASSES=(${BENCH_LIVE_CLASSES:-syn hello flood flood_opts})
+CLASSES=(${BENCH_LIVE_CLASSES:-syn hello flood flood_opts quic})
 for cls in "${CLASSES[@]}"; do
 	bg_job pid nsenter --net=/run/netns/"$R" "$GEN" count "${TAG}r" >"$TMP/count.out" 2>&1
 	wait_for 5 grep -q attached "$TMP/count.out"
