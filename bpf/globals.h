@@ -32,8 +32,8 @@ const volatile __u16 tls_ports[HS_TLS_PORTS_MAX] = { 443, 8443 };
 /* UDP ports whose client datagrams are QUIC (their Initials handed to
  * userspace, bpf/quic.h); 0: unused */
 const volatile __u16 quic_ports[HS_QUIC_PORTS_MAX] = { 443 };
-/* QUIC Initials handed to userspace per CPU per window (the quic_budget
- * map, renewed with sample_epoch): the rest are counted, never copied. */
+/* QUIC Initials handed to userspace per CPU per second of the program
+ * clock (the quic_budget map; userspace sets HS_QUIC_BUDGET over the CPUs). */
 const volatile __u32 quic_budget_max = HS_QUIC_BUDGET;
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;

@@ -212,8 +212,8 @@ struct {
 	__type(value, struct hs_quic_user);
 } quic_user SEC(".maps");
 
-/* Per-CPU budget of QUIC Initials handed to userspace in the window
- * (struct hs_admit, gen: sample_epoch). */
+/* Per-CPU budget of QUIC Initials handed to userspace in the second
+ * (struct hs_admit, gen: the program clock's 2^30 ns). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -4,7 +4,7 @@
  * Initial packets, encrypted with keys the kernel cannot derive, so the
  * XDP program only selects Initials and hands a bounded number of them to
  * userspace (the ring buffer: HS_QUIC_INITIALS_MAX per flow, quic_budget_max
- * per CPU per window), validates flows as the SYN-ACK check does for TCP
+ * per CPU per second), validates flows as the SYN-ACK check does for TCP
  * (the client's Handshake packet carries the connection ID the server
  * chose, which the egress program recorded), and counts the ClientHello
  * userspace hands back (the hs_quic_hello program) as a TCP one is
@@ -336,12 +336,15 @@ INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_fl
 		st->c[HS_ST_QUIC_SHED_FLOW]++;
 		return;
 	}
-	/* the budget before the slot's age: a flood past it costs no clock */
+	/* the CPU's budget, renewed every second (2^30 ns) of the program
+	 * clock: a flood that spends it is shed for under a second */
 	a = bpf_map_lookup_elem(&quic_budget, &zero);
 	if (!a)
 		return;
-	if (a->gen != sample_epoch) {
-		a->gen = sample_epoch;
+	if (!mine)
+		now = now_ns();
+	if (a->gen != (__u32)(now >> 30)) {
+		a->gen = (__u32)(now >> 30);
 		a->used = 0;
 	}
 	if (a->used >= quic_budget_max) {
@@ -349,7 +352,6 @@ INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_fl
 		return;
 	}
 	if (!mine) {
-		now = now_ns();
 		if (quic_held(f, now)) {
 			st->c[HS_ST_QUIC_SHED_BUSY]++;
 			return;

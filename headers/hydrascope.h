@@ -90,7 +90,11 @@
 #define HS_QUIC_INITIALS_MAX 4  /* client Initials of a flow handed to userspace */
 #endif
 #ifndef HS_QUIC_BUDGET
-#define HS_QUIC_BUDGET 4096     /* Initials handed to userspace per CPU per window */
+#define HS_QUIC_BUDGET 4096     /* Initials handed to userspace per second, shared
+				 * among the CPUs (at least HS_QUIC_BUDGET_CPU_MIN each) */
+#endif
+#ifndef HS_QUIC_BUDGET_CPU_MIN
+#define HS_QUIC_BUDGET_CPU_MIN 256
 #endif
 #define HS_QUIC_DGRAM_MAX 1500  /* bytes of a datagram an Initial's event carries */
 #define HS_QUIC_DGRAM_MIN 1200  /* a client's Initial datagram is padded to this
@@ -742,9 +746,10 @@ struct hs_quic_req {
 enum hs_quic_user_count {
 	HS_QU_DATAGRAMS = HS_QUIC_USER_MAX - 4,  /* Initial datagrams decrypted or tried */
 	HS_QU_HELLOS,                            /* ClientHellos put together */
-	HS_QU_PENDING_FULL,                      /* hellos waiting for their flow's
-						  * validation: none could wait more,
-						  * counted unvalidated at once */
+	HS_QU_PENDING_FULL,                      /* hellos counted unvalidated before
+						  * their time: pushed out of the
+						  * waiting table for a newer one, or
+						  * past its bytes */
 	HS_QU_UNANSWERED,                        /* hellos whose flow was not validated
 						  * in time: counted unvalidated */
 };

@@ -157,6 +157,13 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	if (ncpu > 0)
 		skel->rodata->tcp_new_cap =
 			bpf_map__max_entries(skel->maps.tcp_fps) / 2 / (unsigned int)ncpu ?: 1;
+	/* QUIC Initials to decrypt, a second: shared by the CPUs live (one
+	 * thread decrypts them all); replay runs on one */
+	if (ncpu > 0 && !c->replay) {
+		unsigned int b = HS_QUIC_BUDGET / (unsigned int)ncpu;
+
+		skel->rodata->quic_budget_max = b > HS_QUIC_BUDGET_CPU_MIN ? b : HS_QUIC_BUDGET_CPU_MIN;
+	}
 	return skel;
 }
 

@@ -354,6 +354,9 @@ struct thr {
 	bool never;             /* never alerted for its width */
 	bool no_novelty;        /* never alerted for novelty or new stacks */
 	bool no_accounts;       /* never alerted for its accounts */
+	int alert_score;        /* the score it alerts at: a QUIC JA4's is lower by
+				 * the weight of many_stacks, which no TCP stack
+				 * behind it can raise */
 };
 
 /* c's allowlist is sorted (det_new sorts its copy) */
@@ -366,7 +369,11 @@ static struct thr thresholds(const struct det_config *c, const char *ja4)
 		memcpy(key.ja4, ja4, strlen(ja4) + 1);
 		a = bsearch(&key, c->allow, c->nallow, sizeof(c->allow[0]), by_allow_ja4);
 	}
-	struct thr t = { c->min_ips, c->growth, false, !c->novelty, false };
+	struct thr t = { c->min_ips, c->growth, false, !c->novelty, false, c->alert_score };
+
+	/* a QUIC ClientHello's JA4 ("q13d..."): no TCP stack behind it */
+	if (ja4[0] == 'q' && ja4[1] >= '0' && ja4[1] <= '9')
+		t.alert_score -= signal_weights[DET_MANY_STACKS];
 
 	if (a) {
 		t.never = !a->min_ips && !a->growth;
@@ -721,7 +728,7 @@ int det_window(struct detector *d, const struct det_obs *obs, size_t n,
 			(a.signals & ((1u << DET_NEW) | (1u << DET_WIDENING))) && !t.never;
 		nov = a.signals & ((1u << DET_NOVEL) | (1u << DET_NEW_STACKS));
 		acct = a.signals & ((1u << DET_ACCOUNTS) | (1u << DET_ACCOUNTS_PER_IP));
-		fire = (width || nov || acct) && a.score >= c->alert_score;
+		fire = (width || nov || acct) && a.score >= t.alert_score;
 		/* an open alert holds while the fingerprint stays wide and well
 		 * above the baseline it had before the alert, or its novelty or
 		 * its accounts stay above the usual */

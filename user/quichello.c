@@ -14,7 +14,9 @@
  * no handshake is. With --handshake none nothing waits.
  *
  * The waiting hellos sit in a fixed table (slots and bytes bounded): a
- * hello that finds no room is counted unvalidated at once. The work is
+ * hello that needs room pushes out the one waiting longest near its slot
+ * (counted unvalidated then), or, past the bytes, is counted unvalidated
+ * at once. The work is
  * bounded by what the program hands over (its per-flow and per-CPU
  * budgets), never by what arrives.
  */
@@ -82,11 +84,18 @@ static unsigned int flow_hash(const struct hs_endpoints *ep)
 	return (unsigned int)(h ^ (h >> 29));
 }
 
-/* ep's slot, or (make) a free one for it; NULL: none within the probe. */
+static void count(struct quic_hellos *q, const struct hs_endpoints *ep, const __u8 *rec,
+		  __u32 len, __u16 packets, bool validated, __u64 ts_ns);
+static void slot_free(struct quic_hellos *q, struct qh_wait *s);
+
+/* ep's slot, or (make) a new one for it: a free one within the probe, or
+ * the one waiting longest there, its hello counted unvalidated (a flood
+ * of hellos that never validate pushes out its own oldest: a real client
+ * validates within a round trip). NULL: none. */
 static struct qh_wait *slot_of(struct quic_hellos *q, const struct hs_endpoints *ep, bool make)
 {
 	unsigned int h = flow_hash(ep), i;
-	struct qh_wait *free_slot = NULL, *s;
+	struct qh_wait *free_slot = NULL, *oldest = NULL, *s;
 
 	for (i = 0; i < QH_PROBE; i++) {
 		s = &q->w[(h + i) & (QH_SLOTS - 1)];
@@ -94,9 +103,20 @@ static struct qh_wait *slot_of(struct quic_hellos *q, const struct hs_endpoints 
 			return s;
 		if (!s->used && !free_slot)
 			free_slot = s;
+		if (s->used && (!oldest || s->ts_ns < oldest->ts_ns))
+			oldest = s;
 	}
-	if (!make || !free_slot)
+	if (!make)
 		return NULL;
+	if (!free_slot && oldest) {
+		if (oldest->rec) {
+			count(q, &oldest->ep, oldest->rec, oldest->len, oldest->packets, false,
+			      q->last_ns);
+			q->u.c[HS_QU_PENDING_FULL]++;
+		}
+		slot_free(q, oldest);
+		free_slot = oldest;
+	}
 	memset(free_slot, 0, sizeof(*free_slot));
 	free_slot->used = true;
 	free_slot->ep = *ep;

@@ -658,8 +658,9 @@ static void test_flow_bounds(void **state)
 	CHECKS_DONE();
 }
 
-/* The CPU's budget of the window (quic_budget_max BUDGET here), renewed
- * with sample_epoch. The test runs on one CPU (main). */
+/* The CPU's budget of the second (quic_budget_max BUDGET here), renewed
+ * every 2^30 ns of the program clock, not by the windows. The test runs
+ * on one CPU (main). */
 static void test_budget(void **state)
 {
 	struct env *e = need_env(state);
@@ -681,8 +682,24 @@ static void test_budget(void **state)
 	check_deltas("13 flows, a budget of 8", &before, &after, &want);
 	CHECK_INT("budget", "Initial events", BUDGET, e->nini);
 
-	/* a new window: handed again */
+	/* a new window is not a new second: still shed */
 	e->skel->bss->sample_epoch++;
+	drain(e);
+	stats(e, &before);
+	{
+		struct path pa = { 4, 0, 53099 };
+
+		send_client(e, &pa, &q);
+	}
+	stats(e, &after);
+	ring_buffer__consume(e->rb);
+	memset(&want, 0, sizeof(want));
+	want.c[HS_ST_QUIC_SHED_BUDGET] = 1;
+	check_deltas("the same second", &before, &after, &want);
+	CHECK_INT("same second", "Initial events", 0, e->nini);
+
+	/* the next second (2^30 ns) of the program clock: handed again */
+	e->skel->bss->replay_now_ns += 1ULL << 30;
 	drain(e);
 	stats(e, &before);
 	{
@@ -694,8 +711,8 @@ static void test_budget(void **state)
 	ring_buffer__consume(e->rb);
 	memset(&want, 0, sizeof(want));
 	want.c[HS_ST_QUIC_INITIALS] = 1;
-	check_deltas("the next window", &before, &after, &want);
-	CHECK_INT("next window", "Initial events", 1, e->nini);
+	check_deltas("the next second", &before, &after, &want);
+	CHECK_INT("next second", "Initial events", 1, e->nini);
 	CHECKS_DONE();
 }
 

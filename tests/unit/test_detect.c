@@ -116,6 +116,39 @@ static void new_hydra_fires_and_ends(void **st)
 	det_free(d);
 }
 
+/* A QUIC JA4 has no TCP stack to raise many_stacks: it alerts a point
+ * lower; a TCP one with the same numbers does not, nor a QUIC one a
+ * further point short. */
+static void quic_alerts_without_stacks(void **st)
+{
+	static const char *const names[] = { "q13d2915h3_723694b0fccc_84684a673e38",
+					      "t13d2915h2_723694b0fccc_84684a673e38",
+					      "q13d1516h3_aaaaaaaaaaaa_bbbbbbbbbbbb" };
+	struct detector *d = fresh();
+	struct det_obs o[4];
+	struct seen s;
+	int w;
+
+	(void)st;
+	for (w = 0; w < 5; w++) {
+		o[0] = ob("popular", 10000, 15000, 500, 4);
+		s = window(d, o, 1);
+		assert_int_equal(s.n, 0);
+	}
+	o[0] = ob("popular", 10000, 15000, 500, 4);
+	/* wide, many_nets, new: 4 (4 connections an address: not low_rate) */
+	o[1] = ob(names[0], 1300, 5200, 480, 0);
+	o[2] = ob(names[1], 1300, 5200, 480, 0);
+	/* wide, new: 3 */
+	o[3] = ob(names[2], 1300, 5200, 20, 0);
+	s = window(d, o, 4);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ja4[0], names[0]);
+	assert_int_equal(s.a[0].state, DET_NEW_ALERT);
+	assert_int_equal(s.a[0].score, 4);
+	det_free(d);
+}
+
 static void widening_of_a_known_fingerprint(void **st)
 {
 	struct detector *d = fresh();
@@ -1424,6 +1457,7 @@ int main(void)
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(popular_stays_quiet),
 		cmocka_unit_test(new_hydra_fires_and_ends),
+		cmocka_unit_test(quic_alerts_without_stacks),
 		cmocka_unit_test(widening_of_a_known_fingerprint),
 		cmocka_unit_test(absolute_numbers_alone_never_fire),
 		cmocka_unit_test(small_or_busy_is_not_a_hydra),
