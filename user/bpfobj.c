@@ -20,31 +20,58 @@
 #define HS_STAT_NAME(id, name, metric, label, value) [HS_ST_##id] = name,
 const char *const hs_stat_names[HS_ST__COUNT] = { HS_STAT_LIST(HS_STAT_NAME) };
 
-/* --ports: strict, no empty items, so "443,,80" is a typo, not two ports */
-static int parse_ports(const struct hs_opt *o, const char *arg, void *dst)
+/* A comma-separated list of ports into to[max]: strict, no empty items,
+ * so "443,,80" is a typo, not two ports. The count, or -1. */
+static int port_list(const char *arg, __u16 *to, unsigned int max)
 {
-	struct hs_config *c = dst;
-	unsigned long long v;
 	char *copy = strdup(arg), *tok, *save;
+	unsigned long long v;
+	unsigned int n = 0;
 	int err = !copy;
 
-	(void)o;
-	c->nports = 0;
 	for (tok = copy; tok && !err; tok = save) {
 		save = strchr(tok, ',');
 		if (save)
 			*save++ = '\0';
-		if (parse_uint(tok, 65535, &v) || !v || c->nports == HS_TLS_PORTS_MAX)
+		if (parse_uint(tok, 65535, &v) || !v || n == max)
 			err = 1;
 		else
-			c->ports[c->nports++] = (__u16)v;
+			to[n++] = (__u16)v;
 	}
 	free(copy);
-	if (err || !c->nports) {
+	return err || !n ? -1 : (int)n;
+}
+
+/* --ports */
+static int parse_ports(const struct hs_opt *o, const char *arg, void *dst)
+{
+	struct hs_config *c = dst;
+	int n = port_list(arg, c->ports, HS_TLS_PORTS_MAX);
+
+	(void)o;
+	if (n < 0) {
 		pr_warn("invalid --ports '%s' (1 to %d ports, 1-65535, comma-separated)",
 			arg, HS_TLS_PORTS_MAX);
 		return -1;
 	}
+	c->nports = (unsigned int)n;
+	return 0;
+}
+
+/* --quic-ports: a list, or none */
+static int parse_quic_ports(const struct hs_opt *o, const char *arg, void *dst)
+{
+	struct hs_config *c = dst;
+	int n = strcmp(arg, "none") ? port_list(arg, c->quic_ports, HS_QUIC_PORTS_MAX) : 0;
+
+	(void)o;
+	if (n < 0) {
+		pr_warn("invalid --quic-ports '%s' (none, or 1 to %d ports, 1-65535, "
+			"comma-separated)", arg, HS_QUIC_PORTS_MAX);
+		return -1;
+	}
+	c->nquic_ports = (unsigned int)n;
+	c->quic_off = !n;
 	return 0;
 }
 
@@ -55,6 +82,9 @@ static const struct hs_opt_name handshake_names[] = {
 const struct hs_opt hs_dp_opts[] = {
 	{ .name = "ports", .arg = "LIST", .kind = HS_OPT_FUNC, .parse = parse_ports,
 	  .help = "TLS ports, comma-separated (default 443,8443; at most 8)" },
+	{ .name = "quic-ports", .arg = "LIST", .kind = HS_OPT_FUNC, .parse = parse_quic_ports,
+	  .help = "QUIC (UDP) ports, comma-separated (default 443; at most 8),\n"
+		  "or none" },
 	{ .name = "hello-bytes", .arg = "N", .kind = HS_OPT_UINT,
 	  HS_AT(struct hs_config, hello_bytes), .min = 64, .max = HS_HELLO_LIMIT,
 	  .help = "largest ClientHello record walked (64-16384, default 16384)" },
@@ -67,7 +97,8 @@ const struct hs_opt hs_dp_opts[] = {
 	  .help = "what a ClientHello's connection must show to count:\n"
 		  "synack: its SYN seen and our SYN-ACK acknowledged\n"
 		  "(run's default: an egress program reads SYN-ACKs);\n"
-		  "syn: its SYN seen (replay's default); none: nothing" },
+		  "syn: its SYN seen (replay's default); none: nothing;\n"
+		  "a QUIC one's flow must be validated unless none" },
 	{ 0 }
 };
 
@@ -103,7 +134,7 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		for (i = 0; i < HS_TLS_PORTS_MAX; i++)
 			skel->rodata->tls_ports[i] = i < c->nports ? c->ports[i] : 0;
 	}
-	if (c->nquic_ports) {
+	if (c->nquic_ports || c->quic_off) {
 		for (i = 0; i < HS_QUIC_PORTS_MAX; i++)
 			skel->rodata->quic_ports[i] = i < c->nquic_ports ? c->quic_ports[i] : 0;
 	}

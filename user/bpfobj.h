@@ -16,17 +16,21 @@ struct hs_config {
 	__u16 ports[HS_TLS_PORTS_MAX];
 	unsigned int nquic_ports;             /* 0: default QUIC ports (443) */
 	__u16 quic_ports[HS_QUIC_PORTS_MAX];
+	bool quic_off;                        /* --quic-ports none */
 	unsigned int hello_bytes;             /* 0: HS_HELLO_LIMIT */
 	unsigned int hello_segs;              /* 0: HS_HELLO_SEGS (no limit of its own) */
 	unsigned int handshake;               /* enum hs_check; 0: synack live, syn in replay */
 	unsigned int history_s;               /* the detector's history (0: the default) */
 };
-/* The datapath options (--ports, --hello-bytes, --hello-segments,
- * --handshake), into a struct hs_config: an HS_OPT_GROUP's table. */
+/* The datapath options (--ports, --quic-ports, --hello-bytes,
+ * --hello-segments, --handshake), into a struct hs_config: an HS_OPT_GROUP's table. */
 extern const struct hs_opt hs_dp_opts[];
 /* Does a run with this configuration check SYN-ACKs (attach the egress
  * program)? */
 #define HS_WANTS_SYNACK(c) (!(c)->handshake || (c)->handshake == HS_CHECK_SYNACK)
+/* Does it attach the egress program: for the SYN-ACKs, or the QUIC
+ * servers' connection IDs that validate QUIC flows. */
+#define HS_WANTS_EGRESS(c) (HS_WANTS_SYNACK(c) || (!(c)->quic_off && (c)->handshake != HS_CHECK_NONE))
 struct hs_bpf;
 struct hs_bpf *hs_open(const struct hs_config *c);
 /* Load, reusing the maps pinned in pin_dir (NULL: none) and pinning the

@@ -587,7 +587,7 @@ int cmd_exporter(int argc, char **argv)
 				   .listen = HS_DEFAULT_LISTEN, .path = HS_DEFAULT_METRICS_PATH,
 				   .top = HS_METRICS_TOP };
 	struct metrics_src m = { .stats_fd = -1, .tcp_fd = -1, .tls_fd = -1, .enforce_fd = -1,
-				 .seen_fd = -1, .acct_fd = -1 };
+				 .seen_fd = -1, .acct_fd = -1, .quic_fd = -1 };
 	struct signalfd_siginfo si;
 	struct det_config dc;
 	unsigned int file_window;
@@ -615,6 +615,7 @@ int cmd_exporter(int argc, char **argv)
 	m.enforce_fd = hs_pin_get(m.pin_dir, "enforce");
 	m.seen_fd = hs_pin_get(m.pin_dir, "seen");
 	m.acct_fd = hs_pin_get(m.pin_dir, "accounts");
+	m.quic_fd = hs_pin_get(m.pin_dir, "quic_user");
 	sfd = signal_fd((const int[]){ SIGINT, SIGTERM, 0 }, NULL);
 	if (sfd < 0) {
 		pr_warn("Couldn't set up signal handling: %s", strerror(errno));
@@ -646,5 +647,7 @@ out:
 		close(m.seen_fd);
 	if (m.acct_fd >= 0)
 		close(m.acct_fd);
+	if (m.quic_fd >= 0)
+		close(m.quic_fd);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #include <bpf/libbpf_version.h>
 
 #include "metrics.h"
+#include "quic.h"
 #include "bpfobj.h"
 #include "detect.h"
 #include "fleetsend.h"
@@ -377,6 +378,36 @@ static void seen_entries(FILE *f, const struct metrics_src *m)
 	fprintf(f, "hydrascope_seen_entries %zu\n", n);
 }
 
+/* What run made of the QUIC Initials handed to it (the quic_user map). */
+static void quic_user(FILE *f, const struct metrics_src *m)
+{
+	struct hs_quic_user u;
+	__u32 zero = 0;
+	unsigned int i;
+
+	if (m->quic_fd < 0 || bpf_map_lookup_elem(m->quic_fd, &zero, &u))
+		return;
+	head(f, "quic_datagrams_decrypted_total", "counter",
+	     "QUIC Initial datagrams userspace decrypted (or tried to).");
+	fprintf(f, "hydrascope_quic_datagrams_decrypted_total %llu\n",
+		(unsigned long long)u.c[HS_QU_DATAGRAMS]);
+	head(f, "quic_packets_total", "counter",
+	     "QUIC packets of those datagrams by outcome: ok (an Initial decrypted, its CRYPTO frames taken), or why not (decrypt_failed, bad_frame, ...; timeout, evicted, table_full: a ClientHello left incomplete).");
+	for (i = 0; i < QUIC_R_MAX; i++)
+		fprintf(f, "hydrascope_quic_packets_total{outcome=\"%s\"} %llu\n",
+			quic_reason_name(i), (unsigned long long)u.c[i]);
+	head(f, "quic_hellos_assembled_total", "counter",
+	     "QUIC ClientHellos userspace put together from the Initials (each then counted, validated or not).");
+	fprintf(f, "hydrascope_quic_hellos_assembled_total %llu\n",
+		(unsigned long long)u.c[HS_QU_HELLOS]);
+	head(f, "quic_hellos_not_waited_total", "counter",
+	     "QUIC ClientHellos counted unvalidated without their flow's validation: not validated within 10 s (timeout), or no room to wait (no_room).");
+	fprintf(f, "hydrascope_quic_hellos_not_waited_total{reason=\"timeout\"} %llu\n",
+		(unsigned long long)u.c[HS_QU_UNANSWERED]);
+	fprintf(f, "hydrascope_quic_hellos_not_waited_total{reason=\"no_room\"} %llu\n",
+		(unsigned long long)u.c[HS_QU_PENDING_FULL]);
+}
+
 int metrics_render(struct metrics_src *m, FILE *f)
 {
 	struct hs_stats st;
@@ -416,6 +447,7 @@ int metrics_render(struct metrics_src *m, FILE *f)
 		fprintf(f, "hydrascope_map_capacity_entries{map=\"seen\"} %u\n",
 			hs_map_max(m->seen_fd));
 	seen_entries(f, m);
+	quic_user(f, m);
 	attachments(f, m);
 	fingerprints(m, f, rows, n);
 	if (m->win)

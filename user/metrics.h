@@ -18,6 +18,7 @@ struct metrics_src {
 	int stats_fd, tcp_fd, tls_fd, enforce_fd;   /* enforce_fd -1: none */
 	int seen_fd;                                /* -1: none (an older instance) */
 	int acct_fd;                                /* the accounts map; -1: none */
+	int quic_fd;                                /* the quic_user map; -1: none */
 	/* run: the seen map's entries at its last save (SIZE_MAX: none yet);
 	 * NULL: the exporter, which does not count them (a second a million) */
 	const size_t *seen_entries;

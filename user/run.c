@@ -391,12 +391,14 @@ static void enforce_carry(int fd, int mode)
 }
 
 /*
- * The SYN-ACK check (--handshake synack, the default): the egress program
- * on ifindex, in place of an earlier run's (bpf_link_update: SYN-ACKs are
- * read at every instant) or attached anew; the program then requires the
- * SYN-ACK. The link's fd, or -1: without it (kernel before 6.6, or
- * --handshake syn or none) ClientHellos are checked as the program was
- * loaded, and an earlier run's egress link goes with this run's pins.
+ * The SYN-ACK check (--handshake synack, the default) and the QUIC
+ * servers' connection IDs (QUIC ports on, --handshake not none): the
+ * egress program on ifindex, in place of an earlier run's
+ * (bpf_link_update: SYN-ACKs are read at every instant) or attached anew;
+ * the program then requires the SYN-ACK (synack). The link's fd, or -1:
+ * without it (kernel before 6.6, or --handshake none) ClientHellos are
+ * checked as the program was loaded, QUIC flows never validate, and an
+ * earlier run's egress link goes with this run's pins.
  */
 static int egress_start(struct hs_bpf *skel, const struct hs_config *cfg, struct hs_pins *pins,
 			const char *pin_dir, const char *ifname, int ifindex)
@@ -404,7 +406,7 @@ static int egress_start(struct hs_bpf *skel, const struct hs_config *cfg, struct
 	int fd = pins->egress_fd, prog = bpf_program__fd(skel->progs.hs_egress);
 
 	pins->egress_fd = -1;
-	if (!HS_WANTS_SYNACK(cfg)) {
+	if (!HS_WANTS_EGRESS(cfg)) {
 		if (fd >= 0) {  /* unpinned, it goes with its last fd */
 			hs_pins_remove(skel, pin_dir, HS_PIN_EGRESS);
 			close(fd);
@@ -420,12 +422,13 @@ static int egress_start(struct hs_bpf *skel, const struct hs_config *cfg, struct
 	if (fd < 0)
 		fd = hs_egress_attach(skel, ifindex);
 	if (fd < 0) {
-		pr_warn("Couldn't attach the SYN-ACK check to %s's egress (%s; it needs tcx, "
-			"kernel 6.6+): ClientHellos count when their SYN was seen", ifname,
-			strerror(-fd));
+		pr_warn("Couldn't attach the egress program to %s (%s; it needs tcx, "
+			"kernel 6.6+): ClientHellos count when their SYN was seen, QUIC "
+			"ClientHellos as unvalidated", ifname, strerror(-fd));
 		return -1;
 	}
-	skel->data->handshake_check = HS_CHECK_SYNACK;
+	if (HS_WANTS_SYNACK(cfg))
+		skel->data->handshake_check = HS_CHECK_SYNACK;
 	return fd;
 }
 
@@ -777,6 +780,7 @@ static int run_metrics(struct run_ctx *c)
 	m->enforce_fd = bpf_map__fd(c->skel->maps.enforce);
 	m->seen_fd = bpf_map__fd(c->skel->maps.seen);
 	m->acct_fd = bpf_map__fd(c->skel->maps.accounts);
+	m->quic_fd = bpf_map__fd(c->skel->maps.quic_user);
 	m->seen_entries = &c->seen_entries;
 	m->win = c->win;
 	m->dc = &c->dc;         /* scores as the detector judges */

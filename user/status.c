@@ -23,6 +23,7 @@
 #include "opts.h"
 #include "p0f.h"
 #include "pins.h"
+#include "quic.h"
 #include "fps.h"
 #include "seenfile.h"
 #include "util.h"
@@ -125,6 +126,8 @@ struct status_data {
 	__u32 seen_max;                 /* 0: no seen map (an older instance) */
 	bool seen_partial;              /* seen_n: those counted within the budget */
 	struct hs_stats sum;
+	struct hs_quic_user qu;         /* what run made of the QUIC Initials */
+	bool has_qu;                    /* false: no quic_user map (an older instance) */
 	int enf_fd;                     /* -1: an older version's maps, nothing enforced */
 	int fps_fd, pairs_fd;           /* to name a pair entry's stack (-1: not there) */
 };
@@ -344,10 +347,42 @@ static json_object *map_fill(__u32 n, __u32 max)
 	return t;
 }
 
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The QUIC counts of userspace, as name and value; false past the last. */
+static bool quic_count(const struct status_data *d, unsigned int i, char *name, size_t len,
+		       __u64 *v)
+{
+	static const struct { unsigned int idx; const char *name; } extra[] = {
+		{ HS_QU_DATAGRAMS, "quic_datagrams_decrypted" },
+		{ HS_QU_HELLOS, "quic_hellos_assembled" },
+		{ HS_QU_UNANSWERED, "quic_hellos_timeout" },
+		{ HS_QU_PENDING_FULL, "quic_hellos_no_room" },
+	};
+
+	if (i < QUIC_R_MAX) {
+		snprintf(name, len, "quic_packets_%s", quic_reason_name(i));
+		*v = d->qu.c[i];
+		return true;
+	}
+	i -= QUIC_R_MAX;
+	if (i >= sizeof(extra) / sizeof(extra[0]))
+		return false;
+	snprintf(name, len, "%s", extra[i].name);
+	*v = d->qu.c[extra[i].idx];
+	return true;
+}
+
 static void status_json(const struct status_data *d)
 {
 	json_object *j = json_object_new_object(), *ja = json_object_new_array();
 	json_object *m = json_object_new_object(), *jc = json_object_new_object(), *js;
+	char name[64];
+	__u64 v;
 	int i;
 
 	json_object_object_add(j, "pin_dir", json_object_new_string(d->pin_dir));
@@ -373,6 +408,8 @@ static void status_json(const struct status_data *d)
 	json_object_object_add(j, "maps", m);
 	for (i = 0; i < HS_ST__COUNT; i++)
 		json_object_object_add(jc, hs_stat_names[i], json_object_new_uint64(d->sum.c[i]));
+	for (i = 0; d->has_qu && quic_count(d, (unsigned int)i, name, sizeof(name), &v); i++)
+		json_object_object_add(jc, name, json_object_new_uint64(v));
 	json_object_object_add(j, "counters", jc);
 	status_enforce(d, j);
 	json_line(stdout, j);
@@ -387,6 +424,8 @@ static void fill_line(const char *name, size_t n, __u32 max, bool partial)
 
 static void status_text(const struct status_data *d)
 {
+	char name[64];
+	__u64 v;
 	int i;
 
 	printf("pin dir: %s\nattached:\n", d->pin_dir);
@@ -403,6 +442,8 @@ static void status_text(const struct status_data *d)
 	printf("counters:\n");
 	for (i = 0; i < HS_ST__COUNT; i++)
 		printf("  %-20s %llu\n", hs_stat_names[i], (unsigned long long)d->sum.c[i]);
+	for (i = 0; d->has_qu && quic_count(d, (unsigned int)i, name, sizeof(name), &v); i++)
+		printf("  %-20s %llu\n", name, (unsigned long long)v);
 	status_enforce(d, NULL);
 }
 
@@ -422,7 +463,8 @@ static void status_seen(struct status_data *d)
 /* The maps' fill levels and counters, the attachments; 0 or an exit code. */
 static int status_read(struct status_data *d)
 {
-	int tls_fd = -1, st_fd = -1, err, ret = HS_EXIT_ERR;
+	int tls_fd = -1, st_fd = -1, qu_fd, err, ret = HS_EXIT_ERR;
+	__u32 zero = 0;
 
 	err = hs_pin_open(d->pin_dir, "tcp_fps", &d->fps_fd);
 	if (!err)
@@ -435,6 +477,9 @@ static int status_read(struct status_data *d)
 	}
 	d->enf_fd = hs_pin_get(d->pin_dir, "enforce");
 	d->pairs_fd = hs_pin_get(d->pin_dir, "pairs");
+	qu_fd = hs_pin_get(d->pin_dir, "quic_user");
+	d->has_qu = qu_fd >= 0 && !bpf_map_lookup_elem(qu_fd, &zero, &d->qu);
+	close_fd(qu_fd);
 	err = hs_stats_read(st_fd, &d->sum);
 	if (err) {
 		pr_warn("Couldn't read health counters: %s", strerror(-err));
@@ -453,12 +498,6 @@ out:
 	if (st_fd >= 0)
 		close(st_fd);
 	return ret;
-}
-
-static void close_fd(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }
 
 int cmd_status(int argc, char **argv)

@@ -492,7 +492,8 @@ static int time_scrape(struct hs_bpf *skel, const struct hs_tls_fp *vals, struct
 	struct metrics_src ms = {
 		.stats_fd = bpf_map__fd(skel->maps.stats),
 		.tcp_fd = bpf_map__fd(skel->maps.tcp_fps),
-		.tls_fd = fd, .enforce_fd = -1, .top = HS_METRICS_TOP,
+		.tls_fd = fd, .enforce_fd = -1, .seen_fd = -1, .acct_fd = -1, .quic_fd = -1,
+		.top = HS_METRICS_TOP,
 	};
 	struct web_limits lim = HS_WEB_DEFAULTS;
 	struct exporter *ex;
