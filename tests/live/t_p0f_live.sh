@@ -175,7 +175,7 @@ if hs_start HK_PID "$KEEP" "$TMP/keep.log" --keep-maps; then
 	expect_eq "connections while a --keep-maps run is attached" 2 "$got"
 	rc=0; bg_stop "$HK_PID" TERM || rc=$?
 	expect_eq "--keep-maps run exits 0 on SIGTERM" 0 $rc
-	expect_eq "--keep-maps: pins left after SIGTERM" "accounts conns enforce flows meta names pairs reasm seen stats tcp_fps tcp_known tls_fps" \
+	expect_eq "--keep-maps: pins left after SIGTERM" "accounts conns enforce flows meta names pairs quic_flows quic_user reasm seen stats tcp_fps tcp_known tls_fps" \
 		"$(ls "$KEEP" 2>&1 | sort | tr '\n' ' ' | sed 's/ $//')"
 	expect_eq "--keep-maps: no XDP program left on $BED_DEV" "" "$(xdp_prog_id "$BED_SRV" "$BED_DEV")"
 	got=$("$HS" dump --pin-dir "$KEEP" -j 2>&1 |

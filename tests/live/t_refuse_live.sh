@@ -115,7 +115,7 @@ bg_stop "$HOLD_PID"
 # a stopped instance's kept pins (the bridge falls back to skb mode)
 if hs_start KP_PID "$P" "$TMP/kept.log" -i "${TAG}br" -m skb --keep-maps; then
 	bg_stop "$KP_PID"
-	expect_eq "kept pins of a stopped instance" "accounts conns enforce flows meta names pairs reasm seen stats tcp_fps tcp_known tls_fps" \
+	expect_eq "kept pins of a stopped instance" "accounts conns enforce flows meta names pairs quic_flows quic_user reasm seen stats tcp_fps tcp_known tls_fps" \
 		"$(ls "$P" | tr '\n' ' ' | sed 's/ $//')"
 else
 	fail "run --keep-maps on ${TAG}br: attachment expected (log above)"
