@@ -15,9 +15,11 @@
 # capture against the reference, a Retry counted once.
 # Then a flood of spoofed Initials (tests/tools/quicflood: the real
 # clients' own hellos, sealed under a new DCID each, from random sources of
-# 198.19.0.0/16) while the real clients go on: nothing of it validated or
-# counted in the fingerprint tables, all of it unvalidated once its 10 s
-# are up; the real clients complete during it and are counted after it.
+# 198.19.0.0/16 and 2001:2:0:ff00::/56) while the real clients go on:
+# nothing of it validated or counted in the fingerprint tables (its hellos
+# have the real clients' JA4s: only their conns_unvalidated grows), all of
+# it unvalidated once its 10 s are up; the real clients complete during it
+# and are counted after it.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl ss gtlsclient gtlsserver chromium
@@ -30,9 +32,12 @@ GSO=4433                   # a server answering with UDP GSO (python3)
 BED_PORTS=(80 8080)        # the plain TCP server keeps off the QUIC ports
 NAME=hs.test
 NG_RUNS=2                  # ngtcp2 connections per port and family
-FLOOD_NET=198.19.0.0/16    # the spoofed sources: within 198.18.0.0/15, no bed address
+FLOOD_NET=198.19.0.0/16    # the spoofed sources: within 198.18.0.0/15, no bed address,
+FLOOD_NET6=2001:2:0:ff00::/56   # and within the bed's 2001:2::/48
 FLOOD_NG=1200              # spoofed hellos: ngtcp2's (one Initial each) to 443,
-FLOOD_CHR=600              # chromium's (two Initials each) to 8443: 2,400 Initials
+FLOOD_NG6=300              # the same over IPv6,
+FLOOD_CHR=600              # chromium's (two Initials each) to 8443: 2,700 Initials
+                           # (under the 4,096 a CPU hands over per window)
 CAP=$TMP/quic.pcap
 T0=$SECONDS
 
@@ -61,8 +66,9 @@ expect_eq "TSO, GSO and GRO off on all ${#veths[@]} veths" "" "${offl_on[*]}"
 nsx "$BED_RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 	net.ipv4.conf."${TAG}r$FL".rp_filter=0 &&
 	ip -n "$BED_RTR" route add blackhole "$FLOOD_NET" &&
-	ok "router: no reverse-path filter, $FLOOD_NET blackholed" ||
-	fail "router: rp_filter 0 and a blackhole route for $FLOOD_NET"
+	ip -n "$BED_RTR" -6 route add blackhole "$FLOOD_NET6" &&
+	ok "router: no reverse-path filter, $FLOOD_NET and $FLOOD_NET6 blackholed" ||
+	fail "router: rp_filter 0 and blackhole routes for $FLOOD_NET and $FLOOD_NET6"
 
 # ---- certificate, the two ngtcp2 servers, capture, attach ----
 D=$TMP/quic
@@ -179,8 +185,10 @@ else
 	fail "a hello of ngtcp2 and of chromium from quic_ref.py expected, got: $(cut -c1-60 "$TMP/hellos.txt" | tr '\n' '|') $(head -c 300 "$TMP/quic_ref.err")"
 fi
 flood() {
-	nsx "${BED_CLIENTS[FL - 1]}" "$FLOOD" "$BED_SRV_IP" $NORETRY $FLOOD_NG $FLOOD_NET "$D/ng.hex" &&
-		nsx "${BED_CLIENTS[FL - 1]}" "$FLOOD" "$BED_SRV_IP" $RETRY $FLOOD_CHR $FLOOD_NET "$D/chr.hex"
+	local ns=${BED_CLIENTS[FL - 1]}
+	nsx "$ns" "$FLOOD" "$BED_SRV_IP" $NORETRY $FLOOD_NG $FLOOD_NET "$D/ng.hex" &&
+		nsx "$ns" "$FLOOD" "$BED_SRV_IP6" $NORETRY $FLOOD_NG6 $FLOOD_NET6 "$D/ng.hex" &&
+		nsx "$ns" "$FLOOD" "$BED_SRV_IP" $RETRY $FLOOD_CHR $FLOOD_NET "$D/chr.hex"
 }
 tf=$SECONDS
 bg_job FLOOD_PID flood >"$TMP/flood.log" 2>&1
@@ -190,7 +198,7 @@ run ngtcp2 6 $RETRY "during the flood"
 run chromium 4 $NORETRY "during the flood"
 rc=0; wait "$FLOOD_PID" || rc=$?
 flood_end=$SECONDS
-expect_eq "the flood was sent whole ($((FLOOD_NG + 2 * FLOOD_CHR)) Initials, $((SECONDS - tf)) s): $(tr '\n' ' ' <"$TMP/flood.log")" 0 $rc
+expect_eq "the flood was sent whole ($((FLOOD_NG + FLOOD_NG6 + 2 * FLOOD_CHR)) Initials, $((SECONDS - tf)) s): $(tr '\n' ' ' <"$TMP/flood.log")" 0 $rc
 # and after it
 run ngtcp2 4 $RETRY "after the flood"
 run ngtcp2 6 $NORETRY "after the flood"
@@ -204,8 +212,8 @@ _bg_alive "$HS_PID" && ok "hydrascope still running after the clients and the fl
 	fail "hydrascope run still running expected, it exited: $(tail -n 3 "$TMP/run.log" | tr '\n' '|')"
 
 # ---- the references and the replay of the real clients' packets ----
-tcpdump -r "$CAP" -w "$TMP/real.pcap" "not net $FLOOD_NET" 2>/dev/null
-nflood=$(tcpdump -r "$CAP" -nn "src net $FLOOD_NET" 2>/dev/null | wc -l)
+tcpdump -r "$CAP" -w "$TMP/real.pcap" "not net $FLOOD_NET and not net $FLOOD_NET6" 2>/dev/null
+nflood=$(tcpdump -r "$CAP" -nn "src net $FLOOD_NET or src net $FLOOD_NET6" 2>/dev/null | wc -l)
 "$BED_PY" "$ROOT/tests/lib/ja4_ref.py" --quic --ports $RETRY "$TMP/real.pcap" \
 	>"$TMP/ref.jsonl" 2>"$TMP/ref.err"
 rc=$?
@@ -223,13 +231,14 @@ sed 's/^/# replay: /' "$TMP/replay.err"
 	"$TMP/status1.json" "$TMP/status.json" "$nflood" \
 	"${BED_CLIENT_IPS[NG - 1]},${BED_CLIENT_IP6S[NG - 1]}" \
 	"${BED_CLIENT_IPS[CHR - 1]},${BED_CLIENT_IP6S[CHR - 1]}" \
-	"$RETRY" "$NG_RUNS" "$FLOOD_NG" "$FLOOD_CHR" >"$TMP/verdicts" 2>&1 <<'EOF'
+	"$RETRY" "$NG_RUNS" "$((FLOOD_NG + FLOOD_NG6))" "$FLOOD_CHR" >"$TMP/verdicts" 2>&1 <<'EOF'
 import collections, json, sys
 
 (ref_jsonl, ref_all_jsonl, events_jsonl, dump_json, status1_json, status_json, nflood,
  ng_ips, chr_ips, retry, ng_runs, flood_ng, flood_chr) = sys.argv[1:14]
 nflood, retry, ng_runs = int(nflood), int(retry), int(ng_runs)
-flood_hellos = int(flood_ng) + int(flood_chr)
+flood_ng, flood_chr = int(flood_ng), int(flood_chr)
+flood_hellos = flood_ng + flood_chr
 names = {ip: "ngtcp2" for ip in ng_ips.split(",")}
 names.update({ip: "chromium" for ip in chr_ips.split(",")})
 
@@ -349,9 +358,20 @@ unval = c2.get("hellos_quic_unvalidated", 0)
 verdict(flood_hellos // 2 <= unval <= flood_hellos,
         "status: hellos_quic_unvalidated rose from 0 by at least half the flood's %d hellos "
         "(%d datagrams seen), at most all of them: got %d" % (flood_hellos, nflood, unval))
-verdict(nflood == int(flood_ng) + 2 * int(flood_chr),
+verdict(nflood == flood_ng + 2 * flood_chr,
         "the capture holds every spoofed datagram (%d expected, got %d)" % (
-            int(flood_ng) + 2 * int(flood_chr), nflood))
+            flood_ng + 2 * flood_chr, nflood))
+# the flood's hellos are the real clients' own: fingerprinted as their JA4s,
+# each left out of conns and counted in the row's conns_unvalidated
+left = {}
+for j, rs in want.items():
+    who = names.get(rs[0]["src"], "?")
+    left[who] = got.get(j, {}).get("conns_unvalidated_sampled", 0)
+    cap = {"ngtcp2": flood_ng, "chromium": flood_chr}.get(who, 0)
+    verdict(cap // 2 <= left[who] <= cap, "dump %s (%s): conns_unvalidated_sampled counts the "
+            "flood's %d hellos of its stack (at least half), got %s" % (j, who, cap, left[who]))
+verdict(sum(left.values()) == unval, "dump: the rows' conns_unvalidated_sampled add up to "
+        "hellos_quic_unvalidated (%d), got %d" % (unval, sum(left.values())))
 print("# counters after: " + " ".join("%s=%s" % (k, v) for k, v in sorted(c2.items())
                                       if v and ("quic" in k or "hello" in k)))
 EOF
