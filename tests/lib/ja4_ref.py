@@ -53,7 +53,8 @@ and reassembles the CRYPTO frames of a connection however many Initials
 they span and in whatever order; the hello is dissected in the packet
 that completes it. A connection is the client's address and UDP port (a
 Retry makes the client send its hello again with another DCID: one
-connection, two hellos, the first printed without --all); stream is
+connection, two hellos, the first printed without --all); time is the
+packet's (frame.time_epoch: the one completing the hello); stream is
 tshark's quic.connection.number; segments the Initials the hello's CRYPTO
 frames came in (the frames of quic.crypto.fragment and
 tls.handshake.fragment, 1 if none; after a Retry tshark takes the data of
@@ -303,6 +304,7 @@ def quic_hellos(capture, ports, every):
                                                     "tls.handshake.fragment")
                              and isinstance(v, str)}
                 rec = {"frame": int(first(layers, "frame.number", "0")),
+                       "time": float(first(layers, "frame.time_epoch", "0")),
                        "stream": int(first(layers, "quic.connection.number", "-1")),
                        "src": src, "srcport": sport, "dst": dst,
                        "dstport": int(first(udp, "udp.dstport")),

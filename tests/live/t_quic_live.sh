@@ -37,7 +37,7 @@ FLOOD_NET6=2001:2:0:ff00::/56   # and within the bed's 2001:2::/48
 FLOOD_NG=1200              # spoofed hellos: ngtcp2's (one Initial each) to 443,
 FLOOD_NG6=300              # the same over IPv6,
 FLOOD_CHR=600              # chromium's (two Initials each) to 8443: 2,700 Initials
-                           # (under the 4,096 a CPU hands over per window)
+                           # (under the 4,096 a CPU hands over per window), in ~3 s
 CAP=$TMP/quic.pcap
 T0=$SECONDS
 
@@ -186,9 +186,9 @@ else
 fi
 flood() {
 	local ns=${BED_CLIENTS[FL - 1]}
-	nsx "$ns" "$FLOOD" "$BED_SRV_IP" $NORETRY $FLOOD_NG $FLOOD_NET "$D/ng.hex" &&
-		nsx "$ns" "$FLOOD" "$BED_SRV_IP6" $NORETRY $FLOOD_NG6 $FLOOD_NET6 "$D/ng.hex" &&
-		nsx "$ns" "$FLOOD" "$BED_SRV_IP" $RETRY $FLOOD_CHR $FLOOD_NET "$D/chr.hex"
+	nsx "$ns" "$FLOOD" "$BED_SRV_IP" $NORETRY $FLOOD_NG $FLOOD_NET "$D/ng.hex" 1000 &&
+		nsx "$ns" "$FLOOD" "$BED_SRV_IP6" $NORETRY $FLOOD_NG6 $FLOOD_NET6 "$D/ng.hex" 1000 &&
+		nsx "$ns" "$FLOOD" "$BED_SRV_IP" $RETRY $FLOOD_CHR $FLOOD_NET "$D/chr.hex" 500
 }
 tf=$SECONDS
 bg_job FLOOD_PID flood >"$TMP/flood.log" 2>&1
@@ -213,7 +213,10 @@ _bg_alive "$HS_PID" && ok "hydrascope still running after the clients and the fl
 
 # ---- the references and the replay of the real clients' packets ----
 tcpdump -r "$CAP" -w "$TMP/real.pcap" "not net $FLOOD_NET and not net $FLOOD_NET6" 2>/dev/null
-nflood=$(tcpdump -r "$CAP" -nn "src net $FLOOD_NET or src net $FLOOD_NET6" 2>/dev/null | wc -l)
+tcpdump -r "$CAP" -nn -tt "src net $FLOOD_NET or src net $FLOOD_NET6" 2>/dev/null |
+	awk '{ print $1 }' >"$TMP/flood_times.txt"
+nflood=$(wc -l <"$TMP/flood_times.txt")
+flood_span="$(head -n 1 "$TMP/flood_times.txt") $(tail -n 1 "$TMP/flood_times.txt")"
 "$BED_PY" "$ROOT/tests/lib/ja4_ref.py" --quic --ports $RETRY "$TMP/real.pcap" \
 	>"$TMP/ref.jsonl" 2>"$TMP/ref.err"
 rc=$?
@@ -231,11 +234,12 @@ sed 's/^/# replay: /' "$TMP/replay.err"
 	"$TMP/status1.json" "$TMP/status.json" "$nflood" \
 	"${BED_CLIENT_IPS[NG - 1]},${BED_CLIENT_IP6S[NG - 1]}" \
 	"${BED_CLIENT_IPS[CHR - 1]},${BED_CLIENT_IP6S[CHR - 1]}" \
-	"$RETRY" "$NG_RUNS" "$((FLOOD_NG + FLOOD_NG6))" "$FLOOD_CHR" >"$TMP/verdicts" 2>&1 <<'EOF'
+	"$RETRY" "$NG_RUNS" "$((FLOOD_NG + FLOOD_NG6))" "$FLOOD_CHR" "$flood_span" \
+	>"$TMP/verdicts" 2>&1 <<'EOF'
 import collections, json, sys
 
 (ref_jsonl, ref_all_jsonl, events_jsonl, dump_json, status1_json, status_json, nflood,
- ng_ips, chr_ips, retry, ng_runs, flood_ng, flood_chr) = sys.argv[1:14]
+ ng_ips, chr_ips, retry, ng_runs, flood_ng, flood_chr, flood_span) = sys.argv[1:15]
 nflood, retry, ng_runs = int(nflood), int(retry), int(ng_runs)
 flood_ng, flood_chr = int(flood_ng), int(flood_chr)
 flood_hellos = flood_ng + flood_chr
@@ -335,6 +339,13 @@ for j, rs in sorted(want.items()):
     verdict(d["ips"] == len(ips), "dump %s (%s): ips %d expected (IPv4 and IPv6), got %s" % (
         j, who, len(ips), d["ips"]))
     verdict(d.get("tcp_sigs") == 0, "dump %s (%s): no TCP stack (got %s)" % (j, who, d.get("tcp_sigs")))
+
+# the connections made "during the flood" were: their hellos between its
+# first and its last datagram
+t0, t1 = (float(x) for x in flood_span.split()) if flood_span.strip() else (0.0, 0.0)
+inside = sorted("%s:%d" % (names.get(r["src"], "?"), r["srcport"]) for r in ref if t0 <= r["time"] <= t1)
+verdict(len(inside) >= 1, "real hellos amid the flood's datagrams (%.3f s of them): %s" % (
+    t1 - t0, " ".join(inside) or "none"))
 
 # ---- the live counters ----
 before = sum(made_before.values())

@@ -8,12 +8,13 @@
  * (quicpkt.h): all an off-path sender can show a server's host. Nothing
  * it sends can be validated: the answers go to addresses nobody holds.
  *
- * usage: quicflood DST PORT COUNT SRC_NET/LEN HELLO_HEX_FILE
+ * usage: quicflood DST PORT COUNT SRC_NET/LEN HELLO_HEX_FILE [PER_SECOND]
  *
  * One datagram of 1,200 bytes per 1,000 bytes of hello (a hello of 1.9 KB:
  * two Initials, as Chromium's), through a raw IP socket (the source address
- * is ours to write), IPv4 or IPv6 as DST is. Prints "sent D datagrams, H
- * hellos, F failed sends"; exit status 0 when every send succeeded.
+ * is ours to write), IPv4 or IPv6 as DST is; PER_SECOND hellos a second
+ * (default: as fast as it goes). Prints "sent D datagrams, H hellos, F
+ * failed sends"; exit status 0 when every send succeeded.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,7 +40,7 @@ struct net {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: quicflood DST PORT COUNT SRC_NET/LEN HELLO_HEX_FILE\n");
+	fprintf(stderr, "usage: quicflood DST PORT COUNT SRC_NET/LEN HELLO_HEX_FILE [PER_SECOND]\n");
 	exit(2);
 }
 
@@ -176,18 +177,39 @@ static int send_dgram(int fd, int ver, const char *src, const char *dst, const _
 	return -1;
 }
 
+/* Seconds on the monotonic clock. */
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Sleep until t (monotonic seconds). */
+static void sleep_until(double t)
+{
+	double d = t - now_s();
+
+	if (d > 0)
+		nanosleep(&(struct timespec){ (time_t)d, (long)((d - (time_t)d) * 1e9) }, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static __u8 hello[HELLO_MAX], pkt[2048];
 	struct qp_piece pieces[HELLO_MAX / PIECE + 1];
 	int cuts[HELLO_MAX / PIECE], ncuts = 0, npieces, len, ver, fd, k;
-	long count, i, sent = 0, failed = 0;
+	long count, rate = 0, i, sent = 0, failed = 0;
+	double start;
 	__u8 dst[16];
 	struct net net;
 	__u16 dport;
 
-	if (argc != 6)
+	if (argc != 6 && argc != 7)
 		usage();
+	if (argc == 7)
+		rate = number(argv[6], 1, 10000000);
 	ver = parse_addr(argv[1], dst);
 	if (!ver)
 		usage();
@@ -207,11 +229,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "quicflood: raw socket: %s\n", strerror(errno));
 		return 1;
 	}
+	start = now_s();
 	for (i = 0; i < count; i++) {
 		__u8 dcid[8], scid[8];
 		char src[INET6_ADDRSTRLEN];
 		__u16 sport;
 
+		if (rate)
+			sleep_until(start + (double)i / (double)rate);
 		random_bytes(dcid, sizeof(dcid));
 		random_bytes(scid, sizeof(scid));
 		random_bytes(&sport, sizeof(sport));
