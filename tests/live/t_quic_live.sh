@@ -5,30 +5,33 @@
 # tshark decrypts the Initials of a capture of the very same packets and
 # tests/lib/ja4_ref.py --quic computes JA4, JA4_r and JA3 from its
 # dissection. Servers: ngtcp2's (gtlsserver) on port 443 without and on
-# 8443 with address validation (Retry), IPv4 and IPv6 (run --quic-ports
-# 443,8443). Clients, each in its own client namespace (its source
-# addresses name it): ngtcp2's (gtlsclient) and headless chromium forced
-# onto QUIC (its post-quantum hello spans two Initials), each to both
-# ports over both families. Checks: every handshake completed (fail-open),
-# every connection fingerprinted and validated (dump's conns per JA4, the
-# live counters), per connection JA4/JA4_r/JA3 of `replay --events` of the
-# capture against the reference, a Retry counted once.
+# 8443 with address validation (Retry), IPv4 and IPv6 (run --quic-ports).
+# Clients, each in its own client namespace (its source addresses name
+# it): ngtcp2's (gtlsclient) and headless chromium forced onto QUIC (its
+# post-quantum hello spans two Initials; no TCP server on those ports),
+# each to both ports over both families. Checks: every handshake completed
+# and the page came (fail-open), every connection fingerprinted and
+# validated (dump's conns and ips per JA4, the live counters in status and
+# in run --metrics), per connection JA4/JA4_r/JA3 of `replay --events` of
+# the capture against the reference, a Retry counted once.
 # Then a flood of spoofed Initials (tests/tools/quicflood: the real
 # clients' own hellos, sealed under a new DCID each, from random sources of
 # 198.19.0.0/16 and 2001:2:0:ff00::/56) while the real clients go on:
 # nothing of it validated or counted in the fingerprint tables (its hellos
 # have the real clients' JA4s: only their conns_unvalidated grows), all of
 # it unvalidated once its 10 s are up; the real clients complete during it
-# and are counted after it.
+# and are counted after it. Last, a server sending with UDP GSO (its skb's
+# payload in pages): its connection ID recorded, its flow validated.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
-need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl ss gtlsclient gtlsserver chromium
+need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl ss curl gtlsclient gtlsserver chromium
 need_hs
 FLOOD=${HS_OUT:-$ROOT/.output}/tests/quicflood
 [ -x "$FLOOD" ] || { fail "no $FLOOD: build it first (make tests)"; done_testing; }
 
 NORETRY=443 RETRY=8443     # the QUIC servers' ports: without and with Retry
 GSO=4433                   # a server answering with UDP GSO (python3)
+METRICS=127.0.0.1:9742     # run --metrics, in the server namespace
 BED_PORTS=(80 8080)        # the plain TCP server keeps off the QUIC ports
 NAME=hs.test
 NG_RUNS=2                  # ngtcp2 connections per port and family
@@ -101,7 +104,8 @@ else
 fi
 
 bed_capture TD_PID "$CAP" udp
-if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --quic-ports $NORETRY,$RETRY,$GSO; then
+if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --quic-ports $NORETRY,$RETRY,$GSO \
+	--metrics $METRICS; then
 	fail "hydrascope run -i $BED_DEV -m native --quic-ports $NORETRY,$RETRY,$GSO: attachment expected (log above)"
 	done_testing
 fi
@@ -208,6 +212,10 @@ while ((SECONDS < flood_end + 12)); do sleep 0.5; done
 echo "# clients and flood done after $((SECONDS - T0)) s"
 
 bed_snapshot "$TD_PID"
+rc=0
+nsx "$BED_SRV" curl -sS --max-time 5 -o "$TMP/metrics.prom" "http://$METRICS/metrics" 2>"$TMP/curl.err" ||
+	rc=$?
+expect_eq "run --metrics: GET /metrics" 0 "$rc$([ $rc != 0 ] && echo " ($(cat "$TMP/curl.err"))")"
 _bg_alive "$HS_PID" && ok "hydrascope still running after the clients and the flood" ||
 	fail "hydrascope run still running expected, it exited: $(tail -n 3 "$TMP/run.log" | tr '\n' '|')"
 
@@ -234,12 +242,12 @@ sed 's/^/# replay: /' "$TMP/replay.err"
 	"$TMP/status1.json" "$TMP/status.json" "$nflood" \
 	"${BED_CLIENT_IPS[NG - 1]},${BED_CLIENT_IP6S[NG - 1]}" \
 	"${BED_CLIENT_IPS[CHR - 1]},${BED_CLIENT_IP6S[CHR - 1]}" \
-	"$RETRY" "$NG_RUNS" "$((FLOOD_NG + FLOOD_NG6))" "$FLOOD_CHR" "$flood_span" \
+	"$RETRY" "$NG_RUNS" "$((FLOOD_NG + FLOOD_NG6))" "$FLOOD_CHR" "$flood_span" "$TMP/metrics.prom" \
 	>"$TMP/verdicts" 2>&1 <<'EOF'
 import collections, json, sys
 
 (ref_jsonl, ref_all_jsonl, events_jsonl, dump_json, status1_json, status_json, nflood,
- ng_ips, chr_ips, retry, ng_runs, flood_ng, flood_chr, flood_span) = sys.argv[1:15]
+ ng_ips, chr_ips, retry, ng_runs, flood_ng, flood_chr, flood_span, metrics) = sys.argv[1:16]
 nflood, retry, ng_runs = int(nflood), int(retry), int(ng_runs)
 flood_ng, flood_chr = int(flood_ng), int(flood_chr)
 flood_hellos = flood_ng + flood_chr
@@ -383,6 +391,18 @@ for j, rs in want.items():
             "flood's %d hellos of its stack (at least half), got %s" % (j, who, cap, left[who]))
 verdict(sum(left.values()) == unval, "dump: the rows' conns_unvalidated_sampled add up to "
         "hellos_quic_unvalidated (%d), got %d" % (unval, sum(left.values())))
+# the same counts as Prometheus series
+prom = {}
+for line in open(metrics):
+    if line.startswith("hydrascope_") and " " in line:
+        k, v = line.rsplit(" ", 1)
+        prom[k] = float(v)
+for series, k in (("hydrascope_quic_flows_validated_total", "quic_flows_validated"),
+                  ("hydrascope_tls_hellos_quic_total", "hellos_quic"),
+                  ('hydrascope_tls_hellos_unvalidated_total{reason="quic_unvalidated"}',
+                   "hellos_quic_unvalidated")):
+    verdict(prom.get(series) == c2.get(k, 0), "metrics: %s equals status's %s (%s), got %s" % (
+        series, k, c2.get(k, 0), prom.get(series)))
 print("# counters after: " + " ".join("%s=%s" % (k, v) for k, v in sorted(c2.items())
                                       if v and ("quic" in k or "hello" in k)))
 EOF
