@@ -253,8 +253,9 @@ INLINE int parse_udp(void *pos, void *end, struct pkt *p)
  * else the stats index to count. The headers are read between data and
  * end; len is the packet's length from data, which the IP length fields
  * must fit: end - data for XDP, but an skb's (tc) may be longer than what
- * end bounds, its payload in pages (a UDP GSO send: a QUIC server's
- * Initial with its Handshake). xdp: as for parse_ipv6. */
+ * end bounds, its payload in pages (a UDP send with UDP_SEGMENT, even of
+ * one datagram: a QUIC server's, whose connection ID we read with
+ * bpf_skb_load_bytes). xdp: as for parse_ipv6. */
 INLINE int parse_packet(void *data, void *end, __u32 len, struct pkt *p, struct xdp_md *xdp)
 {
 	void *pos = data;
