@@ -69,7 +69,14 @@ struct replay {
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt;
+	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
+				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
+
+/* Without a detector, the per-window samples of unvalidated ClientHellos
+ * and the QUIC budget still renew every REPLAY_SAMPLE_S of packet time, as
+ * run's default window renews them: a capture's counts are run's. */
+#define REPLAY_SAMPLE_S 60ULL
 
 #define RO(m) HS_AT(struct replay_opts, m)
 static const struct hs_cmd_opts replay_cmd = {
@@ -259,6 +266,24 @@ static int replay_flush(struct replay *r)
 	return 0;
 }
 
+/* No detector: a packet at ts_ns in another REPLAY_SAMPLE_S than the last
+ * one's renews the samples and the QUIC budget. 0, or -1 on a failed run. */
+static int replay_sample_turn(struct replay *r, __u64 ts_ns)
+{
+	__u64 w = ts_ns / (REPLAY_SAMPLE_S * 1000000000ULL) + 1;
+
+	if (w == r->sample_win)
+		return 0;
+	if (r->sample_win) {
+		/* the packets before it are of the last one */
+		if (replay_flush(r))
+			return -1;
+		r->skel->bss->sample_epoch++;
+	}
+	r->sample_win = w;
+	return 0;
+}
+
 /* Feed one capture. 0 when read to the end, -1 when it stopped early. */
 static int replay_file(struct replay *r, struct capture *c, const char *file)
 {
@@ -277,6 +302,8 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 			}
 			/* a new window's sample of unvalidated ClientHellos */
 			r->skel->bss->sample_epoch++;
+		} else if (!r->win && replay_sample_turn(r, f.ts_ns)) {
+			return -1;
 		}
 		if (f.len > HS_REPLAY_FRAME) {
 			r->oversize++;
@@ -317,7 +344,8 @@ static int replay_map(struct replay *r)
 }
 
 /* ClientHellos the handshake check left out (a capture that starts after
- * the SYNs: nothing else would say why the tables are empty): one line */
+ * the SYNs: nothing else would say why the tables are empty), and QUIC
+ * Initials the program did not hand over: a line each */
 static void replay_left_out(struct hs_bpf *skel)
 {
 	struct hs_stats st;
@@ -337,6 +365,14 @@ static void replay_left_out(struct hs_bpf *skel)
 	if (out > sampled)
 		snprintf(walked, sizeof(walked), ", %llu of them walked (each window's sample)",
 			 sampled);
+	if (st.c[HS_ST_QUIC_SHED_BUDGET] || st.c[HS_ST_QUIC_SHED_BUSY])
+		pr_warn("%llu QUIC Initials not handed over for decryption: past the budget of %u "
+			"a window (quic_initials_shed_budget %llu), their flow's slot held by "
+			"another flow (quic_initials_shed_busy %llu)",
+			(unsigned long long)(st.c[HS_ST_QUIC_SHED_BUDGET] + st.c[HS_ST_QUIC_SHED_BUSY]),
+			skel->rodata->quic_budget_max,
+			(unsigned long long)st.c[HS_ST_QUIC_SHED_BUDGET],
+			(unsigned long long)st.c[HS_ST_QUIC_SHED_BUSY]);
 	if (st.c[HS_ST_HELLO_QUIC_UNVAL])
 		pr_warn("%llu of %llu QUIC ClientHellos left out: their flow not validated (no "
 			"client Handshake carrying the server's connection ID in the capture); "

@@ -5,18 +5,24 @@
  *   bench_live count IFACE      attach a count-and-pass XDP program
  *                               natively to IFACE (the baseline receiver);
  *                               on SIGTERM print the packets it counted
- *   bench_live gen IFACE CLASS N
+ *   bench_live gen IFACE CLASS N [PPS]
  *                               send N frames of CLASS out of IFACE with
  *                               BPF_PROG_TEST_RUN in live-frames mode (an
  *                               XDP program that returns XDP_TX); print the
- *                               wall seconds it took
+ *                               wall seconds it took. PPS: at most that many
+ *                               frames a second (runs of 256 frames, a pause
+ *                               after each), else as fast as it can
  *
  * CLASS: syn (one IPv4 SYN to port 443, again and again), hello (a
  * curl-like ClientHello in one segment), flood (that SYN) or flood_opts
- * (that SYN with a random window and MSS: a new TCP fingerprint each);
- * hello and the floods get a new random source address per frame (the
- * generator writes it), so that every one is a new connection. Programs are a few raw
- * instructions: nothing here needs a BPF object of its own.
+ * (that SYN with a random window and MSS: a new TCP fingerprint each),
+ * quic (a QUIC version 1 client Initial to UDP port 443, 1,200 bytes: the
+ * curl-like ClientHello sealed as a client seals it, tests/lib/quicpkt.h;
+ * no UDP checksum); hello, quic and the floods get a new random source
+ * address per frame (the generator writes it; quic a new source port
+ * too), so that every one is a new connection (quic: a spoofed Initial
+ * flood). Programs are a few raw instructions: nothing here needs a BPF
+ * object of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,7 +38,7 @@
 #include <linux/bpf.h>
 #include <linux/if_link.h>
 
-#include "pkt.h"
+#include "quicpkt.h"
 
 #define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
 					     .off = (o), .imm = (i) })
@@ -50,7 +56,8 @@ static int load(const struct bpf_insn *insns, size_t n, const char *name)
 /* XDP_TX; with vary 1, a random IPv4 source first (the IP checksum is
  * left as it was: the receiver's XDP program does not check it); with
  * vary 2 also a random TCP window and MSS value (the SYN's options start
- * with MSS): a new TCP fingerprint each. */
+ * with MSS): a new TCP fingerprint each; with vary 3 a random source
+ * address and UDP source port. */
 static int gen_prog(int vary)
 {
 	const struct bpf_insn tx[] = {
@@ -83,8 +90,24 @@ static int gen_prog(int vary)
 		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 56, 0),           /* MSS value */
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	}, flood_udp[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: source */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
+		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 36),
+		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),            /* short: skip */
+		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 34, 0),           /* UDP source port */
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 
+	if (vary == 3)
+		return load(flood_udp, sizeof(flood_udp) / sizeof(flood_udp[0]), "hs_gen_fudp");
 	if (vary == 2)
 		return load(flood_opts, sizeof(flood_opts) / sizeof(flood_opts[0]), "hs_gen_fopts");
 	return vary ? load(flood, sizeof(flood) / sizeof(flood[0]), "hs_gen_flood")
@@ -147,37 +170,105 @@ static int cmd_count(const char *ifname)
 	return 0;
 }
 
-static int cmd_gen(const char *ifname, const char *cls, unsigned long n)
+/* A QUIC client Initial from 198.18.0.1 (its source rewritten per frame):
+ * the curl-like ClientHello in one CRYPTO frame, sealed, padded to 1,200
+ * bytes, with no UDP checksum (zero: none, for IPv4; a rewritten source
+ * would spoil one). */
+static void quic_initial(struct frame *f)
+{
+	static __u8 rec[2048], d[1500];
+	const struct qp_spec q = { .type = 0, .pn = 0, .pn_len = 2 };
+	struct pspec p = { .ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .proto = NH_UDP,
+			   .udp = 1, .sport = 40000, .dport = 443, .data = d };
+	struct qp_piece piece;
+	int n = pkt_hello(1, rec, sizeof(rec));
+
+	piece.off = 0;
+	piece.len = n - 5;              /* the handshake message, not its record header */
+	p.payload = qp_initial(&q, rec + 5, &piece, 1, d, sizeof(d));
+	build(&p, f);
+	f->b[14 + 20 + 6] = f->b[14 + 20 + 7] = 0;
+}
+
+/* The frame of cls in f; the generator's vary (see gen_prog), -1: no such
+ * class. */
+static int gen_frame(const char *cls, struct frame *f)
 {
 	static __u8 hello[2048];
-	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
-	int vary = !strcmp(cls, "syn") ? 0 : !strcmp(cls, "flood_opts") ? 2 : 1;
-	int prog = gen_prog(vary), len;
 	struct pspec p = { .ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .sport = 40000, .dport = 443,
 			   .seq = 999, .tflags = TH_SYN, .win = 64240,
 			   .opts = (const __u8 *)LINUX4, .olen = 20 };
-	const struct bpf_insn pass_insns[] = {
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),
-		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-	};
-	struct timespec t0, t1;
-	struct frame f;
-	int pass;
 
+	if (!strcmp(cls, "quic")) {
+		quic_initial(f);
+		return 3;
+	}
 	if (!strcmp(cls, "hello")) {
-		len = pkt_hello(1, hello, sizeof(hello));
+		p.payload = pkt_hello(1, hello, sizeof(hello));
 		p.tflags = TH_ACK | TH_PSH;
 		p.seq = 1000;
 		p.ack = 5000;
 		p.opts = NULL;
 		p.olen = 0;
 		p.data = hello;
-		p.payload = len;
 	} else if (strcmp(cls, "syn") && strcmp(cls, "flood") && strcmp(cls, "flood_opts")) {
-		fprintf(stderr, "bench_live: class syn, hello, flood or flood_opts\n");
+		return -1;
+	}
+	build(&p, f);
+	return !strcmp(cls, "syn") ? 0 : !strcmp(cls, "flood_opts") ? 2 : 1;
+}
+
+/* n frames of f through prog (XDP_TX out of ctx's interface), in runs of
+ * 256 at most pps frames a second (0: one run of n, as fast as it goes). */
+static int send_frames(int prog, struct frame *f, struct xdp_md *ctx, unsigned long n,
+		       unsigned long pps)
+{
+	struct timespec t0, t;
+	unsigned long sent = 0, run;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (sent < n) {
+		run = pps ? (n - sent < 256 ? n - sent : 256) : n;
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
+			    .ctx_in = ctx, .ctx_size_in = sizeof(*ctx), .repeat = (__u32)run,
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+
+		if (bpf_prog_test_run_opts(prog, &o))
+			return -1;
+		sent += run;
+		if (pps && sent < n) {
+			/* wait until sent frames are due */
+			double due = (double)sent / (double)pps, now;
+			struct timespec d;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			now = (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9;
+			if (due > now) {
+				d.tv_sec = (time_t)(due - now);
+				d.tv_nsec = (long)((due - now - (double)d.tv_sec) * 1e9);
+				nanosleep(&d, NULL);
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmd_gen(const char *ifname, const char *cls, unsigned long n, unsigned long pps)
+{
+	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
+	const struct bpf_insn pass_insns[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	struct timespec t0, t1;
+	struct frame f;
+	int vary = gen_frame(cls, &f), prog, pass, rc;
+
+	if (vary < 0) {
+		fprintf(stderr, "bench_live: class syn, hello, flood, flood_opts or quic\n");
 		return 2;
 	}
-	build(&p, &f);
+	prog = gen_prog(vary);
 	ctx.data_end = (__u32)f.len;    /* the kernel checks the context against the frame */
 	if (prog < 0 || !ctx.ingress_ifindex)
 		return 1;
@@ -188,21 +279,14 @@ static int cmd_gen(const char *ifname, const char *cls, unsigned long n)
 		fprintf(stderr, "bench_live: XDP on %s: %s\n", ifname, strerror(errno));
 		return 1;
 	}
-	{
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f.b, .data_size_in = (__u32)f.len,
-			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = (__u32)n,
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (bpf_prog_test_run_opts(prog, &o)) {
-			bpf_xdp_detach((int)ctx.ingress_ifindex, XDP_FLAGS_DRV_MODE, NULL);
-			fprintf(stderr, "bench_live: live frames out of %s: %s\n", ifname,
-				strerror(errno));
-			return 1;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = send_frames(prog, &f, &ctx, n, pps);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc)
+		fprintf(stderr, "bench_live: live frames out of %s: %s\n", ifname, strerror(errno));
 	bpf_xdp_detach((int)ctx.ingress_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (rc)
+		return 1;
 	printf("%.6f\n", (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }
@@ -212,8 +296,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(NULL);
 	if (argc == 3 && !strcmp(argv[1], "count"))
 		return cmd_count(argv[2]);
-	if (argc == 5 && !strcmp(argv[1], "gen"))
-		return cmd_gen(argv[2], argv[3], strtoul(argv[4], NULL, 10));
-	fprintf(stderr, "usage: bench_live count IFACE | gen IFACE syn|hello|flood|flood_opts N\n");
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "gen"))
+		return cmd_gen(argv[2], argv[3], strtoul(argv[4], NULL, 10),
+			       argc == 6 ? strtoul(argv[5], NULL, 10) : 0);
+	fprintf(stderr, "usage: bench_live count IFACE | "
+		"gen IFACE syn|hello|flood|flood_opts|quic N [PPS]\n");
 	return 2;
 }
