@@ -18,7 +18,7 @@ DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      libmicrohttpd-dev libcap-dev libclang-rt-14-dev libpq-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 python3-cryptography procps util-linux passwd \
 	      openssl curl gnutls-bin wget nodejs chromium prometheus wrk nginx-light \
-	      postgresql-15 postgresql-15-hll
+	      postgresql-15 postgresql-15-hll ngtcp2-client ngtcp2-server
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 # AddressSanitizer and UndefinedBehaviorSanitizer: the fuzz targets always,
@@ -51,7 +51,7 @@ USER_OBJ := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRC))
 LIB_OBJ  := $(filter-out $(OUT)/main.o,$(USER_OBJ))
 # The tests by kind (tests/README.md). Every C test, benchmark and helper
 # program is built as $(OUT)/tests/NAME, whatever its folder.
-TEST_KINDS := unit bpf bench fuzz
+TEST_KINDS := unit bpf bench fuzz tools
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst %.c,$(OUT)/tests/%,$(notdir $(UNIT_SRC)))
 TEST_SRC := $(UNIT_SRC) $(wildcard tests/bpf/test_*.c)
@@ -147,7 +147,7 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) Makefile |
 	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -Itests/lib $< $(FUZZ_OBJ) $(LDLIBS) -o $@
 
 tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds $(OUT)/tests/mkseeds_quic \
-	$(OUT)/examples/sockopt_server
+	$(OUT)/tests/quicflood $(OUT)/examples/sockopt_server
 
 # the examples, as an application would build them (the installed header)
 $(OUT)/examples/%: examples/%.c headers/hydrascope/sockopt.h Makefile

@@ -170,7 +170,7 @@ INLINE int handle(struct xdp_md *ctx)
 		return XDP_PASS;
 	st->c[HS_ST_PACKETS]++;
 
-	r = parse_packet(data, end, &p, ctx);
+	r = parse_packet(data, end, (__u32)(end - data), &p, ctx);
 	if (r == PARSE_UDP)
 		return udp_datagram(ctx, st, &p, data, end);
 	if (r) {
@@ -300,7 +300,7 @@ int hs_egress(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	struct pkt p = {};
-	int r = parse_packet(data, end, &p, NULL);
+	int r = parse_packet(data, end, skb->len, &p, NULL);
 
 	if (r == 0 && TCP_IS_SYNACK(((__u8 *)p.tcp)[TCP_FLAGS_OFF]))
 		record_synack(&p);

@@ -81,7 +81,7 @@ INLINE int parse_eth(void **pos, void *end, __be16 *proto)
 	return 0;
 }
 
-INLINE int parse_ipv4(void **pos, void *end, struct pkt *p)
+INLINE int parse_ipv4(void **pos, void *data, void *end, __u32 len, struct pkt *p)
 {
 	struct iphdr *iph = *pos;
 	__u32 hlen, tot;
@@ -90,8 +90,9 @@ INLINE int parse_ipv4(void **pos, void *end, struct pkt *p)
 		return HS_ST_ERR_IP4;
 	hlen = iph->ihl * 4;
 	tot = bpf_ntohs(iph->tot_len);
-	/* The IP length decides where the packet ends (Ethernet pads short frames). */
-	if (tot < hlen || (void *)iph + tot > end)
+	/* The IP length decides where the packet ends (Ethernet pads short
+	 * frames), within the packet's len bytes (see parse_packet). */
+	if (tot < hlen || (__u32)((void *)iph - data) + tot > len)
 		return HS_ST_ERR_IP4;
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return HS_ST_NON_TCP;
@@ -184,7 +185,8 @@ __noinline int hs_ip6_chain(struct xdp_md *ctx, struct ip6_chain *c)
 
 /* xdp: the XDP context (the chain is walked by hs_ip6_chain), or NULL
  * (walked inline: the tc egress program) */
-INLINE int parse_ipv6(void **pos, void *data, void *end, struct pkt *p, struct xdp_md *xdp)
+INLINE int parse_ipv6(void **pos, void *data, void *end, __u32 len, struct pkt *p,
+		       struct xdp_md *xdp)
 {
 	struct ipv6hdr *ip6 = *pos;
 	struct ip6_chain c;
@@ -194,7 +196,7 @@ INLINE int parse_ipv6(void **pos, void *data, void *end, struct pkt *p, struct x
 	if ((void *)(ip6 + 1) > end || ip6->version != 6)
 		return HS_ST_ERR_IP6;
 	plen = bpf_ntohs(ip6->payload_len);
-	if (!plen || (void *)(ip6 + 1) + plen > end)
+	if (!plen || (__u32)((void *)(ip6 + 1) - data) + plen > len)
 		return HS_ST_ERR_IP6;
 	c.off = (void *)(ip6 + 1) - data;
 	c.end_off = c.off + plen;
@@ -248,8 +250,13 @@ INLINE int parse_udp(void *pos, void *end, struct pkt *p)
 }
 
 /* Parse down to TCP. 0 on success, PARSE_UDP for a UDP datagram (p->udp),
- * else the stats index to count. xdp: as for parse_ipv6. */
-INLINE int parse_packet(void *data, void *end, struct pkt *p, struct xdp_md *xdp)
+ * else the stats index to count. The headers are read between data and
+ * end; len is the packet's length from data, which the IP length fields
+ * must fit: end - data for XDP, but an skb's (tc) may be longer than what
+ * end bounds, its payload in pages (a UDP send with UDP_SEGMENT, even of
+ * one datagram: a QUIC server's, whose connection ID we read with
+ * bpf_skb_load_bytes). xdp: as for parse_ipv6. */
+INLINE int parse_packet(void *data, void *end, __u32 len, struct pkt *p, struct xdp_md *xdp)
 {
 	void *pos = data;
 	__be16 proto;
@@ -259,9 +266,9 @@ INLINE int parse_packet(void *data, void *end, struct pkt *p, struct xdp_md *xdp
 	if (r)
 		return r;
 	if (proto == bpf_htons(ETH_P_IP))
-		r = parse_ipv4(&pos, end, p);
+		r = parse_ipv4(&pos, data, end, len, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		r = parse_ipv6(&pos, data, end, p, xdp);
+		r = parse_ipv6(&pos, data, end, len, p, xdp);
 	else
 		return HS_ST_NON_IP;
 	if (r == PARSE_UDP)

@@ -34,7 +34,6 @@
 enum { QT_INITIAL = 0, QT_0RTT = 1, QT_HANDSHAKE = 2, QT_RETRY = 3 };
 
 #define QH_LONG  0x80   /* header form: long */
-#define QH_FIXED 0x40   /* fixed bit: always set (RFC 9000, 17.2) */
 #define QH_FIXED_LEN 6  /* first byte, version, DCID length */
 
 /* Is port (host order) one of the QUIC ports set at load? */
@@ -127,14 +126,16 @@ INLINE int quic_cid(void *ctx, const int skb, __u32 off, __u32 end, __u32 len, _
 }
 
 /* A long header's first bytes (h: the first byte, the version, the DCID
- * length) into q: form, fixed bit, version (1 or 2), type, DCID length. 0,
- * or the stats index of why not a packet we read. */
+ * length) into q: form, version (1 or 2), type, DCID length. 0, or the
+ * stats index of why not a packet we read. The fixed bit (0x40) is not
+ * looked at: a peer told grease_quic_bit (RFC 9287) may clear it on any
+ * packet, and ngtcp2 does, at random, on its Initials and Handshakes once
+ * it has the other side's transport parameters (a server's first Initial,
+ * a client's Handshakes); the version says what a packet is. */
 INLINE int quic_fixed(const __u8 *h, struct qpkt *q)
 {
 	if (!(h[0] & QH_LONG))
 		return HS_ST_QUIC_SHORT_HEADER;
-	if (!(h[0] & QH_FIXED))
-		return HS_ST_QUIC_MALFORMED;
 	q->version = (__u32)h[1] << 24 | (__u32)h[2] << 16 | (__u32)h[3] << 8 | h[4];
 	if (q->version != HS_QUIC_V1 && q->version != HS_QUIC_V2)
 		return HS_ST_QUIC_BAD_VERSION;

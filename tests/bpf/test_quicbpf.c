@@ -14,8 +14,9 @@
  *   of a window (renewed with sample_epoch), a slot held by another flow.
  * - Validation: the server's connection ID recorded from its Initial
  *   (egress), then a client Handshake carrying it validates the flow (one
- *   event), alone or coalesced after an Initial; another ID, a server ID
- *   too short, or no server ID recorded validate nothing.
+ *   event), alone or coalesced after an Initial, also with the fixed bit
+ *   clear (RFC 9287's greased QUIC bit, as ngtcp2 sends); another ID, a
+ *   server ID too short, or no server ID recorded validate nothing.
  * - Counting: a ClientHello record written to quic_hello is counted as a
  *   TCP one (an entry with HS_TLSF_QUIC, conns, sketches, novelty, its
  *   event), its id not the same hello's over TCP, its JA4 'q' and
@@ -367,22 +368,25 @@ static void send_server(struct env *e, const struct path *pa, const struct qspec
 		  egress ? (__u32)TC_ACT_UNSPEC : XDP_PASS, ret);
 }
 
-/* The server's Initial, choosing SRV_CID (or cid of len bytes). */
+/* The server's Initial, choosing SRV_CID (or cid of len bytes); grease:
+ * its fixed bit clear (RFC 9287). */
 static void server_initial(struct env *e, const struct path *pa, __u32 version, const __u8 *cid,
-			   int len, int egress)
+			   int len, int egress, int grease)
 {
 	struct qspec q = { .version = version, .type = QT_INITIAL, .dcid = SCID0,
-			   .scid = cid ? cid : SRV_CID, .scid_len = cid ? len : 8, .size = 1200 };
+			   .scid = cid ? cid : SRV_CID, .scid_len = cid ? len : 8, .size = 1200,
+			   .grease = grease };
 
 	send_server(e, pa, &q, egress);
 }
 
-/* The client's Handshake carrying cid (its DCID). */
+/* The client's Handshake carrying cid (its DCID); grease: its fixed bit
+ * clear. */
 static __u32 client_handshake(struct env *e, const struct path *pa, __u32 version,
-			      const __u8 *cid, int len)
+			      const __u8 *cid, int len, int grease)
 {
 	struct qspec q = { .version = version, .type = QT_HANDSHAKE, .dcid = cid, .dcid_len = len,
-			   .size = 80 };
+			   .size = 80, .grease = grease };
 
 	return send_client(e, pa, &q);
 }
@@ -449,6 +453,8 @@ static void test_initial_event(void **state)
 		  { .version = HS_QUIC_V2, .b0 = 0xc0 | 1 << 4 | 1 } },
 		{ "to port 8443 (a TLS port, not a QUIC one)", { 4, 0, 50011, 8443 },
 		  { .type = QT_INITIAL } },
+		/* RFC 9287: with a NEW_TOKEN's token a client may clear it */
+		{ "v1 Initial, fixed bit clear", { 4, 0, 50012 }, { .type = QT_INITIAL, .grease = 1 } },
 	};
 	static __u8 d[FRAME_MAX];
 	int i;
@@ -542,7 +548,8 @@ static void test_not_initials(void **state)
 		  HS_ST_QUIC_BAD_DCID_LEN },
 		{ "DCID of 255 bytes", { 6, 0, 51017 }, { .type = QT_INITIAL, .dcid_len = 255,
 		  .size = 1300 }, HS_ST_QUIC_BAD_DCID_LEN },
-		{ "fixed bit clear", { 4, 0, 51018 }, { .b0 = 0x80 | 0x01 }, HS_ST_QUIC_MALFORMED },
+		{ "v1 Handshake, fixed bit clear, no flow", { 4, 0, 51018 },
+		  { .type = QT_HANDSHAKE, .grease = 1 }, HS_ST_QUIC_NOT_INITIAL },
 		{ "header cut after the version", { 4, 0, 51019 },
 		  { .type = QT_INITIAL, .cut = 5 }, HS_ST_QUIC_MALFORMED },
 		{ "Handshake cut in its DCID", { 4, 0, 51020 },
@@ -731,6 +738,8 @@ struct vcase {
 	int valid;              /* expected: validated */
 	int recorded;           /* expected: the server's ID recorded */
 	int stat;               /* the Handshake's counter (0: none) */
+	int grease;             /* the fixed bit clear on the server's Initial and the client's
+				 * packets after it (RFC 9287: ngtcp2 clears it at random) */
 };
 
 static void run_vcase(struct env *e, const struct vcase *c, int live)
@@ -748,7 +757,7 @@ static void run_vcase(struct env *e, const struct vcase *c, int live)
 		int sl = c->srv_cid_len ? c->srv_cid_len : 8;
 
 		server_initial(e, &c->pa, c->version, sl == 8 ? SRV_CID : SRV_CID20, sl,
-			       c->server == 1);
+			       c->server == 1, c->grease);
 	}
 	stats(e, &after);
 	CHECK_INT(c->desc, "quic_server_cids delta", c->recorded,
@@ -760,10 +769,11 @@ static void run_vcase(struct env *e, const struct vcase *c, int live)
 	stats(e, &before);
 	if (c->hs == 1) {
 		CHECK_INT(c->desc, "Handshake verdict", XDP_PASS,
-			  client_handshake(e, &c->pa, c->version, cid, cl));
+			  client_handshake(e, &c->pa, c->version, cid, cl, c->grease));
 	} else if (c->hs == 2) {
 		struct qspec two = { .version = c->version, .type = QT_INITIAL, .size = 1250,
-				     .hs_after = 90, .hs_dcid = cid, .hs_dcid_len = cl };
+				     .hs_after = 90, .hs_dcid = cid, .hs_dcid_len = cl,
+				     .grease = c->grease };
 
 		CHECK_INT(c->desc, "Initial+Handshake verdict", XDP_PASS,
 			  send_client(e, &c->pa, &two));
@@ -820,6 +830,12 @@ static void test_validation(void **state)
 		{ "server ID of 3 bytes: not recorded", { 4, 0, 54011 }, 0, 1, 3, 1, SRV_CID, 3,
 		  .stat = HS_ST_QUIC_NOT_INITIAL },
 		{ "server ID recorded, no Handshake", { 4, 0, 54012 }, 0, 1, 0, 0, .recorded = 1 },
+		{ "fixed bits clear (RFC 9287): server's Initial, Handshake", { 4, 0, 54014 }, 0,
+		  1, 0, 1, VALID, .grease = 1 },
+		{ "the same, IPv6, a 20-byte ID, coalesced after an Initial", { 6, 0, 54015 }, 0,
+		  1, 20, 2, SRV_CID20, 20, VALID, .grease = 1 },
+		{ "the same, version 2, another ID", { 4, 0, 54016 }, HS_QUIC_V2, 1, 0, 1,
+		  BAD_CID, 8, .recorded = 1, .stat = HS_ST_QUIC_HS_MISMATCH, .grease = 1 },
 	};
 	int i;
 
@@ -839,11 +855,14 @@ static void validation_paths(void **state, int live)
 		{ "replay: the server's Initial in the capture", { 4, 0, 55001 }, 0, 2, 0, 1,
 		  VALID },
 		{ "replay: ... IPv6, coalesced", { 6, 0, 55002 }, HS_QUIC_V2, 2, 0, 2, VALID },
+		{ "replay: ... fixed bits clear", { 4, 0, 55006 }, 0, 2, 0, 1, VALID, .grease = 1 },
 	}, onlive[] = {
 		{ "live: a server Initial arriving from outside", { 4, 0, 55003 }, 0, 2, 0, 1,
 		  .stat = HS_ST_QUIC_NOT_INITIAL },
 		{ "live: through egress", { 4, 0, 55004 }, 0, 1, 0, 1, VALID },
 		{ "live: through egress, IPv6 coalesced", { 6, 0, 55005 }, 0, 1, 0, 2, VALID },
+		{ "live: through egress, fixed bits clear", { 6, 0, 55007 }, 0, 1, 0, 1, VALID,
+		  .grease = 1 },
 	};
 	int i;
 
@@ -873,8 +892,8 @@ static void validate_flow(struct env *e, const struct path *pa)
 	struct qspec ini = { .type = QT_INITIAL };
 
 	send_client(e, pa, &ini);
-	server_initial(e, pa, HS_QUIC_V1, NULL, 0, 1);
-	client_handshake(e, pa, HS_QUIC_V1, SRV_CID, 8);
+	server_initial(e, pa, HS_QUIC_V1, NULL, 0, 1, 0);
+	client_handshake(e, pa, HS_QUIC_V1, SRV_CID, 8, 0);
 	ring_buffer__consume(e->rb);
 }
 
@@ -1070,7 +1089,7 @@ static void test_count(void **state)
 		struct qspec ini = { .type = QT_INITIAL };
 
 		send_client(e, &pc, &ini);
-		server_initial(e, &pc, HS_QUIC_V1, NULL, 0, 1);
+		server_initial(e, &pc, HS_QUIC_V1, NULL, 0, 1, 0);
 		r = quic_count(e, &pc, rec, len, 0);
 		CHECK_HEX("no Handshake", "flags", 0, r.flags);
 		CHECK_INT("no Handshake", "tls_fps entry", 0, tls_get(e, qid, &v));
@@ -1168,7 +1187,7 @@ static void enforce_case(void **state, int mode)
 	CHECK_INT("next Initial", "verdict", drop ? XDP_DROP : XDP_PASS,
 		  send_client(e, &pa, &ini));
 	CHECK_INT("next Handshake", "verdict", drop ? XDP_DROP : XDP_PASS,
-		  client_handshake(e, &pa, HS_QUIC_V1, SRV_CID, 8));
+		  client_handshake(e, &pa, HS_QUIC_V1, SRV_CID, 8, 0));
 	stats(e, &after);
 	CHECK_INT("next datagrams", "quic_datagrams_dropped delta", drop ? 3 : 0,
 		  after.c[HS_ST_QUIC_DROPPED] - before.c[HS_ST_QUIC_DROPPED]);

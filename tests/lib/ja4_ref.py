@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Reference JA4, JA4_r and JA3 of every TLS-over-TCP ClientHello in a
-capture, computed from tshark's dissection, independently of hydrascope.
+"""Reference JA4, JA4_r and JA3 of every TLS-over-TCP (or, with --quic,
+QUIC) ClientHello in a capture, computed from tshark's dissection,
+independently of hydrascope.
 
-usage: ja4_ref.py [--ports LIST] [--all] CAPTURE
+usage: ja4_ref.py [--ports LIST] [--all] [--quic] CAPTURE
 
 tshark (4.0 or later) reassembles each ClientHello, however many TCP
 segments it spans (in whatever order they came), and dissects it (`-T json -x`: the tree, with the raw
@@ -11,7 +12,7 @@ bytes of every field). From that tree this script computes JA4 and JA4_r
 following the FoxIO JA4 specification (technical_details/JA4.md):
 
   JA4   = a "_" b "_" c
-  a     = "t"                       TLS over TCP
+  a     = "t"                       TLS over TCP ("q": QUIC)
         + version                   highest non-GREASE supported_versions
                                     value, else the ClientHello's version:
                                     13 12 11 10 s3 s2 (d1 d2 d3), else 00
@@ -43,9 +44,25 @@ frame, stream, src, srcport, dst, dstport, segments (TCP segments the
 hello's TLS record was reassembled from, 1 if one), ja4, ja4_r, ja3,
 ja3_r, version, sni, alpn (the first ALPN value in hex, "" if none),
 first_in_stream. --ports: TCP ports tshark should also decode as TLS
-(tshark knows 443 already). Exit status 0, 1 when tshark fails.
+(tshark knows 443 already), or with --quic UDP ports to decode as QUIC.
+Exit status 0, 1 when tshark fails.
+
+--quic: the ClientHellos of QUIC Initials instead. tshark derives the
+Initial keys from each Destination Connection ID, decrypts the Initials
+and reassembles the CRYPTO frames of a connection however many Initials
+they span and in whatever order; the hello is dissected in the packet
+that completes it. A connection is the client's address and UDP port (a
+Retry makes the client send its hello again with another DCID: one
+connection, two hellos, the first printed without --all); time is the
+packet's (frame.time_epoch: the one completing the hello); stream is
+tshark's quic.connection.number; segments the Initials the hello's CRYPTO
+frames came in (the frames of quic.crypto.fragment and
+tls.handshake.fragment, 1 if none; after a Retry tshark takes the data of
+either Destination Connection ID's Initials, so they may be more than the
+client sent with one ID).
 
 usage: ja4_ref.py --expect EXPECTED.json CAPTURE
+       ja4_ref.py --expect-quic EXPECTED.jsonl DIR
 
 Checks this reference against the expected values FoxIO's python reference
 gives for a public capture (a list of connections with src, srcport,
@@ -53,6 +70,9 @@ dstport, JA4.1, JA4_r.1; only values for TLS over TCP, "t...", count):
 prints one line per mismatch and a summary; exit status 1 on any mismatch
 or missing connection. Where the first ALPN byte is above 127, FoxIO's
 "99" is replaced by the specification's hex digits before comparing.
+--expect-quic: the same for the QUIC connections of the public captures
+in DIR (EXPECTED.jsonl: one object a line with pcap, src, sport, dport,
+ja4), through --quic.
 """
 import hashlib
 import ipaddress
@@ -143,8 +163,8 @@ def alpn_code(raw):
     return h[0] + h[-1]
 
 
-def hello(hs):
-    """JA4 parts of one ClientHello handshake node."""
+def hello(hs, proto="t"):
+    """JA4 parts of one ClientHello handshake node (proto: "t" TCP, "q" QUIC)."""
     ciphers = [u16(h) for h in raw_values(children(hs, "tls.handshake.ciphersuites"),
                                           "tls.handshake.ciphersuite")]
     exts, sigalgs, versions, alpn = [], [], [], None
@@ -173,7 +193,7 @@ def hello(hs):
     legacy = [v[0] for k, v in pairs(hs) if k == "tls.handshake.version_raw" and v]
     version = max(versions) if versions else (u16(legacy[0]) if legacy else 0)
 
-    a = "t%s%s%02d%02d%s" % (VERSIONS.get(version, "00"), "d" if 0x0000 in exts else "i",
+    a = "%s%s%s%02d%02d%s" % (proto, VERSIONS.get(version, "00"), "d" if 0x0000 in exts else "i",
                              min(len(ciphers), 99), min(len(exts), 99), alpn_code(alpn or b""))
     cs = ",".join("%04x" % c for c in sorted(ciphers))
     es = ",".join("%04x" % e for e in sorted(exts) if e not in (0x0000, 0x0010))
@@ -246,6 +266,83 @@ def hellos(capture, ports, every):
             yield rec
 
 
+def quic_hellos(capture, ports, every):
+    """The ClientHellos of the QUIC Initials of CAPTURE (see the docstring)."""
+    cmd = ["tshark", "-n", "-r", capture, "-Y", "quic && tls.handshake.type == 1",
+           "-T", "json", "-x"]
+    for p in ports:
+        cmd += ["-d", "udp.port==%s,quic" % p]
+    out = subprocess.run(cmd, capture_output=True)
+    if out.returncode != 0:
+        raise RuntimeError("tshark failed (%d): %s" % (
+            out.returncode, out.stderr.decode(errors="replace").strip()))
+    text = out.stdout.decode("utf-8", errors="replace").strip()
+    frames = json.loads(text, object_pairs_hook=list) if text else []
+    seen = set()
+    for f in frames:
+        layers = children(children(f, "_source")[0], "layers")[0]
+        udp = layer(layers, "udp")
+        ip = layer(layers, "ip") or layer(layers, "ipv6")
+        if udp is None or ip is None:
+            continue
+        v6 = layer(layers, "ip") is None
+        src = ipaddress.ip_address(first(ip, "ipv6.src" if v6 else "ip.src")).compressed
+        dst = ipaddress.ip_address(first(ip, "ipv6.dst" if v6 else "ip.dst")).compressed
+        sport = int(first(udp, "udp.srcport"))
+        # every tls tree below the QUIC layers (a coalesced packet has its own)
+        for tls in (v for q in children(layers, "quic") for o in walk(q)
+                    for k, v in o if k == "tls"):
+            for hs in (o for o in walk(tls) if ("tls.handshake.type", "1") in o):
+                key = (src, sport)
+                is_first = key not in seen
+                seen.add(key)
+                if not is_first and not every:
+                    continue
+                # the frames tshark took the hello's CRYPTO data from
+                frames_of = {int(v) for q in children(layers, "quic") for o in walk(q)
+                             for k, v in o if k in ("quic.crypto.fragment",
+                                                    "tls.handshake.fragment")
+                             and isinstance(v, str)}
+                rec = {"frame": int(first(layers, "frame.number", "0")),
+                       "time": float(first(layers, "frame.time_epoch", "0")),
+                       "stream": int(first(layers, "quic.connection.number", "-1")),
+                       "src": src, "srcport": sport, "dst": dst,
+                       "dstport": int(first(udp, "udp.dstport")),
+                       "segments": max(1, len(frames_of))}
+                rec.update(hello(hs, "q"))
+                rec["first_in_stream"] = is_first
+                yield rec
+
+
+def expect_quic(expected, folder):
+    """Compare --quic with expected-quic.jsonl for the captures in FOLDER."""
+    want = {}
+    for line in open(expected):
+        if line.strip():
+            e = json.loads(line)
+            want.setdefault(e["pcap"], []).append(e)
+    bad = total = 0
+    for pcap, conns in sorted(want.items()):
+        got = {}
+        for r in quic_hellos("%s/%s" % (folder, pcap), [], False):
+            got[(r["src"], r["srcport"], r["dstport"])] = r["ja4"]
+        n = 0
+        for c in conns:
+            total += 1
+            key = (ipaddress.ip_address(c["src"]).compressed, int(c["sport"]), int(c["dport"]))
+            if key not in got:
+                print("MISSING %s %s port %d: expected %s" % (pcap, key[0], key[1], c["ja4"]))
+            elif got[key] != c["ja4"]:
+                print("MISMATCH %s %s port %d: expected %s, got %s" % (
+                    pcap, key[0], key[1], c["ja4"], got[key]))
+            else:
+                n += 1
+        bad += len(conns) - n
+        print("%s: %d of %d QUIC JA4 equal the expected values" % (pcap, n, len(conns)))
+    print("quic: %d of %d QUIC JA4 equal the expected values" % (total - bad, total))
+    return 1 if bad or not total else 0
+
+
 def expect(capture, expected):
     """Compare with FoxIO's expected-python JSON; 0 if all match."""
     want = [c for c in json.load(open(expected)) if str(c.get("JA4.1", "")).startswith("t")]
@@ -277,7 +374,7 @@ def expect(capture, expected):
 
 
 def main(argv):
-    ports, every, args, expected = [], False, [], None
+    ports, every, args, expected, quic, expected_quic = [], False, [], None, False, None
     i = 0
     while i < len(argv):
         if argv[i] == "--ports" and i + 1 < len(argv):
@@ -286,19 +383,27 @@ def main(argv):
         elif argv[i] == "--expect" and i + 1 < len(argv):
             expected = argv[i + 1]
             i += 1
+        elif argv[i] == "--expect-quic" and i + 1 < len(argv):
+            expected_quic = argv[i + 1]
+            i += 1
         elif argv[i] == "--all":
             every = True
+        elif argv[i] == "--quic":
+            quic = True
         else:
             args.append(argv[i])
         i += 1
     if len(args) != 1:
-        print("usage: ja4_ref.py [--ports LIST] [--all] CAPTURE\n"
-              "       ja4_ref.py --expect EXPECTED.json CAPTURE", file=sys.stderr)
+        print("usage: ja4_ref.py [--ports LIST] [--all] [--quic] CAPTURE\n"
+              "       ja4_ref.py --expect EXPECTED.json CAPTURE\n"
+              "       ja4_ref.py --expect-quic EXPECTED.jsonl DIR", file=sys.stderr)
         return 2
     try:
         if expected:
             return expect(args[0], expected)
-        for rec in hellos(args[0], ports, every):
+        if expected_quic:
+            return expect_quic(expected_quic, args[0])
+        for rec in (quic_hellos if quic else hellos)(args[0], ports, every):
             print(json.dumps(rec))
     except RuntimeError as e:
         print("ja4_ref.py: %s" % e, file=sys.stderr)

@@ -228,6 +228,36 @@ while True:
 		{ echo "# bed_net: the TCP server did not start"; return 1; }
 }
 
+# bed_ipv6: IPv6 on the bed of bed_net too (which turns it off), with
+# addresses from 2001:2::/48 (IPv6's benchmarking range, RFC 5180):
+#   server   2001:2::2/64 ($BED_DEV)  -- router 2001:2::1/64
+#   client i 2001:2:0:i::2/64         -- router 2001:2:0:i::1/64
+# without duplicate address detection (usable at once) or router
+# advertisements. Sets BED_SRV_IP6 and the array BED_CLIENT_IP6S (0-based).
+bed_ipv6() {
+	local i ns dev
+	BED_SRV_IP6=2001:2::2 BED_CLIENT_IP6S=()
+	_bed_v6on "$BED_SRV" "$BED_DEV" 2001:2::2/64 &&
+		_bed_v6on "$BED_RTR" "${TAG}r0" 2001:2::1/64 || return 1
+	nsx "$BED_RTR" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
+	ip -n "$BED_SRV" -6 route add default via 2001:2::1 || return 1
+	for ((i = 1; i <= ${#BED_CLIENTS[@]}; i++)); do
+		ns=${BED_CLIENTS[i - 1]}
+		_bed_v6on "$BED_RTR" "${TAG}r$i" 2001:2:0:$i::1/64 &&
+			_bed_v6on "$ns" "${TAG}c$i" 2001:2:0:$i::2/64 &&
+			ip -n "$ns" -6 route add default via 2001:2:0:$i::1 || return 1
+		BED_CLIENT_IP6S+=(2001:2:0:$i::2)
+	done
+}
+# _bed_v6on NS DEV ADDR/LEN: IPv6 on in NS and on DEV, ADDR on DEV
+_bed_v6on() {
+	nsx "$1" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf."$2".accept_dad=0 \
+		net.ipv6.conf."$2".accept_ra=0 net.ipv6.conf."$2".router_solicitations=0 \
+		net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf."$2".disable_ipv6=0 &&
+		ip -n "$1" addr add "$3" dev "$2" nodad
+}
+
 # bed_connect I COUNT: COUNT TCP connections from client I (1-based) to the
 # server's ports in turn, each read until the server closes. Prints how many
 # succeeded (failures on stderr); fails unless all did.
@@ -369,14 +399,16 @@ while True:
 		{ echo "# bed_tls_server: the TLS server did not start on ports $*"; return 1; }
 }
 
-# bed_capture VAR FILE: tcpdump on the server's side of the bed writing
-# every TCP packet to FILE (its pid in VAR, its log $TMP/tcpdump.log);
-# fails the test and ends it unless tcpdump is listening within 5 s.
-# --immediate-mode: without it, packets still in the capture ring when
-# SIGINT arrives are counted "received by filter" but never written.
+# bed_capture VAR FILE [FILTER...]: tcpdump on the server's side of the
+# bed writing every TCP packet (or what FILTER selects) to FILE (its pid
+# in VAR, its log $TMP/tcpdump.log); fails the test and ends it unless
+# tcpdump is listening within 5 s. --immediate-mode: without it, packets
+# still in the capture ring when SIGINT arrives are counted "received by
+# filter" but never written.
 bed_capture() {
-	bg_job "$1" nsenter --net=/run/netns/"$BED_SRV" tcpdump -i "$BED_DEV" -nn -U \
-		--immediate-mode -Z root -w "$2" tcp 2>"$TMP/tcpdump.log"
+	local var=$1 file=$2; shift 2
+	bg_job "$var" nsenter --net=/run/netns/"$BED_SRV" tcpdump -i "$BED_DEV" -nn -U \
+		--immediate-mode -Z root -w "$file" "${@:-tcp}" 2>"$TMP/tcpdump.log"
 	if ! wait_for 5 grep -q 'listening on' "$TMP/tcpdump.log"; then
 		fail "tcpdump on $BED_DEV: 'listening on' expected, got: $(cat "$TMP/tcpdump.log")"
 		done_testing

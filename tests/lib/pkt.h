@@ -734,6 +734,7 @@ struct qspec {
 	int vn;                 /* version 0 (version negotiation) instead */
 	int type;               /* QT_* */
 	int b0;                 /* > 0: the first byte as it is */
+	int grease;             /* its packets' fixed bit clear (RFC 9287's greased QUIC bit) */
 	int dcid_len;           /* -1: none; 0: 8 */
 	const __u8 *dcid;       /* NULL: 0xd0, 0xd1, ... */
 	int scid_len;           /* -1: none; 0: 8 */
@@ -755,12 +756,12 @@ static const __u8 SCID0[20] = { 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 
  * token), a Length covering the rest (not for a Retry), a 2-byte packet
  * number, payload bytes (a pattern). Connection IDs are read cyclically
  * from their 20 bytes. Returns its bytes. */
-static inline int quic_packet(__u32 version, int type, int b0, const __u8 *dcid, int dl,
-			      const __u8 *scid, int sl, int size, __u8 *out)
+static inline int quic_packet(__u32 version, int type, int b0, int grease, const __u8 *dcid,
+			      int dl, const __u8 *scid, int sl, int size, __u8 *out)
 {
 	int wire = version == PKT_QUIC_V2 ? (type + 1) & 3 : type, n = 0, i, lenat;
 
-	out[n++] = b0 > 0 ? (__u8)b0 : (__u8)(0xc0 | wire << 4 | 0x01);
+	out[n++] = b0 > 0 ? (__u8)b0 : (__u8)((grease ? 0x80 : 0xc0) | wire << 4 | 0x01);
 	put32(out + n, version);
 	n += 4;
 	out[n++] = (__u8)(dl < 0 ? 0 : dl);
@@ -794,11 +795,11 @@ static inline int quic_dgram(const struct qspec *q, __u8 *out, int cap)
 
 	if (size > cap)
 		pkt_fail("a datagram of %d bytes: the buffer holds %d", size, cap);
-	n = quic_packet(v, q->type, q->b0, q->dcid ? q->dcid : DCID0, dl,
+	n = quic_packet(v, q->type, q->b0, q->grease, q->dcid ? q->dcid : DCID0, dl,
 			q->scid ? q->scid : SCID0, sl, size - q->hs_after, out);
 	if (q->hs_after)
-		n += quic_packet(v, QT_HANDSHAKE, 0, q->hs_dcid, q->hs_dcid_len, SCID0, 8,
-				 q->hs_after, out + n);
+		n += quic_packet(v, QT_HANDSHAKE, 0, q->grease, q->hs_dcid, q->hs_dcid_len, SCID0,
+				 8, q->hs_after, out + n);
 	return q->cut > 0 && q->cut < n ? q->cut : n;
 }
 
