@@ -606,8 +606,13 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 			break;
 	}
 	WIDEN();
-	if (r == WALK_FAIL)
-		return HS_ST_TLS_MALFORMED;
+	if (r == WALK_FAIL) {
+		/* tls_walk walked the lists before the bad extension as it met
+		 * them: so here, for the same walk state (the scratch's entries
+		 * past the counts end up in a new map entry) */
+		WIDEN();
+		return fast_lists(b, w) ? WALK_SLOW : HS_ST_TLS_MALFORMED;
+	}
 	if (r != WALK_END)
 		return WALK_SLOW;
 	WIDEN();
