@@ -41,7 +41,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "hydrascope.h"
@@ -49,6 +48,7 @@
 #include "check.h"
 #include "pkt.h"
 #include "pktgen.h"
+#include "objload.h"
 
 #define MISMATCH_SHOWN 8
 #define FIXTURE_MAX (64 << 20)
@@ -88,66 +88,6 @@ static const struct cfg cfgs[] = {
 /* ------------------------------------------------------------------ */
 /* The objects, by name */
 
-static struct bpf_map *internal_map(struct bpf_object *obj, const char *sec)
-{
-	struct bpf_map *m;
-	size_t n = strlen(sec);
-
-	bpf_object__for_each_map(m, obj) {
-		const char *name = bpf_map__name(m);
-		size_t l = strlen(name);
-
-		if (bpf_map__is_internal(m) && l >= n && !strcmp(name + l - n, sec))
-			return m;
-	}
-	return NULL;
-}
-
-/* Where global name lives in section sec (.rodata, .data, .bss): 0, or -1. */
-static int var_at(struct bpf_object *obj, const char *sec, const char *name, __u32 *off,
-		  __u32 *size)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *t;
-	int id, i;
-
-	id = btf ? btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC) : -1;
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, (__u32)id);
-	vs = btf_var_secinfos(t);
-	for (i = 0; i < btf_vlen(t); i++, vs++) {
-		const struct btf_type *v = btf__type_by_id(btf, vs->type);
-
-		if (!strcmp(btf__name_by_offset(btf, v->name_off), name)) {
-			*off = vs->offset;
-			*size = vs->size;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* A global's initial value, before load (n bytes, its size). */
-static void set_var(struct bpf_object *obj, const char *sec, const char *name, const void *v,
-		    __u32 n)
-{
-	struct bpf_map *m = internal_map(obj, sec);
-	__u32 off = 0, size = 0;
-	size_t len = 0;
-	const void *cur = m ? bpf_map__initial_value(m, &len) : NULL;
-	__u8 *img = cur ? malloc(len) : NULL;
-
-	if (!img || var_at(obj, sec, name, &off, &size) || size != n || off + n > len)
-		fail_msg("%s: no global %s of %u bytes", sec, name, n);
-	memcpy(img, cur, len);
-	memcpy(img + off, v, n);
-	if (bpf_map__set_initial_value(m, img, len))
-		fail_msg("%s: setting %s: %s", sec, name, strerror(errno));
-	free(img);
-}
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct side *s = ctx;
@@ -167,47 +107,22 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void side_load(struct side *s, const char *what, const char *path, const struct cfg *c)
 {
-	static const char *const off[] = { "hs_replay", "hs_getsockopt", "hs_setsockopt" };
-	__u8 clock = HS_CLOCK_REPLAY, hc = c->handshake;
-	struct bpf_program *p;
+	struct objcfg oc = { .replay = 1, .clock_replay = 1, .emit_every = c->emit_every,
+			     .handshake = c->handshake };
 	struct bpf_map *m;
-	__u32 cap, zero = 0, size;
-	int i, err, ncpu = libbpf_num_possible_cpus();
+	__u32 zero = 0, size;
 
 	memset(s, 0, sizeof(*s));
 	s->what = what;
-	s->obj = bpf_object__open_file(path, NULL);
+	s->obj = obj_load(path, &oc);
 	if (!s->obj)
-		fail_msg("opening %s: %s (make tests builds it)", path, strerror(errno));
-	/* as hs_open sets a replay up (bpfobj.c), for both alike */
-	set_var(s->obj, ".rodata", "clock_mode", &clock, 1);
-	set_var(s->obj, ".rodata", "emit_every", &c->emit_every, 1);
-	set_var(s->obj, ".data", "handshake_check", &hc, 1);
-	m = bpf_object__find_map_by_name(s->obj, "tcp_fps");
-	cap = bpf_map__max_entries(m) / 2 / (__u32)(ncpu > 0 ? ncpu : 1) ?: 1;
-	set_var(s->obj, ".rodata", "tcp_new_cap", &cap, 4);
-	bpf_map__set_map_flags(m, BPF_F_NO_PREALLOC);
-	bpf_map__set_map_flags(bpf_object__find_map_by_name(s->obj, "tls_fps"), BPF_F_NO_PREALLOC);
-	bpf_map__set_map_flags(bpf_object__find_map_by_name(s->obj, "pairs"), BPF_F_NO_PREALLOC);
-	m = bpf_object__find_map_by_name(s->obj, "seen");
-	bpf_map__set_type(m, BPF_MAP_TYPE_HASH);
-	bpf_map__set_map_flags(m, BPF_F_NO_PREALLOC);
-	bpf_map__set_max_entries(bpf_object__find_map_by_name(s->obj, "enforce"), 1);
-	for (i = 0; i < NELEM(off); i++) {
-		p = bpf_object__find_program_by_name(s->obj, off[i]);
-		if (p)
-			bpf_program__set_autoload(p, false);
-	}
-	err = bpf_object__load(s->obj);
-	if (err)
-		fail_msg("loading %s: %s", path, strerror(-err));
-	s->xdp = bpf_program__fd(bpf_object__find_program_by_name(s->obj, "hs_xdp"));
-	s->rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events")),
-				 on_event, s, NULL);
-	m = internal_map(s->obj, ".bss");
-	if (!s->rb || !m || var_at(s->obj, ".bss", "replay_now_ns", &s->now_off, &size) ||
-	    size != 8)
-		fail_msg("%s: no ring buffer or no replay clock", path);
+		fail_msg("%s (make tests builds both objects)", objload_err);
+	s->xdp = obj_prog_fd(s->obj, "hs_xdp");
+	s->rb = ring_buffer__new(obj_map_fd(s->obj, "events"), on_event, s, NULL);
+	m = obj_internal(s->obj, ".bss");
+	if (s->xdp < 0 || !s->rb || !m ||
+	    obj_var_at(s->obj, ".bss", "replay_now_ns", &s->now_off, &size) || size != 8)
+		fail_msg("%s: no hs_xdp, ring buffer or replay clock", path);
 	s->bss_fd = bpf_map__fd(m);
 	s->bss = calloc(1, bpf_map__value_size(m));
 	if (!s->bss || bpf_map_lookup_elem(s->bss_fd, &zero, s->bss))
