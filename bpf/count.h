@@ -383,7 +383,9 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	w = bpf_map_lookup_elem(quic ? (void *)&quic_walk : (void *)&tls_walk_scratch, &zero);
 	if (!w)
 		return XDP_PASS;
-	r = hs_tls_walk_fast(b, w);
+	/* QUIC's hellos (a syscall program's, from userspace) take the
+	 * bpf_loop walk alone: its verification is the smaller */
+	r = quic ? WALK_SLOW : hs_tls_walk_fast(b, w);
 	if (r == WALK_SLOW)
 		r = tls_walk(b, w);
 	if (r) {

@@ -42,6 +42,7 @@ struct tls_walk {
 	 * after the extensions, and where that walk is */
 	__u32 nl;
 	__u32 lcur, lidx;
+	__u32 sni_at, alpn_at, ecpf_at;  /* where the copies come from (0: none) */
 	__u32 lpos[TLS_FAST_LISTS];
 	__u16 lcnt[TLS_FAST_LISTS];     /* elements */
 	__u8  lkind[TLS_FAST_LISTS];    /* enum list_kind */
@@ -341,7 +342,11 @@ done:
  * before but the step count and the pointers (see tls_walk_fast). */
 #define WIDEN() asm volatile("" ::: "memory")
 
-/* One cipher suite of the list (tls_walk's list_cb, L_CIPHERS). */
+/* One cipher suite of the list (tls_walk's list_cb, L_CIPHERS). The fast
+ * walk takes at most 4 * TLS_FAST_CIPHER_WORDS of them, fewer than the
+ * list holds: never past it (HS_TLSF_OVERFLOW), no test for it. */
+_Static_assert(4 * TLS_FAST_CIPHER_WORDS <= HS_TLS_MAX_CIPHERS &&
+	       TLS_FAST_EXTS <= HS_TLS_MAX_EXTS, "the fast walk's lists never overflow");
 INLINE void fast_cipher(struct tls_walk *w, __u16 v)
 {
 	__u8 n;
@@ -350,10 +355,6 @@ INLINE void fast_cipher(struct tls_walk *w, __u16 v)
 		return;
 	w->sum_ciphers += hs_mix64(v ^ 0xc1c1c1c1ULL);
 	n = RD8(w->h.n_ciphers);
-	if (n >= HS_TLS_MAX_CIPHERS) {
-		w->h.flags |= HS_TLSF_OVERFLOW;
-		return;
-	}
 	w->h.ciphers[n & (HS_TLS_MAX_CIPHERS - 1)] = v;
 	w->h.n_ciphers = n + 1;
 }
@@ -412,7 +413,8 @@ INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
  * WALK_MORE, WALK_END, WALK_FAIL or WALK_SLOW. */
 INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 pos = RD32(w->pos), end = RD32(w->end), len, l;
+	__u32 pos = RD32(w->pos), end = RD32(w->end), len, l = 0, lp = 0;
+	__u32 kind = L_CIPHERS;         /* no list */
 	__u16 type;
 
 	if (pos >= end)
@@ -429,13 +431,9 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 		return WALK_MORE;
 
 	w->sum_exts += hs_mix64(type ^ 0xe7e7e7e7ULL);
-	l = RD8(w->h.n_exts);
-	if (l < HS_TLS_MAX_EXTS) {
-		w->h.exts[l & (HS_TLS_MAX_EXTS - 1)] = type;
-		w->h.n_exts = l + 1;
-	} else {
-		w->h.flags |= HS_TLSF_OVERFLOW;
-	}
+	l = RD8(w->h.n_exts);           /* < TLS_FAST_EXTS: no overflow */
+	w->h.exts[l & (HS_TLS_MAX_EXTS - 1)] = type;
+	w->h.n_exts = l + 1;
 
 	switch (type) {
 	case TLS_EXT_SERVER_NAME:
@@ -448,7 +446,7 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 		if (l > HS_TLS_SNI_MAX)
 			l = HS_TLS_SNI_MAX;
 		w->h.sni_len = l;
-		copy_words(w->h.sni, b, pos + 5, HS_TLS_SNI_MAX / 8);
+		w->sni_at = pos + 5;    /* copied after the extensions (fast_copies) */
 		break;
 	case TLS_EXT_ALPN:
 		if (len < 3)
@@ -459,7 +457,7 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 		w->h.flags |= HS_TLSF_ALPN;
 		w->h.alpn_len = l;
 		w->h.alpn_last = B(pos + 3 + l - 1);
-		copy_words(w->h.alpn, b, pos + 3, HS_TLS_ALPN_MAX / 8);
+		w->alpn_at = pos + 3;
 		break;
 	case TLS_EXT_SUPPORTED_VERSIONS:
 		if (len < 1)
@@ -467,25 +465,52 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 		l = B(pos);
 		if (l > len - 1)
 			break;
-		return fast_defer(w, pos + 1, l, L_VERSIONS) ? WALK_SLOW : WALK_MORE;
+		lp = pos + 1;
+		kind = L_VERSIONS;
+		break;
 	case TLS_EXT_SUPPORTED_GROUPS:
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
-		return fast_defer(w, pos + 2, l, L_GROUPS) ? WALK_SLOW : WALK_MORE;
+		lp = pos + 2;
+		kind = L_GROUPS;
+		break;
 	case TLS_EXT_SIGNATURE_ALGS:
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
-		return fast_defer(w, pos + 2, l, L_SIGALGS) ? WALK_SLOW : WALK_MORE;
+		lp = pos + 2;
+		kind = L_SIGALGS;
+		break;
 	case TLS_EXT_EC_POINT_FORMATS:
 		if (len < 1 || (l = B(pos)) > len - 1)
 			break;
-		copy_words(w->h.ecpf, b, pos + 1, HS_TLS_MAX_ECPF / 8);
+		w->ecpf_at = pos + 1;
 		w->h.n_ecpf = l < HS_TLS_MAX_ECPF ? l : HS_TLS_MAX_ECPF;
 		if (l > HS_TLS_MAX_ECPF)
 			w->h.flags |= HS_TLSF_OVERFLOW;
 		break;
 	}
+	/* one place for the three lists: verified once per step */
+	if (kind != L_CIPHERS)
+		return fast_defer(w, lp, l, kind) ? WALK_SLOW : WALK_MORE;
 	return WALK_MORE;
+}
+
+/* The SNI, ALPN and point formats of the last such extensions met (their
+ * fields are cleared at every walk's start: only their last copy counts,
+ * so it is made once, here, out of the extensions' loop). */
+INLINE void fast_copies(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 at;
+
+	at = RD32(w->sni_at);
+	if (at)
+		copy_words(w->h.sni, b, at, HS_TLS_SNI_MAX / 8);
+	at = RD32(w->alpn_at);
+	if (at)
+		copy_words(w->h.alpn, b, at, HS_TLS_ALPN_MAX / 8);
+	at = RD32(w->ecpf_at);
+	if (at)
+		copy_words(w->h.ecpf, b, at, HS_TLS_MAX_ECPF / 8);
 }
 
 /* One element v of a list of kind k (tls_walk's list_cb). */
@@ -562,6 +587,7 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 	__builtin_memset(w->h.ecpf, 0, sizeof(w->h) - __builtin_offsetof(struct hs_tls_hello, ecpf));
 	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
 	w->nl = 0;
+	w->sni_at = w->alpn_at = w->ecpf_at = 0;
 	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
 		return HS_ST_TLS_NOT_HELLO;
 	hs_len = (B(6) << 16) | (B(7) << 8) | B(8);
@@ -606,17 +632,18 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 			break;
 	}
 	WIDEN();
-	if (r == WALK_FAIL) {
-		/* tls_walk walked the lists before the bad extension as it met
-		 * them: so here, for the same walk state (the scratch's entries
-		 * past the counts end up in a new map entry) */
-		WIDEN();
-		return fast_lists(b, w) ? WALK_SLOW : HS_ST_TLS_MALFORMED;
-	}
-	if (r != WALK_END)
+	if (r != WALK_FAIL && r != WALK_END)
 		return WALK_SLOW;
+	/* a bad extension: tls_walk walked the lists before it as it met
+	 * them, so here too, for the same walk state (the scratch's list
+	 * entries past the counts end up in a new map entry); the outcome
+	 * through w, so that one path walks the lists */
+	w->err = r == WALK_FAIL ? HS_ST_TLS_MALFORMED : 0;
 	WIDEN();
-	return fast_lists(b, w);
+	if (fast_lists(b, w))
+		return WALK_SLOW;
+	fast_copies(b, w);
+	return (int)RD32(w->err);
 }
 
 /* The TLS fingerprint id of a walked ClientHello (HS_TLSF_QUIC in it: a
