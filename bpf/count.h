@@ -247,7 +247,7 @@ INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_
 		if (ts > pp->last_ns)
 			pp->last_ns = ts;
 	}
-	hs_hll_hello(fp, pp, ep, stack_id);
+	hll_hello(fp, pp, ep, stack_id);
 	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
 }
 
@@ -442,7 +442,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	}
 	first = quic ? hs_quic_count_in(fp, id, ep, ts) : hs_count_in(fp, id, tcp_id, stack_id, ep);
 	if (!bench_no_conns && !quic)
-		hs_conn_record(ep, tcp_id, stack_id, id, ts);
+		conn_record(ep, tcp_id, stack_id, id, ts);
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,

@@ -106,13 +106,13 @@ INLINE void hll_src_into(__u8 *ips, __u8 *nets, const struct hs_endpoints *ep)
 	hll_put(nets, hn);
 }
 
-/* Every sketch a counted ClientHello goes into, in one call (verified
- * once): its source and network into its fingerprint's sketches and, when
+/* Every sketch a counted ClientHello goes into, inline (in hs_count_in,
+ * itself verified once): its source and network into its fingerprint's sketches and, when
  * it has one (pp not NULL), its pair's; its TCP stack (stack_id, 0: none)
  * into the fingerprint's stacks. The same registers as hs_hll_add_src and
  * hs_hll_add one after the other, without their four calls. */
-__noinline int hs_hll_hello(struct hs_tls_fp *fp, struct hs_pair *pp, const struct hs_endpoints *ep,
-			    __u64 stack_id)
+INLINE int hll_hello(struct hs_tls_fp *fp, struct hs_pair *pp, const struct hs_endpoints *ep,
+		     __u64 stack_id)
 {
 	__u64 ha, hn;
 
