@@ -9,6 +9,8 @@
 
 #include <bpf/bpf_helpers.h>
 #include "parsing.h"
+#include "maps.h"          /* syn_walk */
+#include "optwalk.h"
 
 #define TCPOPT_EOL_K    0
 #define TCPOPT_NOP_K    1
@@ -17,11 +19,6 @@
 #define TCPOPT_SACKOK_K 4
 #define TCPOPT_SACK_K   5
 #define TCPOPT_TS_K     8
-
-#define OPTBUF 64       /* power of two >= HS_TCP_OPT_BYTES + 9, for masking */
-#define OB(i) buf[(i) & (OPTBUF - 1)]
-_Static_assert(HS_IS_POW2(OPTBUF) && OPTBUF >= HS_TCP_OPT_BYTES + 9,
-	       "OPTBUF: a power of two past the longest read of an option");
 
 INLINE __u32 be32_at(const __u8 *buf, __u32 i)
 {
@@ -107,37 +104,23 @@ INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
 		s->quirks |= HS_Q_PUSH;
 }
 
-/*
- * Option walk state. The walk runs one option per call of a global
- * subprogram, which the verifier checks once with an unknown position,
- * instead of once per path through 24 unrolled option branches.
- */
-struct optwalk {
-	__u8 buf[OPTBUF];               /* option bytes, zero beyond olen */
-	struct hs_tcp_sig sig;
-	struct hs_tcp_obs obs;
-	__u32 pos;                      /* next option byte */
-	__u32 olen;                     /* option bytes in the header */
-};
-
 enum { STEP_MORE = 0, STEP_END = 1, STEP_BAD = 2 };
 
-/* Consume one option: STEP_MORE, or STEP_END / STEP_BAD when done. */
-__noinline int hs_opt_step(struct optwalk *w)
+/* Consume one option at w->pos: STEP_MORE, or STEP_END / STEP_BAD when
+ * done. An EOL ends the walk at once (STEP_END, w->eol set): its padding
+ * is judged after the loop (opt_eol). Everything carried to the next
+ * step is in w, a map value, read back at each step's start (RD32,
+ * consts.h): the steps' paths end in one state. */
+INLINE int opt_step(struct optwalk *w)
 {
-	__u8 *buf, kind, l;
-	__u32 pos, olen, i, j;
+	__u8 *buf = w->buf, kind, l;
+	__u32 pos = RD32(w->pos), olen = RD32(w->olen), i;
 
-	if (!w)
-		return STEP_BAD;
-	buf = w->buf;
-	pos = w->pos;
-	olen = w->olen;
 	if (olen > HS_TCP_OPT_BYTES)
 		return STEP_BAD;
 	if (pos >= olen)
 		return STEP_END;
-	i = w->sig.opt_cnt;
+	i = RD8(w->sig.opt_cnt);
 	if (i >= HS_TCP_MAX_OPTS)
 		return STEP_BAD;  /* p0f records 24 options, the rest is "bad" */
 	kind = OB(pos);
@@ -148,19 +131,9 @@ __noinline int hs_opt_step(struct optwalk *w)
 	switch (kind) {
 	case TCPOPT_EOL_K:
 		w->sig.opt_eol_pad = olen - pos;
-		/* p0f stops at the first non-zero pad byte and flags it unless
-		 * that byte was the last one */
-		for (j = 0; j < HS_TCP_OPT_BYTES; j++) {
-			if (pos + j >= olen)
-				break;
-			if (OB(pos + j)) {
-				if (pos + j + 1 != olen)
-					w->sig.quirks |= HS_Q_OPT_EOL;
-				break;
-			}
-		}
-		pos = olen;
-		break;
+		w->pos = pos;
+		w->eol = 1;
+		return STEP_END;
 	case TCPOPT_NOP_K:
 		break;
 	case TCPOPT_MSS_K:
@@ -222,53 +195,68 @@ __noinline int hs_opt_step(struct optwalk *w)
 	return pos >= olen ? STEP_END : STEP_MORE;
 }
 
-struct opt_loop {
-	struct optwalk *w;
-	int r;
-};
-
-static long opt_cb(__u32 i, void *ctx)
+/* After an EOL at w->pos - 1: p0f stops at the first non-zero pad byte
+ * and flags it unless that byte was the last one. */
+INLINE void opt_eol(struct optwalk *w)
 {
-	struct opt_loop *ol = ctx;
+	__u8 *buf = w->buf;
+	__u32 pos = RD32(w->pos), olen = RD32(w->olen), j;
 
-	ol->r = hs_opt_step(ol->w);
-	return ol->r != STEP_MORE;
-}
-
-/* The general walk: exactly as p0f does, one option a step (see the file
- * comment), over a copy of the option bytes. */
-INLINE void sig_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct optwalk *w)
-{
-	struct opt_loop ol = { .w = w, .r = STEP_MORE };
-
-	w->olen = w->sig.tcp_hlen - sizeof(struct tcphdr);
-	if (!w->olen)
+	if (olen > HS_TCP_OPT_BYTES)
 		return;
-	if (w->olen > HS_TCP_OPT_BYTES || bpf_xdp_load_bytes(ctx, off, w->buf, w->olen)) {
-		w->sig.quirks |= HS_Q_OPT_BAD;
-		return;
+#pragma clang loop unroll(disable)
+	for (j = 0; j < HS_TCP_OPT_BYTES; j++) {
+		if (pos + j >= olen)
+			break;
+		if (OB(pos + j)) {
+			if (pos + j + 1 != olen)
+				w->sig.quirks |= HS_Q_OPT_EOL;
+			break;
+		}
 	}
-	/* bpf_loop: the step is verified once, not once per iteration */
-	bpf_loop(HS_TCP_MAX_OPTS + 1, opt_cb, &ol, 0);
-	if (ol.r != STEP_END)
-		w->sig.quirks |= HS_Q_OPT_BAD;
 }
 
-/* The general walk for a SYN no template fits (opt_template), in a global
- * subprogram: verified once, and its call and loop paid only by such SYNs.
- * off: the options' offset in the packet. */
+/* The general walk for a SYN no template fits (opt_template), exactly as
+ * p0f walks options, in plain bounded loops over a copy of the option
+ * bytes in the per-CPU syn_walk, in a global subprogram: verified once,
+ * its call paid only by such SYNs. off: the options' offset in the
+ * packet. */
 __noinline int hs_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig *sig,
 				struct hs_tcp_obs *obs)
 {
-	struct optwalk w = {};
+	struct optwalk *w;
+	__u32 zero = 0, olen, k;
+	int r = STEP_MORE;
 
-	if (!sig || !obs)
+	w = bpf_map_lookup_elem(&syn_walk, &zero);
+	if (!w || !sig || !obs)
 		return 0;
-	w.sig = *sig;
-	w.obs = *obs;
-	sig_tcp_opts_walk(ctx, off, &w);
-	*sig = w.sig;
-	*obs = w.obs;
+	w->sig = *sig;
+	w->obs = *obs;
+	w->pos = 0;
+	w->eol = 0;
+	olen = sig->tcp_hlen - sizeof(struct tcphdr);
+	w->olen = olen;
+	if (!olen)
+		return 0;
+	if (olen > HS_TCP_OPT_BYTES || bpf_xdp_load_bytes(ctx, off, w->buf, olen)) {
+		sig->quirks |= HS_Q_OPT_BAD;
+		return 0;
+	}
+#pragma clang loop unroll(disable)
+	for (k = 0; k < HS_TCP_MAX_OPTS + 1; k++) {
+		WIDEN();
+		r = opt_step(w);
+		if (r != STEP_MORE)
+			break;
+	}
+	WIDEN();
+	if (r == STEP_END && RD8(w->eol))
+		opt_eol(w);
+	else if (r != STEP_END)
+		w->sig.quirks |= HS_Q_OPT_BAD;
+	*sig = w->sig;
+	*obs = w->obs;
 	return 0;
 }
 

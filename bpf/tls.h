@@ -336,11 +336,6 @@ done:
  * tls_walk (which starts over).
  */
 #define WALK_SLOW (-1)
-#define RD32(x) (*(volatile __u32 *)&(x))
-#define RD8(x)  (*(volatile __u8 *)&(x))
-/* At the top of each step: nothing carried in registers from the step
- * before but the step count and the pointers (see tls_walk_fast). */
-#define WIDEN() asm volatile("" ::: "memory")
 
 /* One cipher suite of the list (tls_walk's list_cb, L_CIPHERS). The fast
  * walk takes at most 4 * TLS_FAST_CIPHER_WORDS of them, fewer than the
