@@ -677,7 +677,8 @@ static void versus(void)
 	static __u8 hello[4096];
 	struct objcfg live = { 0 }, vary = { .vary_src = 1, .handshake = HS_CHECK_NONE };
 	struct objcfg frozen = { .clock_replay = 1, .handshake = HS_CHECK_NONE };
-	struct bpf_object *o[2], *of[2], *oz[2];
+	struct objcfg norec = { .no_conns = 1 };
+	struct bpf_object *o[2], *of[2], *oz[2], *on[2];
 	struct vs v = { 0 };
 	struct frame f, blk;
 	struct pspec p;
@@ -697,6 +698,7 @@ static void versus(void)
 		o[k] = vs_load(path, &live);
 		of[k] = vs_load(path, &vary);
 		oz[k] = vs_load(path, &frozen);
+		on[k] = vs_load(path, &norec);
 		if (obj_set(oz[k], ".bss", "replay_now_ns", &t, 8, 1)) {
 			fprintf(stderr, "bench_pkt: %s\n", objload_err);
 			exit(1);
@@ -749,6 +751,15 @@ static void versus(void)
 	syn_of(&p);
 	build(&p, &f);
 	vs_steady(&v, "syn_flood_random_src", FD(of[0]), FD(of[1]), &f, REPEAT);
+	/* options no template fits (the general walk): mss, nop, nop, sok,
+	 * nop, ws, then a SACK block and an unknown option */
+	p = tcp4(40107, TH_SYN);
+	syn_of(&p);
+	p.opts = (const __u8 *)"\x02\x04\x05\xb4\x01\x01\x04\x02\x01\x03\x03\x08"
+			       "\x05\x0a\x00\x00\x00\x01\x00\x00\x00\x02\x1e\x02";
+	p.olen = 24;
+	build(&p, &f);
+	vs_steady(&v, "syn_other_options", fo, fn, &f, REPEAT);
 
 	/* a steady ClientHello: the same one again and again from a source
 	 * known to its fingerprint, walked and counted in full each time (its
@@ -785,6 +796,12 @@ static void versus(void)
 	}
 	len = pkt_hello(0, hello, sizeof(hello));
 	vs_conn(&v, "hello_chrome_conn_known_source", fo, fn, hello, len, 0, 0, 5);
+	/* the same without the connection record (bench_no_conns): new
+	 * sources, then the same sources again (round 6: round 1's), what is
+	 * left of a fresh connection's hello but for the maps' inserts */
+	vs_conn(&v, "hello_chrome_conn_no_record", FD(on[0]), FD(on[1]), hello, len, 0, 0, 1);
+	vs_conn(&v, "hello_chrome_conn_known_source_no_record", FD(on[0]), FD(on[1]), hello, len,
+		0, 0, 6);
 	{
 		struct hspec big = SPEC_GREASE(.pad = 1600);
 
@@ -797,6 +814,7 @@ static void versus(void)
 		bpf_object__close(o[k]);
 		bpf_object__close(of[k]);
 		bpf_object__close(oz[k]);
+		bpf_object__close(on[k]);
 	}
 	close(v.empty);
 	close(v.floor);

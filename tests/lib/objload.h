@@ -28,6 +28,7 @@ struct objcfg {
 	__u8 emit_every;
 	__u8 handshake;         /* enum hs_check; 0: HS_CHECK_SYN */
 	__u8 vary_src;          /* bench_vary_src */
+	__u8 no_conns;          /* bench_no_conns */
 };
 
 static inline struct bpf_map *obj_internal(struct bpf_object *obj, const char *sec)
@@ -132,6 +133,7 @@ static inline struct bpf_object *obj_load(const char *path, const struct objcfg 
 	if (!m || obj_set(obj, ".rodata", "clock_mode", &clock, 1, 0) ||
 	    obj_set(obj, ".rodata", "emit_every", &c->emit_every, 1, 0) ||
 	    obj_set(obj, ".rodata", "bench_vary_src", &c->vary_src, 1, 0) ||
+	    obj_set(obj, ".rodata", "bench_no_conns", &c->no_conns, 1, 0) ||
 	    obj_set(obj, ".rodata", "tcp_new_cap", &cap, 4, 0) ||
 	    obj_set(obj, ".data", "handshake_check", &hc, 1, 0))
 		goto fail;
