@@ -559,6 +559,14 @@ static struct bpf_object *vs_load(const char *path, const struct objcfg *c)
 	return o;
 }
 
+/* BENCH_PKT_VERSUS_ONLY=WORD (not 1): only the classes whose name holds it */
+static int vs_skip(const char *name)
+{
+	const char *f = getenv("BENCH_PKT_VERSUS_ONLY");
+
+	return f && strcmp(f, "1") && !strstr(name, f);
+}
+
 static void vs_print(struct vs *v, const char *name, double old_ns, double new_ns)
 {
 	printf("vs_%s_old_ns %.1f ns\n", name, old_ns);
@@ -577,6 +585,8 @@ static void vs_steady(struct vs *v, const char *name, int fo, int fn, const stru
 	double en;
 	int i;
 
+	if (vs_skip(name))
+		return;
 	run(fo, f, 1000);
 	run(fn, f, 1000);
 	for (i = 0; i < VS_RUNS; i++) {
@@ -602,6 +612,8 @@ static void vs_conn(struct vs *v, const char *name, int fo, int fn, const __u8 *
 	struct frame syn, s0, s1;
 	int i, k, l0 = split ? split : len;
 
+	if (vs_skip(name))
+		return;
 	for (i = 0; i < CONNS; i++) {
 		__u16 sport = (__u16)(1024 + (i + round / 5 * CONNS) % 60000);
 		char src[32];
