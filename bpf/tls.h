@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TLS ClientHello walk. The record is first collected in a buffer (from one
- * segment, or from several in-order segments of one connection), then walked
- * in steps that are global subprograms, each verified once: the cipher
- * list, then one extension per call. GREASE values are left out of every
- * list. The walk also folds the lists into the 64-bit fingerprint id with
- * JA4's invariances: ciphers and extensions as multisets (a sum of
- * per-element hashes), signature algorithms in order.
+ * segment, or from several in-order segments of one connection), then
+ * walked: by the fast walk (hs_tls_walk_fast: plain bounded loops, no call
+ * a step) when the hello is within its bounds, nearly always; else by
+ * tls_walk, whose steps are bpf_loop callbacks (the cipher list, then one
+ * extension per call). Both give the same bytes (test_equiv). GREASE
+ * values are left out of every list. The walk also folds the lists into
+ * the 64-bit fingerprint id with JA4's invariances: ciphers and
+ * extensions as multisets (a sum of per-element hashes), signature
+ * algorithms in order.
  */
 #ifndef HS_TLS_H
 #define HS_TLS_H
