@@ -108,6 +108,25 @@ $(BASE)/hydrascope.bpf.o: bpf/hydrascope.bpf.c Makefile | $(BASE)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPFFLAGS) -c $< -o $@
 
+# The BPF object of BASE_REV, built from git beside today's with the same
+# flags: what the equivalence test (tests/bpf/test_equiv.c) and bench_pkt
+# compare today's program with, loaded by name, not through a skeleton.
+# BASE_REV is the commit issue 19 started from (tag i19-base), named by its
+# hash so that a clone without the tag builds it too; set it to another
+# commit (BASE_REV=HEAD~3) to compare with that one.
+BASE_REV ?= dd205c3faea13dac2d942adeb9ae48239fa822a8
+BASE_OBJ := $(BASE)/base/hydrascope.bpf.o
+$(BASE_OBJ): Makefile | $(BASE)
+	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'sudo make deps'"; exit 1; }
+	$(call msg,BPF-BASE,$@ ($(BASE_REV)))
+	$(Q)rm -rf $(BASE)/base/src && mkdir -p $(BASE)/base/src && \
+	if git archive $(BASE_REV) bpf headers 2>/dev/null | tar -x -C $(BASE)/base/src; then \
+		$(CLANG) $(filter-out -Iheaders -MMD -MP,$(BPFFLAGS)) -I$(BASE)/base/src/headers \
+			-c $(BASE)/base/src/bpf/hydrascope.bpf.c -o $@; \
+	else \
+		echo "  (no git history with $(BASE_REV): test_equiv and bench_pkt's comparison skip)"; \
+	fi
+
 $(BASE)/hs_bpf.skel.h: $(BASE)/hydrascope.bpf.o
 	@test -x $(BPFTOOL) || { echo "bpftool not found: run 'sudo make deps'"; exit 1; }
 	$(call msg,GEN-SKEL,$@)
@@ -147,7 +166,7 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) Makefile |
 	$(Q)$(CLANG) $(FUZZFLAGS) -fsanitize=fuzzer -Itests/lib $< $(FUZZ_OBJ) $(LDLIBS) -o $@
 
 tests: $(BIN) $(TEST_BIN) $(FUZZ_BIN) $(OUT)/tests/mkseeds $(OUT)/tests/mkseeds_quic \
-	$(OUT)/tests/quicflood $(OUT)/examples/sockopt_server
+	$(OUT)/tests/quicflood $(OUT)/examples/sockopt_server $(BASE_OBJ)
 
 # the examples, as an application would build them (the installed header)
 $(OUT)/examples/%: examples/%.c headers/hydrascope/sockopt.h Makefile
@@ -200,7 +219,7 @@ eval:
 
 bench:
 	$(Q)$(MAKE) --no-print-directory deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN) $(BASE_OBJ)
 	$(Q)tests/bench/bench.sh
 
 # The config file is installed only where none is: never overwritten.

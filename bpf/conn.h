@@ -43,9 +43,9 @@ INLINE int addr_eq(const __u8 *a, const __u8 *b)
 }
 
 /* A counted ClientHello's connection into its record (account untouched
- * when the record is already there: a retransmitted hello). A global
- * subprogram: verified once. */
-__noinline int hs_conn_record(const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
+ * when the record is already there: a retransmitted hello). Inline: its
+ * one caller (count_hello) is verified once. */
+INLINE int conn_record(const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
 			      __u64 tls_id, __u64 ts)
 {
 	struct hs_conn_key k = {};

@@ -13,6 +13,16 @@
  * (__noinline, each verified once) say why they are not. */
 #define INLINE static __always_inline
 
+/* The bounded loops of the walks (tcp_sig.h, tls.h) keep what one step
+ * hands the next in a map value, read back at each step's start through
+ * these volatile reads, after WIDEN(): the verifier then knows nothing of
+ * it (a map value's bytes are unknown to it), so the paths of a step end
+ * in one state and each step is verified once, not once per path before
+ * it (positions and lengths "widened" each step). */
+#define RD32(x) (*(volatile __u32 *)&(x))
+#define RD8(x)  (*(volatile __u8 *)&(x))
+#define WIDEN() asm volatile("" ::: "memory")
+
 /* TCP flags: the byte at this offset of the header, and its bits. */
 #define TCP_FLAGS_OFF 13
 #define TH_FIN  0x01

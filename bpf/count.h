@@ -101,19 +101,20 @@ INLINE int tcp_admit_new(__u64 kid)
 INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
 		       struct hs_endpoints *epp, __u64 *stack, __u64 *tsp)
 {
-	struct optwalk w = {};
+	struct hs_tcp_sig sig = {};
+	struct hs_tcp_obs obs = {};
 	struct hs_endpoints ep = {};
 	struct hs_tcp_fp *fp;
 	__u64 id, ts;
 	__u32 zero = 0;
 	int new = 0;
 
-	sig_ip(p, &w.sig, &w.obs, &ep);
+	sig_ip(p, &sig, &obs, &ep);
 	if (bench_vary_src)
 		bench_new_src(&ep, st->c[HS_ST_SYNS]);
-	sig_tcp_hdr(p, &w.sig, &ep);
-	sig_tcp_opts(ctx, p, &w);
-	id = HS_GEN_KEY(hs_tcp_ids(&w.sig, stack), cur_gen);
+	sig_tcp_hdr(p, &sig, &ep);
+	sig_tcp_opts(ctx, p, &sig, &obs);
+	id = HS_GEN_KEY(hs_tcp_ids(&sig, stack), cur_gen);
 	ts = now_ns();
 	*tsp = ts;
 	st->c[HS_ST_SYNS]++;
@@ -132,7 +133,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 			st->c[HS_ST_TCP_FP_SHED]++;
 			goto out;
 		}
-		init->sig = w.sig;
+		init->sig = sig;
 		init->first_ns = ts;
 		init->last_ns = ts;
 		err = bpf_map_update_elem(&tcp_fps, &id, init, BPF_NOEXIST);
@@ -152,12 +153,13 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
 
-	hll_add_src(fp->hll_ips, fp->hll_nets, NULL, NULL, &ep);
+	/* inline: no call on a SYN's path but the subprogram's own */
+	hll_src_into(fp->hll_ips, fp->hll_nets, &ep);
 
 	if (emit_every)
-		emit(st, new ? HS_EV_TCP_NEW : HS_EV_TCP_SYN, ts, id, &ep, &w.sig, &w.obs);
+		emit(st, new ? HS_EV_TCP_NEW : HS_EV_TCP_SYN, ts, id, &ep, &sig, &obs);
 	else if (new)
-		emit(st, HS_EV_TCP_NEW, ts, id, &ep, &w.sig, &w.obs);
+		emit(st, HS_EV_TCP_NEW, ts, id, &ep, &sig, &obs);
 out:
 	*epp = ep;
 	return id;
@@ -245,10 +247,7 @@ INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_
 		if (ts > pp->last_ns)
 			pp->last_ns = ts;
 	}
-	hll_add_src(fp->hll_ips, fp->hll_nets, pp ? pp->hll_ips : NULL, pp ? pp->hll_nets : NULL,
-		    ep);
-	if (stack_id)
-		hll_add(fp->hll_tcp, hs_mix64(stack_id));
+	hll_hello(fp, pp, ep, stack_id);
 	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
 }
 
@@ -384,7 +383,11 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	w = bpf_map_lookup_elem(quic ? (void *)&quic_walk : (void *)&tls_walk_scratch, &zero);
 	if (!w)
 		return XDP_PASS;
-	r = tls_walk(b, w);
+	/* QUIC's hellos (a syscall program's, from userspace) take the
+	 * bpf_loop walk alone: its verification is the smaller */
+	r = quic ? WALK_SLOW : hs_tls_walk_fast(b, w);
+	if (r == WALK_SLOW)
+		r = tls_walk(b, w);
 	if (r) {
 		hello_lost(st, (__u32)r, b->unvalidated, lost);
 		if (quic)
@@ -439,7 +442,7 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	}
 	first = quic ? hs_quic_count_in(fp, id, ep, ts) : hs_count_in(fp, id, tcp_id, stack_id, ep);
 	if (!bench_no_conns && !quic)
-		hs_conn_record(ep, tcp_id, stack_id, id, ts);
+		conn_record(ep, tcp_id, stack_id, id, ts);
 
 	if (emit_every || new)
 		emit_tls(st, new ? HS_EV_TLS_NEW : HS_EV_TLS_HELLO, ts, id, tcp_id, segments,

@@ -73,6 +73,63 @@ __noinline int hs_hll_add_src(struct hll_regs *ips, struct hll_regs *nets, struc
 	return 0;
 }
 
+/* The register of hash h in sketch regs raised to its rank (inline). */
+INLINE void hll_put(__u8 *regs, __u64 h)
+{
+	__u32 idx = hs_hll_index(h) & (HS_HLL_M - 1);
+	__u8 rank = hs_hll_rank(h);
+
+	if (regs[idx] < rank)
+		regs[idx] = rank;
+}
+
+/* A source's address and network hashes (see hs_hll_add_src). */
+INLINE void hll_src_hashes(const struct hs_endpoints *ep, __u64 *ha, __u64 *hn)
+{
+	if (bench_old_hash) {
+		*ha = bench_hash_addr_old(ep->saddr, ep->family, 0);
+		*hn = bench_hash_addr_old(ep->saddr, ep->family, 1);
+	} else {
+		*ha = hs_hash_addr(ep->saddr, ep->family);
+		*hn = hs_hash_net(ep->saddr, ep->family);
+	}
+}
+
+/* A SYN's source into its fingerprint's two sketches, inline: the SYN's
+ * path makes no call for them (each call costs ~9 ns here). */
+INLINE void hll_src_into(__u8 *ips, __u8 *nets, const struct hs_endpoints *ep)
+{
+	__u64 ha, hn;
+
+	hll_src_hashes(ep, &ha, &hn);
+	hll_put(ips, ha);
+	hll_put(nets, hn);
+}
+
+/* Every sketch a counted ClientHello goes into, inline (in hs_count_in,
+ * itself verified once): its source and network into its fingerprint's sketches and, when
+ * it has one (pp not NULL), its pair's; its TCP stack (stack_id, 0: none)
+ * into the fingerprint's stacks. The same registers as hs_hll_add_src and
+ * hs_hll_add one after the other, without their four calls. */
+INLINE int hll_hello(struct hs_tls_fp *fp, struct hs_pair *pp, const struct hs_endpoints *ep,
+		     __u64 stack_id)
+{
+	__u64 ha, hn;
+
+	if (!fp || !ep)
+		return 0;
+	hll_src_hashes(ep, &ha, &hn);
+	hll_put(fp->hll_ips, ha);
+	hll_put(fp->hll_nets, hn);
+	if (pp) {
+		hll_put(pp->hll_ips, ha);
+		hll_put(pp->hll_nets, hn);
+	}
+	if (stack_id)
+		hll_put(fp->hll_tcp, hs_mix64(stack_id));
+	return 0;
+}
+
 #define hll_add_src(ips, nets, ips2, nets2, ep) \
 	hs_hll_add_src((struct hll_regs *)(ips), (struct hll_regs *)(nets), \
 		       (struct hll_regs *)(ips2), (struct hll_regs *)(nets2), (ep))

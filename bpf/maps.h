@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include "hydrascope.h"
 #include "tls.h"   /* struct tls_walk */
+#include "optwalk.h"  /* struct optwalk */
 
 /* TCP fingerprint id -> signature, SYN count, first/last seen, sketches. */
 struct {
@@ -126,6 +127,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hs_reasm);
 } reasm_scratch SEC(".maps");
+
+/* Per-CPU TCP option walk state, for the SYNs no template fits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct optwalk);
+} syn_walk SEC(".maps");
 
 /* Per-CPU ClientHello walk state (the lists are too large for the stack). */
 struct {

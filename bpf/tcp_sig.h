@@ -9,6 +9,8 @@
 
 #include <bpf/bpf_helpers.h>
 #include "parsing.h"
+#include "maps.h"          /* syn_walk */
+#include "optwalk.h"
 
 #define TCPOPT_EOL_K    0
 #define TCPOPT_NOP_K    1
@@ -17,11 +19,6 @@
 #define TCPOPT_SACKOK_K 4
 #define TCPOPT_SACK_K   5
 #define TCPOPT_TS_K     8
-
-#define OPTBUF 64       /* power of two >= HS_TCP_OPT_BYTES + 9, for masking */
-#define OB(i) buf[(i) & (OPTBUF - 1)]
-_Static_assert(HS_IS_POW2(OPTBUF) && OPTBUF >= HS_TCP_OPT_BYTES + 9,
-	       "OPTBUF: a power of two past the longest read of an option");
 
 INLINE __u32 be32_at(const __u8 *buf, __u32 i)
 {
@@ -107,37 +104,23 @@ INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
 		s->quirks |= HS_Q_PUSH;
 }
 
-/*
- * Option walk state. The walk runs one option per call of a global
- * subprogram, which the verifier checks once with an unknown position,
- * instead of once per path through 24 unrolled option branches.
- */
-struct optwalk {
-	__u8 buf[OPTBUF];               /* option bytes, zero beyond olen */
-	struct hs_tcp_sig sig;
-	struct hs_tcp_obs obs;
-	__u32 pos;                      /* next option byte */
-	__u32 olen;                     /* option bytes in the header */
-};
-
 enum { STEP_MORE = 0, STEP_END = 1, STEP_BAD = 2 };
 
-/* Consume one option: STEP_MORE, or STEP_END / STEP_BAD when done. */
-__noinline int hs_opt_step(struct optwalk *w)
+/* Consume one option at w->pos: STEP_MORE, or STEP_END / STEP_BAD when
+ * done. An EOL ends the walk at once (STEP_END, w->eol set): its padding
+ * is judged after the loop (opt_eol). Everything carried to the next
+ * step is in w, a map value, read back at each step's start (RD32,
+ * consts.h): the steps' paths end in one state. */
+INLINE int opt_step(struct optwalk *w)
 {
-	__u8 *buf, kind, l;
-	__u32 pos, olen, i, j;
+	__u8 *buf = w->buf, kind, l;
+	__u32 pos = RD32(w->pos), olen = RD32(w->olen), i;
 
-	if (!w)
-		return STEP_BAD;
-	buf = w->buf;
-	pos = w->pos;
-	olen = w->olen;
 	if (olen > HS_TCP_OPT_BYTES)
 		return STEP_BAD;
 	if (pos >= olen)
 		return STEP_END;
-	i = w->sig.opt_cnt;
+	i = RD8(w->sig.opt_cnt);
 	if (i >= HS_TCP_MAX_OPTS)
 		return STEP_BAD;  /* p0f records 24 options, the rest is "bad" */
 	kind = OB(pos);
@@ -148,19 +131,9 @@ __noinline int hs_opt_step(struct optwalk *w)
 	switch (kind) {
 	case TCPOPT_EOL_K:
 		w->sig.opt_eol_pad = olen - pos;
-		/* p0f stops at the first non-zero pad byte and flags it unless
-		 * that byte was the last one */
-		for (j = 0; j < HS_TCP_OPT_BYTES; j++) {
-			if (pos + j >= olen)
-				break;
-			if (OB(pos + j)) {
-				if (pos + j + 1 != olen)
-					w->sig.quirks |= HS_Q_OPT_EOL;
-				break;
-			}
-		}
-		pos = olen;
-		break;
+		w->pos = pos;
+		w->eol = 1;
+		return STEP_END;
 	case TCPOPT_NOP_K:
 		break;
 	case TCPOPT_MSS_K:
@@ -222,36 +195,193 @@ __noinline int hs_opt_step(struct optwalk *w)
 	return pos >= olen ? STEP_END : STEP_MORE;
 }
 
-struct opt_loop {
-	struct optwalk *w;
-	int r;
-};
-
-static long opt_cb(__u32 i, void *ctx)
+/* After an EOL at w->pos - 1: p0f stops at the first non-zero pad byte
+ * and flags it unless that byte was the last one. */
+INLINE void opt_eol(struct optwalk *w)
 {
-	struct opt_loop *ol = ctx;
+	__u8 *buf = w->buf;
+	__u32 pos = RD32(w->pos), olen = RD32(w->olen), j;
 
-	ol->r = hs_opt_step(ol->w);
-	return ol->r != STEP_MORE;
+	if (olen > HS_TCP_OPT_BYTES)
+		return;
+#pragma clang loop unroll(disable)
+	for (j = 0; j < HS_TCP_OPT_BYTES; j++) {
+		if (pos + j >= olen)
+			break;
+		if (OB(pos + j)) {
+			if (pos + j + 1 != olen)
+				w->sig.quirks |= HS_Q_OPT_EOL;
+			break;
+		}
+	}
 }
 
-/* Walk the options exactly as p0f does; see the file comment. */
-INLINE void sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct optwalk *w)
+/* The general walk for a SYN no template fits (opt_template), exactly as
+ * p0f walks options, in plain bounded loops over a copy of the option
+ * bytes in the per-CPU syn_walk, in a global subprogram: verified once,
+ * its call paid only by such SYNs. off: the options' offset in the
+ * packet. */
+__noinline int hs_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig *sig,
+				struct hs_tcp_obs *obs)
 {
-	__u32 off = (void *)p->tcp - (void *)(long)ctx->data + sizeof(struct tcphdr);
-	struct opt_loop ol = { .w = w, .r = STEP_MORE };
+	struct optwalk *w;
+	__u32 zero = 0, olen, k;
+	int r = STEP_MORE;
 
-	w->olen = w->sig.tcp_hlen - sizeof(struct tcphdr);
-	if (!w->olen)
-		return;
-	if (w->olen > HS_TCP_OPT_BYTES || bpf_xdp_load_bytes(ctx, off, w->buf, w->olen)) {
-		w->sig.quirks |= HS_Q_OPT_BAD;
-		return;
+	w = bpf_map_lookup_elem(&syn_walk, &zero);
+	if (!w || !sig || !obs)
+		return 0;
+	w->sig = *sig;
+	w->obs = *obs;
+	w->pos = 0;
+	w->eol = 0;
+	olen = sig->tcp_hlen - sizeof(struct tcphdr);
+	w->olen = olen;
+	if (!olen)
+		return 0;
+	if (olen > HS_TCP_OPT_BYTES || bpf_xdp_load_bytes(ctx, off, w->buf, olen)) {
+		sig->quirks |= HS_Q_OPT_BAD;
+		return 0;
 	}
-	/* bpf_loop: the step is verified once, not once per iteration */
-	bpf_loop(HS_TCP_MAX_OPTS + 1, opt_cb, &ol, 0);
-	if (ol.r != STEP_END)
+#pragma clang loop unroll(disable)
+	for (k = 0; k < HS_TCP_MAX_OPTS + 1; k++) {
+		WIDEN();
+		r = opt_step(w);
+		if (r != STEP_MORE)
+			break;
+	}
+	WIDEN();
+	if (r == STEP_END && RD8(w->eol))
+		opt_eol(w);
+	else if (r != STEP_END)
 		w->sig.quirks |= HS_Q_OPT_BAD;
+	*sig = w->sig;
+	*obs = w->obs;
+	return 0;
+}
+
+/* Little-endian words of option bytes (the first byte the lowest), to
+ * compare 8 or 4 bytes of the packet at once. */
+#define LE4(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
+#define LE8(a, b, c, d, e, f, g, h) ((__u64)LE4(a, b, c, d) | (__u64)LE4(e, f, g, h) << 32)
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "opt_template: little-endian words");
+
+INLINE __u32 be32_pkt(const __u8 *o)
+{
+	return bpf_ntohl(*(const __u32 *)o);
+}
+
+/* The timestamp option's values at o (ts1, then ts2) and their quirks, as
+ * the general walk sets them for a SYN's only timestamp option. */
+INLINE void opt_ts(const __u8 *o, struct hs_tcp_sig *s, struct hs_tcp_obs *obs)
+{
+	obs->ts1 = be32_pkt(o);
+	obs->ts2 = be32_pkt(o + 4);
+	if (obs->ts1)
+		s->flags |= HS_SIGF_TS1;
+	else
+		s->quirks |= HS_Q_ZERO_TS1;
+	if (obs->ts2)
+		s->quirks |= HS_Q_NZ_TS2;
+}
+
+INLINE void opt_mss_ws(__u16 mss, __u8 ws, struct hs_tcp_sig *s)
+{
+	s->mss = mss;
+	s->wscale = ws;
+	if (ws > 14)
+		s->quirks |= HS_Q_EXWS;
+}
+
+/*
+ * The option layouts nearly every SYN has, each recognised whole by a few
+ * masked 8-byte compares of the packet's bytes and its values read in
+ * place: what the general walk would find for them, without its copy, its
+ * loop and its calls. 1 if one fitted (sig and obs filled), 0 if not (the
+ * general walk's turn). o: the options, olen bytes of them; s->opt_cnt is
+ * 0 and the option fields unset on entry.
+ *   Linux:        mss, sok, ts, nop, ws                    (20 bytes)
+ *   Windows:      mss, nop, ws, nop, nop, sok              (12 bytes)
+ *   Apple:        mss, nop, ws, nop, nop, ts, sok, eol+1   (24 bytes)
+ * Any other byte (an option's length among them) sends the SYN to the
+ * general walk, which judges it (quirks "bad", "opt+" and the like).
+ */
+INLINE int opt_template(const __u8 *o, void *end, __u32 olen, struct hs_tcp_sig *s,
+			struct hs_tcp_obs *obs)
+{
+	__u64 w0, w1;
+
+	if (olen == 20) {
+		if ((void *)(o + 20) > end)
+			return 0;
+		w0 = *(const __u64 *)o;
+		if ((w0 & LE8(0xff, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff)) !=
+			    LE8(2, 4, 0, 0, 4, 2, 8, 10) ||
+		    (*(const __u32 *)(o + 16) & LE4(0xff, 0xff, 0xff, 0)) != LE4(1, 3, 3, 0))
+			return 0;
+		s->opt_cnt = 5;
+		s->opt_layout[0] = TCPOPT_MSS_K;
+		s->opt_layout[1] = TCPOPT_SACKOK_K;
+		s->opt_layout[2] = TCPOPT_TS_K;
+		s->opt_layout[3] = TCPOPT_NOP_K;
+		s->opt_layout[4] = TCPOPT_WS_K;
+		opt_mss_ws((__u16)(o[2] << 8 | o[3]), o[19], s);
+		opt_ts(o + 8, s, obs);
+		return 1;
+	}
+	if (olen != 12 && olen != 24)
+		return 0;
+	if ((void *)(o + 12) > end)
+		return 0;
+	w0 = *(const __u64 *)o;
+	if ((w0 & LE8(0xff, 0xff, 0, 0, 0xff, 0xff, 0xff, 0)) != LE8(2, 4, 0, 0, 1, 3, 3, 0))
+		return 0;
+	if (olen == 12) {
+		if (*(const __u32 *)(o + 8) != LE4(1, 1, 4, 2))
+			return 0;
+		s->opt_cnt = 6;
+		s->opt_layout[0] = TCPOPT_MSS_K;
+		s->opt_layout[1] = TCPOPT_NOP_K;
+		s->opt_layout[2] = TCPOPT_WS_K;
+		s->opt_layout[3] = TCPOPT_NOP_K;
+		s->opt_layout[4] = TCPOPT_NOP_K;
+		s->opt_layout[5] = TCPOPT_SACKOK_K;
+		opt_mss_ws((__u16)(o[2] << 8 | o[3]), o[7], s);
+		return 1;
+	}
+	if ((void *)(o + 24) > end)
+		return 0;
+	w1 = *(const __u64 *)(o + 8);
+	if ((w1 & 0xffffffffULL) != LE4(1, 1, 8, 10) || *(const __u32 *)(o + 20) != LE4(4, 2, 0, 0))
+		return 0;
+	s->opt_cnt = 8;
+	s->opt_layout[0] = TCPOPT_MSS_K;
+	s->opt_layout[1] = TCPOPT_NOP_K;
+	s->opt_layout[2] = TCPOPT_WS_K;
+	s->opt_layout[3] = TCPOPT_NOP_K;
+	s->opt_layout[4] = TCPOPT_NOP_K;
+	s->opt_layout[5] = TCPOPT_TS_K;
+	s->opt_layout[6] = TCPOPT_SACKOK_K;
+	s->opt_layout[7] = TCPOPT_EOL_K;
+	s->opt_eol_pad = 1;     /* the byte after the EOL, a zero */
+	opt_mss_ws((__u16)(o[2] << 8 | o[3]), o[7], s);
+	opt_ts(o + 12, s, obs);
+	return 1;
+}
+
+/* The options of a SYN into sig and obs: a template (opt_template), else
+ * the general walk (hs_tcp_opts_walk). */
+INLINE void sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct hs_tcp_sig *sig,
+			 struct hs_tcp_obs *obs)
+{
+	const __u8 *o = (const __u8 *)(p->tcp + 1);
+	__u32 olen = sig->tcp_hlen - sizeof(struct tcphdr);
+
+	if (!olen)
+		return;
+	if (opt_template(o, (void *)(long)ctx->data_end, olen, sig, obs))
+		return;
+	hs_tcp_opts_walk(ctx, (__u32)((void *)o - (void *)(long)ctx->data), sig, obs);
 }
 
 #endif /* HS_TCP_SIG_H */

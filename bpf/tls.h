@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TLS ClientHello walk. The record is first collected in a buffer (from one
- * segment, or from several in-order segments of one connection), then walked
- * in steps that are global subprograms, each verified once: the cipher
- * list, then one extension per call. GREASE values are left out of every
- * list. The walk also folds the lists into the 64-bit fingerprint id with
- * JA4's invariances: ciphers and extensions as multisets (a sum of
- * per-element hashes), signature algorithms in order.
+ * segment, or from several in-order segments of one connection), then
+ * walked: by the fast walk (hs_tls_walk_fast: plain bounded loops, no call
+ * a step) when the hello is within its bounds, nearly always; else by
+ * tls_walk, whose steps are bpf_loop callbacks (the cipher list, then one
+ * extension per call). Both give the same bytes (test_equiv). GREASE
+ * values are left out of every list. The walk also folds the lists into
+ * the 64-bit fingerprint id with JA4's invariances: ciphers and
+ * extensions as multisets (a sum of per-element hashes), signature
+ * algorithms in order.
  */
 #ifndef HS_TLS_H
 #define HS_TLS_H
 
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "hydrascope.h"
 #include "hs_hash.h"
 #include "consts.h"
@@ -20,6 +24,13 @@
 #define U16(i) ((__u16)((B(i) << 8) | B((i) + 1)))
 
 #define HS_SEED_TLS 0x746c7368656c6c6fULL  /* "tlshello" */
+
+/* The fast walk's bounds (tls_walk_fast): a ClientHello past any of them
+ * is walked by tls_walk instead. */
+#define TLS_FAST_CIPHER_WORDS 16        /* 64 cipher suites, 4 per 8-byte read */
+#define TLS_FAST_EXTS 24                /* extensions, GREASE ones included */
+#define TLS_FAST_LISTS 8                /* list extensions (versions, groups, signatures) */
+#define TLS_FAST_ITEMS 48              /* their elements, and a step per list */
 
 /* Parser state and output: per-CPU scratch, too large for the stack. */
 struct tls_walk {
@@ -30,6 +41,14 @@ struct tls_walk {
 	__u32 pos;              /* next byte to read in the record buffer */
 	__u32 end;              /* end of the extensions block */
 	__u32 err;              /* stats index of the failure, 0 if none */
+	/* the fast walk (tls_walk_fast): the list extensions met, walked
+	 * after the extensions, and where that walk is */
+	__u32 nl;
+	__u32 lcur, lidx;
+	__u32 sni_at, alpn_at, ecpf_at;  /* where the copies come from (0: none) */
+	__u32 lpos[TLS_FAST_LISTS];
+	__u16 lcnt[TLS_FAST_LISTS];     /* elements */
+	__u8  lkind[TLS_FAST_LISTS];    /* enum list_kind */
 };
 
 enum { WALK_MORE = 0, WALK_END = 1, WALK_FAIL = 2 };
@@ -303,6 +322,326 @@ INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 		return el.r == WALK_FAIL ? HS_ST_TLS_MALFORMED : HS_ST_TLS_TOO_BIG;
 done:
 	return 0;
+}
+
+/*
+ * The fast walk: the same result as tls_walk for any ClientHello within
+ * the TLS_FAST_* bounds (nearly all of them), in plain bounded loops
+ * without a call: the cipher suites four per 8-byte read, the extensions
+ * one a step, the lists they hold (supported versions, groups, signature
+ * algorithms) one element a step after the extensions, in the order met
+ * (each kind's own array and hash see the same order: the kinds are
+ * independent of each other and of the other extensions). Every position
+ * and count carried from one step to the next is read back from w (a map
+ * value, unknown to the verifier): the paths of a step end in one state,
+ * so a step is verified once per iteration, not once per path before it.
+ * Returns what tls_walk returns, or WALK_SLOW: past a bound, walk it with
+ * tls_walk (which starts over).
+ */
+#define WALK_SLOW (-1)
+
+/* One cipher suite of the list (tls_walk's list_cb, L_CIPHERS). The fast
+ * walk takes at most 4 * TLS_FAST_CIPHER_WORDS of them, fewer than the
+ * list holds: never past it (HS_TLSF_OVERFLOW), no test for it. */
+_Static_assert(4 * TLS_FAST_CIPHER_WORDS <= HS_TLS_MAX_CIPHERS &&
+	       TLS_FAST_EXTS <= HS_TLS_MAX_EXTS, "the fast walk's lists never overflow");
+INLINE void fast_cipher(struct tls_walk *w, __u16 v)
+{
+	__u8 n;
+
+	if (is_grease(v))
+		return;
+	w->sum_ciphers += hs_mix64(v ^ 0xc1c1c1c1ULL);
+	n = RD8(w->h.n_ciphers);
+	w->h.ciphers[n & (HS_TLS_MAX_CIPHERS - 1)] = v;
+	w->h.n_ciphers = n + 1;
+}
+
+/* The cipher suites: len bytes at pos (even, within the message). */
+INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len)
+{
+	__u64 x;
+	__u32 k, i;
+
+	if (len > 8 * TLS_FAST_CIPHER_WORDS)
+		return WALK_SLOW;
+	w->lidx = pos;
+	w->lcur = len;
+#pragma clang loop unroll(disable)
+	for (k = 0; k < TLS_FAST_CIPHER_WORDS; k++) {
+		WIDEN();
+		pos = RD32(w->lidx);
+		len = RD32(w->lcur);
+		i = 8 * k;
+		if (i >= len)
+			break;
+		/* the buffer's slack keeps any masked 8-byte read inside it */
+		x = *(const __u64 *)&b->buf[(pos + i) & HS_HELLO_MASK];
+		fast_cipher(w, bpf_ntohs((__u16)x));
+		if (i + 2 < len)
+			fast_cipher(w, bpf_ntohs((__u16)(x >> 16)));
+		if (i + 4 < len)
+			fast_cipher(w, bpf_ntohs((__u16)(x >> 32)));
+		if (i + 6 < len)
+			fast_cipher(w, bpf_ntohs((__u16)(x >> 48)));
+	}
+	return 0;
+}
+
+/* A list extension's elements (len bytes at pos) for after the
+ * extensions; WALK_SLOW when there are too many such extensions. */
+INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
+{
+	__u32 n = RD32(w->nl);
+
+	if (n >= TLS_FAST_LISTS)
+		return WALK_SLOW;
+	if (len > 2048) {       /* as walk_list: at most 1024 elements */
+		w->h.flags |= HS_TLSF_OVERFLOW;
+		len = 2048;
+	}
+	w->lpos[n & (TLS_FAST_LISTS - 1)] = pos;
+	w->lcnt[n & (TLS_FAST_LISTS - 1)] = (__u16)(len / 2);
+	w->lkind[n & (TLS_FAST_LISTS - 1)] = (__u8)kind;
+	w->nl = n + 1;
+	return 0;
+}
+
+/* One extension at w->pos, as tls_ext, but lists deferred (fast_defer):
+ * WALK_MORE, WALK_END, WALK_FAIL or WALK_SLOW. */
+INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 pos = RD32(w->pos), end = RD32(w->end), len, l = 0, lp = 0;
+	__u32 kind = L_CIPHERS;         /* no list */
+	__u16 type;
+
+	if (pos >= end)
+		return WALK_END;
+	if (pos + 4 > end)
+		return WALK_FAIL;
+	type = U16(pos);
+	len = U16(pos + 2);
+	pos += 4;
+	if (pos + len > end)
+		return WALK_FAIL;
+	w->pos = pos + len;
+	if (is_grease(type))
+		return WALK_MORE;
+
+	w->sum_exts += hs_mix64(type ^ 0xe7e7e7e7ULL);
+	l = RD8(w->h.n_exts);           /* < TLS_FAST_EXTS: no overflow */
+	w->h.exts[l & (HS_TLS_MAX_EXTS - 1)] = type;
+	w->h.n_exts = l + 1;
+
+	switch (type) {
+	case TLS_EXT_SERVER_NAME:
+		w->h.flags |= HS_TLSF_SNI;
+		if (len < 5 || B(pos + 2) != 0)
+			break;
+		l = U16(pos + 3);
+		if (l > len - 5)
+			break;
+		if (l > HS_TLS_SNI_MAX)
+			l = HS_TLS_SNI_MAX;
+		w->h.sni_len = l;
+		w->sni_at = pos + 5;    /* copied after the extensions (fast_copies) */
+		break;
+	case TLS_EXT_ALPN:
+		if (len < 3)
+			break;
+		l = B(pos + 2);
+		if (!l || l > len - 3)
+			break;
+		w->h.flags |= HS_TLSF_ALPN;
+		w->h.alpn_len = l;
+		w->h.alpn_last = B(pos + 3 + l - 1);
+		w->alpn_at = pos + 3;
+		break;
+	case TLS_EXT_SUPPORTED_VERSIONS:
+		if (len < 1)
+			break;
+		l = B(pos);
+		if (l > len - 1)
+			break;
+		lp = pos + 1;
+		kind = L_VERSIONS;
+		break;
+	case TLS_EXT_SUPPORTED_GROUPS:
+		if (len < 2 || (l = U16(pos)) > len - 2)
+			break;
+		lp = pos + 2;
+		kind = L_GROUPS;
+		break;
+	case TLS_EXT_SIGNATURE_ALGS:
+		if (len < 2 || (l = U16(pos)) > len - 2)
+			break;
+		lp = pos + 2;
+		kind = L_SIGALGS;
+		break;
+	case TLS_EXT_EC_POINT_FORMATS:
+		if (len < 1 || (l = B(pos)) > len - 1)
+			break;
+		w->ecpf_at = pos + 1;
+		w->h.n_ecpf = l < HS_TLS_MAX_ECPF ? l : HS_TLS_MAX_ECPF;
+		if (l > HS_TLS_MAX_ECPF)
+			w->h.flags |= HS_TLSF_OVERFLOW;
+		break;
+	}
+	/* one place for the three lists: verified once per step */
+	if (kind != L_CIPHERS)
+		return fast_defer(w, lp, l, kind) ? WALK_SLOW : WALK_MORE;
+	return WALK_MORE;
+}
+
+/* The SNI, ALPN and point formats of the last such extensions met (their
+ * fields are cleared at every walk's start: only their last copy counts,
+ * so it is made once, here, out of the extensions' loop). */
+INLINE void fast_copies(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 at;
+
+	at = RD32(w->sni_at);
+	if (at)
+		copy_words(w->h.sni, b, at, HS_TLS_SNI_MAX / 8);
+	at = RD32(w->alpn_at);
+	if (at)
+		copy_words(w->h.alpn, b, at, HS_TLS_ALPN_MAX / 8);
+	at = RD32(w->ecpf_at);
+	if (at)
+		copy_words(w->h.ecpf, b, at, HS_TLS_MAX_ECPF / 8);
+}
+
+/* One element v of a list of kind k (tls_walk's list_cb). */
+INLINE void fast_item(struct tls_walk *w, __u32 k, __u16 v)
+{
+	__u8 n;
+
+	if (is_grease(v))
+		return;
+	if (k == L_VERSIONS) {
+		if (v > w->h.max_version)
+			w->h.max_version = v;
+		return;
+	}
+	if (k == L_GROUPS) {
+		n = RD8(w->h.n_groups);
+		if (n >= HS_TLS_MAX_GROUPS) {
+			w->h.flags |= HS_TLSF_OVERFLOW;
+			return;
+		}
+		w->h.groups[n & (HS_TLS_MAX_GROUPS - 1)] = v;
+		w->h.n_groups = n + 1;
+		return;
+	}
+	w->seq_sigalgs = hs_mix64(w->seq_sigalgs ^ v);
+	n = RD8(w->h.n_sigalgs);
+	if (n >= HS_TLS_MAX_SIGALGS) {
+		w->h.flags |= HS_TLSF_OVERFLOW;
+		return;
+	}
+	w->h.sigalgs[n & (HS_TLS_MAX_SIGALGS - 1)] = v;
+	w->h.n_sigalgs = n + 1;
+}
+
+/* The deferred lists, one element (or the move to the next list) a step:
+ * 0, or WALK_SLOW when they hold more than the steps. */
+INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 k, j, i;
+
+	w->lcur = 0;
+	w->lidx = 0;
+#pragma clang loop unroll(disable)
+	for (k = 0; k < TLS_FAST_ITEMS; k++) {
+		WIDEN();
+		j = RD32(w->lcur);
+		if (j >= RD32(w->nl))
+			return 0;
+		j &= TLS_FAST_LISTS - 1;
+		i = RD32(w->lidx);
+		if (i >= w->lcnt[j]) {
+			w->lcur = j + 1;
+			w->lidx = 0;
+			continue;
+		}
+		fast_item(w, w->lkind[j], U16(w->lpos[j] + 2 * i));
+		w->lidx = i + 1;
+	}
+	return WALK_SLOW;
+}
+
+/* The fast walk, in a global subprogram: its loops verified once, whatever
+ * the states its callers come with. */
+__noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 rec_len, hs_len, body, pos, sid, comp, ext_len, len, k;
+	int r = WALK_SLOW;
+
+	if (!b || !w)
+		return WALK_SLOW;
+	rec_len = b->need - TLS_REC_HDR;
+
+	__builtin_memset(&w->h, 0, __builtin_offsetof(struct hs_tls_hello, ciphers));
+	__builtin_memset(w->h.ecpf, 0, sizeof(w->h) - __builtin_offsetof(struct hs_tls_hello, ecpf));
+	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
+	w->nl = 0;
+	w->sni_at = w->alpn_at = w->ecpf_at = 0;
+	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
+		return HS_ST_TLS_NOT_HELLO;
+	hs_len = (B(6) << 16) | (B(7) << 8) | B(8);
+	if (hs_len + 4 > rec_len)
+		return HS_ST_TLS_RECORD_SPLIT;
+	body = 9;
+	w->end = body + hs_len;
+	if (hs_len < 2 + 32 + 1 + 2)
+		return HS_ST_TLS_MALFORMED;
+	w->h.legacy_version = U16(body);
+	sid = B(body + 34);
+	pos = body + 35 + sid;
+	/* the cipher suites (hs_tls_ciphers) */
+	if (pos + 2 > w->end)
+		return HS_ST_TLS_MALFORMED;
+	len = U16(pos);
+	pos += 2;
+	if ((len & 1) || pos + len > w->end)
+		return HS_ST_TLS_MALFORMED;
+	if (fast_ciphers(b, w, pos, len))
+		return WALK_SLOW;
+	pos += len;
+	if (pos + 1 > w->end)
+		return HS_ST_TLS_MALFORMED;
+	comp = B(pos);
+	pos += 1 + comp;
+	if (pos == w->end)
+		return 0;
+	if (pos + 2 > w->end)
+		return HS_ST_TLS_MALFORMED;
+	ext_len = U16(pos);
+	pos += 2;
+	if (pos + ext_len > w->end)
+		return HS_ST_TLS_MALFORMED;
+	w->end = pos + ext_len;
+	w->pos = pos;
+#pragma clang loop unroll(disable)
+	for (k = 0; k < TLS_FAST_EXTS; k++) {
+		WIDEN();
+		r = fast_ext(b, w);
+		if (r != WALK_MORE)
+			break;
+	}
+	WIDEN();
+	if (r != WALK_FAIL && r != WALK_END)
+		return WALK_SLOW;
+	/* a bad extension: tls_walk walked the lists before it as it met
+	 * them, so here too, for the same walk state (the scratch's list
+	 * entries past the counts end up in a new map entry); the outcome
+	 * through w, so that one path walks the lists */
+	w->err = r == WALK_FAIL ? HS_ST_TLS_MALFORMED : 0;
+	WIDEN();
+	if (fast_lists(b, w))
+		return WALK_SLOW;
+	fast_copies(b, w);
+	return (int)RD32(w->err);
 }
 
 /* The TLS fingerprint id of a walked ClientHello (HS_TLSF_QUIC in it: a

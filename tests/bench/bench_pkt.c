@@ -54,6 +54,8 @@
 #include "bpfobj.h"
 #include "hs_bpf.skel.h"
 #include "pkt.h"
+#include "hs_hash.h"
+#include "objload.h"
 
 #define REPEAT 1000000
 #define RUNS 5
@@ -524,6 +526,312 @@ static void records(int fd, int empty)
 	}
 }
 
+/*
+ * Issue 19: today's program beside the one it was made faster from, the
+ * BPF object of BASE_REV (Makefile: .output/base/hydrascope.bpf.o, built
+ * from git), both loaded by name from their files the same way
+ * (objload.h), each class's runs interleaved with the empty program's
+ * and the floor's (one hash-map lookup and an atomic add): per class the
+ * marginal ns of each, the speedup (old / new) and each as a multiple of
+ * the floor. Steady classes: one packet repeated, median of VS_RUNS runs.
+ * Connection classes: a fresh connection each (its SYN untimed), single
+ * runs, medians over CONNS connections (their multiples of the steady
+ * floor: single runs find colder caches). BENCH_PKT_VERSUS_ONLY=1: only
+ * this.
+ */
+#define VS_RUNS 7
+#define BASE_OBJ ".output/base/hydrascope.bpf.o"
+#define NEW_OBJ ".output/hydrascope.bpf.o"
+
+struct vs {
+	int empty, floor;
+	double floor_ns;        /* the floor's marginal ns, the last steady class's */
+};
+
+static struct bpf_object *vs_load(const char *path, const struct objcfg *c)
+{
+	struct bpf_object *o = obj_load(path, c);
+
+	if (!o) {
+		fprintf(stderr, "bench_pkt: %s\n", objload_err);
+		exit(1);
+	}
+	return o;
+}
+
+/* BENCH_PKT_VERSUS_ONLY=WORD (not 1): only the classes whose name holds it */
+static int vs_skip(const char *name)
+{
+	const char *f = getenv("BENCH_PKT_VERSUS_ONLY");
+
+	return f && strcmp(f, "1") && !strstr(name, f);
+}
+
+static void vs_print(struct vs *v, const char *name, double old_ns, double new_ns)
+{
+	printf("vs_%s_old_ns %.1f ns\n", name, old_ns);
+	printf("vs_%s_new_ns %.1f ns\n", name, new_ns);
+	printf("vs_%s_speedup %.2f x\n", name, new_ns > 0 ? old_ns / new_ns : 0);
+	printf("vs_%s_old_x_floor %.1f x\n", name, v->floor_ns > 0 ? old_ns / v->floor_ns : 0);
+	printf("vs_%s_new_x_floor %.1f x\n", name, v->floor_ns > 0 ? new_ns / v->floor_ns : 0);
+	fflush(stdout);
+}
+
+/* A steady class: f repeated in the old program (fo) and the new (fn). */
+static void vs_steady(struct vs *v, const char *name, int fo, int fn, const struct frame *f,
+		      __u32 repeat)
+{
+	__u32 e[VS_RUNS], fl[VS_RUNS], a[VS_RUNS], b[VS_RUNS];
+	double en;
+	int i;
+
+	if (vs_skip(name))
+		return;
+	run(fo, f, 1000);
+	run(fn, f, 1000);
+	for (i = 0; i < VS_RUNS; i++) {
+		e[i] = run(v->empty, f, repeat);
+		fl[i] = run(v->floor, f, repeat);
+		a[i] = run(fo, f, repeat);
+		b[i] = run(fn, f, repeat);
+	}
+	en = median_u32(e, VS_RUNS);
+	v->floor_ns = median_u32(fl, VS_RUNS) - en;
+	printf("vs_%s_empty_ns %.1f ns\n", name, en);
+	printf("vs_%s_floor_ns %.1f ns\n", name, v->floor_ns);
+	vs_print(v, name, median_u32(a, VS_RUNS) - en, median_u32(b, VS_RUNS) - en);
+}
+
+/* A fresh connection per sample as per_conn, in both programs in turn
+ * (the same connection in each), the empty program after them: the
+ * medians of segment seg's ns. */
+static void vs_conn(struct vs *v, const char *name, int fo, int fn, const __u8 *hello, int len,
+		    int split, int seg, int round)
+{
+	static __u32 a[CONNS], b[CONNS], e[CONNS];
+	struct frame syn, s0, s1;
+	int i, k, l0 = split ? split : len;
+
+	if (vs_skip(name))
+		return;
+	for (i = 0; i < CONNS; i++) {
+		__u16 sport = (__u16)(1024 + (i + round / 5 * CONNS) % 60000);
+		char src[32];
+		struct pspec p = tcp4(sport, TH_ACK | TH_PSH);
+
+		snprintf(src, sizeof(src), "198.18.%d.%d", (round % 5 * 7 + i / 250) % 256,
+			 i % 250 + 1);
+		p.src = src;
+		p.seq = 1000;
+		p.data = hello;
+		p.payload = l0;
+		build(&p, &s0);
+		if (split) {
+			p.seq = 1000 + (__u32)l0;
+			p.data = hello + l0;
+			p.payload = len - l0;
+			build(&p, &s1);
+		}
+		syn_of(&p);
+		build(&p, &syn);
+		for (k = 0; k < 2; k++) {
+			int fd = k ? fn : fo;
+			__u32 t;
+
+			run(fd, &syn, 1);
+			if (seg == 0) {
+				t = run(fd, &s0, 1);
+				if (split)
+					run(fd, &s1, 1);
+			} else {
+				run(fd, &s0, 1);
+				t = run(fd, &s1, 1);
+			}
+			(k ? b : a)[i] = t;
+		}
+		e[i] = run(v->empty, seg ? &s1 : &s0, 1);
+	}
+	vs_print(v, name, median_u32(a, CONNS) - median_u32(e, CONNS),
+		 median_u32(b, CONNS) - median_u32(e, CONNS));
+}
+
+/* Another connection whose flow slot is that of 198.18.200.1:sport to
+ * the default destination: its SYN holds the slot (a handshake in
+ * progress, under the frozen replay clock for ever). */
+static void slot_blocker(__u16 sport, struct frame *f)
+{
+	struct pspec p = tcp4(sport, TH_SYN);
+	__u32 a = inet_addr("198.18.200.1"), d = inet_addr(DEF_DST4), want, s, port;
+	static char src[32];
+
+	want = hs_flow_slot(a, d, (__u32)htons(sport) | (__u32)htons(443) << 16, HS_FLOWS_MAX);
+	for (s = 2; s < 255; s++)
+		for (port = 1024; port < 65535; port++) {
+			__u32 b = htonl(ntohl(inet_addr("198.18.201.0")) + s);
+
+			if (hs_flow_slot(b, d, (__u32)htons((__u16)port) | (__u32)htons(443) << 16,
+					 HS_FLOWS_MAX) != want)
+				continue;
+			snprintf(src, sizeof(src), "198.18.201.%u", s);
+			p = tcp4((__u16)port, TH_SYN);
+			p.src = src;
+			syn_of(&p);
+			build(&p, f);
+			return;
+		}
+	fprintf(stderr, "bench_pkt: no connection found for the slot\n");
+	exit(1);
+}
+
+static void versus(void)
+{
+	static const char *const stacks[] = { "chrome", "curl", "firefox" };
+	static __u8 hello[4096];
+	struct objcfg live = { 0 }, vary = { .vary_src = 1, .handshake = HS_CHECK_NONE };
+	struct objcfg frozen = { .clock_replay = 1, .handshake = HS_CHECK_NONE };
+	struct objcfg norec = { .no_conns = 1 };
+	struct bpf_object *o[2], *of[2], *oz[2], *on[2];
+	struct vs v = { 0 };
+	struct frame f, blk;
+	struct pspec p;
+	char name[64];
+	__u64 t = 1767225600000000000ULL;
+	int fo, fn, i, k, len;
+
+	if (access(BASE_OBJ, R_OK)) {
+		fprintf(stderr, "bench_pkt: no %s (make bench builds it from git)\n", BASE_OBJ);
+		exit(1);
+	}
+	v.empty = empty_prog();
+	v.floor = floor_prog();
+	for (k = 0; k < 2; k++) {
+		const char *path = k ? NEW_OBJ : BASE_OBJ;
+
+		o[k] = vs_load(path, &live);
+		of[k] = vs_load(path, &vary);
+		oz[k] = vs_load(path, &frozen);
+		on[k] = vs_load(path, &norec);
+		if (obj_set(oz[k], ".bss", "replay_now_ns", &t, 8, 1)) {
+			fprintf(stderr, "bench_pkt: %s\n", objload_err);
+			exit(1);
+		}
+	}
+	if (v.empty < 0 || v.floor < 0) {
+		fprintf(stderr, "bench_pkt: couldn't load the empty and floor programs\n");
+		exit(1);
+	}
+	printf("vs_base %s (BASE_REV) against %s\n", BASE_OBJ, NEW_OBJ);
+#define FD(x) obj_prog_fd((x), "hs_xdp")
+	fo = FD(o[0]);
+	fn = FD(o[1]);
+
+	/* data of a tracked flow: SYN, a hello, then data */
+	for (k = 0; k < 2; k++) {
+		p = tcp4(40101, TH_SYN);
+		syn_of(&p);
+		build(&p, &f);
+		run(k ? fn : fo, &f, 1);
+		len = pkt_hello(1, hello, sizeof(hello));
+		p = tcp4(40101, TH_ACK | TH_PSH);
+		p.data = hello;
+		p.payload = len;
+		build(&p, &f);
+		run(k ? fn : fo, &f, 1);
+	}
+	p.seq += (__u32)len;
+	p.data = (const __u8 *)"GET /v1/items HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+	p.payload = 49;
+	build(&p, &f);
+	vs_steady(&v, "data_tracked_flow", fo, fn, &f, REPEAT);
+
+	p = tcp4(40103, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	vs_steady(&v, "syn_ipv4", fo, fn, &f, REPEAT);
+	p.ver = 6;
+	syn_of(&p);
+	build(&p, &f);
+	vs_steady(&v, "syn_ipv6", fo, fn, &f, REPEAT);
+	p.ver = 4;
+	p.tags[0] = 0x88a8;
+	p.tags[1] = 0x8100;
+	p.ntags = 2;
+	syn_of(&p);
+	build(&p, &f);
+	vs_steady(&v, "syn_vlan2_ipv4", fo, fn, &f, REPEAT);
+	p = tcp4(40104, TH_SYN);
+	syn_of(&p);
+	build(&p, &f);
+	vs_steady(&v, "syn_flood_random_src", FD(of[0]), FD(of[1]), &f, REPEAT);
+	/* options no template fits (the general walk): mss, nop, nop, sok,
+	 * nop, ws, then a SACK block and an unknown option */
+	p = tcp4(40107, TH_SYN);
+	syn_of(&p);
+	p.opts = (const __u8 *)"\x02\x04\x05\xb4\x01\x01\x04\x02\x01\x03\x03\x08"
+			       "\x05\x0a\x00\x00\x00\x01\x00\x00\x00\x02\x1e\x02";
+	p.olen = 24;
+	build(&p, &f);
+	vs_steady(&v, "syn_other_options", fo, fn, &f, REPEAT);
+
+	/* a steady ClientHello: the same one again and again from a source
+	 * known to its fingerprint, walked and counted in full each time (its
+	 * flow slot held by another connection's SYN under a frozen clock, no
+	 * handshake check: never tracked, so never done) */
+	slot_blocker(40105, &blk);
+	run(FD(oz[0]), &blk, 1);
+	run(FD(oz[1]), &blk, 1);
+	for (i = 0; i < 3; i++) {
+		len = pkt_hello(i, hello, sizeof(hello));
+		p = tcp4(40105, TH_ACK | TH_PSH);
+		p.src = "198.18.200.1";
+		p.data = hello;
+		p.payload = len;
+		build(&p, &f);
+		snprintf(name, sizeof(name), "hello_%s_steady", stacks[i]);
+		vs_steady(&v, name, FD(oz[0]), FD(oz[1]), &f, REPEAT / 10);
+	}
+	/* the same from a new source each time (three seen entries made) */
+	for (i = 0; i < 3; i++) {
+		len = pkt_hello(i, hello, sizeof(hello));
+		p = tcp4(40106, TH_ACK | TH_PSH);
+		p.data = hello;
+		p.payload = len;
+		build(&p, &f);
+		snprintf(name, sizeof(name), "hello_%s_steady_new_source", stacks[i]);
+		vs_steady(&v, name, FD(of[0]), FD(of[1]), &f, REPEAT / 20);
+	}
+	/* fresh connections */
+	for (i = 0; i < 3; i++) {
+		len = pkt_hello(i, hello, sizeof(hello));
+		snprintf(name, sizeof(name), "hello_%s_conn", stacks[i]);
+		vs_conn(&v, name, fo, fn, hello, len, 0, 0, i);
+	}
+	len = pkt_hello(0, hello, sizeof(hello));
+	vs_conn(&v, "hello_chrome_conn_known_source", fo, fn, hello, len, 0, 0, 5);
+	/* the same without the connection record (bench_no_conns): new
+	 * sources, then the same sources again (round 6: round 1's), what is
+	 * left of a fresh connection's hello but for the maps' inserts */
+	vs_conn(&v, "hello_chrome_conn_no_record", FD(on[0]), FD(on[1]), hello, len, 0, 0, 1);
+	vs_conn(&v, "hello_chrome_conn_known_source_no_record", FD(on[0]), FD(on[1]), hello, len,
+		0, 0, 6);
+	{
+		struct hspec big = SPEC_GREASE(.pad = 1600);
+
+		len = build_hello(&big, hello, sizeof(hello));
+	}
+	vs_conn(&v, "hello_2seg_first", fo, fn, hello, len, 1200, 0, 3);
+	vs_conn(&v, "hello_2seg_second", fo, fn, hello, len, 1200, 1, 4);
+#undef FD
+	for (k = 0; k < 2; k++) {
+		bpf_object__close(o[k]);
+		bpf_object__close(of[k]);
+		bpf_object__close(oz[k]);
+		bpf_object__close(on[k]);
+	}
+	close(v.empty);
+	close(v.floor);
+}
+
 int main(void)
 {
 	static const char *const stacks[] = { "chrome", "curl", "firefox" };
@@ -549,6 +857,9 @@ int main(void)
 	}
 	fd = bpf_program__fd(skel->progs.hs_xdp);
 	printf("pkt_repeat %d runs\n", REPEAT);
+	versus();
+	if (getenv("BENCH_PKT_VERSUS_ONLY"))
+		return 0;
 	{
 		__u32 e[RUNS];
 

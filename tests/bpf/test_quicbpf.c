@@ -339,6 +339,7 @@ static __u32 run_prog(int fd, const struct frame *f)
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
 		    .repeat = 1);
 
+	prog_dump(f->b, (__u32)f->len);
 	if (bpf_prog_test_run_opts(fd, &o))
 		fail_msg("test run: %s", strerror(errno));
 	return o.retval;

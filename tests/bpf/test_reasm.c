@@ -220,6 +220,7 @@ static void run(struct env *e, const struct pspec *s)
 
 	build(s, &f);
 	o.data_size_in = (__u32)f.len;
+	prog_dump(f.b, (__u32)f.len);
 	if (bpf_prog_test_run_opts(e->prog_fd, &o) || o.retval != XDP_PASS)
 		fail_msg("test run: %s, verdict %u (XDP_PASS expected)", strerror(errno), o.retval);
 }

@@ -138,6 +138,7 @@ static int run(struct env *e, const struct frame *f)
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
 		    .repeat = 1);
 
+	prog_dump(f->b, (__u32)f->len);
 	return bpf_prog_test_run_opts(e->prog_fd, &o) ? -errno : 0;
 }
 

@@ -162,8 +162,10 @@ static int run(struct env *e, const void *pkt, int len, __u32 *retval)
 		.data_size_in = len,
 		.repeat = 1,
 	);
-	int err = bpf_prog_test_run_opts(e->prog_fd, &o);
+	int err;
 
+	prog_dump(pkt, (__u32)len);
+	err = bpf_prog_test_run_opts(e->prog_fd, &o);
 	if (err)
 		return -errno;
 	*retval = o.retval;

@@ -82,4 +82,24 @@ static inline void prog_free(struct hs_bpf *skel, struct ring_buffer *rb, void *
 	free(env);
 }
 
+/* With HS_PKT_DUMP set, every packet a test runs through the program is
+ * appended to that file (its length as 4 bytes in host order, then its
+ * bytes), for test_equiv to run them again through two builds of the
+ * program. */
+static inline void prog_dump(const void *pkt, __u32 len)
+{
+	static FILE *f;
+	static int tried;
+
+	if (!tried) {
+		const char *path = getenv("HS_PKT_DUMP");
+
+		tried = 1;
+		f = path && *path ? fopen(path, "ab") : NULL;
+	}
+	if (f && (fwrite(&len, sizeof(len), 1, f) != 1 || fwrite(pkt, 1, len, f) != len ||
+		  fflush(f)))
+		f = NULL;
+}
+
 #endif /* HS_TESTS_PROG_H */

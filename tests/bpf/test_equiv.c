@@ -1,0 +1,793 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Equivalence of today's XDP program with the one it was made faster from
+ * (issue 19): the BPF object of BASE_REV (Makefile; built from git as
+ * .output/base/hydrascope.bpf.o) and today's (.output/hydrascope.bpf.o),
+ * each opened by name with plain libbpf (no skeleton: their layouts may
+ * differ) and set up alike, take the same packets through hs_xdp
+ * (BPF_PROG_TEST_RUN, this process pinned to one CPU, the replay clock
+ * set before every packet: deterministic). Required identical: every
+ * verdict, every ring-buffer record (byte for byte, in order), and the
+ * contents of every map of the old object (by name: key and value bytes,
+ * every CPU's value of the per-CPU ones), compared every
+ * HS_EQUIV_EVERY packets and at the end of each source. Not compared: the
+ * ring buffer as a map (its records are), replay's frames, and the
+ * ClientHello walk's scratch (tls_walk_scratch, quic_walk: the walk's own
+ * state, whose layout changed; what it produces is compared in tls_fps,
+ * the events and the counters).
+ *
+ * The packets, in two configurations (replay's: an event per SYN and
+ * ClientHello, the SYN check; live's: events of new fingerprints only, no
+ * handshake check, so that every ClientHello is counted):
+ * - every packet the fixture tests run (test_xdp, test_tls, test_reasm
+ *   with HS_REASM_QUICK, test_seen, test_quicbpf, run with HS_PKT_DUMP);
+ * - the client captures of tests/data/templates and the public captures
+ *   of ../shared/vectors (HS_VECTORS) when that folder exists;
+ * - SYNs of the option layouts the templates read and of random ones,
+ *   their values and bytes varied, and ClientHellos of random lists,
+ *   lengths and lies, cut into segments (HS_EQUIV_SHAPES each);
+ * - the packet fuzzer's cases (pktgen.h): every truncation of its seeds,
+ *   then HS_EQUIV_PACKETS (default 150,000) mutated connections and
+ *   random frames, seeded by HS_EQUIV_SEED (default: the time).
+ * Needs root; skips without it (a failure under CI=true).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "hydrascope.h"
+#include "capture.h"
+#include "check.h"
+#include "pkt.h"
+#include "pktgen.h"
+#include "objload.h"
+
+#define MISMATCH_SHOWN 8
+#define FIXTURE_MAX (64 << 20)
+
+/* One build of the program, loaded. */
+struct side {
+	const char *what;
+	struct bpf_object *obj;
+	int xdp;
+	struct ring_buffer *rb;
+	int bss_fd;
+	__u8 *bss;              /* the .bss image written before each packet */
+	__u32 now_off;          /* replay_now_ns in it */
+	__u8 *ev;               /* ring-buffer records since the last compare */
+	size_t ev_len, ev_cap;
+};
+
+struct eq {
+	struct side s[2];       /* 0: BASE_REV's, 1: today's */
+	__u64 sent, compares, events, entries, skipped;
+	__u64 syns, hellos;     /* fingerprinted (today's counters) */
+	int bad;
+	__u64 every;
+};
+
+struct cfg {
+	const char *name;
+	__u8 emit_every;
+	__u8 handshake;         /* enum hs_check */
+};
+
+static const struct cfg cfgs[] = {
+	{ "replay (an event per SYN and ClientHello, SYN check)", 1, HS_CHECK_SYN },
+	{ "live (events of new fingerprints, no handshake check)", 0, HS_CHECK_NONE },
+};
+
+/* ------------------------------------------------------------------ */
+/* The objects, by name */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct side *s = ctx;
+	__u32 n = (__u32)size;
+
+	if (s->ev_len + 4 + size > s->ev_cap) {
+		s->ev_cap = (s->ev_len + 4 + size) * 2;
+		s->ev = realloc(s->ev, s->ev_cap);
+		if (!s->ev)
+			fail_msg("out of memory");
+	}
+	memcpy(s->ev + s->ev_len, &n, 4);
+	memcpy(s->ev + s->ev_len + 4, data, size);
+	s->ev_len += 4 + size;
+	return 0;
+}
+
+static void side_load(struct side *s, const char *what, const char *path, const struct cfg *c)
+{
+	struct objcfg oc = { .replay = 1, .clock_replay = 1, .emit_every = c->emit_every,
+			     .handshake = c->handshake };
+	struct bpf_map *m;
+	__u32 zero = 0, size;
+
+	memset(s, 0, sizeof(*s));
+	s->what = what;
+	s->obj = obj_load(path, &oc);
+	if (!s->obj)
+		fail_msg("%s (make tests builds both objects)", objload_err);
+	s->xdp = obj_prog_fd(s->obj, "hs_xdp");
+	s->rb = ring_buffer__new(obj_map_fd(s->obj, "events"), on_event, s, NULL);
+	m = obj_internal(s->obj, ".bss");
+	if (s->xdp < 0 || !s->rb || !m ||
+	    obj_var_at(s->obj, ".bss", "replay_now_ns", &s->now_off, &size) || size != 8)
+		fail_msg("%s: no hs_xdp, ring buffer or replay clock", path);
+	s->bss_fd = bpf_map__fd(m);
+	s->bss = calloc(1, bpf_map__value_size(m));
+	if (!s->bss || bpf_map_lookup_elem(s->bss_fd, &zero, s->bss))
+		fail_msg("%s: reading .bss: %s", path, strerror(errno));
+}
+
+static void side_free(struct side *s)
+{
+	ring_buffer__free(s->rb);
+	bpf_object__close(s->obj);
+	free(s->bss);
+	free(s->ev);
+}
+
+/* ------------------------------------------------------------------ */
+/* Comparing */
+
+static void hexline(const char *what, const __u8 *b, size_t n)
+{
+	char line[200];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && k + 3 < sizeof(line); i++)
+		k += (size_t)snprintf(line + k, sizeof(line) - k, "%02x", b[i]);
+	note("  %s: %s%s", what, line, i < n ? "..." : "");
+}
+
+static void mismatch(struct eq *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void mismatch(struct eq *q, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (q->bad++ >= MISMATCH_SHOWN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	note("packet %llu: %s", (unsigned long long)q->sent, msg);
+}
+
+/* The first byte where values a and b (n bytes) differ, shown. */
+static void show_diff(const char *map, const void *key, __u32 ks, const __u8 *a, const __u8 *b,
+		      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && a[i] == b[i]; i++)
+		;
+	note("  map %s: value bytes differ from offset %zu", map, i);
+	hexline("key", key, ks);
+	hexline("old", a + (i & ~15UL), n - (i & ~15UL) < 32 ? n - (i & ~15UL) : 32);
+	hexline("new", b + (i & ~15UL), n - (i & ~15UL) < 32 ? n - (i & ~15UL) : 32);
+}
+
+static int is_skipped(const char *name)
+{
+	static const char *const skip[] = { "events", "replay_frames", "tls_walk_scratch",
+					     "quic_walk" };
+	int i;
+
+	for (i = 0; i < NELEM(skip); i++)
+		if (!strcmp(name, skip[i]))
+			return 1;
+	return 0;
+}
+
+/* Map m of the old object against its namesake n of the new one. */
+static void compare_map(struct eq *q, struct bpf_map *m, struct bpf_map *n)
+{
+	const char *name = bpf_map__name(m);
+	enum bpf_map_type t = bpf_map__type(m);
+	__u32 ks = bpf_map__key_size(m), vs = bpf_map__value_size(m), i;
+	int percpu = t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+		     t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	size_t vlen = percpu ? ((vs + 7) & ~7U) * (size_t)libbpf_num_possible_cpus() : vs;
+	int fm = bpf_map__fd(m), fn = bpf_map__fd(n);
+	__u8 *key = calloc(1, ks), *next = calloc(1, ks), *a = calloc(1, vlen), *b = calloc(1, vlen);
+	__u64 na = 0, nb = 0;
+	int first = 1;
+
+	if (!key || !next || !a || !b)
+		fail_msg("out of memory");
+	if (bpf_map__type(n) != t || bpf_map__key_size(n) != ks || bpf_map__value_size(n) != vs) {
+		mismatch(q, "map %s: type %d, key %u, value %u bytes in the old object; %d, %u, %u "
+			 "in the new", name, t, ks, vs, bpf_map__type(n), bpf_map__key_size(n),
+			 bpf_map__value_size(n));
+		goto out;
+	}
+	if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		for (i = 0; i < bpf_map__max_entries(m); i++) {
+			if (bpf_map_lookup_elem(fm, &i, a) || bpf_map_lookup_elem(fn, &i, b))
+				fail_msg("map %s: reading entry %u: %s", name, i, strerror(errno));
+			if (memcmp(a, b, vlen)) {
+				mismatch(q, "map %s: entry %u differs", name, i);
+				if (q->bad <= MISMATCH_SHOWN)
+					show_diff(name, &i, 4, a, b, vlen);
+			}
+			q->entries++;
+		}
+		goto out;
+	}
+	/* hashes: every key of the old one in the new one with the same
+	 * value, and as many keys in each */
+	while (bpf_map_get_next_key(fm, first ? NULL : key, next) == 0) {
+		first = 0;
+		memcpy(key, next, ks);
+		if (bpf_map_lookup_elem(fm, key, a))
+			continue;
+		na++;
+		if (bpf_map_lookup_elem(fn, key, b)) {
+			mismatch(q, "map %s: a key of the old object's is not in the new one's", name);
+			if (q->bad <= MISMATCH_SHOWN)
+				hexline("key", key, ks);
+		} else if (memcmp(a, b, vlen)) {
+			mismatch(q, "map %s: the values of a key differ", name);
+			if (q->bad <= MISMATCH_SHOWN)
+				show_diff(name, key, ks, a, b, vlen);
+		}
+	}
+	first = 1;
+	while (bpf_map_get_next_key(fn, first ? NULL : key, next) == 0) {
+		first = 0;
+		memcpy(key, next, ks);
+		nb++;
+	}
+	if (na != nb)
+		mismatch(q, "map %s: %llu entries in the old object, %llu in the new", name,
+			 (unsigned long long)na, (unsigned long long)nb);
+	q->entries += na;
+out:
+	free(key);
+	free(next);
+	free(a);
+	free(b);
+}
+
+static void compare_maps(struct eq *q)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, q->s[0].obj) {
+		struct bpf_map *n;
+
+		if (bpf_map__is_internal(m) || is_skipped(bpf_map__name(m)))
+			continue;
+		n = bpf_object__find_map_by_name(q->s[1].obj, bpf_map__name(m));
+		if (!n) {
+			mismatch(q, "map %s: not in the new object", bpf_map__name(m));
+			continue;
+		}
+		compare_map(q, m, n);
+	}
+	q->compares++;
+}
+
+static void compare_events(struct eq *q)
+{
+	struct side *a = &q->s[0], *b = &q->s[1];
+
+	if (a->ev_len != b->ev_len || memcmp(a->ev, b->ev, a->ev_len)) {
+		mismatch(q, "ring-buffer records differ: %zu bytes from the old object, %zu from "
+			 "the new", a->ev_len, b->ev_len);
+		if (q->bad <= MISMATCH_SHOWN)
+			show_diff("events", "", 0, a->ev, b->ev,
+				  a->ev_len < b->ev_len ? a->ev_len : b->ev_len);
+	}
+	if (a->ev_len)
+		q->events++;
+	a->ev_len = b->ev_len = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending */
+
+#define T0_NS 1767225600000000000ULL    /* 2026-01-01: the replay clock's start */
+
+static void send2(struct eq *q, const __u8 *pkt, __u32 len)
+{
+	__u32 verdict[2], zero = 0;
+	__u64 now = T0_NS + q->sent * 1000000ULL;     /* 1 ms a packet */
+	int i;
+
+	if (len < 14 || len > BUF_MAX) {        /* the kernel takes neither */
+		q->skipped++;
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		struct side *s = &q->s[i];
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len, .repeat = 1);
+
+		memcpy(s->bss + s->now_off, &now, 8);
+		if (bpf_map_update_elem(s->bss_fd, &zero, s->bss, BPF_ANY) ||
+		    bpf_prog_test_run_opts(s->xdp, &o))
+			fail_msg("%s: test run: %s", s->what, strerror(errno));
+		verdict[i] = o.retval;
+		ring_buffer__consume(s->rb);
+	}
+	if (verdict[0] != verdict[1]) {
+		mismatch(q, "verdict %u from the old object, %u from the new", verdict[0],
+			 verdict[1]);
+		if (q->bad <= MISMATCH_SHOWN)
+			hexline("packet", pkt, len);
+	}
+	compare_events(q);
+	q->sent++;
+	if (q->sent % q->every == 0)
+		compare_maps(q);
+}
+
+static void send_pframe(void *q, const struct pframe *f)
+{
+	send2(q, f->b, (__u32)f->len);
+}
+
+static void send_spec(struct eq *q, const struct pspec *p)
+{
+	static struct frame f;
+
+	build(p, &f);
+	send2(q, f.b, (__u32)f.len);
+}
+
+/* ------------------------------------------------------------------ */
+/* The packets */
+
+static const char *dump_path(void)
+{
+	static char path[64];
+
+	if (!path[0])
+		snprintf(path, sizeof(path), "/tmp/hs-equiv-%d.pkts", (int)getpid());
+	return path;
+}
+
+/* Every packet the fixture tests run, once for all configurations: each
+ * test run with HS_PKT_DUMP (its own result is its own test's). */
+static void fixtures_collect(void)
+{
+	static const char *const tests[] = { "test_xdp", "test_tls", "test_reasm", "test_seen",
+					     "test_quicbpf" };
+	const char *out = getenv("HS_OUT") ? getenv("HS_OUT") : ".output";
+	char cmd[512];
+	int i;
+
+	unlink(dump_path());
+	for (i = 0; i < NELEM(tests); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "HS_PKT_DUMP=%s HS_REASM_QUICK=1 %s/tests/%s >/dev/null 2>&1",
+			 dump_path(), out, tests[i]);
+		if (system(cmd) == -1)
+			note("couldn't run %s", tests[i]);
+	}
+}
+
+static void source_fixtures(struct eq *q)
+{
+	static __u8 b[65536];
+	FILE *f = fopen(dump_path(), "rb");
+	__u32 len;
+	__u64 n = 0;
+
+	if (!f)
+		fail_msg("no fixture packets in %s", dump_path());
+	while (fread(&len, 4, 1, f) == 1 && len <= sizeof(b) && fread(b, 1, len, f) == len) {
+		send2(q, b, len);
+		n++;
+	}
+	fclose(f);
+	if (n < 1000)
+		fail_msg("only %llu fixture packets: the fixture tests did not run",
+			 (unsigned long long)n);
+	note("fixture tests' packets: %llu", (unsigned long long)n);
+}
+
+static __u64 source_capture(struct eq *q, const char *path)
+{
+	struct capture_frame fr = { 0 };
+	char err[256];
+	struct capture *c = capture_open(path, err, sizeof(err));
+	__u64 n = 0;
+
+	if (!c) {
+		note("%s: %s", path, err);
+		return 0;
+	}
+	while (capture_next(c, &fr) == 1) {
+		send2(q, fr.data, fr.len);
+		n++;
+	}
+	capture_close(c);
+	return n;
+}
+
+/* Every capture file in dir; the packets. */
+static __u64 source_dir(struct eq *q, const char *dir, int *files)
+{
+	struct dirent **ents;
+	char path[1024];
+	__u64 n = 0;
+	int i, k = scandir(dir, &ents, NULL, alphasort);
+
+	for (i = 0; i < k; i++) {
+		const char *e = strrchr(ents[i]->d_name, '.');
+
+		if (e && (!strcmp(e, ".pcap") || !strcmp(e, ".pcapng") || !strcmp(e, ".cap"))) {
+			snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+			n += source_capture(q, path);
+			(*files)++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return n;
+}
+
+static void source_captures(struct eq *q)
+{
+	const char *vec = getenv("HS_VECTORS") ? getenv("HS_VECTORS") : "../shared/vectors";
+	char dir[512];
+	int files = 0;
+	__u64 n = source_dir(q, "tests/data/templates", &files);
+
+	note("tests/data/templates: %llu packets in %d captures", (unsigned long long)n, files);
+	snprintf(dir, sizeof(dir), "%s/foxio-ja4", vec);
+	if (access(dir, R_OK)) {
+		note("%s: not there, its captures left out", dir);
+		return;
+	}
+	files = 0;
+	n = source_dir(q, dir, &files);
+	note("%s: %llu packets in %d captures", dir, (unsigned long long)n, files);
+}
+
+/* SYN option layouts: the three templates, and the general walk's. */
+static int syn_opts(__u8 *o)
+{
+	static const __u8 linux_[] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 1, 0xe2, 0x40, 0, 0, 0, 0,
+				       1, 3, 3, 7 };
+	static const __u8 win[] = { 2, 4, 5, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2 };
+	static const __u8 apple[] = { 2, 4, 5, 0xb4, 1, 3, 3, 6, 1, 1, 8, 10, 0x12, 0x34, 0x56,
+				      0x78, 0, 0, 0, 0, 4, 2, 0, 0 };
+	static const __u8 kinds[] = { 0, 1, 2, 3, 4, 5, 8, 28, 30, 34, 254 };
+	int n = 0, i, k = (int)below(5);
+
+	if (k == 0 || k == 3) {
+		memcpy(o, linux_, sizeof(linux_));
+		n = sizeof(linux_);
+	} else if (k == 1) {
+		memcpy(o, win, sizeof(win));
+		n = sizeof(win);
+	} else if (k == 2) {
+		memcpy(o, apple, sizeof(apple));
+		n = sizeof(apple);
+	} else {                /* random kinds and lengths */
+		n = 4 * (int)below(11);
+		for (i = 0; i < n; i++)
+			o[i] = below(2) ? kinds[below(sizeof(kinds))] : (__u8)below(12);
+		return n;
+	}
+	/* the values: mss, ws (14, 15, any), timestamps zero or not */
+	o[2] = (__u8)rnd();
+	o[3] = (__u8)rnd();
+	if (k == 0 || k == 3) {
+		o[19] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
+		for (i = 8; i < 16; i++)
+			o[i] = below(2) ? 0 : (__u8)rnd();
+	} else {
+		o[7] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
+		if (k == 2)
+			for (i = 12; i < 20; i++)
+				o[i] = below(2) ? 0 : (__u8)rnd();
+	}
+	/* one byte off the layout: a kind, a length, a padding byte */
+	for (i = (int)below(4) == 0 ? (int)below(3) + 1 : 0; i > 0; i--)
+		o[below((unsigned int)n)] = below(2) ? (__u8)rnd() : (__u8)below(12);
+	return n;
+}
+
+static void shape_syn(struct eq *q, __u16 sport)
+{
+	static __u8 o[40];
+	struct pspec p = { .ver = below(3) ? 4 : 6, .ttl = (__u8)(32 + below(224)), .ip_id = 7,
+			   .frag = below(4) ? IPF_DF : 0, .sport = sport, .dport = 443,
+			   .seq = 1000, .tflags = TH_SYN, .win = (__u16)rnd() };
+
+	p.olen = syn_opts(o);
+	p.opts = o;
+	if (below(8) == 0)
+		p.payload = (int)below(40);
+	send_spec(q, &p);
+}
+
+static const __u16 *rand16(__u16 *v, int n, int grease)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = grease && below(6) == 0 ? (__u16)(0x0a0a + 0x1010 * below(16)) :
+		       (__u16)(below(4) ? below(0x40) : rnd());
+	return v;
+}
+
+/* A ClientHello of random lists (around and past the fast walk's
+ * bounds), extensions (duplicates, GREASE, lies) and records. */
+static int shape_hello(__u8 *out, int cap)
+{
+	static const __u16 pool[] = { 0x0000, 0x000a, 0x000b, 0x000d, 0x0010, 0x002b, 0x0015,
+				      0x0017, 0x0023, 0x0005, 0x0033, 0x002d, 0x001b, 0xff01,
+				      0x4469, 0x1a1a, 0xfafa, 0x0012, 0x0031 };
+	static __u16 ciphers[200], exts[64], groups[64], sigs[80], vers[12];
+	static __u8 ecpf[16];
+	static char sni[120];
+	static const char *alpn[4];
+	static char alpnv[3][50];
+	struct hspec h = SPEC();
+	int i, n;
+
+	h.nc = (int)(below(4) ? below(70) : below(200));
+	h.ciphers = rand16(ciphers, h.nc, 1);
+	if (below(10) == 0)
+		h.gen_ciphers = (int)below(300);
+	h.ne = (int)(below(4) ? below(30) : below(64));
+	for (i = 0; i < h.ne; i++)
+		exts[i] = below(6) ? pool[below(NELEM(pool))] : (__u16)rnd();
+	h.exts = exts;
+	h.ng = (int)(below(3) ? below(12) : below(64));
+	h.groups = rand16(groups, h.ng, 1);
+	h.ns = (int)(below(3) ? below(24) : below(80));
+	h.sigs = rand16(sigs, h.ns, 1);
+	h.nv = (int)below(12);
+	h.vers = rand16(vers, h.nv, 1);
+	h.nep = (int)below(16);
+	for (i = 0; i < h.nep; i++)
+		ecpf[i] = (__u8)below(4);
+	h.ecpf = ecpf;
+	n = (int)(below(4) ? below(30) : below(110));
+	for (i = 0; i < n; i++)
+		sni[i] = (char)('a' + below(26));
+	sni[n] = 0;
+	h.sni = below(8) ? sni : NULL;
+	for (i = 0; i < 3; i++) {
+		int l = (int)(below(3) ? below(9) : below(45)), j;
+
+		for (j = 0; j < l; j++)
+			alpnv[i][j] = (char)(0x20 + below(0x60));
+		alpnv[i][l] = 0;
+		alpn[i] = alpnv[i];
+	}
+	alpn[below(4)] = NULL;
+	h.alpn = alpn;
+	h.pad = (int)below(3) * (int)below(300);
+	if (below(8) == 0)
+		h.gen_exts = (int)below(40);
+	h.nosid = below(4) == 0;
+	if (below(6) == 0) {    /* a lie somewhere */
+		switch (below(5)) {
+		case 0: h.cipher_adj = (int)below(7) - 3; break;
+		case 1: h.lie_idx = 1 + (int)below((unsigned int)h.ne + 1);
+			h.lie_adj = (int)below(9) - 4; break;
+		case 2: h.exts_adj = (int)below(9) - 4; break;
+		case 3: h.hs_adj = (int)below(9) - 4; break;
+		default: h.sid_lie = (int)below(256); break;
+		}
+	}
+	if (below(8) == 0)
+		h.legacy = (__u16)(0x0300 + below(5));
+	if (below(6) == 0)
+		h.split = 1 + (int)below(400);
+	return build_hello(&h, out, cap);
+}
+
+/* A connection: its SYN (or none), then a random ClientHello in one to
+ * three segments (the second before the first, now and then). */
+static void shape_conn(struct eq *q, __u16 sport)
+{
+	static __u8 hello[HELLO_MAX];
+	struct pspec p = { .ver = below(3) ? 4 : 6, .ttl = 64, .ip_id = 7, .frag = IPF_DF,
+			   .sport = sport, .dport = below(8) ? 443 : 8443, .seq = 1000,
+			   .tflags = TH_SYN, .win = 64240 };
+	int len = shape_hello(hello, sizeof(hello)), cut[4], nseg, i, order;
+
+	p.opts = (const __u8 *)(p.ver == 6 ? LINUX6 : LINUX4);
+	p.olen = 20;
+	if (below(8))
+		send_spec(q, &p);
+	nseg = len > 2 * SEG_MAX ? 3 : len > SEG_MAX ? 2 + (int)below(2) : 1 + (int)below(2);
+	cut[0] = 0;
+	cut[nseg] = len;
+	for (i = 1; i < nseg; i++) {
+		int lo = cut[i - 1] + 1, hi = len - (nseg - i);
+		int c = len - (nseg - i) * SEG_MAX > lo ? len - (nseg - i) * SEG_MAX : lo;
+
+		cut[i] = c + (int)below((unsigned int)(hi - c > 0 ? (hi - c < SEG_MAX ? hi - c : SEG_MAX) : 1));
+		if (cut[i] - cut[i - 1] > SEG_MAX)
+			cut[i] = cut[i - 1] + SEG_MAX;
+	}
+	if (cut[nseg] - cut[nseg - 1] > SEG_MAX)
+		return;         /* too large to send: the next one */
+	order = nseg > 1 && below(6) == 0;
+	p.tflags = TH_ACK | TH_PSH;
+	p.ack = 5000;
+	p.opts = NULL;
+	p.olen = 0;
+	for (i = 0; i < nseg; i++) {
+		int k = order ? nseg - 1 - i : i;
+
+		p.seq = 1001 + (__u32)cut[k];
+		p.data = hello + cut[k];
+		p.payload = cut[k + 1] - cut[k];
+		send_spec(q, &p);
+	}
+}
+
+static void source_shapes(struct eq *q, __u64 n)
+{
+	__u64 i;
+
+	for (i = 0; i < n; i++) {
+		shape_syn(q, (__u16)(1024 + i % 60000));
+		shape_conn(q, (__u16)(1024 + (i + 30000) % 60000));
+	}
+	note("SYN layouts and ClientHellos of random shapes: %llu of each",
+	     (unsigned long long)n);
+}
+
+static void source_fuzz(struct eq *q, __u64 packets)
+{
+	static struct pframe f;
+	__u64 start = q->sent;
+	__u16 sport = 1024;
+	int s, i, len, j;
+
+	make_seeds();
+	for (s = 0; s < nseeds; s++)
+		for (i = 0; i < seeds[s].n; i++)
+			for (len = 14; len < seeds[s].f[i].len; len++) {
+				for (j = 0; j < i; j++)
+					send_pframe(q, &seeds[s].f[j]);
+				f = seeds[s].f[i];
+				f.len = len;
+				send_pframe(q, &f);
+			}
+	note("every truncation of the fuzzer's %d seed connections: %llu packets", nseeds,
+	     (unsigned long long)(q->sent - start));
+	start = q->sent;
+	while (q->sent - start < packets && q->bad < 100) {
+		if (below(10) == 0) {
+			pktgen_random(&f);
+			send_pframe(q, &f);
+		} else {
+			pktgen_case(sport++, send_pframe, q);
+		}
+	}
+	note("fuzzed: %llu packets", (unsigned long long)(q->sent - start));
+}
+
+/* ------------------------------------------------------------------ */
+
+static __u64 env_u64(const char *name, __u64 def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Today's counters, summed over the CPUs. */
+static void count_fps(struct eq *q)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, i;
+	struct hs_stats *v = calloc((size_t)ncpu, sizeof(*v));
+	__u32 zero = 0;
+
+	fd = bpf_map__fd(bpf_object__find_map_by_name(q->s[1].obj, "stats"));
+	if (v && !bpf_map_lookup_elem(fd, &zero, v))
+		for (i = 0; i < ncpu; i++) {
+			q->syns += v[i].c[HS_ST_SYNS];
+			q->hellos += v[i].c[HS_ST_HELLOS];
+		}
+	free(v);
+}
+
+static void test_equiv(void **state)
+{
+	const char *base = getenv("HS_EQUIV_OLD") ? getenv("HS_EQUIV_OLD") :
+			   ".output/base/hydrascope.bpf.o";
+	const char *cur = getenv("HS_EQUIV_NEW") ? getenv("HS_EQUIV_NEW") :
+			  ".output/hydrascope.bpf.o";
+	__u64 packets = env_u64("HS_EQUIV_PACKETS", 150000), seed = env_u64("HS_EQUIV_SEED", 0);
+	__u64 shapes = env_u64("HS_EQUIV_SHAPES", 5000), total = 0, syns = 0, hellos = 0;
+	cpu_set_t cpus;
+	double t0 = now_s();
+	int c, bad = 0;
+
+	(void)state;
+	if (geteuid() != 0) {
+		note("skipped: not root: BPF_PROG_TEST_RUN of XDP needs root");
+		skip();
+	}
+	if (access(base, R_OK)) {
+		note("skipped: no %s (make tests builds it from git: BASE_REV)", base);
+		skip();
+	}
+	/* per-CPU maps and budgets: both objects on the same CPU */
+	CPU_ZERO(&cpus);
+	CPU_SET((unsigned int)sched_getcpu(), &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		fail_msg("pinning to a CPU: %s", strerror(errno));
+	if (!seed)
+		seed = (__u64)time(NULL);
+	note("seed %llu (HS_EQUIV_SEED=%llu repeats this run)", (unsigned long long)seed,
+	     (unsigned long long)seed);
+	fixtures_collect();
+	for (c = 0; c < NELEM(cfgs); c++) {
+		struct eq q = { .every = env_u64("HS_EQUIV_EVERY", 25000) };
+
+		note("configuration: %s", cfgs[c].name);
+		rng = (seed + (__u64)c) | 1;
+		side_load(&q.s[0], "old", base, &cfgs[c]);
+		side_load(&q.s[1], "new", cur, &cfgs[c]);
+		source_fixtures(&q);
+		compare_maps(&q);
+		source_captures(&q);
+		compare_maps(&q);
+		source_shapes(&q, shapes);
+		compare_maps(&q);
+		source_fuzz(&q, packets);
+		compare_maps(&q);
+		count_fps(&q);
+		note("%llu packets (%llu not sendable), %llu with ring-buffer records, maps compared "
+		     "%llu times (%llu entries), %llu SYNs and %llu ClientHellos fingerprinted: %d "
+		     "differences", (unsigned long long)q.sent, (unsigned long long)q.skipped,
+		     (unsigned long long)q.events, (unsigned long long)q.compares,
+		     (unsigned long long)q.entries, (unsigned long long)q.syns,
+		     (unsigned long long)q.hellos, q.bad);
+		total += q.sent;
+		syns += q.syns;
+		hellos += q.hellos;
+		bad += q.bad;
+		side_free(&q.s[0]);
+		side_free(&q.s[1]);
+	}
+	unlink(dump_path());
+	note("in all: %llu packets, %llu SYNs and %llu ClientHellos fingerprinted, %.1f s",
+	     (unsigned long long)total, (unsigned long long)syns, (unsigned long long)hellos,
+	     now_s() - t0);
+	if (bad)
+		fail_msg("%d differences between %s and %s (seed %llu)", bad, base, cur,
+			 (unsigned long long)seed);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_equiv),
+	};
+
+	return cmocka_run_group_tests_name("equiv", tests, NULL, NULL);
+}
