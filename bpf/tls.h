@@ -411,7 +411,7 @@ INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
  * WALK_MORE, WALK_END, WALK_FAIL or WALK_SLOW. */
 INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 pos = RD32(w->pos), end = RD32(w->end), len, l = 0, lp = 0;
+	__u32 pos = RD32(w->pos), end = RD32(w->end), len, l = 0, lp = 0, hdr;
 	__u32 kind = L_CIPHERS;         /* no list */
 	__u16 type;
 
@@ -419,8 +419,10 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 		return WALK_END;
 	if (pos + 4 > end)
 		return WALK_FAIL;
-	type = U16(pos);
-	len = U16(pos + 2);
+	/* type and length in one read (the buffer's slack keeps it inside) */
+	hdr = *(const __u32 *)&b->buf[pos & HS_HELLO_MASK];
+	type = bpf_ntohs((__u16)hdr);
+	len = bpf_ntohs((__u16)(hdr >> 16));
 	pos += 4;
 	if (pos + len > end)
 		return WALK_FAIL;
@@ -564,7 +566,8 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 			w->lidx = 0;
 			continue;
 		}
-		fast_item(w, w->lkind[j], U16(w->lpos[j] + 2 * i));
+		fast_item(w, w->lkind[j],
+			  bpf_ntohs(*(const __u16 *)&b->buf[(w->lpos[j] + 2 * i) & HS_HELLO_MASK]));
 		w->lidx = i + 1;
 	}
 	return WALK_SLOW;
