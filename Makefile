@@ -111,10 +111,11 @@ $(BASE)/hydrascope.bpf.o: bpf/hydrascope.bpf.c Makefile | $(BASE)
 # The BPF object of BASE_REV, built from git beside today's with the same
 # flags: what the equivalence test (tests/bpf/test_equiv.c) and bench_pkt
 # compare today's program with, loaded by name, not through a skeleton.
-# BASE_REV is the commit issue 19 started from (tag i19-base), named by its
-# hash so that a clone without the tag builds it too; set it to another
+# BASE_REV is main just before issue 19's walks were merged (tag i19-base
+# and issue 18's QUIC changes to the program after it), named by its hash
+# so that a clone without tags builds it too; set it to another
 # commit (BASE_REV=HEAD~3) to compare with that one.
-BASE_REV ?= dd205c3faea13dac2d942adeb9ae48239fa822a8
+BASE_REV ?= dde55ba5bd77a011441bf4c6940bb56ac7b9c1c6
 BASE_OBJ := $(BASE)/base/hydrascope.bpf.o
 $(BASE_OBJ): Makefile | $(BASE)
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'sudo make deps'"; exit 1; }
