@@ -167,6 +167,10 @@ static void make_seeds(void)
 				  .hs_after = 100, .hs_dcid = SCID0, .hs_dcid_len = 8 });
 	seed_quic("quic4_1rtt", 4, 40014, (struct qspec){ .b0 = 0x41, .size = 300 },
 		  (struct qspec){ .type = QT_0RTT, .size = 1200 });
+	/* and a Handshake cut inside its DCID: malformed whatever the fuzz
+	 * draws, so a run always meets a bad QUIC header */
+	seed_quic("quic4_cut_handshake", 4, 40015, (struct qspec){ .type = QT_INITIAL },
+		  (struct qspec){ .type = QT_HANDSHAKE, .size = 90, .cut = 10 });
 }
 
 /* ------------------------------------------------------------------ */
