@@ -193,13 +193,23 @@ if best:
     print(max(best, key=best.get))' "$TMP/dump-hydra.json" "$legit_ja4")
 [ -n "$hydra_ja4" ] && ok "the hydra's JA4 (from dump): $hydra_ja4" ||
 	fail "a new JA4 in dump while the hydra ran expected"
+# A spoofed ClientHello after a spoofed SYN guesses our SYN-ACK's number:
+# the ACKs accepted are a window of 2^20 of 2^32, so each of the $SPOOFED
+# counts with odds of 1 in 4,096 (0.07 expected in all; 3 or more, 1 run in
+# 15,000). What else is new must be the hydra's, or at most 2 such guesses.
 new_ja4=$(python3 -c '
 import json, sys
-legit = set(sys.argv[2].split())
-print(" ".join(sorted({o["ja4"] for o in map(json.loads, open(sys.argv[1]))
-                       if o.get("kind") == "tls" and o["ja4"] not in legit})))' \
-	"$TMP/dump-hydra.json" "$legit_ja4")
-expect_eq "the spoofed ClientHellos' JA4 never counted: the hydra's is the only new one" \
+legit, hydra = set(sys.argv[2].split()), sys.argv[3]
+rows = [o for o in map(json.loads, open(sys.argv[1]))
+        if o.get("kind") == "tls" and o["ja4"] not in legit]
+seen = {}                       # the most of each in a dump (dumps repeat)
+for o in rows:
+    if o["ja4"] != hydra:
+        seen[o["ja4"]] = max(seen.get(o["ja4"], 0), o["conns"])
+lucky = sum(seen.values())
+print(" ".join(sorted({o["ja4"] for o in rows if o["ja4"] == hydra or lucky > 2})))' \
+	"$TMP/dump-hydra.json" "$legit_ja4" "$hydra_ja4")
+expect_eq "the spoofed ClientHellos' JA4 not counted (but for at most 2 lucky guesses): the hydra's is the only new one" \
 	"$hydra_ja4" "$new_ja4"
 
 # ---- what the flood and the spoofed ClientHellos were counted as ----
