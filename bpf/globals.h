@@ -36,6 +36,8 @@ const volatile __u16 quic_ports[HS_QUIC_PORTS_MAX] = { 443 };
  * clock (the quic_budget map; userspace sets HS_QUIC_BUDGET over the CPUs). */
 const volatile __u32 quic_budget_max = HS_QUIC_BUDGET;
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
+/* Slots of the reasm map (its max_entries; a test may make it bigger). */
+const volatile __u32 reasm_slots = HS_REASM_MAX;
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
 /* Unknown TCP fingerprint ids admitted per CPU per window (struct
  * hs_admit); userspace sets it to half the tcp_fps map over the CPUs. */

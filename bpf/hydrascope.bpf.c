@@ -97,6 +97,7 @@ __noinline int hs_data(struct xdp_md *ctx, const struct tcp_at *at)
 	sg.plen = p.l4_len - hlen;
 	sg.looks = at->looks;
 	sg.lost = 0;
+	sg.rslot = 0;
 	if (tls_data(ctx, st, &sg) == XDP_DROP)
 		return XDP_DROP;        /* an enforced ClientHello: walked, never lost */
 	if (sg.lost) {

@@ -112,13 +112,33 @@ struct {
 	__type(value, struct hs_flow);
 } flows SEC(".maps");
 
-/* ClientHellos spanning several segments, while they are collected. */
+/* ClientHellos spanning several segments, while they are collected
+ * (struct hs_reasm_slot). An array: a collection is kept without copying
+ * the whole value (a hash map's insert copies its 20 KB), found from its
+ * flow's slot number, and given back to reasm_free. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, HS_REASM_MAX);
-	__type(key, struct hs_endpoints);
-	__type(value, struct hs_reasm);
+	__type(key, __u32);
+	__type(value, struct hs_reasm_slot);
 } reasm SEC(".maps");
+
+/* Slots given back, to be taken again first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, HS_REASM_MAX);
+	__type(value, __u32);
+} reasm_free SEC(".maps");
+
+/* [0]: the slots taken for the first time so far (the map's never used
+ * ones come next); [1]: where the search for one to take over goes on
+ * (the map full). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} reasm_turn SEC(".maps");
 
 /* Per-CPU record buffer for a ClientHello that fits in one segment. */
 struct {

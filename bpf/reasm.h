@@ -566,7 +566,7 @@ struct seg {
 	__u32 slot;             /* flow slot */
 	__u8  looks;            /* what the payload starts like: LOOKS_* */
 	__u8  syn;              /* payload on a SYN (TCP Fast Open) */
-	__u8  pad[2];
+	__u16 rslot;            /* its reasm slot, while kept */
 	__u32 lost;             /* out: a validated connection's ClientHello given up
 				 * on, for this reason (hello_lost); 0: none */
 };
@@ -675,6 +675,111 @@ INLINE void collect_end(struct hs_stats *st, struct seg *sg, const struct hs_rea
 	set_flow(sg->slot, &sg->ep, f, HS_FLOW_DONE);
 }
 
+/* ---- collections kept between segments (the reasm map) ---- */
+
+/* The slot holding the collection of sg, whose flow f says it is in
+ * slot f->rslot; NULL: a newer one took it. */
+INLINE struct hs_reasm_slot *reasm_find(struct seg *sg, const struct hs_flow *f)
+{
+	__u32 k = f->rslot;
+	struct hs_reasm_slot *s = bpf_map_lookup_elem(&reasm, &k);
+
+	if (!s || !s->busy || !ep_eq(&s->ep, &sg->ep))
+		return NULL;
+	sg->rslot = (__u16)k;
+	return s;
+}
+
+/* Give back the slot of sg's collection. */
+INLINE void reasm_release(const struct seg *sg)
+{
+	__u32 k = sg->rslot;
+	struct hs_reasm_slot *s = bpf_map_lookup_elem(&reasm, &k);
+
+	if (s && s->busy && ep_eq(&s->ep, &sg->ep)) {
+		s->busy = 0;
+		bpf_map_push_elem(&reasm_free, &k, 0);
+	}
+}
+
+/* Slots looked at, the map full, for one whose collection timed out. */
+#define HS_REASM_PROBES 8
+
+/* A slot to take: one given back, else one never used, else (the map
+ * full: as an LRU would, something goes) the first whose collection
+ * timed out among the next HS_REASM_PROBES in turn, else the next in
+ * turn. Its number; reasm_slots or more: none. */
+INLINE __u32 reasm_take(__u64 now)
+{
+	struct hs_reasm_slot *s;
+	__u32 zero = 0, one = 1, k, i, start;
+	__u64 *turn;
+
+	if (bpf_map_pop_elem(&reasm_free, &k) == 0)
+		return k;
+	turn = bpf_map_lookup_elem(&reasm_turn, &zero);
+	if (!turn)
+		return HS_REASM_MAX;
+	if (*turn < reasm_slots) {
+		k = (__u32)__sync_fetch_and_add(turn, 1);
+		if (k < reasm_slots)
+			return k;
+	}
+	turn = bpf_map_lookup_elem(&reasm_turn, &one);
+	if (!turn)
+		return HS_REASM_MAX;
+	start = (__u32)__sync_fetch_and_add(turn, HS_REASM_PROBES);
+	for (i = 0; i < HS_REASM_PROBES; i++) {
+		k = (start + i) % reasm_slots;
+		s = bpf_map_lookup_elem(&reasm, &k);
+		if (s && now - s->r.start_ns > HS_REASM_TIMEOUT_NS)
+			return k;
+	}
+	return start % reasm_slots;
+}
+
+/*
+ * Keep collection r (the per-CPU scratch's) of sg in a slot (reasm_take).
+ * Only the bytes it holds are copied: its state, its in-order bytes and
+ * its out-of-order ranges, a segment's worth for most. Its number in
+ * sg->rslot; 0, or -1 when it was not kept. A global subprogram: its
+ * dynptr's stack is its own.
+ */
+__noinline int hs_reasm_keep(const struct hs_reasm *r, struct seg *sg)
+{
+	struct hs_reasm_slot *s;
+	struct bpf_dynptr d;
+	__u32 k, n, i;
+	__u64 len;
+
+	if (!r || !sg)
+		return -1;
+	k = reasm_take(r->start_ns);
+	s = bpf_map_lookup_elem(&reasm, &k);
+	if (!s)
+		return -1;
+	s->busy = 1;
+	ep_copy(&s->ep, &sg->ep);
+	sg->rslot = (__u16)k;
+	/* the bytes held: [0, have) and the ranges past it */
+	n = r->have;
+#pragma unroll
+	for (i = 0; i < HS_REASM_RANGES; i++)
+		if (r->hi[i] > n)
+			n = r->hi[i];
+	len = (__u64)n + __builtin_offsetof(struct hs_reasm, buf);
+	asm volatile("" : "+r"(len));   /* the bound below on this register */
+	if (len > sizeof(*r))
+		len = sizeof(*r);
+	if (bpf_dynptr_from_mem(&s->r, sizeof(s->r), 0, &d) ||
+	    bpf_dynptr_write(&d, 0, (void *)r, (__u32)len, 0)) {
+		s->busy = 0;
+		bpf_map_push_elem(&reasm_free, &k, 0);
+		return -1;
+	}
+	return 0;
+}
+
 /* What hs_tls_segment hands back: nothing more to do, or a complete
  * ClientHello in the per-CPU scratch or in the reasm map. */
 enum { HS_SEG_PASS = 0, HS_SEG_HELLO = 16, HS_SEG_HELLO_KEPT = 17 };
@@ -709,11 +814,13 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 
 	kept = f && f->state == HS_FLOW_REASM;
 	if (kept) {
-		r = bpf_map_lookup_elem(&reasm, &sg->ep);
-		if (!r) {
+		struct hs_reasm_slot *s = reasm_find(sg, f);
+
+		if (!s) {
 			f->state = HS_FLOW_DONE;
 			return HS_SEG_PASS;
 		}
+		r = &s->r;
 	} else {
 		/* A ClientHello whose connection showed no handshake (an
 		 * off-path sender can make any number) is collected and walked
@@ -738,15 +845,20 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	if (res == RS_MORE) {
 		if (kept)
 			return HS_SEG_PASS;
-		/* more segments to come: keep what we have per flow */
-		if (bpf_map_update_elem(&reasm, &sg->ep, r, BPF_ANY) == 0) {
-			set_flow(sg->slot, &sg->ep, f, HS_FLOW_REASM);
+		/* more segments to come: keep what we have per flow (a flow
+		 * whose slot is held by another connection's handshake has
+		 * nowhere to say where: not kept) */
+		if (!f)
+			f = take_slot(sg->slot, &sg->ep, 0, 0, now_ns());
+		if (f && hs_reasm_keep(r, sg) == 0) {
+			f->state = HS_FLOW_REASM;
+			f->rslot = sg->rslot;
 			return HS_SEG_PASS;
 		}
 	}
 	collect_end(st, sg, r, f, res, XDP_PASS);
 	if (kept)
-		bpf_map_delete_elem(&reasm, &sg->ep);
+		reasm_release(sg);
 	return HS_SEG_PASS;
 }
 
@@ -765,7 +877,7 @@ __noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, struct seg
 			      NULL, 0);
 	collect_end(st, sg, r, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
 	if (kept)
-		bpf_map_delete_elem(&reasm, &sg->ep);
+		reasm_release(sg);
 	return verdict;
 }
 
@@ -783,9 +895,15 @@ INLINE int tls_data(struct xdp_md *ctx, struct hs_stats *st, struct seg *sg)
 	int res, verdict;
 
 	res = hs_tls_segment(ctx, sg);
-	if (res == HS_SEG_HELLO_KEPT)
-		r = bpf_map_lookup_elem(&reasm, &sg->ep);
-	else if (res == HS_SEG_HELLO)
+	if (res == HS_SEG_HELLO_KEPT) {
+		__u32 k = sg->rslot;
+		struct hs_reasm_slot *s = bpf_map_lookup_elem(&reasm, &k);
+
+		if (!s)
+			return XDP_PASS;
+		asm volatile("" : "+r"(s));     /* no offset before the check */
+		r = &s->r;
+	} else if (res == HS_SEG_HELLO)
 		r = bpf_map_lookup_elem(&reasm_scratch, &zero);
 	else
 		return XDP_PASS;

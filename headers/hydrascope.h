@@ -18,8 +18,9 @@
  * the unvalidated sample's map; 12: QUIC: the quic_flows slots and the
  * quic_budget, quic_hello maps, the QUIC events, HS_TLSF_QUIC in the
  * hellos and their ids, the QUIC counters appended to the stats array,
- * the quic_user map; quic_flows pinned). */
-#define HS_LAYOUT_VERSION 12
+ * the quic_user map; quic_flows pinned; 13: the reasm map is an array of
+ * slots, struct hs_reasm_slot, its number in hs_flow.rslot). */
+#define HS_LAYOUT_VERSION 13
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -60,7 +61,8 @@
 #endif
 #define HS_FLOW_HOLD_NS 1000000000ULL  /* a handshake in progress keeps its slot */
 #ifndef HS_REASM_MAX
-#define HS_REASM_MAX 1024       /* ClientHellos being reassembled at once (LRU) */
+#define HS_REASM_MAX 1024       /* ClientHellos being reassembled at once (a power
+				 * of two) */
 #endif
 #define HS_TLS_PORTS_MAX 8
 #define HS_HELLO_LIMIT 16384    /* largest ClientHello walked (bytes, with its first
@@ -508,7 +510,8 @@ struct hs_flow {
 	__u32 srv_isn;          /* server's (its SYN-ACK's), with HS_FLOWF_SYNACK */
 	__u8  state;            /* enum hs_flow_state; 0: free */
 	__u8  flags;            /* enum hs_flow_flag */
-	__u8  pad[6];
+	__u16 rslot;            /* HS_FLOW_REASM: its collection's reasm slot */
+	__u8  pad[4];
 };
 
 enum hs_flow_flag {
@@ -570,6 +573,16 @@ struct hs_reasm {
 	__u8  ranges;           /* out-of-order ranges in use */
 	__u8  pad[2];
 	__u8  buf[HS_HELLO_LIMIT + 2 * HS_HELLO_CHUNK];  /* slack for masked writes */
+};
+
+/* A slot of the reasm map: a collection held between segments; its flow
+ * keeps the slot's number (hs_flow.rslot). A slot given back is taken
+ * again; with none, one never used; with the map full, one whose
+ * collection timed out, else the next in turn. */
+struct hs_reasm_slot {
+	__u64 busy;             /* 1 while held, 0 when given back */
+	struct hs_endpoints ep; /* whose collection it is */
+	struct hs_reasm r;
 };
 
 /* Source addresses kept per TLS fingerprint: the alerts' sample_ips. */
@@ -988,6 +1001,9 @@ _Static_assert(sizeof(struct hs_acct_key) == 16, "hs_acct_key layout");
 _Static_assert(sizeof(struct hs_tag_req) == 64, "hs_tag_req layout");
 _Static_assert(sizeof(struct hs_reasm) == 48 + 8 * HS_REASM_RANGES + 8 + HS_HELLO_LIMIT +
 	       2 * HS_HELLO_CHUNK, "hs_reasm layout");
+_Static_assert(sizeof(struct hs_reasm_slot) == 48 + sizeof(struct hs_reasm) &&
+	       !(HS_REASM_MAX & (HS_REASM_MAX - 1)) && HS_REASM_MAX <= 65536,
+	       "hs_reasm_slot layout");
 _Static_assert(sizeof(struct hs_enforce) == 88, "hs_enforce layout");
 _Static_assert(sizeof(struct hs_admit) == 8, "hs_admit layout");
 _Static_assert(sizeof(struct hs_stats) == HS_ST__COUNT * 8, "hs_stats layout");

@@ -29,6 +29,8 @@ struct objcfg {
 	__u8 handshake;         /* enum hs_check; 0: HS_CHECK_SYN */
 	__u8 vary_src;          /* bench_vary_src */
 	__u8 no_conns;          /* bench_no_conns */
+	__u32 reasm_max;        /* > 0: the reasm map this big (the LRU hash before
+				 * issue 19, the slots since) */
 };
 
 static inline struct bpf_map *obj_internal(struct bpf_object *obj, const char *sec)
@@ -149,6 +151,14 @@ static inline struct bpf_object *obj_load(const char *path, const struct objcfg 
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "enforce"), 1);
 	} else {
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "replay_frames"), 1);
+	}
+	m = bpf_object__find_map_by_name(obj, "reasm");
+	if (c->reasm_max && m) {
+		bpf_map__set_max_entries(m, c->reasm_max);
+		m = bpf_object__find_map_by_name(obj, "reasm_free");
+		if (m && (bpf_map__set_max_entries(m, c->reasm_max) ||
+			  obj_set(obj, ".rodata", "reasm_slots", &c->reasm_max, 4, 0)))
+			goto fail;
 	}
 	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
 		p = bpf_object__find_program_by_name(obj, off[i]);
