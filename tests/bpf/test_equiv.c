@@ -14,7 +14,15 @@
  * ring buffer as a map (its records are), replay's frames, and the
  * ClientHello walk's scratch (tls_walk_scratch, quic_walk: the walk's own
  * state, whose layout changed; what it produces is compared in tls_fps,
- * the events and the counters).
+ * the events and the counters). Compared for what it means: the reasm
+ * map, an LRU hash by flow before and slots since (compare_reasm: the
+ * collection of every flow collecting; hs_flow.rslot, where it is, left
+ * out of the flows map's bytes), both made big enough never to be full;
+ * and a ClientHello's bytes past its lists' and strings' lengths (in
+ * tls_fps, the staging maps, the events) and a QUIC event's past the
+ * datagram bytes copied, zeroed on both sides (hello_norm): never read,
+ * they were whatever a buffer held past the hello's end, which a
+ * collection kept in a slot no longer copies whole.
  *
  * The packets, in two configurations (replay's: an event per SYN and
  * ClientHello, the SYN check; live's: events of new fingerprints only, no
