@@ -705,8 +705,9 @@ INLINE void reasm_release(const struct seg *sg)
 /* Slots looked at, the map full, for one whose collection timed out. */
 #define HS_REASM_PROBES 8
 
-/* A slot to take: one given back, else one never used, else (the map
- * full: as an LRU would, something goes) the first whose collection
+/* A slot to take: one given back, else one never used (and not held by
+ * the run this one took over from), else (the map full: as an LRU would,
+ * something goes) the first whose collection
  * timed out among the next HS_REASM_PROBES in turn, else the next in
  * turn. Its number; reasm_slots or more: none. */
 INLINE __u32 reasm_take(__u64 now)
@@ -721,8 +722,11 @@ INLINE __u32 reasm_take(__u64 now)
 	if (!turn)
 		return HS_REASM_MAX;
 	if (*turn < reasm_slots) {
+		/* never used by this program: but a run handed over to keeps
+		 * the pinned map, and its collections in progress go on */
 		k = (__u32)__sync_fetch_and_add(turn, 1);
-		if (k < reasm_slots)
+		s = bpf_map_lookup_elem(&reasm, &k);
+		if (s && !s->busy)
 			return k;
 	}
 	turn = bpf_map_lookup_elem(&reasm_turn, &one);
