@@ -131,21 +131,27 @@ static int on_event(void *ctx, void *data, size_t size)
 			fail_msg("out of memory");
 	}
 	memcpy(s->ev + s->ev_len, &n, 4);
-	memcpy(s->ev + s->ev_len + 4, data, size);
+	/* normalized in an aligned copy (the record sits after its 4-byte
+	 * length in s->ev) */
 	if (size == sizeof(struct hs_tls_event)) {
-		struct hs_tls_event *e = (struct hs_tls_event *)(s->ev + s->ev_len + 4);
+		static struct hs_tls_event e;
 
-		hello_norm(&e->hello);
-		memset((__u8 *)&e->hello + sizeof(e->hello), 0,
-		       sizeof(*e) - offsetof(struct hs_tls_event, hello) - sizeof(e->hello));
+		memcpy(&e, data, size);
+		hello_norm(&e.hello);
+		memset((__u8 *)&e.hello + sizeof(e.hello), 0,
+		       sizeof(e) - offsetof(struct hs_tls_event, hello) - sizeof(e.hello));
+		data = &e;
 	} else if (size == sizeof(struct hs_quic_event)) {
 		/* past the bytes copied: the ring buffer's, earlier records' */
-		struct hs_quic_event *e = (struct hs_quic_event *)(s->ev + s->ev_len + 4);
+		static struct hs_quic_event e;
 
-		ZERO_PAST(e->data, e->copied);
-		memset(e->pad, 0, sizeof(e->pad));
-		memset(e->pad2, 0, sizeof(e->pad2));
+		memcpy(&e, data, size);
+		ZERO_PAST(e.data, e.copied);
+		memset(e.pad, 0, sizeof(e.pad));
+		memset(e.pad2, 0, sizeof(e.pad2));
+		data = &e;
 	}
+	memcpy(s->ev + s->ev_len + 4, data, size);
 	s->ev_len += 4 + size;
 	return 0;
 }
