@@ -109,14 +109,12 @@ INLINE int slot_held(const struct hs_flow *f, __u64 now)
 	return f->state && f->state != HS_FLOW_DONE && now - f->syn_ns < HS_FLOW_HOLD_NS;
 }
 
-/* Give back the reasm slot of flow f's collection (HS_FLOW_REASM), its
- * flow taken over: a collection nothing will continue holds no slot. */
-INLINE void reasm_give_back(const struct hs_flow *f)
+/* Give back reasm slot k, if it holds ep's collection. */
+INLINE void reasm_give_back(__u32 k, const struct hs_endpoints *ep)
 {
-	__u32 k = f->rslot;
 	struct hs_reasm_slot *s = bpf_map_lookup_elem(&reasm, &k);
 
-	if (s && s->busy && ep_eq(&s->ep, &f->ep)) {
+	if (s && s->busy && ep_eq(&s->ep, ep)) {
 		s->busy = 0;
 		bpf_map_push_elem(&reasm_free, &k, 0);
 	}
@@ -132,8 +130,8 @@ INLINE struct hs_flow *take_slot(__u32 slot, const struct hs_endpoints *ep, __u6
 
 	if (!f || (slot_held(f, now) && !ep_eq(&f->ep, ep)))
 		return NULL;
-	if (f->state == HS_FLOW_REASM)
-		reasm_give_back(f);
+	if (f->state == HS_FLOW_REASM)  /* a collection nothing will continue */
+		reasm_give_back(f->rslot, &f->ep);
 	ep_copy(&f->ep, ep);
 	f->tcp_id = tcp_id;
 	f->stack_id = stack_id;

@@ -690,18 +690,6 @@ INLINE struct hs_reasm_slot *reasm_find(struct seg *sg, const struct hs_flow *f)
 	return s;
 }
 
-/* Give back the slot of sg's collection. */
-INLINE void reasm_release(const struct seg *sg)
-{
-	__u32 k = sg->rslot;
-	struct hs_reasm_slot *s = bpf_map_lookup_elem(&reasm, &k);
-
-	if (s && s->busy && ep_eq(&s->ep, &sg->ep)) {
-		s->busy = 0;
-		bpf_map_push_elem(&reasm_free, &k, 0);
-	}
-}
-
 /* Slots looked at, the map full, for one whose collection timed out. */
 #define HS_REASM_PROBES 8
 
@@ -862,7 +850,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 	}
 	collect_end(st, sg, r, f, res, XDP_PASS);
 	if (kept)
-		reasm_release(sg);
+		reasm_give_back(sg->rslot, &sg->ep);
 	return HS_SEG_PASS;
 }
 
@@ -881,7 +869,7 @@ __noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, struct seg
 			      NULL, 0);
 	collect_end(st, sg, r, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
 	if (kept)
-		reasm_release(sg);
+		reasm_give_back(sg->rslot, &sg->ep);
 	return verdict;
 }
 
