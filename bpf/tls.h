@@ -272,10 +272,15 @@ static long ext_cb(__u32 i, void *ctx)
  * Walk the complete record in b (b->need bytes). Returns 0 and fills w, or
  * the stats index of why not.
  */
-INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
+/*
+ * The ClientHello's start, for both walks: w's counts and small fields
+ * cleared, the handshake header checked (a ClientHello, its length within
+ * the record), version and session id read. 0 and *pos at the cipher
+ * suites' length, or the stats index of why not.
+ */
+INLINE int hello_head(struct hs_reasm *b, struct tls_walk *w, __u32 *pos)
 {
-	__u32 rec_len = b->need - TLS_REC_HDR, hs_len, body, pos, sid, comp, ext_len;
-	struct ext_loop el = { .b = b, .w = w, .r = WALK_MORE };
+	__u32 rec_len = b->need - TLS_REC_HDR, hs_len, body = 9, sid;
 
 	/* the counts and the small fields; list entries past their counts are
 	 * never read (not hashed, not rendered), so the 700 bytes of lists
@@ -283,30 +288,34 @@ INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 	__builtin_memset(&w->h, 0, __builtin_offsetof(struct hs_tls_hello, ciphers));
 	__builtin_memset(w->h.ecpf, 0, sizeof(w->h) - __builtin_offsetof(struct hs_tls_hello, ecpf));
 	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
-	/* handshake header: ClientHello, length within the record */
 	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
 		return HS_ST_TLS_NOT_HELLO;
 	hs_len = (B(6) << 16) | (B(7) << 8) | B(8);
 	if (hs_len + 4 > rec_len)
 		return HS_ST_TLS_RECORD_SPLIT;
-	body = 9;
 	w->end = body + hs_len;
 	/* version(2) random(32) session_id(1+n) */
 	if (hs_len < 2 + 32 + 1 + 2)
 		return HS_ST_TLS_MALFORMED;
 	w->h.legacy_version = U16(body);
 	sid = B(body + 34);
-	pos = body + 35 + sid;
-	w->pos = pos;
-	if (hs_tls_ciphers(b, w) != WALK_MORE)
-		return HS_ST_TLS_MALFORMED;
-	pos = w->pos;
+	*pos = body + 35 + sid;
+	return 0;
+}
+
+/* After the cipher suites (pos): compression methods, then the
+ * extensions' length. 0 and w->pos, w->end the extensions' bytes (none at
+ * all, as old clients send, is pos == end), or HS_ST_TLS_MALFORMED. */
+INLINE int hello_exts(struct hs_reasm *b, struct tls_walk *w, __u32 pos)
+{
+	__u32 ext_len;
+
 	if (pos + 1 > w->end)
 		return HS_ST_TLS_MALFORMED;
-	comp = B(pos);
-	pos += 1 + comp;
+	pos += 1 + B(pos);
+	w->pos = pos;
 	if (pos == w->end)
-		goto done;  /* no extensions at all (old clients) */
+		return 0;
 	if (pos + 2 > w->end)
 		return HS_ST_TLS_MALFORMED;
 	ext_len = U16(pos);
@@ -315,12 +324,33 @@ INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 		return HS_ST_TLS_MALFORMED;
 	w->end = pos + ext_len;
 	w->pos = pos;
+	return 0;
+}
+
+/*
+ * Walk the complete record in b (b->need bytes). Returns 0 and fills w, or
+ * the stats index of why not.
+ */
+INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
+{
+	struct ext_loop el = { .b = b, .w = w, .r = WALK_MORE };
+	__u32 pos = 0;
+	int r;
+
+	r = hello_head(b, w, &pos);
+	if (r)
+		return r;
+	w->pos = pos;
+	if (hs_tls_ciphers(b, w) != WALK_MORE)
+		return HS_ST_TLS_MALFORMED;
+	r = hello_exts(b, w, w->pos);
+	if (r)
+		return r;
 	/* one extension per step, bpf_loop: verified once, not per iteration;
 	 * room for every extension we keep, GREASE ones, and the end */
 	bpf_loop(HS_TLS_MAX_EXTS + 32, ext_cb, &el, 0);
 	if (el.r != WALK_END)
 		return el.r == WALK_FAIL ? HS_ST_TLS_MALFORMED : HS_ST_TLS_TOO_BIG;
-done:
 	return 0;
 }
 
@@ -577,30 +607,16 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
  * the states its callers come with. */
 __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 rec_len, hs_len, body, pos, sid, comp, ext_len, len, k;
-	int r = WALK_SLOW;
+	__u32 pos = 0, len, k;
+	int r;
 
 	if (!b || !w)
 		return WALK_SLOW;
-	rec_len = b->need - TLS_REC_HDR;
-
-	__builtin_memset(&w->h, 0, __builtin_offsetof(struct hs_tls_hello, ciphers));
-	__builtin_memset(w->h.ecpf, 0, sizeof(w->h) - __builtin_offsetof(struct hs_tls_hello, ecpf));
-	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
 	w->nl = 0;
 	w->sni_at = w->alpn_at = w->ecpf_at = 0;
-	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
-		return HS_ST_TLS_NOT_HELLO;
-	hs_len = (B(6) << 16) | (B(7) << 8) | B(8);
-	if (hs_len + 4 > rec_len)
-		return HS_ST_TLS_RECORD_SPLIT;
-	body = 9;
-	w->end = body + hs_len;
-	if (hs_len < 2 + 32 + 1 + 2)
-		return HS_ST_TLS_MALFORMED;
-	w->h.legacy_version = U16(body);
-	sid = B(body + 34);
-	pos = body + 35 + sid;
+	r = hello_head(b, w, &pos);
+	if (r)
+		return r;
 	/* the cipher suites (hs_tls_ciphers) */
 	if (pos + 2 > w->end)
 		return HS_ST_TLS_MALFORMED;
@@ -610,21 +626,10 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 		return HS_ST_TLS_MALFORMED;
 	if (fast_ciphers(b, w, pos, len))
 		return WALK_SLOW;
-	pos += len;
-	if (pos + 1 > w->end)
-		return HS_ST_TLS_MALFORMED;
-	comp = B(pos);
-	pos += 1 + comp;
-	if (pos == w->end)
-		return 0;
-	if (pos + 2 > w->end)
-		return HS_ST_TLS_MALFORMED;
-	ext_len = U16(pos);
-	pos += 2;
-	if (pos + ext_len > w->end)
-		return HS_ST_TLS_MALFORMED;
-	w->end = pos + ext_len;
-	w->pos = pos;
+	r = hello_exts(b, w, pos + len);
+	if (r)
+		return r;
+	r = WALK_SLOW;
 #pragma clang loop unroll(disable)
 	for (k = 0; k < TLS_FAST_EXTS; k++) {
 		WIDEN();
