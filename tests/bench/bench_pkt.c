@@ -559,12 +559,18 @@ static struct bpf_object *vs_load(const char *path, const struct objcfg *c)
 	return o;
 }
 
-/* BENCH_PKT_VERSUS_ONLY=WORD (not 1): only the classes whose name holds it */
+/* BENCH_PKT_VERSUS_ONLY=WORD (not 1): only the classes whose name holds
+ * it; WORD$: whose name ends with it */
 static int vs_skip(const char *name)
 {
 	const char *f = getenv("BENCH_PKT_VERSUS_ONLY");
+	size_t n = f ? strlen(f) : 0, m = strlen(name);
 
-	return f && strcmp(f, "1") && !strstr(name, f);
+	if (!f || !strcmp(f, "1"))
+		return 0;
+	if (n && f[n - 1] == '$')
+		return n - 1 > m || strncmp(name + m - (n - 1), f, n - 1);
+	return !strstr(name, f);
 }
 
 static void vs_print(struct vs *v, const char *name, double old_ns, double new_ns)
