@@ -227,6 +227,17 @@ def segments(layers):
     return 1
 
 
+def tshark_layers(cmd):
+    """The layers of each frame tshark's JSON (CMD) prints."""
+    out = subprocess.run(cmd, capture_output=True)
+    if out.returncode != 0:
+        raise RuntimeError("tshark failed (%d): %s" % (
+            out.returncode, out.stderr.decode(errors="replace").strip()))
+    text = out.stdout.decode("utf-8", errors="replace").strip()
+    frames = json.loads(text, object_pairs_hook=list) if text else []
+    return [children(children(f, "_source")[0], "layers")[0] for f in frames]
+
+
 def hellos(capture, ports, every):
     """The ClientHellos of CAPTURE as dicts (see the module docstring)."""
     cmd = ["tshark", "-n", "-r", capture, "-Y", "tls.handshake.type == 1 && tcp",
@@ -235,15 +246,8 @@ def hellos(capture, ports, every):
            "-o", "tls.desegment_ssl_records:TRUE"]
     for p in ports:
         cmd += ["-d", "tcp.port==%s,tls" % p]
-    out = subprocess.run(cmd, capture_output=True)
-    if out.returncode != 0:
-        raise RuntimeError("tshark failed (%d): %s" % (
-            out.returncode, out.stderr.decode(errors="replace").strip()))
-    text = out.stdout.decode("utf-8", errors="replace").strip()
-    frames = json.loads(text, object_pairs_hook=list) if text else []
     seen = set()
-    for f in frames:
-        layers = children(children(f, "_source")[0], "layers")[0]
+    for layers in tshark_layers(cmd):
         tcp, tls = layer(layers, "tcp"), children(layers, "tls")
         ip = layer(layers, "ip") or layer(layers, "ipv6")
         if tcp is None or ip is None or not tls:
@@ -272,15 +276,8 @@ def quic_hellos(capture, ports, every):
            "-T", "json", "-x"]
     for p in ports:
         cmd += ["-d", "udp.port==%s,quic" % p]
-    out = subprocess.run(cmd, capture_output=True)
-    if out.returncode != 0:
-        raise RuntimeError("tshark failed (%d): %s" % (
-            out.returncode, out.stderr.decode(errors="replace").strip()))
-    text = out.stdout.decode("utf-8", errors="replace").strip()
-    frames = json.loads(text, object_pairs_hook=list) if text else []
     seen = set()
-    for f in frames:
-        layers = children(children(f, "_source")[0], "layers")[0]
+    for layers in tshark_layers(cmd):
         udp = layer(layers, "udp")
         ip = layer(layers, "ip") or layer(layers, "ipv6")
         if udp is None or ip is None:
