@@ -332,6 +332,30 @@ xdp_prog_id() {
 #   ok SRC SPORT DPORT VERSION ALPN CIPHER     (handshake completed)
 #   fail SRC SPORT DPORT ERROR...              (handshake failed)
 # Sets BED_TLS_PID, BED_TLS_LOG, BED_TLS_NAME (hs.test).
+# bed_hydra_addrs NETS HOSTS CLIENT...: on each client i (1-based) of the
+# bed, addresses 198.19.(64*(i-1) + k).h for k < NETS and h in 1..HOSTS on
+# its veth, listed in $TMP/addrs$i.txt, the router sending
+# 198.19.(64*(i-1)).0/18 back to it; their count in BED_HYDRA_N.
+bed_hydra_addrs() {
+	local nets=$1 hosts=$2 i k h a
+	shift 2
+	BED_HYDRA_N=0
+	for i in "$@"; do
+		: >"$TMP/addrs$i.batch" && : >"$TMP/addrs$i.txt" || return 1
+		for ((k = 0; k < nets; k++)); do
+			for ((h = 1; h <= hosts; h++)); do
+				a=198.19.$((64 * (i - 1) + k)).$h
+				echo "address add $a/32 dev ${TAG}c$i" >>"$TMP/addrs$i.batch"
+				echo "$a" >>"$TMP/addrs$i.txt"
+			done
+		done
+		ip -n "${BED_CLIENTS[i - 1]}" -b "$TMP/addrs$i.batch" &&
+			ip -n "$BED_RTR" route add 198.19.$((64 * (i - 1))).0/18 via 198.18.$i.2 ||
+			return 1
+		BED_HYDRA_N=$((BED_HYDRA_N + $(wc -l <"$TMP/addrs$i.txt")))
+	done
+}
+
 bed_tls_server() {
 	local d=$TMP/tls
 	BED_TLS_LOG=$d/server.log BED_TLS_NAME=hs.test

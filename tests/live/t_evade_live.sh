@@ -41,22 +41,10 @@ if ! bed_tls_server $TLS_PORT; then
 	done_testing
 fi
 
-# ---- the hydra's addresses, as in t_detect_live.sh ----
-nhydra=0
-for i in "${HYDRA_NS[@]}"; do
-	: >"$TMP/addrs$i.batch" && : >"$TMP/addrs$i.txt"
-	for ((k = 0; k < HYDRA_NETS_PER_NS; k++)); do
-		for ((h = 1; h <= HYDRA_HOSTS; h++)); do
-			a=198.19.$((64 * (i - 1) + k)).$h
-			echo "address add $a/32 dev ${TAG}c$i" >>"$TMP/addrs$i.batch"
-			echo "$a" >>"$TMP/addrs$i.txt"
-		done
-	done
-	ip -n "${BED_CLIENTS[i - 1]}" -b "$TMP/addrs$i.batch" &&
-		ip -n "$BED_RTR" route add 198.19.$((64 * (i - 1))).0/18 via 198.18.$i.2 ||
-		{ fail "hydra addresses in ${BED_CLIENTS[i - 1]}"; done_testing; }
-	nhydra=$((nhydra + $(wc -l <"$TMP/addrs$i.txt")))
-done
+# ---- the hydra's addresses: 198.19.(64*(i-1) + k).h on client i ----
+bed_hydra_addrs $HYDRA_NETS_PER_NS $HYDRA_HOSTS "${HYDRA_NS[@]}" ||
+	{ fail "hydra addresses in the client namespaces ${HYDRA_NS[*]}"; done_testing; }
+nhydra=$BED_HYDRA_N
 ok "$nhydra hydra addresses over $((HYDRA_NETS_PER_NS * ${#HYDRA_NS[@]})) /24s in ${#HYDRA_NS[@]} client namespaces"
 
 if ! hs_start HS_PID "$BED_PINS" "$TMP/run.log" --window $WINDOW -j --alerts "$ALERTS" -v; then
