@@ -104,6 +104,15 @@ static void label_value(FILE *f, const char *s)
 	}
 }
 
+/* One sample with one label: hydrascope_METRIC{LABEL="VALUE"} V, V an
+ * integer. */
+static void sample1(FILE *f, const char *metric, const char *label, const char *value, double v)
+{
+	fprintf(f, "hydrascope_%s{%s=\"", metric, label);
+	label_value(f, value);
+	fprintf(f, "\"} %.0f\n", v);
+}
+
 struct scored {
 	const struct det_obs *o;
 	int score;
@@ -175,10 +184,7 @@ static void unfingerprinted(FILE *f, const struct det_obs *rows, size_t n)
 				continue;
 			v = k == 0 ? (double)o->conns : k == 1 ? round(o->ips) :
 				   k == 2 ? round(o->nets) : round(o->stacks);
-
-			fprintf(f, "hydrascope_%s{reason=\"", g[k].metric);
-			label_value(f, o->name + sizeof(HS_UNFP_PREFIX) - 1);
-			fprintf(f, "\"} %.0f\n", v);
+			sample1(f, g[k].metric, "reason", o->name + sizeof(HS_UNFP_PREFIX) - 1, v);
 		}
 	}
 }
@@ -211,28 +217,21 @@ static void fingerprints(struct metrics_src *m, FILE *f, struct det_obs *rows, s
 				   k == 2 ? (double)o->conns : k == 3 ? round(o->stacks) :
 				   k == 4 ? top[i].score : (double)o->unvalidated;
 
-			fprintf(f, "hydrascope_%s{ja4=\"", g[k].metric);
-			label_value(f, o->name);
-			fprintf(f, "\"} %.0f\n", v);
+			sample1(f, g[k].metric, "ja4", o->name, v);
 		}
 	}
 	/* the application's account tags: a series only for a JA4 it tagged */
 	head(f, "fingerprint_accounts", "gauge",
 	     "Distinct accounts the application tagged a JA4's connections with (estimate).");
 	for (i = 0; i < shown; i++)
-		if (top[i].o->tags) {
-			fprintf(f, "hydrascope_fingerprint_accounts{ja4=\"");
-			label_value(f, top[i].o->name);
-			fprintf(f, "\"} %.0f\n", round(top[i].o->accounts));
-		}
+		if (top[i].o->tags)
+			sample1(f, "fingerprint_accounts", "ja4", top[i].o->name,
+				round(top[i].o->accounts));
 	head(f, "fingerprint_inexact", "gauge",
 	     "1 for a JA4 of the series above whose ClientHello had a list longer than kept: its JA4 is inexact.");
 	for (i = 0; i < shown; i++)
-		if (top[i].o->inexact) {
-			fprintf(f, "hydrascope_fingerprint_inexact{ja4=\"");
-			label_value(f, top[i].o->name);
-			fprintf(f, "\"} 1\n");
-		}
+		if (top[i].o->inexact)
+			sample1(f, "fingerprint_inexact", "ja4", top[i].o->name, 1);
 	head(f, "fingerprints", "gauge", "TLS fingerprints (JA4) in the current windows.");
 	fprintf(f, "hydrascope_fingerprints %zu\n", nja4);
 	head(f, "fingerprints_inexact", "gauge",
