@@ -695,9 +695,9 @@ INLINE struct hs_reasm_slot *reasm_find(struct seg *sg, const struct hs_flow *f)
 
 /* A slot to take: one given back, else one never used (and not held by
  * the run this one took over from), else (the map full: as an LRU would,
- * something goes) the first whose collection
- * timed out among the next HS_REASM_PROBES in turn, else the next in
- * turn. Its number; reasm_slots or more: none. */
+ * something goes) the first whose collection timed out among the next
+ * HS_REASM_PROBES in turn, else the next in turn. Its number;
+ * reasm_slots or more: none. */
 INLINE __u32 reasm_take(__u64 now)
 {
 	struct hs_reasm_slot *s;

@@ -269,10 +269,6 @@ static long ext_cb(__u32 i, void *ctx)
 }
 
 /*
- * Walk the complete record in b (b->need bytes). Returns 0 and fills w, or
- * the stats index of why not.
- */
-/*
  * The ClientHello's start, for both walks: w's counts and small fields
  * cleared, the handshake header checked (a ClientHello, its length within
  * the record), version and session id read. 0 and *pos at the cipher

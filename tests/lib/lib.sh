@@ -321,17 +321,6 @@ xdp_prog_id() {
 		sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p' | head -n 1
 }
 
-# ---- TLS server for the test bed (t_tls_live.sh, demo.sh) --------------
-# bed_tls_server PORT...: after bed_net, a TLS server in $BED_SRV on each
-# PORT (keep them out of BED_PORTS, whose plain TCP server binds first):
-# python3's ssl module with a self-signed certificate for hs.test and
-# $BED_SRV_IP made by openssl in $TMP/tls. It serves connections in
-# parallel, offers ALPN http/1.1, answers an HTTP GET or HEAD with a small
-# page and closes; clients that send nothing after the handshake are
-# closed when they close. One line per connection in $BED_TLS_LOG:
-#   ok SRC SPORT DPORT VERSION ALPN CIPHER     (handshake completed)
-#   fail SRC SPORT DPORT ERROR...              (handshake failed)
-# Sets BED_TLS_PID, BED_TLS_LOG, BED_TLS_NAME (hs.test).
 # bed_hydra_addrs NETS HOSTS CLIENT...: on each client i (1-based) of the
 # bed, addresses 198.19.(64*(i-1) + k).h for k < NETS and h in 1..HOSTS on
 # its veth, listed in $TMP/addrs$i.txt, the router sending
@@ -356,6 +345,17 @@ bed_hydra_addrs() {
 	done
 }
 
+# ---- TLS server for the test bed (t_tls_live.sh, demo.sh) --------------
+# bed_tls_server PORT...: after bed_net, a TLS server in $BED_SRV on each
+# PORT (keep them out of BED_PORTS, whose plain TCP server binds first):
+# python3's ssl module with a self-signed certificate for hs.test and
+# $BED_SRV_IP made by openssl in $TMP/tls. It serves connections in
+# parallel, offers ALPN http/1.1, answers an HTTP GET or HEAD with a small
+# page and closes; clients that send nothing after the handshake are
+# closed when they close. One line per connection in $BED_TLS_LOG:
+#   ok SRC SPORT DPORT VERSION ALPN CIPHER     (handshake completed)
+#   fail SRC SPORT DPORT ERROR...              (handshake failed)
+# Sets BED_TLS_PID, BED_TLS_LOG, BED_TLS_NAME (hs.test).
 bed_tls_server() {
 	local d=$TMP/tls
 	BED_TLS_LOG=$d/server.log BED_TLS_NAME=hs.test

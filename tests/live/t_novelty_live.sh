@@ -231,7 +231,7 @@ sigs = a.get("new_tcp_sigs")
 if case == "A":
     want("new_tcp_sigs non-empty", isinstance(sigs, list) and sigs, sigs)
 else:
-    # client 1's stack only: its SYN without "id+" is the one variant (see id0_variants)
+    # client 1's stack only: its SYN without "id+" is the one variant (see ID0_VARIANT)
     want("new_tcp_sigs empty but for client 1's IP ID 0 variant",
          isinstance(sigs, list) and all(id0_variant(x) for x in sigs), sigs)
     want("new_stack_ips 0, or 1-2 per such variant",
