@@ -42,32 +42,115 @@ INLINE int addr_eq(const __u8 *a, const __u8 *b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-/* A counted ClientHello's connection into its record (account untouched
- * when the record is already there: a retransmitted hello). Inline: its
- * one caller (count_hello) is verified once. */
-INLINE int conn_record(const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
-			      __u64 tls_id, __u64 ts)
+/* Are conns keys a and b the same (their padding zero)? */
+INLINE int conn_key_eq(const struct hs_conn_key *a, const struct hs_conn_key *b)
 {
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+}
+
+/* The set client side k's record is kept in. */
+INLINE struct hs_conn_set *conn_set(const struct hs_conn_key *k)
+{
+	__u32 i = hs_conn_set(k, HS_CONN_SETS);
+
+	return bpf_map_lookup_elem(&conns, &i);
+}
+
+/* The way of set s holding k's record, or NULL. */
+INLINE struct hs_conn_way *conn_way(struct hs_conn_set *s, const struct hs_conn_key *k)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < HS_CONN_WAYS; i++)
+		if (conn_key_eq(&s->way[i].key, k))
+			return &s->way[i];
+	return NULL;
+}
+
+/* Way w taken for writing (its seq from even to odd): 1, or 0 when
+ * another CPU is writing it. conn_unlock gives it back. */
+INLINE int conn_lock(struct hs_conn_way *w)
+{
+	__u64 q = w->seq;
+
+	return !(q & 1) && __sync_val_compare_and_swap(&w->seq, q, q + 1) == q;
+}
+
+INLINE void conn_unlock(struct hs_conn_way *w)
+{
+	__sync_fetch_and_add(&w->seq, 1);
+}
+
+/* k's record into *c: 1, or 0 (none, or one being written: a copy taken
+ * while its seq was odd, or changed, is not one). */
+INLINE int conn_read(const struct hs_conn_key *k, struct hs_conn *c)
+{
+	struct hs_conn_set *s = conn_set(k);
+	struct hs_conn_way *w = s ? conn_way(s, k) : NULL;
+	__u64 q;
+
+	if (!w)
+		return 0;
+	q = __sync_fetch_and_add(&w->seq, 0);
+	if (q & 1 || !conn_key_eq(&w->key, k))
+		return 0;
+	__builtin_memcpy(c, &w->c, sizeof(*c));
+	return __sync_fetch_and_add(&w->seq, 0) == q;
+}
+
+/* A counted ClientHello's connection into its record (account untouched
+ * when the record is already there: a retransmitted hello), in the way
+ * its client side has, else an empty one, else the set's oldest. A way
+ * another CPU is writing at that moment is left to it: this record is
+ * not kept. Inline: its one caller (count_hello) is verified once. */
+INLINE int conn_record(const struct hs_endpoints *ep, __u64 tcp_id, __u64 stack_id,
+		       __u64 tls_id, __u64 ts)
+{
+	struct hs_conn_way *w = NULL, *x;
 	struct hs_conn_key k = {};
-	struct hs_conn v = {}, *old;
+	struct hs_conn_set *s;
+	__u64 oldest = ~0ULL, age;
+	int i;
 
 	if (!ep)
 		return 0;
 	__builtin_memcpy(k.saddr, ep->saddr, 16);
 	k.sport = ep->sport;
 	k.family = ep->family;
-	old = bpf_map_lookup_elem(&conns, &k);
-	if (old && old->tls_id == HS_GEN_KEY(tls_id, 0) && old->dport == ep->dport &&
-	    addr_eq(old->daddr, ep->daddr))
+	s = conn_set(&k);
+	if (!s)
 		return 0;
-	__builtin_memcpy(v.daddr, ep->daddr, 16);
-	v.dport = ep->dport;
-	v.tcp_id = tcp_id ? HS_GEN_KEY(tcp_id, 0) : 0;
-	v.stack_id = stack_id;
-	v.tls_id = HS_GEN_KEY(tls_id, 0);
-	v.hello_ns = ts;
-	v.flags = HS_CF_TLS | (tcp_id ? HS_CF_SYN : 0);
-	bpf_map_update_elem(&conns, &k, &v, BPF_ANY);
+#pragma unroll
+	for (i = 0; i < HS_CONN_WAYS; i++) {
+		x = &s->way[i];
+		if (conn_key_eq(&x->key, &k)) {
+			if (x->c.tls_id == HS_GEN_KEY(tls_id, 0) && x->c.dport == ep->dport &&
+			    addr_eq(x->c.daddr, ep->daddr))
+				return 0;
+			w = x;
+			break;
+		}
+		age = x->key.family ? x->c.hello_ns : 0;
+		if (age < oldest) {
+			oldest = age;
+			w = x;
+		}
+	}
+	if (!w || !conn_lock(w))
+		return 0;
+	w->key = k;
+	__builtin_memset(&w->c, 0, sizeof(w->c));
+	__builtin_memcpy(w->c.daddr, ep->daddr, 16);
+	w->c.dport = ep->dport;
+	w->c.tcp_id = tcp_id ? HS_GEN_KEY(tcp_id, 0) : 0;
+	w->c.stack_id = stack_id;
+	w->c.tls_id = HS_GEN_KEY(tls_id, 0);
+	w->c.hello_ns = ts;
+	w->c.flags = HS_CF_TLS | (tcp_id ? HS_CF_SYN : 0);
+	conn_unlock(w);
 	return 0;
 }
 
@@ -132,24 +215,23 @@ INLINE void sock_conn(struct bpf_sock *sk, struct hs_conn_fp *fp)
 {
 	struct hs_endpoints ep;
 	struct hs_conn_key k;
-	struct hs_conn *c;
+	struct hs_conn c;
 	struct hs_flow *f;
 	__u32 a, b, ports;
 
 	if (sock_conn_key(sk, &k, &ep))
 		return;
-	c = bpf_map_lookup_elem(&conns, &k);
-	if (c) {
-		fp->flags = c->flags;
+	if (conn_read(&k, &c)) {
+		fp->flags = c.flags;
 		/* the server side differs: a DNAT between the NIC and the socket
 		 * (or the client's address and port reused towards another) */
-		if (c->dport != ep.dport || !addr_eq(c->daddr, ep.daddr))
+		if (c.dport != ep.dport || !addr_eq(c.daddr, ep.daddr))
 			fp->flags |= HS_CF_NAT;
-		fp->tcp_id = c->tcp_id;
-		fp->stack_id = c->stack_id;
-		fp->tls_id = c->tls_id;
-		fp->account = c->account;
-		fp->hello_ns = c->hello_ns;
+		fp->tcp_id = c.tcp_id;
+		fp->stack_id = c.stack_id;
+		fp->tls_id = c.tls_id;
+		fp->account = c.account;
+		fp->hello_ns = c.hello_ns;
 		return;
 	}
 	/* its flow slot, from the socket's side */
@@ -298,23 +380,35 @@ INLINE void tag_ids(__u64 tls_id, __u64 tcp_id, __u64 stack_id, __u64 account,
 }
 
 /* An account tag on the connection whose client side is k (its record,
- * then its fingerprints' sketches); ids out. 0, or -ENOENT: no record. */
+ * then its fingerprints' sketches); ids out. 0, -ENOENT: no record, or
+ * -EAGAIN: its way written by others all along (a few hundred tries). */
 INLINE int tag_conn(const struct hs_conn_key *k, __u64 account, __u64 *tls_id, __u64 *tcp_id,
 		    __u64 *stack_id)
 {
 	struct hs_endpoints src = {};
-	struct hs_conn *c = bpf_map_lookup_elem(&conns, k);
+	struct hs_conn_set *s = conn_set(k);
+	struct hs_conn_way *w = s ? conn_way(s, k) : NULL;
+	int i;
 
-	if (!c)
+	if (!w)
 		return -HS_ENOENT;
-	c->account = account;
-	c->flags |= HS_CF_ACCOUNT;
-	*tls_id = c->tls_id;
-	*tcp_id = c->tcp_id;
-	*stack_id = c->stack_id;
+	for (i = 0; i < 256 && !conn_lock(w); i++)
+		;
+	if (i == 256)
+		return -HS_EAGAIN;
+	if (!conn_key_eq(&w->key, k)) {         /* taken over meanwhile */
+		conn_unlock(w);
+		return -HS_ENOENT;
+	}
+	w->c.account = account;
+	w->c.flags |= HS_CF_ACCOUNT;
+	*tls_id = w->c.tls_id;
+	*tcp_id = w->c.tcp_id;
+	*stack_id = w->c.stack_id;
+	conn_unlock(w);
 	__builtin_memcpy(src.saddr, k->saddr, 16);
 	src.family = k->family;
-	tag_ids(c->tls_id, c->tcp_id, c->stack_id, account, &src);
+	tag_ids(*tls_id, *tcp_id, *stack_id, account, &src);
 	return 0;
 }
 
@@ -396,7 +490,7 @@ INLINE int hs_sockopt_set(struct bpf_sockopt *ctx)
 INLINE int hs_tag_run(struct hs_tag_req *r)
 {
 	if (r->how == HS_TAG_CONN) {
-		struct hs_conn_key k = r->key;   /* a map key from the stack */
+		struct hs_conn_key k = r->key;   /* out of the context */
 		__u64 a = 0, b = 0, c = 0;
 
 		r->result = tag_conn(&k, r->account, &a, &b, &c);

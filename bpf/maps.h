@@ -187,12 +187,14 @@ struct {
 } seen SEC(".maps");
 
 /* Connections whose ClientHello was counted, by their client side
- * (struct hs_conn_key): what the sockopt programs and lookup answer. */
+ * (struct hs_conn_key), in sets of HS_CONN_WAYS (struct hs_conn_set): what
+ * the sockopt programs and lookup answer. An array, not an LRU: a record
+ * costs no insert, the set's oldest makes way (bpf/conn.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, HS_CONNS_MAX);
-	__type(key, struct hs_conn_key);
-	__type(value, struct hs_conn);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HS_CONN_SETS);
+	__type(key, __u32);
+	__type(value, struct hs_conn_set);
 } conns SEC(".maps");
 
 /* Fingerprint names (JA4, TCP signature) by id and kind, put by userspace

@@ -18,6 +18,7 @@
 #define HS_SEED_TCP  0x6879647261736370ULL  /* "hydrascp" */
 #define HS_SEED_PAIR 0x7061697273686873ULL  /* "pairshhs" */
 #define HS_SEED_ACCOUNT 0x6163636f756e7473ULL  /* "accounts" */
+#define HS_SEED_CONN 0x636f6e6e73657473ULL  /* "connsets" */
 
 /* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies. */
 HS_INLINE __u64 hs_mix64(__u64 h)
@@ -84,6 +85,17 @@ HS_INLINE __u64 hs_tcp_ids(const struct hs_tcp_sig *s, __u64 *stack)
 HS_INLINE __u32 hs_flow_slot(__u32 a, __u32 b, __u32 ports, __u32 nslots)
 {
 	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (nslots - 1);
+}
+
+/* Set of a connection's client side (its record's key, padding zero) in
+ * the conns array (nsets, a power of two): the XDP program's, the sockopt
+ * programs' and userspace's (lookup). */
+HS_INLINE __u32 hs_conn_set(const struct hs_conn_key *k, __u32 nsets)
+{
+	__u64 w[3];
+
+	__builtin_memcpy(w, k, sizeof(w));
+	return (__u32)hs_hash_words(w, 3, HS_SEED_CONN) & (nsets - 1);
 }
 
 /* Slot of a QUIC flow in the quic_flows array (nslots, a power of two):

@@ -19,8 +19,9 @@
  * quic_budget, quic_hello maps, the QUIC events, HS_TLSF_QUIC in the
  * hellos and their ids, the QUIC counters appended to the stats array,
  * the quic_user map; quic_flows pinned; 13: the reasm map is an array of
- * slots, struct hs_reasm_slot, its number in hs_flow.rslot). */
-#define HS_LAYOUT_VERSION 13
+ * slots, struct hs_reasm_slot, its number in hs_flow.rslot; 14: the conns
+ * map is an array of sets, struct hs_conn_set). */
+#define HS_LAYOUT_VERSION 14
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -799,8 +800,10 @@ struct hs_seen {
 /* ---- connections (sockopt, lookup) ---- */
 
 #ifndef HS_CONNS_MAX
-#define HS_CONNS_MAX (1u << 17) /* connection records: an LRU */
+#define HS_CONNS_MAX (1u << 17) /* connection records, HS_CONN_WAYS a set */
 #endif
+#define HS_CONN_WAYS 4
+#define HS_CONN_SETS (HS_CONNS_MAX / HS_CONN_WAYS)
 #ifndef HS_NAMES_MAX
 #define HS_NAMES_MAX (1u << 14) /* fingerprint names for the sockopt programs */
 #endif
@@ -815,10 +818,10 @@ struct hs_conn_key {
 	__u8  pad[5];
 };
 
-/* Value of the conns map: a connection whose ClientHello was counted (its
- * handshake validated: a spoofed flood never gets one), put by the XDP
- * program, its account tag by the setsockopt program or the lookup socket.
- * Ids with the generation bit cleared, 0: not known. */
+/* A connection whose ClientHello was counted (its handshake validated: a
+ * spoofed flood never gets one), put by the XDP program, its account tag
+ * by the setsockopt program or the lookup socket. Ids with the generation
+ * bit cleared, 0: not known. */
 struct hs_conn {
 	__u8  daddr[16];                     /* the server side as the NIC saw it */
 	__u16 dport;
@@ -830,6 +833,20 @@ struct hs_conn {
 	__u64 hello_ns;                      /* program clock at the ClientHello */
 	__u32 flags;                         /* HS_CF_* (hydrascope/sockopt.h) */
 	__u32 pad2;
+};
+
+/* Value of the conns map (an array: set hs_conn_set() of the client side,
+ * headers/hs_hash.h): a record a way, the set's oldest (by hello_ns)
+ * replaced by a new one. A way is written only by whoever moved its seq
+ * from even to odd (bpf/conn.h conn_lock), and read as a seqlock: a copy
+ * taken while seq was odd, or changed, is not one. */
+struct hs_conn_way {
+	__u64 seq;
+	struct hs_conn_key key;              /* family 0: an empty way */
+	struct hs_conn c;
+};
+struct hs_conn_set {
+	struct hs_conn_way way[HS_CONN_WAYS];
 };
 
 /* Key of the names map: a fingerprint id (generation bit cleared) and
@@ -996,6 +1013,8 @@ _Static_assert(sizeof(struct hs_seen_key) == 24 && sizeof(struct hs_seen) == 16,
 _Static_assert(sizeof(struct hs_flow) == 80, "hs_flow layout");
 _Static_assert(sizeof(struct hs_conn_key) == 24, "hs_conn_key layout");
 _Static_assert(sizeof(struct hs_conn) == 72, "hs_conn layout");
+_Static_assert(sizeof(struct hs_conn_set) == 104 * HS_CONN_WAYS &&
+	       !(HS_CONN_SETS & (HS_CONN_SETS - 1)), "hs_conn_set layout");
 _Static_assert(sizeof(struct hs_name) == 4 + HS_OPT_STR_MAX, "hs_name layout");
 _Static_assert(sizeof(struct hs_acct_key) == 16, "hs_acct_key layout");
 _Static_assert(sizeof(struct hs_tag_req) == 64, "hs_tag_req layout");

@@ -89,6 +89,37 @@ struct hs_conn_key conn_key(const struct conn_side *client)
 	return k;
 }
 
+int conn_get(int fd, const struct hs_conn_key *k, struct hs_conn *c)
+{
+	struct hs_conn_set a, b;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), set;
+	int i, try;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size != sizeof(a) || !info.max_entries ||
+	    info.max_entries & (info.max_entries - 1))
+		return -EINVAL;
+	set = hs_conn_set(k, info.max_entries);
+	/* a way is copied whole by each lookup, not at once: one copy of it
+	 * is a record when its seq is even and a second copy is the same */
+	for (try = 0; try < 64; try++) {
+		if (bpf_map_lookup_elem(fd, &set, &a) || bpf_map_lookup_elem(fd, &set, &b))
+			return -errno;
+		for (i = 0; i < HS_CONN_WAYS; i++)
+			if (!memcmp(&a.way[i].key, k, sizeof(*k)))
+				break;
+		if (i == HS_CONN_WAYS)
+			return -ENOENT;
+		if (!(a.way[i].seq & 1) && !memcmp(&a.way[i], &b.way[i], sizeof(a.way[i]))) {
+			*c = a.way[i].c;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
 static bool side_eq(const struct conn_side *a, const struct conn_side *b)
 {
 	return a->family == b->family && a->port == b->port &&
@@ -229,7 +260,9 @@ int conn_query(const struct conn_maps *m, const struct conn_side *client,
 	memset(ci, 0, sizeof(*ci));
 	ci->client = *client;
 	ci->nat = -1;
-	if (!bpf_map_lookup_elem(m->conns, &k, &c)) {
+	int err = conn_get(m->conns, &k, &c);
+
+	if (!err) {
 		memcpy(ci->server.addr, c.daddr, sizeof(ci->server.addr));
 		ci->server.port = c.dport;
 		ci->server.family = client->family;
@@ -241,8 +274,8 @@ int conn_query(const struct conn_maps *m, const struct conn_side *client,
 		ci->hello_ns = c.hello_ns;
 		if (server)
 			ci->nat = !side_eq(server, &ci->server);
-	} else if (errno != ENOENT) {
-		return -errno;
+	} else if (err != -ENOENT) {
+		return err;
 	} else if (server && !flow_of(m->flows, client, server, &f)) {
 		ci->server = *server;
 		ci->syn_only = true;

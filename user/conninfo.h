@@ -51,6 +51,10 @@ void conn_side_fmt(const struct conn_side *s, char *buf, size_t len);
 /* The conns map's key of a client side. */
 struct hs_conn_key conn_key(const struct conn_side *client);
 
+/* The record of client side k in the conns array fd into *c: 0, -ENOENT
+ * (none), -EAGAIN (its way being written at every try) or -errno. */
+int conn_get(int fd, const struct hs_conn_key *k, struct hs_conn *c);
+
 /* A fingerprint's names, from its map entry (this window's or the last),
  * else from the names map (the JA4 or signature alone), else none. */
 struct conn_names {

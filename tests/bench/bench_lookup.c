@@ -3,8 +3,9 @@
  * The lookup socket's rate and its baselines (tests/bench/bench_lookup.sh):
  *
  *   bench_lookup map PIN_DIR CLIENT S
- *       bpf_map_lookup_elem of CLIENT's record in the pinned conns map, in
- *       a loop for S seconds: lookups a second (the kernel's part alone)
+ *       conn_get of CLIENT's record in the pinned conns map (two lookups
+ *       of its set), in a loop for S seconds: lookups a second (the
+ *       kernel's part alone)
  *   bench_lookup echo N S LINE
  *       an echo server of ours on a unix socket (one thread, poll, as the
  *       lookup socket's) and N clients, each sending LINE and waiting for
@@ -57,14 +58,14 @@ static int cmd_map(const char *pin_dir, const char *client, double secs)
 	}
 	k = conn_key(&side);
 	fd = hs_pin_get(pin_dir, "conns");
-	if (fd < 0 || bpf_map_lookup_elem(fd, &k, &v)) {
+	if (fd < 0 || conn_get(fd, &k, &v)) {
 		fprintf(stderr, "bench_lookup: no record of %s in %s\n", client, pin_dir);
 		return 1;
 	}
 	t0 = now_s();
 	do {
 		for (i = 0; i < 1000; i++)
-			n += !bpf_map_lookup_elem(fd, &k, &v);
+			n += !conn_get(fd, &k, &v);
 		t = now_s();
 	} while (t - t0 < secs);
 	printf("%.0f\n", (double)n / (t - t0));

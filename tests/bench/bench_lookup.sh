@@ -6,8 +6,8 @@
 # each waiting for its answer before the next request (bench_lookup.c).
 # Against two baselines measured in the same run: an echo server of ours
 # on a unix socket (the same transport: one thread, poll; a request line
-# and its echo), and a plain bpf_map_lookup_elem of the record in the
-# pinned conns map (the kernel's part). Also what one `hydrascope lookup`
+# and its echo), and conn_get, the record read from the pinned conns map
+# (the kernel's part). Also what one `hydrascope lookup`
 # costs (a process, the pins opened, one query). A request and its answer
 # is two task switches: run (every thread) and the clients share CPU 0,
 # or the figures follow where the scheduler put them; each figure is the

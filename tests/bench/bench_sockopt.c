@@ -30,6 +30,7 @@
 
 #include "bpfobj.h"
 #include "hs_bpf.skel.h"
+#include "hs_hash.h"
 
 #define CALLS 200000
 #define RUNS 5
@@ -201,7 +202,13 @@ int main(void)
 		getsockname(srv, (struct sockaddr *)&a, &len);
 		v.dport = ntohs(a.sin_port);
 		memcpy(nv.s, "t13d1516h2_8daaf6152771_02713d6af862", 36);
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.conns), &k, &v, BPF_ANY) ||
+		struct hs_conn_set set = { 0 };
+		__u32 i;
+
+		set.way[0].key = k;
+		set.way[0].c = v;
+		i = hs_conn_set(&k, HS_CONN_SETS);
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.conns), &i, &set, BPF_ANY) ||
 		    bpf_map_update_elem(bpf_map__fd(skel->maps.names), &nk, &nv, BPF_ANY)) {
 			fprintf(stderr, "bench_sockopt: the record: %s\n", strerror(errno));
 			goto out;

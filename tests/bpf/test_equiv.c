@@ -22,7 +22,9 @@
  * tls_fps, the staging maps, the events) and a QUIC event's past the
  * datagram bytes copied, zeroed on both sides (hello_norm): never read,
  * they were whatever a buffer held past the hello's end, which a
- * collection kept in a slot no longer copies whole.
+ * collection kept in a slot no longer copies whole. And the connection
+ * records, an LRU hash by client side before and sets of ways since
+ * (compare_conns).
  *
  * The packets, in two configurations (replay's: an event per SYN and
  * ClientHello, the SYN check; live's: events of new fingerprints only, no
@@ -52,6 +54,7 @@
 #include <bpf/libbpf.h>
 
 #include "hydrascope.h"
+#include "hs_hash.h"
 #include "capture.h"
 #include "check.h"
 #include "pkt.h"
@@ -77,6 +80,7 @@ struct side {
 struct eq {
 	struct side s[2];       /* 0: BASE_REV's, 1: today's */
 	__u64 sent, compares, events, entries, skipped, reasm_full;
+	__u64 conns_lost;       /* records pushed out of a full set, last compared */
 	__u64 syns, hellos;     /* fingerprinted (today's counters) */
 	int bad;
 	__u64 every;
@@ -443,6 +447,80 @@ static void compare_reasm(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 	}
 }
 
+/*
+ * The connection records: an LRU hash by client side before, sets of
+ * ways since (struct hs_conn_set). Every record of the new one is the old
+ * one's of its key, byte for byte; one of the old ones the new one does
+ * not hold was pushed out of its set: that set is full, of records no
+ * older than it. No way is left locked (odd seq). The old map must never
+ * have been full (it would have pushed out records of its own choice).
+ */
+static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
+{
+	static struct hs_conn_set set, other;
+	struct hs_conn_key key, next;
+	struct hs_conn a;
+	int fm = bpf_map__fd(m), fn = bpf_map__fd(n), first = 1, w, v;
+	__u64 na = 0, nb = 0;
+	__u32 i;
+
+	if (bpf_map__type(n) != BPF_MAP_TYPE_ARRAY ||
+	    bpf_map__value_size(n) != sizeof(struct hs_conn_set))
+		fail_msg("map conns: not sets of ways in the new object");
+	for (i = 0; i < bpf_map__max_entries(n); i++) {
+		if (bpf_map_lookup_elem(fn, &i, &set))
+			fail_msg("map conns: reading set %u: %s", i, strerror(errno));
+		for (w = 0; w < HS_CONN_WAYS; w++) {
+			struct hs_conn_way *x = &set.way[w];
+
+			if (x->seq & 1)
+				mismatch(q, "map conns: set %u way %d left locked", i, w);
+			if (!x->key.family)
+				continue;
+			nb++;
+			if (hs_conn_set(&x->key, bpf_map__max_entries(n)) != i)
+				mismatch(q, "map conns: a record in set %u, not its own", i);
+			if (bpf_map_lookup_elem(fm, &x->key, &a)) {
+				mismatch(q, "map conns: a record of the new object's is not in the "
+					 "old one's");
+				if (q->bad <= MISMATCH_SHOWN)
+					hexline("key", (const __u8 *)&x->key, sizeof(x->key));
+			} else if (memcmp(&a, &x->c, sizeof(a))) {
+				mismatch(q, "map conns: the records of a client side differ");
+				if (q->bad <= MISMATCH_SHOWN)
+					show_diff("conns", &x->key, sizeof(x->key), (const __u8 *)&a,
+						  (const __u8 *)&x->c, sizeof(a));
+			}
+		}
+	}
+	while (bpf_map_get_next_key(fm, first ? NULL : &key, &next) == 0) {
+		first = 0;
+		key = next;
+		if (bpf_map_lookup_elem(fm, &key, &a))
+			continue;
+		na++;
+		i = hs_conn_set(&key, bpf_map__max_entries(n));
+		if (bpf_map_lookup_elem(fn, &i, &other))
+			fail_msg("map conns: reading set %u: %s", i, strerror(errno));
+		for (w = 0, v = 0; w < HS_CONN_WAYS; w++) {
+			if (!memcmp(&other.way[w].key, &key, sizeof(key)))
+				break;
+			v += other.way[w].key.family && other.way[w].c.hello_ns >= a.hello_ns;
+		}
+		if (w == HS_CONN_WAYS && v != HS_CONN_WAYS) {
+			mismatch(q, "map conns: a record of the old object's is not in the new "
+				 "one's, and its set had room");
+			if (q->bad <= MISMATCH_SHOWN)
+				hexline("key", (const __u8 *)&key, sizeof(key));
+		}
+	}
+	if (na >= bpf_map__max_entries(m))
+		fail_msg("map conns: the old object's is full (%llu): make it bigger",
+			 (unsigned long long)na);
+	q->entries += nb;
+	q->conns_lost = na > nb ? na - nb : 0;
+}
+
 static void compare_maps(struct eq *q)
 {
 	struct bpf_map *m;
@@ -459,6 +537,8 @@ static void compare_maps(struct eq *q)
 		}
 		if (!strcmp(bpf_map__name(m), "reasm"))
 			compare_reasm(q, m, n);
+		else if (!strcmp(bpf_map__name(m), "conns"))
+			compare_conns(q, m, n);
 		else
 			compare_map(q, m, n);
 	}
@@ -954,6 +1034,8 @@ static void test_equiv(void **state)
 		     (unsigned long long)q.hellos, q.bad);
 		if (q.reasm_full)
 			note("  (a reasm map was full: its collections not compared from then on)");
+		note("  connection records at the end: %llu of the old object's pushed out of a "
+		     "full set of the new one's", (unsigned long long)q.conns_lost);
 		total += q.sent;
 		syns += q.syns;
 		hellos += q.hellos;
