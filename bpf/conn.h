@@ -53,7 +53,7 @@ INLINE int conn_key_eq(const struct hs_conn_key *a, const struct hs_conn_key *b)
 /* The set client side k's record is kept in. */
 INLINE struct hs_conn_set *conn_set(const struct hs_conn_key *k)
 {
-	__u32 i = hs_conn_set(k, HS_CONN_SETS);
+	__u32 i = hs_conn_set(k, conn_sets);
 
 	return bpf_map_lookup_elem(&conns, &i);
 }

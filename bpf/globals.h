@@ -38,6 +38,9 @@ const volatile __u32 quic_budget_max = HS_QUIC_BUDGET;
 const volatile __u32 hello_max_bytes = HS_HELLO_LIMIT;  /* <= HS_HELLO_LIMIT */
 /* Slots of the reasm map (its max_entries; a test may make it bigger). */
 const volatile __u32 reasm_slots = HS_REASM_MAX;
+/* Sets of the conns map (its max_entries, a power of two; a test may make
+ * it bigger). */
+const volatile __u32 conn_sets = HS_CONN_SETS;
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
 /* Unknown TCP fingerprint ids admitted per CPU per window (struct
  * hs_admit); userspace sets it to half the tcp_fps map over the CPUs. */

@@ -176,14 +176,16 @@ struct {
 
 /* Sources and networks seen with each TLS fingerprint, and sources seen
  * with the site, within the history (struct hs_seen_key): the exact
- * record novelty is counted and scoped enforcement is decided from. An
- * LRU: under pressure the least recently used go first (userspace states
- * how much history the map holds at the present rate). */
+ * record novelty is counted and scoped enforcement is decided from. Sets
+ * of HS_SEEN_WAYS (struct hs_seen_set), not an LRU hash: an entry costs a
+ * set's read and write, no map insert; under pressure a set's least
+ * recently refreshed goes first (userspace states how much history the
+ * map holds at the present rate). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, HS_SEEN_MAX);
-	__type(key, struct hs_seen_key);
-	__type(value, struct hs_seen);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HS_SEEN_SETS);
+	__type(key, __u32);
+	__type(value, struct hs_seen_set);
 } seen SEC(".maps");
 
 /* Connections whose ClientHello was counted, by their client side

@@ -19,6 +19,7 @@
 #define HS_SEED_PAIR 0x7061697273686873ULL  /* "pairshhs" */
 #define HS_SEED_ACCOUNT 0x6163636f756e7473ULL  /* "accounts" */
 #define HS_SEED_CONN 0x636f6e6e73657473ULL  /* "connsets" */
+#define HS_SEED_SEEN 0x7365656e73657473ULL  /* "seensets" */
 
 /* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies. */
 HS_INLINE __u64 hs_mix64(__u64 h)
@@ -96,6 +97,16 @@ HS_INLINE __u32 hs_conn_set(const struct hs_conn_key *k, __u32 nsets)
 
 	__builtin_memcpy(w, k, sizeof(w));
 	return (__u32)hs_hash_words(w, 3, HS_SEED_CONN) & (nsets - 1);
+}
+
+/* Set of a seen map key in the seen array (nsets, a power of two): the
+ * XDP program's, and userspace's (the seen history's load). */
+HS_INLINE __u32 hs_seen_set(const struct hs_seen_key *k, __u32 nsets)
+{
+	__u64 w[3];
+
+	__builtin_memcpy(w, k, sizeof(w));
+	return (__u32)hs_hash_words(w, 3, HS_SEED_SEEN) & (nsets - 1);
 }
 
 /* Slot of a QUIC flow in the quic_flows array (nslots, a power of two):

@@ -20,7 +20,8 @@
  * hellos and their ids, the QUIC counters appended to the stats array,
  * the quic_user map; quic_flows pinned; 13: the reasm map is an array of
  * slots, struct hs_reasm_slot, its number in hs_flow.rslot; 14: the conns
- * map is an array of sets, struct hs_conn_set). */
+ * map is an array of sets, struct hs_conn_set, and so is the seen map,
+ * struct hs_seen_set). */
 #define HS_LAYOUT_VERSION 14
 
 /* ---- limits (each can be overridden at build time) ---- */
@@ -356,7 +357,7 @@ enum hs_check {
 	X(ENFORCE_DROPPED_NOVEL, "enforce_dropped_novel", "enforce_scoped_dropped_total", "scope", "novel") \
 	/* ... by a scoped entry: a new pair */ \
 	X(ENFORCE_DROPPED_PAIR, "enforce_dropped_pair", "enforce_scoped_dropped_total", "scope", "pair") \
-	/* seen map full (replay's is not an LRU): a source new to a JA4 not recorded, not counted */ \
+	/* a seen entry within the history pushed out of its full set: novel again when it returns */ \
 	X(SEEN_FULL, "seen_map_full", "map_full_total", "map", "seen") \
 	/* getsockopt(SOL_HYDRASCOPE) answered (the sockopt programs) */ \
 	X(SOCKOPT_ANSWERED, "sockopt_answered", "sockopt_requests_total", "result", "answered") \
@@ -774,8 +775,10 @@ struct hs_quic_user {
 /* ---- sources seen (novelty) ---- */
 
 #ifndef HS_SEEN_MAX
-#define HS_SEEN_MAX (1u << 20)  /* (fingerprint, source) entries: an LRU */
+#define HS_SEEN_MAX (1u << 20)  /* (fingerprint, source) entries, HS_SEEN_WAYS a set */
 #endif
+#define HS_SEEN_WAYS 8
+#define HS_SEEN_SETS (HS_SEEN_MAX / HS_SEEN_WAYS)
 
 /*
  * Key of the seen map: a source address or network with a TLS fingerprint,
@@ -795,6 +798,17 @@ struct hs_seen_key {
 struct hs_seen {
 	__u64 first_ns;                      /* first seen within the history */
 	__u64 last_ns;                       /* last refreshed (every history/16) */
+};
+
+/* Value of the seen map (an array: set hs_seen_set() of the key, headers/
+ * hs_hash.h): an entry a way, last_ns 0 an empty one. A new key takes the
+ * way of the set least recently refreshed (bpf/seen.h seen_way). */
+struct hs_seen_way {
+	struct hs_seen_key k;
+	struct hs_seen v;
+};
+struct hs_seen_set {
+	struct hs_seen_way way[HS_SEEN_WAYS];
 };
 
 /* ---- connections (sockopt, lookup) ---- */
@@ -1009,7 +1023,9 @@ _Static_assert(HS_REPLAY_FRAME + 256 + 320 <= 4096, "a replay frame fits a page"
 _Static_assert(sizeof(struct hs_tcp_fp) == 2112, "hs_tcp_fp layout");
 _Static_assert(sizeof(struct hs_tls_fp) == 4152, "hs_tls_fp layout");
 _Static_assert(sizeof(struct hs_pair) == 2096, "hs_pair layout");
-_Static_assert(sizeof(struct hs_seen_key) == 24 && sizeof(struct hs_seen) == 16, "seen layout");
+_Static_assert(sizeof(struct hs_seen_key) == 24 && sizeof(struct hs_seen) == 16 &&
+	       sizeof(struct hs_seen_set) == 40 * HS_SEEN_WAYS &&
+	       !(HS_SEEN_SETS & (HS_SEEN_SETS - 1)), "seen layout");
 _Static_assert(sizeof(struct hs_flow) == 80, "hs_flow layout");
 _Static_assert(sizeof(struct hs_conn_key) == 24, "hs_conn_key layout");
 _Static_assert(sizeof(struct hs_conn) == 72, "hs_conn layout");

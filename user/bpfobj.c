@@ -121,9 +121,6 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		bpf_map__set_map_flags(skel->maps.tcp_fps, BPF_F_NO_PREALLOC);
 		bpf_map__set_map_flags(skel->maps.tls_fps, BPF_F_NO_PREALLOC);
 		bpf_map__set_map_flags(skel->maps.pairs, BPF_F_NO_PREALLOC);
-		/* an LRU is allocated whole: a plain hash, as full as it gets */
-		bpf_map__set_type(skel->maps.seen, BPF_MAP_TYPE_HASH);
-		bpf_map__set_map_flags(skel->maps.seen, BPF_F_NO_PREALLOC);
 		bpf_map__set_max_entries(skel->maps.enforce, 1);
 	} else {
 		/* live: no batches of captured frames */

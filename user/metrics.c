@@ -54,7 +54,7 @@ static const char *help_of(const char *metric)
 		{ "tls_hellos_inexact_total", "ClientHellos fingerprinted with a list longer than kept: their JA4 is inexact." },
 		{ "synacks_total", "SYN-ACKs of tracked connections seen leaving (the handshake check)." },
 		{ "fingerprint_inserts_total", "Fingerprint map entries created (each window anew)." },
-		{ "map_full_total", "Fingerprints not counted because their map was full." },
+		{ "map_full_total", "Fingerprints not counted because their map was full; for the seen map, entries within the history pushed out of a full set." },
 		{ "fingerprints_shed_total", "New fingerprints not admitted: not seen lately and over the window's budget (a flood)." },
 		{ "ringbuf_drops_total", "Events lost to a full ring buffer." },
 		{ "packets_not_inspected_total", "Packets passed without inspection, by reason." },
@@ -444,7 +444,7 @@ int metrics_render(struct metrics_src *m, FILE *f)
 			hs_map_max(m->enforce_fd));
 	if (m->seen_fd >= 0)
 		fprintf(f, "hydrascope_map_capacity_entries{map=\"seen\"} %u\n",
-			hs_map_max(m->seen_fd));
+			hs_map_max(m->seen_fd) * HS_SEEN_WAYS);
 	seen_entries(f, m);
 	quic_user(f, m);
 	attachments(f, m);

@@ -7,10 +7,12 @@
  * returning source as new for a whole history. A handed-over or killed
  * run's successor reuses the pinned map itself and loads nothing.
  *
- * The map is read and written with the batch operations (a few system
- * calls per thousands of entries), element by element where the kernel
- * has none. A file is replaced whole (afile.h) and checked whole (size,
- * CRC) before anything of it goes into the map.
+ * The map is an array of sets of HS_SEEN_WAYS entries (struct
+ * hs_seen_set, an empty way's last_ns 0), read and written with the batch
+ * operations (a few system calls per thousands of entries), set by set
+ * where the kernel has none. A load places each entry in its set as the
+ * XDP program does (bpf/seen.h). A file is replaced whole (afile.h) and
+ * checked whole (size, CRC) before anything of it goes into the map.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,10 +27,12 @@
 #include <bpf/bpf.h>
 
 #include "afile.h"
+#include "hs_hash.h"
 #include "seenfile.h"
 #include "util.h"
 
-#define SEEN_BATCH 4096         /* entries per batch operation, and records per write */
+#define SEEN_BATCH 4096         /* records per write or read, ways per batch operation */
+#define SEEN_SET_BATCH (SEEN_BATCH / HS_SEEN_WAYS)    /* sets per batch operation */
 
 static int hexval(int c)
 {
@@ -375,8 +379,9 @@ int seen_read(int fd, const char *name, const struct seen_clock *now, __u64 hist
 		io->expired = io->clamped = 0;
 		return -1;
 	}
-	/* oldest first: an LRU map takes them in the order they were last
-	 * seen; past max, the oldest left out */
+	/* oldest first: a load places them in the order they were last
+	 * seen, so that the newer win in a full set; past max, the oldest
+	 * left out */
 	qsort(a.e, a.n, sizeof(*a.e), by_last);
 	if (a.n > max) {
 		memmove(a.e, a.e + (a.n - max), max * sizeof(*a.e));
@@ -391,72 +396,103 @@ int seen_read(int fd, const char *name, const struct seen_clock *now, __u64 hist
 
 /* ---- the map ---- */
 
-/* Every entry of the map through fn (which returns 0 to go on, else what
- * the walk returns), in batches: 0, -EOPNOTSUPP (no batches here, nothing
- * passed to fn yet), fn's non-zero answer, or -errno. */
+/* The map's number of sets, when it is an array of struct hs_seen_set as
+ * the program's (a power of two, hs_seen_set()): 0 or -EINVAL (another
+ * map, or another layout's), or -errno. */
+static int map_sets(int fd, __u32 *nsets)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(__u32) ||
+	    info.value_size != sizeof(struct hs_seen_set) || !info.max_entries ||
+	    info.max_entries & (info.max_entries - 1))
+		return -EINVAL;
+	*nsets = info.max_entries;
+	return 0;
+}
+
+/* Every entry of the map (each way of each set not empty) through fn
+ * (which returns 0 to go on, else what the walk returns). A way the
+ * program writes meanwhile may be read half old, half new (the program
+ * takes no lock): that entry's times, or key, wrong. */
 typedef int (*entry_fn)(void *ctx, const struct hs_seen_key *k, const struct hs_seen *v);
 
+static int set_walk(const struct hs_seen_set *s, entry_fn fn, void *ctx)
+{
+	int w, err;
+
+	for (w = 0; w < HS_SEEN_WAYS; w++) {
+		if (!s->way[w].v.last_ns)
+			continue;       /* empty */
+		err = fn(ctx, &s->way[w].k, &s->way[w].v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* In batches of sets: 0, -EOPNOTSUPP (no batches here, nothing passed to
+ * fn yet), fn's non-zero answer, or -errno. */
 static int walk_batched(int fd, entry_fn fn, void *ctx)
 {
-	struct hs_seen_key *keys = malloc(SEEN_BATCH * sizeof(*keys));
-	struct hs_seen *vals = malloc(SEEN_BATCH * sizeof(*vals));
-	__u64 in = 0, out = 0;
+	__u32 *keys = malloc(SEEN_SET_BATCH * sizeof(*keys));
+	struct hs_seen_set *sets = malloc(SEEN_SET_BATCH * sizeof(*sets));
+	__u32 in = 0, out = 0, i, cnt;
 	bool first = true;
-	int err = keys && vals ? 0 : -ENOMEM, ret;
-	__u32 i, cnt;
+	int err = keys && sets ? 0 : -ENOMEM, ret;
 
 	while (!err) {
 		LIBBPF_OPTS(bpf_map_batch_opts, o);
 
-		cnt = SEEN_BATCH;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &cnt, &o);
+		cnt = SEEN_SET_BATCH;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, sets, &cnt, &o);
 		if (ret && errno != ENOENT) {
 			err = first && errno != ENOMEM ? -EOPNOTSUPP : -errno;
 			break;
 		}
 		for (i = 0; i < cnt && !err; i++)
-			err = fn(ctx, &keys[i], &vals[i]);
+			err = set_walk(&sets[i], fn, ctx);
 		if (ret)
 			break;          /* ENOENT: that was the last batch */
 		in = out;
 		first = false;
 	}
 	free(keys);
-	free(vals);
+	free(sets);
 	return err;
 }
 
-/* One key at a time. A key deleted under the walk (an LRU evicting)
- * restarts it from the first key: bounded to twice the map's entries. */
-static int walk_elems(int fd, entry_fn fn, void *ctx)
+/* One set at a time. */
+static int walk_elems(int fd, __u32 nsets, entry_fn fn, void *ctx)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	struct hs_seen_key key, next;
-	struct hs_seen v;
-	__u64 steps = 0, bound;
-	bool started = false;
+	struct hs_seen_set s;
+	__u32 i;
 	int err = 0;
 
-	bound = bpf_obj_get_info_by_fd(fd, &info, &len) ? HS_SEEN_MAX : info.max_entries;
-	bound *= 2;
-	while (!err && steps++ < bound) {
-		if (bpf_map_get_next_key(fd, started ? &key : NULL, &next))
-			return errno == ENOENT ? 0 : -errno;
-		key = next;
-		started = true;
-		if (!bpf_map_lookup_elem(fd, &key, &v))
-			err = fn(ctx, &key, &v);
+	for (i = 0; i < nsets && !err; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &s))
+			return -errno;
+		err = set_walk(&s, fn, ctx);
 	}
 	return err;
 }
 
+/* In batches unless flags say not (or the kernel has none): 0, fn's
+ * non-zero answer, -EINVAL (not the program's seen array) or -errno. */
 static int walk(int fd, unsigned int flags, entry_fn fn, void *ctx, bool *batched)
 {
-	int err = flags & SEEN_NO_BATCH ? -EOPNOTSUPP : walk_batched(fd, fn, ctx);
+	__u32 nsets;
+	int err = map_sets(fd, &nsets);
 
+	*batched = false;
+	if (err)
+		return err;
+	err = flags & SEEN_NO_BATCH ? -EOPNOTSUPP : walk_batched(fd, fn, ctx);
 	*batched = err != -EOPNOTSUPP;
-	return err == -EOPNOTSUPP ? walk_elems(fd, fn, ctx) : err;
+	return err == -EOPNOTSUPP ? walk_elems(fd, nsets, fn, ctx) : err;
 }
 
 static int add_fn(void *ctx, const struct hs_seen_key *k, const struct hs_seen *v)
@@ -490,63 +526,153 @@ int seen_save(int map_fd, const char *path, const struct seen_clock *now, __u64 
 	return err;
 }
 
-/* Undo a load that failed half-way: the map was empty. */
-static void unload(int fd, const struct seen_entry *e, size_t n)
+static bool set_empty(const struct hs_seen_set *s)
 {
+	int w;
+
+	for (w = 0; w < HS_SEEN_WAYS; w++)
+		if (s->way[w].v.last_ns)
+			return false;
+	return true;
+}
+
+/* e into its set s by the XDP program's rule (bpf/seen.h seen_way and
+ * seen_put): the way holding its key, else the way least recently
+ * refreshed, the first of the smallest last_ns (an empty one first: last_ns
+ * 0). 0: an empty way taken; 1: another entry pushed out; 2: its key's
+ * way (a second record of the key); -1: no way (every last_ns ~0). */
+static int place(struct hs_seen_set *s, const struct seen_entry *e)
+{
+	struct hs_seen_way *to = NULL;
+	__u64 oldest = ~0ULL;
+	int w;
+
+	for (w = 0; w < HS_SEEN_WAYS; w++) {
+		struct hs_seen_way *x = &s->way[w];
+
+		if (x->v.last_ns && !memcmp(&x->k, &e->k, sizeof(e->k))) {
+			x->v = e->v;
+			return 2;
+		}
+		if (x->v.last_ns < oldest) {
+			oldest = x->v.last_ns;
+			to = x;
+		}
+	}
+	if (!to)
+		return -1;
+	to->k = e->k;
+	to->v = e->v;
+	return oldest ? 1 : 0;
+}
+
+/* Undo a load that failed half-way: the map was empty, the n sets of
+ * idx (every set written, and maybe some not) zeroed again. */
+static void unload(int fd, const __u32 *idx, size_t n)
+{
+	static const struct hs_seen_set zero;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &e[i].k);
+		bpf_map_update_elem(fd, &idx[i], &zero, BPF_ANY);
 }
 
-/* The entries into the map, in batches unless flags say not (or the
- * kernel has none): 0 or -errno (the map emptied again). */
-static int fill(int fd, const struct seen_entry *e, size_t n, unsigned int flags,
-		bool *batched)
+static int by_u32(const void *a, const void *b)
 {
-	struct hs_seen_key *keys = NULL;
-	struct hs_seen *vals = NULL;
-	bool batch = !(flags & SEEN_NO_BATCH);
-	size_t i = 0, k;
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The entries (oldest first) into the map of nsets sets, placed in their
+ * sets in memory first (place(): a newer entry pushes an older out of a
+ * full set, *pushed of them), then the sets they touched written, in
+ * batches unless flags say not (or the kernel has none): 0 (*loaded: the
+ * entries the map holds) or -errno (the map emptied again). */
+static int fill(int fd, __u32 nsets, const struct seen_entry *e, size_t n, unsigned int flags,
+		bool *batched, size_t *loaded, size_t *pushed)
+{
+	struct hs_seen_set *img = NULL, *vals = NULL;
+	__u32 *touched = NULL, *keys = NULL, set;
+	bool batch = !(flags & SEEN_NO_BATCH), any = false;
+	size_t i, k, nt = 0, reach = 0;
 	__u32 cnt;
 	int err = 0;
 
-	if (batch) {
-		keys = malloc(SEEN_BATCH * sizeof(*keys));
-		vals = malloc(SEEN_BATCH * sizeof(*vals));
-		batch = keys && vals;
-	}
 	*batched = batch;
-	while (i < n && !err) {
+	*loaded = *pushed = 0;
+	if (!n)
+		return 0;
+	/* the whole array's image (about 40 MiB at HS_SEEN_MAX, calloc'd:
+	 * only the pages of the sets touched take memory) */
+	img = calloc(nsets, sizeof(*img));
+	touched = malloc((n < nsets ? n : nsets) * sizeof(*touched));
+	if (!img || !touched) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		set = hs_seen_set(&e[i].k, nsets);
+		if (set_empty(&img[set]))
+			touched[nt++] = set;
+		switch (place(&img[set], &e[i])) {
+		case 0:
+			(*loaded)++;
+			break;
+		case 1:
+		case -1:
+			(*pushed)++;
+			break;
+		}
+	}
+	qsort(touched, nt, sizeof(*touched), by_u32);
+	if (batch) {
+		keys = malloc(SEEN_SET_BATCH * sizeof(*keys));
+		vals = malloc(SEEN_SET_BATCH * sizeof(*vals));
+		batch = keys && vals;
+		*batched = batch;
+	}
+	i = 0;
+	while (i < nt) {
 		if (batch) {
 			LIBBPF_OPTS(bpf_map_batch_opts, o);
 
-			cnt = n - i < SEEN_BATCH ? (__u32)(n - i) : SEEN_BATCH;
+			cnt = nt - i < SEEN_SET_BATCH ? (__u32)(nt - i) : SEEN_SET_BATCH;
 			for (k = 0; k < cnt; k++) {
-				keys[k] = e[i + k].k;
-				vals[k] = e[i + k].v;
+				keys[k] = touched[i + k];
+				vals[k] = img[touched[i + k]];
 			}
+			reach = i + cnt;
 			if (!bpf_map_update_batch(fd, keys, vals, &cnt, &o)) {
 				i += cnt;
+				any = true;
 				continue;
 			}
 			/* no batches here (a kernel without them leaves cnt
 			 * as it was), or a failure part-way: this batch
-			 * again and the rest element by element (an update
-			 * done twice does the same) */
+			 * again and the rest set by set (a set written twice
+			 * is the same) */
 			batch = false;
-			*batched = i > 0;
+			*batched = any;
 			continue;
 		}
-		if (bpf_map_update_elem(fd, &e[i].k, &e[i].v, BPF_ANY))
+		if (bpf_map_update_elem(fd, &touched[i], &img[touched[i]], BPF_ANY)) {
 			err = -errno;
-		else
-			i++;
+			break;
+		}
+		i++;
+		if (reach < i)
+			reach = i;
 	}
 	if (err)
-		unload(fd, e, i);
+		unload(fd, touched, reach);
+out:
+	free(img);
+	free(touched);
 	free(keys);
 	free(vals);
+	if (err)
+		*loaded = *pushed = 0;
 	return err;
 }
 
@@ -554,10 +680,9 @@ int seen_load(int map_fd, const char *path, const struct seen_clock *now, __u64 
 	      unsigned int flags, struct seen_io *io, char *err, size_t errlen)
 {
 	__u64 t0 = clock_ns(CLOCK_MONOTONIC);
-	struct bpf_map_info info = {};
-	__u32 ilen = sizeof(info);
 	struct seen_entry *e;
-	size_t n;
+	size_t n, pushed;
+	__u32 nsets;
 	int fd, ret;
 
 	memset(io, 0, sizeof(*io));
@@ -568,22 +693,27 @@ int seen_load(int map_fd, const char *path, const struct seen_clock *now, __u64 
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &ilen)) {
-		snprintf(err, errlen, "%s: the seen map: %s", path, strerror(errno));
+	ret = map_sets(map_fd, &nsets);
+	if (ret) {
+		snprintf(err, errlen, "%s: the seen map: %s", path,
+			 ret == -EINVAL ? "not an array of sets of this version's" : strerror(-ret));
 		close(fd);
 		return -1;
 	}
-	ret = seen_read(fd, path, now, history_ns, info.max_entries, &e, &n, io, err, errlen);
+	/* at most the map's ways: past them, the oldest left out (over) */
+	ret = seen_read(fd, path, now, history_ns, (size_t)nsets * HS_SEEN_WAYS, &e, &n, io, err,
+			errlen);
 	close(fd);
 	if (ret)
 		return -1;
-	ret = fill(map_fd, e, n, flags, &io->batched);
+	ret = fill(map_fd, nsets, e, n, flags, &io->batched, &io->loaded, &pushed);
 	free(e);
 	if (ret) {
 		snprintf(err, errlen, "%s: couldn't fill the seen map: %s", path, strerror(-ret));
 		return -1;
 	}
-	io->loaded = n;
+	/* pushed out of a full set by newer ones: over the map's room too */
+	io->over += pushed;
 	io->ms = ms_since(t0);
 	return 0;
 }

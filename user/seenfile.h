@@ -53,7 +53,9 @@ struct seen_io {
 	size_t records;                 /* save: written; load: in the file */
 	size_t loaded;                  /* load: put in the map */
 	size_t expired;                 /* older than the history: left out */
-	size_t over;                    /* load: the oldest, past the map's max entries */
+	size_t over;                    /* load: the oldest, past the map's room: its
+					 * ways in all, or a full set's (pushed out
+					 * by newer entries of the set) */
 	size_t clamped;                 /* load: times before this boot's start, set to it */
 	size_t bytes;                   /* the file's size */
 	bool batched;                   /* the map read or written in batches */
@@ -85,19 +87,23 @@ int seen_read(int fd, const char *name, const struct seen_clock *now, __u64 hist
 	      size_t max, struct seen_entry **out, size_t *n, struct seen_io *io,
 	      char *err, size_t errlen);
 
-/* The seen map (map_fd) to path and back; flags SEEN_NO_BATCH: element by
- * element (what a kernel without the batch operations gets).
- * seen_save: 0 or -errno (path untouched on failure).
- * seen_load: into an empty map; 0 loaded, 1 no file, -1 rejected with one
- * line in err (path first) and the map left empty. */
+/* The seen map (map_fd: the program's array of struct hs_seen_set) to
+ * path and back; flags SEEN_NO_BATCH: set by set (what a kernel without
+ * the batch operations gets).
+ * seen_save: 0 or -errno (path untouched on failure; -EINVAL: not such a
+ * map).
+ * seen_load: into an empty map, each entry in its set as the program puts
+ * it (bpf/seen.h); 0 loaded, 1 no file, -1 rejected with one line in err
+ * (path first) and the map left empty. */
 #define SEEN_NO_BATCH 1u
 int seen_save(int map_fd, const char *path, const struct seen_clock *now, __u64 history_ns,
 	      unsigned int flags, struct seen_io *io);
 int seen_load(int map_fd, const char *path, const struct seen_clock *now, __u64 history_ns,
 	      unsigned int flags, struct seen_io *io, char *err, size_t errlen);
-/* Entries of the map, counted for at most budget_ms milliseconds (0: no
- * limit; a million entries take about a second): 0 all counted, 1 the
- * budget ran out (*entries: those counted), or -errno. */
+/* Entries of the map (its ways not empty), counted for at most budget_ms
+ * milliseconds (0: no limit; every set is read whatever the fill: tens of
+ * milliseconds in batches at HS_SEEN_MAX, tests/bench/bench_seen.c): 0 all
+ * counted, 1 the budget ran out (*entries: those counted), or -errno. */
 int seen_count(int map_fd, unsigned int budget_ms, unsigned int flags, size_t *entries);
 
 #endif /* HS_SEENFILE_H */

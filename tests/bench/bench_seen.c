@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The seen history's cost (user/seenfile.c) on the map run has: an LRU
- * hash of HS_SEEN_MAX entries, filled with N entries (100,000 and the
- * whole map). For each N: the save (batched read, write, fsync, rename)
- * and the file's size, the load into an empty map (read, check, sort,
- * batched update), and what counting the entries costs a reader (status,
- * the exporter): batched, and key by key (bpf_map_get_next_key, as
- * hs_map_count does for the other maps). Also the save element by element
- * (a kernel without batch operations).
+ * The seen history's cost (user/seenfile.c) on the map run has: an array
+ * of HS_SEEN_SETS sets of HS_SEEN_WAYS (struct hs_seen_set), filled with N
+ * entries (100,000 and HS_SEEN_MAX, the map's ways; each put in its key's
+ * set as the program puts it, so that at HS_SEEN_MAX some are pushed out
+ * of full sets: seen_entries says how many the map holds). For each N: the
+ * save (batched read, write, fsync, rename) and the file's size, the load
+ * into an empty map (read, check, sort, place in sets, batched update),
+ * and what counting the entries costs a reader (status, the exporter):
+ * batched, and set by set (bpf_map_lookup_elem: seen_count without
+ * batches, seen_count_keys). Also the save set by set (a kernel without
+ * batch operations).
  *
  * Usage: bench_seen [DIR]   (the file goes in DIR, default /var/tmp: a
  * disk, as /var/lib/hydrascope is, not a tmpfs)
@@ -20,6 +23,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "hs_hash.h"
 #include "seenfile.h"
 
 #define S 1000000000ULL
@@ -32,23 +36,19 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* Entries, key by key (what hs_map_count does, with this map's keys). */
+/* Entries, set by set (a kernel without batch operations). */
 static size_t count_keys(int fd)
 {
-	struct hs_seen_key key, next;
 	size_t n = 0;
 
-	while (bpf_map_get_next_key(fd, n ? &key : NULL, &next) == 0) {
-		key = next;
-		n++;
-	}
+	seen_count(fd, 0, SEEN_NO_BATCH, &n);
 	return n;
 }
 
 static int new_map(void)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "seen", sizeof(struct hs_seen_key),
-				sizeof(struct hs_seen), HS_SEEN_MAX, NULL);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "seen", sizeof(__u32),
+				sizeof(struct hs_seen_set), HS_SEEN_SETS, NULL);
 
 	if (fd < 0)
 		fprintf(stderr, "bench_seen: bpf_map_create: %s\n", strerror(errno));
@@ -57,39 +57,58 @@ static int new_map(void)
 
 /* n entries as the program makes them: a source with a fingerprint (one
  * of 50,000), its /24 with it, sources with the site; times within the
- * last hour. */
+ * last hour. Each into its key's set as the program puts them in the
+ * order they are seen (bpf/seen.h: into the way least recently refreshed,
+ * an empty one first): of a set, the newest HS_SEEN_WAYS kept. The whole
+ * array is built in memory, then written in batches of sets. */
 static int fill(int fd, size_t n, __u64 now)
 {
-	enum { B = 4096 };
-	static struct hs_seen_key k[B];
-	static struct hs_seen v[B];
-	size_t i = 0, j;
-	__u32 cnt;
+	enum { B = 512 };
+	static __u32 keys[B];
+	struct hs_seen_set *img = calloc(HS_SEEN_SETS, sizeof(*img));
+	size_t i;
+	__u32 s, cnt;
+	int w, to, rc = 0;
 
-	while (i < n) {
+	if (!img) {
+		fprintf(stderr, "bench_seen: fill: out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		__u64 x = i, age = (x * 2654435761ULL) % (3500 * S);
+		struct hs_seen_key k = { 0 };
+		struct hs_seen_way *way;
+
+		k.fp = x % 3 == 2 ? 0 : ((x * 0x9e3779b97f4a7c15ULL) % 50000 + 1) << 1 | (x % 3 == 1);
+		k.addr[0] = 100;
+		k.addr[1] = (__u8)(x >> 16);
+		k.addr[2] = (__u8)(x >> 8);
+		k.addr[3] = (__u8)x;
+		s = hs_seen_set(&k, HS_SEEN_SETS);
+		way = img[s].way;
+		/* (every key here is another: no way holds it yet) */
+		for (to = 0, w = 1; w < HS_SEEN_WAYS; w++)
+			if (way[w].v.last_ns < way[to].v.last_ns)
+				to = w;
+		if (way[to].v.last_ns > now - age)
+			continue;       /* a full set of newer ones */
+		way[to].k = k;
+		way[to].v.last_ns = now - age;
+		way[to].v.first_ns = way[to].v.last_ns - age / 2;
+	}
+	for (s = 0; s < HS_SEEN_SETS && !rc; s += cnt) {
 		LIBBPF_OPTS(bpf_map_batch_opts, o);
 
-		cnt = n - i < B ? (__u32)(n - i) : B;
-		for (j = 0; j < cnt; j++) {
-			__u64 x = i + j, age = (x * 2654435761ULL) % (3500 * S);
-
-			memset(&k[j], 0, sizeof(k[j]));
-			k[j].fp = x % 3 == 2 ? 0 : ((x * 0x9e3779b97f4a7c15ULL) % 50000 + 1) << 1 |
-				  (x % 3 == 1);
-			k[j].addr[0] = 100;
-			k[j].addr[1] = (__u8)(x >> 16);
-			k[j].addr[2] = (__u8)(x >> 8);
-			k[j].addr[3] = (__u8)x;
-			v[j].last_ns = now - age;
-			v[j].first_ns = v[j].last_ns - age / 2;
-		}
-		if (bpf_map_update_batch(fd, k, v, &cnt, &o)) {
+		cnt = HS_SEEN_SETS - s < B ? HS_SEEN_SETS - s : B;
+		for (w = 0; w < (int)cnt; w++)
+			keys[w] = s + (__u32)w;
+		if (bpf_map_update_batch(fd, keys, &img[s], &cnt, &o)) {
 			fprintf(stderr, "bench_seen: fill: %s\n", strerror(errno));
-			return -1;
+			rc = -1;
 		}
-		i += cnt;
 	}
-	return 0;
+	free(img);
+	return rc;
 }
 
 static int one(const char *name, size_t n, const char *path)

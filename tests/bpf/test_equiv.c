@@ -23,8 +23,8 @@
  * datagram bytes copied, zeroed on both sides (hello_norm): never read,
  * they were whatever a buffer held past the hello's end, which a
  * collection kept in a slot no longer copies whole. And the connection
- * records, an LRU hash by client side before and sets of ways since
- * (compare_conns).
+ * records and the seen entries, hashes by key before and sets of ways
+ * since (compare_conns, compare_seen).
  *
  * The packets, in two configurations (replay's: an event per SYN and
  * ClientHello, the SYN check; live's: events of new fingerprints only, no
@@ -81,6 +81,7 @@ struct eq {
 	struct side s[2];       /* 0: BASE_REV's, 1: today's */
 	__u64 sent, compares, events, entries, skipped, reasm_full;
 	__u64 conns_lost;       /* records pushed out of a full set, last compared */
+	__u64 seen_lost;        /* seen entries the same */
 	__u64 syns, hellos;     /* fingerprinted (today's counters) */
 	int bad;
 	__u64 every;
@@ -166,11 +167,16 @@ static int on_event(void *ctx, void *data, size_t size)
  * behind. (The LRU hash also keeps those of flows taken over by another
  * connection until it pushes them out; the slots give those back.) */
 #define REASM_MAX 16384
+/* The conns sets, as many as that the records here (some 30,000) never
+ * fill one: a record pushed out and made again by a retransmitted hello
+ * would differ from the one the old LRU kept. */
+#define CONN_SETS (1u << 18)
 
 static void side_load(struct side *s, const char *what, const char *path, const struct cfg *c)
 {
 	struct objcfg oc = { .replay = 1, .clock_replay = 1, .emit_every = c->emit_every,
-			     .handshake = c->handshake, .reasm_max = REASM_MAX };
+			     .handshake = c->handshake, .reasm_max = REASM_MAX,
+			     .conn_sets = CONN_SETS };
 	struct bpf_map *m;
 	__u32 zero = 0, size;
 
@@ -447,6 +453,34 @@ static void compare_reasm(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 	}
 }
 
+/* Array map m whole (its values in order), read in batches: freed by the
+ * caller. */
+static void *array_all(struct bpf_map *m)
+{
+	__u32 n = bpf_map__max_entries(m), vs = bpf_map__value_size(m), i = 0, cnt, in = 0, out;
+	__u32 *keys = calloc(4096, sizeof(*keys));
+	__u8 *all = calloc(n, vs);
+
+	if (!keys || !all)
+		fail_msg("out of memory");
+	while (i < n) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		cnt = n - i < 4096 ? n - i : 4096;
+		if (bpf_map_lookup_batch(bpf_map__fd(m), i ? &in : NULL, &out, keys,
+					 all + (size_t)i * vs, &cnt, &o) && errno != ENOENT)
+			fail_msg("map %s: batched read: %s", bpf_map__name(m), strerror(errno));
+		if (!cnt)
+			break;
+		i += cnt;
+		in = out;
+	}
+	if (i != n)
+		fail_msg("map %s: %u of %u entries read", bpf_map__name(m), i, n);
+	free(keys);
+	return all;
+}
+
 /*
  * The connection records: an LRU hash by client side before, sets of
  * ways since (struct hs_conn_set). Every record of the new one is the old
@@ -457,10 +491,10 @@ static void compare_reasm(struct eq *q, struct bpf_map *m, struct bpf_map *n)
  */
 static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 {
-	static struct hs_conn_set set, other;
+	struct hs_conn_set *sets = array_all(n), *other;
 	struct hs_conn_key key, next;
 	struct hs_conn a;
-	int fm = bpf_map__fd(m), fn = bpf_map__fd(n), first = 1, w, v;
+	int fm = bpf_map__fd(m), first = 1, w, v;
 	__u64 na = 0, nb = 0;
 	__u32 i;
 
@@ -468,10 +502,8 @@ static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 	    bpf_map__value_size(n) != sizeof(struct hs_conn_set))
 		fail_msg("map conns: not sets of ways in the new object");
 	for (i = 0; i < bpf_map__max_entries(n); i++) {
-		if (bpf_map_lookup_elem(fn, &i, &set))
-			fail_msg("map conns: reading set %u: %s", i, strerror(errno));
 		for (w = 0; w < HS_CONN_WAYS; w++) {
-			struct hs_conn_way *x = &set.way[w];
+			struct hs_conn_way *x = &sets[i].way[w];
 
 			if (x->seq & 1)
 				mismatch(q, "map conns: set %u way %d left locked", i, w);
@@ -499,13 +531,11 @@ static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 		if (bpf_map_lookup_elem(fm, &key, &a))
 			continue;
 		na++;
-		i = hs_conn_set(&key, bpf_map__max_entries(n));
-		if (bpf_map_lookup_elem(fn, &i, &other))
-			fail_msg("map conns: reading set %u: %s", i, strerror(errno));
+		other = &sets[hs_conn_set(&key, bpf_map__max_entries(n))];
 		for (w = 0, v = 0; w < HS_CONN_WAYS; w++) {
-			if (!memcmp(&other.way[w].key, &key, sizeof(key)))
+			if (!memcmp(&other->way[w].key, &key, sizeof(key)))
 				break;
-			v += other.way[w].key.family && other.way[w].c.hello_ns >= a.hello_ns;
+			v += other->way[w].key.family && other->way[w].c.hello_ns >= a.hello_ns;
 		}
 		if (w == HS_CONN_WAYS && v != HS_CONN_WAYS) {
 			mismatch(q, "map conns: a record of the old object's is not in the new "
@@ -519,6 +549,76 @@ static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 			 (unsigned long long)na);
 	q->entries += nb;
 	q->conns_lost = na > nb ? na - nb : 0;
+	free(sets);
+}
+
+/*
+ * The seen entries: a hash by key before (an LRU live, a plain hash in
+ * replay), sets of ways since (struct hs_seen_set). The same as for the
+ * connection records: every entry of the new one is the old one's, an old
+ * one missing was pushed out of a full set of entries refreshed no
+ * earlier. (Novelty counted from a pushed-out entry would differ in
+ * tls_fps: the map is far from full here, so none is.)
+ */
+static void compare_seen(struct eq *q, struct bpf_map *m, struct bpf_map *n)
+{
+	struct hs_seen_set *sets = array_all(n), *other;
+	struct hs_seen_key key, next;
+	struct hs_seen a;
+	int fm = bpf_map__fd(m), first = 1, w, v;
+	__u64 na = 0, nb = 0;
+	__u32 i;
+
+	if (bpf_map__type(n) != BPF_MAP_TYPE_ARRAY ||
+	    bpf_map__value_size(n) != sizeof(struct hs_seen_set))
+		fail_msg("map seen: not sets of ways in the new object");
+	for (i = 0; i < bpf_map__max_entries(n); i++) {
+		for (w = 0; w < HS_SEEN_WAYS; w++) {
+			struct hs_seen_way *x = &sets[i].way[w];
+
+			if (!x->v.last_ns)
+				continue;
+			nb++;
+			if (hs_seen_set(&x->k, bpf_map__max_entries(n)) != i)
+				mismatch(q, "map seen: an entry in set %u, not its own", i);
+			if (bpf_map_lookup_elem(fm, &x->k, &a)) {
+				mismatch(q, "map seen: an entry of the new object's is not in the "
+					 "old one's");
+				if (q->bad <= MISMATCH_SHOWN)
+					hexline("key", (const __u8 *)&x->k, sizeof(x->k));
+			} else if (memcmp(&a, &x->v, sizeof(a))) {
+				mismatch(q, "map seen: the entries of a key differ");
+				if (q->bad <= MISMATCH_SHOWN)
+					show_diff("seen", &x->k, sizeof(x->k), (const __u8 *)&a,
+						  (const __u8 *)&x->v, sizeof(a));
+			}
+		}
+	}
+	while (bpf_map_get_next_key(fm, first ? NULL : &key, &next) == 0) {
+		first = 0;
+		key = next;
+		if (bpf_map_lookup_elem(fm, &key, &a))
+			continue;
+		na++;
+		other = &sets[hs_seen_set(&key, bpf_map__max_entries(n))];
+		for (w = 0, v = 0; w < HS_SEEN_WAYS; w++) {
+			if (other->way[w].v.last_ns && !memcmp(&other->way[w].k, &key, sizeof(key)))
+				break;
+			v += other->way[w].v.last_ns >= a.last_ns;
+		}
+		if (w == HS_SEEN_WAYS && v != HS_SEEN_WAYS) {
+			mismatch(q, "map seen: an entry of the old object's is not in the new "
+				 "one's, and its set had room");
+			if (q->bad <= MISMATCH_SHOWN)
+				hexline("key", (const __u8 *)&key, sizeof(key));
+		}
+	}
+	if (na >= bpf_map__max_entries(m))
+		fail_msg("map seen: the old object's is full (%llu): make it bigger",
+			 (unsigned long long)na);
+	q->entries += nb;
+	q->seen_lost = na > nb ? na - nb : 0;
+	free(sets);
 }
 
 static void compare_maps(struct eq *q)
@@ -539,6 +639,8 @@ static void compare_maps(struct eq *q)
 			compare_reasm(q, m, n);
 		else if (!strcmp(bpf_map__name(m), "conns"))
 			compare_conns(q, m, n);
+		else if (!strcmp(bpf_map__name(m), "seen"))
+			compare_seen(q, m, n);
 		else
 			compare_map(q, m, n);
 	}
@@ -1034,8 +1136,9 @@ static void test_equiv(void **state)
 		     (unsigned long long)q.hellos, q.bad);
 		if (q.reasm_full)
 			note("  (a reasm map was full: its collections not compared from then on)");
-		note("  connection records at the end: %llu of the old object's pushed out of a "
-		     "full set of the new one's", (unsigned long long)q.conns_lost);
+		note("  at the end, pushed out of a full set of the new object's: %llu connection "
+		     "records, %llu seen entries of the old one's", (unsigned long long)q.conns_lost,
+		     (unsigned long long)q.seen_lost);
 		total += q.sent;
 		syns += q.syns;
 		hellos += q.hellos;

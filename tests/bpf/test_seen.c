@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The seen history across a cold start, through real maps: the XDP program
- * (live settings: the seen map an LRU of HS_SEEN_MAX) sees ClientHellos
- * from a few sources under BPF_PROG_TEST_RUN, its seen map is saved
- * (user/seenfile.c), and a second program's empty map loaded from the file
- * holds the same entries, times exact; a source seen before the restart is
- * not novel to it, a new one is. Also: the element-by-element path, tens
- * of thousands of entries in batches with the expired left out, a plain
- * hash smaller than the file (the newest kept), and files that must not
- * load leaving the map empty.
+ * (live settings: the seen map an array of HS_SEEN_SETS sets of
+ * HS_SEEN_WAYS, struct hs_seen_set) sees ClientHellos from a few sources
+ * under BPF_PROG_TEST_RUN, its seen map is saved (user/seenfile.c), and a
+ * second program's empty map loaded from the file holds the same entries,
+ * each in its key's set, times exact; a source seen before the restart is
+ * not novel to it, a new one is. Also: the set-by-set path, tens of
+ * thousands of entries in batches with the expired left out, a seen array
+ * of 4 sets (32 ways) loaded from a file of 40 entries (the newest 32 read,
+ * and of those the newest 8 of each set kept, the rest pushed out, in
+ * batches and set by set), and files (or a map of another layout) that
+ * must not load leaving the map empty.
  *
  * Needs root (or CAP_BPF + CAP_NET_ADMIN); skipped without it.
  */
@@ -22,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfobj.h"
+#include "hs_hash.h"
 #include "seenfile.h"
 #include "hs_bpf.skel.h"
 #include "check.h"
@@ -86,28 +90,37 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A seen map emptied: every key collected, then deleted (deleting the
- * first key again and again would scan a large map's emptied buckets
- * each time). */
+/* The sets of a seen array (its max_entries); 0 when unreadable. */
+static __u32 nsets_of(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+/* A seen array emptied: every set zeroed (an empty way's last_ns is 0), a
+ * batch of sets at a time, set by set where that fails. */
 static void seen_clear(int fd)
 {
-	struct hs_seen_key key, next, *keys = NULL, *nk;
-	size_t n = 0, cap = 0, i;
+	enum { B = 1024 };
+	static const struct hs_seen_set zero[B];
+	static __u32 keys[B];
+	__u32 nsets = nsets_of(fd), i, k, len, cnt;
 
-	while (bpf_map_get_next_key(fd, n ? &key : NULL, &next) == 0) {
-		key = next;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			nk = realloc(keys, cap * sizeof(*keys));
-			if (!nk)
-				break;
-			keys = nk;
-		}
-		keys[n++] = key;
+	CHECK_INT("seen_clear", "the seen map's sets", 1, nsets > 0);
+	for (i = 0; i < nsets; i += len) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		len = cnt = nsets - i < B ? nsets - i : B;
+		for (k = 0; k < len; k++)
+			keys[k] = i + k;
+		if (!bpf_map_update_batch(fd, keys, zero, &cnt, &o))
+			continue;
+		for (k = 0; k < len; k++)
+			CHECK_INT("seen_clear", "zeroing a set", 0,
+				  bpf_map_update_elem(fd, &keys[k], &zero[0], BPF_ANY) ? -errno : 0);
 	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &keys[i]);
-	free(keys);
 }
 
 /* A small map keyed by ids emptied (tls_fps). */
@@ -120,14 +133,21 @@ static void ids_clear(int fd)
 			break;
 }
 
+/* The entries of a seen array: its ways not empty (last_ns not 0), read
+ * set by set. */
 static int count(int fd)
 {
-	__u8 key[64], next[64];
-	int n = 0;
+	static struct hs_seen_set set;
+	__u32 nsets = nsets_of(fd), i;
+	int n = 0, w;
 
-	while (bpf_map_get_next_key(fd, n ? key : NULL, next) == 0) {
-		memcpy(key, next, sizeof(key));
-		n++;
+	for (i = 0; i < nsets; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &set)) {
+			CHECK_INT("count", "set lookup", 0, -errno);
+			return -1;
+		}
+		for (w = 0; w < HS_SEEN_WAYS; w++)
+			n += set.way[w].v.last_ns != 0;
 	}
 	return n;
 }
@@ -198,19 +218,35 @@ static int by_key(const void *a, const void *b)
 		      sizeof(struct hs_seen_key));
 }
 
-/* Every entry of a seen map, sorted by key; their number. */
+/* Every entry of a seen array (its ways not empty, read set by set),
+ * sorted by key; their number. Each must be in its key's set, and once. */
 static int entries(int fd, struct seen_entry *out, int max)
 {
-	struct hs_seen_key key, next;
-	int n = 0;
+	static struct hs_seen_set set;
+	__u32 nsets = nsets_of(fd), i;
+	int n = 0, w;
 
-	while (n < max && bpf_map_get_next_key(fd, n ? &key : NULL, &next) == 0) {
-		key = next;
-		out[n].k = key;
-		if (!bpf_map_lookup_elem(fd, &key, &out[n].v))
-			n++;
+	for (i = 0; i < nsets; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &set)) {
+			CHECK_INT("entries", "set lookup", 0, -errno);
+			break;
+		}
+		for (w = 0; w < HS_SEEN_WAYS; w++) {
+			if (!set.way[w].v.last_ns)
+				continue;
+			CHECK_INT("entries", "an entry in its key's set", i,
+				  hs_seen_set(&set.way[w].k, nsets));
+			if (n == max) {
+				CHECK_INT("entries", "at most", max, n + 1);
+				continue;
+			}
+			out[n].k = set.way[w].k;
+			out[n++].v = set.way[w].v;
+		}
 	}
 	qsort(out, (size_t)n, sizeof(*out), by_key);
+	for (w = 1; w < n; w++)
+		CHECK_INT("entries", "a key in one way only", 1, by_key(&out[w - 1], &out[w]) < 0);
 	return n;
 }
 
@@ -300,15 +336,18 @@ static void test_round_trip_elements(void **state)
 {
 	struct env *e = prog_need(state);
 
-	round_trip(e, SEEN_NO_BATCH, "element by element");
+	round_trip(e, SEEN_NO_BATCH, "set by set");
 	CHECKS_DONE();
 }
 
-/* n synthetic entries into fd: entry i last seen i ms before now; those
- * from `old` on past the history. */
+/* n synthetic entries into the seen array fd, each into an empty way of
+ * its key's set (none here fills a set): entry i last seen i ms before
+ * now; those from `old` on past the history. */
 static void fill(int fd, int n, int old, __u64 now, __u64 history_ns)
 {
-	int i;
+	static struct hs_seen_set set;
+	__u32 nsets = nsets_of(fd), s;
+	int i, w;
 
 	for (i = 0; i < n; i++) {
 		struct hs_seen_key k = { .fp = 0x5000 + (__u64)(i / 256) * 2,
@@ -316,8 +355,21 @@ static void fill(int fd, int n, int old, __u64 now, __u64 history_ns)
 		__u64 age = i >= old ? history_ns + (__u64)i * 1000000 : (__u64)i * 1000000;
 		struct hs_seen v = { now - age - 1000000, now - age };
 
-		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY)) {
-			CHECK_INT("fill", "bpf_map_update_elem", 0, -errno);
+		s = hs_seen_set(&k, nsets);
+		if (bpf_map_lookup_elem(fd, &s, &set)) {
+			CHECK_INT("fill", "set lookup", 0, -errno);
+			return;
+		}
+		for (w = 0; w < HS_SEEN_WAYS && set.way[w].v.last_ns; w++)
+			;
+		if (w == HS_SEEN_WAYS) {
+			CHECK_INT("fill", "an empty way in the set", 1, 0);
+			return;
+		}
+		set.way[w].k = k;
+		set.way[w].v = v;
+		if (bpf_map_update_elem(fd, &s, &set, BPF_ANY)) {
+			CHECK_INT("fill", "set update", 0, -errno);
 			return;
 		}
 	}
@@ -343,40 +395,81 @@ static void test_many(void **state)
 	CHECK_INT("50k", "seen_load", 0,
 		  seen_load(e->seen_fd, path, &now, e->history_ns, 0, &io, err, sizeof(err)));
 	CHECK_INT("50k", "loaded", 49000, io.loaded);
+	CHECK_INT("50k", "none over", 0, io.over);
+	CHECK_INT("50k", "load batched", 1, io.batched);
 	CHECK_INT("50k", "map entries", 49000, count(e->seen_fd));
 	note("50k: loaded 49,000 entries in %.1f ms", io.ms);
 	CHECKS_DONE();
 }
 
-/* A plain hash (replay's kind) of 8 entries: a file of 10 loads its
- * newest 8. */
+static int by_last_desc(const void *a, const void *b)
+{
+	const struct seen_entry *x = a, *y = b;
+
+	return x->v.last_ns > y->v.last_ns ? -1 : x->v.last_ns < y->v.last_ns;
+}
+
+/* A seen array of 4 sets (32 ways), a file of 40 entries: the load reads
+ * the newest 32, and keeps of them the newest 8 of each set, the others
+ * of a set pushed out; in batches and set by set. */
+#define SMALL_SETS 4u
 static void test_bounded(void **state)
 {
 	struct env *e = prog_need(state);
-	static struct seen_entry got[16];
+	static struct seen_entry was[64], want[64], got[64];
 	struct seen_clock now;
 	struct seen_io io;
-	char err[256] = "";
-	int small, n, i;
+	unsigned int per[SMALL_SETS] = { 0 }, f, over_sets = 0;
+	char err[256] = "", desc[64];
+	int small, n, m = 0, i, k;
 
 	seen_clock_now(&now);
-	small = bpf_map_create(BPF_MAP_TYPE_HASH, "seen_small", sizeof(struct hs_seen_key),
-			       sizeof(struct hs_seen), 8, NULL);
+	small = bpf_map_create(BPF_MAP_TYPE_ARRAY, "seen_small", sizeof(__u32),
+			       sizeof(struct hs_seen_set), SMALL_SETS, NULL);
 	CHECK_INT("small map", "bpf_map_create", 1, small >= 0);
 	if (small < 0)
 		return;
 	seen_clear(e->seen_fd);
-	fill(e->seen_fd, 10, 10, now.mono_ns, e->history_ns);
+	fill(e->seen_fd, 40, 40, now.mono_ns, e->history_ns);
+	n = entries(e->seen_fd, was, 64);
+	CHECK_INT("small map", "entries filled", 40, n);
 	CHECK_INT("small map", "seen_save", 0,
 		  seen_save(e->seen_fd, path, &now, e->history_ns, 0, &io));
-	CHECK_INT("small map", "seen_load", 0,
-		  seen_load(small, path, &now, e->history_ns, 0, &io, err, sizeof(err)));
-	CHECK_INT("small map", "loaded", 8, io.loaded);
-	CHECK_INT("small map", "left out past max", 2, io.over);
-	n = entries(small, got, 16);
-	CHECK_INT("small map", "entries", 8, n);
-	for (i = 0; i < n; i++)
-		CHECK_INT("small map", "a newest one (address 10.0.0.0-7)", 1, got[i].k.addr[3] < 8);
+	CHECK_INT("small map", "records saved", 40, io.records);
+	/* what must stay: of the newest 32, the newest 8 of each set */
+	qsort(was, (size_t)n, sizeof(*was), by_last_desc);
+	for (i = 0; i < n && i < (int)SMALL_SETS * HS_SEEN_WAYS; i++) {
+		__u32 s = hs_seen_set(&was[i].k, SMALL_SETS);
+
+		if (per[s]++ < HS_SEEN_WAYS)
+			want[m++] = was[i];
+	}
+	for (i = 0; i < (int)SMALL_SETS; i++)
+		over_sets += per[i] > HS_SEEN_WAYS;
+	/* the test's premise: a set of the newest 32 has more than 8 */
+	CHECK_INT("small map", "sets with more than 8 of the newest 32", 1, over_sets > 0);
+	CHECK_INT("small map", "some pushed out of a full set", 1, m < 32);
+	note("small map: of the newest 32 (per set %u %u %u %u), %d to keep", per[0], per[1],
+	     per[2], per[3], m);
+	qsort(want, (size_t)m, sizeof(*want), by_key);
+	for (f = 0; f <= SEEN_NO_BATCH; f++) {
+		snprintf(desc, sizeof(desc), "small map, %s", f ? "set by set" : "batches");
+		seen_clear(small);
+		CHECK_INT(desc, "empty", 0, count(small));
+		CHECK_INT(desc, "seen_load", 0,
+			  seen_load(small, path, &now, e->history_ns, f, &io, err, sizeof(err)));
+		CHECK_INT(desc, "loaded", m, io.loaded);
+		CHECK_INT(desc, "left out past the map's room or a set's", 40 - m, io.over);
+		CHECK_INT(desc, "batched", !f, io.batched);
+		k = entries(small, got, 64);
+		CHECK_INT(desc, "entries", m, k);
+		for (i = 0; i < m && i < k; i++) {
+			CHECK_INT(desc, "the newest of its set (address)", want[i].k.addr[3],
+				  got[i].k.addr[3]);
+			CHECK_INT(desc, "its first_ns", want[i].v.first_ns, got[i].v.first_ns);
+			CHECK_INT(desc, "its last_ns", want[i].v.last_ns, got[i].v.last_ns);
+		}
+	}
 	close(small);
 	CHECKS_DONE();
 }
@@ -395,6 +488,7 @@ static void test_bad_files(void **state)
 	struct seen_io io;
 	char err[256], desc[96];
 	size_t c;
+	int other;
 
 	seen_clock_now(&now);
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -423,6 +517,28 @@ static void test_bad_files(void **state)
 		CHECK_INT(desc, "map left empty", 0, count(e->seen_fd));
 		CHECK_INT(desc, "one line said", 1, err[0] && !strchr(err, '\n'));
 		note("%s: %s", desc, err);
+	}
+	/* a map of another layout (the seen LRU hash of before layout 14) */
+	other = bpf_map_create(BPF_MAP_TYPE_HASH, "seen_hash", sizeof(struct hs_seen_key),
+			       sizeof(struct hs_seen), 8, NULL);
+	CHECK_INT("another layout", "bpf_map_create", 1, other >= 0);
+	if (other >= 0) {
+		__u8 key[sizeof(struct hs_seen_key)];
+
+		seen_clear(e->seen_fd);
+		fill(e->seen_fd, 10, 10, now.mono_ns, e->history_ns);
+		CHECK_INT("another layout", "seen_save of the array", 0,
+			  seen_save(e->seen_fd, path, &now, e->history_ns, 0, &io));
+		CHECK_INT("another layout", "seen_save", -EINVAL,
+			  seen_save(other, path, &now, e->history_ns, 0, &io));
+		err[0] = '\0';
+		CHECK_INT("another layout", "seen_load", -1,
+			  seen_load(other, path, &now, e->history_ns, 0, &io, err, sizeof(err)));
+		CHECK_INT("another layout", "map left empty", -ENOENT,
+			  bpf_map_get_next_key(other, NULL, key) ? -errno : 0);
+		CHECK_INT("another layout", "one line said", 1, err[0] && !strchr(err, '\n'));
+		note("another layout: %s", err);
+		close(other);
 	}
 	unlink(path);
 	CHECK_INT("no file", "seen_load", 1,

@@ -31,6 +31,8 @@ struct objcfg {
 	__u8 no_conns;          /* bench_no_conns */
 	__u32 reasm_max;        /* > 0: the reasm map this big (the LRU hash before
 				 * issue 19, the slots since) */
+	__u32 conn_sets;        /* > 0: the conns map this many sets (since layout
+				 * 14; before, an LRU hash left as it is) */
 };
 
 static inline struct bpf_map *obj_internal(struct bpf_object *obj, const char *sec)
@@ -145,13 +147,21 @@ static inline struct bpf_object *obj_load(const char *path, const struct objcfg 
 				       BPF_F_NO_PREALLOC);
 		bpf_map__set_map_flags(bpf_object__find_map_by_name(obj, "pairs"),
 				       BPF_F_NO_PREALLOC);
+		/* replay's seen map before layout 14 (an LRU then) */
 		m = bpf_object__find_map_by_name(obj, "seen");
-		bpf_map__set_type(m, BPF_MAP_TYPE_HASH);
-		bpf_map__set_map_flags(m, BPF_F_NO_PREALLOC);
+		if (bpf_map__type(m) == BPF_MAP_TYPE_LRU_HASH) {
+			bpf_map__set_type(m, BPF_MAP_TYPE_HASH);
+			bpf_map__set_map_flags(m, BPF_F_NO_PREALLOC);
+		}
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "enforce"), 1);
 	} else {
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "replay_frames"), 1);
 	}
+	m = bpf_object__find_map_by_name(obj, "conns");
+	if (c->conn_sets && m && bpf_map__type(m) == BPF_MAP_TYPE_ARRAY &&
+	    (bpf_map__set_max_entries(m, c->conn_sets) ||
+	     obj_set(obj, ".rodata", "conn_sets", &c->conn_sets, 4, 0)))
+		goto fail;
 	m = bpf_object__find_map_by_name(obj, "reasm");
 	if (c->reasm_max && m) {
 		bpf_map__set_max_entries(m, c->reasm_max);

@@ -15,7 +15,59 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include "hs_hash.h"
+
 static char skip_reason[256];
+
+/* Every entry of array map fd zeroed (the seen and conns sets emptied):
+ * 0 or -errno. */
+static inline int array_zero(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), i, n, k[256];
+	void *zero;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	zero = calloc(256, info.value_size);
+	if (!zero)
+		return -ENOMEM;
+	for (i = 0; i < info.max_entries && !err; i += n) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		__u32 j;
+
+		n = info.max_entries - i < 256 ? info.max_entries - i : 256;
+		for (j = 0; j < n; j++)
+			k[j] = i + j;
+		if (bpf_map_update_batch(fd, k, zero, &n, &o))
+			err = -errno;
+	}
+	free(zero);
+	return err;
+}
+
+/* Entry k of the seen array fd (sets of ways) into *v: 0 or -ENOENT. */
+static inline int seen_get(int fd, const struct hs_seen_key *k, struct hs_seen *v)
+{
+	static struct hs_seen_set s;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), i;
+	int w;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	i = hs_seen_set(k, info.max_entries);
+	if (bpf_map_lookup_elem(fd, &i, &s))
+		return -errno;
+	for (w = 0; w < HS_SEEN_WAYS; w++)
+		if (s.way[w].v.last_ns && !memcmp(&s.way[w].k, k, sizeof(*k))) {
+			*v = s.way[w].v;
+			return 0;
+		}
+	return -ENOENT;
+}
 
 /* The BPF object of cfg, open: its rodata may be set before prog_load. */
 static inline struct hs_bpf *prog_open(const struct hs_config *cfg)
