@@ -41,6 +41,8 @@ const volatile __u32 reasm_slots = HS_REASM_MAX;
 /* Sets of the conns map (its max_entries, a power of two; a test may make
  * it bigger). */
 const volatile __u32 conn_sets = HS_CONN_SETS;
+/* Sets of the seen map (the same). */
+const volatile __u32 seen_sets = HS_SEEN_SETS;
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
 /* Unknown TCP fingerprint ids admitted per CPU per window (struct
  * hs_admit); userspace sets it to half the tcp_fps map over the CPUs. */

@@ -65,7 +65,7 @@ __noinline int hs_seen_find(const struct hs_seen_key *k, __u32 i)
  * (*new 1); NULL: no set (never, the index is masked). */
 INLINE struct hs_seen_way *seen_way(const struct hs_seen_key *k, int *new)
 {
-	__u32 i = hs_seen_set(k, HS_SEEN_SETS);
+	__u32 i = hs_seen_set(k, seen_sets);
 	struct hs_seen_set *s = bpf_map_lookup_elem(&seen, &i);
 	int r = hs_seen_find(k, i);
 	__u32 w = (__u32)r & (HS_SEEN_WAYS - 1);

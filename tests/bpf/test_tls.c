@@ -137,6 +137,9 @@ static unsigned int setup_pairs_max;
 /* The unvalidated sample per CPU and window the next setup loads the
  * program with (0: the object's, HS_UNVAL_SAMPLE). */
 static unsigned int setup_unval_max;
+/* Sets of the seen and conns maps the next setup loads the program with
+ * (0: the object's). */
+static unsigned int setup_sets;
 
 static int setup_with(void **state, const struct hs_config *cfg)
 {
@@ -154,6 +157,12 @@ static int setup_with(void **state, const struct hs_config *cfg)
 		bpf_map__set_max_entries(e->skel->maps.pairs, setup_pairs_max);
 	if (setup_unval_max)
 		e->skel->rodata->unval_sample_max = setup_unval_max;
+	if (setup_sets) {
+		bpf_map__set_max_entries(e->skel->maps.seen, setup_sets);
+		bpf_map__set_max_entries(e->skel->maps.conns, setup_sets);
+		e->skel->rodata->seen_sets = setup_sets;
+		e->skel->rodata->conn_sets = setup_sets;
+	}
 	if (prog_load(e->skel))
 		goto skip;
 	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
@@ -177,6 +186,18 @@ skip:
 static int setup(void **state)
 {
 	return setup_with(state, &(struct hs_config){ .replay = true });
+}
+
+/* Seen and conns maps of SMALL_SETS sets each. */
+#define SMALL_SETS 16
+static int setup_small_sets(void **state)
+{
+	int r;
+
+	setup_sets = SMALL_SETS;
+	r = setup(state);
+	setup_sets = 0;
+	return r;
 }
 
 /* Other ports, tight limits: 3 segments, 1024-byte records. */
@@ -2351,6 +2372,98 @@ static void nov_counts(struct env *e, const char *what, __u64 ips, __u64 site, _
 	CHECK_INT(what, "novel_nets", nets, fp.novel_nets);
 }
 
+/*
+ * The seen map and the connection records are sets of ways (layout 14):
+ * a set full, its least recently refreshed (oldest) way makes room, a
+ * seen entry pushed out within the history is counted and its source is
+ * novel again; a retransmitted hello keeps its record.
+ */
+static void test_sets(void **state)
+{
+	struct env *e = need_env(state);
+	int cfd = bpf_map__fd(e->skel->maps.conns), sfd = e->seen_fd;
+	struct hs_conn_key ck = { .family = 4 }, first = { .family = 4 };
+	static struct hs_conn_set cs;
+	static struct hs_seen_set ss;
+	struct hs_stats before, after;
+	struct hs_seen_key sk = { 0 };
+	struct hs_tls_fp fp;
+	__u16 ports[5], p = 20000;
+	__u32 want, set, srcs[9], a;
+	__u64 key = 0;
+	char src[32];
+	int n, w, i, held;
+
+	reset(e);
+	/* five connections of one client address whose records share a set */
+	inet_pton(AF_INET, "198.18.7.7", first.saddr);
+	ck = first;
+	for (n = 0; n < 5 && p < 65000; p++) {
+		ck.sport = p;
+		if (n && hs_conn_set(&ck, SMALL_SETS) != want)
+			continue;
+		want = hs_conn_set(&ck, SMALL_SETS);
+		ports[n++] = p;
+	}
+	CHECK_INT("conns", "ports found in one set", 5, n);
+	for (i = 0; i < 5; i++)
+		nov_hello(e, NULL, "198.18.7.7", 0, ports[i], 10 + (__u64)i);
+	nov_hello(e, NULL, "198.18.7.7", 0, ports[2], 20);    /* again: a retransmit */
+	CHECK_INT("conns", "set read", 0, bpf_map_lookup_elem(cfd, &want, &cs) ? -errno : 0);
+	for (i = 0; i < 5; i++) {
+		ck.sport = ports[i];
+		for (w = 0, held = -1; w < HS_CONN_WAYS; w++)
+			if (!memcmp(&cs.way[w].key, &ck, sizeof(ck)))
+				held = w;
+		CHECK_INT("conns, the first pushed out", "record held", i > 0, held >= 0);
+		if (held >= 0)
+			CHECK_INT("conns, a retransmit keeps its record", "hello at (s)", 10 + i,
+				  (int)(cs.way[held].c.hello_ns / 1000000000ULL));
+	}
+	for (w = 0; w < HS_CONN_WAYS; w++)
+		CHECK_INT("conns", "way unlocked (seq even)", 0, (int)(cs.way[w].seq & 1));
+
+	/* nine sources whose entries with the fingerprint share a seen set */
+	reset(e);
+	nov_hello(e, NULL, "198.18.9.1", 0, 30000, 1);
+	CHECK_INT("seen", "tls_fps entries", 1, tls_keys(e, &key, 1));
+	reset(e);
+	sk.fp = HS_GEN_KEY(key, 0);
+	for (n = 0, a = 1; n < 9 && a < 4096; a++) {
+		__u32 ip = htonl((198u << 24) | (19u << 16) | a);
+
+		memcpy(sk.addr, &ip, 4);
+		if (n && hs_seen_set(&sk, SMALL_SETS) != set)
+			continue;
+		set = hs_seen_set(&sk, SMALL_SETS);
+		srcs[n++] = ip;
+	}
+	CHECK_INT("seen", "sources found in one set", 9, n);
+	stats(e, &before);
+	for (i = 0; i < 9; i++) {
+		inet_ntop(AF_INET, &srcs[i], src, sizeof(src));
+		nov_hello(e, NULL, src, 0, (__u16)(31000 + i), 100 + (__u64)i);
+	}
+	/* the first, pushed out within the history, comes back: novel again */
+	inet_ntop(AF_INET, &srcs[0], src, sizeof(src));
+	nov_hello(e, NULL, src, 0, 31100, 200);
+	stats(e, &after);
+	CHECK_INT("seen", "tls_fps lookup", 0, tls_get(e, key, &fp));
+	CHECK_INT("seen, a source pushed out is novel again", "novel_ips", 10, fp.novel_ips);
+	CHECK_INT("seen", "set read", 0, bpf_map_lookup_elem(sfd, &set, &ss) ? -errno : 0);
+	for (i = 0, held = 0; i < 9; i++)
+		for (w = 0; w < HS_SEEN_WAYS; w++)
+			held += ss.way[w].v.last_ns && ss.way[w].k.fp == sk.fp &&
+				!memcmp(ss.way[w].k.addr, &srcs[i], 4) ? 1 << i : 0;
+	CHECK_INT("seen, the two least recently refreshed pushed out", "sources held",
+		  0x1fd, held);
+	/* at least the two pushed out with the fingerprint (a site or network
+	 * entry landing in the same set could add more) */
+	CHECK_INT("seen", "seen_map_full counted", 1,
+		  after.c[HS_ST_SEEN_FULL] - before.c[HS_ST_SEEN_FULL] >= 2);
+	CHECKS_DONE();
+}
+
 static void test_novelty(void **state)
 {
 	struct env *e = need_env(state);
@@ -2571,6 +2684,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enforce_dry_run, setup_enf_dry, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_drop, setup_enf_drop, teardown),
 		cmocka_unit_test_setup_teardown(test_novelty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sets, setup_small_sets, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_scoped, setup_enf_drop, teardown),
 	};
 
