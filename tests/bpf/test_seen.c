@@ -99,28 +99,11 @@ static __u32 nsets_of(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
-/* A seen array emptied: every set zeroed (an empty way's last_ns is 0), a
- * batch of sets at a time, set by set where that fails. */
+/* A seen array emptied: every set zeroed (an empty way's last_ns is 0),
+ * by prog.h's array_zero. */
 static void seen_clear(int fd)
 {
-	enum { B = 1024 };
-	static const struct hs_seen_set zero[B];
-	static __u32 keys[B];
-	__u32 nsets = nsets_of(fd), i, k, len, cnt;
-
-	CHECK_INT("seen_clear", "the seen map's sets", 1, nsets > 0);
-	for (i = 0; i < nsets; i += len) {
-		LIBBPF_OPTS(bpf_map_batch_opts, o);
-
-		len = cnt = nsets - i < B ? nsets - i : B;
-		for (k = 0; k < len; k++)
-			keys[k] = i + k;
-		if (!bpf_map_update_batch(fd, keys, zero, &cnt, &o))
-			continue;
-		for (k = 0; k < len; k++)
-			CHECK_INT("seen_clear", "zeroing a set", 0,
-				  bpf_map_update_elem(fd, &keys[k], &zero[0], BPF_ANY) ? -errno : 0);
-	}
+	CHECK_INT("seen_clear", "zeroing the sets", 0, array_zero(fd));
 }
 
 /* A small map keyed by ids emptied (tls_fps). */
