@@ -608,57 +608,87 @@ static void vs_steady(struct vs *v, const char *name, int fo, int fn, const stru
 	vs_print(v, name, median_u32(a, VS_RUNS) - en, median_u32(b, VS_RUNS) - en);
 }
 
-/* A fresh connection per sample as per_conn, in both programs in turn
- * (the same connection in each), the empty program after them: the
- * medians of segment seg's ns. */
-static void vs_conn(struct vs *v, const char *name, int fo, int fn, const __u8 *hello, int len,
-		    int split, int seg, int round)
+/* A fresh connection per sample as per_conn, in both programs (the
+ * same connections in each), the empty program after them: the medians
+ * of segment seg's ns. Streamed (the class's figure): blocks of
+ * VS_BLOCK connections, each through one program and then the same
+ * through the other (which goes first alternating), as a program meets
+ * a stream of new connections on a host. Cold (_cold): each connection
+ * through one program right after the other's, so that the other
+ * program's code has pushed this one's out of the CPU's caches. */
+#define VS_BLOCK 64
+
+static void vs_conn_mode(struct vs *v, const char *name, int fo, int fn, const __u8 *hello,
+			 int len, int split, int seg, int round, int block)
 {
 	static __u32 a[CONNS], b[CONNS], e[CONNS];
-	struct frame syn, s0, s1;
-	int i, k, l0 = split ? split : len;
+	static struct frame syn[VS_BLOCK], s0[VS_BLOCK], s1[VS_BLOCK];
+	int i, j, k, l0 = split ? split : len;
 
 	if (vs_skip(name))
 		return;
-	for (i = 0; i < CONNS; i++) {
-		__u16 sport = (__u16)(1024 + (i + round / 5 * CONNS) % 60000);
-		char src[32];
-		struct pspec p = tcp4(sport, TH_ACK | TH_PSH);
+	for (i = 0; i < CONNS; i += block) {
+		for (j = 0; j < block; j++) {
+			int c = i + j;
+			__u16 sport = (__u16)(1024 + (c + round / 5 * CONNS) % 60000);
+			char src[32];
+			struct pspec p = tcp4(sport, TH_ACK | TH_PSH);
 
-		snprintf(src, sizeof(src), "198.18.%d.%d", (round % 5 * 7 + i / 250) % 256,
-			 i % 250 + 1);
-		p.src = src;
-		p.seq = 1000;
-		p.data = hello;
-		p.payload = l0;
-		build(&p, &s0);
-		if (split) {
-			p.seq = 1000 + (__u32)l0;
-			p.data = hello + l0;
-			p.payload = len - l0;
-			build(&p, &s1);
-		}
-		syn_of(&p);
-		build(&p, &syn);
-		for (k = 0; k < 2; k++) {
-			int fd = k ? fn : fo;
-			__u32 t;
-
-			run(fd, &syn, 1);
-			if (seg == 0) {
-				t = run(fd, &s0, 1);
-				if (split)
-					run(fd, &s1, 1);
-			} else {
-				run(fd, &s0, 1);
-				t = run(fd, &s1, 1);
+			/* the cold connections from sources of their own */
+			snprintf(src, sizeof(src), "198.%d.%d.%d", block == 1 ? 19 : 18,
+				 (round % 5 * 7 + c / 250) % 128 + (block == 1 ? 128 : 0),
+				 c % 250 + 1);
+			p.src = src;
+			p.seq = 1000;
+			p.data = hello;
+			p.payload = l0;
+			build(&p, &s0[j]);
+			if (split) {
+				p.seq = 1000 + (__u32)l0;
+				p.data = hello + l0;
+				p.payload = len - l0;
+				build(&p, &s1[j]);
 			}
-			(k ? b : a)[i] = t;
+			syn_of(&p);
+			build(&p, &syn[j]);
 		}
-		e[i] = run(v->empty, seg ? &s1 : &s0, 1);
+		for (k = 0; k < 2; k++) {
+			/* blocks alternate which program goes first */
+			int second = (k + i / block) & 1, fd = second ? fn : fo;
+
+			for (j = 0; j < block; j++) {
+				__u32 t;
+
+				run(fd, &syn[j], 1);
+				if (seg == 0) {
+					t = run(fd, &s0[j], 1);
+					if (split)
+						run(fd, &s1[j], 1);
+				} else {
+					run(fd, &s0[j], 1);
+					t = run(fd, &s1[j], 1);
+				}
+				(second ? b : a)[i + j] = t;
+			}
+		}
+		for (j = 0; j < block; j++)
+			e[i + j] = run(v->empty, seg ? &s1[j] : &s0[j], 1);
 	}
 	vs_print(v, name, median_u32(a, CONNS) - median_u32(e, CONNS),
 		 median_u32(b, CONNS) - median_u32(e, CONNS));
+}
+
+/* The streamed figure under name, the cold one under name_cold (from
+ * sources of their own, 198.19.128.0/17: new to the program as the
+ * streamed ones were, or known as they were). */
+static void vs_conn(struct vs *v, const char *name, int fo, int fn, const __u8 *hello, int len,
+		    int split, int seg, int round)
+{
+	char cold[80];
+
+	vs_conn_mode(v, name, fo, fn, hello, len, split, seg, round, VS_BLOCK);
+	snprintf(cold, sizeof(cold), "%s_cold", name);
+	vs_conn_mode(v, cold, fo, fn, hello, len, split, seg, round, 1);
 }
 
 /* Another connection whose flow slot is that of 198.18.200.1:sport to
