@@ -23,6 +23,14 @@
 #define RD8(x)  (*(volatile __u8 *)&(x))
 #define WIDEN() asm volatile("" ::: "memory")
 
+/* The T at p (a byte pointer, into a record buffer) in one access, for
+ * any alignment. Through a cast alone, clang's BPF backend splits an
+ * access it cannot prove aligned (as of &buf[i]) into one per byte:
+ * an 8-byte read became 8 loads, 7 shifts and 7 ors. The kernel allows
+ * unaligned accesses to map values where it has no strict alignment
+ * (x86-64, arm64: the program's hosts). */
+#define BUF_AT(T, p) (*(T *)__builtin_assume_aligned((p), sizeof(T)))
+
 /* TCP flags: the byte at this offset of the header, and its bits. */
 #define TCP_FLAGS_OFF 13
 #define TH_FIN  0x01

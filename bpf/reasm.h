@@ -265,23 +265,23 @@ INLINE __u32 move_down(struct hs_reasm *r, __u32 dst, __u32 src, __u32 n)
 	if (n >= HS_MOVE_STEP) {
 #pragma unroll
 		for (k = 0; k < HS_MOVE_STEP; k += 8)
-			*(__u64 *)&r->buf[(dst + k) & HS_HELLO_MASK] =
-				*(const __u64 *)&r->buf[(src + k) & HS_HELLO_MASK];
+			BUF_AT(__u64, &r->buf[(dst + k) & HS_HELLO_MASK]) =
+				BUF_AT(const __u64, &r->buf[(src + k) & HS_HELLO_MASK]);
 		return HS_MOVE_STEP;
 	}
 	if (n >= 8) {
-		*(__u64 *)&r->buf[dst & HS_HELLO_MASK] = *(const __u64 *)&r->buf[src & HS_HELLO_MASK];
+		BUF_AT(__u64, &r->buf[dst & HS_HELLO_MASK]) = BUF_AT(const __u64, &r->buf[src & HS_HELLO_MASK]);
 		return 8;
 	}
 	/* the last few: four, two and one, from the lowest */
 	k = 0;
 	if (n & 4) {
-		*(__u32 *)&r->buf[dst & HS_HELLO_MASK] = *(const __u32 *)&r->buf[src & HS_HELLO_MASK];
+		BUF_AT(__u32, &r->buf[dst & HS_HELLO_MASK]) = BUF_AT(const __u32, &r->buf[src & HS_HELLO_MASK]);
 		k = 4;
 	}
 	if (n & 2) {
-		*(__u16 *)&r->buf[(dst + k) & HS_HELLO_MASK] =
-			*(const __u16 *)&r->buf[(src + k) & HS_HELLO_MASK];
+		BUF_AT(__u16, &r->buf[(dst + k) & HS_HELLO_MASK]) =
+			BUF_AT(const __u16, &r->buf[(src + k) & HS_HELLO_MASK]);
 		k += 2;
 	}
 	if (n & 1)
@@ -307,7 +307,7 @@ INLINE int hello_at(const struct hs_reasm *r, __u32 p)
  * be borrows of it). */
 INLINE __u32 first_16(const struct hs_reasm *r, __u32 p)
 {
-	__u64 x = *(const __u64 *)&r->buf[p & HS_HELLO_MASK] ^ 0x1616161616161616ULL;
+	__u64 x = BUF_AT(const __u64, &r->buf[p & HS_HELLO_MASK]) ^ 0x1616161616161616ULL;
 	__u64 t = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
 	__u32 j = 0;
 

@@ -402,7 +402,7 @@ INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32
 		if (i >= len)
 			break;
 		/* the buffer's slack keeps any masked 8-byte read inside it */
-		x = *(const __u64 *)&b->buf[(pos + i) & HS_HELLO_MASK];
+		x = BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]);
 		fast_cipher(w, bpf_ntohs((__u16)x));
 		if (i + 2 < len)
 			fast_cipher(w, bpf_ntohs((__u16)(x >> 16)));
@@ -446,7 +446,7 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 	if (pos + 4 > end)
 		return WALK_FAIL;
 	/* type and length in one read (the buffer's slack keeps it inside) */
-	hdr = *(const __u32 *)&b->buf[pos & HS_HELLO_MASK];
+	hdr = BUF_AT(const __u32, &b->buf[pos & HS_HELLO_MASK]);
 	type = bpf_ntohs((__u16)hdr);
 	len = bpf_ntohs((__u16)(hdr >> 16));
 	pos += 4;
@@ -593,7 +593,7 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 			continue;
 		}
 		fast_item(w, w->lkind[j],
-			  bpf_ntohs(*(const __u16 *)&b->buf[(w->lpos[j] + 2 * i) & HS_HELLO_MASK]));
+			  bpf_ntohs(BUF_AT(const __u16, &b->buf[(w->lpos[j] + 2 * i) & HS_HELLO_MASK])));
 		w->lidx = i + 1;
 	}
 	return WALK_SLOW;
