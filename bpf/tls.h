@@ -366,28 +366,28 @@ INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
  */
 #define WALK_SLOW (-1)
 
-/* One cipher suite of the list (tls_walk's list_cb, L_CIPHERS). The fast
+/* One cipher suite of the list (tls_walk's list_cb, L_CIPHERS) into the
+ * sum and count a step keeps in registers for its four (written back
+ * once a step). The count stays within 0-127 for the verifier, so that
+ * the paths of a suite taken or left (GREASE) end in one state. The fast
  * walk takes at most 4 * TLS_FAST_CIPHER_WORDS of them, fewer than the
  * list holds: never past it (HS_TLSF_OVERFLOW), no test for it. */
-_Static_assert(4 * TLS_FAST_CIPHER_WORDS <= HS_TLS_MAX_CIPHERS &&
+_Static_assert(4 * TLS_FAST_CIPHER_WORDS < HS_TLS_MAX_CIPHERS &&
 	       TLS_FAST_EXTS <= HS_TLS_MAX_EXTS, "the fast walk's lists never overflow");
-INLINE void fast_cipher(struct tls_walk *w, __u16 v)
+INLINE void fast_cipher(struct tls_walk *w, __u64 *sum, __u32 *n, __u16 v)
 {
-	__u8 n;
-
 	if (is_grease(v))
 		return;
-	w->sum_ciphers += hs_mix64(v ^ 0xc1c1c1c1ULL);
-	n = RD8(w->h.n_ciphers);
-	w->h.ciphers[n & (HS_TLS_MAX_CIPHERS - 1)] = v;
-	w->h.n_ciphers = n + 1;
+	*sum += hs_mix64(v ^ 0xc1c1c1c1ULL);
+	w->h.ciphers[*n & (HS_TLS_MAX_CIPHERS - 1)] = v;
+	*n = (*n + 1) & (HS_TLS_MAX_CIPHERS - 1);
 }
 
 /* The cipher suites: len bytes at pos (even, within the message). */
 INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len)
 {
-	__u64 x;
-	__u32 k, i;
+	__u64 x, sum;
+	__u32 k, i, n;
 
 	if (len > 8 * TLS_FAST_CIPHER_WORDS)
 		return WALK_SLOW;
@@ -403,13 +403,17 @@ INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32
 			break;
 		/* the buffer's slack keeps any masked 8-byte read inside it */
 		x = BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]);
-		fast_cipher(w, bpf_ntohs((__u16)x));
+		sum = w->sum_ciphers;
+		n = RD8(w->h.n_ciphers) & (HS_TLS_MAX_CIPHERS - 1);
+		fast_cipher(w, &sum, &n, bpf_ntohs((__u16)x));
 		if (i + 2 < len)
-			fast_cipher(w, bpf_ntohs((__u16)(x >> 16)));
+			fast_cipher(w, &sum, &n, bpf_ntohs((__u16)(x >> 16)));
 		if (i + 4 < len)
-			fast_cipher(w, bpf_ntohs((__u16)(x >> 32)));
+			fast_cipher(w, &sum, &n, bpf_ntohs((__u16)(x >> 32)));
 		if (i + 6 < len)
-			fast_cipher(w, bpf_ntohs((__u16)(x >> 48)));
+			fast_cipher(w, &sum, &n, bpf_ntohs((__u16)(x >> 48)));
+		w->sum_ciphers = sum;
+		w->h.n_ciphers = (__u8)n;
 	}
 	return 0;
 }
