@@ -536,8 +536,8 @@ static void records(int fd, int empty)
  * the floor. Steady classes: one packet repeated, median of VS_RUNS runs.
  * Connection classes: a fresh connection each (its SYN untimed), single
  * runs, medians over CONNS connections (their multiples of the steady
- * floor: single runs find colder caches). BENCH_PKT_VERSUS_ONLY=1: only
- * this.
+ * floor: single runs find colder caches), streamed through one program
+ * at a time and cold (vs_conn). BENCH_PKT_VERSUS_ONLY=1: only this.
  */
 #define VS_RUNS 7
 #define BASE_OBJ ".output/base/hydrascope.bpf.o"
