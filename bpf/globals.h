@@ -43,6 +43,10 @@ const volatile __u32 reasm_slots = HS_REASM_MAX;
 const volatile __u32 conn_sets = HS_CONN_SETS;
 /* Sets of the seen map (the same). */
 const volatile __u32 seen_sets = HS_SEEN_SETS;
+/* Slots of a QUIC flow's set in the quic_flows map (a power of two, at
+ * most HS_QUIC_WAYS; test_equiv sets 1, the one slot a flow had before
+ * layout 15, to compare with a program of then). */
+const volatile __u32 quic_ways = HS_QUIC_WAYS;
 const volatile __u32 hello_max_segs = HS_HELLO_SEGS;
 /* Unknown TCP fingerprint ids admitted per CPU per window (struct
  * hs_admit); userspace sets it to half the tcp_fps map over the CPUs. */

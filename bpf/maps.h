@@ -227,8 +227,8 @@ struct {
 	__type(value, struct hs_acct);
 } acct_init SEC(".maps");
 
-/* QUIC flows by slot (struct hs_quic_flow): the Initials handed, the
- * server's connection ID, validated, dropped. */
+/* QUIC flows by slot, in sets of quic_ways slots (struct hs_quic_flow):
+ * the Initials handed, the server's connection ID, validated, dropped. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, HS_QUIC_FLOWS_MAX);

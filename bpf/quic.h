@@ -11,9 +11,14 @@
  * counted (count.h). With enforcement in drop mode, a flow whose hello was
  * dropped has its later datagrams dropped.
  *
- * Flows live in a fixed array of slots (quic_flows), keyed by the client's
- * address and port and the server's port: no allocation per Initial, and
- * a flow in progress keeps its slot against a flood of new sources.
+ * Flows live in a fixed array of slots (quic_flows), in sets of quic_ways
+ * keyed by the client's address and port and the server's port: no
+ * allocation per Initial, and a flow in progress keeps its slot against a
+ * flood of new sources. A validated flow keeps its slot for its lifetime
+ * (10 s: its hello counts by it, enforcement marks it), so a new flow
+ * hashed to its set takes another slot of the set: with one slot a flow,
+ * every other flow hashed to it went unseen that long, its Initials never
+ * handed.
  */
 #ifndef HS_BPF_QUIC_H
 #define HS_BPF_QUIC_H
@@ -213,23 +218,32 @@ __noinline int hs_quic_pkt(struct xdp_md *ctx, struct qpkt *q)
 
 /* ---- flow slots ---- */
 
-/* The slot of the client side of ep (saddr, sport, dport). */
-INLINE __u32 quic_slot_ep(const struct hs_endpoints *ep)
+/* The slots of a set: quic_ways, within 1..HS_QUIC_WAYS. */
+INLINE __u32 quic_nways(void)
+{
+	__u32 w = quic_ways;
+
+	return w >= 1 && w <= HS_QUIC_WAYS ? w : HS_QUIC_WAYS;
+}
+
+/* The first slot of the set of the client side of ep (saddr, sport,
+ * dport). */
+INLINE __u32 quic_set_ep(const struct hs_endpoints *ep)
 {
 	__u32 lo, ports = (__u32)bpf_htons(ep->sport) | (__u32)bpf_htons(ep->dport) << 16;
 
 	__builtin_memcpy(&lo, &ep->saddr[ep->family == 4 ? 0 : 12], 4);
-	return hs_quic_slot(lo, ports, HS_QUIC_FLOWS_MAX);
+	return hs_quic_set(lo, ports, quic_nways());
 }
 
 /* The same from a packet's headers (rev: the server's packet). */
-INLINE __u32 quic_slot_pkt(const struct pkt *p, int rev)
+INLINE __u32 quic_set_pkt(const struct pkt *p, int rev)
 {
 	__u32 ports = *(const __u32 *)p->udp;
 
 	if (rev)
-		return hs_quic_slot(p->dst_lo, ports >> 16 | ports << 16, HS_QUIC_FLOWS_MAX);
-	return hs_quic_slot(p->src_lo, ports, HS_QUIC_FLOWS_MAX);
+		return hs_quic_set(p->dst_lo, ports >> 16 | ports << 16, quic_nways());
+	return hs_quic_set(p->src_lo, ports, quic_nways());
 }
 
 /* Is slot f's flow ep's: the client's address and port, the server's port
@@ -267,12 +281,58 @@ INLINE int quic_held(const struct hs_quic_flow *f, __u64 now)
 				quic_dropping(f, now));
 }
 
-/* The live flow of ep in slot (NULL: the slot holds another, or none). */
-INLINE struct hs_quic_flow *quic_flow_of(__u32 slot, const struct hs_endpoints *ep, __u64 now)
+/* The live flow of ep in the set whose first slot is set (NULL: none).
+ * *now: the program clock; with lazy (a constant), read here (into it)
+ * only when a slot's endpoints are ep's, so that a flood's new sources
+ * never read it (an XDP program's: a syscall program may not read the
+ * coarse clock, and passes it read). */
+INLINE struct hs_quic_flow *quic_find(__u32 set, const struct hs_endpoints *ep, __u64 *now,
+				      const int lazy)
 {
-	struct hs_quic_flow *f = bpf_map_lookup_elem(&quic_flows, &slot);
+	struct hs_quic_flow *f;
+	__u32 i, k, n = quic_nways();
 
-	return f && quic_ep_is(f, ep) && quic_alive(f, now) ? f : NULL;
+	for (i = 0; i < HS_QUIC_WAYS && i < n; i++) {
+		k = set + i;
+		f = bpf_map_lookup_elem(&quic_flows, &k);
+		if (!f || !quic_ep_is(f, ep))
+			continue;
+		if (lazy && !*now)
+			*now = now_ns();
+		if (quic_alive(f, *now))
+			return f;
+	}
+	return NULL;
+}
+
+/* The slot of the set whose first slot is set a new flow takes at now:
+ * of those no flow holds, the one taken longest ago (a free one first);
+ * NULL when every one is held. */
+INLINE struct hs_quic_flow *quic_free_slot(__u32 set, __u64 now)
+{
+	struct hs_quic_flow *f, *best = NULL;
+	__u64 t, oldest = 0;
+	__u32 i, k, n = quic_nways();
+
+	for (i = 0; i < HS_QUIC_WAYS && i < n; i++) {
+		k = set + i;
+		f = bpf_map_lookup_elem(&quic_flows, &k);
+		if (!f || quic_held(f, now))
+			continue;
+		t = f->ep.family ? f->first_ns : 0;
+		if (!best || t < oldest) {
+			best = f;
+			oldest = t;
+		}
+	}
+	return best;
+}
+
+/* The live flow of ep at now (NULL: none): the egress program's, and the
+ * hs_quic_hello program's. */
+INLINE struct hs_quic_flow *quic_flow_of(__u32 set, const struct hs_endpoints *ep, __u64 now)
+{
+	return quic_find(set, ep, &now, 0);
 }
 
 /* ---- ingress: a client's datagram ---- */
@@ -321,19 +381,21 @@ __noinline int hs_quic_handshake(struct hs_quic_flow *f, const struct qpkt *q, _
 	return 1;
 }
 
-/* An Initial datagram (len bytes at packet offset off) of ep, whose slot
- * is f (mine: ep's live flow, read at now; otherwise now is read here),
- * into the ring buffer, within the flow's bound and the CPU's budget;
- * what is past them counted. */
+/* An Initial datagram (len bytes at packet offset off) of ep into the ring
+ * buffer, within the flow's bound and the CPU's budget; what is past them
+ * counted. f: ep's live flow, read at now; NULL: none, and now is read
+ * here, and the flow takes a slot of the set whose first slot is set,
+ * unless every one is held. */
 INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_flow *f,
-		      int mine, const struct hs_endpoints *ep, __u32 off, __u32 len, __u64 now)
+		      __u32 set, const struct hs_endpoints *ep, __u32 off, __u32 len, __u64 now)
 {
 	struct hs_quic_event *ev;
 	struct hs_admit *a;
 	__u32 zero = 0;
+	int mine = f != NULL;
 	__u64 n;
 
-	if (mine && f->initials >= HS_QUIC_INITIALS_MAX) {
+	if (f && f->initials >= HS_QUIC_INITIALS_MAX) {
 		st->c[HS_ST_QUIC_SHED_FLOW]++;
 		return;
 	}
@@ -352,8 +414,9 @@ INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_fl
 		st->c[HS_ST_QUIC_SHED_BUDGET]++;
 		return;
 	}
-	if (!mine) {
-		if (quic_held(f, now)) {
+	if (!f) {
+		f = quic_free_slot(set, now);
+		if (!f) {
 			st->c[HS_ST_QUIC_SHED_BUSY]++;
 			return;
 		}
@@ -420,10 +483,10 @@ __noinline int hs_quic(struct xdp_md *ctx, const struct tcp_at *at)
 	struct hs_stats *st;
 	struct qpkt q = {};
 	struct pkt p = {};
-	__u32 zero = 0, slot, off, len, i;
+	__u32 zero = 0, set, off, len, i;
 	const __u8 *h;
 	__u64 now = 0;
-	int r, mine, walk;
+	int r, walk;
 
 	if (!at || pkt_at_l4(ctx, at, &p, sizeof(struct udphdr)))
 		return XDP_PASS;
@@ -435,14 +498,11 @@ __noinline int hs_quic(struct xdp_md *ctx, const struct tcp_at *at)
 	endpoints(&p, &ep, 0);
 	if (bench_vary_src)
 		bench_new_src(&ep, st->c[HS_ST_PACKETS]);
-	slot = quic_slot_ep(&ep);
-	f = bpf_map_lookup_elem(&quic_flows, &slot);
-	if (!f)
-		return XDP_PASS;
-	/* the clock only for the slot's own flow (a flood's new sources
-	 * never read it before the budget) */
-	mine = quic_ep_is(f, &ep) && quic_alive(f, now = now_ns());
-	if (enforce_mode == HS_ENF_DROP && mine && quic_dropping(f, now)) {
+	set = quic_set_ep(&ep);
+	/* ep's live flow, or NULL; the clock read only if a slot holds ep's
+	 * (a flood's new sources never read it before the budget) */
+	f = quic_find(set, &ep, &now, 1);
+	if (enforce_mode == HS_ENF_DROP && f && quic_dropping(f, now)) {
 		st->c[HS_ST_QUIC_DROPPED]++;
 		return XDP_DROP;
 	}
@@ -464,7 +524,7 @@ __noinline int hs_quic(struct xdp_md *ctx, const struct tcp_at *at)
 		r = hs_quic_pkt(ctx, &q);       /* its DCID */
 		if (r)
 			count_reason(st, r);
-		else if (!hs_quic_handshake(mine ? f : NULL, &q, now))
+		else if (!hs_quic_handshake(f, &q, now))
 			st->c[HS_ST_QUIC_NOT_INITIAL]++;
 		return XDP_PASS;
 	}
@@ -480,9 +540,9 @@ __noinline int hs_quic(struct xdp_md *ctx, const struct tcp_at *at)
 	 * Handshake, coalesced; looked at only while the flow waits for it,
 	 * after the Initial is handed (userspace has a flow's Initials before
 	 * its validation) */
-	walk = mine && (f->flags & (HS_QF_SCID | HS_QF_VALID)) == HS_QF_SCID;
-	quic_hand(ctx, st, f, mine, &ep, off, len, now);
-	if (walk) {
+	walk = f && (f->flags & (HS_QF_SCID | HS_QF_VALID)) == HS_QF_SCID;
+	quic_hand(ctx, st, f, set, &ep, off, len, now);
+	if (walk && f) {
 		q.want = QP_NEXT;       /* the Initial again: where the next one starts */
 		if (hs_quic_pkt(ctx, &q))
 			q.next = 0;
@@ -521,7 +581,7 @@ INLINE void quic_server(void *ctx, const int skb, const struct pkt *p, __u32 off
 	if (quic_parse(ctx, skb, &q) || (q.type != QT_INITIAL && q.type != QT_HANDSHAKE))
 		return;
 	endpoints(p, &ep, 1);
-	f = quic_flow_of(quic_slot_pkt(p, 1), &ep, now_ns());
+	f = quic_flow_of(quic_set_pkt(p, 1), &ep, now_ns());
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!f || !st || (f->flags & HS_QF_VALID))
 		return;
@@ -590,7 +650,7 @@ INLINE int hs_quic_hello_run(struct hs_quic_req *req)
 	if (clock_mode == HS_CLOCK_REPLAY && req->ts_ns)
 		replay_now_ns = req->ts_ns;
 	now = syscall_now_ns();
-	f = quic_flow_of(quic_slot_ep(&ep), &ep, now);
+	f = quic_flow_of(quic_set_ep(&ep), &ep, now);
 	valid = req->validated || (f && (f->flags & HS_QF_VALID)) ||
 		handshake_check == HS_CHECK_NONE;
 	b->need = len;

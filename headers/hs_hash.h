@@ -119,6 +119,15 @@ HS_INLINE __u32 hs_quic_slot(__u32 client_lo, __u32 ports, __u32 nslots)
 	return hs_flow_slot(client_lo, HS_QUIC_SLOT_SALT, ports, nslots);
 }
 
+/* The first slot of a QUIC flow's set in the quic_flows array when its
+ * sets are of ways slots (a power of two, at most HS_QUIC_WAYS): the
+ * set's slots are that one and the ways - 1 after it. One way: the slot
+ * hs_quic_slot gives over the whole array. */
+HS_INLINE __u32 hs_quic_set(__u32 client_lo, __u32 ports, __u32 ways)
+{
+	return hs_quic_slot(client_lo, ports, HS_QUIC_FLOWS_MAX / ways) * ways;
+}
+
 /* The pairs map's id of a TLS fingerprint id (generation bit ignored) over
  * a TCP stack id; the map key is HS_GEN_KEY of it. */
 HS_INLINE __u64 hs_pair_id(__u64 tls_id, __u64 stack_id)

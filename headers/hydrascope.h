@@ -21,8 +21,9 @@
  * the quic_user map; quic_flows pinned; 13: the reasm map is an array of
  * slots, struct hs_reasm_slot, its number in hs_flow.rslot; 14: the conns
  * map is an array of sets, struct hs_conn_set, and so is the seen map,
- * struct hs_seen_set). */
-#define HS_LAYOUT_VERSION 14
+ * struct hs_seen_set; 15: the quic_flows slots are sets of HS_QUIC_WAYS,
+ * hs_quic_set). */
+#define HS_LAYOUT_VERSION 15
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -89,6 +90,11 @@
 #define HS_QUIC_PORTS_MAX 8
 #ifndef HS_QUIC_FLOWS_MAX
 #define HS_QUIC_FLOWS_MAX 16384 /* QUIC flow slots (a power of two) */
+#endif
+#ifndef HS_QUIC_WAYS
+#define HS_QUIC_WAYS 4          /* slots a flow may take: the slots are sets of this
+				 * many (a power of two), so that a flow holding
+				 * one does not shut out another hashed to it */
 #endif
 #ifndef HS_QUIC_INITIALS_MAX
 #define HS_QUIC_INITIALS_MAX 4  /* client Initials of a flow handed to userspace */
@@ -395,7 +401,7 @@ enum hs_check {
 	X(QUIC_SHED_FLOW, "quic_initials_shed_flow", "quic_initials_shed_total", "reason", "flow_max") \
 	/* ... the CPU's budget of the window was spent (a flood) */ \
 	X(QUIC_SHED_BUDGET, "quic_initials_shed_budget", "quic_initials_shed_total", "reason", "budget") \
-	/* ... their flow slot was held by another flow in progress */ \
+	/* ... every slot of their flow's set was held by other flows */ \
 	X(QUIC_SHED_BUSY, "quic_initials_shed_busy", "quic_initials_shed_total", "reason", "flow_busy") \
 	/* datagrams to a QUIC port with a short header (1-RTT) */ \
 	X(QUIC_SHORT_HEADER, "quic_short_header", "quic_datagrams_ignored_total", "reason", "short_header") \
@@ -672,11 +678,13 @@ enum hs_quic_flow_flag {
 };
 
 /*
- * A slot of the quic_flows array, indexed by a hash of the client's
- * address and port and the server's port (hs_quic_slot): no allocation per
- * Initial. A flow takes its slot with its first Initial handed to
- * userspace, unless another flow holds it (younger than HS_FLOW_HOLD_NS,
- * or validated and younger than HS_QUIC_FLOW_NS, or dropped).
+ * A slot of the quic_flows array, whose slots are sets of HS_QUIC_WAYS
+ * (quic_ways at load), the set indexed by a hash of the client's address
+ * and port and the server's port (hs_quic_set): no allocation per
+ * Initial. A flow takes a slot of its set with its first Initial handed to
+ * userspace: of the slots no other flow holds (younger than
+ * HS_FLOW_HOLD_NS, or validated and younger than HS_QUIC_FLOW_NS, or
+ * dropped), the one taken longest ago; when every one is held, none.
  */
 struct hs_quic_flow {
 	struct hs_endpoints ep;              /* the client's first Initial's; a packet is
@@ -1052,7 +1060,8 @@ _Static_assert(sizeof(struct hs_quic_valid_event) == 56, "hs_quic_valid_event la
 _Static_assert(sizeof(struct hs_quic_req) == 80, "hs_quic_req layout");
 /* QUIC: the slots taken with a mask; a connection ID fits the slot's
  * zero-padded words; the types read first (run's on_event) */
-_Static_assert(HS_IS_POW2(HS_QUIC_FLOWS_MAX), "HS_QUIC_FLOWS_MAX: a power of two");
+_Static_assert(HS_IS_POW2(HS_QUIC_FLOWS_MAX) && HS_IS_POW2(HS_QUIC_WAYS) &&
+	       HS_QUIC_WAYS <= HS_QUIC_FLOWS_MAX, "HS_QUIC_FLOWS_MAX, HS_QUIC_WAYS: powers of two");
 _Static_assert(HS_QUIC_CID_MAX <= sizeof(((struct hs_quic_flow *)0)->scid) &&
 	       sizeof(((struct hs_quic_flow *)0)->scid) % 8 == 0, "hs_quic_flow: scid words");
 _Static_assert(HS_QUIC_INITIALS_MAX < 256, "hs_quic_flow: initials in a byte");

@@ -68,7 +68,7 @@ static const char *help_of(const char *metric)
 		{ "sockopt_requests_total", "getsockopt(SOL_HYDRASCOPE) calls of the --sockopt-cgroup cgroups, answered or failed (no record, no name yet, a short buffer)." },
 		{ "account_tags_total", "Account tags put on connections or fingerprint ids (setsockopt, the lookup socket)." },
 		{ "quic_initials_total", "QUIC client Initials handed to userspace to decrypt." },
-		{ "quic_initials_shed_total", "QUIC client Initials not handed to userspace, by reason: their flow had its share (flow_max), the CPU's share of the second's budget was spent (budget), their flow slot was held by another flow (flow_busy)." },
+		{ "quic_initials_shed_total", "QUIC client Initials not handed to userspace, by reason: their flow had its share (flow_max), the CPU's share of the second's budget was spent (budget), every slot of their flow's set was held by other flows (flow_busy)." },
 		{ "quic_datagrams_ignored_total", "Datagrams to a QUIC port not handed to userspace, by reason (short_header: 1-RTT, most of a connection)." },
 		{ "quic_handshakes_mismatched_total", "QUIC client Handshakes whose Destination Connection ID is not the one the server chose (spoofed)." },
 		{ "quic_flows_validated_total", "QUIC flows validated: the client's Handshake carried the connection ID the server chose." },

@@ -367,8 +367,8 @@ static void replay_left_out(struct hs_bpf *skel)
 			 sampled);
 	if (st.c[HS_ST_QUIC_SHED_BUDGET] || st.c[HS_ST_QUIC_SHED_BUSY])
 		pr_warn("%llu QUIC Initials not handed over for decryption: past the budget of %u "
-			"a second (quic_initials_shed_budget %llu), their flow's slot held by "
-			"another flow (quic_initials_shed_busy %llu)",
+			"a second (quic_initials_shed_budget %llu), every slot of their flow's "
+			"set held by other flows (quic_initials_shed_busy %llu)",
 			(unsigned long long)(st.c[HS_ST_QUIC_SHED_BUDGET] + st.c[HS_ST_QUIC_SHED_BUSY]),
 			skel->rodata->quic_budget_max,
 			(unsigned long long)st.c[HS_ST_QUIC_SHED_BUDGET],

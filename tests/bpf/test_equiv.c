@@ -24,7 +24,9 @@
  * they were whatever a buffer held past the hello's end, which a
  * collection kept in a slot no longer copies whole. And the connection
  * records and the seen entries, hashes by key before and sets of ways
- * since (compare_conns, compare_seen).
+ * since (compare_conns, compare_seen). The QUIC flows' sets (layout 15)
+ * are made one slot each, as the one slot a flow had before: the same
+ * slots, the same flows shed.
  *
  * The packets, in two configurations (replay's: an event per SYN and
  * ClientHello, the SYN check; live's: events of new fingerprints only, no
@@ -171,12 +173,16 @@ static int on_event(void *ctx, void *data, size_t size)
  * fill one: a record pushed out and made again by a retransmitted hello
  * would differ from the one the old LRU kept. */
 #define CONN_SETS (1u << 18)
+/* The quic_flows sets of one slot, as before layout 15: a flow whose slot
+ * another holds is shed there, where with more slots a set it may take
+ * another (test_quicbpf's test_flow_bounds and test_set_mates do it). */
+#define QUIC_WAYS 1
 
 static void side_load(struct side *s, const char *what, const char *path, const struct cfg *c)
 {
 	struct objcfg oc = { .replay = 1, .clock_replay = 1, .emit_every = c->emit_every,
 			     .handshake = c->handshake, .reasm_max = REASM_MAX,
-			     .conn_sets = CONN_SETS };
+			     .conn_sets = CONN_SETS, .quic_ways = QUIC_WAYS };
 	struct bpf_map *m;
 	__u32 zero = 0, size;
 

@@ -11,7 +11,10 @@
  *   headers, other versions and ports, other types, a DCID of 21 bytes,
  *   cut headers) is counted by reason, hands nothing, passes.
  * - The bounds: HS_QUIC_INITIALS_MAX Initials per flow, the per-CPU budget
- *   of a window (renewed with sample_epoch), a slot held by another flow.
+ *   of a window (renewed with sample_epoch), a set whose slots are all
+ *   held by other flows; a flow whose set holds a validated one takes
+ *   another slot of it and is validated (two chromium connections with
+ *   a Retry each, as t_quic_live met them).
  * - Validation: the server's connection ID recorded from its Initial
  *   (egress), then a client Handshake carrying it validates the flow (one
  *   event), alone or coalesced after an Initial, also with the fixed bit
@@ -169,6 +172,13 @@ static int setup_budget8(void **state)
 	r = setup(state);
 	setup_budget = 0;
 	return r;
+}
+
+/* Replay's, QUIC on ports 443 and 8443 (t_quic_live's Retry server) */
+static int setup_8443(void **state)
+{
+	return setup_with(state, &(struct hs_config){ .replay = true, .nquic_ports = 2,
+						      .quic_ports = { 443, 8443 } });
 }
 
 static int setup_mode(void **state, int mode)
@@ -417,24 +427,55 @@ static void path_ep(const struct path *pa, struct hs_endpoints *ep)
 	ep->family = (__u8)pa->ver;
 }
 
-/* The flow slot of pa's client, as the program finds it. */
-static __u32 path_slot(const struct path *pa)
+/* The first slot of the set of pa's client's flow, as the program finds
+ * it (HS_QUIC_WAYS slots from there). */
+static __u32 path_set(const struct path *pa)
 {
 	struct hs_endpoints ep;
 	__u32 lo;
 
 	path_ep(pa, &ep);
 	memcpy(&lo, &ep.saddr[pa->ver == 4 ? 0 : 12], 4);
-	return hs_quic_slot(lo, (__u32)htons(ep.sport) | (__u32)htons(ep.dport) << 16,
-			    HS_QUIC_FLOWS_MAX);
+	return hs_quic_set(lo, (__u32)htons(ep.sport) | (__u32)htons(ep.dport) << 16,
+			   HS_QUIC_WAYS);
 }
 
-static void flow_get(struct env *e, const struct path *pa, struct hs_quic_flow *f)
+/* pa's flow into f: the slot of its set holding its client's endpoints
+ * (of two, the one taken later); its number, or -1 and f zeroed: none. */
+static int flow_get(struct env *e, const struct path *pa, struct hs_quic_flow *f)
 {
-	__u32 slot = path_slot(pa);
+	struct hs_quic_flow x;
+	struct hs_endpoints ep;
+	__u32 set = path_set(pa), k;
+	int found = -1;
 
-	if (bpf_map_lookup_elem(e->qflows_fd, &slot, f))
-		fail_msg("quic_flows lookup: %s", strerror(errno));
+	path_ep(pa, &ep);
+	memset(f, 0, sizeof(*f));
+	for (k = set; k < set + HS_QUIC_WAYS; k++) {
+		if (bpf_map_lookup_elem(e->qflows_fd, &k, &x))
+			fail_msg("quic_flows lookup: %s", strerror(errno));
+		if (x.ep.family == ep.family && x.ep.sport == ep.sport && x.ep.dport == ep.dport &&
+		    !memcmp(x.ep.saddr, ep.saddr, 16) && (found < 0 || x.first_ns >= f->first_ns)) {
+			*f = x;
+			found = (int)k;
+		}
+	}
+	return found;
+}
+
+/* Client ports of pa's address other than pa's whose flows share pa's set:
+ * n of them into ports (from port 1 up). */
+static void set_mates(const struct path *pa, __u16 *ports, int n)
+{
+	struct path b = *pa;
+	__u32 set = path_set(pa);
+	int k = 0;
+
+	for (b.sport = 1; b.sport < 65535 && k < n; b.sport++)
+		if (b.sport != pa->sport && path_set(&b) == set)
+			ports[k++] = b.sport;
+	if (k < n)
+		fail_msg("%d client ports share port %u's set, %d wanted", k, pa->sport, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -607,17 +648,18 @@ static void test_not_initials(void **state)
 	CHECKS_DONE();
 }
 
-/* At most HS_QUIC_INITIALS_MAX Initials of a flow; a slot held by another
- * flow in progress is not taken. */
+/* At most HS_QUIC_INITIALS_MAX Initials of a flow; a flow takes a slot of
+ * its set no other flow in progress holds, the one taken longest ago, and
+ * none while they all are held. */
 static void test_flow_bounds(void **state)
 {
 	struct env *e = need_env(state);
-	struct path a = { 4, 0, 52001 }, b = a;
+	struct path a = { 4, 0, 52001 }, b[HS_QUIC_WAYS];
 	struct qspec q = { .type = QT_INITIAL };
 	struct hs_stats before, after, want = { 0 };
 	struct hs_quic_flow f;
-	__u32 slot;
-	int i;
+	__u16 ports[HS_QUIC_WAYS];
+	int i, slot_a;
 
 	reset(e);
 	stats(e, &before);
@@ -632,46 +674,56 @@ static void test_flow_bounds(void **state)
 	for (i = 0; i < e->nini && i < EV_MAX; i++)
 		CHECK_INT("one flow", "event's initial (its place in the flow)", i + 1,
 			  e->ini[i].initial);
-	flow_get(e, &a, &f);
+	slot_a = flow_get(e, &a, &f);
+	CHECK_INT("one flow", "a slot of its set", 1, slot_a >= 0);
 	CHECK_INT("one flow", "slot's initials", HS_QUIC_INITIALS_MAX, f.initials);
-	CHECK_INT("one flow", "slot's port", a.sport, f.ep.sport);
 
-	/* another client port of the same address whose slot is a's */
-	slot = path_slot(&a);
-	for (b.sport = 1; b.sport < 65535; b.sport++)
-		if (b.sport != a.sport && path_slot(&b) == slot)
-			break;
-	if (path_slot(&b) != slot)
-		fail_msg("no client port shares port %u's slot", a.sport);
+	/* HS_QUIC_WAYS other client ports of the same address whose flows
+	 * share a's set: the first HS_QUIC_WAYS - 1 take its other slots
+	 * while a's handshake is in progress, the last finds them all held */
+	set_mates(&a, ports, HS_QUIC_WAYS);
+	for (i = 0; i < HS_QUIC_WAYS; i++) {
+		b[i] = a;
+		b[i].sport = ports[i];
+	}
 	drain(e);
 	stats(e, &before);
 	e->skel->bss->replay_now_ns = SEC_NS + SEC_NS / 2;     /* a's is 0.5 s old: held */
-	CHECK_INT("slot held", "verdict", XDP_PASS, send_client(e, &b, &q));
+	for (i = 0; i < HS_QUIC_WAYS; i++)
+		CHECK_INT("set held", "verdict", XDP_PASS, send_client(e, &b[i], &q));
 	stats(e, &after);
 	ring_buffer__consume(e->rb);
 	memset(&want, 0, sizeof(want));
+	want.c[HS_ST_QUIC_INITIALS] = HS_QUIC_WAYS - 1;
 	want.c[HS_ST_QUIC_SHED_BUSY] = 1;
-	check_deltas("another flow, the slot held", &before, &after, &want);
-	CHECK_INT("slot held", "Initial events", 0, e->nini);
-	flow_get(e, &a, &f);
-	CHECK_INT("slot held", "slot still a's", a.sport, f.ep.sport);
+	check_deltas("other flows of a's set, the last one's slots all held", &before, &after,
+		     &want);
+	CHECK_INT("set held", "Initial events", HS_QUIC_WAYS - 1, e->nini);
+	CHECK_INT("set held", "a keeps its slot", slot_a, flow_get(e, &a, &f));
+	for (i = 0; i < HS_QUIC_WAYS - 1; i++)
+		CHECK_INT("set held", "the others in the set's other slots", 1,
+			  flow_get(e, &b[i], &f) >= 0 && flow_get(e, &b[i], &f) != slot_a);
+	CHECK_INT("set held", "the last one in none", -1,
+		  flow_get(e, &b[HS_QUIC_WAYS - 1], &f));
 
-	/* past the hold (1 s), the other flow takes it */
+	/* past a's hold (1 s; the others' 0.5 s old): the last takes the
+	 * slot taken longest ago, a's */
 	drain(e);
 	stats(e, &before);
 	e->skel->bss->replay_now_ns = 2 * SEC_NS + 1;
-	CHECK_INT("slot free", "verdict", XDP_PASS, send_client(e, &b, &q));
+	CHECK_INT("slot free", "verdict", XDP_PASS, send_client(e, &b[HS_QUIC_WAYS - 1], &q));
 	stats(e, &after);
 	ring_buffer__consume(e->rb);
 	memset(&want, 0, sizeof(want));
 	want.c[HS_ST_QUIC_INITIALS] = 1;
-	check_deltas("another flow, the hold over", &before, &after, &want);
+	check_deltas("the last flow, a's hold over", &before, &after, &want);
 	CHECK_INT("slot free", "Initial events", 1, e->nini);
-	flow_get(e, &a, &f);
-	CHECK_INT("slot free", "slot now b's", b.sport, f.ep.sport);
+	CHECK_INT("slot free", "a's slot now the last one's", slot_a,
+		  flow_get(e, &b[HS_QUIC_WAYS - 1], &f));
 	CHECK_INT("slot free", "its initials", 1, f.initials);
+	CHECK_INT("slot free", "a's flow gone", -1, flow_get(e, &a, &f));
 
-	/* a's own flow, past its lifetime, starts anew: Initials again */
+	/* a's own flow, past every lifetime, starts anew: Initials again */
 	drain(e);
 	e->skel->bss->replay_now_ns = 30 * SEC_NS;
 	CHECK_INT("a again", "verdict", XDP_PASS, send_client(e, &a, &q));
@@ -995,6 +1047,133 @@ static int map_count(int fd)
 	return n;
 }
 
+/*
+ * Two connections whose flows share a set, as t_quic_live once met them:
+ * chromium to ngtcp2's server with Retry (-V), from 198.18.1.2 port 55131,
+ * then, 2.2 s later, from 2001:2:0:1::2 port 60855, whose flows took the
+ * same slot when a set was one slot (the quic_flows array's 16,384). Each
+ * connection as the capture had it: two Initials (the post-quantum hello
+ * spans two), two Retries (one each; the client takes the first), the two
+ * Initials again to the Retry's ID with its 78-byte token, the server's
+ * Initial choosing its 18-byte ID, the client's Initial coalesced with its
+ * first Handshake (the fifth Initial: past the flow's bound, walked all the
+ * same), then a Handshake alone. The first flow, validated, holds its
+ * slot for its lifetime (10 s); the second took none, so none of its
+ * Initials were handed and the server's ID never recorded: its hello
+ * never counted, its flow never validated. Now it takes another slot of
+ * the set and is validated, and its hello counts as validated.
+ */
+struct rconn {
+	struct path pa;
+	__u8 retry_cid[20], srv_cid[20];        /* 18 bytes each: ngtcp2's */
+};
+
+static void retry_connection(struct env *e, const struct rconn *c, __u64 t0)
+{
+	struct qspec ini = { .type = QT_INITIAL, .size = 1238 };
+	struct qspec retry = { .type = QT_RETRY, .dcid = SCID0, .scid = c->retry_cid,
+			       .scid_len = 18, .size = 119 };
+	struct qspec again = { .type = QT_INITIAL, .dcid = c->retry_cid, .dcid_len = 18,
+			       .token = 78, .size = 1238 };
+	struct qspec srv = { .type = QT_INITIAL, .dcid = SCID0, .scid = c->srv_cid,
+			     .scid_len = 18, .size = 1200 };
+	struct qspec two = { .type = QT_INITIAL, .dcid = c->srv_cid, .dcid_len = 18,
+			     .token = 78, .size = 1238, .hs_after = 53, .hs_dcid = c->srv_cid,
+			     .hs_dcid_len = 18 };
+	__u64 ms = SEC_NS / 1000;
+
+	e->skel->bss->replay_now_ns = t0;
+	CHECK_INT("Retry", "Initial 1", XDP_PASS, send_client(e, &c->pa, &ini));
+	CHECK_INT("Retry", "Initial 2", XDP_PASS, send_client(e, &c->pa, &ini));
+	send_server(e, &c->pa, &retry, 0);
+	send_server(e, &c->pa, &retry, 0);
+	e->skel->bss->replay_now_ns = t0 + 1 * ms;
+	CHECK_INT("Retry", "Initial 1 again", XDP_PASS, send_client(e, &c->pa, &again));
+	CHECK_INT("Retry", "Initial 2 again", XDP_PASS, send_client(e, &c->pa, &again));
+	send_server(e, &c->pa, &srv, 0);
+	e->skel->bss->replay_now_ns = t0 + 12 * ms;
+	CHECK_INT("Retry", "Initial and Handshake", XDP_PASS, send_client(e, &c->pa, &two));
+	e->skel->bss->replay_now_ns = t0 + 21 * ms;
+	CHECK_INT("Retry", "Handshake", XDP_PASS,
+		  client_handshake(e, &c->pa, HS_QUIC_V1, c->srv_cid, 18, 0));
+	ring_buffer__consume(e->rb);
+}
+
+static void test_set_mates(void **state)
+{
+	struct env *e = need_env(state);
+	static const struct rconn a = {
+		{ 4, 0, 55131, 8443, "198.18.1.2" },
+		{ 0x68, 0x19, 0xec, 0x67, 0x8a, 0x2c, 0xce, 0xde, 0x97, 0xca, 0x5b, 0x7c, 0x1d,
+		  0xa2, 0xe3, 0xc7, 0x7b, 0x78 },
+		{ 0x80, 0x60, 0x8a, 0xd2, 0x3c, 0x24, 0xa9, 0xee, 0x16, 0xb4, 0xf4, 0x18, 0xb7,
+		  0x8c, 0xa2, 0xe4, 0xf3, 0x3b },
+	}, b = {
+		{ 6, 0, 60855, 8443, "2001:2:0:1::2" },
+		{ 0x08, 0x5b, 0xd6, 0x35, 0x62, 0xc6, 0x7c, 0x98, 0x07, 0x16, 0xe4, 0x56, 0x8f,
+		  0xcd, 0x7e, 0x17, 0x33, 0xe5 },
+		{ 0x04, 0x1d, 0x3a, 0x00, 0x30, 0x4e, 0x3d, 0xa4, 0x48, 0xe0, 0x7e, 0x79, 0xe8,
+		  0xf4, 0x03, 0x5d, 0x99, 0x9b },
+	};
+	static __u8 rec[HELLO_MAX];
+	const struct hspec h = SPEC();
+	int len = build_hello(&h, rec, sizeof(rec)), slot_a, slot_b;
+	struct hs_stats before, after, want = { 0 };
+	struct hs_endpoints ep;
+	struct hs_quic_flow f;
+	struct hs_quic_req r;
+	__u32 lo_a, lo_b;
+
+	/* they shared a slot, and share a set */
+	memcpy(&lo_a, (__u8[4]){ 198, 18, 1, 2 }, 4);
+	memcpy(&lo_b, (__u8[4]){ 0, 0, 0, 2 }, 4);
+	CHECK_INT("set mates", "one slot of 16,384",
+		  hs_quic_slot(lo_a, htons(55131) | (__u32)htons(8443) << 16, HS_QUIC_FLOWS_MAX),
+		  hs_quic_slot(lo_b, htons(60855) | (__u32)htons(8443) << 16, HS_QUIC_FLOWS_MAX));
+	CHECK_INT("set mates", "one set", path_set(&a.pa), path_set(&b.pa));
+
+	reset(e);
+	stats(e, &before);
+	retry_connection(e, &a, SEC_NS + 898746000ULL);
+	stats(e, &after);
+	want.c[HS_ST_QUIC_INITIALS] = HS_QUIC_INITIALS_MAX;
+	want.c[HS_ST_QUIC_SHED_FLOW] = 1;
+	want.c[HS_ST_QUIC_SERVER_CIDS] = 1;
+	want.c[HS_ST_QUIC_VALIDATED] = 1;
+	want.c[HS_ST_QUIC_NOT_INITIAL] = 1;     /* the Handshake after it */
+	check_deltas("the first connection", &before, &after, &want);
+	CHECK_INT("first", "Initial events", HS_QUIC_INITIALS_MAX, e->nini);
+	CHECK_INT("first", "validation events", 1, e->nval);
+	slot_a = flow_get(e, &a.pa, &f);
+	CHECK_INT("first", "validated", 1, slot_a >= 0 && (f.flags & HS_QF_VALID));
+	r = quic_count(e, &a.pa, rec, len, 1);
+	CHECK_HEX("first", "its hello counted validated, its flow found", HS_QR_VALIDATED, r.flags);
+
+	/* 2.2 s later: the first flow, validated, holds its slot (10 s) */
+	drain(e);
+	stats(e, &before);
+	retry_connection(e, &b, 3 * SEC_NS + 119968000ULL);
+	stats(e, &after);
+	check_deltas("the second connection, its set's first slot held", &before, &after, &want);
+	CHECK_INT("second", "Initial events", HS_QUIC_INITIALS_MAX, e->nini);
+	CHECK_INT("second", "validation events", 1, e->nval);
+	if (e->nval >= 1) {
+		path_ep(&b.pa, &ep);
+		CHECK_INT("second", "the validation event's endpoints", 0,
+			  memcmp(&e->val[0].ep, &ep, sizeof(ep)));
+	}
+	slot_b = flow_get(e, &b.pa, &f);
+	CHECK_INT("second", "in another slot of the set", 1, slot_b >= 0 && slot_b != slot_a);
+	CHECK_INT("second", "validated", 1, !!(f.flags & HS_QF_VALID));
+	CHECK_INT("second", "the server's ID recorded", 0, memcmp(f.scid, b.srv_cid, 18));
+	CHECK_INT("second", "the first flow keeps its slot", slot_a, flow_get(e, &a.pa, &f));
+	CHECK_INT("second", "and stays validated", 1, !!(f.flags & HS_QF_VALID));
+	r = quic_count(e, &b.pa, rec, len, 0);   /* its slot says validated */
+	CHECK_HEX("second", "its hello counted validated, its flow found", HS_QR_VALIDATED,
+		  r.flags);
+	CHECKS_DONE();
+}
+
 static void test_count(void **state)
 {
 	struct env *e = need_env(state);
@@ -1277,6 +1456,7 @@ int main(void)
 		T(test_initial_event),
 		T(test_not_initials),
 		T(test_flow_bounds),
+		cmocka_unit_test_setup_teardown(test_set_mates, setup_8443, teardown),
 		cmocka_unit_test_setup_teardown(test_budget, setup_budget8, teardown),
 		T(test_validation),
 		T(test_validation_replay),

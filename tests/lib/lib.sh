@@ -24,11 +24,40 @@ expect_eq() {
 
 cleanup_push() { _cleanup+=("$*"); }
 _run_cleanup() {
-	local i
+	local rc=$? i
 	for ((i = ${#_cleanup[@]} - 1; i >= 0; i--)); do
 		eval "${_cleanup[$i]}" >/dev/null 2>&1 || true
 	done
+	((_failed || rc)) && _keep_failed
 	rm -rf "$TMP"
+}
+
+# keep_on_fail PATTERN...: when the test fails (a "not ok", or a non-zero
+# exit: killed, timed out), the files PATTERN names (globs, expanded at
+# exit; a folder copied whole) are copied to
+# HS_OUT/test-logs/NAME.fail.YYYYmmdd-HHMMSS.PID/ (NAME: the test's file
+# name, .sh dropped; HS_OUT as tests/run.sh takes it) and its path printed
+# as a TAP comment. This runs after the cleanup (processes stopped, a
+# capture flushed), before $TMP is removed.
+case ${HS_OUT:-} in
+"") HS_OUT_DIR=$ROOT/.output;;
+/*) HS_OUT_DIR=$HS_OUT;;
+*) HS_OUT_DIR=$PWD/$HS_OUT;;
+esac
+_keep=()
+keep_on_fail() { _keep+=("$@"); }
+_keep_failed() {
+	local dir pat f n=0
+	[ ${#_keep[@]} -gt 0 ] || return 0
+	dir=$HS_OUT_DIR/test-logs/$(basename "$0" .sh).fail.$(date +%Y%m%d-%H%M%S).$$
+	mkdir -p "$dir" || { echo "# keep_on_fail: cannot create $dir"; return 0; }
+	for pat in "${_keep[@]}"; do
+		for f in $pat; do
+			[ -e "$f" ] || continue
+			cp -a "$f" "$dir/" 2>/dev/null && n=$((n + 1))
+		done
+	done
+	echo "# failed: $n of its files (captures, logs) kept in $dir"
 }
 trap _run_cleanup EXIT
 trap 'exit 130' INT TERM

@@ -33,6 +33,8 @@ struct objcfg {
 				 * issue 19, the slots since) */
 	__u32 conn_sets;        /* > 0: the conns map this many sets (since layout
 				 * 14; before, an LRU hash left as it is) */
+	__u32 quic_ways;        /* > 0: the quic_flows map's sets this many slots
+				 * (since layout 15; before, one, left as it is) */
 };
 
 static inline struct bpf_map *obj_internal(struct bpf_object *obj, const char *sec)
@@ -123,7 +125,7 @@ static inline struct bpf_object *obj_load(const char *path, const struct objcfg 
 	struct bpf_program *p;
 	struct bpf_map *m;
 	int ncpu = libbpf_num_possible_cpus(), err;
-	__u32 cap;
+	__u32 cap, qoff, qsize;
 	unsigned int i;
 
 	if (!obj) {
@@ -161,6 +163,9 @@ static inline struct bpf_object *obj_load(const char *path, const struct objcfg 
 	if (c->conn_sets && m && bpf_map__type(m) == BPF_MAP_TYPE_ARRAY &&
 	    (bpf_map__set_max_entries(m, c->conn_sets) ||
 	     obj_set(obj, ".rodata", "conn_sets", &c->conn_sets, 4, 0)))
+		goto fail;
+	if (c->quic_ways && !obj_var_at(obj, ".rodata", "quic_ways", &qoff, &qsize) &&
+	    obj_set(obj, ".rodata", "quic_ways", &c->quic_ways, 4, 0))
 		goto fail;
 	m = bpf_object__find_map_by_name(obj, "reasm");
 	if (c->reasm_max && m) {

@@ -739,6 +739,8 @@ struct qspec {
 	const __u8 *dcid;       /* NULL: 0xd0, 0xd1, ... */
 	int scid_len;           /* -1: none; 0: 8 */
 	const __u8 *scid;       /* NULL: 0x50, 0x51, ... */
+	int token;              /* an Initial's token bytes (a pattern; 0: none, as a
+				 * client's first Initials, 78 after ngtcp2's Retry) */
 	int size;               /* the datagram's bytes (0: 1250), the packet padded */
 	int cut;                /* > 0: the datagram cut to this many bytes */
 	/* a Handshake coalesced after the first packet */
@@ -752,12 +754,13 @@ static const __u8 DCID0[20] = { 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 
 static const __u8 SCID0[20] = { 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59,
 				0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60, 0x61, 0x62, 0x63 };
 
-/* One long-header packet of size bytes at out: header (an Initial with no
- * token), a Length covering the rest (not for a Retry), a 2-byte packet
- * number, payload bytes (a pattern). Connection IDs are read cyclically
- * from their 20 bytes. Returns its bytes. */
+/* One long-header packet of size bytes at out: header (an Initial with a
+ * token of token bytes, a pattern, or none), a Length covering the rest
+ * (not for a Retry), a 2-byte packet number, payload bytes (a pattern).
+ * Connection IDs are read cyclically from their 20 bytes. Returns its
+ * bytes. */
 static inline int quic_packet(__u32 version, int type, int b0, int grease, const __u8 *dcid,
-			      int dl, const __u8 *scid, int sl, int size, __u8 *out)
+			      int dl, const __u8 *scid, int sl, int token, int size, __u8 *out)
 {
 	int wire = version == PKT_QUIC_V2 ? (type + 1) & 3 : type, n = 0, i, lenat;
 
@@ -770,8 +773,19 @@ static inline int quic_packet(__u32 version, int type, int b0, int grease, const
 	out[n++] = (__u8)(sl < 0 ? 0 : sl);
 	for (i = 0; i < sl; i++)
 		out[n++] = scid[i % 20];
-	if (type == QT_INITIAL)
-		out[n++] = 0;           /* no token */
+	if (type == QT_INITIAL) {
+		/* the token's length (a 1- or 2-byte varint), then its bytes */
+		if (token < 0 || token > 0x3fff || n + 2 + token > size)
+			pkt_fail("a QUIC token of %d bytes in a packet of %d", token, size);
+		if (token < 64) {
+			out[n++] = (__u8)token;
+		} else {
+			out[n++] = (__u8)(0x40 | token >> 8);
+			out[n++] = (__u8)token;
+		}
+		for (i = 0; i < token; i++)
+			out[n++] = (__u8)(0x70 + i);
+	}
 	lenat = n;
 	n += 2;
 	if (size < n)
@@ -796,10 +810,10 @@ static inline int quic_dgram(const struct qspec *q, __u8 *out, int cap)
 	if (size > cap)
 		pkt_fail("a datagram of %d bytes: the buffer holds %d", size, cap);
 	n = quic_packet(v, q->type, q->b0, q->grease, q->dcid ? q->dcid : DCID0, dl,
-			q->scid ? q->scid : SCID0, sl, size - q->hs_after, out);
+			q->scid ? q->scid : SCID0, sl, q->token, size - q->hs_after, out);
 	if (q->hs_after)
 		n += quic_packet(v, QT_HANDSHAKE, 0, q->grease, q->hs_dcid, q->hs_dcid_len, SCID0,
-				 8, q->hs_after, out + n);
+				 8, 0, q->hs_after, out + n);
 	return q->cut > 0 && q->cut < n ? q->cut : n;
 }
 

@@ -43,6 +43,11 @@ FLOOD_CHR=600              # chromium's (two Initials each) to 8443: 2,700 Initi
                            # (under the 4,096 a CPU hands over per window), in ~3 s
 CAP=$TMP/quic.pcap
 T0=$SECONDS
+D=$TMP/quic
+# on a failure: the capture, what was made of it, the logs (not chromium's
+# profiles)
+keep_on_fail "$TMP/*.pcap" "$TMP/*.jsonl" "$TMP/*.json" "$TMP/*.log" "$TMP/*.txt" \
+	"$TMP/*.err" "$TMP/verdicts" "$TMP/metrics.prom" "$D/*.log" "$D/*.hex" "$D/dl"
 
 CLIENTS=(ngtcp2 chromium flood)
 NG=1 CHR=2 FL=3            # their client numbers (1-based)
@@ -74,7 +79,6 @@ nsx "$BED_RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp
 	fail "router: rp_filter 0 and blackhole routes for $FLOOD_NET and $FLOOD_NET6"
 
 # ---- certificate, the two ngtcp2 servers, capture, attach ----
-D=$TMP/quic
 mkdir -p "$D/html" "$D/dl"
 echo "hydrascope quic test server" >"$D/html/index.html"
 if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \

@@ -136,7 +136,8 @@ truth = json.load(open(os.path.join(tmp, "legit.json")))
 n = collections.Counter(e["ja4"] for e in map(json.loads, open(os.path.join(tmp, "legit.ev")))
                         if e.get("event") == "tls_hello")
 for p in truth["pops"]:
-    # a few may lose their flow slot to a validated flow (10 s) or a new one (1 s)
+    # a few may find every slot of their flow's set held: by validated flows
+    # (10 s) or new ones (1 s)
     print(("ok" if p["conns"] * 0.98 <= n[p["ja4"]] <= p["conns"] else "not ok") +
           " (b) %s (%s, %d addresses): %d of its %d connections counted" % (
               p["name"], p["ja4"], p["ips"], n[p["ja4"]], p["conns"]))
