@@ -26,6 +26,7 @@
 need_root
 N=${BENCH_LIVE_FRAMES:-2000000}
 GEN=$ROOT/.output/tests/bench_live
+[ -x "$GEN" ] || { echo "bench_live: no $GEN (make bench builds it)" >&2; exit 1; }
 G=$TAG-g R=$TAG-r PINS=/sys/fs/bpf/$TAG-live
 ns_add "$G" && ns_add "$R" &&
 	veth_pair "$G" "${TAG}g" 198.18.0.1/24 "$R" "${TAG}r" 198.18.0.2/24 || {
