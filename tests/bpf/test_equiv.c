@@ -10,7 +10,9 @@
  * verdict, every ring-buffer record (byte for byte, in order), and the
  * contents of every map of the old object (by name: key and value bytes,
  * every CPU's value of the per-CPU ones), compared every
- * HS_EQUIV_EVERY packets and at the end of each source. Not compared: the
+ * HS_EQUIV_EVERY packets and at the end of each source (each map read
+ * whole in batches; the big arrays, made BPF_F_MMAPABLE, which changes
+ * nothing a program does, read in place). Not compared: the
  * ring buffer as a map (its records are), replay's frames, and the
  * ClientHello walk's scratch (tls_walk_scratch, quic_walk: the walk's own
  * state, whose layout changed; what it produces is compared in tls_fps,
@@ -77,6 +79,12 @@ struct side {
 	__u32 now_off;          /* replay_now_ns in it */
 	__u8 *ev;               /* ring-buffer records since the last compare */
 	size_t ev_len, ev_cap;
+	/* the big array maps in place (obj_map_mmap), NULL where a map is
+	 * not an array (the old object's reasm, conns and seen) */
+	struct hs_flow *flows;
+	struct hs_reasm_slot *reasm;
+	struct hs_conn_set *conns;
+	struct hs_seen_set *seen;
 };
 
 struct eq {
@@ -178,11 +186,30 @@ static int on_event(void *ctx, void *data, size_t size)
  * another (test_quicbpf's test_flow_bounds and test_set_mates do it). */
 #define QUIC_WAYS 1
 
+/* Map name of s in place if it is an array (made mmapable), else NULL. */
+static void *side_mmap(struct side *s, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, name);
+	void *p;
+
+	if (!m || bpf_map__type(m) != BPF_MAP_TYPE_ARRAY)
+		return NULL;
+	p = obj_map_mmap(m);
+	if (!p)
+		fail_msg("%s: mapping %s: %s", s->what, name, strerror(errno));
+	return p;
+}
+
+static void side_munmap(struct side *s, const char *name, void *p)
+{
+	obj_map_munmap(bpf_object__find_map_by_name(s->obj, name), p);
+}
+
 static void side_load(struct side *s, const char *what, const char *path, const struct cfg *c)
 {
 	struct objcfg oc = { .replay = 1, .clock_replay = 1, .emit_every = c->emit_every,
 			     .handshake = c->handshake, .reasm_max = REASM_MAX,
-			     .conn_sets = CONN_SETS, .quic_ways = QUIC_WAYS };
+			     .conn_sets = CONN_SETS, .quic_ways = QUIC_WAYS, .mmapable = 1 };
 	struct bpf_map *m;
 	__u32 zero = 0, size;
 
@@ -201,10 +228,20 @@ static void side_load(struct side *s, const char *what, const char *path, const 
 	s->bss = calloc(1, bpf_map__value_size(m));
 	if (!s->bss || bpf_map_lookup_elem(s->bss_fd, &zero, s->bss))
 		fail_msg("%s: reading .bss: %s", path, strerror(errno));
+	s->flows = side_mmap(s, "flows");
+	s->reasm = side_mmap(s, "reasm");
+	s->conns = side_mmap(s, "conns");
+	s->seen = side_mmap(s, "seen");
+	if (!s->flows)
+		fail_msg("%s: the flows map is not an array", path);
 }
 
 static void side_free(struct side *s)
 {
+	side_munmap(s, "flows", s->flows);
+	side_munmap(s, "reasm", s->reasm);
+	side_munmap(s, "conns", s->conns);
+	side_munmap(s, "seen", s->seen);
 	ring_buffer__free(s->rb);
 	bpf_object__close(s->obj);
 	free(s->bss);
@@ -280,7 +317,98 @@ static void fp_norm(const char *name, __u8 *a, __u8 *b, __u32 vs, size_t vlen)
 	}
 }
 
-/* Map m of the old object against its namesake n of the new one. */
+/* A map read whole: its n entries' keys (ks bytes each) and values
+ * (vlen bytes each: per CPU, 8-byte aligned, for a per-CPU map), in the
+ * map's order; by key (sort_all): order[] their indexes sorted. */
+struct all {
+	__u32 n, ks, *order;
+	size_t vlen;
+	__u8 *keys, *vals;
+};
+
+#define ALL_KEY(a, i) ((a)->keys + (size_t)(i) * (a)->ks)
+#define ALL_VAL(a, i) ((a)->vals + (size_t)(i) * (a)->vlen)
+
+/* Map m whole into r, in batches of up to 4096: a few system calls, not
+ * three an entry. */
+static void map_all(struct bpf_map *m, size_t vlen, struct all *r)
+{
+	__u32 ks = bpf_map__key_size(m), cap = 0, cnt, in = 0, out;
+	int fd = bpf_map__fd(m), first = 1, err;
+
+	memset(r, 0, sizeof(*r));
+	r->ks = ks;
+	r->vlen = vlen;
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		if (cap - r->n < 4096) {
+			cap = cap ? 2 * cap : 8192;
+			r->keys = realloc(r->keys, (size_t)cap * ks);
+			r->vals = realloc(r->vals, (size_t)cap * vlen);
+			if (!r->keys || !r->vals)
+				fail_msg("out of memory");
+		}
+		cnt = 4096;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, ALL_KEY(r, r->n),
+					   ALL_VAL(r, r->n), &cnt, &o);
+		if (err && errno != ENOENT)
+			fail_msg("map %s: batched read: %s", bpf_map__name(m), strerror(errno));
+		r->n += cnt;
+		if (err || !cnt)
+			return;
+		first = 0;
+		in = out;
+	}
+}
+
+static void all_free(struct all *r)
+{
+	free(r->keys);
+	free(r->vals);
+	free(r->order);
+}
+
+static int by_key(const void *x, const void *y, void *ctx)
+{
+	const struct all *r = ctx;
+
+	return memcmp(ALL_KEY(r, *(const __u32 *)x), ALL_KEY(r, *(const __u32 *)y), r->ks);
+}
+
+static void sort_all(struct all *r)
+{
+	__u32 i;
+
+	r->order = calloc(r->n ? r->n : 1, sizeof(*r->order));
+	if (!r->order)
+		fail_msg("out of memory");
+	for (i = 0; i < r->n; i++)
+		r->order[i] = i;
+	qsort_r(r->order, r->n, sizeof(*r->order), by_key, r);
+}
+
+/* The value of key in sorted r, NULL if none. */
+static __u8 *all_find(const struct all *r, const void *key)
+{
+	__u32 lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+		int c = memcmp(ALL_KEY(r, r->order[mid]), key, r->ks);
+
+		if (!c)
+			return ALL_VAL(r, r->order[mid]);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Map m of the old object against its namesake n of the new one, each
+ * read whole (map_all). */
 static void compare_map(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 {
 	const char *name = bpf_map__name(m);
@@ -289,23 +417,23 @@ static void compare_map(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 	int percpu = t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
 		     t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 	size_t vlen = percpu ? ((vs + 7) & ~7U) * (size_t)libbpf_num_possible_cpus() : vs;
-	int fm = bpf_map__fd(m), fn = bpf_map__fd(n);
-	__u8 *key = calloc(1, ks), *next = calloc(1, ks), *a = calloc(1, vlen), *b = calloc(1, vlen);
-	__u64 na = 0, nb = 0;
-	int first = 1;
+	struct all ra, rb;
 
-	if (!key || !next || !a || !b)
-		fail_msg("out of memory");
 	if (bpf_map__type(n) != t || bpf_map__key_size(n) != ks || bpf_map__value_size(n) != vs) {
 		mismatch(q, "map %s: type %d, key %u, value %u bytes in the old object; %d, %u, %u "
 			 "in the new", name, t, ks, vs, bpf_map__type(n), bpf_map__key_size(n),
 			 bpf_map__value_size(n));
-		goto out;
+		return;
 	}
+	map_all(m, vlen, &ra);
+	map_all(n, vlen, &rb);
 	if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY) {
-		for (i = 0; i < bpf_map__max_entries(m); i++) {
-			if (bpf_map_lookup_elem(fm, &i, a) || bpf_map_lookup_elem(fn, &i, b))
-				fail_msg("map %s: reading entry %u: %s", name, i, strerror(errno));
+		if (ra.n != bpf_map__max_entries(m) || rb.n != ra.n)
+			fail_msg("map %s: %u and %u of %u entries read", name, ra.n, rb.n,
+				 bpf_map__max_entries(m));
+		for (i = 0; i < ra.n; i++) {
+			__u8 *a = ALL_VAL(&ra, i), *b = ALL_VAL(&rb, i);
+
 			if (!strcmp(name, "flows"))     /* where a collection is: compare_reasm */
 				((struct hs_flow *)a)->rslot = ((struct hs_flow *)b)->rslot = 0;
 			fp_norm(name, a, b, vs, vlen);
@@ -320,13 +448,11 @@ static void compare_map(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 	}
 	/* hashes: every key of the old one in the new one with the same
 	 * value, and as many keys in each */
-	while (bpf_map_get_next_key(fm, first ? NULL : key, next) == 0) {
-		first = 0;
-		memcpy(key, next, ks);
-		if (bpf_map_lookup_elem(fm, key, a))
-			continue;
-		na++;
-		if (bpf_map_lookup_elem(fn, key, b)) {
+	sort_all(&rb);
+	for (i = 0; i < ra.n; i++) {
+		__u8 *key = ALL_KEY(&ra, i), *a = ALL_VAL(&ra, i), *b = all_find(&rb, key);
+
+		if (!b) {
 			mismatch(q, "map %s: a key of the old object's is not in the new one's", name);
 			if (q->bad <= MISMATCH_SHOWN)
 				hexline("key", key, ks);
@@ -336,21 +462,12 @@ static void compare_map(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 				show_diff(name, key, ks, a, b, vlen);
 		}
 	}
-	first = 1;
-	while (bpf_map_get_next_key(fn, first ? NULL : key, next) == 0) {
-		first = 0;
-		memcpy(key, next, ks);
-		nb++;
-	}
-	if (na != nb)
-		mismatch(q, "map %s: %llu entries in the old object, %llu in the new", name,
-			 (unsigned long long)na, (unsigned long long)nb);
-	q->entries += na;
+	if (ra.n != rb.n)
+		mismatch(q, "map %s: %u entries in the old object, %u in the new", name, ra.n, rb.n);
+	q->entries += ra.n;
 out:
-	free(key);
-	free(next);
-	free(a);
-	free(b);
+	all_free(&ra);
+	all_free(&rb);
 }
 
 /* Do collections a and b hold the same: their state, their in-order
@@ -373,31 +490,32 @@ static int reasm_same(const struct hs_reasm *a, const struct hs_reasm *b)
 /* The collection of flow f in reasm map m, into *r: 1, or 0 when it has
  * none. Before issue 19 (BASE_REV) an LRU hash by flow; since, slots
  * (struct hs_reasm_slot) the flow says the number of. */
-static int reasm_of(struct bpf_map *m, const struct hs_flow *f, struct hs_reasm *r)
+static int reasm_of(const struct side *sd, struct bpf_map *m, const struct hs_flow *f,
+		    struct hs_reasm *r)
 {
-	static struct hs_reasm_slot s;
-	int fd = bpf_map__fd(m);
-	__u32 k = f->rslot;
+	const struct hs_reasm_slot *s;
 
-	if (bpf_map__type(m) != BPF_MAP_TYPE_ARRAY)
-		return bpf_map_lookup_elem(fd, &f->ep, r) == 0;
-	if (bpf_map_lookup_elem(fd, &k, &s) || !s.busy || memcmp(&s.ep, &f->ep, sizeof(s.ep)))
+	if (!sd->reasm)
+		return bpf_map_lookup_elem(bpf_map__fd(m), &f->ep, r) == 0;
+	if (f->rslot >= bpf_map__max_entries(m))
 		return 0;
-	*r = s.r;
+	s = &sd->reasm[f->rslot];
+	if (!s->busy || memcmp(&s->ep, &f->ep, sizeof(s->ep)))
+		return 0;
+	*r = s->r;
 	return 1;
 }
 
 /* Collections held in reasm map m (entries of the LRU hash, slots taken). */
-static __u32 reasm_held(struct bpf_map *m)
+static __u32 reasm_held(const struct side *sd, struct bpf_map *m)
 {
-	static struct hs_reasm_slot s;
 	struct hs_endpoints key;
 	int fd = bpf_map__fd(m), first = 1;
 	__u32 n = 0, i;
 
-	if (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY) {
+	if (sd->reasm) {
 		for (i = 0; i < bpf_map__max_entries(m); i++)
-			n += bpf_map_lookup_elem(fd, &i, &s) == 0 && s.busy;
+			n += !!sd->reasm[i].busy;
 		return n;
 	}
 	while (bpf_map_get_next_key(fd, first ? NULL : &key, &key) == 0) {
@@ -418,34 +536,33 @@ static __u32 reasm_held(struct bpf_map *m)
  */
 static void compare_reasm(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 {
-	static struct hs_flow fa, fb;
 	static struct hs_reasm ra, rb;
 	struct bpf_map *fm = bpf_object__find_map_by_name(q->s[0].obj, "flows"),
 		       *fn = bpf_object__find_map_by_name(q->s[1].obj, "flows");
+	const struct hs_flow *fa, *fb;
 	struct bpf_map *tn = bpf_object__find_map_by_name(q->s[1].obj, "reasm_turn");
 	__u64 turn[2] = { 0, 0 };
 	__u32 i, one = 1;
 	int ha, hb;
 
-	if (!fm || !fn)
-		fail_msg("no flows map");
+	if (!fm || !fn || bpf_map__max_entries(fm) != bpf_map__max_entries(fn))
+		fail_msg("no flows map, or two sizes of it");
 	/* full once (nine tenths: between two comparisons it may have been
 	 * full), or the slots have had to take one over (their second turn) */
 	if (tn && bpf_map_lookup_elem(bpf_map__fd(tn), &one, &turn[1]))
 		fail_msg("map reasm_turn: %s", strerror(errno));
-	if (reasm_held(m) >= bpf_map__max_entries(m) / 10 * 9 ||
-	    reasm_held(n) >= bpf_map__max_entries(n) / 10 * 9 || turn[1])
+	if (reasm_held(&q->s[0], m) >= bpf_map__max_entries(m) / 10 * 9 ||
+	    reasm_held(&q->s[1], n) >= bpf_map__max_entries(n) / 10 * 9 || turn[1])
 		q->reasm_full = 1;
 	if (q->reasm_full)
 		return;
 	for (i = 0; i < bpf_map__max_entries(fm); i++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(fm), &i, &fa) ||
-		    bpf_map_lookup_elem(bpf_map__fd(fn), &i, &fb))
-			fail_msg("map flows: reading entry %u: %s", i, strerror(errno));
-		if (fa.state != HS_FLOW_REASM || fb.state != HS_FLOW_REASM)
+		fa = &q->s[0].flows[i];
+		fb = &q->s[1].flows[i];
+		if (fa->state != HS_FLOW_REASM || fb->state != HS_FLOW_REASM)
 			continue;       /* (a difference the flows maps show) */
-		ha = reasm_of(m, &fa, &ra);
-		hb = reasm_of(n, &fb, &rb);
+		ha = reasm_of(&q->s[0], m, fa, &ra);
+		hb = reasm_of(&q->s[1], n, fb, &rb);
 		if (ha != hb)
 			mismatch(q, "map reasm: flow slot %u's collection %s in the old object, "
 				 "%s in the new", i, ha ? "kept" : "lost", hb ? "kept" : "lost");
@@ -459,34 +576,6 @@ static void compare_reasm(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 	}
 }
 
-/* Array map m whole (its values in order), read in batches: freed by the
- * caller. */
-static void *array_all(struct bpf_map *m)
-{
-	__u32 n = bpf_map__max_entries(m), vs = bpf_map__value_size(m), i = 0, cnt, in = 0, out;
-	__u32 *keys = calloc(4096, sizeof(*keys));
-	__u8 *all = calloc(n, vs);
-
-	if (!keys || !all)
-		fail_msg("out of memory");
-	while (i < n) {
-		LIBBPF_OPTS(bpf_map_batch_opts, o);
-
-		cnt = n - i < 4096 ? n - i : 4096;
-		if (bpf_map_lookup_batch(bpf_map__fd(m), i ? &in : NULL, &out, keys,
-					 all + (size_t)i * vs, &cnt, &o) && errno != ENOENT)
-			fail_msg("map %s: batched read: %s", bpf_map__name(m), strerror(errno));
-		if (!cnt)
-			break;
-		i += cnt;
-		in = out;
-	}
-	if (i != n)
-		fail_msg("map %s: %u of %u entries read", bpf_map__name(m), i, n);
-	free(keys);
-	return all;
-}
-
 /*
  * The connection records: an LRU hash by client side before, sets of
  * ways since (struct hs_conn_set). Every record of the new one is the old
@@ -497,19 +586,21 @@ static void *array_all(struct bpf_map *m)
  */
 static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 {
-	struct hs_conn_set *sets = array_all(n), *other;
-	struct hs_conn_key key, next;
-	struct hs_conn a;
-	int fm = bpf_map__fd(m), first = 1, w, v;
-	__u64 na = 0, nb = 0;
+	const struct hs_conn_set *sets = q->s[1].conns, *other;
+	const struct hs_conn_key *key;
+	const struct hs_conn *a;
+	struct all old;
+	__u64 na, nb = 0;
 	__u32 i;
+	int w, v;
 
-	if (bpf_map__type(n) != BPF_MAP_TYPE_ARRAY ||
-	    bpf_map__value_size(n) != sizeof(struct hs_conn_set))
+	if (!sets || bpf_map__value_size(n) != sizeof(struct hs_conn_set))
 		fail_msg("map conns: not sets of ways in the new object");
+	map_all(m, sizeof(*a), &old);
+	sort_all(&old);
 	for (i = 0; i < bpf_map__max_entries(n); i++) {
 		for (w = 0; w < HS_CONN_WAYS; w++) {
-			struct hs_conn_way *x = &sets[i].way[w];
+			const struct hs_conn_way *x = &sets[i].way[w];
 
 			if (x->seq & 1)
 				mismatch(q, "map conns: set %u way %d left locked", i, w);
@@ -518,44 +609,43 @@ static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 			nb++;
 			if (hs_conn_set(&x->key, bpf_map__max_entries(n)) != i)
 				mismatch(q, "map conns: a record in set %u, not its own", i);
-			if (bpf_map_lookup_elem(fm, &x->key, &a)) {
+			a = (const struct hs_conn *)all_find(&old, &x->key);
+			if (!a) {
 				mismatch(q, "map conns: a record of the new object's is not in the "
 					 "old one's");
 				if (q->bad <= MISMATCH_SHOWN)
 					hexline("key", (const __u8 *)&x->key, sizeof(x->key));
-			} else if (memcmp(&a, &x->c, sizeof(a))) {
+			} else if (memcmp(a, &x->c, sizeof(*a))) {
 				mismatch(q, "map conns: the records of a client side differ");
 				if (q->bad <= MISMATCH_SHOWN)
-					show_diff("conns", &x->key, sizeof(x->key), (const __u8 *)&a,
-						  (const __u8 *)&x->c, sizeof(a));
+					show_diff("conns", &x->key, sizeof(x->key), (const __u8 *)a,
+						  (const __u8 *)&x->c, sizeof(*a));
 			}
 		}
 	}
-	while (bpf_map_get_next_key(fm, first ? NULL : &key, &next) == 0) {
-		first = 0;
-		key = next;
-		if (bpf_map_lookup_elem(fm, &key, &a))
-			continue;
-		na++;
-		other = &sets[hs_conn_set(&key, bpf_map__max_entries(n))];
+	for (i = 0; i < old.n; i++) {
+		key = (const struct hs_conn_key *)ALL_KEY(&old, i);
+		a = (const struct hs_conn *)ALL_VAL(&old, i);
+		other = &sets[hs_conn_set(key, bpf_map__max_entries(n))];
 		for (w = 0, v = 0; w < HS_CONN_WAYS; w++) {
-			if (!memcmp(&other->way[w].key, &key, sizeof(key)))
+			if (!memcmp(&other->way[w].key, key, sizeof(*key)))
 				break;
-			v += other->way[w].key.family && other->way[w].c.hello_ns >= a.hello_ns;
+			v += other->way[w].key.family && other->way[w].c.hello_ns >= a->hello_ns;
 		}
 		if (w == HS_CONN_WAYS && v != HS_CONN_WAYS) {
 			mismatch(q, "map conns: a record of the old object's is not in the new "
 				 "one's, and its set had room");
 			if (q->bad <= MISMATCH_SHOWN)
-				hexline("key", (const __u8 *)&key, sizeof(key));
+				hexline("key", (const __u8 *)key, sizeof(*key));
 		}
 	}
+	na = old.n;
 	if (na >= bpf_map__max_entries(m))
 		fail_msg("map conns: the old object's is full (%llu): make it bigger",
 			 (unsigned long long)na);
 	q->entries += nb;
 	q->conns_lost = na > nb ? na - nb : 0;
-	free(sets);
+	all_free(&old);
 }
 
 /*
@@ -568,63 +658,64 @@ static void compare_conns(struct eq *q, struct bpf_map *m, struct bpf_map *n)
  */
 static void compare_seen(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 {
-	struct hs_seen_set *sets = array_all(n), *other;
-	struct hs_seen_key key, next;
-	struct hs_seen a;
-	int fm = bpf_map__fd(m), first = 1, w, v;
-	__u64 na = 0, nb = 0;
+	const struct hs_seen_set *sets = q->s[1].seen, *other;
+	const struct hs_seen_key *key;
+	const struct hs_seen *a;
+	struct all old;
+	__u64 na, nb = 0;
 	__u32 i;
+	int w, v;
 
-	if (bpf_map__type(n) != BPF_MAP_TYPE_ARRAY ||
-	    bpf_map__value_size(n) != sizeof(struct hs_seen_set))
+	if (!sets || bpf_map__value_size(n) != sizeof(struct hs_seen_set))
 		fail_msg("map seen: not sets of ways in the new object");
+	map_all(m, sizeof(*a), &old);
+	sort_all(&old);
 	for (i = 0; i < bpf_map__max_entries(n); i++) {
 		for (w = 0; w < HS_SEEN_WAYS; w++) {
-			struct hs_seen_way *x = &sets[i].way[w];
+			const struct hs_seen_way *x = &sets[i].way[w];
 
 			if (!x->v.last_ns)
 				continue;
 			nb++;
 			if (hs_seen_set(&x->k, bpf_map__max_entries(n)) != i)
 				mismatch(q, "map seen: an entry in set %u, not its own", i);
-			if (bpf_map_lookup_elem(fm, &x->k, &a)) {
+			a = (const struct hs_seen *)all_find(&old, &x->k);
+			if (!a) {
 				mismatch(q, "map seen: an entry of the new object's is not in the "
 					 "old one's");
 				if (q->bad <= MISMATCH_SHOWN)
 					hexline("key", (const __u8 *)&x->k, sizeof(x->k));
-			} else if (memcmp(&a, &x->v, sizeof(a))) {
+			} else if (memcmp(a, &x->v, sizeof(*a))) {
 				mismatch(q, "map seen: the entries of a key differ");
 				if (q->bad <= MISMATCH_SHOWN)
-					show_diff("seen", &x->k, sizeof(x->k), (const __u8 *)&a,
-						  (const __u8 *)&x->v, sizeof(a));
+					show_diff("seen", &x->k, sizeof(x->k), (const __u8 *)a,
+						  (const __u8 *)&x->v, sizeof(*a));
 			}
 		}
 	}
-	while (bpf_map_get_next_key(fm, first ? NULL : &key, &next) == 0) {
-		first = 0;
-		key = next;
-		if (bpf_map_lookup_elem(fm, &key, &a))
-			continue;
-		na++;
-		other = &sets[hs_seen_set(&key, bpf_map__max_entries(n))];
+	for (i = 0; i < old.n; i++) {
+		key = (const struct hs_seen_key *)ALL_KEY(&old, i);
+		a = (const struct hs_seen *)ALL_VAL(&old, i);
+		other = &sets[hs_seen_set(key, bpf_map__max_entries(n))];
 		for (w = 0, v = 0; w < HS_SEEN_WAYS; w++) {
-			if (other->way[w].v.last_ns && !memcmp(&other->way[w].k, &key, sizeof(key)))
+			if (other->way[w].v.last_ns && !memcmp(&other->way[w].k, key, sizeof(*key)))
 				break;
-			v += other->way[w].v.last_ns >= a.last_ns;
+			v += other->way[w].v.last_ns >= a->last_ns;
 		}
 		if (w == HS_SEEN_WAYS && v != HS_SEEN_WAYS) {
 			mismatch(q, "map seen: an entry of the old object's is not in the new "
 				 "one's, and its set had room");
 			if (q->bad <= MISMATCH_SHOWN)
-				hexline("key", (const __u8 *)&key, sizeof(key));
+				hexline("key", (const __u8 *)key, sizeof(*key));
 		}
 	}
+	na = old.n;
 	if (na >= bpf_map__max_entries(m))
 		fail_msg("map seen: the old object's is full (%llu): make it bigger",
 			 (unsigned long long)na);
 	q->entries += nb;
 	q->seen_lost = na > nb ? na - nb : 0;
-	free(sets);
+	all_free(&old);
 }
 
 static void compare_maps(struct eq *q)

@@ -11,6 +11,7 @@
 #define HS_TESTS_OBJLOAD_H
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@ struct objcfg {
 				 * 14; before, an LRU hash left as it is) */
 	__u32 quic_ways;        /* > 0: the quic_flows map's sets this many slots
 				 * (since layout 15; before, one, left as it is) */
+	__u8 mmapable;          /* the big array maps (flows, reasm, conns, seen,
+				 * where they are arrays) BPF_F_MMAPABLE: a test
+				 * reads them in place (obj_map_mmap), no copies */
 };
 
 static inline struct bpf_map *obj_internal(struct bpf_object *obj, const char *sec)
@@ -119,6 +123,7 @@ static inline int obj_set(struct bpf_object *obj, const char *sec, const char *n
 static inline struct bpf_object *obj_load(const char *path, const struct objcfg *c)
 {
 	static const char *const off[] = { "hs_replay", "hs_getsockopt", "hs_setsockopt" };
+	static const char *const big[] = { "flows", "reasm", "conns", "seen" };
 	__u8 clock = c->clock_replay ? HS_CLOCK_REPLAY : HS_CLOCK_MONO;
 	__u8 hc = c->handshake ? c->handshake : HS_CHECK_SYN;
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
@@ -175,6 +180,11 @@ static inline struct bpf_object *obj_load(const char *path, const struct objcfg 
 			  obj_set(obj, ".rodata", "reasm_slots", &c->reasm_max, 4, 0)))
 			goto fail;
 	}
+	for (i = 0; c->mmapable && i < sizeof(big) / sizeof(big[0]); i++) {
+		m = bpf_object__find_map_by_name(obj, big[i]);
+		if (m && bpf_map__type(m) == BPF_MAP_TYPE_ARRAY)
+			bpf_map__set_map_flags(m, bpf_map__map_flags(m) | BPF_F_MMAPABLE);
+	}
 	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
 		p = bpf_object__find_program_by_name(obj, off[i]);
 		if (p)
@@ -198,6 +208,27 @@ static inline int obj_prog_fd(struct bpf_object *obj, const char *name)
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
 
 	return p ? bpf_program__fd(p) : -1;
+}
+
+/* Array map m's values in place (made BPF_F_MMAPABLE: objcfg.mmapable),
+ * read-only, or NULL (errno); obj_map_munmap gives it back. */
+static inline void *obj_map_mmap(struct bpf_map *m)
+{
+	size_t len = (size_t)bpf_map__max_entries(m) * ((bpf_map__value_size(m) + 7) & ~7U);
+	void *p;
+
+	if (bpf_map__type(m) != BPF_MAP_TYPE_ARRAY || !(bpf_map__map_flags(m) & BPF_F_MMAPABLE)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(m), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline void obj_map_munmap(struct bpf_map *m, void *p)
+{
+	if (p)
+		munmap(p, (size_t)bpf_map__max_entries(m) * ((bpf_map__value_size(m) + 7) & ~7U));
 }
 
 static inline int obj_map_fd(struct bpf_object *obj, const char *name)
