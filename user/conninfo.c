@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,19 +90,43 @@ struct hs_conn_key conn_key(const struct conn_side *client)
 	return k;
 }
 
-int conn_get(int fd, const struct hs_conn_key *k, struct hs_conn *c)
+int conn_sets_of(int fd)
 {
-	struct hs_conn_set a, b;
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), set;
-	int i, try;
+	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	if (info.value_size != sizeof(a) || !info.max_entries ||
-	    info.max_entries & (info.max_entries - 1))
+	if (info.value_size != sizeof(struct hs_conn_set) || !info.max_entries ||
+	    info.max_entries & (info.max_entries - 1) || info.max_entries > INT_MAX)
 		return -EINVAL;
-	set = hs_conn_set(k, info.max_entries);
+	return (int)info.max_entries;
+}
+
+int conn_maps_sizes(struct conn_maps *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int n = conn_sets_of(m->conns);
+
+	if (n < 0)
+		return n;
+	m->conn_sets = (__u32)n;
+	m->flow_slots = 0;
+	if (m->flows >= 0 && !bpf_obj_get_info_by_fd(m->flows, &info, &len))
+		m->flow_slots = info.max_entries;
+	return 0;
+}
+
+int conn_get(int fd, __u32 nsets, const struct hs_conn_key *k, struct hs_conn *c)
+{
+	struct hs_conn_set a, b;
+	__u32 set;
+	int i, try;
+
+	if (!nsets || nsets & (nsets - 1))
+		return -EINVAL;
+	set = hs_conn_set(k, nsets);
 	/* a way is copied whole by each lookup, not at once: one copy of it
 	 * is a record when its seq is even and a second copy is the same */
 	for (try = 0; try < 64; try++) {
@@ -229,19 +254,17 @@ static void tcp_names(const struct conn_maps *m, __u64 tcp_id, struct conn_names
 /* The flow slot of the connection client -> server, as the program finds
  * it (bpf/flow.h flow_slot, bpf/conn.h sock_conn): 0 with its SYN's ids,
  * or -1. */
-static int flow_of(int fd, const struct conn_side *c, const struct conn_side *s,
+static int flow_of(int fd, __u32 nslots, const struct conn_side *c, const struct conn_side *s,
 		   struct hs_flow *f)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), a, b, ports, slot;
+	__u32 a, b, ports, slot;
 
-	if (fd < 0 || c->family != s->family || bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    !info.max_entries)
+	if (fd < 0 || !nslots || c->family != s->family)
 		return -1;
 	memcpy(&a, &c->addr[c->family == 4 ? 0 : 12], 4);
 	memcpy(&b, &s->addr[s->family == 4 ? 0 : 12], 4);
 	ports = (__u32)htons(c->port) | (__u32)htons(s->port) << 16;
-	slot = hs_flow_slot(a, b, ports, info.max_entries);
+	slot = hs_flow_slot(a, b, ports, nslots);
 	if (bpf_map_lookup_elem(fd, &slot, f) || !f->state || !(f->flags & HS_FLOWF_SYN) ||
 	    f->ep.family != c->family || f->ep.sport != c->port || f->ep.dport != s->port ||
 	    memcmp(f->ep.saddr, c->addr, 16) || memcmp(f->ep.daddr, s->addr, 16))
@@ -260,7 +283,7 @@ int conn_query(const struct conn_maps *m, const struct conn_side *client,
 	memset(ci, 0, sizeof(*ci));
 	ci->client = *client;
 	ci->nat = -1;
-	int err = conn_get(m->conns, &k, &c);
+	int err = conn_get(m->conns, m->conn_sets, &k, &c);
 
 	if (!err) {
 		memcpy(ci->server.addr, c.daddr, sizeof(ci->server.addr));
@@ -276,7 +299,7 @@ int conn_query(const struct conn_maps *m, const struct conn_side *client,
 			ci->nat = !side_eq(server, &ci->server);
 	} else if (err != -ENOENT) {
 		return err;
-	} else if (server && !flow_of(m->flows, client, server, &f)) {
+	} else if (server && !flow_of(m->flows, m->flow_slots, client, server, &f)) {
 		ci->server = *server;
 		ci->syn_only = true;
 		ci->nat = 0;

@@ -19,11 +19,20 @@ struct json_object;
 struct conn_cache;
 
 /* The maps a connection is read from; -1 for one not there (an older
- * instance: no flows or names). cache: the names rendered lately, or NULL. */
+ * instance: no flows or names). cache: the names rendered lately, or NULL.
+ * conn_sets, flow_slots: the conns and flows maps' entries, read once
+ * (conn_maps_sizes) before the first query. */
 struct conn_maps {
 	int conns, flows, tls, tcp, names;
 	struct conn_cache *cache;
+	__u32 conn_sets, flow_slots;
 };
+
+/* m's conn_sets (the conns map checked to be sets of ways, a power of two
+ * of them) and flow_slots (0 without a flows map): 0 or -errno. */
+int conn_maps_sizes(struct conn_maps *m);
+/* The conns map fd's sets the same way: > 0, or -errno. */
+int conn_sets_of(int fd);
 
 /* Names rendered from fingerprint entries, kept by id (an id's names never
  * change): a reader that answers many lookups renders each fingerprint
@@ -51,9 +60,10 @@ void conn_side_fmt(const struct conn_side *s, char *buf, size_t len);
 /* The conns map's key of a client side. */
 struct hs_conn_key conn_key(const struct conn_side *client);
 
-/* The record of client side k in the conns array fd into *c: 0, -ENOENT
- * (none), -EAGAIN (its way being written at every try) or -errno. */
-int conn_get(int fd, const struct hs_conn_key *k, struct hs_conn *c);
+/* The record of client side k in the conns array fd (nsets sets,
+ * conn_sets_of) into *c: 0, -ENOENT (none), -EAGAIN (its way being written
+ * at every try) or -errno. */
+int conn_get(int fd, __u32 nsets, const struct hs_conn_key *k, struct hs_conn *c);
 
 /* A fingerprint's names, from its map entry (this window's or the last),
  * else from the names map (the JA4 or signature alone), else none. */

@@ -611,6 +611,11 @@ int lookup_start(struct lookup_server *s, const struct conn_maps *m, int tag_fd)
 	if (!s)
 		return 0;
 	s->m = *m;
+	err = conn_maps_sizes(&s->m);
+	if (err) {
+		pr_warn("Couldn't start the lookup socket: the conns map: %s", strerror(-err));
+		return err;
+	}
 	s->m.cache = conn_cache_new();
 	if (!s->m.cache) {
 		pr_warn("Couldn't start the lookup socket: %s", strerror(errno));

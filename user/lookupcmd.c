@@ -78,7 +78,7 @@ static int lookup_open(const char *pin_dir, struct conn_maps *m)
 	m->tls = hs_pin_get(pin_dir, "tls_fps");
 	m->tcp = hs_pin_get(pin_dir, "tcp_fps");
 	m->names = hs_pin_get(pin_dir, "names");
-	return 0;
+	return conn_maps_sizes(m);
 }
 
 static void lookup_close(struct conn_maps *m)
@@ -94,7 +94,7 @@ static void lookup_close(struct conn_maps *m)
 int cmd_lookup(int argc, char **argv)
 {
 	struct lookup_cli_opts o = { .pin_dir = HS_DEFAULT_PIN_DIR, .db = HS_DEFAULT_P0F_DB };
-	struct conn_maps m = { -1, -1, -1, -1, -1, NULL };
+	struct conn_maps m = { .conns = -1, .flows = -1, .tls = -1, .tcp = -1, .names = -1 };
 	struct conn_side client, server;
 	char side[CONN_SIDE_TEXT];
 	struct conn_info ci;

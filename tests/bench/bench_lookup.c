@@ -50,7 +50,7 @@ static int cmd_map(const char *pin_dir, const char *client, double secs)
 	struct hs_conn v;
 	unsigned long long n = 0;
 	double t0, t;
-	int fd, i;
+	int fd, i, nsets;
 
 	if (conn_side_parse(client, &side)) {
 		fprintf(stderr, "bench_lookup: bad client '%s'\n", client);
@@ -58,14 +58,15 @@ static int cmd_map(const char *pin_dir, const char *client, double secs)
 	}
 	k = conn_key(&side);
 	fd = hs_pin_get(pin_dir, "conns");
-	if (fd < 0 || conn_get(fd, &k, &v)) {
+	nsets = fd < 0 ? -1 : conn_sets_of(fd);
+	if (nsets < 0 || conn_get(fd, (__u32)nsets, &k, &v)) {
 		fprintf(stderr, "bench_lookup: no record of %s in %s\n", client, pin_dir);
 		return 1;
 	}
 	t0 = now_s();
 	do {
 		for (i = 0; i < 1000; i++)
-			n += !conn_get(fd, &k, &v);
+			n += !conn_get(fd, (__u32)nsets, &k, &v);
 		t = now_s();
 	} while (t - t0 < secs);
 	printf("%.0f\n", (double)n / (t - t0));
