@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The fuzzers (`make fuzz`; briefly in `make check` through t_fuzz.sh): each
 # libFuzzer target tests/fuzz/fuzz_*.c (ASan and UBSan; built by `make tests`)
-# runs for SECONDS from seed corpora made here of real inputs. TAP output,
+# runs for SECONDS from seed corpora made here of real inputs, as many
+# targets at a time as there are CPUs. TAP output,
 # one line per fuzzer: executions, corpus size, seconds, or what crashed and
 # where the input that did it was saved. Exit status 0 when all ran clean.
 #
@@ -122,9 +123,10 @@ make_seeds() {
 	for t in "$s"/*; do echo "# seeds of $(basename "$t"): $(ls "$t" | wc -l)"; done
 }
 
-# libfuzzer NAME: one target for $seconds, TAP line
+# libfuzzer NAME: one target for $seconds; its result into
+# $FUZZ/results/NAME: "ok MESSAGE" or "fail MESSAGE", then "# " lines
 libfuzzer() {
-	local name=$1 bin=$FUZZ/$1 log=$FUZZ/logs/$1.log rc runs corp crash start secs
+	local name=$1 bin=$FUZZ/$1 log=$FUZZ/logs/$1.log res=$FUZZ/results/$1 rc runs corp crash start secs
 	mkdir -p "$corpus/$name"
 	start=$(date +%s)
 	# -close_fd_mask=3: what the code prints goes; libFuzzer's and the
@@ -138,19 +140,39 @@ libfuzzer() {
 	corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' "$log" | tail -n 1)
 	if [ $rc -ne 0 ]; then
 		crash=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
-		fail "$name: exit $rc after ${runs:-?} runs in $secs s: $(grep -m1 -E 'check failed|ERROR:' "$log")${crash:+; input saved as $crash}"
-		grep -E 'check failed|ERROR:|^SUMMARY|^    #[0-9]+ .* in [a-z_0-9]+ /.*/(user|tests)/' "$log" |
-			head -n 12 | sed 's/^/# /'
+		{
+			echo "fail $name: exit $rc after ${runs:-?} runs in $secs s: $(grep -m1 -E 'check failed|ERROR:' "$log")${crash:+; input saved as $crash}"
+			grep -E 'check failed|ERROR:|^SUMMARY|^    #[0-9]+ .* in [a-z_0-9]+ /.*/(user|tests)/' "$log" |
+				head -n 12 | sed 's/^/# /'
+		} >"$res"
 	elif [ "${runs:-0}" -lt "$min_runs" ]; then
-		fail "$name: only ${runs:-0} runs in $secs s (at least $min_runs expected; log $log)"
+		echo "fail $name: only ${runs:-0} runs in $secs s (at least $min_runs expected; log $log)" >"$res"
 	else
-		ok "$name: $runs runs in $secs s, corpus $corp inputs, no crash"
+		echo "ok $name: $runs runs in $secs s, corpus $corp inputs, no crash" >"$res"
 	fi
 }
 
 make_seeds || { fail "seed corpora"; done_testing; }
+# the targets as many at a time as there are CPUs (each is one process),
+# their TAP lines in name order once all are done
+rm -rf "$FUZZ/results"
+mkdir -p "$FUZZ/results"
+targets=()
 for t in "$FUZZ"/fuzz_*; do
-	[ -x "$t" ] && wanted "$(basename "$t")" && libfuzzer "$(basename "$t")"
+	[ -x "$t" ] && wanted "$(basename "$t")" || continue
+	targets+=("$(basename "$t")")
+	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
+	libfuzzer "$(basename "$t")" &
+done
+wait
+for name in "${targets[@]}"; do
+	if [ ! -s "$FUZZ/results/$name" ]; then
+		fail "$name: no result (log $FUZZ/logs/$name.log)"
+		continue
+	fi
+	read -r st msg <"$FUZZ/results/$name"
+	if [ "$st" = ok ]; then ok "$msg"; else fail "$msg"; fi
+	tail -n +2 "$FUZZ/results/$name"
 done
 # -p: the packet fuzzer of the XDP program too (test_pktfuzz,
 # BPF_PROG_TEST_RUN, needs root), as long, without a packet limit (make
