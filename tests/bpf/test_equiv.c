@@ -329,11 +329,14 @@ struct all {
 #define ALL_KEY(a, i) ((a)->keys + (size_t)(i) * (a)->ks)
 #define ALL_VAL(a, i) ((a)->vals + (size_t)(i) * (a)->vlen)
 
-/* Map m whole into r, in batches of up to 4096: a few system calls, not
- * three an entry. */
+/* Map m whole into r, in batches: a few system calls, not three an entry.
+ * The buffers grow with what is read, from room for 256 entries (or the
+ * map's all), never past the map's max_entries: a per-CPU value is KBs,
+ * and a map of one entry is not given room for thousands. */
 static void map_all(struct bpf_map *m, size_t vlen, struct all *r)
 {
-	__u32 ks = bpf_map__key_size(m), cap = 0, cnt, in = 0, out;
+	__u32 ks = bpf_map__key_size(m), max = bpf_map__max_entries(m), cap = 0, cnt, in = 0,
+	      out;
 	int fd = bpf_map__fd(m), first = 1, err;
 
 	memset(r, 0, sizeof(*r));
@@ -342,14 +345,17 @@ static void map_all(struct bpf_map *m, size_t vlen, struct all *r)
 	for (;;) {
 		LIBBPF_OPTS(bpf_map_batch_opts, o);
 
-		if (cap - r->n < 4096) {
-			cap = cap ? 2 * cap : 8192;
+		if (cap - r->n < 256 && cap < max) {
+			cap = cap ? 2 * cap : 256;
+			cap = cap > max ? max : cap;
 			r->keys = realloc(r->keys, (size_t)cap * ks);
 			r->vals = realloc(r->vals, (size_t)cap * vlen);
 			if (!r->keys || !r->vals)
 				fail_msg("out of memory");
 		}
-		cnt = 4096;
+		cnt = cap - r->n;
+		if (!cnt)
+			return;
 		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, ALL_KEY(r, r->n),
 					   ALL_VAL(r, r->n), &cnt, &o);
 		if (err && errno != ENOENT)
