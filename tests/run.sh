@@ -12,7 +12,11 @@
 # Another build (make check SANITIZE=1 sets both): HS_OUT its output folder
 # (C tests in HS_OUT/tests, logs in HS_OUT/test-logs), HS_BIN its binary
 # (the shell tests' $HS, tests/lib/lib.sh). t_fuzz.sh is left out there:
-# the fuzz targets it runs are sanitizer builds whatever the build.
+# the fuzz targets it runs are sanitizer builds whatever the build; and
+# test_reasm runs its quick form there (HS_REASM_QUICK=1: every kind of
+# cut, a sixteenth of the positions): the cuts test the XDP program, the
+# same object in both builds, run in full in the first pass; the
+# sanitizers check the test's own C, which the quick form runs the same.
 set -u
 cd "$(dirname "$0")/.."
 filters=("$@")
@@ -26,6 +30,7 @@ mkdir -p "$logdir"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lib/lsan.supp:print_suppressions=0}
+[ "$out" != .output ] && export HS_REASM_QUICK=${HS_REASM_QUICK:-1}
 
 run_one() {
 	local t=$1 name log rc line p=0 f=0 s=0 start
