@@ -105,7 +105,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	struct hs_tcp_obs obs = {};
 	struct hs_endpoints ep = {};
 	struct hs_tcp_fp *fp;
-	__u64 id, ts;
+	__u64 id, ts, head;
 	__u32 zero = 0;
 	int new = 0;
 
@@ -113,8 +113,8 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	if (bench_vary_src)
 		bench_new_src(&ep, st->c[HS_ST_SYNS]);
 	sig_tcp_hdr(p, &sig, &ep);
-	sig_tcp_opts(ctx, p, &sig, &obs);
-	id = HS_GEN_KEY(hs_tcp_ids(&sig, stack), cur_gen);
+	head = sig_tcp_opts(ctx, p, &sig, &obs);
+	id = HS_GEN_KEY(hs_tcp_ids_from(head, &sig, stack), cur_gen);
 	ts = now_ns();
 	*tsp = ts;
 	st->c[HS_ST_SYNS]++;

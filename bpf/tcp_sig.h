@@ -285,6 +285,17 @@ INLINE void opt_ts(const __u8 *o, struct hs_tcp_sig *s, struct hs_tcp_obs *obs)
 		s->quirks |= HS_Q_NZ_TS2;
 }
 
+/* A template's option kinds (kinds: up to 8, the first the lowest byte)
+ * into s; returns the start of its ids' chain (hs_tcp_ids_head), which
+ * they alone make (its words 1 and 2: the kinds from the fifth on, then
+ * zeros): a constant for a constant kinds. */
+INLINE __u64 opt_kinds(struct hs_tcp_sig *s, __u8 cnt, __u64 kinds)
+{
+	s->opt_cnt = cnt;
+	__builtin_memcpy(s->opt_layout, &kinds, sizeof(kinds));
+	return hs_tcp_ids_head(kinds >> 32, 0);
+}
+
 INLINE void opt_mss_ws(__u16 mss, __u8 ws, struct hs_tcp_sig *s)
 {
 	s->mss = mss;
@@ -297,9 +308,10 @@ INLINE void opt_mss_ws(__u16 mss, __u8 ws, struct hs_tcp_sig *s)
  * The option layouts nearly every SYN has, each recognised whole by a few
  * masked 8-byte compares of the packet's bytes and its values read in
  * place: what the general walk would find for them, without its copy, its
- * loop and its calls. 1 if one fitted (sig and obs filled), 0 if not (the
- * general walk's turn). o: the options, olen bytes of them; s->opt_cnt is
- * 0 and the option fields unset on entry.
+ * loop and its calls. 1 if one fitted (sig and obs filled, *head the
+ * start of the ids' chain, opt_kinds), 0 if not (the general walk's
+ * turn). o: the options, olen bytes of them; s->opt_cnt is 0 and the
+ * option fields unset on entry.
  *   Linux:        mss, sok, ts, nop, ws                    (20 bytes)
  *   Windows:      mss, nop, ws, nop, nop, sok              (12 bytes)
  *   Apple:        mss, nop, ws, nop, nop, ts, sok, eol+1   (24 bytes)
@@ -307,7 +319,7 @@ INLINE void opt_mss_ws(__u16 mss, __u8 ws, struct hs_tcp_sig *s)
  * general walk, which judges it (quirks "bad", "opt+" and the like).
  */
 INLINE int opt_template(const __u8 *o, void *end, __u32 olen, struct hs_tcp_sig *s,
-			struct hs_tcp_obs *obs)
+			struct hs_tcp_obs *obs, __u64 *head)
 {
 	__u64 w0, w1;
 
@@ -319,12 +331,8 @@ INLINE int opt_template(const __u8 *o, void *end, __u32 olen, struct hs_tcp_sig 
 			    LE8(2, 4, 0, 0, 4, 2, 8, 10) ||
 		    (*(const __u32 *)(o + 16) & LE4(0xff, 0xff, 0xff, 0)) != LE4(1, 3, 3, 0))
 			return 0;
-		s->opt_cnt = 5;
-		s->opt_layout[0] = TCPOPT_MSS_K;
-		s->opt_layout[1] = TCPOPT_SACKOK_K;
-		s->opt_layout[2] = TCPOPT_TS_K;
-		s->opt_layout[3] = TCPOPT_NOP_K;
-		s->opt_layout[4] = TCPOPT_WS_K;
+		*head = opt_kinds(s, 5, LE8(TCPOPT_MSS_K, TCPOPT_SACKOK_K, TCPOPT_TS_K,
+					    TCPOPT_NOP_K, TCPOPT_WS_K, 0, 0, 0));
 		opt_mss_ws((__u16)(o[2] << 8 | o[3]), o[19], s);
 		opt_ts(o + 8, s, obs);
 		return 1;
@@ -339,13 +347,8 @@ INLINE int opt_template(const __u8 *o, void *end, __u32 olen, struct hs_tcp_sig 
 	if (olen == 12) {
 		if (*(const __u32 *)(o + 8) != LE4(1, 1, 4, 2))
 			return 0;
-		s->opt_cnt = 6;
-		s->opt_layout[0] = TCPOPT_MSS_K;
-		s->opt_layout[1] = TCPOPT_NOP_K;
-		s->opt_layout[2] = TCPOPT_WS_K;
-		s->opt_layout[3] = TCPOPT_NOP_K;
-		s->opt_layout[4] = TCPOPT_NOP_K;
-		s->opt_layout[5] = TCPOPT_SACKOK_K;
+		*head = opt_kinds(s, 6, LE8(TCPOPT_MSS_K, TCPOPT_NOP_K, TCPOPT_WS_K,
+					    TCPOPT_NOP_K, TCPOPT_NOP_K, TCPOPT_SACKOK_K, 0, 0));
 		opt_mss_ws((__u16)(o[2] << 8 | o[3]), o[7], s);
 		return 1;
 	}
@@ -354,15 +357,8 @@ INLINE int opt_template(const __u8 *o, void *end, __u32 olen, struct hs_tcp_sig 
 	w1 = *(const __u64 *)(o + 8);
 	if ((w1 & 0xffffffffULL) != LE4(1, 1, 8, 10) || *(const __u32 *)(o + 20) != LE4(4, 2, 0, 0))
 		return 0;
-	s->opt_cnt = 8;
-	s->opt_layout[0] = TCPOPT_MSS_K;
-	s->opt_layout[1] = TCPOPT_NOP_K;
-	s->opt_layout[2] = TCPOPT_WS_K;
-	s->opt_layout[3] = TCPOPT_NOP_K;
-	s->opt_layout[4] = TCPOPT_NOP_K;
-	s->opt_layout[5] = TCPOPT_TS_K;
-	s->opt_layout[6] = TCPOPT_SACKOK_K;
-	s->opt_layout[7] = TCPOPT_EOL_K;
+	*head = opt_kinds(s, 8, LE8(TCPOPT_MSS_K, TCPOPT_NOP_K, TCPOPT_WS_K, TCPOPT_NOP_K,
+				    TCPOPT_NOP_K, TCPOPT_TS_K, TCPOPT_SACKOK_K, TCPOPT_EOL_K));
 	s->opt_eol_pad = 1;     /* the byte after the EOL, a zero */
 	opt_mss_ws((__u16)(o[2] << 8 | o[3]), o[7], s);
 	opt_ts(o + 12, s, obs);
@@ -370,18 +366,22 @@ INLINE int opt_template(const __u8 *o, void *end, __u32 olen, struct hs_tcp_sig 
 }
 
 /* The options of a SYN into sig and obs: a template (opt_template), else
- * the general walk (hs_tcp_opts_walk). */
-INLINE void sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct hs_tcp_sig *sig,
-			 struct hs_tcp_obs *obs)
+ * the general walk (hs_tcp_opts_walk). Returns the start of the ids'
+ * chain (hs_tcp_ids_head of sig's words 1 and 2), a template's constant. */
+INLINE __u64 sig_tcp_opts(struct xdp_md *ctx, const struct pkt *p, struct hs_tcp_sig *sig,
+			  struct hs_tcp_obs *obs)
 {
 	const __u8 *o = (const __u8 *)(p->tcp + 1);
 	__u32 olen = sig->tcp_hlen - sizeof(struct tcphdr);
+	const __u64 *sw = (const __u64 *)sig;
+	__u64 head;
 
 	if (!olen)
-		return;
-	if (opt_template(o, (void *)(long)ctx->data_end, olen, sig, obs))
-		return;
+		return hs_tcp_ids_head(0, 0);
+	if (opt_template(o, (void *)(long)ctx->data_end, olen, sig, obs, &head))
+		return head;
 	hs_tcp_opts_walk(ctx, (__u32)((void *)o - (void *)(long)ctx->data), sig, obs);
+	return hs_tcp_ids_head(sw[1], sw[2]);
 }
 
 #endif /* HS_TCP_SIG_H */

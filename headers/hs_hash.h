@@ -57,26 +57,42 @@ HS_INLINE __u8 hs_ttl_initial(__u8 ttl)
 	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
 }
 
+/* The start of a signature's chain: its words 1 and 2 (option kinds
+ * 4-19), the same for every SYN of one option layout: a constant for
+ * each of the XDP program's option templates. */
+HS_INLINE __u64 hs_tcp_ids_head(__u64 w1, __u64 w2)
+{
+	return hs_hash_step(hs_hash_step(HS_SEED_TCP, w1), w2);
+}
+
 /*
  * A SYN signature's TCP fingerprint id (generation bit not set) and its
- * stack id (the same with the TTL read as its initial value). They differ
+ * stack id (the same with the TTL read as its initial value), from the
+ * start of its chain (hs_tcp_ids_head of its words 1 and 2). They differ
  * only in the first word, which holds the TTL: the other words are folded
  * once, that one last, and the two ends are mixed side by side.
  */
-HS_INLINE __u64 hs_tcp_ids(const struct hs_tcp_sig *s, __u64 *stack)
+HS_INLINE __u64 hs_tcp_ids_from(__u64 head, const struct hs_tcp_sig *s, __u64 *stack)
 {
 	const __u64 *sw = (const __u64 *)s;
 	struct hs_tcp_sig first;
-	__u64 h = HS_SEED_TCP, w0;
+	__u64 h = head, w0;
 	unsigned int i;
 
-	for (i = 1; i < HS_TCP_SIG_WORDS; i++)
+	for (i = 3; i < HS_TCP_SIG_WORDS; i++)
 		h = hs_hash_step(h, sw[i]);
 	__builtin_memcpy(&first, s, 8);
 	first.ttl = hs_ttl_initial(s->ttl);
 	__builtin_memcpy(&w0, &first, 8);
 	*stack = hs_mix64(hs_hash_step(h, w0));
 	return hs_mix64(hs_hash_step(h, sw[0]));
+}
+
+HS_INLINE __u64 hs_tcp_ids(const struct hs_tcp_sig *s, __u64 *stack)
+{
+	const __u64 *sw = (const __u64 *)s;
+
+	return hs_tcp_ids_from(hs_tcp_ids_head(sw[1], sw[2]), s, stack);
 }
 
 /* Slot of a connection in the flows array (nslots, a power of two): the
