@@ -15,6 +15,8 @@ import json
 import subprocess
 import sys
 
+import refcache
+
 
 def norm(addr):
     return ipaddress.ip_address(addr).compressed
@@ -76,12 +78,12 @@ def main():
                   (key[0], key[1], c["JA4.1"], c["JA4_r.1"], e["ja4"], e["ja4_r"]))
     ja3_checked = ja3_bad = 0
     if use_tshark:
-        t = subprocess.run(["tshark", "-n", "-r", capture, "-Y", "tls.handshake.type == 1",
-                            "-T", "fields", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
-                            "-e", "tls.handshake.ja3", "-e", "tls.handshake.ja3_full"],
-                           capture_output=True, text=True)
+        _, tshark = refcache.cached_output(capture, [
+            "tshark", "-n", "-r", capture, "-Y", "tls.handshake.type == 1", "-T", "fields",
+            "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+            "-e", "tls.handshake.ja3", "-e", "tls.handshake.ja3_full"])
         seen = set()
-        for line in t.stdout.splitlines():
+        for line in tshark.splitlines():
             f = line.split("\t")
             if len(f) < 5 or not f[3] or not f[2]:
                 continue

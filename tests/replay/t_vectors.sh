@@ -58,7 +58,7 @@ if [ -f "$qexp" ]; then
 	# is the SCID of a server's long-header packet of that flow (tshark)
 	want=0 got=0
 	for f in $(python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["pcap"] for l in open(sys.argv[1]) if l.strip()})))' "$qexp"); do
-		n=$(tshark -r "$dir/$f" -Y 'quic.long.packet_type' -T fields -E separator='|' \
+		n=$(python3 "$ROOT/tests/lib/refcache.py" "$dir/$f" tshark -r "$dir/$f" -Y 'quic.long.packet_type' -T fields -E separator='|' \
 			-e udp.srcport -e udp.dstport -e quic.long.packet_type -e quic.dcid -e quic.scid 2>/dev/null |
 			python3 -c '
 import sys
