@@ -6,7 +6,8 @@
 #   tests/KIND/t_*.sh     shell tests
 # for KIND in unit cli bpf replay fuzz live; then any tests/t_*.sh not
 # sorted into a kind yet. Each prints TAP lines. Under CI=true a skipped
-# test counts as failed.
+# test counts as failed. unit, cli, bpf and replay run HS_JOBS at a time
+# (default: the CPUs), their summary lines printed in order at the end.
 # Usage: tests/run.sh [FILTER...]: only the tests whose source path
 # contains one of the FILTERs (tests/run.sh unit/ cli/, tests/run.sh tls).
 # Another build (make check SANITIZE=1 sets both): HS_OUT its output folder
@@ -61,7 +62,35 @@ run_one() {
 	fi
 	printf '%-5s %-28s %3d passed, %d failed, %d skipped (%ds)\n' \
 		"$([ $f -eq 0 ] && echo ok || echo FAIL)" "$name" $p $f $s $(( $(date +%s) - start ))
+	echo "$p $f $s" >"$logdir/$name.counts"
+}
+
+# done_one T: T's lines printed, its counts added
+done_one() {
+	local name p f s
+	name=$(basename "$1")
+	cat "$logdir/$name.out"
+	read -r p f s <"$logdir/$name.counts" 2>/dev/null || { p=0 f=1 s=0; }
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+	rm -f "$logdir/$name.out" "$logdir/$name.counts"
+}
+
+# run_group T...: up to $jobs of them at a time, their lines in order
+run_group() {
+	local t i=0 n=0
+	for t in "$@"; do
+		if ((n == jobs)); then
+			wait -n
+			n=$((n - 1))
+		fi
+		rm -f "$logdir/$(basename "$t").counts"
+		run_one "$t" >"$logdir/$(basename "$t").out" &
+		n=$((n + 1))
+	done
+	wait
+	for t in "$@"; do
+		done_one "$t"
+	done
 }
 
 # wanted SRC: no FILTER given, or SRC contains one of them
@@ -72,6 +101,13 @@ wanted() {
 	return 1
 }
 
+# The tests of a kind that needs no network (unit, cli, bpf, replay) run
+# HS_JOBS at a time (default: the CPUs), each on its own files, pins and
+# PostgreSQL; fuzz (its targets take every CPU) and live (timed traffic
+# on namespaces) one at a time.
+jobs=${HS_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || jobs=1
+group=()
 for src in tests/{unit,cli,bpf,replay,fuzz,live}/{test_*.c,t_*.sh} tests/t_*.sh; do
 	[ -f "$src" ] || continue
 	wanted "$src" || continue
@@ -85,7 +121,14 @@ for src in tests/{unit,cli,bpf,replay,fuzz,live}/{test_*.c,t_*.sh} tests/t_*.sh;
 			fail=$((fail + 1)); continue
 		fi
 	fi
-	run_one "$t"
+	case $src in
+	tests/unit/* | tests/cli/* | tests/bpf/* | tests/replay/*) group+=("$t");;
+	*)
+		((${#group[@]})) && run_group "${group[@]}"
+		group=()
+		run_group "$t";;
+	esac
 done
+((${#group[@]})) && run_group "${group[@]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
