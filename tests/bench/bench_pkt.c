@@ -35,7 +35,9 @@
  * doing one hash-map lookup and an atomic add, the least a fingerprint
  * update costs. Also the memory of every map at its default size (the
  * kernel's own accounting, fdinfo memlock; the seen map's is its own line,
- * mem_map_seen).
+ * mem_map_seen). Issue 19's comparison (versus(), BENCH_PKT_VERSUS_ONLY)
+ * also runs fresh connections batched, many in one test run through a
+ * driver program (vs_batched), with the seen map empty and full.
  *
  * Output: one "name value unit" line per figure.
  */
@@ -56,6 +58,8 @@
 #include "pkt.h"
 #include "hs_hash.h"
 #include "objload.h"
+#include "check.h"
+#include "prog.h"
 
 #define REPEAT 1000000
 #define RUNS 5
@@ -551,11 +555,23 @@ struct vs {
 static struct bpf_object *vs_load(const char *path, const struct objcfg *c)
 {
 	struct bpf_object *o = obj_load(path, c);
+	struct bpf_map *m;
 
 	if (!o) {
 		fprintf(stderr, "bench_pkt: %s\n", objload_err);
 		exit(1);
 	}
+	/* the arrays' pages in memory, as on a host that has run a while:
+	 * the kernel allocates a big array's pages at their first write, the
+	 * prealloc'd hashes (the old program's LRUs) at the map's creation,
+	 * so that the first connections through a fresh array (the seen and
+	 * conns sets) cost a page fault each (6 us a hello, measured) */
+	bpf_object__for_each_map(m, o)
+		if (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY && !bpf_map__is_internal(m) &&
+		    array_zero(bpf_map__fd(m))) {
+			fprintf(stderr, "bench_pkt: %s: %s\n", bpf_map__name(m), strerror(errno));
+			exit(1);
+		}
 	return o;
 }
 
@@ -691,6 +707,315 @@ static void vs_conn(struct vs *v, const char *name, int fo, int fn, const __u8 *
 	vs_conn_mode(v, cold, fo, fn, hello, len, split, seg, round, 1);
 }
 
+/*
+ * Fresh connections batched: many in one BPF_PROG_TEST_RUN call, as a
+ * NIC's poll hands the program a batch of frames, not one per system call
+ * (vs_conn's single runs each begin in a fresh system call: on a VM whose
+ * kernel entry flushes the TLB, PTI without PCID, every page the program
+ * touches is a TLB miss there, alike in both programs). A driver program
+ * (raw instructions, below) rewrites the frame at each run into the next
+ * packet of the sequence, SYN, then the hello's segments, each connection
+ * from its own source (198.18.0.0/15, counted from a run's first), and
+ * tail-calls the program under test (slot 0 of a program array): old, new
+ * or the empty one. Its own cost (the copy of a template into the frame)
+ * is the same for the three, and is taken off with the empty one's.
+ */
+#define DRV_TMPL_MAX 2048
+#define DRV_T0 1767225600000000000ULL     /* the clock's start (replay clock) */
+#define DRV_PHASES 3
+struct drv_tmpl {
+	__u32 len, pad;
+	__u8 b[DRV_TMPL_MAX];
+};
+struct drv_ctl {
+	__u64 count;            /* runs so far: phase count % period, connection count / period */
+	__u32 period;           /* packets a connection (1 + the hello's segments) */
+	__u32 skip;             /* bit p: phase p not handed to the program */
+	__u32 src_base, src_mask; /* connection k's source: base + (k & mask) */
+	__u16 sport, pad[3];
+};
+struct drv {
+	int prog, ctl, tmpl, target;
+	int empty;              /* an empty target: return XDP_PASS */
+	struct frame longest;   /* the frame a run starts from */
+};
+
+#define DI(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
+					      .off = (o), .imm = (i) })
+#define DMAP(d, fd) DI(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), DI(0, 0, 0, 0, 0)
+
+static int drv_load(struct drv *d)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_XDP);
+	struct bpf_insn empty[] = {
+		DI(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_PASS),
+		DI(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	int R0 = BPF_REG_0, R1 = BPF_REG_1, R2 = BPF_REG_2, R3 = BPF_REG_3, R4 = BPF_REG_4,
+	    R6 = BPF_REG_6, R7 = BPF_REG_7, R8 = BPF_REG_8, R9 = BPF_REG_9, FP = BPF_REG_10;
+
+	d->ctl = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hs_drv_ctl", 4, sizeof(struct drv_ctl), 1,
+				NULL);
+	d->tmpl = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hs_drv_tmpl", 4, sizeof(struct drv_tmpl),
+				 DRV_PHASES, NULL);
+	d->target = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "hs_drv_target", 4, 4, 1, NULL);
+	if (d->ctl < 0 || d->tmpl < 0 || d->target < 0)
+		return -1;
+	{
+		struct bpf_insn p[] = {
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R6, R1, 0, 0),
+			/* ctl */
+			DI(BPF_ST | BPF_MEM | BPF_W, FP, 0, -4, 0),
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R2, FP, 0, 0),
+			DI(BPF_ALU64 | BPF_ADD | BPF_K, R2, 0, 0, -4),
+			DMAP(R1, d->ctl),
+			DI(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+			DI(BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 48, 0),            /* -> fail */
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R7, R0, 0, 0),
+			DI(BPF_LDX | BPF_MEM | BPF_DW, R8, R7, 0, 0),
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R1, R8, 0, 0),
+			DI(BPF_ALU64 | BPF_ADD | BPF_K, R1, 0, 0, 1),
+			DI(BPF_STX | BPF_MEM | BPF_DW, R7, R1, 0, 0),
+			DI(BPF_LDX | BPF_MEM | BPF_W, R1, R7, 8, 0),            /* period */
+			DI(BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 41, 0),            /* -> fail */
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R9, R8, 0, 0),
+			DI(BPF_ALU64 | BPF_MOD | BPF_X, R9, R1, 0, 0),          /* phase */
+			DI(BPF_ALU64 | BPF_DIV | BPF_X, R8, R1, 0, 0),          /* connection */
+			DI(BPF_STX | BPF_MEM | BPF_W, FP, R9, -8, 0),
+			/* its template */
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R2, FP, 0, 0),
+			DI(BPF_ALU64 | BPF_ADD | BPF_K, R2, 0, 0, -8),
+			DMAP(R1, d->tmpl),
+			DI(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+			DI(BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 31, 0),            /* -> fail */
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R9, R0, 0, 0),
+			/* the frame to the template's length, then its bytes */
+			DI(BPF_LDX | BPF_MEM | BPF_W, R1, R6, 0, 0),            /* data */
+			DI(BPF_LDX | BPF_MEM | BPF_W, R3, R6, 4, 0),            /* data_end */
+			DI(BPF_ALU64 | BPF_SUB | BPF_X, R3, R1, 0, 0),
+			DI(BPF_LDX | BPF_MEM | BPF_W, R2, R9, 0, 0),
+			DI(BPF_ALU64 | BPF_SUB | BPF_X, R2, R3, 0, 0),
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R1, R6, 0, 0),
+			DI(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_xdp_adjust_tail),
+			DI(BPF_JMP | BPF_JNE | BPF_K, R0, 0, 22, 0),            /* -> fail */
+			DI(BPF_LDX | BPF_MEM | BPF_W, R4, R9, 0, 0),
+			DI(BPF_JMP | BPF_JGT | BPF_K, R4, 0, 20, DRV_TMPL_MAX),  /* -> fail */
+			DI(BPF_JMP | BPF_JEQ | BPF_K, R4, 0, 19, 0),            /* -> fail */
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R1, R6, 0, 0),
+			DI(BPF_ALU64 | BPF_MOV | BPF_K, R2, 0, 0, 0),
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R3, R9, 0, 0),
+			DI(BPF_ALU64 | BPF_ADD | BPF_K, R3, 0, 0, 8),
+			DI(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_xdp_store_bytes),
+			DI(BPF_JMP | BPF_JNE | BPF_K, R0, 0, 13, 0),            /* -> fail */
+			/* the connection's source address and port */
+			DI(BPF_LDX | BPF_MEM | BPF_W, R2, R6, 0, 0),
+			DI(BPF_LDX | BPF_MEM | BPF_W, R3, R6, 4, 0),
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R1, R2, 0, 0),
+			DI(BPF_ALU64 | BPF_ADD | BPF_K, R1, 0, 0, 36),
+			DI(BPF_JMP | BPF_JGT | BPF_X, R1, R3, 8, 0),            /* -> fail */
+			DI(BPF_LDX | BPF_MEM | BPF_W, R1, R7, 20, 0),           /* src_mask */
+			DI(BPF_ALU64 | BPF_AND | BPF_X, R1, R8, 0, 0),
+			DI(BPF_LDX | BPF_MEM | BPF_W, R4, R7, 16, 0),           /* src_base */
+			DI(BPF_ALU64 | BPF_ADD | BPF_X, R4, R1, 0, 0),
+			DI(BPF_ALU | BPF_END | BPF_TO_BE, R4, 0, 0, 32),
+			DI(BPF_STX | BPF_MEM | BPF_W, R2, R4, 26, 0),
+			DI(BPF_LDX | BPF_MEM | BPF_H, R4, R7, 24, 0),           /* sport */
+			DI(BPF_JMP | BPF_JA, 0, 0, 2, 0),                       /* -> sport */
+			/* fail: */
+			DI(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, XDP_ABORTED),
+			DI(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+			/* sport: */
+			DI(BPF_ALU | BPF_END | BPF_TO_BE, R4, 0, 0, 16),
+			DI(BPF_STX | BPF_MEM | BPF_H, R2, R4, 34, 0),
+			/* the program under test, unless this phase is skipped */
+			DI(BPF_LDX | BPF_MEM | BPF_W, R1, R7, 12, 0),           /* skip */
+			DI(BPF_LDX | BPF_MEM | BPF_W, R2, FP, -8, 0),           /* phase */
+			DI(BPF_ALU64 | BPF_RSH | BPF_X, R1, R2, 0, 0),
+			DI(BPF_ALU64 | BPF_AND | BPF_K, R1, 0, 0, 1),
+			DI(BPF_JMP | BPF_JNE | BPF_K, R1, 0, 7, 0),             /* -> pass */
+			DI(BPF_ALU64 | BPF_MOV | BPF_X, R1, R6, 0, 0),
+			DMAP(R2, d->target),
+			DI(BPF_ALU64 | BPF_MOV | BPF_K, R3, 0, 0, 0),
+			DI(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),
+			/* no target: aborted, as a failure */
+			DI(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, XDP_ABORTED),
+			DI(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+			/* pass: */
+			DI(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, XDP_PASS),
+			DI(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		};
+		char log[65536];
+		LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_XDP,
+			    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+
+		log[0] = 0;
+		d->prog = bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_drv", "GPL", p,
+					sizeof(p) / sizeof(p[0]), &lo);
+		if (d->prog < 0)
+			fprintf(stderr, "bench_pkt: the driver: %s\n%s", strerror(errno), log);
+	}
+	d->empty = bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_drv_empty", "GPL", empty, 2, &po);
+	return d->prog < 0 || d->empty < 0 ? -1 : 0;
+}
+
+/* The seen map of o full of live entries (other keys: random ids), as a
+ * busy host's is once its history holds more sources than the map: the
+ * LRU hash of the old program (each new entry evicts one) or the sets of
+ * the new (each new entry takes a set's oldest way). */
+static void seen_fill(struct bpf_object *o)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o, "seen");
+	struct hs_seen_way w;
+	__u32 ks, vs, n, i, j, c, per;
+	__u8 *keys, *vals;
+	int fd, lru;
+
+	if (!m) {
+		fprintf(stderr, "bench_pkt: no seen map\n");
+		exit(1);
+	}
+	fd = bpf_map__fd(m);
+	ks = bpf_map__key_size(m);
+	vs = bpf_map__value_size(m);
+	n = bpf_map__max_entries(m);
+	lru = bpf_map__type(m) == BPF_MAP_TYPE_LRU_HASH;
+	per = lru ? 1 : vs / sizeof(w);
+	if (lru ? ks != sizeof(w.k) || vs != sizeof(w.v) : vs % sizeof(w)) {
+		fprintf(stderr, "bench_pkt: a seen map of another layout\n");
+		exit(1);
+	}
+	w.v.last_ns = DRV_T0;
+	w.v.first_ns = w.v.last_ns - 1000000000ULL;
+	keys = malloc(4096 * (size_t)ks);
+	vals = malloc(4096 * (size_t)vs);
+	for (i = 0; keys && vals && i < n; i += c) {
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+		c = n - i < 4096 ? n - i : 4096;
+		for (j = 0; j < c; j++) {
+			__u32 x;
+
+			if (!lru)
+				memcpy(keys + (size_t)j * ks, &(__u32){ i + j }, 4);
+			for (x = 0; x < per; x++) {
+				w.k.fp = (__u64)random() << 33 ^ (__u64)random() << 2;
+				memset(w.k.addr, 0, sizeof(w.k.addr));
+				memcpy(w.k.addr, &(__u32){ htonl(0xc6120000u | (__u32)(random() & 0x1ffff)) }, 4);
+				if (lru) {
+					memcpy(keys + (size_t)j * ks, &w.k, ks);
+					memcpy(vals + (size_t)j * vs, &w.v, vs);
+				} else {
+					memcpy(vals + (size_t)j * vs + x * sizeof(w), &w, sizeof(w));
+				}
+			}
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &c, &bo)) {
+			fprintf(stderr, "bench_pkt: filling the seen map: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	if (!keys || !vals) {
+		fprintf(stderr, "bench_pkt: out of memory\n");
+		exit(1);
+	}
+	free(keys);
+	free(vals);
+}
+
+/* The templates: t[0] the SYN, then the hello's n segments. */
+static void drv_templates(struct drv *d, const struct frame *t, int n)
+{
+	struct drv_tmpl x;
+	__u32 i;
+
+	d->longest = t[0];
+	for (i = 0; i <= (__u32)n; i++) {
+		if (t[i].len > DRV_TMPL_MAX) {
+			fprintf(stderr, "bench_pkt: a frame of %d bytes for the driver\n", t[i].len);
+			exit(1);
+		}
+		memset(&x, 0, sizeof(x));
+		x.len = (__u32)t[i].len;
+		memcpy(x.b, t[i].b, (size_t)t[i].len);
+		if (bpf_map_update_elem(d->tmpl, &i, &x, BPF_ANY)) {
+			fprintf(stderr, "bench_pkt: the driver's templates: %s\n", strerror(errno));
+			exit(1);
+		}
+		if (t[i].len > d->longest.len)
+			d->longest = t[i];
+	}
+}
+
+/* Connections first .. first + conns - 1 (period packets each; phases in
+ * skip not handed over) through target in one run: ns a packet. */
+#define DRV_CONNS 2048
+static __u32 drv_run(struct drv *d, int target, __u64 first, __u32 period, __u32 skip,
+		     __u16 sport)
+{
+	struct drv_ctl c = { .count = first * period, .period = period, .skip = skip,
+			     .src_base = 0xc6120000, .src_mask = 0x1ffff, .sport = sport };
+	__u32 k = 0;
+
+	if (bpf_map_update_elem(d->ctl, &k, &c, BPF_ANY) ||
+	    bpf_map_update_elem(d->target, &k, &target, BPF_ANY)) {
+		fprintf(stderr, "bench_pkt: the driver's maps: %s\n", strerror(errno));
+		exit(1);
+	}
+	return run(d->prog, &d->longest, DRV_CONNS * period);
+}
+
+/* A batched connection class: the hello's segments (t[1..n], after the
+ * SYN t[0]) from new sources (round r's: 2 * VS_RUNS * DRV_CONNS of them
+ * a round, within 198.18.0.0/15), through the old program, the new and
+ * the empty one; each run beside one of SYNs alone (other connections).
+ * Prints the hello's share, name (the runs' difference), and the whole
+ * connection's, SYN and hello, name_whole. sport: the connections' port
+ * (another, with round r again: its sources known to the fingerprint). */
+static __u64 drv_tick;
+static void drv_clock(struct bpf_object *oo, struct bpf_object *on)
+{
+	__u64 t = DRV_T0 + ++drv_tick * 2 * HS_FLOW_HOLD_NS;
+
+	if (obj_set(oo, ".bss", "replay_now_ns", &t, 8, 1) ||
+	    obj_set(on, ".bss", "replay_now_ns", &t, 8, 1)) {
+		fprintf(stderr, "bench_pkt: %s\n", objload_err);
+		exit(1);
+	}
+}
+
+static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf_object *oo,
+		       struct bpf_object *on, const struct frame *t, int n, int round, __u16 sport,
+		       __u64 *sent)
+{
+	__u32 a[3][VS_RUNS], s[3][VS_RUNS], period = (__u32)n + 1, skip = (1u << period) - 2;
+	int fds[3] = { d->empty, obj_prog_fd(oo, "hs_xdp"), obj_prog_fd(on, "hs_xdp") }, r, j;
+	double whole[3], hello[3];
+	char w[96];
+
+	if (vs_skip(name))
+		return;
+	drv_templates(d, t, n);
+	for (r = 0; r < VS_RUNS; r++) {
+		__u64 first = ((__u64)round * 2 * VS_RUNS + 2 * (__u64)r) * DRV_CONNS;
+
+		/* the clock moves on past the handshakes held before */
+		drv_clock(oo, on);
+		for (j = 0; j < 3; j++)
+			a[j][r] = drv_run(d, fds[j], first, period, 0, sport);
+		drv_clock(oo, on);
+		for (j = 0; j < 3; j++)
+			s[j][r] = drv_run(d, fds[j], first + DRV_CONNS, period, skip, sport);
+	}
+	*sent += VS_RUNS * DRV_CONNS;   /* hellos, through each program */
+	for (j = 0; j < 3; j++) {
+		whole[j] = period * median_u32(a[j], VS_RUNS);
+		hello[j] = whole[j] - period * median_u32(s[j], VS_RUNS);
+	}
+	vs_print(v, name, hello[1] - hello[0], hello[2] - hello[0]);
+	snprintf(w, sizeof(w), "%s_whole", name);
+	vs_print(v, w, whole[1] - whole[0], whole[2] - whole[0]);
+}
+
 /* Another connection whose flow slot is that of 198.18.200.1:sport to
  * the default destination: its SYN holds the slot (a handshake in
  * progress, under the frozen replay clock for ever). */
@@ -726,9 +1051,12 @@ static void versus(void)
 	struct objcfg live = { 0 }, vary = { .vary_src = 1, .handshake = HS_CHECK_NONE };
 	struct objcfg frozen = { .clock_replay = 1, .handshake = HS_CHECK_NONE };
 	struct objcfg norec = { .no_conns = 1 };
-	struct bpf_object *o[2], *of[2], *oz[2], *on[2];
+	struct objcfg clocked = { .clock_replay = 1 };  /* drv_clock */
+	struct bpf_object *o[2], *of[2], *oz[2], *on[2], *ob[2], *obf[2];
 	struct vs v = { 0 };
-	struct frame f, blk;
+	struct drv d;
+	__u64 sent[2] = { 0 };  /* hellos the driver sent through ob's, obf's */
+	struct frame f, blk, tp[3];
 	struct pspec p;
 	char name[64];
 	__u64 t = 1767225600000000000ULL;
@@ -747,12 +1075,15 @@ static void versus(void)
 		of[k] = vs_load(path, &vary);
 		oz[k] = vs_load(path, &frozen);
 		on[k] = vs_load(path, &norec);
+		ob[k] = vs_load(path, &clocked);
+		obf[k] = vs_load(path, &clocked);
+		seen_fill(obf[k]);
 		if (obj_set(oz[k], ".bss", "replay_now_ns", &t, 8, 1)) {
 			fprintf(stderr, "bench_pkt: %s\n", objload_err);
 			exit(1);
 		}
 	}
-	if (v.empty < 0 || v.floor < 0) {
+	if (v.empty < 0 || v.floor < 0 || drv_load(&d)) {
 		fprintf(stderr, "bench_pkt: couldn't load the empty and floor programs\n");
 		exit(1);
 	}
@@ -857,13 +1188,82 @@ static void versus(void)
 	}
 	vs_conn(&v, "hello_2seg_first", fo, fn, hello, len, 1200, 0, 3);
 	vs_conn(&v, "hello_2seg_second", fo, fn, hello, len, 1200, 1, 4);
+	/* fresh connections batched (vs_batched), through programs of their own */
+	for (i = 0; i < 4; i++) {
+		int stack = i == 3 ? 0 : i;
+
+		len = pkt_hello(stack, hello, sizeof(hello));
+		p = tcp4(40200, TH_ACK | TH_PSH);
+		p.data = hello;
+		p.payload = len;
+		build(&p, &tp[1]);
+		syn_of(&p);
+		build(&p, &tp[0]);
+		if (i < 3)
+			snprintf(name, sizeof(name), "hello_%s_conn_batched", stacks[i]);
+		else
+			snprintf(name, sizeof(name), "hello_chrome_conn_known_source_batched");
+		vs_batched(&v, &d, name, ob[0], ob[1], tp, 1, i == 3 ? 0 : i, i == 3 ? 40201 : 40200,
+			   &sent[0]);
+		strcat(name, "_seen_full");
+		vs_batched(&v, &d, name, obf[0], obf[1], tp, 1, i == 3 ? 0 : i,
+			   i == 3 ? 40201 : 40200, &sent[1]);
+	}
+	{
+		struct hspec big = SPEC_GREASE(.pad = 1600);
+
+		len = build_hello(&big, hello, sizeof(hello));
+	}
+	p = tcp4(40200, TH_ACK | TH_PSH);
+	p.data = hello;
+	p.payload = 1200;
+	build(&p, &tp[1]);
+	p.seq = 1000 + 1200;
+	p.data = hello + 1200;
+	p.payload = len - 1200;
+	build(&p, &tp[2]);
+	syn_of(&p);
+	build(&p, &tp[0]);
+	vs_batched(&v, &d, "hello_2seg_conn_batched", ob[0], ob[1], tp, 2, 3, 40200, &sent[0]);
+	vs_batched(&v, &d, "hello_2seg_conn_batched_seen_full", obf[0], obf[1], tp, 2, 3,
+		   40200, &sent[1]);
 #undef FD
+	/* every hello the driver sent counted, in both programs alike (the
+	 * old one's hellos counter is at the same place) */
+	for (k = 0; k < 4; k++) {
+		struct bpf_object *x = k < 2 ? ob[k] : obf[k - 2];
+		int ncpu = libbpf_num_possible_cpus(), c, fd = obj_map_fd(x, "stats");
+		struct hs_stats *st = calloc((size_t)ncpu, sizeof(*st));
+		__u64 h = 0;
+		__u32 z = 0;
+
+		if (!st || fd < 0 || bpf_map_lookup_elem(fd, &z, st)) {
+			fprintf(stderr, "bench_pkt: reading the stats\n");
+			exit(1);
+		}
+		for (c = 0; c < ncpu; c++)
+			h += st[c].c[HS_ST_HELLOS];
+		free(st);
+		if (h != sent[k / 2]) {
+			fprintf(stderr, "bench_pkt: the batched connections: %llu hellos counted "
+				"of %llu sent (%s program)\n", (unsigned long long)h,
+				(unsigned long long)sent[k / 2], k % 2 ? "new" : "old");
+			exit(1);
+		}
+	}
 	for (k = 0; k < 2; k++) {
 		bpf_object__close(o[k]);
 		bpf_object__close(of[k]);
 		bpf_object__close(oz[k]);
 		bpf_object__close(on[k]);
+		bpf_object__close(ob[k]);
+		bpf_object__close(obf[k]);
 	}
+	close(d.prog);
+	close(d.empty);
+	close(d.ctl);
+	close(d.tmpl);
+	close(d.target);
 	close(v.empty);
 	close(v.floor);
 }
