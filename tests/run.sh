@@ -77,7 +77,7 @@ done_one() {
 
 # run_group T...: up to $jobs of them at a time, their lines in order
 run_group() {
-	local t i=0 n=0
+	local t n=0
 	for t in "$@"; do
 		if ((n == jobs)); then
 			wait -n
