@@ -275,15 +275,13 @@ for l in open(sys.argv[1]):
     o = json.loads(l)
     if o.get("peer", "").startswith("198.18.1.2:") and o.get("ja4"):
         print(o["ja4"]); break' "$TMP/py.log")
-acc=$(python3 -c '
+# the most of the reads' estimates, then each read's (in the log)
+read -r acc reads < <(python3 -c '
 import json, sys
-print(max((o.get("accounts") or 0 for o in map(json.loads, open(sys.argv[1]))
-           if o["kind"] == "tls" and o["ja4"] == sys.argv[2]), default=-1))' "$TMP/dump2.json" "$curl_ja4")
-# (each read's estimate, in the log)
-echo "# dump's accounts for $curl_ja4, read by read: $(python3 -c '
-import json, sys
-print(" ".join(str(o.get("accounts")) for o in map(json.loads, open(sys.argv[1]))
-               if o["kind"] == "tls" and o["ja4"] == sys.argv[2]))' "$TMP/dump2.json" "$curl_ja4")"
+a = [o.get("accounts") for o in map(json.loads, open(sys.argv[1]))
+     if o["kind"] == "tls" and o["ja4"] == sys.argv[2]]
+print(max((x or 0 for x in a), default=-1), " ".join(map(str, a)))' "$TMP/dump2.json" "$curl_ja4")
+echo "# dump's accounts for $curl_ja4, read by read: $reads"
 tagged=$(grep -c '"account": "acct-' "$TMP/py.log")
 [ "$acc" = 3 ] && ok "3 accounts over 300 connections from 200 addresses: dump says accounts 3 for $curl_ja4" ||
 	fail "dump -j accounts 3 for $curl_ja4 expected, got '$acc' ($tagged tagged; $(grep -c . "$TMP/dump2.json") rows)"
