@@ -406,7 +406,9 @@ int hs_pin_dir_prepare(const char *pin_dir, bool *made)
 		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
 			int err = -errno;
 
-			pr_warn("Couldn't mount bpffs on /sys/fs/bpf: %s", strerror(errno));
+			pr_warn("Couldn't mount bpffs on /sys/fs/bpf: %s%s", strerror(errno),
+				errno == EPERM ? " (needs root, or a bpffs there: "
+						 "mount -t bpf bpf /sys/fs/bpf)" : "");
 			return err;
 		}
 		bpffs_mounted();
@@ -415,7 +417,8 @@ int hs_pin_dir_prepare(const char *pin_dir, bool *made)
 	if (!*made && errno != EEXIST) {
 		int err = -errno;
 
-		pr_warn("Couldn't create pin directory '%s': %s", pin_dir, strerror(errno));
+		pr_warn("Couldn't create pin directory '%s': %s%s", pin_dir, strerror(errno),
+			errno == EACCES || errno == EPERM ? HS_PRIV_HINT : "");
 		return err;
 	}
 	return 0;

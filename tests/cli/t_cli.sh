@@ -201,6 +201,8 @@ if command -v setpriv >/dev/null; then
 		--inh-caps=-all --bounding-set=-all "$HS" replay "$TMP/syn.pcap"
 	expect_exit "run unprivileged" 3 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$HS" run -i lo --pin-dir /sys/fs/bpf/$TAG-np
+	grep -q 'needs root' "$TMP/err" && ok "unprivileged run says root is needed" ||
+		fail "unprivileged run's error names no privilege: $(head -c 200 "$TMP/err")"
 	[ ! -e /sys/fs/bpf/$TAG-np ] && ok "unprivileged run left no pin dir" || { rmdir /sys/fs/bpf/$TAG-np; fail "pin dir left behind"; }
 else
 	skip "unprivileged cases" "needs setpriv (util-linux)"
