@@ -449,7 +449,10 @@ int hs_pin_open(const char *pin_dir, const char *map, int *fd)
 			pr_warn("No hydrascope maps in '%s' (is 'hydrascope run' running?)",
 				pin_dir);
 		else
-			pr_warn("Couldn't open pinned map '%s': %s", path, strerror(-err));
+			pr_warn("Couldn't open pinned map '%s': %s%s", path, strerror(-err),
+				err == -EACCES || err == -EPERM ?
+				" (needs root, or a group that 'hydrascope run --pin-group' "
+				"shares the pins with)" : "");
 		return err;
 	}
 	/* values of another layout would be read as ours */

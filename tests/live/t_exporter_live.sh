@@ -192,6 +192,8 @@ grep -q "^  $BED_DEV " "$TMP/status.out" &&
 expect_error "exporter as a user outside the group" 3 nsenter --net=/run/netns/"$BED_SRV" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$TMP/hydrascope" \
 	exporter --pin-dir "$BED_PINS" --web.listen-address 127.0.0.1:$((EXP_PORT + 1))
+grep -q -- "--pin-group" "$TMP/err" && ok "its error names --pin-group" ||
+	fail "the error of a user outside the group names no way in: $(head -c 200 "$TMP/err")"
 
 # ---- the exporter on the same pins, unprivileged ----
 bg_job EXP_PID "${AS_MEMBER[@]}" "$TMP/hydrascope" exporter --pin-dir "$BED_PINS" \
