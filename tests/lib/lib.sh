@@ -377,22 +377,30 @@ bed_hydra_addrs() {
 # ---- TLS server for the test bed (t_tls_live.sh, demo.sh) --------------
 # bed_tls_server PORT...: after bed_net, a TLS server in $BED_SRV on each
 # PORT (keep them out of BED_PORTS, whose plain TCP server binds first):
-# python3's ssl module with a self-signed certificate for hs.test and
-# $BED_SRV_IP made by openssl in $TMP/tls. It serves connections in
+# python3's ssl module with a certificate for hs.test and $BED_SRV_IP,
+# signed by a CA of its own ($BED_TLS_CA: what a client that checks
+# certificates, firefox, is told to trust), made by openssl in $TMP/tls.
+# It serves connections in
 # parallel, offers ALPN http/1.1, answers an HTTP GET or HEAD with a small
 # page and closes; clients that send nothing after the handshake are
 # closed when they close. One line per connection in $BED_TLS_LOG:
 #   ok SRC SPORT DPORT VERSION ALPN CIPHER     (handshake completed)
 #   fail SRC SPORT DPORT ERROR...              (handshake failed)
-# Sets BED_TLS_PID, BED_TLS_LOG, BED_TLS_NAME (hs.test).
+# Sets BED_TLS_PID, BED_TLS_LOG, BED_TLS_NAME (hs.test), BED_TLS_CA.
 bed_tls_server() {
 	local d=$TMP/tls
-	BED_TLS_LOG=$d/server.log BED_TLS_NAME=hs.test
+	BED_TLS_LOG=$d/server.log BED_TLS_NAME=hs.test BED_TLS_CA=$d/ca.pem
 	mkdir -p "$d" || return 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$d/key.pem" -out "$d/cert.pem" -days 2 -subj "/CN=$BED_TLS_NAME" \
-		-addext "subjectAltName=DNS:$BED_TLS_NAME,IP:$BED_SRV_IP" >"$d/openssl.log" 2>&1 ||
-		{ echo "# bed_tls_server: openssl req failed: $(cat "$d/openssl.log")"; return 1; }
+	printf '%s\n' "subjectAltName=DNS:$BED_TLS_NAME,IP:$BED_SRV_IP" "basicConstraints=CA:FALSE" \
+		"extendedKeyUsage=serverAuth" >"$d/leaf.ext"
+	{ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/ca.key" -out "$BED_TLS_CA" -days 2 -subj "/CN=hydrascope test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
+	  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/key.pem" -out "$d/leaf.csr" -subj "/CN=$BED_TLS_NAME" &&
+	  openssl x509 -req -in "$d/leaf.csr" -CA "$BED_TLS_CA" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/leaf.ext" -out "$d/cert.pem"; } >"$d/openssl.log" 2>&1 ||
+		{ echo "# bed_tls_server: openssl failed: $(cat "$d/openssl.log")"; return 1; }
 	: >"$BED_TLS_LOG"
 	bg_job BED_TLS_PID nsenter --net=/run/netns/"$BED_SRV" "$BED_PY" -c '
 import selectors, socket, ssl, sys, threading

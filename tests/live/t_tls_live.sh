@@ -7,7 +7,8 @@
 # client namespace (so its source address names it) against a TLS server in
 # the server namespace on ports 443 and 8443: curl (OpenSSL), openssl
 # s_client, gnutls-cli, python3 ssl, node, wget (GnuTLS), headless chromium
-# (its post-quantum ClientHello is ~1.9 KB: two segments with offloads off),
+# and firefox (NSS; their post-quantum ClientHellos are ~1.9 KB: two
+# segments with offloads off),
 # and a client whose ClientHello the server's small advertised MSS cuts into
 # 4 or more segments. Checks: dump's JA4 set, per-connection JA4/JA4_r/JA3
 # and segment counts of `replay --events` of the capture, the live hello
@@ -15,7 +16,8 @@
 # ServerHello (fail-open: traffic flows).
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
-need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl curl gnutls-cli node wget chromium
+need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl curl gnutls-cli node wget chromium \
+	firefox-esr certutil
 need_hs
 
 TLS_PORTS=(443 8443)
@@ -25,8 +27,8 @@ CAP=$TMP/tls.pcap
 T0=$SECONDS
 
 # One client namespace each; the last one gets the small MSS.
-CLIENTS=(curl curl-ip openssl-s_client gnutls-cli python3-ssl node wget chromium small-mss)
-# How often each client runs (each run is one connection, chromium may open more).
+CLIENTS=(curl curl-ip openssl-s_client gnutls-cli python3-ssl node wget chromium firefox small-mss)
+# How often each client runs (each run is one connection, the browsers may open more).
 declare -A RUNS=([curl]=2)
 
 # ---- the oracle first: ja4_ref.py against FoxIO's expected values ----
@@ -149,6 +151,17 @@ https.get({ host: ip, port: 8443, path: "/", servername: host, rejectUnauthorize
 			--ignore-certificate-errors --user-data-dir="$dir" \
 			--dump-dom "https://$ip/" 2>"$dir.log" | grep -o 'hydrascope test server'
 		return "${PIPESTATUS[0]}";;
+	firefox)
+		# a new profile each attempt that trusts the server's CA (NSS's
+		# certutil): the page loads, the screenshot is taken, firefox exits
+		local dir
+		dir=$(mktemp -d "$TMP/firefox.XXXXXX")
+		certutil -N -d "sql:$dir" --empty-password &&
+			certutil -A -n hs-test-ca -t C,, -i "$BED_TLS_CA" -d "sql:$dir" || return 1
+		HOME=$dir timeout -k 5 45 nsenter --net=/run/netns/"$ns" firefox-esr --headless \
+			--no-remote --profile "$dir" --screenshot "$dir/page.png" "https://$ip/" \
+			>"$dir.log" 2>&1 || return
+		[ -s "$dir/page.png" ] && echo "page saved";;
 	small-mss)
 		timeout 20 nsenter --net=/run/netns/"$ns" curl -sS -k --max-time 10 \
 			--resolve "$host:443:$ip" -o /dev/null -w '%{http_code}' "https://$host/";;
@@ -161,6 +174,7 @@ want_out() {
 	openssl-s_client) echo "Protocol version: TLSv1.3";;
 	gnutls-cli) echo "Handshake was completed";;
 	wget | chromium) echo "hydrascope test server";;
+	firefox) echo "page saved";;
 	esac
 }
 
@@ -170,14 +184,14 @@ for ((i = 1; i <= ${#CLIENTS[@]}; i++)); do
 	echo "$name ${BED_CLIENT_IPS[i - 1]} ${BED_CLIENT_PROFILES[i - 1]// /,}" >>"$TMP/clients.txt"
 	for ((r = 1; r <= ${RUNS[$name]:-1}; r++)); do
 		t=$SECONDS
-		# chromium (slow to start, many processes) gets a second chance
+		# the browsers (slow to start, many processes) get a second chance
 		for attempt in 1 2; do
 			got=$(run_client "$name" "$ns" 2>"$TMP/client.err")
 			rc=$?
 			[ "$got" = "$(want_out "$name")" ] && [ $rc = 0 ] && break
-			[ "$name" = chromium ] && [ $attempt = 1 ] || break
-			echo "# chromium attempt 1 failed (exit $rc, output '$got'); retrying"
-			sed 's/^/#   /' "$TMP"/chromium.*.log | tail -n 5
+			case $name in chromium | firefox) [ $attempt = 1 ] || break;; *) break;; esac
+			echo "# $name attempt 1 failed (exit $rc, output '$got'); retrying"
+			sed 's/^/#   /' "$TMP/$name".*.log | tail -n 5
 		done
 		expect_eq "$name (${BED_CLIENT_IPS[i - 1]}) run $r: exit 0 and '$(want_out "$name")' ($((SECONDS - t)) s)" \
 			"0 $(want_out "$name")" \
@@ -260,12 +274,12 @@ for ip in order:
                 "%s: segments %d expected (tshark reassembly), replay says %s" % (
                     conn, r["segments"], e["segments"]))
     segs = [r["segments"] for r in mine]
-    if name == "chromium":
+    if name in ("chromium", "firefox"):
         verdict(mine and all(s >= 2 for s in segs),
-                "chromium: every ClientHello spans >= 2 segments (tshark: %s)" % segs)
+                "%s: every ClientHello spans >= 2 segments (tshark: %s)" % (name, segs))
         verdict(mine and all(ev.get((ip, r["srcport"]), {}).get("segments", 0) >= 2 for r in mine),
-                "chromium: replay events say segments >= 2 (got %s)" %
-                [ev.get((ip, r["srcport"]), {}).get("segments") for r in mine])
+                "%s: replay events say segments >= 2 (got %s)" % (name,
+                [ev.get((ip, r["srcport"]), {}).get("segments") for r in mine]))
     if name == "small-mss":
         verdict(mine and all(s >= 4 for s in segs),
                 "small-mss: every ClientHello spans >= 4 segments (tshark: %s)" % segs)
@@ -335,7 +349,7 @@ for line in open(server_hellos_txt):
 no_sh = [(clients.get(r["src"], ("?",))[0], r["srcport"]) for r in ref if (r["src"], r["srcport"]) not in sh]
 verdict(not no_sh, "every connection with a ClientHello got a ServerHello (%d connections)%s" % (
     len(ref), "" if not no_sh else ": none for %s" % no_sh))
-# The server's own log: every handshake completed, except that chromium
+# The server's own log: every handshake completed, except that a browser
 # may drop a spare (preconnected) connection when it exits
 srv = {}
 for line in open(tls_log):
@@ -345,10 +359,11 @@ for ip in order:
     name = clients[ip][0]
     res = [srv.get((r["src"], r["srcport"]), "no log line") for r in ref if r["src"] == ip]
     good = sum(1 for x in res if x.startswith("ok "))
-    verdict(good >= 1 and (good == len(res) or name == "chromium"),
+    browser = name in ("chromium", "firefox")
+    verdict(good >= 1 and (good == len(res) or browser),
             "%s: the server completed the TLS handshake of %d of %d connections%s (%s)" % (
-                name, good, len(res), "" if name != "chromium" else
-                " (1 needed: chromium may drop a spare connection)", "; ".join(sorted(set(res)))))
+                name, good, len(res), "" if not browser else
+                " (1 needed: a browser may drop a spare connection)", "; ".join(sorted(set(res)))))
 EOF
 rc=$?
 tap_verdicts "$TMP/verdicts"
