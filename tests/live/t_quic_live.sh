@@ -9,11 +9,13 @@
 # Clients, each in its own client namespace (its source addresses name
 # it): ngtcp2's (gtlsclient) and headless chromium forced onto QUIC (its
 # post-quantum hello spans two Initials; no TCP server on those ports),
-# each to both ports over both families. Checks: every handshake completed
-# and the page came (fail-open), every connection fingerprinted and
-# validated (dump's conns and ips per JA4, the live counters in status and
-# in run --metrics), per connection JA4/JA4_r/JA3 of `replay --events` of
-# the capture against the reference, a Retry counted once.
+# each to both ports over both families, and headless firefox (neqo, its
+# hello in two Initials too) forced onto QUIC, to both ports over IPv4.
+# Checks: every handshake completed and the page came (fail-open), every
+# connection fingerprinted and validated (dump's conns and ips per JA4,
+# the live counters in status and in run --metrics), per connection
+# JA4/JA4_r/JA3 of `replay --events` of the capture against the reference,
+# a Retry counted once.
 # Then a flood of spoofed Initials (tests/tools/quicflood: the real
 # clients' own hellos, sealed under a new DCID each, from random sources of
 # 198.19.0.0/16 and 2001:2:0:ff00::/56) while the real clients go on:
@@ -24,7 +26,8 @@
 # payload in pages): its connection ID recorded, its flow validated.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
-need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl ss curl gtlsclient gtlsserver chromium
+need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl ss curl gtlsclient gtlsserver chromium \
+	firefox-esr certutil
 need_hs
 FLOOD=${HS_OUT:-$ROOT/.output}/tests/quicflood
 [ -x "$FLOOD" ] || { fail "no $FLOOD: build it first (make tests)"; done_testing; }
@@ -49,8 +52,8 @@ D=$TMP/quic
 keep_on_fail "$TMP/*.pcap" "$TMP/*.jsonl" "$TMP/*.json" "$TMP/*.log" "$TMP/*.txt" \
 	"$TMP/*.err" "$TMP/verdicts" "$TMP/metrics.prom" "$D/*.log" "$D/*.hex" "$D/dl"
 
-CLIENTS=(ngtcp2 chromium flood)
-NG=1 CHR=2 FL=3            # their client numbers (1-based)
+CLIENTS=(ngtcp2 chromium flood firefox)
+NG=1 CHR=2 FL=3 FF=4       # their client numbers (1-based)
 
 # ---- bed: IPv4 and IPv6, offloads off, the flood's sources routed nowhere ----
 if ! bed_net ${#CLIENTS[@]} || ! bed_ipv6; then
@@ -81,10 +84,17 @@ nsx "$BED_RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp
 # ---- certificate, the two ngtcp2 servers, capture, attach ----
 mkdir -p "$D/html" "$D/dl"
 echo "hydrascope quic test server" >"$D/html/index.html"
-if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$D/key.pem" -out "$D/cert.pem" -days 2 -subj "/CN=$NAME" \
-	-addext "subjectAltName=DNS:$NAME,IP:$BED_SRV_IP,IP:$BED_SRV_IP6" >"$D/openssl.log" 2>&1; then
-	fail "openssl req: $(cat "$D/openssl.log")"
+# the server's certificate signed by a CA of our own, which firefox trusts
+printf '%s\n' "subjectAltName=DNS:$NAME,IP:$BED_SRV_IP,IP:$BED_SRV_IP6" "basicConstraints=CA:FALSE" \
+	"extendedKeyUsage=serverAuth" >"$D/leaf.ext"
+if ! { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$D/ca.key" -out "$D/ca.pem" -days 2 -subj "/CN=hydrascope test CA" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$D/key.pem" -out "$D/leaf.csr" -subj "/CN=$NAME" &&
+	openssl x509 -req -in "$D/leaf.csr" -CA "$D/ca.pem" -CAkey "$D/ca.key" -CAcreateserial \
+	-days 2 -extfile "$D/leaf.ext" -out "$D/cert.pem"; } >"$D/openssl.log" 2>&1; then
+	fail "openssl: $(cat "$D/openssl.log")"
 	done_testing
 fi
 # chromium trusts the certificate by the SHA-256 of its public key
@@ -149,24 +159,43 @@ chromium_get() {
 		--dump-dom "https://$NAME:$2/" 2>"$dir.log" | grep -o 'hydrascope quic test server'
 	return "${PIPESTATUS[0]}"
 }
+# firefox_get 4 PORT: one page load of headless firefox (client FF)
+# forced onto QUIC (its testing pref maps the origin to h3 on PORT), a new
+# profile trusting our CA (NSS's certutil; HTTP/3 with a CA not built in
+# allowed by a pref); prints "page saved" once it saved the screenshot.
+# IPv4 only: an IPv6 literal origin did not take the mapping.
+firefox_get() {
+	local dir
+	dir=$(mktemp -d "$D/firefox.XXXXXX")
+	certutil -N -d "sql:$dir" --empty-password &&
+		certutil -A -n hs-test-ca -t C,, -i "$D/ca.pem" -d "sql:$dir" || return 1
+	printf 'user_pref("%s", %s);\n' \
+		network.http.http3.alt-svc-mapping-for-testing "\"$BED_SRV_IP;h3=:$2\"" \
+		network.http.http3.disable_when_third_party_roots_found false >"$dir/user.js"
+	HOME=$dir timeout -k 5 30 nsenter --net=/run/netns/"${BED_CLIENTS[FF - 1]}" firefox-esr \
+		--headless --no-remote --profile "$dir" --screenshot "$dir/page.png" \
+		"https://$BED_SRV_IP:$2/" >"$dir.log" 2>&1 || return
+	[ -s "$dir/page.png" ] && echo "page saved"
+}
 WANT="hydrascope quic test server"
-# run CLIENT FAMILY PORT PHASE: one run, checked; chromium gets a second
+# run CLIENT FAMILY PORT PHASE: one run, checked; the browsers get a second
 # chance (slow to start, many processes)
 run() {
-	local got rc t=$SECONDS attempt
+	local got rc t=$SECONDS attempt want=$WANT
+	[ "$1" = firefox ] && want="page saved"
 	for attempt in 1 2; do
-		if [ "$1" = ngtcp2 ]; then
-			got=$(ngtcp2 "$2" "$3")
-		else
-			got=$(chromium_get "$2" "$3")
-		fi
+		case $1 in
+		ngtcp2) got=$(ngtcp2 "$2" "$3");;
+		chromium) got=$(chromium_get "$2" "$3");;
+		firefox) got=$(firefox_get "$2" "$3");;
+		esac
 		rc=$?
-		[ "$got" = "$WANT" ] && [ $rc = 0 ] && break
-		[ "$1" = chromium ] && [ $attempt = 1 ] || break
-		echo "# chromium attempt 1 failed (exit $rc, output '$got'); retrying"
+		[ "$got" = "$want" ] && [ $rc = 0 ] && break
+		[ "$1" != ngtcp2 ] && [ $attempt = 1 ] || break
+		echo "# $1 attempt 1 failed (exit $rc, output '$got'); retrying"
 	done
 	expect_eq "$4: $1 IPv$2 to $3$([ "$3" = $RETRY ] && echo " (Retry)"): exit 0 and the page ($((SECONDS - t)) s)" \
-		"0 $WANT" "$rc $got"
+		"0 $want" "$rc $got"
 }
 
 for fam in 4 6; do
@@ -175,6 +204,7 @@ for fam in 4 6; do
 			run ngtcp2 $fam $port "before the flood"
 		done
 		run chromium $fam $port "before the flood"
+		[ $fam = 4 ] && run firefox $fam $port "before the flood"
 	done
 done
 echo "# clients done after $((SECONDS - T0)) s"
@@ -245,18 +275,19 @@ sed 's/^/# replay: /' "$TMP/replay.err"
 "$BED_PY" - "$TMP/ref.jsonl" "$TMP/ref_all.jsonl" "$TMP/events.jsonl" "$TMP/dump.json" \
 	"$TMP/status1.json" "$TMP/status.json" "$nflood" \
 	"${BED_CLIENT_IPS[NG - 1]},${BED_CLIENT_IP6S[NG - 1]}" \
-	"${BED_CLIENT_IPS[CHR - 1]},${BED_CLIENT_IP6S[CHR - 1]}" \
+	"${BED_CLIENT_IPS[CHR - 1]},${BED_CLIENT_IP6S[CHR - 1]}" "${BED_CLIENT_IPS[FF - 1]}" \
 	"$RETRY" "$NG_RUNS" "$((FLOOD_NG + FLOOD_NG6))" "$FLOOD_CHR" "$flood_span" "$TMP/metrics.prom" \
 	>"$TMP/verdicts" 2>&1 <<'EOF'
 import collections, json, sys
 
 (ref_jsonl, ref_all_jsonl, events_jsonl, dump_json, status1_json, status_json, nflood,
- ng_ips, chr_ips, retry, ng_runs, flood_ng, flood_chr, flood_span, metrics) = sys.argv[1:16]
+ ng_ips, chr_ips, ff_ips, retry, ng_runs, flood_ng, flood_chr, flood_span, metrics) = sys.argv[1:17]
 nflood, retry, ng_runs = int(nflood), int(retry), int(ng_runs)
 flood_ng, flood_chr = int(flood_ng), int(flood_chr)
 flood_hellos = flood_ng + flood_chr
 names = {ip: "ngtcp2" for ip in ng_ips.split(",")}
 names.update({ip: "chromium" for ip in chr_ips.split(",")})
+names.update({ip: "firefox" for ip in ff_ips.split(",")})
 
 
 def verdict(good, msg):
@@ -276,17 +307,19 @@ c2 = json.load(open(status_json)).get("counters", {})
 ev = {(e["src"], e["sport"]): e for e in events}
 
 # how many connections each client made: before the flood 2 families x 2
-# ports x (ng_runs ngtcp2, 1 chromium); during and after it 2 + 2 ngtcp2, 1 + 1 chromium
-made = {"ngtcp2": 4 * ng_runs + 4, "chromium": 4 + 2}
-made_before = {"ngtcp2": 4 * ng_runs, "chromium": 4}
+# ports x (ng_runs ngtcp2, 1 chromium), and IPv4 x 2 ports firefox; during
+# and after it 2 + 2 ngtcp2, 1 + 1 chromium
+made = {"ngtcp2": 4 * ng_runs + 4, "chromium": 4 + 2, "firefox": 2}
+made_before = {"ngtcp2": 4 * ng_runs, "chromium": 4, "firefox": 2}
+families = {"ngtcp2": (4, 6), "chromium": (4, 6), "firefox": (4,)}
 made_during = {"ngtcp2": 2, "chromium": 1}
 
 # ---- per connection: the reference against replay's events ----
-for who in ("ngtcp2", "chromium"):
+for who in ("ngtcp2", "chromium", "firefox"):
     mine = [r for r in ref if names.get(r["src"]) == who]
     verdict(len(mine) == made[who], "%s: %d connections with a ClientHello in the capture "
             "(tshark), got %d" % (who, made[who], len(mine)))
-    for fam in (4, 6):
+    for fam in families[who]:
         for port in (443, retry):
             n = sum(1 for r in mine if (":" in r["src"]) == (fam == 6) and r["dstport"] == port)
             verdict(n >= 1, "%s: IPv%d to %d%s: connections in the capture (got %d)" % (
@@ -308,7 +341,7 @@ for who in ("ngtcp2", "chromium"):
             verdict(e["segments"] == r["segments"],
                     "%s: Initials %d expected (tshark's reassembly), replay says %s" % (
                         conn, r["segments"], e["segments"]))
-        if who == "chromium":
+        if who in ("chromium", "firefox"):
             verdict(e["segments"] >= 2, "%s: the hello spans >= 2 Initials (replay: %s)" % (
                 conn, e["segments"]))
     # every hello a client sent again (after a Retry) is the same hello
