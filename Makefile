@@ -17,8 +17,9 @@ DEBS_BUILD := make gcc clang llvm libc6-dev libbpf-dev libelf-dev zlib1g-dev \
 	      bpftool libpcap-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev \
 	      libmicrohttpd-dev libcap-dev libclang-rt-14-dev libpq-dev
 DEBS_TEST  := iproute2 ethtool tcpdump p0f tshark python3 python3-cryptography procps util-linux passwd \
-	      openssl curl gnutls-bin wget nodejs chromium firefox-esr libnss3-tools prometheus wrk \
-	      nginx-light postgresql-15 postgresql-15-hll ngtcp2-client ngtcp2-server
+	      openssl curl gnutls-bin wget nodejs golang-go default-jdk-headless chromium firefox-esr \
+	      libnss3-tools prometheus wrk nginx-light postgresql-15 postgresql-15-hll ngtcp2-client \
+	      ngtcp2-server
 DEBS       := $(DEBS_BUILD) $(DEBS_TEST)
 
 # AddressSanitizer and UndefinedBehaviorSanitizer: the fuzz targets always,

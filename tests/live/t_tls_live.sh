@@ -6,9 +6,10 @@
 # JA4, JA4_r and JA3 from that dissection. Each client runs in its own
 # client namespace (so its source address names it) against a TLS server in
 # the server namespace on ports 443 and 8443: curl (OpenSSL), openssl
-# s_client, gnutls-cli, python3 ssl, node, wget (GnuTLS), headless chromium
-# and firefox (NSS; their post-quantum ClientHellos are ~1.9 KB: two
-# segments with offloads off),
+# s_client, gnutls-cli, python3 ssl, node, wget (GnuTLS), Go's crypto/tls
+# and Java's JSSE (tests/lib/tls_client.go, .java), headless chromium and
+# firefox (NSS; their post-quantum ClientHellos are ~1.9 KB: two segments
+# with offloads off),
 # and a client whose ClientHello the server's small advertised MSS cuts into
 # 4 or more segments. Checks: dump's JA4 set, per-connection JA4/JA4_r/JA3
 # and segment counts of `replay --events` of the capture, the live hello
@@ -17,7 +18,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl curl gnutls-cli node wget chromium \
-	firefox-esr certutil
+	firefox-esr certutil go java
 need_hs
 
 TLS_PORTS=(443 8443)
@@ -27,7 +28,8 @@ CAP=$TMP/tls.pcap
 T0=$SECONDS
 
 # One client namespace each; the last one gets the small MSS.
-CLIENTS=(curl curl-ip openssl-s_client gnutls-cli python3-ssl node wget chromium firefox small-mss)
+CLIENTS=(curl curl-ip openssl-s_client gnutls-cli python3-ssl node wget go java chromium firefox
+	small-mss)
 # How often each client runs (each run is one connection, the browsers may open more).
 declare -A RUNS=([curl]=2)
 
@@ -141,6 +143,12 @@ https.get({ host: ip, port: 8443, path: "/", servername: host, rejectUnauthorize
 	wget)
 		timeout 20 nsenter --net=/run/netns/"$ns" wget -q --no-check-certificate --tries 1 \
 			--timeout 10 -O - "https://$ip:8443/" | grep -o 'hydrascope test server';;
+	go)
+		GOCACHE=$TMP/gocache timeout 30 nsenter --net=/run/netns/"$ns" go run \
+			"$ROOT/tests/lib/tls_client.go" "$ip:8443" "$host";;
+	java)
+		timeout 30 nsenter --net=/run/netns/"$ns" java "$ROOT/tests/lib/tls_client.java" \
+			"$ip" 443 "$host";;
 	chromium)
 		# a new empty profile each attempt; timeout kills its whole process group
 		local dir
@@ -170,7 +178,7 @@ https.get({ host: ip, port: 8443, path: "/", servername: host, rejectUnauthorize
 want_out() {
 	case $1 in
 	curl | curl-ip | node | small-mss) echo "200";;
-	python3-ssl) echo "HTTP/1.1 200 OK";;
+	python3-ssl | go | java) echo "HTTP/1.1 200 OK";;
 	openssl-s_client) echo "Protocol version: TLSv1.3";;
 	gnutls-cli) echo "Handshake was completed";;
 	wget | chromium) echo "hydrascope test server";;
