@@ -374,12 +374,29 @@ bed_hydra_addrs() {
 	done
 }
 
+# ca_cert DIR NAME SAN: a CA of its own (DIR/ca.pem, its key DIR/ca.key)
+# and a server certificate for NAME it signed (DIR/cert.pem, DIR/key.pem),
+# subjectAltName SAN ("DNS:NAME,IP:..."): what a client that checks
+# certificates (firefox, told to trust the CA) accepts. openssl's output
+# in DIR/openssl.log.
+ca_cert() {
+	local d=$1
+	printf '%s\n' "subjectAltName=$3" "basicConstraints=CA:FALSE" \
+		"extendedKeyUsage=serverAuth" >"$d/leaf.ext"
+	{ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj "/CN=hydrascope test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
+	  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/key.pem" -out "$d/leaf.csr" -subj "/CN=$2" &&
+	  openssl x509 -req -in "$d/leaf.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/leaf.ext" -out "$d/cert.pem"; } >"$d/openssl.log" 2>&1
+}
+
 # ---- TLS server for the test bed (t_tls_live.sh, demo.sh) --------------
 # bed_tls_server PORT...: after bed_net, a TLS server in $BED_SRV on each
 # PORT (keep them out of BED_PORTS, whose plain TCP server binds first):
 # python3's ssl module with a certificate for hs.test and $BED_SRV_IP,
-# signed by a CA of its own ($BED_TLS_CA: what a client that checks
-# certificates, firefox, is told to trust), made by openssl in $TMP/tls.
+# signed by a CA of its own ($BED_TLS_CA, ca_cert), in $TMP/tls.
 # It serves connections in
 # parallel, offers ALPN http/1.1, answers an HTTP GET or HEAD with a small
 # page and closes; clients that send nothing after the handshake are
@@ -391,15 +408,7 @@ bed_tls_server() {
 	local d=$TMP/tls
 	BED_TLS_LOG=$d/server.log BED_TLS_NAME=hs.test BED_TLS_CA=$d/ca.pem
 	mkdir -p "$d" || return 1
-	printf '%s\n' "subjectAltName=DNS:$BED_TLS_NAME,IP:$BED_SRV_IP" "basicConstraints=CA:FALSE" \
-		"extendedKeyUsage=serverAuth" >"$d/leaf.ext"
-	{ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$d/ca.key" -out "$BED_TLS_CA" -days 2 -subj "/CN=hydrascope test CA" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
-	  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$d/key.pem" -out "$d/leaf.csr" -subj "/CN=$BED_TLS_NAME" &&
-	  openssl x509 -req -in "$d/leaf.csr" -CA "$BED_TLS_CA" -CAkey "$d/ca.key" \
-		-CAcreateserial -days 2 -extfile "$d/leaf.ext" -out "$d/cert.pem"; } >"$d/openssl.log" 2>&1 ||
+	ca_cert "$d" "$BED_TLS_NAME" "DNS:$BED_TLS_NAME,IP:$BED_SRV_IP" ||
 		{ echo "# bed_tls_server: openssl failed: $(cat "$d/openssl.log")"; return 1; }
 	: >"$BED_TLS_LOG"
 	bg_job BED_TLS_PID nsenter --net=/run/netns/"$BED_SRV" "$BED_PY" -c '

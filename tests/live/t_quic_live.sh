@@ -84,16 +84,8 @@ nsx "$BED_RTR" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp
 # ---- certificate, the two ngtcp2 servers, capture, attach ----
 mkdir -p "$D/html" "$D/dl"
 echo "hydrascope quic test server" >"$D/html/index.html"
-# the server's certificate signed by a CA of our own, which firefox trusts
-printf '%s\n' "subjectAltName=DNS:$NAME,IP:$BED_SRV_IP,IP:$BED_SRV_IP6" "basicConstraints=CA:FALSE" \
-	"extendedKeyUsage=serverAuth" >"$D/leaf.ext"
-if ! { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$D/ca.key" -out "$D/ca.pem" -days 2 -subj "/CN=hydrascope test CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$D/key.pem" -out "$D/leaf.csr" -subj "/CN=$NAME" &&
-	openssl x509 -req -in "$D/leaf.csr" -CA "$D/ca.pem" -CAkey "$D/ca.key" -CAcreateserial \
-	-days 2 -extfile "$D/leaf.ext" -out "$D/cert.pem"; } >"$D/openssl.log" 2>&1; then
+# the server's certificate, signed by a CA of our own that firefox trusts
+if ! ca_cert "$D" "$NAME" "DNS:$NAME,IP:$BED_SRV_IP,IP:$BED_SRV_IP6"; then
 	fail "openssl: $(cat "$D/openssl.log")"
 	done_testing
 fi
