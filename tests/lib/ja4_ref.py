@@ -51,9 +51,11 @@ Exit status 0, 1 when tshark fails.
 Initial keys from each Destination Connection ID, decrypts the Initials
 and reassembles the CRYPTO frames of a connection however many Initials
 they span and in whatever order; the hello is dissected in the packet
-that completes it. A connection is the client's address and UDP port (a
-Retry makes the client send its hello again with another DCID: one
-connection, two hellos, the first printed without --all); time is the
+that completes it. A connection is the client's address and UDP port and
+its hello's random (a Retry makes the client send the same hello again
+with another DCID: one connection, two hellos, the first printed without
+--all; a later connection from the same port, a new hello: another
+connection), printed as client_random; time is the
 packet's (frame.time_epoch: the one completing the hello); stream is
 tshark's quic.connection.number; segments the Initials the hello's CRYPTO
 frames came in (the frames of quic.crypto.fragment and
@@ -290,7 +292,8 @@ def quic_hellos(capture, ports, every):
         for tls in (v for q in children(layers, "quic") for o in walk(q)
                     for k, v in o if k == "tls"):
             for hs in (o for o in walk(tls) if ("tls.handshake.type", "1") in o):
-                key = (src, sport)
+                rnd = first(hs, "tls.handshake.random")
+                key = (src, sport, rnd)
                 is_first = key not in seen
                 seen.add(key)
                 if not is_first and not every:
@@ -307,6 +310,7 @@ def quic_hellos(capture, ports, every):
                        "dstport": int(first(udp, "udp.dstport")),
                        "segments": max(1, len(frames_of))}
                 rec.update(hello(hs, "q"))
+                rec["client_random"] = rnd
                 rec["first_in_stream"] = is_first
                 yield rec
 
@@ -322,7 +326,7 @@ def expect_quic(expected, folder):
     for pcap, conns in sorted(want.items()):
         got = {}
         for r in quic_hellos("%s/%s" % (folder, pcap), [], False):
-            got[(r["src"], r["srcport"], r["dstport"])] = r["ja4"]
+            got.setdefault((r["src"], r["srcport"], r["dstport"]), r["ja4"])
         n = 0
         for c in conns:
             total += 1

@@ -270,7 +270,7 @@ sed 's/^/# replay: /' "$TMP/replay.err"
 	"${BED_CLIENT_IPS[CHR - 1]},${BED_CLIENT_IP6S[CHR - 1]}" "${BED_CLIENT_IPS[FF - 1]}" \
 	"$RETRY" "$NG_RUNS" "$((FLOOD_NG + FLOOD_NG6))" "$FLOOD_CHR" "$flood_span" "$TMP/metrics.prom" \
 	>"$TMP/verdicts" 2>&1 <<'EOF'
-import collections, json, sys
+import collections, datetime, json, sys
 
 (ref_jsonl, ref_all_jsonl, events_jsonl, dump_json, status1_json, status_json, nflood,
  ng_ips, chr_ips, ff_ips, retry, ng_runs, flood_ng, flood_chr, flood_span, metrics) = sys.argv[1:17]
@@ -296,7 +296,18 @@ events = [e for e in jsonl(events_jsonl) if e["event"] == "tls_hello"]
 dump = [r for r in jsonl(dump_json) if r.get("kind") == "tls"]
 c1 = json.load(open(status1_json)).get("counters", {})
 c2 = json.load(open(status_json)).get("counters", {})
-ev = {(e["src"], e["sport"]): e for e in events}
+# a client may use a port again for a later connection: an event is
+# the one of its address and port nearest in time to the reference's hello
+by_port = collections.defaultdict(list)
+for e in events:
+    t = datetime.datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    by_port[(e["src"], e["sport"])].append((t.replace(tzinfo=datetime.timezone.utc).timestamp(), e))
+
+
+def event_of(r):
+    near = sorted(by_port.get((r["src"], r["srcport"]), []), key=lambda te: abs(te[0] - r["time"]))
+    return near[0][1] if near else None
+
 
 # how many connections each client made: before the flood 2 families x 2
 # ports x (ng_runs ngtcp2, 1 chromium), and IPv4 x 2 ports firefox; during
@@ -321,7 +332,7 @@ for who in ("ngtcp2", "chromium", "firefox"):
                                         " (Retry)" if r["dstport"] == retry else "")
         print("# %-44s %s initials=%d ja3=%s sni=%s" % (conn, r["ja4"], r["segments"],
                                                          r["ja3"], r["sni"] or "-"))
-        e = ev.get((r["src"], r["srcport"]))
+        e = event_of(r)
         if e is None:
             verdict(False, "%s: a tls_hello event from replay expected, got none" % conn)
             continue
@@ -338,7 +349,8 @@ for who in ("ngtcp2", "chromium", "firefox"):
                 conn, e["segments"]))
     # every hello a client sent again (after a Retry) is the same hello
     for r in mine:
-        again = [a for a in ref_all if (a["src"], a["srcport"]) == (r["src"], r["srcport"])]
+        again = [a for a in ref_all if (a["src"], a["srcport"], a["client_random"]) ==
+                 (r["src"], r["srcport"], r["client_random"])]
         if len(again) > 1:
             verdict(all(a["ja4_r"] == r["ja4_r"] for a in again),
                     "%s [%s]:%d: its %d hellos (a Retry) have one JA4_r" % (
