@@ -461,7 +461,6 @@ INLINE void quic_hand(struct xdp_md *ctx, struct hs_stats *st, struct hs_quic_fl
 	ev->initial = f->initials;
 	ev->flow_flags = f->flags;
 	ev->pad[0] = ev->pad[1] = 0;
-	*(__u32 *)ev->pad2 = 0;
 	bpf_ringbuf_submit(ev, 0);
 	st->c[HS_ST_QUIC_INITIALS]++;
 }

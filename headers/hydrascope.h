@@ -83,7 +83,7 @@
 #ifndef HS_UNVAL_SAMPLE
 #define HS_UNVAL_SAMPLE 256     /* unvalidated ClientHellos walked per CPU per window */
 #endif
-#define HS_EVENTS_BYTES (1024 * 1024)
+#define HS_EVENTS_BYTES (2 * 1024 * 1024)
 
 /* QUIC (issue 18): client Initials handed to userspace, which decrypts
  * them and hands the ClientHello back (the hs_quic_hello program). */
@@ -106,7 +106,11 @@
 #ifndef HS_QUIC_BUDGET_CPU_MIN
 #define HS_QUIC_BUDGET_CPU_MIN 256
 #endif
-#define HS_QUIC_DGRAM_MAX 1500  /* bytes of a datagram an Initial's event carries */
+/* Bytes of a datagram an Initial's event carries: all of a 1,500-byte MTU's,
+ * and all of the largest a replayed frame holds (HS_REPLAY_FRAME less the
+ * Ethernet, IPv4 and UDP headers), as a capture holds a client's datagrams
+ * that GRO merged on the host that took it (or GSO had yet to split). */
+#define HS_QUIC_DGRAM_MAX 3480
 #define HS_QUIC_DGRAM_MIN 1200  /* a client's Initial datagram is padded to this
 				 * (RFC 9000, 14.1): smaller ones are not handed */
 #define HS_QUIC_CID_MAX 20      /* longest connection ID (RFC 9000, 17.2) */
@@ -714,7 +718,6 @@ struct hs_quic_event {
 	__u8  flow_flags;                    /* its flow's (enum hs_quic_flow_flag) */
 	__u8  pad[2];
 	__u8  data[HS_QUIC_DGRAM_MAX];
-	__u8  pad2[4];
 };
 
 /* A QUIC flow validated: the ClientHello userspace takes from its Initials
@@ -1055,7 +1058,7 @@ _Static_assert(sizeof(struct hs_tls_event) == 904, "hs_tls_event layout");
 _Static_assert(sizeof(struct hs_unfp_event) == 72, "hs_unfp_event layout");
 _Static_assert(sizeof(struct hs_replay_frame) == 3536, "hs_replay_frame layout");
 _Static_assert(sizeof(struct hs_quic_flow) == 88, "hs_quic_flow layout");
-_Static_assert(sizeof(struct hs_quic_event) == 1568, "hs_quic_event layout");
+_Static_assert(sizeof(struct hs_quic_event) == 3544, "hs_quic_event layout");
 _Static_assert(sizeof(struct hs_quic_valid_event) == 56, "hs_quic_valid_event layout");
 _Static_assert(sizeof(struct hs_quic_req) == 80, "hs_quic_req layout");
 /* QUIC: the slots taken with a mask; a connection ID fits the slot's
@@ -1067,6 +1070,7 @@ _Static_assert(HS_QUIC_CID_MAX <= sizeof(((struct hs_quic_flow *)0)->scid) &&
 _Static_assert(HS_QUIC_INITIALS_MAX < 256, "hs_quic_flow: initials in a byte");
 _Static_assert(__builtin_offsetof(struct hs_quic_event, type) == 0 &&
 	       __builtin_offsetof(struct hs_quic_valid_event, type) == 0, "event type first");
-_Static_assert(HS_QUIC_DGRAM_MIN <= HS_QUIC_DGRAM_MAX, "an Initial's datagram fits its event");
+_Static_assert(HS_QUIC_DGRAM_MIN <= HS_QUIC_DGRAM_MAX &&
+	       HS_REPLAY_FRAME - 14 - 20 - 8 <= HS_QUIC_DGRAM_MAX, "an Initial's datagram fits its event");
 
 #endif /* HYDRASCOPE_H */

@@ -24,7 +24,9 @@
  * tls_fps, the staging maps, the events) and a QUIC event's past the
  * datagram bytes copied, zeroed on both sides (hello_norm): never read,
  * they were whatever a buffer held past the hello's end, which a
- * collection kept in a slot no longer copies whole. And the connection
+ * collection kept in a slot no longer copies whole. A QUIC event holds
+ * more of a datagram than before (HS_QUIC_DGRAM_MAX: 1,500 bytes, since
+ * a replayed frame's all): its first 1,500 compared. And the connection
  * records and the seen entries, hashes by key before and sets of ways
  * since (compare_conns, compare_seen). The QUIC flows' sets (layout 15)
  * are made one slot each, as the one slot a flow had before: the same
@@ -134,6 +136,11 @@ static void hello_norm(struct hs_tls_hello *h)
 	       HS_TLS_SNI_MAX);        /* the struct's tail padding */
 }
 
+/* A QUIC Initial's record before its events carried a datagram whole:
+ * its first 1,500 bytes, then 4 bytes of padding; compared as such. */
+#define QUIC_DATA_OLD 1500
+#define QUIC_EVENT_OLD (offsetof(struct hs_quic_event, data) + QUIC_DATA_OLD + 4)
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct side *s = ctx;
@@ -156,15 +163,22 @@ static int on_event(void *ctx, void *data, size_t size)
 		memset((__u8 *)&e.hello + sizeof(e.hello), 0,
 		       sizeof(e) - offsetof(struct hs_tls_event, hello) - sizeof(e.hello));
 		data = &e;
-	} else if (size == sizeof(struct hs_quic_event)) {
-		/* past the bytes copied: the ring buffer's, earlier records' */
+	} else if (size >= QUIC_EVENT_OLD && *(const __u32 *)data == HS_EV_QUIC_INITIAL) {
+		/* the first QUIC_DATA_OLD bytes of the datagram, all the old
+		 * program's record held; past the bytes copied: the ring
+		 * buffer's, earlier records' */
 		static struct hs_quic_event e;
 
-		memcpy(&e, data, size);
+		memset(&e, 0, sizeof(e));
+		memcpy(&e, data, QUIC_EVENT_OLD - 4);
+		if (e.copied > QUIC_DATA_OLD)
+			e.copied = QUIC_DATA_OLD;
 		ZERO_PAST(e.data, e.copied);
 		memset(e.pad, 0, sizeof(e.pad));
-		memset(e.pad2, 0, sizeof(e.pad2));
 		data = &e;
+		size = QUIC_EVENT_OLD;
+		n = (__u32)size;
+		memcpy(s->ev + s->ev_len, &n, 4);
 	}
 	memcpy(s->ev + s->ev_len + 4, data, size);
 	s->ev_len += 4 + size;

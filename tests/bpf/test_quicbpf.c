@@ -502,8 +502,8 @@ static void test_initial_event(void **state)
 		{ "v1 Initial, DCID 20 bytes, SCID 0", { 4, 0, 50007 },
 		  { .type = QT_INITIAL, .dcid_len = 20, .scid_len = -1 } },
 		{ "v1 Initial, DCID empty", { 4, 0, 50008 }, { .type = QT_INITIAL, .dcid_len = -1 } },
-		{ "v1 Initial of 1,900 bytes: its first 1,500 copied", { 4, 0, 50009 },
-		  { .type = QT_INITIAL, .size = 1900 }, HS_QUIC_DGRAM_MAX },
+		{ "v1 Initial of 1,900 bytes: all copied", { 4, 0, 50009 },
+		  { .type = QT_INITIAL, .size = 1900 } },
 		/* version 2's type bits 01 are its Initial (version 1's 0-RTT) */
 		{ "v2: wire type 01 is an Initial", { 4, 0, 50010 },
 		  { .version = HS_QUIC_V2, .b0 = 0xc0 | 1 << 4 | 1 } },

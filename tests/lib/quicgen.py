@@ -30,6 +30,11 @@ A SPEC is comma-separated key=value (each optional but ips):
                    Initial (an ACK, padded) with the Handshake coalesced
                    after it in one datagram, as browsers send it; the
                    rest send the Handshake alone (default 0.5)
+  gro=F            the share of connections whose Initials (two, for a
+                   long hello) the capture holds as one frame, the second
+                   datagram right after the first, as tcpdump records
+                   them on a host whose UDP GRO merged them (or whose GSO
+                   had yet to split them); default 0
 
 Per connection, in time order, as the server's NIC sees them (Ethernet,
 IPv4, UDP to and from 198.18.0.2 port 443, microsecond timestamps):
@@ -79,6 +84,7 @@ QUIC_V1 = 0x00000001
 SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
 T_INITIAL, T_HANDSHAKE = 0, 2
 DGRAM_MIN = 1200
+UDP_PAYLOAD = 14 + 20 + 8          # a client frame's headers: Ethernet, IPv4, UDP
 CRYPTO_PER_PACKET = 1100        # hello bytes per Initial before it takes another
 SERVER_CID_LEN = 8
 
@@ -237,7 +243,7 @@ def udp_frame(src, sport, dst, dport, payload, ip_id, ttl=64, from_server=False)
     return eth + b"\x08\x00" + bytes(ip) + udp
 
 
-def connection(tm, src, sport, t_us, handshake, coalesce, rng):
+def connection(tm, src, sport, t_us, handshake, coalesce, gro, rng):
     """[(ts_us, frame)] of one connection; its JA4."""
     dcid, scid, srv = rng.randbytes(8), rng.randbytes(8), rng.randbytes(SERVER_CID_LEN)
     keys = Keys(dcid)
@@ -249,9 +255,15 @@ def connection(tm, src, sport, t_us, handshake, coalesce, rng):
     ip_id = rng.randrange(1, 65536)
     rtt = rng.randrange(20000, 80000)
     out, t, pn = [], t_us, 0
+    merged = gro > 0 and rng.random() < gro     # no draw otherwise: seeds keep their captures
     for off, data in pieces:
         d = seal(keys, T_INITIAL, dcid, scid, pn, crypto_frame(off, data), pad_to=DGRAM_MIN)
-        out.append((t, udp_frame(src, sport, sc.SERVER, sc.SERVER_PORT, d, ip_id)))
+        if merged and pn:
+            t0, f = out.pop()
+            out.append((t0, udp_frame(src, sport, sc.SERVER, sc.SERVER_PORT,
+                                      f[UDP_PAYLOAD:] + d, (ip_id - pn) & 0xffff)))
+        else:
+            out.append((t, udp_frame(src, sport, sc.SERVER, sc.SERVER_PORT, d, ip_id)))
         t, pn, ip_id = t + 30, pn + 1, (ip_id + 1) & 0xffff
     # the server's Initial (its connection ID in the SCID), a Handshake too
     d = unsealed(T_INITIAL, scid, srv, 120, rng) + unsealed(T_HANDSHAKE, scid, srv, 900, rng)
@@ -272,13 +284,13 @@ def connection(tm, src, sport, t_us, handshake, coalesce, rng):
 
 def parse_pop(s, i):
     p = {"name": "pop%d" % i, "client": "chromium", "conns": None, "nets": 511, "start": 0.0,
-         "dur": 60.0, "handshake": "valid", "coalesce": 0.5}
+         "dur": 60.0, "handshake": "valid", "coalesce": 0.5, "gro": 0.0}
     for kv in s.split(","):
         k, _, v = kv.partition("=")
         if k not in p and k != "ips":
             raise ValueError("--pop: no key %r" % k)
         p[k] = v if k in ("name", "client", "handshake") else float(v) if k in (
-            "start", "dur", "coalesce") else int(v)
+            "start", "dur", "coalesce", "gro") else int(v)
     if "ips" not in p or p["ips"] < 1:
         raise ValueError("--pop %s: ips=N (N >= 1) needed" % s)
     p["conns"] = p["conns"] or p["ips"]
@@ -326,7 +338,8 @@ def generate(args):
                 sport = prng.randrange(1024, 65536)
             ports[src].add(sport)
             t = args.start_epoch * 1000000 + int((p["start"] + prng.random() * p["dur"]) * 1e6)
-            fr, (j, jr) = connection(tm, src, sport, t, p["handshake"], p["coalesce"], prng)
+            fr, (j, jr) = connection(tm, src, sport, t, p["handshake"], p["coalesce"],
+                                     p["gro"], prng)
             if ja4 not in (None, j):
                 raise ValueError("%s: the hellos' JA4 varies (%s, %s)" % (p["client"], ja4, j))
             ja4 = j

@@ -5,6 +5,8 @@
 #  - the generator: RFC 9001's keys and sample packet; every connection of
 #    every template client decoded by replay to the JA4 of the ClientHello
 #    tshark decrypts (an independent decryption), which is the generator's;
+#    the same with each connection's Initials in one frame, as a capture
+#    holds the datagrams UDP GRO merged;
 #  - (a) a QUIC hydra (one ClientHello from 1,300 addresses over 511 /24s in
 #    two windows, each flow validated) beside legitimate QUIC clients:
 #    alerted on its q JA4 within 2 windows, nothing else alerted;
@@ -58,26 +60,29 @@ verdicts() {
 tap_verdicts "$TMP/self"
 
 # ---- the generator against the decoder and tshark ----------------------------
-EVERY=()
+EVERY=() EVERY_GRO=()
 for c in chromium curl openssl gnutls-cli node python3 wget; do
 	EVERY+=(--pop "name=$c,client=$c,ips=3,conns=4,dur=20")
+	EVERY_GRO+=(--pop "name=$c,client=$c,ips=3,conns=4,dur=20,gro=1")
 done
-gen every "${EVERY[@]}"
-"$HS" replay --events -j "$TMP/every.pcap" >"$TMP/every.ev" 2>"$TMP/every.err"
-expect_eq "replay --events of every client exits 0" 0 "$?"
-"$PY" "$ROOT/tests/lib/quic_ref.py" "$TMP/every.pcap" >"$TMP/every.ref" 2>&1
-expect_eq "quic_ref.py (tshark) exits 0" 0 "$?"
-verdicts <<'EOF'
+# each_client NAME: replay's JA4 of every connection of $TMP/NAME.pcap
+# against tshark's decryption and the generator's
+each_client() {
+	"$HS" replay --events -j "$TMP/$1.pcap" >"$TMP/$1.ev" 2>"$TMP/$1.err"
+	expect_eq "$1: replay --events of every client exits 0" 0 "$?"
+	"$PY" "$ROOT/tests/lib/quic_ref.py" "$TMP/$1.pcap" >"$TMP/$1.ref" 2>&1
+	expect_eq "$1: quic_ref.py (tshark) exits 0" 0 "$?"
+	verdicts "$1" <<'EOF'
 import json, os, sys
 import quicgen
-tmp = sys.argv[1]
-truth = json.load(open(os.path.join(tmp, "every.json")))
+tmp, name = sys.argv[1], sys.argv[2]
+truth = json.load(open(os.path.join(tmp, name + ".json")))
 ja4 = [p["ja4"] for p in truth["pops"]]
 ref = {}
-for line in open(os.path.join(tmp, "every.ref")):
+for line in open(os.path.join(tmp, name + ".ref")):
     src, sport, hx = line.split()
     ref[(src, int(sport))] = quicgen.ja4_of(bytes.fromhex(hx))[0]
-got = {(e["src"], e["sport"]): e["ja4"] for e in map(json.loads, open(os.path.join(tmp, "every.ev")))
+got = {(e["src"], e["sport"]): e["ja4"] for e in map(json.loads, open(os.path.join(tmp, name + ".ev")))
        if e.get("event") == "tls_hello"}
 bad = []
 for src, sport, _, pop, _ in truth["conns"]:
@@ -86,11 +91,23 @@ for src, sport, _, pop, _ in truth["conns"]:
         bad.append("%s:%d replay %s tshark %s generator %s" % (src, sport, got.get(k), ref.get(k), ja4[pop]))
 n = len(truth["conns"])
 print(("ok" if not bad and len(got) == len(ref) == n else "not ok") +
-      " each of %d connections (%d clients): replay's JA4 = tshark's hello's = the generator's; "
-      "replay %d, tshark %d%s" % (n, len(ja4), len(got), len(ref), "; " + "; ".join(bad[:3]) if bad else ""))
+      " %s: each of %d connections (%d clients): replay's JA4 = tshark's hello's = the generator's; "
+      "replay %d, tshark %d%s" % (name, n, len(ja4), len(got), len(ref),
+                                  "; " + "; ".join(bad[:3]) if bad else ""))
 print(("ok" if all(j.startswith("q13d") and "h3_" in j for j in ja4) and len(set(ja4)) == len(ja4)
-       else "not ok") + " the clients' JA4s are QUIC ones (q13d...h3), all distinct: %s" % " ".join(ja4))
+       else "not ok") + " %s: the clients' JA4s are QUIC ones (q13d...h3), all distinct: %s" % (
+           name, " ".join(ja4)))
 EOF
+}
+gen every "${EVERY[@]}"
+each_client every
+# the same, each connection's Initials one frame, as a capture taken where
+# UDP GRO merged them holds them (a long hello's two: 2,400 bytes)
+gen every-gro "${EVERY_GRO[@]}"
+each_client every-gro
+expect_eq "every-gro: frames of two Initials in the capture" 4 \
+	"$(tshark -r "$TMP/every-gro.pcap" -Y 'udp.length > 2400' -T fields -e frame.number 2>/dev/null |
+		wc -l)"
 
 # ---- (a) a QUIC hydra ----------------------------------------------------------
 gen hydra "${LEGIT[@]}" --pop "name=hydra,$HYDRA,ips=1300,conns=1700"
