@@ -25,8 +25,8 @@
  * datagram bytes copied, zeroed on both sides (hello_norm): never read,
  * they were whatever a buffer held past the hello's end, which a
  * collection kept in a slot no longer copies whole. A QUIC event holds
- * more of a datagram than before (HS_QUIC_DGRAM_MAX: 1,500 bytes, since
- * a replayed frame's all): its first 1,500 compared. And the connection
+ * more of its datagram than it did (HS_QUIC_DGRAM_MAX: 1,500 bytes before,
+ * all a replayed frame can hold since): the first 1,500 are compared. And the connection
  * records and the seen entries, hashes by key before and sets of ways
  * since (compare_conns, compare_seen). The QUIC flows' sets (layout 15)
  * are made one slot each, as the one slot a flow had before: the same
@@ -144,7 +144,7 @@ static void hello_norm(struct hs_tls_hello *h)
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct side *s = ctx;
-	__u32 n = (__u32)size;
+	__u32 n;
 
 	if (s->ev_len + 4 + size > s->ev_cap) {
 		s->ev_cap = (s->ev_len + 4 + size) * 2;
@@ -152,7 +152,6 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (!s->ev)
 			fail_msg("out of memory");
 	}
-	memcpy(s->ev + s->ev_len, &n, 4);
 	/* normalized in an aligned copy (the record sits after its 4-byte
 	 * length in s->ev) */
 	if (size == sizeof(struct hs_tls_event)) {
@@ -169,7 +168,6 @@ static int on_event(void *ctx, void *data, size_t size)
 		 * buffer's, earlier records' */
 		static struct hs_quic_event e;
 
-		memset(&e, 0, sizeof(e));
 		memcpy(&e, data, QUIC_EVENT_OLD - 4);
 		if (e.copied > QUIC_DATA_OLD)
 			e.copied = QUIC_DATA_OLD;
@@ -177,9 +175,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		memset(e.pad, 0, sizeof(e.pad));
 		data = &e;
 		size = QUIC_EVENT_OLD;
-		n = (__u32)size;
-		memcpy(s->ev + s->ev_len, &n, 4);
 	}
+	n = (__u32)size;
+	memcpy(s->ev + s->ev_len, &n, 4);
 	memcpy(s->ev + s->ev_len + 4, data, size);
 	s->ev_len += 4 + size;
 	return 0;
