@@ -392,6 +392,18 @@ ca_cert() {
 		-CAcreateserial -days 2 -extfile "$d/leaf.ext" -out "$d/cert.pem"; } >"$d/openssl.log" 2>&1
 }
 
+# firefox_quic_profile DIR CA HOST PORT: a new firefox profile in DIR that
+# trusts CA (NSS's certutil) and reaches HOST over QUIC on PORT (its
+# testing pref maps the origin to h3 there; HTTP/3 with a CA not built in
+# allowed by another: without it firefox closes the connection)
+firefox_quic_profile() {
+	certutil -N -d "sql:$1" --empty-password &&
+		certutil -A -n hs-test-ca -t C,, -i "$2" -d "sql:$1" || return 1
+	printf 'user_pref("%s", %s);\n' \
+		network.http.http3.alt-svc-mapping-for-testing "\"$3;h3=:$4\"" \
+		network.http.http3.disable_when_third_party_roots_found false >"$1/user.js"
+}
+
 # ---- TLS server for the test bed (t_tls_live.sh, demo.sh) --------------
 # bed_tls_server PORT...: after bed_net, a TLS server in $BED_SRV on each
 # PORT (keep them out of BED_PORTS, whose plain TCP server binds first):

@@ -152,18 +152,13 @@ chromium_get() {
 	return "${PIPESTATUS[0]}"
 }
 # firefox_get 4 PORT: one page load of headless firefox (client FF)
-# forced onto QUIC (its testing pref maps the origin to h3 on PORT), a new
-# profile trusting our CA (NSS's certutil; HTTP/3 with a CA not built in
-# allowed by a pref); prints "page saved" once it saved the screenshot.
+# forced onto QUIC to PORT, a new profile trusting our CA
+# (firefox_quic_profile); prints "page saved" once it saved the screenshot.
 # IPv4 only: an IPv6 literal origin did not take the mapping.
 firefox_get() {
 	local dir
 	dir=$(mktemp -d "$D/firefox.XXXXXX")
-	certutil -N -d "sql:$dir" --empty-password &&
-		certutil -A -n hs-test-ca -t C,, -i "$D/ca.pem" -d "sql:$dir" || return 1
-	printf 'user_pref("%s", %s);\n' \
-		network.http.http3.alt-svc-mapping-for-testing "\"$BED_SRV_IP;h3=:$2\"" \
-		network.http.http3.disable_when_third_party_roots_found false >"$dir/user.js"
+	firefox_quic_profile "$dir" "$D/ca.pem" "$BED_SRV_IP" "$2" >/dev/null 2>&1 || return 1
 	HOME=$dir timeout -k 5 30 nsenter --net=/run/netns/"${BED_CLIENTS[FF - 1]}" firefox-esr \
 		--headless --no-remote --profile "$dir" --screenshot "$dir/page.png" \
 		"https://$BED_SRV_IP:$2/" >"$dir.log" 2>&1 || return

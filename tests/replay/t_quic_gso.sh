@@ -37,14 +37,8 @@ else
 	done_testing
 fi
 
-# firefox trusts our CA (a new NSS profile), the origin mapped to h3 on
-# PORT, HTTP/3 with a CA not built in allowed (see t_quic_live)
-certutil -N -d "sql:$D/prof" --empty-password >/dev/null 2>&1 &&
-	certutil -A -n hs-test-ca -t C,, -i "$D/ca.pem" -d "sql:$D/prof" >/dev/null 2>&1 ||
-	fail "certutil: a profile trusting the test CA"
-printf 'user_pref("%s", %s);\n' \
-	network.http.http3.alt-svc-mapping-for-testing "\"127.0.0.1;h3=:$PORT\"" \
-	network.http.http3.disable_when_third_party_roots_found false >"$D/prof/user.js"
+firefox_quic_profile "$D/prof" "$D/ca.pem" 127.0.0.1 $PORT >/dev/null 2>&1 ||
+	fail "certutil: a firefox profile trusting the test CA"
 for attempt in 1 2; do
 	HOME=$D/prof timeout -k 5 30 nsenter --net=/run/netns/"$NS" firefox-esr --headless --no-remote --profile "$D/prof" \
 		--screenshot "$D/page.png" "https://127.0.0.1:$PORT/" >"$D/ff.log" 2>&1
