@@ -4,6 +4,7 @@
  * Kept apart from the libbpf code: pcap's and the kernel's bpf.h collide.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,12 +16,24 @@
 #define ETH_HLEN_ 14
 #define CAPTURE_READ_BUF (1 << 20)
 
+/* A frame being cut into segments (capture_cut): the TCP segment in
+ * c->buf, its headers' end (hdr), the next payload byte to hand (at) and
+ * the payload's end (end), a piece's most payload bytes. */
+struct cut {
+	unsigned int ip, tcp, hdr, at, end, piece;
+	bool v4, syn;
+	uint64_t ts_ns;
+};
+
 struct capture {
 	pcap_t *pc;
 	char *iobuf;                 /* the FILE's buffer */
 	int dlt;
 	unsigned long long count;
+	unsigned int max;            /* capture_cut's */
+	struct cut cut;              /* cut.end: a frame being cut */
 	unsigned char buf[CAPTURE_FRAME_MAX];
+	unsigned char piece[CAPTURE_FRAME_MAX];
 	char err[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -122,12 +135,123 @@ static unsigned int to_ether(struct capture *c, const unsigned char *pkt, unsign
 	return caplen - hl + ETH_HLEN_;
 }
 
+void capture_cut(struct capture *c, unsigned int max)
+{
+	c->max = max;
+}
+
+static unsigned int be16(const unsigned char *p)
+{
+	return (unsigned int)p[0] << 8 | p[1];
+}
+
+static void put16(unsigned char *p, unsigned int v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+/* Where the TCP segment of the Ethernet frame in c->buf (len bytes) is,
+ * into c->cut: true when it is one (no IP fragment), whole in the frame,
+ * with a payload, and its headers leave room for some in c->max bytes. */
+static bool tcp_of(struct capture *c, unsigned int len)
+{
+	struct cut *k = &c->cut;
+	unsigned int off = ETH_HLEN_, proto = be16(c->buf + 12), ip_end, nh, i;
+	const unsigned char *b = c->buf;
+
+	for (i = 0; i < 2 && (proto == 0x8100 || proto == 0x88a8) && off + 4 <= len; i++) {
+		proto = be16(b + off + 2);
+		off += 4;
+	}
+	k->ip = off;
+	if (proto == 0x0800) {
+		if (off + 20 > len || b[off] >> 4 != 4 || (b[off] & 0xf) < 5 || b[off + 9] != 6 ||
+		    (be16(b + off + 6) & 0x3fff))     /* a fragment: not one segment */
+			return false;
+		k->v4 = true;
+		ip_end = off + be16(b + off + 2);
+		k->tcp = off + (b[off] & 0xf) * 4u;
+	} else if (proto == 0x86dd) {
+		if (off + 40 > len || b[off] >> 4 != 6)
+			return false;
+		k->v4 = false;
+		ip_end = off + 40 + be16(b + off + 4);  /* 0: a jumbogram, too short */
+		nh = b[off + 6];
+		k->tcp = off + 40;
+		/* hop-by-hop, routing and destination options (not a fragment) */
+		for (i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60) && k->tcp + 8 <= len; i++) {
+			nh = b[k->tcp];
+			k->tcp += (b[k->tcp + 1] + 1u) * 8;
+		}
+		if (nh != 6)
+			return false;
+	} else {
+		return false;
+	}
+	if (k->tcp + 20 > ip_end || ip_end > len)
+		return false;
+	k->hdr = k->tcp + (b[k->tcp + 12] >> 4) * 4u;
+	if (k->hdr < k->tcp + 20 || k->hdr >= ip_end || k->hdr >= c->max)
+		return false;
+	k->piece = c->max - k->hdr;
+	k->at = k->hdr;
+	k->end = ip_end;
+	k->syn = b[k->tcp + 13] & 0x02;
+	return true;
+}
+
+/* The next piece of the frame being cut, as a frame of its own: the same
+ * headers, the IP lengths (and IPv4's checksum) its own, its sequence
+ * number advanced by the payload before it; FIN and PSH on the last piece
+ * only, SYN on the first only (the TCP checksum, which offloads leave
+ * undone in such captures, is not made). */
+static void cut_next(struct capture *c, struct capture_frame *f)
+{
+	struct cut *k = &c->cut;
+	unsigned char *p = c->piece;
+	unsigned int n = k->end - k->at, seq, sum, i;
+
+	if (n > k->piece)
+		n = k->piece;
+	memcpy(p, c->buf, k->hdr);
+	memcpy(p + k->hdr, c->buf + k->at, n);
+	if (k->v4) {
+		put16(p + k->ip + 2, k->hdr - k->ip + n);
+		put16(p + k->ip + 10, 0);
+		for (sum = 0, i = 0; i < (p[k->ip] & 0xfu) * 4; i += 2)
+			sum += be16(p + k->ip + i);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		put16(p + k->ip + 10, ~sum & 0xffff);
+	} else {
+		put16(p + k->ip + 4, k->hdr - k->ip - 40 + n);
+	}
+	/* the payload's first byte is the SYN's number + 1 */
+	seq = (unsigned int)be16(p + k->tcp + 4) << 16 | be16(p + k->tcp + 6);
+	seq += k->at - k->hdr + (k->syn && k->at > k->hdr);
+	put16(p + k->tcp + 4, seq >> 16);
+	put16(p + k->tcp + 6, seq & 0xffff);
+	if (k->at > k->hdr)
+		p[k->tcp + 13] &= ~0x02;
+	k->at += n;
+	if (k->at < k->end)
+		p[k->tcp + 13] &= ~0x09;
+	f->data = p;
+	f->len = k->hdr + n;
+	f->ts_ns = k->ts_ns;
+}
+
 int capture_next(struct capture *c, struct capture_frame *f)
 {
 	struct pcap_pkthdr *h;
 	const unsigned char *pkt;
 	int rc;
 
+	if (c->cut.at < c->cut.end) {
+		cut_next(c, f);
+		return 1;
+	}
 	for (;;) {
 		rc = pcap_next_ex(c->pc, &h, &pkt);
 		if (rc == PCAP_ERROR_BREAK)
@@ -151,6 +275,11 @@ int capture_next(struct capture *c, struct capture_frame *f)
 		}
 		f->data = c->buf;
 		f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + h->ts.tv_usec;
+		if (c->max && f->len > c->max && tcp_of(c, f->len)) {
+			c->cut.ts_ns = f->ts_ns;
+			f->cut++;
+			cut_next(c, f);
+		}
 		return 1;
 	}
 }

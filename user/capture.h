@@ -14,11 +14,17 @@ struct capture_frame {
 	uint64_t ts_ns;              /* Unix time */
 	unsigned long long runt;     /* packets shorter than their link header */
 	unsigned long long oversize; /* packets over 65,535 bytes: not read */
+	unsigned long long cut;      /* frames cut into segments (capture_cut) */
 };
 struct capture *capture_open(const char *path, char *err, size_t errlen);
 /* The same from an open file, which the capture owns from then on (closed
  * by capture_close, or here on failure; never standard input). */
 struct capture *capture_fopen(FILE *f, char *err, size_t errlen);
+/* Frames longer than max bytes (0, the default: none) that hold one TCP
+ * segment, as a capture taken with segmentation offloads on holds several
+ * of the wire's (GRO, TSO, or loopback's MTU), come as segments of at most
+ * max bytes, cut from it in order; any bytes after its IP packet dropped. */
+void capture_cut(struct capture *c, unsigned int max);
 /* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
 int capture_next(struct capture *c, struct capture_frame *f);
 const char *capture_error(const struct capture *c);

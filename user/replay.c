@@ -68,7 +68,7 @@ struct replay {
 	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
-	unsigned long long packets, oversize, runt;
+	unsigned long long packets, oversize, runt, cut;
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
@@ -320,6 +320,7 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 		return -1;
 	r->runt += f.runt;
 	r->oversize += f.oversize;
+	r->cut += f.cut;
 	if (rc < 0) {
 		pr_warn("%s: %s", file, capture_error(c));
 		return -1;
@@ -408,6 +409,8 @@ static int replay_open(struct replay *r)
 			pr_warn("Couldn't read capture '%s': %s", r->files[i], errbuf);
 			return HS_EXIT_ERR;
 		}
+		/* a segment merged by offloads: run as segments a frame holds */
+		capture_cut(r->pcs[i], HS_REPLAY_FRAME);
 	}
 	return 0;
 }
@@ -502,8 +505,9 @@ static int replay_run(struct replay *r)
 	if (r->oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
 			"(captured with segmentation offloads on?)", r->oversize);
-	pr_debug("%llu packets replayed, %llu too short for their link header",
-		 r->packets, r->runt);
+	pr_debug("%llu packets replayed, %llu too short for their link header, "
+		 "%llu frames of more than a segment cut into segments",
+		 r->packets, r->runt, r->cut);
 	replay_left_out(r->skel);
 	if (r->win) {
 		/* the last, partial window is judged too */

@@ -2,8 +2,9 @@
 /*
  * libFuzzer: replay's capture path from any bytes: libpcap reads the
  * pcap or pcapng file, capture_next turns each packet of each supported
- * link type into an Ethernet frame with a packet-time clock. What replay
- * does next, BPF_PROG_TEST_RUN, needs the kernel and is left out.
+ * link type into an Ethernet frame with a packet-time clock, a TCP
+ * segment longer than 128 bytes cut into segments (capture_cut, as replay
+ * cuts those longer than a page). What replay does next, BPF_PROG_TEST_RUN, needs the kernel and is left out.
  */
 #include "fuzz.h"
 #include "capture.h"
@@ -23,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(*err && !strchr(err, '\n'));
 		return 0;
 	}
+	capture_cut(c, 128);
 	while ((rc = capture_next(c, &fr)) == 1) {
 		/* the frame the test run gets: every byte readable */
 		FUZZ_CHECK(fr.len >= 14 && fr.len <= CAPTURE_FRAME_MAX);
