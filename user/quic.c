@@ -907,8 +907,17 @@ int quic_datagram(struct quic_tracker *t, const struct hs_endpoints *ep, const _
 		struct quic_packet *p;
 
 		if (!(data[h.off] & 0x80)) {
+			size_t z = h.off;
+
+			/* zeros: padding (an Initial may be coalesced with invalid
+			 * packets, RFC 9000 14.1); in a capture whose GRO merged
+			 * a client's datagrams the next one's packets follow them */
+			while (z < len && !data[z])
+				z++;
 			out->short_tail = true;
-			break;
+			if (z == h.off || z == len || !(data[z] & 0x80))
+				break;
+			h.off = z;
 		}
 		if (out->npkts == QUIC_DGRAM_PKTS) {
 			dgram_reason(t, out, QUIC_R_TOO_MANY_PACKETS);

@@ -104,7 +104,7 @@ struct quic_dgram {
 	unsigned int npkts;
 	struct quic_packet pkt[QUIC_DGRAM_PKTS];
 	__u8  reason;         /* the first reason not QUIC_R_OK, or QUIC_R_OK */
-	bool  short_tail;     /* a short-header packet (or padding) after them */
+	bool  short_tail;     /* a short-header packet or zeros (padding) after them */
 	bool  closed;         /* an Initial carried a CONNECTION_CLOSE */
 	/* a ClientHello this datagram completed (NULL if none): the handshake
 	 * message (type 1, 3-byte length, body), and the same as one TLS record */

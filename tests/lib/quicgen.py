@@ -35,6 +35,10 @@ A SPEC is comma-separated key=value (each optional but ips):
                    datagram right after the first, as tcpdump records
                    them on a host whose UDP GRO merged them (or whose GSO
                    had yet to split them); default 0
+  zpad=F           the share of connections whose Initial datagrams are
+                   padded to 1,200 bytes with zeros after the packet (RFC
+                   9000, 14.1: coalesced with invalid packets) rather than
+                   with PADDING frames in it; default 0
 
 Per connection, in time order, as the server's NIC sees them (Ethernet,
 IPv4, UDP to and from 198.18.0.2 port 443, microsecond timestamps):
@@ -243,7 +247,7 @@ def udp_frame(src, sport, dst, dport, payload, ip_id, ttl=64, from_server=False)
     return eth + b"\x08\x00" + bytes(ip) + udp
 
 
-def connection(tm, src, sport, t_us, handshake, coalesce, gro, rng):
+def connection(tm, src, sport, t_us, handshake, coalesce, gro, zpad, rng):
     """[(ts_us, frame)] of one connection; its JA4."""
     dcid, scid, srv = rng.randbytes(8), rng.randbytes(8), rng.randbytes(SERVER_CID_LEN)
     keys = Keys(dcid)
@@ -256,8 +260,13 @@ def connection(tm, src, sport, t_us, handshake, coalesce, gro, rng):
     rtt = rng.randrange(20000, 80000)
     out, t, pn = [], t_us, 0
     merged = gro > 0 and rng.random() < gro     # no draw otherwise: seeds keep their captures
+    zeros = zpad > 0 and rng.random() < zpad    # the same
     for off, data in pieces:
-        d = seal(keys, T_INITIAL, dcid, scid, pn, crypto_frame(off, data), pad_to=DGRAM_MIN)
+        if zeros:
+            d = seal(keys, T_INITIAL, dcid, scid, pn, crypto_frame(off, data))
+            d += bytes(max(0, DGRAM_MIN - len(d)))
+        else:
+            d = seal(keys, T_INITIAL, dcid, scid, pn, crypto_frame(off, data), pad_to=DGRAM_MIN)
         if merged and pn:
             t0, f = out.pop()
             out.append((t0, udp_frame(src, sport, sc.SERVER, sc.SERVER_PORT,
@@ -284,13 +293,14 @@ def connection(tm, src, sport, t_us, handshake, coalesce, gro, rng):
 
 def parse_pop(s, i):
     p = {"name": "pop%d" % i, "client": "chromium", "conns": None, "nets": 511, "start": 0.0,
-         "dur": 60.0, "handshake": "valid", "coalesce": 0.5, "gro": 0.0}
+         "dur": 60.0, "handshake": "valid", "coalesce": 0.5, "gro": 0.0,
+         "zpad": 0.0}
     for kv in s.split(","):
         k, _, v = kv.partition("=")
         if k not in p and k != "ips":
             raise ValueError("--pop: no key %r" % k)
         p[k] = v if k in ("name", "client", "handshake") else float(v) if k in (
-            "start", "dur", "coalesce", "gro") else int(v)
+            "start", "dur", "coalesce", "gro", "zpad") else int(v)
     if "ips" not in p or p["ips"] < 1:
         raise ValueError("--pop %s: ips=N (N >= 1) needed" % s)
     p["conns"] = p["conns"] or p["ips"]
@@ -339,7 +349,7 @@ def generate(args):
             ports[src].add(sport)
             t = args.start_epoch * 1000000 + int((p["start"] + prng.random() * p["dur"]) * 1e6)
             fr, (j, jr) = connection(tm, src, sport, t, p["handshake"], p["coalesce"],
-                                     p["gro"], prng)
+                                     p["gro"], p["zpad"], prng)
             if ja4 not in (None, j):
                 raise ValueError("%s: the hellos' JA4 varies (%s, %s)" % (p["client"], ja4, j))
             ja4 = j

@@ -108,6 +108,26 @@ each_client every-gro
 expect_eq "every-gro: frames of two Initials in the capture" 4 \
 	"$(tshark -r "$TMP/every-gro.pcap" -Y 'udp.length > 2400' -T fields -e frame.number 2>/dev/null |
 		wc -l)"
+# the same, the Initials padded with zeros after the packet (RFC 9000
+# 14.1), so that the merged frame's second Initial follows the first
+# datagram's zeros: tshark stops at them, the generator's hello is the truth
+gen gro-zeros --pop name=chromium,client=chromium,ips=3,conns=4,dur=20,gro=1,zpad=1
+"$HS" replay --events -j "$TMP/gro-zeros.pcap" >"$TMP/gro-zeros.ev" 2>"$TMP/gro-zeros.err"
+expect_eq "gro-zeros: replay --events exits 0" 0 "$?"
+verdicts gro-zeros <<'EOF'
+import json, os, sys
+tmp, name = sys.argv[1], sys.argv[2]
+truth = json.load(open(os.path.join(tmp, name + ".json")))
+got = {(e["src"], e["sport"]): e["ja4"] for e in map(json.loads, open(os.path.join(tmp, name + ".ev")))
+       if e.get("event") == "tls_hello"}
+want = {(src, sport): truth["pops"][pop]["ja4"] for src, sport, _, pop, _ in truth["conns"]}
+print(("ok" if got == want else "not ok") +
+      " %s: each of %d connections' hello, its two Initials one frame with zeros between, "
+      "counted with the generator's JA4: replay %s" % (name, len(want), sorted(got.items())))
+EOF
+expect_eq "gro-zeros: frames of two zero-padded Initials in the capture" 4 \
+	"$(tshark -r "$TMP/gro-zeros.pcap" -Y 'udp.length > 2400' -T fields -e frame.number 2>/dev/null |
+		wc -l)"
 
 # ---- (a) a QUIC hydra ----------------------------------------------------------
 gen hydra "${LEGIT[@]}" --pop "name=hydra,$HYDRA,ips=1300,conns=1700"

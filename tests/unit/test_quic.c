@@ -600,6 +600,19 @@ static void coalesced(void **st)
 	CHECK_INT("second Initial, then zeros", "short tail", 1, d.short_tail);
 	CHECK_INT("second Initial, then zeros", "bytes", 0,
 		  d.hello ? memcmp(d.hello, rfc_hello, rfc_hello_len) : 1);
+	/* two datagrams merged by a capture's GRO: the first's Initial padded
+	 * with zeros after the packet, the second's Initial after them */
+	ep = client();
+	la = qp_initial(&(struct qp_spec){ .scid_len = 5, .pad_to = 1 }, rfc_hello, half, 1, a,
+			sizeof(a));
+	memset(a + la, 0, 1200 - la);
+	CHECK_INT("zeros between merged datagrams", "zeros after the first Initial", 1, la < 1100);
+	lb = qp_initial(&(struct qp_spec){ .scid_len = 5, .pn = 1, .pad_to = 1200 }, rfc_hello,
+			half + 1, 1, b, sizeof(b));
+	n = dgram_join(dg, a, 1200, b, lb);
+	CHECK_INT("zeros between merged datagrams", "hello", 1, feed(&ep, dg, n, &d));
+	CHECK_INT("zeros between merged datagrams", "packets", 2, d.npkts);
+	CHECK_INT("zeros between merged datagrams", "second at", 1200, d.pkt[1].off);
 	/* two Initials of one hello in one datagram */
 	ep = client();
 	la = qp_initial(&(struct qp_spec){ .scid_len = 5, .pad_to = 300 }, rfc_hello, half + 1, 1,
