@@ -273,6 +273,8 @@ int capture_next(struct capture *c, struct capture_frame *f)
 			f->runt++;
 			continue;
 		}
+		if (h->caplen < h->len)
+			f->snapped++;
 		f->data = c->buf;
 		f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + h->ts.tv_usec;
 		if (c->max && f->len > c->max && tcp_of(c, f->len)) {

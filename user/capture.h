@@ -15,6 +15,7 @@ struct capture_frame {
 	unsigned long long runt;     /* packets shorter than their link header */
 	unsigned long long oversize; /* packets over 65,535 bytes: not read */
 	unsigned long long cut;      /* frames cut into segments (capture_cut) */
+	unsigned long long snapped;  /* packets cut short by the snapshot length */
 };
 struct capture *capture_open(const char *path, char *err, size_t errlen);
 /* The same from an open file, which the capture owns from then on (closed

@@ -68,7 +68,7 @@ struct replay {
 	struct hs_replay_frame *frames;  /* replay_frames, mmapped */
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
-	unsigned long long packets, oversize, runt, cut;
+	unsigned long long packets, oversize, runt, cut, snapped;
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
@@ -321,6 +321,7 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 	r->runt += f.runt;
 	r->oversize += f.oversize;
 	r->cut += f.cut;
+	r->snapped += f.snapped;
 	if (rc < 0) {
 		pr_warn("%s: %s", file, capture_error(c));
 		return -1;
@@ -505,6 +506,10 @@ static int replay_run(struct replay *r)
 	if (r->oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
 			"(captured with segmentation offloads on?)", r->oversize);
+	if (r->snapped)
+		pr_warn("%llu packets cut short by the capture's snapshot length: what they "
+			"held past it was not seen (a ClientHello in them not fingerprinted)",
+			r->snapped);
 	pr_debug("%llu packets replayed, %llu too short for their link header, "
 		 "%llu frames of more than a segment cut into segments",
 		 r->packets, r->runt, r->cut);

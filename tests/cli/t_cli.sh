@@ -164,6 +164,20 @@ python3 "$ROOT/tests/lib/mkpcap.py" "$TMP/big.pcap" --count 3 --frame-bytes 1000
 expect_exit "replay packets of 100,000 bytes" 0 "$HS" replay -j "$TMP/big.pcap"
 grep -q "^hydrascope: 3 packets larger than a page were not inspected" "$TMP/err" &&
 	ok "says they were not inspected" || fail "oversize message: $(cat "$TMP/err")"
+# a capture of the first 128 bytes of each packet: the SYNs count, the
+# ClientHellos cut short are said
+if command -v editcap >/dev/null; then
+	editcap -s 128 "$ROOT/tests/data/templates/curl.pcap" "$TMP/snap.pcap" >/dev/null 2>&1
+	expect_exit "replay a capture cut at 128 bytes a packet" 0 "$HS" replay -j "$TMP/snap.pcap"
+	syns=$(python3 -c 'import json,sys; print(sum(json.loads(l).get("syns", 0) for l in open(sys.argv[1])))' "$TMP/out")
+	expect_eq "its 14 SYNs counted" 14 "$syns"
+	n=$(tshark -r "$TMP/snap.pcap" -Y 'frame.cap_len < frame.len' 2>/dev/null | wc -l)
+	grep -q "^hydrascope: $n packets cut short by the capture's snapshot length: .*ClientHello" "$TMP/err" &&
+		[ "$n" -gt 0 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "says the $n packets cut short" ||
+		fail "snapshot length message for $n packets: $(cat "$TMP/err")"
+else
+	skip "snapshot length" "no editcap (wireshark-common)"
+fi
 # cut the capture in the middle of a packet: the packets before it count
 size=$(stat -c %s "$TMP/syn.pcap")
 head -c $((size - 30)) "$TMP/syn.pcap" >"$TMP/trunc.pcap"
