@@ -381,6 +381,18 @@ static void replay_left_out(struct hs_bpf *skel)
 			"--handshake none counts them",
 			(unsigned long long)st.c[HS_ST_HELLO_QUIC_UNVAL],
 			(unsigned long long)st.c[HS_ST_HELLO_QUIC]);
+	if (st.c[HS_ST_TLS_OTHER_PORT]) {
+		char ports[8 * HS_TLS_PORTS_MAX] = "";
+		size_t n = 0;
+		unsigned int i;
+
+		for (i = 0; i < HS_TLS_PORTS_MAX && skel->rodata->tls_ports[i]; i++)
+			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%u", i ? "," : "",
+					      skel->rodata->tls_ports[i]);
+		pr_warn("%llu ClientHellos to other ports than the TLS ports (%s) not "
+			"fingerprinted; --ports LIST names them",
+			(unsigned long long)st.c[HS_ST_TLS_OTHER_PORT], ports);
+	}
 	if (out)
 		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
 			"capture (hellos_no_syn %llu), no SYN-ACK (hellos_no_synack %llu), "

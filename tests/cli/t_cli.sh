@@ -178,6 +178,12 @@ if command -v editcap >/dev/null; then
 else
 	skip "snapshot length" "no editcap (wireshark-common)"
 fi
+# ClientHellos to a port --ports does not name: said, with the ports
+expect_exit "replay with --ports other than the capture's" 0 "$HS" replay -j --ports 8443,9000 \
+	"$ROOT/tests/data/templates/curl.pcap"
+grep -q "^hydrascope: 14 ClientHellos to other ports than the TLS ports (8443,9000) not fingerprinted; --ports LIST names them$" \
+	"$TMP/err" && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "says 14 ClientHellos went to other ports" ||
+	fail "other ports message: $(cat "$TMP/err")"
 # cut the capture in the middle of a packet: the packets before it count
 size=$(stat -c %s "$TMP/syn.pcap")
 head -c $((size - 30)) "$TMP/syn.pcap" >"$TMP/trunc.pcap"
