@@ -123,7 +123,7 @@ static const struct hs_cmd_opts run_cmd = {
 		{ .name = "mode", .short_name = 'm', .arg = "MODE", .kind = HS_OPT_ENUM,
 		  RO(mode), .names = mode_names, .label = "mode",
 		  .help = "native (driver) or skb (generic); default: native\n"
-			  "where the driver supports it, else skb" },
+			  "where the driver takes it (a jumbo MTU it may not), else skb" },
 		HS_OPT_PIN_DIR(struct run_opts, pin_dir,
 			       "where maps are pinned (default " HS_DEFAULT_PIN_DIR ")"),
 		{ .name = "keep-maps", .kind = HS_OPT_FLAG, RO(keep),
@@ -345,6 +345,12 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* What an attach's error err says of the interface, "" if nothing. */
+static const char *mtu_hint(int err)
+{
+	return err == -ERANGE ? ": its MTU is larger than the driver's XDP takes" : "";
+}
+
 /* Explain an attach failure; never touches the program already there. */
 static void attach_error(const char *ifname, int ifindex, int err)
 {
@@ -366,7 +372,8 @@ static void attach_error(const char *ifname, int ifindex, int err)
 			close(fd);
 		return;
 	}
-	pr_warn("Couldn't attach XDP program on '%s': %s%s", ifname, strerror(-err),
+	pr_warn("Couldn't attach XDP program on '%s': %s%s%s", ifname, strerror(-err),
+		mtu_hint(err), err == -ERANGE ? " (try -m skb)" :
 		err == -EOPNOTSUPP || err == -EINVAL ?
 		" (the driver may not support this XDP mode; try -m skb)" : "");
 }
@@ -883,8 +890,18 @@ static int run_attach(struct run_ctx *c)
 		}
 	} else {
 		c->link_fd = bpf_link_create(prog, c->ifindex, BPF_XDP, &lopts);
-		if (c->link_fd < 0) {
-			err = -errno;
+		err = c->link_fd < 0 ? -errno : 0;
+		if (err && !o->mode && err != -EBUSY && err != -EEXIST) {
+			/* the driver has XDP but refused it here (a jumbo MTU,
+			 * say): the best mode it takes is skb's */
+			lopts.flags = XDP_FLAGS_SKB_MODE;
+			c->link_fd = bpf_link_create(prog, c->ifindex, BPF_XDP, &lopts);
+			if (c->link_fd >= 0)
+				pr_warn("native XDP refused on '%s' (%s%s): attached in skb mode, "
+					"slower", o->ifname, strerror(-err), mtu_hint(err));
+			err = c->link_fd < 0 ? err : 0;
+		}
+		if (err) {
 			attach_error(o->ifname, c->ifindex, err);
 			return hs_err_exit(err);
 		}
