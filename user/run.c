@@ -113,8 +113,9 @@ static const struct hs_opt_name mode_names[] = {
 static const struct hs_cmd_opts run_cmd = {
 	.cmd = "run",
 	.epilog =
-	"SIGINT/SIGTERM detach and remove the pins; SIGUSR2 exits leaving the program\n"
-	"attached and everything pinned, for the next run to take over.\n",
+	"SIGINT/SIGTERM (and SIGPIPE: its output closed) detach and remove the pins;\n"
+	"SIGUSR2 exits leaving the program attached and everything pinned, for the\n"
+	"next run to take over.\n",
 	.col = 25,
 	.opts = (const struct hs_opt[]){
 		{ .name = "interface", .short_name = 'i', .arg = "IFACE", .kind = HS_OPT_STR,
@@ -524,7 +525,9 @@ struct run_ctx {
 /* Signals as an fd, blocked before anything needs undoing. */
 static int run_signals(struct run_ctx *c)
 {
-	c->sig_fd = signal_fd((const int[]){ SIGINT, SIGTERM, SIGUSR2, 0 }, NULL);
+	/* SIGPIPE: its output (a pipe to head, say) closed: stops as SIGTERM
+	 * does, detached and its pins removed, not killed with them left */
+	c->sig_fd = signal_fd((const int[]){ SIGINT, SIGTERM, SIGUSR2, SIGPIPE, 0 }, NULL);
 	if (c->sig_fd < 0) {
 		pr_warn("Couldn't create signalfd: %s", strerror(errno));
 		return HS_EXIT_ERR;
@@ -1000,7 +1003,7 @@ static void run_tick(struct run_ctx *c)
 	}
 }
 
-/* SIGINT/SIGTERM stop; SIGUSR2 hands over to the next run. */
+/* SIGINT/SIGTERM (and SIGPIPE) stop; SIGUSR2 hands over to the next run. */
 static void run_signal(struct run_ctx *c)
 {
 	struct signalfd_siginfo si;

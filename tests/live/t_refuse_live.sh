@@ -161,6 +161,16 @@ else
 	fail "run on ${TAG}br: attachment expected (log above)"
 fi
 
+# ---- a run whose output closes (a pipe to head) stops as on SIGTERM ----
+# -v --window 1: a debug line a second; head takes two and exits
+timeout 20 "${SRV[@]}" "$HS" run -v -i "${TAG}br" --window 1 --pin-dir "$P" --state-dir "$ST" 2>&1 |
+	head -n 2 >"$TMP/head.out"
+rc=("${PIPESTATUS[@]}")
+expect_eq "run with its stderr to head -n 2: exits 0 once head is gone (its exit, head's)" "0 0" "${rc[*]}"
+expect_eq "its program detached from ${TAG}br" "" "$(xdp_prog_id "$BED_SRV" "${TAG}br")"
+expect_eq "its pins removed" "" "$(ls -A "$P" 2>/dev/null)"
+rm -rf "$P"
+
 # ---- the running instance went on through all of it ----
 _bg_alive "$BED_HS_PID" && ok "the running instance still runs" || fail "the running instance exited"
 expect_eq "its program still on $BED_DEV" "$prog_id" "$(xdp_prog_id "$BED_SRV" "$BED_DEV")"
