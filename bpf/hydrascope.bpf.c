@@ -231,7 +231,9 @@ INLINE int handle(struct xdp_md *ctx)
 	return hs_data(ctx, &at) == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
-SEC("xdp")
+/* xdp.frags: a frame of several buffers (jumbo frames) comes whole, its
+ * headers in the first; the payload is read with bpf_xdp_load_bytes */
+SEC("xdp.frags")
 int hs_xdp(struct xdp_md *ctx)
 {
 	return handle(ctx);

@@ -81,7 +81,16 @@ INLINE int parse_eth(void **pos, void *end, __be16 *proto)
 	return 0;
 }
 
-INLINE int parse_ipv4(void **pos, void *data, void *end, __u32 len, struct pkt *p)
+/* Does a packet of len bytes (see parse_packet) hold need? Past them, an
+ * XDP frame of several buffers (a jumbo frame: xdp.frags) may: its length
+ * read only then, when the first buffer's does not. */
+INLINE int pkt_holds(__u32 need, __u32 len, struct xdp_md *xdp)
+{
+	return need <= len || (xdp && need <= (__u32)bpf_xdp_get_buff_len(xdp));
+}
+
+INLINE int parse_ipv4(void **pos, void *data, void *end, __u32 len, struct pkt *p,
+		       struct xdp_md *xdp)
 {
 	struct iphdr *iph = *pos;
 	__u32 hlen, tot;
@@ -91,8 +100,8 @@ INLINE int parse_ipv4(void **pos, void *data, void *end, __u32 len, struct pkt *
 	hlen = iph->ihl * 4;
 	tot = bpf_ntohs(iph->tot_len);
 	/* The IP length decides where the packet ends (Ethernet pads short
-	 * frames), within the packet's len bytes (see parse_packet). */
-	if (tot < hlen || (__u32)((void *)iph - data) + tot > len)
+	 * frames), within the packet's bytes (see parse_packet). */
+	if (tot < hlen || !pkt_holds((__u32)((void *)iph - data) + tot, len, xdp))
 		return HS_ST_ERR_IP4;
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return HS_ST_NON_TCP;
@@ -196,7 +205,7 @@ INLINE int parse_ipv6(void **pos, void *data, void *end, __u32 len, struct pkt *
 	if ((void *)(ip6 + 1) > end || ip6->version != 6)
 		return HS_ST_ERR_IP6;
 	plen = bpf_ntohs(ip6->payload_len);
-	if (!plen || (__u32)((void *)(ip6 + 1) - data) + plen > len)
+	if (!plen || !pkt_holds((__u32)((void *)(ip6 + 1) - data) + plen, len, xdp))
 		return HS_ST_ERR_IP6;
 	c.off = (void *)(ip6 + 1) - data;
 	c.end_off = c.off + plen;
@@ -255,7 +264,8 @@ INLINE int parse_udp(void *pos, void *end, struct pkt *p)
  * must fit: end - data for XDP, but an skb's (tc) may be longer than what
  * end bounds, its payload in pages (a UDP send with UDP_SEGMENT, even of
  * one datagram: a QUIC server's, whose connection ID we read with
- * bpf_skb_load_bytes). xdp: as for parse_ipv6. */
+ * bpf_skb_load_bytes), and an XDP frame's may be too (pkt_holds). xdp: as
+ * for parse_ipv6. */
 INLINE int parse_packet(void *data, void *end, __u32 len, struct pkt *p, struct xdp_md *xdp)
 {
 	void *pos = data;
@@ -266,7 +276,7 @@ INLINE int parse_packet(void *data, void *end, __u32 len, struct pkt *p, struct 
 	if (r)
 		return r;
 	if (proto == bpf_htons(ETH_P_IP))
-		r = parse_ipv4(&pos, data, end, len, p);
+		r = parse_ipv4(&pos, data, end, len, p, xdp);
 	else if (proto == bpf_htons(ETH_P_IPV6))
 		r = parse_ipv6(&pos, data, end, len, p, xdp);
 	else

@@ -124,7 +124,7 @@ static const struct hs_cmd_opts run_cmd = {
 		{ .name = "mode", .short_name = 'm', .arg = "MODE", .kind = HS_OPT_ENUM,
 		  RO(mode), .names = mode_names, .label = "mode",
 		  .help = "native (driver) or skb (generic); default: native\n"
-			  "where the driver takes it (a jumbo MTU it may not), else skb" },
+			  "where the driver takes it, else skb" },
 		HS_OPT_PIN_DIR(struct run_opts, pin_dir,
 			       "where maps are pinned (default " HS_DEFAULT_PIN_DIR ")"),
 		{ .name = "keep-maps", .kind = HS_OPT_FLAG, RO(keep),

@@ -433,6 +433,7 @@ struct tfix {
 	int twice;              /* the same hello again after the first */
 	int len;                /* bytes the hello record must have (0: not checked) */
 	struct segdef sg[SEGS_MAX];     /* default: one segment, the whole stream */
+	int jumbo;              /* segments of up to 8,960 bytes (MTU 9000), not SEG_MAX */
 	/* connection */
 	int v6;
 	__u16 tags[2];
@@ -559,9 +560,10 @@ static void feed(struct env *e, const struct tfix *fx, __u16 sport, struct outco
 			len = REST;             /* no segments given: the whole stream */
 		if (len == REST)
 			len = n - off;
-		if (off < 0 || len <= 0 || off + len > n || len > SEG_MAX)
+		if (off < 0 || len <= 0 || off + len > n || len > (fx->jumbo ? 8960 : SEG_MAX))
 			fail_msg("%s: segment %d [%d, +%d) does not fit a stream of %d bytes "
-				 "in %d-byte segments", fx->desc, i, off, len, n, SEG_MAX);
+				 "in %d-byte segments", fx->desc, i, off, len, n,
+				 fx->jumbo ? 8960 : SEG_MAX);
 		ret = ~0u;
 		err = send_data(e, &c, stream, off, len, &ret);
 		o->packets++;
@@ -1045,6 +1047,11 @@ static const struct tfix big_fixtures[] = {
 	  HELLOM(12), F_SPEC },
 	{ "record of 16385 bytes: too big", SIZED(16385), SEG12,
 	  LOST(HS_ST_TLS_TOO_BIG) },
+	/* past the test run's first buffer (a page): a frame of several, as
+	 * a jumbo frame's in native XDP (xdp.frags) */
+	{ "record of 8000 bytes in one jumbo segment", SIZED(8000), .jumbo = 1, HELLO1, F_SPEC },
+	{ "record of 8000 bytes in one jumbo segment, IPv6", SIZED(8000), .v6 = 1, .jumbo = 1,
+	  HELLO1, F_SPEC },
 	{ "record of 16384 bytes, first segment 3 bytes", SIZED(16384),
 	  SEGS({ 0, 3 }, { 3, 1400 }, { 1403, 1400 }, { 2803, 1400 }, { 4203, 1400 },
 	       { 5603, 1400 }, { 7003, 1400 }, { 8403, 1400 }, { 9803, 1400 },

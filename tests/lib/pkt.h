@@ -363,7 +363,7 @@ static inline int hello_cipher_end(const struct hspec *h)
 #define NH_ICMP6 58
 #define NH_DST  60
 
-#define FRAME_MAX 2048
+#define FRAME_MAX 9216         /* a jumbo frame (MTU 9000) */
 #define SEG_MAX 1460            /* largest payload a fixture puts in a segment */
 
 struct ext6 {
