@@ -282,11 +282,6 @@ void qh_tick(struct quic_hellos *q, __u64 now_ns, bool all)
 		q->u_written = q->u;
 }
 
-unsigned int qh_waiting(const struct quic_hellos *q)
-{
-	return q ? q->waiting : 0;
-}
-
 struct quic_hellos *qh_new(struct hs_bpf *skel, bool replay)
 {
 	struct quic_hellos *q = calloc(1, sizeof(*q));

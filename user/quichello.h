@@ -30,7 +30,4 @@ int qh_event(struct quic_hellos *q, const void *data, size_t len);
  * (the end of a capture). The counts into the quic_user map. */
 void qh_tick(struct quic_hellos *q, __u64 now_ns, bool all);
 
-/* Hellos waiting for their flow's validation. */
-unsigned int qh_waiting(const struct quic_hellos *q);
-
 #endif /* HS_QUICHELLO_H */

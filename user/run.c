@@ -491,6 +491,7 @@ struct run_ctx {
 	char seen_path[PATH_MAX];     /* the seen history: state-IFACE.seen */
 	int ifindex;
 	int sig_fd, tm_fd, lock_fd, meta_fd, link_fd, egress_fd;
+	__u64 link_checked;            /* mono_ns of run_link_gone's last look */
 	struct hs_bpf *skel;
 	struct hs_pins pins;          /* what an earlier run left in the pin directory */
 	struct windows *win;
@@ -1019,6 +1020,21 @@ static void run_signal(struct run_ctx *c)
 			c->o->ifname);
 }
 
+/* Has the interface gone from under the XDP link (deleted)? The link then
+ * has no interface; looked at once a second at most. */
+static bool run_link_gone(struct run_ctx *c)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	__u64 now = mono_ns();
+
+	if (now - c->link_checked < 1000000000ULL)
+		return false;
+	c->link_checked = now;
+	return !bpf_obj_get_info_by_fd(c->link_fd, &info, &len) &&
+	       info.type == BPF_LINK_TYPE_XDP && !info.xdp.ifindex;
+}
+
 /* Loaded, pinned, attached: from here on only file descriptors we hold,
  * files we own and sockets we have are used. Until a signal. */
 static int run_loop(struct run_ctx *c)
@@ -1036,9 +1052,15 @@ static int run_loop(struct run_ctx *c)
 			{ .fd = c->tm_fd, .events = POLLIN },
 		};
 
-		/* QUIC hellos waiting for their validation time out */
-		if (poll(pfd, 3, qh_waiting(c->evx.qh) ? 1000 : -1) < 0 && errno != EINTR) {
+		/* each second: QUIC hellos waiting for their validation time
+		 * out, and the interface is looked at */
+		if (poll(pfd, 3, 1000) < 0 && errno != EINTR) {
 			pr_warn("poll: %s", strerror(errno));
+			return HS_EXIT_ERR;
+		}
+		if (run_link_gone(c)) {
+			pr_warn("'%s' is gone (deleted): its XDP program went with it; stopping",
+				c->o->ifname);
 			return HS_EXIT_ERR;
 		}
 		if (pfd[1].revents)

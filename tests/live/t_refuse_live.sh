@@ -171,6 +171,23 @@ expect_eq "its program detached from ${TAG}br" "" "$(xdp_prog_id "$BED_SRV" "${T
 expect_eq "its pins removed" "" "$(ls -A "$P" 2>/dev/null)"
 rm -rf "$P"
 
+# ---- a run whose interface is deleted stops: one line, exit 1, no pins ----
+ip -n "$BED_SRV" link add "${TAG}b4" type bridge && ip -n "$BED_SRV" link set "${TAG}b4" up
+bg_job GONE_PID "${SRV[@]}" "$HS" run -i "${TAG}b4" --pin-dir "$P" --state-dir "$ST" 2>"$TMP/gone.log"
+if wait_for 10 grep -q '^hydrascope: attached to ' "$TMP/gone.log"; then
+	ip -n "$BED_SRV" link del "${TAG}b4"
+	wait_for 5 sh -c "! ps -p $GONE_PID >/dev/null" && ok "run on ${TAG}b4 stopped within 5 s of its deletion" ||
+		fail "run still running 5 s after ${TAG}b4 was deleted"
+	bg_stop "$GONE_PID"
+	expect_eq "its exit status" 1 "$?"
+	grep -q "^hydrascope: '${TAG}b4' is gone (deleted): its XDP program went with it; stopping$" \
+		"$TMP/gone.log" && ok "it says the interface is gone" || fail "gone message: $(cat "$TMP/gone.log")"
+	expect_eq "its pins removed" "" "$(ls -A "$P" 2>/dev/null)"
+else
+	fail "run on ${TAG}b4: attachment expected: $(cat "$TMP/gone.log")"
+fi
+rm -rf "$P"
+
 # ---- the running instance went on through all of it ----
 _bg_alive "$BED_HS_PID" && ok "the running instance still runs" || fail "the running instance exited"
 expect_eq "its program still on $BED_DEV" "$prog_id" "$(xdp_prog_id "$BED_SRV" "$BED_DEV")"
