@@ -1021,18 +1021,22 @@ static void run_signal(struct run_ctx *c)
 }
 
 /* Has the interface gone from under the XDP link (deleted)? The link then
- * has no interface; looked at once a second at most. */
+ * has no interface, and no interface has its index. A link detached from
+ * an interface still there (bpftool link detach) is not that: run goes on,
+ * and the metrics say it is detached. Looked at once a second at most. */
 static bool run_link_gone(struct run_ctx *c)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
 	__u64 now = mono_ns();
+	char name[IF_NAMESIZE];
 
 	if (now - c->link_checked < 1000000000ULL)
 		return false;
 	c->link_checked = now;
 	return !bpf_obj_get_info_by_fd(c->link_fd, &info, &len) &&
-	       info.type == BPF_LINK_TYPE_XDP && !info.xdp.ifindex;
+	       info.type == BPF_LINK_TYPE_XDP && !info.xdp.ifindex &&
+	       !if_indextoname((unsigned int)c->ifindex, name) && errno == ENXIO;
 }
 
 /* Loaded, pinned, attached: from here on only file descriptors we hold,
