@@ -176,6 +176,24 @@ bg_stop() {
 	wait "$pid" 2>/dev/null
 }
 
+# running PID: PID is a process not yet ended (a zombie has ended)
+running() { ps -o stat= -p "$1" 2>/dev/null | grep -q '^[^Z]'; }
+
+# dump_while FILE PIN-DIR PID...: `hydrascope dump -j` appended to FILE
+# every half second while any PID runs (90 s at most), and once after. A
+# window's rows leave the maps when it closes, so dumps a few seconds
+# apart can all miss a short burst.
+dump_while() {
+	local file=$1 pins=$2 end=$((SECONDS + 90)) p alive; shift 2
+	while ((SECONDS < end)); do
+		"$HS" dump --pin-dir "$pins" -j >>"$file" 2>/dev/null
+		alive=0
+		for p; do running "$p" && alive=1; done
+		((alive)) || break
+		sleep 0.5
+	done
+}
+
 # ---- live test bed (t_live.sh, demo.sh) -------------------------------
 # A server namespace, a router namespace forwarding, and N client
 # namespaces, each client on its own veth pair to the router and with its

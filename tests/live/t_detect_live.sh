@@ -147,13 +147,8 @@ for i in "${HYDRA_NS[@]}"; do
 done
 echo "# hydra started $((T_HYDRA - T0)) s in, after window $W_HYDRA"
 # dumps while it runs: the hydra's JA4 is the new one with the most ips
-for ((k = 0; k < 3; k++)); do
-	sleep 2
-	"$HS" dump --pin-dir "$BED_PINS" -j >>"$TMP/dump-hydra.json" 2>/dev/null
-done
-# the hydra ends on its own (on a busy machine it takes longer than the
-# dumps); stopped only if it hangs
-running() { ps -o stat= -p "$1" 2>/dev/null | grep -q '^[^Z]'; }
+dump_while "$TMP/dump-hydra.json" "$BED_PINS" "${hpids[@]}"
+# the hydra ended on its own; the others are stopped if they hang
 for p in "${hpids[@]}" "$fpid" "$spid"; do
 	wait_for 90 eval "! running $p"
 	bg_stop "$p"

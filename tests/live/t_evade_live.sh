@@ -161,11 +161,7 @@ for i in "${HYDRA_NS[@]}"; do
 done
 echo "# hydra started $((T_HYDRA - T0)) s in, after window $W_HYDRA"
 : >"$TMP/dump-hydra.json"
-for ((k = 0; k < 3; k++)); do
-	sleep 2
-	"$HS" dump --pin-dir "$BED_PINS" -j >>"$TMP/dump-hydra.json" 2>/dev/null
-done
-running() { ps -o stat= -p "$1" 2>/dev/null | grep -q '^[^Z]'; }
+dump_while "$TMP/dump-hydra.json" "$BED_PINS" "${hpids[@]}"
 for p in "${hpids[@]}"; do
 	wait_for 90 eval "! running $p"
 	bg_stop "$p"
