@@ -175,6 +175,20 @@ EOF2
 		fail "status: a pair entry named by its p0f stack expected: $(grep pair "$TMP/scoped.txt")"
 }
 
+# status_brief STATUS-JSON JA4: what says whether the JA4's ClientHellos
+# were walked and matched (a failure's message)
+status_brief() {
+	python3 -c '
+import json, sys
+st, ja4 = json.loads(sys.argv[1]), sys.argv[2]
+c = st["counters"]
+keys = ("hellos", "hellos_no_syn", "hellos_no_synack", "hellos_bad_ack", "flow_busy",
+        "hellos_unvalidated_sampled", "enforce_matched", "enforce_dropped")
+print(" ".join("%s %s" % (k, c.get(k)) for k in keys),
+      [(x["mode"], x["scope"], x["ids"], x["seconds_left"]) for x in st["enforced"] if x["ja4"] == ja4])
+' "$1" "$2" 2>&1 | head -c 600
+}
+
 # one_mode MODE: a run with --enforce MODE, checked as the header says
 one_mode() {
 	local mode=$1 pins=$BED_PINS-$1 alerts=$TMP/alerts-$1.jsonl hs_pid pid hpid
@@ -235,7 +249,7 @@ EOF
 	if [ "$mode" = drop ]; then
 		[ "$n_after" -ge 20 ] && [ $((ok_after * 10)) -le "$n_after" ] &&
 			ok "drop: the hydra's handshakes fail after the alert ($ok_after of $n_after completed)" ||
-			fail "drop: at most 10% of 20+ hydra handshakes after the alert expected to complete, got $ok_after of $n_after"
+			fail "drop: at most 10% of 20+ hydra handshakes after the alert expected to complete, got $ok_after of $n_after; 5 s after the alert: $(status_brief "$st" "$ja4")"
 	else
 		[ "$n_after" -ge 20 ] && [ "$ok_after" = "$n_after" ] &&
 			ok "dry-run: the hydra's handshakes complete after the alert ($ok_after of $n_after)" ||
