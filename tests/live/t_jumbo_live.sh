@@ -45,7 +45,7 @@ else
 	done_testing
 fi
 # the TLS handshake records only (not the upload's 4 MiB)
-bg_job DUMP_PID nsenter --net=/run/netns/"$S" tcpdump -i "$DEV" -U -w "$D/srv.pcap" \
+bg_job DUMP_PID nsenter --net=/run/netns/"$S" tcpdump -i "$DEV" -U --immediate-mode -w "$D/srv.pcap" \
 	'tcp port 443 and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16' 2>"$D/tcpdump.log"
 wait_for 10 grep -q 'listening on' "$D/tcpdump.log" || fail "tcpdump did not start: $(cat "$D/tcpdump.log")"
 

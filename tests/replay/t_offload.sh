@@ -25,7 +25,7 @@ if ! ca_cert "$D" hs.test "DNS:hs.test,IP:127.0.0.1,IP:::1"; then
 	fail "openssl: $(cat "$D/openssl.log")"
 	done_testing
 fi
-bg_job DUMP_PID nsenter --net=/run/netns/"$NS" tcpdump -i lo -U -w "$D/lo.pcap" tcp port $PORT \
+bg_job DUMP_PID nsenter --net=/run/netns/"$NS" tcpdump -i lo -U --immediate-mode -w "$D/lo.pcap" tcp port $PORT \
 	2>"$D/tcpdump.log"
 bg_job SRV4_PID nsenter --net=/run/netns/"$NS" openssl s_server -www -accept 127.0.0.1:$PORT \
 	-cert "$D/cert.pem" -key "$D/key.pem" >"$D/server4.log" 2>&1

@@ -28,7 +28,7 @@ if ! ca_cert "$D" hs.test "DNS:hs.test,IP:127.0.0.1"; then
 fi
 bg_job SRV_PID nsenter --net=/run/netns/"$NS" gtlsserver -q -d "$D/html" 127.0.0.1 $PORT "$D/key.pem" "$D/cert.pem" \
 	>"$D/server.log" 2>&1
-bg_job DUMP_PID nsenter --net=/run/netns/"$NS" tcpdump -i lo -U -w "$D/lo.pcap" udp port $PORT 2>"$D/tcpdump.log"
+bg_job DUMP_PID nsenter --net=/run/netns/"$NS" tcpdump -i lo -U --immediate-mode -w "$D/lo.pcap" udp port $PORT 2>"$D/tcpdump.log"
 if wait_for 10 grep -q 'listening on' "$D/tcpdump.log" &&
 	wait_for 10 sh -c "nsenter --net=/run/netns/$NS ss -Hlun | grep -q ':$PORT '"; then
 	ok "ngtcp2's server on 127.0.0.1:$PORT and tcpdump on lo, in namespace $NS"
