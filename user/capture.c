@@ -16,12 +16,13 @@
 #define ETH_HLEN_ 14
 #define CAPTURE_READ_BUF (1 << 20)
 
-/* A frame being cut into segments (capture_cut): the TCP segment in
- * c->buf, its headers' end (hdr), the next payload byte to hand (at) and
- * the payload's end (end), a piece's most payload bytes. */
+/* A frame being cut (capture_cut): the TCP segment or UDP datagrams in
+ * c->buf, where its IP and transport headers start (ip, l4), their end
+ * (hdr), the next payload byte to hand (at) and the payload's end (end),
+ * a piece's most payload bytes (a UDP piece: its datagram's whole). */
 struct cut {
-	unsigned int ip, tcp, hdr, at, end, piece;
-	bool v4, syn;
+	unsigned int ip, l4, hdr, at, end, piece;
+	bool v4, syn, udp;
 	uint64_t ts_ns;
 };
 
@@ -31,6 +32,7 @@ struct capture {
 	int dlt;
 	unsigned long long count;
 	unsigned int max;            /* capture_cut's */
+	capture_dgram_fn *dgram;
 	struct cut cut;              /* cut.end: a frame being cut */
 	unsigned char buf[CAPTURE_FRAME_MAX];
 	unsigned char piece[CAPTURE_FRAME_MAX];
@@ -135,9 +137,10 @@ static unsigned int to_ether(struct capture *c, const unsigned char *pkt, unsign
 	return caplen - hl + ETH_HLEN_;
 }
 
-void capture_cut(struct capture *c, unsigned int max)
+void capture_cut(struct capture *c, unsigned int max, capture_dgram_fn *dgram)
 {
 	c->max = max;
+	c->dgram = dgram;
 }
 
 static unsigned int be16(const unsigned char *p)
@@ -151,61 +154,100 @@ static void put16(unsigned char *p, unsigned int v)
 	p[1] = (unsigned char)v;
 }
 
-/* Where the TCP segment of the Ethernet frame in c->buf (len bytes) is,
- * into c->cut: true when it is one (no IP fragment), whole in the frame,
- * with a payload, and its headers leave room for some in c->max bytes. */
-static bool tcp_of(struct capture *c, unsigned int len)
+/* Where the IP packet of the Ethernet frame b (len bytes, up to two VLAN
+ * tags) carries its TCP or UDP header (*l4) and where it ends (*ip_end,
+ * within len); *ip its start. Its protocol (6 or 17), or 0: another, an
+ * IP fragment, a packet longer than the frame. */
+static unsigned int l4_of(const unsigned char *b, unsigned int len, unsigned int *ip,
+			  unsigned int *l4, unsigned int *ip_end, bool *v4)
 {
-	struct cut *k = &c->cut;
-	unsigned int off = ETH_HLEN_, proto = be16(c->buf + 12), ip_end, nh, i;
-	const unsigned char *b = c->buf;
+	unsigned int off = ETH_HLEN_, proto = len >= ETH_HLEN_ ? be16(b + 12) : 0, nh, i;
 
 	for (i = 0; i < 2 && (proto == 0x8100 || proto == 0x88a8) && off + 4 <= len; i++) {
 		proto = be16(b + off + 2);
 		off += 4;
 	}
-	k->ip = off;
+	*ip = off;
 	if (proto == 0x0800) {
-		if (off + 20 > len || b[off] >> 4 != 4 || (b[off] & 0xf) < 5 || b[off + 9] != 6 ||
+		if (off + 20 > len || b[off] >> 4 != 4 || (b[off] & 0xf) < 5 ||
 		    (be16(b + off + 6) & 0x3fff))     /* a fragment: not one segment */
-			return false;
-		k->v4 = true;
-		ip_end = off + be16(b + off + 2);
-		k->tcp = off + (b[off] & 0xf) * 4u;
+			return 0;
+		*v4 = true;
+		nh = b[off + 9];
+		*ip_end = off + be16(b + off + 2);
+		*l4 = off + (b[off] & 0xf) * 4u;
 	} else if (proto == 0x86dd) {
 		if (off + 40 > len || b[off] >> 4 != 6)
-			return false;
-		k->v4 = false;
-		ip_end = off + 40 + be16(b + off + 4);  /* 0: a jumbogram, too short */
+			return 0;
+		*v4 = false;
+		*ip_end = off + 40 + be16(b + off + 4);  /* 0: a jumbogram, too short */
 		nh = b[off + 6];
-		k->tcp = off + 40;
+		*l4 = off + 40;
 		/* hop-by-hop, routing and destination options (not a fragment) */
-		for (i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60) && k->tcp + 8 <= len; i++) {
-			nh = b[k->tcp];
-			k->tcp += (b[k->tcp + 1] + 1u) * 8;
+		for (i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60) && *l4 + 8 <= len; i++) {
+			nh = b[*l4];
+			*l4 += (b[*l4 + 1] + 1u) * 8;
 		}
-		if (nh != 6)
+	} else {
+		return 0;
+	}
+	if ((nh != 6 && nh != 17) || *l4 + (nh == 6 ? 20 : 8) > *ip_end || *ip_end > len)
+		return 0;
+	return nh;
+}
+
+int capture_udp(const unsigned char *frame, unsigned int len, unsigned int *sport,
+		unsigned int *dport, unsigned int *off)
+{
+	unsigned int ip, l4, end;
+	bool v4;
+
+	if (l4_of(frame, len, &ip, &l4, &end, &v4) != 17)
+		return -1;
+	*sport = be16(frame + l4);
+	*dport = be16(frame + l4 + 2);
+	*off = l4 + 8;
+	return (int)(end - *off);
+}
+
+/* Is the frame in c->buf (len bytes, over c->max) one to cut: a TCP
+ * segment with a payload, whose headers leave room for some in c->max
+ * bytes, or UDP datagrams merged (c->dgram says the first one's length,
+ * and they fit c->max)? Then c->cut says how. */
+static bool cut_start(struct capture *c, unsigned int len)
+{
+	struct cut *k = &c->cut;
+	const unsigned char *b = c->buf;
+	unsigned int proto = l4_of(b, len, &k->ip, &k->l4, &k->end, &k->v4);
+
+	k->udp = proto == 17;
+	if (proto == 6) {
+		k->hdr = k->l4 + (b[k->l4 + 12] >> 4) * 4u;
+		k->syn = b[k->l4 + 13] & 0x02;
+		if (k->hdr < k->l4 + 20 || k->hdr >= k->end || k->hdr >= c->max)
+			return false;
+		k->piece = c->max - k->hdr;
+	} else if (proto == 17 && c->dgram) {
+		k->hdr = k->l4 + 8;
+		k->syn = false;
+		if (k->hdr >= k->end)
+			return false;
+		k->piece = (unsigned int)c->dgram(b + k->hdr, k->end - k->hdr);
+		if (!k->piece || k->piece >= k->end - k->hdr || k->hdr + k->piece > c->max)
 			return false;
 	} else {
 		return false;
 	}
-	if (k->tcp + 20 > ip_end || ip_end > len)
-		return false;
-	k->hdr = k->tcp + (b[k->tcp + 12] >> 4) * 4u;
-	if (k->hdr < k->tcp + 20 || k->hdr >= ip_end || k->hdr >= c->max)
-		return false;
-	k->piece = c->max - k->hdr;
 	k->at = k->hdr;
-	k->end = ip_end;
-	k->syn = b[k->tcp + 13] & 0x02;
 	return true;
 }
 
 /* The next piece of the frame being cut, as a frame of its own: the same
- * headers, the IP lengths (and IPv4's checksum) its own, its sequence
- * number advanced by the payload before it; FIN and PSH on the last piece
- * only, SYN on the first only (the TCP checksum, which offloads leave
- * undone in such captures, is not made). */
+ * headers, the IP lengths (and IPv4's checksum) its own; a TCP piece's
+ * sequence number advanced by the payload before it, FIN and PSH on the
+ * last piece only, SYN on the first only; a UDP piece's length its own
+ * (the TCP and UDP checksums, which offloads leave undone in such
+ * captures, are not made: UDP's is zeroed). */
 static void cut_next(struct capture *c, struct capture_frame *f)
 {
 	struct cut *k = &c->cut;
@@ -227,16 +269,22 @@ static void cut_next(struct capture *c, struct capture_frame *f)
 	} else {
 		put16(p + k->ip + 4, k->hdr - k->ip - 40 + n);
 	}
-	/* the payload's first byte is the SYN's number + 1 */
-	seq = (unsigned int)be16(p + k->tcp + 4) << 16 | be16(p + k->tcp + 6);
-	seq += k->at - k->hdr + (k->syn && k->at > k->hdr);
-	put16(p + k->tcp + 4, seq >> 16);
-	put16(p + k->tcp + 6, seq & 0xffff);
-	if (k->at > k->hdr)
-		p[k->tcp + 13] &= ~0x02;
-	k->at += n;
-	if (k->at < k->end)
-		p[k->tcp + 13] &= ~0x09;
+	if (k->udp) {
+		put16(p + k->l4 + 4, 8 + n);
+		put16(p + k->l4 + 6, 0);
+		k->at += n;
+	} else {
+		/* the payload's first byte is the SYN's number + 1 */
+		seq = (unsigned int)be16(p + k->l4 + 4) << 16 | be16(p + k->l4 + 6);
+		seq += k->at - k->hdr + (k->syn && k->at > k->hdr);
+		put16(p + k->l4 + 4, seq >> 16);
+		put16(p + k->l4 + 6, seq & 0xffff);
+		if (k->at > k->hdr)
+			p[k->l4 + 13] &= ~0x02;
+		k->at += n;
+		if (k->at < k->end)
+			p[k->l4 + 13] &= ~0x09;
+	}
 	f->data = p;
 	f->len = k->hdr + n;
 	f->ts_ns = k->ts_ns;
@@ -277,7 +325,7 @@ int capture_next(struct capture *c, struct capture_frame *f)
 			f->snapped++;
 		f->data = c->buf;
 		f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + h->ts.tv_usec;
-		if (c->max && f->len > c->max && tcp_of(c, f->len)) {
+		if (c->max && f->len > c->max && cut_start(c, f->len)) {
 			c->cut.ts_ns = f->ts_ns;
 			f->cut++;
 			cut_next(c, f);

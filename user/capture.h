@@ -3,6 +3,7 @@
 #ifndef HS_CAPTURE_H
 #define HS_CAPTURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,11 +22,22 @@ struct capture *capture_open(const char *path, char *err, size_t errlen);
 /* The same from an open file, which the capture owns from then on (closed
  * by capture_close, or here on failure; never standard input). */
 struct capture *capture_fopen(FILE *f, char *err, size_t errlen);
+/* The length of the first of the UDP datagrams merged in payload (len
+ * bytes: each but the last as long, as GSO and GRO merge them), or 0 when
+ * it cannot tell (then the frame is not cut). */
+typedef size_t capture_dgram_fn(const unsigned char *payload, size_t len);
 /* Frames longer than max bytes (0, the default: none) that hold one TCP
  * segment, as a capture taken with segmentation offloads on holds several
  * of the wire's (GRO, TSO, or loopback's MTU), come as segments of at most
- * max bytes, cut from it in order; any bytes after its IP packet dropped. */
-void capture_cut(struct capture *c, unsigned int max);
+ * max bytes, cut from it in order; those that hold UDP datagrams merged
+ * (GSO, GRO) whose length dgram (NULL: none) tells, as those datagrams;
+ * any bytes after its IP packet dropped. */
+void capture_cut(struct capture *c, unsigned int max, capture_dgram_fn *dgram);
+/* The UDP datagram of an Ethernet frame (up to two VLAN tags, IPv4 not a
+ * fragment or IPv6): its ports and where its payload starts (*off); the
+ * payload's length, or -1 when the frame holds no such datagram whole. */
+int capture_udp(const unsigned char *frame, unsigned int len, unsigned int *sport,
+		unsigned int *dport, unsigned int *off);
 /* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
 int capture_next(struct capture *c, struct capture_frame *f);
 const char *capture_error(const struct capture *c);

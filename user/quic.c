@@ -931,6 +931,64 @@ int quic_datagram(struct quic_tracker *t, const struct hs_endpoints *ep, const _
 	return out->hello != NULL;
 }
 
+/* The long header at d[off] (len bytes in all): its packet into p,
+ * where it ends into *end. 0, or -1: not one of a version we know. */
+static int long_at(const __u8 *d, size_t len, size_t off, struct quic_packet *p, size_t *end)
+{
+	struct hdr h = { .off = off };
+
+	memset(p, 0, sizeof(*p));
+	if (off >= len || (d[off] & 0xc0) != 0xc0 || header_read(d, len, &h, p))
+		return -1;
+	*end = h.end;
+	return 0;
+}
+
+bool quic_initial_like(const __u8 *d, size_t len)
+{
+	struct quic_packet p;
+	size_t end;
+
+	return len >= QUIC_DGRAM_MIN && !long_at(d, len, 0, &p, &end) &&
+	       p.type == QUIC_PT_INITIAL;
+}
+
+size_t quic_dgram_size(const __u8 *d, size_t len)
+{
+	/* where packets start: at most QUIC_DGRAM_PKTS per datagram of at
+	 * least QUIC_DGRAM_MIN bytes */
+	enum { STARTS = QUIC_DGRAM_PKTS * (QUIC_DGRAM_MAX / QUIC_DGRAM_MIN + 1) };
+	__u32 starts[STARTS];
+	struct quic_packet p;
+	size_t at = 0, end, n = 0, i, k;
+
+	/* every byte walked: long-header packets by their lengths, and zeros */
+	while (at < len) {
+		if (n == STARTS || long_at(d, len, at, &p, &end) || p.type == QUIC_PT_RETRY)
+			return 0;
+		starts[n++] = (__u32)at;
+		at = end;
+		while (at < len && !d[at])
+			at++;
+	}
+	/* the first size at which every datagram starts with a packet */
+	for (i = 1; i < n; i++) {
+		size_t s = starts[i], j = i;
+
+		if (s < QUIC_DGRAM_MIN)
+			continue;
+		for (k = 2 * s; k < len; k += s) {
+			while (j < n && starts[j] < k)
+				j++;
+			if (j == n || starts[j] != k)
+				break;
+		}
+		if (k >= len)
+			return s;
+	}
+	return 0;
+}
+
 size_t quic_hello_record(const __u8 *hello, size_t len, __u8 *out, size_t cap)
 {
 	if (len > 0xffff || cap < len + 5)

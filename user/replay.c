@@ -23,6 +23,7 @@
 #include "config.h"
 #include "detect.h"
 #include "event.h"
+#include "quic.h"
 #include "quichello.h"
 #include "fleetsend.h"
 #include "log.h"
@@ -69,6 +70,7 @@ struct replay {
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt, cut, snapped;
+	unsigned long long quic_other;  /* client Initials to other UDP ports */
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
@@ -284,6 +286,33 @@ static int replay_sample_turn(struct replay *r, __u64 ts_ns)
 	return 0;
 }
 
+/* Is port one of the QUIC ports the program was loaded with? */
+static bool is_quic_port(const struct hs_bpf *skel, unsigned int port)
+{
+	unsigned int i;
+
+	for (i = 0; i < HS_QUIC_PORTS_MAX && skel->rodata->quic_ports[i]; i++)
+		if (skel->rodata->quic_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* A client's Initial to a UDP port that is not a QUIC port (nor from one:
+ * a server's) counted, as the program counts ClientHellos to ports not
+ * TLS ones: said at the end (replay_left_out). Not with QUIC off. */
+static void quic_other_port(struct replay *r, const struct capture_frame *f)
+{
+	unsigned int sport, dport, off;
+	int len;
+
+	if (!r->skel->rodata->quic_ports[0])
+		return;
+	len = capture_udp(f->data, f->len, &sport, &dport, &off);
+	if (len > 0 && !is_quic_port(r->skel, dport) && !is_quic_port(r->skel, sport) &&
+	    quic_initial_like(f->data + off, (size_t)len))
+		r->quic_other++;
+}
+
 /* Feed one capture. 0 when read to the end, -1 when it stopped early. */
 static int replay_file(struct replay *r, struct capture *c, const char *file)
 {
@@ -309,6 +338,7 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 			r->oversize++;
 			continue;
 		}
+		quic_other_port(r, &f);
 		fr = &r->frames[r->n++];
 		fr->ts_ns = f.ts_ns;
 		fr->len = f.len;
@@ -345,17 +375,29 @@ static int replay_map(struct replay *r)
 	return 0;
 }
 
+/* ports (up to max, 0 ends them) as "443,8443" */
+static void ports_text(const __u16 *ports, unsigned int max, char *buf, size_t size)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < max && ports[i] && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%u", i ? "," : "", ports[i]);
+}
+
 /* ClientHellos the handshake check left out (a capture that starts after
  * the SYNs: nothing else would say why the tables are empty), and QUIC
  * Initials the program did not hand over: a line each */
-static void replay_left_out(struct hs_bpf *skel)
+static void replay_left_out(struct hs_bpf *skel, unsigned long long quic_other)
 {
 	struct hs_stats st;
 	unsigned long long no_syn, no_synack, bad_ack, out, sampled;
 
 	if (hs_stats_read(bpf_map__fd(skel->maps.stats), &st))
 		return;
-	char walked[96] = "";
+	char walked[96] = "", ports[8 * (HS_TLS_PORTS_MAX > HS_QUIC_PORTS_MAX ?
+					 HS_TLS_PORTS_MAX : HS_QUIC_PORTS_MAX)];
 
 	no_syn = st.c[HS_ST_HELLO_NO_SYN];
 	no_synack = st.c[HS_ST_HELLO_NO_SYNACK];
@@ -382,16 +424,15 @@ static void replay_left_out(struct hs_bpf *skel)
 			(unsigned long long)st.c[HS_ST_HELLO_QUIC_UNVAL],
 			(unsigned long long)st.c[HS_ST_HELLO_QUIC]);
 	if (st.c[HS_ST_TLS_OTHER_PORT]) {
-		char ports[8 * HS_TLS_PORTS_MAX] = "";
-		size_t n = 0;
-		unsigned int i;
-
-		for (i = 0; i < HS_TLS_PORTS_MAX && skel->rodata->tls_ports[i]; i++)
-			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%u", i ? "," : "",
-					      skel->rodata->tls_ports[i]);
+		ports_text(skel->rodata->tls_ports, HS_TLS_PORTS_MAX, ports, sizeof(ports));
 		pr_warn("%llu ClientHellos to other ports than the TLS ports (%s) not "
 			"fingerprinted; --ports LIST names them",
 			(unsigned long long)st.c[HS_ST_TLS_OTHER_PORT], ports);
+	}
+	if (quic_other) {
+		ports_text(skel->rodata->quic_ports, HS_QUIC_PORTS_MAX, ports, sizeof(ports));
+		pr_warn("%llu QUIC Initials to other UDP ports than the QUIC ports (%s) not "
+			"fingerprinted; --quic-ports LIST names them", quic_other, ports);
 	}
 	if (out)
 		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
@@ -423,7 +464,7 @@ static int replay_open(struct replay *r)
 			return HS_EXIT_ERR;
 		}
 		/* a segment merged by offloads: run as segments a frame holds */
-		capture_cut(r->pcs[i], HS_REPLAY_FRAME);
+		capture_cut(r->pcs[i], HS_REPLAY_FRAME, quic_dgram_size);
 	}
 	return 0;
 }
@@ -523,9 +564,9 @@ static int replay_run(struct replay *r)
 			"held past it was not seen (a ClientHello in them not fingerprinted)",
 			r->snapped);
 	pr_debug("%llu packets replayed, %llu too short for their link header, "
-		 "%llu frames of more than a segment cut into segments",
+		 "%llu frames of more than a segment cut into segments or datagrams",
 		 r->packets, r->runt, r->cut);
-	replay_left_out(r->skel);
+	replay_left_out(r->skel, r->quic_other);
 	if (r->win) {
 		/* the last, partial window is judged too */
 		ret = win_close(r->win, &r->maps, -1, 0) ? HS_EXIT_ERR : HS_EXIT_OK;

@@ -35,13 +35,18 @@ A SPEC is comma-separated key=value (each optional but ips):
                    datagram right after the first, as tcpdump records
                    them on a host whose UDP GRO merged them (or whose GSO
                    had yet to split them); default 0
+  zrtt=N           0-RTT datagrams (1,200 bytes, random bytes behind the
+                   header: read by their header only) each connection
+                   sends right after its Initials, as a resuming client
+                   does; with gro, in the same frame (default 0)
+  port=N           the server's UDP port (default 443)
   zpad=F           the share of connections whose Initial datagrams are
                    padded to 1,200 bytes with zeros after the packet (RFC
                    9000, 14.1: coalesced with invalid packets) rather than
                    with PADDING frames in it; default 0
 
 Per connection, in time order, as the server's NIC sees them (Ethernet,
-IPv4, UDP to and from 198.18.0.2 port 443, microsecond timestamps):
+IPv4, UDP to and from 198.18.0.2 port 443 or port=N, microsecond timestamps):
   1. the client's Initial datagram(s): version 1, a random 8-byte DCID and
      SCID, the ClientHello in CRYPTO frames (a hello over ~1,100 bytes
      takes two Initials, each its own datagram, its second half first as
@@ -86,7 +91,7 @@ import scenario as sc  # noqa: E402  (templates, pcap writer, JA4, addresses)
 
 QUIC_V1 = 0x00000001
 SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
-T_INITIAL, T_HANDSHAKE = 0, 2
+T_INITIAL, T_0RTT, T_HANDSHAKE = 0, 1, 2
 DGRAM_MIN = 1200
 UDP_PAYLOAD = 14 + 20 + 8          # a client frame's headers: Ethernet, IPv4, UDP
 CRYPTO_PER_PACKET = 1100        # hello bytes per Initial before it takes another
@@ -247,7 +252,7 @@ def udp_frame(src, sport, dst, dport, payload, ip_id, ttl=64, from_server=False)
     return eth + b"\x08\x00" + bytes(ip) + udp
 
 
-def connection(tm, src, sport, t_us, handshake, coalesce, gro, zpad, rng):
+def connection(tm, src, sport, t_us, handshake, coalesce, gro, zpad, rng, zrtt=0, port=sc.SERVER_PORT):
     """[(ts_us, frame)] of one connection; its JA4."""
     dcid, scid, srv = rng.randbytes(8), rng.randbytes(8), rng.randbytes(SERVER_CID_LEN)
     keys = Keys(dcid)
@@ -261,22 +266,27 @@ def connection(tm, src, sport, t_us, handshake, coalesce, gro, zpad, rng):
     out, t, pn = [], t_us, 0
     merged = gro > 0 and rng.random() < gro     # no draw otherwise: seeds keep their captures
     zeros = zpad > 0 and rng.random() < zpad    # the same
-    for off, data in pieces:
-        if zeros:
+    sent = 0
+    for off, data in pieces + [(0, None)] * zrtt:
+        if data is None:
+            d = unsealed(T_0RTT, dcid, scid, DGRAM_MIN - len(long_header(T_0RTT, dcid, scid, 2, 0)) - 2, rng)
+        elif zeros:
             d = seal(keys, T_INITIAL, dcid, scid, pn, crypto_frame(off, data))
             d += bytes(max(0, DGRAM_MIN - len(d)))
         else:
             d = seal(keys, T_INITIAL, dcid, scid, pn, crypto_frame(off, data), pad_to=DGRAM_MIN)
-        if merged and pn:
+        if merged and sent:
             t0, f = out.pop()
-            out.append((t0, udp_frame(src, sport, sc.SERVER, sc.SERVER_PORT,
-                                      f[UDP_PAYLOAD:] + d, (ip_id - pn) & 0xffff)))
+            out.append((t0, udp_frame(src, sport, sc.SERVER, port,
+                                      f[UDP_PAYLOAD:] + d, (ip_id - sent) & 0xffff)))
         else:
-            out.append((t, udp_frame(src, sport, sc.SERVER, sc.SERVER_PORT, d, ip_id)))
-        t, pn, ip_id = t + 30, pn + 1, (ip_id + 1) & 0xffff
+            out.append((t, udp_frame(src, sport, sc.SERVER, port, d, ip_id)))
+        t, sent, ip_id = t + 30, sent + 1, (ip_id + 1) & 0xffff
+        if data is not None:
+            pn += 1
     # the server's Initial (its connection ID in the SCID), a Handshake too
     d = unsealed(T_INITIAL, scid, srv, 120, rng) + unsealed(T_HANDSHAKE, scid, srv, 900, rng)
-    out.append((t + 400, udp_frame(sc.SERVER, sc.SERVER_PORT, src, sport, d, 0, from_server=True)))
+    out.append((t + 400, udp_frame(sc.SERVER, port, src, sport, d, 0, from_server=True)))
     if handshake != "none":
         to = srv if handshake == "valid" else rng.randbytes(SERVER_CID_LEN)
         hs = unsealed(T_HANDSHAKE, to, scid, 60, rng)
@@ -285,7 +295,7 @@ def connection(tm, src, sport, t_us, handshake, coalesce, gro, zpad, rng):
             d = ini + hs
         else:
             d = hs
-        out.append((t + rtt, udp_frame(src, sport, sc.SERVER, sc.SERVER_PORT, d, ip_id)))
+        out.append((t + rtt, udp_frame(src, sport, sc.SERVER, port, d, ip_id)))
     return out, ja4_of(hello)
 
 # ---- populations --------------------------------------------------------------
@@ -294,7 +304,7 @@ def connection(tm, src, sport, t_us, handshake, coalesce, gro, zpad, rng):
 def parse_pop(s, i):
     p = {"name": "pop%d" % i, "client": "chromium", "conns": None, "nets": 511, "start": 0.0,
          "dur": 60.0, "handshake": "valid", "coalesce": 0.5, "gro": 0.0,
-         "zpad": 0.0}
+         "zpad": 0.0, "zrtt": 0, "port": sc.SERVER_PORT}
     for kv in s.split(","):
         k, _, v = kv.partition("=")
         if k not in p and k != "ips":
@@ -349,7 +359,7 @@ def generate(args):
             ports[src].add(sport)
             t = args.start_epoch * 1000000 + int((p["start"] + prng.random() * p["dur"]) * 1e6)
             fr, (j, jr) = connection(tm, src, sport, t, p["handshake"], p["coalesce"],
-                                     p["gro"], p["zpad"], prng)
+                                     p["gro"], p["zpad"], prng, p["zrtt"], p["port"])
             if ja4 not in (None, j):
                 raise ValueError("%s: the hellos' JA4 varies (%s, %s)" % (p["client"], ja4, j))
             ja4 = j

@@ -129,6 +129,39 @@ expect_eq "gro-zeros: frames of two zero-padded Initials in the capture" 4 \
 	"$(tshark -r "$TMP/gro-zeros.pcap" -Y 'udp.length > 2400' -T fields -e frame.number 2>/dev/null |
 		wc -l)"
 
+# every client's Initials and two 0-RTT datagrams in one frame (a GSO
+# send, four datagrams: over a replayed frame's 3,520 bytes, cut back into
+# datagrams by their packets' lengths), to UDP port 8443
+EVERY_GSO=()
+for c in chromium curl openssl gnutls-cli node python3 wget; do
+	EVERY_GSO+=(--pop "name=$c,client=$c,ips=2,conns=2,dur=20,gro=1,zrtt=2,port=8443")
+done
+gen gso-8443 "${EVERY_GSO[@]}"
+"$HS" replay --quic-ports 8443 --events -j "$TMP/gso-8443.pcap" >"$TMP/gso-8443.ev" 2>"$TMP/gso-8443.err"
+expect_eq "gso-8443: replay --quic-ports 8443 --events exits 0, nothing said" "0 " \
+	"$? $(cat "$TMP/gso-8443.err")"
+verdicts gso-8443 <<'EOF2'
+import json, os, sys
+tmp, name = sys.argv[1], sys.argv[2]
+truth = json.load(open(os.path.join(tmp, name + ".json")))
+got = {(e["src"], e["sport"]): e["ja4"] for e in map(json.loads, open(os.path.join(tmp, name + ".ev")))
+       if e.get("event") == "tls_hello"}
+want = {(src, sport): truth["pops"][pop]["ja4"] for src, sport, _, pop, _ in truth["conns"]}
+print(("ok" if got == want else "not ok") +
+      " %s: each of %d connections' hello, its Initials and 0-RTT datagrams one frame, "
+      "counted with the generator's JA4: replay %s" % (name, len(want), sorted(got.items())))
+EOF2
+expect_eq "gso-8443: frames over 3,520 bytes (three or four datagrams) in the capture, one a connection" 14 \
+	"$(tshark -r "$TMP/gso-8443.pcap" -Y 'frame.len > 3520' -T fields -e frame.number 2>/dev/null |
+		wc -l)"
+# the same with the QUIC ports left at 443: each client Initial to 8443 said
+"$HS" replay "$TMP/gso-8443.pcap" >/dev/null 2>"$TMP/gso-443.err"
+n=$(tshark -r "$TMP/gso-8443.pcap" -d udp.port==8443,quic -Y 'udp.dstport == 8443' \
+	-T fields -e quic.long.packet_type 2>/dev/null | tr ',' '\n' | grep -c '^0$')
+expect_eq "gso-8443: replay with the QUIC ports at 443 says how many client Initials went to other ports (tshark's count)" \
+	"hydrascope: $n QUIC Initials to other UDP ports than the QUIC ports (443) not fingerprinted; --quic-ports LIST names them" \
+	"$(cat "$TMP/gso-443.err")"
+
 # ---- (a) a QUIC hydra ----------------------------------------------------------
 gen hydra "${LEGIT[@]}" --pop "name=hydra,$HYDRA,ips=1300,conns=1700"
 "$HS" replay --window $W --alerts - -j "$TMP/hydra.pcap" >"$TMP/hydra.alerts" 2>"$TMP/hydra.err"

@@ -652,6 +652,61 @@ static void coalesced(void **st)
 
 /* ---- Retry and version negotiation ---- */
 
+/* Datagrams merged by GSO or GRO: quic_dgram_size finds their length from
+ * the packets' own, and quic_initial_like tells a client's Initial. */
+static void merged_sizes(void **st)
+{
+	static __u8 a[4096], b[4096], c[4096], dg[16384];
+	struct qp_piece half[2] = { { 0, 100 }, { 100, 141 } };
+	struct qp_spec s = { .scid_len = 5, .pad_to = 1252 }, z = s;
+	__u8 ping[8] = { 0x01, 0, 0, 0 };
+	int la, lb, lc, n;
+
+	(void)st;
+	la = qp_initial(&s, rfc_hello, half, 1, a, sizeof(a));
+	s.pn = 1;
+	lb = qp_initial(&s, rfc_hello, half + 1, 1, b, sizeof(b));
+	z.type = QUIC_PT_0RTT;
+	lc = qp_seal(&z, ping, 4, c, sizeof(c));
+	CHECK_INT("merged", "each 1,252 bytes", 1, la == 1252 && lb == 1252 && lc == 1252);
+	CHECK_INT("merged", "an Initial", 1, quic_initial_like(a, la));
+	CHECK_INT("merged", "0-RTT: not an Initial", 0, quic_initial_like(c, lc));
+	CHECK_INT("merged", "under 1,200 bytes: not a client's Initial", 0,
+		  quic_initial_like(a, 1199));
+	CHECK_INT("merged", "one datagram: nothing to cut", 0, (int)quic_dgram_size(a, la));
+	/* two Initials and two 0-RTT datagrams, as a GSO send */
+	n = dgram_join(dg, a, la, b, lb);
+	n = dgram_join(dg, dg, n, c, lc);
+	n = dgram_join(dg, dg, n, c, lc);
+	CHECK_INT("four merged", "size", 1252, (int)quic_dgram_size(dg, n));
+	/* the last one shorter */
+	CHECK_INT("last shorter", "size", 1252, (int)quic_dgram_size(dg, n - 52));
+	/* an Initial padded with zeros after its packet, then the next */
+	la = qp_initial(&(struct qp_spec){ .scid_len = 5, .pad_to = 1 }, rfc_hello, half, 1, a,
+			sizeof(a));
+	memset(a + la, 0, 1300 - la);
+	n = dgram_join(dg, a, 1300, b, lb);
+	CHECK_INT("zeros after the packet", "size", 1300, (int)quic_dgram_size(dg, n));
+	/* packets coalesced in each datagram: a boundary under 1,200 bytes is
+	 * a packet's, not a datagram's */
+	la = qp_initial(&(struct qp_spec){ .scid_len = 5, .pad_to = 700 }, rfc_hello, half, 1, a,
+			sizeof(a));
+	z.pad_to = 552;
+	lc = qp_seal(&z, ping, 4, c, sizeof(c));
+	n = dgram_join(dg, a, la, c, lc);
+	n = dgram_join(dg, dg, n, a, la);
+	n = dgram_join(dg, dg, n, c, lc);
+	n = dgram_join(dg, dg, n, a, la);
+	CHECK_INT("coalesced in each", "size", 1252, (int)quic_dgram_size(dg, n));
+	/* what is not walked whole is not cut */
+	n = dgram_join(dg, a, la, c, lc);
+	memset(dg + n, 0x5a, 1252);
+	CHECK_INT("bytes not a packet", "size", 0, (int)quic_dgram_size(dg, n + 1252));
+	memset(dg, 0x40, 2504);
+	CHECK_INT("short headers", "size", 0, (int)quic_dgram_size(dg, 2504));
+	CHECK_INT("nothing", "size", 0, (int)quic_dgram_size(dg, 0));
+}
+
 static void retry(void **st)
 {
 	static __u8 a[4096], b[4096], c[4096];
@@ -1099,6 +1154,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(split_chromium, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_byte_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(coalesced, setup, teardown),
+		cmocka_unit_test_setup_teardown(merged_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncated_and_flipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(lying_headers, setup, teardown),
