@@ -216,29 +216,31 @@ int capture_udp(const unsigned char *frame, unsigned int len, unsigned int *spor
  * and they fit c->max)? Then c->cut says how. */
 static bool cut_start(struct capture *c, unsigned int len)
 {
-	struct cut *k = &c->cut;
+	struct cut k = { 0 };
 	const unsigned char *b = c->buf;
-	unsigned int proto = l4_of(b, len, &k->ip, &k->l4, &k->end, &k->v4);
+	unsigned int proto = l4_of(b, len, &k.ip, &k.l4, &k.end, &k.v4);
+	size_t piece;
 
-	k->udp = proto == 17;
+	k.udp = proto == 17;
 	if (proto == 6) {
-		k->hdr = k->l4 + (b[k->l4 + 12] >> 4) * 4u;
-		k->syn = b[k->l4 + 13] & 0x02;
-		if (k->hdr < k->l4 + 20 || k->hdr >= k->end || k->hdr >= c->max)
+		k.hdr = k.l4 + (b[k.l4 + 12] >> 4) * 4u;
+		k.syn = b[k.l4 + 13] & 0x02;
+		if (k.hdr < k.l4 + 20 || k.hdr >= k.end || k.hdr >= c->max)
 			return false;
-		k->piece = c->max - k->hdr;
+		k.piece = c->max - k.hdr;
 	} else if (proto == 17 && c->dgram) {
-		k->hdr = k->l4 + 8;
-		k->syn = false;
-		if (k->hdr >= k->end)
+		k.hdr = k.l4 + 8;
+		if (k.hdr >= k.end)
 			return false;
-		k->piece = (unsigned int)c->dgram(b + k->hdr, k->end - k->hdr);
-		if (!k->piece || k->piece >= k->end - k->hdr || k->hdr + k->piece > c->max)
+		piece = c->dgram(b + k.hdr, k.end - k.hdr);
+		if (!piece || piece >= k.end - k.hdr || k.hdr + piece > c->max)
 			return false;
+		k.piece = (unsigned int)piece;
 	} else {
 		return false;
 	}
-	k->at = k->hdr;
+	k.at = k.hdr;
+	c->cut = k;     /* only now: cut.at < cut.end says a frame is being cut */
 	return true;
 }
 
