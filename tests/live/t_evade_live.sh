@@ -14,7 +14,9 @@
 # takes the early ones as duplicates). Checks: the handshakes complete
 # (fail-open); each of its connections is counted in the population
 # unfingerprinted:reasm_holes; the hydra is alerted as that population
-# (hydra_unfingerprinted) within 2 windows of its start with ips >= 500;
+# (hydra_unfingerprinted) within 2 windows of its start, with half its
+# addresses or more in its widest window (the hydra may straddle a
+# window's end: on a loaded machine it takes 5 s and more);
 # no other alert of either event; the daemon stops cleanly.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
@@ -211,8 +213,8 @@ read -r nnew widest dt others event reasons <"$TMP/verdict"
 echo "# alert: $event $want_name widest $widest ips, $dt s after the start, reasons $reasons"
 [ "$nnew" -ge 1 ] && ok "a 'new' $event alert for $want_name (reasons $reasons)" ||
 	fail "a 'new' alert for $want_name expected; alerts: $(head -c 600 "$ALERTS")"
-[ "$widest" -ge 500 ] && ok "its widest alerted window: $widest ips" ||
-	fail "an alert with ips >= 500 expected, the widest had $widest"
+[ "$widest" -ge $((nhydra / 2)) ] && ok "its widest alerted window: $widest ips (of $nhydra)" ||
+	fail "an alert with ips >= $((nhydra / 2)) expected, the widest had $widest"
 [ "$dt" -ge 0 ] && [ "$dt" -le $((2 * WINDOW + 1)) ] &&
 	ok "the alert closed a window $dt s after the hydra started (within 2 windows of $WINDOW s)" ||
 	fail "alert within $((2 * WINDOW)) s of the hydra's start expected: $dt s"
