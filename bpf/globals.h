@@ -17,6 +17,9 @@
 /* Set by userspace between open and load. */
 const volatile __u8 clock_mode = HS_CLOCK_MONO;   /* enum hs_clock */
 const volatile __u8 emit_every = 0;               /* replay: an event per SYN/hello */
+/* The interface has no link header (tun, WireGuard, IP tunnels): its
+ * packets start with the IP header; pruned by the verifier otherwise */
+const volatile __u8 link_l3 = 0;
 /* make bench only: every SYN and every client payload from a new IPv4
  * source (a per-CPU count mixed in), so that BPF_PROG_TEST_RUN's repeats
  * of one packet are each a new connection; pruned by the verifier

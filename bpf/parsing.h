@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Packet parsing for the XDP program: Ethernet, up to HS_VLAN_MAX VLAN tags,
- * IPv4 with options, IPv6 with a bounded extension-header chain, TCP, and
- * UDP for QUIC (bpf/quic.h). Each step checks its header against data_end
- * before reading it and returns 0 or the stats index that says why it
- * stopped (PARSE_UDP: a UDP datagram, not an index).
+ * Packet parsing for the XDP program: Ethernet, up to HS_VLAN_MAX VLAN tags
+ * (or no link header at all: link_l3), IPv4 with options, IPv6 with a
+ * bounded extension-header chain, TCP, and UDP for QUIC (bpf/quic.h). Each
+ * step checks its header against data_end before reading it and returns 0
+ * or the stats index that says why it stopped (PARSE_UDP: a UDP datagram,
+ * not an index).
  */
 #ifndef HS_PARSING_H
 #define HS_PARSING_H
@@ -19,6 +20,7 @@
 
 #include "hydrascope.h"
 #include "consts.h"
+#include "globals.h"
 
 #ifndef IP_MF
 #define IP_MF     0x2000
@@ -272,9 +274,18 @@ INLINE int parse_packet(void *data, void *end, __u32 len, struct pkt *p, struct 
 	__be16 proto;
 	int r;
 
-	r = parse_eth(&pos, end, &proto);
-	if (r)
-		return r;
+	if (link_l3) {
+		/* no link header: the IP version says which */
+		__u8 *v = pos;
+
+		if ((void *)(v + 1) > end)
+			return HS_ST_ERR_ETH;
+		proto = *v >> 4 == 6 ? bpf_htons(ETH_P_IPV6) : bpf_htons(ETH_P_IP);
+	} else {
+		r = parse_eth(&pos, end, &proto);
+		if (r)
+			return r;
+	}
 	if (proto == bpf_htons(ETH_P_IP))
 		r = parse_ipv4(&pos, data, end, len, p, xdp);
 	else if (proto == bpf_htons(ETH_P_IPV6))

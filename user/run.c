@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -490,6 +492,7 @@ struct run_ctx {
 	char state_path[PATH_MAX];
 	char seen_path[PATH_MAX];     /* the seen history: state-IFACE.seen */
 	int ifindex;
+	int link_l3;                  /* link_l3_of's: no link header */
 	int sig_fd, tm_fd, lock_fd, meta_fd, link_fd, egress_fd;
 	__u64 link_checked;            /* mono_ns of run_link_gone's last look */
 	struct hs_bpf *skel;
@@ -595,6 +598,45 @@ static int run_place_check(struct run_ctx *c)
 	return 0;
 }
 
+#ifndef ARPHRD_IP6GRE
+#define ARPHRD_IP6GRE 823
+#endif
+
+/* Does interface ifname carry packets without a link header (tun,
+ * WireGuard, PPP, IP tunnels: each starts with its IP header)? 1 so, 0
+ * not (Ethernet framing, loopback's included; also when its type cannot
+ * be read), -1 said why not: a link of another kind, whose frames the
+ * program cannot read. */
+static int link_l3_of(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), bad;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	bad = fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr);
+	if (fd >= 0)
+		close(fd);
+	if (bad)
+		return 0;
+	switch (ifr.ifr_hwaddr.sa_family) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK:
+		return 0;
+	case ARPHRD_NONE:
+	case ARPHRD_RAWIP:
+	case ARPHRD_PPP:
+	case ARPHRD_TUNNEL:
+	case ARPHRD_TUNNEL6:
+	case ARPHRD_SIT:
+	case ARPHRD_IPGRE:
+	case ARPHRD_IP6GRE:
+		return 1;
+	}
+	pr_warn("'%s' is a link of type %u (ARPHRD): hydrascope reads Ethernet frames, and IP "
+		"packets without a link header", ifname, ifr.ifr_hwaddr.sa_family);
+	return -1;
+}
+
 /* Open, configure and load the program, reusing what the pin directory
  * holds of an earlier run of ours and of this layout. */
 static int run_load(struct run_ctx *c)
@@ -611,6 +653,7 @@ static int run_load(struct run_ctx *c)
 	/* read-only data: without --enforce the verifier prunes the whole
 	 * enforcement path, XDP_DROP included */
 	c->skel->rodata->enforce_mode = (__u8)o->enforce;
+	c->skel->rodata->link_l3 = (__u8)c->link_l3;
 	/* what the directory holds is ours and of this layout, or left alone */
 	err = hs_pins_check(c->skel, o->pin_dir, c->ifindex, &c->pins);
 	if (err)
@@ -881,7 +924,10 @@ static int run_enforce(struct run_ctx *c)
 static int run_attach(struct run_ctx *c)
 {
 	const struct run_opts *o = c->o;
-	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = o->mode);
+	/* an interface without a link header: skb mode, where XDP sees its
+	 * packets (tun's native XDP runs for TAP frames only) */
+	LIBBPF_OPTS(bpf_link_create_opts, lopts,
+		    .flags = o->mode ? o->mode : c->link_l3 ? XDP_FLAGS_SKB_MODE : 0);
 	int prog = bpf_program__fd(c->skel->progs.hs_xdp), err;
 
 	if (c->pins.link_fd >= 0) {
@@ -895,7 +941,7 @@ static int run_attach(struct run_ctx *c)
 	} else {
 		c->link_fd = bpf_link_create(prog, c->ifindex, BPF_XDP, &lopts);
 		err = c->link_fd < 0 ? -errno : 0;
-		if (err && !o->mode && err != -EBUSY && err != -EEXIST) {
+		if (err && !lopts.flags && err != -EBUSY && err != -EEXIST) {
 			/* the driver has XDP but refused it here (a jumbo MTU,
 			 * say): the best mode it takes is skb's */
 			lopts.flags = XDP_FLAGS_SKB_MODE;
@@ -941,6 +987,8 @@ static void run_started(struct run_ctx *c)
 			o->ifname, c->ifindex, hs_attach_mode(q.attach_mode), q.prog_id,
 			c->made & HS_PIN_MAPS ? "pinned" : "kept by an earlier run reused",
 			o->pin_dir);
+	if (c->link_l3)
+		pr_info("%s has no link header: packets read from their IP header", o->ifname);
 	if (o->pin_gid != (gid_t)-1)
 		pin_parent_check(o->pin_dir);
 	if (o->enforce)
@@ -1169,6 +1217,14 @@ int cmd_run(int argc, char **argv)
 	c.ifindex = (int)if_nametoindex(o.ifname);
 	if (!c.ifindex) {
 		pr_warn("No such interface '%s'", o.ifname);
+		return HS_EXIT_ERR;
+	}
+	c.link_l3 = link_l3_of(o.ifname);
+	if (c.link_l3 < 0)
+		return HS_EXIT_ERR;
+	if (c.link_l3 && o.mode == XDP_FLAGS_DRV_MODE) {
+		pr_warn("-m native: '%s' has no link header, and XDP sees its packets in skb "
+			"mode only (-m skb)", o.ifname);
 		return HS_EXIT_ERR;
 	}
 	for (i = 0, ret = 0; i < sizeof(run_steps) / sizeof(run_steps[0]) && !ret; i++)
