@@ -494,7 +494,8 @@ struct run_ctx {
 	int ifindex;
 	int link_l3;                  /* link_l3_of's: no link header */
 	int sig_fd, tm_fd, lock_fd, meta_fd, link_fd, egress_fd;
-	__u64 link_checked;            /* mono_ns of run_link_gone's last look */
+	__u64 link_checked;            /* mono_ns of run_link_where's last look */
+	bool link_away;               /* the interface is in another network namespace */
 	struct hs_bpf *skel;
 	struct hs_pins pins;          /* what an earlier run left in the pin directory */
 	struct windows *win;
@@ -1068,23 +1069,30 @@ static void run_signal(struct run_ctx *c)
 			c->o->ifname);
 }
 
-/* Has the interface gone from under the XDP link (deleted)? The link then
- * has no interface, and no interface has its index. A link detached from
- * an interface still there (bpftool link detach) is not that: run goes on,
- * and the metrics say it is detached. Looked at once a second at most. */
-static bool run_link_gone(struct run_ctx *c)
+/* Where the interface is, looked at once a second through the XDP link
+ * (which holds it while it exists, wherever it goes). */
+enum { LINK_HERE, LINK_GONE, LINK_AWAY };
+static int run_link_where(struct run_ctx *c)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
 	__u64 now = mono_ns();
 	char name[IF_NAMESIZE];
+	bool ours;
 
 	if (now - c->link_checked < 1000000000ULL)
-		return false;
+		return c->link_away ? LINK_AWAY : LINK_HERE;
 	c->link_checked = now;
-	return !bpf_obj_get_info_by_fd(c->link_fd, &info, &len) &&
-	       info.type == BPF_LINK_TYPE_XDP && !info.xdp.ifindex &&
-	       !if_indextoname((unsigned int)c->ifindex, name) && errno == ENXIO;
+	if (bpf_obj_get_info_by_fd(c->link_fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP)
+		return LINK_HERE;
+	ours = if_indextoname((unsigned int)c->ifindex, name) != NULL || errno != ENXIO;
+	/* no interface in the link: deleted, or the link detached by someone
+	 * else (bpftool link detach) from an interface still there */
+	if (!info.xdp.ifindex)
+		return ours ? LINK_HERE : LINK_GONE;
+	/* an index is its interface's within a namespace: another index, or
+	 * ours gone from this one, is another network namespace */
+	return info.xdp.ifindex == (__u32)c->ifindex && ours ? LINK_HERE : LINK_AWAY;
 }
 
 /* Loaded, pinned, attached: from here on only file descriptors we hold,
@@ -1098,6 +1106,7 @@ static int run_loop(struct run_ctx *c)
 	if (run_lookup_start(c) || (c->fleet && fleet_sink_start(c->fleet)))
 		return HS_EXIT_ERR;
 	for (;;) {
+		int where;
 		struct pollfd pfd[3] = {
 			{ .fd = c->sig_fd, .events = POLLIN },
 			{ .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN },
@@ -1110,10 +1119,20 @@ static int run_loop(struct run_ctx *c)
 			pr_warn("poll: %s", strerror(errno));
 			return HS_EXIT_ERR;
 		}
-		if (run_link_gone(c)) {
+		where = run_link_where(c);
+		if (where == LINK_GONE) {
 			pr_warn("'%s' is gone (deleted): its XDP program went with it; stopping",
 				c->o->ifname);
 			return HS_EXIT_ERR;
+		}
+		if ((where == LINK_AWAY) != c->link_away) {
+			c->link_away = where == LINK_AWAY;
+			if (c->link_away)
+				pr_warn("'%s' left this network namespace: its XDP program went "
+					"with it, and what it counts there is still read here",
+					c->o->ifname);
+			else
+				pr_info("'%s' is back in this network namespace", c->o->ifname);
 		}
 		if (pfd[1].revents)
 			ring_buffer__consume(c->rb);

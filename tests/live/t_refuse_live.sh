@@ -8,6 +8,9 @@
 # documented exit status, and leave the system as it was: no XDP program
 # where there was none, the running instance's pins the same files (and
 # still counting), no pin, state or alert file made, no process left.
+# Then what happens to a run under way: its output closed (a pipe to head:
+# it stops as on SIGTERM), its interface deleted (it stops, exit 1), moved
+# to another network namespace and back (it goes on, and says each).
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout setpriv bpftool
@@ -169,6 +172,33 @@ rc=("${PIPESTATUS[@]}")
 expect_eq "run with its stderr to head -n 2: exits 0 once head is gone (its exit, head's)" "0 0" "${rc[*]}"
 expect_eq "its program detached from ${TAG}br" "" "$(xdp_prog_id "$BED_SRV" "${TAG}br")"
 expect_eq "its pins removed" "" "$(ls -A "$P" 2>/dev/null)"
+rm -rf "$P"
+
+# ---- a run whose interface moves to another network namespace goes on,
+# and says so; and when it comes back ----
+AW=$TAG-aw
+ns_add "$AW"
+ip -n "$BED_SRV" link add "${TAG}m1" type veth peer name "${TAG}m2" &&
+	ip -n "$BED_SRV" link set "${TAG}m1" up && ip -n "$BED_SRV" link set "${TAG}m2" up
+bg_job AWAY_PID "${SRV[@]}" "$HS" run -i "${TAG}m1" --pin-dir "$P" --state-dir "$ST" 2>"$TMP/away.log"
+if wait_for 10 grep -q '^hydrascope: attached to ' "$TMP/away.log"; then
+	ip -n "$BED_SRV" link set "${TAG}m1" netns "$AW"
+	wait_for 5 grep -q "^hydrascope: '${TAG}m1' left this network namespace: its XDP program went with it, and what it counts there is still read here$" \
+		"$TMP/away.log" && ok "run says ${TAG}m1 left the namespace, within 5 s" ||
+		fail "a 'left this network namespace' line expected: $(cat "$TMP/away.log")"
+	[ -n "$(xdp_prog_id "$AW" "${TAG}m1")" ] && _bg_alive "$AWAY_PID" &&
+		ok "its program went with it to $AW; run goes on" ||
+		fail "its program on ${TAG}m1 in $AW and run running expected"
+	ip -n "$AW" link set "${TAG}m1" netns "$BED_SRV"
+	wait_for 5 grep -q "^hydrascope: '${TAG}m1' is back in this network namespace$" "$TMP/away.log" &&
+		ok "and that it came back" || fail "an 'is back' line expected: $(cat "$TMP/away.log")"
+	bg_stop "$AWAY_PID"
+	expect_eq "run exits 0 on SIGTERM" 0 "$?"
+	expect_eq "its program detached from ${TAG}m1" "" "$(xdp_prog_id "$BED_SRV" "${TAG}m1")"
+else
+	fail "run on ${TAG}m1: attachment expected: $(cat "$TMP/away.log")"
+fi
+ip -n "$BED_SRV" link del "${TAG}m1" 2>/dev/null
 rm -rf "$P"
 
 # ---- a run whose interface is deleted stops: one line, exit 1, no pins ----

@@ -99,6 +99,21 @@ print(("ok" if all(j.startswith("q13d") and "h3_" in j for j in ja4) and len(set
            name, " ".join(ja4)))
 EOF
 }
+# truth_hellos NAME HOW: each connection of $TMP/NAME.pcap (its hello
+# coming HOW) counted by replay (NAME.ev) with the generator's JA4
+truth_hellos() {
+	verdicts "$1" "$2" <<'EOF'
+import json, os, sys
+tmp, name, how = sys.argv[1], sys.argv[2], sys.argv[3]
+truth = json.load(open(os.path.join(tmp, name + ".json")))
+got = {(e["src"], e["sport"]): e["ja4"] for e in map(json.loads, open(os.path.join(tmp, name + ".ev")))
+       if e.get("event") == "tls_hello"}
+want = {(src, sport): truth["pops"][pop]["ja4"] for src, sport, _, pop, _ in truth["conns"]}
+print(("ok" if got == want else "not ok") +
+      " %s: each of %d connections' hello, %s, counted with the generator's JA4: replay %s" % (
+          name, len(want), how, sorted(got.items())))
+EOF
+}
 gen every "${EVERY[@]}"
 each_client every
 # the same, each connection's Initials one frame, as a capture taken where
@@ -114,17 +129,7 @@ expect_eq "every-gro: frames of two Initials in the capture" 4 \
 gen gro-zeros --pop name=chromium,client=chromium,ips=3,conns=4,dur=20,gro=1,zpad=1
 "$HS" replay --events -j "$TMP/gro-zeros.pcap" >"$TMP/gro-zeros.ev" 2>"$TMP/gro-zeros.err"
 expect_eq "gro-zeros: replay --events exits 0" 0 "$?"
-verdicts gro-zeros <<'EOF'
-import json, os, sys
-tmp, name = sys.argv[1], sys.argv[2]
-truth = json.load(open(os.path.join(tmp, name + ".json")))
-got = {(e["src"], e["sport"]): e["ja4"] for e in map(json.loads, open(os.path.join(tmp, name + ".ev")))
-       if e.get("event") == "tls_hello"}
-want = {(src, sport): truth["pops"][pop]["ja4"] for src, sport, _, pop, _ in truth["conns"]}
-print(("ok" if got == want else "not ok") +
-      " %s: each of %d connections' hello, its two Initials one frame with zeros between, "
-      "counted with the generator's JA4: replay %s" % (name, len(want), sorted(got.items())))
-EOF
+truth_hellos gro-zeros "its two Initials one frame with zeros between"
 expect_eq "gro-zeros: frames of two zero-padded Initials in the capture" 4 \
 	"$(tshark -r "$TMP/gro-zeros.pcap" -Y 'udp.length > 2400' -T fields -e frame.number 2>/dev/null |
 		wc -l)"
@@ -140,17 +145,7 @@ gen gso-8443 "${EVERY_GSO[@]}"
 "$HS" replay --quic-ports 8443 --events -j "$TMP/gso-8443.pcap" >"$TMP/gso-8443.ev" 2>"$TMP/gso-8443.err"
 expect_eq "gso-8443: replay --quic-ports 8443 --events exits 0, nothing said" "0 " \
 	"$? $(cat "$TMP/gso-8443.err")"
-verdicts gso-8443 <<'EOF2'
-import json, os, sys
-tmp, name = sys.argv[1], sys.argv[2]
-truth = json.load(open(os.path.join(tmp, name + ".json")))
-got = {(e["src"], e["sport"]): e["ja4"] for e in map(json.loads, open(os.path.join(tmp, name + ".ev")))
-       if e.get("event") == "tls_hello"}
-want = {(src, sport): truth["pops"][pop]["ja4"] for src, sport, _, pop, _ in truth["conns"]}
-print(("ok" if got == want else "not ok") +
-      " %s: each of %d connections' hello, its Initials and 0-RTT datagrams one frame, "
-      "counted with the generator's JA4: replay %s" % (name, len(want), sorted(got.items())))
-EOF2
+truth_hellos gso-8443 "its Initials and 0-RTT datagrams one frame"
 expect_eq "gso-8443: frames over 3,520 bytes (three or four datagrams) in the capture, one a connection" 14 \
 	"$(tshark -r "$TMP/gso-8443.pcap" -Y 'frame.len > 3520' -T fields -e frame.number 2>/dev/null |
 		wc -l)"
