@@ -926,7 +926,7 @@ static int run_attach(struct run_ctx *c)
 {
 	const struct run_opts *o = c->o;
 	/* an interface without a link header: skb mode, where XDP sees its
-	 * packets (tun's native XDP runs for TAP frames only) */
+	 * packets (tun refuses native XDP but on a TAP device) */
 	LIBBPF_OPTS(bpf_link_create_opts, lopts,
 		    .flags = o->mode ? o->mode : c->link_l3 ? XDP_FLAGS_SKB_MODE : 0);
 	int prog = bpf_program__fd(c->skel->progs.hs_xdp), err;

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # An interface without a link header: a tun device (as WireGuard, PPP and
 # IP tunnels, its packets start with the IP header). `hydrascope run` on
-# it reads packets from the IP header, attaches in skb mode (tun's native
-# XDP runs for TAP frames only) and says so; `-m native` is refused in one
-# line. A Python client on the tun's other end (its file descriptor) opens
+# it reads packets from the IP header, attaches in skb mode (tun refuses
+# native XDP but on a TAP device) and says so; `-m native` is refused in
+# one line. (Before: skb mode too, after native was refused, and every
+# packet counted as not IP.) A Python client on the tun's other end (its file descriptor) opens
 # TCP connections to an OpenSSL server behind it, IPv4 and IPv6, each a
 # SYN of its own options, the server's SYN-ACK read back, then an ACK with
 # a ClientHello of Python's ssl: run counts the SYNs under the p0f
