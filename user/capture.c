@@ -155,9 +155,9 @@ static void put16(unsigned char *p, unsigned int v)
 }
 
 /* Where the IP packet of the Ethernet frame b (len bytes, up to two VLAN
- * tags) carries its TCP or UDP header (*l4) and where it ends (*ip_end,
- * within len); *ip its start. Its protocol (6 or 17), or 0: another, an
- * IP fragment, a packet longer than the frame. */
+ * tags) carries its upper-layer header (*l4) and where it ends (*ip_end,
+ * within len); *ip its start. Its protocol (a whole TCP or UDP header in
+ * it), or 0: not IP, an IP fragment, a packet longer than the frame. */
 static unsigned int l4_of(const unsigned char *b, unsigned int len, unsigned int *ip,
 			  unsigned int *l4, unsigned int *ip_end, bool *v4)
 {
@@ -191,7 +191,7 @@ static unsigned int l4_of(const unsigned char *b, unsigned int len, unsigned int
 	} else {
 		return 0;
 	}
-	if ((nh != 6 && nh != 17) || *l4 + (nh == 6 ? 20 : 8) > *ip_end || *ip_end > len)
+	if (*l4 + (nh == 6 ? 20 : nh == 17 ? 8 : 0) > *ip_end || *ip_end > len || !nh)
 		return 0;
 	return nh;
 }
@@ -208,6 +208,19 @@ int capture_udp(const unsigned char *frame, unsigned int len, unsigned int *spor
 	*dport = be16(frame + l4 + 2);
 	*off = l4 + 8;
 	return (int)(end - *off);
+}
+
+bool capture_tunnel(const unsigned char *frame, unsigned int len)
+{
+	unsigned int ip, l4, end, proto, dport;
+	bool v4;
+
+	proto = l4_of(frame, len, &ip, &l4, &end, &v4);
+	if (proto == 17) {
+		dport = be16(frame + l4 + 2);
+		return dport == 4789 || dport == 6081;
+	}
+	return proto == 47 || proto == 4 || proto == 41;
 }
 
 /* Is the frame in c->buf (len bytes, over c->max) one to cut: a TCP

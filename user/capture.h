@@ -3,6 +3,7 @@
 #ifndef HS_CAPTURE_H
 #define HS_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +39,9 @@ void capture_cut(struct capture *c, unsigned int max, capture_dgram_fn *dgram);
  * payload's length, or -1 when the frame holds no such datagram whole. */
 int capture_udp(const unsigned char *frame, unsigned int len, unsigned int *sport,
 		unsigned int *dport, unsigned int *off);
+/* Does an Ethernet frame hold a tunnel's packet (GRE, IP in IP, or UDP to
+ * VXLAN's or Geneve's port), whose inner packets are not looked at? */
+bool capture_tunnel(const unsigned char *frame, unsigned int len);
 /* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
 int capture_next(struct capture *c, struct capture_frame *f);
 const char *capture_error(const struct capture *c);

@@ -71,6 +71,7 @@ struct replay {
 	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt, cut, snapped;
 	unsigned long long quic_other;  /* client Initials to other UDP ports */
+	unsigned long long tunneled;    /* tunnels' packets (capture_tunnel) */
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
@@ -339,6 +340,7 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 			continue;
 		}
 		quic_other_port(r, &f);
+		r->tunneled += capture_tunnel(f.data, f.len);
 		fr = &r->frames[r->n++];
 		fr->ts_ns = f.ts_ns;
 		fr->len = f.len;
@@ -559,6 +561,10 @@ static int replay_run(struct replay *r)
 	if (r->oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
 			"(captured with segmentation offloads on?)", r->oversize);
+	if (r->tunneled)
+		pr_warn("%llu packets of tunnels (GRE, IP in IP, VXLAN, Geneve) whose inner "
+			"packets were not looked at (mirrored traffic? a capture on the interface "
+			"that ends the tunnel has them)", r->tunneled);
 	if (r->snapped)
 		pr_warn("%llu packets cut short by the capture's snapshot length: what they "
 			"held past it was not seen (a ClientHello in them not fingerprinted)",

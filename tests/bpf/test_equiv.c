@@ -832,13 +832,22 @@ static void send_spec(struct eq *q, const struct pspec *p)
 /* ------------------------------------------------------------------ */
 /* The packets */
 
+static void dump_remove(void);
+
 static const char *dump_path(void)
 {
 	static char path[64];
 
-	if (!path[0])
+	if (!path[0]) {
 		snprintf(path, sizeof(path), "/tmp/hs-equiv-%d.pkts", (int)getpid());
+		atexit(dump_remove);    /* a failure past it leaves no file behind */
+	}
 	return path;
+}
+
+static void dump_remove(void)
+{
+	unlink(dump_path());
 }
 
 /* Every packet the fixture tests run, once for all configurations: each

@@ -184,6 +184,34 @@ expect_exit "replay with --ports other than the capture's" 0 "$HS" replay -j --p
 grep -q "^hydrascope: 14 ClientHellos to other ports than the TLS ports (8443,9000) not fingerprinted; --ports LIST names them$" \
 	"$TMP/err" && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "says 14 ClientHellos went to other ports" ||
 	fail "other ports message: $(cat "$TMP/err")"
+# curl's capture as traffic mirroring delivers it (each frame in VXLAN
+# over UDP 4789, and the same in GRE): the inner packets not looked at, said
+PYTHONPATH=$ROOT/tests/lib python3 - "$ROOT/tests/data/templates/curl.pcap" "$TMP/vxlan.pcap" \
+	"$TMP/gre.pcap" <<'EOF'
+import struct, sys
+import scenario as sc
+_, frames = sc.read_pcap(sys.argv[1])
+def outer(proto, inner):
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(inner), 1, 0x4000, 64, proto, 0,
+                               bytes([198, 18, 9, 1]), bytes([198, 18, 9, 2])))
+    ip[10:12] = sc.csum(bytes(ip)).to_bytes(2, "big")
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + bytes(ip) + inner
+for path, wrap in ((sys.argv[2], lambda f: outer(17, struct.pack("!HHHH", 40000, 4789, 16 + len(f), 0) +
+                                                b"\x08\x00\x00\x00\x00\x00\x64\x00" + f)),
+                   (sys.argv[3], lambda f: outer(47, b"\x00\x00\x65\x58" + f))):
+    w = sc.PcapWriter(path)
+    for t, f in frames:
+        w.write(t, wrap(f))
+    w.close()
+EOF
+n=$(tshark -r "$ROOT/tests/data/templates/curl.pcap" 2>/dev/null | wc -l)
+for t in vxlan gre; do
+	expect_exit "replay of curl's capture in $t" 0 "$HS" replay -j "$TMP/$t.pcap"
+	grep -q "^hydrascope: $n packets of tunnels (GRE, IP in IP, VXLAN, Geneve) whose inner packets were not looked at" \
+		"$TMP/err" && [ "$(wc -l <"$TMP/err")" = 1 ] && [ ! -s "$TMP/out" ] &&
+		ok "$t: says its $n packets are a tunnel's, and counts nothing" ||
+		fail "$t: a tunnel message for $n packets and no rows expected: $(cat "$TMP/err") $(head -c 200 "$TMP/out")"
+done
 # cut the capture in the middle of a packet: the packets before it count
 size=$(stat -c %s "$TMP/syn.pcap")
 head -c $((size - 30)) "$TMP/syn.pcap" >"$TMP/trunc.pcap"
