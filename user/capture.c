@@ -196,31 +196,21 @@ static unsigned int l4_of(const unsigned char *b, unsigned int len, unsigned int
 	return nh;
 }
 
-int capture_udp(const unsigned char *frame, unsigned int len, unsigned int *sport,
-		unsigned int *dport, unsigned int *off)
+void capture_l4(const unsigned char *frame, unsigned int len, struct capture_l4 *l)
 {
 	unsigned int ip, l4, end;
 	bool v4;
 
-	if (l4_of(frame, len, &ip, &l4, &end, &v4) != 17)
-		return -1;
-	*sport = be16(frame + l4);
-	*dport = be16(frame + l4 + 2);
-	*off = l4 + 8;
-	return (int)(end - *off);
-}
-
-bool capture_tunnel(const unsigned char *frame, unsigned int len)
-{
-	unsigned int ip, l4, end, proto, dport;
-	bool v4;
-
-	proto = l4_of(frame, len, &ip, &l4, &end, &v4);
-	if (proto == 17) {
-		dport = be16(frame + l4 + 2);
-		return dport == 4789 || dport == 6081;
+	memset(l, 0, sizeof(*l));
+	l->proto = l4_of(frame, len, &ip, &l4, &end, &v4);
+	if (l->proto == 17) {
+		l->sport = be16(frame + l4);
+		l->dport = be16(frame + l4 + 2);
+		l->off = l4 + 8;
+		l->len = end - l->off;
 	}
-	return proto == 47 || proto == 4 || proto == 41;
+	l->tunnel = l->proto == 47 || l->proto == 4 || l->proto == 41 ||
+		    (l->proto == 17 && (l->dport == 4789 || l->dport == 6081));
 }
 
 /* Is the frame in c->buf (len bytes, over c->max) one to cut: a TCP

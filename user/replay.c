@@ -71,7 +71,7 @@ struct replay {
 	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt, cut, snapped;
 	unsigned long long quic_other;  /* client Initials to other UDP ports */
-	unsigned long long tunneled;    /* tunnels' packets (capture_tunnel) */
+	unsigned long long tunneled;    /* tunnels' packets (capture_l4) */
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
@@ -298,19 +298,20 @@ static bool is_quic_port(const struct hs_bpf *skel, unsigned int port)
 	return false;
 }
 
-/* A client's Initial to a UDP port that is not a QUIC port (nor from one:
- * a server's) counted, as the program counts ClientHellos to ports not
- * TLS ones: said at the end (replay_left_out). Not with QUIC off. */
-static void quic_other_port(struct replay *r, const struct capture_frame *f)
+/* What replay says of a frame it runs (replay_left_out, replay_run): a
+ * tunnel's packet, or a client's Initial to a UDP port that is not a QUIC
+ * port (nor from one: a server's), as the program counts ClientHellos to
+ * ports not TLS ones; not with QUIC off. */
+static void frame_notice(struct replay *r, const struct capture_frame *f)
 {
-	unsigned int sport, dport, off;
-	int len;
+	struct capture_l4 l;
 
-	if (!r->skel->rodata->quic_ports[0])
-		return;
-	len = capture_udp(f->data, f->len, &sport, &dport, &off);
-	if (len > 0 && !is_quic_port(r->skel, dport) && !is_quic_port(r->skel, sport) &&
-	    quic_initial_like(f->data + off, (size_t)len))
+	capture_l4(f->data, f->len, &l);
+	if (l.tunnel)
+		r->tunneled++;
+	else if (l.proto == 17 && r->skel->rodata->quic_ports[0] &&
+		 !is_quic_port(r->skel, l.dport) && !is_quic_port(r->skel, l.sport) &&
+		 quic_initial_like(f->data + l.off, l.len))
 		r->quic_other++;
 }
 
@@ -339,8 +340,7 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 			r->oversize++;
 			continue;
 		}
-		quic_other_port(r, &f);
-		r->tunneled += capture_tunnel(f.data, f.len);
+		frame_notice(r, &f);
 		fr = &r->frames[r->n++];
 		fr->ts_ns = f.ts_ns;
 		fr->len = f.len;
