@@ -87,19 +87,20 @@ INLINE void ep_copy(struct hs_endpoints *d, const struct hs_endpoints *s)
 	x[4] = y[4];
 }
 
-/* Is slot f that of the packet's connection, as far as the words the slot
- * is hashed from tell (the source's last word, the ports)? Cheap, before
- * the endpoints are made: a no is certain, a yes is checked by flow_of. */
-INLINE int slot_is_of(const struct hs_flow *f, const struct pkt *p)
+/* Are endpoints ep (a flow slot's, a dropped hello's) those of the
+ * packet's connection, as far as the words the slot is hashed from tell
+ * (the source's last word, the ports)? Cheap, before the endpoints are
+ * made: a no is certain, a yes is checked with ep_eq. */
+INLINE int ep_is_of(const struct hs_endpoints *ep, const struct pkt *p)
 {
 	__u32 lo;
 
 	if (p->family == 4)
-		__builtin_memcpy(&lo, &f->ep.saddr[0], 4);
+		__builtin_memcpy(&lo, &ep->saddr[0], 4);
 	else
-		__builtin_memcpy(&lo, &f->ep.saddr[12], 4);
-	return lo == p->src_lo && f->ep.sport == bpf_ntohs(p->tcp->source) &&
-	       f->ep.dport == bpf_ntohs(p->tcp->dest);
+		__builtin_memcpy(&lo, &ep->saddr[12], 4);
+	return lo == p->src_lo && ep->sport == bpf_ntohs(p->tcp->source) &&
+	       ep->dport == bpf_ntohs(p->tcp->dest);
 }
 
 /* Is slot f held by a handshake in progress (SYN, DATA or REASM, younger
@@ -234,15 +235,6 @@ INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *
 		f = take_slot(slot, ep, 0, 0, now_ns());
 	if (f)
 		f->state = state;
-}
-
-/* A flow whose ClientHello was dropped (enforcement): its retransmission
- * is judged again, and counts like the first: a connection whose SYN was
- * seen goes back to its SYN state (its handshake check kept), one whose
- * SYN was not is forgotten. */
-INLINE void flow_dropped(struct hs_flow *f)
-{
-	f->state = f->flags & HS_FLOWF_SYN ? HS_FLOW_SYN : 0;
 }
 
 #endif /* HS_FLOW_H */

@@ -213,6 +213,15 @@ INLINE int handle(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	at.slot = flow_slot(&p, 0);
+	if (enforce_mode == HS_ENF_DROP) {
+		/* the bytes of a ClientHello dropped, sent again */
+		struct hs_dropped *d = bpf_map_lookup_elem(&dropped, &at.slot);
+
+		if (d && dropped_of(d, &p, bpf_ntohl(p.tcp->seq) + !!(flags & TH_SYN),
+				    p.l4_len - hlen) &&
+		    hs_redrop(ctx, &at) == XDP_DROP)
+			return XDP_DROP;
+	}
 	f = bpf_map_lookup_elem(&flows, &at.slot);
 	if (at.looks != LOOKS_HELLO) {
 		/* the common case, data on an established flow: one array read,
@@ -220,7 +229,7 @@ INLINE int handle(struct xdp_md *ctx)
 		if (!f || !f->state || f->state == HS_FLOW_DONE)
 			return XDP_PASS;
 	} else if (handshake_check != HS_CHECK_NONE && f &&
-		   (!f->state || f->state == HS_FLOW_DONE) && !slot_is_of(f, &p) &&
+		   (!f->state || f->state == HS_FLOW_DONE) && !ep_is_of(&f->ep, &p) &&
 		   unval_spent(&zero)) {
 		/* a ClientHello with no handshake in progress in its slot: its
 		 * SYN was not seen (a spoofed flood's, mostly); past the window's

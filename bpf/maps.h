@@ -112,6 +112,15 @@ struct {
 	__type(value, struct hs_flow);
 } flows SEC(".maps");
 
+/* ClientHellos dropped by enforcement, by flow slot (struct hs_dropped).
+ * One entry unless run --enforce drop (hs_set_enforce). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HS_FLOWS_MAX);
+	__type(key, __u32);
+	__type(value, struct hs_dropped);
+} dropped SEC(".maps");
+
 /* ClientHellos spanning several segments, while they are collected
  * (struct hs_reasm_slot). An array: a collection is kept without copying
  * the whole value (a hash map's insert copies its 20 KB), found from its

@@ -659,13 +659,8 @@ INLINE int collect_start(struct hs_stats *st, struct hs_reasm *r, struct hs_flow
 /* The end of collection r of flow f (NULL: not tracked) with outcome
  * res: the flow's new state, the reason counted (hello_lost). */
 INLINE void collect_end(struct hs_stats *st, struct seg *sg, const struct hs_reasm *r,
-			struct hs_flow *f, int res, int verdict)
+			struct hs_flow *f, int res)
 {
-	if (res == RS_DONE && verdict == XDP_DROP) {
-		if (f)
-			flow_dropped(f);
-		return;
-	}
 	if (res == RS_NONE && f && (f->flags & HS_FLOWF_SYN)) {
 		f->state = HS_FLOW_DATA;        /* a ClientHello may still follow */
 		return;
@@ -848,16 +843,92 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 			return HS_SEG_PASS;
 		}
 	}
-	collect_end(st, sg, r, f, res, XDP_PASS);
+	collect_end(st, sg, r, f, res);
 	if (kept)
 		reasm_give_back(sg->rslot, &sg->ep);
 	return HS_SEG_PASS;
 }
 
+/* ---- dropped ClientHellos (struct hs_dropped) ---- */
+
+/* The hello of sg's connection, just dropped: its bytes so far, up to the
+ * end of the segment completing it, are judged again when they come
+ * again. Its collection (kept: in the reasm map, at sg->rslot; else the
+ * per-CPU scratch) and its walk (the per-CPU scratch: its id made again)
+ * are read here, not kept on the stack of the count (hs_hello_done's). */
+__noinline int hs_mark_dropped(const struct seg *sg, int kept)
+{
+	struct hs_reasm_slot *s;
+	struct hs_reasm *r;
+	struct hs_dropped *d;
+	struct tls_walk *w;
+	__u32 k, zero = 0;
+
+	if (!sg)
+		return 0;
+	if (kept) {
+		k = sg->rslot;
+		s = bpf_map_lookup_elem(&reasm, &k);
+		r = s ? &s->r : NULL;
+	} else {
+		r = bpf_map_lookup_elem(&reasm_scratch, &zero);
+	}
+	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
+	k = sg->slot;
+	d = bpf_map_lookup_elem(&dropped, &k);
+	if (!r || !w || !d)
+		return 0;
+	ep_copy(&d->ep, &sg->ep);
+	d->tls_id = HS_GEN_KEY(tls_id(w), cur_gen);
+	d->stack_id = r->stack_id;
+	d->seq = r->base_seq;
+	d->len = sg->seq + sg->plen - r->base_seq;
+	return 0;
+}
+
+/* Does the segment of packet p (its sequence number seq, its payload plen
+ * bytes) carry bytes of the hello d dropped, as far as the slot's words
+ * tell (hs_redrop checks the endpoints)? */
+INLINE int dropped_of(const struct hs_dropped *d, const struct pkt *p, __u32 seq, __u32 plen)
+{
+	return d->len && ep_is_of(&d->ep, p) &&
+	       (seq - d->seq < d->len || d->seq - seq < plen);
+}
+
+/* A segment of a dropped hello's bytes (dropped_of): judged again on the
+ * hello's ids, as enforce_verdict judged the hello; the verdict. Passed
+ * (the entry gone or expired), the hello is forgotten. A global
+ * subprogram: run --enforce drop's alone. */
+__noinline int hs_redrop(struct xdp_md *ctx, const struct tcp_at *at)
+{
+	struct hs_endpoints ep;
+	struct hs_dropped *d;
+	struct hs_stats *st;
+	struct pkt p = {};
+	__u32 zero = 0, k;
+	int verdict;
+
+	if (!at || pkt_at(ctx, at, &p))
+		return XDP_PASS;
+	k = at->slot & (HS_FLOWS_MAX - 1);
+	d = bpf_map_lookup_elem(&dropped, &k);
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!d || !st)
+		return XDP_PASS;
+	endpoints(&p, &ep, 0);
+	if (!ep_eq(&d->ep, &ep))
+		return XDP_PASS;
+	verdict = enforce_verdict(st, d->tls_id, d->stack_id, &ep, now_ns(), 0);
+	if (verdict != XDP_DROP)
+		d->len = 0;
+	return verdict;
+}
+
 /* A complete ClientHello walked and counted (count.h), and the end of its
  * collection (kept: in the reasm map): the verdict of the segment
- * completing it. A global subprogram: verified once, not once per way the
- * collection is held (the per-CPU scratch, the reasm map). */
+ * completing it; a hello dropped is marked so (hs_mark_dropped). A global
+ * subprogram: verified once, not once per way the collection is held (the
+ * per-CPU scratch, the reasm map). */
 __noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, struct seg *sg,
 			     int kept)
 {
@@ -867,7 +938,9 @@ __noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, struct seg
 		return XDP_PASS;
 	verdict = count_hello(st, r, &sg->ep, r->tcp_id, r->stack_id, r->segments, &sg->lost,
 			      NULL, 0);
-	collect_end(st, sg, r, flow_of(sg->slot, &sg->ep), RS_DONE, verdict);
+	if (verdict == XDP_DROP)
+		hs_mark_dropped(sg, kept);
+	collect_end(st, sg, r, flow_of(sg->slot, &sg->ep), RS_DONE);
 	if (kept)
 		reasm_give_back(sg->rslot, &sg->ep);
 	return verdict;
@@ -876,9 +949,8 @@ __noinline int hs_hello_done(struct hs_stats *st, struct hs_reasm *r, struct seg
 /*
  * The TLS path of a segment (see hs_tls_segment), and the count of the
  * ClientHello it completes: the packet's verdict, XDP_PASS but for the
- * segment completing an enforced ClientHello in drop mode. A flow whose
- * ClientHello was dropped is forgotten, so its retransmission is judged
- * (and dropped) again.
+ * segment completing an enforced ClientHello in drop mode (whose
+ * retransmissions hs_redrop judges).
  */
 INLINE int tls_data(struct xdp_md *ctx, struct hs_stats *st, struct seg *sg)
 {

@@ -531,6 +531,24 @@ enum hs_flow_flag {
 	HS_FLOWF_SYNACK = 2,    /* the server's SYN-ACK was seen (srv_isn) */
 };
 
+/*
+ * A ClientHello that enforcement dropped (run --enforce drop), in the
+ * dropped array at its connection's flow slot: the client sends its bytes
+ * again, and each segment of them is judged again on the hello's ids for
+ * as long as an entry drops them, whatever became of the flow slot (after
+ * HS_FLOW_HOLD_NS another connection may take it) and however the
+ * retransmission is cut (of a hello in several segments, the server has
+ * acknowledged all but the last). The hello counts once. A later dropped
+ * hello in the same slot takes its place.
+ */
+struct hs_dropped {
+	struct hs_endpoints ep; /* whose hello it was */
+	__u64 tls_id;           /* the hello's TLS fingerprint id */
+	__u64 stack_id;         /* its SYN's stack (0: not seen), for pair entries */
+	__u32 seq;              /* sequence numbers [seq, seq + len) held the hello */
+	__u32 len;              /* 0: none */
+};
+
 /* A ClientHello that is not the connection's first payload (a proxy
  * exchange before it) acknowledges the SYN-ACK and what the server sent
  * since: at most this many bytes past it. */

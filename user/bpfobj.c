@@ -145,6 +145,7 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	 * in replay the capture's SYN-ACKs come through the XDP program */
 	hc = c->handshake ? c->handshake : c->replay ? HS_CHECK_SYN : HS_CHECK_SYNACK;
 	skel->data->handshake_check = (__u8)(!c->replay && hc == HS_CHECK_SYNACK ? HS_CHECK_SYN : hc);
+	hs_set_enforce(skel, HS_ENF_OFF);
 	/* the sockopt programs load only for run --sockopt-cgroup */
 	bpf_program__set_autoload(skel->progs.hs_getsockopt, false);
 	bpf_program__set_autoload(skel->progs.hs_setsockopt, false);
@@ -162,6 +163,12 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 		skel->rodata->quic_budget_max = b > HS_QUIC_BUDGET_CPU_MIN ? b : HS_QUIC_BUDGET_CPU_MIN;
 	}
 	return skel;
+}
+
+void hs_set_enforce(struct hs_bpf *skel, int mode)
+{
+	skel->rodata->enforce_mode = (__u8)mode;
+	bpf_map__set_max_entries(skel->maps.dropped, mode == HS_ENF_DROP ? HS_FLOWS_MAX : 1);
 }
 
 int hs_load(struct hs_bpf *skel, const char *pin_dir)

@@ -36,6 +36,11 @@ struct hs_bpf *hs_open(const struct hs_config *c);
 /* Load, reusing the maps pinned in pin_dir (NULL: none) and pinning the
  * others there (hs_pins_check first says whether they may be reused). */
 int hs_load(struct hs_bpf *skel, const char *pin_dir);
+
+/* Before the load: enforcement mode (enum hs_enforce_mode; without one the
+ * verifier prunes the whole enforcement path, XDP_DROP included), and the
+ * room it needs (the dropped hellos, in drop mode only). */
+void hs_set_enforce(struct hs_bpf *skel, int mode);
 /* The egress program (the server's SYN-ACKs) attached first on ifindex's
  * egress with a tcx link (kernel 6.6+): its fd, or -errno. */
 int hs_egress_attach(struct hs_bpf *skel, int ifindex);

@@ -651,9 +651,7 @@ static int run_load(struct run_ctx *c)
 	c->seen = seen_new(c->skel);
 	if (!c->seen)
 		return HS_EXIT_ERR;
-	/* read-only data: without --enforce the verifier prunes the whole
-	 * enforcement path, XDP_DROP included */
-	c->skel->rodata->enforce_mode = (__u8)o->enforce;
+	hs_set_enforce(c->skel, (int)o->enforce);
 	c->skel->rodata->link_l3 = (__u8)c->link_l3;
 	/* what the directory holds is ours and of this layout, or left alone */
 	err = hs_pins_check(c->skel, o->pin_dir, c->ifindex, &c->pins);

@@ -121,7 +121,7 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	e->skel = prog_open(cfg);
 	if (!e->skel)
 		goto skip;
-	e->skel->rodata->enforce_mode = (__u8)setup_enforce;
+	hs_set_enforce(e->skel, setup_enforce);
 	if (setup_budget)
 		e->skel->rodata->quic_budget_max = setup_budget;
 	if (prog_load(e->skel))

@@ -152,7 +152,7 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	e->skel = prog_open(cfg);
 	if (!e->skel)
 		goto skip;
-	e->skel->rodata->enforce_mode = (__u8)setup_enforce;
+	hs_set_enforce(e->skel, setup_enforce);
 	if (setup_pairs_max)
 		bpf_map__set_max_entries(e->skel->maps.pairs, setup_pairs_max);
 	if (setup_unval_max)
@@ -384,8 +384,8 @@ struct conn {
 
 #define DEF_ISN 0x11223344u
 
-/* The SYN of a connection; returns the verdict via ret. */
-static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
+/* The SYN of a connection, built into f. */
+static void syn_frame(const struct conn *c, struct frame *f)
 {
 	struct pspec s = {
 		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
@@ -393,11 +393,18 @@ static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
 		.dport = c->dport, .seq = c->isn, .tflags = TH_SYN, .win = c->win ? c->win : 64240,
 		.src = c->src,
 	};
-	struct frame f;
 
 	s.opts = (const __u8 *)(c->ver == 6 ? LINUX6 : LINUX4);
 	s.olen = 20;
-	build(&s, &f);
+	build(&s, f);
+}
+
+/* The SYN of a connection; returns the verdict via ret. */
+static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
+{
+	struct frame f;
+
+	syn_frame(c, &f);
 	return run(e, f.b, f.len, ret);
 }
 
@@ -2591,6 +2598,117 @@ static void test_enforce_scoped(void **state)
 	CHECKS_DONE();
 }
 
+/* The verdict of stream[off, off + len) of connection c at program time
+ * t_ms milliseconds. */
+static __u32 seg_at(struct env *e, const struct conn *c, const __u8 *stream, int off, int len,
+		    __u64 t_ms)
+{
+	__u32 ret = ~0u;
+
+	e->skel->bss->replay_now_ns = t_ms * 1000000ULL;
+	send_data(e, c, stream, off, len, &ret);
+	return ret;
+}
+
+/*
+ * A dropped ClientHello's retransmissions are dropped while its entry
+ * lives, however its connection is tracked by then: after the hold its
+ * flow slot may go to another connection (and with it the stack a pair
+ * entry is matched on), and of a hello in two segments the client sends
+ * the last one again alone (the first reached the server). The hello
+ * counts once. Once the entry is gone they pass. Scope all, then pair.
+ */
+static void test_enforce_redrop(void **state)
+{
+	struct env *e = need_env(state);
+	int fd = bpf_map__fd(e->skel->maps.enforce), n, i, pair, cut = 100;
+	static __u8 rec[HELLO_MAX];
+	const struct hspec h = SPEC();
+	struct conn a = { .ver = 4, .sport = 42000, .dport = 443, .isn = DEF_ISN,
+			  .src = "198.18.3.3" }, b = a, c = a, probe = a;
+	struct hs_enforce v = { .mode = HS_ENF_DROP, .expires_ns = ~0ULL };
+	struct hs_stats before, after;
+	struct hs_pair pv[2];
+	struct frame fa, fb;
+	__u64 key = 0, pk[2];
+	char bsrc[32];
+	__u32 ret;
+
+	n = build_hello(&h, rec, sizeof(rec));
+	c.sport = 42001;
+	probe.sport = 42002;
+	/* b: another connection in a's flow slot */
+	syn_frame(&a, &fa);
+	for (i = 0; i < 4000000; i++) {
+		snprintf(bsrc, sizeof(bsrc), "198.18.%d.%d", 10 + (i / 250) % 240, 1 + i % 250);
+		b.src = bsrc;
+		b.sport = (__u16)(30000 + i / 60000);
+		syn_frame(&b, &fb);
+		if (slot_of(&fb) == slot_of(&fa))
+			break;
+	}
+	CHECK_INT("search", "a connection in a's slot found", 1, slot_of(&fb) == slot_of(&fa));
+	snprintf(v.ja4, sizeof(v.ja4), "%s", SPEC_JA4);
+	for (pair = 0; pair < 2; pair++) {
+		const char *what = pair ? "scope pair" : "scope all";
+
+		reset(e);
+		map_clear(fd);
+		/* the hello's ids, as the program makes them */
+		e->skel->bss->replay_now_ns = 1000000000ULL;
+		send_syn(e, &probe, &ret);
+		send_data(e, &probe, rec, 0, n, &ret);
+		CHECK_INT(what, "tls_fps entries", 1, tls_keys(e, &key, 1));
+		CHECK_INT(what, "pairs entries", 1, pair_entries(e, pk, pv, 2));
+		key = pair ? HS_ENF_PAIR_KEY(pv[0].tls_id, pv[0].stack_id) : HS_GEN_KEY(key, 0);
+		v.scope = pair ? HS_SCOPE_PAIR : HS_SCOPE_ALL;
+		CHECK_INT(what, "enforce map update", 0, bpf_map_update_elem(fd, &key, &v, BPF_ANY));
+		stats(e, &before);
+
+		e->skel->bss->replay_now_ns = 10000000000ULL;
+		send_syn(e, &a, &ret);
+		CHECK_INT(what, "a: hello dropped", XDP_DROP, seg_at(e, &a, rec, 0, n, 10000));
+		CHECK_INT(what, "a: its retransmission dropped", XDP_DROP,
+			  seg_at(e, &a, rec, 0, n, 10200));
+		/* past the hold, b's SYN takes the slot */
+		e->skel->bss->replay_now_ns = 11500000000ULL;
+		ret = ~0u;
+		send_syn(e, &b, &ret);
+		CHECK_INT(what, "b: SYN verdict", XDP_PASS, ret);
+		CHECK_INT(what, "a: retransmission after b took its slot dropped", XDP_DROP,
+			  seg_at(e, &a, rec, 0, n, 11600));
+		CHECK_INT(what, "a: its next retransmission dropped", XDP_DROP,
+			  seg_at(e, &a, rec, 0, n, 11900));
+		/* c: a hello in two segments */
+		e->skel->bss->replay_now_ns = 12000000000ULL;
+		send_syn(e, &c, &ret);
+		CHECK_INT(what, "c: first segment passes", XDP_PASS, seg_at(e, &c, rec, 0, cut, 12000));
+		CHECK_INT(what, "c: the segment completing the hello dropped", XDP_DROP,
+			  seg_at(e, &c, rec, cut, n - cut, 12000));
+		CHECK_INT(what, "c: its retransmission dropped", XDP_DROP,
+			  seg_at(e, &c, rec, cut, n - cut, 12200));
+		CHECK_INT(what, "c: the whole hello retransmitted dropped", XDP_DROP,
+			  seg_at(e, &c, rec, 0, n, 12600));
+		stats(e, &after);
+		CHECK_INT(what, "flow_busy delta", 0,
+			  after.c[HS_ST_FLOW_BUSY] - before.c[HS_ST_FLOW_BUSY]);
+		CHECK_INT(what, "hellos delta (a and c, once each)", 2,
+			  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+		CHECK_INT(what, "enforce_dropped delta", 7,
+			  after.c[HS_ST_ENFORCE_DROPPED] - before.c[HS_ST_ENFORCE_DROPPED]);
+		CHECK_INT(what, "enforce_dropped_pair delta", pair ? 7 : 0,
+			  after.c[HS_ST_ENFORCE_DROPPED_PAIR] - before.c[HS_ST_ENFORCE_DROPPED_PAIR]);
+		/* the entry gone, they pass */
+		map_clear(fd);
+		CHECK_INT(what, "a: retransmission without the entry passes", XDP_PASS,
+			  seg_at(e, &a, rec, 0, n, 14000));
+		CHECK_INT(what, "c: retransmission without the entry passes", XDP_PASS,
+			  seg_at(e, &c, rec, cut, n - cut, 14000));
+	}
+	e->skel->bss->replay_now_ns = 0;
+	CHECKS_DONE();
+}
+
 /* ------------------------------------------------------------------ */
 /* Ring-buffer records as event_read takes them: whatever bytes arrive,
  * in an allocation of exactly their size. */
@@ -2693,6 +2811,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_novelty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sets, setup_small_sets, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_scoped, setup_enf_drop, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_redrop, setup_enf_drop, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);

@@ -5,7 +5,10 @@
 # config that alerts early (warm-up 1 window, 40 source addresses). Legit
 # clients (curl, openssl s_client) connect once a second from the start;
 # after the warm-up a hydra (python3 ssl, one TLS configuration) connects
-# in a loop from 120 addresses over 24 /24s, a 2 s handshake timeout.
+# in a loop from 120 addresses over 24 /24s, a 2 s handshake timeout. Its
+# path MTU is 400 bytes: each of its ClientHellos comes in two segments,
+# and a dropped one's retransmission is its last segment alone (the
+# server acknowledged the first), which must be dropped again.
 #   drop:    once the alert says "enforced":"drop", the hydra's handshakes
 #            fail (its ClientHellos are dropped), the legit ones complete;
 #            status shows the JA4 enforced and enforce_dropped moving.
@@ -48,7 +51,10 @@ for ((k = 0; k < 24; k++)); do
 	done
 done
 if ! ip -n "${BED_CLIENTS[HYDRA_NS - 1]}" -b "$TMP/addrs.batch" ||
-   ! ip -n "$BED_RTR" route add 198.19.0.0/18 via 198.18.$HYDRA_NS.2; then
+   ! ip -n "$BED_RTR" route add 198.19.0.0/18 via 198.18.$HYDRA_NS.2 ||
+   ! ip -n "${BED_CLIENTS[HYDRA_NS - 1]}" route change default via 198.18.$HYDRA_NS.1 \
+	advmss "$(sed -n 's/.*mss=\([0-9]*\).*/\1/p' <<<"${BED_CLIENT_PROFILES[HYDRA_NS - 1]}")" \
+	mtu lock 400; then
 	fail "hydra addresses in ${BED_CLIENTS[HYDRA_NS - 1]}"
 	done_testing
 fi
@@ -192,7 +198,7 @@ print(" ".join("%s %s" % (k, c.get(k)) for k in keys),
 # one_mode MODE: a run with --enforce MODE, checked as the header says
 one_mode() {
 	local mode=$1 pins=$BED_PINS-$1 alerts=$TMP/alerts-$1.jsonl hs_pid pid hpid
-	local e_alert alert ja4= st
+	local e_alert alert ja4= st multi nb
 	windows() { grep -c 'judged' "$TMP/run-$mode.log"; }
 	if ! hs_start hs_pid "$pins" "$TMP/run-$mode.log" --window $WINDOW -j --alerts "$alerts" \
 		-c "$TMP/detect.ini" --enforce "$mode" --state-dir "$TMP/state-$mode" -v; then
@@ -238,6 +244,14 @@ ok = (e and e[0]["mode"] == mode and e[0]["ids"] and 0 < e[0]["seconds_left"] <=
 sys.exit(0 if ok else 1)
 EOF
 		fail "$mode: status -j: $ja4 enforced in $mode mode, counters moving expected: $st"
+	# the hydra's hellos, in two segments: as many of those as hydra
+	# handshakes before the alert at least (the legit clients' are whole)
+	read -r multi < <(echo "$st" | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)["counters"]["hellos_multi_segment"])')
+	nb=$(awk -v t="$e_alert" '$1 <= t' "$TMP/hydra-$mode.out" | wc -l)
+	[ "${multi:-0}" -ge "$nb" ] && [ "$nb" -gt 0 ] &&
+		ok "$mode: the hydra's ClientHellos came in two segments ($multi, $nb hydra handshakes before the alert)" ||
+		fail "$mode: hellos_multi_segment >= the $nb hydra handshakes before the alert expected, got '${multi:-}'"
 	grep -q "^  $ja4 $mode all ids [0-9a-f]" "$TMP/status-$mode.txt" &&
 		ok "$mode: status shows $ja4 $mode (scope all) with its ids" ||
 		fail "$mode: status: '$ja4 $mode all ids ...' expected: $(cat "$TMP/status-$mode.txt")"
