@@ -880,7 +880,9 @@ __noinline int hs_mark_dropped(const struct seg *sg, int kept)
 		return 0;
 	ep_copy(&d->ep, &sg->ep);
 	d->tls_id = HS_GEN_KEY(tls_id(w), cur_gen);
+	d->tcp_id = r->tcp_id;
 	d->stack_id = r->stack_id;
+	d->unvalidated = r->unvalidated;
 	d->seq = r->base_seq;
 	d->len = sg->seq + sg->plen - r->base_seq;
 	return 0;
@@ -895,17 +897,21 @@ INLINE int dropped_of(const struct hs_dropped *d, const struct pkt *p, __u32 seq
 	       (seq - d->seq < d->len || d->seq - seq < plen);
 }
 
-/* A segment of a dropped hello's bytes (dropped_of): judged again on the
- * hello's ids, as enforce_verdict judged the hello; the verdict. Passed
- * (the entry gone or expired), the hello is forgotten. A global
- * subprogram: run --enforce drop's alone. */
+/* A segment of a dropped hello's bytes (dropped_of): counted again as the
+ * hello was (count_hello: in the window's entry of its id, when the
+ * window has one; not walked again) and judged again on its ids, as
+ * enforce_verdict judged it; the verdict. Passed (the entry gone or
+ * expired), the hello is forgotten. A global subprogram: run --enforce
+ * drop's alone. */
 __noinline int hs_redrop(struct xdp_md *ctx, const struct tcp_at *at)
 {
 	struct hs_endpoints ep;
+	struct hs_tls_fp *fp;
 	struct hs_dropped *d;
 	struct hs_stats *st;
 	struct pkt p = {};
 	__u32 zero = 0, k;
+	__u64 id, first = 0;
 	int verdict;
 
 	if (!at || pkt_at(ctx, at, &p))
@@ -918,7 +924,14 @@ __noinline int hs_redrop(struct xdp_md *ctx, const struct tcp_at *at)
 	endpoints(&p, &ep, 0);
 	if (!ep_eq(&d->ep, &ep))
 		return XDP_PASS;
-	verdict = enforce_verdict(st, d->tls_id, d->stack_id, &ep, now_ns(), 0);
+	st->c[HS_ST_HELLOS]++;
+	id = HS_GEN_KEY(d->tls_id, cur_gen);
+	fp = bpf_map_lookup_elem(&tls_fps, &id);
+	if (fp && d->unvalidated)
+		__sync_fetch_and_add(&fp->conns_unvalidated, 1);
+	else if (fp)
+		first = hs_count_in(fp, id, d->tcp_id, d->stack_id, &ep);
+	verdict = enforce_verdict(st, id, d->stack_id, &ep, now_ns(), first);
 	if (verdict != XDP_DROP)
 		d->len = 0;
 	return verdict;

@@ -538,15 +538,19 @@ enum hs_flow_flag {
  * as long as an entry drops them, whatever became of the flow slot (after
  * HS_FLOW_HOLD_NS another connection may take it) and however the
  * retransmission is cut (of a hello in several segments, the server has
- * acknowledged all but the last). The hello counts once. A later dropped
- * hello in the same slot takes its place.
+ * acknowledged all but the last); and counted again, as the hello was (its
+ * source goes on in the window's populations while it tries). A later
+ * dropped hello in the same slot takes its place.
  */
 struct hs_dropped {
 	struct hs_endpoints ep; /* whose hello it was */
 	__u64 tls_id;           /* the hello's TLS fingerprint id */
-	__u64 stack_id;         /* its SYN's stack (0: not seen), for pair entries */
+	__u64 tcp_id;           /* its SYN's ids (0: not seen), as the hello was counted */
+	__u64 stack_id;         /* with them; pair entries are matched on it */
 	__u32 seq;              /* sequence numbers [seq, seq + len) held the hello */
 	__u32 len;              /* 0: none */
+	__u8  unvalidated;      /* the hello was not counted (hs_reasm.unvalidated) */
+	__u8  pad[7];
 };
 
 /* A ClientHello that is not the connection's first payload (a proxy

@@ -18,7 +18,10 @@
  * curl-like one from a new source each time, no SYN, through a program
  * with the handshake check: past the window's sample (spent in the
  * warm-up) it costs a counter; its ratio to the data segment of a
- * tracked flow in the same run. Connection classes (a fresh connection each
+ * tracked flow in the same run. Enforcement in drop mode (enforce_drop):
+ * the same data segment through a program loaded so, and a dropped
+ * ClientHello sent again, each beside that segment without enforcement.
+ * Connection classes (a fresh connection each
  * time, 20,000 of them, the median of single runs): a ClientHello in one
  * segment (Chrome-, curl- and Firefox-like; each from sources new to its
  * fingerprint: the slow path, the seen map far from full), the Chrome-like
@@ -78,13 +81,18 @@ static double median_u32(__u32 *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-/* Average ns per run of fd over repeat runs of one frame; 0 on error. */
+/* XDP_DROP is a verdict run takes too (enforcement's classes) */
+static bool drop_ok;
+
+/* Average ns per run of fd over repeat runs of one frame; exits on error
+ * or on a verdict other than XDP_PASS (or XDP_DROP with drop_ok). */
 static __u32 run(int fd, const struct frame *f, __u32 repeat)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = (__u32)f->len,
 		    .repeat = repeat);
 
-	if (bpf_prog_test_run_opts(fd, &o) || o.retval != XDP_PASS) {
+	if (bpf_prog_test_run_opts(fd, &o) ||
+	    (o.retval != XDP_PASS && !(drop_ok && o.retval == XDP_DROP))) {
 		fprintf(stderr, "bench_pkt: test run: %s (verdict %u)\n", strerror(errno),
 			o.retval);
 		exit(1);
@@ -293,6 +301,35 @@ static struct hs_bpf *load(bool vary, bool no_conns)
 	return load3(vary, no_conns, false);
 }
 
+/* Connection sport's SYN through fd, and its ClientHello's segment built
+ * into f (not run); p: its headers. */
+static void conn_hello(int fd, __u16 sport, const __u8 *hello, int len, struct pspec *p,
+		       struct frame *f)
+{
+	*p = tcp4(sport, TH_SYN);
+	syn_of(p);
+	build(p, f);
+	run(fd, f, 1);
+	*p = tcp4(sport, TH_ACK | TH_PSH);
+	p->data = hello;
+	p->payload = len;
+	build(p, f);
+}
+
+/* A tracked flow through fd: its SYN, its ClientHello, and the data
+ * segment after them built into f. */
+static void tracked_data(int fd, __u16 sport, const __u8 *hello, int len, struct frame *f)
+{
+	struct pspec p;
+
+	conn_hello(fd, sport, hello, len, &p, f);
+	run(fd, f, 1);
+	p.seq += (__u32)len;
+	p.data = (const __u8 *)"GET /v1/items HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+	p.payload = 49;
+	build(&p, f);
+}
+
 /*
  * Spoofed ClientHellos (issue 17): the curl-like one from a new source
  * each time (the bench hook), no SYN seen, through a program with the
@@ -323,6 +360,64 @@ static void spoofed(int empty, double data_ns)
 	printf("pkt_hello_spoofed_vs_data_tracked_flow %.2f ratio\n",
 	       data_ns > 0 ? ns / data_ns : 0);
 	hs_bpf__destroy(sp);
+}
+
+/*
+ * Enforcement in drop mode: the data segment of a tracked flow through a
+ * program loaded with --enforce drop (one more array read: the dropped
+ * hellos' slot), as a ratio to data_ns (the same segment without
+ * enforcement, the same run); and a dropped ClientHello sent again and
+ * again (each repeat judged again on its ids and dropped: hs_redrop).
+ */
+static void enforce_drop(int empty, double data_ns)
+{
+	static __u8 hello[4096];
+	struct hs_config cfg = { 0 };
+	struct hs_enforce v = { .mode = HS_ENF_DROP, .scope = HS_SCOPE_ALL, .expires_ns = ~0ULL };
+	struct hs_bpf *sk = hs_open(&cfg);
+	__u64 key, next;
+	struct frame f;
+	struct pspec p;
+	double ns = 0;
+	int fd, i, len = pkt_hello(1, hello, sizeof(hello));
+
+	if (sk)
+		hs_set_enforce(sk, HS_ENF_DROP);
+	if (!sk || hs_load(sk, NULL)) {
+		fprintf(stderr, "bench_pkt: couldn't load the drop-mode program\n");
+		exit(1);
+	}
+	fd = bpf_program__fd(sk->progs.hs_xdp);
+	/* a tracked flow whose hello passed: its data */
+	tracked_data(fd, 40021, hello, len, &f);
+	ns = steady("data_tracked_flow_drop_mode", fd, empty, &f);
+	printf("pkt_data_tracked_flow_drop_mode_vs_off %.2f ratio\n", data_ns > 0 ? ns / data_ns : 0);
+	/* the hello's id enforced: another connection's hello dropped, then
+	 * sent again */
+	if (bpf_map_get_next_key(bpf_map__fd(sk->maps.tls_fps), NULL, &next)) {
+		fprintf(stderr, "bench_pkt: no fingerprint in the drop-mode program\n");
+		exit(1);
+	}
+	key = HS_GEN_KEY(next, 0);
+	bpf_map_update_elem(bpf_map__fd(sk->maps.enforce), &key, &v, BPF_ANY);
+	conn_hello(fd, 40022, hello, len, &p, &f);
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f.b, .data_size_in = (__u32)f.len);
+
+		if (bpf_prog_test_run_opts(fd, &o) || o.retval != XDP_DROP) {
+			fprintf(stderr, "bench_pkt: the enforced hello%s: XDP_DROP expected, got %u\n",
+				i ? " sent again" : "", o.retval);
+			exit(1);
+		}
+		if (i)
+			break;
+		drop_ok = true;
+		ns = steady("hello_dropped_sent_again", fd, empty, &f);
+		drop_ok = false;
+	}
+	printf("pkt_hello_dropped_sent_again_vs_data_tracked_flow %.2f ratio\n",
+	       data_ns > 0 ? ns / data_ns : 0);
+	hs_bpf__destroy(sk);
 }
 
 /* A QUIC datagram of len bytes from sport to dport: a version 1 Initial
@@ -1308,22 +1403,11 @@ int main(void)
 	}
 
 	/* a tracked flow: SYN, a hello, then its data and ACKs */
-	p = tcp4(40001, TH_SYN);
-	syn_of(&p);
-	build(&p, &f);
-	run(fd, &f, 1);
 	len = pkt_hello(1, hello, sizeof(hello));
-	p = tcp4(40001, TH_ACK | TH_PSH);
-	p.data = hello;
-	p.payload = len;
-	build(&p, &f);
-	run(fd, &f, 1);
-	p.seq += (__u32)len;
-	p.data = (const __u8 *)"GET /v1/items HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
-	p.payload = 49;
-	build(&p, &f);
+	tracked_data(fd, 40001, hello, len, &f);
 	data_ns = steady("data_tracked_flow", fd, empty, &f);
 	spoofed(empty, data_ns);
+	enforce_drop(empty, data_ns);
 	p = tcp4(40001, TH_ACK);
 	build(&p, &f);
 	steady("ack", fd, empty, &f);

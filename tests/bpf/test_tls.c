@@ -2615,8 +2615,9 @@ static __u32 seg_at(struct env *e, const struct conn *c, const __u8 *stream, int
  * lives, however its connection is tracked by then: after the hold its
  * flow slot may go to another connection (and with it the stack a pair
  * entry is matched on), and of a hello in two segments the client sends
- * the last one again alone (the first reached the server). The hello
- * counts once. Once the entry is gone they pass. Scope all, then pair.
+ * the last one again alone (the first reached the server). Each time it
+ * counts as the hello did. Once the entry is gone they pass. Scope all,
+ * then pair.
  */
 static void test_enforce_redrop(void **state)
 {
@@ -2630,7 +2631,8 @@ static void test_enforce_redrop(void **state)
 	struct hs_stats before, after;
 	struct hs_pair pv[2];
 	struct frame fa, fb;
-	__u64 key = 0, pk[2];
+	__u64 key = 0, tkey = 0, pk[2];
+	static struct hs_tls_fp fp;
 	char bsrc[32];
 	__u32 ret;
 
@@ -2659,6 +2661,7 @@ static void test_enforce_redrop(void **state)
 		send_syn(e, &probe, &ret);
 		send_data(e, &probe, rec, 0, n, &ret);
 		CHECK_INT(what, "tls_fps entries", 1, tls_keys(e, &key, 1));
+		tkey = key;
 		CHECK_INT(what, "pairs entries", 1, pair_entries(e, pk, pv, 2));
 		key = pair ? HS_ENF_PAIR_KEY(pv[0].tls_id, pv[0].stack_id) : HS_GEN_KEY(key, 0);
 		v.scope = pair ? HS_SCOPE_PAIR : HS_SCOPE_ALL;
@@ -2692,8 +2695,10 @@ static void test_enforce_redrop(void **state)
 		stats(e, &after);
 		CHECK_INT(what, "flow_busy delta", 0,
 			  after.c[HS_ST_FLOW_BUSY] - before.c[HS_ST_FLOW_BUSY]);
-		CHECK_INT(what, "hellos delta (a and c, once each)", 2,
+		CHECK_INT(what, "hellos delta (each time a hello came)", 7,
 			  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+		CHECK_INT(what, "tls_fps lookup", 0, tls_get(e, tkey, &fp));
+		CHECK_INT(what, "conns of the id (the probe's, then each time)", 8, fp.conns);
 		CHECK_INT(what, "enforce_dropped delta", 7,
 			  after.c[HS_ST_ENFORCE_DROPPED] - before.c[HS_ST_ENFORCE_DROPPED]);
 		CHECK_INT(what, "enforce_dropped_pair delta", pair ? 7 : 0,
