@@ -123,11 +123,26 @@ INLINE void at_of(const struct pkt *p, void *data, struct tcp_at *at)
 	at->family = p->family;
 }
 
+/* Does a datagram of len bytes at pl (end: the packet's) look like a
+ * client's QUIC Initial: a long header of version 1 or 2 and type Initial
+ * (quic_fixed), at least HS_QUIC_DGRAM_MIN bytes? */
+INLINE int quic_initial_like(const __u8 *pl, __u32 len, const void *end)
+{
+	__u32 v;
+
+	if (len < HS_QUIC_DGRAM_MIN || (void *)(pl + QH_FIXED_LEN) > end || !(pl[0] & QH_LONG))
+		return 0;
+	v = quic_version(pl);
+	return v && pl[5] <= HS_QUIC_CID_MAX && quic_type(pl[0], v) == QT_INITIAL;
+}
+
 /* A UDP datagram (see handle): to a QUIC port, to hs_quic, but for a
  * short header (1-RTT: most of a QUIC connection's datagrams), which stops
  * here unless flows may be dropped; from a QUIC port in replay, the
  * capture's server (its connection ID, as the egress program reads it
- * live); any other, a counter. Its verdict. */
+ * live); any other, a counter, and one more for what looks like a
+ * client's Initial (QUIC on a port --quic-ports does not name). Its
+ * verdict. */
 INLINE int udp_datagram(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p, void *data,
 			void *end)
 {
@@ -140,6 +155,9 @@ INLINE int udp_datagram(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 			hs_quic_server(ctx, &at);
 		} else {
 			st->c[HS_ST_NON_TCP]++;
+			if (quic_ports[0] && !is_quic_port(bpf_ntohs(p->udp->source)) &&
+			    quic_initial_like(pl, p->l4_len - sizeof(struct udphdr), end))
+				st->c[HS_ST_QUIC_OTHER_PORT]++;
 		}
 		return XDP_PASS;
 	}

@@ -130,6 +130,14 @@ INLINE int quic_cid(void *ctx, const int skb, __u32 off, __u32 end, __u32 len, _
 	return QLOAD(ctx, skb, off, cid, n) ? -1 : 0;
 }
 
+/* The version of a long header's first bytes h: 1 or 2, else 0. */
+INLINE __u32 quic_version(const __u8 *h)
+{
+	__u32 v = (__u32)h[1] << 24 | (__u32)h[2] << 16 | (__u32)h[3] << 8 | h[4];
+
+	return v == HS_QUIC_V1 || v == HS_QUIC_V2 ? v : 0;
+}
+
 /* A long header's first bytes (h: the first byte, the version, the DCID
  * length) into q: form, version (1 or 2), type, DCID length. 0, or the
  * stats index of why not a packet we read. The fixed bit (0x40) is not
@@ -141,8 +149,8 @@ INLINE int quic_fixed(const __u8 *h, struct qpkt *q)
 {
 	if (!(h[0] & QH_LONG))
 		return HS_ST_QUIC_SHORT_HEADER;
-	q->version = (__u32)h[1] << 24 | (__u32)h[2] << 16 | (__u32)h[3] << 8 | h[4];
-	if (q->version != HS_QUIC_V1 && q->version != HS_QUIC_V2)
+	q->version = quic_version(h);
+	if (!q->version)
 		return HS_ST_QUIC_BAD_VERSION;
 	q->type = quic_type(h[0], q->version);
 	q->dcid_len = h[5];

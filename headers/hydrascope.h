@@ -22,8 +22,9 @@
  * slots, struct hs_reasm_slot, its number in hs_flow.rslot; 14: the conns
  * map is an array of sets, struct hs_conn_set, and so is the seen map,
  * struct hs_seen_set; 15: the quic_flows slots are sets of HS_QUIC_WAYS,
- * hs_quic_set). */
-#define HS_LAYOUT_VERSION 15
+ * hs_quic_set; 16: the quic_initials_other_port counter appended to the
+ * stats array). */
+#define HS_LAYOUT_VERSION 16
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -432,7 +433,9 @@ enum hs_check {
 	/* QUIC ClientHellos walked (userspace decrypted them; also in hellos) */ \
 	X(HELLO_QUIC, "hellos_quic", "tls_hellos_quic_total", NULL, NULL) \
 	/* QUIC ClientHellos of flows not validated: not counted */ \
-	X(HELLO_QUIC_UNVAL, "hellos_quic_unvalidated", "tls_hellos_unvalidated_total", "reason", "quic_unvalidated")
+	X(HELLO_QUIC_UNVAL, "hellos_quic_unvalidated", "tls_hellos_unvalidated_total", "reason", "quic_unvalidated") \
+	/* datagrams that look like a client's QUIC Initial (version 1 or 2, 1,200 bytes or more) to and from UDP ports not QUIC ones (--quic-ports): not fingerprinted; also in non_tcp */ \
+	X(QUIC_OTHER_PORT, "quic_initials_other_port", "quic_initials_other_port_total", NULL, NULL)
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {

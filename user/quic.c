@@ -944,15 +944,6 @@ static int long_at(const __u8 *d, size_t len, size_t off, struct quic_packet *p,
 	return 0;
 }
 
-bool quic_initial_like(const __u8 *d, size_t len)
-{
-	struct quic_packet p;
-	size_t end;
-
-	return len >= QUIC_DGRAM_MIN && !long_at(d, len, 0, &p, &end) &&
-	       p.type == QUIC_PT_INITIAL;
-}
-
 size_t quic_dgram_size(const __u8 *d, size_t len)
 {
 	/* where packets start: at most QUIC_DGRAM_PKTS per datagram of at

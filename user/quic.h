@@ -142,10 +142,6 @@ int quic_datagram(struct quic_tracker *t, const struct hs_endpoints *ep,
 unsigned int quic_expire(struct quic_tracker *t, __u64 now_ns, unsigned int max);
 void quic_get_stats(const struct quic_tracker *t, struct quic_stats *s);
 
-/* Does a UDP payload (len bytes) start with a client's Initial: a long
- * header of version 1 or 2, an Initial, in a datagram of 1,200 bytes or
- * more? */
-bool quic_initial_like(const __u8 *d, size_t len);
 /* Several datagrams of one sender merged into one payload (GSO, GRO:
  * each but the last of the same length): that length, found from the
  * packets' own (every byte walked as long-header packets and zeros, a

@@ -70,7 +70,6 @@ struct replay {
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt, cut, snapped;
-	unsigned long long quic_other;  /* client Initials to other UDP ports */
 	unsigned long long tunneled;    /* tunnels' packets (capture_l4) */
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
@@ -287,21 +286,8 @@ static int replay_sample_turn(struct replay *r, __u64 ts_ns)
 	return 0;
 }
 
-/* Is port one of the QUIC ports the program was loaded with? */
-static bool is_quic_port(const struct hs_bpf *skel, unsigned int port)
-{
-	unsigned int i;
-
-	for (i = 0; i < HS_QUIC_PORTS_MAX && skel->rodata->quic_ports[i]; i++)
-		if (skel->rodata->quic_ports[i] == port)
-			return true;
-	return false;
-}
-
-/* What replay says of a frame it runs (replay_left_out, replay_run): a
- * tunnel's packet, or a client's Initial to a UDP port that is not a QUIC
- * port (nor from one: a server's), as the program counts ClientHellos to
- * ports not TLS ones; not with QUIC off. */
+/* What replay says of a frame it runs (replay_run): a tunnel's packet,
+ * whose inner packets the program does not look at. */
 static void frame_notice(struct replay *r, const struct capture_frame *f)
 {
 	struct capture_l4 l;
@@ -309,10 +295,6 @@ static void frame_notice(struct replay *r, const struct capture_frame *f)
 	capture_l4(f->data, f->len, &l);
 	if (l.tunnel)
 		r->tunneled++;
-	else if (l.proto == 17 && r->skel->rodata->quic_ports[0] &&
-		 !is_quic_port(r->skel, l.dport) && !is_quic_port(r->skel, l.sport) &&
-		 quic_initial_like(f->data + l.off, l.len))
-		r->quic_other++;
 }
 
 /* Feed one capture. 0 when read to the end, -1 when it stopped early. */
@@ -391,7 +373,7 @@ static void ports_text(const __u16 *ports, unsigned int max, char *buf, size_t s
 /* ClientHellos the handshake check left out (a capture that starts after
  * the SYNs: nothing else would say why the tables are empty), and QUIC
  * Initials the program did not hand over: a line each */
-static void replay_left_out(struct hs_bpf *skel, unsigned long long quic_other)
+static void replay_left_out(struct hs_bpf *skel)
 {
 	struct hs_stats st;
 	unsigned long long no_syn, no_synack, bad_ack, out, sampled;
@@ -431,10 +413,11 @@ static void replay_left_out(struct hs_bpf *skel, unsigned long long quic_other)
 			"fingerprinted; --ports LIST names them",
 			(unsigned long long)st.c[HS_ST_TLS_OTHER_PORT], ports);
 	}
-	if (quic_other) {
+	if (st.c[HS_ST_QUIC_OTHER_PORT]) {
 		ports_text(skel->rodata->quic_ports, HS_QUIC_PORTS_MAX, ports, sizeof(ports));
 		pr_warn("%llu QUIC Initials to other UDP ports than the QUIC ports (%s) not "
-			"fingerprinted; --quic-ports LIST names them", quic_other, ports);
+			"fingerprinted; --quic-ports LIST names them",
+			(unsigned long long)st.c[HS_ST_QUIC_OTHER_PORT], ports);
 	}
 	if (out)
 		pr_warn("%llu of %llu ClientHellos left out: no SYN of their connection in the "
@@ -572,7 +555,7 @@ static int replay_run(struct replay *r)
 	pr_debug("%llu packets replayed, %llu too short for their link header, "
 		 "%llu frames of more than a segment cut into segments or datagrams",
 		 r->packets, r->runt, r->cut);
-	replay_left_out(r->skel, r->quic_other);
+	replay_left_out(r->skel);
 	if (r->win) {
 		/* the last, partial window is judged too */
 		ret = win_close(r->win, &r->maps, -1, 0) ? HS_EXIT_ERR : HS_EXIT_OK;

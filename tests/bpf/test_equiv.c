@@ -434,13 +434,36 @@ static void compare_map(struct eq *q, struct bpf_map *m, struct bpf_map *n)
 	__u32 ks = bpf_map__key_size(m), vs = bpf_map__value_size(m), i;
 	int percpu = t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
 		     t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-	size_t vlen = percpu ? ((vs + 7) & ~7U) * (size_t)libbpf_num_possible_cpus() : vs;
+	int ncpu = libbpf_num_possible_cpus();
+	size_t vlen = percpu ? ((vs + 7) & ~7U) * (size_t)ncpu : vs;
 	struct all ra, rb;
+	__u32 vsn = bpf_map__value_size(n);
 
-	if (bpf_map__type(n) != t || bpf_map__key_size(n) != ks || bpf_map__value_size(n) != vs) {
+	/* the stats array may have grown at its end (counters appended): the
+	 * old object's counters are compared, the new ones' left alone */
+	if (!strcmp(name, "stats") && t == BPF_MAP_TYPE_PERCPU_ARRAY && vsn > vs && !(vs & 7) &&
+	    !(vsn & 7) && bpf_map__type(n) == t && bpf_map__key_size(n) == ks) {
+		map_all(m, vlen, &ra);
+		map_all(n, (size_t)vsn * (size_t)ncpu, &rb);
+		for (i = 0; i < ra.n && i < rb.n; i++)
+			for (int c = 0; c < ncpu; c++)
+				if (memcmp(ALL_VAL(&ra, i) + (size_t)c * vs,
+					   ALL_VAL(&rb, i) + (size_t)c * vsn, vs)) {
+					mismatch(q, "map stats: the old counters of CPU %d differ", c);
+					if (q->bad <= MISMATCH_SHOWN)
+						show_diff(name, &i, 4, ALL_VAL(&ra, i) + (size_t)c * vs,
+							  ALL_VAL(&rb, i) + (size_t)c * vsn, vs);
+				}
+		if (ra.n != rb.n)
+			mismatch(q, "map stats: %u and %u entries", ra.n, rb.n);
+		q->entries += ra.n;
+		all_free(&ra);
+		all_free(&rb);
+		return;
+	}
+	if (bpf_map__type(n) != t || bpf_map__key_size(n) != ks || vsn != vs) {
 		mismatch(q, "map %s: type %d, key %u, value %u bytes in the old object; %d, %u, %u "
-			 "in the new", name, t, ks, vs, bpf_map__type(n), bpf_map__key_size(n),
-			 bpf_map__value_size(n));
+			 "in the new", name, t, ks, vs, bpf_map__type(n), bpf_map__key_size(n), vsn);
 		return;
 	}
 	map_all(m, vlen, &ra);

@@ -290,7 +290,7 @@ static const int qstats[] = {
 	HS_ST_QUIC_NOT_INITIAL, HS_ST_QUIC_HS_MISMATCH, HS_ST_QUIC_VALIDATED,
 	HS_ST_QUIC_SERVER_CIDS, HS_ST_QUIC_SCID_SHORT, HS_ST_QUIC_DROPPED, HS_ST_HELLO_QUIC,
 	HS_ST_HELLO_QUIC_UNVAL, HS_ST_HELLOS, HS_ST_TLS_FP_NEW, HS_ST_ENFORCE_MATCHED,
-	HS_ST_ENFORCE_DROPPED,
+	HS_ST_ENFORCE_DROPPED, HS_ST_QUIC_OTHER_PORT,
 };
 
 /* Every counter of qstats moved by want's (zero where want says nothing). */
@@ -529,8 +529,10 @@ static void test_initial_event(void **state)
 		stats(e, &after);
 		ring_buffer__consume(e->rb);
 		if (other) {
-			/* not a QUIC port of this object: plain UDP */
+			/* not a QUIC port of this object: plain UDP, that looks
+			 * like a client's Initial */
 			want.c[HS_ST_NON_TCP] = 1;
+			want.c[HS_ST_QUIC_OTHER_PORT] = 1;
 			check_deltas(c->desc, &before, &after, &want);
 			CHECK_INT(c->desc, "Initial events", 0, e->nini);
 			continue;
@@ -562,6 +564,7 @@ struct ncase {
 	struct qspec q;
 	int stat;               /* the counter that moves */
 	int udp_adj;            /* added to the UDP length */
+	int other;              /* quic_initials_other_port moves too */
 };
 
 static void test_not_initials(void **state)
@@ -613,9 +616,27 @@ static void test_not_initials(void **state)
 		{ "empty datagram", { 4, 0, 51022 }, { .type = QT_INITIAL, .cut = -1 },
 		  HS_ST_QUIC_MALFORMED },
 		{ "Initial to another port", { 4, 0, 51023, 4433 }, { .type = QT_INITIAL },
-		  HS_ST_NON_TCP },
+		  HS_ST_NON_TCP, .other = 1 },
 		{ "Initial to another port, IPv6", { 6, 0, 51024, 53 }, { .type = QT_INITIAL },
+		  HS_ST_NON_TCP, .other = 1 },
+		{ "v2 Initial to another port", { 4, 0, 51027, 8443 },
+		  { .version = HS_QUIC_V2, .type = QT_INITIAL }, HS_ST_NON_TCP, .other = 1 },
+		{ "Initial with its fixed bit clear to another port", { 4, 0, 51028, 8443 },
+		  { .type = QT_INITIAL, .grease = 1 }, HS_ST_NON_TCP, .other = 1 },
+		{ "Initial in 1,199 bytes to another port", { 4, 0, 51029, 8443 },
+		  { .type = QT_INITIAL, .size = 1199 }, HS_ST_NON_TCP },
+		{ "0-RTT to another port", { 4, 0, 51030, 8443 }, { .type = QT_0RTT },
 		  HS_ST_NON_TCP },
+		{ "v1: wire type 01 (0-RTT) to another port", { 4, 0, 51031, 8443 },
+		  { .b0 = 0xc0 | 1 << 4 | 1 }, HS_ST_NON_TCP },
+		{ "draft-29 Initial to another port", { 4, 0, 51032, 8443 },
+		  { .version = 0xff00001d, .type = QT_INITIAL }, HS_ST_NON_TCP },
+		{ "DCID of 21 bytes to another port", { 4, 0, 51033, 8443 },
+		  { .type = QT_INITIAL, .dcid_len = 21 }, HS_ST_NON_TCP },
+		{ "short header to another port", { 4, 0, 51034, 8443 }, { .b0 = 0x41, .size = 1250 },
+		  HS_ST_NON_TCP },
+		{ "header cut after the version, to another port", { 4, 0, 51035, 8443 },
+		  { .type = QT_INITIAL, .cut = 5 }, HS_ST_NON_TCP },
 		{ "UDP length past the IP packet", { 4, 0, 51025 }, { .type = QT_INITIAL },
 		  HS_ST_ERR_UDP, 1 },
 		{ "UDP length under its header", { 6, 0, 51026 }, { .type = QT_INITIAL },
@@ -640,6 +661,7 @@ static void test_not_initials(void **state)
 		stats(e, &after);
 		ring_buffer__consume(e->rb);
 		want.c[c->stat] = 1;
+		want.c[HS_ST_QUIC_OTHER_PORT] = c->other;
 		check_deltas(c->desc, &before, &after, &want);
 		CHECK_INT(c->desc, "events", 0, e->nini + e->nval + e->ntls + e->bad);
 	}

@@ -22,8 +22,10 @@
 # nothing of it validated or counted in the fingerprint tables (its hellos
 # have the real clients' JA4s: only their conns_unvalidated grows), all of
 # it unvalidated once its 10 s are up; the real clients complete during it
-# and are counted after it. Last, a server sending with UDP GSO (its skb's
-# payload in pages): its connection ID recorded, its flow validated.
+# and are counted after it. Then a server sending with UDP GSO (its skb's
+# payload in pages): its connection ID recorded, its flow validated. Last,
+# QUIC to a port run is not told of: counted (quic_initials_other_port),
+# not fingerprinted, the handshakes complete.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool tcpdump tshark python3 nsenter ps timeout openssl ss curl gtlsclient gtlsserver chromium \
@@ -34,6 +36,7 @@ FLOOD=${HS_OUT:-$ROOT/.output}/tests/quicflood
 
 NORETRY=443 RETRY=8443     # the QUIC servers' ports: without and with Retry
 GSO=4433                   # a server answering with UDP GSO (python3)
+OTHER=9443                 # a QUIC server on a port run is not told of
 METRICS=127.0.0.1:9742     # run --metrics, in the server namespace
 BED_PORTS=(80 8080)        # the plain TCP server keeps off the QUIC ports
 NAME=hs.test
@@ -505,6 +508,37 @@ sleep 0.2
 after=$(gso_counts)
 expect_eq "UDP GSO server: its Initial answered ($got), its connection ID recorded and the flow validated (quic_server_cids, quic_flows_validated: $before before)" \
 	"$((${before% *} + 1)) $((${before#* } + 1))" "$after"
+
+# ---- QUIC on a port --quic-ports does not name: counted, not fingerprinted ----
+# An ngtcp2 server on $OTHER, one connection of ngtcp2's client (two of
+# chromium's): it completes (fail-open), and quic_initials_other_port
+# moves by the client's datagrams to $OTHER that start with an Initial, as
+# tshark reads them in a capture of its own; no QUIC hello is walked.
+other_counts() {
+	nsx "$BED_SRV" "$HS" status --pin-dir "$BED_PINS" -j | "$BED_PY" -c '
+import json, sys
+c = json.load(sys.stdin)["counters"]
+print(c.get("quic_initials_other_port", -1), c.get("hellos_quic", -1))'
+}
+bg_job SRV3_PID nsenter --net=/run/netns/"$BED_SRV" gtlsserver -q -d "$D/html" \
+	'*' $OTHER "$D/key.pem" "$D/cert.pem" >"$D/server-$OTHER.log" 2>&1
+wait_for 5 eval '[ "$(nsx "$BED_SRV" ss -Hlun "( sport = :$OTHER )" | wc -l)" = 2 ]' ||
+	fail "ngtcp2 server on UDP $OTHER expected: $(head -c 300 "$D/server-$OTHER.log")"
+bed_capture OCAP_PID "$TMP/other.pcap" udp port $OTHER
+before=$(other_counts)
+run ngtcp2 4 $OTHER "another port"
+run chromium 4 $OTHER "another port"
+sleep 0.3
+after=$(other_counts)
+bg_stop "$OCAP_PID" INT
+bg_stop "$SRV3_PID"
+initials=$(tshark -r "$TMP/other.pcap" -d udp.port==$OTHER,quic \
+	-Y "udp.dstport == $OTHER && quic.long.packet_type == 0" -T fields -e frame.number \
+	2>/dev/null | sort -u | wc -l)
+[ "$initials" -ge 2 ] && [ "${after% *}" = "$((${before% *} + initials))" ] &&
+	[ "${after#* }" = "${before#* }" ] &&
+	ok "QUIC to UDP $OTHER: quic_initials_other_port moved by the $initials client datagrams starting with an Initial (tshark), no QUIC hello walked" ||
+	fail "QUIC to UDP $OTHER: quic_initials_other_port +$initials (tshark's Initial datagrams, 2 or more) and hellos_quic unchanged expected: before '$before', after '$after'"
 
 # ---- hydrascope leaves cleanly ----
 rc=0; bg_stop "$HS_PID" TERM || rc=$?

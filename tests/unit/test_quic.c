@@ -653,7 +653,7 @@ static void coalesced(void **st)
 /* ---- Retry and version negotiation ---- */
 
 /* Datagrams merged by GSO or GRO: quic_dgram_size finds their length from
- * the packets' own, and quic_initial_like tells a client's Initial. */
+ * the packets' own. */
 static void merged_sizes(void **st)
 {
 	static __u8 a[4096], b[4096], c[4096], dg[16384];
@@ -669,10 +669,6 @@ static void merged_sizes(void **st)
 	z.type = QUIC_PT_0RTT;
 	lc = qp_seal(&z, ping, 4, c, sizeof(c));
 	CHECK_INT("merged", "each 1,252 bytes", 1, la == 1252 && lb == 1252 && lc == 1252);
-	CHECK_INT("merged", "an Initial", 1, quic_initial_like(a, la));
-	CHECK_INT("merged", "0-RTT: not an Initial", 0, quic_initial_like(c, lc));
-	CHECK_INT("merged", "under 1,200 bytes: not a client's Initial", 0,
-		  quic_initial_like(a, 1199));
 	CHECK_INT("merged", "one datagram: nothing to cut", 0, (int)quic_dgram_size(a, la));
 	/* two Initials and two 0-RTT datagrams, as a GSO send */
 	n = dgram_join(dg, a, la, b, lb);
