@@ -833,6 +833,7 @@ struct drv {
 	int prog, ctl, tmpl, target;
 	int empty;              /* an empty target: return XDP_PASS */
 	struct frame longest;   /* the frame a run starts from */
+	int err;                /* the program array refused a target: errno */
 };
 
 #define DI(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
@@ -1051,10 +1052,13 @@ static __u32 drv_run(struct drv *d, int target, __u64 first, __u32 period, __u32
 			     .src_base = 0xc6120000, .src_mask = 0x1ffff, .sport = sport };
 	__u32 k = 0;
 
-	if (bpf_map_update_elem(d->ctl, &k, &c, BPF_ANY) ||
-	    bpf_map_update_elem(d->target, &k, &target, BPF_ANY)) {
-		fprintf(stderr, "bench_pkt: the driver's maps: %s\n", strerror(errno));
+	if (bpf_map_update_elem(d->ctl, &k, &c, BPF_ANY)) {
+		fprintf(stderr, "bench_pkt: the driver's control map: %s\n", strerror(errno));
 		exit(1);
+	}
+	if (bpf_map_update_elem(d->target, &k, &target, BPF_ANY)) {
+		d->err = errno;         /* vs_batched says so */
+		return 0;
 	}
 	return run(d->prog, &d->longest, DRV_CONNS * period);
 }
@@ -1090,7 +1094,7 @@ static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf
 	if (vs_skip(name))
 		return;
 	drv_templates(d, t, n);
-	for (r = 0; r < VS_RUNS; r++) {
+	for (r = 0; r < VS_RUNS && !d->err; r++) {
 		__u64 first = ((__u64)round * 2 * VS_RUNS + 2 * (__u64)r) * DRV_CONNS;
 
 		/* the clock moves on past the handshakes held before */
@@ -1100,6 +1104,13 @@ static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf
 		drv_clock(oo, on);
 		for (j = 0; j < 3; j++)
 			s[j][r] = drv_run(d, fds[j], first + DRV_CONNS, period, skip, sport);
+	}
+	if (d->err) {
+		/* kernel 6.18 refuses this driver's targets (EINVAL), even
+		 * its empty one: not measured, said */
+		printf("vs_%s_skipped the driver's program array refused its targets: %s\n", name,
+		       strerror(d->err));
+		return;
 	}
 	*sent += VS_RUNS * DRV_CONNS;   /* hellos, through each program */
 	for (j = 0; j < 3; j++) {
