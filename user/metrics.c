@@ -75,6 +75,7 @@ static const char *help_of(const char *metric)
 		{ "quic_server_cids_total", "Connection IDs QUIC servers chose, seen leaving (the validation's other half)." },
 		{ "quic_server_cids_short_total", "Server connection IDs too short to validate with (under 4 bytes): not recorded." },
 		{ "quic_datagrams_dropped_total", "Datagrams of QUIC flows whose ClientHello enforcement dropped (drop mode)." },
+		{ "quic_initials_other_port_total", "UDP datagrams to and from ports not QUIC ones (--quic-ports) that look like a client's QUIC Initial: QUIC not fingerprinted (also in packets_not_inspected_total{reason=\"non_tcp\"})." },
 		{ "tls_hellos_quic_total", "Of tls_hellos_total, the ClientHellos from QUIC Initials." },
 	};
 	size_t i;
