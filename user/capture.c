@@ -196,21 +196,18 @@ static unsigned int l4_of(const unsigned char *b, unsigned int len, unsigned int
 	return nh;
 }
 
-void capture_l4(const unsigned char *frame, unsigned int len, struct capture_l4 *l)
+bool capture_tunnel(const unsigned char *frame, unsigned int len)
 {
-	unsigned int ip, l4, end;
+	unsigned int ip, l4, end, nh;
 	bool v4;
 
-	memset(l, 0, sizeof(*l));
-	l->proto = l4_of(frame, len, &ip, &l4, &end, &v4);
-	if (l->proto == 17) {
-		l->sport = be16(frame + l4);
-		l->dport = be16(frame + l4 + 2);
-		l->off = l4 + 8;
-		l->len = end - l->off;
+	nh = l4_of(frame, len, &ip, &l4, &end, &v4);
+	if (nh == 17) {
+		unsigned int dport = be16(frame + l4 + 2);
+
+		return dport == 4789 || dport == 6081;
 	}
-	l->tunnel = l->proto == 47 || l->proto == 4 || l->proto == 41 ||
-		    (l->proto == 17 && (l->dport == 4789 || l->dport == 6081));
+	return nh == 47 || nh == 4 || nh == 41;
 }
 
 /* Is the frame in c->buf (len bytes, over c->max) one to cut: a TCP

@@ -34,17 +34,10 @@ typedef size_t capture_dgram_fn(const unsigned char *payload, size_t len);
  * (GSO, GRO) whose length dgram (NULL: none) tells, as those datagrams;
  * any bytes after its IP packet dropped. */
 void capture_cut(struct capture *c, unsigned int max, capture_dgram_fn *dgram);
-/* What an Ethernet frame (up to two VLAN tags, IPv4 not a fragment or
- * IPv6) carries over IP, read once for what replay says of it. */
-struct capture_l4 {
-	unsigned int proto;          /* IP protocol; 0: none read (not IP, a
-				      * fragment, a packet longer than the frame) */
-	unsigned int sport, dport;   /* UDP (proto 17): its ports */
-	unsigned int off, len;       /* ... and its payload */
-	bool tunnel;                 /* GRE, IP in IP, or UDP to VXLAN's or Geneve's
-				      * port: inner packets not looked at */
-};
-void capture_l4(const unsigned char *frame, unsigned int len, struct capture_l4 *l);
+/* Is an Ethernet frame (up to two VLAN tags, IPv4 not a fragment or
+ * IPv6) a tunnel's packet: GRE, IP in IP, or UDP to VXLAN's or Geneve's
+ * port (replay does not look at the inner packets, and says so)? */
+bool capture_tunnel(const unsigned char *frame, unsigned int len);
 /* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
 int capture_next(struct capture *c, struct capture_frame *f);
 const char *capture_error(const struct capture *c);

@@ -70,7 +70,7 @@ struct replay {
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt, cut, snapped;
-	unsigned long long tunneled;    /* tunnels' packets (capture_l4) */
+	unsigned long long tunneled;    /* tunnels' packets (capture_tunnel) */
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
@@ -286,16 +286,6 @@ static int replay_sample_turn(struct replay *r, __u64 ts_ns)
 	return 0;
 }
 
-/* What replay says of a frame it runs (replay_run): a tunnel's packet,
- * whose inner packets the program does not look at. */
-static void frame_notice(struct replay *r, const struct capture_frame *f)
-{
-	struct capture_l4 l;
-
-	capture_l4(f->data, f->len, &l);
-	if (l.tunnel)
-		r->tunneled++;
-}
 
 /* Feed one capture. 0 when read to the end, -1 when it stopped early. */
 static int replay_file(struct replay *r, struct capture *c, const char *file)
@@ -322,7 +312,8 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 			r->oversize++;
 			continue;
 		}
-		frame_notice(r, &f);
+		if (capture_tunnel(f.data, f.len))
+			r->tunneled++;
 		fr = &r->frames[r->n++];
 		fr->ts_ns = f.ts_ns;
 		fr->len = f.len;

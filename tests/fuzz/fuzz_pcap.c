@@ -25,7 +25,6 @@ static size_t dgram(const unsigned char *p, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct capture_frame fr = { 0 };
-	struct capture_l4 l4;
 	struct capture *c;
 	unsigned int sum = 0, i;
 	char err[1024] = "";
@@ -42,8 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(fr.len >= 14 && fr.len <= CAPTURE_FRAME_MAX);
 		for (i = 0; i < fr.len; i++)
 			sum += fr.data[i];
-		capture_l4(fr.data, fr.len, &l4);       /* replay reads it of each */
-		sum += l4.tunnel + l4.len;
+		sum += capture_tunnel(fr.data, fr.len);        /* replay reads it of each */
 	}
 	if (rc < 0)
 		FUZZ_CHECK(*capture_error(c));
