@@ -123,19 +123,6 @@ INLINE void at_of(const struct pkt *p, void *data, struct tcp_at *at)
 	at->family = p->family;
 }
 
-/* Does a datagram of len bytes at pl (end: the packet's) look like a
- * client's QUIC Initial: a long header of version 1 or 2 and type Initial
- * (quic_fixed), at least HS_QUIC_DGRAM_MIN bytes? */
-INLINE int quic_initial_like(const __u8 *pl, __u32 len, const void *end)
-{
-	__u32 v;
-
-	if (len < HS_QUIC_DGRAM_MIN || (void *)(pl + QH_FIXED_LEN) > end || !(pl[0] & QH_LONG))
-		return 0;
-	v = quic_version(pl);
-	return v && pl[5] <= HS_QUIC_CID_MAX && quic_type(pl[0], v) == QT_INITIAL;
-}
-
 /* A UDP datagram (see handle): to a QUIC port, to hs_quic, but for a
  * short header (1-RTT: most of a QUIC connection's datagrams), which stops
  * here unless flows may be dropped; from a QUIC port in replay, the

@@ -159,6 +159,21 @@ INLINE int quic_fixed(const __u8 *h, struct qpkt *q)
 	return 0;
 }
 
+/* Does a datagram of len bytes at pl (end: the packet's) look like a
+ * client's QUIC Initial, as quic_fixed reads a long header (version 1 or
+ * 2, type Initial, a DCID of at most HS_QUIC_CID_MAX bytes), in at least
+ * HS_QUIC_DGRAM_MIN bytes? Without a struct qpkt: it runs on handle's
+ * stack (udp_datagram). */
+INLINE int quic_initial_like(const __u8 *pl, __u32 len, const void *end)
+{
+	__u32 v;
+
+	if (len < HS_QUIC_DGRAM_MIN || (void *)(pl + QH_FIXED_LEN) > end || !(pl[0] & QH_LONG))
+		return 0;
+	v = quic_version(pl);
+	return v && pl[5] <= HS_QUIC_CID_MAX && quic_type(pl[0], v) == QT_INITIAL;
+}
+
 /*
  * The long header of the packet at q->off (quic_fixed); the DCID for a
  * Handshake (or dcid_in), the SCID (QP_SCID) and where the next coalesced
