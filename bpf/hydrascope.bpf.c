@@ -218,15 +218,11 @@ INLINE int handle(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	at.slot = flow_slot(&p, 0);
-	if (enforce_mode == HS_ENF_DROP) {
-		/* the bytes of a ClientHello dropped, sent again */
-		struct hs_dropped *d = bpf_map_lookup_elem(&dropped, &at.slot);
-
-		if (d && dropped_of(d, &p, bpf_ntohl(p.tcp->seq) + !!(flags & TH_SYN),
-				    p.l4_len - hlen) &&
-		    hs_redrop(ctx, &at) == XDP_DROP)
-			return XDP_DROP;
-	}
+	/* the bytes of a ClientHello dropped, sent again: a call only when a
+	 * hello of the port's was dropped in the slot's set */
+	if (enforce_mode == HS_ENF_DROP && dropped_port(at.slot, bpf_ntohs(p.tcp->source)) &&
+	    hs_redrop(ctx, &at) == XDP_DROP)
+		return XDP_DROP;
 	f = bpf_map_lookup_elem(&flows, &at.slot);
 	if (at.looks != LOOKS_HELLO) {
 		/* the common case, data on an established flow: one array read,

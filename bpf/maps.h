@@ -112,13 +112,14 @@ struct {
 	__type(value, struct hs_flow);
 } flows SEC(".maps");
 
-/* ClientHellos dropped by enforcement, by flow slot (struct hs_dropped).
- * One entry unless run --enforce drop (hs_set_enforce). */
+/* ClientHellos dropped by enforcement, by flow slot / HS_DROPPED_WAYS
+ * (struct hs_dropped_set). One set unless run --enforce drop
+ * (hs_set_enforce). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, HS_FLOWS_MAX);
+	__uint(max_entries, HS_FLOWS_MAX / HS_DROPPED_WAYS);
 	__type(key, __u32);
-	__type(value, struct hs_dropped);
+	__type(value, struct hs_dropped_set);
 } dropped SEC(".maps");
 
 /* ClientHellos spanning several segments, while they are collected

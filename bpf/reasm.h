@@ -851,18 +851,49 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 
 /* ---- dropped ClientHellos (struct hs_dropped) ---- */
 
+/* The way of set ds dropped (or dropped again) longest ago, at now
+ * (stamps of ns >> 20). */
+INLINE __u32 dropped_oldest(const struct hs_dropped_set *ds, __u32 now)
+{
+	__u32 w, to = 0, age = 0;
+
+#pragma unroll
+	for (w = 0; w < HS_DROPPED_WAYS; w++)
+		if (now - ds->way[w].stamp >= age) {
+			age = now - ds->way[w].stamp;
+			to = w;
+		}
+	return to;
+}
+
+/* The way of set ds holding a hello of ep: its number, else
+ * HS_DROPPED_WAYS. */
+INLINE __u32 dropped_way(const struct hs_dropped_set *ds, const struct hs_endpoints *ep)
+{
+	__u32 w;
+
+#pragma unroll
+	for (w = 0; w < HS_DROPPED_WAYS; w++)
+		if (ds->way[w].len && ep_eq(&ds->way[w].ep, ep))
+			return w;
+	return HS_DROPPED_WAYS;
+}
+
 /* The hello of sg's connection, just dropped: its bytes so far, up to the
  * end of the segment completing it, are judged again when they come
- * again. Its collection (kept: in the reasm map, at sg->rslot; else the
- * per-CPU scratch) and its walk (the per-CPU scratch: its id made again)
- * are read here, not kept on the stack of the count (hs_hello_done's). */
+ * again. It takes its connection's way of the set (a hello of it dropped
+ * before), else an empty one, else the one dropped longest ago. Its
+ * collection (kept: in the reasm map, at sg->rslot; else the per-CPU
+ * scratch) and its walk (the per-CPU scratch: its id made again) are read
+ * here, not kept on the stack of the count (hs_hello_done's). */
 __noinline int hs_mark_dropped(const struct seg *sg, int kept)
 {
+	struct hs_dropped_set *ds;
 	struct hs_reasm_slot *s;
 	struct hs_reasm *r;
 	struct hs_dropped *d;
 	struct tls_walk *w;
-	__u32 k, zero = 0;
+	__u32 k, zero = 0, i, now;
 
 	if (!sg)
 		return 0;
@@ -874,10 +905,19 @@ __noinline int hs_mark_dropped(const struct seg *sg, int kept)
 		r = bpf_map_lookup_elem(&reasm_scratch, &zero);
 	}
 	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
-	k = sg->slot;
-	d = bpf_map_lookup_elem(&dropped, &k);
-	if (!r || !w || !d)
+	k = (sg->slot & (HS_FLOWS_MAX - 1)) / HS_DROPPED_WAYS;
+	ds = bpf_map_lookup_elem(&dropped, &k);
+	if (!r || !w || !ds)
 		return 0;
+	now = (__u32)(now_ns() >> 20);
+	i = dropped_way(ds, &sg->ep);
+	if (i >= HS_DROPPED_WAYS) {
+		for (i = 0; i < HS_DROPPED_WAYS - 1 && ds->way[i].len; i++)
+			;
+		if (ds->way[i].len)
+			i = dropped_oldest(ds, now);
+	}
+	d = &ds->way[i & (HS_DROPPED_WAYS - 1)];
 	ep_copy(&d->ep, &sg->ep);
 	d->tls_id = HS_GEN_KEY(tls_id(w), cur_gen);
 	d->tcp_id = r->tcp_id;
@@ -885,44 +925,64 @@ __noinline int hs_mark_dropped(const struct seg *sg, int kept)
 	d->unvalidated = r->unvalidated;
 	d->seq = r->base_seq;
 	d->len = sg->seq + sg->plen - r->base_seq;
+	d->stamp = now;
 	return 0;
 }
 
-/* Does the segment of packet p (its sequence number seq, its payload plen
- * bytes) carry bytes of the hello d dropped, as far as the slot's words
- * tell (hs_redrop checks the endpoints)? */
-INLINE int dropped_of(const struct hs_dropped *d, const struct pkt *p, __u32 seq, __u32 plen)
+/* Does a way of flow slot's set hold a hello dropped of source port
+ * sport (hs_redrop reads on)? One array read, inline on the data path. */
+INLINE int dropped_port(__u32 slot, __u16 sport)
 {
-	return d->len && ep_is_of(&d->ep, p) &&
-	       (seq - d->seq < d->len || d->seq - seq < plen);
+	__u32 k = (slot & (HS_FLOWS_MAX - 1)) / HS_DROPPED_WAYS, w;
+	const struct hs_dropped_set *ds = bpf_map_lookup_elem(&dropped, &k);
+
+	if (!ds)
+		return 0;
+#pragma unroll
+	for (w = 0; w < HS_DROPPED_WAYS; w++)
+		if (ds->way[w].ep.sport == sport && ds->way[w].len)
+			return 1;
+	return 0;
 }
 
-/* A segment of a dropped hello's bytes (dropped_of): counted again as the
- * hello was (count_hello: in the window's entry of its id, when the
- * window has one; not walked again) and judged again on its ids, as
- * enforce_verdict judged it; the verdict. Passed (the entry gone or
- * expired), the hello is forgotten. A global subprogram: run --enforce
- * drop's alone. */
+/* A segment of a TLS port's connection (run --enforce drop): when it
+ * carries bytes of a hello of its connection dropped (a way of the set of
+ * its flow slot), they are counted again as the hello was (count_hello:
+ * in the window's entry of its id, when the window has one; not walked
+ * again) and judged again on its ids, as enforce_verdict judged it; the
+ * verdict. Dropped, its way is the set's newest again; passed (the entry
+ * gone or expired), the hello is forgotten. A global subprogram: run
+ * --enforce drop's alone. */
 __noinline int hs_redrop(struct xdp_md *ctx, const struct tcp_at *at)
 {
+	struct hs_dropped_set *ds;
 	struct hs_endpoints ep;
 	struct hs_tls_fp *fp;
 	struct hs_dropped *d;
 	struct hs_stats *st;
 	struct pkt p = {};
-	__u32 zero = 0, k;
+	__u32 zero = 0, k, seq, plen;
 	__u64 id, first = 0;
 	int verdict;
 
 	if (!at || pkt_at(ctx, at, &p))
 		return XDP_PASS;
-	k = at->slot & (HS_FLOWS_MAX - 1);
-	d = bpf_map_lookup_elem(&dropped, &k);
-	st = bpf_map_lookup_elem(&stats, &zero);
-	if (!d || !st)
+	k = (at->slot & (HS_FLOWS_MAX - 1)) / HS_DROPPED_WAYS;
+	ds = bpf_map_lookup_elem(&dropped, &k);
+	if (!ds)
 		return XDP_PASS;
 	endpoints(&p, &ep, 0);
-	if (!ep_eq(&d->ep, &ep))
+	k = dropped_way(ds, &ep);
+	if (k >= HS_DROPPED_WAYS)
+		return XDP_PASS;
+	d = &ds->way[k & (HS_DROPPED_WAYS - 1)];
+	/* a SYN's payload (TCP Fast Open) starts after the SYN's own number */
+	seq = bpf_ntohl(p.tcp->seq) + !!(((__u8 *)p.tcp)[TCP_FLAGS_OFF] & TH_SYN);
+	plen = p.l4_len - p.tcp->doff * 4;
+	if (seq - d->seq >= d->len && d->seq - seq >= plen)
+		return XDP_PASS;        /* other bytes of the connection */
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (!st)
 		return XDP_PASS;
 	st->c[HS_ST_HELLOS]++;
 	id = HS_GEN_KEY(d->tls_id, cur_gen);
@@ -934,6 +994,8 @@ __noinline int hs_redrop(struct xdp_md *ctx, const struct tcp_at *at)
 	verdict = enforce_verdict(st, id, d->stack_id, &ep, now_ns(), first);
 	if (verdict != XDP_DROP)
 		d->len = 0;
+	else
+		d->stamp = (__u32)(now_ns() >> 20);
 	return verdict;
 }
 

@@ -542,8 +542,10 @@ enum hs_flow_flag {
  * HS_FLOW_HOLD_NS another connection may take it) and however the
  * retransmission is cut (of a hello in several segments, the server has
  * acknowledged all but the last); and counted again, as the hello was (its
- * source goes on in the window's populations while it tries). A later
- * dropped hello in the same slot takes its place.
+ * source goes on in the window's populations while it tries). The array's
+ * sets hold HS_DROPPED_WAYS hellos each, of the connections of
+ * HS_DROPPED_WAYS neighbouring flow slots: a hello dropped where a set is
+ * full takes the way dropped (or dropped again) longest ago.
  */
 struct hs_dropped {
 	struct hs_endpoints ep; /* whose hello it was */
@@ -553,7 +555,13 @@ struct hs_dropped {
 	__u32 seq;              /* sequence numbers [seq, seq + len) held the hello */
 	__u32 len;              /* 0: none */
 	__u8  unvalidated;      /* the hello was not counted (hs_reasm.unvalidated) */
-	__u8  pad[7];
+	__u8  pad[3];
+	__u32 stamp;            /* when last dropped: the clock's ns >> 20 (~1 ms) */
+};
+
+#define HS_DROPPED_WAYS 4
+struct hs_dropped_set {
+	struct hs_dropped way[HS_DROPPED_WAYS];
 };
 
 /* A ClientHello that is not the connection's first payload (a proxy

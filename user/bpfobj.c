@@ -168,7 +168,8 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 void hs_set_enforce(struct hs_bpf *skel, int mode)
 {
 	skel->rodata->enforce_mode = (__u8)mode;
-	bpf_map__set_max_entries(skel->maps.dropped, mode == HS_ENF_DROP ? HS_FLOWS_MAX : 1);
+	bpf_map__set_max_entries(skel->maps.dropped,
+				 mode == HS_ENF_DROP ? HS_FLOWS_MAX / HS_DROPPED_WAYS : 1);
 }
 
 int hs_load(struct hs_bpf *skel, const char *pin_dir)

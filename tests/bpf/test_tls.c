@@ -2714,6 +2714,106 @@ static void test_enforce_redrop(void **state)
 	CHECKS_DONE();
 }
 
+/*
+ * The hellos dropped in neighbouring flow slots share a set of
+ * HS_DROPPED_WAYS ways: a connection's retransmission is still dropped
+ * after the hellos of HS_DROPPED_WAYS - 1 other connections were dropped
+ * in its very slot (each took its place while a slot held one). One more
+ * takes the way dropped (or dropped again) longest ago, and the others'
+ * retransmissions are dropped on.
+ */
+static void test_enforce_redrop_set(void **state)
+{
+	enum { N = HS_DROPPED_WAYS + 1 };
+	struct env *e = need_env(state);
+	int fd = bpf_map__fd(e->skel->maps.enforce), n, i, j, w, in[N];
+	static __u8 rec[HELLO_MAX];
+	static char src[N][32];
+	const struct hspec h = SPEC();
+	struct conn c[N], probe = { .ver = 4, .sport = 43100, .dport = 443, .isn = DEF_ISN,
+				    .src = "198.18.4.5" };
+	struct hs_enforce v = { .mode = HS_ENF_DROP, .scope = HS_SCOPE_PAIR,
+				.expires_ns = ~0ULL };
+	struct hs_dropped_set set;
+	struct hs_pair pv[2];
+	__u64 pk[2];
+	struct hs_stats before, after;
+	struct frame f0, f;
+	__u64 key;
+	__u32 ret, k;
+
+	n = build_hello(&h, rec, sizeof(rec));
+	c[0] = (struct conn){ .ver = 4, .sport = 43000, .dport = 443, .isn = DEF_ISN,
+			      .src = "198.18.4.4" };
+	syn_frame(&c[0], &f0);
+	/* the others: connections in c[0]'s flow slot */
+	for (i = 0, j = 1; j < N && i < 8000000; i++) {
+		snprintf(src[j], sizeof(src[j]), "198.18.%d.%d", 10 + (i / 250) % 240, 1 + i % 250);
+		c[j] = c[0];
+		c[j].src = src[j];
+		c[j].sport = (__u16)(30000 + i / 60000);
+		syn_frame(&c[j], &f);
+		if (slot_of(&f) == slot_of(&f0))
+			j++;
+	}
+	CHECK_INT("search", "connections in c0's slot found", N, j);
+	reset(e);
+	map_clear(fd);
+	e->skel->bss->replay_now_ns = 1000000000ULL;
+	send_syn(e, &probe, &ret);
+	send_data(e, &probe, rec, 0, n, &ret);
+	/* the pair of the hello's id over the SYN's stack: a retransmission
+	 * walked again without its entry (an unvalidated hello, no stack) is
+	 * not its pair's, and passes */
+	CHECK_INT("enforce", "pairs entries", 1, pair_entries(e, pk, pv, 2));
+	key = HS_ENF_PAIR_KEY(pv[0].tls_id, pv[0].stack_id);
+	snprintf(v.ja4, sizeof(v.ja4), "%s", SPEC_JA4);
+	CHECK_INT("enforce", "enforce map update", 0, bpf_map_update_elem(fd, &key, &v, BPF_ANY));
+	stats(e, &before);
+
+	/* c0 .. c3 dropped, 100 ms apart, each SYN taking the slot */
+	for (j = 0; j < HS_DROPPED_WAYS; j++) {
+		e->skel->bss->replay_now_ns = (10000 + 100 * (__u64)j) * 1000000ULL;
+		send_syn(e, &c[j], &ret);
+		CHECK_INT(c[j].src, "hello dropped", XDP_DROP,
+			  seg_at(e, &c[j], rec, 0, n, 10000 + 100 * j));
+	}
+	/* c0's retransmission: dropped, its way the newest again */
+	CHECK_INT("c0", "retransmission after three others in its slot dropped", XDP_DROP,
+		  seg_at(e, &c[0], rec, 0, n, 10500));
+	/* c4: the set is full, it takes c1's way (dropped longest ago) */
+	e->skel->bss->replay_now_ns = 10600 * 1000000ULL;
+	send_syn(e, &c[4], &ret);
+	CHECK_INT("c4", "hello dropped", XDP_DROP, seg_at(e, &c[4], rec, 0, n, 10600));
+	k = slot_of(&f0) / HS_DROPPED_WAYS;
+	CHECK_INT("set", "read", 0,
+		  bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.dropped), &k, &set));
+	for (j = 0; j < N; j++) {
+		in[j] = 0;
+		for (w = 0; w < HS_DROPPED_WAYS; w++)
+			in[j] += set.way[w].len && set.way[w].ep.sport == c[j].sport &&
+				 !memcmp(&set.way[w].ep.saddr, &(__u32){ inet_addr(c[j].src) }, 4);
+	}
+	CHECK_INT("set", "c0 held", 1, in[0]);
+	CHECK_INT("set", "c1 pushed out", 0, in[1]);
+	CHECK_INT("set", "c2 held", 1, in[2]);
+	CHECK_INT("set", "c3 held", 1, in[3]);
+	CHECK_INT("set", "c4 held", 1, in[4]);
+	for (j = 2; j < N; j++)
+		CHECK_INT(c[j].src, "retransmission dropped", XDP_DROP,
+			  seg_at(e, &c[j], rec, 0, n, 10700));
+	CHECK_INT("c0", "next retransmission dropped", XDP_DROP,
+		  seg_at(e, &c[0], rec, 0, n, 10800));
+	stats(e, &after);
+	CHECK_INT("stats", "enforce_dropped_pair delta (5 hellos, 5 retransmissions)", 10,
+		  after.c[HS_ST_ENFORCE_DROPPED_PAIR] - before.c[HS_ST_ENFORCE_DROPPED_PAIR]);
+	/* c1's retransmission: its way gone, it passes */
+	CHECK_INT("c1", "retransmission passes", XDP_PASS, seg_at(e, &c[1], rec, 0, n, 10900));
+	map_clear(fd);
+	e->skel->bss->replay_now_ns = 0;
+	CHECKS_DONE();
+}
+
 /* ------------------------------------------------------------------ */
 /* Ring-buffer records as event_read takes them: whatever bytes arrive,
  * in an allocation of exactly their size. */
@@ -2817,6 +2917,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sets, setup_small_sets, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_scoped, setup_enf_drop, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_redrop, setup_enf_drop, teardown),
+		cmocka_unit_test_setup_teardown(test_enforce_redrop_set, setup_enf_drop, teardown),
 	};
 
 	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);
