@@ -141,6 +141,10 @@ INLINE int udp_datagram(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 			at_of(p, data, &at);
 			hs_quic_server(ctx, &at);
 		} else {
+			if (udp_tunnel(bpf_ntohs(p->udp->dest))) {
+				st->c[HS_ST_TUNNELED]++;
+				return XDP_PASS;
+			}
 			st->c[HS_ST_NON_TCP]++;
 			if (quic_ports[0] && !is_quic_port(bpf_ntohs(p->udp->source)) &&
 			    quic_initial_like(pl, p->l4_len - sizeof(struct udphdr), end))

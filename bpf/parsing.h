@@ -83,6 +83,19 @@ INLINE int parse_eth(void **pos, void *end, __be16 *proto)
 	return 0;
 }
 
+/* IP protocols of tunnels, whose inner packets are not read: IP in IP,
+ * IPv6 in IP, GRE (also udp_tunnel's ports). */
+INLINE int ip_tunnel(__u32 proto)
+{
+	return proto == IPPROTO_IPIP || proto == IPPROTO_IPV6 || proto == IPPROTO_GRE;
+}
+
+/* UDP ports of tunnels: VXLAN's, Geneve's (their IANA ports). */
+INLINE int udp_tunnel(__u16 dport)
+{
+	return dport == HS_VXLAN_PORT || dport == HS_GENEVE_PORT;
+}
+
 /* Does a packet of len bytes (see parse_packet) hold need? Past them, an
  * XDP frame of several buffers (a jumbo frame: xdp.frags) may: its length
  * read only then, when the first buffer's does not. */
@@ -106,7 +119,7 @@ INLINE int parse_ipv4(void **pos, void *data, void *end, __u32 len, struct pkt *
 	if (tot < hlen || !pkt_holds((__u32)((void *)iph - data) + tot, len, xdp))
 		return HS_ST_ERR_IP4;
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
-		return HS_ST_NON_TCP;
+		return ip_tunnel(iph->protocol) ? HS_ST_TUNNELED : HS_ST_NON_TCP;
 	/* a UDP fragment is not QUIC we read: not TCP, as it always was */
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return iph->protocol == IPPROTO_UDP ? HS_ST_NON_TCP : HS_ST_FRAGMENT;
@@ -219,7 +232,7 @@ INLINE int parse_ipv6(void **pos, void *data, void *end, __u32 len, struct pkt *
 			return r;
 	}
 	if (c.nh != IPPROTO_TCP && c.nh != IPPROTO_UDP)
-		return HS_ST_NON_TCP;
+		return ip_tunnel(c.nh) ? HS_ST_TUNNELED : HS_ST_NON_TCP;
 	p->l3 = ip6;
 	p->family = 6;
 	p->src_lo = ip6->saddr.in6_u.u6_addr32[3];

@@ -23,8 +23,8 @@
  * map is an array of sets, struct hs_conn_set, and so is the seen map,
  * struct hs_seen_set; 15: the quic_flows slots are sets of HS_QUIC_WAYS,
  * hs_quic_set; 16: the quic_initials_other_port counter appended to the
- * stats array). */
-#define HS_LAYOUT_VERSION 16
+ * stats array; 17: the tunneled counter appended to it). */
+#define HS_LAYOUT_VERSION 17
 
 /* ---- limits (each can be overridden at build time) ---- */
 
@@ -89,6 +89,9 @@
 /* QUIC (issue 18): client Initials handed to userspace, which decrypts
  * them and hands the ClientHello back (the hs_quic_hello program). */
 #define HS_QUIC_PORTS_MAX 8
+/* UDP ports of tunnels (their IANA ports): counted as tunneled */
+#define HS_VXLAN_PORT 4789
+#define HS_GENEVE_PORT 6081
 #ifndef HS_QUIC_FLOWS_MAX
 #define HS_QUIC_FLOWS_MAX 16384 /* QUIC flow slots (a power of two) */
 #endif
@@ -435,7 +438,9 @@ enum hs_check {
 	/* QUIC ClientHellos of flows not validated: not counted */ \
 	X(HELLO_QUIC_UNVAL, "hellos_quic_unvalidated", "tls_hellos_unvalidated_total", "reason", "quic_unvalidated") \
 	/* datagrams that look like a client's QUIC Initial (version 1 or 2, 1,200 bytes or more) to and from UDP ports not QUIC ones (--quic-ports): not fingerprinted; also in non_tcp */ \
-	X(QUIC_OTHER_PORT, "quic_initials_other_port", "quic_initials_other_port_total", NULL, NULL)
+	X(QUIC_OTHER_PORT, "quic_initials_other_port", "quic_initials_other_port_total", NULL, NULL) \
+	/* packets of tunnels (IP in IP, IPv6 in IP, GRE; UDP to VXLAN's or Geneve's port), whose inner packets are not read (counted in non_tcp before layout 17) */ \
+	X(TUNNELED, "tunneled", "packets_not_inspected_total", "reason", "tunnel")
 
 #define HS_STAT_ENUM(id, name, metric, label, value) HS_ST_##id,
 enum hs_stat {

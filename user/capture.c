@@ -196,20 +196,6 @@ static unsigned int l4_of(const unsigned char *b, unsigned int len, unsigned int
 	return nh;
 }
 
-bool capture_tunnel(const unsigned char *frame, unsigned int len)
-{
-	unsigned int ip, l4, end, nh;
-	bool v4;
-
-	nh = l4_of(frame, len, &ip, &l4, &end, &v4);
-	if (nh == 17) {
-		unsigned int dport = be16(frame + l4 + 2);
-
-		return dport == 4789 || dport == 6081;
-	}
-	return nh == 47 || nh == 4 || nh == 41;
-}
-
 /* Is the frame in c->buf (len bytes, over c->max) one to cut: a TCP
  * segment with a payload, whose headers leave room for some in c->max
  * bytes, or UDP datagrams merged (c->dgram says the first one's length,

@@ -34,10 +34,6 @@ typedef size_t capture_dgram_fn(const unsigned char *payload, size_t len);
  * (GSO, GRO) whose length dgram (NULL: none) tells, as those datagrams;
  * any bytes after its IP packet dropped. */
 void capture_cut(struct capture *c, unsigned int max, capture_dgram_fn *dgram);
-/* Is an Ethernet frame (up to two VLAN tags, IPv4 not a fragment or
- * IPv6) a tunnel's packet: GRE, IP in IP, or UDP to VXLAN's or Geneve's
- * port (replay does not look at the inner packets, and says so)? */
-bool capture_tunnel(const unsigned char *frame, unsigned int len);
 /* 1: a frame; 0: end of file; -1: read error (capture_error() says which) */
 int capture_next(struct capture *c, struct capture_frame *f);
 const char *capture_error(const struct capture *c);

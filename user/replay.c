@@ -70,7 +70,6 @@ struct replay {
 	size_t frames_len;
 	__u32 n;                    /* frames waiting for the next run */
 	unsigned long long packets, oversize, runt, cut, snapped;
-	unsigned long long tunneled;    /* tunnels' packets (capture_tunnel) */
 	__u64 sample_win;           /* no detector: the 60 s of packet time the samples
 				     * and the QUIC budget are of, + 1 (0: none yet) */
 };
@@ -312,8 +311,6 @@ static int replay_file(struct replay *r, struct capture *c, const char *file)
 			r->oversize++;
 			continue;
 		}
-		if (capture_tunnel(f.data, f.len))
-			r->tunneled++;
 		fr = &r->frames[r->n++];
 		fr->ts_ns = f.ts_ns;
 		fr->len = f.len;
@@ -404,6 +401,10 @@ static void replay_left_out(struct hs_bpf *skel)
 			"fingerprinted; --ports LIST names them",
 			(unsigned long long)st.c[HS_ST_TLS_OTHER_PORT], ports);
 	}
+	if (st.c[HS_ST_TUNNELED])
+		pr_warn("%llu packets of tunnels (GRE, IP in IP, VXLAN, Geneve) whose inner "
+			"packets were not looked at (mirrored traffic? a capture on the interface "
+			"that ends the tunnel has them)", (unsigned long long)st.c[HS_ST_TUNNELED]);
 	if (st.c[HS_ST_QUIC_OTHER_PORT]) {
 		ports_text(skel->rodata->quic_ports, HS_QUIC_PORTS_MAX, ports, sizeof(ports));
 		pr_warn("%llu QUIC Initials to other UDP ports than the QUIC ports (%s) not "
@@ -535,10 +536,6 @@ static int replay_run(struct replay *r)
 	if (r->oversize)
 		pr_warn("%llu packets larger than a page were not inspected "
 			"(captured with segmentation offloads on?)", r->oversize);
-	if (r->tunneled)
-		pr_warn("%llu packets of tunnels (GRE, IP in IP, VXLAN, Geneve) whose inner "
-			"packets were not looked at (mirrored traffic? a capture on the interface "
-			"that ends the tunnel has them)", r->tunneled);
 	if (r->snapped)
 		pr_warn("%llu packets cut short by the capture's snapshot length: what they "
 			"held past it was not seen (a ClientHello in them not fingerprinted)",

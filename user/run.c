@@ -53,6 +53,9 @@
 #include "window.h"
 #include "hs_bpf.skel.h"
 
+/* tunnel packets in a window, at least, for run_tunnels to say so */
+#define RUN_TUNNEL_MIN 100ULL
+
 #define HS_DEFAULT_STATE_DIR "/var/lib/hydrascope"
 /* The seen history is saved at least this often (and when run exits): a
  * save of a full map (a million entries) takes about a second. */
@@ -525,6 +528,9 @@ struct run_ctx {
 	bool seen_failed;             /* the last seen save failed (said once) */
 	size_t seen_entries;          /* in the map at the last save or load; SIZE_MAX:
 				       * not known (read by the metrics thread) */
+	/* packets and tunnel packets counted at the last window's end */
+	unsigned long long tun_packets, tun_seen;
+	bool tun_said;                /* most packets were a tunnel's (said once) */
 };
 
 /* Signals as an fd, blocked before anything needs undoing. */
@@ -1008,6 +1014,28 @@ static void run_started(struct run_ctx *c)
 		win_novelty_relearn(c->win);
 }
 
+/* Were most of the window's packets a tunnel's (IP in IP, GRE, VXLAN,
+ * Geneve), whose inner packets the program does not read? Then the
+ * operator attached it where the traffic is still wrapped: said once. */
+static void run_tunnels(struct run_ctx *c)
+{
+	unsigned long long dp, dt;
+	struct hs_stats st;
+
+	if (c->tun_said || hs_stats_read(bpf_map__fd(c->skel->maps.stats), &st))
+		return;
+	dp = st.c[HS_ST_PACKETS] - c->tun_packets;
+	dt = st.c[HS_ST_TUNNELED] - c->tun_seen;
+	c->tun_packets = st.c[HS_ST_PACKETS];
+	c->tun_seen = st.c[HS_ST_TUNNELED];
+	if (dt < RUN_TUNNEL_MIN || dt < dp / 2)
+		return;
+	c->tun_said = true;
+	pr_warn("%llu of the %llu packets on %s in the last window were tunnel packets (IP in "
+		"IP, GRE, VXLAN, Geneve), whose inner packets are not looked at: run hydrascope "
+		"on the interface that ends the tunnel", dt, dp, c->o->ifname);
+}
+
 /* A window ended: flip the generation, judge the window, save the state. */
 static void run_tick(struct run_ctx *c)
 {
@@ -1049,6 +1077,7 @@ static void run_tick(struct run_ctx *c)
 		c->seen_ticks = 0;
 		run_seen_save(c);
 	}
+	run_tunnels(c);
 }
 
 /* SIGINT/SIGTERM (and SIGPIPE) stop; SIGUSR2 hands over to the next run. */
