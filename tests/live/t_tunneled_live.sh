@@ -41,31 +41,15 @@ fi
 # each of the six ways N times, IPv4 and IPv6 outer headers: 6 * N tunnel
 # packets; then 20 plain UDP datagrams to port 5000 (not a tunnel's)
 N=200
-nsx "$C" python3 - "$N" >"$D/send.log" 2>&1 <<'EOF'
+nsx "$C" python3 - "$N" "$ROOT/tests/lib" >"$D/send.log" 2>&1 <<'EOF'
 import socket, struct, sys
 
 n = int(sys.argv[1])
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+sys.path.insert(0, sys.argv[2])
+from mkpcap import csum, syn        # a Linux-like SYN to 198.19.0.1:443, with Ethernet
 
 def syn4(i):
-    # a Linux-like SYN of a client 198.19.1.x to 198.19.0.1:443
-    src, dst = socket.inet_aton("198.19.1.%d" % (1 + i % 250)), socket.inet_aton("198.19.0.1")
-    opts = bytes.fromhex("020405b40402080a000000010000000001030307")
-    tcp = struct.pack("!HHIIBBHHH", 40000 + i, 443, 1000 + i, 0, (5 + len(opts) // 4) << 4, 0x02,
-                      64240, 0, 0) + opts
-    ph = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(ph + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), i & 0xffff, 0x4000, 64, 6, 0,
-                     src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return ip + tcp
+    return syn(i)[14:]
 
 def syn6(i):
     src = socket.inet_pton(socket.AF_INET6, "2001:2:79::%x" % (1 + i))
