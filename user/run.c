@@ -974,6 +974,29 @@ static int run_attach(struct run_ctx *c)
 	return err ? hs_err_exit(err) : 0;
 }
 
+/* Were most of the window's packets a tunnel's (IP in IP, GRE, VXLAN,
+ * Geneve), whose inner packets the program does not read? Then the
+ * operator attached it where the traffic is still wrapped: said once.
+ * judge false: the counts taken as they are, nothing said (at the start). */
+static void run_tunnels(struct run_ctx *c, bool judge)
+{
+	unsigned long long dp, dt;
+	struct hs_stats st;
+
+	if (c->tun_said || hs_stats_read(bpf_map__fd(c->skel->maps.stats), &st))
+		return;
+	dp = st.c[HS_ST_PACKETS] - c->tun_packets;
+	dt = st.c[HS_ST_TUNNELED] - c->tun_seen;
+	c->tun_packets = st.c[HS_ST_PACKETS];
+	c->tun_seen = st.c[HS_ST_TUNNELED];
+	if (!judge || dt < RUN_TUNNEL_MIN || dt < dp / 2)
+		return;
+	c->tun_said = true;
+	pr_warn("%llu of the %llu packets on %s in the last window were tunnel packets (IP in "
+		"IP, GRE, VXLAN, Geneve), whose inner packets are not looked at: run hydrascope "
+		"on the interface that ends the tunnel", dt, dp, c->o->ifname);
+}
+
 /* Said once nothing can fail any more (a run that does not start says
  * one line, why); then the detector's state from the last run, if any. */
 static void run_started(struct run_ctx *c)
@@ -994,6 +1017,7 @@ static void run_started(struct run_ctx *c)
 			o->pin_dir);
 	if (c->link_l3)
 		pr_info("%s has no link header: packets read from their IP header", o->ifname);
+	run_tunnels(c, false);          /* the counts so far: maps reused keep theirs */
 	if (o->pin_gid != (gid_t)-1)
 		pin_parent_check(o->pin_dir);
 	if (o->enforce)
@@ -1012,28 +1036,6 @@ static void run_started(struct run_ctx *c)
 	 * it for a while, which the restored baselines never saw */
 	if (c->seen_rc == 1 || c->seen_rc < 0)
 		win_novelty_relearn(c->win);
-}
-
-/* Were most of the window's packets a tunnel's (IP in IP, GRE, VXLAN,
- * Geneve), whose inner packets the program does not read? Then the
- * operator attached it where the traffic is still wrapped: said once. */
-static void run_tunnels(struct run_ctx *c)
-{
-	unsigned long long dp, dt;
-	struct hs_stats st;
-
-	if (c->tun_said || hs_stats_read(bpf_map__fd(c->skel->maps.stats), &st))
-		return;
-	dp = st.c[HS_ST_PACKETS] - c->tun_packets;
-	dt = st.c[HS_ST_TUNNELED] - c->tun_seen;
-	c->tun_packets = st.c[HS_ST_PACKETS];
-	c->tun_seen = st.c[HS_ST_TUNNELED];
-	if (dt < RUN_TUNNEL_MIN || dt < dp / 2)
-		return;
-	c->tun_said = true;
-	pr_warn("%llu of the %llu packets on %s in the last window were tunnel packets (IP in "
-		"IP, GRE, VXLAN, Geneve), whose inner packets are not looked at: run hydrascope "
-		"on the interface that ends the tunnel", dt, dp, c->o->ifname);
 }
 
 /* A window ended: flip the generation, judge the window, save the state. */
@@ -1077,7 +1079,7 @@ static void run_tick(struct run_ctx *c)
 		c->seen_ticks = 0;
 		run_seen_save(c);
 	}
-	run_tunnels(c);
+	run_tunnels(c, true);
 }
 
 /* SIGINT/SIGTERM (and SIGPIPE) stop; SIGUSR2 hands over to the next run. */

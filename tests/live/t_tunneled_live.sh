@@ -9,7 +9,9 @@
 # outer IP header; UDP sockets for VXLAN and Geneve, each with an inner
 # Ethernet frame): `status -j` counts every one as tunneled, no SYN is
 # fingerprinted, plain UDP to another port is not counted, and run's line
-# names the interface and the numbers.
+# names the interface and the numbers. The next run, after a hand-over,
+# judges only its own windows: the earlier packets in the maps it reuses
+# are not said again.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip python3 nsenter timeout
@@ -17,7 +19,7 @@ need_hs
 S=$TAG-us C=$TAG-uc DEV=${TAG}u P=/sys/fs/bpf/$TAG-u WINDOW=2
 D=$TMP/u
 mkdir -p "$D"
-keep_on_fail "$D/run.log" "$D/send.log"
+keep_on_fail "$D/run.log" "$D/run2.log" "$D/send.log"
 cleanup_push "rm -rf '$P'"
 ns_add "$S"
 ns_add "$C"
@@ -106,5 +108,17 @@ print(c["tunneled"], c["non_tcp"], c["syns"], file=sys.stderr)
 sys.exit(0 if c["tunneled"] == want and 20 <= c["non_tcp"] < want and c["syns"] == 0 else 1)
 EOF
 	fail "status -j: tunneled $want, non_tcp 20 (and ICMPv6), syns 0 expected: $(echo "$st" | head -c 600)"
-bg_stop "$HS_PID" TERM 10
+# a hand-over: the next run reuses the maps and their counts, and judges
+# only the windows it sees (no tunnel packet now): it says nothing
+bg_stop "$HS_PID" USR2 10
+bg_job HS2_PID nsenter --net=/run/netns/"$S" "$HS" run -i "$DEV" --pin-dir "$P" \
+	--state-dir "$TMP/state" --window $WINDOW 2>"$D/run2.log"
+if wait_for 10 grep -q "^hydrascope: attached to $DEV .* in place of" "$D/run2.log"; then
+	sleep $((2 * WINDOW + 1))
+	expect_eq "the next run, after a hand-over: no line on the earlier run's tunnel packets" 0 \
+		"$(grep -c "tunnel packets" "$D/run2.log")"
+else
+	fail "a hand-over expected: $(head -c 400 "$D/run2.log" | tr '\n' '|')"
+fi
+bg_stop "$HS2_PID" TERM 10
 done_testing
