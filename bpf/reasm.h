@@ -851,18 +851,28 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 
 /* ---- dropped ClientHellos (struct hs_dropped) ---- */
 
-/* The way of set ds dropped (or dropped again) longest ago, at now
- * (stamps of ns >> 20). */
+/* The set of flow slot's dropped hellos (NULL: none, never: masked). */
+INLINE struct hs_dropped_set *dropped_set(__u32 slot)
+{
+	__u32 k = (slot & (HS_FLOWS_MAX - 1)) / HS_DROPPED_WAYS;
+
+	return bpf_map_lookup_elem(&dropped, &k);
+}
+
+/* The way of set ds a new hello takes at now (stamps of ns >> 20): an
+ * empty one, else the one dropped (or dropped again) longest ago. */
 INLINE __u32 dropped_oldest(const struct hs_dropped_set *ds, __u32 now)
 {
-	__u32 w, to = 0, age = 0;
+	__u32 w, to = 0, age = 0, a;
 
 #pragma unroll
-	for (w = 0; w < HS_DROPPED_WAYS; w++)
-		if (now - ds->way[w].stamp >= age) {
-			age = now - ds->way[w].stamp;
+	for (w = 0; w < HS_DROPPED_WAYS; w++) {
+		a = ds->way[w].len ? now - ds->way[w].stamp : ~0u;
+		if (a >= age) {
+			age = a;
 			to = w;
 		}
+	}
 	return to;
 }
 
@@ -905,18 +915,13 @@ __noinline int hs_mark_dropped(const struct seg *sg, int kept)
 		r = bpf_map_lookup_elem(&reasm_scratch, &zero);
 	}
 	w = bpf_map_lookup_elem(&tls_walk_scratch, &zero);
-	k = (sg->slot & (HS_FLOWS_MAX - 1)) / HS_DROPPED_WAYS;
-	ds = bpf_map_lookup_elem(&dropped, &k);
+	ds = dropped_set(sg->slot);
 	if (!r || !w || !ds)
 		return 0;
 	now = (__u32)(now_ns() >> 20);
 	i = dropped_way(ds, &sg->ep);
-	if (i >= HS_DROPPED_WAYS) {
-		for (i = 0; i < HS_DROPPED_WAYS - 1 && ds->way[i].len; i++)
-			;
-		if (ds->way[i].len)
-			i = dropped_oldest(ds, now);
-	}
+	if (i >= HS_DROPPED_WAYS)
+		i = dropped_oldest(ds, now);
 	d = &ds->way[i & (HS_DROPPED_WAYS - 1)];
 	ep_copy(&d->ep, &sg->ep);
 	d->tls_id = HS_GEN_KEY(tls_id(w), cur_gen);
@@ -933,8 +938,8 @@ __noinline int hs_mark_dropped(const struct seg *sg, int kept)
  * sport (hs_redrop reads on)? One array read, inline on the data path. */
 INLINE int dropped_port(__u32 slot, __u16 sport)
 {
-	__u32 k = (slot & (HS_FLOWS_MAX - 1)) / HS_DROPPED_WAYS, w;
-	const struct hs_dropped_set *ds = bpf_map_lookup_elem(&dropped, &k);
+	const struct hs_dropped_set *ds = dropped_set(slot);
+	__u32 w;
 
 	if (!ds)
 		return 0;
@@ -967,8 +972,7 @@ __noinline int hs_redrop(struct xdp_md *ctx, const struct tcp_at *at)
 
 	if (!at || pkt_at(ctx, at, &p))
 		return XDP_PASS;
-	k = (at->slot & (HS_FLOWS_MAX - 1)) / HS_DROPPED_WAYS;
-	ds = bpf_map_lookup_elem(&dropped, &k);
+	ds = dropped_set(at->slot);
 	if (!ds)
 		return XDP_PASS;
 	endpoints(&p, &ep, 0);

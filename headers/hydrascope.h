@@ -85,13 +85,13 @@
 #define HS_UNVAL_SAMPLE 256     /* unvalidated ClientHellos walked per CPU per window */
 #endif
 #define HS_EVENTS_BYTES (2 * 1024 * 1024)
+/* UDP ports of tunnels (their IANA ports): counted as tunneled */
+#define HS_VXLAN_PORT 4789
+#define HS_GENEVE_PORT 6081
 
 /* QUIC (issue 18): client Initials handed to userspace, which decrypts
  * them and hands the ClientHello back (the hs_quic_hello program). */
 #define HS_QUIC_PORTS_MAX 8
-/* UDP ports of tunnels (their IANA ports): counted as tunneled */
-#define HS_VXLAN_PORT 4789
-#define HS_GENEVE_PORT 6081
 #ifndef HS_QUIC_FLOWS_MAX
 #define HS_QUIC_FLOWS_MAX 16384 /* QUIC flow slots (a power of two) */
 #endif

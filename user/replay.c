@@ -285,7 +285,6 @@ static int replay_sample_turn(struct replay *r, __u64 ts_ns)
 	return 0;
 }
 
-
 /* Feed one capture. 0 when read to the end, -1 when it stopped early. */
 static int replay_file(struct replay *r, struct capture *c, const char *file)
 {

@@ -365,7 +365,7 @@ static void spoofed(int empty, double data_ns)
 /*
  * Enforcement in drop mode: the data segment of a tracked flow through a
  * program loaded with --enforce drop (one more array read: the dropped
- * hellos' slot), as a ratio to data_ns (the same segment without
+ * hellos' set of the flow slot), as a ratio to data_ns (the same segment without
  * enforcement, the same run); and a dropped ClientHello sent again and
  * again (each repeat judged again on its ids and dropped: hs_redrop).
  */
