@@ -543,8 +543,9 @@ INLINE void fast_copies(struct hs_reasm *b, struct tls_walk *w)
 		copy_words(w->h.ecpf, b, at, HS_TLS_MAX_ECPF / 8);
 }
 
-/* One element v of a list of kind k (tls_walk's list_cb). */
-INLINE void fast_item(struct tls_walk *w, __u32 k, __u16 v)
+/* One element v of a list of kind k (tls_walk's list_cb), the ordered
+ * hash of the signature algorithms in *seq. */
+INLINE void fast_item(struct tls_walk *w, __u64 *seq, __u32 k, __u16 v)
 {
 	__u8 n;
 
@@ -565,7 +566,7 @@ INLINE void fast_item(struct tls_walk *w, __u32 k, __u16 v)
 		w->h.n_groups = n + 1;
 		return;
 	}
-	w->seq_sigalgs = hs_mix64(w->seq_sigalgs ^ v);
+	*seq = hs_mix64(*seq ^ v);
 	n = RD8(w->h.n_sigalgs);
 	if (n >= HS_TLS_MAX_SIGALGS) {
 		w->h.flags |= HS_TLSF_OVERFLOW;
@@ -576,9 +577,14 @@ INLINE void fast_item(struct tls_walk *w, __u32 k, __u16 v)
 }
 
 /* The deferred lists, one element (or the move to the next list) a step:
- * 0, or WALK_SLOW when they hold more than the steps. */
+ * 0, or WALK_SLOW when they hold more than the steps. The signature
+ * algorithms' hash is a chain (each element's two multiplies wait for the
+ * one before): it stays in a register from step to step, not a store and
+ * a load through w more on it each step (an unknown scalar to the
+ * verifier either way: the steps' states still merge). */
 INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 {
+	__u64 seq = w->seq_sigalgs;
 	__u32 k, j, i;
 
 	w->lcur = 0;
@@ -587,8 +593,10 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 	for (k = 0; k < TLS_FAST_ITEMS; k++) {
 		WIDEN();
 		j = RD32(w->lcur);
-		if (j >= RD32(w->nl))
+		if (j >= RD32(w->nl)) {
+			w->seq_sigalgs = seq;
 			return 0;
+		}
 		j &= TLS_FAST_LISTS - 1;
 		i = RD32(w->lidx);
 		if (i >= w->lcnt[j]) {
@@ -596,7 +604,7 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 			w->lidx = 0;
 			continue;
 		}
-		fast_item(w, w->lkind[j],
+		fast_item(w, &seq, w->lkind[j],
 			  bpf_ntohs(BUF_AT(const __u16, &b->buf[(w->lpos[j] + 2 * i) & HS_HELLO_MASK])));
 		w->lidx = i + 1;
 	}
