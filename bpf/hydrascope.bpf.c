@@ -161,8 +161,10 @@ INLINE int udp_datagram(struct xdp_md *ctx, struct hs_stats *st, const struct pk
 	return hs_quic(ctx, &at) == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
-/* Every packet, live or replayed: its verdict. */
-INLINE int handle(struct xdp_md *ctx)
+/* Every packet, live or replayed: its verdict. l3 and drop, constants
+ * (the entry's: see hs_xdp): the packets start at their IP header; the
+ * program is loaded for enforcement in drop mode (enforce_mode). */
+INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -180,7 +182,7 @@ INLINE int handle(struct xdp_md *ctx)
 		return XDP_PASS;
 	st->c[HS_ST_PACKETS]++;
 
-	r = parse_packet(data, end, (__u32)(end - data), &p, ctx);
+	r = parse_packet(data, end, (__u32)(end - data), &p, ctx, l3);
 	if (r == PARSE_UDP)
 		return udp_datagram(ctx, st, &p, data, end);
 	if (r) {
@@ -224,7 +226,7 @@ INLINE int handle(struct xdp_md *ctx)
 	at.slot = flow_slot(&p, 0);
 	/* the bytes of a ClientHello dropped, sent again: a call only when a
 	 * hello of the port's was dropped in the slot's set */
-	if (enforce_mode == HS_ENF_DROP && dropped_port(at.slot, bpf_ntohs(p.tcp->source)) &&
+	if (drop && dropped_port(at.slot, bpf_ntohs(p.tcp->source)) &&
 	    hs_redrop(ctx, &at) == XDP_DROP)
 		return XDP_DROP;
 	f = bpf_map_lookup_elem(&flows, &at.slot);
@@ -245,19 +247,46 @@ INLINE int handle(struct xdp_md *ctx)
 	return hs_data(ctx, &at) == XDP_DROP ? XDP_DROP : XDP_PASS;
 }
 
-/* xdp.frags: a frame of several buffers (jumbo frames) comes whole, its
- * headers in the first; the payload is read with bpf_xdp_load_bytes */
+/*
+ * The XDP program, in four entries of which `run` loads the one for its
+ * interface and mode (hs_set_link_l3, hs_set_enforce): hs_xdp for an
+ * Ethernet interface, _l3 for one without a link header (tun, WireGuard,
+ * PPP, IP tunnels: packets start at their IP header), _drop with
+ * enforcement in drop mode. Each is handle() with its two constants, so
+ * that a data packet's path holds no test of either (one each cost it
+ * ~5%). xdp.frags: a frame of several buffers (jumbo frames) comes whole,
+ * its headers in the first; the payload is read with bpf_xdp_load_bytes.
+ */
 SEC("xdp.frags")
 int hs_xdp(struct xdp_md *ctx)
 {
-	return handle(ctx);
+	return handle(ctx, 0, 0);
 }
 
-/* The same path for replay's frames: a global subprogram, verified once
- * and called per frame of a batch. */
+SEC("xdp.frags")
+int hs_xdp_l3(struct xdp_md *ctx)
+{
+	return handle(ctx, 1, 0);
+}
+
+SEC("xdp.frags")
+int hs_xdp_drop(struct xdp_md *ctx)
+{
+	return handle(ctx, 0, 1);
+}
+
+SEC("xdp.frags")
+int hs_xdp_l3_drop(struct xdp_md *ctx)
+{
+	return handle(ctx, 1, 1);
+}
+
+/* The same path for replay's frames (Ethernet: replay gives raw IP
+ * captures a link header; no enforcement: it is live only): a global
+ * subprogram, verified once and called per frame of a batch. */
 __noinline int hs_packet(struct xdp_md *ctx)
 {
-	return handle(ctx);
+	return handle(ctx, 0, 0);
 }
 
 
@@ -317,7 +346,7 @@ int hs_egress(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	struct pkt p = {};
-	int r = parse_packet(data, end, skb->len, &p, NULL);
+	int r = parse_packet(data, end, skb->len, &p, NULL, link_l3);
 
 	if (r == 0 && TCP_IS_SYNACK(((__u8 *)p.tcp)[TCP_FLAGS_OFF]))
 		record_synack(&p);

@@ -280,14 +280,16 @@ INLINE int parse_udp(void *pos, void *end, struct pkt *p)
  * end bounds, its payload in pages (a UDP send with UDP_SEGMENT, even of
  * one datagram: a QUIC server's, whose connection ID we read with
  * bpf_skb_load_bytes), and an XDP frame's may be too (pkt_holds). xdp: as
- * for parse_ipv6. */
-INLINE int parse_packet(void *data, void *end, __u32 len, struct pkt *p, struct xdp_md *xdp)
+ * for parse_ipv6. l3: the packet starts at its IP header (no link header:
+ * link_l3), a constant where the XDP program's entry says which it is. */
+INLINE int parse_packet(void *data, void *end, __u32 len, struct pkt *p, struct xdp_md *xdp,
+			int l3)
 {
 	void *pos = data;
 	__be16 proto;
 	int r;
 
-	if (link_l3) {
+	if (l3) {
 		/* no link header: the IP version says which */
 		__u8 *v = pos;
 

@@ -146,6 +146,7 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	hc = c->handshake ? c->handshake : c->replay ? HS_CHECK_SYN : HS_CHECK_SYNACK;
 	skel->data->handshake_check = (__u8)(!c->replay && hc == HS_CHECK_SYNACK ? HS_CHECK_SYN : hc);
 	hs_set_enforce(skel, HS_ENF_OFF);
+	hs_set_link_l3(skel, 0);
 	/* the sockopt programs load only for run --sockopt-cgroup */
 	bpf_program__set_autoload(skel->progs.hs_getsockopt, false);
 	bpf_program__set_autoload(skel->progs.hs_setsockopt, false);
@@ -165,11 +166,39 @@ struct hs_bpf *hs_open(const struct hs_config *c)
 	return skel;
 }
 
+/* The XDP entry of the interface and mode set loads, not the three others
+ * (see hs_xdp in the BPF object). */
+static void xdp_entry_pick(struct hs_bpf *skel)
+{
+	struct bpf_program *all[] = { skel->progs.hs_xdp, skel->progs.hs_xdp_l3,
+				      skel->progs.hs_xdp_drop, skel->progs.hs_xdp_l3_drop };
+	struct bpf_program *mine = hs_xdp_prog(skel);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		bpf_program__set_autoload(all[i], all[i] == mine);
+}
+
+struct bpf_program *hs_xdp_prog(struct hs_bpf *skel)
+{
+	bool l3 = skel->rodata->link_l3, drop = skel->rodata->enforce_mode == HS_ENF_DROP;
+
+	return drop ? (l3 ? skel->progs.hs_xdp_l3_drop : skel->progs.hs_xdp_drop) :
+		      (l3 ? skel->progs.hs_xdp_l3 : skel->progs.hs_xdp);
+}
+
 void hs_set_enforce(struct hs_bpf *skel, int mode)
 {
 	skel->rodata->enforce_mode = (__u8)mode;
 	bpf_map__set_max_entries(skel->maps.dropped,
 				 mode == HS_ENF_DROP ? HS_FLOWS_MAX / HS_DROPPED_WAYS : 1);
+	xdp_entry_pick(skel);
+}
+
+void hs_set_link_l3(struct hs_bpf *skel, int l3)
+{
+	skel->rodata->link_l3 = (__u8)!!l3;    /* (the egress program reads it) */
+	xdp_entry_pick(skel);
 }
 
 int hs_load(struct hs_bpf *skel, const char *pin_dir)

@@ -41,6 +41,12 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir);
  * verifier prunes the whole enforcement path, XDP_DROP included), and the
  * room it needs (the dropped hellos, in drop mode only). */
 void hs_set_enforce(struct hs_bpf *skel, int mode);
+/* Before the load: the interface has no link header (l3 1: tun, WireGuard,
+ * PPP, IP tunnels), its packets read from their IP header. */
+void hs_set_link_l3(struct hs_bpf *skel, int l3);
+/* The XDP program for the interface and mode set (hs_xdp or its _l3,
+ * _drop, _l3_drop entry): the one of the four that loads. */
+struct bpf_program *hs_xdp_prog(struct hs_bpf *skel);
 /* The egress program (the server's SYN-ACKs) attached first on ifindex's
  * egress with a tcx link (kernel 6.6+): its fd, or -errno. */
 int hs_egress_attach(struct hs_bpf *skel, int ifindex);

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "bpfobj.h"
 #include "log.h"
 #include "pins.h"
 #include "hs_bpf.skel.h"
@@ -78,7 +79,7 @@ int hs_prog_pin(struct hs_bpf *skel, const char *pin_dir)
 	/* a pin left by a killed run is replaced */
 	snprintf(path, sizeof(path), "%s/" HS_PROG_PIN, pin_dir);
 	unlink(path);
-	err = bpf_program__pin(skel->progs.hs_xdp, path);
+	err = bpf_program__pin(hs_xdp_prog(skel), path);
 	if (err)
 		pr_warn("Couldn't pin the program at '%s': %s", path, strerror(-err));
 	return err;

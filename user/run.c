@@ -658,7 +658,7 @@ static int run_load(struct run_ctx *c)
 	if (!c->seen)
 		return HS_EXIT_ERR;
 	hs_set_enforce(c->skel, (int)o->enforce);
-	c->skel->rodata->link_l3 = (__u8)c->link_l3;
+	hs_set_link_l3(c->skel, c->link_l3);
 	/* what the directory holds is ours and of this layout, or left alone */
 	err = hs_pins_check(c->skel, o->pin_dir, c->ifindex, &c->pins);
 	if (err)
@@ -933,7 +933,7 @@ static int run_attach(struct run_ctx *c)
 	 * packets (tun refuses native XDP but on a TAP device) */
 	LIBBPF_OPTS(bpf_link_create_opts, lopts,
 		    .flags = o->mode ? o->mode : c->link_l3 ? XDP_FLAGS_SKB_MODE : 0);
-	int prog = bpf_program__fd(c->skel->progs.hs_xdp), err;
+	int prog = bpf_program__fd(hs_xdp_prog(c->skel)), err;
 
 	if (c->pins.link_fd >= 0) {
 		c->link_fd = c->pins.link_fd;

@@ -356,7 +356,7 @@ static void spoofed(int empty, double data_ns)
 	p.data = hello;
 	p.payload = len;
 	build(&p, &f);
-	ns = steady("hello_spoofed_past_sample", bpf_program__fd(sp->progs.hs_xdp), empty, &f);
+	ns = steady("hello_spoofed_past_sample", bpf_program__fd(hs_xdp_prog(sp)), empty, &f);
 	printf("pkt_hello_spoofed_vs_data_tracked_flow %.2f ratio\n",
 	       data_ns > 0 ? ns / data_ns : 0);
 	hs_bpf__destroy(sp);
@@ -387,7 +387,7 @@ static void enforce_drop(int empty, double data_ns)
 		fprintf(stderr, "bench_pkt: couldn't load the drop-mode program\n");
 		exit(1);
 	}
-	fd = bpf_program__fd(sk->progs.hs_xdp);
+	fd = bpf_program__fd(hs_xdp_prog(sk));
 	/* a tracked flow whose hello passed: its data */
 	tracked_data(fd, 40021, hello, len, &f);
 	ns = steady("data_tracked_flow_drop_mode", fd, empty, &f);
@@ -491,13 +491,13 @@ static void quic(int fd, int empty, double empty_ns)
 			ring_buffer__consume(rb);
 			v->bss->sample_epoch++;
 		}
-		a[i] = run(bpf_program__fd(v->progs.hs_xdp), &f, 1);
+		a[i] = run(bpf_program__fd(hs_xdp_prog(v)), &f, 1);
 		b[i] = run(empty, &f, 1);
 	}
 	ns = median_u32(a, CONNS) - median_u32(b, CONNS);
 	printf("pkt_quic_initial_ns %.1f ns\n", ns);
 	printf("pkt_quic_initial_ratio %.2f x\n", (empty_ns + ns) / empty_ns);
-	ns = steady("quic_initial_past_budget", bpf_program__fd(shed->progs.hs_xdp), empty, &f);
+	ns = steady("quic_initial_past_budget", bpf_program__fd(hs_xdp_prog(shed)), empty, &f);
 	printf("pkt_quic_initial_past_budget_ratio %.2f x\n", (empty_ns + ns) / empty_ns);
 	ring_buffer__free(rb);
 	hs_bpf__destroy(v);
@@ -553,7 +553,7 @@ static void hashes(int empty)
 		fprintf(stderr, "bench_pkt: couldn't load the programs of each hash\n");
 		exit(1);
 	}
-#define FD(s) bpf_program__fd((s)->progs.hs_xdp)
+#define FD(s) bpf_program__fd(hs_xdp_prog(s))
 	p = tcp4(41003, TH_SYN);
 	syn_of(&p);
 	build(&p, &f);
@@ -1427,7 +1427,7 @@ int main(void)
 		fprintf(stderr, "bench_pkt: couldn't load the programs (root needed)\n");
 		return 1;
 	}
-	fd = bpf_program__fd(skel->progs.hs_xdp);
+	fd = bpf_program__fd(hs_xdp_prog(skel));
 	printf("pkt_repeat %d runs\n", REPEAT);
 	versus();
 	if (getenv("BENCH_PKT_VERSUS_ONLY"))
@@ -1474,7 +1474,7 @@ int main(void)
 	p = tcp4(40004, TH_SYN);
 	syn_of(&p);
 	build(&p, &f);
-	steady("syn_flood_random_src", bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+	steady("syn_flood_random_src", bpf_program__fd(hs_xdp_prog(flood)), empty, &f);
 	/* what any fingerprint update costs at least here */
 	floor = floor_prog();
 	if (floor < 0) {
@@ -1494,7 +1494,7 @@ int main(void)
 		p.payload = len;
 		build(&p, &f);
 		snprintf(name, sizeof(name), "hello_%s_new_source", stacks[i]);
-		steady(name, bpf_program__fd(flood->progs.hs_xdp), empty, &f);
+		steady(name, bpf_program__fd(hs_xdp_prog(flood)), empty, &f);
 	}
 
 	for (i = 0; i < 3; i++) {
@@ -1512,9 +1512,9 @@ int main(void)
 
 		len = pkt_hello(1, hello, sizeof(hello));
 		if (wc && nc) {
-			double with = per_conn(bpf_program__fd(wc->progs.hs_xdp), empty, hello, len,
+			double with = per_conn(bpf_program__fd(hs_xdp_prog(wc)), empty, hello, len,
 					       0, 0, 1);
-			double without = per_conn(bpf_program__fd(nc->progs.hs_xdp), empty, hello,
+			double without = per_conn(bpf_program__fd(hs_xdp_prog(nc)), empty, hello,
 						  len, 0, 0, 1);
 
 			printf("pkt_hello_curl_no_conn_record_ns %.1f ns\n", without);

@@ -409,7 +409,7 @@ static void test_fuzz(void **state)
 	err = hs_load(z.skel, NULL);
 	if (err)
 		fail_msg("loading the XDP program: %s", strerror(-err));
-	z.prog = bpf_program__fd(z.skel->progs.hs_xdp);
+	z.prog = bpf_program__fd(hs_xdp_prog(z.skel));
 	z.stats = bpf_map__fd(z.skel->maps.stats);
 	z.tcp = bpf_map__fd(z.skel->maps.tcp_fps);
 	z.tls = bpf_map__fd(z.skel->maps.tls_fps);

@@ -126,7 +126,7 @@ static int setup_with(void **state, const struct hs_config *cfg)
 		e->skel->rodata->quic_budget_max = setup_budget;
 	if (prog_load(e->skel))
 		goto skip;
-	e->xdp_fd = bpf_program__fd(e->skel->progs.hs_xdp);
+	e->xdp_fd = bpf_program__fd(hs_xdp_prog(e->skel));
 	e->egress_fd = bpf_program__fd(e->skel->progs.hs_egress);
 	e->hello_fd = bpf_program__fd(e->skel->progs.hs_quic_hello);
 	e->stats_fd = bpf_map__fd(e->skel->maps.stats);

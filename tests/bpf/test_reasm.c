@@ -190,7 +190,7 @@ static int setup(void **state)
 	e->skel = prog_open(&(struct hs_config){ .replay = true });
 	if (!e->skel || prog_load(e->skel))
 		goto skip;
-	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
+	e->prog_fd = bpf_program__fd(hs_xdp_prog(e->skel));
 	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
 	e->reasm_fd = bpf_map__fd(e->skel->maps.reasm);
 	e->rb = prog_ring(e->skel, on_event, e);

@@ -58,7 +58,7 @@ static struct env *env_new(void)
 		free(e);
 		return NULL;
 	}
-	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
+	e->prog_fd = bpf_program__fd(hs_xdp_prog(e->skel));
 	e->seen_fd = bpf_map__fd(e->skel->maps.seen);
 	e->tls_fd = bpf_map__fd(e->skel->maps.tls_fps);
 	e->flows_fd = bpf_map__fd(e->skel->maps.flows);

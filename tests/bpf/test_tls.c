@@ -165,7 +165,7 @@ static int setup_with(void **state, const struct hs_config *cfg)
 	}
 	if (prog_load(e->skel))
 		goto skip;
-	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
+	e->prog_fd = bpf_program__fd(hs_xdp_prog(e->skel));
 	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
 	e->tls_fd = bpf_map__fd(e->skel->maps.tls_fps);
 	e->tcp_fd = bpf_map__fd(e->skel->maps.tcp_fps);

@@ -115,7 +115,7 @@ static int setup_cap(void **state, __u32 cap)
 		e->skel->rodata->tcp_new_cap = cap;
 	if (prog_load(e->skel))
 		goto skip;
-	e->prog_fd = bpf_program__fd(e->skel->progs.hs_xdp);
+	e->prog_fd = bpf_program__fd(hs_xdp_prog(e->skel));
 	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
 	e->fps_fd = bpf_map__fd(e->skel->maps.tcp_fps);
 	e->rb = prog_ring(e->skel, on_event, e);

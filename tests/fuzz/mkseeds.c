@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 			"no seeds from the program\n");
 		return 3;
 	}
-	prog = bpf_program__fd(skel->progs.hs_xdp);
+	prog = bpf_program__fd(hs_xdp_prog(skel));
 	maps = hs_fp_maps(skel);
 	det_config_default(&dc);
 	win = win_new(&dc, 60, "/dev/null", true, false);

@@ -368,6 +368,15 @@ xdp_prog_id() {
 		sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p' | head -n 1
 }
 
+# xdp_prog_name NS DEV: name of the XDP program on DEV (which of hs_xdp's
+# entries run loaded), empty if none
+xdp_prog_name() {
+	local id
+	id=$(xdp_prog_id "$1" "$2")
+	[ -n "$id" ] && bpftool -j prog show id "$id" 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])' 2>/dev/null
+}
+
 # bed_hydra_addrs NETS HOSTS CLIENT...: on each client i (1-based) of the
 # bed, addresses 198.19.(64*(i-1) + k).h for k < NETS and h in 1..HOSTS on
 # its veth, listed in $TMP/addrs$i.txt, the router sending

@@ -122,7 +122,8 @@ static inline int obj_set(struct bpf_object *obj, const char *sec, const char *n
 /* The object at path, set up as c says (and as hs_open does), loaded. */
 static inline struct bpf_object *obj_load(const char *path, const struct objcfg *c)
 {
-	static const char *const off[] = { "hs_replay", "hs_getsockopt", "hs_setsockopt" };
+	static const char *const off[] = { "hs_replay", "hs_getsockopt", "hs_setsockopt",
+					   "hs_xdp_l3", "hs_xdp_drop", "hs_xdp_l3_drop" };
 	static const char *const big[] = { "flows", "reasm", "conns", "seen" };
 	__u8 clock = c->clock_replay ? HS_CLOCK_REPLAY : HS_CLOCK_MONO;
 	__u8 hc = c->handshake ? c->handshake : HS_CHECK_SYN;

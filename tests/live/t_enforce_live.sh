@@ -207,6 +207,8 @@ one_mode() {
 	fi
 	grep -q "enforcement: $mode" "$TMP/run-$mode.log" && ok "$mode: run reports enforcement: $mode" ||
 		fail "$mode: 'enforcement: $mode' expected in the log: $(head -n 3 "$TMP/run-$mode.log" | tr '\n' '|')"
+	expect_eq "$mode: the program on $BED_DEV is the entry of its mode" \
+		"$([ "$mode" = drop ] && echo hs_xdp_drop || echo hs_xdp)" "$(xdp_prog_name "$BED_SRV" "$BED_DEV")"
 	for l in curl:1 openssl:2; do
 		bg_job pid legit "${l%:*}" "${l#*:}" "$TMP/stop-legit-$mode" "$mode" 2>/dev/null
 	done

@@ -63,6 +63,8 @@ fi
 grep -q "^hydrascope: $DEV has no link header: packets read from their IP header" "$D/run.log" &&
 	ok "run says the device has no link header" ||
 	fail "'$DEV has no link header' expected in the log: $(head -c 400 "$D/run.log" | tr '\n' '|')"
+expect_eq "the program on $DEV is the entry that reads from the IP header" hs_xdp_l3 \
+	"$(xdp_prog_name "$N" "$DEV")"
 
 # The client: the tun's file descriptor, raw IP packets both ways. Prints
 # per connection "family sport ja4" once the server's SYN-ACK came back
@@ -171,4 +173,14 @@ bg_stop "$HS_PID" TERM 10
 expect_eq "run exits 0 on SIGTERM" 0 "$?"
 expect_eq "no XDP program on $DEV after it" "" \
 	"$(ip -n "$N" -d link show "$DEV" | grep -o 'prog/xdp id [0-9]*')"
+
+# in drop mode, the entry of both: it loads and attaches
+bg_job HS_PID nsenter --net=/run/netns/"$N" "$HS" run -i "$DEV" --pin-dir "$P" \
+	--state-dir "$TMP/state" --enforce drop 2>"$D/run-drop.log"
+wait_for 10 grep -q "^hydrascope: attached to $DEV .* in skb mode" "$D/run-drop.log" ||
+	fail "run --enforce drop: an skb attachment expected: $(head -c 400 "$D/run-drop.log" | tr '\n' '|')"
+expect_eq "run --enforce drop: the program on $DEV reads from the IP header, in drop mode" \
+	hs_xdp_l3_drop "$(xdp_prog_name "$N" "$DEV")"
+bg_stop "$HS_PID" TERM 10
+expect_eq "run --enforce drop exits 0 on SIGTERM" 0 "$?"
 done_testing
