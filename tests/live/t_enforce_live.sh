@@ -195,6 +195,34 @@ print(" ".join("%s %s" % (k, c.get(k)) for k in keys),
 ' "$1" "$2" 2>&1 | head -c 600
 }
 
+# drop_story ALERTS JA4 HYDRA_OUT T: for a failure, what came when: the
+# JA4's alerts (their window's end, state, enforcement, sources) and the
+# hydra's handshakes a second at a time from 3 s before T (completed/begun)
+drop_story() {
+	python3 -c '
+import json, sys
+alerts, ja4, out, t = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+a = []
+for line in open(alerts):
+    try:
+        x = json.loads(line)
+    except ValueError:
+        continue
+    if x.get("ja4") == ja4:
+        a.append((x.get("ts"), x.get("state"), x.get("enforced"), x.get("ips")))
+b = {}
+for line in open(out):
+    f = line.split()
+    if len(f) == 2:
+        k = int(float(f[0]) - t + 3) - 3
+        g = b.setdefault(k, [0, 0])
+        g[0] += int(f[1])
+        g[1] += 1
+print("alerts", a[:8], "hydra by second from the alert",
+      " ".join("%+d:%d/%d" % (k, g[0], g[1]) for k, g in sorted(b.items()) if k >= -3))
+' "$@" 2>&1 | head -c 1200
+}
+
 # one_mode MODE: a run with --enforce MODE, checked as the header says
 one_mode() {
 	local mode=$1 pins=$BED_PINS-$1 alerts=$TMP/alerts-$1.jsonl hs_pid pid hpid
@@ -265,7 +293,7 @@ EOF
 	if [ "$mode" = drop ]; then
 		[ "$n_after" -ge 20 ] && [ $((ok_after * 10)) -le "$n_after" ] &&
 			ok "drop: the hydra's handshakes fail after the alert ($ok_after of $n_after completed)" ||
-			fail "drop: at most 10% of 20+ hydra handshakes after the alert expected to complete, got $ok_after of $n_after; 5 s after the alert: $(status_brief "$st" "$ja4")"
+			fail "drop: at most 10% of 20+ hydra handshakes after the alert expected to complete, got $ok_after of $n_after; 5 s after the alert: $(status_brief "$st" "$ja4"); $(drop_story "$alerts" "$ja4" "$TMP/hydra-$mode.out" "$e_alert")"
 	else
 		[ "$n_after" -ge 20 ] && [ "$ok_after" = "$n_after" ] &&
 			ok "dry-run: the hydra's handshakes complete after the alert ($ok_after of $n_after)" ||
