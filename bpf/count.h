@@ -98,6 +98,66 @@ INLINE int tcp_admit_new(__u64 kid)
 	return 1;
 }
 
+/*
+ * A SYN signature's ids (hs_tcp_ids_from), remembered per CPU: the chain
+ * of multiplies that makes them is the longest wait on a SYN's path, and
+ * the SYNs of one client stack repeat a few signatures (a TTL for each
+ * path, an MSS or two). Entry i of syn_memo (syn_memo_slot) is used only
+ * when its five words are the signature's, so the ids are always the
+ * chain's. Its seq is odd while a program writes it: a run that came in
+ * between on this CPU finds it odd (and neither uses nor writes it) or
+ * changed (and does not use what it read).
+ */
+INLINE __u64 syn_ids(__u64 head, const struct hs_tcp_sig *sig, __u64 *stack, __u32 i)
+{
+	const __u64 *sw = (const __u64 *)sig;
+	__u64 w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3], w4 = sw[4], id, st;
+	struct hs_syn_memo *m = bpf_map_lookup_elem(&syn_memo, &i);
+	volatile __u32 *seq;
+	__u32 s;
+
+	if (!m)
+		return hs_tcp_ids_from(head, sig, stack);
+	seq = &m->seq;
+	s = *seq;
+	barrier();
+	if (!(s & 1) && m->w[0] == w0 && m->w[1] == w1 && m->w[2] == w2 &&
+	    m->w[3] == w3 && m->w[4] == w4) {
+		id = m->id;
+		st = m->stack;
+		barrier();
+		if (*seq == s) {
+			*stack = st;
+			return id;
+		}
+	}
+	id = hs_tcp_ids_from(head, sig, stack);
+	s = *seq;
+	if (s & 1)
+		return id;
+	*seq = s + 1;
+	barrier();
+	m->w[0] = w0;
+	m->w[1] = w1;
+	m->w[2] = w2;
+	m->w[3] = w3;
+	m->w[4] = w4;
+	m->id = id;
+	m->stack = *stack;
+	barrier();
+	*seq = s + 2;
+	return id;
+}
+
+/* A signature's entry in syn_memo, from values at hand in registers (the
+ * TTL, the start of the chain, which names the option layout, and the
+ * window as the packet has it): not from the signature's words, whose
+ * loads would wait for the byte stores that made them. */
+INLINE __u32 syn_memo_slot(__u8 ttl, __u64 head, __u16 win)
+{
+	return (ttl ^ (__u32)(head >> 56) ^ win) & (HS_SYN_MEMO - 1);
+}
+
 INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
 		       struct hs_endpoints *epp, __u64 *stack, __u64 *tsp)
 {
@@ -108,13 +168,14 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	__u64 id, ts, head;
 	__u32 zero = 0;
 	int new = 0;
+	__u8 ttl;
 
-	sig_ip(p, &sig, &obs, &ep);
+	ttl = sig_ip(p, &sig, &obs, &ep);
 	if (bench_vary_src)
 		bench_new_src(&ep, st->c[HS_ST_SYNS]);
 	sig_tcp_hdr(p, &sig, &ep);
 	head = sig_tcp_opts(ctx, p, &sig, &obs);
-	id = HS_GEN_KEY(hs_tcp_ids_from(head, &sig, stack), cur_gen);
+	id = HS_GEN_KEY(syn_ids(head, &sig, stack, syn_memo_slot(ttl, head, p->tcp->window)), cur_gen);
 	ts = now_ns();
 	*tsp = ts;
 	st->c[HS_ST_SYNS]++;

@@ -166,6 +166,14 @@ struct {
 	__type(value, struct optwalk);
 } syn_walk SEC(".maps");
 
+/* Per-CPU: the ids of the SYN signatures seen last (syn_ids). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HS_SYN_MEMO);
+	__type(key, __u32);
+	__type(value, struct hs_syn_memo);
+} syn_memo SEC(".maps");
+
 /* Per-CPU ClientHello walk state (the lists are too large for the stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -26,16 +26,18 @@ INLINE __u32 be32_at(const __u8 *buf, __u32 i)
 	       ((__u32)OB(i + 2) << 8) | OB(i + 3);
 }
 
-/* IP-level features and quirks, plus the endpoints. */
-INLINE void sig_ip(const struct pkt *p, struct hs_tcp_sig *s,
+/* IP-level features and quirks, plus the endpoints; returns the TTL. */
+INLINE __u8 sig_ip(const struct pkt *p, struct hs_tcp_sig *s,
 		   struct hs_tcp_obs *o, struct hs_endpoints *ep)
 {
+	__u8 ttl;
+
 	if (p->family == 4) {
 		const struct iphdr *iph = p->l3;
 		__u16 fo = bpf_ntohs(iph->frag_off);
 
 		s->ip_ver = 4;
-		s->ttl = iph->ttl;
+		ttl = iph->ttl;
 		o->tos = iph->tos;
 		o->ip_id = bpf_ntohs(iph->id);
 		if (iph->tos & 3)
@@ -56,7 +58,7 @@ INLINE void sig_ip(const struct pkt *p, struct hs_tcp_sig *s,
 		__u32 vtf = bpf_ntohl(*(const __be32 *)ip6);
 
 		s->ip_ver = 6;
-		s->ttl = ip6->hop_limit;
+		ttl = ip6->hop_limit;
 		o->tos = (vtf >> 20) & 0xff;
 		o->flow_label = vtf & 0xfffff;
 		if (o->flow_label)
@@ -66,8 +68,10 @@ INLINE void sig_ip(const struct pkt *p, struct hs_tcp_sig *s,
 		__builtin_memcpy(ep->saddr, &ip6->saddr, 16);
 		__builtin_memcpy(ep->daddr, &ip6->daddr, 16);
 	}
+	s->ttl = ttl;
 	ep->family = s->ip_ver;
 	s->ip_opt_len = p->ip_ext_len > 255 ? 255 : p->ip_ext_len;
+	return ttl;
 }
 
 /* TCP header quirks (the packet is a SYN without ACK, FIN or RST). */

@@ -209,6 +209,16 @@ struct hs_endpoints {
  */
 #define HS_GEN_KEY(id, gen) (((id) & ~1ULL) | ((gen) & 1))
 
+/* Value of the per-CPU syn_memo map: a SYN signature's words and its ids
+ * (syn_ids, bpf/count.h), one cache line; seq is odd while a program
+ * writes it. Never read by userspace but in tests. */
+#define HS_SYN_MEMO 256
+struct hs_syn_memo {
+	__u64 w[HS_TCP_SIG_WORDS];
+	__u64 id, stack;
+	__u32 seq, pad;
+};
+
 /* Value of the tcp_fps map, keyed by the fingerprint id (see HS_GEN_KEY). */
 struct hs_tcp_fp {
 	struct hs_tcp_sig sig;               /* to render the id without the ring buffer */

@@ -1199,6 +1199,30 @@ static void slot_blocker(__u16 sport, struct frame *f)
 	exit(1);
 }
 
+/* Every entry of o's syn_memo (the ids of SYN signatures seen last)
+ * emptied, and marked as being written when busy: then no SYN uses an
+ * entry or writes one, and every SYN makes its ids as on a miss. */
+static void memo_set(struct bpf_object *o, int busy)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o, "syn_memo");
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct hs_syn_memo *v;
+	__u32 i;
+
+	if (!m || ncpu < 1 || !(v = calloc((size_t)ncpu, sizeof(*v)))) {
+		fprintf(stderr, "bench_pkt: no syn_memo map\n");
+		exit(1);
+	}
+	for (c = 0; c < ncpu; c++)
+		v[c].seq = busy ? 1 : 0;
+	for (i = 0; i < HS_SYN_MEMO; i++)
+		if (bpf_map_update_elem(bpf_map__fd(m), &i, v, 0)) {
+			fprintf(stderr, "bench_pkt: syn_memo: %s\n", strerror(errno));
+			exit(1);
+		}
+	free(v);
+}
+
 static void versus(void)
 {
 	static const char *const stacks[] = { "chrome", "curl", "firefox" };
@@ -1270,6 +1294,10 @@ static void versus(void)
 	syn_of(&p);
 	build(&p, &f);
 	vs_steady(&v, "syn_ipv4", fo, fn, &f, REPEAT);
+	/* the same with no signature remembered: the cost of a miss */
+	memo_set(o[1], 1);
+	vs_steady(&v, "syn_ipv4_not_remembered", fo, fn, &f, REPEAT);
+	memo_set(o[1], 0);
 	p.ver = 6;
 	syn_of(&p);
 	build(&p, &f);

@@ -955,6 +955,134 @@ static void test_same_sig_same_id(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* The remembered ids (syn_memo, syn_ids): a SYN whose signature an entry
+ * holds takes the entry's ids; two signatures that share an entry never
+ * get each other's; an entry being written (seq odd) is neither used nor
+ * written. */
+
+/* Every CPU's copy of syn_memo entry i (ncpu of them) into v. */
+static void memo_read(struct env *e, __u32 i, struct hs_syn_memo *v)
+{
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.syn_memo), &i, v), 0);
+}
+
+static void memo_write(struct env *e, __u32 i, const struct hs_syn_memo *v)
+{
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(e->skel->maps.syn_memo), &i, v, 0), 0);
+}
+
+/* The entry of syn_memo whose words are sig's, on some CPU: its index,
+ * or -1. */
+static int memo_find(struct env *e, const struct hs_tcp_sig *sig, struct hs_syn_memo *v, int ncpu)
+{
+	__u32 i;
+	int c;
+
+	for (i = 0; i < HS_SYN_MEMO; i++) {
+		memo_read(e, i, v);
+		for (c = 0; c < ncpu; c++)
+			if (!memcmp(v[c].w, sig, sizeof(*sig)))
+				return (int)i;
+	}
+	return -1;
+}
+
+/* The one tcp_fps entry whose signature has this MSS: its key; its value
+ * in *v. The key must be the chain's (hs_tcp_ids) of its signature. */
+static __u64 fp_of(struct env *e, __u16 mss, struct hs_tcp_fp *v)
+{
+	__u64 keys[8], stack, found = 0;
+	int i, n = fp_keys(e, keys, 8);
+
+	for (i = 0; i < n && i < 8; i++) {
+		assert_int_equal(fp_get(e, keys[i], v), 0);
+		if (v->sig.mss == mss) {
+			assert_true(!found);
+			found = keys[i];
+		}
+	}
+	assert_true(found);
+	assert_int_equal(fp_get(e, found, v), 0);
+	assert_true((found & ~1ULL) == (hs_tcp_ids(&v->sig, &stack) & ~1ULL));
+	return found;
+}
+
+static void test_memo(void **state)
+{
+	struct env *e = need_env(state);
+	/* the Linux layout with MSS 1460 and 1400: the same TTL, window and
+	 * layout, so the same entry (MSS is not in its index) */
+	const struct pspec a = SYN4(), b = SYN4(OPT(
+		"\x02\x04\x05\x78\x04\x02\x08\x0a\x00\x01\xe2\x40\x00\x00\x00\x00\x01\x03\x03\x07"));
+	int ncpu = libbpf_num_possible_cpus(), i, c, slot;
+	struct hs_syn_memo *m = calloc((size_t)ncpu, sizeof(*m));
+	struct frame fa, fb;
+	struct hs_tcp_fp va, vb;
+	__u64 ida, idb, poison = 0x1234567890abcdeeULL, stack;
+	__u32 ret;
+
+	assert_non_null(m);
+	build(&a, &fa);
+	build(&b, &fb);
+	fp_clear(e);
+	for (i = 0; i < 5; i++) {
+		const struct frame *f = i & 1 ? &fb : &fa;
+
+		assert_int_equal(run(e, f->b, f->len, &ret), 0);
+		assert_int_equal(ret, XDP_PASS);
+	}
+	assert_int_equal(fp_keys(e, NULL, 0), 2);
+	ida = fp_of(e, 1460, &va);
+	idb = fp_of(e, 1400, &vb);
+	assert_int_equal(va.syns, 3);
+	assert_int_equal(vb.syns, 2);
+
+	/* the last SYN's signature has an entry, holding its ids */
+	slot = memo_find(e, &va.sig, m, ncpu);
+	assert_true(slot >= 0);
+	hs_tcp_ids(&va.sig, &stack);
+	for (c = 0; c < ncpu; c++)
+		if (!memcmp(m[c].w, &va.sig, sizeof(va.sig))) {
+			assert_true((m[c].id & ~1ULL) == (ida & ~1ULL));
+			assert_true(m[c].stack == stack);
+			assert_int_equal(m[c].seq & 1, 0);
+		}
+
+	/* an entry with a's words is used as it is: a's SYN is counted under
+	 * the id it holds (so the entry is what a SYN consults) */
+	for (c = 0; c < ncpu; c++) {
+		memcpy(m[c].w, &va.sig, sizeof(va.sig));
+		m[c].id = poison;
+		m[c].seq = 2;
+	}
+	memo_write(e, (__u32)slot, m);
+	assert_int_equal(run(e, fa.b, fa.len, &ret), 0);
+	assert_int_equal(fp_keys(e, NULL, 0), 3);
+	assert_int_equal(fp_get(e, HS_GEN_KEY(poison, ida), &vb), 0);
+	assert_int_equal(vb.syns, 1);
+
+	/* ... but not while its seq is odd: then the chain's id, and the
+	 * entry left as it was */
+	for (c = 0; c < ncpu; c++)
+		m[c].seq = 3;
+	memo_write(e, (__u32)slot, m);
+	assert_int_equal(run(e, fa.b, fa.len, &ret), 0);
+	assert_int_equal(run(e, fb.b, fb.len, &ret), 0);
+	assert_int_equal(fp_keys(e, NULL, 0), 3);
+	assert_int_equal(fp_get(e, ida, &va), 0);
+	assert_int_equal(va.syns, 4);
+	assert_int_equal(fp_get(e, idb, &vb), 0);
+	assert_int_equal(vb.syns, 3);
+	memo_read(e, (__u32)slot, m);
+	for (c = 0; c < ncpu; c++) {
+		assert_int_equal(m[c].seq, 3);
+		assert_true(m[c].id == poison);
+		assert_memory_equal(m[c].w, &va.sig, sizeof(va.sig));
+	}
+	free(m);
+}
+
+/* ------------------------------------------------------------------ */
 /* Ring buffer: one event per fingerprinted SYN, with its endpoints. */
 
 static void test_ringbuf_endpoints(void **state)
@@ -1399,6 +1527,7 @@ int main(void)
 		T(test_p0f_agreement),
 		T(test_truncation),
 		T(test_same_sig_same_id),
+		T(test_memo),
 		T(test_ringbuf_endpoints),
 		T(test_timestamps),
 		T(test_hll_ipv4),
