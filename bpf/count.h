@@ -149,13 +149,13 @@ INLINE __u64 syn_ids(__u64 head, const struct hs_tcp_sig *sig, __u64 *stack, __u
 	return id;
 }
 
-/* A signature's entry in syn_memo, from values at hand in registers (the
- * TTL, the start of the chain, which names the option layout, and the
- * window as the packet has it): not from the signature's words, whose
- * loads would wait for the byte stores that made them. */
-INLINE __u32 syn_memo_slot(__u8 ttl, __u64 head, __u16 win)
+/* A signature's entry in syn_memo: its TTL (one per path), the start of
+ * its chain (its option layout), its window and MSS, each at hand as a
+ * byte or a half-word: not the signature's words, whose loads would wait
+ * for the byte stores that made them. */
+INLINE __u32 syn_memo_slot(__u8 ttl, __u64 head, __u16 win, __u16 mss)
 {
-	return (ttl ^ (__u32)(head >> 56) ^ win) & (HS_SYN_MEMO - 1);
+	return (ttl ^ (__u32)(head >> 56) ^ win ^ mss) & (HS_SYN_MEMO - 1);
 }
 
 INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt *p,
@@ -175,7 +175,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 		bench_new_src(&ep, st->c[HS_ST_SYNS]);
 	sig_tcp_hdr(p, &sig, &ep);
 	head = sig_tcp_opts(ctx, p, &sig, &obs);
-	id = HS_GEN_KEY(syn_ids(head, &sig, stack, syn_memo_slot(ttl, head, p->tcp->window)), cur_gen);
+	id = HS_GEN_KEY(syn_ids(head, &sig, stack, syn_memo_slot(ttl, head, p->tcp->window, sig.mss)), cur_gen);
 	ts = now_ns();
 	*tsp = ts;
 	st->c[HS_ST_SYNS]++;

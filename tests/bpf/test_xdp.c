@@ -1010,10 +1010,10 @@ static __u64 fp_of(struct env *e, __u16 mss, struct hs_tcp_fp *v)
 static void test_memo(void **state)
 {
 	struct env *e = need_env(state);
-	/* the Linux layout with MSS 1460 and 1400: the same TTL, window and
-	 * layout, so the same entry (MSS is not in its index) */
+	/* the Linux layout with MSS 1460 and 1204 (0x5b4, 0x4b4): the same
+	 * TTL, window, layout and MSS low byte, so the same entry */
 	const struct pspec a = SYN4(), b = SYN4(OPT(
-		"\x02\x04\x05\x78\x04\x02\x08\x0a\x00\x01\xe2\x40\x00\x00\x00\x00\x01\x03\x03\x07"));
+		"\x02\x04\x04\xb4\x04\x02\x08\x0a\x00\x01\xe2\x40\x00\x00\x00\x00\x01\x03\x03\x07"));
 	int ncpu = libbpf_num_possible_cpus(), i, c, slot;
 	struct hs_syn_memo *m = calloc((size_t)ncpu, sizeof(*m));
 	struct frame fa, fb;
@@ -1033,13 +1033,16 @@ static void test_memo(void **state)
 	}
 	assert_int_equal(fp_keys(e, NULL, 0), 2);
 	ida = fp_of(e, 1460, &va);
-	idb = fp_of(e, 1400, &vb);
+	idb = fp_of(e, 1204, &vb);
 	assert_int_equal(va.syns, 3);
 	assert_int_equal(vb.syns, 2);
 
-	/* the last SYN's signature has an entry, holding its ids */
+	/* the last SYN's signature has an entry, holding its ids; the one
+	 * before it, the other signature, had the same */
 	slot = memo_find(e, &va.sig, m, ncpu);
 	assert_true(slot >= 0);
+	assert_int_equal(memo_find(e, &vb.sig, m, ncpu), -1);
+	memo_read(e, (__u32)slot, m);
 	hs_tcp_ids(&va.sig, &stack);
 	for (c = 0; c < ncpu; c++)
 		if (!memcmp(m[c].w, &va.sig, sizeof(va.sig))) {
