@@ -210,8 +210,9 @@ struct hs_endpoints {
 #define HS_GEN_KEY(id, gen) (((id) & ~1ULL) | ((gen) & 1))
 
 /* Value of the per-CPU syn_memo map: a SYN signature's words and its ids
- * (syn_ids, bpf/count.h), one cache line; seq is odd while a program
- * writes it. Never read by userspace but in tests. */
+ * (syn_ids, bpf/count.h), 64 bytes (a cache line's size; per-CPU values
+ * are only 8-byte aligned, so one may span two); seq is odd while a
+ * program writes it. Never read by userspace but in tests. */
 #define HS_SYN_MEMO 256
 struct hs_syn_memo {
 	__u64 w[HS_TCP_SIG_WORDS];
@@ -1043,6 +1044,8 @@ struct hs_replay_frame {
  * words: exactly its 40 bytes, none left out. */
 _Static_assert(sizeof(struct hs_tcp_sig) == 40, "hs_tcp_sig: hashed as 40 bytes");
 _Static_assert(HS_TCP_SIG_WORDS * 8 == sizeof(struct hs_tcp_sig), "hs_tcp_sig: whole words");
+/* syn_ids compares and copies a signature as five words. */
+_Static_assert(sizeof(struct hs_syn_memo) == 64 && HS_TCP_SIG_WORDS == 5, "hs_syn_memo: 64 bytes");
 /* Endpoints are compared as five 64-bit words (ep_eq), and key the reasm map. */
 _Static_assert(sizeof(struct hs_endpoints) == 5 * 8, "hs_endpoints: five words");
 /* A ring-buffer record's type and fp_id are read before knowing which
