@@ -9,7 +9,10 @@
  * values are left out of every list. The walk also folds the lists into
  * the 64-bit fingerprint id with JA4's invariances: ciphers and
  * extensions as multisets (a sum of per-element hashes), signature
- * algorithms in order.
+ * algorithms in order. The fast walk takes a list of cipher suites,
+ * groups or signature algorithms that this CPU walked lately, GREASE
+ * values aside, from what it made of it then (list_memo): a client stack
+ * sends the same lists again and again.
  */
 #ifndef HS_TLS_H
 #define HS_TLS_H
@@ -48,7 +51,12 @@ struct tls_walk {
 	__u32 sni_at, alpn_at, ecpf_at;  /* where the copies come from (0: none) */
 	__u32 lpos[TLS_FAST_LISTS];
 	__u16 lcnt[TLS_FAST_LISTS];     /* elements */
-	__u8  lkind[TLS_FAST_LISTS];    /* enum list_kind */
+	__u8  lkind[TLS_FAST_LISTS];    /* enum hs_list_kind */
+	__u8  kind_n[4];                /* lists of each kind met */
+	__u8  kind_at[4];               /* the last one's index */
+	__u32 memo_off;                 /* hs_list_recall's and hs_list_keep's: where
+					 * in struct tls_walk a kind's values are */
+	__u32 memo_miss;                /* the kinds (1 << kind) to remember after the walk */
 };
 
 enum { WALK_MORE = 0, WALK_END = 1, WALK_FAIL = 2 };
@@ -84,10 +92,9 @@ struct list_ctx {
 	struct tls_walk *w;
 	__u32 pos;              /* first element */
 	__u32 len;              /* bytes of elements */
-	__u32 which;            /* enum list_kind */
+	__u32 which;            /* enum hs_list_kind */
 };
 
-enum list_kind { L_CIPHERS, L_GROUPS, L_SIGALGS, L_VERSIONS };
 
 static long list_cb(__u32 i, void *ctx)
 {
@@ -103,11 +110,11 @@ static long list_cb(__u32 i, void *ctx)
 	if (is_grease(v))
 		return 0;
 	switch (lc->which) {
-	case L_VERSIONS:
+	case HS_LIST_VERSIONS:
 		if (v > w->h.max_version)
 			w->h.max_version = v;
 		return 0;
-	case L_CIPHERS:
+	case HS_LIST_CIPHERS:
 		w->sum_ciphers += hs_mix64(v ^ 0xc1c1c1c1ULL);
 		n = w->h.n_ciphers;
 		if (n >= HS_TLS_MAX_CIPHERS)
@@ -115,7 +122,7 @@ static long list_cb(__u32 i, void *ctx)
 		w->h.ciphers[n & (HS_TLS_MAX_CIPHERS - 1)] = v;
 		w->h.n_ciphers = n + 1;
 		return 0;
-	case L_GROUPS:
+	case HS_LIST_GROUPS:
 		n = w->h.n_groups;
 		if (n >= HS_TLS_MAX_GROUPS)
 			break;
@@ -162,7 +169,7 @@ __noinline int hs_tls_ciphers(struct hs_reasm *b, struct tls_walk *w)
 	pos += 2;
 	if ((len & 1) || pos + len > w->end)
 		return WALK_FAIL;
-	walk_list(b, w, pos, len, L_CIPHERS);
+	walk_list(b, w, pos, len, HS_LIST_CIPHERS);
 	w->pos = pos + len;
 	return WALK_MORE;
 }
@@ -230,17 +237,17 @@ INLINE int tls_ext(struct hs_reasm *b, struct tls_walk *w)
 		l = B(pos);
 		if (l > len - 1)
 			break;
-		walk_list(b, w, pos + 1, l, L_VERSIONS);
+		walk_list(b, w, pos + 1, l, HS_LIST_VERSIONS);
 		break;
 	case TLS_EXT_SUPPORTED_GROUPS:   /* list(2), groups */
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
-		walk_list(b, w, pos + 2, l, L_GROUPS);
+		walk_list(b, w, pos + 2, l, HS_LIST_GROUPS);
 		break;
 	case TLS_EXT_SIGNATURE_ALGS:     /* list(2), schemes */
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
-		walk_list(b, w, pos + 2, l, L_SIGALGS);
+		walk_list(b, w, pos + 2, l, HS_LIST_SIGALGS);
 		break;
 	case TLS_EXT_EC_POINT_FORMATS:   /* len(1), formats */
 		if (len < 1 || (l = B(pos)) > len - 1)
@@ -366,7 +373,7 @@ INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
  */
 #define WALK_SLOW (-1)
 
-/* One cipher suite of the list (tls_walk's list_cb, L_CIPHERS) into the
+/* One cipher suite of the list (tls_walk's list_cb, HS_LIST_CIPHERS) into the
  * sum and count a step keeps in registers for its four (written back
  * once a step). The count stays within 0-127 for the verifier, so that
  * the paths of a suite taken or left (GREASE) end in one state. The fast
@@ -383,6 +390,167 @@ INLINE void fast_cipher(struct tls_walk *w, __u64 *sum, __u32 *n, __u16 v)
 	*n = (*n + 1) & (HS_TLS_MAX_CIPHERS - 1);
 }
 
+/* ---- lists remembered (struct hs_list_memo) ---- */
+
+/* Per-CPU lists seen last and their walk; here, not in maps.h, which
+ * includes this file for struct tls_walk. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HS_LIST_MEMO);
+	__type(key, __u32);
+	__type(value, struct hs_list_memo);
+} list_memo SEC(".maps");
+
+_Static_assert(HS_LIST_MEMO_WORDS <= TLS_FAST_CIPHER_WORDS &&
+	       4 * HS_LIST_MEMO_WORDS <= HS_TLS_MAX_GROUPS &&
+	       4 * HS_LIST_MEMO_WORDS <= HS_TLS_MAX_SIGALGS,
+	       "list_memo: a list it holds never overflows the hello's arrays");
+
+/* Eight bytes of a list at i (four values as read: a little-endian word
+ * of big-endian values), each GREASE value as 0x0a0a, the others as they
+ * are, the bytes past the list's len zero. A value is GREASE when its two
+ * bytes are equal and the first ends in 0xa (is_grease): then its lane's
+ * t is 0, and adding 0xff carries into bit 8 of the lane for any other. */
+INLINE __u64 list_key(__u64 x, __u32 i, __u32 len)
+{
+	__u64 t = ((x ^ (x >> 8)) & 0x00ff00ff00ff00ffULL) |
+		  ((x ^ 0x0a0a0a0a0a0a0a0aULL) & 0x000f000f000f000fULL);
+	__u64 keep = (((t + 0x00ff00ff00ff00ffULL) & 0x0100010001000100ULL) >> 8) * 0xffff;
+
+	x = (x & keep) | (0x0a0a0a0a0a0a0a0aULL & ~keep);
+	if (i + 8 > len)
+		x &= (1ULL << (8 * ((len - i) & 7))) - 1;
+	return x;
+}
+
+/* The entry for a list of kind, len bytes at pos: by its length, its last
+ * byte (the first is GREASE in some stacks' lists) and its kind. */
+INLINE __u32 list_slot(const struct hs_reasm *b, __u32 pos, __u32 len, __u32 kind)
+{
+	return ((len >> 1) ^ B(pos + len - 1) ^ (kind << 4)) & (HS_LIST_MEMO - 1);
+}
+
+#define OFF_CIPHERS __builtin_offsetof(struct tls_walk, h.ciphers)
+#define OFF_GROUPS  __builtin_offsetof(struct tls_walk, h.groups)
+#define OFF_SIGALGS __builtin_offsetof(struct tls_walk, h.sigalgs)
+_Static_assert(OFF_CIPHERS < OFF_SIGALGS && OFF_SIGALGS < OFF_GROUPS, "list_off: the last is groups");
+
+/* Where in w the values of a list of kind go, as a value the verifier
+ * does not know (read back through w): the loops that copy them are
+ * verified once for the three kinds, not once each. */
+INLINE __u32 list_off(struct tls_walk *w, __u32 kind)
+{
+	w->memo_off = kind == HS_LIST_CIPHERS ? OFF_CIPHERS : kind == HS_LIST_GROUPS ? OFF_GROUPS : OFF_SIGALGS;
+	return RD32(w->memo_off);
+}
+
+/*
+ * A list of kind (HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS; len bytes at pos,
+ * whose kind has no value in w yet) from its memo entry when its key is
+ * the list: 1, and w's values, count and hash as the walk sets them (the
+ * values past the count aside). 0: the entry holds another list, or a
+ * run that came in between on this CPU is writing it, or the list is too
+ * long. A global subprogram: verified once for every list.
+ */
+__noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len,
+			      __u32 kind)
+{
+	struct hs_list_memo *m;
+	volatile __u32 *seq;
+	__u32 s, k, i, at, off;
+	__u64 hash;
+	__u8 n;
+
+	if (!b || !w || len > 8 * HS_LIST_MEMO_WORDS)
+		return 0;
+	at = list_slot(b, pos, len, kind);
+	m = bpf_map_lookup_elem(&list_memo, &at);
+	if (!m)
+		return 0;
+	seq = &m->seq;
+	s = *seq;
+	barrier();
+	if ((s & 1) || m->len != len || m->kind != kind)
+		return 0;
+	off = list_off(w, kind);
+	if (off > OFF_GROUPS)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (k = 0; k < HS_LIST_MEMO_WORDS; k++) {
+		i = 8 * k;
+		if (i >= len)
+			break;
+		if (list_key(BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]), i, len) !=
+		    m->key[k])
+			return 0;
+		*(__u64 *)((__u8 *)w + off + i) = m->kept[k];
+	}
+	hash = m->hash;
+	n = m->n;
+	barrier();
+	if (*seq != s)
+		return 0;
+	if (kind == HS_LIST_CIPHERS) {
+		w->sum_ciphers = hash;
+		w->h.n_ciphers = n;
+	} else if (kind == HS_LIST_GROUPS) {
+		w->h.n_groups = n;
+	} else {
+		w->seq_sigalgs = hash;
+		w->h.n_sigalgs = n;
+	}
+	return 1;
+}
+
+/* The walk of a list of kind (len bytes at pos, its kind's only values in
+ * w) into its memo entry. */
+__noinline int hs_list_keep(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len,
+			    __u32 kind)
+{
+	struct hs_list_memo *m;
+	volatile __u32 *seq;
+	__u32 s, k, i, at, off;
+
+	if (!b || !w || len > 8 * HS_LIST_MEMO_WORDS)
+		return 0;
+	off = list_off(w, kind);
+	if (off > OFF_GROUPS)
+		return 0;
+	at = list_slot(b, pos, len, kind);
+	m = bpf_map_lookup_elem(&list_memo, &at);
+	if (!m)
+		return 0;
+	seq = &m->seq;
+	s = *seq;
+	if (s & 1)
+		return 0;
+	*seq = s + 1;
+	barrier();
+	m->len = (__u16)len;
+	m->kind = (__u8)kind;
+#pragma clang loop unroll(disable)
+	for (k = 0; k < HS_LIST_MEMO_WORDS; k++) {
+		i = 8 * k;
+		if (i >= len)
+			break;
+		m->key[k] = list_key(BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]), i, len);
+		m->kept[k] = *(const __u64 *)((const __u8 *)w + off + i);
+	}
+	if (kind == HS_LIST_CIPHERS) {
+		m->hash = w->sum_ciphers;
+		m->n = w->h.n_ciphers;
+	} else if (kind == HS_LIST_GROUPS) {
+		m->hash = 0;
+		m->n = w->h.n_groups;
+	} else {
+		m->hash = w->seq_sigalgs;
+		m->n = w->h.n_sigalgs;
+	}
+	barrier();
+	*seq = s + 2;
+	return 0;
+}
+
 /* The cipher suites: len bytes at pos (even, within the message). */
 INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len)
 {
@@ -391,6 +559,8 @@ INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32
 
 	if (len > 8 * TLS_FAST_CIPHER_WORDS)
 		return WALK_SLOW;
+	if (hs_list_recall(b, w, pos, len, HS_LIST_CIPHERS))
+		return 0;
 	w->lidx = pos;
 	w->lcur = len;
 #pragma clang loop unroll(disable)
@@ -415,6 +585,7 @@ INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32
 		w->sum_ciphers = sum;
 		w->h.n_ciphers = (__u8)n;
 	}
+	hs_list_keep(b, w, RD32(w->lidx), RD32(w->lcur), HS_LIST_CIPHERS);
 	return 0;
 }
 
@@ -433,6 +604,8 @@ INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
 	w->lpos[n & (TLS_FAST_LISTS - 1)] = pos;
 	w->lcnt[n & (TLS_FAST_LISTS - 1)] = (__u16)(len / 2);
 	w->lkind[n & (TLS_FAST_LISTS - 1)] = (__u8)kind;
+	w->kind_n[kind & 3]++;
+	w->kind_at[kind & 3] = (__u8)n;
 	w->nl = n + 1;
 	return 0;
 }
@@ -442,7 +615,7 @@ INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
 INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 {
 	__u32 pos = RD32(w->pos), end = RD32(w->end), len, l = 0, lp = 0, hdr;
-	__u32 kind = L_CIPHERS;         /* no list */
+	__u32 kind = HS_LIST_CIPHERS;         /* no list */
 	__u16 type;
 
 	if (pos >= end)
@@ -496,19 +669,19 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 		if (l > len - 1)
 			break;
 		lp = pos + 1;
-		kind = L_VERSIONS;
+		kind = HS_LIST_VERSIONS;
 		break;
 	case TLS_EXT_SUPPORTED_GROUPS:
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
 		lp = pos + 2;
-		kind = L_GROUPS;
+		kind = HS_LIST_GROUPS;
 		break;
 	case TLS_EXT_SIGNATURE_ALGS:
 		if (len < 2 || (l = U16(pos)) > len - 2)
 			break;
 		lp = pos + 2;
-		kind = L_SIGALGS;
+		kind = HS_LIST_SIGALGS;
 		break;
 	case TLS_EXT_EC_POINT_FORMATS:
 		if (len < 1 || (l = B(pos)) > len - 1)
@@ -520,7 +693,7 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 		break;
 	}
 	/* one place for the three lists: verified once per step */
-	if (kind != L_CIPHERS)
+	if (kind != HS_LIST_CIPHERS)
 		return fast_defer(w, lp, l, kind) ? WALK_SLOW : WALK_MORE;
 	return WALK_MORE;
 }
@@ -551,12 +724,12 @@ INLINE void fast_item(struct tls_walk *w, __u64 *seq, __u32 k, __u16 v)
 
 	if (is_grease(v))
 		return;
-	if (k == L_VERSIONS) {
+	if (k == HS_LIST_VERSIONS) {
 		if (v > w->h.max_version)
 			w->h.max_version = v;
 		return;
 	}
-	if (k == L_GROUPS) {
+	if (k == HS_LIST_GROUPS) {
 		n = RD8(w->h.n_groups);
 		if (n >= HS_TLS_MAX_GROUPS) {
 			w->h.flags |= HS_TLSF_OVERFLOW;
@@ -611,6 +784,31 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 	return WALK_SLOW;
 }
 
+/* The list of kind from its memo entry, when it is the hello's only one
+ * of its kind: its elements then not walked (its count of them made 0),
+ * else marked to be remembered after the walk (lists_keep). */
+INLINE void lists_recall(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
+{
+	__u32 j = w->kind_at[kind] & (TLS_FAST_LISTS - 1);
+
+	if (w->kind_n[kind] != 1)
+		return;
+	if (hs_list_recall(b, w, w->lpos[j], 2 * (__u32)w->lcnt[j], kind))
+		w->lcnt[j] = 0;
+	else
+		w->memo_miss |= 1u << kind;
+}
+
+/* The walk of the list of kind into its memo entry when lists_recall
+ * marked it. */
+INLINE void lists_keep(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
+{
+	__u32 j = w->kind_at[kind] & (TLS_FAST_LISTS - 1);
+
+	if (w->memo_miss & (1u << kind))
+		hs_list_keep(b, w, w->lpos[j], 2 * (__u32)w->lcnt[j], kind);
+}
+
 /* The fast walk, in a global subprogram: its loops verified once, whatever
  * the states its callers come with. */
 __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
@@ -622,6 +820,8 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 		return WALK_SLOW;
 	w->nl = 0;
 	w->sni_at = w->alpn_at = w->ecpf_at = 0;
+	*(__u32 *)w->kind_n = 0;
+	w->memo_miss = 0;
 	r = hello_head(b, w, &pos);
 	if (r)
 		return r;
@@ -654,8 +854,12 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 	 * through w, so that one path walks the lists */
 	w->err = r == WALK_FAIL ? HS_ST_TLS_MALFORMED : 0;
 	WIDEN();
+	lists_recall(b, w, HS_LIST_GROUPS);
+	lists_recall(b, w, HS_LIST_SIGALGS);
 	if (fast_lists(b, w))
 		return WALK_SLOW;
+	lists_keep(b, w, HS_LIST_GROUPS);
+	lists_keep(b, w, HS_LIST_SIGALGS);
 	fast_copies(b, w);
 	return (int)RD32(w->err);
 }

@@ -220,6 +220,33 @@ struct hs_syn_memo {
 	__u32 seq, pad;
 };
 
+/*
+ * A ClientHello's list (its cipher suites, groups or signature
+ * algorithms), remembered per CPU (the list_memo map, bpf/tls.h): the
+ * list as read with each GREASE value as 0x0a0a (key, zero past len),
+ * and what the walk made of it: the values kept, their count, and the
+ * kind's hash. A hello whose list is the key's takes them from it,
+ * exact: the GREASE values are the ones the walk leaves out, whatever
+ * they are. seq is odd while a program writes the entry (as
+ * hs_syn_memo's). The program writes it; userspace reads it in tests.
+ */
+/* A ClientHello's lists of 16-bit values, as the walk (bpf/tls.h) tells
+ * them apart. */
+enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VERSIONS };
+
+#define HS_LIST_MEMO 64
+#define HS_LIST_MEMO_WORDS 8            /* lists of up to 32 values */
+struct hs_list_memo {
+	__u32 seq;
+	__u16 len;                           /* the list's bytes */
+	__u8  kind;                          /* enum hs_list_kind, but versions */
+	__u8  n;                             /* values kept: the hello's count of them */
+	__u64 hash;                          /* suites: their multiset hash; signature
+					      * algorithms: their ordered hash; groups: 0 */
+	__u64 key[HS_LIST_MEMO_WORDS];
+	__u64 kept[HS_LIST_MEMO_WORDS];      /* the hello's array of them, a word at a time */
+};
+
 /* Value of the tcp_fps map, keyed by the fingerprint id (see HS_GEN_KEY). */
 struct hs_tcp_fp {
 	struct hs_tcp_sig sig;               /* to render the id without the ring buffer */

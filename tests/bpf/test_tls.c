@@ -16,8 +16,10 @@
  *
  * Needs root (or CAP_BPF + CAP_NET_ADMIN); the BPF tests skip without it.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1133,6 +1135,122 @@ static void test_grease_invariance(void **state)
 	for (i = 1; i < NELEM(grease_fixtures); i++)
 		CHECK_HEX(fx[i].desc, "TLS id equal to the one without GREASE", ids[0], ids[i]);
 	check_one_entry(e, "GREASE variants", NELEM(grease_fixtures));
+	CHECKS_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* The remembered lists (list_memo, hs_list_recall): a hello whose list an
+ * entry holds takes what the entry says, whatever its GREASE values; an
+ * entry being written (seq odd) is neither used nor written. */
+
+static void lmemo_rw(struct env *e, __u32 i, struct hs_list_memo *v, int write)
+{
+	int fd = bpf_map__fd(e->skel->maps.list_memo);
+
+	assert_int_equal(write ? bpf_map_update_elem(fd, &i, v, 0) : bpf_map_lookup_elem(fd, &i, v),
+			 0);
+}
+
+/* The entry of list_memo holding a list of kind and len bytes on CPU cpu
+ * (every CPU's copy of it in v): its index, or -1. */
+static int lmemo_find(struct env *e, __u8 kind, __u16 len, struct hs_list_memo *v, int cpu)
+{
+	__u32 i;
+
+	for (i = 0; i < HS_LIST_MEMO; i++) {
+		lmemo_rw(e, i, v, 0);
+		if (v[cpu].seq && v[cpu].kind == kind && v[cpu].len == len)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The tls_fps key of fixture fx's hello, from its event. */
+static __u64 hello_id(struct env *e, const struct tfix *fx, __u16 sport)
+{
+	struct outcome o;
+	__u64 id;
+
+	e->ntls = 0;
+	feed(e, fx, sport, &o);
+	ring_buffer__consume(e->rb);
+	CHECK_INT(fx->desc, "TLS events", 1, e->ntls);
+	id = e->ntls == 1 ? e->tls[0].fp_id : 0;
+	if (e->ntls == 1)
+		check_names(fx->desc, "event", &e->tls[0].hello, fx);
+	e->ntls = 0;
+	return id;
+}
+
+static void test_list_memo(void **state)
+{
+	const struct tfix a = { "GREASE", SPEC_GREASE(), F_SPEC, PASS };
+	const struct tfix b = { "other GREASE values", SPEC(CIPHERS(0xdada, SPEC_CIPHERS),
+		SIGS(0x0403, 0x0804, 0xeaea, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601),
+		VERS(0x5a5a, 0x0304, 0x0303), GROUPS(0x9a9a, 0x001d, 0x0017, 0x0018)), F_SPEC, PASS };
+	static const __u16 ciphers[] = { SPEC_CIPHERS }, groups[] = { 0x001d, 0x0017, 0x0018 },
+		sigs[] = { SPEC_SIGS };
+	const struct { __u8 kind; __u16 len; __u8 n; const __u16 *v; } lists[] = {
+		{ HS_LIST_CIPHERS, 32, 15, ciphers },
+		{ HS_LIST_GROUPS, 8, 3, groups },
+		{ HS_LIST_SIGALGS, 18, 8, sigs },
+	};
+	struct env *e = need_env(state);
+	int ncpu = libbpf_num_possible_cpus(), cpu = sched_getcpu(), slot[3], i, c;
+	struct hs_list_memo *m = calloc((size_t)ncpu, sizeof(*m));
+	__u64 ida, id;
+	cpu_set_t one, was;
+
+	assert_non_null(m);
+	assert_true(cpu >= 0 && cpu < ncpu);
+	/* on one CPU: a per-CPU entry is that CPU's */
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	reset(e);
+	for (i = 0; i < HS_LIST_MEMO; i++)
+		lmemo_rw(e, (__u32)i, m, 1);    /* m is all zero */
+
+	/* a's lists walked, and remembered: what the walk kept of them */
+	ida = hello_id(e, &a, 22000);
+	for (i = 0; i < 3; i++) {
+		slot[i] = lmemo_find(e, lists[i].kind, lists[i].len, m, cpu);
+		assert_true(slot[i] >= 0);
+		assert_int_equal(m[cpu].seq, 2);
+		assert_int_equal(m[cpu].n, lists[i].n);
+		assert_memory_equal(m[cpu].kept, lists[i].v, 2 * lists[i].n);
+	}
+
+	/* b's lists, the same but for their GREASE values, taken from the
+	 * entries (which are not written again: seq as it was) */
+	assert_true(hello_id(e, &b, 22001) == ida);
+	for (i = 0; i < 3; i++) {
+		lmemo_rw(e, (__u32)slot[i], m, 0);
+		assert_int_equal(m[cpu].seq, 2);
+	}
+
+	/* the entry is what a hello consults: its hash made up, a's hello
+	 * gets another id (its names are its lists', which are right) */
+	lmemo_rw(e, (__u32)slot[0], m, 0);
+	for (c = 0; c < ncpu; c++)
+		m[c].hash ^= 1;
+	lmemo_rw(e, (__u32)slot[0], m, 1);
+	id = hello_id(e, &a, 22002);
+	assert_true(id != ida);
+	assert_int_equal(tls_keys(e, NULL, 0), 2);
+
+	/* ... but not while its seq is odd: then the walk's, and the entry
+	 * left as it was */
+	for (c = 0; c < ncpu; c++)
+		m[c].seq = 3;
+	lmemo_rw(e, (__u32)slot[0], m, 1);
+	assert_true(hello_id(e, &a, 22003) == ida);
+	lmemo_rw(e, (__u32)slot[0], m, 0);
+	assert_int_equal(m[cpu].seq, 3);
+	assert_int_equal(m[cpu].n, 15);
+	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
+	free(m);
 	CHECKS_DONE();
 }
 
@@ -2898,6 +3016,7 @@ int main(void)
 		T(test_garbage_fixtures),
 		T(test_record_fixtures),
 		T(test_grease_invariance),
+		T(test_list_memo),
 		T(test_order_invariance),
 		T(test_tcp_id),
 		cmocka_unit_test_setup_teardown(test_pairs, setup_pairs, teardown),
