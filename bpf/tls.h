@@ -470,7 +470,11 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 	seq = &m->seq;
 	s = *seq;
 	barrier();
-	if ((s & 1) || m->len != len || m->kind != kind)
+	if (s & 1)
+		return 0;
+	/* not held: to be written after the walk (hs_list_keep) */
+	w->memo_miss |= 1u << kind;
+	if (m->len != len || m->kind != kind)
 		return 0;
 	off = list_off(w, kind);
 	if (off > OFF_GROUPS)
@@ -490,6 +494,7 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 	barrier();
 	if (*seq != s)
 		return 0;
+	w->memo_miss &= ~(1u << kind);
 	if (kind == HS_LIST_CIPHERS) {
 		w->sum_ciphers = hash;
 		w->h.n_ciphers = n;
@@ -585,7 +590,8 @@ INLINE int fast_ciphers(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32
 		w->sum_ciphers = sum;
 		w->h.n_ciphers = (__u8)n;
 	}
-	hs_list_keep(b, w, RD32(w->lidx), RD32(w->lcur), HS_LIST_CIPHERS);
+	if (w->memo_miss & (1u << HS_LIST_CIPHERS))
+		hs_list_keep(b, w, RD32(w->lidx), RD32(w->lcur), HS_LIST_CIPHERS);
 	return 0;
 }
 
@@ -795,8 +801,6 @@ INLINE void lists_recall(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
 		return;
 	if (hs_list_recall(b, w, w->lpos[j], 2 * (__u32)w->lcnt[j], kind))
 		w->lcnt[j] = 0;
-	else
-		w->memo_miss |= 1u << kind;
 }
 
 /* The walk of the list of kind into its memo entry when lists_recall

@@ -1199,29 +1199,36 @@ static void slot_blocker(__u16 sport, struct frame *f)
 	exit(1);
 }
 
-/* Every entry of o's syn_memo (the ids of SYN signatures seen last)
- * emptied, and marked as being written when busy: then no SYN uses an
- * entry or writes one, and every SYN makes its ids as on a miss. */
-static void memo_set(struct bpf_object *o, int busy)
+/* Every entry of o's per-CPU memo map (syn_memo: the ids of SYN
+ * signatures seen last; list_memo: ClientHello lists) emptied, and marked
+ * as being written when busy (its seq, at seq_off, odd): then no packet
+ * uses an entry or writes one, and each works as on a miss. */
+static void memo_set(struct bpf_object *o, const char *name, size_t vsize, size_t seq_off,
+		     __u32 entries, int busy)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(o, "syn_memo");
+	struct bpf_map *m = bpf_object__find_map_by_name(o, name);
 	int ncpu = libbpf_num_possible_cpus(), c;
-	struct hs_syn_memo *v;
+	__u8 *v;
 	__u32 i;
 
-	if (!m || ncpu < 1 || !(v = calloc((size_t)ncpu, sizeof(*v)))) {
-		fprintf(stderr, "bench_pkt: no syn_memo map\n");
+	if (!m || ncpu < 1 || !(v = calloc((size_t)ncpu, vsize))) {
+		fprintf(stderr, "bench_pkt: no %s map\n", name);
 		exit(1);
 	}
 	for (c = 0; c < ncpu; c++)
-		v[c].seq = busy ? 1 : 0;
-	for (i = 0; i < HS_SYN_MEMO; i++)
+		*(__u32 *)(v + (size_t)c * vsize + seq_off) = busy ? 1 : 0;
+	for (i = 0; i < entries; i++)
 		if (bpf_map_update_elem(bpf_map__fd(m), &i, v, 0)) {
-			fprintf(stderr, "bench_pkt: syn_memo: %s\n", strerror(errno));
+			fprintf(stderr, "bench_pkt: %s: %s\n", name, strerror(errno));
 			exit(1);
 		}
 	free(v);
 }
+
+#define MEMO_SET(o, map, type, entries, busy) \
+	memo_set(o, #map, sizeof(type), offsetof(type, seq), entries, busy)
+_Static_assert(sizeof(struct hs_syn_memo) % 8 == 0 && sizeof(struct hs_list_memo) % 8 == 0,
+	       "per-CPU values: whole words, no padding between CPUs");
 
 static void versus(void)
 {
@@ -1295,9 +1302,9 @@ static void versus(void)
 	build(&p, &f);
 	vs_steady(&v, "syn_ipv4", fo, fn, &f, REPEAT);
 	/* the same with no signature remembered: the cost of a miss */
-	memo_set(o[1], 1);
+	MEMO_SET(o[1], syn_memo, struct hs_syn_memo, HS_SYN_MEMO, 1);
 	vs_steady(&v, "syn_ipv4_not_remembered", fo, fn, &f, REPEAT);
-	memo_set(o[1], 0);
+	MEMO_SET(o[1], syn_memo, struct hs_syn_memo, HS_SYN_MEMO, 0);
 	p.ver = 6;
 	syn_of(&p);
 	build(&p, &f);
@@ -1339,6 +1346,11 @@ static void versus(void)
 		build(&p, &f);
 		snprintf(name, sizeof(name), "hello_%s_steady", stacks[i]);
 		vs_steady(&v, name, FD(oz[0]), FD(oz[1]), &f, REPEAT / 10);
+		/* the same with no list remembered: the cost of a miss */
+		MEMO_SET(oz[1], list_memo, struct hs_list_memo, HS_LIST_MEMO, 1);
+		snprintf(name, sizeof(name), "hello_%s_steady_not_remembered", stacks[i]);
+		vs_steady(&v, name, FD(oz[0]), FD(oz[1]), &f, REPEAT / 10);
+		MEMO_SET(oz[1], list_memo, struct hs_list_memo, HS_LIST_MEMO, 0);
 	}
 	/* the same from a new source each time (three seen entries made) */
 	for (i = 0; i < 3; i++) {
