@@ -425,9 +425,12 @@ INLINE __u64 list_key(__u64 x, __u32 i, __u32 len)
 
 /* The entry for a list of kind, len bytes at pos: by its length, its last
  * byte (the first is GREASE in some stacks' lists) and its kind. */
-INLINE __u32 list_slot(const struct hs_reasm *b, __u32 pos, __u32 len, __u32 kind)
+INLINE struct hs_list_memo *list_entry(const struct hs_reasm *b, __u32 pos, __u32 len,
+				       __u32 kind)
 {
-	return ((len >> 1) ^ B(pos + len - 1) ^ (kind << 4)) & (HS_LIST_MEMO - 1);
+	__u32 at = ((len >> 1) ^ B(pos + len - 1) ^ (kind << 4)) & (HS_LIST_MEMO - 1);
+
+	return bpf_map_lookup_elem(&list_memo, &at);
 }
 
 #define OFF_CIPHERS __builtin_offsetof(struct tls_walk, h.ciphers)
@@ -445,11 +448,12 @@ INLINE __u32 list_off(struct tls_walk *w, __u32 kind)
 }
 
 /*
- * A list of kind (HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS; len bytes at pos,
- * whose kind has no value in w yet) from its memo entry when its key is
- * the list: 1, and w's values, count and hash as the walk sets them (the
- * values past the count aside). 0: the entry holds another list, or a
- * run that came in between on this CPU is writing it, or the list is too
+ * A list of kind (the suites, groups or signature algorithms; len bytes
+ * at pos, whose kind has no value in w yet) from its memo entry when its
+ * key is the list: 1, and w's values, count and hash as the walk sets
+ * them (the values past the count aside). 0: the entry holds another list
+ * (then marked in w->memo_miss, to be written after the walk), or a run
+ * that came in between on this CPU is writing it, or the list is too
  * long. A global subprogram: verified once for every list.
  */
 __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len,
@@ -457,14 +461,13 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 {
 	struct hs_list_memo *m;
 	volatile __u32 *seq;
-	__u32 s, k, i, at, off;
+	__u32 s, k, i, off;
 	__u64 hash;
 	__u8 n;
 
 	if (!b || !w || len > 8 * HS_LIST_MEMO_WORDS)
 		return 0;
-	at = list_slot(b, pos, len, kind);
-	m = bpf_map_lookup_elem(&list_memo, &at);
+	m = list_entry(b, pos, len, kind);
 	if (!m)
 		return 0;
 	seq = &m->seq;
@@ -514,15 +517,14 @@ __noinline int hs_list_keep(struct hs_reasm *b, struct tls_walk *w, __u32 pos, _
 {
 	struct hs_list_memo *m;
 	volatile __u32 *seq;
-	__u32 s, k, i, at, off;
+	__u32 s, k, i, off;
 
 	if (!b || !w || len > 8 * HS_LIST_MEMO_WORDS)
 		return 0;
 	off = list_off(w, kind);
 	if (off > OFF_GROUPS)
 		return 0;
-	at = list_slot(b, pos, len, kind);
-	m = bpf_map_lookup_elem(&list_memo, &at);
+	m = list_entry(b, pos, len, kind);
 	if (!m)
 		return 0;
 	seq = &m->seq;
