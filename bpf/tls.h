@@ -793,8 +793,9 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 }
 
 /* The list of kind from its memo entry, when it is the hello's only one
- * of its kind: its elements then not walked (its count of them made 0),
- * else marked to be remembered after the walk (lists_keep). */
+ * of its kind: its elements then not walked (its count of them made 0);
+ * else, the entry free, hs_list_recall marks it to be written after the
+ * walk (lists_keep). */
 INLINE void lists_recall(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
 {
 	__u32 j = w->kind_at[kind] & (TLS_FAST_LISTS - 1);
@@ -805,8 +806,8 @@ INLINE void lists_recall(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
 		w->lcnt[j] = 0;
 }
 
-/* The walk of the list of kind into its memo entry when lists_recall
- * marked it. */
+/* The walk of the list of kind into its memo entry, when its recall
+ * marked it (w->memo_miss). */
 INLINE void lists_keep(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
 {
 	__u32 j = w->kind_at[kind] & (TLS_FAST_LISTS - 1);
