@@ -52,7 +52,7 @@ struct tls_walk {
 	__u32 lpos[TLS_FAST_LISTS];
 	__u16 lcnt[TLS_FAST_LISTS];     /* elements */
 	__u8  lkind[TLS_FAST_LISTS];    /* enum hs_list_kind */
-	__u8  kind_n[4];                /* lists of each kind met */
+	__u8  kind_n[4];                /* lists of each kind met (enum hs_list_kind) */
 	__u8  kind_at[4];               /* the last one's index */
 	__u32 memo_off;                 /* hs_list_recall's and hs_list_keep's: where
 					 * in struct tls_walk a kind's values are */
@@ -60,6 +60,9 @@ struct tls_walk {
 };
 
 enum { WALK_MORE = 0, WALK_END = 1, WALK_FAIL = 2 };
+
+/* tls_walk's kind_n and kind_at: one byte a kind, indexed kind & 3, cleared as a word */
+_Static_assert(HS_LIST_VERSIONS == 3, "enum hs_list_kind: four kinds");
 
 _Static_assert(sizeof(((struct hs_reasm *)0)->buf) >= HS_HELLO_MASK + 1 + HS_TLS_SNI_MAX,
 	       "hs_reasm: slack for a copy from any masked start");

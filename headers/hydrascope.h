@@ -220,6 +220,10 @@ struct hs_syn_memo {
 	__u32 seq, pad;
 };
 
+/* A ClientHello's lists of 16-bit values, as the walk (bpf/tls.h) tells
+ * them apart. */
+enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VERSIONS };
+
 /*
  * A ClientHello's list (its cipher suites, groups or signature
  * algorithms), remembered per CPU (the list_memo map, bpf/tls.h): the
@@ -230,10 +234,6 @@ struct hs_syn_memo {
  * they are. seq is odd while a program writes the entry (as
  * hs_syn_memo's). The program writes it; userspace reads it in tests.
  */
-/* A ClientHello's lists of 16-bit values, as the walk (bpf/tls.h) tells
- * them apart. */
-enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VERSIONS };
-
 #define HS_LIST_MEMO 64
 #define HS_LIST_MEMO_WORDS 8            /* lists of up to 32 values */
 struct hs_list_memo {
