@@ -129,6 +129,22 @@ $(BASE_OBJ): Makefile | $(BASE)
 		echo "  (no git history with $(BASE_REV): test_equiv and bench_pkt's comparison skip)"; \
 	fi
 
+# BASE_REV's whole binary, built from git the same way: bench_live runs it
+# beside today's (BENCH_LIVE_OLD).
+BASE_BIN := $(BASE)/base/hydrascope
+$(BASE_BIN): Makefile | $(BASE)
+	$(call msg,BIN-BASE,$@ ($(BASE_REV)))
+	$(Q)rm -rf $(BASE)/base/tree && mkdir -p $(BASE)/base/tree && \
+	if git archive $(BASE_REV) 2>/dev/null | tar -x -C $(BASE)/base/tree; then \
+		if MAKEFLAGS= $(MAKE) -C $(BASE)/base/tree hydrascope >$(BASE)/base/tree.log 2>&1; then \
+			cp $(BASE)/base/tree/hydrascope $@; \
+		else \
+			echo "  (BASE_REV's binary did not build, see $(BASE)/base/tree.log: bench_live leaves it out)"; \
+		fi; \
+	else \
+		echo "  (no git history with $(BASE_REV): bench_live leaves the old program out)"; \
+	fi
+
 $(BASE)/hs_bpf.skel.h: $(BASE)/hydrascope.bpf.o
 	@test -x $(BPFTOOL) || { echo "bpftool not found: run 'sudo make deps'"; exit 1; }
 	$(call msg,GEN-SKEL,$@)
@@ -221,7 +237,7 @@ eval:
 
 bench:
 	$(Q)$(MAKE) --no-print-directory deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN) $(BASE_OBJ)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN) $(BASE_OBJ) $(BASE_BIN)
 	$(Q)tests/bench/bench.sh
 
 # The config file is installed only where none is: never overwritten.

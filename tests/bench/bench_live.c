@@ -4,7 +4,8 @@
  *
  *   bench_live count IFACE      attach a count-and-pass XDP program
  *                               natively to IFACE (the baseline receiver);
- *                               on SIGTERM print the packets it counted
+ *                               on SIGUSR1 print the packets it counted so
+ *                               far, on SIGTERM the same, and detach
  *   bench_live gen IFACE CLASS N [PPS]
  *                               send N frames of CLASS out of IFACE with
  *                               BPF_PROG_TEST_RUN in live-frames mode (an
@@ -135,7 +136,7 @@ static int count_prog(int map_fd)
 	return load(insns, sizeof(insns) / sizeof(insns[0]), "hs_count_pass");
 }
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, say;
 
 static void on_term(int sig)
 {
@@ -143,12 +144,29 @@ static void on_term(int sig)
 	stop = 1;
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+	say = 1;
+}
+
+/* The packets counted so far, summed over the CPUs (0 if unreadable). */
+static unsigned long long count_sum(int map, __u64 *per, int ncpu)
+{
+	unsigned long long sum = 0;
+	__u32 zero = 0;
+	int i;
+
+	if (!bpf_map_lookup_elem(map, &zero, per))
+		for (i = 0; i < ncpu; i++)
+			sum += per[i];
+	return sum;
+}
+
 static int cmd_count(const char *ifname)
 {
 	int ifindex = (int)if_nametoindex(ifname), map, prog, ncpu = libbpf_num_possible_cpus();
-	__u64 *per = calloc((size_t)ncpu, sizeof(*per)), sum = 0;
-	__u32 zero = 0;
-	int i;
+	__u64 *per = calloc((size_t)ncpu, sizeof(*per));
 
 	map = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "hs_count", 4, 8, 1, NULL);
 	prog = map < 0 ? -1 : count_prog(map);
@@ -158,15 +176,19 @@ static int cmd_count(const char *ifname)
 		return 1;
 	}
 	signal(SIGTERM, on_term);
+	signal(SIGUSR1, on_usr1);
 	printf("attached\n");
 	fflush(stdout);
-	while (!stop)
+	while (!stop) {
 		pause();
+		if (say) {
+			say = 0;
+			printf("%llu\n", count_sum(map, per, ncpu));
+			fflush(stdout);
+		}
+	}
 	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
-	if (!bpf_map_lookup_elem(map, &zero, per))
-		for (i = 0; i < ncpu; i++)
-			sum += per[i];
-	printf("%llu\n", (unsigned long long)sum);
+	printf("%llu\n", count_sum(map, per, ncpu));
 	return 0;
 }
 
