@@ -87,20 +87,70 @@ INLINE void ep_copy(struct hs_endpoints *d, const struct hs_endpoints *s)
 	x[4] = y[4];
 }
 
-/* Are endpoints ep (a flow slot's, a dropped hello's) those of the
- * packet's connection, as far as the words the slot is hashed from tell
- * (the source's last word, the ports)? Cheap, before the endpoints are
- * made: a no is certain, a yes is checked with ep_eq. */
-INLINE int ep_is_of(const struct hs_endpoints *ep, const struct pkt *p)
-{
-	__u32 lo;
+/* The flow slots' tags (in .bss: no lookup, no key on the stack; `run`
+ * writes them through the skeleton at its start). */
+struct hs_flow_tags flow_tags;
 
-	if (p->family == 4)
-		__builtin_memcpy(&lo, &ep->saddr[0], 4);
-	else
-		__builtin_memcpy(&lo, &ep->saddr[12], 4);
-	return lo == p->src_lo && ep->sport == bpf_ntohs(p->tcp->source) &&
-	       ep->dport == bpf_ntohs(p->tcp->dest);
+/* Slot slot's tag set to t. */
+INLINE void flow_tag(__u32 slot, __u8 t)
+{
+	flow_tags.t[slot & (HS_FLOWS_MAX - 1)] = t;
+}
+
+/* Slot f done (HS_FLOW_DONE), its tag with it: its connection's. A
+ * global subprogram, once a connection: nothing on its callers' stacks. */
+__noinline int hs_flow_done(struct hs_flow *f, __u32 slot)
+{
+	const __u32 *w;
+	__u32 v6;
+
+	if (!f)
+		return 0;
+	w = (const __u32 *)f->ep.saddr;
+	v6 = f->ep.family == 6;
+	f->state = HS_FLOW_DONE;
+	flow_tag(slot, HS_FLOW_TAG_FREE | hs_flow_tag_bits(w[v6 * 3], f->ep.sport, f->ep.dport, v6));
+	return 0;
+}
+
+/* Slot f's new state (a constant), its tag with it. */
+INLINE void flow_state(struct hs_flow *f, __u32 slot, const __u8 state)
+{
+	if (state == HS_FLOW_DONE) {
+		hs_flow_done(f, slot);
+		return;
+	}
+	f->state = state;
+	flow_tag(slot, HS_FLOW_TAG_BUSY);
+}
+
+/*
+ * Is a ClientHello to flow slot slot from a connection that holds no
+ * handshake there: the slot free or done, and not this connection's as
+ * far as the words the slot is hashed from tell (src_lo, the source's
+ * last word as read; ports, the TCP header's first word as read; v6)?
+ * The slot's tag says so, when it can, without reading the slot. A global
+ * subprogram: nothing on the stack of the entry's frame, and called only
+ * once the window's sample is spent.
+ */
+__noinline int hs_hello_no_handshake(__u32 slot, __u32 src_lo, __u32 ports, __u32 v6)
+{
+	__u16 sport = bpf_ntohs((__u16)ports), dport = bpf_ntohs((__u16)(ports >> 16));
+	struct hs_flow *f;
+	__u32 lo;
+	__u8 t, b;
+
+	slot &= HS_FLOWS_MAX - 1;
+	v6 = !!v6;
+	t = flow_tags.t[slot];
+	b = hs_flow_tag_bits(src_lo, sport, dport, v6);
+	if ((t & HS_FLOW_TAG_FREE) && !((t ^ b) & 0x40) && (t & 0x7f) != b)
+		return 1;
+	f = bpf_map_lookup_elem(&flows, &slot);
+	if (!f || (f->state && f->state != HS_FLOW_DONE))
+		return 0;
+	__builtin_memcpy(&lo, &f->ep.saddr[v6 * 12], 4);
+	return lo != src_lo || f->ep.sport != sport || f->ep.dport != dport;
 }
 
 /* Is slot f held by a handshake in progress (SYN, DATA or REASM, younger
@@ -138,6 +188,7 @@ INLINE struct hs_flow *take_slot(__u32 slot, const struct hs_endpoints *ep, __u6
 	f->stack_id = stack_id;
 	f->syn_ns = now;
 	f->flags = 0;
+	flow_tag(slot, 0);      /* not known until its state is set */
 	return f;
 }
 
@@ -234,7 +285,7 @@ INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *
 	if (!f)
 		f = take_slot(slot, ep, 0, 0, now_ns());
 	if (f)
-		f->state = state;
+		flow_state(f, slot, state);
 }
 
 #endif /* HS_FLOW_H */

@@ -37,7 +37,7 @@ __noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
 	struct hs_flow *f;
 	struct hs_stats *st;
 	struct pkt p = {};
-	__u32 zero = 0;
+	__u32 zero = 0, slot;
 
 	if (!at || pkt_at(ctx, at, &p))
 		return 0;
@@ -49,14 +49,15 @@ __noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
 		return 0;
 	/* a handshake in progress keeps its slot (a retransmitted SYN of the
 	 * same connection starts it again) */
-	f = take_slot(flow_slot(&p, 0), &ep, id, stack, ts);
+	slot = flow_slot(&p, 0);
+	f = take_slot(slot, &ep, id, stack, ts);
 	if (!f) {
 		st->c[HS_ST_FLOW_BUSY]++;
 		return 0;
 	}
 	f->isn = bpf_ntohl(p.tcp->seq);
 	f->flags = HS_FLOWF_SYN;
-	f->state = HS_FLOW_SYN;
+	flow_state(f, slot, HS_FLOW_SYN);
 	return 0;
 }
 
@@ -229,18 +230,18 @@ INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 	if (drop && dropped_port(at.slot, bpf_ntohs(p.tcp->source)) &&
 	    hs_redrop(ctx, &at) == XDP_DROP)
 		return XDP_DROP;
-	f = bpf_map_lookup_elem(&flows, &at.slot);
 	if (at.looks != LOOKS_HELLO) {
 		/* the common case, data on an established flow: one array read,
 		 * here, before any call */
+		f = bpf_map_lookup_elem(&flows, &at.slot);
 		if (!f || !f->state || f->state == HS_FLOW_DONE)
 			return XDP_PASS;
-	} else if (handshake_check != HS_CHECK_NONE && f &&
-		   (!f->state || f->state == HS_FLOW_DONE) && !ep_is_of(&f->ep, &p) &&
-		   unval_spent(&zero)) {
+	} else if (handshake_check != HS_CHECK_NONE && unval_spent(&zero) &&
+		   hs_hello_no_handshake(at.slot, p.src_lo, *(const __u32 *)p.tcp, p.family == 6)) {
 		/* a ClientHello with no handshake in progress in its slot: its
 		 * SYN was not seen (a spoofed flood's, mostly); past the window's
-		 * sample it costs a counter, here, before any call */
+		 * sample it costs a counter (and, mostly, not even a read of the
+		 * slot: its tag), here, before any call */
 		st->c[HS_ST_HELLO_NO_SYN]++;
 		return XDP_PASS;
 	}

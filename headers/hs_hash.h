@@ -104,6 +104,16 @@ HS_INLINE __u32 hs_flow_slot(__u32 a, __u32 b, __u32 ports, __u32 nslots)
 	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (nslots - 1);
 }
 
+/* A flow slot's tag bits (struct hs_flow_tags) for a connection: bit 6
+ * its family (1: IPv6), bits 0-5 a hash of the words ep_is_of compares
+ * (the source's last word as it is in memory, the ports in host order):
+ * two connections with different bits differ in those words. */
+HS_INLINE __u8 hs_flow_tag_bits(__u32 src_lo, __u16 sport, __u16 dport, int v6)
+{
+	return (__u8)((v6 ? 0x40 : 0) |
+		      (((src_lo ^ ((__u32)sport << 16 | dport)) * 0x9e3779b1u) >> 26));
+}
+
 /* Set of a connection's client side (its record's key, padding zero) in
  * the conns array (nsets, a power of two): the XDP program's, the sockopt
  * programs' and userspace's (lookup). */

@@ -572,6 +572,23 @@ struct hs_flow {
 	__u8  pad[4];
 };
 
+/*
+ * A byte a flow slot (the flow_tags map's one value), so that a
+ * ClientHello with no handshake in its slot is known as such without
+ * reading the slot (a line of a 5 MB array, seldom in cache under a
+ * spoofed flood): 0, not known (read the slot); HS_FLOW_TAG_FREE | the
+ * connection's hs_flow_tag_bits, when the slot holds no handshake in
+ * progress (state 0 or HS_FLOW_DONE) and that connection's endpoints;
+ * HS_FLOW_TAG_BUSY, when it holds one. Written by the XDP program with
+ * every change of a slot's state or endpoints; `run` writes them all from
+ * the slots at its start (a slot never used: free, endpoints zero).
+ */
+#define HS_FLOW_TAG_FREE 0x80
+#define HS_FLOW_TAG_BUSY 0x01
+struct hs_flow_tags {
+	__u8 t[HS_FLOWS_MAX];
+};
+
 enum hs_flow_flag {
 	HS_FLOWF_SYN = 1,       /* the connection's SYN was seen */
 	HS_FLOWF_SYNACK = 2,    /* the server's SYN-ACK was seen (srv_isn) */

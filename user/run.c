@@ -36,6 +36,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "detect.h"
+#include "hs_hash.h"
 #include "event.h"
 #include "quichello.h"
 #include "exporter.h"
@@ -681,6 +682,12 @@ static int run_load(struct run_ctx *c)
 		}
 		err = hs_load(c->skel, o->pin_dir);
 	}
+	/* slots made anew are free, their endpoints zero: tagged so, that a
+	 * spoofed ClientHello is known without reading its slot; reused
+	 * slots' tags stay 0 (not known) until the program sets them */
+	if (!err && !(c->pins.had & HS_PIN_FLOWS))
+		memset(c->skel->bss->flow_tags.t, HS_FLOW_TAG_FREE | hs_flow_tag_bits(0, 0, 0, 0),
+		       sizeof(c->skel->bss->flow_tags.t));
 	if (!err && o->cgroups.n)
 		c->names_fd = bpf_map__fd(c->skel->maps.names);
 	return err ? hs_err_exit(err) : 0;

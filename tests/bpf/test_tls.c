@@ -313,6 +313,9 @@ static void reset(struct env *e)
 		keys[i] = i;
 	if (bpf_map_update_batch(e->flows_fd, keys, zero, &n, &o))
 		fail_msg("clearing the flows map: expected 0, got %s", strerror(errno));
+	/* the slots made anew, as `run` tags them */
+	memset(e->skel->bss->flow_tags.t, HS_FLOW_TAG_FREE | hs_flow_tag_bits(0, 0, 0, 0),
+	       sizeof(e->skel->bss->flow_tags.t));
 	drain(e);
 }
 
@@ -1929,6 +1932,93 @@ static void test_unval_sample(void **state)
 	CHECKS_DONE();
 }
 
+/* A flow slot's tag: set by the program with the slot's state (busy from
+ * the SYN, its connection's once done), and what decides, past the
+ * window's sample, that a ClientHello has no handshake in its slot
+ * without reading the slot. */
+static void test_flow_tags(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 hello[2048];
+	struct hs_stats before, after;
+	static struct hs_flow fl;
+	struct conn a = { .ver = 4, .sport = 26100, .dport = 443, .isn = DEF_ISN,
+			  .src = "198.18.52.100", .ack = OK_ACK };
+	struct pspec p = {
+		.ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .dport = 443, .seq = 1000,
+		.ack = 0x55667788, .tflags = TH_ACK | TH_PSH, .win = 502,
+	};
+	__u8 *tag = e->skel->bss->flow_tags.t, mine;
+	int len = pkt_hello(1, hello, sizeof(hello)), k;
+	struct frame f;
+	__u32 ret, slot, lo;
+	char src[32];
+
+	e->skel->data->handshake_check = HS_CHECK_SYNACK;
+	reset(e);
+	/* the sample (4) spent on spoofed hellos of other sources */
+	p.data = hello;
+	p.payload = len;
+	for (k = 0; k < 4; k++) {
+		snprintf(src, sizeof(src), "198.18.52.%d", 1 + k);
+		p.src = src;
+		p.sport = (__u16)(26000 + k);
+		build(&p, &f);
+		CHECK_INT("sample", "test run", 0, run(e, f.b, f.len, &ret));
+	}
+	/* a's SYN: its slot busy */
+	syn_frame(&a, &f);
+	slot = slot_of(&f);
+	memcpy(&lo, f.b + 14 + 12, 4);
+	mine = HS_FLOW_TAG_FREE | hs_flow_tag_bits(lo, a.sport, a.dport, 0);
+	CHECK_HEX("syn", "tag of a never used slot", HS_FLOW_TAG_FREE, tag[slot]);
+	CHECK_INT("syn", "test run", 0, send_syn(e, &a, &ret));
+	CHECK_HEX("syn", "tag after the SYN", HS_FLOW_TAG_BUSY, tag[slot]);
+	send_synack(e, &a, 1);
+
+	/* a tag that says "free, another connection's" is believed: a's own
+	 * hello is then one without a handshake (the slot not read, its
+	 * state left) */
+	tag[slot] = mine ^ 1;
+	stats(e, &before);
+	CHECK_INT("planted", "hello test run", 0, send_data(e, &a, hello, 0, len, &ret));
+	stats(e, &after);
+	CHECK_INT("planted", "hellos_no_syn delta", 1,
+		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	CHECK_INT("planted", "hellos delta", 0, after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	CHECK_INT("planted", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
+	CHECK_INT("planted", "slot's state (SYN, left)", HS_FLOW_SYN, fl.state);
+
+	/* a tag of its own connection, or busy: the slot is read, and the
+	 * hello walked; then the slot is done, tagged with a */
+	tag[slot] = mine;
+	stats(e, &before);
+	CHECK_INT("own tag", "hello test run", 0, send_data(e, &a, hello, 0, len, &ret));
+	stats(e, &after);
+	CHECK_INT("own tag", "hellos delta (walked)", 1,
+		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	CHECK_INT("own tag", "hellos_no_syn delta", 0,
+		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	CHECK_INT("own tag", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
+	CHECK_INT("own tag", "slot's state", HS_FLOW_DONE, fl.state);
+	CHECK_HEX("own tag", "tag once done", mine, tag[slot]);
+
+	/* a tag not known (0): the slot read, the same verdict as the tag's
+	 * for a spoofed hello of a slot never used */
+	p.src = "198.18.52.200";
+	p.sport = 26200;
+	build(&p, &f);
+	tag[slot_of(&f)] = 0;
+	stats(e, &before);
+	CHECK_INT("unknown", "test run", 0, run(e, f.b, f.len, &ret));
+	stats(e, &after);
+	CHECK_INT("unknown", "hellos_no_syn delta", 1,
+		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	CHECK_INT("unknown", "hellos delta", 0, after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	e->skel->data->handshake_check = HS_CHECK_SYN;
+	CHECKS_DONE();
+}
+
 static int setup_sample(void **state)
 {
 	int r;
@@ -3024,6 +3114,7 @@ int main(void)
 		T(test_flow_slot_held),
 		cmocka_unit_test_setup_teardown(test_synack_check, setup_live, teardown),
 		cmocka_unit_test_setup_teardown(test_unval_sample, setup_sample, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_tags, setup_sample, teardown),
 		cmocka_unit_test_setup_teardown(test_unfp_population, setup, teardown),
 		T(test_synack_replay),
 		T(test_truncation),
