@@ -413,9 +413,9 @@ static int send_syn(struct env *e, const struct conn *c, __u32 *ret)
 	return run(e, f.b, f.len, ret);
 }
 
-/* A client segment carrying stream[off, off + len). */
-static int send_data(struct env *e, const struct conn *c, const __u8 *stream, int off,
-		     int len, __u32 *ret)
+/* The frame of a client segment carrying stream[off, off + len). */
+static void data_frame(const struct conn *c, const __u8 *stream, int off, int len,
+		       struct frame *f)
 {
 	struct pspec s = {
 		.ver = c->ver, .ntags = c->ntags, .tags = { c->tags[0], c->tags[1] },
@@ -424,9 +424,17 @@ static int send_data(struct env *e, const struct conn *c, const __u8 *stream, in
 		.tflags = TH_ACK | TH_PSH, .win = 502, .data = stream + off, .payload = len,
 		.src = c->src,
 	};
+
+	build(&s, f);
+}
+
+/* A client segment carrying stream[off, off + len). */
+static int send_data(struct env *e, const struct conn *c, const __u8 *stream, int off,
+		     int len, __u32 *ret)
+{
 	struct frame f;
 
-	build(&s, &f);
+	data_frame(c, stream, off, len, &f);
 	return run(e, f.b, f.len, ret);
 }
 
@@ -1932,6 +1940,23 @@ static void test_unval_sample(void **state)
 	CHECKS_DONE();
 }
 
+/* Frame f through the program: the deltas of hellos_no_syn and hellos
+ * checked against no_syn and walked. */
+static void hello_verdict(struct env *e, const char *what, const struct frame *f, long long no_syn,
+			  long long walked)
+{
+	struct hs_stats before, after;
+	__u32 ret;
+
+	stats(e, &before);
+	CHECK_INT(what, "test run", 0, run(e, f->b, f->len, &ret));
+	stats(e, &after);
+	CHECK_INT(what, "hellos_no_syn delta", no_syn,
+		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	CHECK_INT(what, "hellos delta (walked)", walked,
+		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+}
+
 /* A flow slot's tag: set by the program with the slot's state (busy from
  * the SYN, its connection's once done), and what decides, past the
  * window's sample, that a ClientHello has no handshake in its slot
@@ -1940,7 +1965,6 @@ static void test_flow_tags(void **state)
 {
 	struct env *e = need_env(state);
 	static __u8 hello[2048];
-	struct hs_stats before, after;
 	static struct hs_flow fl;
 	struct conn a = { .ver = 4, .sport = 26100, .dport = 443, .isn = DEF_ISN,
 			  .src = "198.18.52.100", .ack = OK_ACK };
@@ -1979,26 +2003,16 @@ static void test_flow_tags(void **state)
 	/* a tag that says "free, another connection's" is believed: a's own
 	 * hello is then one without a handshake (the slot not read, its
 	 * state left) */
+	data_frame(&a, hello, 0, len, &f);
 	tag[slot] = mine ^ 1;
-	stats(e, &before);
-	CHECK_INT("planted", "hello test run", 0, send_data(e, &a, hello, 0, len, &ret));
-	stats(e, &after);
-	CHECK_INT("planted", "hellos_no_syn delta", 1,
-		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
-	CHECK_INT("planted", "hellos delta", 0, after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	hello_verdict(e, "planted", &f, 1, 0);
 	CHECK_INT("planted", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
 	CHECK_INT("planted", "slot's state (SYN, left)", HS_FLOW_SYN, fl.state);
 
 	/* a tag of its own connection, or busy: the slot is read, and the
 	 * hello walked; then the slot is done, tagged with a */
 	tag[slot] = mine;
-	stats(e, &before);
-	CHECK_INT("own tag", "hello test run", 0, send_data(e, &a, hello, 0, len, &ret));
-	stats(e, &after);
-	CHECK_INT("own tag", "hellos delta (walked)", 1,
-		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
-	CHECK_INT("own tag", "hellos_no_syn delta", 0,
-		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
+	hello_verdict(e, "own tag", &f, 0, 1);
 	CHECK_INT("own tag", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
 	CHECK_INT("own tag", "slot's state", HS_FLOW_DONE, fl.state);
 	CHECK_HEX("own tag", "tag once done", mine, tag[slot]);
@@ -2009,12 +2023,7 @@ static void test_flow_tags(void **state)
 	p.sport = 26200;
 	build(&p, &f);
 	tag[slot_of(&f)] = 0;
-	stats(e, &before);
-	CHECK_INT("unknown", "test run", 0, run(e, f.b, f.len, &ret));
-	stats(e, &after);
-	CHECK_INT("unknown", "hellos_no_syn delta", 1,
-		  after.c[HS_ST_HELLO_NO_SYN] - before.c[HS_ST_HELLO_NO_SYN]);
-	CHECK_INT("unknown", "hellos delta", 0, after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
+	hello_verdict(e, "unknown", &f, 1, 0);
 	e->skel->data->handshake_check = HS_CHECK_SYN;
 	CHECKS_DONE();
 }
