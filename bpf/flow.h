@@ -88,7 +88,7 @@ INLINE void ep_copy(struct hs_endpoints *d, const struct hs_endpoints *s)
 }
 
 /* The flow slots' tags (in .bss: no lookup, no key on the stack; `run`
- * writes them through the skeleton at its start). */
+ * writes those still 0 through the skeleton once attached). */
 struct hs_flow_tags flow_tags;
 
 /* Slot slot's tag set to t. */

@@ -580,8 +580,8 @@ struct hs_flow {
  * connection's hs_flow_tag_bits, when the slot holds no handshake in
  * progress (state 0 or HS_FLOW_DONE) and that connection's endpoints;
  * HS_FLOW_TAG_BUSY, when it holds one. Written by the XDP program with
- * every change of a slot's state or endpoints; `run` writes them all from
- * the slots at its start (a slot never used: free, endpoints zero).
+ * every change of a slot's state or endpoints; `run`, once attached,
+ * writes those still 0 from the slots as they are (hs_flow_tags_fill).
  */
 #define HS_FLOW_TAG_FREE 0x80
 #define HS_FLOW_TAG_BUSY 0x01

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfobj.h"
+#include "hs_hash.h"
 #include "log.h"
 #include "pins.h"
 #include "util.h"
@@ -215,6 +216,51 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 	return err;
 }
 
+/* A slot's tag as the program writes it (bpf/flow.h: flow_state). */
+static __u8 flow_tag_of(const struct hs_flow *f)
+{
+	int v6 = f->ep.family == 6;
+	__u32 lo;
+
+	if (f->state && f->state != HS_FLOW_DONE)
+		return HS_FLOW_TAG_BUSY;
+	memcpy(&lo, &f->ep.saddr[v6 ? 12 : 0], 4);
+	return HS_FLOW_TAG_FREE | hs_flow_tag_bits(lo, f->ep.sport, f->ep.dport, v6);
+}
+
+/*
+ * Every change of a slot by the program ends with its tag set (not 0), so
+ * a compare-and-swap from 0 after the slot was read either finds the
+ * program's tag (left) or sets one the program's next change of the slot
+ * will overwrite: a tag never says less than the slot does for long.
+ */
+int hs_flow_tags_fill(struct hs_bpf *skel)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	int fd = bpf_map__fd(skel->maps.flows), err = 0;
+	__u32 *keys = calloc(HS_FLOWS_MAX, sizeof(*keys)), n = HS_FLOWS_MAX, i, out;
+	struct hs_flow *v = calloc(HS_FLOWS_MAX, sizeof(*v));
+	__u8 *tags = skel->bss->flow_tags.t, zero, t;
+
+	if (!keys || !v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (bpf_map_lookup_batch(fd, NULL, &out, keys, v, &n, &o) && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		t = flow_tag_of(&v[i]);
+		zero = 0;
+		__atomic_compare_exchange_n(&tags[keys[i] & (HS_FLOWS_MAX - 1)], &zero, t, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+out:
+	free(keys);
+	free(v);
+	return err;
+}
 
 /* Debian 12's kernel headers predate tcx (kernel 6.6) */
 #ifndef BPF_TCX_EGRESS

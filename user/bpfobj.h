@@ -47,6 +47,12 @@ void hs_set_link_l3(struct hs_bpf *skel, int l3);
 /* The XDP program for the interface and mode set (hs_xdp or its _l3,
  * _drop, _l3_drop entry): the one of the four that loads. */
 struct bpf_program *hs_xdp_prog(struct hs_bpf *skel);
+/* After the attach: the tag (struct hs_flow_tags, in the program's .bss)
+ * of every flow slot still without one (0), made from the slot as it is
+ * (free slots made anew, or an earlier run's reused); one the program
+ * wrote meanwhile is left. 0, or -errno (the slots unread: tags stay 0,
+ * each such slot read by the program as before). */
+int hs_flow_tags_fill(struct hs_bpf *skel);
 /* The egress program (the server's SYN-ACKs) attached first on ifindex's
  * egress with a tcx link (kernel 6.6+): its fd, or -errno. */
 int hs_egress_attach(struct hs_bpf *skel, int ifindex);

@@ -27,7 +27,6 @@ int hs_pin_dir_prepare(const char *pin_dir, bool *made);
  */
 #define HS_PIN_NMAPS 14
 #define HS_PIN_MAPS ((1u << HS_PIN_NMAPS) - 1)
-#define HS_PIN_FLOWS (1u << 4)     /* flow slots (their tags: the program's .bss) */
 #define HS_PIN_SEEN (1u << 8)      /* the seen map: made anew, a cold start */
 #define HS_PIN_CONNS (1u << 9)     /* connection records (lookup reads them) */
 #define HS_PIN_NAMES (1u << 10)    /* fingerprint names of the sockopt programs */

@@ -36,7 +36,6 @@
 #include "cmd.h"
 #include "config.h"
 #include "detect.h"
-#include "hs_hash.h"
 #include "event.h"
 #include "quichello.h"
 #include "exporter.h"
@@ -682,12 +681,6 @@ static int run_load(struct run_ctx *c)
 		}
 		err = hs_load(c->skel, o->pin_dir);
 	}
-	/* slots made anew are free, their endpoints zero: tagged so, that a
-	 * spoofed ClientHello is known without reading its slot; reused
-	 * slots' tags stay 0 (not known) until the program sets them */
-	if (!err && !(c->pins.had & HS_PIN_FLOWS))
-		memset(c->skel->bss->flow_tags.t, HS_FLOW_TAG_FREE | hs_flow_tag_bits(0, 0, 0, 0),
-		       sizeof(c->skel->bss->flow_tags.t));
 	if (!err && o->cgroups.n)
 		c->names_fd = bpf_map__fd(c->skel->maps.names);
 	return err ? hs_err_exit(err) : 0;
@@ -969,6 +962,12 @@ static int run_attach(struct run_ctx *c)
 		}
 	}
 	c->attached = true;
+	/* the slots' tags, that a spoofed ClientHello be known without a read
+	 * of its slot (without them, each is read, as before) */
+	err = hs_flow_tags_fill(c->skel);
+	if (err)
+		pr_warn("Couldn't read the flow slots for their tags: %s (spoofed ClientHellos "
+			"cost a read of their slot)", strerror(-err));
 	c->egress_fd = egress_start(c->skel, &o->cfg, &c->pins, o->pin_dir, o->ifname,
 				    c->ifindex);
 	err = hs_link_pin(c->link_fd, o->pin_dir, HS_LINK_PIN);

@@ -314,8 +314,9 @@ static void reset(struct env *e)
 	if (bpf_map_update_batch(e->flows_fd, keys, zero, &n, &o))
 		fail_msg("clearing the flows map: expected 0, got %s", strerror(errno));
 	/* the slots made anew, as `run` tags them */
-	memset(e->skel->bss->flow_tags.t, HS_FLOW_TAG_FREE | hs_flow_tag_bits(0, 0, 0, 0),
-	       sizeof(e->skel->bss->flow_tags.t));
+	memset(e->skel->bss->flow_tags.t, 0, sizeof(e->skel->bss->flow_tags.t));
+	if (hs_flow_tags_fill(e->skel))
+		fail_msg("tagging the flow slots: %s", strerror(errno));
 	drain(e);
 }
 
@@ -2024,6 +2025,30 @@ static void test_flow_tags(void **state)
 	build(&p, &f);
 	tag[slot_of(&f)] = 0;
 	hello_verdict(e, "unknown", &f, 1, 0);
+
+	/* `run`'s tags after its attach (hs_flow_tags_fill): from the slots
+	 * as they are, where the program has written none */
+	memset(tag, 0, sizeof(e->skel->bss->flow_tags.t));
+	memset(&fl, 0, sizeof(fl));
+	fl.ep.family = 4;
+	memcpy(fl.ep.saddr, &lo, 4);
+	fl.ep.sport = a.sport;
+	fl.ep.dport = a.dport;
+	fl.state = HS_FLOW_DONE;
+	CHECK_INT("fill", "done slot planted", 0, bpf_map_update_elem(e->flows_fd, &slot, &fl, 0));
+	fl.state = HS_FLOW_SYN;
+	k = (int)((slot + 1) & (HS_FLOWS_MAX - 1));
+	CHECK_INT("fill", "busy slot planted", 0, bpf_map_update_elem(e->flows_fd, &k, &fl, 0));
+	k = (int)((slot + 2) & (HS_FLOWS_MAX - 1));
+	fl.state = HS_FLOW_DONE;
+	CHECK_INT("fill", "done slot planted", 0, bpf_map_update_elem(e->flows_fd, &k, &fl, 0));
+	tag[k] = HS_FLOW_TAG_BUSY;      /* as if the program had written it since */
+	CHECK_INT("fill", "hs_flow_tags_fill", 0, hs_flow_tags_fill(e->skel));
+	CHECK_HEX("fill", "a done slot: its connection's", mine, tag[slot]);
+	CHECK_HEX("fill", "a busy slot", HS_FLOW_TAG_BUSY, tag[(slot + 1) & (HS_FLOWS_MAX - 1)]);
+	CHECK_HEX("fill", "a tag the program wrote: left", HS_FLOW_TAG_BUSY, tag[k]);
+	CHECK_HEX("fill", "a slot never used", HS_FLOW_TAG_FREE | hs_flow_tag_bits(0, 0, 0, 0),
+		  tag[(slot + 3) & (HS_FLOWS_MAX - 1)]);
 	e->skel->data->handshake_check = HS_CHECK_SYN;
 	CHECKS_DONE();
 }
