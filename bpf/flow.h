@@ -101,15 +101,10 @@ INLINE void flow_tag(__u32 slot, __u8 t)
  * global subprogram, once a connection: nothing on its callers' stacks. */
 __noinline int hs_flow_done(struct hs_flow *f, __u32 slot)
 {
-	const __u32 *w;
-	__u32 v6;
-
 	if (!f)
 		return 0;
-	w = (const __u32 *)f->ep.saddr;
-	v6 = f->ep.family == 6;
 	f->state = HS_FLOW_DONE;
-	flow_tag(slot, HS_FLOW_TAG_FREE | hs_flow_tag_bits(w[v6 * 3], f->ep.sport, f->ep.dport, v6));
+	flow_tag(slot, hs_flow_tag_of(f));
 	return 0;
 }
 

@@ -105,13 +105,27 @@ HS_INLINE __u32 hs_flow_slot(__u32 a, __u32 b, __u32 ports, __u32 nslots)
 }
 
 /* A flow slot's tag bits (struct hs_flow_tags) for a connection: bit 6
- * its family (1: IPv6), bits 0-5 a hash of the words ep_is_of compares
- * (the source's last word as it is in memory, the ports in host order):
- * two connections with different bits differ in those words. */
+ * its family (1: IPv6), bits 0-5 a hash of the words a ClientHello's slot
+ * check compares (hs_hello_no_handshake: the source's last word as it is
+ * in memory, the ports in host order): two connections with different
+ * bits differ in those words. */
 HS_INLINE __u8 hs_flow_tag_bits(__u32 src_lo, __u16 sport, __u16 dport, int v6)
 {
 	return (__u8)((v6 ? 0x40 : 0) |
 		      (((src_lo ^ ((__u32)sport << 16 | dport)) * 0x9e3779b1u) >> 26));
+}
+
+/* Flow slot f's tag as its state and endpoints make it: the XDP
+ * program's when a slot is done (bpf/flow.h), userspace's for the slots it
+ * finds (hs_flow_tags_fill). */
+HS_INLINE __u8 hs_flow_tag_of(const struct hs_flow *f)
+{
+	const __u32 *w = (const __u32 *)f->ep.saddr;
+	int v6 = f->ep.family == 6;
+
+	if (f->state && f->state != HS_FLOW_DONE)
+		return HS_FLOW_TAG_BUSY;
+	return HS_FLOW_TAG_FREE | hs_flow_tag_bits(w[v6 * 3], f->ep.sport, f->ep.dport, v6);
 }
 
 /* Set of a connection's client side (its record's key, padding zero) in

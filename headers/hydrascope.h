@@ -573,7 +573,7 @@ struct hs_flow {
 };
 
 /*
- * A byte a flow slot (the flow_tags map's one value), so that a
+ * A byte a flow slot (flow_tags, in the XDP program's .bss), so that a
  * ClientHello with no handshake in its slot is known as such without
  * reading the slot (a line of a 5 MB array, seldom in cache under a
  * spoofed flood): 0, not known (read the slot); HS_FLOW_TAG_FREE | the

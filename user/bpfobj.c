@@ -216,18 +216,6 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir)
 	return err;
 }
 
-/* A slot's tag as the program writes it (bpf/flow.h: flow_state). */
-static __u8 flow_tag_of(const struct hs_flow *f)
-{
-	int v6 = f->ep.family == 6;
-	__u32 lo;
-
-	if (f->state && f->state != HS_FLOW_DONE)
-		return HS_FLOW_TAG_BUSY;
-	memcpy(&lo, &f->ep.saddr[v6 ? 12 : 0], 4);
-	return HS_FLOW_TAG_FREE | hs_flow_tag_bits(lo, f->ep.sport, f->ep.dport, v6);
-}
-
 /*
  * Every change of a slot by the program ends with its tag set (not 0), so
  * a compare-and-swap from 0 after the slot was read either finds the
@@ -251,7 +239,7 @@ int hs_flow_tags_fill(struct hs_bpf *skel)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		t = flow_tag_of(&v[i]);
+		t = hs_flow_tag_of(&v[i]);
 		zero = 0;
 		__atomic_compare_exchange_n(&tags[keys[i] & (HS_FLOWS_MAX - 1)], &zero, t, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
