@@ -172,8 +172,8 @@ const char *enforce_mode_name(int mode)
 	return hs_opt_name_of(hs_enforce_names, (unsigned int)mode);
 }
 
-/* Delete the enforce entries of ja4 (NULL: those expired by now). */
-static void enforce_remove(int fd, const char *ja4, __u64 now)
+/* Delete the enforce entries expired by now. */
+static void enforce_sweep(int fd, __u64 now)
 {
 	__u64 key, next, *keys = NULL, *nk;
 	size_t n = 0, cap = 0, i;
@@ -185,8 +185,7 @@ static void enforce_remove(int fd, const char *ja4, __u64 now)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue;
-		v.ja4[sizeof(v.ja4) - 1] = '\0';
-		if (ja4 ? strcmp(v.ja4, ja4) : v.expires_ns > now)
+		if (v.expires_ns > now)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -262,10 +261,11 @@ static const char *enforce_alert(struct windows *w, const struct det_alert *a)
 
 	if (w->enf_fd < 0 || !w->enf_mode || !o->name[0] || hs_is_unfp(o->name))
 		return NULL;    /* a population without a fingerprint: nothing to match */
-	if (a->state == DET_ENDED) {
-		enforce_remove(w->enf_fd, o->name, 0);
+	/* ended: its entries lapse at their expiry. A hydra held off tries
+	 * less, and its alert may end for that alone: lifted then, it would be
+	 * let back in every other window */
+	if (a->state == DET_ENDED)
 		return NULL;
-	}
 	if (det_allowed(w->cfg, o->name) && !a->shared)
 		return NULL;   /* allowlisted: never enforced whole */
 	if (o < w->tls.rows || row >= w->tls.nrows)
@@ -621,7 +621,7 @@ static int win_judge_read(struct windows *w, int err, bool tcp, int err2)
 		err2 = side_judge(w, &w->tcp);
 	win_publish(w);
 	if (w->enf_fd >= 0)
-		enforce_remove(w->enf_fd, NULL, w->enf_now);   /* sweep the expired */
+		enforce_sweep(w->enf_fd, w->enf_now);
 	return err ?: err2;
 }
 

@@ -11,7 +11,9 @@
 # server acknowledged the first), which must be dropped again.
 #   drop:    once the alert says "enforced":"drop", the hydra's handshakes
 #            fail (its ClientHellos are dropped), the legit ones complete;
-#            status shows the JA4 enforced and enforce_dropped moving.
+#            status shows the JA4 enforced and enforce_dropped moving;
+#            the hydra stopped, its alert ends and the JA4 stays enforced
+#            (its handshakes still fail) until the entries expire.
 #   dry-run: every handshake completes; enforce_matched moves,
 #            enforce_dropped stays 0; entries of each scope put in the map
 #            by bpftool are listed by status grouped by scope, a pair the
@@ -223,6 +225,49 @@ print("alerts", a[:8], "hydra by second from the alert",
 ' "$@" 2>&1 | head -c 1200
 }
 
+# held_after_end PINS ALERTS JA4: the hydra stopped, its alert ends; the
+# JA4 stays enforced until its entries expire (a hydra held off tries
+# less, and its alert may end for that alone): a handshake of the hydra's
+# TLS configuration from one of its addresses still fails
+held_after_end() {
+	local pins=$1 alerts=$2 ja4=$3 st
+	ended() {
+		python3 -c '
+import json, sys
+def alerts(path):
+    for line in open(path):
+        try:
+            yield json.loads(line)
+        except ValueError:
+            pass
+sys.exit(0 if any(x.get("ja4") == sys.argv[2] and x.get("state") == "ended"
+                  for x in alerts(sys.argv[1])) else 1)' "$alerts" "$ja4" 2>/dev/null
+	}
+	if ! wait_for $((WINDOW * 5)) ended; then
+		fail "drop: the alert for $ja4 expected to end within $((WINDOW * 5)) s of the hydra's stop"
+		return
+	fi
+	st=$("$HS" status --pin-dir "$pins" -j 2>&1)
+	python3 -c '
+import json, sys
+e = [x for x in json.loads(sys.argv[1])["enforced"] if x["ja4"] == sys.argv[2]]
+sys.exit(0 if e and e[0]["mode"] == "drop" and e[0]["seconds_left"] > 0 else 1)' "$st" "$ja4" &&
+		ok "drop: $ja4 still enforced after its alert ended" ||
+		fail "drop: $ja4 enforced until its entries expire expected after the alert ended: $(echo "$st" | head -c 400)"
+	echo 198.19.0.1 >"$TMP/one-addr.txt"
+	rm -f "$TMP/stop-one"
+	( sleep 3; touch "$TMP/stop-one" ) &
+	local sp=$!
+	timeout 20 nsenter --net=/run/netns/"${BED_CLIENTS[HYDRA_NS - 1]}" "$BED_PY" \
+		"$TMP/hydra.py" "$BED_SRV_IP" $TLS_PORT "$BED_TLS_NAME" "$TMP/one-addr.txt" \
+		"$TMP/stop-one" >"$TMP/one.out" 2>&1
+	wait "$sp"
+	read -r n good < <(awk '{ n++; g += $2 } END { print n + 0, g + 0 }' "$TMP/one.out")
+	[ "$n" -gt 0 ] && [ "$good" = 0 ] &&
+		ok "drop: after the alert ended, the hydra's handshakes still fail (0 of $n)" ||
+		fail "drop: the hydra's handshakes after the alert ended expected to fail, $good of $n completed"
+}
+
 # one_mode MODE: a run with --enforce MODE, checked as the header says
 one_mode() {
 	local mode=$1 pins=$BED_PINS-$1 alerts=$TMP/alerts-$1.jsonl hs_pid pid hpid
@@ -316,6 +361,7 @@ EOF
 			ok "$mode: legitimate $n: $good runs, all succeeded" ||
 			fail "$mode: legitimate $n: 4+ successful runs expected, got $good of ${runs:-0}"
 	done
+	[ "$mode" = drop ] && [ -n "$ja4" ] && held_after_end "$pins" "$alerts" "$ja4"
 	bg_stop "$hs_pid" TERM 10
 	expect_eq "$mode: run exits 0 on SIGTERM" 0 $?
 	[ ! -e "$pins" ] && ok "$mode: pins removed (enforce included)" ||
