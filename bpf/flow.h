@@ -97,36 +97,32 @@ INLINE void flow_tag(__u32 slot, __u8 t)
 	flow_tags.t[slot & (HS_FLOWS_MAX - 1)] = t;
 }
 
-/* Slot f done (HS_FLOW_DONE), its tag with it: its connection's. A
- * global subprogram, once a connection: nothing on its callers' stacks. */
-__noinline int hs_flow_done(struct hs_flow *f, __u32 slot)
+/* Slot f's new state (not 0), its tag with it: its connection's. */
+INLINE void flow_state(struct hs_flow *f, __u32 slot, __u8 state)
 {
-	if (!f)
-		return 0;
-	f->state = HS_FLOW_DONE;
+	f->state = state;
 	flow_tag(slot, hs_flow_tag_of(f));
-	return 0;
 }
 
-/* Slot f's new state (a constant), its tag with it. */
-INLINE void flow_state(struct hs_flow *f, __u32 slot, const __u8 state)
+/* The same in a global subprogram, for the ClientHello's path (once or
+ * twice a connection: nothing on its callers' stacks, verified once); a
+ * SYN's is inline. */
+__noinline int hs_flow_state(struct hs_flow *f, __u32 slot, __u8 state)
 {
-	if (state == HS_FLOW_DONE) {
-		hs_flow_done(f, slot);
-		return;
-	}
-	f->state = state;
-	flow_tag(slot, HS_FLOW_TAG_BUSY);
+	if (f)
+		flow_state(f, slot, state);
+	return 0;
 }
 
 /*
  * Is a ClientHello to flow slot slot from a connection that holds no
- * handshake there: the slot free or done, and not this connection's as
- * far as the words the slot is hashed from tell (src_lo, the source's
- * last word as read; ports, the TCP header's first word as read; v6)?
- * The slot's tag says so, when it can, without reading the slot. A global
- * subprogram: nothing on the stack of the entry's frame, and called only
- * once the window's sample is spent.
+ * handshake there: the slot holds no connection, or another's (in
+ * whatever state) as far as the words the slot is hashed from tell
+ * (src_lo, the source's last word as read; ports, the TCP header's first
+ * word as read; v6)? Its own slot done answers no as well: it is not one
+ * without a handshake. The slot's tag says so, when it can, without
+ * reading the slot. A global subprogram: nothing on the stack of the
+ * entry's frame, and called only once the window's sample is spent.
  */
 __noinline int hs_hello_no_handshake(__u32 slot, __u32 src_lo, __u32 ports, __u32 v6)
 {
@@ -139,11 +135,13 @@ __noinline int hs_hello_no_handshake(__u32 slot, __u32 src_lo, __u32 ports, __u3
 	v6 = !!v6;
 	t = flow_tags.t[slot];
 	b = hs_flow_tag_bits(src_lo, sport, dport, v6);
-	if ((t & HS_FLOW_TAG_FREE) && !((t ^ b) & 0x40) && (t & 0x7f) != b)
+	if (t == HS_FLOW_TAG_NONE || ((t & HS_FLOW_TAG_OWNER) && t != (HS_FLOW_TAG_OWNER | b)))
 		return 1;
 	f = bpf_map_lookup_elem(&flows, &slot);
-	if (!f || (f->state && f->state != HS_FLOW_DONE))
+	if (!f)
 		return 0;
+	if (!f->state)
+		return 1;
 	__builtin_memcpy(&lo, &f->ep.saddr[v6 * 12], 4);
 	return lo != src_lo || f->ep.sport != sport || f->ep.dport != dport;
 }
@@ -280,7 +278,7 @@ INLINE void set_flow(__u32 slot, const struct hs_endpoints *ep, struct hs_flow *
 	if (!f)
 		f = take_slot(slot, ep, 0, 0, now_ns());
 	if (f)
-		flow_state(f, slot, state);
+		hs_flow_state(f, slot, state);
 }
 
 #endif /* HS_FLOW_H */

@@ -647,7 +647,7 @@ INLINE int collect_start(struct hs_stats *st, struct hs_reasm *r, struct hs_flow
 	if (sg->looks == LOOKS_NO) {
 		if (sg->seq - (f->isn + 1) >= hello_max_bytes) {
 			hello_lost(st, HS_ST_TLS_NO_HELLO, unval, &sg->lost);
-			flow_state(f, sg->slot, HS_FLOW_DONE);
+			hs_flow_state(f, sg->slot, HS_FLOW_DONE);
 			return -1;
 		}
 		r->mode = HS_RM_SEARCH;
@@ -662,7 +662,7 @@ INLINE void collect_end(struct hs_stats *st, struct seg *sg, const struct hs_rea
 			struct hs_flow *f, int res)
 {
 	if (res == RS_NONE && f && (f->flags & HS_FLOWF_SYN)) {
-		flow_state(f, sg->slot, HS_FLOW_DATA);  /* a ClientHello may still follow */
+		hs_flow_state(f, sg->slot, HS_FLOW_DATA);  /* a ClientHello may still follow */
 		return;
 	}
 	if (res > 0)
@@ -804,7 +804,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		struct hs_reasm_slot *s = reasm_find(sg, f);
 
 		if (!s) {
-			flow_state(f, sg->slot, HS_FLOW_DONE);
+			hs_flow_state(f, sg->slot, HS_FLOW_DONE);
 			return HS_SEG_PASS;
 		}
 		r = &s->r;
@@ -838,7 +838,7 @@ __noinline int hs_tls_segment(struct xdp_md *ctx, struct seg *sg)
 		if (!f)
 			f = take_slot(sg->slot, &sg->ep, 0, 0, now_ns());
 		if (f && hs_reasm_keep(r, sg) == 0) {
-			flow_state(f, sg->slot, HS_FLOW_REASM);
+			hs_flow_state(f, sg->slot, HS_FLOW_REASM);
 			f->rslot = sg->rslot;
 			return HS_SEG_PASS;
 		}

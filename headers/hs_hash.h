@@ -116,16 +116,16 @@ HS_INLINE __u8 hs_flow_tag_bits(__u32 src_lo, __u16 sport, __u16 dport, int v6)
 }
 
 /* Flow slot f's tag as its state and endpoints make it: the XDP
- * program's when a slot is done (bpf/flow.h), userspace's for the slots it
- * finds (hs_flow_tags_fill). */
+ * program's with each state it sets (bpf/flow.h), userspace's for the
+ * slots it finds (hs_flow_tags_fill). */
 HS_INLINE __u8 hs_flow_tag_of(const struct hs_flow *f)
 {
 	const __u32 *w = (const __u32 *)f->ep.saddr;
 	int v6 = f->ep.family == 6;
 
-	if (f->state && f->state != HS_FLOW_DONE)
-		return HS_FLOW_TAG_BUSY;
-	return HS_FLOW_TAG_FREE | hs_flow_tag_bits(w[v6 * 3], f->ep.sport, f->ep.dport, v6);
+	if (!f->state)
+		return HS_FLOW_TAG_NONE;
+	return HS_FLOW_TAG_OWNER | hs_flow_tag_bits(w[v6 * 3], f->ep.sport, f->ep.dport, v6);
 }
 
 /* Set of a connection's client side (its record's key, padding zero) in

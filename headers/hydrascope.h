@@ -574,17 +574,18 @@ struct hs_flow {
 
 /*
  * A byte a flow slot (flow_tags, in the XDP program's .bss), so that a
- * ClientHello with no handshake in its slot is known as such without
- * reading the slot (a line of a 5 MB array, seldom in cache under a
- * spoofed flood): 0, not known (read the slot); HS_FLOW_TAG_FREE | the
- * connection's hs_flow_tag_bits, when the slot holds no handshake in
- * progress (state 0 or HS_FLOW_DONE) and that connection's endpoints;
- * HS_FLOW_TAG_BUSY, when it holds one. Written by the XDP program with
- * every change of a slot's state or endpoints; `run`, once attached,
- * writes those still 0 from the slots as they are (hs_flow_tags_fill).
+ * ClientHello whose connection holds no handshake in its slot is known as
+ * such without reading the slot (a line of a 5 MB array, seldom in cache
+ * under a spoofed flood): 0, not known (read the slot); HS_FLOW_TAG_NONE,
+ * the slot holds no connection (state 0); HS_FLOW_TAG_OWNER | the
+ * connection's hs_flow_tag_bits, when it holds that connection's
+ * endpoints (any other state: a handshake in progress or done). Written
+ * by the XDP program with every change of a slot's state or endpoints;
+ * `run`, once attached, writes those still 0 from the slots as they are
+ * (hs_flow_tags_fill).
  */
-#define HS_FLOW_TAG_FREE 0x80
-#define HS_FLOW_TAG_BUSY 0x01
+#define HS_FLOW_TAG_OWNER 0x80
+#define HS_FLOW_TAG_NONE 0x01
 struct hs_flow_tags {
 	__u8 t[HS_FLOWS_MAX];
 };

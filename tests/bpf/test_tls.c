@@ -1958,10 +1958,10 @@ static void hello_verdict(struct env *e, const char *what, const struct frame *f
 		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
 }
 
-/* A flow slot's tag: set by the program with the slot's state (busy from
- * the SYN, its connection's once done), and what decides, past the
- * window's sample, that a ClientHello has no handshake in its slot
- * without reading the slot. */
+/* A flow slot's tag: set by the program with the slot's state (its
+ * connection's from the SYN on, none for a slot never used), and what
+ * decides, past the window's sample, that a ClientHello has no handshake
+ * in its slot without reading the slot. */
 static void test_flow_tags(void **state)
 {
 	struct env *e = need_env(state);
@@ -1995,23 +1995,25 @@ static void test_flow_tags(void **state)
 	syn_frame(&a, &f);
 	slot = slot_of(&f);
 	memcpy(&lo, f.b + 14 + 12, 4);
-	mine = HS_FLOW_TAG_FREE | hs_flow_tag_bits(lo, a.sport, a.dport, 0);
-	CHECK_HEX("syn", "tag of a never used slot", HS_FLOW_TAG_FREE, tag[slot]);
+	mine = HS_FLOW_TAG_OWNER | hs_flow_tag_bits(lo, a.sport, a.dport, 0);
+	CHECK_HEX("syn", "tag of a never used slot", HS_FLOW_TAG_NONE, tag[slot]);
 	CHECK_INT("syn", "test run", 0, send_syn(e, &a, &ret));
-	CHECK_HEX("syn", "tag after the SYN", HS_FLOW_TAG_BUSY, tag[slot]);
+	CHECK_HEX("syn", "tag after the SYN: a's", mine, tag[slot]);
 	send_synack(e, &a, 1);
 
-	/* a tag that says "free, another connection's" is believed: a's own
-	 * hello is then one without a handshake (the slot not read, its
-	 * state left) */
+	/* a tag that says "another connection's" is believed: a's own hello
+	 * is then one without a handshake (the slot not read, its state
+	 * left); so is "none" */
 	data_frame(&a, hello, 0, len, &f);
 	tag[slot] = mine ^ 1;
 	hello_verdict(e, "planted", &f, 1, 0);
+	tag[slot] = HS_FLOW_TAG_NONE;
+	hello_verdict(e, "planted none", &f, 1, 0);
 	CHECK_INT("planted", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
 	CHECK_INT("planted", "slot's state (SYN, left)", HS_FLOW_SYN, fl.state);
 
-	/* a tag of its own connection, or busy: the slot is read, and the
-	 * hello walked; then the slot is done, tagged with a */
+	/* a tag of its own connection: the slot is read, and the hello
+	 * walked; then the slot is done, tagged with a */
 	tag[slot] = mine;
 	hello_verdict(e, "own tag", &f, 0, 1);
 	CHECK_INT("own tag", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
@@ -2019,12 +2021,26 @@ static void test_flow_tags(void **state)
 	CHECK_HEX("own tag", "tag once done", mine, tag[slot]);
 
 	/* a tag not known (0): the slot read, the same verdict as the tag's
-	 * for a spoofed hello of a slot never used */
+	 * for a spoofed hello of a slot never used, and of a slot another
+	 * connection's handshake holds (its state left) */
 	p.src = "198.18.52.200";
 	p.sport = 26200;
 	build(&p, &f);
-	tag[slot_of(&f)] = 0;
+	k = (int)slot_of(&f);
+	tag[k] = 0;
 	hello_verdict(e, "unknown", &f, 1, 0);
+	memset(&fl, 0, sizeof(fl));
+	fl.ep.family = 4;
+	memcpy(fl.ep.saddr, &lo, 4);
+	fl.ep.sport = a.sport;
+	fl.ep.dport = a.dport;
+	fl.state = HS_FLOW_SYN;
+	fl.syn_ns = 1;
+	CHECK_INT("unknown", "busy slot planted", 0, bpf_map_update_elem(e->flows_fd, &k, &fl, 0));
+	tag[k] = 0;
+	hello_verdict(e, "unknown, another's handshake", &f, 1, 0);
+	CHECK_INT("unknown", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &k, &fl));
+	CHECK_INT("unknown", "the other's state (SYN, left)", HS_FLOW_SYN, fl.state);
 
 	/* `run`'s tags after its attach (hs_flow_tags_fill): from the slots
 	 * as they are, where the program has written none */
@@ -2042,13 +2058,13 @@ static void test_flow_tags(void **state)
 	k = (int)((slot + 2) & (HS_FLOWS_MAX - 1));
 	fl.state = HS_FLOW_DONE;
 	CHECK_INT("fill", "done slot planted", 0, bpf_map_update_elem(e->flows_fd, &k, &fl, 0));
-	tag[k] = HS_FLOW_TAG_BUSY;      /* as if the program had written it since */
+	tag[k] = HS_FLOW_TAG_NONE;      /* as if the program had written it since */
 	CHECK_INT("fill", "hs_flow_tags_fill", 0, hs_flow_tags_fill(e->skel));
 	CHECK_HEX("fill", "a done slot: its connection's", mine, tag[slot]);
-	CHECK_HEX("fill", "a busy slot", HS_FLOW_TAG_BUSY, tag[(slot + 1) & (HS_FLOWS_MAX - 1)]);
-	CHECK_HEX("fill", "a tag the program wrote: left", HS_FLOW_TAG_BUSY, tag[k]);
-	CHECK_HEX("fill", "a slot never used", HS_FLOW_TAG_FREE | hs_flow_tag_bits(0, 0, 0, 0),
-		  tag[(slot + 3) & (HS_FLOWS_MAX - 1)]);
+	CHECK_HEX("fill", "a busy slot: its connection's", mine,
+		  tag[(slot + 1) & (HS_FLOWS_MAX - 1)]);
+	CHECK_HEX("fill", "a tag the program wrote: left", HS_FLOW_TAG_NONE, tag[k]);
+	CHECK_HEX("fill", "a slot never used", HS_FLOW_TAG_NONE, tag[(slot + 3) & (HS_FLOWS_MAX - 1)]);
 	e->skel->data->handshake_check = HS_CHECK_SYN;
 	CHECKS_DONE();
 }
