@@ -50,9 +50,9 @@ INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep, int rev)
 	ep->dport = bpf_ntohs(rev ? p->tcp->source : p->tcp->dest);
 }
 
-/* Slot of a flow in the flows array (hs_flow_slot), client first (rev:
+/* Flow hash of a packet's connection (hs_flow_hash), client first (rev:
  * the packet is the server's). */
-INLINE __u32 flow_slot(const struct pkt *p, int rev)
+INLINE __u64 flow_hash(const struct pkt *p, int rev)
 {
 	__u32 a = p->src_lo, b = p->dst_lo, ports = *(const __u32 *)p->tcp;
 
@@ -63,7 +63,13 @@ INLINE __u32 flow_slot(const struct pkt *p, int rev)
 		b = t;
 		ports = ports >> 16 | ports << 16;
 	}
-	return hs_flow_slot(a, b, ports, HS_FLOWS_MAX);
+	return hs_flow_hash(a, b, ports);
+}
+
+/* Slot of a flow in the flows array (hs_flow_slot) */
+INLINE __u32 flow_slot(const struct pkt *p, int rev)
+{
+	return (__u32)flow_hash(p, rev) & (HS_FLOWS_MAX - 1);
 }
 
 INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
@@ -117,25 +123,25 @@ __noinline int hs_flow_state(struct hs_flow *f, __u32 slot, __u8 state)
 /*
  * Is a ClientHello to flow slot slot from a connection that holds no
  * handshake there: the slot holds no connection, or another's (in
- * whatever state) as far as the words the slot is hashed from tell
- * (src_lo, the source's last word as read; ports, the TCP header's first
- * word as read; v6)? Its own slot done answers no as well: it is not one
+ * whatever state)? Its own slot done answers no as well: it is not one
  * without a handshake. The slot's tag says so, when it can, without
- * reading the slot. A global subprogram: nothing on the stack of the
- * entry's frame, and called only once the window's sample is spent.
+ * reading the slot (bits: the connection's tag bits); else the slot, as
+ * far as the words it is hashed from tell (src_lo, the source's last word
+ * as read; ports, the TCP header's first word as read; v6). A global
+ * subprogram: nothing on the stack of the entry's frame, and called only
+ * once the window's sample is spent.
  */
-__noinline int hs_hello_no_handshake(__u32 slot, __u32 src_lo, __u32 ports, __u32 v6)
+__noinline int hs_hello_no_handshake(__u32 slot, __u32 bits, __u32 src_lo, __u32 ports, __u32 v6)
 {
 	__u16 sport = bpf_ntohs((__u16)ports), dport = bpf_ntohs((__u16)(ports >> 16));
 	struct hs_flow *f;
 	__u32 lo;
-	__u8 t, b;
+	__u8 t;
 
 	slot &= HS_FLOWS_MAX - 1;
 	v6 = !!v6;
 	t = flow_tags.t[slot];
-	b = hs_flow_tag_bits(src_lo, sport, dport, v6);
-	if (t == HS_FLOW_TAG_NONE || ((t & HS_FLOW_TAG_OWNER) && t != (HS_FLOW_TAG_OWNER | b)))
+	if (t == HS_FLOW_TAG_NONE || ((t & HS_FLOW_TAG_OWNER) && t != (HS_FLOW_TAG_OWNER | (__u8)bits)))
 		return 1;
 	f = bpf_map_lookup_elem(&flows, &slot);
 	if (!f)

@@ -33,7 +33,7 @@
 __noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
 {
 	struct hs_endpoints ep;
-	__u64 id, stack = 0, ts = 0;
+	__u64 id, stack = 0, ts = 0, h;
 	struct hs_flow *f;
 	struct hs_stats *st;
 	struct pkt p = {};
@@ -49,7 +49,8 @@ __noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
 		return 0;
 	/* a handshake in progress keeps its slot (a retransmitted SYN of the
 	 * same connection starts it again) */
-	slot = flow_slot(&p, 0);
+	h = flow_hash(&p, 0);
+	slot = (__u32)h & (HS_FLOWS_MAX - 1);
 	f = take_slot(slot, &ep, id, stack, ts);
 	if (!f) {
 		st->c[HS_ST_FLOW_BUSY]++;
@@ -57,7 +58,8 @@ __noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
 	}
 	f->isn = bpf_ntohl(p.tcp->seq);
 	f->flags = HS_FLOWF_SYN;
-	flow_state(f, slot, HS_FLOW_SYN);
+	f->state = HS_FLOW_SYN;
+	flow_tag(slot, HS_FLOW_TAG_OWNER | hs_flow_tag_bits(h));    /* hs_flow_tag_of(f) */
 	return 0;
 }
 
@@ -175,6 +177,7 @@ INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 	struct hs_flow *f;
 	const __u8 *pl;
 	__u32 zero = 0, hlen;
+	__u64 h;
 	__u8 flags;
 	int r;
 
@@ -224,7 +227,8 @@ INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 			st->c[HS_ST_TLS_OTHER_PORT]++;
 		return XDP_PASS;
 	}
-	at.slot = flow_slot(&p, 0);
+	h = flow_hash(&p, 0);
+	at.slot = (__u32)h & (HS_FLOWS_MAX - 1);
 	/* the bytes of a ClientHello dropped, sent again: a call only when a
 	 * hello of the port's was dropped in the slot's set */
 	if (drop && dropped_port(at.slot, bpf_ntohs(p.tcp->source)) &&
@@ -237,7 +241,8 @@ INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 		if (!f || !f->state || f->state == HS_FLOW_DONE)
 			return XDP_PASS;
 	} else if (handshake_check != HS_CHECK_NONE && unval_spent(&zero) &&
-		   hs_hello_no_handshake(at.slot, p.src_lo, *(const __u32 *)p.tcp, p.family == 6)) {
+		   hs_hello_no_handshake(at.slot, hs_flow_tag_bits(h), p.src_lo, *(const __u32 *)p.tcp,
+					 p.family == 6)) {
 		/* a ClientHello with no handshake in progress in its slot: its
 		 * SYN was not seen (a spoofed flood's, mostly); past the window's
 		 * sample it costs a counter (and, mostly, not even a read of the

@@ -95,24 +95,30 @@ HS_INLINE __u64 hs_tcp_ids(const struct hs_tcp_sig *s, __u64 *stack)
 	return hs_tcp_ids_from(hs_tcp_ids_head(sw[1], sw[2]), s, stack);
 }
 
-/* Slot of a connection in the flows array (nslots, a power of two): the
- * low address words (client's a, server's b) and the ports as the TCP
- * header holds them (client's first, network order). The XDP program's,
- * and userspace's (lookup) to find the same slot. */
-HS_INLINE __u32 hs_flow_slot(__u32 a, __u32 b, __u32 ports, __u32 nslots)
+/* A connection's flow hash: the low address words (client's a, server's
+ * b) and the ports as the TCP header holds them (client's first, network
+ * order). Its low bits are the connection's slot in the flows array
+ * (hs_flow_slot), its top seven its slot's tag bits (hs_flow_tag_bits). */
+HS_INLINE __u64 hs_flow_hash(__u32 a, __u32 b, __u32 ports)
 {
-	return (__u32)hs_mix64(((__u64)a << 32 | b) ^ ports) & (nslots - 1);
+	return hs_mix64(((__u64)a << 32 | b) ^ ports);
 }
 
-/* A flow slot's tag bits (struct hs_flow_tags) for a connection: bit 6
- * its family (1: IPv6), bits 0-5 a hash of the words a ClientHello's slot
- * check compares (hs_hello_no_handshake: the source's last word as it is
- * in memory, the ports in host order): two connections with different
- * bits differ in those words. */
-HS_INLINE __u8 hs_flow_tag_bits(__u32 src_lo, __u16 sport, __u16 dport, int v6)
+/* Slot of a connection in the flows array (nslots, a power of two, at
+ * most 2^32): the XDP program's, and userspace's (lookup) to find the
+ * same slot. */
+HS_INLINE __u32 hs_flow_slot(__u32 a, __u32 b, __u32 ports, __u32 nslots)
 {
-	return (__u8)((v6 ? 0x40 : 0) |
-		      (((src_lo ^ ((__u32)sport << 16 | dport)) * 0x9e3779b1u) >> 26));
+	return (__u32)hs_flow_hash(a, b, ports) & (nslots - 1);
+}
+
+/* A flow slot's tag bits (struct hs_flow_tags) for a connection of flow
+ * hash h: two connections with different bits differ in the words hashed
+ * (the bits are above any slot's: two connections of one slot mostly
+ * differ in them). */
+HS_INLINE __u8 hs_flow_tag_bits(__u64 h)
+{
+	return (__u8)(h >> 57);
 }
 
 /* Flow slot f's tag as its state and endpoints make it: the XDP
@@ -120,12 +126,16 @@ HS_INLINE __u8 hs_flow_tag_bits(__u32 src_lo, __u16 sport, __u16 dport, int v6)
  * slots it finds (hs_flow_tags_fill). */
 HS_INLINE __u8 hs_flow_tag_of(const struct hs_flow *f)
 {
-	const __u32 *w = (const __u32 *)f->ep.saddr;
-	int v6 = f->ep.family == 6;
+	int lo = f->ep.family == 6 ? 3 : 0;
+	__u32 a = ((const __u32 *)f->ep.saddr)[lo], b = ((const __u32 *)f->ep.daddr)[lo], ports;
+	__u8 pb[4] = { (__u8)(f->ep.sport >> 8), (__u8)f->ep.sport,
+		       (__u8)(f->ep.dport >> 8), (__u8)f->ep.dport };
+
+	__builtin_memcpy(&ports, pb, sizeof(ports));    /* as the TCP header holds them */
 
 	if (!f->state)
 		return HS_FLOW_TAG_NONE;
-	return HS_FLOW_TAG_OWNER | hs_flow_tag_bits(w[v6 * 3], f->ep.sport, f->ep.dport, v6);
+	return HS_FLOW_TAG_OWNER | hs_flow_tag_bits(hs_flow_hash(a, b, ports));
 }
 
 /* Set of a connection's client side (its record's key, padding zero) in

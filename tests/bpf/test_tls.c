@@ -1976,7 +1976,7 @@ static void test_flow_tags(void **state)
 	__u8 *tag = e->skel->bss->flow_tags.t, mine;
 	int len = pkt_hello(1, hello, sizeof(hello)), k;
 	struct frame f;
-	__u32 ret, slot, lo;
+	__u32 ret, slot, lo, dlo, ports;
 	char src[32];
 
 	e->skel->data->handshake_check = HS_CHECK_SYNACK;
@@ -1995,7 +1995,9 @@ static void test_flow_tags(void **state)
 	syn_frame(&a, &f);
 	slot = slot_of(&f);
 	memcpy(&lo, f.b + 14 + 12, 4);
-	mine = HS_FLOW_TAG_OWNER | hs_flow_tag_bits(lo, a.sport, a.dport, 0);
+	memcpy(&dlo, f.b + 14 + 16, 4);
+	memcpy(&ports, f.b + 14 + 20, 4);
+	mine = HS_FLOW_TAG_OWNER | hs_flow_tag_bits(hs_flow_hash(lo, dlo, ports));
 	CHECK_HEX("syn", "tag of a never used slot", HS_FLOW_TAG_NONE, tag[slot]);
 	CHECK_INT("syn", "test run", 0, send_syn(e, &a, &ret));
 	CHECK_HEX("syn", "tag after the SYN: a's", mine, tag[slot]);
@@ -2048,6 +2050,7 @@ static void test_flow_tags(void **state)
 	memset(&fl, 0, sizeof(fl));
 	fl.ep.family = 4;
 	memcpy(fl.ep.saddr, &lo, 4);
+	memcpy(fl.ep.daddr, &dlo, 4);
 	fl.ep.sport = a.sport;
 	fl.ep.dport = a.dport;
 	fl.state = HS_FLOW_DONE;
