@@ -125,13 +125,14 @@ __noinline int hs_flow_state(struct hs_flow *f, __u32 slot, __u8 state)
  * handshake there: the slot holds no connection, or another's (in
  * whatever state)? Its own slot done answers no as well: it is not one
  * without a handshake. The slot's tag says so, when it can, without
- * reading the slot (bits: the connection's tag bits); else the slot, as
- * far as the words it is hashed from tell (src_lo, the source's last word
- * as read; ports, the TCP header's first word as read; v6). A global
- * subprogram: nothing on the stack of the entry's frame, and called only
- * once the window's sample is spent.
+ * reading the slot; else the slot, as far as the words it is hashed from
+ * tell (src_lo and dst_lo, the addresses' last words as read; ports, the
+ * TCP header's first word as read; v6). A global subprogram: nothing on
+ * the stack of the entry's frame, and called only once the window's
+ * sample is spent.
  */
-__noinline int hs_hello_no_handshake(__u32 slot, __u32 bits, __u32 src_lo, __u32 ports, __u32 v6)
+__noinline int hs_hello_no_handshake(__u32 slot, __u32 src_lo, __u32 dst_lo, __u32 ports,
+				     __u32 v6)
 {
 	__u16 sport = bpf_ntohs((__u16)ports), dport = bpf_ntohs((__u16)(ports >> 16));
 	struct hs_flow *f;
@@ -141,7 +142,9 @@ __noinline int hs_hello_no_handshake(__u32 slot, __u32 bits, __u32 src_lo, __u32
 	slot &= HS_FLOWS_MAX - 1;
 	v6 = !!v6;
 	t = flow_tags.t[slot];
-	if (t == HS_FLOW_TAG_NONE || ((t & HS_FLOW_TAG_OWNER) && t != (HS_FLOW_TAG_OWNER | (__u8)bits)))
+	if (t == HS_FLOW_TAG_NONE ||
+	    ((t & HS_FLOW_TAG_OWNER) &&
+	     t != (HS_FLOW_TAG_OWNER | hs_flow_tag_bits(hs_flow_hash(src_lo, dst_lo, ports)))))
 		return 1;
 	f = bpf_map_lookup_elem(&flows, &slot);
 	if (!f)

@@ -177,7 +177,6 @@ INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 	struct hs_flow *f;
 	const __u8 *pl;
 	__u32 zero = 0, hlen;
-	__u64 h;
 	__u8 flags;
 	int r;
 
@@ -227,8 +226,7 @@ INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 			st->c[HS_ST_TLS_OTHER_PORT]++;
 		return XDP_PASS;
 	}
-	h = flow_hash(&p, 0);
-	at.slot = (__u32)h & (HS_FLOWS_MAX - 1);
+	at.slot = flow_slot(&p, 0);
 	/* the bytes of a ClientHello dropped, sent again: a call only when a
 	 * hello of the port's was dropped in the slot's set */
 	if (drop && dropped_port(at.slot, bpf_ntohs(p.tcp->source)) &&
@@ -241,7 +239,7 @@ INLINE int handle(struct xdp_md *ctx, const int l3, const int drop)
 		if (!f || !f->state || f->state == HS_FLOW_DONE)
 			return XDP_PASS;
 	} else if (handshake_check != HS_CHECK_NONE && unval_spent(&zero) &&
-		   hs_hello_no_handshake(at.slot, hs_flow_tag_bits(h), p.src_lo, *(const __u32 *)p.tcp,
+		   hs_hello_no_handshake(at.slot, p.src_lo, p.dst_lo, *(const __u32 *)p.tcp,
 					 p.family == 6)) {
 		/* a ClientHello with no handshake in progress in its slot: its
 		 * SYN was not seen (a spoofed flood's, mostly); past the window's
