@@ -2068,6 +2068,27 @@ static void test_flow_tags(void **state)
 		  tag[(slot + 1) & (HS_FLOWS_MAX - 1)]);
 	CHECK_HEX("fill", "a tag the program wrote: left", HS_FLOW_TAG_NONE, tag[k]);
 	CHECK_HEX("fill", "a slot never used", HS_FLOW_TAG_NONE, tag[(slot + 3) & (HS_FLOWS_MAX - 1)]);
+
+	/* an IPv6 connection's SYN: its slot and tag as userspace makes them
+	 * (the addresses' last words), the tag as `run` would fill it */
+	{
+		struct conn b6 = { .ver = 6, .sport = 26300, .dport = 443, .isn = DEF_ISN };
+		__u32 s6, a6, d6, p6;
+
+		syn_frame(&b6, &f);
+		memcpy(&a6, f.b + 14 + 8 + 12, 4);
+		memcpy(&d6, f.b + 14 + 24 + 12, 4);
+		memcpy(&p6, f.b + 14 + 40, 4);
+		s6 = hs_flow_slot(a6, d6, p6, HS_FLOWS_MAX);
+		CHECK_INT("ipv6", "test run", 0, run(e, f.b, f.len, &ret));
+		CHECK_INT("ipv6", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &s6, &fl));
+		CHECK_INT("ipv6", "the SYN's slot", HS_FLOW_SYN, fl.state);
+		CHECK_INT("ipv6", "the slot's family", 6, fl.ep.family);
+		CHECK_HEX("ipv6", "the SYN's tag: its flow hash's",
+			  HS_FLOW_TAG_OWNER | hs_flow_tag_bits(hs_flow_hash(a6, d6, p6)), tag[s6]);
+		CHECK_HEX("ipv6", "the same from the slot (hs_flow_tag_of)", hs_flow_tag_of(&fl),
+			  tag[s6]);
+	}
 	e->skel->data->handshake_check = HS_CHECK_SYN;
 	CHECKS_DONE();
 }
