@@ -217,7 +217,6 @@ INLINE void sock_conn(struct bpf_sock *sk, struct hs_conn_fp *fp)
 	struct hs_conn_key k;
 	struct hs_conn c;
 	struct hs_flow *f;
-	__u32 a, b, ports;
 
 	if (sock_conn_key(sk, &k, &ep))
 		return;
@@ -235,10 +234,7 @@ INLINE void sock_conn(struct bpf_sock *sk, struct hs_conn_fp *fp)
 		return;
 	}
 	/* its flow slot, from the socket's side */
-	__builtin_memcpy(&a, &ep.saddr[ep.family == 4 ? 0 : 12], 4);
-	__builtin_memcpy(&b, &ep.daddr[ep.family == 4 ? 0 : 12], 4);
-	ports = (__u32)bpf_htons(ep.sport) | (__u32)bpf_htons(ep.dport) << 16;
-	f = flow_of(hs_flow_slot(a, b, ports, HS_FLOWS_MAX), &ep);
+	f = flow_of((__u32)hs_flow_hash_ep(&ep) & (HS_FLOWS_MAX - 1), &ep);
 	if (f && (f->flags & HS_FLOWF_SYN)) {
 		fp->flags = HS_CF_SYN;
 		fp->tcp_id = HS_GEN_KEY(f->tcp_id, 0);

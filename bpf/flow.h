@@ -103,20 +103,16 @@ INLINE void flow_tag(__u32 slot, __u8 t)
 	flow_tags.t[slot & (HS_FLOWS_MAX - 1)] = t;
 }
 
-/* Slot f's new state (not 0), its tag with it: its connection's. */
-INLINE void flow_state(struct hs_flow *f, __u32 slot, __u8 state)
-{
-	f->state = state;
-	flow_tag(slot, hs_flow_tag_of(f));
-}
-
-/* The same in a global subprogram, for the ClientHello's path (once or
- * twice a connection: nothing on its callers' stacks, verified once); a
- * SYN's is inline. */
+/* Slot f's new state (not 0), its tag with it: its connection's. A
+ * global subprogram, for the ClientHello's path (once or twice a
+ * connection: nothing on its callers' stacks, verified once); a SYN sets
+ * its slot's inline. */
 __noinline int hs_flow_state(struct hs_flow *f, __u32 slot, __u8 state)
 {
-	if (f)
-		flow_state(f, slot, state);
+	if (!f)
+		return 0;
+	f->state = state;
+	flow_tag(slot, hs_flow_tag_of(f));
 	return 0;
 }
 

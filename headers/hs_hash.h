@@ -121,21 +121,27 @@ HS_INLINE __u8 hs_flow_tag_bits(__u64 h)
 	return (__u8)(h >> 57);
 }
 
+/* The flow hash of a connection's endpoints: the addresses' last words,
+ * the ports as the TCP header holds them. */
+HS_INLINE __u64 hs_flow_hash_ep(const struct hs_endpoints *ep)
+{
+	int lo = ep->family == 6 ? 3 : 0;
+	__u32 a = ((const __u32 *)ep->saddr)[lo], b = ((const __u32 *)ep->daddr)[lo], ports;
+	__u8 pb[4] = { (__u8)(ep->sport >> 8), (__u8)ep->sport,
+		       (__u8)(ep->dport >> 8), (__u8)ep->dport };
+
+	__builtin_memcpy(&ports, pb, sizeof(ports));
+	return hs_flow_hash(a, b, ports);
+}
+
 /* Flow slot f's tag as its state and endpoints make it: the XDP
  * program's with each state it sets (bpf/flow.h), userspace's for the
  * slots it finds (hs_flow_tags_fill). */
 HS_INLINE __u8 hs_flow_tag_of(const struct hs_flow *f)
 {
-	int lo = f->ep.family == 6 ? 3 : 0;
-	__u32 a = ((const __u32 *)f->ep.saddr)[lo], b = ((const __u32 *)f->ep.daddr)[lo], ports;
-	__u8 pb[4] = { (__u8)(f->ep.sport >> 8), (__u8)f->ep.sport,
-		       (__u8)(f->ep.dport >> 8), (__u8)f->ep.dport };
-
-	__builtin_memcpy(&ports, pb, sizeof(ports));    /* as the TCP header holds them */
-
 	if (!f->state)
 		return HS_FLOW_TAG_NONE;
-	return HS_FLOW_TAG_OWNER | hs_flow_tag_bits(hs_flow_hash(a, b, ports));
+	return HS_FLOW_TAG_OWNER | hs_flow_tag_bits(hs_flow_hash_ep(&f->ep));
 }
 
 /* Set of a connection's client side (its record's key, padding zero) in
