@@ -621,33 +621,39 @@ INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
 	return 0;
 }
 
-/* One extension at w->pos, as tls_ext, but lists deferred (fast_defer):
- * WALK_MORE, WALK_END, WALK_FAIL or WALK_SLOW. */
-INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
+/* An extension type's term in the extensions' multiset hash (tls_ext's
+ * hs_mix64(type ^ 0xe7e7e7e7)), for the types below 64 (every one a
+ * common hello sends but a few) a constant of the table below: one load
+ * where the mix is two multiplies. */
+#define MIX_A(h) (((h) ^ ((h) >> 33)) * 0xff51afd7ed558ccdULL)
+#define MIX_B(h) (((h) ^ ((h) >> 33)) * 0xc4ceb9fe1a85ec53ULL)
+#define MIX_C(h) ((h) ^ ((h) >> 33))
+#define EXT_MIX(t) MIX_C(MIX_B(MIX_A((__u64)(t) ^ 0xe7e7e7e7ULL)))
+#define EXT_MIX4(t) EXT_MIX(t), EXT_MIX((t) + 1), EXT_MIX((t) + 2), EXT_MIX((t) + 3)
+#define EXT_MIX16(t) EXT_MIX4(t), EXT_MIX4((t) + 4), EXT_MIX4((t) + 8), EXT_MIX4((t) + 12)
+#define EXT_MIX_N 64
+static const __u64 ext_mix[EXT_MIX_N] = {
+	EXT_MIX16(0), EXT_MIX16(16), EXT_MIX16(32), EXT_MIX16(48),
+};
+
+/* The types below EXT_MIX_N whose fields the walk takes (fast_fields) */
+#define EXT_FIELDS ((1ULL << TLS_EXT_SERVER_NAME) | (1ULL << TLS_EXT_SUPPORTED_GROUPS) | \
+		    (1ULL << TLS_EXT_EC_POINT_FORMATS) | (1ULL << TLS_EXT_SIGNATURE_ALGS) | \
+		    (1ULL << TLS_EXT_ALPN) | (1ULL << TLS_EXT_SUPPORTED_VERSIONS))
+_Static_assert(TLS_EXT_SUPPORTED_VERSIONS < EXT_MIX_N, "EXT_FIELDS: every type below EXT_MIX_N");
+
+/* A bound above any position in a record buffer (an extension's end is
+ * at most the handshake message's, 9 + a 24-bit length): a position
+ * masked with it is the same position, of the same range at every step. */
+#define POS_WIDE 0x1ffffffU
+
+/* The fields of extension type (one of EXT_FIELDS; len bytes at pos), as
+ * tls_ext takes them but lists deferred (fast_defer): WALK_MORE, or
+ * WALK_SLOW. */
+INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32 pos, __u32 len)
 {
-	__u32 pos = RD32(w->pos), end = RD32(w->end), len, l = 0, lp = 0, hdr;
+	__u32 l = 0, lp = 0;
 	__u32 kind = HS_LIST_CIPHERS;         /* no list */
-	__u16 type;
-
-	if (pos >= end)
-		return WALK_END;
-	if (pos + 4 > end)
-		return WALK_FAIL;
-	/* type and length in one read (the buffer's slack keeps it inside) */
-	hdr = BUF_AT(const __u32, &b->buf[pos & HS_HELLO_MASK]);
-	type = bpf_ntohs((__u16)hdr);
-	len = bpf_ntohs((__u16)(hdr >> 16));
-	pos += 4;
-	if (pos + len > end)
-		return WALK_FAIL;
-	w->pos = pos + len;
-	if (is_grease(type))
-		return WALK_MORE;
-
-	w->sum_exts += hs_mix64(type ^ 0xe7e7e7e7ULL);
-	l = RD8(w->h.n_exts);           /* < TLS_FAST_EXTS: no overflow */
-	w->h.exts[l & (HS_TLS_MAX_EXTS - 1)] = type;
-	w->h.n_exts = l + 1;
 
 	switch (type) {
 	case TLS_EXT_SERVER_NAME:
@@ -707,6 +713,60 @@ INLINE int fast_ext(struct hs_reasm *b, struct tls_walk *w)
 	if (kind != HS_LIST_CIPHERS)
 		return fast_defer(w, lp, l, kind) ? WALK_SLOW : WALK_MORE;
 	return WALK_MORE;
+}
+
+/*
+ * The extensions from w->pos to w->end, as tls_ext walks them (GREASE
+ * ones stepped over, the others in the multiset hash and the list of
+ * types, the fields of EXT_FIELDS taken): WALK_END, WALK_FAIL at a bad
+ * one, WALK_SLOW past TLS_FAST_EXTS of them or the deferred lists' room.
+ * The position, the hash and the count stay in registers from step to
+ * step, not a store and a load through w (each step's next position
+ * waits on its header's read: the loop's chain); the position is masked
+ * with POS_WIDE and the count with the list's size, each a no-op, so that
+ * their ranges are the same at every step and the steps' states merge.
+ */
+INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 pos = RD32(w->pos) & POS_WIDE, end, at, len, hdr, k, n;
+	__u16 type;
+
+	_Static_assert(TLS_FAST_EXTS < HS_TLS_MAX_EXTS, "fast_exts: the count never wraps");
+#pragma clang loop unroll(disable)
+	for (k = 0; k < TLS_FAST_EXTS; k++) {
+		end = RD32(w->end);
+		if (pos >= end) {
+			w->pos = pos;
+			return WALK_END;
+		}
+		if (pos + 4 > end)
+			goto fail;
+		/* type and length in one read (the buffer's slack keeps it inside) */
+		hdr = BUF_AT(const __u32, &b->buf[pos & HS_HELLO_MASK]);
+		type = bpf_ntohs((__u16)hdr);
+		len = bpf_ntohs((__u16)(hdr >> 16));
+		at = pos + 4;
+		if (at + len > end)
+			goto fail;
+		pos = (at + len) & POS_WIDE;
+		if (type < EXT_MIX_N)
+			w->sum_exts += ext_mix[type];
+		else if (is_grease(type))
+			continue;
+		else
+			w->sum_exts += hs_mix64(type ^ 0xe7e7e7e7ULL);
+		n = RD8(w->h.n_exts);
+		w->h.exts[n & (HS_TLS_MAX_EXTS - 1)] = type;
+		w->h.n_exts = n + 1;
+		if (type < EXT_MIX_N && ((EXT_FIELDS >> type) & 1) &&
+		    fast_fields(b, w, type, at, len) == WALK_SLOW)
+			break;
+	}
+	w->pos = pos;
+	return WALK_SLOW;
+fail:
+	w->pos = pos;
+	return WALK_FAIL;
 }
 
 /* The SNI, ALPN and point formats of the last such extensions met (their
@@ -823,7 +883,7 @@ INLINE void lists_keep(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
  * the states its callers come with. */
 __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 pos = 0, len, k;
+	__u32 pos = 0, len;
 	int r;
 
 	if (!b || !w)
@@ -847,14 +907,7 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 	r = hello_exts(b, w, pos + len);
 	if (r)
 		return r;
-	r = WALK_SLOW;
-#pragma clang loop unroll(disable)
-	for (k = 0; k < TLS_FAST_EXTS; k++) {
-		WIDEN();
-		r = fast_ext(b, w);
-		if (r != WALK_MORE)
-			break;
-	}
+	r = fast_exts(b, w);
 	WIDEN();
 	if (r != WALK_FAIL && r != WALK_END)
 		return WALK_SLOW;
