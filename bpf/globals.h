@@ -84,12 +84,26 @@ __u64 replay_now_ns = 0;
 /* Frames of this test run in replay_frames (userspace sets it). */
 __u32 replay_n = 0;
 
-/* The program clock (enum hs_clock): nanoseconds, coarse monotonic live,
- * the capture's Unix time in replay. */
+/* The live clock on the ticks, set by userspace after load, before the
+ * attach (hs_clock_measure): a tick's nanoseconds, and CLOCK_MONOTONIC at
+ * jiffies 0 (modulo 2^64), so that jiffies * jiffy_ns + jiffy_base_ns is
+ * when the current tick began. 0: not set (the coarse clock's helper). */
+__u64 jiffy_ns = 0;
+__u64 jiffy_base_ns = 0;
+
+/* The program clock (enum hs_clock): nanoseconds, CLOCK_MONOTONIC at the
+ * current tick's start live (the coarse clock's resolution, from the
+ * jiffies: the verifier makes bpf_jiffies64 a load, where
+ * bpf_ktime_get_coarse_ns is a call), the capture's Unix time in replay. */
 INLINE __u64 now_ns(void)
 {
+	__u64 t;
+
 	if (clock_mode == HS_CLOCK_REPLAY)
 		return replay_now_ns;
+	t = jiffy_ns;
+	if (t)
+		return bpf_jiffies64() * t + jiffy_base_ns;
 	return bpf_ktime_get_coarse_ns();
 }
 

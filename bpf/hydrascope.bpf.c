@@ -394,4 +394,15 @@ int hs_quic_hello(struct hs_quic_req *req)
 	return hs_quic_hello_run(req);
 }
 
+/* The jiffies and the clock now, for userspace to put the live clock on
+ * the ticks (jiffy_ns, jiffy_base_ns): run by BPF_PROG_RUN, the sample in
+ * and out as its context. */
+SEC("syscall")
+int hs_clock(struct hs_clock_sample *s)
+{
+	s->jiffies = bpf_jiffies64();
+	s->ns = bpf_ktime_get_ns();
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -308,13 +308,20 @@ struct hs_event {
 /* ---- clock ---- */
 
 /*
- * Live, the program clock is CLOCK_MONOTONIC (coarse); userspace adds the
- * realtime offset. In replay, userspace sets the packet timestamp (Unix ns)
+ * Live, the program clock is CLOCK_MONOTONIC at the current tick's start
+ * (the coarse clock's resolution); userspace adds the realtime offset. In replay, userspace sets the packet timestamp (Unix ns)
  * before each packet, so the clock is already wall time.
  */
 enum hs_clock {
 	HS_CLOCK_MONO = 0,
 	HS_CLOCK_REPLAY = 1,
+};
+
+/* What the hs_clock program reads, for userspace to put the live clock on
+ * the ticks (hs_clock_measure): the jiffies, then CLOCK_MONOTONIC. */
+struct hs_clock_sample {
+	__u64 jiffies;
+	__u64 ns;
 };
 
 /* What a ClientHello's connection must have shown for the hello to count

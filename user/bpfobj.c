@@ -202,18 +202,77 @@ void hs_set_link_l3(struct hs_bpf *skel, int l3)
 	xdp_entry_pick(skel);
 }
 
+int hs_clock_measure(int fd, __u64 *tick_ns, __u64 *base_ns)
+{
+	static const unsigned int hz[] = { 100, 250, 300, 1000 };
+	struct hs_clock_sample s = { 0 };
+	/* a syscall program's context is written back to ctx_in */
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &s, .ctx_size_in = sizeof(s));
+	__u64 j[3], t[3], last = 0, start = 0, per, tick = 0, base;
+	unsigned int i, n = 0, k;
+
+	/* at most 200 ms (HZ 100 moves on three times in 30 ms) */
+	for (i = 0; n < 3; i++) {
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -errno;
+		if (!i)
+			start = s.ns;
+		else if (s.jiffies != last) {
+			j[n] = s.jiffies;
+			t[n++] = s.ns;
+		}
+		last = s.jiffies;
+		if (s.ns - start > 200000000ULL)
+			return -ETIMEDOUT;
+	}
+	per = (t[2] - t[0]) / (j[2] - j[0]);
+	for (k = 0; k < sizeof(hz) / sizeof(hz[0]); k++) {
+		__u64 c = (1000000000ULL + hz[k] / 2) / hz[k];
+
+		/* within 10% of a tick (the first sample past a tick comes a
+		 * few microseconds after it) */
+		if (per > c - c / 10 && per < c + c / 10)
+			tick = c;
+	}
+	if (!tick)
+		return -ERANGE;
+	/* each sample read the jiffies first: its time is at or past the
+	 * start of its tick, and the first past a change is the nearest */
+	base = t[0] - j[0] * tick;
+	for (k = 1; k < 3; k++)
+		if ((__s64)(t[k] - j[k] * tick - base) < 0)
+			base = t[k] - j[k] * tick;
+	*tick_ns = tick;
+	*base_ns = base;
+	return 0;
+}
+
 int hs_load(struct hs_bpf *skel, const char *pin_dir)
 {
 	int err = pin_dir ? hs_pins_set_paths(skel, pin_dir) : 0;
+	__u64 tick, base;
 
 	if (err)
 		return err;
 	err = hs_bpf__load(skel);
-	if (err)
+	if (err) {
 		pr_warn("Couldn't load the BPF program: %s%s", strerror(-err),
 			hs_err_exit(err) == HS_EXIT_NOPRIV ? HS_PRIV_HINT :
 			hs_verbose ? "" : " (run with -v for libbpf's explanation)");
-	return err;
+		return err;
+	}
+	if (skel->rodata->clock_mode != HS_CLOCK_MONO)
+		return 0;
+	/* before the attach: no packet reads the two words half set */
+	err = hs_clock_measure(bpf_program__fd(skel->progs.hs_clock), &tick, &base);
+	if (err)
+		pr_debug("The program clock stays the coarse clock's helper: "
+			 "the ticks not measured: %s", strerror(-err));
+	else {
+		skel->bss->jiffy_base_ns = base;
+		skel->bss->jiffy_ns = tick;
+	}
+	return 0;
 }
 
 /*

@@ -99,8 +99,9 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 /* The program with an unknown-TCP-id budget of cap per CPU per window
- * (0: the default). */
-static int setup_cap(void **state, __u32 cap)
+ * (0: the default), replay's (its clock the replay_now_ns global) or, live
+ * 1, run's (CLOCK_MONOTONIC). */
+static int setup_env(void **state, __u32 cap, bool live)
 {
 	struct env *e;
 
@@ -108,7 +109,7 @@ static int setup_cap(void **state, __u32 cap)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -1;
-	e->skel = prog_open(&(struct hs_config){ .replay = true });
+	e->skel = prog_open(&(struct hs_config){ .replay = !live });
 	if (!e->skel)
 		goto skip;
 	if (cap)
@@ -130,14 +131,19 @@ skip:
 
 static int setup(void **state)
 {
-	return setup_cap(state, 0);
+	return setup_env(state, 0, false);
+}
+
+static int setup_live(void **state)
+{
+	return setup_env(state, 0, true);
 }
 
 #define FLOOD_CAP 50
 
 static int setup_flood(void **state)
 {
-	return setup_cap(state, FLOOD_CAP);
+	return setup_env(state, FLOOD_CAP, false);
 }
 
 static int teardown(void **state)
@@ -1204,6 +1210,49 @@ static void test_timestamps(void **state)
 	assert_int_equal(e->ev[2].ts_ns, t0 + 2000000000ULL);
 }
 
+/* Live, the program's clock is the start of the current tick, from the
+ * jiffies (hs_load measured the tick and where the jiffies start): a SYN's
+ * first_ns is a whole number of ticks past jiffy_base_ns (the coarse
+ * clock's helper, which the program reads when they are not set, is not
+ * on that grid), within a tick before CLOCK_MONOTONIC around its run. */
+static void test_live_clock(void **state)
+{
+	struct env *e = need_env(state);
+	const struct pspec p = SYN4();
+	__u64 keys[2], tick, base, before, after;
+	struct hs_tcp_fp v;
+	struct timespec ts;
+	struct frame f;
+	__u32 ret;
+
+	tick = e->skel->bss->jiffy_ns;
+	base = e->skel->bss->jiffy_base_ns;
+	if (tick != 10000000 && tick != 4000000 && tick != 3333333 && tick != 1000000)
+		fail_msg("jiffy_ns %llu: not the tick of HZ 100, 250, 300 or 1000",
+			 (unsigned long long)tick);
+	fp_clear(e);
+	build(&p, &f);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	before = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	assert_int_equal(run(e, f.b, f.len, &ret), 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	after = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	assert_int_equal(ret, XDP_PASS);
+	assert_int_equal(fp_keys(e, keys, 2), 1);
+	assert_int_equal(fp_get(e, keys[0], &v), 0);
+	if ((v.first_ns - base) % tick)
+		fail_msg("first_ns %llu: %llu ns past a tick's start (jiffy_ns %llu, base %llu)",
+			 (unsigned long long)v.first_ns,
+			 (unsigned long long)((v.first_ns - base) % tick),
+			 (unsigned long long)tick, (unsigned long long)base);
+	/* the base's own error: the first sample past a tick, microseconds */
+	if (v.first_ns + tick + 1000000 < before || v.first_ns > after + 1000000)
+		fail_msg("first_ns %llu: not within a tick before [%llu, %llu]",
+			 (unsigned long long)v.first_ns, (unsigned long long)before,
+			 (unsigned long long)after);
+	fp_clear(e);
+}
+
 /* ------------------------------------------------------------------ */
 /* HyperLogLog through the real program. */
 
@@ -1533,6 +1582,7 @@ int main(void)
 		T(test_memo),
 		T(test_ringbuf_endpoints),
 		T(test_timestamps),
+		cmocka_unit_test_setup_teardown(test_live_clock, setup_live, teardown),
 		T(test_hll_ipv4),
 		T(test_hll_ipv6),
 		T(test_reader_across_reads),

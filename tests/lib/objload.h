@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "hydrascope.h"
+#include "bpfobj.h"
 
 static char objload_err[256];
 
@@ -195,6 +196,20 @@ static inline struct bpf_object *obj_load(const char *path, const struct objcfg 
 	if (err) {
 		snprintf(objload_err, sizeof(objload_err), "loading %s: %s", path, strerror(-err));
 		goto fail_quiet;
+	}
+	/* live, the clock on the ticks as hs_load puts it (a build without
+	 * the hs_clock program keeps the coarse clock's helper) */
+	p = bpf_object__find_program_by_name(obj, "hs_clock");
+	if (!c->clock_replay && p) {
+		__u64 tick, base;
+
+		err = hs_clock_measure(bpf_program__fd(p), &tick, &base);
+		if (err || obj_set(obj, ".bss", "jiffy_base_ns", &base, 8, 1) ||
+		    obj_set(obj, ".bss", "jiffy_ns", &tick, 8, 1)) {
+			snprintf(objload_err, sizeof(objload_err), "%s: the clock's ticks: %s",
+				 path, strerror(err ? -err : errno));
+			goto fail;
+		}
 	}
 	return obj;
 fail:
