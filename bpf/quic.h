@@ -280,7 +280,7 @@ INLINE int quic_ep_is(const struct hs_quic_flow *f, const struct hs_endpoints *e
 
 /* Are a flow's datagrams dropped at now (enforcement)? drop_ns is the
  * syscall program's fine clock, which may be up to a tick ahead of the
- * XDP program's coarse one: a now before it is within. */
+ * XDP program's (the current tick's start): a now before it is within. */
 INLINE int quic_dropping(const struct hs_quic_flow *f, __u64 now)
 {
 	return (f->flags & HS_QF_DROP) && (__s64)(now - f->drop_ns) < (__s64)HS_QUIC_DROP_NS;
@@ -307,8 +307,8 @@ INLINE int quic_held(const struct hs_quic_flow *f, __u64 now)
 /* The live flow of ep in the set whose first slot is set (NULL: none).
  * *now: the program clock; with lazy (a constant), read here (into it)
  * only when a slot's endpoints are ep's, so that a flood's new sources
- * never read it (an XDP program's: a syscall program may not read the
- * coarse clock, and passes it read). */
+ * never read it (an XDP program's: a syscall program reads the fine
+ * clock, and passes it read). */
 INLINE struct hs_quic_flow *quic_find(__u32 set, const struct hs_endpoints *ep, __u64 *now,
 				      const int lazy)
 {

@@ -309,8 +309,9 @@ struct hs_event {
 
 /*
  * Live, the program clock is CLOCK_MONOTONIC at the current tick's start
- * (the coarse clock's resolution); userspace adds the realtime offset. In replay, userspace sets the packet timestamp (Unix ns)
- * before each packet, so the clock is already wall time.
+ * (the coarse clock's resolution); userspace adds the realtime offset. In
+ * replay, userspace sets the packet timestamp (Unix ns) before each
+ * packet, so the clock is already wall time.
  */
 enum hs_clock {
 	HS_CLOCK_MONO = 0,

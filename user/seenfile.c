@@ -72,7 +72,7 @@ static void boot_id(__u8 id[16])
 
 void seen_clock_now(struct seen_clock *c)
 {
-	c->mono_ns = clock_ns(CLOCK_MONOTONIC);    /* bpf_ktime_get_coarse_ns() */
+	c->mono_ns = clock_ns(CLOCK_MONOTONIC);    /* the program clock's (now_ns) */
 	c->real_ns = clock_ns(CLOCK_REALTIME);
 	boot_id(c->boot_id);
 }

@@ -631,7 +631,7 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 
 	if (end_ns)
 		w->end_ns = end_ns;
-	if (w->enf_fd >= 0)   /* the program clock, bpf_ktime_get_coarse_ns() */
+	if (w->enf_fd >= 0)   /* the program clock (now_ns) */
 		w->enf_now = clock_ns(CLOCK_MONOTONIC);
 	/* this window's summary: totals carried on, open alerts afresh */
 	w->next.nopen[0] = w->next.nopen[1] = 0;

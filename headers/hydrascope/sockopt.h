@@ -70,7 +70,7 @@ struct hs_conn_fp {
 	__u64 stack_id;         /* TCP stack (the TTL read as its initial value) */
 	__u64 tls_id;           /* TLS fingerprint: one per JA4 and ClientHello shape */
 	__u64 account;          /* the account tag */
-	__u64 hello_ns;         /* CLOCK_MONOTONIC (coarse) at its ClientHello, 0: none */
+	__u64 hello_ns;         /* CLOCK_MONOTONIC (the tick's start) at its ClientHello, 0: none */
 };
 
 #endif /* HYDRASCOPE_SOCKOPT_H */
