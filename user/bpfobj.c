@@ -18,6 +18,11 @@
 #include "util.h"
 #include "hs_bpf.skel.h"
 
+/* hs_clock_measure: the jiffies' changes it times, and how far before the
+ * earliest it puts the clock */
+#define HS_CLOCK_CHANGES 5
+#define HS_CLOCK_MARGIN_NS 1000000ULL
+
 #define HS_STAT_NAME(id, name, metric, label, value) [HS_ST_##id] = name,
 const char *const hs_stat_names[HS_ST__COUNT] = { HS_STAT_LIST(HS_STAT_NAME) };
 
@@ -208,11 +213,11 @@ int hs_clock_measure(int fd, __u64 *tick_ns, __u64 *base_ns)
 	struct hs_clock_sample s = { 0 };
 	/* a syscall program's context is written back to ctx_in */
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &s, .ctx_size_in = sizeof(s));
-	__u64 j[3], t[3], last = 0, start = 0, per, tick = 0, base;
+	__u64 j[HS_CLOCK_CHANGES], t[HS_CLOCK_CHANGES], last = 0, start = 0, per, tick = 0, base;
 	unsigned int i, n = 0, k;
 
-	/* at most 200 ms (HZ 100 moves on three times in 30 ms) */
-	for (i = 0; n < 3; i++) {
+	/* at most 200 ms (HZ 100 moves on five times in 50 ms) */
+	for (i = 0; n < HS_CLOCK_CHANGES; i++) {
 		if (bpf_prog_test_run_opts(fd, &o))
 			return -errno;
 		if (!i)
@@ -225,25 +230,28 @@ int hs_clock_measure(int fd, __u64 *tick_ns, __u64 *base_ns)
 		if (s.ns - start > 200000000ULL)
 			return -ETIMEDOUT;
 	}
-	per = (t[2] - t[0]) / (j[2] - j[0]);
+	per = (t[n - 1] - t[0]) / (j[n - 1] - j[0]);
 	for (k = 0; k < sizeof(hz) / sizeof(hz[0]); k++) {
 		__u64 c = (1000000000ULL + hz[k] / 2) / hz[k];
 
-		/* within 10% of a tick (the first sample past a tick comes a
-		 * few microseconds after it) */
+		/* within 10% (each change is seen some microseconds late: the
+		 * tick's interrupt, a VM's exit) */
 		if (per > c - c / 10 && per < c + c / 10)
 			tick = c;
 	}
 	if (!tick)
 		return -ERANGE;
-	/* each sample read the jiffies first: its time is at or past the
-	 * start of its tick, and the first past a change is the nearest */
+	/* a sample read the jiffies, then the clock: the jiffies became j[k]
+	 * by t[k], so t[k] - j[k] * tick is at or past the start of the
+	 * ticks' grid plus the jiffies' lateness then; the least of them,
+	 * less a margin for a change seen later than others, keeps the clock
+	 * at or before CLOCK_MONOTONIC */
 	base = t[0] - j[0] * tick;
-	for (k = 1; k < 3; k++)
+	for (k = 1; k < n; k++)
 		if ((__s64)(t[k] - j[k] * tick - base) < 0)
 			base = t[k] - j[k] * tick;
 	*tick_ns = tick;
-	*base_ns = base;
+	*base_ns = base - HS_CLOCK_MARGIN_NS;
 	return 0;
 }
 

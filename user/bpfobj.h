@@ -38,12 +38,14 @@ struct hs_bpf *hs_open(const struct hs_config *c);
 int hs_load(struct hs_bpf *skel, const char *pin_dir);
 
 /* The live program clock on the ticks: run the hs_clock program (fd)
- * until the jiffies have moved on three times (two or three ticks), and
- * set *tick_ns to the kernel's tick (1 s / HZ, HZ the nearest of 100,
- * 250, 300 and 1000 to what they took) and *base_ns to CLOCK_MONOTONIC at
- * jiffies 0 (modulo 2^64; the earliest of the samples just past a tick):
- * the program's jiffy_ns and jiffy_base_ns. 0, or -errno (the program
- * keeps the coarse clock's helper). hs_load does it for a live object. */
+ * until the jiffies have moved on five times (four or five ticks), and
+ * set *tick_ns to the kernel's tick (1 s / HZ, HZ the one of 100, 250,
+ * 300 and 1000 within 10% of what they took) and *base_ns to
+ * CLOCK_MONOTONIC at jiffies 0 (modulo 2^64: the earliest of the samples
+ * just past a change, less 1 ms, so that jiffies * tick + base is at or
+ * before CLOCK_MONOTONIC, within a tick and 1 ms): the program's jiffy_ns
+ * and jiffy_base_ns. 0, or -errno (the program keeps the coarse clock's
+ * helper). hs_load does it for a live object. */
 int hs_clock_measure(int fd, __u64 *tick_ns, __u64 *base_ns);
 
 /* Before the load: enforcement mode (enum hs_enforce_mode; without one the
