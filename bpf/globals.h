@@ -86,13 +86,14 @@ __u32 replay_n = 0;
 
 /* The live clock on the ticks, set by userspace after load, before the
  * attach (hs_clock_measure): a tick's nanoseconds, and CLOCK_MONOTONIC at
- * jiffies 0 (modulo 2^64), so that jiffies * jiffy_ns + jiffy_base_ns is
- * when the current tick began. 0: not set (the coarse clock's helper). */
+ * jiffies 0 (modulo 2^64, less 1 ms), so that jiffies * jiffy_ns +
+ * jiffy_base_ns is 1 ms before the current tick began: never past
+ * CLOCK_MONOTONIC. 0: not set (the coarse clock's helper). */
 __u64 jiffy_ns = 0;
 __u64 jiffy_base_ns = 0;
 
 /* The program clock (enum hs_clock): nanoseconds, CLOCK_MONOTONIC at the
- * current tick's start live (the coarse clock's resolution, from the
+ * current tick's start (less 1 ms) live (the coarse clock's resolution, from the
  * jiffies: the verifier makes bpf_jiffies64 a load, where
  * bpf_ktime_get_coarse_ns is a call), the capture's Unix time in replay. */
 INLINE __u64 now_ns(void)
