@@ -625,10 +625,7 @@ INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
  * hs_mix64(type ^ 0xe7e7e7e7)), for the types below 64 (every one a
  * common hello sends but a few) a constant of the table below: one load
  * where the mix is two multiplies. */
-#define MIX_A(h) (((h) ^ ((h) >> 33)) * 0xff51afd7ed558ccdULL)
-#define MIX_B(h) (((h) ^ ((h) >> 33)) * 0xc4ceb9fe1a85ec53ULL)
-#define MIX_C(h) ((h) ^ ((h) >> 33))
-#define EXT_MIX(t) MIX_C(MIX_B(MIX_A((__u64)(t) ^ 0xe7e7e7e7ULL)))
+#define EXT_MIX(t) HS_MIX64((__u64)(t) ^ 0xe7e7e7e7ULL)
 #define EXT_MIX4(t) EXT_MIX(t), EXT_MIX((t) + 1), EXT_MIX((t) + 2), EXT_MIX((t) + 3)
 #define EXT_MIX16(t) EXT_MIX4(t), EXT_MIX4((t) + 4), EXT_MIX4((t) + 8), EXT_MIX4((t) + 12)
 #define EXT_MIX_N 64
@@ -720,11 +717,12 @@ INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32
  * ones stepped over, the others in the multiset hash and the list of
  * types, the fields of EXT_FIELDS taken): WALK_END, WALK_FAIL at a bad
  * one, WALK_SLOW past TLS_FAST_EXTS of them or the deferred lists' room.
- * The position, the hash and the count stay in registers from step to
- * step, not a store and a load through w (each step's next position
- * waits on its header's read: the loop's chain); the position is masked
- * with POS_WIDE and the count with the list's size, each a no-op, so that
- * their ranges are the same at every step and the steps' states merge.
+ * The position stays in a register from step to step, not a store and a
+ * load through w (each step's next position waits on its header's read:
+ * the loop's chain), masked with POS_WIDE (a no-op) so that its range is
+ * the same at every step and the steps' states merge; the hash, the
+ * count and the end go through w (in registers too, they took the walk's
+ * frame past what the call chain's stack allows).
  */
 INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 {

@@ -21,15 +21,19 @@
 #define HS_SEED_CONN 0x636f6e6e73657473ULL  /* "connsets" */
 #define HS_SEED_SEEN 0x7365656e73657473ULL  /* "seensets" */
 
-/* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies. */
+/* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies.
+ * HS_MIX64 is the same as a constant expression (of a constant: tables
+ * built at compile time, bpf/tls.h's ext_mix). */
+#define HS_MIX_STEP(h, k) (((h) ^ ((h) >> 33)) * (k))
+#define HS_MIX64(h) \
+	(HS_MIX_STEP(HS_MIX_STEP((__u64)(h), 0xff51afd7ed558ccdULL), 0xc4ceb9fe1a85ec53ULL) ^ \
+	 (HS_MIX_STEP(HS_MIX_STEP((__u64)(h), 0xff51afd7ed558ccdULL), 0xc4ceb9fe1a85ec53ULL) >> 33))
+
 HS_INLINE __u64 hs_mix64(__u64 h)
 {
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	h = HS_MIX_STEP(h, 0xff51afd7ed558ccdULL);
+	h = HS_MIX_STEP(h, 0xc4ceb9fe1a85ec53ULL);
+	return h ^ (h >> 33);
 }
 
 /* One word into a running hash with a single multiply: a chain of these
