@@ -210,12 +210,12 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 		if (!fp)
 			goto out;
 	}
-	__sync_fetch_and_add(&fp->syns, 1);
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
-
 	/* inline: no call on a SYN's path but the subprogram's own */
 	hll_src_into(fp->hll_ips, fp->hll_nets, &ep);
+	/* the locked add after the sketches, whose loads would wait for it */
+	__sync_fetch_and_add(&fp->syns, 1);
 
 	if (emit_every)
 		emit(st, new ? HS_EV_TCP_NEW : HS_EV_TCP_SYN, ts, id, &ep, &sig, &obs);
