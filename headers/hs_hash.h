@@ -24,16 +24,16 @@
 /* The 64-bit finaliser of MurmurHash3: full avalanche in 2 multiplies.
  * HS_MIX64 is the same as a constant expression (of a constant: tables
  * built at compile time, bpf/tls.h's ext_mix). */
-#define HS_MIX_STEP(h, k) (((h) ^ ((h) >> 33)) * (k))
+#define HS_MIX_END(h) ((h) ^ ((h) >> 33))
+#define HS_MIX_STEP(h, k) (HS_MIX_END(h) * (k))
 #define HS_MIX64(h) \
-	(HS_MIX_STEP(HS_MIX_STEP((__u64)(h), 0xff51afd7ed558ccdULL), 0xc4ceb9fe1a85ec53ULL) ^ \
-	 (HS_MIX_STEP(HS_MIX_STEP((__u64)(h), 0xff51afd7ed558ccdULL), 0xc4ceb9fe1a85ec53ULL) >> 33))
+	HS_MIX_END(HS_MIX_STEP(HS_MIX_STEP((__u64)(h), 0xff51afd7ed558ccdULL), 0xc4ceb9fe1a85ec53ULL))
 
 HS_INLINE __u64 hs_mix64(__u64 h)
 {
 	h = HS_MIX_STEP(h, 0xff51afd7ed558ccdULL);
 	h = HS_MIX_STEP(h, 0xc4ceb9fe1a85ec53ULL);
-	return h ^ (h >> 33);
+	return HS_MIX_END(h);
 }
 
 /* One word into a running hash with a single multiply: a chain of these
