@@ -45,7 +45,11 @@ LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lcrypto -lmicrohttpd -lcap -
 # a second one, -DHS_VLAN_MAX=3, in another BASE, to upgrade a running
 # instance to)
 BPF_EXTRA ?=
-BPFFLAGS := -g -O2 -target bpf -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP $(BPF_EXTRA)
+# BPF v3: 32-bit subregisters and jumps, no zero-extension pair after each
+# 32-bit operation (docs/performance.md); BASE_REV's object is built
+# without it, as it was then
+BPF_CPU  := -mcpu=v3
+BPFFLAGS := -g -O2 -target bpf $(BPF_CPU) -Wall -Werror -Iheaders -I$(ARCH_INC) -MMD -MP $(BPF_EXTRA)
 
 USER_SRC := $(wildcard user/*.c)
 USER_OBJ := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRC))
@@ -123,7 +127,7 @@ $(BASE_OBJ): Makefile | $(BASE)
 	$(call msg,BPF-BASE,$@ ($(BASE_REV)))
 	$(Q)rm -rf $(BASE)/base/src && mkdir -p $(BASE)/base/src && \
 	if git archive $(BASE_REV) bpf headers 2>/dev/null | tar -x -C $(BASE)/base/src; then \
-		$(CLANG) $(filter-out -Iheaders -MMD -MP,$(BPFFLAGS)) -I$(BASE)/base/src/headers \
+		$(CLANG) $(filter-out -Iheaders -MMD -MP $(BPF_CPU),$(BPFFLAGS)) -I$(BASE)/base/src/headers \
 			-c $(BASE)/base/src/bpf/hydrascope.bpf.c -o $@; \
 	else \
 		echo "  (no git history with $(BASE_REV): test_equiv and bench_pkt's comparison skip)"; \
