@@ -399,41 +399,45 @@ INLINE void fast_cipher(struct tls_walk *w, __u64 *sum, __u32 *n, __u16 v)
  * includes this file for struct tls_walk. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HS_LIST_MEMO);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct hs_list_memo);
+	__type(value, struct hs_list_memos);
 } list_memo SEC(".maps");
+
+/* list_memo's one key, read-only: no stack slot for it in the call chain's
+ * frames */
+static const __u32 list_memo_key = 0;
 
 _Static_assert(HS_LIST_MEMO_WORDS <= TLS_FAST_CIPHER_WORDS &&
 	       4 * HS_LIST_MEMO_WORDS <= HS_TLS_MAX_GROUPS &&
 	       4 * HS_LIST_MEMO_WORDS <= HS_TLS_MAX_SIGALGS,
 	       "list_memo: a list it holds never overflows the hello's arrays");
 
-/* Eight bytes of a list at i (four values as read: a little-endian word
- * of big-endian values), each GREASE value as 0x0a0a, the others as they
- * are, the bytes past the list's len zero. A value is GREASE when its two
- * bytes are equal and the first ends in 0xa (is_grease): then its lane's
- * t is 0, and adding 0xff carries into bit 8 of the lane for any other. */
-INLINE __u64 list_key(__u64 x, __u32 i, __u32 len)
-{
-	__u64 t = ((x ^ (x >> 8)) & 0x00ff00ff00ff00ffULL) |
-		  ((x ^ 0x0a0a0a0a0a0a0a0aULL) & 0x000f000f000f000fULL);
-	__u64 keep = (((t + 0x00ff00ff00ff00ffULL) & 0x0100010001000100ULL) >> 8) * 0xffff;
+#define LANES_LOW 0x00ff00ff00ff00ffULL
+#define LANES_ONE 0x0001000100010001ULL
 
-	x = (x & keep) | (0x0a0a0a0a0a0a0a0aULL & ~keep);
-	if (i + 8 > len)
-		x &= (1ULL << (8 * ((len - i) & 7))) - 1;
-	return x;
+/* Of eight bytes of a list (four values as read: a little-endian word of
+ * big-endian values), each lane's low byte zero where its value is GREASE
+ * (is_grease: its two bytes equal, the first ending in 0xa). */
+INLINE __u64 lanes_grease(__u64 x)
+{
+	return ((x ^ (x >> 8)) & LANES_LOW) | ((x ^ 0x0a0a0a0a0a0a0a0aULL) & 0x000f000f000f000fULL);
+}
+
+/* The bytes of the eight at i that are the list's (len bytes) */
+INLINE __u64 lanes_in(__u32 i, __u32 len)
+{
+	return i + 8 > len ? (1ULL << (8 * ((len - i) & 7))) - 1 : ~0ULL;
 }
 
 /* The entry for a list of kind, len bytes at pos: by its length, its last
  * byte (the first is GREASE in some stacks' lists) and its kind. */
-INLINE struct hs_list_memo *list_entry(const struct hs_reasm *b, __u32 pos, __u32 len,
-				       __u32 kind)
+INLINE struct hs_list_memo *list_entry(struct hs_list_memos *ms, const struct hs_reasm *b,
+				       __u32 pos, __u32 len, __u32 kind)
 {
 	__u32 at = ((len >> 1) ^ B(pos + len - 1) ^ (kind << 4)) & (HS_LIST_MEMO - 1);
 
-	return bpf_map_lookup_elem(&list_memo, &at);
+	return &ms->e[at];
 }
 
 #define OFF_CIPHERS __builtin_offsetof(struct tls_walk, h.ciphers)
@@ -462,17 +466,19 @@ INLINE __u32 list_off(struct tls_walk *w, __u32 kind)
 __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len,
 			      __u32 kind)
 {
+	struct hs_list_memos *ms;
 	struct hs_list_memo *m;
 	volatile __u32 *seq;
 	__u32 s, k, i, off;
-	__u64 hash;
+	__u64 hash, x;
 	__u8 n;
 
 	if (!b || !w || len > 8 * HS_LIST_MEMO_WORDS)
 		return 0;
-	m = list_entry(b, pos, len, kind);
-	if (!m)
+	ms = bpf_map_lookup_elem(&list_memo, &list_memo_key);
+	if (!ms)
 		return 0;
+	m = list_entry(ms, b, pos, len, kind);
 	seq = &m->seq;
 	s = *seq;
 	barrier();
@@ -490,8 +496,10 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 		i = 8 * k;
 		if (i >= len)
 			break;
-		if (list_key(BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]), i, len) !=
-		    m->key[k])
+		x = BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]);
+		if ((x ^ m->key[k]) & m->care[k])
+			return 0;
+		if (lanes_grease(x) & m->grease[k])
 			return 0;
 		*(__u64 *)((__u8 *)w + off + i) = m->kept[k];
 	}
@@ -518,18 +526,21 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 __noinline int hs_list_keep(struct hs_reasm *b, struct tls_walk *w, __u32 pos, __u32 len,
 			    __u32 kind)
 {
+	struct hs_list_memos *ms;
 	struct hs_list_memo *m;
 	volatile __u32 *seq;
 	__u32 s, k, i, off;
+	__u64 x, in, g;
 
 	if (!b || !w || len > 8 * HS_LIST_MEMO_WORDS)
 		return 0;
 	off = list_off(w, kind);
 	if (off > OFF_GROUPS)
 		return 0;
-	m = list_entry(b, pos, len, kind);
-	if (!m)
+	ms = bpf_map_lookup_elem(&list_memo, &list_memo_key);
+	if (!ms)
 		return 0;
+	m = list_entry(ms, b, pos, len, kind);
 	seq = &m->seq;
 	s = *seq;
 	if (s & 1)
@@ -543,7 +554,14 @@ __noinline int hs_list_keep(struct hs_reasm *b, struct tls_walk *w, __u32 pos, _
 		i = 8 * k;
 		if (i >= len)
 			break;
-		m->key[k] = list_key(BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]), i, len);
+		x = BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]);
+		in = lanes_in(i, len);
+		/* a GREASE lane's low byte set (a lane's bit 8: the sum's carry
+		 * out of a low byte not zero) */
+		g = (((((lanes_grease(x) + LANES_LOW) >> 8) & LANES_ONE) ^ LANES_ONE) * 0xff) & in;
+		m->grease[k] = g;
+		m->care[k] = ~(g | (g << 8)) & in;
+		m->key[k] = x & m->care[k];
 		m->kept[k] = *(const __u64 *)((const __u8 *)w + off + i);
 	}
 	if (kind == HS_LIST_CIPHERS) {

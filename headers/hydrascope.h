@@ -227,12 +227,14 @@ enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VE
 /*
  * A ClientHello's list (its cipher suites, groups or signature
  * algorithms), remembered per CPU (the list_memo map, bpf/tls.h): the
- * list as read with each GREASE value as 0x0a0a (key, zero past len),
- * and what the walk made of it: the values kept, their count, and the
- * kind's hash. A hello whose list is the key's takes them from it,
- * exact: the GREASE values are the ones the walk leaves out, whatever
- * they are. seq is odd while a program writes the entry (as
- * hs_syn_memo's). The program writes it; userspace reads it in tests.
+ * list's bytes as read, a word at a time (key: its GREASE values and the
+ * bytes past len zero; care: the lanes compared, the others'; grease: the
+ * low byte of each GREASE value's lane, which must be GREASE again), and
+ * what the walk made of it: the values kept, their count, and the kind's
+ * hash. A hello whose list matches takes them from it, exact: the GREASE
+ * values are the ones the walk leaves out, whatever they are. seq is odd
+ * while a program writes the entry (as hs_syn_memo's). The program
+ * writes it; userspace reads it in tests.
  */
 #define HS_LIST_MEMO 64
 #define HS_LIST_MEMO_WORDS 8            /* lists of up to 32 values */
@@ -244,7 +246,15 @@ struct hs_list_memo {
 	__u64 hash;                          /* suites: their multiset hash; signature
 					      * algorithms: their ordered hash; groups: 0 */
 	__u64 key[HS_LIST_MEMO_WORDS];
+	__u64 care[HS_LIST_MEMO_WORDS];
+	__u64 grease[HS_LIST_MEMO_WORDS];
 	__u64 kept[HS_LIST_MEMO_WORDS];      /* the hello's array of them, a word at a time */
+};
+
+/* The list_memo map's one per-CPU value: its entries in one place, found
+ * by one lookup at a constant key. */
+struct hs_list_memos {
+	struct hs_list_memo e[HS_LIST_MEMO];
 };
 
 /* Value of the tcp_fps map, keyed by the fingerprint id (see HS_GEN_KEY). */

@@ -1200,26 +1200,31 @@ static void slot_blocker(__u16 sport, struct frame *f)
 }
 
 /* Every entry of o's per-CPU memo map (syn_memo: the ids of SYN
- * signatures seen last; list_memo: ClientHello lists) emptied, and marked
- * as being written when busy (its seq, at seq_off, odd): then no packet
- * uses an entry or writes one, and each works as on a miss. */
-static void memo_set(struct bpf_object *o, const char *name, size_t vsize, size_t seq_off,
-		     __u32 entries, int busy)
+ * signatures seen last, an entry a key; list_memo: ClientHello lists, all
+ * its entries in its one value) emptied, and marked as being written when
+ * busy (each entry's seq, at seq_off in entries of stride bytes, odd):
+ * then no packet uses an entry or writes one, and each works as on a
+ * miss. */
+static void memo_set(struct bpf_object *o, const char *name, size_t seq_off, size_t stride,
+		     int busy)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(o, name);
 	int ncpu = libbpf_num_possible_cpus(), c;
+	size_t vsize, at;
 	__u8 *v;
 	__u32 i;
 
 	if (!m)
 		return;         /* an object from before the map (a bench-only build) */
+	vsize = bpf_map__value_size(m);
 	if (ncpu < 1 || !(v = calloc((size_t)ncpu, vsize))) {
 		fprintf(stderr, "bench_pkt: %s: out of memory\n", name);
 		exit(1);
 	}
 	for (c = 0; c < ncpu; c++)
-		*(__u32 *)(v + (size_t)c * vsize + seq_off) = busy ? 1 : 0;
-	for (i = 0; i < entries; i++)
+		for (at = seq_off; at + sizeof(__u32) <= vsize; at += stride)
+			*(__u32 *)(v + (size_t)c * vsize + at) = busy ? 1 : 0;
+	for (i = 0; i < bpf_map__max_entries(m); i++)
 		if (bpf_map_update_elem(bpf_map__fd(m), &i, v, 0)) {
 			fprintf(stderr, "bench_pkt: %s: %s\n", name, strerror(errno));
 			exit(1);
@@ -1227,9 +1232,8 @@ static void memo_set(struct bpf_object *o, const char *name, size_t vsize, size_
 	free(v);
 }
 
-#define MEMO_SET(o, map, type, entries, busy) \
-	memo_set(o, #map, sizeof(type), offsetof(type, seq), entries, busy)
-_Static_assert(sizeof(struct hs_syn_memo) % 8 == 0 && sizeof(struct hs_list_memo) % 8 == 0,
+#define MEMO_SET(o, map, type, busy) memo_set(o, #map, offsetof(type, seq), sizeof(type), busy)
+_Static_assert(sizeof(struct hs_syn_memo) % 8 == 0 && sizeof(struct hs_list_memos) % 8 == 0,
 	       "per-CPU values: whole words, no padding between CPUs");
 
 static void versus(void)
@@ -1304,9 +1308,9 @@ static void versus(void)
 	build(&p, &f);
 	vs_steady(&v, "syn_ipv4", fo, fn, &f, REPEAT);
 	/* the same with no signature remembered: the cost of a miss */
-	MEMO_SET(o[1], syn_memo, struct hs_syn_memo, HS_SYN_MEMO, 1);
+	MEMO_SET(o[1], syn_memo, struct hs_syn_memo, 1);
 	vs_steady(&v, "syn_ipv4_not_remembered", fo, fn, &f, REPEAT);
-	MEMO_SET(o[1], syn_memo, struct hs_syn_memo, HS_SYN_MEMO, 0);
+	MEMO_SET(o[1], syn_memo, struct hs_syn_memo, 0);
 	p.ver = 6;
 	syn_of(&p);
 	build(&p, &f);
@@ -1349,10 +1353,10 @@ static void versus(void)
 		snprintf(name, sizeof(name), "hello_%s_steady", stacks[i]);
 		vs_steady(&v, name, FD(oz[0]), FD(oz[1]), &f, REPEAT / 10);
 		/* the same with no list remembered: the cost of a miss */
-		MEMO_SET(oz[1], list_memo, struct hs_list_memo, HS_LIST_MEMO, 1);
+		MEMO_SET(oz[1], list_memo, struct hs_list_memo, 1);
 		snprintf(name, sizeof(name), "hello_%s_steady_not_remembered", stacks[i]);
 		vs_steady(&v, name, FD(oz[0]), FD(oz[1]), &f, REPEAT / 10);
-		MEMO_SET(oz[1], list_memo, struct hs_list_memo, HS_LIST_MEMO, 0);
+		MEMO_SET(oz[1], list_memo, struct hs_list_memo, 0);
 	}
 	/* the same from a new source each time (three seen entries made) */
 	for (i = 0; i < 3; i++) {

@@ -1155,12 +1155,24 @@ static void test_grease_invariance(void **state)
  * entry holds takes what the entry says, whatever its GREASE values; an
  * entry being written (seq odd) is neither used nor written. */
 
+/* Entry i of list_memo's one per-CPU value, every CPU's copy (v[cpu]) */
 static void lmemo_rw(struct env *e, __u32 i, struct hs_list_memo *v, int write)
 {
-	int fd = bpf_map__fd(e->skel->maps.list_memo);
+	int fd = bpf_map__fd(e->skel->maps.list_memo), ncpu = libbpf_num_possible_cpus(), c;
+	struct hs_list_memos *all = calloc((size_t)ncpu, sizeof(*all));
+	__u32 zero = 0;
 
-	assert_int_equal(write ? bpf_map_update_elem(fd, &i, v, 0) : bpf_map_lookup_elem(fd, &i, v),
-			 0);
+	assert_non_null(all);
+	assert_int_equal(bpf_map_lookup_elem(fd, &zero, all), 0);
+	for (c = 0; c < ncpu; c++) {
+		if (write)
+			all[c].e[i] = v[c];
+		else
+			v[c] = all[c].e[i];
+	}
+	if (write)
+		assert_int_equal(bpf_map_update_elem(fd, &zero, all, 0), 0);
+	free(all);
 }
 
 /* The entry of list_memo holding a list of kind and len bytes on CPU cpu
@@ -1200,6 +1212,10 @@ static void test_list_memo(void **state)
 	const struct tfix b = { "other GREASE values", SPEC(CIPHERS(0xdada, SPEC_CIPHERS),
 		SIGS(0x0403, 0x0804, 0xeaea, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601),
 		VERS(0x5a5a, 0x0304, 0x0303), GROUPS(0x9a9a, 0x001d, 0x0017, 0x0018)), F_SPEC, PASS };
+	/* a's but for a suite that is not GREASE (two bytes unequal) where a's
+	 * GREASE value is: the same entry, not its list */
+	const struct tfix d = { "a suite where GREASE was", SPEC_GREASE(CIPHERS(0x0a1a, SPEC_CIPHERS)),
+		.ja4 = NULL, PASS };
 	static const __u16 ciphers[] = { SPEC_CIPHERS }, groups[] = { 0x001d, 0x0017, 0x0018 },
 		sigs[] = { SPEC_SIGS };
 	const struct { __u8 kind; __u16 len; __u8 n; const __u16 *v; } lists[] = {
@@ -1260,6 +1276,23 @@ static void test_list_memo(void **state)
 	assert_true(hello_id(e, &a, 22003) == ida);
 	lmemo_rw(e, (__u32)slot[0], m, 0);
 	assert_int_equal(m[cpu].seq, 3);
+	assert_int_equal(m[cpu].n, 15);
+
+	/* the entry as it was; d's suites are not a's (16 of them, another
+	 * id), and the entry holds them after d's walk; then a's are not d's */
+	for (c = 0; c < ncpu; c++) {
+		m[c].seq = 2;
+		m[c].hash ^= 1;
+	}
+	lmemo_rw(e, (__u32)slot[0], m, 1);
+	id = hello_id(e, &d, 22004);
+	assert_true(id != ida);
+	lmemo_rw(e, (__u32)slot[0], m, 0);
+	assert_int_equal(m[cpu].seq, 4);
+	assert_int_equal(m[cpu].n, 16);
+	assert_true(hello_id(e, &a, 22005) == ida);
+	lmemo_rw(e, (__u32)slot[0], m, 0);
+	assert_int_equal(m[cpu].seq, 6);
 	assert_int_equal(m[cpu].n, 15);
 	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
 	free(m);
