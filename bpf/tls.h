@@ -456,8 +456,9 @@ INLINE __u32 list_off(struct tls_walk *w, __u32 kind)
 
 /*
  * A list of kind (the suites, groups or signature algorithms; len bytes
- * at pos, whose kind has no value in w yet) from its memo entry when its
- * key is the list: 1, and w's values, count and hash as the walk sets
+ * at pos, whose kind has no value in w yet) from its memo entry when the
+ * list matches it (the lanes it compares equal, its GREASE lanes GREASE
+ * again): 1, and w's values, count and hash as the walk sets
  * them (the values past the count aside). 0: the entry holds another list
  * (then marked in w->memo_miss, to be written after the walk), or a run
  * that came in between on this CPU is writing it, or the list is too

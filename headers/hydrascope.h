@@ -228,8 +228,9 @@ enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VE
  * A ClientHello's list (its cipher suites, groups or signature
  * algorithms), remembered per CPU (the list_memo map, bpf/tls.h): the
  * list's bytes as read, a word at a time (key: its GREASE values and the
- * bytes past len zero; care: the lanes compared, the others'; grease: the
- * low byte of each GREASE value's lane, which must be GREASE again), and
+ * bytes past len zero; care: the lanes compared, its values not GREASE
+ * within len; grease: the low byte of each GREASE value's lane, which
+ * must be GREASE again), and
  * what the walk made of it: the values kept, their count, and the kind's
  * hash. A hello whose list matches takes them from it, exact: the GREASE
  * values are the ones the walk leaves out, whatever they are. seq is odd
