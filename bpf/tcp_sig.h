@@ -110,32 +110,33 @@ INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
 
 enum { STEP_MORE = 0, STEP_END = 1, STEP_BAD = 2 };
 
-/* Consume one option at w->pos: STEP_MORE, or STEP_END / STEP_BAD when
- * done. An EOL ends the walk at once (STEP_END, w->eol set): its padding
- * is judged after the loop (opt_eol). Everything carried to the next
- * step is in w, a map value, read back at each step's start (RD32,
- * consts.h): the steps' paths end in one state. */
-INLINE int opt_step(struct optwalk *w)
+/* Consume one option at *pp (*np options so far): STEP_MORE, or
+ * STEP_END / STEP_BAD when done. An EOL ends the walk at once (STEP_END,
+ * w->eol set): its padding is judged after the loop (opt_eol). The
+ * position and the count stay in registers from step to step
+ * (hs_tcp_opts_walk); the rest is in w, a map value, the options' length
+ * read back at each step's start (RD32, consts.h: its checks in one step
+ * do not narrow it in the next). */
+INLINE int opt_step(struct optwalk *w, __u32 *pp, __u32 *np)
 {
 	__u8 *buf = w->buf, kind, l;
-	__u32 pos = RD32(w->pos), olen = RD32(w->olen), i;
+	__u32 pos = *pp, i = *np, olen = RD32(w->olen);
 
 	if (olen > HS_TCP_OPT_BYTES)
 		return STEP_BAD;
 	if (pos >= olen)
 		return STEP_END;
-	i = RD8(w->sig.opt_cnt);
 	if (i >= HS_TCP_MAX_OPTS)
 		return STEP_BAD;  /* p0f records 24 options, the rest is "bad" */
 	kind = OB(pos);
 	w->sig.opt_layout[i] = kind;
-	w->sig.opt_cnt = i + 1;
+	*np = i + 1;
 	pos++;
 
 	switch (kind) {
 	case TCPOPT_EOL_K:
 		w->sig.opt_eol_pad = olen - pos;
-		w->pos = pos;
+		*pp = pos;
 		w->eol = 1;
 		return STEP_END;
 	case TCPOPT_NOP_K:
@@ -195,7 +196,7 @@ INLINE int opt_step(struct optwalk *w)
 		pos += l - 1;
 		break;
 	}
-	w->pos = pos;
+	*pp = pos;
 	return pos >= olen ? STEP_END : STEP_MORE;
 }
 
@@ -229,7 +230,7 @@ __noinline int hs_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig
 				struct hs_tcp_obs *obs)
 {
 	struct optwalk *w;
-	__u32 zero = 0, olen, k;
+	__u32 zero = 0, olen, k, pos, n;
 	int r = STEP_MORE;
 
 	w = bpf_map_lookup_elem(&syn_walk, &zero);
@@ -237,7 +238,6 @@ __noinline int hs_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig
 		return 0;
 	w->sig = *sig;
 	w->obs = *obs;
-	w->pos = 0;
 	w->eol = 0;
 	olen = sig->tcp_hlen - sizeof(struct tcphdr);
 	w->olen = olen;
@@ -247,13 +247,27 @@ __noinline int hs_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig
 		sig->quirks |= HS_Q_OPT_BAD;
 		return 0;
 	}
+	/* the position and the count widened at each step: w->eol (0 while
+	 * the walk goes on) read back, unknown to the verifier, added and the
+	 * sums masked (no-ops), so that every step starts in the same state
+	 * whatever the option before */
+	_Static_assert(HS_TCP_MAX_OPTS < 32, "hs_tcp_opts_walk: the count's mask a no-op");
+	pos = 0;
+	n = 0;
 #pragma clang loop unroll(disable)
 	for (k = 0; k < HS_TCP_MAX_OPTS + 1; k++) {
+		__u32 z;
+
 		WIDEN();
-		r = opt_step(w);
+		z = RD32(w->eol);
+		pos = (pos + z) & (OPTBUF - 1);
+		n = (n + z) & 31;
+		r = opt_step(w, &pos, &n);
 		if (r != STEP_MORE)
 			break;
 	}
+	w->sig.opt_cnt = (__u8)n;
+	w->pos = pos;
 	WIDEN();
 	if (r == STEP_END && RD8(w->eol))
 		opt_eol(w);
