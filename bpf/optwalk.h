@@ -13,8 +13,6 @@ _Static_assert(HS_IS_POW2(OPTBUF) && OPTBUF >= HS_TCP_OPT_BYTES + 9,
 
 struct optwalk {
 	__u8 buf[OPTBUF];               /* option bytes: olen of them */
-	struct hs_tcp_sig sig;
-	struct hs_tcp_obs obs;
 	__u32 pos;                      /* next option byte */
 	__u32 olen;                     /* option bytes in the header */
 	__u32 eol;                      /* the walk ended at an EOL */

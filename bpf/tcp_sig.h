@@ -110,14 +110,16 @@ INLINE void sig_tcp_hdr(const struct pkt *p, struct hs_tcp_sig *s,
 
 enum { STEP_MORE = 0, STEP_END = 1, STEP_BAD = 2 };
 
-/* Consume one option at *pp (*np options so far): STEP_MORE, or
- * STEP_END / STEP_BAD when done. An EOL ends the walk at once (STEP_END,
- * w->eol set): its padding is judged after the loop (opt_eol). The
- * position and the count stay in registers from step to step
- * (hs_tcp_opts_walk); the rest is in w, a map value, the options' length
- * read back at each step's start (RD32, consts.h: its checks in one step
- * do not narrow it in the next). */
-INLINE int opt_step(struct optwalk *w, __u32 *pp, __u32 *np)
+/* Consume one option at *pp (*np options so far) into sig and obs:
+ * STEP_MORE, or STEP_END / STEP_BAD when done. An EOL ends the walk at
+ * once (STEP_END, w->eol set): its padding is judged after the loop
+ * (opt_eol). The position and the count stay in registers from step to
+ * step (hs_tcp_opts_walk); the options' length is read back from w, a map
+ * value, at each step's start (RD32, consts.h: its checks in one step do
+ * not narrow it in the next), and sig and obs are the walk's arguments
+ * (memory to the verifier: their fields not known from step to step). */
+INLINE int opt_step(struct optwalk *w, struct hs_tcp_sig *sig, struct hs_tcp_obs *obs,
+		    __u32 *pp, __u32 *np)
 {
 	__u8 *buf = w->buf, kind, l;
 	__u32 pos = *pp, i = *np, olen = RD32(w->olen);
@@ -129,13 +131,13 @@ INLINE int opt_step(struct optwalk *w, __u32 *pp, __u32 *np)
 	if (i >= HS_TCP_MAX_OPTS)
 		return STEP_BAD;  /* p0f records 24 options, the rest is "bad" */
 	kind = OB(pos);
-	w->sig.opt_layout[i] = kind;
+	sig->opt_layout[i] = kind;
 	*np = i + 1;
 	pos++;
 
 	switch (kind) {
 	case TCPOPT_EOL_K:
-		w->sig.opt_eol_pad = olen - pos;
+		sig->opt_eol_pad = olen - pos;
 		*pp = pos;
 		w->eol = 1;
 		return STEP_END;
@@ -145,43 +147,43 @@ INLINE int opt_step(struct optwalk *w, __u32 *pp, __u32 *np)
 		if (pos + 3 > olen)
 			return STEP_BAD;
 		if (OB(pos) != 4)
-			w->sig.quirks |= HS_Q_OPT_BAD;
-		w->sig.mss = (OB(pos + 1) << 8) | OB(pos + 2);
+			sig->quirks |= HS_Q_OPT_BAD;
+		sig->mss = (OB(pos + 1) << 8) | OB(pos + 2);
 		pos += 3;
 		break;
 	case TCPOPT_WS_K:
 		if (pos + 2 > olen)
 			return STEP_BAD;
 		if (OB(pos) != 3)
-			w->sig.quirks |= HS_Q_OPT_BAD;
-		w->sig.wscale = OB(pos + 1);
-		if (w->sig.wscale > 14)
-			w->sig.quirks |= HS_Q_EXWS;
+			sig->quirks |= HS_Q_OPT_BAD;
+		sig->wscale = OB(pos + 1);
+		if (sig->wscale > 14)
+			sig->quirks |= HS_Q_EXWS;
 		pos += 2;
 		break;
 	case TCPOPT_SACKOK_K:
 		if (pos + 1 > olen)
 			return STEP_BAD;
 		if (OB(pos) != 2)
-			w->sig.quirks |= HS_Q_OPT_BAD;
+			sig->quirks |= HS_Q_OPT_BAD;
 		pos += 1;
 		break;
 	case TCPOPT_TS_K:
 		if (pos + 9 > olen)
 			return STEP_BAD;
 		if (OB(pos) != 10)
-			w->sig.quirks |= HS_Q_OPT_BAD;
-		w->obs.ts1 = be32_at(buf, pos + 1);
-		w->obs.ts2 = be32_at(buf, pos + 5);
+			sig->quirks |= HS_Q_OPT_BAD;
+		obs->ts1 = be32_at(buf, pos + 1);
+		obs->ts2 = be32_at(buf, pos + 5);
 		/* p0f keeps the last timestamp's ts1 for its mss - 12 test */
-		if (w->obs.ts1) {
-			w->sig.flags |= HS_SIGF_TS1;
+		if (obs->ts1) {
+			sig->flags |= HS_SIGF_TS1;
 		} else {
-			w->sig.flags &= ~HS_SIGF_TS1;
-			w->sig.quirks |= HS_Q_ZERO_TS1;
+			sig->flags &= ~HS_SIGF_TS1;
+			sig->quirks |= HS_Q_ZERO_TS1;
 		}
-		if (w->obs.ts2)
-			w->sig.quirks |= HS_Q_NZ_TS2;
+		if (obs->ts2)
+			sig->quirks |= HS_Q_NZ_TS2;
 		pos += 9;
 		break;
 	default:
@@ -202,7 +204,7 @@ INLINE int opt_step(struct optwalk *w, __u32 *pp, __u32 *np)
 
 /* After an EOL at w->pos - 1: p0f stops at the first non-zero pad byte
  * and flags it unless that byte was the last one. */
-INLINE void opt_eol(struct optwalk *w)
+INLINE void opt_eol(struct optwalk *w, struct hs_tcp_sig *sig)
 {
 	__u8 *buf = w->buf;
 	__u32 pos = RD32(w->pos), olen = RD32(w->olen), j;
@@ -215,7 +217,7 @@ INLINE void opt_eol(struct optwalk *w)
 			break;
 		if (OB(pos + j)) {
 			if (pos + j + 1 != olen)
-				w->sig.quirks |= HS_Q_OPT_EOL;
+				sig->quirks |= HS_Q_OPT_EOL;
 			break;
 		}
 	}
@@ -236,8 +238,6 @@ __noinline int hs_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig
 	w = bpf_map_lookup_elem(&syn_walk, &zero);
 	if (!w || !sig || !obs)
 		return 0;
-	w->sig = *sig;
-	w->obs = *obs;
 	w->eol = 0;
 	olen = sig->tcp_hlen - sizeof(struct tcphdr);
 	w->olen = olen;
@@ -262,19 +262,17 @@ __noinline int hs_tcp_opts_walk(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig
 		z = RD32(w->eol);
 		pos = (pos + z) & (OPTBUF - 1);
 		n = (n + z) & 31;
-		r = opt_step(w, &pos, &n);
+		r = opt_step(w, sig, obs, &pos, &n);
 		if (r != STEP_MORE)
 			break;
 	}
-	w->sig.opt_cnt = (__u8)n;
+	sig->opt_cnt = (__u8)n;
 	w->pos = pos;
 	WIDEN();
 	if (r == STEP_END && RD8(w->eol))
-		opt_eol(w);
+		opt_eol(w, sig);
 	else if (r != STEP_END)
-		w->sig.quirks |= HS_Q_OPT_BAD;
-	*sig = w->sig;
-	*obs = w->obs;
+		sig->quirks |= HS_Q_OPT_BAD;
 	return 0;
 }
 
