@@ -96,7 +96,7 @@ INLINE void hll_src_hashes(const struct hs_endpoints *ep, __u64 *ha, __u64 *hn)
 }
 
 /* A SYN's source into its fingerprint's two sketches, inline: the SYN's
- * path makes no call for them (each call costs ~9 ns here). */
+ * path makes no call for them (each call costs a few ns). */
 INLINE void hll_src_into(__u8 *ips, __u8 *nets, const struct hs_endpoints *ep)
 {
 	__u64 ha, hn;
