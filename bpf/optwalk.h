@@ -13,9 +13,10 @@ _Static_assert(HS_IS_POW2(OPTBUF) && OPTBUF >= HS_TCP_OPT_BYTES + 9,
 
 struct optwalk {
 	__u8 buf[OPTBUF];               /* option bytes: olen of them */
-	__u32 pos;                      /* next option byte */
+	__u32 pos;                      /* where the steps stopped (opt_eol's start) */
 	__u32 olen;                     /* option bytes in the header */
-	__u32 eol;                      /* the walk ended at an EOL */
+	__u32 eol;                      /* the walk ended at an EOL (0 until then: the
+					 * steps' unknown zero) */
 };
 
 #endif /* HS_OPTWALK_H */
