@@ -44,7 +44,9 @@ int hs_load(struct hs_bpf *skel, const char *pin_dir);
  * CLOCK_MONOTONIC at jiffies 0 (modulo 2^64: the earliest of the samples
  * just past a change, less 1 ms, so that jiffies * tick + base is at or
  * before CLOCK_MONOTONIC, within a tick and 1 ms): the program's jiffy_ns
- * and jiffy_base_ns. 0, or -errno (the program keeps the coarse clock's
+ * and jiffy_base_ns; measured again, up to three times in all, when the
+ * changes took no HZ's tick or over 200 ms (a vCPU busy or descheduled
+ * meanwhile). 0, or -errno (the program keeps the coarse clock's
  * helper). hs_load does it for a live object. */
 int hs_clock_measure(int fd, __u64 *tick_ns, __u64 *base_ns);
 
