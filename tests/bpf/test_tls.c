@@ -1891,13 +1891,15 @@ static void test_unfp_population(void **state)
 /* ClientHellos without a handshake: counted by reason, walked only within
  * the window's sample per CPU (4 here); past it no walk, no flow slot, no
  * reassembly, and a tracked connection's state is left as it was, so that
- * its real ClientHello still counts. */
+ * its real ClientHello still counts. On one CPU: the sample is that CPU's
+ * (moved to the other CPU midway, the forged hello met a fresh sample). */
 static void test_unval_sample(void **state)
 {
 	struct env *e = need_env(state);
 	static __u8 hello[2048];
 	struct hs_stats before, after;
 	static struct hs_flow fl;
+	cpu_set_t one, was;
 	struct pspec p = {
 		.ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .dport = 443, .seq = 1000,
 		.ack = 0x55667788, .tflags = TH_ACK | TH_PSH, .win = 502,
@@ -1907,8 +1909,13 @@ static void test_unval_sample(void **state)
 	__u32 ret, slot;
 	__u64 key = 0;
 	static struct hs_tls_fp v;
-	int len = pkt_hello(1, hello, sizeof(hello)), k, untouched = 0;
+	int len = pkt_hello(1, hello, sizeof(hello)), k, untouched = 0, cpu = sched_getcpu();
 
+	assert_true(cpu >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
 	e->skel->data->handshake_check = HS_CHECK_SYNACK;
 	reset(e);
 	stats(e, &before);
@@ -1971,6 +1978,7 @@ static void test_unval_sample(void **state)
 	CHECK_INT("next window", "hellos delta (walked)", 1,
 		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
 	e->skel->data->handshake_check = HS_CHECK_SYN;
+	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
 	CHECKS_DONE();
 }
 
