@@ -1227,15 +1227,9 @@ static void test_list_memo(void **state)
 	int ncpu = libbpf_num_possible_cpus(), cpu = sched_getcpu(), slot[3], i, c;
 	struct hs_list_memo *m = calloc((size_t)ncpu, sizeof(*m));
 	__u64 ida, id;
-	cpu_set_t one, was;
 
 	assert_non_null(m);
-	assert_true(cpu >= 0 && cpu < ncpu);
-	/* on one CPU: a per-CPU entry is that CPU's */
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
-	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_true(cpu >= 0 && cpu < ncpu);   /* the one CPU main pinned us to */
 	reset(e);
 	for (i = 0; i < HS_LIST_MEMO; i++)
 		lmemo_rw(e, (__u32)i, m, 1);    /* m is all zero */
@@ -1294,7 +1288,6 @@ static void test_list_memo(void **state)
 	lmemo_rw(e, (__u32)slot[0], m, 0);
 	assert_int_equal(m[cpu].seq, 6);
 	assert_int_equal(m[cpu].n, 15);
-	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
 	free(m);
 	CHECKS_DONE();
 }
@@ -1891,15 +1884,13 @@ static void test_unfp_population(void **state)
 /* ClientHellos without a handshake: counted by reason, walked only within
  * the window's sample per CPU (4 here); past it no walk, no flow slot, no
  * reassembly, and a tracked connection's state is left as it was, so that
- * its real ClientHello still counts. On one CPU: the sample is that CPU's
- * (moved to the other CPU midway, the forged hello met a fresh sample). */
+ * its real ClientHello still counts. */
 static void test_unval_sample(void **state)
 {
 	struct env *e = need_env(state);
 	static __u8 hello[2048];
 	struct hs_stats before, after;
 	static struct hs_flow fl;
-	cpu_set_t one, was;
 	struct pspec p = {
 		.ver = 4, .ttl = 64, .ip_id = 1, .frag = IPF_DF, .dport = 443, .seq = 1000,
 		.ack = 0x55667788, .tflags = TH_ACK | TH_PSH, .win = 502,
@@ -1909,13 +1900,8 @@ static void test_unval_sample(void **state)
 	__u32 ret, slot;
 	__u64 key = 0;
 	static struct hs_tls_fp v;
-	int len = pkt_hello(1, hello, sizeof(hello)), k, untouched = 0, cpu = sched_getcpu();
+	int len = pkt_hello(1, hello, sizeof(hello)), k, untouched = 0;
 
-	assert_true(cpu >= 0);
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
-	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
 	e->skel->data->handshake_check = HS_CHECK_SYNACK;
 	reset(e);
 	stats(e, &before);
@@ -1978,7 +1964,6 @@ static void test_unval_sample(void **state)
 	CHECK_INT("next window", "hellos delta (walked)", 1,
 		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
 	e->skel->data->handshake_check = HS_CHECK_SYN;
-	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
 	CHECKS_DONE();
 }
 
@@ -3244,6 +3229,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enforce_redrop, setup_enf_drop, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_redrop_set, setup_enf_drop, teardown),
 	};
+	cpu_set_t one;
+	int cpu = sched_getcpu();
 
+	/* every test on one CPU: the program's per-CPU state (the lists'
+	 * memo, the unvalidated hellos' sample, the budgets) is the CPU's
+	 * the test runs on, and a test moved midway met another's (ci76:
+	 * test_unval_sample's forged hello, a fresh sample) */
+	CPU_ZERO(&one);
+	CPU_SET(cpu >= 0 ? cpu : 0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		fprintf(stderr, "test_tls: pinning to one CPU: %s\n", strerror(errno));
+		return 1;
+	}
 	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);
 }
