@@ -1244,7 +1244,6 @@ static void test_equiv(void **state)
 			  ".output/hydrascope.bpf.o";
 	__u64 packets = env_u64("HS_EQUIV_PACKETS", 150000), seed = env_u64("HS_EQUIV_SEED", 0);
 	__u64 shapes = env_u64("HS_EQUIV_SHAPES", 5000), total = 0, syns = 0, hellos = 0;
-	cpu_set_t cpus;
 	double t0 = now_s();
 	int c, bad = 0;
 
@@ -1257,11 +1256,6 @@ static void test_equiv(void **state)
 		note("skipped: no %s (make tests builds it from git: BASE_REV)", base);
 		skip();
 	}
-	/* per-CPU maps and budgets: both objects on the same CPU */
-	CPU_ZERO(&cpus);
-	CPU_SET((unsigned int)sched_getcpu(), &cpus);
-	if (sched_setaffinity(0, sizeof(cpus), &cpus))
-		fail_msg("pinning to a CPU: %s", strerror(errno));
 	if (!seed)
 		seed = (__u64)time(NULL);
 	note("seed %llu (HS_EQUIV_SEED=%llu repeats this run)", (unsigned long long)seed,
@@ -1316,5 +1310,8 @@ int main(void)
 		cmocka_unit_test(test_equiv),
 	};
 
+	/* both objects' per-CPU maps and budgets on the same CPU */
+	if (pin_this_cpu("test_equiv"))
+		return 1;
 	return cmocka_run_group_tests_name("equiv", tests, NULL, NULL);
 }

@@ -1486,12 +1486,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enforce_dry_run, setup_enf_dry, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_drop, setup_enf_drop, teardown),
 	};
-	cpu_set_t one;
 
-	/* the per-CPU budget is counted where the test runs: one CPU */
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
-	if (sched_setaffinity(0, sizeof(one), &one))
-		note("couldn't pin to one CPU: %s", strerror(errno));
+	if (pin_this_cpu("test_quicbpf"))
+		return 1;
 	return cmocka_run_group_tests_name("quic", tests, NULL, NULL);
 }

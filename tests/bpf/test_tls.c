@@ -3229,18 +3229,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enforce_redrop, setup_enf_drop, teardown),
 		cmocka_unit_test_setup_teardown(test_enforce_redrop_set, setup_enf_drop, teardown),
 	};
-	cpu_set_t one;
-	int cpu = sched_getcpu();
 
-	/* every test on one CPU: the program's per-CPU state (the lists'
-	 * memo, the unvalidated hellos' sample, the budgets) is the CPU's
-	 * the test runs on, and a test moved midway met another's (ci76:
-	 * test_unval_sample's forged hello, a fresh sample) */
-	CPU_ZERO(&one);
-	CPU_SET(cpu >= 0 ? cpu : 0, &one);
-	if (sched_setaffinity(0, sizeof(one), &one)) {
-		fprintf(stderr, "test_tls: pinning to one CPU: %s\n", strerror(errno));
+	if (pin_this_cpu("test_tls"))
 		return 1;
-	}
 	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);
 }

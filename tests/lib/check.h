@@ -56,4 +56,28 @@ static int fails __attribute__((unused));
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+#ifdef _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+
+/* The test kept on the CPU it runs on, for a test of the XDP program
+ * through BPF_PROG_TEST_RUN: the program's per-CPU state (the memos, the
+ * unvalidated hellos' sample, the budgets) is that of the CPU a run
+ * happens on, and a test moved midway meets another's (ci76). 0; -1 with
+ * a line on stderr naming who. */
+static inline int pin_this_cpu(const char *who)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu >= 0 ? cpu : 0, &one);
+	if (!sched_setaffinity(0, sizeof(one), &one))
+		return 0;
+	fprintf(stderr, "%s: pinning to one CPU: %s\n", who, strerror(errno));
+	return -1;
+}
+#endif
+
 #endif /* HS_TESTS_CHECK_H */
