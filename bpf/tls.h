@@ -415,6 +415,8 @@ _Static_assert(HS_LIST_MEMO_WORDS <= TLS_FAST_CIPHER_WORDS &&
 
 #define LANES_LOW 0x00ff00ff00ff00ffULL
 #define LANES_ONE 0x0001000100010001ULL
+#define LANES_LOW_HI4 0x00f000f000f000f0ULL   /* each lane's low byte's high nibble */
+#define NIBBLES_LOW 0x0f0f0f0f0f0f0f0fULL
 
 /* Of eight bytes of a list (four values as read: a little-endian word of
  * big-endian values), each lane's low byte zero where its value is GREASE
@@ -498,9 +500,10 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 		if (i >= len)
 			break;
 		x = BUF_AT(const __u64, &b->buf[(pos + i) & HS_HELLO_MASK]);
-		if ((x ^ m->key[k]) & m->care[k])
-			return 0;
-		if (lanes_grease(x) & m->grease[k])
+		/* the bits compared equal, and in each GREASE lane the two
+		 * bytes' high nibbles equal (their low ones, 0xa, compared):
+		 * a GREASE value again, whichever */
+		if (((x ^ m->key[k]) & m->care[k]) | ((x ^ (x >> 8)) & m->grease[k]))
 			return 0;
 		*(__u64 *)((__u8 *)w + off + i) = m->kept[k];
 	}
@@ -560,8 +563,8 @@ __noinline int hs_list_keep(struct hs_reasm *b, struct tls_walk *w, __u32 pos, _
 		/* a GREASE lane's low byte set (a lane's bit 8: the sum's carry
 		 * out of a low byte not zero) */
 		g = (((((lanes_grease(x) + LANES_LOW) >> 8) & LANES_ONE) ^ LANES_ONE) * 0xff) & in;
-		m->grease[k] = g;
-		m->care[k] = ~(g | (g << 8)) & in;
+		m->grease[k] = g & LANES_LOW_HI4;
+		m->care[k] = (~(g | (g << 8)) & in) | ((g | (g << 8)) & NIBBLES_LOW);
 		m->key[k] = x & m->care[k];
 		m->kept[k] = *(const __u64 *)((const __u8 *)w + off + i);
 	}

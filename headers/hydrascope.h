@@ -227,10 +227,11 @@ enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VE
 /*
  * A ClientHello's list (its cipher suites, groups or signature
  * algorithms), remembered per CPU (the list_memo map, bpf/tls.h): the
- * list's bytes as read, a word at a time (key: its GREASE values and the
- * bytes past len zero; care: the lanes compared, its values not GREASE
- * within len; grease: the low byte of each GREASE value's lane, which
- * must be GREASE again), and
+ * list's bytes as read, a word at a time (care: the bits compared, all
+ * of a lane within len whose value is not GREASE, the low nibbles, 0xa,
+ * of a GREASE value's two bytes; key: the bytes under care; grease: a
+ * GREASE value's first byte's high nibble, which must equal its second's:
+ * GREASE again, whichever), and
  * what the walk made of it: the values kept, their count, and the kind's
  * hash. A hello whose list matches takes them from it, exact: the GREASE
  * values are the ones the walk leaves out, whatever they are. seq is odd

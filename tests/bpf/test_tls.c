@@ -1216,6 +1216,9 @@ static void test_list_memo(void **state)
 	 * GREASE value is: the same entry, not its list */
 	const struct tfix d = { "a suite where GREASE was", SPEC_GREASE(CIPHERS(0x0a1a, SPEC_CIPHERS)),
 		.ja4 = NULL, PASS };
+	/* ... and one whose bytes are equal but end in 0xb, not 0xa */
+	const struct tfix d2 = { "a suite like GREASE where GREASE was",
+		SPEC_GREASE(CIPHERS(0x2b2b, SPEC_CIPHERS)), .ja4 = NULL, PASS };
 	static const __u16 ciphers[] = { SPEC_CIPHERS }, groups[] = { 0x001d, 0x0017, 0x0018 },
 		sigs[] = { SPEC_SIGS };
 	const struct { __u8 kind; __u16 len; __u8 n; const __u16 *v; } lists[] = {
@@ -1288,6 +1291,12 @@ static void test_list_memo(void **state)
 	lmemo_rw(e, (__u32)slot[0], m, 0);
 	assert_int_equal(m[cpu].seq, 6);
 	assert_int_equal(m[cpu].n, 15);
+	id = hello_id(e, &d2, 22006);
+	assert_true(id != ida);
+	lmemo_rw(e, (__u32)slot[0], m, 0);
+	assert_int_equal(m[cpu].seq, 8);
+	assert_int_equal(m[cpu].n, 16);
+	assert_true(hello_id(e, &a, 22007) == ida);
 	free(m);
 	CHECKS_DONE();
 }
