@@ -80,7 +80,7 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all clean deps print-debs check unit demo eval bench tests help install fuzz
+.PHONY: all clean deps print-debs check unit demo eval bench tests help install fuzz profile
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -101,6 +101,7 @@ help:
 	@echo 'sudo make fuzz   every fuzz target for FUZZ_SECONDS (600) each'
 	@echo 'sudo make eval   the hydra detector on seeded scenarios (several minutes)'
 	@echo 'sudo make bench  benchmarks: figures as "name value unit" lines'
+	@echo 'sudo make profile CLASS=NAME  the program'"'"'s hottest code in a bench_pkt class (perf)'
 	@echo 'make deps        install missing Debian packages (root)'
 	@echo 'make install     binary, man page, sockopt header, systemd unit, config (PREFIX, DESTDIR)'
 	@echo 'make clean       remove build outputs'
@@ -243,6 +244,13 @@ bench:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN) $(BASE_OBJ) $(BASE_BIN)
 	$(Q)tests/bench/bench.sh
+
+# Where the program's time goes, instruction by instruction, in one of
+# bench_pkt's comparison classes: make profile CLASS=hello_chrome_steady$
+# (root; perf, Debian's linux-perf; docs/performance.md)
+profile:
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/bench_pkt $(OUT)/tests/jitprof $(BASE_OBJ)
+	$(Q)HS_OUT=$(OUT) tests/bench/profile.sh '$(CLASS)'
 
 # The config file is installed only where none is: never overwritten.
 install: $(BIN)
