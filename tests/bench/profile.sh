@@ -126,9 +126,13 @@ for i, _ in per_fn.most_common(3):
         m = re.match(r"\s*([0-9a-f]+):\s*(?:[0-9a-f]{2} )+\s*(.*)$", l)
         if m:
             text[int(m.group(1), 16)] = m.group(2).strip()
-    print("\n%s: %.1f%% of the samples; its hottest instructions (a sample "
-          "falls on the instruction after the one that waited):" % (name, 100.0 * per_fn[i] / total))
+    offs = sorted(text)
+    print("\n%s: %.1f%% of the samples; its hottest instructions, each after the "
+          "one before it (a sample falls on the instruction after the one that "
+          "waited):" % (name, 100.0 * per_fn[i] / total))
     hot = sorted(((c, o) for (j, o), c in at.items() if j == i), reverse=True)[:12]
     for c, o in sorted(hot, key=lambda x: x[1]):
-        print("  %5.1f%%  +0x%04x  %s" % (100.0 * c / total, o, text.get(o, "?")))
+        k = bisect.bisect_left(offs, o)
+        before = text[offs[k - 1]] if 0 < k <= len(offs) else ""
+        print("  %5.1f%%  +0x%04x  %-36s (after: %s)" % (100.0 * c / total, o, text.get(o, "?"), before))
 EOF
