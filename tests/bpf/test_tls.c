@@ -1276,27 +1276,24 @@ static void test_list_memo(void **state)
 	assert_int_equal(m[cpu].n, 15);
 
 	/* the entry as it was; d's suites are not a's (16 of them, another
-	 * id), and the entry holds them after d's walk; then a's are not d's */
+	 * id), and the entry holds them after d's walk; then a's are not d's;
+	 * the same for d2 */
 	for (c = 0; c < ncpu; c++) {
 		m[c].seq = 2;
 		m[c].hash ^= 1;
 	}
 	lmemo_rw(e, (__u32)slot[0], m, 1);
-	id = hello_id(e, &d, 22004);
-	assert_true(id != ida);
-	lmemo_rw(e, (__u32)slot[0], m, 0);
-	assert_int_equal(m[cpu].seq, 4);
-	assert_int_equal(m[cpu].n, 16);
-	assert_true(hello_id(e, &a, 22005) == ida);
-	lmemo_rw(e, (__u32)slot[0], m, 0);
-	assert_int_equal(m[cpu].seq, 6);
-	assert_int_equal(m[cpu].n, 15);
-	id = hello_id(e, &d2, 22006);
-	assert_true(id != ida);
-	lmemo_rw(e, (__u32)slot[0], m, 0);
-	assert_int_equal(m[cpu].seq, 8);
-	assert_int_equal(m[cpu].n, 16);
-	assert_true(hello_id(e, &a, 22007) == ida);
+	for (i = 0; i < 2; i++) {
+		id = hello_id(e, i ? &d2 : &d, (__u16)(22004 + 2 * i));
+		assert_true(id != ida);
+		lmemo_rw(e, (__u32)slot[0], m, 0);
+		assert_int_equal(m[cpu].seq, 4 + 4 * i);
+		assert_int_equal(m[cpu].n, 16);
+		assert_true(hello_id(e, &a, (__u16)(22005 + 2 * i)) == ida);
+		lmemo_rw(e, (__u32)slot[0], m, 0);
+		assert_int_equal(m[cpu].seq, 6 + 4 * i);
+		assert_int_equal(m[cpu].n, 15);
+	}
 	free(m);
 	CHECKS_DONE();
 }
