@@ -249,6 +249,7 @@ bench:
 # bench_pkt's comparison classes: make profile CLASS=hello_chrome_steady$
 # (root; perf, Debian's linux-perf; docs/performance.md)
 profile:
+	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/bench_pkt $(OUT)/tests/jitprof $(BASE_OBJ)
 	$(Q)HS_OUT=$(OUT) tests/bench/profile.sh '$(CLASS)'
 
