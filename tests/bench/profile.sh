@@ -70,10 +70,17 @@ kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=
 perf script -i "$tmp/perf.data" -F ip,sym 2>/dev/null >"$tmp/samples" ||
 	{ echo "profile.sh: perf script failed" >&2; exit 1; }
 
-python3 - "$tmp" <<'EOF'
+# objdump's name of this host's machine code, which the JIT writes
+case $(uname -m) in
+x86_64) arch=i386:x86-64;;
+aarch64) arch=aarch64;;
+*) echo "profile.sh: $(uname -m): no objdump machine name for it here" >&2; exit 1;;
+esac
+
+python3 - "$tmp" "$arch" <<'EOF'
 import bisect, collections, glob, os, re, subprocess, sys
 
-tmp = sys.argv[1]
+tmp, arch = sys.argv[1], sys.argv[2]
 names = {}
 for l in open(os.path.join(tmp, "kallsyms")):
     p = l.split()
@@ -119,11 +126,12 @@ for i, _ in per_fn.most_common(3):
         code = f.read(n)
     bin_ = os.path.join(tmp, "fn.bin")
     open(bin_, "wb").write(code)
-    dis = subprocess.run(["objdump", "-D", "-b", "binary", "-mi386:x86-64", bin_],
+    dis = subprocess.run(["objdump", "-D", "-b", "binary", "-m" + arch, bin_],
                          capture_output=True, text=True).stdout
     text = {}
     for l in dis.splitlines():
-        m = re.match(r"\s*([0-9a-f]+):\s*(?:[0-9a-f]{2} )+\s*(.*)$", l)
+        # an instruction's line (a long one's bytes go on without one)
+        m = re.match(r"\s*([0-9a-f]+):\s*(?:[0-9a-f]{2} ?)+\s+(\S.*)$", l)
         if m:
             text[int(m.group(1), 16)] = m.group(2).strip()
     offs = sorted(text)
