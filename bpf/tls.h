@@ -278,6 +278,27 @@ static long ext_cb(__u32 i, void *ctx)
 	return el->r != WALK_MORE;
 }
 
+/* The hello's fields from ecpf on (its strings), cleared: the bytes up to
+ * an 8-byte boundary of w (an 8-byte aligned map value), then 8 at a time
+ * to the padding after the hello (clang, left to it, clears them 4 at a
+ * time: twice the stores) */
+#define OFF_ECPF __builtin_offsetof(struct tls_walk, h.ecpf)
+#define OFF_TAIL ((OFF_ECPF + 7) & ~7UL)
+#define OFF_END  __builtin_offsetof(struct tls_walk, sum_ciphers)
+_Static_assert(OFF_END == ((sizeof(struct hs_tls_hello) + 7) & ~7UL),
+	       "clear_tail: the hello's end to the next 8-byte boundary is padding");
+_Static_assert(OFF_TAIL - OFF_ECPF == 4, "clear_tail: 4 bytes before the boundary");
+
+INLINE void clear_tail(struct tls_walk *w)
+{
+	int k;
+
+	*(volatile __u32 *)((__u8 *)w + OFF_ECPF) = 0;
+#pragma unroll
+	for (k = 0; k < (int)(OFF_END - OFF_TAIL) / 8; k++)
+		*(volatile __u64 *)((__u8 *)w + OFF_TAIL + 8 * k) = 0;
+}
+
 /*
  * The ClientHello's start, for both walks: w's counts and small fields
  * cleared, the handshake header checked (a ClientHello, its length within
@@ -292,7 +313,7 @@ INLINE int hello_head(struct hs_reasm *b, struct tls_walk *w, __u32 *pos)
 	 * never read (not hashed, not rendered), so the 700 bytes of lists
 	 * are not cleared: a ClientHello is 60 ns cheaper */
 	__builtin_memset(&w->h, 0, __builtin_offsetof(struct hs_tls_hello, ciphers));
-	__builtin_memset(w->h.ecpf, 0, sizeof(w->h) - __builtin_offsetof(struct hs_tls_hello, ecpf));
+	clear_tail(w);
 	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
 	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
 		return HS_ST_TLS_NOT_HELLO;
@@ -661,11 +682,6 @@ static const __u64 ext_mix[EXT_MIX_N] = {
 		    (1ULL << TLS_EXT_ALPN) | (1ULL << TLS_EXT_SUPPORTED_VERSIONS))
 _Static_assert(TLS_EXT_SUPPORTED_VERSIONS < EXT_MIX_N, "EXT_FIELDS: every type below EXT_MIX_N");
 
-/* A bound above any position in a record buffer (an extension's end is
- * at most the handshake message's, 9 + a 24-bit length): a position
- * masked with it is the same position, of the same range at every step. */
-#define POS_WIDE 0x1ffffffU
-
 /* The fields of extension type (one of EXT_FIELDS; len bytes at pos), as
  * tls_ext takes them but lists deferred (fast_defer): WALK_MORE, or
  * WALK_SLOW. */
@@ -741,34 +757,44 @@ INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32
  * one, WALK_SLOW past TLS_FAST_EXTS of them or the deferred lists' room.
  * The position stays in a register from step to step, not a store and a
  * load through w (each step's next position waits on its header's read:
- * the loop's chain), masked with POS_WIDE (a no-op) so that its range is
- * the same at every step and the steps' states merge; the hash, the
- * count and the end go through w (in registers too, they took the walk's
- * frame past what the call chain's stack allows).
+ * the loop's chain, a read, a swap, an add and a mask), masked with
+ * HS_HELLO_MASK so that its range is the same at every step and the
+ * steps' states merge; the hash, the count and the end go through w (in
+ * registers too, they took the walk's frame past what the call chain's
+ * stack allows, for no gain: measured).
  */
 INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 pos = RD32(w->pos) & POS_WIDE, end, at, len, hdr, k, n;
-	__u16 type;
+	__u32 pos = RD32(w->pos), end, at, x, next, k, n, type;
 
 	_Static_assert(TLS_FAST_EXTS < HS_TLS_MAX_EXTS, "fast_exts: the count never wraps");
+	_Static_assert(HS_HELLO_MASK < 0xffff, "fast_exts: a position's bits below the type's");
+	/* pos <= end <= HS_HELLO_LIMIT (hello_max_bytes): masked, the same
+	 * but at HS_HELLO_LIMIT, which becomes 0 (below) */
+	pos &= HS_HELLO_MASK;
 #pragma clang loop unroll(disable)
 	for (k = 0; k < TLS_FAST_EXTS; k++) {
 		end = RD32(w->end);
-		if (pos >= end) {
-			w->pos = pos;
+		/* pos >= end, or pos 0: at HS_HELLO_LIMIT (every position
+		 * within the message is past its header's 9 bytes) */
+		if (pos - 1 >= end - 1)
 			return WALK_END;
-		}
-		if (pos + 4 > end)
-			goto fail;
-		/* type and length in one read (the buffer's slack keeps it inside) */
-		hdr = BUF_AT(const __u32, &b->buf[pos & HS_HELLO_MASK]);
-		type = bpf_ntohs((__u16)hdr);
-		len = bpf_ntohs((__u16)(hdr >> 16));
+		/* type and length in one read (the buffer's slack keeps it
+		 * inside), byte-swapped: the type its high half, the length the
+		 * low; a header past the end (pos + 4 > end) fails with its
+		 * extension (next >= pos + 4) */
+		x = bpf_ntohl(BUF_AT(const __u32, &b->buf[pos]));
 		at = pos + 4;
-		if (at + len > end)
+		next = at + (x & 0xffff);
+		if (next > end)
 			goto fail;
-		pos = (at + len) & POS_WIDE;
+		/* the next position's bits below the type's are at + x's: one
+		 * add and a mask on the loop's chain (each step's position waits
+		 * on its header's read); masked, of the same range at every
+		 * step, so that the steps' states merge */
+		pos = (at + x) & HS_HELLO_MASK;
+		type = x >> 16;
+		asm volatile("" : "+r"(type));  /* tested itself: its bound the verifier's */
 		if (type < EXT_MIX_N)
 			w->sum_exts += ext_mix[type];
 		else if (is_grease(type))
@@ -776,16 +802,14 @@ INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 		else
 			w->sum_exts += hs_mix64(type ^ 0xe7e7e7e7ULL);
 		n = RD8(w->h.n_exts);
-		w->h.exts[n & (HS_TLS_MAX_EXTS - 1)] = type;
+		w->h.exts[n & (HS_TLS_MAX_EXTS - 1)] = (__u16)type;
 		w->h.n_exts = n + 1;
 		if (type < EXT_MIX_N && ((EXT_FIELDS >> type) & 1) &&
-		    fast_fields(b, w, type, at, len) == WALK_SLOW)
+		    fast_fields(b, w, (__u16)type, at, x & 0xffff) == WALK_SLOW)
 			break;
 	}
-	w->pos = pos;
 	return WALK_SLOW;
 fail:
-	w->pos = pos;
 	return WALK_FAIL;
 }
 
