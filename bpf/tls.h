@@ -43,6 +43,7 @@ struct tls_walk {
 	__u64 seq_sigalgs;      /* ordered hash */
 	__u32 pos;              /* next byte to read in the record buffer */
 	__u32 end;              /* end of the extensions block */
+	__u32 end1;             /* the same less one (the fast walk's) */
 	__u32 err;              /* stats index of the failure, 0 if none */
 	/* the fast walk (tls_walk_fast): the list extensions met, walked
 	 * after the extensions, and where that walk is */
@@ -755,44 +756,44 @@ INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32
  * ones stepped over, the others in the multiset hash and the list of
  * types, the fields of EXT_FIELDS taken): WALK_END, WALK_FAIL at a bad
  * one, WALK_SLOW past TLS_FAST_EXTS of them or the deferred lists' room.
- * The position stays in a register from step to step, not a store and a
- * load through w (each step's next position waits on its header's read:
- * the loop's chain, a read, a swap, an add and a mask), masked with
- * HS_HELLO_MASK so that its range is the same at every step and the
- * steps' states merge; the hash, the count and the end go through w (in
- * registers too, they took the walk's frame past what the call chain's
- * stack allows, for no gain: measured).
+ * The position (less one) stays in a register from step to step, not a
+ * store and a load through w (each step's next position waits on its
+ * header's read: the loop's chain, a read, a swap, an add and a mask),
+ * masked with HS_HELLO_MASK so that its range is the same at every step
+ * and the steps' states merge; the hash, the count and the end go
+ * through w (in registers, clang spills them: no gain, measured).
  */
 INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 pos = RD32(w->pos), end, at, x, next, k, n, type;
+	__u32 q, end1, a, x, k, n, type;
 
 	_Static_assert(TLS_FAST_EXTS < HS_TLS_MAX_EXTS, "fast_exts: the count never wraps");
 	_Static_assert(HS_HELLO_MASK < 0xffff, "fast_exts: a position's bits below the type's");
-	/* pos <= end <= HS_HELLO_LIMIT (hello_max_bytes): masked, the same
-	 * but at HS_HELLO_LIMIT, which becomes 0 (below) */
-	pos &= HS_HELLO_MASK;
+	/* q: the position less one. Positions are past the message's 9-byte
+	 * header and at most end <= HS_HELLO_LIMIT (hello_max_bytes): q is
+	 * within HS_HELLO_MASK, masked the same, and the end's test is q >=
+	 * end - 1 (end1, kept in w) */
+	q = (RD32(w->pos) - 1) & HS_HELLO_MASK;
+	w->end1 = RD32(w->end) - 1;
 #pragma clang loop unroll(disable)
 	for (k = 0; k < TLS_FAST_EXTS; k++) {
-		end = RD32(w->end);
-		/* pos >= end, or pos 0: at HS_HELLO_LIMIT (every position
-		 * within the message is past its header's 9 bytes) */
-		if (pos - 1 >= end - 1)
+		end1 = RD32(w->end1);
+		if (q >= end1)
 			return WALK_END;
-		/* type and length in one read (the buffer's slack keeps it
-		 * inside), byte-swapped: the type its high half, the length the
-		 * low; a header past the end (pos + 4 > end) fails with its
-		 * extension (next >= pos + 4) */
-		x = bpf_ntohl(BUF_AT(const __u32, &b->buf[pos]));
-		at = pos + 4;
-		next = at + (x & 0xffff);
-		if (next > end)
-			goto fail;
-		/* the next position's bits below the type's are at + x's: one
-		 * add and a mask on the loop's chain (each step's position waits
-		 * on its header's read); masked, of the same range at every
-		 * step, so that the steps' states merge */
-		pos = (at + x) & HS_HELLO_MASK;
+		/* type and length in one read at q + 1 (the buffer's slack
+		 * keeps it inside), byte-swapped: the type its high half, the
+		 * length the low. Past the end: the extension's end (the next
+		 * position less one, q + 4 + the length) past end - 1; a header
+		 * past the end (q + 5 > end) is such an extension too */
+		x = bpf_ntohl(BUF_AT(const __u32, &b->buf[q] + 1));
+		a = q + 4;      /* the body's position (q + 5) less one */
+		if (a + (x & 0xffff) > end1)
+			return WALK_FAIL;
+		/* the next q's bits below the type's are a + x's: one add and
+		 * a mask on the loop's chain (each step's position waits on its
+		 * header's read); masked, of the same range at every step, so
+		 * that the steps' states merge */
+		q = (a + x) & HS_HELLO_MASK;
 		type = x >> 16;
 		asm volatile("" : "+r"(type));  /* tested itself: its bound the verifier's */
 		if (type < EXT_MIX_N)
@@ -805,12 +806,10 @@ INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 		w->h.exts[n & (HS_TLS_MAX_EXTS - 1)] = (__u16)type;
 		w->h.n_exts = n + 1;
 		if (type < EXT_MIX_N && ((EXT_FIELDS >> type) & 1) &&
-		    fast_fields(b, w, (__u16)type, at, x & 0xffff) == WALK_SLOW)
+		    fast_fields(b, w, (__u16)type, a + 1, x & 0xffff) == WALK_SLOW)
 			break;
 	}
 	return WALK_SLOW;
-fail:
-	return WALK_FAIL;
 }
 
 /* The SNI, ALPN and point formats of the last such extensions met (their
