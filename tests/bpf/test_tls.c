@@ -1066,9 +1066,10 @@ static const struct tfix big_fixtures[] = {
 	{ "record of 16384 bytes, IPv6, GREASE",
 	  SPEC_GREASE(.pad = 16384 - SPEC_BASE - 23), .len = 16384, .v6 = 1, SEG12,
 	  HELLOM(12), F_SPEC },
-	/* the extensions end at the buffer's end, where the fast walk's
-	 * position, masked, is 0: read as an extension there, the record
-	 * header (16 03 ff 3f) would be one of 0xff3f bytes, past the end */
+	/* the extensions end at the buffer's end, HS_HELLO_LIMIT: a position
+	 * there masked with HS_HELLO_MASK is 0 (the fast walk keeps it less
+	 * one), and read as an extension at 0, the record header (16 03 ff
+	 * 3f) would be one of 0xff3f bytes, past the end */
 	{ "record of 16384 bytes, record version 0x03ff",
 	  SPEC(.pad = 16384 - SPEC_BASE, .rec_ver = 0x03ff), .len = 16384, SEG12,
 	  HELLOM(12), F_SPEC },
