@@ -500,6 +500,10 @@ INLINE int count_hello(struct hs_stats *st, struct hs_reasm *b,
 	}
 
 	fp = bpf_map_lookup_elem(&tls_fps, &id);
+	/* a hello kept (a new entry's, an event's) made whole: the fast walk
+	 * leaves what no id is made of (hs_tls_fill) */
+	if (!fp || emit_every)
+		hs_tls_fill(b, w);
 	if (!fp) {
 		struct hs_tls_fp *init =
 			bpf_map_lookup_elem(quic ? (void *)&quic_fp_init : (void *)&tls_fp_init,

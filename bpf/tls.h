@@ -45,6 +45,7 @@ struct tls_walk {
 	__u32 end;              /* end of the extensions block */
 	__u32 end1;             /* the same less one (the fast walk's) */
 	__u32 err;              /* stats index of the failure, 0 if none */
+	__u32 fill;             /* the fast walk's hello: hs_tls_fill to make */
 	/* the fast walk (tls_walk_fast): the list extensions met, walked
 	 * after the extensions, and where that walk is */
 	__u32 nl;
@@ -312,9 +313,9 @@ INLINE int hello_head(struct hs_reasm *b, struct tls_walk *w, __u32 *pos)
 
 	/* the counts and the small fields; list entries past their counts are
 	 * never read (not hashed, not rendered), so the 700 bytes of lists
-	 * are not cleared: a ClientHello is 60 ns cheaper */
+	 * are not cleared: a ClientHello is 60 ns cheaper (the strings: the
+	 * slow walk clears them, the fast one leaves them to hs_tls_fill) */
 	__builtin_memset(&w->h, 0, __builtin_offsetof(struct hs_tls_hello, ciphers));
-	clear_tail(w);
 	w->sum_ciphers = w->sum_exts = w->seq_sigalgs = 0;
 	if (rec_len < 4 || B(TLS_REC_HDR) != TLS_HS_CLIENT_HELLO)
 		return HS_ST_TLS_NOT_HELLO;
@@ -365,6 +366,8 @@ INLINE int tls_walk(struct hs_reasm *b, struct tls_walk *w)
 	__u32 pos = 0;
 	int r;
 
+	clear_tail(w);
+	w->fill = 0;
 	r = hello_head(b, w, &pos);
 	if (r)
 		return r;
@@ -712,7 +715,8 @@ INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32
 			break;
 		w->h.flags |= HS_TLSF_ALPN;
 		w->h.alpn_len = l;
-		w->h.alpn_last = B(pos + 3 + l - 1);
+		w->h.alpn[0] = B(pos + 3);      /* the id's (tls_id), the rest */
+		w->h.alpn_last = B(pos + 3 + l - 1);    /* copied by hs_tls_fill */
 		w->alpn_at = pos + 3;
 		break;
 	case TLS_EXT_SUPPORTED_VERSIONS:
@@ -753,8 +757,9 @@ INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32
 
 /*
  * The extensions from w->pos to w->end, as tls_ext walks them (GREASE
- * ones stepped over, the others in the multiset hash and the list of
- * types, the fields of EXT_FIELDS taken): WALK_END, WALK_FAIL at a bad
+ * ones stepped over, the others in the multiset hash and counted, their
+ * list of types left to hs_tls_fill; the fields of EXT_FIELDS taken,
+ * their strings' copies left to it too): WALK_END, WALK_FAIL at a bad
  * one, WALK_SLOW past TLS_FAST_EXTS of them or the deferred lists' room.
  * The position (less one) stays in a register from step to step, not a
  * store and a load through w (each step's next position waits on its
@@ -802,8 +807,7 @@ INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 			continue;
 		else
 			w->sum_exts += hs_mix64(type ^ 0xe7e7e7e7ULL);
-		n = RD8(w->h.n_exts);
-		w->h.exts[n & (HS_TLS_MAX_EXTS - 1)] = (__u16)type;
+		n = RD8(w->h.n_exts);   /* the list of types: hs_tls_fill's */
 		w->h.n_exts = n + 1;
 		if (type < EXT_MIX_N && ((EXT_FIELDS >> type) & 1) &&
 		    fast_fields(b, w, (__u16)type, a + 1, x & 0xffff) == WALK_SLOW)
@@ -812,13 +816,16 @@ INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 	return WALK_SLOW;
 }
 
-/* The SNI, ALPN and point formats of the last such extensions met (their
- * fields are cleared at every walk's start: only their last copy counts,
- * so it is made once, here, out of the extensions' loop). */
+/* The SNI, ALPN and point formats of the last such extensions met (only
+ * their last copy counts, so it is made once, out of the extensions'
+ * loop), over the strings cleared (but ALPN's last byte, taken). */
 INLINE void fast_copies(struct hs_reasm *b, struct tls_walk *w)
 {
 	__u32 at;
+	__u8 last = w->h.alpn_last;
 
+	clear_tail(w);
+	w->h.alpn_last = last;
 	at = RD32(w->sni_at);
 	if (at)
 		copy_words(w->h.sni, b, at, HS_TLS_SNI_MAX / 8);
@@ -933,6 +940,8 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 		return WALK_SLOW;
 	w->nl = 0;
 	w->sni_at = w->alpn_at = w->ecpf_at = 0;
+	w->h.alpn[0] = w->h.alpn_last = 0;      /* the id's (tls_id) */
+	w->fill = 1;
 	*(__u32 *)w->kind_n = 0;
 	w->memo_miss = 0;
 	r = hello_head(b, w, &pos);
@@ -966,8 +975,44 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 		return WALK_SLOW;
 	lists_keep(b, w, HS_LIST_GROUPS);
 	lists_keep(b, w, HS_LIST_SIGALGS);
-	fast_copies(b, w);
 	return (int)RD32(w->err);
+}
+
+/*
+ * What the fast walk (its 0) leaves of a hello, made when the hello is
+ * kept (a new fingerprint's entry, an event): its list of extension types
+ * and its strings (the SNI, the ALPN value, the point formats). No id is
+ * made of them, so a hello of a known fingerprint, most, is walked
+ * without them. The extensions walked again as fast_exts walked them
+ * (they are whole: its WALK_END), their types listed, GREASE ones left
+ * out; once (w->fill). A global subprogram: verified once.
+ */
+__noinline int hs_tls_fill(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 q, x, k, n, type;
+
+	if (!b || !w || !w->fill)
+		return 0;
+	w->fill = 0;
+	fast_copies(b, w);
+	/* counted again (the same count), through w: the verifier's steps'
+	 * states merge (one count in a register: a state per count) */
+	w->h.n_exts = 0;
+	q = (RD32(w->pos) - 1) & HS_HELLO_MASK;
+#pragma clang loop unroll(disable)
+	for (k = 0; k < TLS_FAST_EXTS; k++) {
+		if (q >= RD32(w->end1))
+			break;
+		x = bpf_ntohl(BUF_AT(const __u32, &b->buf[q] + 1));
+		q = (q + 4 + x) & HS_HELLO_MASK;
+		type = x >> 16;
+		if (is_grease((__u16)type))
+			continue;
+		n = RD8(w->h.n_exts);
+		w->h.exts[n & (HS_TLS_MAX_EXTS - 1)] = (__u16)type;
+		w->h.n_exts = n + 1;
+	}
+	return 0;
 }
 
 /* The TLS fingerprint id of a walked ClientHello (HS_TLSF_QUIC in it: a
