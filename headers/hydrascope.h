@@ -190,7 +190,9 @@ struct hs_tcp_obs {
 	__u8  pad;
 };
 
-/* Source and destination of a packet, addresses in network byte order. */
+/* Source and destination of a packet, addresses in network byte order.
+ * 8-byte aligned (its size and every layout holding it as they were): the
+ * program copies and hashes its addresses a word at a time, not 2 bytes. */
 struct hs_endpoints {
 	__u8  saddr[16];                     /* IPv4 uses the first 4 bytes */
 	__u8  daddr[16];
@@ -198,7 +200,7 @@ struct hs_endpoints {
 	__u16 dport;                         /* host order */
 	__u8  family;                        /* 4 or 6 */
 	__u8  pad[3];
-};
+} __attribute__((aligned(8)));
 
 /*
  * Windows by generation: the fingerprint maps' keys are the 64-bit id with
@@ -714,11 +716,13 @@ struct hs_reasm_slot {
 /* Source addresses kept per TLS fingerprint: the alerts' sample_ips. */
 #define HS_TLS_SAMPLES 4
 
+/* A source address kept (8-byte aligned, as hs_endpoints: written a word
+ * at a time; its size and the entries' layouts as they were). */
 struct hs_addr_sample {
 	__u8  addr[16];                      /* network order; IPv4 in the first 4 */
 	__u8  family;                        /* 4 or 6; 0: slot unused */
 	__u8  pad[7];
-};
+} __attribute__((aligned(8)));
 
 /* Value of the tls_fps map, keyed by the TLS fingerprint id (see HS_GEN_KEY). */
 struct hs_tls_fp {
