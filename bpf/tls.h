@@ -46,6 +46,7 @@ struct tls_walk {
 	__u32 end1;             /* the same less one (the fast walk's) */
 	__u32 err;              /* stats index of the failure, 0 if none */
 	__u32 fill;             /* the fast walk's hello: hs_tls_fill to make */
+	__u32 items;            /* the deferred lists' elements left to walk */
 	/* the fast walk (tls_walk_fast): the list extensions met, walked
 	 * after the extensions, and where that walk is */
 	__u32 nl;
@@ -661,6 +662,7 @@ INLINE int fast_defer(struct tls_walk *w, __u32 pos, __u32 len, __u32 kind)
 	}
 	w->lpos[n & (TLS_FAST_LISTS - 1)] = pos;
 	w->lcnt[n & (TLS_FAST_LISTS - 1)] = (__u16)(len / 2);
+	w->items += len / 2;
 	w->lkind[n & (TLS_FAST_LISTS - 1)] = (__u8)kind;
 	w->kind_n[kind & 3]++;
 	w->kind_at[kind & 3] = (__u8)n;
@@ -915,8 +917,38 @@ INLINE void lists_recall(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
 
 	if (w->kind_n[kind] != 1)
 		return;
-	if (hs_list_recall(b, w, w->lpos[j], 2 * (__u32)w->lcnt[j], kind))
+	if (hs_list_recall(b, w, w->lpos[j], 2 * (__u32)w->lcnt[j], kind)) {
+		w->items -= w->lcnt[j];
 		w->lcnt[j] = 0;
+	}
+}
+
+/* The supported versions, when the hello's only such list has at most
+ * four of them (every common hello: one 8-byte read), their highest but
+ * GREASE ones, as fast_lists takes them; its count made 0. Out of
+ * fast_lists' steps, whose loads and stores through w cost five times
+ * what these do. */
+#define VERSIONS_INLINE 4
+INLINE void versions_max(struct hs_reasm *b, struct tls_walk *w)
+{
+	__u32 j = w->kind_at[HS_LIST_VERSIONS] & (TLS_FAST_LISTS - 1), n, i;
+	__u64 x;
+	__u16 v, max;
+
+	n = w->lcnt[j];
+	if (w->kind_n[HS_LIST_VERSIONS] != 1 || n > VERSIONS_INLINE)
+		return;
+	x = BUF_AT(const __u64, &b->buf[w->lpos[j] & HS_HELLO_MASK]);
+	max = w->h.max_version;
+#pragma unroll
+	for (i = 0; i < VERSIONS_INLINE; i++) {
+		v = bpf_ntohs((__u16)(x >> (16 * i)));
+		if (i < n && !is_grease(v) && v > max)
+			max = v;
+	}
+	w->h.max_version = max;
+	w->items -= n;
+	w->lcnt[j] = 0;
 }
 
 /* The walk of the list of kind into its memo entry, when its recall
@@ -938,7 +970,7 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 
 	if (!b || !w)
 		return WALK_SLOW;
-	w->nl = 0;
+	w->nl = w->items = 0;
 	w->sni_at = w->alpn_at = w->ecpf_at = 0;
 	w->h.alpn[0] = w->h.alpn_last = 0;      /* the id's (tls_id) */
 	w->fill = 1;
@@ -971,7 +1003,8 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 	WIDEN();
 	lists_recall(b, w, HS_LIST_GROUPS);
 	lists_recall(b, w, HS_LIST_SIGALGS);
-	if (fast_lists(b, w))
+	versions_max(b, w);
+	if (RD32(w->items) && fast_lists(b, w))
 		return WALK_SLOW;
 	lists_keep(b, w, HS_LIST_GROUPS);
 	lists_keep(b, w, HS_LIST_SIGALGS);
