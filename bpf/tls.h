@@ -47,6 +47,7 @@ struct tls_walk {
 	__u32 err;              /* stats index of the failure, 0 if none */
 	__u32 fill;             /* the fast walk's hello: hs_tls_fill to make */
 	__u32 items;            /* the deferred lists' elements left to walk */
+	__u32 gpos, gcnt;       /* the groups, left to hs_tls_fill (gcnt: 0, none) */
 	/* the fast walk (tls_walk_fast): the list extensions met, walked
 	 * after the extensions, and where that walk is */
 	__u32 nl;
@@ -469,21 +470,22 @@ INLINE struct hs_list_memo *list_entry(struct hs_list_memos *ms, const struct hs
 }
 
 #define OFF_CIPHERS __builtin_offsetof(struct tls_walk, h.ciphers)
-#define OFF_GROUPS  __builtin_offsetof(struct tls_walk, h.groups)
 #define OFF_SIGALGS __builtin_offsetof(struct tls_walk, h.sigalgs)
-_Static_assert(OFF_CIPHERS < OFF_SIGALGS && OFF_SIGALGS < OFF_GROUPS, "list_off: the last is groups");
+_Static_assert(OFF_CIPHERS < OFF_SIGALGS, "list_off: the last is the signature algorithms'");
 
-/* Where in w the values of a list of kind go, as a value the verifier
- * does not know (read back through w): the loops that copy them are
- * verified once for the three kinds, not once each. */
+/* Where in w the values of a list of kind (the suites, the signature
+ * algorithms: the groups are in no id, the fast walk leaves them to
+ * hs_tls_fill) go, as a value the verifier does not know (read back
+ * through w): the loops that copy them are verified once for both kinds,
+ * not once each. */
 INLINE __u32 list_off(struct tls_walk *w, __u32 kind)
 {
-	w->memo_off = kind == HS_LIST_CIPHERS ? OFF_CIPHERS : kind == HS_LIST_GROUPS ? OFF_GROUPS : OFF_SIGALGS;
+	w->memo_off = kind == HS_LIST_CIPHERS ? OFF_CIPHERS : OFF_SIGALGS;
 	return RD32(w->memo_off);
 }
 
 /*
- * A list of kind (the suites, groups or signature algorithms; len bytes
+ * A list of kind (the suites or the signature algorithms; len bytes
  * at pos, whose kind has no value in w yet) from its memo entry when the
  * list matches it (the lanes it compares equal, its GREASE lanes GREASE
  * again): 1, and w's values, count and hash as the walk sets
@@ -518,7 +520,7 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 	if (m->len != len || m->kind != kind)
 		return 0;
 	off = list_off(w, kind);
-	if (off > OFF_GROUPS)
+	if (off > OFF_SIGALGS)
 		return 0;
 #pragma clang loop unroll(disable)
 	for (k = 0; k < HS_LIST_MEMO_WORDS; k++) {
@@ -542,8 +544,6 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 	if (kind == HS_LIST_CIPHERS) {
 		w->sum_ciphers = hash;
 		w->h.n_ciphers = n;
-	} else if (kind == HS_LIST_GROUPS) {
-		w->h.n_groups = n;
 	} else {
 		w->seq_sigalgs = hash;
 		w->h.n_sigalgs = n;
@@ -565,7 +565,7 @@ __noinline int hs_list_keep(struct hs_reasm *b, struct tls_walk *w, __u32 pos, _
 	if (!b || !w || len > 8 * HS_LIST_MEMO_WORDS)
 		return 0;
 	off = list_off(w, kind);
-	if (off > OFF_GROUPS)
+	if (off > OFF_SIGALGS)
 		return 0;
 	ms = bpf_map_lookup_elem(&list_memo, &list_memo_key);
 	if (!ms)
@@ -597,9 +597,6 @@ __noinline int hs_list_keep(struct hs_reasm *b, struct tls_walk *w, __u32 pos, _
 	if (kind == HS_LIST_CIPHERS) {
 		m->hash = w->sum_ciphers;
 		m->n = w->h.n_ciphers;
-	} else if (kind == HS_LIST_GROUPS) {
-		m->hash = 0;
-		m->n = w->h.n_groups;
 	} else {
 		m->hash = w->seq_sigalgs;
 		m->n = w->h.n_sigalgs;
@@ -923,6 +920,22 @@ INLINE void lists_recall(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
 	}
 }
 
+/* The supported groups, when the hello's only such list has no more of
+ * them than the hello holds (HS_TLS_MAX_GROUPS: none left out, no
+ * overflow to count), left to hs_tls_fill: they are in no id, and a hello
+ * of a known fingerprint does not keep them. */
+INLINE void groups_defer(struct tls_walk *w)
+{
+	__u32 j = w->kind_at[HS_LIST_GROUPS] & (TLS_FAST_LISTS - 1);
+
+	if (w->kind_n[HS_LIST_GROUPS] != 1 || w->lcnt[j] > HS_TLS_MAX_GROUPS)
+		return;
+	w->gpos = w->lpos[j];
+	w->gcnt = w->lcnt[j];
+	w->items -= w->lcnt[j];
+	w->lcnt[j] = 0;
+}
+
 /* The supported versions, when the hello's only such list has at most
  * four of them (every common hello: one 8-byte read), their highest but
  * GREASE ones, as fast_lists takes them; its count made 0. Out of
@@ -970,7 +983,7 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 
 	if (!b || !w)
 		return WALK_SLOW;
-	w->nl = w->items = 0;
+	w->nl = w->items = w->gcnt = 0;
 	w->sni_at = w->alpn_at = w->ecpf_at = 0;
 	w->h.alpn[0] = w->h.alpn_last = 0;      /* the id's (tls_id) */
 	w->fill = 1;
@@ -1001,20 +1014,20 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 	 * through w, so that one path walks the lists */
 	w->err = r == WALK_FAIL ? HS_ST_TLS_MALFORMED : 0;
 	WIDEN();
-	lists_recall(b, w, HS_LIST_GROUPS);
+	groups_defer(w);
 	lists_recall(b, w, HS_LIST_SIGALGS);
 	versions_max(b, w);
 	if (RD32(w->items) && fast_lists(b, w))
 		return WALK_SLOW;
-	lists_keep(b, w, HS_LIST_GROUPS);
 	lists_keep(b, w, HS_LIST_SIGALGS);
 	return (int)RD32(w->err);
 }
 
 /*
  * What the fast walk (its 0) leaves of a hello, made when the hello is
- * kept (a new fingerprint's entry, an event): its list of extension types
- * and its strings (the SNI, the ALPN value, the point formats). No id is
+ * kept (a new fingerprint's entry, an event): its list of extension types,
+ * its groups (groups_defer) and its strings (the SNI, the ALPN value, the
+ * point formats). No id is
  * made of them, so a hello of a known fingerprint, most, is walked
  * without them. The extensions walked again as fast_exts walked them
  * (they are whole: its WALK_END), their types listed, GREASE ones left
@@ -1023,11 +1036,24 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
 __noinline int hs_tls_fill(struct hs_reasm *b, struct tls_walk *w)
 {
 	__u32 q, x, k, n, type;
+	__u16 v;
 
 	if (!b || !w || !w->fill)
 		return 0;
 	w->fill = 0;
 	fast_copies(b, w);
+	/* the groups as fast_item takes them (no more than the hello holds) */
+#pragma clang loop unroll(disable)
+	for (k = 0; k < HS_TLS_MAX_GROUPS; k++) {
+		if (k >= RD32(w->gcnt))
+			break;
+		v = bpf_ntohs(BUF_AT(const __u16, &b->buf[(RD32(w->gpos) + 2 * k) & HS_HELLO_MASK]));
+		if (is_grease(v))
+			continue;
+		n = RD8(w->h.n_groups);
+		w->h.groups[n & (HS_TLS_MAX_GROUPS - 1)] = v;
+		w->h.n_groups = n + 1;
+	}
 	/* counted again (the same count), through w: the verifier's steps'
 	 * states merge (one count in a register: a state per count) */
 	w->h.n_exts = 0;

@@ -227,8 +227,8 @@ struct hs_syn_memo {
 enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VERSIONS };
 
 /*
- * A ClientHello's list (its cipher suites, groups or signature
- * algorithms), remembered per CPU (the list_memo map, bpf/tls.h): the
+ * A ClientHello's list (its cipher suites or signature algorithms: the
+ * lists an id is made of), remembered per CPU (the list_memo map, bpf/tls.h): the
  * list's bytes as read, a word at a time (care: the bits compared, all
  * of a lane within len whose value is not GREASE, the low nibbles, 0xa,
  * of a GREASE value's two bytes; key: the bytes under care; grease: a
@@ -245,10 +245,10 @@ enum hs_list_kind { HS_LIST_CIPHERS, HS_LIST_GROUPS, HS_LIST_SIGALGS, HS_LIST_VE
 struct hs_list_memo {
 	__u32 seq;
 	__u16 len;                           /* the list's bytes */
-	__u8  kind;                          /* enum hs_list_kind, but versions */
+	__u8  kind;                          /* HS_LIST_CIPHERS or HS_LIST_SIGALGS */
 	__u8  n;                             /* values kept: the hello's count of them */
 	__u64 hash;                          /* suites: their multiset hash; signature
-					      * algorithms: their ordered hash; groups: 0 */
+					      * algorithms: their ordered hash */
 	__u64 key[HS_LIST_MEMO_WORDS];
 	__u64 care[HS_LIST_MEMO_WORDS];
 	__u64 grease[HS_LIST_MEMO_WORDS];
