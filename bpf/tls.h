@@ -714,8 +714,10 @@ INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32
 			break;
 		w->h.flags |= HS_TLSF_ALPN;
 		w->h.alpn_len = l;
-		w->h.alpn[0] = B(pos + 3);      /* the id's (tls_id), the rest */
-		w->h.alpn_last = B(pos + 3 + l - 1);    /* copied by hs_tls_fill */
+		/* the value's first and last bytes, the id's (tls_id); the
+		 * value itself copied by hs_tls_fill */
+		w->h.alpn[0] = B(pos + 3);
+		w->h.alpn_last = B(pos + 3 + l - 1);
 		w->alpn_at = pos + 3;
 		break;
 	case TLS_EXT_SUPPORTED_VERSIONS:
@@ -1027,11 +1029,11 @@ __noinline int hs_tls_walk_fast(struct hs_reasm *b, struct tls_walk *w)
  * What the fast walk (its 0) leaves of a hello, made when the hello is
  * kept (a new fingerprint's entry, an event): its list of extension types,
  * its groups (groups_defer) and its strings (the SNI, the ALPN value, the
- * point formats). No id is
- * made of them, so a hello of a known fingerprint, most, is walked
- * without them. The extensions walked again as fast_exts walked them
- * (they are whole: its WALK_END), their types listed, GREASE ones left
- * out; once (w->fill). A global subprogram: verified once.
+ * point formats). No id is made of them, so a hello of a known
+ * fingerprint, most, is walked without them. The extensions walked again
+ * as fast_exts walked them (they are whole: its WALK_END), their types
+ * listed, GREASE ones left out; once (w->fill). A global subprogram:
+ * verified once.
  */
 __noinline int hs_tls_fill(struct hs_reasm *b, struct tls_walk *w)
 {
