@@ -515,13 +515,11 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 	barrier();
 	if (s & 1)
 		return 0;
-	/* not held: to be written after the walk (hs_list_keep) */
-	w->memo_miss |= 1u << kind;
 	if (m->len != len || m->kind != kind)
-		return 0;
+		goto miss;
 	off = list_off(w, kind);
 	if (off > OFF_SIGALGS)
-		return 0;
+		goto miss;
 #pragma clang loop unroll(disable)
 	for (k = 0; k < HS_LIST_MEMO_WORDS; k++) {
 		i = 8 * k;
@@ -532,15 +530,14 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 		 * bytes' high nibbles equal (their low ones, 0xa, compared):
 		 * a GREASE value again, whichever */
 		if (((x ^ m->key[k]) & m->care[k]) | ((x ^ (x >> 8)) & m->grease[k]))
-			return 0;
+			goto miss;
 		*(__u64 *)((__u8 *)w + off + i) = m->kept[k];
 	}
 	hash = m->hash;
 	n = m->n;
 	barrier();
 	if (*seq != s)
-		return 0;
-	w->memo_miss &= ~(1u << kind);
+		goto miss;
 	if (kind == HS_LIST_CIPHERS) {
 		w->sum_ciphers = hash;
 		w->h.n_ciphers = n;
@@ -549,6 +546,10 @@ __noinline int hs_list_recall(struct hs_reasm *b, struct tls_walk *w, __u32 pos,
 		w->h.n_sigalgs = n;
 	}
 	return 1;
+miss:
+	/* not held: to be written after the walk (hs_list_keep) */
+	w->memo_miss |= 1u << kind;
+	return 0;
 }
 
 /* The walk of a list of kind (len bytes at pos, its kind's only values in
