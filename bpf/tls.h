@@ -907,6 +907,15 @@ INLINE int fast_lists(struct hs_reasm *b, struct tls_walk *w)
 	return WALK_SLOW;
 }
 
+/* Deferred list j taken (recalled, read whole, or left to hs_tls_fill):
+ * fast_lists does not walk it. */
+INLINE void list_taken(struct tls_walk *w, __u32 j)
+{
+	j &= TLS_FAST_LISTS - 1;
+	w->items -= w->lcnt[j];
+	w->lcnt[j] = 0;
+}
+
 /* The list of kind from its memo entry, when it is the hello's only one
  * of its kind: its elements then not walked (its count of them made 0);
  * else, the entry free, hs_list_recall marks it to be written after the
@@ -917,10 +926,8 @@ INLINE void lists_recall(struct hs_reasm *b, struct tls_walk *w, __u32 kind)
 
 	if (w->kind_n[kind] != 1)
 		return;
-	if (hs_list_recall(b, w, w->lpos[j], 2 * (__u32)w->lcnt[j], kind)) {
-		w->items -= w->lcnt[j];
-		w->lcnt[j] = 0;
-	}
+	if (hs_list_recall(b, w, w->lpos[j], 2 * (__u32)w->lcnt[j], kind))
+		list_taken(w, j);
 }
 
 /* The supported groups, when the hello's only such list has no more of
@@ -935,8 +942,7 @@ INLINE void groups_defer(struct tls_walk *w)
 		return;
 	w->gpos = w->lpos[j];
 	w->gcnt = w->lcnt[j];
-	w->items -= w->lcnt[j];
-	w->lcnt[j] = 0;
+	list_taken(w, j);
 }
 
 /* The supported versions, when the hello's only such list has at most
@@ -963,8 +969,7 @@ INLINE void versions_max(struct hs_reasm *b, struct tls_walk *w)
 			max = v;
 	}
 	w->h.max_version = max;
-	w->items -= n;
-	w->lcnt[j] = 0;
+	list_taken(w, j);
 }
 
 /* The walk of the list of kind into its memo entry, when its recall
@@ -1045,7 +1050,8 @@ __noinline int hs_tls_fill(struct hs_reasm *b, struct tls_walk *w)
 		return 0;
 	w->fill = 0;
 	fast_copies(b, w);
-	/* the groups as fast_item takes them (no more than the hello holds) */
+	/* the groups as fast_item takes them (no more than the hello holds:
+	 * its overflow test, ~1,200 processed instructions here, left out) */
 #pragma clang loop unroll(disable)
 	for (k = 0; k < HS_TLS_MAX_GROUPS; k++) {
 		if (k >= RD32(w->gcnt))
