@@ -764,18 +764,21 @@ INLINE int fast_fields(struct hs_reasm *b, struct tls_walk *w, __u16 type, __u32
  * their strings' copies left to it too): WALK_END, WALK_FAIL at a bad
  * one, WALK_SLOW past TLS_FAST_EXTS of them or the deferred lists' room.
  * The position (less one) stays in a register from step to step, not a
- * store and a load through w (each step's next position waits on its
- * header's read: the loop's chain, a read, a swap, an add and a mask),
- * masked with HS_HELLO_MASK so that its range is the same at every step
- * and the steps' states merge; the hash, the count and the end go
- * through w (in registers, clang spills them: no gain, measured).
+ * store and a load through w. Each step's next position waits on its
+ * header's read: the loop's chain. It is made of the length's two bytes
+ * read apart, a read and two adds (the body's position added while the
+ * high byte is shifted), not of the swapped header's low half, a read, a
+ * swap, an add and a mask: steady Chrome-like hellos (19 extensions)
+ * 1.04 times as fast. Its bound, HS_HELLO_MASK, is a test (a branch never
+ * taken, off the chain), so that its range is the same at every step and
+ * the steps' states merge. The hash, the count and the end go through w
+ * (in registers, clang spills them: no gain, measured).
  */
 INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 {
-	__u32 q, end1, a, x, k, n, type;
+	__u32 q, nq, end1, a, x, k, n, type;
 
 	_Static_assert(TLS_FAST_EXTS < HS_TLS_MAX_EXTS, "fast_exts: the count never wraps");
-	_Static_assert(HS_HELLO_MASK < 0xffff, "fast_exts: a position's bits below the type's");
 	/* q: the position less one. Positions are past the message's 9-byte
 	 * header and at most end <= HS_HELLO_LIMIT (hello_max_bytes): q is
 	 * within HS_HELLO_MASK, masked the same, and the end's test is q >=
@@ -789,18 +792,22 @@ INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 			return WALK_END;
 		/* type and length in one read at q + 1 (the buffer's slack
 		 * keeps it inside), byte-swapped: the type its high half, the
-		 * length the low. Past the end: the extension's end (the next
-		 * position less one, q + 4 + the length) past end - 1; a header
-		 * past the end (q + 5 > end) is such an extension too */
+		 * length the low (fast_fields') */
 		x = bpf_ntohl(BUF_AT(const __u32, &b->buf[q] + 1));
+		/* the next q, the extension's end less one: q + 4 + the length,
+		 * its bytes at q + 3 and q + 4 read apart (volatile: clang
+		 * would take them out of x) and added in this order (the
+		 * barriers: clang would add the 4 last, a step more on the
+		 * chain). Past end - 1: a bad extension (a header past the end,
+		 * q + 5 > end, is such an extension too) */
 		a = q + 4;      /* the body's position (q + 5) less one */
-		if (a + (x & 0xffff) > end1)
+		asm volatile("" : "+r"(a));
+		nq = a + *(volatile const __u8 *)(&b->buf[q] + 4);
+		asm volatile("" : "+r"(nq));
+		nq += (__u32)*(volatile const __u8 *)(&b->buf[q] + 3) << 8;
+		if (nq > end1 || nq > HS_HELLO_MASK)    /* the second: the bound */
 			return WALK_FAIL;
-		/* the next q's bits below the type's are a + x's: one add and
-		 * a mask on the loop's chain (each step's position waits on its
-		 * header's read); masked, of the same range at every step, so
-		 * that the steps' states merge */
-		q = (a + x) & HS_HELLO_MASK;
+		q = nq;
 		type = x >> 16;
 		asm volatile("" : "+r"(type));  /* tested itself: its bound the verifier's */
 		if (type < EXT_MIX_N)
