@@ -54,11 +54,15 @@ struct name {
 	char name[DET_NAME_LEN];
 	char *detail;             /* JA4_r (malloc'ed) or OS label (p0f db's) */
 	unsigned int used;        /* read that last used it */
+	bool by_id;               /* FP_PAIR: a part named by its id, its entry gone */
 };
 
 struct fp_reader {
 	enum fp_kind kind;
 	int tls_fd, tcp_fd;       /* FP_PAIR: the maps that name a pair (-1: none) */
+	/* FP_PAIR: the TLS and TCP readers whose cached names name a pair's
+	 * part when its entry is gone (NULL: none) */
+	const struct fp_reader *tls_rd, *tcp_rd;
 	unsigned int reads;
 	struct name *names;       /* the name cache */
 	size_t nnames, capnames;
@@ -112,6 +116,13 @@ void fpr_name_maps(struct fp_reader *r, int tls_fd, int tcp_fd)
 {
 	r->tls_fd = tls_fd;
 	r->tcp_fd = tcp_fd;
+}
+
+void fpr_name_readers(struct fp_reader *r, const struct fp_reader *tls,
+		      const struct fp_reader *tcp)
+{
+	r->tls_rd = tls;
+	r->tcp_rd = tcp;
 }
 
 static void names_free(struct fp_reader *r)
@@ -244,24 +255,47 @@ int fp_lookup_either_gen(int fd, __u64 key, void *v)
 	return bpf_map_lookup_elem(fd, &key, v) ? -1 : 0;
 }
 
+/* The name reader r (NULL: none) has cached for id (generation bit
+ * cleared), or NULL. */
+static const struct name *cached_name(const struct fp_reader *r, __u64 id)
+{
+	struct id_query q = { r, id };
+	long i = r ? hidx_get(&r->by_id, hs_mix64(id), id_eq, &q) : -1;
+
+	return i >= 0 ? &r->names[i] : NULL;
+}
+
 /* A pair's name, "JA4 STACK", from the tls_fps and tcp_fps entries its ids
- * point at (read into scratch): an id in hex when its entry is gone
- * (deleted with its window, or the SYN's id never had one). */
+ * point at (read into scratch), else from the name the TLS or TCP reader
+ * gave the id in its last reads (a SYN of a stack seen once, counted in
+ * the window before its hello: its entry deleted with that window), else
+ * the id in hex (n->by_id: named again when next used). */
 static void pair_name(struct fp_reader *r, struct name *n, const struct hs_pair *p,
 		     union fpv *scratch)
 {
 	char ja4[DET_NAME_LEN] = "", stack[DET_NAME_LEN] = "", raw[HS_JA4_R_TEXT];
+	const struct name *c;
 
-	if (fp_lookup_either_gen(r->tls_fd, p->tls_id, scratch))
-		snprintf(ja4, sizeof(ja4), "tls-%016llx", (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
-	else if (tls_ja4(&scratch->tls.hello, ja4, sizeof(ja4), raw, sizeof(raw)))
-		snprintf(ja4, sizeof(ja4), "unrenderable-%016llx",
-			 (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
-	if (fp_lookup_either_gen(r->tcp_fd, p->tcp_id, scratch)) {
-		snprintf(stack, sizeof(stack), "stack-%016llx", (unsigned long long)p->stack_id);
+	n->by_id = false;
+	if (!fp_lookup_either_gen(r->tls_fd, p->tls_id, scratch)) {
+		if (tls_ja4(&scratch->tls.hello, ja4, sizeof(ja4), raw, sizeof(raw)))
+			snprintf(ja4, sizeof(ja4), "unrenderable-%016llx",
+				 (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
+	} else if ((c = cached_name(r->tls_rd, HS_GEN_KEY(p->tls_id, 0)))) {
+		snprintf(ja4, sizeof(ja4), "%s", c->name);
 	} else {
+		snprintf(ja4, sizeof(ja4), "tls-%016llx", (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
+		n->by_id = true;
+	}
+	if (!fp_lookup_either_gen(r->tcp_fd, p->tcp_id, scratch)) {
 		p0f_render_stack(&scratch->tcp.sig, stack, sizeof(stack));
 		n->detail = (char *)p0f_db_label(&scratch->tcp.sig);
+	} else if ((c = cached_name(r->tcp_rd, HS_GEN_KEY(p->tcp_id, 0)))) {
+		snprintf(stack, sizeof(stack), "%s", c->name);
+		n->detail = c->detail;   /* the p0f db's, as above */
+	} else {
+		snprintf(stack, sizeof(stack), "stack-%016llx", (unsigned long long)p->stack_id);
+		n->by_id = true;
 	}
 	snprintf(n->name, sizeof(n->name), "%.*s %.*s", DET_NAME_LEN / 4, ja4,
 		 DET_NAME_LEN / 2, stack);
@@ -279,8 +313,13 @@ static struct name *name_of(struct fp_reader *r, __u64 key, const union fpv *v)
 
 	i = hidx_get(&r->by_id, hs_mix64(id), id_eq, &q);
 	if (i >= 0) {
-		r->names[i].used = r->reads;
-		return &r->names[i];
+		n = &r->names[i];
+		n->used = r->reads;
+		if (n->by_id) {   /* its entries may be back (r->old: free, as below) */
+			pair_name(r, n, &v->pair, r->old);
+			n->hname = hidx_hash_str(n->name);
+		}
+		return n;
 	}
 	if (r->nnames == r->capnames) {
 		size_t cap = r->capnames ? 2 * r->capnames : 256;

@@ -644,6 +644,7 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 	w->nprows = 0;
 	if (m->pairs >= 0) {
 		fpr_name_maps(w->pairs_rd, m->tls, m->tcp);
+		fpr_name_readers(w->pairs_rd, w->tls.rd, w->tcp_on ? w->tcp.rd : NULL);
 		if (fpr_read(w->pairs_rd, m->pairs, gen, &w->prows, &w->nprows)) {
 			w->nprows = 0;
 			fps_clear(m->pairs, gen);

@@ -1520,6 +1520,59 @@ done:
 	CHECKS_DONE();
 }
 
+/* A stack seen once, its SYN counted in one window and its hello in the
+ * next: when the pairs are read, the SYN's tcp_fps entry went with its
+ * window. The pair is named by the stack the TCP reader gave that entry
+ * then, as when the entry is there; without that reader, by the stack id
+ * (a name the same stack's pair never had before). */
+static void test_pairs_late(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 hello[HELLO_MAX];
+	const struct hspec h = SPEC();
+	struct conn c = { .ver = 4, .sport = 23200, .dport = 443, .isn = DEF_ISN,
+			  .src = "198.18.9.1", .ttl = 128, .win = 12345 };
+	const char *stack = "4:128:0:1460:12345,7:mss,sok,ts,nop,ws:df,id+:0";
+	int len = build_hello(&h, hello, sizeof(hello));
+	struct fp_reader *tcp = fpr_new(FP_TCP), *rd = fpr_new(FP_PAIR), *bare = fpr_new(FP_PAIR);
+	struct det_obs *rows;
+	char want[DET_NAME_LEN];
+	__u64 key;
+	size_t n;
+	__u32 ret = ~0u;
+
+	if (!tcp || !rd || !bare)
+		fail_msg("fpr_new: out of memory");
+	reset(e);
+	CHECK_INT("window 0", "SYN test run", 0, send_syn(e, &c, &ret));
+	e->skel->bss->cur_gen = 1;
+	CHECK_INT("window 1", "hello test run", 0, send_data(e, &c, hello, 0, len, &ret));
+	/* window 0 closes: its TCP stacks read and deleted */
+	CHECK_INT("window 0", "TCP fpr_read", 0, fpr_read(tcp, e->tcp_fd, 0, &rows, &n));
+	CHECK_INT("window 0", "TCP rows", 1, n);
+	CHECK_STR("window 0", "the stack", stack, n ? rows[0].name : "");
+	fpr_delete(tcp, e->tcp_fd);
+	CHECK_INT("window 0 closed", "tcp_fps empty", -ENOENT,
+		  bpf_map_get_next_key(e->tcp_fd, NULL, &key) ? -errno : 0);
+	/* window 1 closes: its pair named */
+	snprintf(want, sizeof(want), "%s %s", SPEC_JA4, stack);
+	fpr_name_maps(rd, e->tls_fd, e->tcp_fd);
+	fpr_name_readers(rd, NULL, tcp);
+	CHECK_INT("window 1", "pairs fpr_read", 0, fpr_read(rd, e->pairs_fd, 1, &rows, &n));
+	CHECK_INT("window 1", "pair rows", 1, n);
+	CHECK_STR("window 1, the TCP reader's name", "pair name", want, n ? rows[0].name : "");
+	fpr_name_maps(bare, e->tls_fd, e->tcp_fd);
+	CHECK_INT("window 1", "pairs fpr_read (no TCP reader)", 0,
+		  fpr_read(bare, e->pairs_fd, 1, &rows, &n));
+	CHECK_INT("window 1, no TCP reader", "pair named by its stack id", 1,
+		  n == 1 && strstr(rows[0].name, " stack-") != NULL);
+	e->skel->bss->cur_gen = 0;
+	fpr_free(tcp);
+	fpr_free(rd);
+	fpr_free(bare);
+	CHECKS_DONE();
+}
+
 static int setup_pairs_one(void **state)
 {
 	int err;
@@ -3224,6 +3277,7 @@ int main(void)
 		T(test_order_invariance),
 		T(test_tcp_id),
 		cmocka_unit_test_setup_teardown(test_pairs, setup_pairs, teardown),
+		cmocka_unit_test_setup_teardown(test_pairs_late, setup_pairs, teardown),
 		cmocka_unit_test_setup_teardown(test_pairs_full, setup_pairs_one, teardown),
 		T(test_flow_slot_held),
 		cmocka_unit_test_setup_teardown(test_synack_check, setup_live, teardown),

@@ -63,6 +63,7 @@
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl
 need_hs
+keep_on_fail "$TMP/alerts-*.jsonl" "$TMP/run-*.log"
 
 WINDOW=2
 NOVEL_WINDOWS=3
@@ -273,8 +274,8 @@ pairs = [x for x in e if x.get("scope") == "pair"]
 if case == "A" and not pairs:
     bad.append("pair entries listed in case A (got none)")
 if case == "B" and len(pairs) > variants:
-    bad.append("no pair entries in case B but for client 1's IP ID 0 variants (%d; got %s)" %
-               (variants, pairs))
+    bad.append("no pair entries in case B but for client 1's IP ID 0 variants (%d of the "
+               "alerts' new_tcp_sigs %s; got %s)" % (variants, sorted(sigs), pairs))
 if mode == "drop":
     if c["enforce_dropped_novel"] <= 0:
         bad.append("enforce_dropped_novel > 0")
