@@ -263,9 +263,10 @@ variants = len(sigs) if all(id0_variant(x) for x in sigs) else 0
 c = st["counters"]
 e = [x for x in st.get("enforced", []) if x.get("ja4") == ja4]
 print("# status: matched %d (novel %d, pair %d), dropped %d (novel %d, pair %d); "
-      "hydra handshakes since the alert %d" % (
+      "hydra handshakes since the alert %d; SYNs %d, hellos %d (no SYN seen %d)" % (
       c["enforce_matched"], c["enforce_matched_novel"], c["enforce_matched_pair"],
-      c["enforce_dropped"], c["enforce_dropped_novel"], c["enforce_dropped_pair"], n))
+      c["enforce_dropped"], c["enforce_dropped_novel"], c["enforce_dropped_pair"], n,
+      c["syns"], c["hellos"], c["hellos_no_syn"]))
 bad = []
 if not e or any(x.get("mode") != mode for x in e):
     bad.append("%s enforced in %s mode in status -j" % (ja4, mode))
