@@ -60,9 +60,9 @@ struct name {
 struct fp_reader {
 	enum fp_kind kind;
 	int tls_fd, tcp_fd;       /* FP_PAIR: the maps that name a pair (-1: none) */
-	/* FP_PAIR: the TLS and TCP readers whose cached names name a pair's
-	 * part when its entry is gone (NULL: none) */
-	const struct fp_reader *tls_rd, *tcp_rd;
+	/* FP_PAIR: the TCP reader whose cached names name a pair's stack
+	 * when its entry is gone (NULL: none) */
+	const struct fp_reader *tcp_rd;
 	unsigned int reads;
 	struct name *names;       /* the name cache */
 	size_t nnames, capnames;
@@ -118,10 +118,8 @@ void fpr_name_maps(struct fp_reader *r, int tls_fd, int tcp_fd)
 	r->tcp_fd = tcp_fd;
 }
 
-void fpr_name_readers(struct fp_reader *r, const struct fp_reader *tls,
-		      const struct fp_reader *tcp)
+void fpr_name_stacks(struct fp_reader *r, const struct fp_reader *tcp)
 {
-	r->tls_rd = tls;
 	r->tcp_rd = tcp;
 }
 
@@ -255,44 +253,40 @@ int fp_lookup_either_gen(int fd, __u64 key, void *v)
 	return bpf_map_lookup_elem(fd, &key, v) ? -1 : 0;
 }
 
-/* The name reader r (NULL: none) has cached for id (generation bit
- * cleared), or NULL. */
-static const struct name *cached_name(const struct fp_reader *r, __u64 id)
+/* The index of the name r has cached for id (generation bit cleared), or
+ * -1. */
+static long name_index(const struct fp_reader *r, __u64 id)
 {
 	struct id_query q = { r, id };
-	long i = r ? hidx_get(&r->by_id, hs_mix64(id), id_eq, &q) : -1;
 
-	return i >= 0 ? &r->names[i] : NULL;
+	return hidx_get(&r->by_id, hs_mix64(id), id_eq, &q);
 }
 
 /* A pair's name, "JA4 STACK", from the tls_fps and tcp_fps entries its ids
- * point at (read into scratch), else from the name the TLS or TCP reader
- * gave the id in its last reads (a SYN of a stack seen once, counted in
- * the window before its hello: its entry deleted with that window), else
- * the id in hex (n->by_id: named again when next used). */
+ * point at (read into scratch). A stack whose entry is gone (a SYN of a
+ * stack seen once, counted in the window before its hello: deleted with
+ * that window) by the name the TCP reader gave it in its last reads. Else
+ * an id in hex (n->by_id: named again when next used). */
 static void pair_name(struct fp_reader *r, struct name *n, const struct hs_pair *p,
 		     union fpv *scratch)
 {
 	char ja4[DET_NAME_LEN] = "", stack[DET_NAME_LEN] = "", raw[HS_JA4_R_TEXT];
-	const struct name *c;
+	long c;
 
 	n->by_id = false;
-	if (!fp_lookup_either_gen(r->tls_fd, p->tls_id, scratch)) {
-		if (tls_ja4(&scratch->tls.hello, ja4, sizeof(ja4), raw, sizeof(raw)))
-			snprintf(ja4, sizeof(ja4), "unrenderable-%016llx",
-				 (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
-	} else if ((c = cached_name(r->tls_rd, HS_GEN_KEY(p->tls_id, 0)))) {
-		snprintf(ja4, sizeof(ja4), "%s", c->name);
-	} else {
+	if (fp_lookup_either_gen(r->tls_fd, p->tls_id, scratch)) {
 		snprintf(ja4, sizeof(ja4), "tls-%016llx", (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
 		n->by_id = true;
+	} else if (tls_ja4(&scratch->tls.hello, ja4, sizeof(ja4), raw, sizeof(raw))) {
+		snprintf(ja4, sizeof(ja4), "unrenderable-%016llx",
+			 (unsigned long long)HS_GEN_KEY(p->tls_id, 0));
 	}
 	if (!fp_lookup_either_gen(r->tcp_fd, p->tcp_id, scratch)) {
 		p0f_render_stack(&scratch->tcp.sig, stack, sizeof(stack));
 		n->detail = (char *)p0f_db_label(&scratch->tcp.sig);
-	} else if ((c = cached_name(r->tcp_rd, HS_GEN_KEY(p->tcp_id, 0)))) {
-		snprintf(stack, sizeof(stack), "%s", c->name);
-		n->detail = c->detail;   /* the p0f db's, as above */
+	} else if (r->tcp_rd && (c = name_index(r->tcp_rd, HS_GEN_KEY(p->tcp_id, 0))) >= 0) {
+		snprintf(stack, sizeof(stack), "%s", r->tcp_rd->names[c].name);
+		n->detail = r->tcp_rd->names[c].detail;   /* the p0f db's, as above */
 	} else {
 		snprintf(stack, sizeof(stack), "stack-%016llx", (unsigned long long)p->stack_id);
 		n->by_id = true;
@@ -306,12 +300,10 @@ static void pair_name(struct fp_reader *r, struct name *n, const struct hs_pair 
 static struct name *name_of(struct fp_reader *r, __u64 key, const union fpv *v)
 {
 	__u64 id = HS_GEN_KEY(key, 0);
-	struct id_query q = { r, id };
 	char raw[HS_JA4_R_TEXT];
 	struct name *n;
-	long i;
+	long i = name_index(r, id);
 
-	i = hidx_get(&r->by_id, hs_mix64(id), id_eq, &q);
 	if (i >= 0) {
 		n = &r->names[i];
 		n->used = r->reads;

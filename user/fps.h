@@ -14,11 +14,10 @@ void fpr_free(struct fp_reader *r);
 /* FP_PAIR: the tls_fps and tcp_fps maps whose entries name the pairs
  * (either may be -1: the ids in hex then). */
 void fpr_name_maps(struct fp_reader *r, int tls_fd, int tcp_fd);
-/* FP_PAIR: the TLS and TCP readers (either may be NULL) whose names of
- * their last reads name a pair's part whose entry is gone: a SYN counted in
- * the window before its hello's, its stack's entry deleted with it. */
-void fpr_name_readers(struct fp_reader *r, const struct fp_reader *tls,
-		      const struct fp_reader *tcp);
+/* FP_PAIR: the TCP reader (NULL: none) whose names of its last reads name
+ * a pair's stack whose entry is gone: a SYN counted in the window before
+ * its hello's, its stack's entry deleted with it. */
+void fpr_name_stacks(struct fp_reader *r, const struct fp_reader *tcp);
 /* Read the entries of tls_fps, tcp_fps or pairs (fd) of generation gen (0
  * or 1; -1: all), merged by name into rows valid until the next read. A
  * pair's name is "JA4 STACK" (neither has a space). */

@@ -104,6 +104,8 @@ struct windows *win_new(const struct det_config *c, unsigned int window_s,
 	w->pairs_rd = fpr_new(FP_PAIR);
 	if (!w->pairs_rd || side_init(&w->tls, FP_TLS, &dc) || side_init(&w->tcp, FP_TCP, &dc))
 		goto fail;
+	/* the stacks read (tcp_on) name a pair's stack whose entry is gone */
+	fpr_name_stacks(w->pairs_rd, w->tcp_on ? w->tcp.rd : NULL);
 	if (redact && RAND_bytes(w->key, sizeof(w->key)) != 1) {
 		pr_warn("Couldn't draw a key for --redact-ips");
 		goto fail;
@@ -644,7 +646,6 @@ int win_close(struct windows *w, const struct fp_maps *m, int gen, __u64 end_ns)
 	w->nprows = 0;
 	if (m->pairs >= 0) {
 		fpr_name_maps(w->pairs_rd, m->tls, m->tcp);
-		fpr_name_readers(w->pairs_rd, w->tls.rd, w->tcp_on ? w->tcp.rd : NULL);
 		if (fpr_read(w->pairs_rd, m->pairs, gen, &w->prows, &w->nprows)) {
 			w->nprows = 0;
 			fps_clear(m->pairs, gen);

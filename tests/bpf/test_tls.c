@@ -1557,7 +1557,7 @@ static void test_pairs_late(void **state)
 	/* window 1 closes: its pair named */
 	snprintf(want, sizeof(want), "%s %s", SPEC_JA4, stack);
 	fpr_name_maps(rd, e->tls_fd, e->tcp_fd);
-	fpr_name_readers(rd, NULL, tcp);
+	fpr_name_stacks(rd, tcp);
 	CHECK_INT("window 1", "pairs fpr_read", 0, fpr_read(rd, e->pairs_fd, 1, &rows, &n));
 	CHECK_INT("window 1", "pair rows", 1, n);
 	CHECK_STR("window 1, the TCP reader's name", "pair name", want, n ? rows[0].name : "");
