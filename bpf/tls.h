@@ -781,8 +781,9 @@ INLINE int fast_exts(struct hs_reasm *b, struct tls_walk *w)
 	_Static_assert(TLS_FAST_EXTS < HS_TLS_MAX_EXTS, "fast_exts: the count never wraps");
 	/* q: the position less one. Positions are past the message's 9-byte
 	 * header and at most end <= HS_HELLO_LIMIT (hello_max_bytes): q is
-	 * within HS_HELLO_MASK, masked the same, and the end's test is q >=
-	 * end - 1 (end1, kept in w) */
+	 * within HS_HELLO_MASK (the first masked, each next one bounded by the
+	 * test below: the same range at every step), and the end's test is
+	 * q >= end - 1 (end1, kept in w) */
 	q = (RD32(w->pos) - 1) & HS_HELLO_MASK;
 	w->end1 = RD32(w->end) - 1;
 #pragma clang loop unroll(disable)
