@@ -25,6 +25,7 @@
 #include "pins.h"
 #include "quic.h"
 #include "fps.h"
+#include "hs_hash.h"
 #include "seenfile.h"
 #include "util.h"
 #include "window.h"
@@ -130,6 +131,15 @@ struct status_data {
 	bool has_qu;                    /* false: no quic_user map (an older instance) */
 	int enf_fd;                     /* -1: an older version's maps, nothing enforced */
 	int fps_fd, pairs_fd;           /* to name a pair entry's stack (-1: not there) */
+	struct stack_name *stacks;      /* the stacks of tcp_fps by id, read at the first need */
+	size_t n_stacks;
+	bool stacks_read;
+};
+
+/* A TCP stack id and its p0f stack, as a tcp_fps entry of it renders it */
+struct stack_name {
+	__u64 id;
+	char name[160];
 };
 
 /* An enforce entry, with what status says of its scope. */
@@ -176,13 +186,50 @@ static bool same_group(const struct enf_row *x, const struct enf_row *y)
 	       x->v.mode == y->v.mode && scope_arg(&x->v) == scope_arg(&y->v);
 }
 
-/* A pair entry's TCP stack as p0f renders it, while the pairs map holds
- * the pair (this window or the last) and tcp_fps its SYN's fingerprint;
- * else "stack-ID" (the stack id), or "" when the entry has none. */
-static void pair_stack(const struct status_data *d, struct enf_row *r)
+/* The stacks of tcp_fps's entries, each once, into d->stacks. */
+static void stacks_read(struct status_data *d)
+{
+	static struct hs_tcp_fp t;
+	struct stack_name *ns;
+	__u64 key, next, sid;
+	void *prev = NULL;
+	size_t i, cap = 0;
+
+	d->stacks_read = true;
+	while (d->fps_fd >= 0 && bpf_map_get_next_key(d->fps_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(d->fps_fd, &key, &t))
+			continue;
+		hs_tcp_ids(&t.sig, &sid);
+		for (i = 0; i < d->n_stacks && d->stacks[i].id != sid; i++)
+			;
+		if (i < d->n_stacks)
+			continue;
+		if (d->n_stacks == cap) {
+			cap = cap ? 2 * cap : 16;
+			ns = realloc(d->stacks, cap * sizeof(*ns));
+			if (!ns)
+				return;
+			d->stacks = ns;
+		}
+		if (p0f_render_stack(&t.sig, d->stacks[d->n_stacks].name,
+				     sizeof(d->stacks[d->n_stacks].name)) < 0)
+			continue;
+		d->stacks[d->n_stacks++].id = sid;
+	}
+}
+
+/* A pair entry's TCP stack as p0f renders it: the stack of the pair's SYN
+ * while the pairs map holds the pair (this window or the last) and tcp_fps
+ * that SYN's fingerprint, else that of any SYN of the entry's stack in
+ * tcp_fps (a pair older than the last window, its stack still seen); else
+ * "stack-ID" (the stack id), or "" when the entry has none. */
+static void pair_stack(struct status_data *d, struct enf_row *r)
 {
 	static struct hs_pair p;
 	static struct hs_tcp_fp t;
+	size_t i;
 
 	r->stack[0] = '\0';
 	/* the enforce key of a pair is its pairs key with the generation
@@ -191,14 +238,21 @@ static void pair_stack(const struct status_data *d, struct enf_row *r)
 	    !fp_lookup_either_gen(d->fps_fd, p.tcp_id, &t) &&
 	    p0f_render_stack(&t.sig, r->stack, sizeof(r->stack)) >= 0)
 		return;
-	if (r->v.stack_id)
-		snprintf(r->stack, sizeof(r->stack), "stack-%016llx",
-			 (unsigned long long)r->v.stack_id);
+	if (!r->v.stack_id)
+		return;
+	if (!d->stacks_read)
+		stacks_read(d);
+	for (i = 0; i < d->n_stacks; i++)
+		if (d->stacks[i].id == r->v.stack_id) {
+			snprintf(r->stack, sizeof(r->stack), "%s", d->stacks[i].name);
+			return;
+		}
+	snprintf(r->stack, sizeof(r->stack), "stack-%016llx", (unsigned long long)r->v.stack_id);
 }
 
 /* The enforce map's live entries (at now, the program clock): *n rows,
  * sorted in groups; NULL when there are none. */
-static struct enf_row *enforce_rows(const struct status_data *d, __u64 now, size_t *n)
+static struct enf_row *enforce_rows(struct status_data *d, __u64 now, size_t *n)
 {
 	struct enf_row *rows = NULL, *nr;
 	size_t cap = 0;
@@ -280,7 +334,7 @@ static void enforce_scope(const struct enf_row *r, __u64 now, json_object *e)
 
 /* The enforce map's live entries, one group per JA4, scope (and since or
  * stack) and mode: text, or an array added to j as "enforced". */
-static void status_enforce(const struct status_data *d, json_object *j)
+static void status_enforce(struct status_data *d, json_object *j)
 {
 	json_object *ja = j ? json_object_new_array() : NULL;
 	struct enf_row *rows;
@@ -377,7 +431,7 @@ static bool quic_count(const struct status_data *d, unsigned int i, char *name, 
 	return true;
 }
 
-static void status_json(const struct status_data *d)
+static void status_json(struct status_data *d)
 {
 	json_object *j = json_object_new_object(), *ja = json_object_new_array();
 	json_object *m = json_object_new_object(), *jc = json_object_new_object(), *js;
@@ -422,7 +476,7 @@ static void fill_line(const char *name, size_t n, __u32 max, bool partial)
 	       partial ? ", counting stopped at " SEEN_BUDGET_TEXT ": -v counts all" : "");
 }
 
-static void status_text(const struct status_data *d)
+static void status_text(struct status_data *d)
 {
 	char name[64];
 	__u64 v;
@@ -518,5 +572,6 @@ int cmd_status(int argc, char **argv)
 	close_fd(d.enf_fd);
 	close_fd(d.fps_fd);
 	close_fd(d.pairs_fd);
+	free(d.stacks);
 	return ret;
 }

@@ -17,7 +17,8 @@
 #   dry-run: every handshake completes; enforce_matched moves,
 #            enforce_dropped stays 0; entries of each scope put in the map
 #            by bpftool are listed by status grouped by scope, a pair the
-#            pairs map holds by its p0f stack.
+#            pairs map holds by its p0f stack, one of an older window by
+#            a SYN of its stack.
 . "$(dirname "$0")/../lib/lib.sh"
 need_root
 need_cmd ip ethtool python3 nsenter timeout openssl curl
@@ -181,6 +182,35 @@ EOF2
 	[[ $line == *" pair "[46]:* ]] &&
 		ok "status: a pair entry's TCP stack as p0f renders it ($line)" ||
 		fail "status: a pair entry named by its p0f stack expected: $(grep pair "$TMP/scoped.txt")"
+	# a pair entry whose pair the pairs map no longer holds (an older
+	# window's), over the stack of a pair it holds: named by a SYN of that
+	# stack in tcp_fps
+	line=
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		key=$(bpftool -j map getnext pinned "$pins/pairs" 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join("%02x" % int(x, 16) for x in json.load(sys.stdin)["next_key"]))' 2>/dev/null)
+		[ -n "$key" ] || { sleep 0.3; continue; }
+		bpftool -j map lookup pinned "$pins/pairs" key hex $key >"$TMP/pair.json" 2>/dev/null ||
+			continue
+		python3 - "$sja4" "$pins" "$TMP/pair.json" >"$TMP/pair.batch" <<'EOF2'
+import json, struct, sys, time
+now = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+pv = bytes(int(x, 16) for x in json.load(open(sys.argv[3]))["value"])
+stack_id = struct.unpack_from("<Q", pv, 16)[0]     # struct hs_pair's stack_id
+v = struct.pack("<QBB6xQ64s", now + 60 * 10**9, 1, 2, stack_id, sys.argv[1].encode())
+print("map update pinned %s/enforce key hex %s value hex %s" % (sys.argv[2],
+      " ".join("%02x" % x for x in struct.pack("<Q", 0x5555555555555551)),
+      " ".join("%02x" % x for x in v)))
+EOF2
+		bpftool batch file "$TMP/pair.batch" >/dev/null 2>&1 || continue
+		line=$("$HS" status --pin-dir "$pins" | grep "^  $sja4 dry-run pair .* ids 5555555555555551 ")
+		[[ $line == *" pair "[46]:* ]] && break
+		sleep 0.3
+	done
+	[[ $line == *" pair "[46]:* ]] &&
+		ok "status: a pair entry of an older window named by its stack's SYNs ($line)" ||
+		fail "status: a pair entry of an older window named by its p0f stack expected: '$line'"
 }
 
 # status_brief STATUS-JSON JA4: what says whether the JA4's ClientHellos
