@@ -40,7 +40,8 @@
  * kernel's own accounting, fdinfo memlock; the seen map's is its own line,
  * mem_map_seen). Issue 19's comparison (versus(), BENCH_PKT_VERSUS_ONLY)
  * also runs fresh connections batched, many in one test run through a
- * driver program (vs_batched), with the seen map empty and full.
+ * driver program (vs_batched), with the seen map empty and full, and
+ * their SYNs alone: a flood of new connections.
  *
  * Output: one "name value unit" line per figure.
  */
@@ -1157,9 +1158,12 @@ static __u32 drv_run(struct drv *d, int target, int fr, __u64 first, __u32 perio
  * SYN t[0]) from new sources (round r's: 2 * VS_RUNS * DRV_CONNS of them
  * a round, within 198.18.0.0/15), through the old program, the new and
  * the empty one; each run beside one of SYNs alone (other connections).
- * Prints the hello's share, name (the runs' difference), and the whole
- * connection's, SYN and hello, name_whole. sport: the connections' port
- * (another, with round r again: its sources known to the fingerprint). */
+ * Prints the hello's share, name (the runs' difference), the whole
+ * connection's, SYN and hello, name_whole, and the SYN's alone, name_syn
+ * (the SYNs of a flood of new connections: a flow slot each, read and
+ * written out of cache, as a live flood's are; not bench_vary_src's,
+ * whose slot stays the same). sport: the connections' port (another,
+ * with round r again: its sources known to the fingerprint). */
 static __u64 drv_tick;
 static void drv_clock(struct bpf_object *oo, struct bpf_object *on)
 {
@@ -1182,17 +1186,22 @@ static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf
 	int fds[4] = { d->empty[fr[0]], obj_prog_fd(oo, "hs_xdp"), d->empty[fr[2]],
 		       obj_prog_fd(on, "hs_xdp") }, r, j;
 	__u32 a[4][VS_RUNS], s[4][VS_RUNS], period = (__u32)n + 1, skip = (1u << period) - 2;
-	double whole[4], hello[4];
-	char w[96];
+	double whole[4], hello[4], syn[4];
+	char w[96], sn[96];
+	int conns;
 
-	if (vs_skip(name))
+	snprintf(sn, sizeof(sn), "%s_syn", name);
+	conns = !vs_skip(name);
+	if (!conns && vs_skip(sn))
 		return;
 	drv_templates(d, t, n);
 	if (vs_spin()) {
-		vs_spinning(name);
+		/* the whole connections, or (name_syn alone selected) their SYNs */
+		vs_spinning(conns ? name : sn);
 		for (r = 0; r < vs_spin(); r++) {
 			drv_clock(oo, on);
-			drv_run(d, fds[3], fr[3], (__u64)r * DRV_CONNS, period, 0, sport);
+			drv_run(d, fds[3], fr[3], (__u64)r * DRV_CONNS, period, conns ? 0 : skip,
+				sport);
 		}
 		return;
 	}
@@ -1210,11 +1219,13 @@ static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf
 	*sent += VS_RUNS * DRV_CONNS;   /* hellos, through each program */
 	for (j = 0; j < 4; j++) {
 		whole[j] = period * median_u32(a[j], VS_RUNS);
-		hello[j] = whole[j] - period * median_u32(s[j], VS_RUNS);
+		syn[j] = period * median_u32(s[j], VS_RUNS);
+		hello[j] = whole[j] - syn[j];
 	}
 	vs_print(v, name, hello[1] - hello[0], hello[3] - hello[2]);
 	snprintf(w, sizeof(w), "%s_whole", name);
 	vs_print(v, w, whole[1] - whole[0], whole[3] - whole[2]);
+	vs_print(v, sn, syn[1] - syn[0], syn[3] - syn[2]);
 }
 
 /* Another connection whose flow slot is that of 198.18.200.1:sport to
