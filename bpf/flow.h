@@ -103,6 +103,45 @@ INLINE void flow_tag(__u32 slot, __u8 t)
 	flow_tags.t[slot & (HS_FLOWS_MAX - 1)] = t;
 }
 
+/*
+ * Each flow slot's SYN time, coarse (the program clock >>
+ * FLOW_SINCE_SHIFT, ~1 ms), while its state holds it against others (SYN,
+ * DATA, REASM: see slot_held); 0 else, or not known (`run` leaves them 0
+ * at attach). Written with the tag at every change of a slot's state or
+ * SYN time. With the tags it tells that a flood's SYN finds its slot held
+ * by another connection from 64 KiB of tags and 512 KiB of times (144
+ * pages), not from the slot: a line of the 5 MB flows array (1,281 pages),
+ * seldom in cache nor in the TLB under a flood, whose miss is most of a
+ * flood's SYN (~150 ns of ~190). A filter only: what it cannot tell for
+ * sure, the slot tells.
+ */
+#define FLOW_SINCE_SHIFT 20
+__u64 flow_since[HS_FLOWS_MAX];
+
+INLINE void flow_since_set(__u32 slot, __u8 state, __u64 syn_ns)
+{
+	flow_since[slot & (HS_FLOWS_MAX - 1)] =
+		state && state != HS_FLOW_DONE ? syn_ns >> FLOW_SINCE_SHIFT : 0;
+}
+
+/* Is slot surely held (slot_held) by another connection than the one of
+ * flow hash h at now? Its tag names another owner, and its SYN was surely
+ * before now and less than HS_FLOW_HOLD_NS before: now d coarse units
+ * after it, d at least 1 (0: now may be before it, a clock read earlier
+ * on another CPU, or a capture's out of order) and below the hold's units
+ * less 1 (d units apart: less than d + 1 units apart). 0: the slot says. */
+INLINE int slot_surely_held(__u32 slot, __u64 h, __u64 now)
+{
+	__u8 t = flow_tags.t[slot & (HS_FLOWS_MAX - 1)];
+	__u64 since;
+
+	if (!(t & HS_FLOW_TAG_OWNER) || t == (HS_FLOW_TAG_OWNER | hs_flow_tag_bits(h)))
+		return 0;
+	since = flow_since[slot & (HS_FLOWS_MAX - 1)];
+	return since && (now >> FLOW_SINCE_SHIFT) - since - 1 <
+		(HS_FLOW_HOLD_NS >> FLOW_SINCE_SHIFT) - 2;
+}
+
 /* Slot f's new state (not 0), its tag with it: its connection's. A
  * global subprogram, for the ClientHello's path (once or twice a
  * connection: nothing on its callers' stacks, verified once); a SYN sets
@@ -113,6 +152,7 @@ __noinline int hs_flow_state(struct hs_flow *f, __u32 slot, __u8 state)
 		return 0;
 	f->state = state;
 	flow_tag(slot, hs_flow_tag_of(f));
+	flow_since_set(slot, state, f->syn_ns);
 	return 0;
 }
 
@@ -186,7 +226,7 @@ INLINE struct hs_flow *take_slot(__u32 slot, const struct hs_endpoints *ep, __u6
 	f->stack_id = stack_id;
 	f->syn_ns = now;
 	f->flags = 0;
-	flow_tag(slot, 0);      /* not known until its state is set */
+	flow_tag(slot, 0);      /* not known (nor its flow_since) until its state is set */
 	return f;
 }
 

@@ -51,7 +51,7 @@ __noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
 	 * same connection starts it again) */
 	h = flow_hash(&p, 0);
 	slot = (__u32)h & (HS_FLOWS_MAX - 1);
-	f = take_slot(slot, &ep, id, stack, ts);
+	f = slot_surely_held(slot, h, ts) ? NULL : take_slot(slot, &ep, id, stack, ts);
 	if (!f) {
 		st->c[HS_ST_FLOW_BUSY]++;
 		return 0;
@@ -60,6 +60,7 @@ __noinline int hs_syn(struct xdp_md *ctx, const struct tcp_at *at)
 	f->flags = HS_FLOWF_SYN;
 	f->state = HS_FLOW_SYN;
 	flow_tag(slot, HS_FLOW_TAG_OWNER | hs_flow_tag_bits(h));    /* hs_flow_tag_of(f) */
+	flow_since_set(slot, HS_FLOW_SYN, ts);
 	return 0;
 }
 

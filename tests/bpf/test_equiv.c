@@ -42,6 +42,9 @@
  * - SYNs of the option layouts the templates read and of random ones,
  *   their values and bytes varied, and ClientHellos of random lists,
  *   lengths and lies, cut into segments (HS_EQUIV_SHAPES each);
+ * - connections crowding a few flow slots, their SYNs mostly refused a
+ *   slot another's handshake holds (source_crowd; HS_EQUIV_CROWD packets,
+ *   default 20,000);
  * - the packet fuzzer's cases (pktgen.h): every truncation of its seeds,
  *   then HS_EQUIV_PACKETS (default 150,000) mutated connections and
  *   random frames, seeded by HS_EQUIV_SEED (default: the time).
@@ -76,9 +79,11 @@ struct side {
 	struct bpf_object *obj;
 	int xdp;
 	struct ring_buffer *rb;
-	int bss_fd;
-	__u8 *bss;              /* the .bss image written before each packet */
-	__u32 now_off;          /* replay_now_ns in it */
+	__u8 *bss;              /* the program's .bss, mapped: its state (the
+				 * flow slots' tags and times) carries from
+				 * packet to packet, as live */
+	size_t bss_len;
+	__u32 now_off;          /* replay_now_ns in it, written before each packet */
 	__u8 *ev;               /* ring-buffer records since the last compare */
 	size_t ev_len, ev_cap;
 	/* the big array maps in place (obj_map_mmap), NULL where a map is
@@ -95,6 +100,7 @@ struct eq {
 	__u64 conns_lost;       /* records pushed out of a full set, last compared */
 	__u64 seen_lost;        /* seen entries the same */
 	__u64 syns, hellos;     /* fingerprinted (today's counters) */
+	__u64 back;             /* ns the clock is set back for the next packet */
 	int bad;
 	__u64 every;
 };
@@ -223,7 +229,7 @@ static void side_load(struct side *s, const char *what, const char *path, const 
 			     .handshake = c->handshake, .reasm_max = REASM_MAX,
 			     .conn_sets = CONN_SETS, .quic_ways = QUIC_WAYS, .mmapable = 1 };
 	struct bpf_map *m;
-	__u32 zero = 0, size;
+	__u32 size;
 
 	memset(s, 0, sizeof(*s));
 	s->what = what;
@@ -236,10 +242,10 @@ static void side_load(struct side *s, const char *what, const char *path, const 
 	if (s->xdp < 0 || !s->rb || !m ||
 	    obj_var_at(s->obj, ".bss", "replay_now_ns", &s->now_off, &size) || size != 8)
 		fail_msg("%s: no hs_xdp, ring buffer or replay clock", path);
-	s->bss_fd = bpf_map__fd(m);
-	s->bss = calloc(1, bpf_map__value_size(m));
-	if (!s->bss || bpf_map_lookup_elem(s->bss_fd, &zero, s->bss))
-		fail_msg("%s: reading .bss: %s", path, strerror(errno));
+	s->bss_len = bpf_map__value_size(m);
+	s->bss = mmap(NULL, s->bss_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	if (s->bss == MAP_FAILED || s->bss_len < s->now_off + 8)
+		fail_msg("%s: mapping .bss: %s", path, strerror(errno));
 	s->flows = side_mmap(s, "flows");
 	s->reasm = side_mmap(s, "reasm");
 	s->conns = side_mmap(s, "conns");
@@ -256,7 +262,7 @@ static void side_free(struct side *s)
 	side_munmap(s, "seen", s->seen);
 	ring_buffer__free(s->rb);
 	bpf_object__close(s->obj);
-	free(s->bss);
+	munmap(s->bss, s->bss_len);
 	free(s->ev);
 }
 
@@ -816,8 +822,8 @@ static void compare_events(struct eq *q)
 
 static void send2(struct eq *q, const __u8 *pkt, __u32 len)
 {
-	__u32 verdict[2], zero = 0;
-	__u64 now = T0_NS + q->sent * 1000000ULL;     /* 1 ms a packet */
+	__u32 verdict[2];
+	__u64 now = T0_NS + q->sent * 1000000ULL - q->back;     /* 1 ms a packet */
 	int i;
 
 	if (len < 14 || len > BUF_MAX) {        /* the kernel takes neither */
@@ -829,8 +835,7 @@ static void send2(struct eq *q, const __u8 *pkt, __u32 len)
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len, .repeat = 1);
 
 		memcpy(s->bss + s->now_off, &now, 8);
-		if (bpf_map_update_elem(s->bss_fd, &zero, s->bss, BPF_ANY) ||
-		    bpf_prog_test_run_opts(s->xdp, &o))
+		if (bpf_prog_test_run_opts(s->xdp, &o))
 			fail_msg("%s: test run: %s", s->what, strerror(errno));
 		verdict[i] = o.retval;
 		ring_buffer__consume(s->rb);
@@ -1172,6 +1177,103 @@ static void source_shapes(struct eq *q, __u64 n)
 	     (unsigned long long)n);
 }
 
+/*
+ * Connections crowding a few flow slots (CROWD_SLOTS of them), a SYN from
+ * a new one most packets, each from its own source (198.18.0.0/15) and
+ * port, sought to fall in one of those slots: at a millisecond a packet,
+ * each slot is mostly held (HS_FLOW_HOLD_NS) by another's handshake, as a
+ * flood's slots are, so that a SYN is refused its slot (whether a SYN's
+ * own slot is held, the slot's tag and SYN time tell today's program
+ * without the slot); some SYNs again, some hellos after them (their slots
+ * done: taken again at once), some hellos of a slot's older connection;
+ * one packet in eight timed up to 1.5 ms before the one before it.
+ */
+#define CROWD_SLOTS 16
+#define CROWD_RECENT 64
+
+/* Today's counter c, summed over the CPUs. */
+static __u64 stat_sum(struct eq *q, int c)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, i;
+	struct hs_stats *v = calloc((size_t)ncpu, sizeof(*v));
+	__u64 sum = 0;
+	__u32 zero = 0;
+
+	fd = bpf_map__fd(bpf_object__find_map_by_name(q->s[1].obj, "stats"));
+	if (v && !bpf_map_lookup_elem(fd, &zero, v))
+		for (i = 0; i < ncpu; i++)
+			sum += v[i].c[c];
+	free(v);
+	return sum;
+}
+
+static void source_crowd(struct eq *q, __u64 n)
+{
+	static __u8 hello[HELLO_MAX];
+	__u32 slot[CROWD_SLOTS], dst = inet_addr(DEF_DST4), src, s;
+	struct { __u32 src; __u16 sport, dport; } recent[CROWD_RECENT];
+	char srcs[INET_ADDRSTRLEN];
+	__u64 i, start = q->sent, busy = stat_sum(q, HS_ST_FLOW_BUSY);
+	int k, nrecent = 0, len;
+
+	for (k = 0; k < CROWD_SLOTS; k++)
+		slot[k] = (__u32)rnd() & (HS_FLOWS_MAX - 1);
+	for (i = 0; i < n; i++) {
+		struct pspec p = { .ver = 4, .ttl = 64, .ip_id = 7, .frag = IPF_DF, .seq = 1000,
+				   .tflags = TH_SYN, .win = 64240, .opts = (const __u8 *)LINUX4,
+				   .olen = 20 };
+		unsigned int what = below(10);
+
+		if (what < 6 || !nrecent) {     /* a new connection's SYN */
+			__u16 sport, dport = below(8) ? 443 : 8443;
+
+			for (;;) {
+				src = htonl(0xc6120000u | (__u32)(rnd() & 0x1ffff));   /* 198.18.0.0/15 */
+				sport = (__u16)(1024 + below(64000));
+				s = hs_flow_slot(src, dst, (__u32)htons(sport) | (__u32)htons(dport) << 16,
+						 HS_FLOWS_MAX);
+				for (k = 0; k < CROWD_SLOTS && slot[k] != s; k++)
+					;
+				if (k < CROWD_SLOTS)
+					break;
+			}
+			k = nrecent < CROWD_RECENT ? nrecent++ : (int)below(CROWD_RECENT);
+			recent[k].src = src;
+			recent[k].sport = sport;
+			recent[k].dport = dport;
+		} else {
+			k = (int)below((unsigned int)nrecent);
+		}
+		/* now and then a packet a little before the last (a capture's
+		 * out of order, a clock read before another CPU's) */
+		q->back = below(8) ? 0 : below(1500000);
+		inet_ntop(AF_INET, &recent[k].src, srcs, sizeof(srcs));
+		p.src = srcs;
+		p.sport = recent[k].sport;
+		p.dport = recent[k].dport;
+		if (what >= 8) {                /* its hello, in one segment */
+			len = shape_hello(hello, sizeof(hello));
+			if (len > SEG_MAX)
+				continue;
+			p.tflags = TH_ACK | TH_PSH;
+			p.seq = 1001;
+			p.ack = 5000;
+			p.opts = NULL;
+			p.olen = 0;
+			p.data = hello;
+			p.payload = len;
+		}
+		send_spec(q, &p);
+	}
+	q->back = 0;
+	busy = stat_sum(q, HS_ST_FLOW_BUSY) - busy;
+	note("connections crowding %d flow slots: %llu packets, %llu SYNs refused a held slot",
+	     CROWD_SLOTS, (unsigned long long)(q->sent - start), (unsigned long long)busy);
+	if (n >= 1000 && busy < n / 10)
+		fail_msg("crowding the flow slots refused only %llu SYNs a slot",
+			 (unsigned long long)busy);
+}
+
 static void source_fuzz(struct eq *q, __u64 packets)
 {
 	static struct pframe f;
@@ -1220,20 +1322,11 @@ static double now_s(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Today's counters, summed over the CPUs. */
+/* Today's fingerprinting counters. */
 static void count_fps(struct eq *q)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, i;
-	struct hs_stats *v = calloc((size_t)ncpu, sizeof(*v));
-	__u32 zero = 0;
-
-	fd = bpf_map__fd(bpf_object__find_map_by_name(q->s[1].obj, "stats"));
-	if (v && !bpf_map_lookup_elem(fd, &zero, v))
-		for (i = 0; i < ncpu; i++) {
-			q->syns += v[i].c[HS_ST_SYNS];
-			q->hellos += v[i].c[HS_ST_HELLOS];
-		}
-	free(v);
+	q->syns = stat_sum(q, HS_ST_SYNS);
+	q->hellos = stat_sum(q, HS_ST_HELLOS);
 }
 
 static void test_equiv(void **state)
@@ -1244,6 +1337,7 @@ static void test_equiv(void **state)
 			  ".output/hydrascope.bpf.o";
 	__u64 packets = env_u64("HS_EQUIV_PACKETS", 150000), seed = env_u64("HS_EQUIV_SEED", 0);
 	__u64 shapes = env_u64("HS_EQUIV_SHAPES", 5000), total = 0, syns = 0, hellos = 0;
+	__u64 crowd = env_u64("HS_EQUIV_CROWD", 20000);
 	double t0 = now_s();
 	int c, bad = 0;
 
@@ -1273,6 +1367,8 @@ static void test_equiv(void **state)
 		source_captures(&q);
 		compare_maps(&q);
 		source_shapes(&q, shapes);
+		compare_maps(&q);
+		source_crowd(&q, crowd);
 		compare_maps(&q);
 		source_fuzz(&q, packets);
 		compare_maps(&q);

@@ -313,8 +313,9 @@ static void reset(struct env *e)
 		keys[i] = i;
 	if (bpf_map_update_batch(e->flows_fd, keys, zero, &n, &o))
 		fail_msg("clearing the flows map: expected 0, got %s", strerror(errno));
-	/* the slots made anew, as `run` tags them */
+	/* the slots made anew, as `run` tags them (their SYN times not known) */
 	memset(e->skel->bss->flow_tags.t, 0, sizeof(e->skel->bss->flow_tags.t));
+	memset(e->skel->bss->flow_since, 0, sizeof(e->skel->bss->flow_since));
 	if (hs_flow_tags_fill(e->skel))
 		fail_msg("tagging the flow slots: %s", strerror(errno));
 	drain(e);
@@ -2051,6 +2052,92 @@ static void hello_verdict(struct env *e, const char *what, const struct frame *f
 		  after.c[HS_ST_HELLOS] - before.c[HS_ST_HELLOS]);
 }
 
+/* A flow slot's SYN time (flow_since, ~1 ms units) beside its tag: kept
+ * while its state holds the slot, 0 once done; a SYN whose slot's tag
+ * names another connection and whose time says its handshake surely holds
+ * the slot is refused it without the slot read, and only then. */
+static void test_flow_since(void **state)
+{
+	struct env *e = need_env(state);
+	static __u8 hello[2048];
+	static struct hs_flow fl;
+	struct conn a = { .ver = 4, .sport = 26400, .dport = 443, .isn = DEF_ISN,
+			  .src = "198.18.52.150", .ack = OK_ACK };
+	__u64 *since = e->skel->bss->flow_since, t = 5000000000ULL, unit;
+	__u8 *tag = e->skel->bss->flow_tags.t, mine;
+	int len = pkt_hello(1, hello, sizeof(hello));
+	struct hs_stats before, after;
+	struct frame f;
+	__u32 ret, slot;
+
+	e->skel->data->handshake_check = HS_CHECK_SYN;
+	reset(e);
+	unit = 1ULL << 20;
+	e->skel->bss->replay_now_ns = t;
+	syn_frame(&a, &f);
+	slot = slot_of(&f);
+	CHECK_INT("syn", "test run", 0, send_syn(e, &a, &ret));
+	mine = tag[slot];
+	CHECK_INT("syn", "tag: a's", 1, (mine & HS_FLOW_TAG_OWNER) != 0);
+	CHECK_HEX("syn", "SYN time: the clock's units", t >> 20, since[slot]);
+
+	/* planted: the slot free (done), but its tag another's and its SYN
+	 * time 5 units ago: a's SYN is refused, the slot not read (left done) */
+	CHECK_INT("planted", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
+	fl.state = HS_FLOW_DONE;
+	CHECK_INT("planted", "done slot", 0, bpf_map_update_elem(e->flows_fd, &slot, &fl, 0));
+	t += 10 * unit;
+	e->skel->bss->replay_now_ns = t;
+	tag[slot] = mine ^ 1;
+	since[slot] = (t >> 20) - 5;
+	stats(e, &before);
+	CHECK_INT("planted", "test run", 0, send_syn(e, &a, &ret));
+	stats(e, &after);
+	CHECK_INT("planted", "flow_busy delta", 1,
+		  after.c[HS_ST_FLOW_BUSY] - before.c[HS_ST_FLOW_BUSY]);
+	CHECK_INT("planted", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
+	CHECK_INT("planted", "slot's state (done, left)", HS_FLOW_DONE, fl.state);
+
+	/* not believed, the slot read (and taken: it is done) when the time
+	 * cannot tell: not known (0), the same unit as now (now may be before
+	 * it), a hold or more ago; nor when the tag is a's own */
+	{
+		static const struct { const char *what; int tag_mine; __u64 back; } c[] = {
+			{ "not known", 0, ~0ULL }, { "same unit", 0, 0 },
+			{ "a hold ago", 0, (HS_FLOW_HOLD_NS >> 20) - 1 },
+			{ "own tag", 1, 5 },
+		};
+		int i;
+
+		for (i = 0; i < (int)(sizeof(c) / sizeof(c[0])); i++) {
+			fl.state = HS_FLOW_DONE;
+			CHECK_INT(c[i].what, "done slot", 0,
+				  bpf_map_update_elem(e->flows_fd, &slot, &fl, 0));
+			t += 2000 * unit;
+			e->skel->bss->replay_now_ns = t;
+			tag[slot] = c[i].tag_mine ? mine : mine ^ 1;
+			since[slot] = c[i].back == ~0ULL ? 0 : (t >> 20) - c[i].back;
+			stats(e, &before);
+			CHECK_INT(c[i].what, "test run", 0, send_syn(e, &a, &ret));
+			stats(e, &after);
+			CHECK_INT(c[i].what, "flow_busy delta", 0,
+				  after.c[HS_ST_FLOW_BUSY] - before.c[HS_ST_FLOW_BUSY]);
+			CHECK_INT(c[i].what, "flows lookup", 0,
+				  bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
+			CHECK_INT(c[i].what, "slot taken (SYN)", HS_FLOW_SYN, fl.state);
+			CHECK_HEX(c[i].what, "SYN time", t >> 20, since[slot]);
+		}
+	}
+
+	/* the hello: the slot done, its time 0 */
+	data_frame(&a, hello, 0, len, &f);
+	CHECK_INT("hello", "test run", 0, run(e, f.b, f.len, &ret));
+	CHECK_INT("hello", "flows lookup", 0, bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
+	CHECK_INT("hello", "slot's state", HS_FLOW_DONE, fl.state);
+	CHECK_HEX("hello", "SYN time once done", 0, since[slot]);
+	CHECKS_DONE();
+}
+
 /* A flow slot's tag: set by the program with the slot's state (its
  * connection's from the SYN on, none for a slot never used), and what
  * decides, past the window's sample, that a ClientHello has no handshake
@@ -3283,6 +3370,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_synack_check, setup_live, teardown),
 		cmocka_unit_test_setup_teardown(test_unval_sample, setup_sample, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_tags, setup_sample, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unfp_population, setup, teardown),
 		T(test_synack_replay),
 		T(test_truncation),
