@@ -105,7 +105,7 @@ INLINE void flow_tag(__u32 slot, __u8 t)
 
 /*
  * Each flow slot's SYN time, coarse (the program clock >>
- * FLOW_SINCE_SHIFT, ~1 ms), while its state holds it against others (SYN,
+ * HS_FLOW_SINCE_SHIFT, ~1 ms), while its state holds it against others (SYN,
  * DATA, REASM: see slot_held); 0 else, or not known (`run` leaves them 0
  * at attach). Written with the tag at every change of a slot's state or
  * SYN time. With the tags it tells that a flood's SYN finds its slot held
@@ -115,13 +115,12 @@ INLINE void flow_tag(__u32 slot, __u8 t)
  * flood's SYN (~150 ns of ~190). A filter only: what it cannot tell for
  * sure, the slot tells.
  */
-#define FLOW_SINCE_SHIFT 20
 __u64 flow_since[HS_FLOWS_MAX];
 
 INLINE void flow_since_set(__u32 slot, __u8 state, __u64 syn_ns)
 {
 	flow_since[slot & (HS_FLOWS_MAX - 1)] =
-		state && state != HS_FLOW_DONE ? syn_ns >> FLOW_SINCE_SHIFT : 0;
+		state && state != HS_FLOW_DONE ? syn_ns >> HS_FLOW_SINCE_SHIFT : 0;
 }
 
 /* Is slot surely held (slot_held) by another connection than the one of
@@ -138,8 +137,8 @@ INLINE int slot_surely_held(__u32 slot, __u64 h, __u64 now)
 	if (!(t & HS_FLOW_TAG_OWNER) || t == (HS_FLOW_TAG_OWNER | hs_flow_tag_bits(h)))
 		return 0;
 	since = flow_since[slot & (HS_FLOWS_MAX - 1)];
-	return since && (now >> FLOW_SINCE_SHIFT) - since - 1 <
-		(HS_FLOW_HOLD_NS >> FLOW_SINCE_SHIFT) - 2;
+	return since && (now >> HS_FLOW_SINCE_SHIFT) - since - 1 <
+		(HS_FLOW_HOLD_NS >> HS_FLOW_SINCE_SHIFT) - 2;
 }
 
 /* Slot f's new state (not 0), its tag with it: its connection's. A

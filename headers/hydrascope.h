@@ -64,6 +64,8 @@
 				 * (a power of two) */
 #endif
 #define HS_FLOW_HOLD_NS 1000000000ULL  /* a handshake in progress keeps its slot */
+#define HS_FLOW_SINCE_SHIFT 20  /* a slot's SYN time in the XDP program's .bss
+				 * (flow_since): the clock's ns >> this (~1 ms) */
 #ifndef HS_REASM_MAX
 #define HS_REASM_MAX 1024       /* ClientHellos being reassembled at once (a power
 				 * of two) */

@@ -1125,6 +1125,16 @@ static int shape_hello(__u8 *out, int cap)
 
 /* A connection: its SYN (or none), then a random ClientHello in one to
  * three segments (the second before the first, now and then). */
+/* p, a connection's SYN, made one of its client's data segments (the
+ * server's ISN as a fixture's); seq, data and payload the caller's. */
+static void to_data(struct pspec *p)
+{
+	p->tflags = TH_ACK | TH_PSH;
+	p->ack = 5000;
+	p->opts = NULL;
+	p->olen = 0;
+}
+
 static void shape_conn(struct eq *q, __u16 sport)
 {
 	static __u8 hello[HELLO_MAX];
@@ -1151,10 +1161,7 @@ static void shape_conn(struct eq *q, __u16 sport)
 	if (cut[nseg] - cut[nseg - 1] > SEG_MAX)
 		return;         /* too large to send: the next one */
 	order = nseg > 1 && below(6) == 0;
-	p.tflags = TH_ACK | TH_PSH;
-	p.ack = 5000;
-	p.opts = NULL;
-	p.olen = 0;
+	to_data(&p);
 	for (i = 0; i < nseg; i++) {
 		int k = order ? nseg - 1 - i : i;
 
@@ -1255,11 +1262,8 @@ static void source_crowd(struct eq *q, __u64 n)
 			len = shape_hello(hello, sizeof(hello));
 			if (len > SEG_MAX)
 				continue;
-			p.tflags = TH_ACK | TH_PSH;
+			to_data(&p);
 			p.seq = 1001;
-			p.ack = 5000;
-			p.opts = NULL;
-			p.olen = 0;
 			p.data = hello;
 			p.payload = len;
 		}

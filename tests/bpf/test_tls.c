@@ -2072,14 +2072,14 @@ static void test_flow_since(void **state)
 
 	e->skel->data->handshake_check = HS_CHECK_SYN;
 	reset(e);
-	unit = 1ULL << 20;
+	unit = 1ULL << HS_FLOW_SINCE_SHIFT;
 	e->skel->bss->replay_now_ns = t;
 	syn_frame(&a, &f);
 	slot = slot_of(&f);
 	CHECK_INT("syn", "test run", 0, send_syn(e, &a, &ret));
 	mine = tag[slot];
 	CHECK_INT("syn", "tag: a's", 1, (mine & HS_FLOW_TAG_OWNER) != 0);
-	CHECK_HEX("syn", "SYN time: the clock's units", t >> 20, since[slot]);
+	CHECK_HEX("syn", "SYN time: the clock's units", t >> HS_FLOW_SINCE_SHIFT, since[slot]);
 
 	/* planted: the slot free (done), but its tag another's and its SYN
 	 * time 5 units ago: a's SYN is refused, the slot not read (left done) */
@@ -2089,7 +2089,7 @@ static void test_flow_since(void **state)
 	t += 10 * unit;
 	e->skel->bss->replay_now_ns = t;
 	tag[slot] = mine ^ 1;
-	since[slot] = (t >> 20) - 5;
+	since[slot] = (t >> HS_FLOW_SINCE_SHIFT) - 5;
 	stats(e, &before);
 	CHECK_INT("planted", "test run", 0, send_syn(e, &a, &ret));
 	stats(e, &after);
@@ -2104,7 +2104,7 @@ static void test_flow_since(void **state)
 	{
 		static const struct { const char *what; int tag_mine; __u64 back; } c[] = {
 			{ "not known", 0, ~0ULL }, { "same unit", 0, 0 },
-			{ "a hold ago", 0, (HS_FLOW_HOLD_NS >> 20) - 1 },
+			{ "a hold ago", 0, (HS_FLOW_HOLD_NS >> HS_FLOW_SINCE_SHIFT) - 1 },
 			{ "own tag", 1, 5 },
 		};
 		int i;
@@ -2116,7 +2116,7 @@ static void test_flow_since(void **state)
 			t += 2000 * unit;
 			e->skel->bss->replay_now_ns = t;
 			tag[slot] = c[i].tag_mine ? mine : mine ^ 1;
-			since[slot] = c[i].back == ~0ULL ? 0 : (t >> 20) - c[i].back;
+			since[slot] = c[i].back == ~0ULL ? 0 : (t >> HS_FLOW_SINCE_SHIFT) - c[i].back;
 			stats(e, &before);
 			CHECK_INT(c[i].what, "test run", 0, send_syn(e, &a, &ret));
 			stats(e, &after);
@@ -2125,7 +2125,7 @@ static void test_flow_since(void **state)
 			CHECK_INT(c[i].what, "flows lookup", 0,
 				  bpf_map_lookup_elem(e->flows_fd, &slot, &fl));
 			CHECK_INT(c[i].what, "slot taken (SYN)", HS_FLOW_SYN, fl.state);
-			CHECK_HEX(c[i].what, "SYN time", t >> 20, since[slot]);
+			CHECK_HEX(c[i].what, "SYN time", t >> HS_FLOW_SINCE_SHIFT, since[slot]);
 		}
 	}
 
