@@ -293,9 +293,15 @@ sys.exit(0 if e and e[0]["mode"] == "drop" and e[0]["seconds_left"] > 0 else 1)'
 		"$TMP/stop-one" >"$TMP/one.out" 2>&1
 	wait "$sp"
 	read -r n good < <(awk '{ n++; g += $2 } END { print n + 0, g + 0 }' "$TMP/one.out")
-	[ "$n" -gt 0 ] && [ "$good" = 0 ] &&
-		ok "drop: after the alert ended, the hydra's handshakes still fail (0 of $n)" ||
-		fail "drop: the hydra's handshakes after the alert ended expected to fail, $good of $n completed"
+	if [ "$n" -gt 0 ] && [ "$good" = 0 ]; then
+		ok "drop: after the alert ended, the hydra's handshakes still fail (0 of $n)"
+	else
+		# when the completed ones came (s from the first), and what the
+		# program counted of the JA4's hellos and the window's sample
+		fail "drop: the hydra's handshakes after the alert ended expected to fail, $good of $n completed" \
+			"(completed at: $(awk 'NR == 1 { t = $1 } NF == 2 && $2 > 0 { printf "+%.2fs ", $1 - t }' "$TMP/one.out" | head -c 200);" \
+			"$(status_brief "$("$HS" status --pin-dir "$pins" -j 2>&1)" "$ja4"))"
+	fi
 }
 
 # one_mode MODE: a run with --enforce MODE, checked as the header says
