@@ -40,10 +40,7 @@ INLINE void endpoints(const struct pkt *p, struct hs_endpoints *ep, int rev)
 		__builtin_memcpy(ep->saddr, rev ? &iph->daddr : &iph->saddr, 4);
 		__builtin_memcpy(ep->daddr, rev ? &iph->saddr : &iph->daddr, 4);
 	} else {
-		const struct ipv6hdr *ip6 = p->l3;
-
-		__builtin_memcpy(ep->saddr, rev ? &ip6->daddr : &ip6->saddr, 16);
-		__builtin_memcpy(ep->daddr, rev ? &ip6->saddr : &ip6->daddr, 16);
+		ep_addrs6(ep, p->l3, rev);
 	}
 	ep->family = p->family;
 	ep->sport = bpf_ntohs(rev ? p->tcp->dest : p->tcp->source);

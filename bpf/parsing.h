@@ -133,6 +133,26 @@ INLINE int parse_ipv4(void **pos, void *data, void *end, __u32 len, struct pkt *
 	return iph->protocol == IPPROTO_UDP ? PARSE_UDP : 0;
 }
 
+/* An IPv6 header's addresses into ep, the source first (rev: the
+ * destination first), in four 8-byte reads: the header is 4-aligned at
+ * best, and memcpy made eight 4-byte reads joined in pairs. */
+_Static_assert(__builtin_offsetof(struct hs_endpoints, daddr) == 16 &&
+	       __builtin_offsetof(struct ipv6hdr, daddr) ==
+	       __builtin_offsetof(struct ipv6hdr, saddr) + 16,
+	       "ep_addrs6: the addresses, 16 bytes each, one after the other");
+
+INLINE void ep_addrs6(struct hs_endpoints *ep, const struct ipv6hdr *ip6, int rev)
+{
+	const __u8 *a = (const __u8 *)&ip6->saddr + (rev ? 16 : 0);
+	const __u8 *b = (const __u8 *)&ip6->saddr + (rev ? 0 : 16);
+	__u64 *d = (__u64 *)ep->saddr;
+
+	d[0] = BUF_AT(__u64, a);
+	d[1] = BUF_AT(__u64, a + 8);
+	d[2] = BUF_AT(__u64, b);
+	d[3] = BUF_AT(__u64, b + 8);
+}
+
 struct ipv6_opt_hdr_min {
 	__u8 nexthdr;
 	__u8 hdrlen;

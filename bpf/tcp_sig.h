@@ -65,8 +65,7 @@ INLINE __u8 sig_ip(const struct pkt *p, struct hs_tcp_sig *s,
 			s->quirks |= HS_Q_FLOW;
 		if (o->tos & 3)
 			s->quirks |= HS_Q_ECN;
-		__builtin_memcpy(ep->saddr, &ip6->saddr, 16);
-		__builtin_memcpy(ep->daddr, &ip6->daddr, 16);
+		ep_addrs6(ep, ip6, 0);
 	}
 	s->ttl = ttl;
 	ep->family = s->ip_ver;
