@@ -65,7 +65,9 @@ INLINE int parse_eth(void **pos, void *end, __be16 *proto)
 
 	if ((void *)(eth + 1) > end)
 		return HS_ST_ERR_ETH;
-	*proto = eth->h_proto;
+	/* one 2-byte read: struct ethhdr is packed, and through it clang
+	 * reads the field a byte at a time */
+	*proto = BUF_AT(__be16, &eth->h_proto);
 	vh = (void *)(eth + 1);
 
 #pragma unroll
