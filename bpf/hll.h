@@ -94,17 +94,6 @@ INLINE void hll_put(__u8 *regs, __u64 h)
 		regs[idx] = rank;
 }
 
-/* A SYN's source into its fingerprint's two sketches, inline: the SYN's
- * path makes no call for them (each call costs a few ns). */
-INLINE void hll_src_into(__u8 *ips, __u8 *nets, const struct hs_endpoints *ep)
-{
-	__u64 ha, hn;
-
-	hll_src_hashes(ep, &ha, &hn);
-	hll_put(ips, ha);
-	hll_put(nets, hn);
-}
-
 /* Every sketch a counted ClientHello goes into, inline (in hs_count_in,
  * itself verified once): its source and network into its fingerprint's sketches and, when
  * it has one (pp not NULL), its pair's; its TCP stack (stack_id, 0: none)
