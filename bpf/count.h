@@ -315,11 +315,14 @@ INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_
 	struct hs_stats *st;
 	struct hs_pair *pp;
 	__u32 zero = 0;
-	__u64 n;
+	__u64 n, ha, hn;
 
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!fp || !ep || !st)
 		return 0;
+	/* the source's sketch hashes first, their multiplies beside the
+	 * locked adds and the pair's lookup (as a SYN's: count_syn) */
+	hll_src_hashes(ep, &ha, &hn);
 	n = __sync_fetch_and_add(&fp->conns, 1);
 	if (ts > fp->last_ns)
 		fp->last_ns = ts;
@@ -335,7 +338,7 @@ INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_
 		if (ts > pp->last_ns)
 			pp->last_ns = ts;
 	}
-	hll_hello(fp, pp, ep, stack_id);
+	hll_hello(fp, pp, ha, hn, stack_id);
 	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
 }
 

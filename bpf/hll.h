@@ -95,18 +95,14 @@ INLINE void hll_put(__u8 *regs, __u64 h)
 }
 
 /* Every sketch a counted ClientHello goes into, inline (in hs_count_in,
- * itself verified once): its source and network into its fingerprint's sketches and, when
- * it has one (pp not NULL), its pair's; its TCP stack (stack_id, 0: none)
- * into the fingerprint's stacks. The same registers as hs_hll_add_src and
+ * itself verified once): its source's hashes ha and hn
+ * (hll_src_hashes) into its fingerprint's sketches and, when it has one
+ * (pp not NULL), its pair's; its TCP stack (stack_id, 0: none) into the
+ * fingerprint's stacks. The same registers as hs_hll_add_src and
  * hs_hll_add one after the other, without their four calls. */
-INLINE int hll_hello(struct hs_tls_fp *fp, struct hs_pair *pp, const struct hs_endpoints *ep,
-		     __u64 stack_id)
+INLINE void hll_hello(struct hs_tls_fp *fp, struct hs_pair *pp, __u64 ha, __u64 hn,
+		      __u64 stack_id)
 {
-	__u64 ha, hn;
-
-	if (!fp || !ep)
-		return 0;
-	hll_src_hashes(ep, &ha, &hn);
 	hll_put(fp->hll_ips, ha);
 	hll_put(fp->hll_nets, hn);
 	if (pp) {
@@ -115,7 +111,6 @@ INLINE int hll_hello(struct hs_tls_fp *fp, struct hs_pair *pp, const struct hs_e
 	}
 	if (stack_id)
 		hll_put(fp->hll_tcp, hs_mix64(stack_id));
-	return 0;
 }
 
 #define hll_add_src(ips, nets, ips2, nets2, ep) \
