@@ -1123,8 +1123,6 @@ static int shape_hello(__u8 *out, int cap)
 	return build_hello(&h, out, cap);
 }
 
-/* A connection: its SYN (or none), then a random ClientHello in one to
- * three segments (the second before the first, now and then). */
 /* p, a connection's SYN, made one of its client's data segments (the
  * server's ISN as a fixture's); seq, data and payload the caller's. */
 static void to_data(struct pspec *p)
@@ -1135,6 +1133,8 @@ static void to_data(struct pspec *p)
 	p->olen = 0;
 }
 
+/* A connection: its SYN (or none), then a random ClientHello in one to
+ * three segments (the second before the first, now and then). */
 static void shape_conn(struct eq *q, __u16 sport)
 {
 	static __u8 hello[HELLO_MAX];
