@@ -76,8 +76,9 @@ INLINE int ep_eq(const struct hs_endpoints *a, const struct hs_endpoints *b)
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
-/* *d = *s as five 64-bit words: the struct's own alignment (2) makes the
- * compiler copy it as twenty 16-bit halves, through the stack */
+/* *d = *s as five 64-bit words (written when struct hs_endpoints was
+ * 2-aligned and the compiler copied it as twenty 16-bit halves, through
+ * the stack; it is 8-aligned since b52ddd3) */
 INLINE void ep_copy(struct hs_endpoints *d, const struct hs_endpoints *s)
 {
 	__u64 *x = (__u64 *)d;
