@@ -114,9 +114,11 @@ static int empty_prog(void)
 
 /* A floor for a SYN's fingerprint update: one lookup in a hash map of 8-byte
  * keys (the kind tcp_fps is) and an atomic add to what it finds, nothing
- * else. */
-static int floor_prog(void)
+ * else. flags: its load's (BPF_F_XDP_HAS_FRAGS, for a program array of
+ * such programs: the batched classes' driver). */
+static int floor_prog(__u32 flags)
 {
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_XDP, .prog_flags = flags);
 	__u64 key = 1, zero = 0;
 	int map = bpf_map_create(BPF_MAP_TYPE_HASH, "hs_floor", 8, 8, HS_TCP_FP_MAX, NULL);
 	struct bpf_insn insns[] = {
@@ -138,7 +140,7 @@ static int floor_prog(void)
 	if (map < 0 || bpf_map_update_elem(map, &key, &zero, BPF_ANY))
 		return -1;
 	return bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_floor", "GPL", insns,
-			     sizeof(insns) / sizeof(insns[0]), NULL);
+			     sizeof(insns) / sizeof(insns[0]), &po);
 }
 
 /* Median over RUNS of the average of REPEAT runs, program and empty one
@@ -634,11 +636,11 @@ static void records(int fd, int empty)
  * (objload.h), each class's runs interleaved with the empty program's
  * and the floor's (one hash-map lookup and an atomic add): per class the
  * marginal ns of each, the speedup (old / new) and each as a multiple of
- * the floor. Steady classes: one packet repeated, median of VS_RUNS runs.
- * Connection classes: a fresh connection each (its SYN untimed), single
- * runs, medians over CONNS connections (their multiples of the steady
- * floor: single runs find colder caches), streamed through one program
- * at a time and cold (vs_conn). BENCH_PKT_VERSUS_ONLY=1: only this.
+ * the floor's on the same packets, timed the same way. Steady classes:
+ * one packet repeated, median of VS_RUNS runs. Connection classes: a
+ * fresh connection each (its SYN untimed), single runs, medians over
+ * CONNS connections, streamed through one program at a time and cold
+ * (vs_conn); batched (vs_batched). BENCH_PKT_VERSUS_ONLY=1: only this.
  */
 #define VS_RUNS 7
 #define BASE_OBJ ".output/base/hydrascope.bpf.o"
@@ -646,7 +648,6 @@ static void records(int fd, int empty)
 
 struct vs {
 	int empty, floor;
-	double floor_ns;        /* the floor's marginal ns, the last steady class's */
 };
 
 static struct bpf_object *vs_load(const char *path, const struct objcfg *c)
@@ -718,13 +719,18 @@ static void vs_spinning(const char *name)
 		(int)getpid());
 }
 
-static void vs_print(struct vs *v, const char *name, double old_ns, double new_ns)
+/* A class's figures; floor_ns: the floor's on the same packets, timed
+ * the same way (not a multiple when its runs left it at 0 or under). */
+static void vs_print(const char *name, double old_ns, double new_ns, double floor_ns)
 {
+	printf("vs_%s_floor_ns %.2f ns\n", name, floor_ns);
 	printf("vs_%s_old_ns %.2f ns\n", name, old_ns);
 	printf("vs_%s_new_ns %.2f ns\n", name, new_ns);
 	printf("vs_%s_speedup %.2f x\n", name, new_ns > 0 ? old_ns / new_ns : 0);
-	printf("vs_%s_old_x_floor %.1f x\n", name, v->floor_ns > 0 ? old_ns / v->floor_ns : 0);
-	printf("vs_%s_new_x_floor %.1f x\n", name, v->floor_ns > 0 ? new_ns / v->floor_ns : 0);
+	if (floor_ns > 0) {
+		printf("vs_%s_old_x_floor %.1f x\n", name, old_ns / floor_ns);
+		printf("vs_%s_new_x_floor %.1f x\n", name, new_ns / floor_ns);
+	}
 	fflush(stdout);
 }
 
@@ -760,7 +766,7 @@ static double run_fine(int fd, const struct frame *f, __u32 repeat)
 static void vs_steady(struct vs *v, const char *name, int fo, int fn, const struct frame *f,
 		      __u32 repeat)
 {
-	double e[VS_RUNS], fl[VS_RUNS], a[VS_RUNS], b[VS_RUNS], en;
+	double e[VS_RUNS], fl[VS_RUNS], a[VS_RUNS], b[VS_RUNS], en, floor_ns;
 	int i;
 
 	if (vs_skip(name))
@@ -780,10 +786,9 @@ static void vs_steady(struct vs *v, const char *name, int fo, int fn, const stru
 		b[i] = run_fine(fn, f, repeat);
 	}
 	en = median_double(e, VS_RUNS);
-	v->floor_ns = median_double(fl, VS_RUNS) - en;
+	floor_ns = median_double(fl, VS_RUNS) - en;
 	printf("vs_%s_empty_ns %.2f ns\n", name, en);
-	printf("vs_%s_floor_ns %.2f ns\n", name, v->floor_ns);
-	vs_print(v, name, median_double(a, VS_RUNS) - en, median_double(b, VS_RUNS) - en);
+	vs_print(name, median_double(a, VS_RUNS) - en, median_double(b, VS_RUNS) - en, floor_ns);
 }
 
 /* A fresh connection per sample as per_conn, in both programs (the
@@ -793,13 +798,14 @@ static void vs_steady(struct vs *v, const char *name, int fo, int fn, const stru
  * through the other (which goes first alternating), as a program meets
  * a stream of new connections on a host. Cold (_cold): each connection
  * through one program right after the other's, so that the other
- * program's code has pushed this one's out of the CPU's caches. */
+ * program's code has pushed this one's out of the CPU's caches. The
+ * floor's single runs on the same segments beside the empty program's. */
 #define VS_BLOCK 64
 
 static void vs_conn_mode(struct vs *v, const char *name, int fo, int fn, const __u8 *hello,
 			 int len, int split, int seg, int round, int block)
 {
-	static __u32 a[CONNS], b[CONNS], e[CONNS];
+	static __u32 a[CONNS], b[CONNS], e[CONNS], fl[CONNS];
 	static struct frame syn[VS_BLOCK], s0[VS_BLOCK], s1[VS_BLOCK];
 	int i, j, k, l0 = split ? split : len;
 
@@ -849,11 +855,14 @@ static void vs_conn_mode(struct vs *v, const char *name, int fo, int fn, const _
 				(second ? b : a)[i + j] = t;
 			}
 		}
-		for (j = 0; j < block; j++)
+		for (j = 0; j < block; j++) {
 			e[i + j] = run(v->empty, seg ? &s1[j] : &s0[j], 1);
+			fl[i + j] = run(v->floor, seg ? &s1[j] : &s0[j], 1);
+		}
 	}
-	vs_print(v, name, median_u32(a, CONNS) - median_u32(e, CONNS),
-		 median_u32(b, CONNS) - median_u32(e, CONNS));
+	vs_print(name, median_u32(a, CONNS) - median_u32(e, CONNS),
+		 median_u32(b, CONNS) - median_u32(e, CONNS),
+		 median_u32(fl, CONNS) - median_u32(e, CONNS));
 }
 
 /* The streamed figure under name, the cold one under name_cold (from
@@ -904,6 +913,7 @@ struct drv {
 	int ctl, tmpl;
 	int prog[2], target[2];
 	int empty[2];           /* an empty target: return XDP_PASS */
+	int floor[2];           /* a floor target (floor_prog) */
 	struct frame longest;   /* the frame a run starts from */
 };
 
@@ -1020,7 +1030,8 @@ static int drv_load1(struct drv *d, int fr)
 			fprintf(stderr, "bench_pkt: the driver: %s\n%s", strerror(errno), log);
 	}
 	d->empty[fr] = bpf_prog_load(BPF_PROG_TYPE_XDP, "hs_drv_empty", "GPL", empty, 2, &po);
-	return d->prog[fr] < 0 || d->empty[fr] < 0 ? -1 : 0;
+	d->floor[fr] = floor_prog(po.prog_flags);
+	return d->prog[fr] < 0 || d->empty[fr] < 0 || d->floor[fr] < 0 ? -1 : 0;
 }
 
 static int drv_load(struct drv *d)
@@ -1158,6 +1169,7 @@ static __u32 drv_run(struct drv *d, int target, int fr, __u64 first, __u32 perio
  * SYN t[0]) from new sources (round r's: 2 * VS_RUNS * DRV_CONNS of them
  * a round, within 198.18.0.0/15), through the old program, the new and
  * the empty one; each run beside one of SYNs alone (other connections).
+ * The floor's runs beside the new program's, through the same driver.
  * Prints the hello's share, name (the runs' difference), the whole
  * connection's, SYN and hello, name_whole, and the SYN's alone, name_syn
  * (the SYNs of a flood of new connections: a flow slot each, read and
@@ -1176,7 +1188,7 @@ static void drv_clock(struct bpf_object *oo, struct bpf_object *on)
 	}
 }
 
-static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf_object *oo,
+static void vs_batched(struct drv *d, const char *name, struct bpf_object *oo,
 		       struct bpf_object *on, const struct frame *t, int n, int round, __u16 sport,
 		       __u64 *sent)
 {
@@ -1185,8 +1197,8 @@ static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf
 	int fr[4] = { obj_frags(oo), obj_frags(oo), obj_frags(on), obj_frags(on) };
 	int fds[4] = { d->empty[fr[0]], obj_prog_fd(oo, "hs_xdp"), d->empty[fr[2]],
 		       obj_prog_fd(on, "hs_xdp") }, r, j;
-	__u32 a[4][VS_RUNS], s[4][VS_RUNS], period = (__u32)n + 1, skip = (1u << period) - 2;
-	double whole[4], hello[4], syn[4];
+	__u32 a[5][VS_RUNS], s[4][VS_RUNS], period = (__u32)n + 1, skip = (1u << period) - 2;
+	double whole[5], hello[5], syn[5], fl;
 	char w[96], sn[96];
 	int conns;
 
@@ -1212,20 +1224,25 @@ static void vs_batched(struct vs *v, struct drv *d, const char *name, struct bpf
 		drv_clock(oo, on);
 		for (j = 0; j < 4; j++)
 			a[j][r] = drv_run(d, fds[j], fr[j], first, period, 0, sport);
+		a[4][r] = drv_run(d, d->floor[fr[2]], fr[2], first, period, 0, sport);
 		drv_clock(oo, on);
 		for (j = 0; j < 4; j++)
 			s[j][r] = drv_run(d, fds[j], fr[j], first + DRV_CONNS, period, skip, sport);
 	}
 	*sent += VS_RUNS * DRV_CONNS;   /* hellos, through each program */
-	for (j = 0; j < 4; j++) {
+	for (j = 0; j < 5; j++) {
 		whole[j] = period * median_u32(a[j], VS_RUNS);
-		syn[j] = period * median_u32(s[j], VS_RUNS);
+		syn[j] = j < 4 ? period * median_u32(s[j], VS_RUNS) : 0;
 		hello[j] = whole[j] - syn[j];
 	}
-	vs_print(v, name, hello[1] - hello[0], hello[3] - hello[2]);
+	/* the floor [4] beside the new program's empty target [2]: a packet's
+	 * from the whole connections' runs (the SYN-alone runs' difference
+	 * with them is within the kernel's whole ns at this size) */
+	fl = (whole[4] - whole[2]) / period;
+	vs_print(name, hello[1] - hello[0], hello[3] - hello[2], fl * n);
 	snprintf(w, sizeof(w), "%s_whole", name);
-	vs_print(v, w, whole[1] - whole[0], whole[3] - whole[2]);
-	vs_print(v, sn, syn[1] - syn[0], syn[3] - syn[2]);
+	vs_print(w, whole[1] - whole[0], whole[3] - whole[2], fl * period);
+	vs_print(sn, syn[1] - syn[0], syn[3] - syn[2], fl);
 }
 
 /* Another connection whose flow slot is that of 198.18.200.1:sport to
@@ -1316,7 +1333,7 @@ static void versus(void)
 		exit(1);
 	}
 	v.empty = empty_prog();
-	v.floor = floor_prog();
+	v.floor = floor_prog(0);
 	for (k = 0; k < 2; k++) {
 		const char *path = k ? NEW_OBJ : BASE_OBJ;
 
@@ -1461,10 +1478,10 @@ static void versus(void)
 			snprintf(name, sizeof(name), "hello_%s_conn_batched", stacks[i]);
 		else
 			snprintf(name, sizeof(name), "hello_chrome_conn_known_source_batched");
-		vs_batched(&v, &d, name, ob[0], ob[1], tp, 1, i == 3 ? 0 : i, i == 3 ? 40201 : 40200,
+		vs_batched(&d, name, ob[0], ob[1], tp, 1, i == 3 ? 0 : i, i == 3 ? 40201 : 40200,
 			   &sent[0]);
 		strcat(name, "_seen_full");
-		vs_batched(&v, &d, name, obf[0], obf[1], tp, 1, i == 3 ? 0 : i,
+		vs_batched(&d, name, obf[0], obf[1], tp, 1, i == 3 ? 0 : i,
 			   i == 3 ? 40201 : 40200, &sent[1]);
 	}
 	{
@@ -1482,8 +1499,8 @@ static void versus(void)
 	build(&p, &tp[2]);
 	syn_of(&p);
 	build(&p, &tp[0]);
-	vs_batched(&v, &d, "hello_2seg_conn_batched", ob[0], ob[1], tp, 2, 3, 40200, &sent[0]);
-	vs_batched(&v, &d, "hello_2seg_conn_batched_seen_full", obf[0], obf[1], tp, 2, 3,
+	vs_batched(&d, "hello_2seg_conn_batched", ob[0], ob[1], tp, 2, 3, 40200, &sent[0]);
+	vs_batched(&d, "hello_2seg_conn_batched_seen_full", obf[0], obf[1], tp, 2, 3,
 		   40200, &sent[1]);
 #undef FD
 	/* every hello the driver sent counted, in both programs alike (the
@@ -1527,6 +1544,7 @@ static void versus(void)
 	for (k = 0; k < 2; k++) {
 		close(d.prog[k]);
 		close(d.empty[k]);
+		close(d.floor[k]);
 		close(d.target[k]);
 	}
 	close(d.ctl);
@@ -1607,7 +1625,7 @@ int main(void)
 	build(&p, &f);
 	steady("syn_flood_random_src", bpf_program__fd(hs_xdp_prog(flood)), empty, &f);
 	/* what any fingerprint update costs at least here */
-	floor = floor_prog();
+	floor = floor_prog(0);
 	if (floor < 0) {
 		fprintf(stderr, "bench_pkt: couldn't load the floor program: %s\n", strerror(errno));
 		return 1;
