@@ -1197,8 +1197,9 @@ static void vs_batched(struct drv *d, const char *name, struct bpf_object *oo,
 	int fr[4] = { obj_frags(oo), obj_frags(oo), obj_frags(on), obj_frags(on) };
 	int fds[4] = { d->empty[fr[0]], obj_prog_fd(oo, "hs_xdp"), d->empty[fr[2]],
 		       obj_prog_fd(on, "hs_xdp") }, r, j;
-	__u32 a[5][VS_RUNS], s[4][VS_RUNS], period = (__u32)n + 1, skip = (1u << period) - 2;
-	double whole[5], hello[5], syn[5], fl;
+	__u32 a[4][VS_RUNS], s[4][VS_RUNS], fa[VS_RUNS], period = (__u32)n + 1,
+	      skip = (1u << period) - 2;
+	double whole[4], hello[4], syn[4], fl;
 	char w[96], sn[96];
 	int conns;
 
@@ -1224,21 +1225,21 @@ static void vs_batched(struct drv *d, const char *name, struct bpf_object *oo,
 		drv_clock(oo, on);
 		for (j = 0; j < 4; j++)
 			a[j][r] = drv_run(d, fds[j], fr[j], first, period, 0, sport);
-		a[4][r] = drv_run(d, d->floor[fr[2]], fr[2], first, period, 0, sport);
+		fa[r] = drv_run(d, d->floor[fr[2]], fr[2], first, period, 0, sport);
 		drv_clock(oo, on);
 		for (j = 0; j < 4; j++)
 			s[j][r] = drv_run(d, fds[j], fr[j], first + DRV_CONNS, period, skip, sport);
 	}
 	*sent += VS_RUNS * DRV_CONNS;   /* hellos, through each program */
-	for (j = 0; j < 5; j++) {
+	for (j = 0; j < 4; j++) {
 		whole[j] = period * median_u32(a[j], VS_RUNS);
-		syn[j] = j < 4 ? period * median_u32(s[j], VS_RUNS) : 0;
+		syn[j] = period * median_u32(s[j], VS_RUNS);
 		hello[j] = whole[j] - syn[j];
 	}
-	/* the floor [4] beside the new program's empty target [2]: a packet's
-	 * from the whole connections' runs (the SYN-alone runs' difference
-	 * with them is within the kernel's whole ns at this size) */
-	fl = (whole[4] - whole[2]) / period;
+	/* the floor's ns a packet, beside the new program's empty target [2],
+	 * from the whole connections' runs alone (a difference with SYN-alone
+	 * runs is within the kernel's whole ns at this size) */
+	fl = median_u32(fa, VS_RUNS) - whole[2] / period;
 	vs_print(name, hello[1] - hello[0], hello[3] - hello[2], fl * n);
 	snprintf(w, sizeof(w), "%s_whole", name);
 	vs_print(w, whole[1] - whole[0], whole[3] - whole[2], fl * period);
