@@ -308,9 +308,13 @@ INLINE struct hs_pair *pair_entry(struct hs_stats *st, __u64 id, __u64 tcp_id, _
  * connection ep whose SYN had the ids tcp_id and stack_id (0: not seen),
  * at ts: the counts, samples, its pair, the sketches, novelty. Returns
  * when the source was first seen with the fingerprint (seen_source).
+ * tcp (a constant): a TCP connection's, whose record count_hello puts
+ * next (hs_count_unfp and a dropped hello's retransmission, which share
+ * hs_count_in, put none: their read ahead is for nothing, on paths far
+ * rarer than a counted hello's).
  */
 INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_id,
-		      const struct hs_endpoints *ep, __u64 ts)
+		      const struct hs_endpoints *ep, __u64 ts, const int tcp)
 {
 	struct hs_stats *st;
 	struct hs_pair *pp;
@@ -339,6 +343,8 @@ INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_
 			pp->last_ns = ts;
 	}
 	hll_hello(fp, pp, ha, hn, stack_id);
+	if (tcp && !bench_no_conns)
+		conn_read_ahead(ep);
 	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
 }
 
@@ -348,7 +354,7 @@ INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_
 __noinline __u64 hs_count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_id,
 			     const struct hs_endpoints *ep)
 {
-	return count_in(fp, id, tcp_id, stack_id, ep, now_ns());
+	return count_in(fp, id, tcp_id, stack_id, ep, now_ns(), 1);
 }
 
 /* The same for a QUIC ClientHello (the hs_quic_hello program), at ts (that
@@ -357,7 +363,7 @@ __noinline __u64 hs_count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64
 __noinline __u64 hs_quic_count_in(struct hs_tls_fp *fp, __u64 id, const struct hs_endpoints *ep,
 				  __u64 ts)
 {
-	return count_in(fp, id, 0, 0, ep, ts);
+	return count_in(fp, id, 0, 0, ep, ts, 0);
 }
 
 #define HS_SEED_UNFP 0x756e667072696e74ULL  /* "unfprint" */
