@@ -68,11 +68,13 @@ INLINE void conn_key_of(struct hs_conn_key *k, const struct hs_endpoints *ep)
 
 /*
  * Every line of the set connection ep's record goes into, read and
- * dropped: a fresh connection's set is in no cache, and read this way
- * while its source's seen set is searched (count_in), the two misses
- * overlap; read by conn_record only, after the novelty's counts, its
- * miss came after the others (fresh connections from new sources
- * 1.15-1.25 times as fast; docs/performance.md).
+ * dropped: a fresh connection's set is in no cache. Read by a new source
+ * once its seen set is searched (seen_source), before the site's and the
+ * network's sets, the misses overlap; read by conn_record only, after
+ * the novelty's counts and their locked adds, its miss came after all
+ * the others (fresh connections from new sources ~1.25 times as fast;
+ * docs/performance.md). A known source's record miss overlaps its one
+ * search without it.
  */
 INLINE void conn_read_ahead(const struct hs_endpoints *ep)
 {

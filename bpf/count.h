@@ -309,9 +309,10 @@ INLINE struct hs_pair *pair_entry(struct hs_stats *st, __u64 id, __u64 tcp_id, _
  * at ts: the counts, samples, its pair, the sketches, novelty. Returns
  * when the source was first seen with the fingerprint (seen_source).
  * tcp (a constant): a TCP connection's, whose record count_hello puts
- * next (hs_count_unfp and a dropped hello's retransmission, which share
- * hs_count_in, put none: their read ahead is for nothing, on paths far
- * rarer than a counted hello's).
+ * next, read ahead by a new source (seen_source; hs_count_unfp and a
+ * dropped hello's retransmission, which share hs_count_in, put none:
+ * their read ahead is for nothing, on paths far rarer than a counted
+ * hello's).
  */
 INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_id,
 		      const struct hs_endpoints *ep, __u64 ts, const int tcp)
@@ -343,9 +344,7 @@ INLINE __u64 count_in(struct hs_tls_fp *fp, __u64 id, __u64 tcp_id, __u64 stack_
 			pp->last_ns = ts;
 	}
 	hll_hello(fp, pp, ha, hn, stack_id);
-	if (tcp && !bench_no_conns)
-		conn_read_ahead(ep);
-	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts);
+	return seen_source(st, fp, HS_GEN_KEY(id, 0), ep, ts, tcp && !bench_no_conns);
 }
 
 /* The same now (the XDP programs' clock), in a global subprogram: the

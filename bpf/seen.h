@@ -17,6 +17,7 @@
 #include "globals.h"
 #include "hs_hash.h"
 #include "maps.h"
+#include "conn.h"           /* conn_read_ahead */
 
 /* Is the entry (NULL: none) within the history at ts? */
 INLINE int seen_live(const struct hs_seen *s, __u64 ts)
@@ -125,9 +126,11 @@ INLINE int seen_mark(struct hs_stats *st, struct hs_seen_key *k, __u64 ts)
 }
 
 /* Count the source of a ClientHello of fp (id kid) as seen; returns when
- * it was first seen with kid (ts when new). */
+ * it was first seen with kid (ts when new). record (a constant): the
+ * connection's record is put next (count_hello), and a new source reads
+ * its set ahead (conn_read_ahead). */
 INLINE __u64 seen_source(struct hs_stats *st, struct hs_tls_fp *fp, __u64 kid,
-			 const struct hs_endpoints *ep, __u64 ts)
+			 const struct hs_endpoints *ep, __u64 ts, const int record)
 {
 	struct hs_seen_way *w;
 	struct hs_seen_key k;
@@ -150,6 +153,8 @@ INLINE __u64 seen_source(struct hs_stats *st, struct hs_tls_fp *fp, __u64 kid,
 		struct hs_addr_sample *smp;
 		__u64 n;
 
+		if (record)
+			conn_read_ahead(ep);
 		seen_put(st, w, &k, ts);
 		n = __sync_fetch_and_add(&fp->novel_ips, 1);
 		smp = &fp->novel_samples[n & (HS_TLS_SAMPLES - 1)];
