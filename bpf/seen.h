@@ -126,9 +126,9 @@ INLINE int seen_mark(struct hs_stats *st, struct hs_seen_key *k, __u64 ts)
 }
 
 /* Count the source of a ClientHello of fp (id kid) as seen; returns when
- * it was first seen with kid (ts when new). record (a constant): the
- * connection's record is put next (count_hello), and a new source reads
- * its set ahead (conn_read_ahead). */
+ * it was first seen with kid (ts when new). record: the connection's
+ * record is put next (count_hello), and a new source reads its set ahead
+ * (conn_read_ahead). */
 INLINE __u64 seen_source(struct hs_stats *st, struct hs_tls_fp *fp, __u64 kid,
 			 const struct hs_endpoints *ep, __u64 ts, const int record)
 {
