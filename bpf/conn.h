@@ -86,9 +86,12 @@ INLINE void conn_read_ahead(const struct hs_endpoints *ep)
 	s = conn_set(&k);
 	if (!s)
 		return;
+	/* a word every 64 bytes, and the last: every line, however the set
+	 * falls on them */
 #pragma unroll
-	for (i = 0; i < sizeof(*s) / 64 + 1; i++) {
-		__u64 v = ((const volatile __u64 *)s)[i * 8];
+	for (i = 0; i <= sizeof(*s) / 64; i++) {
+		__u32 w = i < sizeof(*s) / 64 ? i * 8 : sizeof(*s) / 8 - 1;
+		__u64 v = ((const volatile __u64 *)s)[w];
 
 		asm volatile("" : : "r"(v));
 	}
