@@ -1239,7 +1239,7 @@ static void vs_batched(struct drv *d, const char *name, struct bpf_object *oo,
 	/* the floor's ns a packet, beside the new program's empty target [2],
 	 * from the whole connections' runs alone (a difference with SYN-alone
 	 * runs is within the kernel's whole ns at this size) */
-	fl = median_u32(fa, VS_RUNS) - whole[2] / period;
+	fl = median_u32(fa, VS_RUNS) - median_u32(a[2], VS_RUNS);
 	vs_print(name, hello[1] - hello[0], hello[3] - hello[2], fl * n);
 	snprintf(w, sizeof(w), "%s_whole", name);
 	vs_print(w, whole[1] - whole[0], whole[3] - whole[2], fl * period);
