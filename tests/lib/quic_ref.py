@@ -11,7 +11,8 @@ across packets; `-T json -x` gives the raw bytes of every field it
 dissects. In the packet that completes a ClientHello, one of the
 tls.handshake_raw values is the whole handshake message: type 1 and as
 many bytes as its 3-byte length says, plus 4 (tshark also lists the parts
-it saw on the way; those are shorter).
+it saw on the way; those are shorter), whose own lengths add up; one that
+does not is left out and said on stderr.
 
 Prints one line per connection (the client's address and UDP port), for
 its first complete ClientHello in frame order: "SRC SPORT HEX". Exit
@@ -47,11 +48,38 @@ def flat(val, out):
         out.append(val)
 
 
+def well_formed(b):
+    """Do the ClientHello message b's own lengths (session ID, cipher
+    suites, compression methods, extensions, each extension) add up to
+    its end, exactly?"""
+    def vec(p, size):
+        if p + size > len(b):
+            return None
+        return p + size + int.from_bytes(b[p:p + size], "big")
+    p = 4 + 2 + 32
+    for size in (1, 2, 1):
+        p = vec(p, size) if p is not None else None
+    if p is None or p + 2 > len(b) or vec(p, 2) != len(b):
+        return False
+    p += 2
+    while p is not None and p + 4 <= len(b):
+        p = vec(p + 2, 2)
+    return p == len(b)
+
+
 def whole_hello(hexes):
+    """The first whole ClientHello message of hexes: type 1, as many bytes
+    as its length says, and well formed: a reassembly gone wrong (CRYPTO
+    frames sent out of order, as Chromium does) can give one of the right
+    length whose contents are not the client's. Also how many of the right
+    length were not well formed."""
+    bad = 0
     for h in hexes:
         if len(h) >= 8 and h.startswith("01") and len(h) // 2 == 4 + int(h[2:8], 16):
-            return h
-    return None
+            if well_formed(bytes.fromhex(h)):
+                return h, bad
+            bad += 1
+    return None, bad
 
 
 def last(v):
@@ -76,7 +104,10 @@ def main():
         sport = last(layers.get("udp", {})).get("udp.srcport")
         hexes = []
         raws(layers.get("quic", {}), hexes)
-        hello = whole_hello(hexes)
+        hello, bad = whole_hello(hexes)
+        if bad and src and sport:
+            print("quic_ref.py: %s %s: %d ClientHello(s) of the right length but not well "
+                  "formed, left out" % (src, sport, bad), file=sys.stderr)
         if not src or not sport or not hello or (src, sport) in seen:
             continue
         seen.add((src, sport))

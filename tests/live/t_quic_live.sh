@@ -207,6 +207,7 @@ cp "$CAP" "$TMP/before.pcap"
 "$BED_PY" "$ROOT/tests/lib/quic_ref.py" "$TMP/before.pcap" >"$TMP/hellos.txt" 2>"$TMP/quic_ref.err"
 awk -v ip="${BED_CLIENT_IPS[NG - 1]}" '$1 == ip { print $3; exit }' "$TMP/hellos.txt" >"$D/ng.hex"
 awk -v ip="${BED_CLIENT_IPS[CHR - 1]}" '$1 == ip { print $3; exit }' "$TMP/hellos.txt" >"$D/chr.hex"
+sed 's/^/# /' "$TMP/quic_ref.err"
 if [ -s "$D/ng.hex" ] && [ -s "$D/chr.hex" ]; then
 	ok "the flood's hellos: ngtcp2's ($(($(wc -c <"$D/ng.hex") / 2)) bytes) and chromium's ($(($(wc -c <"$D/chr.hex") / 2)) bytes) as tshark decrypted them"
 else
@@ -409,9 +410,13 @@ verdict(real - during <= c2.get("quic_flows_validated", 0) <= real,
         "flood may be shed), got %s: the flood validated nothing" % (
             real, during, c2.get("quic_flows_validated")))
 valid = c2.get("hellos_quic", 0) - c2.get("hellos_quic_unvalidated", 0)
+# why hellos were not walked, to say beside a count that is off
+lost = " ".join("%s=%d" % (k, v) for k, v in sorted(c2.items())
+                if v and k.startswith("tls_") and k != "tls_fingerprints_new")
 verdict(valid == c2.get("quic_flows_validated", 0),
         "status: the validated QUIC hellos (hellos_quic - hellos_quic_unvalidated) are the "
-        "validated flows (%s), got %d" % (c2.get("quic_flows_validated"), valid))
+        "validated flows (%s), got %d (hellos not walked: %s)" % (
+            c2.get("quic_flows_validated"), valid, lost or "none"))
 unval = c2.get("hellos_quic_unvalidated", 0)
 verdict(flood_hellos // 2 <= unval <= flood_hellos,
         "status: hellos_quic_unvalidated rose from 0 by at least half the flood's %d hellos "
@@ -429,7 +434,8 @@ for j, rs in want.items():
     left[who] = got.get(j, {}).get("conns_unvalidated_sampled", 0)
     cap = {"ngtcp2": flood_ng, "chromium": flood_chr}.get(who, 0)
     verdict(cap // 2 <= left[who] <= cap, "dump %s (%s): conns_unvalidated_sampled counts the "
-            "flood's %d hellos of its stack (at least half), got %s" % (j, who, cap, left[who]))
+            "flood's %d hellos of its stack (at least half), got %s (hellos not walked: %s)" % (
+                j, who, cap, left[who], lost or "none"))
 verdict(sum(left.values()) == unval, "dump: the rows' conns_unvalidated_sampled add up to "
         "hellos_quic_unvalidated (%d), got %d" % (unval, sum(left.values())))
 # the same counts as Prometheus series
