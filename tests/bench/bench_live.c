@@ -19,11 +19,11 @@
  * (that SYN with a random window and MSS: a new TCP fingerprint each),
  * quic (a QUIC version 1 client Initial to UDP port 443, 1,200 bytes: the
  * curl-like ClientHello sealed as a client seals it, tests/lib/quicpkt.h;
- * no UDP checksum); hello, quic and the floods get a new random source
- * address per frame (the generator writes it; quic a new source port
- * too), so that every one is a new connection (quic: a spoofed Initial
- * flood). Programs are a few raw instructions: nothing here needs a BPF
- * object of its own.
+ * no UDP checksum); hello, quic and the floods get a random source
+ * address of 198.19.0.0/16 and source port per frame (the generator
+ * writes them), so that every one is a new connection (quic: a spoofed
+ * Initial flood), from 65,536 sources. Programs are a few raw
+ * instructions: nothing here needs a BPF object of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,64 +54,63 @@ static int load(const struct bpf_insn *insns, size_t n, const char *name)
 	return fd;
 }
 
-/* XDP_TX; with vary 1, a random IPv4 source first (the IP checksum is
- * left as it was: the receiver's XDP program does not check it); with
- * vary 2 also a random TCP window and MSS value (the SYN's options start
- * with MSS): a new TCP fingerprint each; with vary 3 a random source
- * address and UDP source port. */
+/* XDP_TX; with vary 1, a random source first: an IPv4 address of
+ * 198.19.0.0/16 (test addresses, none of the bed's) and a source port,
+ * from one random word (the IP and L4 checksums are left as they were:
+ * the receiver's XDP program checks neither), so that each frame is a new
+ * connection; with vary 2 also a random TCP window and MSS value (the
+ * SYN's options start with MSS): a new TCP fingerprint each. */
+#define GEN_NET 0xc6130000u     /* 198.19.0.0/16 */
 static int gen_prog(int vary)
 {
 	const struct bpf_insn tx[] = {
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-	}, flood[] = {
+	}, src[] = {
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
 		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
-		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
-		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 34),
-		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 1, 0),            /* short: skip */
-		I(BPF_STX | BPF_MEM | BPF_W, 2, 0, 26, 0),           /* saddr = r0 */
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
-		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-	}, flood_opts[] = {
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
-		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: source */
-		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
-		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
-		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 58),
-		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 4, 0),            /* short: skip */
-		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
-		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 48, 0),           /* TCP window */
-		I(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 16),
-		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 56, 0),           /* MSS value */
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
-		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-	}, flood_udp[] = {
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
-		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: source */
-		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: address */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 8, 0, 0, 0),
+		I(BPF_ALU64 | BPF_RSH | BPF_K, 8, 0, 0, 16),         /* r8: port */
+		I(BPF_ALU | BPF_AND | BPF_K, 7, 0, 0, 0xffff),
+		I(BPF_ALU | BPF_OR | BPF_K, 7, 0, 0, (__s32)GEN_NET),
+		I(BPF_ALU | BPF_END | BPF_TO_BE, 7, 0, 0, 32),
 		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
 		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
 		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 36),
 		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),            /* short: skip */
 		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
-		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 34, 0),           /* UDP source port */
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 8, 34, 0),           /* L4 source port */
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	}, src_opts[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: address */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 8, 0, 0, 0),
+		I(BPF_ALU64 | BPF_RSH | BPF_K, 8, 0, 0, 16),         /* r8: port */
+		I(BPF_ALU | BPF_AND | BPF_K, 7, 0, 0, 0xffff),
+		I(BPF_ALU | BPF_OR | BPF_K, 7, 0, 0, (__s32)GEN_NET),
+		I(BPF_ALU | BPF_END | BPF_TO_BE, 7, 0, 0, 32),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
+		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
+		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 58),
+		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 5, 0),            /* short: skip */
+		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 8, 34, 0),           /* TCP source port */
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 48, 0),           /* TCP window */
+		I(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 16),
+		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 56, 0),           /* MSS value */
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 
-	if (vary == 3)
-		return load(flood_udp, sizeof(flood_udp) / sizeof(flood_udp[0]), "hs_gen_fudp");
 	if (vary == 2)
-		return load(flood_opts, sizeof(flood_opts) / sizeof(flood_opts[0]), "hs_gen_fopts");
-	return vary ? load(flood, sizeof(flood) / sizeof(flood[0]), "hs_gen_flood")
+		return load(src_opts, sizeof(src_opts) / sizeof(src_opts[0]), "hs_gen_fopts");
+	return vary ? load(src, sizeof(src) / sizeof(src[0]), "hs_gen_src")
 		    : load(tx, sizeof(tx) / sizeof(tx[0]), "hs_gen");
 }
 
@@ -223,7 +222,7 @@ static int gen_frame(const char *cls, struct frame *f)
 
 	if (!strcmp(cls, "quic")) {
 		quic_initial(f);
-		return 3;
+		return 1;
 	}
 	if (!strcmp(cls, "hello")) {
 		p.payload = pkt_hello(1, hello, sizeof(hello));
