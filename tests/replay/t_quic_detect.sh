@@ -71,7 +71,8 @@ each_client() {
 	"$HS" replay --events -j "$TMP/$1.pcap" >"$TMP/$1.ev" 2>"$TMP/$1.err"
 	expect_eq "$1: replay --events of every client exits 0" 0 "$?"
 	"$PY" "$ROOT/tests/lib/quic_ref.py" "$TMP/$1.pcap" >"$TMP/$1.ref" 2>"$TMP/$1.ref.err"
-	expect_eq "$1: quic_ref.py (tshark) exits 0 $(head -c 300 "$TMP/$1.ref.err")" 0 "$?"
+	local rc=$?
+	expect_eq "$1: quic_ref.py (tshark) exits 0 $(head -c 300 "$TMP/$1.ref.err")" 0 "$rc"
 	verdicts "$1" <<'EOF'
 import json, os, sys
 import quicgen
