@@ -61,12 +61,14 @@ static int load(const struct bpf_insn *insns, size_t n, const char *name)
  * connection; with vary 2 also a random TCP window and MSS value (the
  * SYN's options start with MSS): a new TCP fingerprint each. */
 #define GEN_NET 0xc6130000u     /* 198.19.0.0/16 */
+#define GEN_ADD(p, n, part) \
+	(memcpy(&(p)[n], (part), sizeof(part)), (n) += sizeof(part) / sizeof((part)[0]))
 static int gen_prog(int vary)
 {
 	const struct bpf_insn tx[] = {
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-	}, src[] = {
+	}, word[] = {
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
 		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: address */
@@ -75,43 +77,37 @@ static int gen_prog(int vary)
 		I(BPF_ALU | BPF_AND | BPF_K, 7, 0, 0, 0xffff),
 		I(BPF_ALU | BPF_OR | BPF_K, 7, 0, 0, (__s32)GEN_NET),
 		I(BPF_ALU | BPF_END | BPF_TO_BE, 7, 0, 0, 32),
-		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
-		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 36),
-		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),            /* short: skip */
+	}, opts_word[] = {
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32), /* r0: window, MSS */
+	}, src_st[] = {
 		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
 		I(BPF_STX | BPF_MEM | BPF_H, 2, 8, 34, 0),           /* L4 source port */
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
-		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-	}, src_opts[] = {
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),          /* r6 = ctx */
-		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),          /* r7: address */
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 8, 0, 0, 0),
-		I(BPF_ALU64 | BPF_RSH | BPF_K, 8, 0, 0, 16),         /* r8: port */
-		I(BPF_ALU | BPF_AND | BPF_K, 7, 0, 0, 0xffff),
-		I(BPF_ALU | BPF_OR | BPF_K, 7, 0, 0, (__s32)GEN_NET),
-		I(BPF_ALU | BPF_END | BPF_TO_BE, 7, 0, 0, 32),
-		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32),
-		I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0),            /* r2 = data */
-		I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0),            /* r3 = data_end */
-		I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 58),
-		I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 5, 0),            /* short: skip */
-		I(BPF_STX | BPF_MEM | BPF_W, 2, 7, 26, 0),           /* saddr */
-		I(BPF_STX | BPF_MEM | BPF_H, 2, 8, 34, 0),           /* TCP source port */
+	}, opts_st[] = {
 		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 48, 0),           /* TCP window */
 		I(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 16),
 		I(BPF_STX | BPF_MEM | BPF_H, 2, 0, 56, 0),           /* MSS value */
+	}, end[] = {
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
+	struct bpf_insn p[32];
+	int n = 0, stores = 2 + (vary == 2 ? 3 : 0);
 
+	if (!vary)
+		return load(tx, sizeof(tx) / sizeof(tx[0]), "hs_gen");
+	GEN_ADD(p, n, word);
 	if (vary == 2)
-		return load(src_opts, sizeof(src_opts) / sizeof(src_opts[0]), "hs_gen_fopts");
-	return vary ? load(src, sizeof(src) / sizeof(src[0]), "hs_gen_src")
-		    : load(tx, sizeof(tx) / sizeof(tx[0]), "hs_gen");
+		GEN_ADD(p, n, opts_word);
+	p[n++] = I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0);          /* r2 = data */
+	p[n++] = I(BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0);          /* r3 = data_end */
+	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0);
+	p[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, vary == 2 ? 58 : 36);
+	p[n++] = I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, stores, 0);     /* short: skip */
+	GEN_ADD(p, n, src_st);
+	if (vary == 2)
+		GEN_ADD(p, n, opts_st);
+	GEN_ADD(p, n, end);
+	return load(p, (size_t)n, vary == 2 ? "hs_gen_fopts" : "hs_gen_src");
 }
 
 /* Count in a per-CPU array, then XDP_PASS. */
