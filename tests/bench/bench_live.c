@@ -91,7 +91,8 @@ static int gen_prog(int vary)
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	struct bpf_insn p[32];
-	int n = 0, stores = 2 + (vary == 2 ? 3 : 0);
+	int n = 0, stores = (int)(sizeof(src_st) + (vary == 2 ? sizeof(opts_st) : 0)) /
+			    (int)sizeof(p[0]);
 
 	if (!vary)
 		return load(tx, sizeof(tx) / sizeof(tx[0]), "hs_gen");
