@@ -1401,6 +1401,13 @@ static void versus(void)
 	syn_of(&p);
 	build(&p, &f);
 	vs_steady(&v, "syn_flood_random_src", FD(of[0]), FD(of[1]), &f, REPEAT);
+	/* Linux without timestamps (a template since 2026-12-07) */
+	p = tcp4(40108, TH_SYN);
+	syn_of(&p);
+	p.opts = (const __u8 *)"\x02\x04\x05\xb4\x01\x01\x04\x02\x01\x03\x03\x07";
+	p.olen = 12;
+	build(&p, &f);
+	vs_steady(&v, "syn_linux_no_ts", fo, fn, &f, REPEAT);
 	/* options no template fits (the general walk): mss, nop, nop, sok,
 	 * nop, ws, then a SACK block and an unknown option */
 	p = tcp4(40107, TH_SYN);

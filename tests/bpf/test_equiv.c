@@ -985,16 +985,17 @@ static void source_captures(struct eq *q)
 	note("%s: %llu packets in %d captures", dir, (unsigned long long)n, files);
 }
 
-/* SYN option layouts: the three templates, and the general walk's. */
+/* SYN option layouts: the four templates, and the general walk's. */
 static int syn_opts(__u8 *o)
 {
 	static const __u8 linux_[] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 1, 0xe2, 0x40, 0, 0, 0, 0,
 				       1, 3, 3, 7 };
 	static const __u8 win[] = { 2, 4, 5, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2 };
+	static const __u8 nots[] = { 2, 4, 5, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
 	static const __u8 apple[] = { 2, 4, 5, 0xb4, 1, 3, 3, 6, 1, 1, 8, 10, 0x12, 0x34, 0x56,
 				      0x78, 0, 0, 0, 0, 4, 2, 0, 0 };
 	static const __u8 kinds[] = { 0, 1, 2, 3, 4, 5, 8, 28, 30, 34, 254 };
-	int n = 0, i, k = (int)below(5);
+	int n = 0, i, k = (int)below(6);
 
 	if (k == 0 || k == 3) {
 		memcpy(o, linux_, sizeof(linux_));
@@ -1005,6 +1006,9 @@ static int syn_opts(__u8 *o)
 	} else if (k == 2) {
 		memcpy(o, apple, sizeof(apple));
 		n = sizeof(apple);
+	} else if (k == 5) {
+		memcpy(o, nots, sizeof(nots));
+		n = sizeof(nots);
 	} else {                /* random kinds and lengths */
 		n = 4 * (int)below(11);
 		for (i = 0; i < n; i++)
@@ -1018,6 +1022,8 @@ static int syn_opts(__u8 *o)
 		o[19] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
 		for (i = 8; i < 16; i++)
 			o[i] = below(2) ? 0 : (__u8)rnd();
+	} else if (k == 5) {
+		o[11] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
 	} else {
 		o[7] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
 		if (k == 2)
