@@ -339,7 +339,7 @@ INLINE int opt_linux_no_ts(struct xdp_md *ctx, __u32 off, struct hs_tcp_sig *s)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	const __u8 *o;
 
-	if (off > 0x3fff)       /* (the walk's copy takes any) */
+	if (off > 0x3fff)       /* bounded for the verifier; the walk's copy takes any */
 		return 0;
 	o = data + off;
 	if ((void *)(o + 12) > end)

@@ -1401,7 +1401,8 @@ static void versus(void)
 	syn_of(&p);
 	build(&p, &f);
 	vs_steady(&v, "syn_flood_random_src", FD(of[0]), FD(of[1]), &f, REPEAT);
-	/* Linux without timestamps (a template since 2026-12-07) */
+	/* Linux without timestamps: mss, nop, nop, sok, nop, ws (read in
+	 * place where the general walk starts, since 2026-12-07) */
 	p = tcp4(40108, TH_SYN);
 	syn_of(&p);
 	p.opts = (const __u8 *)"\x02\x04\x05\xb4\x01\x01\x04\x02\x01\x03\x03\x07";

@@ -985,7 +985,8 @@ static void source_captures(struct eq *q)
 	note("%s: %llu packets in %d captures", dir, (unsigned long long)n, files);
 }
 
-/* SYN option layouts: the four templates, and the general walk's. */
+/* SYN option layouts: the three templates, Linux without timestamps
+ * (opt_linux_no_ts), and the general walk's. */
 static int syn_opts(__u8 *o)
 {
 	static const __u8 linux_[] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 1, 0xe2, 0x40, 0, 0, 0, 0,
