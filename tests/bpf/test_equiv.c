@@ -996,7 +996,7 @@ static int syn_opts(__u8 *o)
 	static const __u8 apple[] = { 2, 4, 5, 0xb4, 1, 3, 3, 6, 1, 1, 8, 10, 0x12, 0x34, 0x56,
 				      0x78, 0, 0, 0, 0, 4, 2, 0, 0 };
 	static const __u8 kinds[] = { 0, 1, 2, 3, 4, 5, 8, 28, 30, 34, 254 };
-	int n = 0, i, k = (int)below(6);
+	int n = 0, i, k = (int)below(6), ws, ts;
 
 	if (k == 0 || k == 3) {
 		memcpy(o, linux_, sizeof(linux_));
@@ -1016,21 +1016,15 @@ static int syn_opts(__u8 *o)
 			o[i] = below(2) ? kinds[below(sizeof(kinds))] : (__u8)below(12);
 		return n;
 	}
-	/* the values: mss, ws (14, 15, any), timestamps zero or not */
+	/* the values: mss, ws (14, 15, any), timestamps zero or not; the
+	 * layout's scale byte and its timestamps' first byte (0: none) */
+	ws = k == 0 || k == 3 ? 19 : k == 5 ? 11 : 7;
+	ts = k == 0 || k == 3 ? 8 : k == 2 ? 12 : 0;
 	o[2] = (__u8)rnd();
 	o[3] = (__u8)rnd();
-	if (k == 0 || k == 3) {
-		o[19] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
-		for (i = 8; i < 16; i++)
-			o[i] = below(2) ? 0 : (__u8)rnd();
-	} else if (k == 5) {
-		o[11] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
-	} else {
-		o[7] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
-		if (k == 2)
-			for (i = 12; i < 20; i++)
-				o[i] = below(2) ? 0 : (__u8)rnd();
-	}
+	o[ws] = below(3) ? (__u8)(13 + below(4)) : (__u8)rnd();
+	for (i = ts; ts && i < ts + 8; i++)
+		o[i] = below(2) ? 0 : (__u8)rnd();
 	/* one byte off the layout: a kind, a length, a padding byte */
 	for (i = (int)below(4) == 0 ? (int)below(3) + 1 : 0; i > 0; i--)
 		o[below((unsigned int)n)] = below(2) ? (__u8)rnd() : (__u8)below(12);
